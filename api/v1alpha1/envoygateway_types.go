@@ -1,0 +1,114 @@
+package v1alpha1
+
+import metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+// KindEnvoyGateway is the kind of the static configuration file.
+const KindEnvoyGateway = "EnvoyGateway"
+
+// DefaultControllerName is the GatewayClass controllerName served by default.
+const DefaultControllerName = "gateway.envoyproxy.io/gatewayclass-controller"
+
+// EnvoyGateway is the static configuration of the control plane, read once at
+// start-up from a file (it is not a CRD). Every field is optional; see
+// internal/config for the defaults and the validation rules.
+type EnvoyGateway struct {
+	metav1.TypeMeta `json:",inline"`
+
+	// Gateway names the GatewayClass controller this control plane is.
+	Gateway *GatewayConfig `json:"gateway,omitempty"`
+
+	// Provider says where the Gateway API resources come from.
+	Provider *EnvoyGatewayProvider `json:"provider,omitempty"`
+
+	// XdsServer configures the gRPC server Envoy proxies connect to.
+	XdsServer *XdsServer `json:"xdsServer,omitempty"`
+
+	// Admin configures the admin HTTP listener (health, readiness, metrics, status).
+	Admin *Admin `json:"admin,omitempty"`
+
+	// Logging configures the control-plane logs.
+	Logging *Logging `json:"logging,omitempty"`
+}
+
+// GatewayConfig names the GatewayClass controller.
+type GatewayConfig struct {
+	// ControllerName is matched against GatewayClass spec.controllerName; every
+	// GatewayClass naming it is served.
+	ControllerName string `json:"controllerName,omitempty"`
+}
+
+// EnvoyGatewayProvider says where resources come from.
+type EnvoyGatewayProvider struct {
+	// Type is Kubernetes or File.
+	Type ProviderType `json:"type,omitempty"`
+
+	// Kubernetes configures the Kubernetes provider.
+	Kubernetes *EnvoyGatewayKubernetesProvider `json:"kubernetes,omitempty"`
+
+	// File configures the File provider.
+	File *EnvoyGatewayFileProvider `json:"file,omitempty"`
+}
+
+// EnvoyGatewayKubernetesProvider configures the Kubernetes provider.
+type EnvoyGatewayKubernetesProvider struct {
+	// LeaderElection configures leader election of status and infra writers.
+	LeaderElection *LeaderElection `json:"leaderElection,omitempty"`
+}
+
+// LeaderElection configures the lease that elects the single status writer.
+type LeaderElection struct {
+	// Disable turns leader election off (single replica or development).
+	Disable bool `json:"disable,omitempty"`
+}
+
+// EnvoyGatewayFileProvider configures the File provider.
+type EnvoyGatewayFileProvider struct {
+	// Paths are files and folders of Gateway API YAML to watch.
+	Paths []string `json:"paths,omitempty"`
+
+	// EnvoyPath is the Envoy binary to run per fleet; empty means look for
+	// `envoy` on PATH, and run no proxy when there is none.
+	EnvoyPath string `json:"envoyPath,omitempty"`
+
+	// StateDir is where per-fleet Envoy bootstraps and logs are written.
+	StateDir string `json:"stateDir,omitempty"`
+}
+
+// XdsServer configures the xDS gRPC server.
+type XdsServer struct {
+	// Address is the IP address to listen on.
+	Address string `json:"address,omitempty"`
+
+	// Port is the TCP port to listen on.
+	Port int32 `json:"port,omitempty"`
+
+	// TLS holds the server certificate, key and client CA (mTLS). Required
+	// unless Plaintext is set.
+	TLS *XdsServerTLS `json:"tls,omitempty"`
+
+	// Plaintext serves xDS without TLS. Allowed only on a loopback address,
+	// for local development.
+	Plaintext bool `json:"plaintext,omitempty"`
+}
+
+// XdsServerTLS names the PEM files of the xDS server's mTLS configuration.
+type XdsServerTLS struct {
+	// CertFile is the server certificate chain.
+	CertFile string `json:"certFile,omitempty"`
+	// KeyFile is the server private key.
+	KeyFile string `json:"keyFile,omitempty"`
+	// CAFile is the CA bundle client certificates must chain to.
+	CAFile string `json:"caFile,omitempty"`
+}
+
+// Admin configures the admin HTTP listener.
+type Admin struct {
+	// Address is host:port of the admin listener.
+	Address string `json:"address,omitempty"`
+}
+
+// Logging configures the control-plane logs.
+type Logging struct {
+	// Level is debug, info, warn or error.
+	Level LogLevel `json:"level,omitempty"`
+}

@@ -1,0 +1,110 @@
+package gatewayapi
+
+import (
+	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
+	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
+
+	egv1a1 "github.com/envoygw/envoy-gateway/api/v1alpha1"
+	"github.com/envoygw/envoy-gateway/internal/ir"
+)
+
+// Resources is one immutable snapshot of every object the translator reads.
+// Providers build it and never modify it after publishing; the translator
+// never modifies it either. Slices need not be sorted.
+type Resources struct {
+	GatewayClasses  []*gwapiv1.GatewayClass      `json:"gatewayClasses,omitempty"`
+	Gateways        []*gwapiv1.Gateway           `json:"gateways,omitempty"`
+	HTTPRoutes      []*gwapiv1.HTTPRoute         `json:"httpRoutes,omitempty"`
+	TLSRoutes       []*gwapiv1.TLSRoute          `json:"tlsRoutes,omitempty"`
+	ReferenceGrants []*gwapiv1.ReferenceGrant    `json:"referenceGrants,omitempty"`
+	Namespaces      []*corev1.Namespace          `json:"namespaces,omitempty"`
+	Services        []*corev1.Service            `json:"services,omitempty"`
+	EndpointSlices  []*discoveryv1.EndpointSlice `json:"endpointSlices,omitempty"`
+	Secrets         []*corev1.Secret             `json:"secrets,omitempty"`
+	EnvoyProxies    []*egv1a1.EnvoyProxy         `json:"envoyProxies,omitempty"`
+
+	// InfraStates is what the infra manager observed of each running fleet,
+	// keyed by fleet name (ir.ProxyInfra.Name). A fleet with no entry has no
+	// running infrastructure yet.
+	InfraStates map[string]InfraState `json:"infraStates,omitempty"`
+}
+
+// InfraState is the observed state of a fleet's infrastructure.
+type InfraState struct {
+	// Ready is true when at least one proxy of the fleet is available.
+	Ready bool `json:"ready"`
+	// Addresses are where clients reach the fleet.
+	Addresses []Address `json:"addresses,omitempty"`
+}
+
+// Address is an IP address or a hostname where a fleet is reachable.
+type Address struct {
+	// Type is "IPAddress" or "Hostname" (Gateway API address types).
+	Type  string `json:"type"`
+	Value string `json:"value"`
+}
+
+// Options are the translator's settings from the static configuration.
+type Options struct {
+	// ControllerName is the GatewayClass controllerName we serve.
+	ControllerName string
+}
+
+// Result is everything the translator computes from one Resources snapshot.
+type Result struct {
+	// Fleets are the proxy fleets to run and configure, sorted by name.
+	Fleets []*Fleet `json:"fleets,omitempty"`
+	// Statuses is the computed status of every input object we own status for.
+	Statuses Statuses `json:"statuses"`
+}
+
+// Fleet is one proxy fleet: what to run and what it must do.
+type Fleet struct {
+	Name  string    `json:"name"`
+	Infra *ir.Infra `json:"infra"`
+	Xds   *ir.Xds   `json:"xds"`
+}
+
+// Statuses are computed statuses, each list sorted by namespace and name.
+// Conditions carry observedGeneration but no lastTransitionTime: the status
+// writer keeps the previous time when a condition did not change.
+type Statuses struct {
+	GatewayClasses []GatewayClassStatus `json:"gatewayClasses,omitempty"`
+	Gateways       []GatewayStatus      `json:"gateways,omitempty"`
+	HTTPRoutes     []RouteStatus        `json:"httpRoutes,omitempty"`
+	TLSRoutes      []RouteStatus        `json:"tlsRoutes,omitempty"`
+	EnvoyProxies   []EnvoyProxyStatus   `json:"envoyProxies,omitempty"`
+}
+
+// ObjectKey identifies an object; Namespace is empty for cluster-scoped ones.
+type ObjectKey struct {
+	Namespace string `json:"namespace,omitempty"`
+	Name      string `json:"name"`
+}
+
+// GatewayClassStatus is the status of a GatewayClass whose controllerName is ours.
+type GatewayClassStatus struct {
+	ObjectKey `json:",inline"`
+	Status    gwapiv1.GatewayClassStatus `json:"status"`
+}
+
+// GatewayStatus is the status of a Gateway of one of our GatewayClasses.
+type GatewayStatus struct {
+	ObjectKey `json:",inline"`
+	Status    gwapiv1.GatewayStatus `json:"status"`
+}
+
+// RouteStatus is the status of a route: only the parent entries for parents
+// our controller is responsible for. Entries of other controllers are not
+// included; the status writer merges these into the stored status.
+type RouteStatus struct {
+	ObjectKey `json:",inline"`
+	Parents   []gwapiv1.RouteParentStatus `json:"parents"`
+}
+
+// EnvoyProxyStatus is the status of an EnvoyProxy referenced by one of our GatewayClasses.
+type EnvoyProxyStatus struct {
+	ObjectKey `json:",inline"`
+	Status    egv1a1.EnvoyProxyStatus `json:"status"`
+}

@@ -1,0 +1,415 @@
+package ir
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Xds is the data-plane configuration of one proxy fleet.
+type Xds struct {
+	// HTTP are the HTTP and HTTPS listeners (one per Gateway listener). Listeners
+	// sharing a port are served by one Envoy listener with one filter chain each.
+	HTTP []*HTTPListener `json:"http,omitempty"`
+	// TLS are the TLS passthrough listeners (one per Gateway listener).
+	TLS []*TLSListener `json:"tls,omitempty"`
+	// Clusters are the upstream clusters every route refers to by name, sorted by name.
+	Clusters []*Cluster `json:"clusters,omitempty"`
+}
+
+// HTTPListener is one Gateway listener of protocol HTTP or HTTPS.
+type HTTPListener struct {
+	// Name is unique within the fleet: "<gateway-namespace>/<gateway-name>/<listener-name>".
+	Name string `json:"name"`
+	// Address is the IP address Envoy binds, e.g. "0.0.0.0".
+	Address string `json:"address"`
+	// Port is the port Envoy binds (the container port, not the Service port).
+	Port uint32 `json:"port"`
+	// Hostnames the listener accepts: the listener hostname, or "*" for any.
+	Hostnames []string `json:"hostnames"`
+	// TLS is nil for plain HTTP; for HTTPS it holds the certificates to terminate with.
+	TLS *TLSConfig `json:"tls,omitempty"`
+	// Routes in precedence order (first match wins). Each route carries the
+	// hostname of the virtual host it belongs to.
+	Routes []*HTTPRoute `json:"routes,omitempty"`
+}
+
+// TLSConfig holds the certificates an HTTPS listener terminates TLS with.
+type TLSConfig struct {
+	Certificates []*Certificate `json:"certificates"`
+}
+
+// Certificate is a PEM certificate chain and PEM private key. Name is unique per
+// fleet and stable ("<secret-namespace>/<secret-name>"); it is the SDS secret name.
+type Certificate struct {
+	Name        string `json:"name"`
+	Certificate string `json:"certificate"`
+	PrivateKey  string `json:"privateKey"`
+}
+
+// HTTPRoute is one match of one HTTPRoute rule, on one hostname.
+type HTTPRoute struct {
+	// Name is stable and readable: "httproute/<ns>/<name>/rule/<i>/match/<j>".
+	Name string `json:"name"`
+	// Hostname is the virtual host this route belongs to ("*" for any,
+	// "*.example.com" for a wildcard).
+	Hostname string `json:"hostname"`
+
+	PathMatch         *StringMatch   `json:"pathMatch,omitempty"`
+	HeaderMatches     []*StringMatch `json:"headerMatches,omitempty"`
+	QueryParamMatches []*StringMatch `json:"queryParamMatches,omitempty"`
+	// Method, when set, matches the HTTP method exactly.
+	Method string `json:"method,omitempty"`
+
+	// RequestHeaders and ResponseHeaders are header modifications.
+	RequestHeaders  *HeaderModifier `json:"requestHeaders,omitempty"`
+	ResponseHeaders *HeaderModifier `json:"responseHeaders,omitempty"`
+
+	// At most one of Redirect, DirectResponse and Destination is set.
+	Redirect       *Redirect       `json:"redirect,omitempty"`
+	DirectResponse *DirectResponse `json:"directResponse,omitempty"`
+	Destination    *Destination    `json:"destination,omitempty"`
+
+	// Rewrite applies to requests forwarded to Destination.
+	Rewrite *URLRewrite `json:"rewrite,omitempty"`
+	// Mirrors receive a copy of each request forwarded to Destination.
+	Mirrors []*Mirror `json:"mirrors,omitempty"`
+	// Timeout is the request timeout; nil means Envoy's default, 0 disables it.
+	Timeout *Duration `json:"timeout,omitempty"`
+	// BackendRequestTimeout is the per-try timeout to the backend.
+	BackendRequestTimeout *Duration `json:"backendRequestTimeout,omitempty"`
+}
+
+// StringMatchType says how a StringMatch compares.
+type StringMatchType string
+
+const (
+	// MatchExact compares for equality.
+	MatchExact StringMatchType = "Exact"
+	// MatchPrefix matches a prefix. For paths it is a path-element prefix:
+	// "/foo" matches "/foo" and "/foo/bar" but not "/foobar".
+	MatchPrefix StringMatchType = "Prefix"
+	// MatchRegularExpression matches an RE2 regular expression against the whole value.
+	MatchRegularExpression StringMatchType = "RegularExpression"
+)
+
+// StringMatch matches a path, header or query parameter value. Name is empty
+// for path matches. Header names are lower-case.
+type StringMatch struct {
+	Name  string          `json:"name,omitempty"`
+	Type  StringMatchType `json:"type"`
+	Value string          `json:"value"`
+}
+
+// HeaderModifier adds, sets and removes headers.
+type HeaderModifier struct {
+	// Add appends a value (keeping existing values of the same header).
+	Add []Header `json:"add,omitempty"`
+	// Set overwrites the header.
+	Set []Header `json:"set,omitempty"`
+	// Remove deletes headers by name.
+	Remove []string `json:"remove,omitempty"`
+}
+
+// Header is a header name and value.
+type Header struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
+}
+
+// Redirect answers with an HTTP redirect. Nil or empty fields keep the request's value.
+type Redirect struct {
+	Scheme   *string      `json:"scheme,omitempty"`
+	Hostname *string      `json:"hostname,omitempty"`
+	Port     *uint32      `json:"port,omitempty"`
+	Path     *PathRewrite `json:"path,omitempty"`
+	// StatusCode is 301, 302, 303, 307 or 308.
+	StatusCode int `json:"statusCode"`
+}
+
+// URLRewrite rewrites the request before it is forwarded.
+type URLRewrite struct {
+	Hostname *string      `json:"hostname,omitempty"`
+	Path     *PathRewrite `json:"path,omitempty"`
+}
+
+// PathRewrite replaces the full path, or the matched prefix.
+type PathRewrite struct {
+	// FullPath replaces the whole path.
+	FullPath *string `json:"fullPath,omitempty"`
+	// PrefixMatch replaces the prefix matched by the route's PathMatch (which
+	// is then a Prefix match) with this value.
+	PrefixMatch *string `json:"prefixMatch,omitempty"`
+}
+
+// DirectResponse answers without contacting a backend.
+type DirectResponse struct {
+	StatusCode uint32 `json:"statusCode"`
+	Body       string `json:"body,omitempty"`
+}
+
+// Destination is the weighted set of clusters a route forwards to.
+type Destination struct {
+	// Backends are the valid backends with a non-zero weight.
+	Backends []*WeightedCluster `json:"backends,omitempty"`
+	// InvalidWeight is the total weight of backendRefs that could not be
+	// resolved; that share of requests is answered with HTTP 500.
+	InvalidWeight uint32 `json:"invalidWeight,omitempty"`
+}
+
+// WeightedCluster is a cluster name and its weight.
+type WeightedCluster struct {
+	Cluster string `json:"cluster"`
+	Weight  uint32 `json:"weight"`
+}
+
+// Mirror sends a copy of requests to a cluster; Percent (0-100) of requests,
+// all when nil.
+type Mirror struct {
+	Cluster string   `json:"cluster"`
+	Percent *float64 `json:"percent,omitempty"`
+}
+
+// TLSListener is a TLS passthrough listener: connections are routed by SNI
+// without terminating TLS.
+type TLSListener struct {
+	Name    string      `json:"name"`
+	Address string      `json:"address"`
+	Port    uint32      `json:"port"`
+	Routes  []*TLSRoute `json:"routes,omitempty"`
+}
+
+// TLSRoute routes connections whose SNI matches one of Hostnames ("*" or
+// empty matches any SNI; wildcards like "*.example.com" are allowed).
+type TLSRoute struct {
+	// Name is stable and readable: "tlsroute/<ns>/<name>/rule/<i>".
+	Name        string       `json:"name"`
+	Hostnames   []string     `json:"hostnames,omitempty"`
+	Destination *Destination `json:"destination"`
+}
+
+// DiscoveryType says how a cluster finds its endpoints.
+type DiscoveryType string
+
+const (
+	// DiscoveryEDS: endpoints are IP addresses served over EDS.
+	DiscoveryEDS DiscoveryType = "EDS"
+	// DiscoveryDNS: endpoints are hostnames resolved by the proxy (strict DNS).
+	DiscoveryDNS DiscoveryType = "DNS"
+)
+
+// Cluster is an upstream: one Service port.
+type Cluster struct {
+	// Name is stable and readable: "service/<ns>/<name>/<port>".
+	Name      string        `json:"name"`
+	Discovery DiscoveryType `json:"discovery"`
+	// Endpoints are ready addresses (IPs for EDS, hostnames for DNS), sorted.
+	Endpoints []*Endpoint `json:"endpoints,omitempty"`
+	// Protocol is the upstream HTTP protocol: HTTP1 (default) or HTTP2.
+	Protocol AppProtocol `json:"protocol,omitempty"`
+}
+
+// AppProtocol is the protocol spoken to an upstream.
+type AppProtocol string
+
+const (
+	// AppProtocolHTTP1 is HTTP/1.1 (or raw TCP for TLS passthrough).
+	AppProtocolHTTP1 AppProtocol = ""
+	// AppProtocolHTTP2 is HTTP/2 cleartext (h2c).
+	AppProtocolHTTP2 AppProtocol = "HTTP2"
+)
+
+// Endpoint is one upstream address and port.
+type Endpoint struct {
+	Address string `json:"address"`
+	Port    uint32 `json:"port"`
+	// Zone is the topology zone of the endpoint, when known.
+	Zone string `json:"zone,omitempty"`
+}
+
+// Duration is a time.Duration that marshals as a Go duration string ("1.5s").
+type Duration time.Duration
+
+// MarshalJSON writes the duration as a string.
+func (d Duration) MarshalJSON() ([]byte, error) {
+	return []byte(fmt.Sprintf("%q", time.Duration(d).String())), nil
+}
+
+// UnmarshalJSON reads a duration string.
+func (d *Duration) UnmarshalJSON(b []byte) error {
+	if len(b) < 2 || b[0] != '"' || b[len(b)-1] != '"' {
+		return fmt.Errorf("duration must be a string, got %s", b)
+	}
+	v, err := time.ParseDuration(string(b[1 : len(b)-1]))
+	if err != nil {
+		return err
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// Validate checks the invariants every reader of an Xds relies on: names are
+// set and unique, ports are valid, every route has exactly one action, and
+// every cluster a route refers to exists.
+func (x *Xds) Validate() error {
+	if x == nil {
+		return errors.New("xds ir is nil")
+	}
+	var errs []error
+	clusters := make(map[string]bool, len(x.Clusters))
+	for i, c := range x.Clusters {
+		if err := c.validate(); err != nil {
+			errs = append(errs, fmt.Errorf("clusters[%d]: %w", i, err))
+			continue
+		}
+		if clusters[c.Name] {
+			errs = append(errs, fmt.Errorf("clusters[%d]: duplicate name %q", i, c.Name))
+		}
+		clusters[c.Name] = true
+	}
+	names := map[string]bool{}
+	for i, l := range x.HTTP {
+		if err := l.validate(clusters); err != nil {
+			errs = append(errs, fmt.Errorf("http[%d]: %w", i, err))
+			continue
+		}
+		if names[l.Name] {
+			errs = append(errs, fmt.Errorf("http[%d]: duplicate listener name %q", i, l.Name))
+		}
+		names[l.Name] = true
+	}
+	for i, l := range x.TLS {
+		if err := l.validate(clusters); err != nil {
+			errs = append(errs, fmt.Errorf("tls[%d]: %w", i, err))
+			continue
+		}
+		if names[l.Name] {
+			errs = append(errs, fmt.Errorf("tls[%d]: duplicate listener name %q", i, l.Name))
+		}
+		names[l.Name] = true
+	}
+	return errors.Join(errs...)
+}
+
+func validateListenerAddress(name, address string, port uint32) error {
+	switch {
+	case name == "":
+		return errors.New("name is empty")
+	case address == "":
+		return errors.New("address is empty")
+	case port == 0 || port > 65535:
+		return fmt.Errorf("port %d is out of range 1-65535", port)
+	}
+	return nil
+}
+
+func (l *HTTPListener) validate(clusters map[string]bool) error {
+	if err := validateListenerAddress(l.Name, l.Address, l.Port); err != nil {
+		return err
+	}
+	if len(l.Hostnames) == 0 {
+		return errors.New("hostnames is empty")
+	}
+	if l.TLS != nil {
+		if len(l.TLS.Certificates) == 0 {
+			return errors.New("tls.certificates is empty")
+		}
+		for i, c := range l.TLS.Certificates {
+			if c.Name == "" || len(c.Certificate) == 0 || len(c.PrivateKey) == 0 {
+				return fmt.Errorf("tls.certificates[%d]: name, certificate and privateKey are required", i)
+			}
+		}
+	}
+	for i, r := range l.Routes {
+		if err := r.validate(clusters); err != nil {
+			return fmt.Errorf("routes[%d] %q: %w", i, r.Name, err)
+		}
+	}
+	return nil
+}
+
+func (r *HTTPRoute) validate(clusters map[string]bool) error {
+	if r.Name == "" {
+		return errors.New("name is empty")
+	}
+	if r.Hostname == "" {
+		return errors.New("hostname is empty")
+	}
+	actions := 0
+	if r.Redirect != nil {
+		actions++
+	}
+	if r.DirectResponse != nil {
+		actions++
+	}
+	if r.Destination != nil {
+		actions++
+		if err := r.Destination.validate(clusters); err != nil {
+			return fmt.Errorf("destination: %w", err)
+		}
+	}
+	if actions != 1 {
+		return fmt.Errorf("exactly one of redirect, directResponse and destination must be set, got %d", actions)
+	}
+	for i, m := range r.Mirrors {
+		if !clusters[m.Cluster] {
+			return fmt.Errorf("mirrors[%d]: unknown cluster %q", i, m.Cluster)
+		}
+	}
+	if r.PathMatch != nil && r.PathMatch.Name != "" {
+		return errors.New("pathMatch must not have a name")
+	}
+	if r.Rewrite != nil && r.Rewrite.Path != nil && r.Rewrite.Path.PrefixMatch != nil &&
+		(r.PathMatch == nil || r.PathMatch.Type != MatchPrefix) {
+		return errors.New("rewrite.path.prefixMatch needs a Prefix pathMatch")
+	}
+	return nil
+}
+
+func (d *Destination) validate(clusters map[string]bool) error {
+	if len(d.Backends) == 0 && d.InvalidWeight == 0 {
+		return errors.New("no backends and no invalid weight")
+	}
+	for i, b := range d.Backends {
+		if !clusters[b.Cluster] {
+			return fmt.Errorf("backends[%d]: unknown cluster %q", i, b.Cluster)
+		}
+		if b.Weight == 0 {
+			return fmt.Errorf("backends[%d]: weight is 0", i)
+		}
+	}
+	return nil
+}
+
+func (l *TLSListener) validate(clusters map[string]bool) error {
+	if err := validateListenerAddress(l.Name, l.Address, l.Port); err != nil {
+		return err
+	}
+	for i, r := range l.Routes {
+		if r.Name == "" {
+			return fmt.Errorf("routes[%d]: name is empty", i)
+		}
+		if r.Destination == nil {
+			return fmt.Errorf("routes[%d] %q: destination is nil", i, r.Name)
+		}
+		if err := r.Destination.validate(clusters); err != nil {
+			return fmt.Errorf("routes[%d] %q: destination: %w", i, r.Name, err)
+		}
+	}
+	return nil
+}
+
+func (c *Cluster) validate() error {
+	if c.Name == "" {
+		return errors.New("name is empty")
+	}
+	if c.Discovery != DiscoveryEDS && c.Discovery != DiscoveryDNS {
+		return fmt.Errorf("discovery %q is not EDS or DNS", c.Discovery)
+	}
+	for i, e := range c.Endpoints {
+		if e.Address == "" || e.Port == 0 || e.Port > 65535 {
+			return fmt.Errorf("endpoints[%d]: address and a port in 1-65535 are required", i)
+		}
+	}
+	return nil
+}
