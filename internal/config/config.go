@@ -1,0 +1,121 @@
+package config
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+
+	egv1a1 "github.com/envoygw/envoy-gateway/api/v1alpha1"
+)
+
+// Defaults of the static configuration.
+const (
+	DefaultXdsAddress   = "0.0.0.0"
+	DefaultXdsPort      = 18000
+	DefaultAdminAddress = "0.0.0.0:19000"
+	DefaultLogLevel     = egv1a1.LogLevelInfo
+	DefaultXdsCertFile  = "/certs/xds/server/tls.crt"
+	DefaultXdsKeyFile   = "/certs/xds/server/tls.key"
+	DefaultXdsCAFile    = "/certs/xds/server/ca.crt"
+)
+
+// Load reads, strictly decodes, defaults and validates the static config at
+// path. An empty path means the defaults (Kubernetes provider).
+func Load(path string) (*egv1a1.EnvoyGateway, error) {
+	if path == "" {
+		cfg := &egv1a1.EnvoyGateway{}
+		SetDefaults(cfg)
+		return cfg, Validate(cfg)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading static config: %w", err)
+	}
+	cfg, err := Parse(data)
+	if err != nil {
+		return nil, fmt.Errorf("static config %s: %w", path, err)
+	}
+	// Relative file provider paths are relative to the config file.
+	if cfg.Provider.File != nil {
+		base := filepath.Dir(path)
+		for i, p := range cfg.Provider.File.Paths {
+			if !filepath.IsAbs(p) {
+				cfg.Provider.File.Paths[i] = filepath.Join(base, p)
+			}
+		}
+	}
+	return cfg, nil
+}
+
+// Parse strictly decodes a static config document, applies defaults and validates it.
+func Parse(data []byte) (*egv1a1.EnvoyGateway, error) {
+	cfg := &egv1a1.EnvoyGateway{}
+	if err := decodeStrict(data, cfg); err != nil {
+		return nil, err
+	}
+	SetDefaults(cfg)
+	if err := Validate(cfg); err != nil {
+		return nil, err
+	}
+	return cfg, nil
+}
+
+// SetDefaults fills every unset field with its default. It sets apiVersion and
+// kind too, so a defaulted config can be printed and read back.
+func SetDefaults(cfg *egv1a1.EnvoyGateway) {
+	cfg.APIVersion = egv1a1.GroupVersion.String()
+	cfg.Kind = egv1a1.KindEnvoyGateway
+	if cfg.Gateway == nil {
+		cfg.Gateway = &egv1a1.GatewayConfig{}
+	}
+	if cfg.Gateway.ControllerName == "" {
+		cfg.Gateway.ControllerName = egv1a1.DefaultControllerName
+	}
+	if cfg.Provider == nil {
+		cfg.Provider = &egv1a1.EnvoyGatewayProvider{}
+	}
+	if cfg.Provider.Type == "" {
+		cfg.Provider.Type = egv1a1.ProviderTypeKubernetes
+	}
+	if cfg.Provider.Type == egv1a1.ProviderTypeFile {
+		if cfg.Provider.File == nil {
+			cfg.Provider.File = &egv1a1.EnvoyGatewayFileProvider{}
+		}
+		if cfg.Provider.File.StateDir == "" {
+			cfg.Provider.File.StateDir = filepath.Join(os.TempDir(), "envoy-gateway")
+		}
+	}
+	if cfg.XdsServer == nil {
+		cfg.XdsServer = &egv1a1.XdsServer{}
+	}
+	if cfg.XdsServer.Address == "" {
+		cfg.XdsServer.Address = DefaultXdsAddress
+	}
+	if cfg.XdsServer.Port == 0 {
+		cfg.XdsServer.Port = DefaultXdsPort
+	}
+	if !cfg.XdsServer.Plaintext {
+		if cfg.XdsServer.TLS == nil {
+			cfg.XdsServer.TLS = &egv1a1.XdsServerTLS{}
+		}
+		setDefault(&cfg.XdsServer.TLS.CertFile, DefaultXdsCertFile)
+		setDefault(&cfg.XdsServer.TLS.KeyFile, DefaultXdsKeyFile)
+		setDefault(&cfg.XdsServer.TLS.CAFile, DefaultXdsCAFile)
+	}
+	if cfg.Admin == nil {
+		cfg.Admin = &egv1a1.Admin{}
+	}
+	setDefault(&cfg.Admin.Address, DefaultAdminAddress)
+	if cfg.Logging == nil {
+		cfg.Logging = &egv1a1.Logging{}
+	}
+	if cfg.Logging.Level == "" {
+		cfg.Logging.Level = DefaultLogLevel
+	}
+}
+
+func setDefault(field *string, value string) {
+	if *field == "" {
+		*field = value
+	}
+}

@@ -1,0 +1,75 @@
+package controlplane
+
+import (
+	"context"
+	"time"
+
+	"github.com/go-logr/logr"
+	"github.com/prometheus/client_golang/prometheus"
+	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
+
+	egv1a1 "github.com/envoygw/envoy-gateway/api/v1alpha1"
+	"github.com/envoygw/envoy-gateway/internal/admin"
+	"github.com/envoygw/envoy-gateway/internal/message"
+	"github.com/envoygw/envoy-gateway/internal/runner"
+)
+
+// ShutdownTimeout bounds how long the runners may take to stop after SIGTERM.
+const ShutdownTimeout = 20 * time.Second
+
+// Options configure a control plane.
+type Options struct {
+	Config *egv1a1.EnvoyGateway
+	Logger logr.Logger
+	// Registry receives every metric; nil means controller-runtime's global
+	// registry, so that controller metrics are served too.
+	Registry *prometheus.Registry
+}
+
+// ControlPlane is the set of runners of one server process.
+type ControlPlane struct {
+	cfg     *egv1a1.EnvoyGateway
+	log     logr.Logger
+	admin   *admin.Server
+	runners []runner.Runner
+}
+
+// New builds the runners for the static configuration. It binds the admin
+// listener, so a port conflict is reported before anything starts.
+func New(opts Options) (*ControlPlane, error) {
+	var registerer prometheus.Registerer = ctrlmetrics.Registry
+	var gatherer prometheus.Gatherer = ctrlmetrics.Registry
+	if opts.Registry != nil {
+		registerer, gatherer = opts.Registry, opts.Registry
+	}
+	for _, c := range message.Collectors() {
+		if err := registerer.Register(c); err != nil {
+			if _, ok := err.(prometheus.AlreadyRegisteredError); !ok {
+				return nil, err
+			}
+		}
+	}
+	adminServer := admin.New(admin.Options{
+		Address:  opts.Config.Admin.Address,
+		Gatherer: gatherer,
+		Logger:   opts.Logger.WithName("admin"),
+	})
+	if err := adminServer.Listen(); err != nil {
+		return nil, err
+	}
+	cp := &ControlPlane{cfg: opts.Config, log: opts.Logger, admin: adminServer}
+	cp.runners = append(cp.runners, adminServer)
+	return cp, nil
+}
+
+// AdminAddress returns the bound admin address.
+func (c *ControlPlane) AdminAddress() string { return c.admin.Addr() }
+
+// Run runs every runner until ctx is done, then stops them within ShutdownTimeout.
+func (c *ControlPlane) Run(ctx context.Context) error {
+	c.log.Info("control plane starting",
+		"controllerName", c.cfg.Gateway.ControllerName,
+		"provider", c.cfg.Provider.Type,
+		"admin", c.admin.Addr())
+	return runner.Group{ShutdownTimeout: ShutdownTimeout, Logger: c.log}.Run(ctx, c.runners...)
+}
