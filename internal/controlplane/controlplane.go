@@ -2,6 +2,7 @@ package controlplane
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/go-logr/logr"
@@ -10,6 +11,7 @@ import (
 
 	egv1a1 "github.com/envoygw/envoy-gateway/api/v1alpha1"
 	"github.com/envoygw/envoy-gateway/internal/admin"
+	"github.com/envoygw/envoy-gateway/internal/gatewayapi"
 	"github.com/envoygw/envoy-gateway/internal/message"
 	"github.com/envoygw/envoy-gateway/internal/runner"
 )
@@ -28,10 +30,17 @@ type Options struct {
 
 // ControlPlane is the set of runners of one server process.
 type ControlPlane struct {
-	cfg     *egv1a1.EnvoyGateway
-	log     logr.Logger
-	admin   *admin.Server
-	runners []runner.Runner
+	cfg        *egv1a1.EnvoyGateway
+	log        logr.Logger
+	registerer prometheus.Registerer
+	admin      *admin.Server
+	runners    []runner.Runner
+
+	// resources carries provider snapshots to the resource translator.
+	resources *message.Watchable[*gatewayapi.Resources]
+	// results carries translation results to the xDS runner, the infra
+	// manager and the status writer.
+	results *message.Watchable[*gatewayapi.Result]
 }
 
 // New builds the runners for the static configuration. It binds the admin
@@ -57,8 +66,27 @@ func New(opts Options) (*ControlPlane, error) {
 	if err := adminServer.Listen(); err != nil {
 		return nil, err
 	}
-	cp := &ControlPlane{cfg: opts.Config, log: opts.Logger, admin: adminServer}
+	cp := &ControlPlane{
+		cfg:        opts.Config,
+		log:        opts.Logger,
+		registerer: registerer,
+		admin:      adminServer,
+		resources:  message.NewWatchable[*gatewayapi.Resources]("resources"),
+		results:    message.NewWatchable[*gatewayapi.Result]("results"),
+	}
 	cp.runners = append(cp.runners, adminServer)
+	var err error
+	switch opts.Config.Provider.Type {
+	case egv1a1.ProviderTypeFile:
+		err = cp.addFileRunners()
+	case egv1a1.ProviderTypeKubernetes:
+		err = cp.addKubernetesRunners()
+	default:
+		err = fmt.Errorf("provider.type %q is not supported", opts.Config.Provider.Type)
+	}
+	if err != nil {
+		return nil, err
+	}
 	return cp, nil
 }
 
