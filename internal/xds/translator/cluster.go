@@ -1,0 +1,133 @@
+package translator
+
+import (
+	"cmp"
+	"net"
+	"slices"
+	"time"
+
+	clusterv3 "github.com/envoyproxy/go-control-plane/envoy/config/cluster/v3"
+	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
+	endpointv3 "github.com/envoyproxy/go-control-plane/envoy/config/endpoint/v3"
+	httpv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/upstreams/http/v3"
+	"google.golang.org/protobuf/types/known/anypb"
+	"google.golang.org/protobuf/types/known/durationpb"
+
+	"github.com/envoygw/envoy-gateway/internal/ir"
+)
+
+const (
+	connectTimeout = 10 * time.Second
+	// httpProtocolOptionsKey is the extension name of upstream HTTP protocol options.
+	httpProtocolOptionsKey = "envoy.extensions.upstreams.http.v3.HttpProtocolOptions"
+)
+
+// addClusters adds a cluster per IR cluster (with its ClusterLoadAssignment
+// for EDS clusters), plus the invalid-backend cluster when it is referenced.
+func (t *translation) addClusters(clusters []*ir.Cluster) {
+	for _, c := range clusters {
+		switch c.Discovery {
+		case ir.DiscoveryEDS:
+			endpoints := t.ipEndpoints(c)
+			t.out.Clusters = append(t.out.Clusters, EDSCluster(c.Name, c.Protocol))
+			t.out.Endpoints = append(t.out.Endpoints, ClusterLoadAssignment(c.Name, endpoints))
+		case ir.DiscoveryDNS:
+			t.out.Clusters = append(t.out.Clusters, DNSCluster(c.Name, c.Protocol, c.Endpoints))
+		}
+	}
+	if t.invalidBackend {
+		t.out.Clusters = append(t.out.Clusters, StaticCluster(invalidBackendCluster))
+	}
+}
+
+// ipEndpoints drops (with a warning) EDS endpoints whose address is not an IP
+// address: Envoy rejects the whole assignment otherwise.
+func (t *translation) ipEndpoints(c *ir.Cluster) []*ir.Endpoint {
+	out := make([]*ir.Endpoint, 0, len(c.Endpoints))
+	for _, e := range c.Endpoints {
+		if net.ParseIP(e.Address) == nil {
+			t.warnf("cluster %q: endpoint %q is not an IP address; skipped", c.Name, e.Address)
+			continue
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+// EDSCluster is a cluster whose endpoints arrive over EDS (ADS), in a
+// ClusterLoadAssignment of the same name.
+func EDSCluster(name string, protocol ir.AppProtocol) *clusterv3.Cluster {
+	c := baseCluster(name, protocol)
+	c.ClusterDiscoveryType = &clusterv3.Cluster_Type{Type: clusterv3.Cluster_EDS}
+	c.EdsClusterConfig = &clusterv3.Cluster_EdsClusterConfig{EdsConfig: ADSConfigSource()}
+	return c
+}
+
+// DNSCluster is a strict-DNS cluster resolving the hostnames of endpoints.
+func DNSCluster(name string, protocol ir.AppProtocol, endpoints []*ir.Endpoint) *clusterv3.Cluster {
+	c := baseCluster(name, protocol)
+	c.ClusterDiscoveryType = &clusterv3.Cluster_Type{Type: clusterv3.Cluster_STRICT_DNS}
+	c.DnsLookupFamily = clusterv3.Cluster_V4_PREFERRED
+	c.LoadAssignment = ClusterLoadAssignment(name, endpoints)
+	return c
+}
+
+// StaticCluster is a static cluster without endpoints: connections and
+// requests sent to it fail.
+func StaticCluster(name string) *clusterv3.Cluster {
+	c := baseCluster(name, ir.AppProtocolHTTP1)
+	c.ClusterDiscoveryType = &clusterv3.Cluster_Type{Type: clusterv3.Cluster_STATIC}
+	c.LoadAssignment = ClusterLoadAssignment(name, nil)
+	return c
+}
+
+func baseCluster(name string, protocol ir.AppProtocol) *clusterv3.Cluster {
+	c := &clusterv3.Cluster{
+		Name:           name,
+		ConnectTimeout: durationpb.New(connectTimeout),
+	}
+	if protocol == ir.AppProtocolHTTP2 {
+		c.TypedExtensionProtocolOptions = map[string]*anypb.Any{
+			httpProtocolOptionsKey: MustAny(&httpv3.HttpProtocolOptions{
+				UpstreamProtocolOptions: &httpv3.HttpProtocolOptions_ExplicitHttpConfig_{
+					ExplicitHttpConfig: &httpv3.HttpProtocolOptions_ExplicitHttpConfig{
+						ProtocolConfig: &httpv3.HttpProtocolOptions_ExplicitHttpConfig_Http2ProtocolOptions{
+							Http2ProtocolOptions: &corev3.Http2ProtocolOptions{},
+						},
+					},
+				},
+			}),
+		}
+	}
+	return c
+}
+
+// ClusterLoadAssignment groups endpoints by zone (zones sorted, endpoints in
+// the given order within each).
+func ClusterLoadAssignment(cluster string, endpoints []*ir.Endpoint) *endpointv3.ClusterLoadAssignment {
+	var zones []string
+	byZone := map[string][]*endpointv3.LbEndpoint{}
+	for _, e := range endpoints {
+		if _, ok := byZone[e.Zone]; !ok {
+			zones = append(zones, e.Zone)
+		}
+		byZone[e.Zone] = append(byZone[e.Zone], LbEndpoint(e.Address, e.Port))
+	}
+	slices.SortFunc(zones, cmp.Compare[string])
+	cla := &endpointv3.ClusterLoadAssignment{ClusterName: cluster}
+	for _, z := range zones {
+		l := &endpointv3.LocalityLbEndpoints{LbEndpoints: byZone[z]}
+		if z != "" {
+			l.Locality = &corev3.Locality{Zone: z}
+		}
+		cla.Endpoints = append(cla.Endpoints, l)
+	}
+	return cla
+}
+
+// LbEndpoint is one upstream address:port.
+func LbEndpoint(address string, port uint32) *endpointv3.LbEndpoint {
+	return &endpointv3.LbEndpoint{HostIdentifier: &endpointv3.LbEndpoint_Endpoint{
+		Endpoint: &endpointv3.Endpoint{Address: SocketAddress(address, port)},
+	}}
+}

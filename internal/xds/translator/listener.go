@@ -1,0 +1,305 @@
+package translator
+
+import (
+	"fmt"
+	"net"
+	"slices"
+	"strings"
+
+	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
+	listenerv3 "github.com/envoyproxy/go-control-plane/envoy/config/listener/v3"
+	routerv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/router/v3"
+	tlsinspectorv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/listener/tls_inspector/v3"
+	hcmv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/http_connection_manager/v3"
+	tcpproxyv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/tcp_proxy/v3"
+	tlsv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/transport_sockets/tls/v3"
+	"github.com/envoyproxy/go-control-plane/pkg/wellknown"
+	"google.golang.org/protobuf/types/known/wrapperspb"
+
+	"github.com/envoygw/envoy-gateway/internal/ir"
+)
+
+const (
+	// transportTLS and transportRaw are the transport protocols tls_inspector
+	// detects; they are matched only on listeners mixing plain and TLS chains.
+	transportTLS = "tls"
+	transportRaw = "raw_buffer"
+	// connectionBufferLimit is Envoy's edge best-practice per-connection buffer.
+	connectionBufferLimit = 32768
+)
+
+// addListener builds the Listener of one address:port and the
+// RouteConfigurations of its HTTP filter chains.
+func (t *translation) addListener(g *addressGroup) {
+	if net.ParseIP(g.address) == nil {
+		t.warnf("address %q of port %d is not an IP address; its listeners are skipped", g.address, g.port)
+		return
+	}
+	claims := sniClaims{}
+	tlsChains := t.httpsChains(g, claims)
+	tlsChains = append(tlsChains, t.passthroughChains(g, claims)...)
+
+	var chains []*listenerv3.FilterChain
+	if len(g.http) > 0 {
+		chains = append(chains, t.httpChain(g, len(tlsChains) > 0))
+	}
+	chains = append(chains, tlsChains...)
+	uniqueChainNames(chains)
+	if len(chains) == 0 {
+		// Envoy refuses a listener without filter chains; nothing to serve.
+		return
+	}
+	var filters []*listenerv3.ListenerFilter
+	if len(tlsChains) > 0 {
+		filters = append(filters, TLSInspector())
+	}
+	t.out.Listeners = append(t.out.Listeners, Listener(g.address, g.port, filters, chains))
+}
+
+// uniqueChainNames suffixes repeated filter chain names with "#2", "#3"...
+// (a TLS route attached to two listeners of one port), as Envoy wants them
+// unique within a listener.
+func uniqueChainNames(chains []*listenerv3.FilterChain) {
+	seen := map[string]int{}
+	for _, c := range chains {
+		seen[c.Name]++
+		if n := seen[c.Name]; n > 1 {
+			c.Name = fmt.Sprintf("%s#%d", c.Name, n)
+		}
+	}
+}
+
+// httpChain is the single filter chain of the plain HTTP listeners of g. When
+// the port also has TLS chains it matches only non-TLS connections.
+func (t *translation) httpChain(g *addressGroup, mixed bool) *listenerv3.FilterChain {
+	name := HTTPRouteConfigName(g.address, g.port)
+	var routes []*ir.HTTPRoute
+	for _, l := range g.http {
+		routes = append(routes, l.Routes...)
+	}
+	t.out.Routes = append(t.out.Routes, t.routeConfiguration(name, routes))
+	chain := &listenerv3.FilterChain{
+		Name:    "http",
+		Filters: []*listenerv3.Filter{HTTPConnectionManager(httpStatPrefix(g.port), name)},
+	}
+	if mixed {
+		chain.FilterChainMatch = &listenerv3.FilterChainMatch{TransportProtocol: transportRaw}
+	}
+	return chain
+}
+
+// httpsGroup is the HTTPS listeners of one port that share a hostname set.
+type httpsGroup struct {
+	hostnames []string
+	listeners []*ir.HTTPListener
+}
+
+// httpsChains builds one TLS-terminating filter chain per hostname set of the
+// HTTPS listeners of g, in order of first appearance.
+func (t *translation) httpsChains(g *addressGroup, claims sniClaims) []*listenerv3.FilterChain {
+	var groups []*httpsGroup
+	index := map[string]*httpsGroup{}
+	for _, l := range g.https {
+		hostnames := uniqueSorted(l.Hostnames)
+		key := strings.Join(hostnames, ",")
+		hg, ok := index[key]
+		if !ok {
+			hg = &httpsGroup{hostnames: hostnames}
+			index[key] = hg
+			groups = append(groups, hg)
+		}
+		hg.listeners = append(hg.listeners, l)
+	}
+	var chains []*listenerv3.FilterChain
+	for _, hg := range groups {
+		first := hg.listeners[0].Name
+		serverNames, taken, ok := claims.claim(hg.hostnames)
+		if !t.checkClaim("listener", first, g.port, taken, ok) {
+			continue
+		}
+		name := HTTPSRouteConfigName(g.address, g.port, first)
+		var routes []*ir.HTTPRoute
+		var secrets []string
+		for _, l := range hg.listeners {
+			routes = append(routes, l.Routes...)
+			for _, c := range l.TLS.Certificates {
+				if _, seen := t.secrets[c.Name]; !seen {
+					t.secrets[c.Name] = c
+				}
+				if !slices.Contains(secrets, c.Name) {
+					secrets = append(secrets, c.Name)
+				}
+			}
+		}
+		t.out.Routes = append(t.out.Routes, t.routeConfiguration(name, routes))
+		chains = append(chains, &listenerv3.FilterChain{
+			Name: first,
+			FilterChainMatch: &listenerv3.FilterChainMatch{
+				ServerNames:       serverNames,
+				TransportProtocol: transportTLS,
+			},
+			Filters:         []*listenerv3.Filter{HTTPConnectionManager(httpsStatPrefix(g.port), name)},
+			TransportSocket: DownstreamTLSTransportSocket(secrets),
+		})
+	}
+	return chains
+}
+
+// passthroughChains builds one SNI-matched tcp_proxy filter chain per TLS
+// passthrough route of g, in IR order.
+func (t *translation) passthroughChains(g *addressGroup, claims sniClaims) []*listenerv3.FilterChain {
+	var chains []*listenerv3.FilterChain
+	for _, l := range g.tls {
+		for _, r := range l.Routes {
+			serverNames, taken, ok := claims.claim(uniqueSorted(r.Hostnames))
+			if !t.checkClaim("tls route", r.Name, g.port, taken, ok) {
+				continue
+			}
+			backends := r.Destination.Backends
+			if r.Destination.InvalidWeight > 0 {
+				t.invalidBackend = true
+				backends = append(slices.Clip(backends), &ir.WeightedCluster{
+					Cluster: invalidBackendCluster,
+					Weight:  r.Destination.InvalidWeight,
+				})
+			}
+			chains = append(chains, &listenerv3.FilterChain{
+				Name: r.Name,
+				FilterChainMatch: &listenerv3.FilterChainMatch{
+					ServerNames:       serverNames,
+					TransportProtocol: transportTLS,
+				},
+				Filters: []*listenerv3.Filter{TCPProxy(tlsStatPrefix(g.port), backends)},
+			})
+		}
+	}
+	return chains
+}
+
+// checkClaim warns about server names another filter chain already serves
+// and says whether the chain still has something to match.
+func (t *translation) checkClaim(kind, name string, port uint32, taken []string, ok bool) bool {
+	switch {
+	case !ok:
+		t.warnf("%s %q: hostnames %v on port %d are already served by another filter chain; skipped", kind, name, taken, port)
+	case len(taken) > 0:
+		t.warnf("%s %q: hostnames %v on port %d are already served by another filter chain; left out", kind, name, taken, port)
+	}
+	return ok
+}
+
+// sniClaims records the server names already matched by a filter chain of a
+// listener; "" stands for the catch-all chain without server names.
+type sniClaims map[string]bool
+
+// claim returns the server names of hostnames not claimed yet, claims them,
+// and returns the hostnames already claimed as taken. Any "*" (or no hostname
+// at all) means the catch-all chain, returned as nil server names. ok is
+// false when nothing is left to match.
+func (c sniClaims) claim(hostnames []string) (serverNames, taken []string, ok bool) {
+	if len(hostnames) == 0 || slices.Contains(hostnames, "*") {
+		if c[""] {
+			return nil, hostnames, false
+		}
+		c[""] = true
+		return nil, nil, true
+	}
+	for _, h := range hostnames {
+		if c[h] {
+			taken = append(taken, h)
+			continue
+		}
+		c[h] = true
+		serverNames = append(serverNames, h)
+	}
+	return serverNames, taken, len(serverNames) > 0
+}
+
+func uniqueSorted(in []string) []string {
+	out := slices.Clone(in)
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// Listener is an Envoy listener on address:port.
+func Listener(address string, port uint32, filters []*listenerv3.ListenerFilter, chains []*listenerv3.FilterChain) *listenerv3.Listener {
+	return &listenerv3.Listener{
+		Name:                          ListenerName(address, port),
+		Address:                       SocketAddress(address, port),
+		ListenerFilters:               filters,
+		FilterChains:                  chains,
+		PerConnectionBufferLimitBytes: wrapperspb.UInt32(connectionBufferLimit),
+	}
+}
+
+// TLSInspector is the listener filter that reads the SNI and detects TLS.
+func TLSInspector() *listenerv3.ListenerFilter {
+	return &listenerv3.ListenerFilter{
+		Name:       wellknown.TLSInspector,
+		ConfigType: &listenerv3.ListenerFilter_TypedConfig{TypedConfig: MustAny(&tlsinspectorv3.TlsInspector{})},
+	}
+}
+
+// HTTPConnectionManager is the HTTP connection manager network filter taking
+// its routes from the RouteConfiguration routeConfig over ADS.
+func HTTPConnectionManager(statPrefix, routeConfig string) *listenerv3.Filter {
+	hcm := &hcmv3.HttpConnectionManager{
+		CodecType:  hcmv3.HttpConnectionManager_AUTO,
+		StatPrefix: statPrefix,
+		RouteSpecifier: &hcmv3.HttpConnectionManager_Rds{Rds: &hcmv3.Rds{
+			ConfigSource:    ADSConfigSource(),
+			RouteConfigName: routeConfig,
+		}},
+		HttpFilters: []*hcmv3.HttpFilter{{
+			Name:       wellknown.Router,
+			ConfigType: &hcmv3.HttpFilter_TypedConfig{TypedConfig: MustAny(&routerv3.Router{})},
+		}},
+		// The proxy is the edge: trust the peer address, not X-Forwarded-For.
+		UseRemoteAddress: wrapperspb.Bool(true),
+		NormalizePath:    wrapperspb.Bool(true),
+		MergeSlashes:     true,
+		// Host matching ignores the port (Gateway API hostnames have none).
+		StripPortMode: &hcmv3.HttpConnectionManager_StripAnyHostPort{StripAnyHostPort: true},
+	}
+	return &listenerv3.Filter{
+		Name:       wellknown.HTTPConnectionManager,
+		ConfigType: &listenerv3.Filter_TypedConfig{TypedConfig: MustAny(hcm)},
+	}
+}
+
+// DownstreamTLSTransportSocket terminates TLS (1.2 or newer, ALPN h2 and
+// http/1.1) with the certificates of the named SDS secrets.
+func DownstreamTLSTransportSocket(secrets []string) *corev3.TransportSocket {
+	sds := make([]*tlsv3.SdsSecretConfig, 0, len(secrets))
+	for _, s := range secrets {
+		sds = append(sds, &tlsv3.SdsSecretConfig{Name: s, SdsConfig: ADSConfigSource()})
+	}
+	ctx := &tlsv3.DownstreamTlsContext{CommonTlsContext: &tlsv3.CommonTlsContext{
+		TlsParams:                      &tlsv3.TlsParameters{TlsMinimumProtocolVersion: tlsv3.TlsParameters_TLSv1_2},
+		TlsCertificateSdsSecretConfigs: sds,
+		AlpnProtocols:                  []string{"h2", "http/1.1"},
+	}}
+	return &corev3.TransportSocket{
+		Name:       wellknown.TransportSocketTLS,
+		ConfigType: &corev3.TransportSocket_TypedConfig{TypedConfig: MustAny(ctx)},
+	}
+}
+
+// TCPProxy is the tcp_proxy network filter forwarding to one cluster, or to
+// weighted clusters when there are several.
+func TCPProxy(statPrefix string, backends []*ir.WeightedCluster) *listenerv3.Filter {
+	p := &tcpproxyv3.TcpProxy{StatPrefix: statPrefix}
+	if len(backends) == 1 {
+		p.ClusterSpecifier = &tcpproxyv3.TcpProxy_Cluster{Cluster: backends[0].Cluster}
+	} else {
+		w := &tcpproxyv3.TcpProxy_WeightedCluster{}
+		for _, b := range backends {
+			w.Clusters = append(w.Clusters, &tcpproxyv3.TcpProxy_WeightedCluster_ClusterWeight{Name: b.Cluster, Weight: b.Weight})
+		}
+		p.ClusterSpecifier = &tcpproxyv3.TcpProxy_WeightedClusters{WeightedClusters: w}
+	}
+	return &listenerv3.Filter{
+		Name:       wellknown.TCPProxy,
+		ConfigType: &listenerv3.Filter_TypedConfig{TypedConfig: MustAny(p)},
+	}
+}

@@ -1,0 +1,149 @@
+package translator
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"slices"
+
+	clusterv3 "github.com/envoyproxy/go-control-plane/envoy/config/cluster/v3"
+	endpointv3 "github.com/envoyproxy/go-control-plane/envoy/config/endpoint/v3"
+	listenerv3 "github.com/envoyproxy/go-control-plane/envoy/config/listener/v3"
+	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
+	tlsv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/transport_sockets/tls/v3"
+
+	"github.com/envoygw/envoy-gateway/internal/ir"
+)
+
+// Resources are the Envoy resources of one fleet, each list sorted by name.
+type Resources struct {
+	Listeners []*listenerv3.Listener
+	Routes    []*routev3.RouteConfiguration
+	Clusters  []*clusterv3.Cluster
+	Endpoints []*endpointv3.ClusterLoadAssignment
+	Secrets   []*tlsv3.Secret
+
+	// Warnings describe parts of the IR that were left out because Envoy
+	// would reject them (for example a route with an invalid regular
+	// expression). Everything else is translated.
+	Warnings []string
+}
+
+// Translate turns the xDS IR of one fleet into Envoy resources. It returns an
+// error when the IR breaks its own invariants (ir.Xds.Validate) or when a
+// produced resource fails the protos' own validation; the caller should then
+// keep serving the previous resources.
+func Translate(x *ir.Xds) (*Resources, error) {
+	if err := x.Validate(); err != nil {
+		return nil, fmt.Errorf("invalid xds ir: %w", err)
+	}
+	t := &translation{out: &Resources{}, secrets: map[string]*ir.Certificate{}}
+	for _, g := range groupByAddress(x) {
+		t.addListener(g)
+	}
+	t.addClusters(x.Clusters)
+	t.addSecrets()
+	t.out.sort()
+	if err := t.out.Validate(); err != nil {
+		return nil, err
+	}
+	return t.out, nil
+}
+
+// translation is the state of one Translate call.
+type translation struct {
+	out *Resources
+	// secrets are the certificates referenced by emitted filter chains, by name.
+	secrets map[string]*ir.Certificate
+	// invalidBackend is set when a filter chain refers to invalidBackendCluster.
+	invalidBackend bool
+}
+
+func (t *translation) warnf(format string, args ...any) {
+	t.out.Warnings = append(t.out.Warnings, fmt.Sprintf(format, args...))
+}
+
+// addressGroup is every IR listener bound to one address:port, in IR order.
+type addressGroup struct {
+	address string
+	port    uint32
+	http    []*ir.HTTPListener // plain HTTP
+	https   []*ir.HTTPListener
+	tls     []*ir.TLSListener
+}
+
+// groupByAddress groups the IR listeners by address:port, sorted by address
+// then port.
+func groupByAddress(x *ir.Xds) []*addressGroup {
+	type key struct {
+		address string
+		port    uint32
+	}
+	groups := map[key]*addressGroup{}
+	get := func(address string, port uint32) *addressGroup {
+		k := key{address, port}
+		g, ok := groups[k]
+		if !ok {
+			g = &addressGroup{address: address, port: port}
+			groups[k] = g
+		}
+		return g
+	}
+	for _, l := range x.HTTP {
+		g := get(l.Address, l.Port)
+		if l.TLS == nil {
+			g.http = append(g.http, l)
+		} else {
+			g.https = append(g.https, l)
+		}
+	}
+	for _, l := range x.TLS {
+		g := get(l.Address, l.Port)
+		g.tls = append(g.tls, l)
+	}
+	out := make([]*addressGroup, 0, len(groups))
+	for _, g := range groups {
+		out = append(out, g)
+	}
+	slices.SortFunc(out, func(a, b *addressGroup) int {
+		return cmp.Or(cmp.Compare(a.address, b.address), cmp.Compare(a.port, b.port))
+	})
+	return out
+}
+
+func (r *Resources) sort() {
+	slices.SortFunc(r.Listeners, func(a, b *listenerv3.Listener) int { return cmp.Compare(a.GetName(), b.GetName()) })
+	slices.SortFunc(r.Routes, func(a, b *routev3.RouteConfiguration) int { return cmp.Compare(a.GetName(), b.GetName()) })
+	slices.SortFunc(r.Clusters, func(a, b *clusterv3.Cluster) int { return cmp.Compare(a.GetName(), b.GetName()) })
+	slices.SortFunc(r.Endpoints, func(a, b *endpointv3.ClusterLoadAssignment) int {
+		return cmp.Compare(a.GetClusterName(), b.GetClusterName())
+	})
+	slices.SortFunc(r.Secrets, func(a, b *tlsv3.Secret) int { return cmp.Compare(a.GetName(), b.GetName()) })
+}
+
+// Validate runs the protos' own ValidateAll on every resource, including the
+// typed extension configs packed in Any fields.
+func (r *Resources) Validate() error {
+	var errs []error
+	check := func(kind, name string, err error) {
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s %q: %w", kind, name, err))
+		}
+	}
+	for _, l := range r.Listeners {
+		check("listener", l.GetName(), validateDeep(l))
+	}
+	for _, rc := range r.Routes {
+		check("route configuration", rc.GetName(), validateDeep(rc))
+	}
+	for _, c := range r.Clusters {
+		check("cluster", c.GetName(), validateDeep(c))
+	}
+	for _, e := range r.Endpoints {
+		check("cluster load assignment", e.GetClusterName(), validateDeep(e))
+	}
+	for _, s := range r.Secrets {
+		check("secret", s.GetName(), validateDeep(s))
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,181 @@
+package translator
+
+import (
+	"strings"
+	"testing"
+
+	listenerv3 "github.com/envoyproxy/go-control-plane/envoy/config/listener/v3"
+	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
+	matcherv3 "github.com/envoyproxy/go-control-plane/envoy/type/matcher/v3"
+	"github.com/google/go-cmp/cmp"
+	"google.golang.org/protobuf/testing/protocmp"
+
+	"github.com/envoygw/envoy-gateway/internal/ir"
+)
+
+func ptr[T any](v T) *T { return &v }
+
+func TestTranslateRejectsInvalidIR(t *testing.T) {
+	tests := map[string]*ir.Xds{
+		"nil": nil,
+		"unknown cluster": {HTTP: []*ir.HTTPListener{{
+			Name: "default/eg/http", Address: "0.0.0.0", Port: 80, Hostnames: []string{"*"},
+			Routes: []*ir.HTTPRoute{{
+				Name: "r", Hostname: "*",
+				Destination: &ir.Destination{Backends: []*ir.WeightedCluster{{Cluster: "service/default/missing/80", Weight: 1}}},
+			}},
+		}}},
+		"duplicate listener": {HTTP: []*ir.HTTPListener{
+			{Name: "a", Address: "0.0.0.0", Port: 80, Hostnames: []string{"*"}},
+			{Name: "a", Address: "0.0.0.0", Port: 81, Hostnames: []string{"*"}},
+		}},
+	}
+	for name, x := range tests {
+		t.Run(name, func(t *testing.T) {
+			res, err := Translate(x)
+			if err == nil {
+				t.Fatalf("Translate accepted invalid IR and returned %d listeners", len(res.Listeners))
+			}
+			if !strings.Contains(err.Error(), "invalid xds ir") {
+				t.Fatalf("error %q does not say the IR is invalid", err)
+			}
+		})
+	}
+}
+
+// TestTranslateHTTPListener checks one small case against the constructors,
+// the way the golden files check every case.
+func TestTranslateHTTPListener(t *testing.T) {
+	x := &ir.Xds{
+		HTTP: []*ir.HTTPListener{{
+			Name: "default/eg/http", Address: "0.0.0.0", Port: 10080, Hostnames: []string{"*"},
+			Routes: []*ir.HTTPRoute{{
+				Name: "httproute/default/a/rule/0/match/0", Hostname: "foo.example.com",
+				PathMatch:   &ir.StringMatch{Type: ir.MatchExact, Value: "/x"},
+				Destination: &ir.Destination{Backends: []*ir.WeightedCluster{{Cluster: "service/default/a/80", Weight: 1}}},
+			}},
+		}},
+		Clusters: []*ir.Cluster{{Name: "service/default/a/80", Discovery: ir.DiscoveryEDS,
+			Endpoints: []*ir.Endpoint{{Address: "10.0.0.1", Port: 8080}}}},
+	}
+	res, err := Translate(x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantListener := Listener("0.0.0.0", 10080, nil, []*listenerv3.FilterChain{{
+		Name:    "http",
+		Filters: []*listenerv3.Filter{HTTPConnectionManager("http-10080", "route/0.0.0.0/10080")},
+	}})
+	if diff := cmp.Diff(wantListener, res.Listeners[0], protocmp.Transform()); diff != "" {
+		t.Errorf("listener (-want +got):\n%s", diff)
+	}
+	wantRoutes := RouteConfiguration("route/0.0.0.0/10080", []*routev3.VirtualHost{
+		VirtualHost("foo.example.com", []*routev3.Route{{
+			Name:   "httproute/default/a/rule/0/match/0",
+			Match:  &routev3.RouteMatch{PathSpecifier: &routev3.RouteMatch_Path{Path: "/x"}},
+			Action: &routev3.Route_Route{Route: &routev3.RouteAction{ClusterSpecifier: &routev3.RouteAction_Cluster{Cluster: "service/default/a/80"}}},
+		}}),
+	})
+	if diff := cmp.Diff(wantRoutes, res.Routes[0], protocmp.Transform()); diff != "" {
+		t.Errorf("routes (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(EDSCluster("service/default/a/80", ir.AppProtocolHTTP1), res.Clusters[0], protocmp.Transform()); diff != "" {
+		t.Errorf("cluster (-want +got):\n%s", diff)
+	}
+	wantCLA := ClusterLoadAssignment("service/default/a/80", []*ir.Endpoint{{Address: "10.0.0.1", Port: 8080}})
+	if diff := cmp.Diff(wantCLA, res.Endpoints[0], protocmp.Transform()); diff != "" {
+		t.Errorf("endpoints (-want +got):\n%s", diff)
+	}
+	if len(res.Listeners) != 1 || len(res.Routes) != 1 || len(res.Clusters) != 1 || len(res.Endpoints) != 1 || len(res.Secrets) != 0 {
+		t.Errorf("got %d listeners, %d routes, %d clusters, %d endpoints, %d secrets; want 1,1,1,1,0",
+			len(res.Listeners), len(res.Routes), len(res.Clusters), len(res.Endpoints), len(res.Secrets))
+	}
+}
+
+func TestInvalidShare(t *testing.T) {
+	tests := []struct {
+		valid   []uint32
+		invalid uint32
+		want    uint32
+	}{
+		{[]uint32{1}, 1, 500000},
+		{[]uint32{1, 1}, 1, 333333},
+		{[]uint32{2, 1}, 1, 250000},
+		{[]uint32{999999}, 1, 1},
+		{[]uint32{1}, 2, 666667},
+		{[]uint32{4294967295}, 4294967295, 500000},
+	}
+	for _, tc := range tests {
+		d := &ir.Destination{InvalidWeight: tc.invalid}
+		for _, w := range tc.valid {
+			d.Backends = append(d.Backends, &ir.WeightedCluster{Cluster: "c", Weight: w})
+		}
+		if got := invalidShare(d); got != tc.want {
+			t.Errorf("valid %v invalid %d: got %d millionths, want %d", tc.valid, tc.invalid, got, tc.want)
+		}
+	}
+}
+
+func TestPathRewrite(t *testing.T) {
+	prefix := func(v string) *ir.StringMatch { return &ir.StringMatch{Type: ir.MatchPrefix, Value: v} }
+	tests := []struct {
+		name       string
+		rewrite    *ir.PathRewrite
+		match      *ir.StringMatch
+		wantFull   *string
+		wantPrefix string
+		wantRegex  *matcherv3.RegexMatchAndSubstitute
+	}{
+		{name: "full", rewrite: &ir.PathRewrite{FullPath: ptr("/x")}, wantFull: ptr("/x")},
+		{name: "prefix", rewrite: &ir.PathRewrite{PrefixMatch: ptr("/b")}, match: prefix("/a"), wantPrefix: "/b"},
+		{name: "prefix trailing slashes", rewrite: &ir.PathRewrite{PrefixMatch: ptr("/b/")}, match: prefix("/a/"), wantPrefix: "/b"},
+		{name: "to root", rewrite: &ir.PathRewrite{PrefixMatch: ptr("/")}, match: prefix("/a.b"), wantRegex: &matcherv3.RegexMatchAndSubstitute{
+			Pattern: &matcherv3.RegexMatcher{Regex: `^/a\.b/*`}, Substitution: "/"}},
+		{name: "from root", rewrite: &ir.PathRewrite{PrefixMatch: ptr("/b")}, match: prefix("/"), wantPrefix: "/b/"},
+		{name: "root to root", rewrite: &ir.PathRewrite{PrefixMatch: ptr("/")}, match: prefix("/")},
+		{name: "nothing", rewrite: &ir.PathRewrite{}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			full, prefix, regex := pathRewrite(tc.rewrite, tc.match)
+			if diff := cmp.Diff(tc.wantFull, full); diff != "" {
+				t.Errorf("full path (-want +got):\n%s", diff)
+			}
+			if prefix != tc.wantPrefix {
+				t.Errorf("prefix = %q, want %q", prefix, tc.wantPrefix)
+			}
+			if diff := cmp.Diff(tc.wantRegex, regex, protocmp.Transform()); diff != "" {
+				t.Errorf("regex (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestSNIClaims(t *testing.T) {
+	c := sniClaims{}
+	steps := []struct {
+		hostnames   []string
+		wantNames   []string
+		wantTaken   []string
+		wantOK      bool
+		description string
+	}{
+		{[]string{"a.example.com", "b.example.com"}, []string{"a.example.com", "b.example.com"}, nil, true, "fresh names"},
+		{[]string{"b.example.com", "c.example.com"}, []string{"c.example.com"}, []string{"b.example.com"}, true, "partly taken"},
+		{[]string{"a.example.com"}, nil, []string{"a.example.com"}, false, "all taken"},
+		{nil, nil, nil, true, "catch-all"},
+		{[]string{"*"}, nil, []string{"*"}, false, "second catch-all"},
+	}
+	for _, s := range steps {
+		names, taken, ok := c.claim(s.hostnames)
+		if diff := cmp.Diff(s.wantNames, names); diff != "" {
+			t.Errorf("%s: names (-want +got):\n%s", s.description, diff)
+		}
+		if diff := cmp.Diff(s.wantTaken, taken); diff != "" {
+			t.Errorf("%s: taken (-want +got):\n%s", s.description, diff)
+		}
+		if ok != s.wantOK {
+			t.Errorf("%s: ok = %v, want %v", s.description, ok, s.wantOK)
+		}
+	}
+}
