@@ -1,0 +1,297 @@
+package controllers
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/sets"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
+
+	egv1a1 "github.com/envoygw/envoy-gateway/api/v1alpha1"
+	"github.com/envoygw/envoy-gateway/internal/gatewayapi"
+)
+
+// references are the keys of the Services and Secrets the last snapshot
+// needed; events for other Services, EndpointSlices and Secrets are ignored.
+type references struct {
+	services sets.Set[types.NamespacedName]
+	secrets  sets.Set[types.NamespacedName]
+}
+
+type buildOptions struct {
+	controllerName string
+	infraStates    func(ctx context.Context) (map[string]gatewayapi.InfraState, error)
+}
+
+// buildResources gathers every object that matters to our GatewayClasses
+// from the reader (the informer cache) into a new snapshot. Objects returned
+// by the cache are copies, so the snapshot shares nothing with it.
+func buildResources(ctx context.Context, r client.Reader, opts buildOptions) (*gatewayapi.Resources, *references, error) {
+	res := &gatewayapi.Resources{}
+	refs := &references{services: sets.New[types.NamespacedName](), secrets: sets.New[types.NamespacedName]()}
+
+	classes, err := ourGatewayClasses(ctx, r, opts.controllerName)
+	if err != nil {
+		return nil, nil, err
+	}
+	res.GatewayClasses = classes
+	if res.EnvoyProxies, err = referencedEnvoyProxies(ctx, r, classes); err != nil {
+		return nil, nil, err
+	}
+	if res.Gateways, err = gatewaysOfClasses(ctx, r, classes); err != nil {
+		return nil, nil, err
+	}
+	ourGateways := sets.New[types.NamespacedName]()
+	for _, gw := range res.Gateways {
+		ourGateways.Insert(client.ObjectKeyFromObject(gw))
+		collectCertificateRefs(gw, refs.secrets)
+	}
+	if res.HTTPRoutes, err = attachedHTTPRoutes(ctx, r, ourGateways); err != nil {
+		return nil, nil, err
+	}
+	if res.TLSRoutes, err = attachedTLSRoutes(ctx, r, ourGateways); err != nil {
+		return nil, nil, err
+	}
+	for _, route := range res.HTTPRoutes {
+		collectHTTPBackendRefs(route, refs.services)
+	}
+	for _, route := range res.TLSRoutes {
+		collectTLSBackendRefs(route, refs.services)
+	}
+	if res.ReferenceGrants, err = listReferenceGrants(ctx, r); err != nil {
+		return nil, nil, err
+	}
+	if res.Namespaces, err = listNamespaces(ctx, r); err != nil {
+		return nil, nil, err
+	}
+	if err := addReferencedServices(ctx, r, refs.services, res); err != nil {
+		return nil, nil, err
+	}
+	if res.Secrets, err = getAll[*corev1.Secret](ctx, r, refs.secrets, func() *corev1.Secret { return &corev1.Secret{} }); err != nil {
+		return nil, nil, err
+	}
+	if opts.infraStates != nil {
+		if res.InfraStates, err = opts.infraStates(ctx); err != nil {
+			return nil, nil, fmt.Errorf("reading infra states: %w", err)
+		}
+	}
+	return res, refs, nil
+}
+
+func ourGatewayClasses(ctx context.Context, r client.Reader, controllerName string) ([]*gwapiv1.GatewayClass, error) {
+	var list gwapiv1.GatewayClassList
+	if err := r.List(ctx, &list); err != nil {
+		return nil, err
+	}
+	var out []*gwapiv1.GatewayClass
+	for i := range list.Items {
+		if string(list.Items[i].Spec.ControllerName) == controllerName {
+			out = append(out, &list.Items[i])
+		}
+	}
+	return out, nil
+}
+
+func referencedEnvoyProxies(ctx context.Context, r client.Reader, classes []*gwapiv1.GatewayClass) ([]*egv1a1.EnvoyProxy, error) {
+	keys := sets.New[types.NamespacedName]()
+	for _, gc := range classes {
+		ref := gc.Spec.ParametersRef
+		if ref == nil || string(ref.Group) != egv1a1.GroupVersion.Group || string(ref.Kind) != egv1a1.KindEnvoyProxy || ref.Namespace == nil {
+			continue // the translator reports an invalid reference
+		}
+		keys.Insert(types.NamespacedName{Namespace: string(*ref.Namespace), Name: ref.Name})
+	}
+	return getAll[*egv1a1.EnvoyProxy](ctx, r, keys, func() *egv1a1.EnvoyProxy { return &egv1a1.EnvoyProxy{} })
+}
+
+func gatewaysOfClasses(ctx context.Context, r client.Reader, classes []*gwapiv1.GatewayClass) ([]*gwapiv1.Gateway, error) {
+	var out []*gwapiv1.Gateway
+	for _, gc := range classes {
+		var list gwapiv1.GatewayList
+		if err := r.List(ctx, &list, client.MatchingFields{gatewayClassIndex: gc.Name}); err != nil {
+			return nil, err
+		}
+		for i := range list.Items {
+			out = append(out, &list.Items[i])
+		}
+	}
+	return out, nil
+}
+
+// refersToGateway reports whether a route parentRef names one of our Gateways.
+func refersToGateway(routeNamespace string, ref gwapiv1.ParentReference, gateways sets.Set[types.NamespacedName]) bool {
+	if ref.Group != nil && string(*ref.Group) != gwapiv1.GroupName {
+		return false
+	}
+	if ref.Kind != nil && string(*ref.Kind) != "Gateway" {
+		return false
+	}
+	ns := routeNamespace
+	if ref.Namespace != nil {
+		ns = string(*ref.Namespace)
+	}
+	return gateways.Has(types.NamespacedName{Namespace: ns, Name: string(ref.Name)})
+}
+
+func attachedHTTPRoutes(ctx context.Context, r client.Reader, gateways sets.Set[types.NamespacedName]) ([]*gwapiv1.HTTPRoute, error) {
+	var list gwapiv1.HTTPRouteList
+	if err := r.List(ctx, &list); err != nil {
+		return nil, err
+	}
+	var out []*gwapiv1.HTTPRoute
+	for i := range list.Items {
+		route := &list.Items[i]
+		if slices.ContainsFunc(route.Spec.ParentRefs, func(p gwapiv1.ParentReference) bool {
+			return refersToGateway(route.Namespace, p, gateways)
+		}) {
+			out = append(out, route)
+		}
+	}
+	return out, nil
+}
+
+func attachedTLSRoutes(ctx context.Context, r client.Reader, gateways sets.Set[types.NamespacedName]) ([]*gwapiv1.TLSRoute, error) {
+	var list gwapiv1.TLSRouteList
+	if err := r.List(ctx, &list); err != nil {
+		return nil, err
+	}
+	var out []*gwapiv1.TLSRoute
+	for i := range list.Items {
+		route := &list.Items[i]
+		if slices.ContainsFunc(route.Spec.ParentRefs, func(p gwapiv1.ParentReference) bool {
+			return refersToGateway(route.Namespace, p, gateways)
+		}) {
+			out = append(out, route)
+		}
+	}
+	return out, nil
+}
+
+func collectCertificateRefs(gw *gwapiv1.Gateway, secrets sets.Set[types.NamespacedName]) {
+	for _, l := range gw.Spec.Listeners {
+		if l.TLS == nil {
+			continue
+		}
+		for _, ref := range l.TLS.CertificateRefs {
+			if (ref.Group != nil && *ref.Group != "") || (ref.Kind != nil && *ref.Kind != "Secret") {
+				continue
+			}
+			ns := gw.Namespace
+			if ref.Namespace != nil {
+				ns = string(*ref.Namespace)
+			}
+			secrets.Insert(types.NamespacedName{Namespace: ns, Name: string(ref.Name)})
+		}
+	}
+}
+
+func insertServiceRef(routeNamespace string, ref gwapiv1.BackendObjectReference, services sets.Set[types.NamespacedName]) {
+	if (ref.Group != nil && *ref.Group != "") || (ref.Kind != nil && *ref.Kind != "Service") {
+		return
+	}
+	ns := routeNamespace
+	if ref.Namespace != nil {
+		ns = string(*ref.Namespace)
+	}
+	services.Insert(types.NamespacedName{Namespace: ns, Name: string(ref.Name)})
+}
+
+func collectHTTPBackendRefs(route *gwapiv1.HTTPRoute, services sets.Set[types.NamespacedName]) {
+	for _, rule := range route.Spec.Rules {
+		for _, b := range rule.BackendRefs {
+			insertServiceRef(route.Namespace, b.BackendObjectReference, services)
+			collectMirrorRefs(route.Namespace, b.Filters, services)
+		}
+		collectMirrorRefs(route.Namespace, rule.Filters, services)
+	}
+}
+
+func collectMirrorRefs(ns string, filters []gwapiv1.HTTPRouteFilter, services sets.Set[types.NamespacedName]) {
+	for _, f := range filters {
+		if f.RequestMirror != nil {
+			insertServiceRef(ns, f.RequestMirror.BackendRef, services)
+		}
+	}
+}
+
+func collectTLSBackendRefs(route *gwapiv1.TLSRoute, services sets.Set[types.NamespacedName]) {
+	for _, rule := range route.Spec.Rules {
+		for _, b := range rule.BackendRefs {
+			insertServiceRef(route.Namespace, b.BackendObjectReference, services)
+		}
+	}
+}
+
+// addReferencedServices adds the referenced Services that exist and their EndpointSlices.
+func addReferencedServices(ctx context.Context, r client.Reader, keys sets.Set[types.NamespacedName], res *gatewayapi.Resources) error {
+	svcs, err := getAll[*corev1.Service](ctx, r, keys, func() *corev1.Service { return &corev1.Service{} })
+	if err != nil {
+		return err
+	}
+	res.Services = svcs
+	for _, svc := range svcs {
+		var list discoveryv1.EndpointSliceList
+		if err := r.List(ctx, &list, client.InNamespace(svc.Namespace),
+			client.MatchingLabels{discoveryv1.LabelServiceName: svc.Name}); err != nil {
+			return err
+		}
+		for i := range list.Items {
+			res.EndpointSlices = append(res.EndpointSlices, &list.Items[i])
+		}
+	}
+	return nil
+}
+
+// getAll gets every key that exists, in sorted key order; missing objects are skipped.
+func getAll[T client.Object](ctx context.Context, r client.Reader, keys sets.Set[types.NamespacedName], newObj func() T) ([]T, error) {
+	sorted := keys.UnsortedList()
+	slices.SortFunc(sorted, func(a, b types.NamespacedName) int {
+		if c := strings.Compare(a.Namespace, b.Namespace); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Name, b.Name)
+	})
+	var out []T
+	for _, key := range sorted {
+		obj := newObj()
+		if err := r.Get(ctx, key, obj); err != nil {
+			if apierrors.IsNotFound(err) {
+				continue
+			}
+			return nil, err
+		}
+		out = append(out, obj)
+	}
+	return out, nil
+}
+
+func listReferenceGrants(ctx context.Context, r client.Reader) ([]*gwapiv1.ReferenceGrant, error) {
+	var list gwapiv1.ReferenceGrantList
+	if err := r.List(ctx, &list); err != nil {
+		return nil, err
+	}
+	out := make([]*gwapiv1.ReferenceGrant, 0, len(list.Items))
+	for i := range list.Items {
+		out = append(out, &list.Items[i])
+	}
+	return out, nil
+}
+
+func listNamespaces(ctx context.Context, r client.Reader) ([]*corev1.Namespace, error) {
+	var list corev1.NamespaceList
+	if err := r.List(ctx, &list); err != nil {
+		return nil, err
+	}
+	out := make([]*corev1.Namespace, 0, len(list.Items))
+	for i := range list.Items {
+		out = append(out, &list.Items[i])
+	}
+	return out, nil
+}

@@ -1,0 +1,165 @@
+package controllers
+
+import (
+	"context"
+	"fmt"
+	"sync/atomic"
+	"time"
+
+	"github.com/go-logr/logr"
+	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/util/workqueue"
+	"k8s.io/utils/ptr"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/event"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
+
+	egv1a1 "github.com/envoygw/envoy-gateway/api/v1alpha1"
+)
+
+// snapshotKey is the single work item of the snapshot controller: every
+// relevant event enqueues it, so a burst of events yields one build.
+var snapshotKey = reconcile.Request{NamespacedName: types.NamespacedName{Name: "snapshot"}}
+
+// snapshotReconciler builds and publishes a Resources snapshot.
+type snapshotReconciler struct {
+	reader  client.Reader
+	opts    Options
+	log     logr.Logger
+	refs    atomic.Pointer[references]
+	synced  *atomic.Bool
+	builds  atomic.Int64
+	lastErr atomic.Pointer[error]
+}
+
+func (p *Provider) setupSnapshotController(opts Options) error {
+	r := &snapshotReconciler{
+		reader: p.mgr.GetClient(),
+		opts:   opts,
+		log:    opts.Logger.WithName("snapshot"),
+		synced: &p.synced,
+	}
+	r.refs.Store(&references{})
+	enqueue := batchingHandler(opts.BatchDelay)
+	spec := predicate.GenerationChangedPredicate{}
+	return ctrl.NewControllerManagedBy(p.mgr).
+		Named("gatewayapi-snapshot").
+		WithOptions(controller.Options{NeedLeaderElection: ptr.To(false), MaxConcurrentReconciles: 1}).
+		Watches(&gwapiv1.GatewayClass{}, enqueue, builder.WithPredicates(spec)).
+		Watches(&gwapiv1.Gateway{}, enqueue, builder.WithPredicates(spec)).
+		Watches(&gwapiv1.HTTPRoute{}, enqueue, builder.WithPredicates(spec)).
+		Watches(&gwapiv1.TLSRoute{}, enqueue, builder.WithPredicates(spec)).
+		Watches(&gwapiv1.ReferenceGrant{}, enqueue, builder.WithPredicates(spec)).
+		Watches(&egv1a1.EnvoyProxy{}, enqueue, builder.WithPredicates(spec)).
+		Watches(&corev1.Namespace{}, enqueue, builder.WithPredicates(namespaceLabelsChanged())).
+		Watches(&corev1.Service{}, enqueue, builder.WithPredicates(r.referenced(serviceKey))).
+		Watches(&discoveryv1.EndpointSlice{}, enqueue, builder.WithPredicates(r.referenced(endpointSliceServiceKey))).
+		Watches(&corev1.Secret{}, enqueue, builder.WithPredicates(r.referenced(secretKey))).
+		Complete(r)
+}
+
+// Reconcile builds a snapshot from the informer caches and publishes it.
+func (r *snapshotReconciler) Reconcile(ctx context.Context, _ reconcile.Request) (reconcile.Result, error) {
+	start := time.Now()
+	res, refs, err := buildResources(ctx, r.reader, buildOptions{
+		controllerName: r.opts.ControllerName,
+		infraStates:    r.opts.InfraStates,
+	})
+	if err != nil {
+		r.lastErr.Store(&err)
+		return reconcile.Result{}, fmt.Errorf("building resource snapshot: %w", err)
+	}
+	r.refs.Store(refs)
+	r.opts.Resources.Publish(res)
+	r.synced.Store(true)
+	r.builds.Add(1)
+	r.log.V(1).Info("published resource snapshot",
+		"gatewayClasses", len(res.GatewayClasses), "gateways", len(res.Gateways),
+		"httpRoutes", len(res.HTTPRoutes), "tlsRoutes", len(res.TLSRoutes),
+		"duration", time.Since(start).String())
+	return reconcile.Result{}, nil
+}
+
+// referenced returns a predicate passing events only for objects the last
+// snapshot referenced (by the key keyOf derives from the object).
+func (r *snapshotReconciler) referenced(keyOf func(client.Object) (types.NamespacedName, bool)) predicate.Predicate {
+	return predicate.NewPredicateFuncs(func(o client.Object) bool {
+		key, ok := keyOf(o)
+		if !ok {
+			return false
+		}
+		refs := r.refs.Load()
+		switch o.(type) {
+		case *corev1.Secret:
+			return refs.secrets.Has(key)
+		default:
+			return refs.services.Has(key)
+		}
+	})
+}
+
+func serviceKey(o client.Object) (types.NamespacedName, bool) {
+	return client.ObjectKeyFromObject(o), true
+}
+
+func secretKey(o client.Object) (types.NamespacedName, bool) {
+	return client.ObjectKeyFromObject(o), true
+}
+
+func endpointSliceServiceKey(o client.Object) (types.NamespacedName, bool) {
+	name, ok := o.GetLabels()[discoveryv1.LabelServiceName]
+	if !ok {
+		return types.NamespacedName{}, false
+	}
+	return types.NamespacedName{Namespace: o.GetNamespace(), Name: name}, true
+}
+
+// namespaceLabelsChanged passes creations, deletions and label changes: only
+// labels matter to route attachment (allowedRoutes selectors).
+func namespaceLabelsChanged() predicate.Predicate {
+	return predicate.Funcs{
+		UpdateFunc: func(e event.UpdateEvent) bool {
+			return !mapsEqual(e.ObjectOld.GetLabels(), e.ObjectNew.GetLabels())
+		},
+	}
+}
+
+func mapsEqual(a, b map[string]string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if bv, ok := b[k]; !ok || bv != v {
+			return false
+		}
+	}
+	return true
+}
+
+// batchingHandler enqueues the snapshot key after delay for every event; the
+// delaying queue keeps one pending item, so events within delay coalesce.
+func batchingHandler(delay time.Duration) handler.EventHandler {
+	add := func(q workqueue.TypedRateLimitingInterface[reconcile.Request]) { q.AddAfter(snapshotKey, delay) }
+	return handler.Funcs{
+		CreateFunc: func(_ context.Context, _ event.CreateEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
+			add(q)
+		},
+		UpdateFunc: func(_ context.Context, _ event.UpdateEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
+			add(q)
+		},
+		DeleteFunc: func(_ context.Context, _ event.DeleteEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
+			add(q)
+		},
+		GenericFunc: func(_ context.Context, _ event.GenericEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
+			add(q)
+		},
+	}
+}

@@ -1,0 +1,98 @@
+package controllers
+
+import (
+	"slices"
+
+	"k8s.io/apimachinery/pkg/api/equality"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
+
+	egv1a1 "github.com/envoygw/envoy-gateway/api/v1alpha1"
+)
+
+// mergeConditions returns the desired conditions with lastTransitionTime
+// carried over from existing conditions of the same type and status, and set
+// to now for conditions whose status changed or that are new.
+func mergeConditions(existing, desired []metav1.Condition, now metav1.Time) []metav1.Condition {
+	if desired == nil {
+		return nil
+	}
+	out := make([]metav1.Condition, len(desired))
+	for i, d := range desired {
+		d.LastTransitionTime = now
+		for _, e := range existing {
+			if e.Type == d.Type && e.Status == d.Status {
+				d.LastTransitionTime = e.LastTransitionTime
+				break
+			}
+		}
+		out[i] = d
+	}
+	return out
+}
+
+// mergeGatewayClassStatus returns the status to store for a GatewayClass and
+// whether it differs from the stored one.
+func mergeGatewayClassStatus(existing, desired gwapiv1.GatewayClassStatus, now metav1.Time) (gwapiv1.GatewayClassStatus, bool) {
+	merged := desired.DeepCopy()
+	merged.Conditions = mergeConditions(existing.Conditions, desired.Conditions, now)
+	return *merged, !equality.Semantic.DeepEqual(existing, *merged)
+}
+
+// mergeGatewayStatus returns the status to store for a Gateway and whether it
+// differs from the stored one. The whole status is ours.
+func mergeGatewayStatus(existing, desired gwapiv1.GatewayStatus, now metav1.Time) (gwapiv1.GatewayStatus, bool) {
+	merged := desired.DeepCopy()
+	merged.Conditions = mergeConditions(existing.Conditions, desired.Conditions, now)
+	for i := range merged.Listeners {
+		var old []metav1.Condition
+		for _, l := range existing.Listeners {
+			if l.Name == merged.Listeners[i].Name {
+				old = l.Conditions
+			}
+		}
+		merged.Listeners[i].Conditions = mergeConditions(old, merged.Listeners[i].Conditions, now)
+	}
+	return *merged, !equality.Semantic.DeepEqual(existing, *merged)
+}
+
+// mergeRouteParents returns the parent statuses to store for a route: the
+// entries of other controllers untouched and in place, then ours as desired.
+// Our entries that are no longer desired are removed.
+func mergeRouteParents(existing, desired []gwapiv1.RouteParentStatus, controllerName string, now metav1.Time) ([]gwapiv1.RouteParentStatus, bool) {
+	var merged []gwapiv1.RouteParentStatus
+	for _, e := range existing {
+		if string(e.ControllerName) != controllerName {
+			merged = append(merged, *e.DeepCopy())
+		}
+	}
+	for _, d := range desired {
+		d = *d.DeepCopy()
+		var old []metav1.Condition
+		for _, e := range existing {
+			if string(e.ControllerName) == controllerName && equality.Semantic.DeepEqual(e.ParentRef, d.ParentRef) {
+				old = e.Conditions
+			}
+		}
+		d.Conditions = mergeConditions(old, d.Conditions, now)
+		merged = append(merged, d)
+	}
+	if len(merged) == 0 && len(existing) == 0 {
+		return existing, false
+	}
+	return merged, !equality.Semantic.DeepEqual(existing, merged)
+}
+
+// hasParentsOf reports whether any parent status entry belongs to controllerName.
+func hasParentsOf(parents []gwapiv1.RouteParentStatus, controllerName string) bool {
+	return slices.ContainsFunc(parents, func(p gwapiv1.RouteParentStatus) bool {
+		return string(p.ControllerName) == controllerName
+	})
+}
+
+// mergeEnvoyProxyStatus returns the status to store for an EnvoyProxy and
+// whether it differs from the stored one.
+func mergeEnvoyProxyStatus(existing, desired egv1a1.EnvoyProxyStatus, now metav1.Time) (egv1a1.EnvoyProxyStatus, bool) {
+	merged := egv1a1.EnvoyProxyStatus{Conditions: mergeConditions(existing.Conditions, desired.Conditions, now)}
+	return merged, !equality.Semantic.DeepEqual(existing, merged)
+}

@@ -1,0 +1,148 @@
+package controllers
+
+import (
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
+)
+
+var (
+	t0 = metav1.NewTime(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	t1 = metav1.NewTime(time.Date(2026, 1, 2, 0, 0, 0, 0, time.UTC))
+)
+
+func cond(typ string, status metav1.ConditionStatus, reason string, at metav1.Time) metav1.Condition {
+	return metav1.Condition{Type: typ, Status: status, Reason: reason, Message: reason, ObservedGeneration: 1, LastTransitionTime: at}
+}
+
+func TestMergeConditions(t *testing.T) {
+	cases := []struct {
+		name     string
+		existing []metav1.Condition
+		desired  []metav1.Condition
+		want     []metav1.Condition
+	}{
+		{
+			name:    "new condition gets now",
+			desired: []metav1.Condition{cond("Accepted", metav1.ConditionTrue, "Accepted", metav1.Time{})},
+			want:    []metav1.Condition{cond("Accepted", metav1.ConditionTrue, "Accepted", t1)},
+		},
+		{
+			name:     "unchanged status keeps its time",
+			existing: []metav1.Condition{cond("Accepted", metav1.ConditionTrue, "Accepted", t0)},
+			desired:  []metav1.Condition{cond("Accepted", metav1.ConditionTrue, "Accepted", metav1.Time{})},
+			want:     []metav1.Condition{cond("Accepted", metav1.ConditionTrue, "Accepted", t0)},
+		},
+		{
+			name:     "reason change without status change keeps its time",
+			existing: []metav1.Condition{cond("Programmed", metav1.ConditionFalse, "Pending", t0)},
+			desired:  []metav1.Condition{cond("Programmed", metav1.ConditionFalse, "AddressNotAssigned", metav1.Time{})},
+			want:     []metav1.Condition{cond("Programmed", metav1.ConditionFalse, "AddressNotAssigned", t0)},
+		},
+		{
+			name:     "status change gets now",
+			existing: []metav1.Condition{cond("Programmed", metav1.ConditionFalse, "Pending", t0)},
+			desired:  []metav1.Condition{cond("Programmed", metav1.ConditionTrue, "Programmed", metav1.Time{})},
+			want:     []metav1.Condition{cond("Programmed", metav1.ConditionTrue, "Programmed", t1)},
+		},
+		{
+			name:     "conditions no longer desired are dropped",
+			existing: []metav1.Condition{cond("Accepted", metav1.ConditionTrue, "Accepted", t0), cond("Old", metav1.ConditionTrue, "Old", t0)},
+			desired:  []metav1.Condition{cond("Accepted", metav1.ConditionTrue, "Accepted", metav1.Time{})},
+			want:     []metav1.Condition{cond("Accepted", metav1.ConditionTrue, "Accepted", t0)},
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			got := mergeConditions(tc.existing, tc.desired, t1)
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Fatalf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func parent(controller, gateway string, at metav1.Time) gwapiv1.RouteParentStatus {
+	return gwapiv1.RouteParentStatus{
+		ParentRef:      gwapiv1.ParentReference{Name: gwapiv1.ObjectName(gateway)},
+		ControllerName: gwapiv1.GatewayController(controller),
+		Conditions:     []metav1.Condition{cond("Accepted", metav1.ConditionTrue, "Accepted", at)},
+	}
+}
+
+func TestMergeRouteParents(t *testing.T) {
+	const ours, theirs = "example.com/ours", "example.com/theirs"
+	cases := []struct {
+		name        string
+		existing    []gwapiv1.RouteParentStatus
+		desired     []gwapiv1.RouteParentStatus
+		want        []gwapiv1.RouteParentStatus
+		wantChanged bool
+	}{
+		{
+			name:        "other controllers' entries are preserved",
+			existing:    []gwapiv1.RouteParentStatus{parent(theirs, "a", t0)},
+			desired:     []gwapiv1.RouteParentStatus{parent(ours, "b", metav1.Time{})},
+			want:        []gwapiv1.RouteParentStatus{parent(theirs, "a", t0), parent(ours, "b", t1)},
+			wantChanged: true,
+		},
+		{
+			name:        "an unchanged entry is not a change",
+			existing:    []gwapiv1.RouteParentStatus{parent(theirs, "a", t0), parent(ours, "b", t0)},
+			desired:     []gwapiv1.RouteParentStatus{parent(ours, "b", metav1.Time{})},
+			want:        []gwapiv1.RouteParentStatus{parent(theirs, "a", t0), parent(ours, "b", t0)},
+			wantChanged: false,
+		},
+		{
+			name:        "our stale entries are removed",
+			existing:    []gwapiv1.RouteParentStatus{parent(ours, "old", t0), parent(theirs, "a", t0)},
+			desired:     nil,
+			want:        []gwapiv1.RouteParentStatus{parent(theirs, "a", t0)},
+			wantChanged: true,
+		},
+		{
+			name:        "nothing and nothing",
+			wantChanged: false,
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			got, changed := mergeRouteParents(tc.existing, tc.desired, ours, t1)
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Fatalf("(-want +got):\n%s", diff)
+			}
+			if changed != tc.wantChanged {
+				t.Fatalf("changed = %v, want %v", changed, tc.wantChanged)
+			}
+		})
+	}
+}
+
+func TestMergeGatewayStatusKeepsListenerTimes(t *testing.T) {
+	existing := gwapiv1.GatewayStatus{
+		Conditions: []metav1.Condition{cond("Accepted", metav1.ConditionTrue, "Accepted", t0)},
+		Listeners: []gwapiv1.ListenerStatus{{
+			Name:       "http",
+			Conditions: []metav1.Condition{cond("Programmed", metav1.ConditionTrue, "Programmed", t0)},
+		}},
+	}
+	desired := gwapiv1.GatewayStatus{
+		Conditions: []metav1.Condition{cond("Accepted", metav1.ConditionTrue, "Accepted", metav1.Time{})},
+		Listeners: []gwapiv1.ListenerStatus{{
+			Name:       "http",
+			Conditions: []metav1.Condition{cond("Programmed", metav1.ConditionTrue, "Programmed", metav1.Time{})},
+		}},
+	}
+	got, changed := mergeGatewayStatus(existing, desired, t1)
+	if changed {
+		t.Fatalf("unchanged status reported as changed: %+v", got)
+	}
+	desired.Listeners[0].AttachedRoutes = 2
+	got, changed = mergeGatewayStatus(existing, desired, t1)
+	if !changed || got.Listeners[0].AttachedRoutes != 2 || !got.Listeners[0].Conditions[0].LastTransitionTime.Equal(&t0) {
+		t.Fatalf("attachedRoutes change: changed=%v status=%+v", changed, got)
+	}
+}
