@@ -14,6 +14,7 @@ import (
 	cachev3 "github.com/envoyproxy/go-control-plane/pkg/cache/v3"
 	resourcev3 "github.com/envoyproxy/go-control-plane/pkg/resource/v3"
 	"github.com/envoyproxy/go-control-plane/pkg/wellknown"
+	"google.golang.org/protobuf/types/known/anypb"
 )
 
 // TestGoldenResourcesAreValid runs ValidateAll on every resource of every
@@ -34,6 +35,18 @@ func TestGoldenResourcesAreValid(t *testing.T) {
 				}
 			}
 			checkReferences(t, res)
+			// Resources.Validate only unpacks Any fields of listeners and
+			// clusters; keep the other types free of them.
+			for _, k := range goldenKinds {
+				if k.suffix == "listeners" || k.suffix == "clusters" {
+					continue
+				}
+				for _, m := range k.got(res) {
+					walkAnys(m.ProtoReflect(), func(a *anypb.Any) {
+						t.Errorf("%s: unexpected Any %s; make Resources.Validate look inside it", k.suffix, a.GetTypeUrl())
+					})
+				}
+			}
 		})
 	}
 }
