@@ -82,6 +82,11 @@ vet: ## Run go vet against code.
 envtest-assets: ## Build kube-apiserver and etcd for envtest once (cached); prints their folder last.
 	@./hack/envtest-assets.sh
 
+.PHONY: dev-cluster
+dev-cluster: ## Start a local kube-apiserver + etcd with our CRDs and the Gateway API CRDs; writes bin/dev-cluster/kubeconfig.
+	@assets="$$(./hack/envtest-assets.sh | tail -n 1)"; \
+	KUBEBUILDER_ASSETS="$$assets" go run ./hack/dev-cluster
+
 .PHONY: test
 test: verify-generated verify-fmt vet ## Run every test CI runs (unit, golden, envtest suites).
 	@assets="$$(./hack/envtest-assets.sh | tail -n 1)"; \

@@ -7,6 +7,7 @@ import (
 
 	"github.com/go-logr/logr"
 	"github.com/prometheus/client_golang/prometheus"
+	"k8s.io/client-go/rest"
 	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	egv1a1 "github.com/envoygw/envoy-gateway/api/v1alpha1"
@@ -26,6 +27,9 @@ type Options struct {
 	// Registry receives every metric; nil means controller-runtime's global
 	// registry, so that controller metrics are served too.
 	Registry *prometheus.Registry
+	// RestConfig is the cluster to use with the Kubernetes provider; nil
+	// means the usual lookup (--kubeconfig, KUBECONFIG, in-cluster).
+	RestConfig *rest.Config
 }
 
 // ControlPlane is the set of runners of one server process.
@@ -35,6 +39,7 @@ type ControlPlane struct {
 	registerer prometheus.Registerer
 	admin      *admin.Server
 	runners    []runner.Runner
+	restConfig *rest.Config
 
 	// resources carries provider snapshots to the resource translator.
 	resources *message.Watchable[*gatewayapi.Resources]
@@ -71,6 +76,7 @@ func New(opts Options) (*ControlPlane, error) {
 		log:        opts.Logger,
 		registerer: registerer,
 		admin:      adminServer,
+		restConfig: opts.RestConfig,
 		resources:  message.NewWatchable[*gatewayapi.Resources]("resources"),
 		results:    message.NewWatchable[*gatewayapi.Result]("results"),
 	}

@@ -1,0 +1,77 @@
+// Command dev-cluster starts a local Kubernetes API server (the envtest
+// kube-apiserver and etcd, on loopback) with this project's CRDs and the
+// Gateway API standard-channel CRDs installed, writes an admin kubeconfig and
+// waits for Ctrl-C. There is no scheduler or kubelet: objects are stored and
+// controllers see them, but no Pods run.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+
+	"sigs.k8s.io/controller-runtime/pkg/envtest"
+
+	"github.com/envoygw/envoy-gateway/internal/testenv"
+)
+
+func main() {
+	kubeconfig := flag.String("kubeconfig", filepath.Join(testenv.RepoRoot(), "bin", "dev-cluster", "kubeconfig"), "where to write the admin kubeconfig")
+	flag.Parse()
+	if err := run(*kubeconfig); err != nil {
+		fmt.Fprintln(os.Stderr, "dev-cluster:", err)
+		os.Exit(1)
+	}
+}
+
+func run(kubeconfigPath string) error {
+	env, err := testenv.NewEnvironment()
+	if err != nil {
+		return err
+	}
+	if _, err := env.Start(); err != nil {
+		return fmt.Errorf("starting kube-apiserver and etcd: %w", err)
+	}
+	defer func() { _ = env.Stop() }()
+
+	user, err := env.AddUser(envtest.User{Name: "dev-admin", Groups: []string{"system:masters"}}, nil)
+	if err != nil {
+		return err
+	}
+	kubeconfig, err := user.KubeConfig()
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(kubeconfigPath), 0o755); err != nil {
+		return err
+	}
+	if err := os.WriteFile(kubeconfigPath, kubeconfig, 0o600); err != nil {
+		return err
+	}
+	printInstructions(env.ControlPlane.APIServer.SecureServing.ListenAddr.HostPort(), kubeconfigPath)
+
+	stop := make(chan os.Signal, 1)
+	signal.Notify(stop, os.Interrupt, syscall.SIGTERM)
+	<-stop
+	fmt.Println("stopping kube-apiserver and etcd")
+	return nil
+}
+
+func printInstructions(address, kubeconfig string) {
+	fmt.Printf(`Local API server ready at https://%s (Ctrl-C stops it; data is not kept).
+CRDs installed: EnvoyProxy and the Gateway API standard channel.
+
+  export KUBECONFIG=%s
+  kubectl create namespace envoy-gateway-system
+  # run the control plane against it (plaintext xDS on loopback, leader election on):
+  ./bin/envoy-gateway server --config-path config/samples/dev-cluster/envoy-gateway.yaml
+  kubectl apply -f config/samples/dev-cluster/resources.yaml
+  kubectl get gatewayclass,gateway,httproute -A
+
+No kubelet runs here: Envoy Pods are never started, so Gateways stay
+Programmed=False; statuses, finalizers and xDS are all real.
+`, address, kubeconfig)
+}
