@@ -1,0 +1,74 @@
+package validation
+
+import (
+	"embed"
+	"fmt"
+	"io/fs"
+	"path"
+
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	"sigs.k8s.io/yaml"
+)
+
+// crdFS holds our CRDs (crds/envoygateway) and the Gateway API standard
+// channel CRDs (crds/gatewayapi), copied by gencrds.go.
+//
+//go:embed crds/envoygateway/*.yaml crds/gatewayapi/*.yaml
+var crdFS embed.FS
+
+// CRDDirs are the embedded folders, relative to crdFS.
+var CRDDirs = []string{"crds/envoygateway", "crds/gatewayapi"}
+
+// EmbeddedCRDFiles returns the embedded CRD files by folder (as in CRDDirs)
+// and base name, for the sync test.
+func EmbeddedCRDFiles() (map[string]map[string][]byte, error) {
+	out := map[string]map[string][]byte{}
+	for _, dir := range CRDDirs {
+		entries, err := fs.ReadDir(crdFS, dir)
+		if err != nil {
+			return nil, err
+		}
+		out[dir] = map[string][]byte{}
+		for _, e := range entries {
+			data, err := crdFS.ReadFile(path.Join(dir, e.Name()))
+			if err != nil {
+				return nil, err
+			}
+			out[dir][e.Name()] = data
+		}
+	}
+	return out, nil
+}
+
+// loadCRDs decodes every embedded CustomResourceDefinition; other documents
+// (the Gateway API ValidatingAdmissionPolicy) are skipped.
+func loadCRDs() ([]*apiextensionsv1.CustomResourceDefinition, error) {
+	files, err := EmbeddedCRDFiles()
+	if err != nil {
+		return nil, err
+	}
+	var crds []*apiextensionsv1.CustomResourceDefinition
+	for _, dir := range CRDDirs {
+		for name, data := range files[dir] {
+			crd, err := decodeCRD(data)
+			if err != nil {
+				return nil, fmt.Errorf("embedded %s/%s: %w", dir, name, err)
+			}
+			if crd != nil {
+				crds = append(crds, crd)
+			}
+		}
+	}
+	return crds, nil
+}
+
+func decodeCRD(data []byte) (*apiextensionsv1.CustomResourceDefinition, error) {
+	crd := &apiextensionsv1.CustomResourceDefinition{}
+	if err := yaml.Unmarshal(data, crd); err != nil {
+		return nil, err
+	}
+	if crd.Kind != "CustomResourceDefinition" {
+		return nil, nil
+	}
+	return crd, nil
+}
