@@ -15,6 +15,7 @@ func NewRootCommand() *cobra.Command {
 	root.AddCommand(
 		newServerCommand(),
 		newVersionCommand(),
+		newCertgenCommand(),
 	)
 	return root
 }
