@@ -1,0 +1,23 @@
+// Package gatewayapi owns the resource translator: the pure function that turns
+// one Resources snapshot (GatewayClasses, Gateways, HTTPRoutes, TLSRoutes,
+// ReferenceGrants, Namespaces, Services, EndpointSlices, Secrets, EnvoyProxies
+// and the observed state of each fleet's infrastructure) into the IR of every
+// proxy fleet (internal/ir) and the status of every object it is responsible for.
+//
+// Translate never calls an API server, reads a clock or keeps global state, and
+// it never modifies its input: the same Resources give byte-identical output.
+//
+// The package is split by kind. Each file processes, validates and builds one
+// kind: gatewayclass.go and envoyproxy.go (classes and their parameters),
+// gateway.go, listener.go and conflicts.go (Gateways and their listeners),
+// fleet.go (grouping Gateways into proxy fleets and building their IR),
+// parentref.go (route attachment), httproute.go, httprule.go, httpfilter.go and
+// precedence.go (HTTPRoutes), tlsroute.go, backend.go (backendRefs and clusters),
+// certificate.go (listener certificates), hostname.go and index.go (lookups by
+// key, never scans). Invalid objects stay in the model with the error that
+// explains them; errors carry the condition reason they become (reasonError,
+// conditions.go) and are turned into conditions once, in status.go.
+//
+// LoadResources (load.go) decodes a YAML stream of the supported kinds into
+// Resources; the File provider and the golden tests use it.
+package gatewayapi

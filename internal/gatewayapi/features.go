@@ -1,0 +1,48 @@
+package gatewayapi
+
+import (
+	"sort"
+
+	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
+	"sigs.k8s.io/gateway-api/pkg/features"
+)
+
+// implementedFeatures are the Gateway API features this translator
+// implements, reported in GatewayClass status.supportedFeatures. Only list a
+// feature once every part of it is translated (and covered by a golden test).
+var implementedFeatures = []features.FeatureName{
+	features.SupportGateway,
+	features.SupportGatewayPort8080,
+	features.SupportHTTPRoute,
+	features.SupportReferenceGrant,
+	features.SupportTLSRoute,
+	features.SupportHTTPRouteQueryParamMatching,
+	features.SupportHTTPRouteMethodMatching,
+	features.SupportHTTPRouteResponseHeaderModification,
+	features.SupportHTTPRoutePortRedirect,
+	features.SupportHTTPRouteSchemeRedirect,
+	features.SupportHTTPRoutePathRedirect,
+	features.SupportHTTPRouteHostRewrite,
+	features.SupportHTTPRoutePathRewrite,
+	features.SupportHTTPRouteRequestMirror,
+	features.SupportHTTPRouteRequestMultipleMirrors,
+	features.SupportHTTPRouteRequestPercentageMirror,
+	features.SupportHTTPRouteRequestTimeout,
+	features.SupportHTTPRouteBackendTimeout,
+	features.SupportHTTPRouteParentRefPort,
+	features.SupportHTTPRouteBackendProtocolH2C,
+	features.SupportHTTPRoute303RedirectStatusCode,
+	features.SupportHTTPRoute307RedirectStatusCode,
+	features.SupportHTTPRoute308RedirectStatusCode,
+}
+
+// supportedFeatures returns the features for GatewayClass status, sorted by
+// name as the API requires. A new slice each call: results are never shared.
+func supportedFeatures() []gwapiv1.SupportedFeature {
+	out := make([]gwapiv1.SupportedFeature, 0, len(implementedFeatures))
+	for _, f := range implementedFeatures {
+		out = append(out, gwapiv1.SupportedFeature{Name: gwapiv1.FeatureName(f)})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}

@@ -1,0 +1,224 @@
+package gatewayapi
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
+
+	"github.com/envoygw/envoy-gateway/internal/ir"
+)
+
+// listenAddress is the address every Envoy listener binds.
+const listenAddress = "0.0.0.0"
+
+// fleetModel is one proxy fleet: the accepted Gateways it serves.
+type fleetModel struct {
+	name  string
+	class *gatewayClassModel
+	// candidates are the Gateways that may join the fleet, in precedence order.
+	candidates []*gatewayModel
+	// gateways are the accepted ones.
+	gateways []*gatewayModel
+}
+
+// fleetName is "<namespace>/<name>" of the Gateway, or the class name when
+// the class's EnvoyProxy merges its Gateways into one fleet.
+func fleetName(g *gatewayModel) string {
+	if g.class.proxy.IsMergeGateways() {
+		return g.class.obj.Name
+	}
+	return g.key.String()
+}
+
+// buildFleets groups Gateways into fleets, resolves listener conflicts across
+// the Gateways of each fleet and decides which Gateways are accepted.
+func (t *translator) buildFleets() {
+	byName := make(map[string]*fleetModel)
+	var order []*fleetModel
+	for _, g := range t.gateways {
+		if g.specErr != nil {
+			g.finalize()
+			continue
+		}
+		name := fleetName(g)
+		f := byName[name]
+		if f == nil {
+			f = &fleetModel{name: name, class: g.class}
+			byName[name] = f
+			order = append(order, f)
+		}
+		f.candidates = append(f.candidates, g)
+	}
+	for _, f := range order {
+		resolveFleetConflicts(f.candidates)
+		resolveContainerPorts(f.candidates)
+		for _, g := range f.candidates {
+			g.finalize()
+			if g.accepted() {
+				g.fleet = f
+				f.gateways = append(f.gateways, g)
+			}
+		}
+		if len(f.gateways) > 0 {
+			f.linkSiblings()
+			t.fleets = append(t.fleets, f)
+		}
+	}
+	sort.Slice(t.fleets, func(i, j int) bool { return t.fleets[i].name < t.fleets[j].name })
+}
+
+// programmedListeners lists the fleet's programmable listeners in precedence order.
+func (f *fleetModel) programmedListeners() []*listenerModel {
+	var out []*listenerModel
+	for _, g := range f.gateways {
+		for _, l := range g.listeners {
+			if l.programmable() {
+				out = append(out, l)
+			}
+		}
+	}
+	return out
+}
+
+// linkSiblings tells each programmable listener which others share its port.
+func (f *fleetModel) linkSiblings() {
+	byPort := make(map[int32][]*listenerModel)
+	for _, l := range f.programmedListeners() {
+		byPort[l.port] = append(byPort[l.port], l)
+	}
+	for _, ls := range byPort {
+		for _, l := range ls {
+			for _, o := range ls {
+				if o != l {
+					l.programmedSiblings = append(l.programmedSiblings, o)
+				}
+			}
+		}
+	}
+}
+
+// buildIR returns the fleet's infra and xDS IR.
+func (t *translator) buildIR(f *fleetModel) *Fleet {
+	xds := &ir.Xds{}
+	ports := make(map[int32]*ir.ProxyListener)
+	for _, l := range f.programmedListeners() {
+		switch l.spec.Protocol {
+		case gwapiv1.TLSProtocolType:
+			xds.TLS = append(xds.TLS, buildTLSListener(l))
+		default:
+			xds.HTTP = append(xds.HTTP, buildHTTPListener(l))
+		}
+		if ports[l.port] == nil {
+			ports[l.port] = &ir.ProxyListener{
+				Name:          fmt.Sprintf("%s-%d", strings.ToLower(string(l.spec.Protocol)), l.port),
+				Port:          uint32(l.port),
+				ContainerPort: ir.ContainerPort(uint32(l.port)),
+				Protocol:      ir.ProtocolTCP,
+			}
+		}
+	}
+	sort.SliceStable(xds.HTTP, func(i, j int) bool {
+		return lessListener(xds.HTTP[i].Port, xds.HTTP[i].Name, xds.HTTP[j].Port, xds.HTTP[j].Name)
+	})
+	sort.SliceStable(xds.TLS, func(i, j int) bool {
+		return lessListener(xds.TLS[i].Port, xds.TLS[i].Name, xds.TLS[j].Port, xds.TLS[j].Name)
+	})
+	xds.Clusters = t.usedClusters(xds)
+	return &Fleet{Name: f.name, Infra: f.infra(ports), Xds: xds}
+}
+
+func lessListener(pa uint32, na string, pb uint32, nb string) bool {
+	if pa != pb {
+		return pa < pb
+	}
+	return na < nb
+}
+
+// infra builds the fleet's infra IR.
+func (f *fleetModel) infra(ports map[int32]*ir.ProxyListener) *ir.Infra {
+	p := &ir.ProxyInfra{
+		Name:         f.name,
+		GatewayClass: f.class.obj.Name,
+		Config:       proxyConfig(f.class.proxy),
+	}
+	for _, g := range f.gateways {
+		p.Gateways = append(p.Gateways, g.key.String())
+	}
+	sort.Strings(p.Gateways)
+	for _, l := range ports {
+		p.Listeners = append(p.Listeners, l)
+	}
+	sort.Slice(p.Listeners, func(i, j int) bool { return p.Listeners[i].Port < p.Listeners[j].Port })
+	return &ir.Infra{Proxy: p}
+}
+
+// usedClusters lists the clusters the routes of an xDS IR use, sorted by name.
+func (t *translator) usedClusters(xds *ir.Xds) []*ir.Cluster {
+	used := map[string]bool{}
+	addDestination := func(d *ir.Destination) {
+		if d != nil {
+			for _, b := range d.Backends {
+				used[b.Cluster] = true
+			}
+		}
+	}
+	for _, l := range xds.HTTP {
+		for _, r := range l.Routes {
+			addDestination(r.Destination)
+			for _, m := range r.Mirrors {
+				used[m.Cluster] = true
+			}
+		}
+	}
+	for _, l := range xds.TLS {
+		for _, r := range l.Routes {
+			addDestination(r.Destination)
+		}
+	}
+	out := make([]*ir.Cluster, 0, len(used))
+	for name := range used {
+		out = append(out, t.clusters[name])
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// gatewayProgrammedError says why a Gateway is not programmed: it depends on
+// the infrastructure the infra manager reports for its fleet.
+func (t *translator) gatewayProgrammedError(g *gatewayModel) *reasonError {
+	if !g.accepted() {
+		return errorf(gwapiv1.GatewayReasonInvalid, "Gateway is not accepted")
+	}
+	state, ok := t.infraStates[g.fleet.name]
+	switch {
+	case !ok:
+		return errorf(gwapiv1.GatewayReasonPending, "Waiting for the infrastructure of proxy fleet %s to be created", g.fleet.name)
+	case !state.Ready:
+		return errorf(gwapiv1.GatewayReasonNoResources, "No proxy of fleet %s is available yet", g.fleet.name)
+	case len(state.Addresses) == 0:
+		return errorf(gwapiv1.GatewayReasonAddressNotAssigned, "No address has been assigned to proxy fleet %s yet", g.fleet.name)
+	}
+	return nil
+}
+
+// gatewayAddresses are the addresses reported for an accepted Gateway.
+func (t *translator) gatewayAddresses(g *gatewayModel) []gwapiv1.GatewayStatusAddress {
+	if !g.accepted() {
+		return nil
+	}
+	state := t.infraStates[g.fleet.name]
+	if len(state.Addresses) == 0 {
+		return nil
+	}
+	out := make([]gwapiv1.GatewayStatusAddress, 0, len(state.Addresses))
+	for _, a := range state.Addresses {
+		typ := gwapiv1.IPAddressType
+		if a.Type != "" {
+			typ = gwapiv1.AddressType(a.Type)
+		}
+		out = append(out, gwapiv1.GatewayStatusAddress{Type: &typ, Value: a.Value})
+	}
+	return out
+}

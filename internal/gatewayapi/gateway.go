@@ -1,0 +1,133 @@
+package gatewayapi
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
+)
+
+// gatewayModel is one Gateway of one of our GatewayClasses.
+type gatewayModel struct {
+	obj   *gwapiv1.Gateway
+	key   types.NamespacedName
+	class *gatewayClassModel
+	// listeners are the listeners with a unique name, in spec order.
+	listeners []*listenerModel
+	// ignored are the names of listeners dropped because their name repeats.
+	ignored []string
+	// specErr rejects the whole Gateway before looking at its listeners.
+	specErr *reasonError
+	// acceptErr is the final reason the Gateway is not accepted.
+	acceptErr *reasonError
+	// notValid lists listeners that are not programmed, for the Accepted message.
+	notValid []string
+	fleet    *fleetModel
+}
+
+// accepted reports whether the Gateway is served (valid after finalize).
+func (g *gatewayModel) accepted() bool { return g.acceptErr == nil }
+
+// processGateways builds every Gateway of our classes, ordered by precedence.
+func (t *translator) processGateways(gateways []*gwapiv1.Gateway) {
+	for _, gw := range gateways {
+		if gw == nil {
+			continue
+		}
+		class := t.classes[string(gw.Spec.GatewayClassName)]
+		key := keyOf(gw.Namespace, gw.Name)
+		if class == nil || t.gatewaysByKey[key] != nil {
+			continue
+		}
+		g := t.buildGateway(gw, class)
+		t.gateways = append(t.gateways, g)
+		t.gatewaysByKey[key] = g
+	}
+	sort.Slice(t.gateways, func(i, j int) bool { return olderFirst(&t.gateways[i].obj.ObjectMeta, &t.gateways[j].obj.ObjectMeta) })
+}
+
+// olderFirst is the Gateway API tie-breaker: oldest creation time first,
+// then namespace/name alphabetically.
+func olderFirst(a, b *metav1.ObjectMeta) bool {
+	if !a.CreationTimestamp.Equal(&b.CreationTimestamp) {
+		return a.CreationTimestamp.Before(&b.CreationTimestamp)
+	}
+	if a.Namespace != b.Namespace {
+		return a.Namespace < b.Namespace
+	}
+	return a.Name < b.Name
+}
+
+// buildGateway validates the Gateway and its listeners and resolves the
+// conflicts between its own listeners.
+func (t *translator) buildGateway(gw *gwapiv1.Gateway, class *gatewayClassModel) *gatewayModel {
+	g := &gatewayModel{obj: gw, key: keyOf(gw.Namespace, gw.Name), class: class}
+	g.specErr = validateGatewaySpec(gw, class)
+	seen := make(map[gwapiv1.SectionName]bool, len(gw.Spec.Listeners))
+	for i := range gw.Spec.Listeners {
+		spec := &gw.Spec.Listeners[i]
+		if seen[spec.Name] {
+			g.ignored = append(g.ignored, string(spec.Name))
+			continue
+		}
+		seen[spec.Name] = true
+		g.listeners = append(g.listeners, t.buildListener(g, spec))
+	}
+	resolveGatewayConflicts(g.listeners)
+	return g
+}
+
+// validateGatewaySpec returns why the Gateway as a whole cannot be accepted.
+func validateGatewaySpec(gw *gwapiv1.Gateway, class *gatewayClassModel) *reasonError {
+	switch {
+	case !class.accepted():
+		return errorf(gwapiv1.GatewayReasonInvalidParameters, "GatewayClass %q is not accepted: %s", class.obj.Name, class.err.msg)
+	case gw.Spec.Infrastructure != nil && gw.Spec.Infrastructure.ParametersRef != nil:
+		ref := gw.Spec.Infrastructure.ParametersRef
+		return errorf(gwapiv1.GatewayReasonInvalidParameters,
+			"infrastructure.parametersRef %s/%s %q is not supported; set parameters on the GatewayClass", ref.Group, ref.Kind, ref.Name)
+	case len(gw.Spec.Addresses) > 0:
+		return errorf(gwapiv1.GatewayReasonUnsupportedAddress, "spec.addresses is not supported; addresses are assigned by the proxy fleet's Service")
+	}
+	return nil
+}
+
+// finalize decides the Gateway's Accepted condition once listener conflicts
+// are known: accepted when at least one listener is accepted.
+func (g *gatewayModel) finalize() {
+	if g.specErr != nil {
+		g.acceptErr = g.specErr
+		return
+	}
+	accepted := 0
+	for _, l := range g.listeners {
+		if l.acceptErr == nil {
+			accepted++
+		}
+		if !l.programmable() {
+			g.notValid = append(g.notValid, l.name)
+		}
+	}
+	if accepted == 0 {
+		msg := "No listener is accepted"
+		if len(g.listeners) == 0 {
+			msg = "Gateway has no listeners"
+		}
+		g.acceptErr = errorf(gwapiv1.GatewayReasonListenersNotValid, "%s", msg)
+	}
+}
+
+// partialMessage explains which listeners are not valid, or is empty.
+func (g *gatewayModel) partialMessage() string {
+	var parts []string
+	if len(g.notValid) > 0 {
+		parts = append(parts, fmt.Sprintf("Listeners not valid: %s", strings.Join(g.notValid, ", ")))
+	}
+	if len(g.ignored) > 0 {
+		parts = append(parts, fmt.Sprintf("Listeners ignored because their name repeats: %s", strings.Join(g.ignored, ", ")))
+	}
+	return strings.Join(parts, "; ")
+}

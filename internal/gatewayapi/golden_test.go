@@ -1,0 +1,149 @@
+package gatewayapi
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"sigs.k8s.io/yaml"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden testdata/*.out.yaml files from the current output")
+
+// minGoldenCases is the number of golden cases the issue asks for.
+const minGoldenCases = 80
+
+// Test-only documents a golden input may hold besides Kubernetes objects.
+const (
+	testAPIVersion    = "test.envoygw.io/v1"
+	testKindInfra     = "InfraState"
+	testKindOptions   = "TranslatorOptions"
+	goldenInputSuffix = ".in.yaml"
+)
+
+// testInfraState is a test document giving the observed state of a fleet.
+type testInfraState struct {
+	Fleet      string `json:"fleet"`
+	InfraState `json:",inline"`
+}
+
+// testOptions is a test document giving the translator options.
+type testOptions struct {
+	Options `json:",inline"`
+}
+
+// loadGoldenInput reads a golden input: Kubernetes objects for
+// LoadResources, plus InfraState and TranslatorOptions test documents.
+func loadGoldenInput(t testing.TB, data []byte) (*Resources, Options) {
+	t.Helper()
+	docs, err := readDocuments(bytes.NewReader(data))
+	if err != nil {
+		t.Fatalf("reading documents: %v", err)
+	}
+	var objects bytes.Buffer
+	states := map[string]InfraState{}
+	var opts Options
+	for _, d := range docs {
+		switch {
+		case d.meta.APIVersion == testAPIVersion && d.meta.Kind == testKindInfra:
+			var s testInfraState
+			if err := yaml.Unmarshal(d.raw, &s); err != nil {
+				t.Fatalf("document %d: %v", d.index, err)
+			}
+			states[s.Fleet] = s.InfraState
+		case d.meta.APIVersion == testAPIVersion && d.meta.Kind == testKindOptions:
+			var o testOptions
+			if err := yaml.Unmarshal(d.raw, &o); err != nil {
+				t.Fatalf("document %d: %v", d.index, err)
+			}
+			opts = o.Options
+		default:
+			objects.WriteString("---\n")
+			objects.Write(d.raw)
+			objects.WriteString("\n")
+		}
+	}
+	res, err := LoadResources(&objects)
+	if err != nil {
+		t.Fatalf("LoadResources: %v", err)
+	}
+	if len(states) > 0 {
+		res.InfraStates = states
+	}
+	return res, opts
+}
+
+// marshalResult is the golden output format: the Result as YAML.
+func marshalResult(t testing.TB, r *Result) []byte {
+	t.Helper()
+	out, err := yaml.Marshal(r)
+	if err != nil {
+		t.Fatalf("marshaling result: %v", err)
+	}
+	return out
+}
+
+// validateResult runs the IR's own validation on every fleet.
+func validateResult(t testing.TB, r *Result) {
+	t.Helper()
+	for _, f := range r.Fleets {
+		if err := f.Infra.Validate(); err != nil {
+			t.Errorf("fleet %s: infra IR is invalid: %v", f.Name, err)
+		}
+		if err := f.Xds.Validate(); err != nil {
+			t.Errorf("fleet %s: xds IR is invalid: %v", f.Name, err)
+		}
+		if f.Name != f.Infra.Proxy.Name {
+			t.Errorf("fleet %s: infra proxy is named %s", f.Name, f.Infra.Proxy.Name)
+		}
+	}
+}
+
+func goldenInputs(t testing.TB) []string {
+	t.Helper()
+	paths, err := filepath.Glob(filepath.Join("testdata", "*"+goldenInputSuffix))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return paths
+}
+
+// TestGolden translates every testdata/*.in.yaml and compares the result with
+// the matching *.out.yaml. Run with -update to rewrite the outputs.
+func TestGolden(t *testing.T) {
+	paths := goldenInputs(t)
+	if len(paths) < minGoldenCases {
+		t.Errorf("found %d golden cases, want at least %d", len(paths), minGoldenCases)
+	}
+	for _, in := range paths {
+		name := strings.TrimSuffix(filepath.Base(in), goldenInputSuffix)
+		t.Run(name, func(t *testing.T) {
+			data, err := os.ReadFile(in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, opts := loadGoldenInput(t, data)
+			result := Translate(res, opts)
+			validateResult(t, result)
+			got := marshalResult(t, result)
+			outPath := strings.TrimSuffix(in, goldenInputSuffix) + ".out.yaml"
+			if *update {
+				if err := os.WriteFile(outPath, got, 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want, err := os.ReadFile(outPath)
+			if err != nil {
+				t.Fatalf("reading golden output (run with -update to create it): %v", err)
+			}
+			if diff := cmp.Diff(string(want), string(got)); diff != "" {
+				t.Errorf("result differs from %s (-want +got):\n%s", outPath, diff)
+			}
+		})
+	}
+}

@@ -1,0 +1,187 @@
+package gatewayapi
+
+import (
+	"regexp"
+	"strings"
+
+	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
+
+	"github.com/envoygw/envoy-gateway/internal/ir"
+)
+
+// httpMatch is one validated HTTPRouteMatch.
+type httpMatch struct {
+	index   int
+	path    *ir.StringMatch
+	headers []*ir.StringMatch
+	queries []*ir.StringMatch
+	method  string
+}
+
+// defaultMatches is what an HTTPRouteRule without matches means: every request.
+var defaultMatches = []gwapiv1.HTTPRouteMatch{{}}
+
+// buildMatches validates the matches of a rule. Invalid matches cannot be
+// expressed and are left out; their errors make the rule invalid.
+func buildMatches(matches []gwapiv1.HTTPRouteMatch) ([]*httpMatch, errorList) {
+	if len(matches) == 0 {
+		matches = defaultMatches
+	}
+	var errs errorList
+	out := make([]*httpMatch, 0, len(matches))
+	for j := range matches {
+		m, err := buildMatch(j, &matches[j])
+		if err != nil {
+			errs.add(err)
+			continue
+		}
+		out = append(out, m)
+	}
+	return out, errs
+}
+
+func buildMatch(j int, m *gwapiv1.HTTPRouteMatch) (*httpMatch, *reasonError) {
+	path, err := pathMatch(m.Path)
+	if err != nil {
+		return nil, err
+	}
+	out := &httpMatch{index: j, path: path}
+	if out.headers, err = headerMatches(m.Headers); err != nil {
+		return nil, err
+	}
+	if out.queries, err = queryMatches(m.QueryParams); err != nil {
+		return nil, err
+	}
+	if m.Method != nil {
+		if !validMethod(*m.Method) {
+			return nil, errorf(gwapiv1.RouteReasonUnsupportedValue, "method %q is not supported", *m.Method)
+		}
+		out.method = string(*m.Method)
+	}
+	return out, nil
+}
+
+// pathMatch converts a path match (default: PathPrefix "/"). A trailing "/"
+// of a prefix is dropped: Gateway API ignores it and the IR prefix match is
+// already element-wise.
+func pathMatch(p *gwapiv1.HTTPPathMatch) (*ir.StringMatch, *reasonError) {
+	typ, value := gwapiv1.PathMatchPathPrefix, "/"
+	if p != nil && p.Type != nil {
+		typ = *p.Type
+	}
+	if p != nil && p.Value != nil {
+		value = *p.Value
+	}
+	switch typ {
+	case gwapiv1.PathMatchExact:
+		if !strings.HasPrefix(value, "/") {
+			return nil, errorf(gwapiv1.RouteReasonUnsupportedValue, "path %q must start with /", value)
+		}
+		return &ir.StringMatch{Type: ir.MatchExact, Value: value}, nil
+	case gwapiv1.PathMatchPathPrefix:
+		if !strings.HasPrefix(value, "/") {
+			return nil, errorf(gwapiv1.RouteReasonUnsupportedValue, "path prefix %q must start with /", value)
+		}
+		if len(value) > 1 {
+			value = strings.TrimSuffix(value, "/")
+		}
+		return &ir.StringMatch{Type: ir.MatchPrefix, Value: value}, nil
+	case gwapiv1.PathMatchRegularExpression:
+		if err := validRegex(value); err != nil {
+			return nil, err
+		}
+		return &ir.StringMatch{Type: ir.MatchRegularExpression, Value: value}, nil
+	}
+	return nil, errorf(gwapiv1.RouteReasonUnsupportedValue, "path match type %q is not supported", typ)
+}
+
+// headerMatches converts header matches; names are case-insensitive and only
+// the first match of a name counts.
+func headerMatches(hs []gwapiv1.HTTPHeaderMatch) ([]*ir.StringMatch, *reasonError) {
+	var out []*ir.StringMatch
+	for _, h := range hs {
+		name := strings.ToLower(string(h.Name))
+		if name == "" {
+			return nil, errorf(gwapiv1.RouteReasonUnsupportedValue, "header match name must not be empty")
+		}
+		if hasMatchName(out, name) {
+			continue
+		}
+		typ := gwapiv1.HeaderMatchExact
+		if h.Type != nil {
+			typ = *h.Type
+		}
+		m, err := valueMatch("header", name, string(typ), h.Value)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}
+
+// queryMatches converts query parameter matches; names are case-sensitive and
+// only the first match of a name counts.
+func queryMatches(qs []gwapiv1.HTTPQueryParamMatch) ([]*ir.StringMatch, *reasonError) {
+	var out []*ir.StringMatch
+	for _, q := range qs {
+		name := string(q.Name)
+		if name == "" {
+			return nil, errorf(gwapiv1.RouteReasonUnsupportedValue, "query parameter match name must not be empty")
+		}
+		if hasMatchName(out, name) {
+			continue
+		}
+		typ := gwapiv1.QueryParamMatchExact
+		if q.Type != nil {
+			typ = *q.Type
+		}
+		m, err := valueMatch("query parameter", name, string(typ), q.Value)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}
+
+func hasMatchName(ms []*ir.StringMatch, name string) bool {
+	for _, m := range ms {
+		if m.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// valueMatch converts an Exact or RegularExpression match of a named value.
+func valueMatch(what, name, typ, value string) (*ir.StringMatch, *reasonError) {
+	switch typ {
+	case string(gwapiv1.HeaderMatchExact):
+		return &ir.StringMatch{Name: name, Type: ir.MatchExact, Value: value}, nil
+	case string(gwapiv1.HeaderMatchRegularExpression):
+		if err := validRegex(value); err != nil {
+			return nil, err
+		}
+		return &ir.StringMatch{Name: name, Type: ir.MatchRegularExpression, Value: value}, nil
+	}
+	return nil, errorf(gwapiv1.RouteReasonUnsupportedValue, "%s match type %q is not supported", what, typ)
+}
+
+// validRegex checks an RE2 regular expression (the dialect Envoy uses).
+func validRegex(expr string) *reasonError {
+	if _, err := regexp.Compile(expr); err != nil {
+		return errorf(gwapiv1.RouteReasonUnsupportedValue, "regular expression %q is invalid: %s", expr, err)
+	}
+	return nil
+}
+
+func validMethod(m gwapiv1.HTTPMethod) bool {
+	switch m {
+	case gwapiv1.HTTPMethodGet, gwapiv1.HTTPMethodHead, gwapiv1.HTTPMethodPost, gwapiv1.HTTPMethodPut,
+		gwapiv1.HTTPMethodDelete, gwapiv1.HTTPMethodConnect, gwapiv1.HTTPMethodOptions,
+		gwapiv1.HTTPMethodTrace, gwapiv1.HTTPMethodPatch:
+		return true
+	}
+	return false
+}

@@ -1,0 +1,168 @@
+package gatewayapi
+
+import (
+	"strconv"
+	"strings"
+
+	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
+
+	"github.com/envoygw/envoy-gateway/internal/ir"
+)
+
+// httpRouteModel is one HTTPRoute: its rules, its problems and its parents.
+type httpRouteModel struct {
+	obj  *gwapiv1.HTTPRoute
+	meta routeMeta
+	// rules are built once, whatever the listeners.
+	rules []*httpRule
+	// acceptErr makes every parent reject the route (invalid hostnames, no valid rule).
+	acceptErr *reasonError
+	// partialErr is set when some rules, not all, are invalid.
+	partialErr *reasonError
+	// refErr is the ResolvedRefs problem, if any.
+	refErr  *reasonError
+	parents []*parentAttachment
+}
+
+// defaultHTTPRules is what an HTTPRoute without rules means: one rule
+// matching every request, without backends.
+var defaultHTTPRules = []gwapiv1.HTTPRouteRule{{}}
+
+// processHTTPRoutes builds, attaches and emits every HTTPRoute.
+func (t *translator) processHTTPRoutes(routes []*gwapiv1.HTTPRoute) {
+	for _, obj := range routes {
+		if obj == nil || t.seenRoute(kindHTTPRoute, obj.Namespace, obj.Name) {
+			continue
+		}
+		m := t.buildHTTPRoute(obj)
+		t.attachHTTPRoute(m)
+		t.httpRoutes = append(t.httpRoutes, m)
+	}
+}
+
+// buildHTTPRoute validates the route and builds its rules.
+func (t *translator) buildHTTPRoute(obj *gwapiv1.HTTPRoute) *httpRouteModel {
+	m := &httpRouteModel{obj: obj, meta: routeMeta{kind: kindHTTPRoute, meta: &obj.ObjectMeta}}
+	m.meta.hostnames, m.acceptErr = routeHostnames(obj.Spec.Hostnames)
+	rules := obj.Spec.Rules
+	if len(rules) == 0 {
+		rules = defaultHTTPRules
+	}
+	from := backendFrom{kind: kindHTTPRoute, namespace: obj.Namespace}
+	var refErrs errorList
+	var invalid []int
+	var invalidErrs errorList
+	for i := range rules {
+		r := t.buildHTTPRule(httpRuleInput{from: from, index: i, rule: &rules[i]})
+		m.rules = append(m.rules, r)
+		refErrs = append(refErrs, r.refErrs...)
+		if r.invalid != nil {
+			invalid = append(invalid, i)
+			invalidErrs.add(errorf(r.invalid.reason, "rule %d: %s", i, r.invalid.msg))
+		}
+	}
+	m.refErr = refErrs.join()
+	m.setRuleValidity(invalid, invalidErrs, len(rules))
+	return m
+}
+
+// setRuleValidity turns invalid rules into the route's Accepted or
+// PartiallyInvalid condition (invalid rules answer 500; valid ones keep working).
+func (m *httpRouteModel) setRuleValidity(invalid []int, errs errorList, total int) {
+	if len(invalid) == 0 || m.acceptErr != nil {
+		return
+	}
+	joined := errs.join()
+	if len(invalid) == total {
+		m.acceptErr = errorf(joined.reason, "All rules are invalid: %s", joined.msg)
+		return
+	}
+	idx := make([]string, len(invalid))
+	for i, v := range invalid {
+		idx[i] = strconv.Itoa(v)
+	}
+	m.partialErr = errorf(joined.reason, "Dropped Rule(s) %s (they answer HTTP 500): %s", strings.Join(idx, ", "), joined.msg)
+}
+
+// routeHostnames validates route hostnames; any invalid one rejects the route.
+func routeHostnames(hs []gwapiv1.Hostname) ([]string, *reasonError) {
+	out := make([]string, 0, len(hs))
+	for _, h := range hs {
+		if err := validateHostname(string(h)); err != nil {
+			return nil, errorf(gwapiv1.RouteReasonUnsupportedValue, "%s", err)
+		}
+		if !containsString(out, string(h)) {
+			out = append(out, string(h))
+		}
+	}
+	return out, nil
+}
+
+// attachHTTPRoute resolves the route's parents and, when accepted, emits its
+// IR routes on every programmed listener it attaches to.
+func (t *translator) attachHTTPRoute(m *httpRouteModel) {
+	for _, ref := range m.obj.Spec.ParentRefs {
+		a, ok := t.attachParent(m.meta, ref)
+		if !ok {
+			continue
+		}
+		if a.err == nil && m.acceptErr != nil {
+			a.err = m.acceptErr
+		}
+		m.parents = append(m.parents, a)
+	}
+	for _, lh := range attachedListeners(m.parents) {
+		if lh.listener.programmable() {
+			t.emitHTTPRoute(m, lh.listener, isolatedHostnames(lh.listener, lh.hostnames))
+		}
+	}
+}
+
+// emitHTTPRoute adds one IR route per hostname, rule and match to a listener.
+func (t *translator) emitHTTPRoute(m *httpRouteModel, l *listenerModel, hostnames []string) {
+	if len(hostnames) == 0 {
+		return
+	}
+	for _, r := range m.rules {
+		redirect := r.template.Redirect
+		if r.redirectToListenerPort {
+			redirect = withPort(redirect, uint32(l.port))
+		}
+		for _, match := range r.matches {
+			for _, h := range hostnames {
+				route := r.template
+				route.Name = irRouteName(m.obj.Namespace, m.obj.Name, r.index, match.index)
+				route.Hostname = irHostname(h)
+				route.PathMatch, route.HeaderMatches, route.QueryParamMatches, route.Method = match.path, match.headers, match.queries, match.method
+				route.Redirect = redirect
+				l.httpRoutes = append(l.httpRoutes, orderedHTTPRoute{key: httpOrder(m, r.index, match, h), route: &route})
+			}
+		}
+	}
+}
+
+// withPort returns a copy of a redirect with its port set.
+func withPort(r *ir.Redirect, port uint32) *ir.Redirect {
+	c := *r
+	c.Port = &port
+	return &c
+}
+
+// buildHTTPListener builds the xDS IR of an HTTP or HTTPS listener.
+func buildHTTPListener(l *listenerModel) *ir.HTTPListener {
+	out := &ir.HTTPListener{
+		Name:      l.irName(),
+		Address:   listenAddress,
+		Port:      ir.ContainerPort(uint32(l.port)),
+		Hostnames: []string{irHostname(l.hostname)},
+	}
+	if l.spec.Protocol == gwapiv1.HTTPSProtocolType {
+		out.TLS = &ir.TLSConfig{Certificates: l.certificates}
+	}
+	sortHTTPRoutes(l.httpRoutes)
+	out.Routes = make([]*ir.HTTPRoute, len(l.httpRoutes))
+	for i := range l.httpRoutes {
+		out.Routes[i] = l.httpRoutes[i].route
+	}
+	return out
+}

@@ -1,0 +1,168 @@
+package gatewayapi
+
+import (
+	"fmt"
+	"regexp"
+	"time"
+
+	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
+
+	"github.com/envoygw/envoy-gateway/internal/ir"
+)
+
+// httpRule is one HTTPRoute rule, validated and resolved once, whatever the
+// listeners it ends up on.
+type httpRule struct {
+	index   int
+	matches []*httpMatch
+	// invalid makes the rule answer 500 and is reported on Accepted.
+	invalid *reasonError
+	// refErrs are reported on ResolvedRefs.
+	refErrs errorList
+	// template is the route every match copies (without match and hostname).
+	template ir.HTTPRoute
+	// redirectToListenerPort: the redirect port is the listener's.
+	redirectToListenerPort bool
+}
+
+// httpRuleInput is what building a rule needs to know about its route.
+type httpRuleInput struct {
+	from  backendFrom
+	index int
+	rule  *gwapiv1.HTTPRouteRule
+}
+
+// buildHTTPRule validates one rule and builds its action.
+func (t *translator) buildHTTPRule(in httpRuleInput) *httpRule {
+	r := &httpRule{index: in.index}
+	var invalid errorList
+	var matchErrs errorList
+	r.matches, matchErrs = buildMatches(in.rule.Matches)
+	invalid = append(invalid, matchErrs...)
+	filters := t.buildFilters(in.from, in.rule.Filters)
+	invalid = append(invalid, filters.invalid...)
+	r.refErrs = append(r.refErrs, filters.refErrs...)
+	if filters.replacesPrefix {
+		invalid.add(requirePrefixMatches(in.rule.Matches))
+	}
+	invalid.add(unsupportedRuleFields(in.rule))
+	timeout, backendTimeout, err := ruleTimeouts(in.rule.Timeouts)
+	invalid.add(err)
+	backends, err := t.resolveHTTPBackends(in.from, in.rule.BackendRefs)
+	invalid.add(err)
+	if filters.redirect != nil && len(in.rule.BackendRefs) > 0 {
+		invalid.add(errorf(gwapiv1.RouteReasonIncompatibleFilters, "filter RequestRedirect cannot be combined with backendRefs"))
+	}
+	for _, b := range backends {
+		r.refErrs.add(b.err)
+	}
+	r.invalid = invalid.join()
+	if r.invalid != nil || filters.failClosed {
+		r.template.DirectResponse = &ir.DirectResponse{StatusCode: 500}
+		return r
+	}
+	r.buildAction(filters, backends)
+	if r.template.Destination != nil {
+		r.template.Timeout, r.template.BackendRequestTimeout = timeout, backendTimeout
+	}
+	return r
+}
+
+// buildAction sets the rule's action: a redirect, a destination, or a 500
+// when no valid backend can take the request.
+func (r *httpRule) buildAction(f *ruleFilters, backends []weightedBackend) {
+	r.template.ResponseHeaders = f.responseHeaders
+	if f.redirect != nil {
+		r.template.Redirect = f.redirect
+		r.redirectToListenerPort = f.redirectToListenerPort
+		return
+	}
+	r.template.RequestHeaders = f.requestHeaders
+	r.template.Destination = destination(backends)
+	if r.template.Destination == nil {
+		r.template.DirectResponse = &ir.DirectResponse{StatusCode: 500}
+		return
+	}
+	r.template.Rewrite = f.rewrite
+	r.template.Mirrors = f.mirrors
+}
+
+// resolveHTTPBackends resolves the backendRefs of a rule; backendRef-level
+// filters are not supported and make the rule invalid.
+func (t *translator) resolveHTTPBackends(from backendFrom, refs []gwapiv1.HTTPBackendRef) ([]weightedBackend, *reasonError) {
+	out := make([]weightedBackend, 0, len(refs))
+	for i := range refs {
+		ref := &refs[i]
+		if len(ref.Filters) > 0 {
+			return nil, errorf(gwapiv1.RouteReasonUnsupportedValue, "filters on backendRefs are not supported")
+		}
+		w, ok := backendWeight(ref.Weight)
+		if !ok {
+			return nil, errorf(gwapiv1.RouteReasonUnsupportedValue, "backendRef weight %d is negative", *ref.Weight)
+		}
+		cluster, err := t.resolveBackend(from, &ref.BackendObjectReference)
+		out = append(out, weightedBackend{cluster: cluster, weight: w, err: err})
+	}
+	return out, nil
+}
+
+// requirePrefixMatches enforces that ReplacePrefixMatch only comes with
+// PathPrefix matches (the default match is one).
+func requirePrefixMatches(matches []gwapiv1.HTTPRouteMatch) *reasonError {
+	for _, m := range matches {
+		if m.Path != nil && m.Path.Type != nil && *m.Path.Type != gwapiv1.PathMatchPathPrefix {
+			return errorf(gwapiv1.RouteReasonUnsupportedValue, "ReplacePrefixMatch requires PathPrefix matches, not %s", *m.Path.Type)
+		}
+	}
+	return nil
+}
+
+// unsupportedRuleFields rejects rule features this translator does not implement.
+func unsupportedRuleFields(rule *gwapiv1.HTTPRouteRule) *reasonError {
+	switch {
+	case rule.Retry != nil:
+		return errorf(gwapiv1.RouteReasonUnsupportedValue, "retry is not supported")
+	case rule.SessionPersistence != nil:
+		return errorf(gwapiv1.RouteReasonUnsupportedValue, "sessionPersistence is not supported")
+	}
+	return nil
+}
+
+// gatewayDuration is the Gateway API duration format (GEP-2257).
+var gatewayDuration = regexp.MustCompile(`^([0-9]{1,5}(h|m|s|ms)){1,4}$`)
+
+// ruleTimeouts converts the request and backend request timeouts.
+func ruleTimeouts(to *gwapiv1.HTTPRouteTimeouts) (request, backend *ir.Duration, err *reasonError) {
+	if to == nil {
+		return nil, nil, nil
+	}
+	if request, err = parseDuration("timeouts.request", to.Request); err != nil {
+		return nil, nil, err
+	}
+	if backend, err = parseDuration("timeouts.backendRequest", to.BackendRequest); err != nil {
+		return nil, nil, err
+	}
+	if request != nil && backend != nil && *request != 0 && *backend > *request {
+		return nil, nil, errorf(gwapiv1.RouteReasonUnsupportedValue, "timeouts.backendRequest %s is longer than timeouts.request %s", *to.BackendRequest, *to.Request)
+	}
+	return request, backend, nil
+}
+
+func parseDuration(field string, d *gwapiv1.Duration) (*ir.Duration, *reasonError) {
+	if d == nil {
+		return nil, nil
+	}
+	if !gatewayDuration.MatchString(string(*d)) {
+		return nil, errorf(gwapiv1.RouteReasonUnsupportedValue, "%s %q is not a Gateway API duration", field, *d)
+	}
+	v, err := time.ParseDuration(string(*d))
+	if err != nil {
+		return nil, errorf(gwapiv1.RouteReasonUnsupportedValue, "%s %q: %s", field, *d, err)
+	}
+	return new(ir.Duration(v)), nil
+}
+
+// irRouteName is the stable name of one match of one rule.
+func irRouteName(namespace, name string, rule, match int) string {
+	return fmt.Sprintf("httproute/%s/%s/rule/%d/match/%d", namespace, name, rule, match)
+}

@@ -1,0 +1,252 @@
+package gatewayapi
+
+import (
+	"fmt"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
+
+	"github.com/envoygw/envoy-gateway/internal/ir"
+)
+
+// Route kinds this translator serves.
+const (
+	kindHTTPRoute = "HTTPRoute"
+	kindTLSRoute  = "TLSRoute"
+	kindGateway   = "Gateway"
+	kindService   = "Service"
+	kindSecret    = "Secret"
+)
+
+// listenerModel is one listener of a Gateway, with everything route
+// attachment and IR building need and the problems its status reports.
+type listenerModel struct {
+	gateway *gatewayModel
+	spec    *gwapiv1.Listener
+	name    string
+	port    int32
+	// hostname is "" when the listener matches every hostname.
+	hostname string
+
+	// acceptErr is why Accepted is False (also set for conflicts).
+	acceptErr *reasonError
+	// conflictErr is why Conflicted is True.
+	conflictErr *reasonError
+	// refErrs are why ResolvedRefs is False.
+	refErrs errorList
+
+	// supportedKinds is reported in status; never nil.
+	supportedKinds []gwapiv1.RouteGroupKind
+	allowHTTPRoute bool
+	allowTLSRoute  bool
+
+	namespaces namespacePolicy
+
+	// certificates are the valid certificates of an HTTPS listener.
+	certificates []*ir.Certificate
+
+	// attachedRoutes counts accepted routes attached to this listener.
+	attachedRoutes int32
+	// programmedSiblings are the other programmed listeners of the fleet on
+	// the same port, used to keep listeners isolated.
+	programmedSiblings []*listenerModel
+
+	httpRoutes []orderedHTTPRoute
+	tlsRoutes  []orderedTLSRoute
+}
+
+// namespacePolicy is a resolved allowedRoutes.namespaces.
+type namespacePolicy struct {
+	from     gwapiv1.FromNamespaces
+	selector labels.Selector
+}
+
+// programmable reports whether the listener produces data-plane configuration.
+func (l *listenerModel) programmable() bool {
+	if l.acceptErr != nil || l.conflictErr != nil || len(l.supportedKinds) == 0 {
+		return false
+	}
+	return l.spec.Protocol != gwapiv1.HTTPSProtocolType || len(l.certificates) > 0
+}
+
+// programmedError is why the listener is not programmed, or nil.
+func (l *listenerModel) programmedError() *reasonError {
+	const invalid = gwapiv1.ListenerReasonInvalid
+	switch {
+	case !l.gateway.accepted():
+		return errorf(invalid, "Gateway is not accepted")
+	case l.acceptErr != nil:
+		return errorf(invalid, "Listener is not accepted")
+	case l.conflictErr != nil:
+		return errorf(invalid, "Listener is conflicted")
+	case len(l.supportedKinds) == 0:
+		return errorf(invalid, "Listener allows no supported route kind")
+	case !l.programmable():
+		return errorf(invalid, "Listener has no valid certificate")
+	}
+	return nil
+}
+
+// irName is the name of the listener in the xDS IR.
+func (l *listenerModel) irName() string {
+	return l.gateway.key.Namespace + "/" + l.gateway.key.Name + "/" + l.name
+}
+
+// buildListener validates one listener spec.
+func (t *translator) buildListener(g *gatewayModel, spec *gwapiv1.Listener) *listenerModel {
+	l := &listenerModel{gateway: g, spec: spec, name: string(spec.Name), port: spec.Port, supportedKinds: []gwapiv1.RouteGroupKind{}}
+	if spec.Hostname != nil {
+		l.hostname = string(*spec.Hostname)
+	}
+	l.acceptErr = validateListener(spec)
+	if l.acceptErr == nil {
+		l.acceptErr = l.resolveNamespaces(spec.AllowedRoutes)
+	}
+	if l.acceptErr != nil {
+		return l
+	}
+	l.resolveKinds(spec)
+	if spec.Protocol == gwapiv1.HTTPSProtocolType {
+		l.certificates, l.refErrs = t.resolveCertificates(g.obj, spec.TLS)
+	}
+	return l
+}
+
+// validateListener checks protocol, TLS mode, port and hostname; the error
+// makes the listener not accepted.
+func validateListener(spec *gwapiv1.Listener) *reasonError {
+	const unsupported = gwapiv1.ListenerReasonUnsupportedValue
+	if spec.Port < 1 || spec.Port > 65535 {
+		return errorf(gwapiv1.ListenerReasonPortUnavailable, "port %d is out of range 1-65535", spec.Port)
+	}
+	if spec.Hostname != nil && *spec.Hostname != "" {
+		if err := validateHostname(string(*spec.Hostname)); err != nil {
+			return errorf(unsupported, "%s", err)
+		}
+	}
+	mode := gwapiv1.TLSModeTerminate
+	if spec.TLS != nil && spec.TLS.Mode != nil {
+		mode = *spec.TLS.Mode
+	}
+	switch spec.Protocol {
+	case gwapiv1.HTTPProtocolType:
+		if spec.TLS != nil {
+			return errorf(unsupported, "tls must not be set for protocol HTTP")
+		}
+	case gwapiv1.HTTPSProtocolType:
+		if mode != gwapiv1.TLSModeTerminate {
+			return errorf(unsupported, "tls.mode %q is not supported for protocol HTTPS (only Terminate)", mode)
+		}
+	case gwapiv1.TLSProtocolType:
+		if mode != gwapiv1.TLSModePassthrough {
+			return errorf(unsupported, "tls.mode %q is not supported for protocol TLS (only Passthrough)", mode)
+		}
+	default:
+		return errorf(gwapiv1.ListenerReasonUnsupportedProtocol, "protocol %q is not supported (HTTP, HTTPS and TLS are)", spec.Protocol)
+	}
+	return nil
+}
+
+// resolveNamespaces resolves allowedRoutes.namespaces (default: Same).
+func (l *listenerModel) resolveNamespaces(ar *gwapiv1.AllowedRoutes) *reasonError {
+	l.namespaces.from = gwapiv1.NamespacesFromSame
+	if ar == nil || ar.Namespaces == nil || ar.Namespaces.From == nil {
+		return nil
+	}
+	l.namespaces.from = *ar.Namespaces.From
+	switch l.namespaces.from {
+	case gwapiv1.NamespacesFromSame, gwapiv1.NamespacesFromAll, gwapiv1.NamespacesFromNone:
+		return nil
+	case gwapiv1.NamespacesFromSelector:
+	default:
+		return errorf(gwapiv1.ListenerReasonUnsupportedValue, "allowedRoutes.namespaces.from %q is not supported", l.namespaces.from)
+	}
+	if ar.Namespaces.Selector == nil {
+		return errorf(gwapiv1.ListenerReasonUnsupportedValue, "allowedRoutes.namespaces.selector is required when from is Selector")
+	}
+	sel, err := metav1.LabelSelectorAsSelector(ar.Namespaces.Selector)
+	if err != nil {
+		return errorf(gwapiv1.ListenerReasonUnsupportedValue, "allowedRoutes.namespaces.selector is invalid: %s", err)
+	}
+	l.namespaces.selector = sel
+	return nil
+}
+
+// protocolKinds are the route kinds each supported protocol can serve.
+func protocolKinds(p gwapiv1.ProtocolType) []string {
+	switch p {
+	case gwapiv1.HTTPProtocolType, gwapiv1.HTTPSProtocolType:
+		return []string{kindHTTPRoute}
+	case gwapiv1.TLSProtocolType:
+		return []string{kindTLSRoute}
+	}
+	return nil
+}
+
+// resolveKinds computes supportedKinds from allowedRoutes.kinds (default: every
+// kind the protocol serves) and records InvalidRouteKinds.
+func (l *listenerModel) resolveKinds(spec *gwapiv1.Listener) {
+	serves := protocolKinds(spec.Protocol)
+	var requested []gwapiv1.RouteGroupKind
+	if spec.AllowedRoutes != nil {
+		requested = spec.AllowedRoutes.Kinds
+	}
+	if len(requested) == 0 {
+		for _, k := range serves {
+			l.allowKind(k)
+		}
+		return
+	}
+	for _, rgk := range requested {
+		group := gwapiv1.GroupName
+		if rgk.Group != nil {
+			group = string(*rgk.Group)
+		}
+		if group == gwapiv1.GroupName && containsString(serves, string(rgk.Kind)) {
+			l.allowKind(string(rgk.Kind))
+			continue
+		}
+		l.refErrs.add(errorf(gwapiv1.ListenerReasonInvalidRouteKinds,
+			"route kind %s/%s is not supported by a listener of protocol %s", group, rgk.Kind, spec.Protocol))
+	}
+}
+
+func (l *listenerModel) allowKind(kind string) {
+	switch {
+	case kind == kindHTTPRoute && !l.allowHTTPRoute:
+		l.allowHTTPRoute = true
+	case kind == kindTLSRoute && !l.allowTLSRoute:
+		l.allowTLSRoute = true
+	default:
+		return
+	}
+	group := gwapiv1.Group(gwapiv1.GroupName)
+	l.supportedKinds = append(l.supportedKinds, gwapiv1.RouteGroupKind{Group: &group, Kind: gwapiv1.Kind(kind)})
+}
+
+// allowsKind reports whether routes of kind may attach.
+func (l *listenerModel) allowsKind(kind string) bool {
+	if kind == kindHTTPRoute {
+		return l.allowHTTPRoute
+	}
+	return kind == kindTLSRoute && l.allowTLSRoute
+}
+
+// allowsNamespace reports whether routes from namespace ns may attach.
+func (l *listenerModel) allowsNamespace(t *translator, ns string) bool {
+	switch l.namespaces.from {
+	case gwapiv1.NamespacesFromAll:
+		return true
+	case gwapiv1.NamespacesFromSelector:
+		return l.namespaces.selector.Matches(t.idx.namespaceLabels(ns))
+	case gwapiv1.NamespacesFromSame:
+		return ns == l.gateway.key.Namespace
+	}
+	return false
+}
+
+// describe names the listener in messages.
+func (l *listenerModel) describe() string {
+	return fmt.Sprintf("listener %q of Gateway %s", l.name, l.gateway.key)
+}

@@ -1,0 +1,174 @@
+package gatewayapi
+
+import (
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
+)
+
+// routeMeta is what attachment needs to know about a route of any kind.
+type routeMeta struct {
+	kind string
+	meta *metav1.ObjectMeta
+	// hostnames are the route's validated hostnames ("" never appears).
+	hostnames []string
+}
+
+// parentAttachment is the outcome of one parentRef that names one of our Gateways.
+type parentAttachment struct {
+	// ref is the parentRef with group, kind and namespace filled in.
+	ref     gwapiv1.ParentReference
+	gateway *gatewayModel
+	// err is why the route is not accepted by this parent.
+	err *reasonError
+	// listeners are the listeners the route attaches to, with the hostnames
+	// it serves on each.
+	listeners []listenerHostnames
+}
+
+// listenerHostnames is one attached listener and the route hostnames that
+// intersect with it ("" means any).
+type listenerHostnames struct {
+	listener  *listenerModel
+	hostnames []string
+}
+
+// normalizeParentRef fills in the defaults of a parentRef: group
+// gateway.networking.k8s.io, kind Gateway, the route's namespace.
+func normalizeParentRef(ref gwapiv1.ParentReference, routeNamespace string) gwapiv1.ParentReference {
+	out := ref
+	if out.Group == nil {
+		g := gwapiv1.Group(gwapiv1.GroupName)
+		out.Group = &g
+	}
+	if out.Kind == nil {
+		k := gwapiv1.Kind(kindGateway)
+		out.Kind = &k
+	}
+	if out.Namespace == nil || *out.Namespace == "" {
+		ns := gwapiv1.Namespace(routeNamespace)
+		out.Namespace = &ns
+	}
+	return out
+}
+
+// attachParent resolves one parentRef. It returns false when the parent is
+// not a Gateway of ours, in which case the route gets no status entry for it.
+func (t *translator) attachParent(route routeMeta, spec gwapiv1.ParentReference) (*parentAttachment, bool) {
+	ref := normalizeParentRef(spec, route.meta.Namespace)
+	if string(*ref.Group) != gwapiv1.GroupName || string(*ref.Kind) != kindGateway {
+		return nil, false
+	}
+	g := t.gatewaysByKey[keyOf(string(*ref.Namespace), string(ref.Name))]
+	if g == nil {
+		return nil, false
+	}
+	a := &parentAttachment{ref: ref, gateway: g}
+	if !g.accepted() {
+		a.err = errorf(gwapiv1.RouteReasonNoMatchingParent, "Gateway %s is not accepted", g.key)
+		return a, true
+	}
+	selected := selectListeners(g, ref)
+	if len(selected) == 0 {
+		a.err = errorf(gwapiv1.RouteReasonNoMatchingParent, "Gateway %s has no listener matching %s", g.key, describeSection(ref))
+		return a, true
+	}
+	allowed := make([]*listenerModel, 0, len(selected))
+	for _, l := range selected {
+		if l.allowsKind(route.kind) && l.allowsNamespace(t, route.meta.Namespace) {
+			allowed = append(allowed, l)
+		}
+	}
+	if len(allowed) == 0 {
+		a.err = errorf(gwapiv1.RouteReasonNotAllowedByListeners,
+			"No listener of Gateway %s matching %s allows %s from namespace %q", g.key, describeSection(ref), route.kind, route.meta.Namespace)
+		return a, true
+	}
+	for _, l := range allowed {
+		if hs := intersectHostnames(route.hostnames, l.hostname); len(hs) > 0 {
+			a.listeners = append(a.listeners, listenerHostnames{listener: l, hostnames: hs})
+		}
+	}
+	if len(a.listeners) == 0 {
+		a.err = errorf(gwapiv1.RouteReasonNoMatchingListenerHostname,
+			"No hostname of the route matches a listener of Gateway %s matching %s", g.key, describeSection(ref))
+	}
+	return a, true
+}
+
+// selectListeners returns the listeners named by sectionName and port.
+func selectListeners(g *gatewayModel, ref gwapiv1.ParentReference) []*listenerModel {
+	out := make([]*listenerModel, 0, len(g.listeners))
+	for _, l := range g.listeners {
+		if ref.SectionName != nil && *ref.SectionName != "" && string(*ref.SectionName) != l.name {
+			continue
+		}
+		if ref.Port != nil && *ref.Port != 0 && *ref.Port != l.port {
+			continue
+		}
+		out = append(out, l)
+	}
+	return out
+}
+
+func describeSection(ref gwapiv1.ParentReference) string {
+	switch {
+	case ref.SectionName != nil && *ref.SectionName != "" && ref.Port != nil && *ref.Port != 0:
+		return "sectionName " + string(*ref.SectionName) + " and port " + itoa(int64(*ref.Port))
+	case ref.SectionName != nil && *ref.SectionName != "":
+		return "sectionName " + string(*ref.SectionName)
+	case ref.Port != nil && *ref.Port != 0:
+		return "port " + itoa(int64(*ref.Port))
+	}
+	return "the parentRef"
+}
+
+// attachedListeners records the attachment of an accepted route on each of
+// its listeners, once per listener, and returns those listeners.
+func attachedListeners(parents []*parentAttachment) []listenerHostnames {
+	var out []listenerHostnames
+	seen := make(map[*listenerModel]int)
+	for _, p := range parents {
+		if p.err != nil {
+			continue
+		}
+		for _, lh := range p.listeners {
+			if i, ok := seen[lh.listener]; ok {
+				for _, h := range lh.hostnames {
+					if !containsString(out[i].hostnames, h) {
+						out[i].hostnames = append(out[i].hostnames, h)
+					}
+				}
+				continue
+			}
+			seen[lh.listener] = len(out)
+			lh.listener.attachedRoutes++
+			out = append(out, listenerHostnames{listener: lh.listener, hostnames: append([]string(nil), lh.hostnames...)})
+		}
+	}
+	return out
+}
+
+// isolatedHostnames drops the hostnames that a more specific programmed
+// listener on the same port serves: a request goes to the most specific
+// listener matching its host, so this listener's routes must not see it.
+func isolatedHostnames(l *listenerModel, hostnames []string) []string {
+	if len(l.programmedSiblings) == 0 {
+		return hostnames
+	}
+	out := hostnames[:0:0]
+	for _, h := range hostnames {
+		if !claimedBySibling(l, h) {
+			out = append(out, h)
+		}
+	}
+	return out
+}
+
+func claimedBySibling(l *listenerModel, h string) bool {
+	for _, o := range l.programmedSiblings {
+		if o.hostname != l.hostname && hostnameCovers(o.hostname, h) && hostnameCovers(l.hostname, o.hostname) {
+			return true
+		}
+	}
+	return false
+}

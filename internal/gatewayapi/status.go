@@ -1,0 +1,141 @@
+package gatewayapi
+
+import (
+	"sort"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
+
+	egv1a1 "github.com/envoygw/envoy-gateway/api/v1alpha1"
+)
+
+// statuses turns the model into the status of every object: this is the one
+// place where errors become conditions.
+func (t *translator) statuses() Statuses {
+	return Statuses{
+		GatewayClasses: t.gatewayClassStatuses(),
+		Gateways:       t.gatewayStatuses(),
+		HTTPRoutes:     t.httpRouteStatuses(),
+		TLSRoutes:      t.tlsRouteStatuses(),
+		EnvoyProxies:   t.envoyProxyStatuses(),
+	}
+}
+
+func (t *translator) gatewayClassStatuses() []GatewayClassStatus {
+	out := make([]GatewayClassStatus, 0, len(t.classOrder))
+	for _, c := range t.classOrder {
+		out = append(out, GatewayClassStatus{
+			ObjectKey: ObjectKey{Name: c.obj.Name},
+			Status: gwapiv1.GatewayClassStatus{
+				Conditions:        []metav1.Condition{gatewayClassAcceptedCondition(c.err, c.obj.Generation)},
+				SupportedFeatures: supportedFeatures(),
+			},
+		})
+	}
+	return out
+}
+
+func (t *translator) envoyProxyStatuses() []EnvoyProxyStatus {
+	var out []EnvoyProxyStatus
+	for _, m := range t.sortedEnvoyProxies() {
+		out = append(out, EnvoyProxyStatus{
+			ObjectKey: ObjectKey{Namespace: m.obj.Namespace, Name: m.obj.Name},
+			Status: egv1a1.EnvoyProxyStatus{
+				Conditions: []metav1.Condition{envoyProxyAcceptedCondition(m.err, m.obj.Generation)},
+			},
+		})
+	}
+	return out
+}
+
+func (t *translator) gatewayStatuses() []GatewayStatus {
+	gws := append([]*gatewayModel(nil), t.gateways...)
+	sort.Slice(gws, func(i, j int) bool {
+		return lessKey(gws[i].key.Namespace, gws[i].key.Name, gws[j].key.Namespace, gws[j].key.Name)
+	})
+	out := make([]GatewayStatus, 0, len(gws))
+	for _, g := range gws {
+		gen := g.obj.Generation
+		st := gwapiv1.GatewayStatus{
+			Conditions: []metav1.Condition{
+				gatewayAcceptedCondition(g.acceptErr, g.partialMessage(), gen),
+			},
+		}
+		var fleet string
+		if g.accepted() {
+			fleet = g.fleet.name
+			st.Addresses = t.gatewayAddresses(g)
+		}
+		st.Conditions = append(st.Conditions, gatewayProgrammedCondition(t.gatewayProgrammedError(g), fleet, gen))
+		for _, l := range g.listeners {
+			st.Listeners = append(st.Listeners, listenerStatus(l, gen))
+		}
+		out = append(out, GatewayStatus{ObjectKey: ObjectKey{Namespace: g.key.Namespace, Name: g.key.Name}, Status: st})
+	}
+	return out
+}
+
+func listenerStatus(l *listenerModel, gen int64) gwapiv1.ListenerStatus {
+	return gwapiv1.ListenerStatus{
+		Name:           gwapiv1.SectionName(l.name),
+		SupportedKinds: append([]gwapiv1.RouteGroupKind{}, l.supportedKinds...),
+		AttachedRoutes: l.attachedRoutes,
+		Conditions: []metav1.Condition{
+			listenerAcceptedCondition(l.acceptErr, gen),
+			listenerProgrammedCondition(l.programmedError(), gen),
+			listenerResolvedRefsCondition(l.refErrs.join(), gen),
+			listenerConflictedCondition(l.conflictErr, gen),
+		},
+	}
+}
+
+func (t *translator) httpRouteStatuses() []RouteStatus {
+	out := make([]RouteStatus, 0, len(t.httpRoutes))
+	for _, m := range t.httpRoutes {
+		out = append(out, t.routeStatus(m.obj.ObjectMeta, m.parents, m.refErr, m.partialErr))
+	}
+	sortRouteStatuses(out)
+	return out
+}
+
+func (t *translator) tlsRouteStatuses() []RouteStatus {
+	out := make([]RouteStatus, 0, len(t.tlsRoutes))
+	for _, m := range t.tlsRoutes {
+		out = append(out, t.routeStatus(m.obj.ObjectMeta, m.parents, m.refErr, nil))
+	}
+	sortRouteStatuses(out)
+	return out
+}
+
+// routeStatus builds the parent entries of a route for our parents. Every
+// route gets an entry, with no parents when none are ours, so that the status
+// writer can remove entries of ours that no longer apply.
+func (t *translator) routeStatus(meta metav1.ObjectMeta, parents []*parentAttachment, refErr, partialErr *reasonError) RouteStatus {
+	rs := RouteStatus{ObjectKey: ObjectKey{Namespace: meta.Namespace, Name: meta.Name}, Parents: []gwapiv1.RouteParentStatus{}}
+	for _, p := range parents {
+		conds := []metav1.Condition{
+			routeAcceptedCondition(p.err, meta.Generation),
+			routeResolvedRefsCondition(refErr, meta.Generation),
+		}
+		if p.err == nil && partialErr != nil {
+			conds = append(conds, routePartiallyInvalidCondition(partialErr, meta.Generation))
+		}
+		rs.Parents = append(rs.Parents, gwapiv1.RouteParentStatus{
+			ParentRef:      p.ref,
+			ControllerName: gwapiv1.GatewayController(t.controllerName),
+			Conditions:     conds,
+		})
+	}
+	return rs
+}
+
+func sortRouteStatuses(s []RouteStatus) {
+	sort.Slice(s, func(i, j int) bool { return lessKey(s[i].Namespace, s[i].Name, s[j].Namespace, s[j].Name) })
+}
+
+func lessKey(nsA, nameA, nsB, nameB string) bool {
+	if nsA != nsB {
+		return nsA < nsB
+	}
+	return nameA < nameB
+}

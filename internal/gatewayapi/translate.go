@@ -1,0 +1,89 @@
+package gatewayapi
+
+import (
+	"strconv"
+
+	"k8s.io/apimachinery/pkg/types"
+
+	egv1a1 "github.com/envoygw/envoy-gateway/api/v1alpha1"
+	"github.com/envoygw/envoy-gateway/internal/ir"
+)
+
+// translator holds the model of one translation. It lives for one call of
+// Translate and is never shared.
+type translator struct {
+	controllerName string
+	idx            *index
+	infraStates    map[string]InfraState
+
+	classes      map[string]*gatewayClassModel
+	classOrder   []*gatewayClassModel
+	envoyProxies map[types.NamespacedName]*envoyProxyModel
+
+	gateways      []*gatewayModel
+	gatewaysByKey map[types.NamespacedName]*gatewayModel
+	fleets        []*fleetModel
+
+	httpRoutes []*httpRouteModel
+	tlsRoutes  []*tlsRouteModel
+	routeSeen  map[routeKey]bool
+
+	clusters     map[string]*ir.Cluster
+	certificates map[types.NamespacedName]certificateResult
+}
+
+// routeKey identifies a route of a kind, to ignore duplicates in the input.
+type routeKey struct {
+	kind, namespace, name string
+}
+
+// Translate computes the IR of every proxy fleet and the status of every
+// object from one snapshot of resources. It is a pure function: it reads
+// nothing but its arguments, never modifies them, and the same input always
+// gives the same (byte-identical once marshaled) output.
+func Translate(res *Resources, opts Options) *Result {
+	if res == nil {
+		res = &Resources{}
+	}
+	t := newTranslator(res, opts)
+	t.processGatewayClasses(res.GatewayClasses)
+	t.processGateways(res.Gateways)
+	t.buildFleets()
+	t.processHTTPRoutes(res.HTTPRoutes)
+	t.processTLSRoutes(res.TLSRoutes)
+	out := &Result{Statuses: t.statuses()}
+	for _, f := range t.fleets {
+		out.Fleets = append(out.Fleets, t.buildIR(f))
+	}
+	return out
+}
+
+func newTranslator(res *Resources, opts Options) *translator {
+	name := opts.ControllerName
+	if name == "" {
+		name = egv1a1.DefaultControllerName
+	}
+	return &translator{
+		controllerName: name,
+		idx:            newIndex(res),
+		infraStates:    res.InfraStates,
+		classes:        map[string]*gatewayClassModel{},
+		envoyProxies:   map[types.NamespacedName]*envoyProxyModel{},
+		gatewaysByKey:  map[types.NamespacedName]*gatewayModel{},
+		routeSeen:      map[routeKey]bool{},
+		clusters:       map[string]*ir.Cluster{},
+		certificates:   map[types.NamespacedName]certificateResult{},
+	}
+}
+
+// seenRoute reports whether a route was already processed, and marks it.
+func (t *translator) seenRoute(kind, namespace, name string) bool {
+	k := routeKey{kind: kind, namespace: namespace, name: name}
+	if t.routeSeen[k] {
+		return true
+	}
+	t.routeSeen[k] = true
+	return false
+}
+
+func itoa(v int64) string { return strconv.FormatInt(v, 10) }
