@@ -19,7 +19,8 @@ import (
 )
 
 func main() {
-	kubeconfig := flag.String("kubeconfig", filepath.Join(testenv.RepoRoot(), "bin", "dev-cluster", "kubeconfig"), "where to write the admin kubeconfig")
+	defaultPath := filepath.Join(testenv.RepoRoot(), "bin", "dev-cluster", "kubeconfig")
+	kubeconfig := flag.String("kubeconfig", defaultPath, "where to write the admin kubeconfig")
 	flag.Parse()
 	if err := run(*kubeconfig); err != nil {
 		fmt.Fprintln(os.Stderr, "dev-cluster:", err)
@@ -51,7 +52,7 @@ func run(kubeconfigPath string) error {
 	if err := os.WriteFile(kubeconfigPath, kubeconfig, 0o600); err != nil {
 		return err
 	}
-	printInstructions(env.ControlPlane.APIServer.SecureServing.ListenAddr.HostPort(), kubeconfigPath)
+	printInstructions(env.ControlPlane.APIServer.HostPort(), kubeconfigPath)
 
 	stop := make(chan os.Signal, 1)
 	signal.Notify(stop, os.Interrupt, syscall.SIGTERM)

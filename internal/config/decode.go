@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"reflect"
 	"slices"
 	"strings"
@@ -39,8 +40,7 @@ func decodeStrict(data []byte, cfg *egv1a1.EnvoyGateway) error {
 		return err
 	}
 	if err := json.Unmarshal(jsonData, cfg); err != nil {
-		var typeErr *json.UnmarshalTypeError
-		if errors.As(err, &typeErr) {
+		if typeErr, ok := errors.AsType[*json.UnmarshalTypeError](err); ok {
 			return fmt.Errorf("%s: invalid type: got %s, want %s", typeErr.Field, typeErr.Value, describeType(typeErr.Type))
 		}
 		return fmt.Errorf("invalid document: %w", err)
@@ -104,17 +104,13 @@ func checkKnownFields(value any, t reflect.Type, path string) error {
 // jsonFields maps the JSON names of a struct's fields (including inlined ones) to their types.
 func jsonFields(t reflect.Type) map[string]reflect.Type {
 	fields := map[string]reflect.Type{}
-	for i := range t.NumField() {
-		f := t.Field(i)
+	for f := range t.Fields() {
 		name, opts, _ := strings.Cut(f.Tag.Get("json"), ",")
 		if name == "-" {
 			continue
 		}
 		if f.Anonymous && (name == "" || strings.Contains(opts, "inline")) {
-			maps := jsonFields(f.Type)
-			for k, v := range maps {
-				fields[k] = v
-			}
+			maps.Copy(fields, jsonFields(f.Type))
 			continue
 		}
 		if name == "" {

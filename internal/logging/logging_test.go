@@ -25,11 +25,10 @@ func TestZapLevel(t *testing.T) {
 }
 
 func TestNewLoggerRespectsLevel(t *testing.T) {
-	log := New(egv1a1.LogLevelWarn)
-	if log.V(0).Enabled() {
+	if info := New(egv1a1.LogLevelWarn).V(0); info.Enabled() {
 		t.Error("info logs enabled at warn level")
 	}
-	if !New(egv1a1.LogLevelDebug).V(1).Enabled() {
+	if debug := New(egv1a1.LogLevelDebug).V(1); !debug.Enabled() {
 		t.Error("debug logs disabled at debug level")
 	}
 }

@@ -12,8 +12,7 @@ import (
 func TestSubscribeSeesCurrentThenNewestValue(t *testing.T) {
 	w := NewWatchable[int]("test-current")
 	w.Publish(1)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
+	ctx := t.Context()
 
 	got := make(chan int, 10)
 	go w.Subscribe(ctx, func(v int) { got <- v }, nil)
@@ -28,8 +27,7 @@ func TestSubscribeSeesCurrentThenNewestValue(t *testing.T) {
 
 func TestBurstsCoalesceToNewest(t *testing.T) {
 	w := NewWatchable[int]("test-coalesce")
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
+	ctx := t.Context()
 
 	block := make(chan struct{})
 	var mu sync.Mutex
@@ -62,8 +60,7 @@ func TestBurstsCoalesceToNewest(t *testing.T) {
 
 func TestPanicIsRecoveredAndCounted(t *testing.T) {
 	w := NewWatchable[int]("test-panic")
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
+	ctx := t.Context()
 
 	errs := make(chan error, 1)
 	got := make(chan int, 1)
