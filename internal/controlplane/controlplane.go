@@ -56,7 +56,7 @@ func New(opts Options) (*ControlPlane, error) {
 	if opts.Registry != nil {
 		registerer, gatherer = opts.Registry, opts.Registry
 	}
-	for _, c := range message.Collectors() {
+	for _, c := range append(message.Collectors(), translateSeconds) {
 		if err := registerer.Register(c); err != nil {
 			if _, ok := err.(prometheus.AlreadyRegisteredError); !ok {
 				return nil, err
@@ -80,7 +80,7 @@ func New(opts Options) (*ControlPlane, error) {
 		resources:  message.NewWatchable[*gatewayapi.Resources]("resources"),
 		results:    message.NewWatchable[*gatewayapi.Result]("results"),
 	}
-	cp.runners = append(cp.runners, adminServer)
+	cp.runners = append(cp.runners, adminServer, cp.translatorRunner())
 	var err error
 	switch opts.Config.Provider.Type {
 	case egv1a1.ProviderTypeFile:

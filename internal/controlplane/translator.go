@@ -1,0 +1,35 @@
+package controlplane
+
+import (
+	"context"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/envoygw/envoy-gateway/internal/gatewayapi"
+	"github.com/envoygw/envoy-gateway/internal/runner"
+)
+
+var translateSeconds = prometheus.NewHistogram(prometheus.HistogramOpts{
+	Name:    "envoy_gateway_translate_duration_seconds",
+	Help:    "Time to translate one resource snapshot into IR and statuses.",
+	Buckets: prometheus.ExponentialBuckets(0.0005, 2, 16),
+})
+
+// translatorRunner turns every published resource snapshot into a Result.
+// Snapshots published while a translation runs coalesce: only the newest is
+// translated next.
+func (c *ControlPlane) translatorRunner() runner.Runner {
+	opts := gatewayapi.Options{ControllerName: c.cfg.Gateway.ControllerName}
+	log := c.log.WithName("translator")
+	return runner.Func{RunnerName: "gatewayapi-translator", Run: func(ctx context.Context) error {
+		c.resources.Subscribe(ctx, func(res *gatewayapi.Resources) {
+			start := time.Now()
+			result := gatewayapi.Translate(res, opts)
+			translateSeconds.Observe(time.Since(start).Seconds())
+			log.V(1).Info("translated resources", "fleets", len(result.Fleets), "duration", time.Since(start).String())
+			c.results.Publish(result)
+		}, func(err error) { log.Error(err, "translation panicked; the previous result stays in force") })
+		return nil
+	}}
+}
