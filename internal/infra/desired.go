@@ -1,0 +1,52 @@
+package infra
+
+import (
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/envoygw/envoy-gateway/internal/infra/render"
+)
+
+// desiredSet records, during one Reconcile, which fleets exist and which
+// objects the successfully rendered ones are made of.
+type desiredSet struct {
+	// fleets are the fleet labels of every fleet that exists.
+	fleets map[string]bool
+	// renderedFleets are the fleet labels of the fleets rendered this time;
+	// only their objects outside objects are deleted.
+	renderedFleets map[string]bool
+	// objects are "<kind>/<name>" of the rendered objects.
+	objects map[string]bool
+}
+
+func newDesiredSet() *desiredSet {
+	return &desiredSet{fleets: map[string]bool{}, renderedFleets: map[string]bool{}, objects: map[string]bool{}}
+}
+
+// keepFleet marks the fleet as existing: its objects survive even if it
+// fails to render.
+func (d *desiredSet) keepFleet(fleet string) {
+	d.fleets[render.ResourceName(fleet)] = true
+}
+
+// rendered records the objects of a successfully rendered fleet.
+func (d *desiredSet) rendered(fleet string, objs []render.Object) {
+	d.renderedFleets[render.ResourceName(fleet)] = true
+	for _, o := range objs {
+		d.objects[objectKey(kindOf(o), o.GetName())] = true
+	}
+}
+
+// keeps reports whether an existing managed object must stay.
+func (d *desiredSet) keeps(kind string, obj client.Object) bool {
+	fleet := obj.GetLabels()[render.LabelFleet]
+	switch {
+	case !d.fleets[fleet]:
+		return false // its fleet is gone (or it has no fleet label)
+	case !d.renderedFleets[fleet]:
+		return true // its fleet failed to render: leave it running
+	default:
+		return d.objects[objectKey(kind, obj.GetName())]
+	}
+}
+
+func objectKey(kind, name string) string { return kind + "/" + name }

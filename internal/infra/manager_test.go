@@ -1,0 +1,229 @@
+package infra_test
+
+import (
+	"time"
+
+	"github.com/go-logr/logr"
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/envoygw/envoy-gateway/internal/gatewayapi"
+	"github.com/envoygw/envoy-gateway/internal/infra"
+	"github.com/envoygw/envoy-gateway/internal/infra/render"
+	"github.com/envoygw/envoy-gateway/internal/ir"
+)
+
+// fleet returns a fleet of one Gateway "<ns>/<name>" with one listener.
+func fleet(name string, serviceType string) *gatewayapi.Fleet {
+	return &gatewayapi.Fleet{Name: name, Infra: &ir.Infra{Proxy: &ir.ProxyInfra{
+		Name:         name,
+		GatewayClass: "eg",
+		Gateways:     []string{name},
+		Config: ir.ProxyConfig{
+			ServiceType: serviceType,
+			Replicas:    1,
+			Image:       "docker.io/envoyproxy/envoy:distroless-v1.36.2",
+			LogLevel:    "warn",
+		},
+		Listeners: []*ir.ProxyListener{{Name: "http-80", Port: 80, ContainerPort: 10080, Protocol: ir.ProtocolTCP}},
+	}}}
+}
+
+func newManager() *infra.Manager {
+	m, err := infra.NewManager(infra.Options{
+		Client: k8sClient,
+		Render: render.DefaultOptions(namespace),
+		Logger: logr.Discard(),
+	})
+	Expect(err).NotTo(HaveOccurred())
+	return m
+}
+
+func key(fleetName string) types.NamespacedName {
+	return types.NamespacedName{Namespace: namespace, Name: render.ResourceName(fleetName)}
+}
+
+// fleetObjects are empty objects of the four kinds, to Get into.
+func fleetObjects() []client.Object {
+	return []client.Object{&corev1.ServiceAccount{}, &corev1.ConfigMap{}, &appsv1.Deployment{}, &corev1.Service{}}
+}
+
+func getService(fleetName string) *corev1.Service {
+	svc := &corev1.Service{}
+	Expect(k8sClient.Get(ctx, key(fleetName), svc)).To(Succeed())
+	return svc
+}
+
+func resourceVersions(fleetName string) map[string]string {
+	out := map[string]string{}
+	for _, obj := range fleetObjects() {
+		Expect(k8sClient.Get(ctx, key(fleetName), obj)).To(Succeed())
+		out[client.ObjectKeyFromObject(obj).String()+" "+typeName(obj)] = obj.GetResourceVersion()
+	}
+	return out
+}
+
+func typeName(obj client.Object) string {
+	switch obj.(type) {
+	case *corev1.ServiceAccount:
+		return "ServiceAccount"
+	case *corev1.ConfigMap:
+		return "ConfigMap"
+	case *appsv1.Deployment:
+		return "Deployment"
+	default:
+		return "Service"
+	}
+}
+
+func expectGone(fleetName string) {
+	for _, obj := range fleetObjects() {
+		err := k8sClient.Get(ctx, key(fleetName), obj)
+		Expect(apierrors.IsNotFound(err)).To(BeTrue(), "%s of %s still exists (err %v)", typeName(obj), fleetName, err)
+	}
+}
+
+var _ = Describe("Manager", func() {
+	var m *infra.Manager
+
+	BeforeEach(func() {
+		m = newManager()
+	})
+
+	AfterEach(func() {
+		Expect(m.Reconcile(ctx, nil)).To(Succeed())
+	})
+
+	It("creates the four objects of a fleet with the Service type of the IR, as field manager envoy-gateway", func() {
+		Expect(m.Reconcile(ctx, []*gatewayapi.Fleet{fleet("default/eg", "LoadBalancer")})).To(Succeed())
+
+		for _, obj := range fleetObjects() {
+			Expect(k8sClient.Get(ctx, key("default/eg"), obj)).To(Succeed(), typeName(obj))
+			Expect(obj.GetLabels()).To(HaveKeyWithValue(render.LabelFleet, render.ResourceName("default/eg")))
+			Expect(obj.GetAnnotations()).To(HaveKeyWithValue(render.AnnotationFleetName, "default/eg"))
+			managers := []string{}
+			for _, mf := range obj.GetManagedFields() {
+				if mf.Operation == "Apply" {
+					managers = append(managers, mf.Manager)
+				}
+			}
+			Expect(managers).To(ConsistOf(infra.FieldManager), typeName(obj))
+		}
+		svc := getService("default/eg")
+		Expect(svc.Spec.Type).To(Equal(corev1.ServiceTypeLoadBalancer))
+		Expect(svc.Spec.Ports).To(HaveLen(1))
+		Expect(svc.Spec.Ports[0].Port).To(BeEquivalentTo(80))
+		Expect(svc.Spec.Ports[0].TargetPort.IntValue()).To(Equal(10080))
+	})
+
+	It("updates the Service when the IR switches to NodePort, then ClusterIP", func() {
+		Expect(m.Reconcile(ctx, []*gatewayapi.Fleet{fleet("default/eg", "LoadBalancer")})).To(Succeed())
+
+		Expect(m.Reconcile(ctx, []*gatewayapi.Fleet{fleet("default/eg", "NodePort")})).To(Succeed())
+		svc := getService("default/eg")
+		Expect(svc.Spec.Type).To(Equal(corev1.ServiceTypeNodePort))
+		Expect(svc.Spec.Ports[0].NodePort).NotTo(BeZero())
+
+		Expect(m.Reconcile(ctx, []*gatewayapi.Fleet{fleet("default/eg", "ClusterIP")})).To(Succeed())
+		svc = getService("default/eg")
+		Expect(svc.Spec.Type).To(Equal(corev1.ServiceTypeClusterIP))
+		Expect(svc.Spec.Ports[0].NodePort).To(BeZero())
+	})
+
+	It("changes nothing when the same IR is applied again", func() {
+		fleets := []*gatewayapi.Fleet{fleet("default/eg", "LoadBalancer")}
+		Expect(m.Reconcile(ctx, fleets)).To(Succeed())
+		before := resourceVersions("default/eg")
+
+		Expect(m.Reconcile(ctx, []*gatewayapi.Fleet{fleet("default/eg", "LoadBalancer")})).To(Succeed())
+		Expect(resourceVersions("default/eg")).To(Equal(before))
+	})
+
+	It("rolls the Deployment when the image changes", func() {
+		Expect(m.Reconcile(ctx, []*gatewayapi.Fleet{fleet("default/eg", "LoadBalancer")})).To(Succeed())
+		f := fleet("default/eg", "LoadBalancer")
+		f.Infra.Proxy.Config.Image = "envoy:custom"
+		f.Infra.Proxy.Config.Replicas = 3
+		Expect(m.Reconcile(ctx, []*gatewayapi.Fleet{f})).To(Succeed())
+
+		d := &appsv1.Deployment{}
+		Expect(k8sClient.Get(ctx, key("default/eg"), d)).To(Succeed())
+		Expect(d.Spec.Template.Spec.Containers[0].Image).To(Equal("envoy:custom"))
+		Expect(*d.Spec.Replicas).To(BeEquivalentTo(3))
+	})
+
+	It("deletes the objects of a fleet that is gone and keeps the others", func() {
+		Expect(m.Reconcile(ctx, []*gatewayapi.Fleet{
+			fleet("default/eg", "LoadBalancer"), fleet("team/other", "ClusterIP"),
+		})).To(Succeed())
+
+		Expect(m.Reconcile(ctx, []*gatewayapi.Fleet{fleet("team/other", "ClusterIP")})).To(Succeed())
+		expectGone("default/eg")
+		Expect(getService("team/other").Spec.Type).To(Equal(corev1.ServiceTypeClusterIP))
+	})
+
+	It("deletes the Service of a fleet left without listeners", func() {
+		Expect(m.Reconcile(ctx, []*gatewayapi.Fleet{fleet("default/eg", "LoadBalancer")})).To(Succeed())
+		f := fleet("default/eg", "LoadBalancer")
+		f.Infra.Proxy.Listeners = nil
+		Expect(m.Reconcile(ctx, []*gatewayapi.Fleet{f})).To(Succeed())
+
+		err := k8sClient.Get(ctx, key("default/eg"), &corev1.Service{})
+		Expect(apierrors.IsNotFound(err)).To(BeTrue())
+		Expect(k8sClient.Get(ctx, key("default/eg"), &appsv1.Deployment{})).To(Succeed())
+	})
+
+	It("leaves a fleet that fails to render running and still reconciles the others", func() {
+		Expect(m.Reconcile(ctx, []*gatewayapi.Fleet{fleet("default/eg", "LoadBalancer")})).To(Succeed())
+		before := resourceVersions("default/eg")
+
+		broken := fleet("default/eg", "LoadBalancer")
+		broken.Infra.Proxy.Config.Image = ""
+		err := m.Reconcile(ctx, []*gatewayapi.Fleet{broken, fleet("team/new", "NodePort")})
+		Expect(err).To(MatchError(ContainSubstring(`fleet "default/eg"`)))
+
+		Expect(resourceVersions("default/eg")).To(Equal(before))
+		Expect(getService("team/new").Spec.Type).To(Equal(corev1.ServiceTypeNodePort))
+	})
+
+	It("puts back a field changed by hand on the next reconcile", func() {
+		Expect(m.Reconcile(ctx, []*gatewayapi.Fleet{fleet("default/eg", "LoadBalancer")})).To(Succeed())
+		d := &appsv1.Deployment{}
+		Expect(k8sClient.Get(ctx, key("default/eg"), d)).To(Succeed())
+		d.Spec.Template.Spec.Containers[0].Image = "tampered"
+		Expect(k8sClient.Update(ctx, d, client.FieldOwner("someone-else"))).To(Succeed())
+
+		Expect(m.Reconcile(ctx, []*gatewayapi.Fleet{fleet("default/eg", "LoadBalancer")})).To(Succeed())
+		Expect(k8sClient.Get(ctx, key("default/eg"), d)).To(Succeed())
+		Expect(d.Spec.Template.Spec.Containers[0].Image).To(Equal("docker.io/envoyproxy/envoy:distroless-v1.36.2"))
+	})
+
+	It("is driven by the Runner from published results", func() {
+		results := newResults()
+		runCtx, stop := contextWithCancel()
+		defer stop()
+		r := infra.NewRunner(infra.RunnerOptions{Manager: m, Results: results, Logger: logr.Discard(), RetryInterval: time.Second})
+		done := make(chan error, 1)
+		go func() { done <- r.Start(runCtx) }()
+
+		results.Publish(&gatewayapi.Result{Fleets: []*gatewayapi.Fleet{fleet("default/eg", "NodePort")}})
+		Eventually(func() (corev1.ServiceType, error) {
+			svc := &corev1.Service{}
+			err := k8sClient.Get(ctx, key("default/eg"), svc)
+			return svc.Spec.Type, err
+		}).Should(Equal(corev1.ServiceTypeNodePort))
+
+		results.Publish(&gatewayapi.Result{})
+		Eventually(func() bool {
+			return apierrors.IsNotFound(k8sClient.Get(ctx, key("default/eg"), &appsv1.Deployment{}))
+		}).Should(BeTrue())
+
+		stop()
+		Eventually(done).Should(Receive(BeNil()))
+	})
+})

@@ -1,0 +1,94 @@
+package infra
+
+import (
+	"context"
+	"time"
+
+	"github.com/go-logr/logr"
+
+	"github.com/envoygw/envoy-gateway/internal/gatewayapi"
+	"github.com/envoygw/envoy-gateway/internal/message"
+)
+
+// DefaultRetryInterval is how long the runner waits before reconciling the
+// same result again after a failure.
+const DefaultRetryInterval = 10 * time.Second
+
+// RunnerOptions configure a Runner.
+type RunnerOptions struct {
+	// Manager applies the fleets.
+	Manager *Manager
+	// Results are the translator's results; each one holds every fleet.
+	Results *message.Watchable[*gatewayapi.Result]
+	// Logger receives reconcile errors.
+	Logger logr.Logger
+	// RetryInterval is the wait before retrying a failed reconcile;
+	// DefaultRetryInterval when zero.
+	RetryInterval time.Duration
+}
+
+// Runner reconciles the fleets of every translation result. A newer result
+// replaces one not yet handled; a failed reconcile is retried after
+// RetryInterval unless a newer result comes first.
+type Runner struct {
+	manager *Manager
+	results *message.Watchable[*gatewayapi.Result]
+	log     logr.Logger
+	retry   time.Duration
+}
+
+// NewRunner returns a Runner.
+func NewRunner(opts RunnerOptions) *Runner {
+	retry := opts.RetryInterval
+	if retry == 0 {
+		retry = DefaultRetryInterval
+	}
+	return &Runner{manager: opts.Manager, results: opts.Results, log: opts.Logger, retry: retry}
+}
+
+// Name returns the runner name.
+func (r *Runner) Name() string { return "infra" }
+
+// NeedLeaderElection makes a controller-runtime manager run the Runner only
+// on the leader, when it is added with mgr.Add.
+func (r *Runner) NeedLeaderElection() bool { return true }
+
+// Start reconciles every published result until ctx is done. Nil results
+// are ignored.
+func (r *Runner) Start(ctx context.Context) error {
+	latest := make(chan *gatewayapi.Result, 1)
+	go r.results.Subscribe(ctx, func(res *gatewayapi.Result) {
+		if res != nil {
+			replace(latest, res)
+		}
+	}, func(err error) { r.log.Error(err, "infra subscriber panicked") })
+
+	var current *gatewayapi.Result
+	var retry <-chan time.Time
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case current = <-latest:
+		case <-retry:
+		}
+		retry = nil
+		if err := r.manager.Reconcile(ctx, current.Fleets); err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			r.log.Error(err, "reconciling the Envoy fleets failed; retrying", "after", r.retry)
+			retry = time.After(r.retry)
+		}
+	}
+}
+
+// replace puts res in the one-slot channel, dropping an unread older value.
+// There is a single sender.
+func replace(ch chan *gatewayapi.Result, res *gatewayapi.Result) {
+	select {
+	case <-ch:
+	default:
+	}
+	ch <- res
+}
