@@ -3,6 +3,7 @@ package gatewayapi
 import (
 	"bytes"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -36,13 +37,12 @@ type testOptions struct {
 	Options `json:",inline"`
 }
 
-// loadGoldenInput reads a golden input: Kubernetes objects for
+// parseGoldenInput reads a golden input: Kubernetes objects for
 // LoadResources, plus InfraState and TranslatorOptions test documents.
-func loadGoldenInput(t testing.TB, data []byte) (*Resources, Options) {
-	t.Helper()
+func parseGoldenInput(data []byte) (*Resources, Options, error) {
 	docs, err := readDocuments(bytes.NewReader(data))
 	if err != nil {
-		t.Fatalf("reading documents: %v", err)
+		return nil, Options{}, err
 	}
 	var objects bytes.Buffer
 	states := map[string]InfraState{}
@@ -52,13 +52,13 @@ func loadGoldenInput(t testing.TB, data []byte) (*Resources, Options) {
 		case d.meta.APIVersion == testAPIVersion && d.meta.Kind == testKindInfra:
 			var s testInfraState
 			if err := yaml.Unmarshal(d.raw, &s); err != nil {
-				t.Fatalf("document %d: %v", d.index, err)
+				return nil, opts, fmt.Errorf("document %d: %w", d.index, err)
 			}
 			states[s.Fleet] = s.InfraState
 		case d.meta.APIVersion == testAPIVersion && d.meta.Kind == testKindOptions:
 			var o testOptions
 			if err := yaml.Unmarshal(d.raw, &o); err != nil {
-				t.Fatalf("document %d: %v", d.index, err)
+				return nil, opts, fmt.Errorf("document %d: %w", d.index, err)
 			}
 			opts = o.Options
 		default:
@@ -69,10 +69,20 @@ func loadGoldenInput(t testing.TB, data []byte) (*Resources, Options) {
 	}
 	res, err := LoadResources(&objects)
 	if err != nil {
-		t.Fatalf("LoadResources: %v", err)
+		return nil, opts, err
 	}
 	if len(states) > 0 {
 		res.InfraStates = states
+	}
+	return res, opts, nil
+}
+
+// loadGoldenInput is parseGoldenInput for inputs that must be valid.
+func loadGoldenInput(t testing.TB, data []byte) (*Resources, Options) {
+	t.Helper()
+	res, opts, err := parseGoldenInput(data)
+	if err != nil {
+		t.Fatalf("loading golden input: %v", err)
 	}
 	return res, opts
 }

@@ -11,7 +11,9 @@ import (
 
 // httpMatch is one validated HTTPRouteMatch.
 type httpMatch struct {
-	index   int
+	index int
+	// name is the IR route name of this match.
+	name    string
 	path    *ir.StringMatch
 	headers []*ir.StringMatch
 	queries []*ir.StringMatch

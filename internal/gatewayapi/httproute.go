@@ -13,6 +13,10 @@ import (
 type httpRouteModel struct {
 	obj  *gwapiv1.HTTPRoute
 	meta routeMeta
+	// key is "<namespace>/<name>" and created the creation time in Unix
+	// nanoseconds, both used for precedence.
+	key     string
+	created int64
 	// rules are built once, whatever the listeners.
 	rules []*httpRule
 	// acceptErr makes every parent reject the route (invalid hostnames, no valid rule).
@@ -42,7 +46,10 @@ func (t *translator) processHTTPRoutes(routes []*gwapiv1.HTTPRoute) {
 
 // buildHTTPRoute validates the route and builds its rules.
 func (t *translator) buildHTTPRoute(obj *gwapiv1.HTTPRoute) *httpRouteModel {
-	m := &httpRouteModel{obj: obj, meta: routeMeta{kind: kindHTTPRoute, meta: &obj.ObjectMeta}}
+	m := &httpRouteModel{
+		obj: obj, meta: routeMeta{kind: kindHTTPRoute, meta: &obj.ObjectMeta},
+		key: obj.Namespace + "/" + obj.Name, created: obj.CreationTimestamp.UnixNano(),
+	}
 	m.meta.hostnames, m.acceptErr = routeHostnames(obj.Spec.Hostnames)
 	rules := obj.Spec.Rules
 	if len(rules) == 0 {
@@ -53,7 +60,7 @@ func (t *translator) buildHTTPRoute(obj *gwapiv1.HTTPRoute) *httpRouteModel {
 	var invalid []int
 	var invalidErrs errorList
 	for i := range rules {
-		r := t.buildHTTPRule(httpRuleInput{from: from, index: i, rule: &rules[i]})
+		r := t.buildHTTPRule(httpRuleInput{from: from, route: m.key, index: i, rule: &rules[i]})
 		m.rules = append(m.rules, r)
 		refErrs = append(refErrs, r.refErrs...)
 		if r.invalid != nil {
@@ -131,7 +138,7 @@ func (t *translator) emitHTTPRoute(m *httpRouteModel, l *listenerModel, hostname
 		for _, match := range r.matches {
 			for _, h := range hostnames {
 				route := r.template
-				route.Name = irRouteName(m.obj.Namespace, m.obj.Name, r.index, match.index)
+				route.Name = match.name
 				route.Hostname = irHostname(h)
 				route.PathMatch, route.HeaderMatches, route.QueryParamMatches, route.Method = match.path, match.headers, match.queries, match.method
 				route.Redirect = redirect

@@ -1,8 +1,8 @@
 package gatewayapi
 
 import (
-	"fmt"
 	"regexp"
+	"strconv"
 	"time"
 
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
@@ -27,7 +27,9 @@ type httpRule struct {
 
 // httpRuleInput is what building a rule needs to know about its route.
 type httpRuleInput struct {
-	from  backendFrom
+	from backendFrom
+	// route is "<namespace>/<name>".
+	route string
 	index int
 	rule  *gwapiv1.HTTPRouteRule
 }
@@ -38,6 +40,9 @@ func (t *translator) buildHTTPRule(in httpRuleInput) *httpRule {
 	var invalid errorList
 	var matchErrs errorList
 	r.matches, matchErrs = buildMatches(in.rule.Matches)
+	for _, m := range r.matches {
+		m.name = irRouteName(in.route, in.index, m.index)
+	}
 	invalid = append(invalid, matchErrs...)
 	filters := t.buildFilters(in.from, in.rule.Filters)
 	invalid = append(invalid, filters.invalid...)
@@ -162,7 +167,8 @@ func parseDuration(field string, d *gwapiv1.Duration) (*ir.Duration, *reasonErro
 	return new(ir.Duration(v)), nil
 }
 
-// irRouteName is the stable name of one match of one rule.
-func irRouteName(namespace, name string, rule, match int) string {
-	return fmt.Sprintf("httproute/%s/%s/rule/%d/match/%d", namespace, name, rule, match)
+// irRouteName is the stable name of one match of one rule:
+// "httproute/<namespace>/<name>/rule/<i>/match/<j>".
+func irRouteName(route string, rule, match int) string {
+	return "httproute/" + route + "/rule/" + strconv.Itoa(rule) + "/match/" + strconv.Itoa(match)
 }

@@ -1,6 +1,8 @@
 package gatewayapi
 
 import (
+	"sort"
+
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
 	"k8s.io/apimachinery/pkg/labels"
@@ -80,6 +82,11 @@ func newIndex(res *Resources) *index {
 		}
 		k := keyOf(es.Namespace, es.Labels[discoveryv1.LabelServiceName])
 		ix.endpointSlices[k] = append(ix.endpointSlices[k], es)
+	}
+	// Slices of a Service may repeat an endpoint (during a rollout); reading
+	// them by name makes the first one deterministic.
+	for _, slices := range ix.endpointSlices {
+		sort.Slice(slices, func(i, j int) bool { return slices[i].Name < slices[j].Name })
 	}
 	for _, g := range res.ReferenceGrants {
 		if g != nil {

@@ -1,8 +1,9 @@
 package gatewayapi
 
 import (
-	"sort"
-	"time"
+	"cmp"
+	"slices"
+	"strings"
 
 	"github.com/envoygw/envoy-gateway/internal/ir"
 )
@@ -18,22 +19,23 @@ type httpOrderKey struct {
 	// hostname groups routes by virtual host (most specific first).
 	hostname string
 	// pathKind: 0 Exact, 1 RegularExpression, 2 Prefix.
-	pathKind int
-	pathLen  int
+	pathKind int8
 	method   bool
-	headers  int
-	queries  int
-	created  time.Time
+	pathLen  int32
+	headers  int32
+	queries  int32
+	// created is the route's creation time in Unix nanoseconds.
+	created int64
 	// route is "<namespace>/<name>".
 	route string
-	rule  int
-	match int
+	rule  int32
+	match int32
 }
 
 // pathKindRank orders path match types. Gateway API puts Exact before
 // PathPrefix and leaves RegularExpression to implementations: it comes
 // between them so that a catch-all prefix never shadows a regex.
-func pathKindRank(t ir.StringMatchType) int {
+func pathKindRank(t ir.StringMatchType) int8 {
 	switch t {
 	case ir.MatchExact:
 		return 0
@@ -48,52 +50,63 @@ func httpOrder(m *httpRouteModel, rule int, match *httpMatch, hostname string) h
 	return httpOrderKey{
 		hostname: hostname,
 		pathKind: pathKindRank(match.path.Type),
-		pathLen:  len(match.path.Value),
+		pathLen:  int32(len(match.path.Value)),
 		method:   match.method != "",
-		headers:  len(match.headers),
-		queries:  len(match.queries),
-		created:  m.obj.CreationTimestamp.Time,
-		route:    m.obj.Namespace + "/" + m.obj.Name,
-		rule:     rule,
-		match:    match.index,
+		headers:  int32(len(match.headers)),
+		queries:  int32(len(match.queries)),
+		created:  m.created,
+		route:    m.key,
+		rule:     int32(rule),
+		match:    int32(match.index),
 	}
 }
 
-// lessHTTPOrder is Gateway API HTTPRoute precedence, per virtual host: exact
-// path, longest path, method, most headers, most query parameters, oldest
-// route, route namespace/name, then rule and match order.
-func lessHTTPOrder(a, b *httpOrderKey) bool {
+// compareHTTPOrder is Gateway API HTTPRoute precedence, per virtual host:
+// exact path, longest path, method, most headers, most query parameters,
+// oldest route, route namespace/name, then rule and match order. It returns
+// a negative number when a comes first.
+func compareHTTPOrder(a, b *httpOrderKey) int {
 	if a.hostname != b.hostname {
-		return lessHostname(a.hostname, b.hostname)
+		if lessHostname(a.hostname, b.hostname) {
+			return -1
+		}
+		return 1
 	}
-	if a.pathKind != b.pathKind {
-		return a.pathKind < b.pathKind
+	if c := cmp.Compare(a.pathKind, b.pathKind); c != 0 {
+		return c
 	}
-	if a.pathLen != b.pathLen {
-		return a.pathLen > b.pathLen
+	if c := cmp.Compare(b.pathLen, a.pathLen); c != 0 {
+		return c
 	}
 	if a.method != b.method {
-		return a.method
+		if a.method {
+			return -1
+		}
+		return 1
 	}
-	if a.headers != b.headers {
-		return a.headers > b.headers
+	if c := cmp.Compare(b.headers, a.headers); c != 0 {
+		return c
 	}
-	if a.queries != b.queries {
-		return a.queries > b.queries
+	if c := cmp.Compare(b.queries, a.queries); c != 0 {
+		return c
 	}
-	if !a.created.Equal(b.created) {
-		return a.created.Before(b.created)
+	if c := cmp.Compare(a.created, b.created); c != 0 {
+		return c
 	}
-	if a.route != b.route {
-		return a.route < b.route
+	if c := strings.Compare(a.route, b.route); c != 0 {
+		return c
 	}
-	if a.rule != b.rule {
-		return a.rule < b.rule
+	if c := cmp.Compare(a.rule, b.rule); c != 0 {
+		return c
 	}
-	return a.match < b.match
+	return cmp.Compare(a.match, b.match)
 }
 
-// sortHTTPRoutes puts a listener's routes in precedence order.
+// lessHTTPOrder reports whether a comes before b.
+func lessHTTPOrder(a, b *httpOrderKey) bool { return compareHTTPOrder(a, b) < 0 }
+
+// sortHTTPRoutes puts a listener's routes in precedence order. Keys are
+// unique, so the order is total and does not depend on the input order.
 func sortHTTPRoutes(routes []orderedHTTPRoute) {
-	sort.SliceStable(routes, func(i, j int) bool { return lessHTTPOrder(&routes[i].key, &routes[j].key) })
+	slices.SortFunc(routes, func(a, b orderedHTTPRoute) int { return compareHTTPOrder(&a.key, &b.key) })
 }
