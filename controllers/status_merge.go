@@ -60,7 +60,8 @@ func mergeGatewayStatus(existing, desired gwapiv1.GatewayStatus, now metav1.Time
 // entries of other controllers untouched and in place, then ours as desired.
 // Our entries that are no longer desired are removed.
 func mergeRouteParents(existing, desired []gwapiv1.RouteParentStatus, controllerName string, now metav1.Time) ([]gwapiv1.RouteParentStatus, bool) {
-	var merged []gwapiv1.RouteParentStatus
+	// Never nil: the route CRDs require status.parents to be a list.
+	merged := []gwapiv1.RouteParentStatus{}
 	for _, e := range existing {
 		if string(e.ControllerName) != controllerName {
 			merged = append(merged, *e.DeepCopy())
@@ -78,7 +79,7 @@ func mergeRouteParents(existing, desired []gwapiv1.RouteParentStatus, controller
 		merged = append(merged, d)
 	}
 	if len(merged) == 0 && len(existing) == 0 {
-		return existing, false
+		return merged, false
 	}
 	return merged, !equality.Semantic.DeepEqual(existing, merged)
 }

@@ -104,7 +104,14 @@ func TestMergeRouteParents(t *testing.T) {
 			wantChanged: true,
 		},
 		{
+			name:        "removing our last entry leaves an empty list, not null",
+			existing:    []gwapiv1.RouteParentStatus{parent(ours, "old", t0)},
+			want:        []gwapiv1.RouteParentStatus{},
+			wantChanged: true,
+		},
+		{
 			name:        "nothing and nothing",
+			want:        []gwapiv1.RouteParentStatus{},
 			wantChanged: false,
 		},
 	}

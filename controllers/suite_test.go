@@ -1,21 +1,20 @@
-package controllers
+package controllers_test
 
 import (
 	"context"
 	"testing"
+	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	"k8s.io/apimachinery/pkg/runtime"
-	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
-	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
 
-	egv1a1 "github.com/envoygw/envoy-gateway/api/v1alpha1"
+	"github.com/envoygw/envoy-gateway/controllers"
 	"github.com/envoygw/envoy-gateway/internal/testenv"
 )
 
@@ -25,11 +24,13 @@ var (
 	testEnv   *envtest.Environment
 	cfg       *rest.Config
 	k8sClient client.Client
-	scheme    = runtime.NewScheme()
+	scheme    *runtime.Scheme
 )
 
 func TestControllers(t *testing.T) {
 	RegisterFailHandler(Fail)
+	SetDefaultEventuallyTimeout(30 * time.Second)
+	SetDefaultEventuallyPollingInterval(100 * time.Millisecond)
 	RunSpecs(t, "Controllers Suite")
 }
 
@@ -37,11 +38,10 @@ var _ = BeforeSuite(func() {
 	logf.SetLogger(zap.New(zap.WriteTo(GinkgoWriter), zap.UseDevMode(true)))
 	ctx, cancel = context.WithCancel(context.TODO())
 
-	Expect(clientgoscheme.AddToScheme(scheme)).To(Succeed())
-	Expect(gwapiv1.Install(scheme)).To(Succeed())
-	Expect(egv1a1.AddToScheme(scheme)).To(Succeed())
-
 	var err error
+	scheme, err = controllers.Scheme()
+	Expect(err).NotTo(HaveOccurred())
+
 	testEnv, err = testenv.NewEnvironment()
 	Expect(err).NotTo(HaveOccurred())
 	cfg, err = testEnv.Start()

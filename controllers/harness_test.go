@@ -1,0 +1,212 @@
+package controllers_test
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"time"
+
+	. "github.com/onsi/gomega"
+	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	logf "sigs.k8s.io/controller-runtime/pkg/log"
+	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
+
+	egv1a1 "github.com/envoygw/envoy-gateway/api/v1alpha1"
+	"github.com/envoygw/envoy-gateway/internal/config"
+	"github.com/envoygw/envoy-gateway/internal/controlplane"
+	"github.com/envoygw/envoy-gateway/internal/crypto"
+)
+
+// runningControlPlane is a control plane with the Kubernetes provider,
+// started in this process against the envtest API server.
+type runningControlPlane struct {
+	cancel  context.CancelFunc
+	done    chan error
+	xdsAddr string
+	admin   string
+}
+
+// freePort returns a loopback port that was free a moment ago.
+func freePort() int32 {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	Expect(err).NotTo(HaveOccurred())
+	defer func() { _ = l.Close() }()
+	return int32(l.Addr().(*net.TCPAddr).Port)
+}
+
+// startControlPlane starts a control plane serving plaintext xDS on a free
+// loopback port, with leader election, and stops it when the spec ends.
+func startControlPlane() *runningControlPlane {
+	port := freePort()
+	staticCfg, err := config.Parse(fmt.Appendf(nil, `apiVersion: gateway.envoyproxy.io/v1alpha1
+kind: EnvoyGateway
+provider:
+  type: Kubernetes
+xdsServer:
+  address: 127.0.0.1
+  port: %d
+  plaintext: true
+admin:
+  address: 127.0.0.1:0
+logging:
+  level: debug
+`, port))
+	Expect(err).NotTo(HaveOccurred())
+	cp, err := controlplane.New(controlplane.Options{
+		Config:     staticCfg,
+		Logger:     logf.Log.WithName("controlplane"),
+		RestConfig: cfg,
+	})
+	Expect(err).NotTo(HaveOccurred())
+	runCtx, cancelRun := context.WithCancel(ctx)
+	r := &runningControlPlane{
+		cancel:  cancelRun,
+		done:    make(chan error, 1),
+		xdsAddr: fmt.Sprintf("127.0.0.1:%d", port),
+		admin:   cp.AdminAddress(),
+	}
+	go func() { r.done <- cp.Run(runCtx) }()
+	return r
+}
+
+
+// stop stops the control plane and waits for it.
+func (r *runningControlPlane) stop() {
+	r.cancel()
+	Eventually(r.done, 30*time.Second).Should(Receive(BeNil()))
+}
+
+func ensureNamespace(name string, labels map[string]string) {
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name, Labels: labels}}
+	if err := k8sClient.Create(ctx, ns); err != nil && !apierrors.IsAlreadyExists(err) {
+		Expect(err).NotTo(HaveOccurred())
+	}
+}
+
+func newGatewayClass(name string) *gwapiv1.GatewayClass {
+	return &gwapiv1.GatewayClass{
+		ObjectMeta: metav1.ObjectMeta{Name: name},
+		Spec:       gwapiv1.GatewayClassSpec{ControllerName: egv1a1.DefaultControllerName},
+	}
+}
+
+func tlsSecret(ns, name string) *corev1.Secret {
+	certs, err := crypto.Generate(crypto.Options{ServerDNSNames: []string{"www.example.com"}})
+	Expect(err).NotTo(HaveOccurred())
+	return &corev1.Secret{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
+		Type:       corev1.SecretTypeTLS,
+		Data: map[string][]byte{
+			corev1.TLSCertKey:       certs.Server.CertPEM,
+			corev1.TLSPrivateKeyKey: certs.Server.KeyPEM,
+		},
+	}
+}
+
+func backendService(ns, name string, port int32) *corev1.Service {
+	return &corev1.Service{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
+		Spec: corev1.ServiceSpec{Ports: []corev1.ServicePort{{
+			Name: "http", Port: port, Protocol: corev1.ProtocolTCP,
+		}}},
+	}
+}
+
+func endpointSlice(ns, service string, port int32, addresses ...string) *discoveryv1.EndpointSlice {
+	es := &discoveryv1.EndpointSlice{
+		ObjectMeta: metav1.ObjectMeta{
+			Namespace: ns, Name: service + "-slice",
+			Labels: map[string]string{discoveryv1.LabelServiceName: service},
+		},
+		AddressType: discoveryv1.AddressTypeIPv4,
+		Ports:       []discoveryv1.EndpointPort{{Name: ptr.To("http"), Port: ptr.To(port), Protocol: ptr.To(corev1.ProtocolTCP)}},
+	}
+	for _, a := range addresses {
+		es.Endpoints = append(es.Endpoints, discoveryv1.Endpoint{
+			Addresses:  []string{a},
+			Conditions: discoveryv1.EndpointConditions{Ready: ptr.To(true)},
+		})
+	}
+	return es
+}
+
+func httpRoute(ns, name, gateway string, backendNS *string, backend string, port int32) *gwapiv1.HTTPRoute {
+	return &gwapiv1.HTTPRoute{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
+		Spec: gwapiv1.HTTPRouteSpec{
+			CommonRouteSpec: gwapiv1.CommonRouteSpec{ParentRefs: []gwapiv1.ParentReference{{Name: gwapiv1.ObjectName(gateway)}}},
+			Hostnames:       []gwapiv1.Hostname{"www.example.com"},
+			Rules: []gwapiv1.HTTPRouteRule{{
+				BackendRefs: []gwapiv1.HTTPBackendRef{{BackendRef: gwapiv1.BackendRef{
+					BackendObjectReference: gwapiv1.BackendObjectReference{
+						Name:      gwapiv1.ObjectName(backend),
+						Namespace: (*gwapiv1.Namespace)(backendNS),
+						Port:      ptr.To(gwapiv1.PortNumber(port)),
+					},
+				}}},
+			}},
+		},
+	}
+}
+
+// conditionOf returns a getter for one condition of an object, for Eventually.
+func gatewayClassCondition(name, condType string) func() *metav1.Condition {
+	return func() *metav1.Condition {
+		var gc gwapiv1.GatewayClass
+		if err := k8sClient.Get(ctx, client.ObjectKey{Name: name}, &gc); err != nil {
+			return nil
+		}
+		return meta.FindStatusCondition(gc.Status.Conditions, condType)
+	}
+}
+
+func gatewayCondition(ns, name, condType string) func() *metav1.Condition {
+	return func() *metav1.Condition {
+		var gw gwapiv1.Gateway
+		if err := k8sClient.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, &gw); err != nil {
+			return nil
+		}
+		return meta.FindStatusCondition(gw.Status.Conditions, condType)
+	}
+}
+
+func listenerStatus(ns, name, listener string) func() *gwapiv1.ListenerStatus {
+	return func() *gwapiv1.ListenerStatus {
+		var gw gwapiv1.Gateway
+		if err := k8sClient.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, &gw); err != nil {
+			return nil
+		}
+		for i := range gw.Status.Listeners {
+			if string(gw.Status.Listeners[i].Name) == listener {
+				return &gw.Status.Listeners[i]
+			}
+		}
+		return nil
+	}
+}
+
+func routeParentCondition(ns, name, condType string) func() *metav1.Condition {
+	return func() *metav1.Condition {
+		var r gwapiv1.HTTPRoute
+		if err := k8sClient.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, &r); err != nil {
+			return nil
+		}
+		for _, p := range r.Status.Parents {
+			if string(p.ControllerName) == egv1a1.DefaultControllerName {
+				return meta.FindStatusCondition(p.Conditions, condType)
+			}
+		}
+		return nil
+	}
+}
+
+// haveCondition matches a *metav1.Condition with the given status and reason.
+func haveCondition(status metav1.ConditionStatus, reason string) OmegaMatcher {
+	return And(Not(BeNil()), HaveField("Status", status), HaveField("Reason", reason))
+}
