@@ -1,0 +1,184 @@
+package server
+
+import (
+	"context"
+	"strings"
+	"sync"
+
+	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
+	discoveryv3 "github.com/envoyproxy/go-control-plane/envoy/service/discovery/v3"
+	"github.com/go-logr/logr"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// metrics are the server's Prometheus collectors.
+type metrics struct {
+	connected *prometheus.GaugeVec
+	nacks     *prometheus.CounterVec
+	pushes    *prometheus.CounterVec
+	updates   *prometheus.CounterVec
+}
+
+func newMetrics() *metrics {
+	return &metrics{
+		connected: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "envoy_gateway_xds_connected_proxies",
+			Help: "xDS streams open from proxies, by fleet (node cluster) and protocol (sotw or delta).",
+		}, []string{"fleet", "protocol"}),
+		nacks: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "envoy_gateway_xds_nacks_total",
+			Help: "xDS responses rejected by proxies (requests carrying error_detail), by fleet and resource type.",
+		}, []string{"fleet", "type"}),
+		pushes: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "envoy_gateway_xds_pushes_total",
+			Help: "xDS responses sent to proxies, by fleet and resource type.",
+		}, []string{"fleet", "type"}),
+		updates: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "envoy_gateway_xds_snapshot_updates_total",
+			Help: "Snapshots set for a fleet whose content changed, by fleet.",
+		}, []string{"fleet"}),
+	}
+}
+
+func (m *metrics) collectors() []prometheus.Collector {
+	return []prometheus.Collector{m.connected, m.nacks, m.pushes, m.updates}
+}
+
+// typeLabel shortens a type URL to its message name ("Listener").
+func typeLabel(typeURL string) string {
+	return typeURL[strings.LastIndex(typeURL, ".")+1:]
+}
+
+// callbacks log and count stream events for both protocols. A stream is
+// counted as a connected proxy of its fleet once its first request names the
+// node.
+type callbacks struct {
+	log     logr.Logger
+	metrics *metrics
+
+	mu      sync.Mutex
+	streams map[int64]streamInfo
+}
+
+type streamInfo struct {
+	fleet    string
+	node     string
+	protocol string
+}
+
+func newCallbacks(log logr.Logger, m *metrics) *callbacks {
+	return &callbacks{log: log, metrics: m, streams: map[int64]streamInfo{}}
+}
+
+// stream returns what is known of stream id, registering it on its first
+// request. Delta and SotW stream ids are counted separately by
+// go-control-plane, so the protocol is part of the key.
+func (c *callbacks) stream(id int64, protocol string, node *corev3.Node) streamInfo {
+	key := streamKey(id, protocol)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if s, ok := c.streams[key]; ok {
+		return s
+	}
+	s := streamInfo{fleet: node.GetCluster(), node: node.GetId(), protocol: protocol}
+	c.streams[key] = s
+	c.metrics.connected.WithLabelValues(s.fleet, protocol).Inc()
+	log := c.log.WithValues("fleet", s.fleet, "node", s.node, "protocol", protocol, "stream", id)
+	if s.fleet == "" {
+		log.Info("proxy connected without node.cluster; it gets no configuration until it names its fleet")
+	} else {
+		log.V(1).Info("proxy connected")
+	}
+	return s
+}
+
+func streamKey(id int64, protocol string) int64 {
+	if protocol == protocolDelta {
+		return -id
+	}
+	return id
+}
+
+func (c *callbacks) closed(id int64, protocol string) {
+	key := streamKey(id, protocol)
+	c.mu.Lock()
+	s, ok := c.streams[key]
+	delete(c.streams, key)
+	c.mu.Unlock()
+	if ok {
+		c.metrics.connected.WithLabelValues(s.fleet, protocol).Dec()
+		c.log.V(1).Info("proxy disconnected", "fleet", s.fleet, "node", s.node, "protocol", protocol, "stream", id)
+	}
+}
+
+func (c *callbacks) request(id int64, protocol string, node *corev3.Node, typeURL string, errDetail interface{ GetMessage() string }, version, nonce string) {
+	s := c.stream(id, protocol, node)
+	if errDetail == nil {
+		return
+	}
+	c.metrics.nacks.WithLabelValues(s.fleet, typeLabel(typeURL)).Inc()
+	c.log.Error(nil, "proxy rejected xDS configuration (NACK)",
+		"fleet", s.fleet, "node", s.node, "type", typeURL,
+		"rejectedNonce", nonce, "keptVersion", version, "detail", errDetail.GetMessage())
+}
+
+func (c *callbacks) pushed(id int64, protocol, typeURL string) {
+	c.mu.Lock()
+	s := c.streams[streamKey(id, protocol)]
+	c.mu.Unlock()
+	c.metrics.pushes.WithLabelValues(s.fleet, typeLabel(typeURL)).Inc()
+}
+
+const (
+	protocolSotW  = "sotw"
+	protocolDelta = "delta"
+)
+
+// OnStreamOpen is part of the SotW callbacks.
+func (c *callbacks) OnStreamOpen(context.Context, int64, string) error { return nil }
+
+// OnStreamClosed is part of the SotW callbacks.
+func (c *callbacks) OnStreamClosed(id int64, _ *corev3.Node) { c.closed(id, protocolSotW) }
+
+// OnStreamRequest is part of the SotW callbacks.
+func (c *callbacks) OnStreamRequest(id int64, req *discoveryv3.DiscoveryRequest) error {
+	var detail interface{ GetMessage() string }
+	if req.GetErrorDetail() != nil {
+		detail = req.GetErrorDetail()
+	}
+	c.request(id, protocolSotW, req.GetNode(), req.GetTypeUrl(), detail, req.GetVersionInfo(), req.GetResponseNonce())
+	return nil
+}
+
+// OnStreamResponse is part of the SotW callbacks.
+func (c *callbacks) OnStreamResponse(_ context.Context, id int64, req *discoveryv3.DiscoveryRequest, _ *discoveryv3.DiscoveryResponse) {
+	c.pushed(id, protocolSotW, req.GetTypeUrl())
+}
+
+// OnDeltaStreamOpen is part of the delta callbacks.
+func (c *callbacks) OnDeltaStreamOpen(context.Context, int64, string) error { return nil }
+
+// OnDeltaStreamClosed is part of the delta callbacks.
+func (c *callbacks) OnDeltaStreamClosed(id int64, _ *corev3.Node) { c.closed(id, protocolDelta) }
+
+// OnStreamDeltaRequest is part of the delta callbacks.
+func (c *callbacks) OnStreamDeltaRequest(id int64, req *discoveryv3.DeltaDiscoveryRequest) error {
+	var detail interface{ GetMessage() string }
+	if req.GetErrorDetail() != nil {
+		detail = req.GetErrorDetail()
+	}
+	c.request(id, protocolDelta, req.GetNode(), req.GetTypeUrl(), detail, "", req.GetResponseNonce())
+	return nil
+}
+
+// OnStreamDeltaResponse is part of the delta callbacks.
+func (c *callbacks) OnStreamDeltaResponse(id int64, req *discoveryv3.DeltaDiscoveryRequest, _ *discoveryv3.DeltaDiscoveryResponse) {
+	c.pushed(id, protocolDelta, req.GetTypeUrl())
+}
+
+// OnFetchRequest is part of the REST callbacks; REST is not served.
+func (c *callbacks) OnFetchRequest(context.Context, *discoveryv3.DiscoveryRequest) error { return nil }
+
+// OnFetchResponse is part of the REST callbacks; REST is not served.
+func (c *callbacks) OnFetchResponse(*discoveryv3.DiscoveryRequest, *discoveryv3.DiscoveryResponse) {
+}

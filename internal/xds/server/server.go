@@ -1,0 +1,269 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"slices"
+	"strconv"
+	"sync"
+	"time"
+
+	discoveryv3 "github.com/envoyproxy/go-control-plane/envoy/service/discovery/v3"
+	cachev3 "github.com/envoyproxy/go-control-plane/pkg/cache/v3"
+	sotwv3 "github.com/envoyproxy/go-control-plane/pkg/server/sotw/v3"
+	serverv3 "github.com/envoyproxy/go-control-plane/pkg/server/v3"
+	"github.com/go-logr/logr"
+	"github.com/prometheus/client_golang/prometheus"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/keepalive"
+
+	egv1a1 "github.com/envoygw/envoy-gateway/api/v1alpha1"
+	"github.com/envoygw/envoy-gateway/internal/xds/translator"
+)
+
+// gracePeriod bounds how long Start waits for streams to end on shutdown.
+const gracePeriod = 5 * time.Second
+
+// Options configure a Server.
+type Options struct {
+	// Address is the IP address to listen on.
+	Address string
+	// Port is the TCP port to listen on; 0 picks a free one (see Addr).
+	Port int
+	// TLS names the server certificate, key and client CA. Required unless
+	// Plaintext is set.
+	TLS *TLSFiles
+	// Plaintext serves without TLS. Only allowed on a loopback address.
+	Plaintext bool
+	// Registerer receives the server's metrics; nil registers them nowhere.
+	Registerer prometheus.Registerer
+	// Logger receives the server's logs.
+	Logger logr.Logger
+}
+
+// OptionsFromConfig builds Options from the static configuration's xdsServer
+// section.
+func OptionsFromConfig(c *egv1a1.XdsServer, reg prometheus.Registerer, log logr.Logger) Options {
+	o := Options{Registerer: reg, Logger: log}
+	if c == nil {
+		return o
+	}
+	o.Address, o.Port, o.Plaintext = c.Address, int(c.Port), c.Plaintext
+	if c.TLS != nil {
+		o.TLS = &TLSFiles{CertFile: c.TLS.CertFile, KeyFile: c.TLS.KeyFile, CAFile: c.TLS.CAFile}
+	}
+	return o
+}
+
+// Server serves each fleet's resources over ADS (state of the world and
+// delta) to the proxies whose node.cluster names the fleet.
+type Server struct {
+	opts    Options
+	log     logr.Logger
+	metrics *metrics
+	caches  map[string]cachev3.SnapshotCache
+	grpc    *grpc.Server
+	// stopStreams ends every xDS stream handler on shutdown.
+	stopStreams context.CancelFunc
+
+	mu       sync.Mutex
+	listener net.Listener
+	fleets   map[string]*content
+}
+
+// New validates the options, loads the TLS files and registers the metrics.
+// It does not listen yet (see Listen and Start).
+func New(opts Options) (*Server, error) {
+	if net.ParseIP(opts.Address) == nil {
+		return nil, fmt.Errorf("xds server address %q is not an IP address", opts.Address)
+	}
+	if opts.Port < 0 || opts.Port > 65535 {
+		return nil, fmt.Errorf("xds server port %d is out of range", opts.Port)
+	}
+	log := opts.Logger
+	var creds credentials.TransportCredentials
+	switch {
+	case opts.Plaintext:
+		if !net.ParseIP(opts.Address).IsLoopback() {
+			return nil, fmt.Errorf("plaintext xDS is only allowed on a loopback address, not %s", opts.Address)
+		}
+		creds = insecure.NewCredentials()
+	case opts.TLS == nil:
+		return nil, errors.New("xds server needs tls files unless plaintext is set")
+	default:
+		src, err := newTLSSource(*opts.TLS, log)
+		if err != nil {
+			return nil, err
+		}
+		creds = credentials.NewTLS(src.serverConfig())
+	}
+
+	m := newMetrics()
+	if opts.Registerer != nil {
+		for _, c := range m.collectors() {
+			if err := opts.Registerer.Register(c); err != nil {
+				return nil, fmt.Errorf("registering xds server metrics: %w", err)
+			}
+		}
+	}
+	caches, cache := newCaches(log)
+	cb := newCallbacks(log, m)
+	streamCtx, stopStreams := context.WithCancel(context.Background())
+	xds := serverv3.NewServer(streamCtx, cache, cb, sotwv3.WithOrderedADS())
+
+	g := grpc.NewServer(
+		grpc.Creds(creds),
+		grpc.MaxConcurrentStreams(1<<20),
+		grpc.KeepaliveParams(keepalive.ServerParameters{Time: 30 * time.Second, Timeout: 5 * time.Second}),
+		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: 15 * time.Second, PermitWithoutStream: true}),
+	)
+	discoveryv3.RegisterAggregatedDiscoveryServiceServer(g, xds)
+
+	return &Server{
+		opts:        opts,
+		log:         log,
+		metrics:     m,
+		caches:      caches,
+		grpc:        g,
+		stopStreams: stopStreams,
+		fleets:      map[string]*content{},
+	}, nil
+}
+
+// Name names the server among the control plane's runners.
+func (s *Server) Name() string { return "xds-server" }
+
+// Listen binds the listening socket, so a busy port is reported before
+// anything starts. Start calls it when it was not called before.
+func (s *Server) Listen() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.listener != nil {
+		return nil
+	}
+	l, err := net.Listen("tcp", net.JoinHostPort(s.opts.Address, strconv.Itoa(s.opts.Port)))
+	if err != nil {
+		return fmt.Errorf("xds server: %w", err)
+	}
+	s.listener = l
+	return nil
+}
+
+// Addr is the address the server listens on, nil before Listen.
+func (s *Server) Addr() net.Addr {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.listener == nil {
+		return nil
+	}
+	return s.listener.Addr()
+}
+
+// Start serves until ctx is done, then ends every stream and stops. It
+// returns an error only when serving fails.
+func (s *Server) Start(ctx context.Context) error {
+	if err := s.Listen(); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	l := s.listener
+	s.mu.Unlock()
+	s.log.Info("serving xDS", "address", l.Addr().String(), "plaintext", s.opts.Plaintext)
+
+	served := make(chan error, 1)
+	go func() { served <- s.grpc.Serve(l) }()
+	select {
+	case err := <-served:
+		s.stopStreams()
+		return fmt.Errorf("xds server: %w", err)
+	case <-ctx.Done():
+	}
+	s.stopStreams()
+	stopped := make(chan struct{})
+	go func() {
+		s.grpc.GracefulStop()
+		close(stopped)
+	}()
+	select {
+	case <-stopped:
+	case <-time.After(gracePeriod):
+		s.grpc.Stop()
+		<-stopped
+	}
+	<-served
+	return nil
+}
+
+// Update makes res the configuration of fleet. It reports whether anything
+// changed: setting the same resources again pushes nothing. On error (an
+// inconsistent set of resources) the fleet keeps its previous configuration.
+func (s *Server) Update(fleet string, res *translator.Resources) (changed bool, err error) {
+	if fleet == "" {
+		return false, errors.New("fleet name is empty")
+	}
+	c, err := newContent(res)
+	if err != nil {
+		return false, fmt.Errorf("fleet %s: %w", fleet, err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if c.sameVersions(s.fleets[fleet]) {
+		return false, nil
+	}
+	if err := s.setSnapshots(fleet, c); err != nil {
+		return false, err
+	}
+	s.fleets[fleet] = c
+	s.metrics.updates.WithLabelValues(fleet).Inc()
+	return true, nil
+}
+
+// Remove stops serving fleet: its proxies, if any are still connected, are
+// sent an empty configuration.
+func (s *Server) Remove(fleet string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.fleets[fleet]; !ok {
+		return nil
+	}
+	empty, err := newContent(nil)
+	if err != nil {
+		return err
+	}
+	if err := s.setSnapshots(fleet, empty); err != nil {
+		return err
+	}
+	delete(s.fleets, fleet)
+	s.metrics.updates.WithLabelValues(fleet).Inc()
+	return nil
+}
+
+// Fleets lists the fleets served, sorted.
+func (s *Server) Fleets() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]string, 0, len(s.fleets))
+	for f := range s.fleets {
+		out = append(out, f)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// setSnapshots sets a snapshot of c for fleet in both caches.
+func (s *Server) setSnapshots(fleet string, c *content) error {
+	for _, name := range []string{envoyCache, namedCache} {
+		snap, err := c.snapshot()
+		if err != nil {
+			return fmt.Errorf("fleet %s: inconsistent resources: %w", fleet, err)
+		}
+		if err := s.caches[name].SetSnapshot(context.Background(), fleet, snap); err != nil {
+			return fmt.Errorf("fleet %s: setting snapshot: %w", fleet, err)
+		}
+	}
+	return nil
+}
