@@ -485,11 +485,11 @@ func TestMTLSRefusesClientsWithoutValidCertificate(t *testing.T) {
 	tls12.MaxVersion = tls.VersionTLS12
 
 	refused := map[string]*tls.Config{
-		"no client certificate":         clientTLS(t, ts.certs.CA.CertPEM, nil),
-		"certificate of another CA":     clientTLS(t, ts.certs.CA.CertPEM, &foreign),
+		"no client certificate":          clientTLS(t, ts.certs.CA.CertPEM, nil),
+		"certificate of another CA":      clientTLS(t, ts.certs.CA.CertPEM, &foreign),
 		"certificate without clientAuth": clientTLS(t, ts.certs.CA.CertPEM, &serverCert),
-		"TLS 1.2":                       tls12,
-		"plaintext":                     nil,
+		"TLS 1.2":                        tls12,
+		"plaintext":                      nil,
 	}
 	for name, cfg := range refused {
 		t.Run(name, func(t *testing.T) {
