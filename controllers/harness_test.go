@@ -75,7 +75,6 @@ logging:
 	return r
 }
 
-
 // stop stops the control plane and waits for it.
 func (r *runningControlPlane) stop() {
 	r.cancel()

@@ -11,13 +11,16 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
+	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/config"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	egv1a1 "github.com/envoygw/envoy-gateway/api/v1alpha1"
 	"github.com/envoygw/envoy-gateway/internal/gatewayapi"
+	"github.com/envoygw/envoy-gateway/internal/infra"
 	"github.com/envoygw/envoy-gateway/internal/message"
 )
 
@@ -55,6 +58,9 @@ type Options struct {
 	// InfraStates, if set, reports the observed state of each fleet; it is
 	// read on every snapshot.
 	InfraStates func(ctx context.Context) (map[string]gatewayapi.InfraState, error)
+	// Infra, when set, runs the infra manager (leader only) and watches the
+	// fleets' Deployments and Services to report their state.
+	Infra *InfraOptions
 	// BatchDelay is how long to wait for more events before building; 0 means DefaultBatchDelay.
 	BatchDelay time.Duration
 	Logger     logr.Logger
@@ -92,6 +98,8 @@ func New(cfg *rest.Config, opts Options) (*Provider, error) {
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
 		Scheme:                        scheme,
 		Logger:                        opts.Logger,
+		Cache:                         infraCacheOptions(opts.Infra),
+		Controller:                    config.Controller{SkipNameValidation: ptr.To(true)},
 		Metrics:                       metricsserver.Options{BindAddress: "0"},
 		HealthProbeBindAddress:        "0",
 		LeaderElection:                opts.LeaderElection,
@@ -106,7 +114,14 @@ func New(cfg *rest.Config, opts Options) (*Provider, error) {
 	if err := setupIndexes(context.Background(), mgr); err != nil {
 		return nil, err
 	}
-	if err := p.setupSnapshotController(opts); err != nil {
+	var observer *infra.Observer
+	if opts.Infra != nil {
+		if observer, err = setupInfra(mgr, opts); err != nil {
+			return nil, err
+		}
+		opts.InfraStates = observer.States
+	}
+	if err := p.setupSnapshotController(opts, observer); err != nil {
 		return nil, err
 	}
 	if err := setupGatewayClassFinalizer(mgr, opts.ControllerName); err != nil {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/go-logr/logr"
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
 	"k8s.io/apimachinery/pkg/types"
@@ -23,6 +24,7 @@ import (
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	egv1a1 "github.com/envoygw/envoy-gateway/api/v1alpha1"
+	"github.com/envoygw/envoy-gateway/internal/infra"
 )
 
 // snapshotKey is the single work item of the snapshot controller: every
@@ -40,7 +42,7 @@ type snapshotReconciler struct {
 	lastErr atomic.Pointer[error]
 }
 
-func (p *Provider) setupSnapshotController(opts Options) error {
+func (p *Provider) setupSnapshotController(opts Options, observer *infra.Observer) error {
 	r := &snapshotReconciler{
 		reader: p.mgr.GetClient(),
 		opts:   opts,
@@ -50,7 +52,7 @@ func (p *Provider) setupSnapshotController(opts Options) error {
 	r.refs.Store(&references{})
 	enqueue := batchingHandler(opts.BatchDelay)
 	spec := predicate.GenerationChangedPredicate{}
-	return ctrl.NewControllerManagedBy(p.mgr).
+	b := ctrl.NewControllerManagedBy(p.mgr).
 		Named("gatewayapi-snapshot").
 		WithOptions(controller.Options{NeedLeaderElection: ptr.To(false), MaxConcurrentReconciles: 1}).
 		Watches(&gwapiv1.GatewayClass{}, enqueue, builder.WithPredicates(spec)).
@@ -62,8 +64,13 @@ func (p *Provider) setupSnapshotController(opts Options) error {
 		Watches(&corev1.Namespace{}, enqueue, builder.WithPredicates(namespaceLabelsChanged())).
 		Watches(&corev1.Service{}, enqueue, builder.WithPredicates(r.referenced(serviceKey))).
 		Watches(&discoveryv1.EndpointSlice{}, enqueue, builder.WithPredicates(r.referenced(endpointSliceServiceKey))).
-		Watches(&corev1.Secret{}, enqueue, builder.WithPredicates(r.referenced(secretKey))).
-		Complete(r)
+		Watches(&corev1.Secret{}, enqueue, builder.WithPredicates(r.referenced(secretKey)))
+	if observer != nil {
+		// The fleets' Deployments and Services: their status is the Gateways' Programmed condition and addresses.
+		b = b.Watches(&appsv1.Deployment{}, enqueue, builder.WithPredicates(fleetObjectChanged(observer))).
+			Watches(&corev1.Service{}, enqueue, builder.WithPredicates(fleetObjectChanged(observer)))
+	}
+	return b.Complete(r)
 }
 
 // Reconcile builds a snapshot from the informer caches and publishes it.

@@ -7,6 +7,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 
 	"github.com/envoygw/envoy-gateway/controllers"
+	"github.com/envoygw/envoy-gateway/internal/infra/render"
 )
 
 // DefaultNamespace is the control plane's namespace when ENVOY_GATEWAY_NAMESPACE is unset.
@@ -24,7 +25,8 @@ func namespace() string {
 }
 
 // addKubernetesRunners adds the Kubernetes provider: the controllers that
-// publish resource snapshots (every replica), and the leader-only status writer.
+// publish resource snapshots (every replica), and the leader-only status
+// writer and infra manager.
 func (c *ControlPlane) addKubernetesRunners() error {
 	restCfg := c.restConfig
 	if restCfg == nil {
@@ -44,6 +46,7 @@ func (c *ControlPlane) addKubernetesRunners() error {
 		LeaderElectionID: leaderElectionID,
 		Resources:        c.resources,
 		Results:          c.results,
+		Infra:            &controllers.InfraOptions{Render: render.DefaultOptions(namespace())},
 		Logger:           c.log.WithName("kubernetes"),
 	})
 	if err != nil {
