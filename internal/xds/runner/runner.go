@@ -1,0 +1,173 @@
+package runner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"time"
+
+	"github.com/go-logr/logr"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/envoygw/envoy-gateway/internal/gatewayapi"
+	"github.com/envoygw/envoy-gateway/internal/ir"
+	"github.com/envoygw/envoy-gateway/internal/message"
+	"github.com/envoygw/envoy-gateway/internal/xds/translator"
+)
+
+// Server is what the runner needs of the xDS server (*server.Server).
+type Server interface {
+	// Update makes res the configuration of fleet, reporting whether it changed.
+	Update(fleet string, res *translator.Resources) (changed bool, err error)
+	// Remove stops serving fleet.
+	Remove(fleet string) error
+}
+
+// Options configure a Runner.
+type Options struct {
+	// Results is the resource translator's output topic.
+	Results *message.Watchable[*gatewayapi.Result]
+	// Server receives each fleet's resources.
+	Server Server
+	// Registerer receives the runner's metrics; nil registers them nowhere.
+	Registerer prometheus.Registerer
+	// Logger receives the runner's logs.
+	Logger logr.Logger
+}
+
+// Runner translates fleets' xDS IR and updates the xDS server.
+type Runner struct {
+	opts   Options
+	log    logr.Logger
+	errors *prometheus.CounterVec
+	took   prometheus.Histogram
+
+	// applied is the IR each served fleet's configuration was built from.
+	// Published values are never mutated, so the same pointer means the same
+	// IR and the fleet is not translated again.
+	applied map[string]*ir.Xds
+	// known are the fleets of the previous result, served or not.
+	known map[string]bool
+}
+
+// New checks the options and registers the metrics.
+func New(opts Options) (*Runner, error) {
+	if opts.Results == nil || opts.Server == nil {
+		return nil, errors.New("xds runner needs Results and Server")
+	}
+	r := &Runner{
+		opts: opts,
+		log:  opts.Logger,
+		errors: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "envoy_gateway_xds_translation_errors_total",
+			Help: "Fleet translations or server updates that failed; the fleet kept its previous configuration.",
+		}, []string{"fleet"}),
+		took: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "envoy_gateway_xds_translation_duration_seconds",
+			Help:    "Time to translate one fleet's xDS IR into Envoy resources.",
+			Buckets: prometheus.ExponentialBuckets(0.0005, 4, 8),
+		}),
+		applied: map[string]*ir.Xds{},
+		known:   map[string]bool{},
+	}
+	if opts.Registerer != nil {
+		for _, c := range []prometheus.Collector{r.errors, r.took} {
+			if err := opts.Registerer.Register(c); err != nil {
+				return nil, fmt.Errorf("registering xds runner metrics: %w", err)
+			}
+		}
+	}
+	return r, nil
+}
+
+// Name names the runner among the control plane's runners.
+func (r *Runner) Name() string { return "xds-translator" }
+
+// Start handles results until ctx is done.
+func (r *Runner) Start(ctx context.Context) error {
+	r.opts.Results.Subscribe(ctx, r.handle, func(err error) {
+		r.log.Error(err, "xds runner recovered from a panic")
+	})
+	return nil
+}
+
+// handle brings the server in line with one result.
+func (r *Runner) handle(result *gatewayapi.Result) {
+	if result == nil {
+		r.log.Info("ignoring a nil translation result")
+		return
+	}
+	seen := map[string]bool{}
+	for _, f := range result.Fleets {
+		if f == nil || f.Name == "" {
+			r.log.Error(nil, "ignoring a fleet without a name")
+			continue
+		}
+		if seen[f.Name] {
+			r.log.Error(nil, "ignoring a duplicate fleet", "fleet", f.Name)
+			continue
+		}
+		seen[f.Name] = true
+		r.apply(f)
+	}
+	for _, name := range slices.Sorted(maps.Keys(r.known)) {
+		if seen[name] {
+			continue
+		}
+		if err := r.opts.Server.Remove(name); err != nil {
+			r.errors.WithLabelValues(name).Inc()
+			r.log.Error(err, "removing a fleet's xDS configuration failed", "fleet", name)
+			continue
+		}
+		delete(r.applied, name)
+		delete(r.known, name)
+		r.log.Info("stopped serving fleet", "fleet", name)
+	}
+	for name := range seen {
+		r.known[name] = true
+	}
+}
+
+// apply translates one fleet and updates the server, unless the fleet's IR
+// is the one already applied. On failure the fleet keeps its configuration.
+func (r *Runner) apply(f *gatewayapi.Fleet) {
+	log := r.log.WithValues("fleet", f.Name)
+	if f.Xds != nil && r.applied[f.Name] == f.Xds {
+		return
+	}
+	start := time.Now()
+	res, err := translateSafely(f.Xds)
+	r.took.Observe(time.Since(start).Seconds())
+	if err != nil {
+		r.errors.WithLabelValues(f.Name).Inc()
+		log.Error(err, "xDS translation failed; the fleet keeps its previous configuration")
+		return
+	}
+	for _, w := range res.Warnings {
+		log.Info("xDS translation left something out", "warning", w)
+	}
+	changed, err := r.opts.Server.Update(f.Name, res)
+	if err != nil {
+		r.errors.WithLabelValues(f.Name).Inc()
+		log.Error(err, "updating the xDS server failed; the fleet keeps its previous configuration")
+		return
+	}
+	r.applied[f.Name] = f.Xds
+	if changed {
+		log.V(1).Info("xDS configuration updated", "listeners", len(res.Listeners), "routeConfigurations", len(res.Routes),
+			"clusters", len(res.Clusters), "secrets", len(res.Secrets))
+	}
+}
+
+// translateSafely turns a panic of the translator into an error, so one
+// fleet cannot stop the others from being updated.
+func translateSafely(x *ir.Xds) (res *translator.Resources, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			res, err = nil, fmt.Errorf("panic in xds translator: %v", p)
+		}
+	}()
+	return translator.Translate(x)
+}

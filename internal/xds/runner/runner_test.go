@@ -1,0 +1,261 @@
+package runner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/go-logr/logr"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+	"go.uber.org/goleak"
+
+	"github.com/envoygw/envoy-gateway/internal/gatewayapi"
+	"github.com/envoygw/envoy-gateway/internal/ir"
+	"github.com/envoygw/envoy-gateway/internal/message"
+	"github.com/envoygw/envoy-gateway/internal/xds/server"
+	"github.com/envoygw/envoy-gateway/internal/xds/translator"
+)
+
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
+
+// call is one call the runner made to the server.
+type call struct {
+	op        string // "update" or "remove"
+	fleet     string
+	listeners []string
+}
+
+// fakeServer records calls; updates of fleets in fail return an error.
+type fakeServer struct {
+	mu    sync.Mutex
+	fail  map[string]bool
+	calls chan call
+}
+
+func newFakeServer() *fakeServer {
+	return &fakeServer{fail: map[string]bool{}, calls: make(chan call, 100)}
+}
+
+func (f *fakeServer) Update(fleet string, res *translator.Resources) (bool, error) {
+	f.mu.Lock()
+	fail := f.fail[fleet]
+	f.mu.Unlock()
+	var names []string
+	for _, l := range res.Listeners {
+		names = append(names, l.GetName())
+	}
+	f.calls <- call{op: "update", fleet: fleet, listeners: names}
+	if fail {
+		return false, errors.New("refused")
+	}
+	return true, nil
+}
+
+func (f *fakeServer) Remove(fleet string) error {
+	f.calls <- call{op: "remove", fleet: fleet}
+	return nil
+}
+
+// next returns the next call, failing after a while.
+func (f *fakeServer) next(t *testing.T) call {
+	t.Helper()
+	select {
+	case c := <-f.calls:
+		return c
+	case <-time.After(10 * time.Second):
+		t.Fatal("no call to the server")
+	}
+	return call{}
+}
+
+// none checks that no call comes within d.
+func (f *fakeServer) none(t *testing.T, d time.Duration) {
+	t.Helper()
+	select {
+	case c := <-f.calls:
+		t.Fatalf("unexpected call %+v", c)
+	case <-time.After(d):
+	}
+}
+
+func xdsWithPort(port uint32) *ir.Xds {
+	return &ir.Xds{HTTP: []*ir.HTTPListener{{Name: "ns/eg/http", Address: "0.0.0.0", Port: port, Hostnames: []string{"*"}}}}
+}
+
+func fleet(name string, x *ir.Xds) *gatewayapi.Fleet {
+	return &gatewayapi.Fleet{Name: name, Infra: &ir.Infra{}, Xds: x}
+}
+
+// startRunner runs a runner over results until the test ends.
+func startRunner(t *testing.T, results *message.Watchable[*gatewayapi.Result], srv Server, reg prometheus.Registerer) {
+	t.Helper()
+	r, err := New(Options{Results: results, Server: srv, Registerer: reg, Logger: logr.Discard()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- r.Start(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Start returned %v", err)
+		}
+	})
+}
+
+func TestRunnerUpdatesSkipsUnchangedAndRemoves(t *testing.T) {
+	results := message.NewWatchable[*gatewayapi.Result]("test-results")
+	srv := newFakeServer()
+	startRunner(t, results, srv, nil)
+
+	a1, b1 := xdsWithPort(10080), xdsWithPort(10081)
+	results.Publish(&gatewayapi.Result{Fleets: []*gatewayapi.Fleet{fleet("a", a1), fleet("b", b1)}})
+	got := []call{srv.next(t), srv.next(t)}
+	want := []call{
+		{op: "update", fleet: "a", listeners: []string{"listener/0.0.0.0/10080"}},
+		{op: "update", fleet: "b", listeners: []string{"listener/0.0.0.0/10081"}},
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("calls %v, want %v", got, want)
+	}
+
+	// Same IR values for a, a new one for b: only b is translated again.
+	b2 := xdsWithPort(10082)
+	results.Publish(&gatewayapi.Result{Fleets: []*gatewayapi.Fleet{fleet("a", a1), fleet("b", b2)}})
+	if c := srv.next(t); c.op != "update" || c.fleet != "b" || !slices.Equal(c.listeners, []string{"listener/0.0.0.0/10082"}) {
+		t.Fatalf("call %+v, want an update of b on port 10082", c)
+	}
+	srv.none(t, 200*time.Millisecond)
+
+	// Fleet a disappears.
+	results.Publish(&gatewayapi.Result{Fleets: []*gatewayapi.Fleet{fleet("b", b2)}})
+	if c := srv.next(t); c.op != "remove" || c.fleet != "a" {
+		t.Fatalf("call %+v, want removal of a", c)
+	}
+	srv.none(t, 200*time.Millisecond)
+}
+
+func TestRunnerKeepsPreviousConfigurationOnFailure(t *testing.T) {
+	results := message.NewWatchable[*gatewayapi.Result]("test-results")
+	srv := newFakeServer()
+	reg := prometheus.NewRegistry()
+	startRunner(t, results, srv, reg)
+	good := xdsWithPort(10080)
+	results.Publish(&gatewayapi.Result{Fleets: []*gatewayapi.Fleet{fleet("a", good), fleet("b", xdsWithPort(10081))}})
+	srv.next(t)
+	srv.next(t)
+
+	// An invalid IR for a (duplicate listener names), a nil IR for b: neither
+	// reaches the server, nothing is removed, both errors are counted.
+	bad := &ir.Xds{HTTP: append(xdsWithPort(10080).HTTP, xdsWithPort(10090).HTTP...)}
+	results.Publish(&gatewayapi.Result{Fleets: []*gatewayapi.Fleet{fleet("a", bad), fleet("b", nil)}})
+	srv.none(t, 300*time.Millisecond)
+	if got := errorsCount(t, reg, "a") + errorsCount(t, reg, "b"); got != 2 {
+		t.Errorf("translation errors = %v, want 2", got)
+	}
+
+	// A server refusal is counted too, and the same IR is tried again next time.
+	srv.mu.Lock()
+	srv.fail["a"] = true
+	srv.mu.Unlock()
+	fixed := xdsWithPort(10085)
+	results.Publish(&gatewayapi.Result{Fleets: []*gatewayapi.Fleet{fleet("a", fixed), fleet("b", nil)}})
+	srv.next(t)
+	srv.mu.Lock()
+	srv.fail["a"] = false
+	srv.mu.Unlock()
+	results.Publish(&gatewayapi.Result{Fleets: []*gatewayapi.Fleet{fleet("a", fixed), fleet("b", nil)}})
+	if c := srv.next(t); c.op != "update" || c.fleet != "a" {
+		t.Fatalf("call %+v, want a retried update of a", c)
+	}
+	if got := errorsCount(t, reg, "a"); got != 2 {
+		t.Errorf("errors of a = %v, want 2", got)
+	}
+}
+
+func errorsCount(t *testing.T, reg *prometheus.Registry, fleet string) float64 {
+	t.Helper()
+	families, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range families {
+		if f.GetName() != "envoy_gateway_xds_translation_errors_total" {
+			continue
+		}
+		for _, m := range f.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == "fleet" && l.GetValue() == fleet {
+					return m.GetCounter().GetValue()
+				}
+			}
+		}
+	}
+	return 0
+}
+
+// TestRunnerWithServer wires the runner to a real (plaintext, loopback) xDS
+// server, the way the server command does.
+func TestRunnerWithServer(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	srv, err := server.New(server.Options{Address: "127.0.0.1", Plaintext: true, Registerer: reg, Logger: logr.Discard()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	stopped := make(chan error, 1)
+	go func() { stopped <- srv.Start(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-stopped; err != nil {
+			t.Errorf("server Start returned %v", err)
+		}
+	})
+	results := message.NewWatchable[*gatewayapi.Result]("test-results")
+	startRunner(t, results, srv, reg)
+
+	results.Publish(&gatewayapi.Result{Fleets: []*gatewayapi.Fleet{fleet("a", xdsWithPort(10080)), fleet("b", xdsWithPort(10081))}})
+	waitFor(t, func() bool { return slices.Equal(srv.Fleets(), []string{"a", "b"}) })
+	results.Publish(&gatewayapi.Result{Fleets: []*gatewayapi.Fleet{fleet("b", xdsWithPort(10081))}})
+	waitFor(t, func() bool { return slices.Equal(srv.Fleets(), []string{"b"}) })
+	if got := testutil.ToFloat64(counterOf(t, reg, "envoy_gateway_xds_snapshot_updates_total")); got != 3 {
+		t.Errorf("snapshot updates = %v, want 3 (a, b, removal of a)", got)
+	}
+}
+
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not met in time")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// counterOf returns a gauge holding the sum of a counter family in reg.
+func counterOf(t *testing.T, reg *prometheus.Registry, name string) prometheus.Collector {
+	t.Helper()
+	families, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := prometheus.NewGauge(prometheus.GaugeOpts{Name: "sum"})
+	for _, f := range families {
+		if f.GetName() == name {
+			for _, m := range f.GetMetric() {
+				g.Add(m.GetCounter().GetValue())
+			}
+		}
+	}
+	return g
+}
