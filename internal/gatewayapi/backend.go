@@ -56,6 +56,9 @@ func (t *translator) resolveBackend(from backendFrom, ref *gwapiv1.BackendObject
 	if ref.Port == nil {
 		return "", errorf(gwapiv1.RouteReasonBackendNotFound, "backendRef to Service %s must set a port", key)
 	}
+	if *ref.Port < 1 || *ref.Port > 65535 {
+		return "", errorf(gwapiv1.RouteReasonBackendNotFound, "backendRef to Service %s has port %d, out of range 1-65535", key, *ref.Port)
+	}
 	sp := servicePort(svc, *ref.Port)
 	if sp == nil && svc.Spec.Type != corev1.ServiceTypeExternalName {
 		return "", errorf(gwapiv1.RouteReasonBackendNotFound, "Service %s has no port %d", key, *ref.Port)

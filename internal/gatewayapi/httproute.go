@@ -108,16 +108,7 @@ func routeHostnames(hs []gwapiv1.Hostname) ([]string, *reasonError) {
 // attachHTTPRoute resolves the route's parents and, when accepted, emits its
 // IR routes on every programmed listener it attaches to.
 func (t *translator) attachHTTPRoute(m *httpRouteModel) {
-	for _, ref := range m.obj.Spec.ParentRefs {
-		a, ok := t.attachParent(m.meta, ref)
-		if !ok {
-			continue
-		}
-		if a.err == nil && m.acceptErr != nil {
-			a.err = m.acceptErr
-		}
-		m.parents = append(m.parents, a)
-	}
+	m.parents = t.attachParents(m.meta, m.obj.Spec.ParentRefs, m.acceptErr)
 	for _, lh := range attachedListeners(m.parents) {
 		if lh.listener.programmable() {
 			t.emitHTTPRoute(m, lh.listener, isolatedHostnames(lh.listener, lh.hostnames))

@@ -51,6 +51,38 @@ func normalizeParentRef(ref gwapiv1.ParentReference, routeNamespace string) gwap
 	return out
 }
 
+// parentKey identifies a normalized parentRef, to ignore repeated ones.
+func parentKey(ref gwapiv1.ParentReference) string {
+	key := string(*ref.Group) + "/" + string(*ref.Kind) + "/" + string(*ref.Namespace) + "/" + string(ref.Name) + "/"
+	if ref.SectionName != nil {
+		key += string(*ref.SectionName)
+	}
+	if ref.Port != nil {
+		key += ":" + itoa(int64(*ref.Port))
+	}
+	return key
+}
+
+// attachParents resolves the parentRefs of a route that are Gateways of
+// ours, once each; routeErr rejects the route on every parent that would
+// otherwise accept it.
+func (t *translator) attachParents(route routeMeta, refs []gwapiv1.ParentReference, routeErr *reasonError) []*parentAttachment {
+	var out []*parentAttachment
+	seen := make(map[string]bool, len(refs))
+	for _, ref := range refs {
+		a, ok := t.attachParent(route, ref)
+		if !ok || seen[parentKey(a.ref)] {
+			continue
+		}
+		seen[parentKey(a.ref)] = true
+		if a.err == nil && routeErr != nil {
+			a.err = routeErr
+		}
+		out = append(out, a)
+	}
+	return out
+}
+
 // attachParent resolves one parentRef. It returns false when the parent is
 // not a Gateway of ours, in which case the route gets no status entry for it.
 func (t *translator) attachParent(route routeMeta, spec gwapiv1.ParentReference) (*parentAttachment, bool) {

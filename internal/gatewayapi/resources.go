@@ -97,7 +97,11 @@ type GatewayStatus struct {
 
 // RouteStatus is the status of a route: only the parent entries for parents
 // our controller is responsible for. Entries of other controllers are not
-// included; the status writer merges these into the stored status.
+// included; the status writer merges these into the stored status. Every
+// route of the snapshot gets a RouteStatus, with no parents when none of its
+// parents is ours, so that the writer can remove entries of ours that no
+// longer apply. ParentRef is the route's parentRef with group, kind and
+// namespace filled in.
 type RouteStatus struct {
 	ObjectKey `json:",inline"`
 	Parents   []gwapiv1.RouteParentStatus `json:"parents"`

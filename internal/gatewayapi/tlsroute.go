@@ -104,16 +104,7 @@ func (t *translator) buildTLSRule(from backendFrom, i int, rule *gwapiv1.TLSRout
 // attachTLSRoute resolves the route's parents and queues its rules on every
 // programmed listener it attaches to.
 func (t *translator) attachTLSRoute(m *tlsRouteModel) {
-	for _, ref := range m.obj.Spec.ParentRefs {
-		a, ok := t.attachParent(m.meta, ref)
-		if !ok {
-			continue
-		}
-		if a.err == nil && m.acceptErr != nil {
-			a.err = m.acceptErr
-		}
-		m.parents = append(m.parents, a)
-	}
+	m.parents = t.attachParents(m.meta, m.obj.Spec.ParentRefs, m.acceptErr)
 	for _, lh := range attachedListeners(m.parents) {
 		l := lh.listener
 		if !l.programmable() {

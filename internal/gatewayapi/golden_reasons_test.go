@@ -1,0 +1,106 @@
+package gatewayapi
+
+import (
+	"os"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/yaml"
+)
+
+// emittedReasons lists every "<object>/<condition type>/<status>/<reason>"
+// the translator can produce. The golden cases must show each one at least
+// once, and nothing else may appear in them.
+var emittedReasons = []string{
+	"GatewayClass/Accepted/True/Accepted",
+	"GatewayClass/Accepted/False/InvalidParameters",
+	"EnvoyProxy/Accepted/True/Accepted",
+	"EnvoyProxy/Accepted/False/Invalid",
+	"Gateway/Accepted/True/Accepted",
+	"Gateway/Accepted/True/ListenersNotValid",
+	"Gateway/Accepted/False/ListenersNotValid",
+	"Gateway/Accepted/False/InvalidParameters",
+	"Gateway/Accepted/False/UnsupportedAddress",
+	"Gateway/Programmed/True/Programmed",
+	"Gateway/Programmed/False/Invalid",
+	"Gateway/Programmed/False/Pending",
+	"Gateway/Programmed/False/NoResources",
+	"Gateway/Programmed/False/AddressNotAssigned",
+	"Listener/Accepted/True/Accepted",
+	"Listener/Accepted/False/UnsupportedProtocol",
+	"Listener/Accepted/False/UnsupportedValue",
+	"Listener/Accepted/False/PortUnavailable",
+	"Listener/Accepted/False/HostnameConflict",
+	"Listener/Accepted/False/ProtocolConflict",
+	"Listener/Programmed/True/Programmed",
+	"Listener/Programmed/False/Invalid",
+	"Listener/ResolvedRefs/True/ResolvedRefs",
+	"Listener/ResolvedRefs/False/InvalidCertificateRef",
+	"Listener/ResolvedRefs/False/InvalidRouteKinds",
+	"Listener/ResolvedRefs/False/RefNotPermitted",
+	"Listener/Conflicted/False/NoConflicts",
+	"Listener/Conflicted/True/HostnameConflict",
+	"Listener/Conflicted/True/ProtocolConflict",
+	"Route/Accepted/True/Accepted",
+	"Route/Accepted/False/NotAllowedByListeners",
+	"Route/Accepted/False/NoMatchingListenerHostname",
+	"Route/Accepted/False/NoMatchingParent",
+	"Route/Accepted/False/UnsupportedValue",
+	"Route/Accepted/False/IncompatibleFilters",
+	"Route/ResolvedRefs/True/ResolvedRefs",
+	"Route/ResolvedRefs/False/RefNotPermitted",
+	"Route/ResolvedRefs/False/BackendNotFound",
+	"Route/ResolvedRefs/False/InvalidKind",
+	"Route/PartiallyInvalid/True/UnsupportedValue",
+}
+
+// TestGoldenCoversEveryReason checks that the golden outputs show every
+// condition reason the translator emits, and no other.
+func TestGoldenCoversEveryReason(t *testing.T) {
+	seen := map[string]bool{}
+	add := func(object string, conds []metav1.Condition) {
+		for _, c := range conds {
+			seen[strings.Join([]string{object, c.Type, string(c.Status), c.Reason}, "/")] = true
+		}
+	}
+	for _, in := range goldenInputs(t) {
+		data, err := os.ReadFile(strings.TrimSuffix(in, goldenInputSuffix) + ".out.yaml")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var r Result
+		if err := yaml.UnmarshalStrict(data, &r); err != nil {
+			t.Fatalf("%s: %v", in, err)
+		}
+		for _, s := range r.Statuses.GatewayClasses {
+			add("GatewayClass", s.Status.Conditions)
+		}
+		for _, s := range r.Statuses.EnvoyProxies {
+			add("EnvoyProxy", s.Status.Conditions)
+		}
+		for _, s := range r.Statuses.Gateways {
+			add("Gateway", s.Status.Conditions)
+			for _, l := range s.Status.Listeners {
+				add("Listener", l.Conditions)
+			}
+		}
+		for _, s := range append(r.Statuses.HTTPRoutes, r.Statuses.TLSRoutes...) {
+			for _, p := range s.Parents {
+				add("Route", p.Conditions)
+			}
+		}
+	}
+	got := make([]string, 0, len(seen))
+	for k := range seen {
+		got = append(got, k)
+	}
+	want := append([]string(nil), emittedReasons...)
+	sort.Strings(got)
+	sort.Strings(want)
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("condition reasons in golden outputs (-want +got):\n%s", diff)
+	}
+}
