@@ -224,6 +224,22 @@ func (c *sotwClient) resubscribe(typeURL string, names []string) {
 	c.subscribe(typeURL, names)
 }
 
+// settle handles responses until none arrives for quiet.
+func (c *sotwClient) settle(quiet time.Duration) {
+	c.t.Helper()
+	for {
+		select {
+		case r, ok := <-c.responses:
+			if !ok {
+				c.t.Fatalf("stream ended: %v", <-c.done)
+			}
+			c.handle(r)
+		case <-time.After(quiet):
+			return
+		}
+	}
+}
+
 // syncUntil handles responses until done holds.
 func (c *sotwClient) syncUntil(done func() bool) {
 	c.t.Helper()

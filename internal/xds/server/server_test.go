@@ -267,6 +267,11 @@ func TestSotwReceivesFullSetUpdatesAndDeletions(t *testing.T) {
 	if got := c.names(resourcev3.SecretType); len(got) != 0 {
 		t.Errorf("secrets after deletion: %v", got)
 	}
+	// Let the client finish adjusting its subscriptions.
+	c.settle(300 * time.Millisecond)
+	if !holds(c.typ2, want) {
+		t.Fatalf("late responses changed the state: %s", c.summary())
+	}
 
 	// The same translation again pushes nothing.
 	pushes := metricSum(t, ts.reg, "envoy_gateway_xds_pushes_total", map[string]string{"fleet": fleetA})
@@ -411,15 +416,20 @@ func TestSotwByName(t *testing.T) {
 		}
 	}
 
-	// An update of a named resource reaches it too.
+	// An update of a named resource reaches it too. The assignment is sent
+	// again as well (its type's version changed), in no particular order.
+	c.received = nil
+	updated := byType(translate(t, fleetIR("a", "update")))
 	update(t, ts.Server, fleetA, translate(t, fleetIR("a", "update")))
-	r := c.recv()
-	c.handle(r)
-	if r.GetTypeUrl() != resourcev3.RouteType {
-		t.Fatalf("after the update got %s, want the route configuration", r.GetTypeUrl())
+	wantRoute := map[string]proto.Message{"route/0.0.0.0/10080": updated[resourcev3.RouteType]["route/0.0.0.0/10080"]}
+	c.syncUntil(func() bool { return cmp.Equal(wantRoute, c.typ(resourcev3.RouteType).resources, protocmp.Transform()) })
+	for _, typeURL := range c.received {
+		if typeURL != resourcev3.RouteType && typeURL != resourcev3.EndpointType {
+			t.Errorf("unexpected %s response after a route and endpoint change", typeName(typeURL))
+		}
 	}
-	if got := c.names(resourcev3.RouteType); !slices.Equal(got, []string{"route/0.0.0.0/10080"}) {
-		t.Errorf("routes after update: %v", got)
+	if got := c.names(resourcev3.EndpointType); !slices.Equal(got, []string{"service/a/a/80"}) {
+		t.Errorf("assignments after update: %v, want only the named one", got)
 	}
 }
 
