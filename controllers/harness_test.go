@@ -7,6 +7,7 @@ import (
 	"time"
 
 	. "github.com/onsi/gomega"
+	"github.com/prometheus/client_golang/prometheus"
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -62,6 +63,8 @@ logging:
 		Config:     staticCfg,
 		Logger:     logf.Log.WithName("controlplane"),
 		RestConfig: cfg,
+		// A registry per control plane: specs start several in one process.
+		Registry: prometheus.NewRegistry(),
 	})
 	Expect(err).NotTo(HaveOccurred())
 	runCtx, cancelRun := context.WithCancel(ctx)

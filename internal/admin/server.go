@@ -79,6 +79,14 @@ func (s *Server) Listen() error {
 	return nil
 }
 
+// Close releases the listening socket of a server that will not be started.
+func (s *Server) Close() error {
+	if s.listener == nil {
+		return nil
+	}
+	return s.listener.Close()
+}
+
 // Addr returns the bound address (after Listen).
 func (s *Server) Addr() string {
 	if s.listener == nil {

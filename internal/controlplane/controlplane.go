@@ -15,6 +15,7 @@ import (
 	"github.com/envoygw/envoy-gateway/internal/gatewayapi"
 	"github.com/envoygw/envoy-gateway/internal/message"
 	"github.com/envoygw/envoy-gateway/internal/runner"
+	xdsserver "github.com/envoygw/envoy-gateway/internal/xds/server"
 )
 
 // ShutdownTimeout bounds how long the runners may take to stop after SIGTERM.
@@ -40,6 +41,7 @@ type ControlPlane struct {
 	admin      *admin.Server
 	runners    []runner.Runner
 	restConfig *rest.Config
+	xdsServer  *xdsserver.Server
 
 	// resources carries provider snapshots to the resource translator.
 	resources *message.Watchable[*gatewayapi.Resources]
@@ -80,8 +82,14 @@ func New(opts Options) (*ControlPlane, error) {
 		resources:  message.NewWatchable[*gatewayapi.Resources]("resources"),
 		results:    message.NewWatchable[*gatewayapi.Result]("results"),
 	}
-	cp.runners = append(cp.runners, adminServer, cp.translatorRunner())
-	var err error
+	xdsRunners, err := cp.xdsRunners()
+	if err != nil {
+		_ = adminServer.Close()
+		return nil, err
+	}
+	cp.runners = append(cp.runners, adminServer)
+	cp.runners = append(cp.runners, xdsRunners...)
+	cp.runners = append(cp.runners, cp.translatorRunner())
 	switch opts.Config.Provider.Type {
 	case egv1a1.ProviderTypeFile:
 		err = cp.addFileRunners()
@@ -91,6 +99,7 @@ func New(opts Options) (*ControlPlane, error) {
 		err = fmt.Errorf("provider.type %q is not supported", opts.Config.Provider.Type)
 	}
 	if err != nil {
+		_ = adminServer.Close()
 		return nil, err
 	}
 	return cp, nil

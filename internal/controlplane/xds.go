@@ -1,0 +1,33 @@
+package controlplane
+
+import (
+	"github.com/envoygw/envoy-gateway/internal/runner"
+	xdsrunner "github.com/envoygw/envoy-gateway/internal/xds/runner"
+	xdsserver "github.com/envoygw/envoy-gateway/internal/xds/server"
+)
+
+// xdsRunners builds the xDS server (bound now, so a busy port fails start-up)
+// and the runner that translates each result's fleets and updates it.
+func (c *ControlPlane) xdsRunners() ([]runner.Runner, error) {
+	server, err := xdsserver.New(xdsserver.OptionsFromConfig(c.cfg.XdsServer, c.registerer, c.log.WithName("xds-server")))
+	if err != nil {
+		return nil, err
+	}
+	if err := server.Listen(); err != nil {
+		return nil, err
+	}
+	c.xdsServer = server
+	r, err := xdsrunner.New(xdsrunner.Options{
+		Results:    c.results,
+		Server:     server,
+		Registerer: c.registerer,
+		Logger:     c.log.WithName("xds-runner"),
+	})
+	if err != nil {
+		return nil, err
+	}
+	return []runner.Runner{server, r}, nil
+}
+
+// XdsAddress returns the bound xDS address.
+func (c *ControlPlane) XdsAddress() string { return c.xdsServer.Addr().String() }
