@@ -17,8 +17,16 @@ import (
 	"github.com/envoygw/envoy-gateway/internal/gatewayapi"
 	"github.com/envoygw/envoy-gateway/internal/ir"
 	"github.com/envoygw/envoy-gateway/internal/message"
+	cprunner "github.com/envoygw/envoy-gateway/internal/runner"
 	"github.com/envoygw/envoy-gateway/internal/xds/server"
 	"github.com/envoygw/envoy-gateway/internal/xds/translator"
+)
+
+// The xDS runner and server plug into the control plane's runner group.
+var (
+	_ cprunner.Runner = (*Runner)(nil)
+	_ cprunner.Runner = (*server.Server)(nil)
+	_ Server          = (*server.Server)(nil)
 )
 
 func TestMain(m *testing.M) {
