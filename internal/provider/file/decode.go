@@ -1,0 +1,271 @@
+package file
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"strings"
+	"sync"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	k8sruntime "k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	utiljson "k8s.io/apimachinery/pkg/util/json"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/yaml"
+
+	"github.com/envoygw/envoy-gateway/internal/validation"
+)
+
+// DefaultNamespace is the namespace of namespaced objects that name none.
+const DefaultNamespace = "default"
+
+// Source says where an object was read.
+type Source struct {
+	File string `json:"file"`
+	// Document is the 1-based index of the YAML document in the file.
+	Document int `json:"document"`
+	// Line is the 1-based line where the document starts.
+	Line int `json:"line"`
+}
+
+// Object is one decoded, defaulted and validated object.
+type Object struct {
+	Source Source
+	GVK    schema.GroupVersionKind
+	Object client.Object
+}
+
+// Problem is an error or a warning about one document (or one field of it).
+type Problem struct {
+	Source    `json:",inline"`
+	Kind      string `json:"kind,omitempty"`
+	Namespace string `json:"namespace,omitempty"`
+	Name      string `json:"name,omitempty"`
+	// Field is the path of the offending field, empty when the whole document is at fault.
+	Field   string `json:"field,omitempty"`
+	Message string `json:"message"`
+}
+
+// Error formats the problem as "file: document N (line L): Kind ns/name: field: message".
+func (p Problem) Error() string {
+	var b strings.Builder
+	b.WriteString(p.File)
+	if p.Document > 0 {
+		fmt.Fprintf(&b, ": document %d (line %d)", p.Document, p.Line)
+	}
+	if p.Kind != "" {
+		b.WriteString(": " + p.Kind + " ")
+		if p.Namespace != "" {
+			b.WriteString(p.Namespace + "/")
+		}
+		b.WriteString(p.Name)
+	}
+	if p.Field != "" {
+		b.WriteString(": " + p.Field)
+	}
+	b.WriteString(": " + p.Message)
+	return b.String()
+}
+
+// Parsed is the outcome of parsing one file.
+type Parsed struct {
+	Objects []Object
+	// Errors make the file invalid as a whole.
+	Errors []Problem
+	// Warnings are documents ignored without invalidating the file (kinds
+	// the translator does not read).
+	Warnings []Problem
+}
+
+// ParseOptions configure Parse.
+type ParseOptions struct {
+	// Validator checks objects; nil means validation.Default().
+	Validator *validation.Validator
+	// Workers bound how many documents are decoded at once; 0 means GOMAXPROCS.
+	Workers int
+}
+
+// FileData is the content of one file.
+type FileData struct {
+	Name string
+	Data []byte
+}
+
+// Parse decodes, defaults and validates every document of the files, using
+// several goroutines. The result is in input order, one Parsed per file.
+func Parse(ctx context.Context, files []FileData, opts ParseOptions) ([]*Parsed, error) {
+	v := opts.Validator
+	if v == nil {
+		var err error
+		if v, err = validation.Default(); err != nil {
+			return nil, err
+		}
+	}
+	type job struct {
+		file int
+		src  Source
+		data []byte
+	}
+	var jobs []job
+	for i, f := range files {
+		for _, d := range splitDocuments(f.Data) {
+			jobs = append(jobs, job{file: i, src: Source{File: f.Name, Document: d.Index, Line: d.Line}, data: d.Data})
+		}
+	}
+	results := make([]docResult, len(jobs))
+	parallel(len(jobs), opts.Workers, func(i int) {
+		results[i] = decodeDocument(ctx, v, jobs[i].src, jobs[i].data)
+	})
+	out := make([]*Parsed, len(files))
+	for i := range out {
+		out[i] = &Parsed{}
+	}
+	for i, r := range results {
+		p := out[jobs[i].file]
+		p.Objects = append(p.Objects, r.objects...)
+		p.Errors = append(p.Errors, r.errors...)
+		p.Warnings = append(p.Warnings, r.warnings...)
+	}
+	return out, nil
+}
+
+// parallel calls fn(0..n-1) on up to workers goroutines (GOMAXPROCS if 0).
+func parallel(n, workers int, fn func(i int)) {
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	workers = min(workers, n)
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for range workers {
+		wg.Go(func() {
+			for i := range next {
+				fn(i)
+			}
+		})
+	}
+	for i := range n {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+}
+
+// docResult is what one document yields.
+type docResult struct {
+	objects  []Object
+	errors   []Problem
+	warnings []Problem
+}
+
+// decodeDocument turns one YAML document (an object or a List of objects)
+// into validated objects.
+func decodeDocument(ctx context.Context, v *validation.Validator, src Source, data []byte) docResult {
+	content, err := toUnstructured(data)
+	if err != nil {
+		return docResult{errors: []Problem{{Source: src, Message: err.Error()}}}
+	}
+	u := &unstructured.Unstructured{Object: content}
+	if !u.IsList() {
+		return decodeObject(ctx, v, src, u, nil)
+	}
+	var res docResult
+	items, _, _ := unstructured.NestedSlice(content, "items")
+	for i, item := range items {
+		m, ok := item.(map[string]any)
+		if !ok {
+			res.errors = append(res.errors, Problem{Source: src, Field: fmt.Sprintf("items[%d]", i), Message: "must be an object"})
+			continue
+		}
+		r := decodeObject(ctx, v, src, &unstructured.Unstructured{Object: m}, field.NewPath("items").Index(i))
+		res.objects = append(res.objects, r.objects...)
+		res.errors = append(res.errors, r.errors...)
+		res.warnings = append(res.warnings, r.warnings...)
+	}
+	return res
+}
+
+// toUnstructured decodes YAML (or JSON) into unstructured content with
+// int64 numbers, rejecting duplicate keys.
+func toUnstructured(data []byte) (map[string]any, error) {
+	js, err := yaml.YAMLToJSONStrict(data)
+	if err != nil {
+		return nil, fmt.Errorf("invalid YAML: %w", err)
+	}
+	var content map[string]any
+	if err := utiljson.Unmarshal(js, &content); err != nil {
+		return nil, fmt.Errorf("not an object: %w", err)
+	}
+	if content == nil {
+		return nil, fmt.Errorf("not an object")
+	}
+	return content, nil
+}
+
+// decodeObject validates one object and converts it to its Go type. base is
+// the path of the object inside a List, nil at the document root.
+func decodeObject(ctx context.Context, v *validation.Validator, src Source, u *unstructured.Unstructured, base *field.Path) docResult {
+	gvk := u.GroupVersionKind()
+	problem := func(fieldPath, msg string) Problem {
+		return Problem{Source: src, Kind: gvk.Kind, Namespace: u.GetNamespace(), Name: u.GetName(),
+			Field: joinPath(base, fieldPath), Message: msg}
+	}
+	if gvk.Kind == "" || gvk.Version == "" {
+		return docResult{errors: []Problem{problem("", "apiVersion and kind are required")}}
+	}
+	target, ok := translatorGVK(gvk)
+	if !ok || !v.Known(gvk) {
+		return docResult{warnings: []Problem{problem("", fmt.Sprintf("kind %s is not read by the translator: ignored", gvk.GroupVersion().String()+" "+gvk.Kind))}}
+	}
+	if v.Namespaced(gvk) {
+		if u.GetNamespace() == "" {
+			u.SetNamespace(DefaultNamespace)
+		}
+	} else {
+		u.SetNamespace("")
+	}
+	if errs := v.Validate(ctx, u); len(errs) > 0 {
+		res := docResult{}
+		for _, e := range errs {
+			res.errors = append(res.errors, problem(e.Field, errorMessage(e)))
+		}
+		return res
+	}
+	u.SetGroupVersionKind(target)
+	obj := kinds[target].newObject()
+	if err := k8sruntime.DefaultUnstructuredConverter.FromUnstructured(u.Object, obj); err != nil {
+		return docResult{errors: []Problem{problem("", err.Error())}}
+	}
+	obj.GetObjectKind().SetGroupVersionKind(target)
+	return docResult{objects: []Object{{Source: src, GVK: target, Object: obj}}}
+}
+
+// errorMessage is a field error without its field path (kept apart in Problem.Field).
+func errorMessage(e *field.Error) string {
+	return strings.TrimPrefix(e.ErrorBody(), ": ")
+}
+
+func joinPath(base *field.Path, p string) string {
+	switch {
+	case base == nil:
+		return p
+	case p == "" || p == "<nil>":
+		return base.String()
+	case strings.HasPrefix(p, "["):
+		return base.String() + p
+	}
+	return base.String() + "." + p
+}
+
+// objectKey identifies an object across files.
+type objectKey struct {
+	GVK       schema.GroupVersionKind
+	Namespace string
+	Name      string
+}
+
+func keyOf(o Object) objectKey {
+	return objectKey{GVK: o.GVK, Namespace: o.Object.GetNamespace(), Name: o.Object.GetName()}
+}

@@ -1,0 +1,154 @@
+package file
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	corev1 "k8s.io/api/core/v1"
+	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
+)
+
+const gatewayYAML = `apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata:
+  name: eg
+spec:
+  controllerName: gateway.envoyproxy.io/gatewayclass-controller
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata:
+  name: eg
+spec:
+  gatewayClassName: eg
+  listeners:
+  - name: http
+    protocol: HTTP
+    port: 8080
+`
+
+const routeYAML = `apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata:
+  name: backend
+  namespace: team-a
+spec:
+  parentRefs:
+  - name: eg
+    namespace: default
+  rules:
+  - backendRefs:
+    - name: backend
+      port: 3000
+`
+
+func parseOne(t *testing.T, name, data string) *Parsed {
+	t.Helper()
+	out, err := Parse(context.Background(), []FileData{{Name: name, Data: []byte(data)}}, ParseOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out[0]
+}
+
+func TestParseValidDocuments(t *testing.T) {
+	p := parseOne(t, "gw.yaml", gatewayYAML+"---\n"+routeYAML)
+	if len(p.Errors) > 0 || len(p.Warnings) > 0 {
+		t.Fatalf("unexpected problems: %v %v", p.Errors, p.Warnings)
+	}
+	if len(p.Objects) != 3 {
+		t.Fatalf("got %d objects, want 3", len(p.Objects))
+	}
+	gw := p.Objects[1].Object.(*gwapiv1.Gateway)
+	if gw.Namespace != DefaultNamespace {
+		t.Errorf("gateway namespace = %q, want %q", gw.Namespace, DefaultNamespace)
+	}
+	if gw.Generation != 1 {
+		t.Errorf("generation = %d, want 1", gw.Generation)
+	}
+	if gw.Spec.Listeners[0].AllowedRoutes == nil || *gw.Spec.Listeners[0].AllowedRoutes.Namespaces.From != gwapiv1.NamespacesFromSame {
+		t.Errorf("allowedRoutes not defaulted: %+v", gw.Spec.Listeners[0].AllowedRoutes)
+	}
+	want := Source{File: "gw.yaml", Document: 3, Line: 19}
+	if diff := cmp.Diff(want, p.Objects[2].Source); diff != "" {
+		t.Errorf("route source (-want +got):\n%s", diff)
+	}
+}
+
+func TestParseReportsFileDocumentAndField(t *testing.T) {
+	bad := strings.Replace(routeYAML, "port: 3000", "port: 0", 1)
+	p := parseOne(t, "routes.yaml", gatewayYAML+"---\n"+bad)
+	if len(p.Errors) != 1 {
+		t.Fatalf("got errors %v, want 1", p.Errors)
+	}
+	got := p.Errors[0].Error()
+	want := "routes.yaml: document 3 (line 19): HTTPRoute team-a/backend: spec.rules[0].backendRefs[0].port: Invalid value: 0: spec.rules[0].backendRefs[0].port in body should be greater than or equal to 1"
+	if got != want {
+		t.Errorf("error:\n got %s\nwant %s", got, want)
+	}
+}
+
+func TestParseYAMLSyntaxError(t *testing.T) {
+	p := parseOne(t, "broken.yaml", gatewayYAML+"---\nkind: [\n")
+	if len(p.Errors) != 1 || p.Errors[0].Document != 3 || !strings.Contains(p.Errors[0].Message, "invalid YAML") {
+		t.Fatalf("got %v, want one YAML error in document 3", p.Errors)
+	}
+}
+
+func TestParseIgnoresOtherKinds(t *testing.T) {
+	p := parseOne(t, "cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n")
+	if len(p.Errors) != 0 || len(p.Warnings) != 1 || len(p.Objects) != 0 {
+		t.Fatalf("got objects %v errors %v warnings %v, want one warning", p.Objects, p.Errors, p.Warnings)
+	}
+}
+
+func TestParseList(t *testing.T) {
+	p := parseOne(t, "list.yaml", `apiVersion: v1
+kind: List
+items:
+- apiVersion: v1
+  kind: Namespace
+  metadata: {name: team-a}
+- apiVersion: v1
+  kind: Service
+  metadata: {name: Bad_Name}
+  spec: {ports: [{port: 80}]}
+`)
+	if len(p.Objects) != 1 || len(p.Errors) != 1 || p.Errors[0].Field != "items[1].metadata.name" {
+		t.Fatalf("got objects %d errors %v, want 1 object and an error on items[1].metadata.name", len(p.Objects), p.Errors)
+	}
+}
+
+func TestParseReadsV1beta1AsV1(t *testing.T) {
+	p := parseOne(t, "old.yaml", strings.Replace(routeYAML, "gateway.networking.k8s.io/v1", "gateway.networking.k8s.io/v1beta1", 1))
+	if len(p.Errors) != 0 || len(p.Objects) != 1 {
+		t.Fatalf("got %v, want one object", p.Errors)
+	}
+	if _, ok := p.Objects[0].Object.(*gwapiv1.HTTPRoute); !ok || p.Objects[0].GVK.Version != "v1" {
+		t.Errorf("v1beta1 HTTPRoute not read as v1: %v", p.Objects[0].GVK)
+	}
+}
+
+func TestBuildImplicitNamespacesAndDuplicates(t *testing.T) {
+	a := parseOne(t, "a.yaml", gatewayYAML+"---\n"+routeYAML)
+	b := parseOne(t, "b.yaml", routeYAML+"---\napiVersion: v1\nkind: Namespace\nmetadata: {name: declared}\n")
+	res, problems := Build([]*Parsed{a, b}, nil)
+	if len(problems) != 1 || problems[0].File != "b.yaml" || !strings.Contains(problems[0].Message, "already defined in a.yaml document 3") {
+		t.Fatalf("problems = %v, want the duplicate route in b.yaml", problems)
+	}
+	var names []string
+	for _, ns := range res.Namespaces {
+		names = append(names, ns.Name)
+		if ns.Labels[corev1.LabelMetadataName] != ns.Name {
+			t.Errorf("namespace %s lacks its %s label", ns.Name, corev1.LabelMetadataName)
+		}
+	}
+	if diff := cmp.Diff([]string{"declared", "default", "team-a"}, names); diff != "" {
+		t.Errorf("namespaces (-want +got):\n%s", diff)
+	}
+	if len(res.HTTPRoutes) != 1 || len(res.Gateways) != 1 || len(res.GatewayClasses) != 1 {
+		t.Errorf("unexpected resources: %+v", res)
+	}
+}

@@ -1,0 +1,196 @@
+package file
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/go-logr/logr/testr"
+
+	"github.com/envoygw/envoy-gateway/internal/gatewayapi"
+	"github.com/envoygw/envoy-gateway/internal/message"
+)
+
+// providerTest runs a Provider over a temporary folder.
+type providerTest struct {
+	t        *testing.T
+	dir      string
+	topic    *message.Watchable[*gatewayapi.Resources]
+	provider *Provider
+	version  uint64
+}
+
+func startProvider(t *testing.T, files map[string]string) *providerTest {
+	t.Helper()
+	pt := &providerTest{t: t, dir: t.TempDir(), topic: message.NewWatchable[*gatewayapi.Resources]("resources")}
+	for name, content := range files {
+		pt.write(name, content)
+	}
+	pt.provider = New(Options{
+		Paths:     []string{pt.dir},
+		Resources: pt.topic,
+		Logger:    testr.New(t),
+		Debounce:  10 * time.Millisecond,
+		Resync:    -1,
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- pt.provider.Start(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("provider stopped with %v", err)
+		}
+	})
+	return pt
+}
+
+func (pt *providerTest) write(name, content string) {
+	pt.t.Helper()
+	path := filepath.Join(pt.dir, name)
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		pt.t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		pt.t.Fatal(err)
+	}
+}
+
+// next waits for a snapshot newer than the last one seen.
+func (pt *providerTest) next() *gatewayapi.Resources {
+	pt.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		if res, v := pt.topic.Load(); v > pt.version {
+			pt.version = v
+			return res
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	pt.t.Fatal("no new snapshot within 10s")
+	return nil
+}
+
+// waitStatus waits until the status satisfies ok.
+func (pt *providerTest) waitStatus(ok func(Status) bool) Status {
+	pt.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		if s := pt.provider.Status(); ok(s) {
+			return s
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	pt.t.Fatalf("status never matched: %+v", pt.provider.Status())
+	return Status{}
+}
+
+func routeNames(res *gatewayapi.Resources) []string {
+	var names []string
+	for _, r := range res.HTTPRoutes {
+		names = append(names, r.Namespace+"/"+r.Name)
+	}
+	return names
+}
+
+func TestProviderCreateModifyDelete(t *testing.T) {
+	pt := startProvider(t, map[string]string{"gateway.yaml": gatewayYAML})
+	res := pt.next()
+	if len(res.Gateways) != 1 || len(res.HTTPRoutes) != 0 {
+		t.Fatalf("initial snapshot: %d gateways, %d routes", len(res.Gateways), len(res.HTTPRoutes))
+	}
+	if err := pt.provider.Synced(); err != nil {
+		t.Fatal(err)
+	}
+
+	pt.write("sub/route.yaml", routeYAML) // a new file in a new subfolder
+	if got := routeNames(pt.next()); len(got) != 1 || got[0] != "team-a/backend" {
+		t.Fatalf("after create: routes %v", got)
+	}
+
+	pt.write("sub/route.yaml", strings.ReplaceAll(routeYAML, "name: backend\n  namespace", "name: renamed\n  namespace"))
+	if got := routeNames(pt.next()); len(got) != 1 || got[0] != "team-a/renamed" {
+		t.Fatalf("after modify: routes %v", got)
+	}
+
+	if err := os.Remove(filepath.Join(pt.dir, "sub/route.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	if got := routeNames(pt.next()); len(got) != 0 {
+		t.Fatalf("after delete: routes %v", got)
+	}
+}
+
+func TestProviderKeepsLastGoodContent(t *testing.T) {
+	pt := startProvider(t, map[string]string{"gateway.yaml": gatewayYAML, "route.yaml": routeYAML})
+	if got := routeNames(pt.next()); len(got) != 1 {
+		t.Fatalf("initial routes %v", got)
+	}
+	pt.write("route.yaml", strings.Replace(routeYAML, "port: 3000", "port: 0", 1))
+	s := pt.waitStatus(func(s Status) bool { return len(s.Errors) > 0 })
+	if s.Errors[0].Field != "spec.rules[0].backendRefs[0].port" || s.Errors[0].Document != 1 {
+		t.Errorf("error = %+v, want document 1, field spec.rules[0].backendRefs[0].port", s.Errors[0])
+	}
+	for _, f := range s.Files {
+		if strings.HasSuffix(f.Path, "route.yaml") && (f.Valid || !f.LastGood || f.Objects != 1) {
+			t.Errorf("route.yaml status = %+v, want invalid with its last good object in force", f)
+		}
+	}
+	if res, v := pt.topic.Load(); v != pt.version || len(res.HTTPRoutes) != 1 {
+		t.Errorf("a broken file changed the snapshot (version %d -> %d)", pt.version, v)
+	}
+
+	pt.write("route.yaml", strings.Replace(routeYAML, "port: 3000", "port: 3001", 1))
+	res := pt.next()
+	if port := res.HTTPRoutes[0].Spec.Rules[0].BackendRefs[0].Port; port == nil || *port != 3001 {
+		t.Errorf("fixed file not applied: port %v", port)
+	}
+	pt.waitStatus(func(s Status) bool { return len(s.Errors) == 0 })
+}
+
+func TestProviderPublishesOnlyChanges(t *testing.T) {
+	pt := startProvider(t, map[string]string{"gateway.yaml": gatewayYAML})
+	pt.next()
+	pt.write("gateway.yaml", gatewayYAML) // same content
+	pt.write("notes.txt", "not an input file")
+	pt.write("empty.yaml", "# nothing yet\n")
+	pt.waitStatus(func(s Status) bool { return len(s.Files) == 2 })
+	time.Sleep(100 * time.Millisecond)
+	if _, v := pt.topic.Load(); v != pt.version {
+		t.Errorf("snapshot republished without a content change")
+	}
+
+	pt.provider.SetInfraStates(map[string]gatewayapi.InfraState{"default/eg": {Ready: true}})
+	if res := pt.next(); !res.InfraStates["default/eg"].Ready {
+		t.Errorf("infra state not published: %v", res.InfraStates)
+	}
+}
+
+func TestProviderWatchesSingleFile(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "only.yaml")
+	if err := os.WriteFile(path, []byte(gatewayYAML), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	topic := message.NewWatchable[*gatewayapi.Resources]("resources")
+	p := New(Options{Paths: []string{path}, Resources: topic, Logger: testr.New(t), Debounce: 10 * time.Millisecond, Resync: -1})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() { _ = p.Start(ctx) }()
+	pt := &providerTest{t: t, dir: dir, topic: topic, provider: p}
+	pt.next()
+	// Replace the file by renaming over it, as editors do.
+	tmp := filepath.Join(dir, ".only.yaml.tmp")
+	if err := os.WriteFile(tmp, []byte(gatewayYAML+"---\n"+routeYAML), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		t.Fatal(err)
+	}
+	if got := routeNames(pt.next()); len(got) != 1 {
+		t.Fatalf("after rename: routes %v", got)
+	}
+}

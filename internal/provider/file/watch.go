@@ -1,0 +1,126 @@
+package file
+
+import (
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/fsnotify/fsnotify"
+	"github.com/go-logr/logr"
+)
+
+// watches keeps an fsnotify watch on every folder that holds input files:
+// the configured folders and their subfolders, and the parent folder of each
+// configured file (editors replace files by renaming over them).
+type watches struct {
+	watcher *fsnotify.Watcher
+	log     logr.Logger
+}
+
+// ensure adds a watch for each folder not watched yet.
+func (w *watches) ensure(dirs []string) {
+	watched := w.watcher.WatchList()
+	for _, d := range dirs {
+		if slices.Contains(watched, d) {
+			continue
+		}
+		if err := w.watcher.Add(d); err != nil {
+			w.log.Error(err, "cannot watch folder; changes are seen at the next resync", "folder", d)
+		}
+	}
+}
+
+// listing is the outcome of listing the configured paths.
+type listing struct {
+	// files are the input files, sorted, without duplicates.
+	files []string
+	// dirs are the folders to watch.
+	dirs []string
+	// problems are paths that could not be listed.
+	problems []Problem
+}
+
+// listFiles walks the configured paths.
+func listFiles(paths []string) listing {
+	var l listing
+	for _, p := range paths {
+		info, err := os.Stat(p)
+		switch {
+		case err != nil:
+			l.problems = append(l.problems, Problem{Source: Source{File: p}, Message: pathError(err)})
+			if parent := filepath.Dir(p); isDir(parent) {
+				l.dirs = append(l.dirs, parent)
+			}
+		case info.IsDir():
+			l.walk(p)
+		default:
+			l.files = append(l.files, p)
+			l.dirs = append(l.dirs, filepath.Dir(p))
+		}
+	}
+	slices.Sort(l.files)
+	l.files = slices.Compact(l.files)
+	slices.Sort(l.dirs)
+	l.dirs = slices.Compact(l.dirs)
+	return l
+}
+
+func (l *listing) walk(root string) {
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			l.problems = append(l.problems, Problem{Source: Source{File: path}, Message: pathError(err)})
+			return nil
+		}
+		if path != root && strings.HasPrefix(d.Name(), ".") {
+			if d.IsDir() {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if d.IsDir() {
+			l.dirs = append(l.dirs, path)
+			return nil
+		}
+		if isInputFile(path, d) {
+			l.files = append(l.files, path)
+		}
+		return nil
+	})
+	if err != nil {
+		l.problems = append(l.problems, Problem{Source: Source{File: root}, Message: pathError(err)})
+	}
+}
+
+// isInputFile reports whether a folder entry is a YAML or JSON file (or a
+// symbolic link to one, as in a mounted ConfigMap).
+func isInputFile(path string, d fs.DirEntry) bool {
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".yaml", ".yml", ".json":
+	default:
+		return false
+	}
+	if d.Type().IsRegular() {
+		return true
+	}
+	if d.Type()&fs.ModeSymlink != 0 {
+		info, err := os.Stat(path)
+		return err == nil && info.Mode().IsRegular()
+	}
+	return false
+}
+
+func isDir(p string) bool {
+	info, err := os.Stat(p)
+	return err == nil && info.IsDir()
+}
+
+func pathError(err error) string {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Op + ": " + pe.Err.Error()
+	}
+	return err.Error()
+}
