@@ -110,6 +110,34 @@ func validateResult(t testing.TB, r *Result) {
 		if f.Name != f.Infra.Proxy.Name {
 			t.Errorf("fleet %s: infra proxy is named %s", f.Name, f.Infra.Proxy.Name)
 		}
+		checkHostnameOwnership(t, f)
+	}
+}
+
+// checkHostnameOwnership checks the invariant listener isolation gives the
+// xDS layer: on one port, each route hostname (virtual host or SNI name)
+// belongs to a single listener, so merging listeners never mixes their routes.
+func checkHostnameOwnership(t testing.TB, f *Fleet) {
+	t.Helper()
+	owner := map[string]string{}
+	claim := func(port uint32, host, listener string) {
+		k := fmt.Sprintf("%d %s", port, host)
+		if o, ok := owner[k]; ok && o != listener {
+			t.Errorf("fleet %s: hostname %q on port %d is served by listeners %s and %s", f.Name, host, port, o, listener)
+		}
+		owner[k] = listener
+	}
+	for _, l := range f.Xds.HTTP {
+		for _, r := range l.Routes {
+			claim(l.Port, r.Hostname, l.Name)
+		}
+	}
+	for _, l := range f.Xds.TLS {
+		for _, r := range l.Routes {
+			for _, h := range r.Hostnames {
+				claim(l.Port, "tls:"+h, l.Name)
+			}
+		}
 	}
 }
 

@@ -48,7 +48,7 @@ func (t *translator) processHTTPRoutes(routes []*gwapiv1.HTTPRoute) {
 func (t *translator) buildHTTPRoute(obj *gwapiv1.HTTPRoute) *httpRouteModel {
 	m := &httpRouteModel{
 		obj: obj, meta: routeMeta{kind: kindHTTPRoute, meta: &obj.ObjectMeta},
-		key: obj.Namespace + "/" + obj.Name, created: obj.CreationTimestamp.UnixNano(),
+		key: obj.Namespace + "/" + obj.Name, created: unixNanos(obj.CreationTimestamp.Time),
 	}
 	m.meta.hostnames, m.acceptErr = routeHostnames(obj.Spec.Hostnames)
 	rules := obj.Spec.Rules

@@ -2,8 +2,10 @@ package gatewayapi
 
 import (
 	"cmp"
+	"math"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/envoygw/envoy-gateway/internal/ir"
 )
@@ -30,6 +32,19 @@ type httpOrderKey struct {
 	route string
 	rule  int32
 	match int32
+}
+
+// unixNanos is t in Unix nanoseconds, clamped to the int64 range so that
+// the zero time (an object without creationTimestamp) sorts as the oldest.
+func unixNanos(t time.Time) int64 {
+	const maxSeconds = math.MaxInt64/int64(time.Second) - 1
+	switch sec := t.Unix(); {
+	case sec < -maxSeconds:
+		return math.MinInt64
+	case sec > maxSeconds:
+		return math.MaxInt64
+	}
+	return t.UnixNano()
 }
 
 // pathKindRank orders path match types. Gateway API puts Exact before

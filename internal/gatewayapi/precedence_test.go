@@ -3,6 +3,7 @@ package gatewayapi
 import (
 	"math/rand/v2"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -84,5 +85,18 @@ func TestSortHTTPRoutesIsTotal(t *testing.T) {
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Fatalf("sorted order (-want +got):\n%s", diff)
 		}
+	}
+}
+
+func TestUnixNanos(t *testing.T) {
+	zero := unixNanos(time.Time{})
+	old := unixNanos(time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC))
+	now := unixNanos(time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC))
+	far := unixNanos(time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC))
+	if zero >= old || old >= now || now >= far {
+		t.Errorf("want zero < 1900 < 2024 < 9999, got %d %d %d %d", zero, old, now, far)
+	}
+	if now != 1704067200e9 {
+		t.Errorf("unixNanos(2024-01-01) = %d", now)
 	}
 }
