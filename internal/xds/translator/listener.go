@@ -258,8 +258,6 @@ func HTTPConnectionManager(statPrefix, routeConfig string) *listenerv3.Filter {
 		UseRemoteAddress: wrapperspb.Bool(true),
 		NormalizePath:    wrapperspb.Bool(true),
 		MergeSlashes:     true,
-		// Host matching ignores the port (Gateway API hostnames have none).
-		StripPortMode: &hcmv3.HttpConnectionManager_StripAnyHostPort{StripAnyHostPort: true},
 	}
 	return &listenerv3.Filter{
 		Name:       wellknown.HTTPConnectionManager,

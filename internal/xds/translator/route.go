@@ -67,6 +67,9 @@ func RouteConfiguration(name string, vhosts []*routev3.VirtualHost) *routev3.Rou
 		// Clusters arrive over CDS; an unknown cluster must not reject the
 		// whole configuration.
 		ValidateClusters: wrapperspb.Bool(false),
+		// Gateway API hostnames have no port: match "foo.com:8080" as
+		// "foo.com", without changing the Host header sent upstream.
+		IgnorePortInHostMatching: true,
 	}
 }
 
