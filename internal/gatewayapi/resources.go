@@ -47,7 +47,8 @@ type Address struct {
 
 // Options are the translator's settings from the static configuration.
 type Options struct {
-	// ControllerName is the GatewayClass controllerName we serve.
+	// ControllerName is the GatewayClass controllerName we serve; empty means
+	// egv1a1.DefaultControllerName.
 	ControllerName string
 }
 
