@@ -58,6 +58,12 @@ type Result struct {
 	Fleets []*Fleet `json:"fleets,omitempty"`
 	// Statuses is the computed status of every input object we own status for.
 	Statuses Statuses `json:"statuses"`
+	// FrozenGatewayClasses are our GatewayClasses that are not accepted
+	// (their parameters are invalid or missing), sorted. Their Gateways get
+	// no fleet in Fleets, but whatever already runs for them must stay as it
+	// is: the infra manager and the xDS runner leave the existing fleets of a
+	// frozen class untouched until the class is accepted again or deleted.
+	FrozenGatewayClasses []string `json:"frozenGatewayClasses,omitempty"`
 }
 
 // Fleet is one proxy fleet: what to run and what it must do.

@@ -51,11 +51,23 @@ func Translate(res *Resources, opts Options) *Result {
 	t.buildFleets()
 	t.processHTTPRoutes(res.HTTPRoutes)
 	t.processTLSRoutes(res.TLSRoutes)
-	out := &Result{Statuses: t.statuses()}
+	out := &Result{Statuses: t.statuses(), FrozenGatewayClasses: t.frozenClasses()}
 	for _, f := range t.fleets {
 		out.Fleets = append(out.Fleets, t.buildIR(f))
 	}
 	return out
+}
+
+// frozenClasses returns the names of our classes that are not accepted, in
+// name order (classOrder is sorted).
+func (t *translator) frozenClasses() []string {
+	var names []string
+	for _, c := range t.classOrder {
+		if !c.accepted() {
+			names = append(names, c.obj.Name)
+		}
+	}
+	return names
 }
 
 func newTranslator(res *Resources, opts Options) *translator {

@@ -16,10 +16,23 @@ type desiredSet struct {
 	renderedFleets map[string]bool
 	// objects are "<kind>/<name>" of the rendered objects.
 	objects map[string]bool
+	// frozenClasses are the owning-gatewayclass label values of frozen
+	// GatewayClasses, whose objects are never deleted.
+	frozenClasses map[string]bool
 }
 
 func newDesiredSet() *desiredSet {
-	return &desiredSet{fleets: map[string]bool{}, renderedFleets: map[string]bool{}, objects: map[string]bool{}}
+	return &desiredSet{
+		fleets:         map[string]bool{},
+		renderedFleets: map[string]bool{},
+		objects:        map[string]bool{},
+		frozenClasses:  map[string]bool{},
+	}
+}
+
+// freezeClass keeps every object owned by the GatewayClass.
+func (d *desiredSet) freezeClass(class string) {
+	d.frozenClasses[render.LabelValue(class)] = true
 }
 
 // keepFleet marks the fleet as existing: its objects survive even if it
@@ -39,7 +52,10 @@ func (d *desiredSet) rendered(fleet string, objs []render.Object) {
 // keeps reports whether an existing managed object must stay.
 func (d *desiredSet) keeps(kind string, obj client.Object) bool {
 	fleet := obj.GetLabels()[render.LabelFleet]
+	class, owned := obj.GetLabels()[render.LabelOwningGatewayClass]
 	switch {
+	case owned && d.frozenClasses[class]:
+		return true // its class is frozen: leave it running as it is
 	case !d.fleets[fleet]:
 		return false // its fleet is gone (or it has no fleet label)
 	case !d.renderedFleets[fleet]:

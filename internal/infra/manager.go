@@ -69,8 +69,15 @@ func (m *Manager) Namespace() string { return m.render.Namespace }
 // without listeners). A fleet that fails to render or apply is reported in
 // the returned error and keeps its existing objects; the other fleets are
 // reconciled regardless.
-func (m *Manager) Reconcile(ctx context.Context, fleets []*gatewayapi.Fleet) error {
+//
+// Objects owned by a frozen GatewayClass (one that is not accepted, see
+// gatewayapi.Result.FrozenGatewayClasses) are never deleted: an invalid
+// EnvoyProxy must not take down what already runs.
+func (m *Manager) Reconcile(ctx context.Context, fleets []*gatewayapi.Fleet, frozenClasses []string) error {
 	desired := newDesiredSet()
+	for _, c := range frozenClasses {
+		desired.freezeClass(c)
+	}
 	var errs []error
 	for _, f := range fleets {
 		if err := m.applyFleet(ctx, f, desired); err != nil {

@@ -96,11 +96,11 @@ var _ = Describe("Manager", func() {
 	})
 
 	AfterEach(func() {
-		Expect(m.Reconcile(ctx, nil)).To(Succeed())
+		Expect(m.Reconcile(ctx, nil, nil)).To(Succeed())
 	})
 
 	It("creates the four objects of a fleet with the Service type of the IR, as field manager envoy-gateway", func() {
-		Expect(m.Reconcile(ctx, []*gatewayapi.Fleet{fleet("default/eg", "LoadBalancer")})).To(Succeed())
+		Expect(m.Reconcile(ctx, []*gatewayapi.Fleet{fleet("default/eg", "LoadBalancer")}, nil)).To(Succeed())
 
 		for _, obj := range fleetObjects() {
 			Expect(k8sClient.Get(ctx, key("default/eg"), obj)).To(Succeed(), typeName(obj))
@@ -122,14 +122,14 @@ var _ = Describe("Manager", func() {
 	})
 
 	It("updates the Service when the IR switches to NodePort, then ClusterIP", func() {
-		Expect(m.Reconcile(ctx, []*gatewayapi.Fleet{fleet("default/eg", "LoadBalancer")})).To(Succeed())
+		Expect(m.Reconcile(ctx, []*gatewayapi.Fleet{fleet("default/eg", "LoadBalancer")}, nil)).To(Succeed())
 
-		Expect(m.Reconcile(ctx, []*gatewayapi.Fleet{fleet("default/eg", "NodePort")})).To(Succeed())
+		Expect(m.Reconcile(ctx, []*gatewayapi.Fleet{fleet("default/eg", "NodePort")}, nil)).To(Succeed())
 		svc := getService("default/eg")
 		Expect(svc.Spec.Type).To(Equal(corev1.ServiceTypeNodePort))
 		Expect(svc.Spec.Ports[0].NodePort).NotTo(BeZero())
 
-		Expect(m.Reconcile(ctx, []*gatewayapi.Fleet{fleet("default/eg", "ClusterIP")})).To(Succeed())
+		Expect(m.Reconcile(ctx, []*gatewayapi.Fleet{fleet("default/eg", "ClusterIP")}, nil)).To(Succeed())
 		svc = getService("default/eg")
 		Expect(svc.Spec.Type).To(Equal(corev1.ServiceTypeClusterIP))
 		Expect(svc.Spec.Ports[0].NodePort).To(BeZero())
@@ -137,19 +137,19 @@ var _ = Describe("Manager", func() {
 
 	It("changes nothing when the same IR is applied again", func() {
 		fleets := []*gatewayapi.Fleet{fleet("default/eg", "LoadBalancer")}
-		Expect(m.Reconcile(ctx, fleets)).To(Succeed())
+		Expect(m.Reconcile(ctx, fleets, nil)).To(Succeed())
 		before := resourceVersions("default/eg")
 
-		Expect(m.Reconcile(ctx, []*gatewayapi.Fleet{fleet("default/eg", "LoadBalancer")})).To(Succeed())
+		Expect(m.Reconcile(ctx, []*gatewayapi.Fleet{fleet("default/eg", "LoadBalancer")}, nil)).To(Succeed())
 		Expect(resourceVersions("default/eg")).To(Equal(before))
 	})
 
 	It("rolls the Deployment when the image changes", func() {
-		Expect(m.Reconcile(ctx, []*gatewayapi.Fleet{fleet("default/eg", "LoadBalancer")})).To(Succeed())
+		Expect(m.Reconcile(ctx, []*gatewayapi.Fleet{fleet("default/eg", "LoadBalancer")}, nil)).To(Succeed())
 		f := fleet("default/eg", "LoadBalancer")
 		f.Infra.Proxy.Config.Image = "envoy:custom"
 		f.Infra.Proxy.Config.Replicas = 3
-		Expect(m.Reconcile(ctx, []*gatewayapi.Fleet{f})).To(Succeed())
+		Expect(m.Reconcile(ctx, []*gatewayapi.Fleet{f}, nil)).To(Succeed())
 
 		d := &appsv1.Deployment{}
 		Expect(k8sClient.Get(ctx, key("default/eg"), d)).To(Succeed())
@@ -160,18 +160,18 @@ var _ = Describe("Manager", func() {
 	It("deletes the objects of a fleet that is gone and keeps the others", func() {
 		Expect(m.Reconcile(ctx, []*gatewayapi.Fleet{
 			fleet("default/eg", "LoadBalancer"), fleet("team/other", "ClusterIP"),
-		})).To(Succeed())
+		}, nil)).To(Succeed())
 
-		Expect(m.Reconcile(ctx, []*gatewayapi.Fleet{fleet("team/other", "ClusterIP")})).To(Succeed())
+		Expect(m.Reconcile(ctx, []*gatewayapi.Fleet{fleet("team/other", "ClusterIP")}, nil)).To(Succeed())
 		expectGone("default/eg")
 		Expect(getService("team/other").Spec.Type).To(Equal(corev1.ServiceTypeClusterIP))
 	})
 
 	It("deletes the Service of a fleet left without listeners", func() {
-		Expect(m.Reconcile(ctx, []*gatewayapi.Fleet{fleet("default/eg", "LoadBalancer")})).To(Succeed())
+		Expect(m.Reconcile(ctx, []*gatewayapi.Fleet{fleet("default/eg", "LoadBalancer")}, nil)).To(Succeed())
 		f := fleet("default/eg", "LoadBalancer")
 		f.Infra.Proxy.Listeners = nil
-		Expect(m.Reconcile(ctx, []*gatewayapi.Fleet{f})).To(Succeed())
+		Expect(m.Reconcile(ctx, []*gatewayapi.Fleet{f}, nil)).To(Succeed())
 
 		err := k8sClient.Get(ctx, key("default/eg"), &corev1.Service{})
 		Expect(apierrors.IsNotFound(err)).To(BeTrue())
@@ -179,26 +179,39 @@ var _ = Describe("Manager", func() {
 	})
 
 	It("leaves a fleet that fails to render running and still reconciles the others", func() {
-		Expect(m.Reconcile(ctx, []*gatewayapi.Fleet{fleet("default/eg", "LoadBalancer")})).To(Succeed())
+		Expect(m.Reconcile(ctx, []*gatewayapi.Fleet{fleet("default/eg", "LoadBalancer")}, nil)).To(Succeed())
 		before := resourceVersions("default/eg")
 
 		broken := fleet("default/eg", "LoadBalancer")
 		broken.Infra.Proxy.Config.Image = ""
-		err := m.Reconcile(ctx, []*gatewayapi.Fleet{broken, fleet("team/new", "NodePort")})
+		err := m.Reconcile(ctx, []*gatewayapi.Fleet{broken, fleet("team/new", "NodePort")}, nil)
 		Expect(err).To(MatchError(ContainSubstring(`fleet "default/eg"`)))
 
 		Expect(resourceVersions("default/eg")).To(Equal(before))
 		Expect(getService("team/new").Spec.Type).To(Equal(corev1.ServiceTypeNodePort))
 	})
 
+	It("keeps the fleets of a frozen GatewayClass untouched", func() {
+		Expect(m.Reconcile(ctx, []*gatewayapi.Fleet{fleet("default/eg", "LoadBalancer")}, nil)).To(Succeed())
+		before := resourceVersions("default/eg")
+
+		// The class "eg" is not accepted any more: its fleet is absent from the
+		// result but must keep running.
+		Expect(m.Reconcile(ctx, nil, []string{"eg"})).To(Succeed())
+		Expect(resourceVersions("default/eg")).To(Equal(before))
+
+		Expect(m.Reconcile(ctx, nil, nil)).To(Succeed())
+		expectGone("default/eg")
+	})
+
 	It("puts back a field changed by hand on the next reconcile", func() {
-		Expect(m.Reconcile(ctx, []*gatewayapi.Fleet{fleet("default/eg", "LoadBalancer")})).To(Succeed())
+		Expect(m.Reconcile(ctx, []*gatewayapi.Fleet{fleet("default/eg", "LoadBalancer")}, nil)).To(Succeed())
 		d := &appsv1.Deployment{}
 		Expect(k8sClient.Get(ctx, key("default/eg"), d)).To(Succeed())
 		d.Spec.Template.Spec.Containers[0].Image = "tampered"
 		Expect(k8sClient.Update(ctx, d, client.FieldOwner("someone-else"))).To(Succeed())
 
-		Expect(m.Reconcile(ctx, []*gatewayapi.Fleet{fleet("default/eg", "LoadBalancer")})).To(Succeed())
+		Expect(m.Reconcile(ctx, []*gatewayapi.Fleet{fleet("default/eg", "LoadBalancer")}, nil)).To(Succeed())
 		Expect(k8sClient.Get(ctx, key("default/eg"), d)).To(Succeed())
 		Expect(d.Spec.Template.Spec.Containers[0].Image).To(Equal("docker.io/envoyproxy/envoy:distroless-v1.36.2"))
 	})

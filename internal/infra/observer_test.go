@@ -37,11 +37,11 @@ var _ = Describe("Observer", func() {
 	})
 
 	AfterEach(func() {
-		Expect(m.Reconcile(ctx, nil)).To(Succeed())
+		Expect(m.Reconcile(ctx, nil, nil)).To(Succeed())
 	})
 
 	It("reports a fleet not ready, at its cluster IP, until the Deployment has an available replica", func() {
-		Expect(m.Reconcile(ctx, []*gatewayapi.Fleet{fleet("default/eg", "ClusterIP")})).To(Succeed())
+		Expect(m.Reconcile(ctx, []*gatewayapi.Fleet{fleet("default/eg", "ClusterIP")}, nil)).To(Succeed())
 		svc := getService("default/eg")
 		Expect(svc.Spec.ClusterIP).NotTo(BeEmpty())
 
@@ -60,7 +60,7 @@ var _ = Describe("Observer", func() {
 	})
 
 	It("reports the load balancer's IP and hostname once the Service has an ingress", func() {
-		Expect(m.Reconcile(ctx, []*gatewayapi.Fleet{fleet("default/eg", "LoadBalancer")})).To(Succeed())
+		Expect(m.Reconcile(ctx, []*gatewayapi.Fleet{fleet("default/eg", "LoadBalancer")}, nil)).To(Succeed())
 		markAvailable("default/eg")
 
 		svc := getService("default/eg")
@@ -80,8 +80,8 @@ var _ = Describe("Observer", func() {
 	})
 
 	It("reports nothing for a fleet that is gone", func() {
-		Expect(m.Reconcile(ctx, []*gatewayapi.Fleet{fleet("default/eg", "ClusterIP")})).To(Succeed())
-		Expect(m.Reconcile(ctx, nil)).To(Succeed())
+		Expect(m.Reconcile(ctx, []*gatewayapi.Fleet{fleet("default/eg", "ClusterIP")}, nil)).To(Succeed())
+		Expect(m.Reconcile(ctx, nil, nil)).To(Succeed())
 		states, err := obs.States(ctx)
 		Expect(err).NotTo(HaveOccurred())
 		Expect(states).To(BeEmpty())

@@ -73,7 +73,7 @@ func (r *Runner) Start(ctx context.Context) error {
 		case <-retry:
 		}
 		retry = nil
-		if err := r.manager.Reconcile(ctx, current.Fleets); err != nil {
+		if err := r.manager.Reconcile(ctx, current.Fleets, current.FrozenGatewayClasses); err != nil {
 			if ctx.Err() != nil {
 				return nil
 			}

@@ -48,8 +48,9 @@ type Runner struct {
 	// Published values are never mutated, so the same pointer means the same
 	// IR and the fleet is not translated again.
 	applied map[string]*ir.Xds
-	// known are the fleets of the previous result, served or not.
-	known map[string]bool
+	// known are the fleets of the previous results, served or not, with
+	// their GatewayClass.
+	known map[string]string
 }
 
 // New checks the options and registers the metrics.
@@ -70,7 +71,7 @@ func New(opts Options) (*Runner, error) {
 			Buckets: prometheus.ExponentialBuckets(0.0005, 4, 8),
 		}),
 		applied: map[string]*ir.Xds{},
-		known:   map[string]bool{},
+		known:   map[string]string{},
 	}
 	if opts.Registerer != nil {
 		for _, c := range []prometheus.Collector{r.errors, r.took} {
@@ -112,8 +113,17 @@ func (r *Runner) handle(result *gatewayapi.Result) {
 		seen[f.Name] = true
 		r.apply(f)
 	}
+	frozen := map[string]bool{}
+	for _, c := range result.FrozenGatewayClasses {
+		frozen[c] = true
+	}
 	for _, name := range slices.Sorted(maps.Keys(r.known)) {
 		if seen[name] {
+			continue
+		}
+		if frozen[r.known[name]] {
+			// Its GatewayClass is not accepted right now: keep serving the
+			// last good configuration rather than taking the fleet down.
 			continue
 		}
 		if err := r.opts.Server.Remove(name); err != nil {
@@ -125,9 +135,19 @@ func (r *Runner) handle(result *gatewayapi.Result) {
 		delete(r.known, name)
 		r.log.Info("stopped serving fleet", "fleet", name)
 	}
-	for name := range seen {
-		r.known[name] = true
+	for _, f := range result.Fleets {
+		if f != nil && seen[f.Name] {
+			r.known[f.Name] = fleetClass(f)
+		}
 	}
+}
+
+// fleetClass returns the GatewayClass of a fleet, or "" when the IR lacks it.
+func fleetClass(f *gatewayapi.Fleet) string {
+	if f.Infra == nil || f.Infra.Proxy == nil {
+		return ""
+	}
+	return f.Infra.Proxy.GatewayClass
 }
 
 // apply translates one fleet and updates the server, unless the fleet's IR

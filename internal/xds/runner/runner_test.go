@@ -151,6 +151,29 @@ func TestRunnerUpdatesSkipsUnchangedAndRemoves(t *testing.T) {
 	srv.none(t, 200*time.Millisecond)
 }
 
+func TestRunnerKeepsFleetsOfFrozenClasses(t *testing.T) {
+	results := message.NewWatchable[*gatewayapi.Result]("test-results")
+	srv := newFakeServer()
+	startRunner(t, results, srv, nil)
+
+	a := fleet("a", xdsWithPort(10080))
+	a.Infra = &ir.Infra{Proxy: &ir.ProxyInfra{Name: "a", GatewayClass: "eg"}}
+	results.Publish(&gatewayapi.Result{Fleets: []*gatewayapi.Fleet{a}})
+	if c := srv.next(t); c.op != "update" || c.fleet != "a" {
+		t.Fatalf("call %+v, want an update of a", c)
+	}
+
+	// Class eg is not accepted any more: fleet a is absent but keeps its config.
+	results.Publish(&gatewayapi.Result{FrozenGatewayClasses: []string{"eg"}})
+	srv.none(t, 200*time.Millisecond)
+
+	// Once the class is gone (or valid without that fleet), the fleet goes.
+	results.Publish(&gatewayapi.Result{})
+	if c := srv.next(t); c.op != "remove" || c.fleet != "a" {
+		t.Fatalf("call %+v, want removal of a", c)
+	}
+}
+
 func TestRunnerKeepsPreviousConfigurationOnFailure(t *testing.T) {
 	results := message.NewWatchable[*gatewayapi.Result]("test-results")
 	srv := newFakeServer()
