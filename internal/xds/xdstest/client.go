@@ -1,0 +1,272 @@
+// Package xdstest owns an xDS client for integration tests: it connects to
+// an ADS server over a real gRPC connection the way Envoy does (state of the
+// world, wildcard listeners and clusters, then the routes, secrets and
+// endpoints they name), ACKs every response, and exposes the latest
+// resources and versions of each type for assertions. It uses only the
+// generated discovery stubs, nothing of the server's internals.
+package xdstest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"sync"
+
+	clusterv3 "github.com/envoyproxy/go-control-plane/envoy/config/cluster/v3"
+	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
+	endpointv3 "github.com/envoyproxy/go-control-plane/envoy/config/endpoint/v3"
+	listenerv3 "github.com/envoyproxy/go-control-plane/envoy/config/listener/v3"
+	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
+	hcmv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/http_connection_manager/v3"
+	tlsv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/transport_sockets/tls/v3"
+	discoveryv3 "github.com/envoyproxy/go-control-plane/envoy/service/discovery/v3"
+	resourcev3 "github.com/envoyproxy/go-control-plane/pkg/resource/v3"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/anypb"
+)
+
+// Types are the xDS types the client follows, in the order Envoy asks for them.
+var Types = []string{
+	resourcev3.ClusterType, resourcev3.EndpointType, resourcev3.ListenerType,
+	resourcev3.RouteType, resourcev3.SecretType,
+}
+
+// Client is a running state-of-the-world ADS client.
+type Client struct {
+	conn   *grpc.ClientConn
+	stream discoveryv3.AggregatedDiscoveryService_StreamAggregatedResourcesClient
+	cancel context.CancelFunc
+	node   *corev3.Node
+	done   chan struct{}
+
+	mu    sync.Mutex
+	state map[string]*typeState
+	err   error
+}
+
+type typeState struct {
+	version, nonce string
+	names          []string // nil: wildcard
+	requested      bool
+	resources      map[string]proto.Message
+}
+
+// Dial connects to addr as a proxy of fleet (node.cluster) and starts
+// following its configuration. Close stops it.
+func Dial(addr, fleet string, creds credentials.TransportCredentials) (*Client, error) {
+	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(creds))
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	stream, err := discoveryv3.NewAggregatedDiscoveryServiceClient(conn).StreamAggregatedResources(ctx)
+	if err != nil {
+		cancel()
+		_ = conn.Close()
+		return nil, err
+	}
+	c := &Client{
+		conn: conn, stream: stream, cancel: cancel, done: make(chan struct{}),
+		node:  &corev3.Node{Id: "xdstest-" + fleet, Cluster: fleet, UserAgentName: "xdstest"},
+		state: map[string]*typeState{},
+	}
+	for _, t := range []string{resourcev3.ClusterType, resourcev3.ListenerType} {
+		if err := c.subscribe(t, nil); err != nil {
+			c.Close()
+			return nil, err
+		}
+	}
+	go c.receive()
+	return c, nil
+}
+
+// Close ends the stream and the connection and waits for the receiver.
+func (c *Client) Close() {
+	c.cancel()
+	<-c.done
+	_ = c.conn.Close()
+}
+
+// Err returns the error that ended the stream, if it ended.
+func (c *Client) Err() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.err
+}
+
+// Version returns the version of the last response of typeURL ("" before any).
+func (c *Client) Version(typeURL string) string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.typ(typeURL).version
+}
+
+// Resources returns the resources of typeURL held now, by name. The messages
+// must not be modified.
+func (c *Client) Resources(typeURL string) map[string]proto.Message {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return maps.Clone(c.typ(typeURL).resources)
+}
+
+// Names returns the sorted names of the resources of typeURL held now.
+func (c *Client) Names(typeURL string) []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.Sorted(maps.Keys(c.typ(typeURL).resources))
+}
+
+func (c *Client) typ(typeURL string) *typeState {
+	s, ok := c.state[typeURL]
+	if !ok {
+		s = &typeState{resources: map[string]proto.Message{}}
+		c.state[typeURL] = s
+	}
+	return s
+}
+
+func (c *Client) receive() {
+	defer close(c.done)
+	for {
+		r, err := c.stream.Recv()
+		if err == nil {
+			err = c.handle(r)
+		}
+		if err != nil {
+			c.mu.Lock()
+			c.err = err
+			c.mu.Unlock()
+			return
+		}
+	}
+}
+
+// handle stores a response, ACKs it and follows the names it refers to.
+func (c *Client) handle(r *discoveryv3.DiscoveryResponse) error {
+	resources := make(map[string]proto.Message, len(r.GetResources()))
+	for _, a := range r.GetResources() {
+		m, err := a.UnmarshalNew()
+		if err != nil {
+			return fmt.Errorf("decoding %s: %w", r.GetTypeUrl(), err)
+		}
+		resources[resourceName(m)] = m
+	}
+	c.mu.Lock()
+	s := c.typ(r.GetTypeUrl())
+	s.version, s.nonce, s.resources = r.GetVersionInfo(), r.GetNonce(), resources
+	c.mu.Unlock()
+	if err := c.send(r.GetTypeUrl()); err != nil { // ACK
+		return err
+	}
+	switch r.GetTypeUrl() {
+	case resourcev3.ListenerType:
+		routes, secrets, err := listenerRefs(resources)
+		if err != nil {
+			return err
+		}
+		return errors.Join(c.follow(resourcev3.RouteType, routes), c.follow(resourcev3.SecretType, secrets))
+	case resourcev3.ClusterType:
+		return c.follow(resourcev3.EndpointType, edsRefs(resources))
+	}
+	return nil
+}
+
+// follow subscribes typeURL to names when they changed.
+func (c *Client) follow(typeURL string, names []string) error {
+	c.mu.Lock()
+	s := c.typ(typeURL)
+	unchanged := s.requested && slices.Equal(s.names, names)
+	c.mu.Unlock()
+	if unchanged || (len(names) == 0 && !s.requested) {
+		return nil
+	}
+	if names == nil {
+		names = []string{}
+	}
+	return c.subscribe(typeURL, names)
+}
+
+func (c *Client) subscribe(typeURL string, names []string) error {
+	c.mu.Lock()
+	s := c.typ(typeURL)
+	s.names, s.requested = names, true
+	c.mu.Unlock()
+	return c.send(typeURL)
+}
+
+func (c *Client) send(typeURL string) error {
+	c.mu.Lock()
+	s := c.typ(typeURL)
+	req := &discoveryv3.DiscoveryRequest{
+		Node: c.node, TypeUrl: typeURL, ResourceNames: s.names,
+		VersionInfo: s.version, ResponseNonce: s.nonce,
+	}
+	c.mu.Unlock()
+	return c.stream.Send(req)
+}
+
+func resourceName(m proto.Message) string {
+	if n, ok := m.(interface{ GetName() string }); ok {
+		return n.GetName()
+	}
+	if cla, ok := m.(*endpointv3.ClusterLoadAssignment); ok {
+		return cla.GetClusterName()
+	}
+	return ""
+}
+
+// listenerRefs returns the route configurations (RDS) and secrets (SDS) the listeners name.
+func listenerRefs(listeners map[string]proto.Message) (routes, secrets []string, err error) {
+	rs, ss := map[string]bool{}, map[string]bool{}
+	for _, m := range listeners {
+		for _, fc := range m.(*listenerv3.Listener).GetFilterChains() {
+			if err := chainRefs(fc, rs, ss); err != nil {
+				return nil, nil, err
+			}
+		}
+	}
+	return slices.Sorted(maps.Keys(rs)), slices.Sorted(maps.Keys(ss)), nil
+}
+
+func chainRefs(fc *listenerv3.FilterChain, routes, secrets map[string]bool) error {
+	if ts := fc.GetTransportSocket(); ts != nil && ts.GetTypedConfig() != nil {
+		var tlsCtx tlsv3.DownstreamTlsContext
+		if err := anypb.UnmarshalTo(ts.GetTypedConfig(), &tlsCtx, proto.UnmarshalOptions{}); err == nil {
+			for _, sds := range tlsCtx.GetCommonTlsContext().GetTlsCertificateSdsSecretConfigs() {
+				secrets[sds.GetName()] = true
+			}
+		}
+	}
+	for _, f := range fc.GetFilters() {
+		var hcm hcmv3.HttpConnectionManager
+		if f.GetTypedConfig() == nil || anypb.UnmarshalTo(f.GetTypedConfig(), &hcm, proto.UnmarshalOptions{}) != nil {
+			continue
+		}
+		if rds := hcm.GetRds(); rds != nil {
+			routes[rds.GetRouteConfigName()] = true
+		}
+	}
+	return nil
+}
+
+// edsRefs returns the names of the EDS clusters.
+func edsRefs(clusters map[string]proto.Message) []string {
+	var names []string
+	for name, m := range clusters {
+		if m.(*clusterv3.Cluster).GetType() == clusterv3.Cluster_EDS {
+			names = append(names, name)
+		}
+	}
+	slices.Sort(names)
+	return names
+}
+
+// RouteConfiguration returns the route configuration named name, or nil.
+func (c *Client) RouteConfiguration(name string) *routev3.RouteConfiguration {
+	m, _ := c.Resources(resourcev3.RouteType)[name].(*routev3.RouteConfiguration)
+	return m
+}
