@@ -16,6 +16,7 @@ func NewRootCommand() *cobra.Command {
 		newServerCommand(),
 		newVersionCommand(),
 		newCertgenCommand(),
+		newTranslateCommand(),
 	)
 	return root
 }

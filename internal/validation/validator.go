@@ -8,7 +8,6 @@ import (
 	apiextensionsinternal "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	structuralschema "k8s.io/apiextensions-apiserver/pkg/apiserver/schema"
-	"k8s.io/apiextensions-apiserver/pkg/apiserver/schema/cel"
 	structuraldefaulting "k8s.io/apiextensions-apiserver/pkg/apiserver/schema/defaulting"
 	structurallisttype "k8s.io/apiextensions-apiserver/pkg/apiserver/schema/listtype"
 	schemaobjectmeta "k8s.io/apiextensions-apiserver/pkg/apiserver/schema/objectmeta"
@@ -122,7 +121,7 @@ type crdValidator struct {
 	compileErr error
 	structural *structuralschema.Structural
 	schema     apiservervalidation.SchemaValidator
-	cel        *cel.Validator
+	cel        *celValidator
 }
 
 func (c *crdValidator) namespaced() bool { return c.scoped }
@@ -152,7 +151,7 @@ func (c *crdValidator) compile() {
 	}
 	c.structural = s
 	c.schema = validator
-	c.cel = cel.NewValidator(s, true, celconfig.PerCallLimit)
+	c.cel = newCELValidator(s, true, celconfig.PerCallLimit)
 }
 
 func (c *crdValidator) validate(ctx context.Context, u *unstructured.Unstructured) field.ErrorList {
@@ -178,7 +177,7 @@ func (c *crdValidator) validate(ctx context.Context, u *unstructured.Unstructure
 	if blocking(errs) {
 		return append(errs, field.Invalid(nil, nil, "some validation rules were not checked because the object was invalid; correct the existing errors to complete validation"))
 	}
-	celErrs, _ := c.cel.Validate(ctx, nil, c.structural, u.Object, nil, celconfig.RuntimeCELCostBudget)
+	celErrs, _ := c.cel.validate(ctx, nil, u.Object, celconfig.RuntimeCELCostBudget)
 	return append(errs, celErrs...)
 }
 

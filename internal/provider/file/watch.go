@@ -124,3 +124,20 @@ func pathError(err error) string {
 	}
 	return err.Error()
 }
+
+// ReadPaths reads the input files of paths (files and folders, as the
+// provider does) in path order. Paths that cannot be read are problems.
+func ReadPaths(paths []string) ([]FileData, []Problem) {
+	l := listFiles(paths)
+	problems := l.problems
+	files := make([]FileData, 0, len(l.files))
+	for _, name := range l.files {
+		data, err := os.ReadFile(name)
+		if err != nil {
+			problems = append(problems, Problem{Source: Source{File: name}, Message: pathError(err)})
+			continue
+		}
+		files = append(files, FileData{Name: name, Data: data})
+	}
+	return files, problems
+}

@@ -1,0 +1,156 @@
+package translate
+
+import (
+	"bytes"
+	"encoding/json"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
+
+	egv1a1 "github.com/envoygw/envoy-gateway/api/v1alpha1"
+	"github.com/envoygw/envoy-gateway/internal/gatewayapi"
+	"github.com/envoygw/envoy-gateway/internal/provider/file"
+)
+
+// objectList is how several objects print: a v1 List.
+type objectList struct {
+	APIVersion string `json:"apiVersion"`
+	Kind       string `json:"kind"`
+	Items      []any  `json:"items"`
+}
+
+// gatewayAPIDocument returns the input objects, in input order, as the API
+// server would return them (defaults applied) with the computed statuses.
+func gatewayAPIDocument(parsed []*file.Parsed, result *gatewayapi.Result) (*objectList, error) {
+	st := indexStatuses(result.Statuses)
+	list := &objectList{APIVersion: "v1", Kind: "List", Items: []any{}}
+	for _, p := range parsed {
+		for _, o := range p.Objects {
+			obj := o.Object.DeepCopyObject().(client.Object)
+			st.apply(obj)
+			u, err := runtime.DefaultUnstructuredConverter.ToUnstructured(obj)
+			if err != nil {
+				return nil, err
+			}
+			cleanObject(u)
+			list.Items = append(list.Items, u)
+		}
+	}
+	return list, nil
+}
+
+// statusIndex holds the computed statuses by object key.
+type statusIndex struct {
+	classes  map[gatewayapi.ObjectKey]gwapiv1.GatewayClassStatus
+	gateways map[gatewayapi.ObjectKey]gwapiv1.GatewayStatus
+	http     map[gatewayapi.ObjectKey][]gwapiv1.RouteParentStatus
+	tls      map[gatewayapi.ObjectKey][]gwapiv1.RouteParentStatus
+	proxies  map[gatewayapi.ObjectKey]egv1a1.EnvoyProxyStatus
+}
+
+func indexStatuses(s gatewayapi.Statuses) statusIndex {
+	idx := statusIndex{
+		classes:  map[gatewayapi.ObjectKey]gwapiv1.GatewayClassStatus{},
+		gateways: map[gatewayapi.ObjectKey]gwapiv1.GatewayStatus{},
+		http:     map[gatewayapi.ObjectKey][]gwapiv1.RouteParentStatus{},
+		tls:      map[gatewayapi.ObjectKey][]gwapiv1.RouteParentStatus{},
+		proxies:  map[gatewayapi.ObjectKey]egv1a1.EnvoyProxyStatus{},
+	}
+	for _, c := range s.GatewayClasses {
+		idx.classes[c.ObjectKey] = c.Status
+	}
+	for _, g := range s.Gateways {
+		idx.gateways[g.ObjectKey] = g.Status
+	}
+	for _, r := range s.HTTPRoutes {
+		idx.http[r.ObjectKey] = r.Parents
+	}
+	for _, r := range s.TLSRoutes {
+		idx.tls[r.ObjectKey] = r.Parents
+	}
+	for _, p := range s.EnvoyProxies {
+		idx.proxies[p.ObjectKey] = p.Status
+	}
+	return idx
+}
+
+// apply sets the computed status of obj, if there is one.
+func (idx statusIndex) apply(obj client.Object) {
+	key := gatewayapi.ObjectKey{Namespace: obj.GetNamespace(), Name: obj.GetName()}
+	switch o := obj.(type) {
+	case *gwapiv1.GatewayClass:
+		if s, ok := idx.classes[key]; ok {
+			o.Status = s
+		}
+	case *gwapiv1.Gateway:
+		if s, ok := idx.gateways[key]; ok {
+			o.Status = s
+		}
+	case *gwapiv1.HTTPRoute:
+		if s, ok := idx.http[key]; ok {
+			o.Status.Parents = s
+		}
+	case *gwapiv1.TLSRoute:
+		if s, ok := idx.tls[key]; ok {
+			o.Status.Parents = s
+		}
+	case *egv1a1.EnvoyProxy:
+		if s, ok := idx.proxies[key]; ok {
+			o.Status = s
+		}
+	case *corev1.Secret:
+		if _, ok := o.Data[corev1.TLSPrivateKeyKey]; ok {
+			o.Data[corev1.TLSPrivateKeyKey] = nil // replaced by Redacted in cleanObject
+		}
+	}
+}
+
+// cleanObject drops the empty creationTimestamp the Go types print and
+// shows redacted private keys in clear.
+func cleanObject(u map[string]any) {
+	if meta, ok := u["metadata"].(map[string]any); ok && meta["creationTimestamp"] == nil {
+		delete(meta, "creationTimestamp")
+	}
+	if data, ok := u["data"].(map[string]any); ok && u["kind"] == "Secret" {
+		if _, ok := data[corev1.TLSPrivateKeyKey]; ok {
+			data[corev1.TLSPrivateKeyKey] = Redacted
+		}
+	}
+}
+
+// irDocument returns each fleet's infra and xDS IR keyed by fleet name,
+// with private keys redacted.
+func irDocument(result *gatewayapi.Result) map[string]any {
+	out := map[string]any{}
+	for _, f := range result.Fleets {
+		b, _ := json.Marshal(f)
+		var m map[string]any
+		d := json.NewDecoder(bytes.NewReader(b))
+		d.UseNumber()
+		_ = d.Decode(&m)
+		delete(m, "name")
+		redactKeys(m)
+		out[f.Name] = m
+	}
+	return out
+}
+
+// redactKeys replaces every "privateKey" value in a JSON tree.
+func redactKeys(v any) {
+	switch t := v.(type) {
+	case map[string]any:
+		for k, child := range t {
+			if k == "privateKey" {
+				t[k] = Redacted
+				continue
+			}
+			redactKeys(child)
+		}
+	case []any:
+		for _, child := range t {
+			redactKeys(child)
+		}
+	}
+}

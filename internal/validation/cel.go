@@ -1,0 +1,451 @@
+package validation
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"regexp"
+	"strings"
+
+	celgo "github.com/google/cel-go/cel"
+	"github.com/google/cel-go/common/types"
+	"github.com/google/cel-go/common/types/ref"
+	"github.com/google/cel-go/interpreter"
+	apiextensions "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	structuralschema "k8s.io/apiextensions-apiserver/pkg/apiserver/schema"
+	apiextensionscel "k8s.io/apiextensions-apiserver/pkg/apiserver/schema/cel"
+	"k8s.io/apiextensions-apiserver/pkg/apiserver/schema/cel/model"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+	celconfig "k8s.io/apiserver/pkg/apis/cel"
+	apiservercel "k8s.io/apiserver/pkg/cel"
+	"k8s.io/apiserver/pkg/cel/common"
+	"k8s.io/apiserver/pkg/cel/environment"
+	"k8s.io/utils/ptr"
+)
+
+// celValidator evaluates the x-kubernetes-validations rules of a schema on
+// create, exactly as k8s.io/apiextensions-apiserver's cel.Validator does
+// (same compilation, cost budget, error messages and field paths), with one
+// difference: values are exposed to CEL through schemas whose Properties,
+// Items and AdditionalProperties are computed once instead of on every field
+// access. The upstream adapter rebuilds the property map of an object on
+// each lookup, which made CEL the largest cost of validating Gateway API
+// routes. TestCELMatchesUpstream checks both give the same errors.
+//
+// Only create is supported: there is no oldSelf value, so transition rules
+// run only when they declare optionalOldSelf, as upstream does.
+type celValidator struct {
+	items                *celValidator
+	properties           map[string]*celValidator
+	allOf                []*celValidator
+	additionalProperties *celValidator
+
+	schema *structuralschema.Structural
+	// activationSchema is the schema values are evaluated against: the node
+	// schema, with kind, apiVersion and metadata at a resource root.
+	activationSchema common.Schema
+
+	rules          []apiextensions.ValidationRule
+	compiled       []apiextensionscel.CompilationResult
+	compilationErr error
+}
+
+// newCELValidator compiles the rules of s, or returns nil when it has none.
+func newCELValidator(s *structuralschema.Structural, isResourceRoot bool, perCallLimit uint64) *celValidator {
+	if !hasXValidations(s) {
+		return nil
+	}
+	return buildCELValidator(s, s, isResourceRoot, model.SchemaDeclType(s, isResourceRoot), perCallLimit)
+}
+
+// buildCELValidator mirrors upstream's validator(): validationSchema holds the
+// rules (it differs from nodeSchema only inside allOf).
+func buildCELValidator(validationSchema, nodeSchema *structuralschema.Structural, isResourceRoot bool, declType *apiservercel.DeclType, perCallLimit uint64) *celValidator {
+	compilationSchema := *nodeSchema
+	compilationSchema.XValidations = validationSchema.XValidations
+	compiled, err := apiextensionscel.Compile(&compilationSchema, declType, perCallLimit,
+		environment.MustBaseEnvSet(environment.DefaultCompatibilityVersion()), apiextensionscel.StoredExpressionsEnvLoader())
+
+	v := &celValidator{
+		schema:         nodeSchema,
+		rules:          validationSchema.XValidations,
+		compiled:       compiled,
+		compilationErr: err,
+	}
+	var elemType *apiservercel.DeclType
+	if declType != nil {
+		elemType = declType.ElemType
+	}
+	if validationSchema.Items != nil && nodeSchema.Items != nil {
+		v.items = buildCELValidator(validationSchema.Items, nodeSchema.Items, nodeSchema.Items.XEmbeddedResource, elemType, perCallLimit)
+	}
+	v.properties = propertyValidators(validationSchema, nodeSchema, declType, perCallLimit)
+	if validationSchema.AdditionalProperties != nil && validationSchema.AdditionalProperties.Structural != nil &&
+		nodeSchema.AdditionalProperties != nil && nodeSchema.AdditionalProperties.Structural != nil {
+		nodeAP := nodeSchema.AdditionalProperties.Structural
+		v.additionalProperties = buildCELValidator(validationSchema.AdditionalProperties.Structural, nodeAP, nodeAP.XEmbeddedResource, elemType, perCallLimit)
+	}
+	if validationSchema.ValueValidation != nil {
+		for i := range validationSchema.ValueValidation.AllOf {
+			if a := buildCELValidator(nestedToStructural(&validationSchema.ValueValidation.AllOf[i]), nodeSchema, isResourceRoot, declType, perCallLimit); a != nil {
+				v.allOf = append(v.allOf, a)
+			}
+		}
+	}
+	if len(compiled) == 0 && err == nil && v.items == nil && v.additionalProperties == nil && len(v.properties) == 0 && len(v.allOf) == 0 {
+		return nil
+	}
+	activation := nodeSchema
+	if isResourceRoot {
+		activation = model.WithTypeAndObjectMeta(nodeSchema)
+	}
+	v.activationSchema = newCachedSchema(activation)
+	return v
+}
+
+func propertyValidators(validationSchema, nodeSchema *structuralschema.Structural, declType *apiservercel.DeclType, perCallLimit uint64) map[string]*celValidator {
+	if len(validationSchema.Properties) == 0 {
+		return nil
+	}
+	out := map[string]*celValidator{}
+	for k, validationProperty := range validationSchema.Properties {
+		nodeProperty, ok := nodeSchema.Properties[k]
+		if !ok {
+			continue // only fields on the structural spine get value validations
+		}
+		var fieldType *apiservercel.DeclType
+		if escaped, ok := apiservercel.Escape(k); ok {
+			if declType == nil {
+				continue
+			}
+			f, ok := declType.Fields[escaped]
+			if !ok {
+				continue // fields of unknown types are not validated
+			}
+			fieldType = f.Type
+		} else if fieldType = model.SchemaDeclType(&nodeProperty, nodeProperty.XEmbeddedResource); fieldType == nil {
+			continue
+		}
+		if p := buildCELValidator(&validationProperty, &nodeProperty, nodeProperty.XEmbeddedResource, fieldType, perCallLimit); p != nil {
+			out[k] = p
+		}
+	}
+	return out
+}
+
+func hasXValidations(s *structuralschema.Structural) bool {
+	if s == nil {
+		return false
+	}
+	if len(s.XValidations) > 0 {
+		return true
+	}
+	if hasXValidations(s.Items) {
+		return true
+	}
+	if s.AdditionalProperties != nil && hasXValidations(s.AdditionalProperties.Structural) {
+		return true
+	}
+	for _, p := range s.Properties {
+		if hasXValidations(&p) {
+			return true
+		}
+	}
+	if s.ValueValidation != nil {
+		for i := range s.ValueValidation.AllOf {
+			if hasXValidations(nestedToStructural(&s.ValueValidation.AllOf[i])) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func nestedToStructural(nested *structuralschema.NestedValueValidation) *structuralschema.Structural {
+	if nested == nil {
+		return nil
+	}
+	out := &structuralschema.Structural{
+		ValueValidation:      &nested.ValueValidation,
+		ValidationExtensions: nested.ValidationExtensions,
+		Generic:              nested.ForbiddenGenerics,
+		Extensions:           nested.ForbiddenExtensions,
+		Items:                nestedToStructural(nested.Items),
+	}
+	if len(nested.Properties) > 0 {
+		out.Properties = make(map[string]structuralschema.Structural, len(nested.Properties))
+		for k, v := range nested.Properties {
+			out.Properties[k] = *nestedToStructural(&v)
+		}
+	}
+	if nested.AdditionalProperties != nil {
+		out.AdditionalProperties = &structuralschema.StructuralOrBool{Structural: nestedToStructural(nested.AdditionalProperties)}
+	}
+	return out
+}
+
+// validate evaluates every rule on obj and below it, within costBudget.
+func (v *celValidator) validate(ctx context.Context, fldPath *field.Path, obj any, costBudget int64) (field.ErrorList, int64) {
+	if v == nil || obj == nil {
+		return nil, costBudget
+	}
+	errs, remaining := v.validateExpressions(ctx, fldPath, obj, costBudget)
+	if remaining < 0 {
+		return errs, remaining
+	}
+	for _, a := range v.allOf {
+		var allOfErrs field.ErrorList
+		allOfErrs, remaining = a.validate(ctx, fldPath, obj, remaining)
+		errs = append(errs, allOfErrs...)
+		if remaining < 0 {
+			return errs, remaining
+		}
+	}
+	var childErrs field.ErrorList
+	switch o := obj.(type) {
+	case []any:
+		childErrs, remaining = v.validateArray(ctx, fldPath, o, remaining)
+	case map[string]any:
+		childErrs, remaining = v.validateMap(ctx, fldPath, o, remaining)
+	}
+	return append(errs, childErrs...), remaining
+}
+
+func (v *celValidator) validateMap(ctx context.Context, fldPath *field.Path, obj map[string]any, remaining int64) (field.ErrorList, int64) {
+	if remaining < 0 || obj == nil {
+		return nil, remaining
+	}
+	var errs field.ErrorList
+	if v.additionalProperties != nil {
+		for k, val := range obj {
+			var e field.ErrorList
+			e, remaining = v.additionalProperties.validate(ctx, fldPath.Key(k), val, remaining)
+			errs = append(errs, e...)
+			if remaining < 0 {
+				return errs, remaining
+			}
+		}
+	}
+	if v.properties != nil {
+		for k, val := range obj {
+			sub, ok := v.properties[k]
+			if !ok {
+				continue
+			}
+			var e field.ErrorList
+			e, remaining = sub.validate(ctx, fldPath.Child(k), val, remaining)
+			errs = append(errs, e...)
+			if remaining < 0 {
+				return errs, remaining
+			}
+		}
+	}
+	return errs, remaining
+}
+
+func (v *celValidator) validateArray(ctx context.Context, fldPath *field.Path, obj []any, remaining int64) (field.ErrorList, int64) {
+	if remaining < 0 || v.items == nil {
+		return nil, remaining
+	}
+	var errs field.ErrorList
+	for i := range obj {
+		var e field.ErrorList
+		e, remaining = v.items.validate(ctx, fldPath.Index(i), obj[i], remaining)
+		errs = append(errs, e...)
+		if remaining < 0 {
+			return errs, remaining
+		}
+	}
+	return errs, remaining
+}
+
+// validateExpressions evaluates the rules of this node (upstream's
+// validateExpressions without oldSelf and ratcheting).
+func (v *celValidator) validateExpressions(ctx context.Context, fldPath *field.Path, obj any, remaining int64) (field.ErrorList, int64) {
+	sts := v.schema
+	if obj == nil {
+		return nil, remaining
+	}
+	if v.compilationErr != nil {
+		return field.ErrorList{field.Invalid(fldPath, sts.Type, fmt.Sprintf("rule compiler initialization error: %v", v.compilationErr))}, remaining
+	}
+	if len(v.compiled) == 0 {
+		return nil, remaining
+	}
+	if remaining <= 0 {
+		return field.ErrorList{field.Invalid(fldPath, sts.Type, "validation failed due to running out of cost budget, no further validation rules will be run")}, -1
+	}
+	self := common.UnstructuredToVal(obj, v.activationSchema)
+	activation := &celActivation{self: self}
+	optionalActivation := &celActivation{self: self, hasOldSelf: true, oldSelf: types.OptionalNone}
+	var errs field.ErrorList
+	for i, compiled := range v.compiled {
+		rule := v.rules[i]
+		if compiled.Error != nil {
+			errs = append(errs, field.Invalid(fldPath, sts.Type, fmt.Sprintf("rule compile error: %v", compiled.Error)))
+			continue
+		}
+		if compiled.Program == nil {
+			continue
+		}
+		optionalOldSelf := ptr.Deref(rule.OptionalOldSelf, false)
+		if compiled.UsesOldSelf && !optionalOldSelf {
+			continue // transition rules need an old value
+		}
+		ruleActivation := interpreter.Activation(activation)
+		if optionalOldSelf {
+			ruleActivation = optionalActivation
+		}
+		var ruleErrs field.ErrorList
+		var stop bool
+		ruleErrs, remaining, stop = v.evalRule(ctx, fldPath, obj, rule, compiled, ruleActivation, activation, remaining)
+		errs = append(errs, ruleErrs...)
+		if stop {
+			return errs, -1
+		}
+	}
+	return errs, remaining
+}
+
+// evalRule evaluates one rule; stop means no further rule may run.
+func (v *celValidator) evalRule(ctx context.Context, fldPath *field.Path, obj any, rule apiextensions.ValidationRule,
+	compiled apiextensionscel.CompilationResult, ruleActivation, activation interpreter.Activation, remaining int64) (field.ErrorList, int64, bool) {
+	sts := v.schema
+	result, details, err := compiled.Program.ContextEval(ctx, ruleActivation)
+	if details == nil {
+		return field.ErrorList{field.InternalError(fldPath, fmt.Errorf("runtime cost could not be calculated for validation rule: %v, no further validation rules will be run", ruleErrorString(rule)))}, -1, true
+	}
+	cost := details.ActualCost()
+	if cost == nil {
+		return field.ErrorList{field.Invalid(fldPath, sts.Type, fmt.Sprintf("runtime cost could not be calculated for validation rule: %v, no further validation rules will be run", ruleErrorString(rule)))}, -1, true
+	}
+	if *cost > math.MaxInt64 || int64(*cost) > remaining {
+		return field.ErrorList{field.Invalid(fldPath, sts.Type, "validation failed due to running out of cost budget, no further validation rules will be run")}, -1, true
+	}
+	remaining -= int64(*cost)
+	if err != nil {
+		msg := err.Error()
+		switch {
+		case strings.HasPrefix(msg, "no such overload"):
+			return field.ErrorList{field.Invalid(fldPath, sts.Type, fmt.Sprintf("'%v': call arguments did not match a supported operator, function or macro signature for rule: %v", err, ruleErrorString(rule)))}, remaining, false
+		case strings.HasPrefix(msg, "operation cancelled: actual cost limit exceeded"):
+			return field.ErrorList{field.Invalid(fldPath, sts.Type, fmt.Sprintf("'%v': no further validation rules will be run due to call cost exceeds limit for rule: %v", err, ruleErrorString(rule)))}, -1, true
+		default:
+			return field.ErrorList{field.Invalid(fldPath, sts.Type, fmt.Sprintf("%v evaluating rule: %v", err, ruleErrorString(rule)))}, remaining, false
+		}
+	}
+	if result == types.True {
+		return nil, remaining, false
+	}
+	path := fldPath
+	if compiled.NormalizedRuleFieldPath != "" {
+		path = path.Child(compiled.NormalizedRuleFieldPath)
+	}
+	detail, ok := "", false
+	if compiled.MessageExpression != nil {
+		msg, newRemaining, msgErr := evalMessageExpression(ctx, compiled.MessageExpression, rule.MessageExpression, activation, remaining)
+		switch {
+		case msgErr == nil:
+			detail, ok, remaining = msg, true, newRemaining
+		case msgErr.Type == apiservercel.ErrorTypeInternal:
+			return field.ErrorList{field.InternalError(path, msgErr)}, -1, true
+		case msgErr.Type == apiservercel.ErrorTypeInvalid:
+			return field.ErrorList{field.Invalid(path, sts.Type, msgErr.Error())}, -1, true
+		default:
+			remaining = newRemaining
+		}
+	}
+	if !ok {
+		detail = ruleMessageOrDefault(rule)
+	}
+	value := obj
+	if sts.Type == "object" || sts.Type == "array" {
+		value = field.OmitValueType{}
+	}
+	return field.ErrorList{fieldErrorForReason(path, value, detail, rule.Reason)}, remaining, false
+}
+
+// celActivation resolves self and oldSelf.
+type celActivation struct {
+	self, oldSelf ref.Val
+	hasOldSelf    bool
+}
+
+func (a *celActivation) ResolveName(name string) (any, bool) {
+	switch name {
+	case apiextensionscel.ScopedVarName:
+		return a.self, true
+	case apiextensionscel.OldScopedVarName:
+		return a.oldSelf, a.hasOldSelf
+	}
+	return nil, false
+}
+
+func (a *celActivation) Parent() interpreter.Activation { return nil }
+
+func fieldErrorForReason(fldPath *field.Path, value any, detail string, reason *apiextensions.FieldValueErrorReason) *field.Error {
+	if reason == nil {
+		return field.Invalid(fldPath, value, detail)
+	}
+	switch *reason {
+	case apiextensions.FieldValueForbidden:
+		return field.Forbidden(fldPath, detail)
+	case apiextensions.FieldValueRequired:
+		return field.Required(fldPath, detail)
+	case apiextensions.FieldValueDuplicate:
+		return field.Duplicate(fldPath, value)
+	}
+	return field.Invalid(fldPath, value, detail)
+}
+
+var newlines = regexp.MustCompile(`[\n]+`)
+
+// evalMessageExpression is upstream's message expression evaluation.
+func evalMessageExpression(ctx context.Context, expr celgo.Program, src string, activation interpreter.Activation, remaining int64) (string, int64, *apiservercel.Error) {
+	result, details, err := expr.ContextEval(ctx, activation)
+	if details == nil || details.ActualCost() == nil {
+		return "", -1, &apiservercel.Error{Type: apiservercel.ErrorTypeInternal,
+			Detail: fmt.Sprintf("runtime cost could not be calculated for messageExpression: %q", src)}
+	}
+	cost := *details.ActualCost()
+	if cost > math.MaxInt64 || int64(cost) > remaining {
+		return "", -1, &apiservercel.Error{Type: apiservercel.ErrorTypeInvalid,
+			Detail: "messageExpression evaluation failed due to running out of cost budget, no further validation rules will be run"}
+	}
+	after := remaining - int64(cost)
+	if err != nil {
+		if strings.HasPrefix(err.Error(), "operation cancelled: actual cost limit exceeded") {
+			return "", -1, &apiservercel.Error{Type: apiservercel.ErrorTypeInvalid,
+				Detail: fmt.Sprintf("no further validation rules will be run due to call cost exceeds limit for messageExpression: %q", src)}
+		}
+		return "", after, &apiservercel.Error{Detail: fmt.Sprintf("messageExpression evaluation failed due to: %v", err.Error())}
+	}
+	msg, ok := result.Value().(string)
+	if !ok {
+		return "", after, &apiservercel.Error{Detail: "messageExpression failed to convert to string"}
+	}
+	msg = strings.TrimSpace(msg)
+	switch {
+	case len(msg) > celconfig.MaxEvaluatedMessageExpressionSizeBytes:
+		return "", after, &apiservercel.Error{Detail: fmt.Sprintf("messageExpression beyond allowable length of %d", celconfig.MaxEvaluatedMessageExpressionSizeBytes)}
+	case newlines.MatchString(msg):
+		return "", after, &apiservercel.Error{Detail: "messageExpression should not contain line breaks"}
+	case msg == "":
+		return "", after, &apiservercel.Error{Detail: "messageExpression should evaluate to a non-empty string"}
+	}
+	return msg, after, nil
+}
+
+func ruleMessageOrDefault(rule apiextensions.ValidationRule) string {
+	if rule.Message == "" {
+		return fmt.Sprintf("failed rule: %s", ruleErrorString(rule))
+	}
+	return strings.TrimSpace(rule.Message)
+}
+
+func ruleErrorString(rule apiextensions.ValidationRule) string {
+	if rule.Message != "" {
+		return strings.TrimSpace(rule.Message)
+	}
+	return strings.TrimSpace(rule.Rule)
+}

@@ -1,0 +1,172 @@
+package validation
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"k8s.io/apiextensions-apiserver/pkg/apiserver/schema/cel"
+	structuraldefaulting "k8s.io/apiextensions-apiserver/pkg/apiserver/schema/defaulting"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	utiljson "k8s.io/apimachinery/pkg/util/json"
+	celconfig "k8s.io/apiserver/pkg/apis/cel"
+	"sigs.k8s.io/yaml"
+)
+
+// celCorpus are objects breaking (or keeping) CEL rules of the Gateway API CRDs.
+var celCorpus = []string{
+	minimalRoute,
+	// Duplicate parentRefs.
+	strings.Replace(minimalRoute, "parentRefs: [{name: eg}]", "parentRefs: [{name: eg}, {name: eg}]", 1),
+	`apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: r, namespace: default}
+spec:
+  parentRefs: [{name: eg, sectionName: http}]
+  rules:
+  - matches:
+    - path: {type: PathPrefix, value: "/a//b"}
+    - path: {type: Exact, value: "/x/../y"}
+    - path: {type: RegularExpression, value: "^/re"}
+    filters:
+    - type: RequestHeaderModifier
+      requestHeaderModifier: {set: [{name: a, value: b}]}
+    - type: RequestHeaderModifier
+      requestHeaderModifier: {add: [{name: c, value: d}]}
+    - type: RequestRedirect
+      requestRedirect: {statusCode: 301, path: {type: ReplaceFullPath, replacePrefixMatch: /x}}
+    - type: URLRewrite
+      responseHeaderModifier: {set: [{name: a, value: b}]}
+    backendRefs:
+    - {name: svc, port: 80}
+    - {group: "", kind: Service, name: noport}
+    timeouts: {request: 1s, backendRequest: 2s}
+`,
+	`apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: eg, namespace: default}
+spec:
+  gatewayClassName: eg
+  listeners:
+  - {name: http, protocol: HTTP, port: 80, tls: {certificateRefs: [{name: cert}]}}
+  - {name: https, protocol: HTTPS, port: 443}
+  - {name: tcp, protocol: TCP, port: 9000, hostname: example.com}
+  - {name: dup, protocol: HTTP, port: 80}
+`,
+	`apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: eg, namespace: default}
+spec:
+  gatewayClassName: eg
+  listeners:
+  - name: https
+    protocol: HTTPS
+    port: 443
+    hostname: "*.example.com"
+    tls: {mode: Terminate, certificateRefs: [{name: cert}]}
+    allowedRoutes: {namespaces: {from: Selector}}
+`,
+	`apiVersion: gateway.networking.k8s.io/v1
+kind: TLSRoute
+metadata: {name: t, namespace: default}
+spec:
+  parentRefs: [{name: eg}]
+  hostnames: ["a.example.com"]
+  rules:
+  - backendRefs: [{name: svc}]
+`,
+	`apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata: {name: eg}
+spec:
+  controllerName: gateway.envoyproxy.io/gatewayclass-controller
+  parametersRef: {group: gateway.envoyproxy.io, kind: EnvoyProxy, name: p, namespace: default}
+`,
+	`apiVersion: gateway.networking.k8s.io/v1
+kind: ReferenceGrant
+metadata: {name: g, namespace: default}
+spec:
+  from: [{group: gateway.networking.k8s.io, kind: HTTPRoute, namespace: other}]
+  to: [{group: "", kind: Service}]
+`,
+}
+
+// corpusFiles adds the resource translator's golden inputs when present.
+func corpusFiles(t *testing.T) []string {
+	docs := slices.Clone(celCorpus)
+	files, _ := filepath.Glob(filepath.Join("..", "gatewayapi", "testdata", "*.in.yaml"))
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		docs = append(docs, strings.Split(string(data), "\n---\n")...)
+	}
+	return docs
+}
+
+// TestCELMatchesUpstream checks that celValidator reports exactly what
+// k8s.io/apiextensions-apiserver's cel.Validator reports.
+func TestCELMatchesUpstream(t *testing.T) {
+	v, err := Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	upstream := map[*crdValidator]*cel.Validator{}
+	checked, failing := 0, 0
+	for i, doc := range corpusFiles(t) {
+		js, err := yaml.YAMLToJSON([]byte(doc))
+		if err != nil {
+			continue
+		}
+		var obj map[string]any
+		if err := utiljson.Unmarshal(js, &obj); err != nil || obj == nil {
+			continue
+		}
+		u := &unstructured.Unstructured{Object: obj}
+		cv, ok := v.kinds[u.GroupVersionKind()].(*crdValidator)
+		if !ok {
+			continue
+		}
+		cv.once.Do(cv.compile)
+		if upstream[cv] == nil {
+			upstream[cv] = cel.NewValidator(cv.structural, true, celconfig.PerCallLimit)
+		}
+		structuraldefaulting.Default(u.Object, cv.structural)
+		want, wantBudget := upstream[cv].Validate(context.Background(), nil, cv.structural, u.Object, nil, celconfig.RuntimeCELCostBudget)
+		got, gotBudget := cv.cel.validate(context.Background(), nil, u.Object, celconfig.RuntimeCELCostBudget)
+		if diff := cmp.Diff(sortedErrors(want.ToAggregate()), sortedErrors(got.ToAggregate())); diff != "" {
+			t.Errorf("document %d (%s): errors differ (-upstream +ours):\n%s", i, u.GetKind(), diff)
+		}
+		if wantBudget != gotBudget {
+			t.Errorf("document %d: remaining budget %d, upstream %d", i, gotBudget, wantBudget)
+		}
+		checked++
+		if len(want) > 0 {
+			failing++
+		}
+	}
+	if failing < 4 {
+		t.Errorf("only %d documents break CEL rules; the corpus should exercise failures", failing)
+	}
+	if checked < len(celCorpus) {
+		t.Fatalf("checked %d documents, want at least %d", checked, len(celCorpus))
+	}
+	t.Logf("checked %d documents, %d with CEL errors", checked, failing)
+}
+
+func sortedErrors(agg interface{ Errors() []error }) []string {
+	if agg == nil {
+		return nil
+	}
+	var out []string
+	for _, e := range agg.Errors() {
+		out = append(out, e.Error())
+	}
+	slices.Sort(out)
+	return out
+}
