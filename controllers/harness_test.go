@@ -13,6 +13,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/util/retry"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
@@ -206,6 +207,18 @@ func routeParentCondition(ns, name, condType string) func() *metav1.Condition {
 		}
 		return nil
 	}
+}
+
+// update reads obj, applies mutate and writes it, retrying on conflicts (the
+// status writer updates the same objects).
+func update(obj client.Object, mutate func()) {
+	Expect(retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		if err := k8sClient.Get(ctx, client.ObjectKeyFromObject(obj), obj); err != nil {
+			return err
+		}
+		mutate()
+		return k8sClient.Update(ctx, obj)
+	})).To(Succeed())
 }
 
 // haveCondition matches a *metav1.Condition with the given status and reason.

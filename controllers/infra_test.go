@@ -86,13 +86,13 @@ var _ = Describe("Infra manager", Ordered, func() {
 			}},
 		}
 		Expect(k8sClient.Create(ctx, ep)).To(Succeed())
-		var gc gwapiv1.GatewayClass
-		Expect(k8sClient.Get(ctx, client.ObjectKey{Name: class}, &gc)).To(Succeed())
-		gc.Spec.ParametersRef = &gwapiv1.ParametersReference{
-			Group: gwapiv1.Group(egv1a1.GroupVersion.Group), Kind: egv1a1.KindEnvoyProxy,
-			Name: "nodeport", Namespace: ptr.To(gwapiv1.Namespace(ns)),
-		}
-		Expect(k8sClient.Update(ctx, &gc)).To(Succeed())
+		gc := &gwapiv1.GatewayClass{ObjectMeta: metav1.ObjectMeta{Name: class}}
+		update(gc, func() {
+			gc.Spec.ParametersRef = &gwapiv1.ParametersReference{
+				Group: gwapiv1.Group(egv1a1.GroupVersion.Group), Kind: egv1a1.KindEnvoyProxy,
+				Name: "nodeport", Namespace: ptr.To(gwapiv1.Namespace(ns)),
+			}
+		})
 		Eventually(fleetServices(ns, "edge")).Should(ConsistOf(HaveField("Spec.Type", corev1.ServiceTypeNodePort)))
 		Eventually(fleetDeployments(ns, "edge")).Should(ConsistOf(HaveField("Spec.Replicas", HaveValue(Equal(int32(2))))))
 		Eventually(func() []metav1.Condition {
@@ -122,10 +122,8 @@ var _ = Describe("Infra manager", Ordered, func() {
 	It("reports InvalidParameters for a broken EnvoyProxy reference and leaves the fleet running", func() {
 		before := fleetDeployments(ns, "edge")()[0].ResourceVersion
 		beforeSvc := fleetServices(ns, "edge")()[0].ResourceVersion
-		var gc gwapiv1.GatewayClass
-		Expect(k8sClient.Get(ctx, client.ObjectKey{Name: class}, &gc)).To(Succeed())
-		gc.Spec.ParametersRef.Name = "does-not-exist"
-		Expect(k8sClient.Update(ctx, &gc)).To(Succeed())
+		gc := &gwapiv1.GatewayClass{ObjectMeta: metav1.ObjectMeta{Name: class}}
+		update(gc, func() { gc.Spec.ParametersRef.Name = "does-not-exist" })
 		Eventually(gatewayClassCondition(class, "Accepted")).Should(haveCondition(metav1.ConditionFalse, "InvalidParameters"))
 		Consistently(func() []string {
 			deps, svcs := fleetDeployments(ns, "edge")(), fleetServices(ns, "edge")()
@@ -136,9 +134,7 @@ var _ = Describe("Infra manager", Ordered, func() {
 		}, "3s").Should(Equal([]string{before, beforeSvc}))
 
 		By("fixing the reference again")
-		Expect(k8sClient.Get(ctx, client.ObjectKey{Name: class}, &gc)).To(Succeed())
-		gc.Spec.ParametersRef.Name = "nodeport"
-		Expect(k8sClient.Update(ctx, &gc)).To(Succeed())
+		update(gc, func() { gc.Spec.ParametersRef.Name = "nodeport" })
 		Eventually(gatewayClassCondition(class, "Accepted")).Should(haveCondition(metav1.ConditionTrue, "Accepted"))
 	})
 

@@ -92,10 +92,8 @@ var _ = Describe("Kubernetes provider", Ordered, func() {
 	})
 
 	It("removes its parent status entry when a route leaves our Gateways", func() {
-		var route gwapiv1.HTTPRoute
-		Expect(k8sClient.Get(ctx, client.ObjectKey{Namespace: ns, Name: "cross"}, &route)).To(Succeed())
-		route.Spec.ParentRefs = []gwapiv1.ParentReference{{Name: "someone-elses-gateway"}}
-		Expect(k8sClient.Update(ctx, &route)).To(Succeed())
+		route := &gwapiv1.HTTPRoute{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "cross"}}
+		update(route, func() { route.Spec.ParentRefs = []gwapiv1.ParentReference{{Name: "someone-elses-gateway"}} })
 		Eventually(func() []gwapiv1.RouteParentStatus {
 			var r gwapiv1.HTTPRoute
 			Expect(k8sClient.Get(ctx, client.ObjectKey{Namespace: ns, Name: "cross"}, &r)).To(Succeed())
