@@ -1,9 +1,117 @@
 package controlplane
 
+import (
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/envoygw/envoy-gateway/internal/gatewayapi"
+	"github.com/envoygw/envoy-gateway/internal/infra/host"
+	"github.com/envoygw/envoy-gateway/internal/provider/file"
+	"github.com/envoygw/envoy-gateway/internal/translate"
+)
+
 // addFileRunners adds the runners of the File provider: the file watcher that
-// publishes resource snapshots and the host infrastructure (Envoy bootstraps
-// and processes). Not wired yet: the File provider is being built (issue 5).
+// publishes resource snapshots, and the host infrastructure (a bootstrap and,
+// with an Envoy binary, an Envoy process per fleet) whose observed states go
+// back into the snapshots. It mounts GET /api/status and GET
+// /api/config_dump on the admin listener.
 func (c *ControlPlane) addFileRunners() error {
-	c.log.Info("the File provider is not implemented yet: serving the admin listener only")
+	fc := c.cfg.Provider.File
+	provider := file.New(file.Options{
+		Paths:     fc.Paths,
+		Resources: c.resources,
+		Logger:    c.log.WithName("file-provider"),
+	})
+	xds, err := c.hostXdsTarget()
+	if err != nil {
+		return err
+	}
+	infra, err := host.New(host.Options{
+		Results:   c.results,
+		StateDir:  fc.StateDir,
+		EnvoyPath: fc.EnvoyPath,
+		Xds:       xds,
+		OnStates:  provider.SetInfraStates,
+		Logger:    c.log.WithName("host-infra"),
+	})
+	if err != nil {
+		return err
+	}
+	c.admin.AddReadinessCheck("file-provider", provider.Synced)
+	c.admin.Handle("GET /api/status", file.StatusHandler(file.StatusHandlerOptions{
+		Provider: provider, Resources: c.resources, Results: c.results,
+	}))
+	c.admin.Handle("GET /api/config_dump", c.configDumpHandler())
+	c.runners = append(c.runners, provider, infra)
 	return nil
+}
+
+// hostXdsTarget is where proxies on this host reach the xDS server: its
+// bound address (loopback for a wildcard one), with the client certificate
+// from certgen's layout unless xDS is plaintext.
+func (c *ControlPlane) hostXdsTarget() (host.XdsTarget, error) {
+	hostPart, portPart, err := net.SplitHostPort(c.XdsAddress())
+	if err != nil {
+		return host.XdsTarget{}, fmt.Errorf("xds address: %w", err)
+	}
+	port, err := strconv.ParseUint(portPart, 10, 16)
+	if err != nil {
+		return host.XdsTarget{}, fmt.Errorf("xds port: %w", err)
+	}
+	if ip := net.ParseIP(hostPart); ip != nil && ip.IsUnspecified() {
+		hostPart = "127.0.0.1"
+		if ip.To4() == nil {
+			hostPart = "::1"
+		}
+	}
+	t := host.XdsTarget{Host: hostPart, Port: uint32(port)}
+	if !c.cfg.XdsServer.Plaintext && c.cfg.XdsServer.TLS != nil {
+		t.TLS = host.ClientTLSFor(c.cfg.XdsServer.TLS.CertFile)
+		if _, err := os.Stat(t.TLS.CertFile); err != nil {
+			c.log.Info("the proxies' xDS client certificate is missing: write it with `envoy-gateway certgen`",
+				"expected", t.TLS.CertFile)
+		}
+	}
+	return t, nil
+}
+
+// configDumpHandler serves the Envoy resources of every fleet of the latest
+// translation result in proto-JSON, keyed by fleet name, as translated by
+// the xDS translator the xDS runner uses (private keys redacted); a fleet
+// the translator rejects shows its error.
+// ?fleet=NAME restricts to one fleet; ?type=listener,route,... to some types.
+func (c *ControlPlane) configDumpHandler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		result, _ := c.results.Load()
+		if result == nil {
+			result = &gatewayapi.Result{}
+		}
+		if name := r.URL.Query().Get("fleet"); name != "" {
+			result = onlyFleet(result, name)
+		}
+		var types []string
+		if t := r.URL.Query().Get("type"); t != "" {
+			types = strings.Split(t, ",")
+		}
+		dump := translate.ConfigDump(result, types)
+		w.Header().Set("Content-Type", "application/json")
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		_ = enc.Encode(dump)
+	})
+}
+
+func onlyFleet(r *gatewayapi.Result, name string) *gatewayapi.Result {
+	out := &gatewayapi.Result{Statuses: r.Statuses}
+	for _, f := range r.Fleets {
+		if f.Name == name {
+			out.Fleets = append(out.Fleets, f)
+		}
+	}
+	return out
 }

@@ -113,3 +113,22 @@ func RedactSecret(s *tlsv3.Secret) *tlsv3.Secret {
 	}
 	return c
 }
+
+// ConfigDump is XdsDocument for the admin /api/config_dump: a fleet whose
+// IR the xDS translator rejects shows {"error": ...} (the xDS server then
+// keeps serving its previous configuration) instead of failing the dump.
+func ConfigDump(result *gatewayapi.Result, types []string) map[string]any {
+	out := map[string]any{}
+	for _, f := range result.Fleets {
+		res, err := translator.Translate(f.Xds)
+		if err == nil {
+			var d FleetDump
+			if d, err = Dump(res, types); err == nil {
+				out[f.Name] = d
+				continue
+			}
+		}
+		out[f.Name] = map[string]string{"error": err.Error()}
+	}
+	return out
+}

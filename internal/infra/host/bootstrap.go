@@ -3,6 +3,7 @@ package host
 import (
 	"fmt"
 	"net"
+	"path/filepath"
 	"time"
 
 	bootstrapv3 "github.com/envoyproxy/go-control-plane/envoy/config/bootstrap/v3"
@@ -188,4 +189,17 @@ func socketAddress(host string, port uint32) *corev3.Address {
 
 func fileSource(name string) *corev3.DataSource {
 	return &corev3.DataSource{Specifier: &corev3.DataSource_Filename{Filename: name}}
+}
+
+// ClientTLSFor returns the proxies' client certificate files that go with
+// the xDS server's certificate, in the layout `envoy-gateway certgen`
+// writes: <dir>/server/tls.crt for the server, <dir>/client/{tls.crt,
+// tls.key,ca.crt} for the proxies.
+func ClientTLSFor(serverCertFile string) *ClientTLS {
+	dir := filepath.Join(filepath.Dir(filepath.Dir(serverCertFile)), "client")
+	return &ClientTLS{
+		CertFile: filepath.Join(dir, "tls.crt"),
+		KeyFile:  filepath.Join(dir, "tls.key"),
+		CAFile:   filepath.Join(dir, "ca.crt"),
+	}
 }

@@ -57,9 +57,10 @@ type Provider struct {
 	pathProblems []Problem
 	published    [sha256.Size]byte
 
-	mu     sync.Mutex
-	infra  map[string]gatewayapi.InfraState
-	status Status
+	mu      sync.Mutex
+	infra   map[string]gatewayapi.InfraState
+	status  Status
+	sources map[objectRef]Source
 }
 
 // fileState is what the provider knows of one file.

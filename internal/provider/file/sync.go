@@ -134,12 +134,13 @@ func (p *Provider) publish() {
 
 	res, duplicates := Build(good, infra)
 	status := p.buildStatus(names, duplicates)
+	sources := sourcesOf(good)
 
 	var sum [sha256.Size]byte
 	copy(sum[:], fp.Sum(nil))
 	p.mu.Lock()
 	first := !p.status.Synced
-	p.status = status
+	p.status, p.sources = status, sources
 	p.mu.Unlock()
 	if !first && sum == p.published {
 		return

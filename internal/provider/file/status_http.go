@@ -1,0 +1,174 @@
+package file
+
+import (
+	"encoding/json"
+	"net/http"
+	"sort"
+
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/envoygw/envoy-gateway/internal/gatewayapi"
+	"github.com/envoygw/envoy-gateway/internal/message"
+)
+
+// StatusReport is the body of GET /api/status: every object in force with
+// where it comes from and its computed status, the fleets' infrastructure,
+// and the provider's state (files, errors, warnings).
+type StatusReport struct {
+	Status    `json:",inline"`
+	Resources []ResourceStatus `json:"resources"`
+	// Fleets are the fleets of the last translation, with their observed infrastructure.
+	Fleets []FleetStatus `json:"fleets"`
+}
+
+// ResourceStatus is one object in force.
+type ResourceStatus struct {
+	Kind      string `json:"kind"`
+	Namespace string `json:"namespace,omitempty"`
+	Name      string `json:"name"`
+	// Source is where the object was read; nil for implicit namespaces.
+	Source *Source `json:"source,omitempty"`
+	// Status is the computed status (conditions included) for the kinds the
+	// translator reports on, when the object is ours.
+	Status any `json:"status,omitempty"`
+}
+
+// FleetStatus is a fleet and its observed infrastructure (nil: no proxy runs).
+type FleetStatus struct {
+	Name  string                 `json:"name"`
+	Infra *gatewayapi.InfraState `json:"infra,omitempty"`
+}
+
+// StatusHandlerOptions are what the status handler reports on.
+type StatusHandlerOptions struct {
+	Provider  *Provider
+	Resources *message.Watchable[*gatewayapi.Resources]
+	Results   *message.Watchable[*gatewayapi.Result]
+}
+
+// StatusHandler serves the StatusReport as JSON.
+func StatusHandler(opts StatusHandlerOptions) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		report := BuildStatusReport(opts)
+		w.Header().Set("Content-Type", "application/json")
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		_ = enc.Encode(report)
+	})
+}
+
+// BuildStatusReport assembles the report from the latest snapshot and result.
+func BuildStatusReport(opts StatusHandlerOptions) StatusReport {
+	res, _ := opts.Resources.Load()
+	result, _ := opts.Results.Load()
+	report := StatusReport{Status: opts.Provider.Status(), Resources: []ResourceStatus{}, Fleets: []FleetStatus{}}
+	if res == nil {
+		return report
+	}
+	statuses := gatewayapi.Statuses{}
+	if result != nil {
+		statuses = result.Statuses
+		for _, f := range result.Fleets {
+			fs := FleetStatus{Name: f.Name}
+			if st, ok := res.InfraStates[f.Name]; ok {
+				fs.Infra = &st
+			}
+			report.Fleets = append(report.Fleets, fs)
+		}
+	}
+	idx := indexStatus(statuses)
+	add := func(kind string, obj client.Object) {
+		key := gatewayapi.ObjectKey{Namespace: obj.GetNamespace(), Name: obj.GetName()}
+		rs := ResourceStatus{Kind: kind, Namespace: key.Namespace, Name: key.Name, Status: idx[kind][key]}
+		if src, ok := opts.Provider.source(kind, key); ok {
+			rs.Source = &src
+		}
+		report.Resources = append(report.Resources, rs)
+	}
+	eachObject(res, add)
+	return report
+}
+
+// eachObject calls fn for every object of the snapshot, kind by kind.
+func eachObject(res *gatewayapi.Resources, fn func(kind string, obj client.Object)) {
+	each(res.GatewayClasses, "GatewayClass", fn)
+	each(res.Gateways, "Gateway", fn)
+	each(res.HTTPRoutes, "HTTPRoute", fn)
+	each(res.TLSRoutes, "TLSRoute", fn)
+	each(res.ReferenceGrants, "ReferenceGrant", fn)
+	each(res.EnvoyProxies, "EnvoyProxy", fn)
+	each(res.Namespaces, "Namespace", fn)
+	each(res.Services, "Service", fn)
+	each(res.EndpointSlices, "EndpointSlice", fn)
+	each(res.Secrets, "Secret", fn)
+}
+
+func each[T client.Object](objs []T, kind string, fn func(string, client.Object)) {
+	sorted := make([]T, len(objs))
+	copy(sorted, objs)
+	sort.Slice(sorted, func(i, j int) bool {
+		a, b := sorted[i], sorted[j]
+		if a.GetNamespace() != b.GetNamespace() {
+			return a.GetNamespace() < b.GetNamespace()
+		}
+		return a.GetName() < b.GetName()
+	})
+	for _, o := range sorted {
+		fn(kind, o)
+	}
+}
+
+// indexStatus maps kind and key to the status to report.
+func indexStatus(s gatewayapi.Statuses) map[string]map[gatewayapi.ObjectKey]any {
+	idx := map[string]map[gatewayapi.ObjectKey]any{
+		"GatewayClass": {}, "Gateway": {}, "HTTPRoute": {}, "TLSRoute": {}, "EnvoyProxy": {},
+	}
+	for _, c := range s.GatewayClasses {
+		idx["GatewayClass"][c.ObjectKey] = c.Status
+	}
+	for _, g := range s.Gateways {
+		idx["Gateway"][g.ObjectKey] = g.Status
+	}
+	for _, r := range s.HTTPRoutes {
+		idx["HTTPRoute"][r.ObjectKey] = routeStatus{Parents: r.Parents}
+	}
+	for _, r := range s.TLSRoutes {
+		idx["TLSRoute"][r.ObjectKey] = routeStatus{Parents: r.Parents}
+	}
+	for _, p := range s.EnvoyProxies {
+		idx["EnvoyProxy"][p.ObjectKey] = p.Status
+	}
+	return idx
+}
+
+// routeStatus is a route's status as the API shows it.
+type routeStatus struct {
+	Parents any `json:"parents"`
+}
+
+// objectRef names an object for source lookups.
+type objectRef struct {
+	Kind string
+	Key  gatewayapi.ObjectKey
+}
+
+// sourcesOf indexes where each object of the files comes from.
+func sourcesOf(files []*Parsed) map[objectRef]Source {
+	out := map[objectRef]Source{}
+	for _, f := range files {
+		for _, o := range f.Objects {
+			ref := objectRef{Kind: o.GVK.Kind, Key: gatewayapi.ObjectKey{Namespace: o.Object.GetNamespace(), Name: o.Object.GetName()}}
+			if _, dup := out[ref]; !dup {
+				out[ref] = o.Source
+			}
+		}
+	}
+	return out
+}
+
+func (p *Provider) source(kind string, key gatewayapi.ObjectKey) (Source, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	s, ok := p.sources[objectRef{Kind: kind, Key: key}]
+	return s, ok
+}
