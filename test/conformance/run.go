@@ -1,0 +1,195 @@
+package conformance
+
+import (
+	"fmt"
+	"io/fs"
+	"os"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	upstream "sigs.k8s.io/gateway-api/conformance"
+	confv1 "sigs.k8s.io/gateway-api/conformance/apis/v1"
+	"sigs.k8s.io/gateway-api/conformance/tests"
+	"sigs.k8s.io/gateway-api/conformance/utils/config"
+	"sigs.k8s.io/gateway-api/conformance/utils/suite"
+	"sigs.k8s.io/yaml"
+
+	"github.com/envoygw/envoy-gateway/internal/version"
+)
+
+// Profiles are the conformance profiles the run reports on.
+var Profiles = []suite.ConformanceProfileName{
+	suite.GatewayHTTPConformanceProfileName,
+	suite.GatewayTLSConformanceProfileName,
+}
+
+// RunOptions configure Run.
+type RunOptions struct {
+	// ReportPath is where the ConformanceReport YAML is written.
+	ReportPath string
+	// Version is the implementation version in the report; empty means
+	// internal/version.Version.
+	Version string
+}
+
+// Result is what a test came to.
+type Result string
+
+// Results of a test.
+const (
+	Passed  Result = "passed"
+	Failed  Result = "failed"
+	Skipped Result = "skipped"
+)
+
+// Outcome is the result of one upstream test.
+type Outcome struct {
+	Name   string
+	Result Result
+	// Reason says why a skipped test did not run.
+	Reason string
+}
+
+// Summary is the outcome of every upstream test, in the suite's order.
+type Summary struct {
+	Outcomes []Outcome
+}
+
+// Count returns how many tests came to r.
+func (s *Summary) Count(r Result) int {
+	n := 0
+	for _, o := range s.Outcomes {
+		if o.Result == r {
+			n++
+		}
+	}
+	return n
+}
+
+// String is the one-line summary the run prints.
+func (s *Summary) String() string {
+	run := len(s.Outcomes) - s.Count(Skipped)
+	return fmt.Sprintf("Gateway API conformance v1.6.3: %d tests run: %d passed, %d failed; %d skipped",
+		run, s.Count(Passed), s.Count(Failed), s.Count(Skipped))
+}
+
+// recorder collects the outcome of each test from the suite's hook, which
+// runs when a test ends (tests may run in parallel).
+type recorder struct {
+	mu       sync.Mutex
+	outcomes map[string]Outcome
+}
+
+func (r *recorder) hook(t *testing.T, test suite.ConformanceTest, s *suite.ConformanceTestSuite) {
+	o := Outcome{Name: test.ShortName, Result: Passed}
+	switch {
+	case t.Failed():
+		o.Result = Failed
+	case t.Skipped():
+		o.Result, o.Reason = Skipped, SkipReason(test, s.SupportedFeatures)
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.outcomes[test.ShortName] = o
+}
+
+// summary lists the outcomes in the suite's order.
+func (r *recorder) summary() *Summary {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	s := &Summary{}
+	for _, test := range tests.ConformanceTests {
+		if o, ok := r.outcomes[test.ShortName]; ok {
+			s.Outcomes = append(s.Outcomes, o)
+		}
+	}
+	return s
+}
+
+// Run runs the upstream suite against the harness, in a subtest "suite" of
+// t, skipping the tests that send traffic, and writes the report. The
+// supported features come from the GatewayClass status.
+func Run(t *testing.T, h *Harness, opts RunOptions) (*Summary, error) {
+	clientset, err := kubernetes.NewForConfig(h.RestConfig)
+	if err != nil {
+		return nil, err
+	}
+	rec := &recorder{outcomes: map[string]Outcome{}}
+	cs, err := suite.NewConformanceTestSuite(suite.ConformanceOptions{
+		ConfigurableOptions: suite.ConfigurableOptions{
+			GatewayClassName:     GatewayClassName,
+			CleanupBaseResources: true,
+			CleanupTestResources: true,
+			TimeoutConfig:        config.DefaultTimeoutConfig(),
+			SkipTests:            SkipTests(),
+			Mode:                 "default",
+			Implementation:       implementation(opts.Version),
+			ConformanceProfiles:  Profiles,
+		},
+		Client:        h.Client,
+		ClientOptions: client.Options{Scheme: h.Client.Scheme()},
+		Clientset:     clientset,
+		RestConfig:    rest.CopyConfig(h.RestConfig),
+		ManifestFS:    []fs.FS{&upstream.Manifests},
+		Hook:          rec.hook,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("creating the conformance suite: %w", err)
+	}
+	t.Run("suite", func(t *testing.T) {
+		cs.Setup(t, tests.ConformanceTests)
+		if err := cs.Run(t, tests.ConformanceTests); err != nil {
+			t.Fatal(err)
+		}
+	})
+	report, err := cs.Report()
+	if err != nil {
+		return nil, err
+	}
+	return rec.summary(), writeReport(report, opts.ReportPath)
+}
+
+// implementation identifies this project in the report.
+func implementation(v string) confv1.Implementation {
+	if v == "" {
+		v = version.Version
+	}
+	return confv1.Implementation{
+		Organization: "envoygw",
+		Project:      "envoy-gateway",
+		URL:          "https://github.com/envoygw/envoy-gateway",
+		Version:      v,
+		Contact:      []string{"@envoygw/maintainers"},
+	}
+}
+
+// writeReport writes the report as YAML, with profiles sorted by name so
+// that runs compare line by line.
+func writeReport(report *confv1.ConformanceReport, path string) error {
+	sort.Slice(report.ProfileReports, func(i, j int) bool {
+		return report.ProfileReports[i].Name < report.ProfileReports[j].Name
+	})
+	data, err := yaml.Marshal(report)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, data, 0o644)
+}
+
+// SkippedMarkdown renders the skipped tests as a Markdown table (test,
+// reason), for the README.
+func (s *Summary) SkippedMarkdown() string {
+	var b strings.Builder
+	b.WriteString("| test | why it is skipped |\n|---|---|\n")
+	for _, o := range s.Outcomes {
+		if o.Result == Skipped {
+			fmt.Fprintf(&b, "| %s | %s |\n", o.Name, o.Reason)
+		}
+	}
+	return b.String()
+}
