@@ -41,7 +41,7 @@ func Build(files []*Parsed, infra map[string]gatewayapi.InfraState) (*gatewayapi
 func duplicate(o Object, first Source) Problem {
 	return Problem{
 		Source: o.Source, Kind: o.GVK.Kind, Namespace: o.Object.GetNamespace(), Name: o.Object.GetName(),
-		Message: fmt.Sprintf("already defined in %s document %d: ignored", first.File, first.Document),
+		Message: fmt.Sprintf("already defined in %s document %d (the first definition is used)", first.File, first.Document),
 	}
 }
 

@@ -3,7 +3,9 @@ package file
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -165,7 +167,7 @@ type docResult struct {
 func decodeDocument(ctx context.Context, v *validation.Validator, src Source, data []byte) docResult {
 	content, err := toUnstructured(data)
 	if err != nil {
-		return docResult{errors: []Problem{{Source: src, Message: err.Error()}}}
+		return docResult{errors: []Problem{{Source: src, Message: absoluteYAMLLine(err.Error(), src.Line)}}}
 	}
 	u := &unstructured.Unstructured{Object: content}
 	if !u.IsList() {
@@ -185,6 +187,21 @@ func decodeDocument(ctx context.Context, v *validation.Validator, src Source, da
 		res.warnings = append(res.warnings, r.warnings...)
 	}
 	return res
+}
+
+// yamlLine finds the document-relative line numbers of YAML parser errors.
+var yamlLine = regexp.MustCompile(`\bline (\d+):`)
+
+// absoluteYAMLLine rewrites "line N:" in a YAML error to the line in the
+// file, given the line where the document starts.
+func absoluteYAMLLine(msg string, start int) string {
+	return yamlLine.ReplaceAllStringFunc(msg, func(m string) string {
+		n, err := strconv.Atoi(yamlLine.FindStringSubmatch(m)[1])
+		if err != nil {
+			return m
+		}
+		return fmt.Sprintf("line %d:", n+start-1)
+	})
 }
 
 // toUnstructured decodes YAML (or JSON) into unstructured content with

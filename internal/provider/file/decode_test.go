@@ -135,7 +135,7 @@ func TestBuildImplicitNamespacesAndDuplicates(t *testing.T) {
 	a := parseOne(t, "a.yaml", gatewayYAML+"---\n"+routeYAML)
 	b := parseOne(t, "b.yaml", routeYAML+"---\napiVersion: v1\nkind: Namespace\nmetadata: {name: declared}\n")
 	res, problems := Build([]*Parsed{a, b}, nil)
-	if len(problems) != 1 || problems[0].File != "b.yaml" || !strings.Contains(problems[0].Message, "already defined in a.yaml document 3") {
+	if len(problems) != 1 || problems[0].File != "b.yaml" || !strings.Contains(problems[0].Message, "already defined in a.yaml document 3 (the first definition is used)") {
 		t.Fatalf("problems = %v, want the duplicate route in b.yaml", problems)
 	}
 	var names []string

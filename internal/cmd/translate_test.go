@@ -1,0 +1,64 @@
+package cmd
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+)
+
+const translateInput = `apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata: {name: eg}
+spec: {controllerName: gateway.envoyproxy.io/gatewayclass-controller}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: eg}
+spec:
+  gatewayClassName: eg
+  listeners: [{name: http, protocol: HTTP, port: 8080}]
+`
+
+func runRoot(stdin string, args ...string) (stdout, stderr string, err error) {
+	root := NewRootCommand()
+	var out, errOut bytes.Buffer
+	root.SetIn(strings.NewReader(stdin))
+	root.SetOut(&out)
+	root.SetErr(&errOut)
+	root.SetArgs(args)
+	err = root.Execute()
+	return out.String(), errOut.String(), err
+}
+
+func TestTranslateFromStdin(t *testing.T) {
+	out, _, err := runRoot(translateInput, "translate", "-f", "-", "--type", "listener", "-o", "json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"default/eg"`, `"listeners"`, `"port_value": 8080`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %s:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, `"clusters"`) {
+		t.Errorf("--type listener printed clusters:\n%s", out)
+	}
+}
+
+func TestTranslateInvalidInputFails(t *testing.T) {
+	_, stderr, err := runRoot(strings.Replace(translateInput, "port: 8080", "port: 0", 1), "translate", "-f", "-")
+	if err == nil {
+		t.Fatal("invalid input did not fail")
+	}
+	want := "<stdin>: document 2 (line 6): Gateway default/eg: spec.listeners[0].port: Invalid value: 0"
+	if !strings.Contains(stderr, want) {
+		t.Errorf("stderr lacks %q:\n%s", want, stderr)
+	}
+}
+
+func TestTranslateRejectsBadFlags(t *testing.T) {
+	_, _, err := runRoot("", "translate", "-f", "-", "--to", "envoy")
+	if err == nil || !strings.Contains(err.Error(), `--to "envoy"`) {
+		t.Fatalf("err = %v, want a --to error", err)
+	}
+}
