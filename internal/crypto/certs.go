@@ -27,10 +27,10 @@ const (
 // DefaultServerDNSNames are the names the xDS server is reached by: its
 // Kubernetes Service in the envoy-gateway-system namespace, and localhost.
 var DefaultServerDNSNames = []string{
-	"envoy-gateway",
-	"envoy-gateway.envoy-gateway-system",
-	"envoy-gateway.envoy-gateway-system.svc",
-	"envoy-gateway.envoy-gateway-system.svc.cluster.local",
+	"envoy-gateway-controller-manager",
+	"envoy-gateway-controller-manager.envoy-gateway-system",
+	"envoy-gateway-controller-manager.envoy-gateway-system.svc",
+	"envoy-gateway-controller-manager.envoy-gateway-system.svc.cluster.local",
 	"localhost",
 }
 
