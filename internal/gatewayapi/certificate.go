@@ -16,9 +16,10 @@ type certificateResult struct {
 	err  *reasonError
 }
 
-// resolveCertificates resolves the certificateRefs of an HTTPS listener. It
-// returns the valid certificates and the problems with the others.
-func (t *translator) resolveCertificates(gw *gwapiv1.Gateway, cfg *gwapiv1.ListenerTLSConfig) ([]*ir.Certificate, errorList) {
+// resolveCertificates resolves the certificateRefs of an HTTPS listener
+// defined by from (a Gateway or a ListenerSet). It returns the valid
+// certificates and the problems with the others.
+func (t *translator) resolveCertificates(from objectRef, cfg *gwapiv1.ListenerTLSConfig) ([]*ir.Certificate, errorList) {
 	var errs errorList
 	if cfg == nil || len(cfg.CertificateRefs) == 0 {
 		errs.add(errorf(gwapiv1.ListenerReasonInvalidCertificateRef, "HTTPS listener has no tls.certificateRefs"))
@@ -26,7 +27,7 @@ func (t *translator) resolveCertificates(gw *gwapiv1.Gateway, cfg *gwapiv1.Liste
 	}
 	var certs []*ir.Certificate
 	for i := range cfg.CertificateRefs {
-		cert, err := t.resolveCertificate(gw.Namespace, &cfg.CertificateRefs[i])
+		cert, err := t.resolveCertificate(from, &cfg.CertificateRefs[i])
 		errs.add(err)
 		if cert != nil && !containsCertificate(certs, cert.Name) {
 			certs = append(certs, cert)
@@ -46,7 +47,7 @@ func containsCertificate(certs []*ir.Certificate, name string) bool {
 
 // resolveCertificate checks kind, permission, existence and content, in that
 // order, so that RefNotPermitted never reveals whether a Secret exists.
-func (t *translator) resolveCertificate(gwNamespace string, ref *gwapiv1.SecretObjectReference) (*ir.Certificate, *reasonError) {
+func (t *translator) resolveCertificate(from objectRef, ref *gwapiv1.SecretObjectReference) (*ir.Certificate, *reasonError) {
 	const invalid = gwapiv1.ListenerReasonInvalidCertificateRef
 	group, kind := "", kindSecret
 	if ref.Group != nil {
@@ -58,12 +59,11 @@ func (t *translator) resolveCertificate(gwNamespace string, ref *gwapiv1.SecretO
 	if group != "" || kind != kindSecret {
 		return nil, errorf(invalid, "certificateRef %s/%s %q is not a core Secret", group, kind, ref.Name)
 	}
-	ns := gwNamespace
+	ns := from.namespace
 	if ref.Namespace != nil && *ref.Namespace != "" {
 		ns = string(*ref.Namespace)
 	}
 	key := keyOf(ns, string(ref.Name))
-	from := objectRef{group: gwapiv1.GroupName, kind: kindGateway, namespace: gwNamespace}
 	if !t.idx.refAllowed(from, objectRef{group: "", kind: kindSecret, namespace: ns, name: string(ref.Name)}) {
 		return nil, errorf(gwapiv1.ListenerReasonRefNotPermitted,
 			"certificateRef to Secret %s is not permitted by any ReferenceGrant", key)

@@ -149,6 +149,20 @@ func listenerConflictedCondition(err *reasonError, generation int64) metav1.Cond
 		"No conflicts", generation)
 }
 
+// ListenerSet conditions.
+
+func listenerSetAcceptedCondition(err *reasonError, generation int64) metav1.Condition {
+	ok := newCondition(gwapiv1.ListenerSetConditionAccepted, metav1.ConditionTrue, gwapiv1.ListenerSetReasonAccepted,
+		"ListenerSet is accepted", generation)
+	return conditionFromError(gwapiv1.ListenerSetConditionAccepted, err, ok, generation)
+}
+
+func listenerSetProgrammedCondition(err *reasonError, generation int64) metav1.Condition {
+	ok := newCondition(gwapiv1.ListenerSetConditionProgrammed, metav1.ConditionTrue, gwapiv1.ListenerSetReasonProgrammed,
+		"ListenerSet is programmed", generation)
+	return conditionFromError(gwapiv1.ListenerSetConditionProgrammed, err, ok, generation)
+}
+
 // Route conditions.
 
 func routeAcceptedCondition(err *reasonError, generation int64) metav1.Condition {

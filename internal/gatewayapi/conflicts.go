@@ -13,10 +13,14 @@ import (
 // (else HostnameConflict). Listeners that never configure anything (not
 // accepted) take no part.
 //
-// Within one Gateway no listener wins: every indistinct listener is
-// conflicted. Across the Gateways merged into one fleet, the Gateway that
-// comes first (oldest, then namespace/name) keeps its listeners and the
-// later ones are conflicted.
+// Within one Gateway (or one ListenerSet) no listener wins: every indistinct
+// listener is conflicted. Between a Gateway and its ListenerSets, and across
+// the Gateways merged into one fleet, the listener that comes first keeps
+// the port or hostname and later ones are conflicted. The order is: each
+// Gateway (oldest, then namespace/name) followed by its allowed ListenerSets
+// (oldest, then namespace/name). A later listener whose protocol we do not
+// serve is still conflicted when an earlier one holds its port with another
+// protocol.
 
 // setConflict marks a listener conflicted and therefore not accepted.
 func (l *listenerModel) setConflict(err *reasonError) {
@@ -68,26 +72,47 @@ func conflictPort(ls []*listenerModel) {
 type portClaim struct {
 	protocol  gwapiv1.ProtocolType
 	owner     string
-	hostnames map[string]string // hostname -> owning Gateway
+	hostnames map[string]string // hostname -> owning Gateway or ListenerSet
 }
 
-// resolveFleetConflicts conflicts listeners of later Gateways that are not
-// distinct from listeners of earlier Gateways in the same fleet. gateways are
-// in precedence order.
+// resolveFleetConflicts conflicts listeners that are not distinct from
+// listeners that come earlier in the same fleet. gateways are in precedence
+// order. The ListenerSets of a Gateway that has no accepted listener left
+// take no part: the Gateway will not be accepted.
 func resolveFleetConflicts(gateways []*gatewayModel) {
 	claims := make(map[int32]*portClaim)
 	for _, g := range gateways {
-		for _, l := range g.listeners {
-			if l.acceptErr == nil {
-				conflictWithClaims(l, claims[l.port])
+		for i, group := range g.listenerGroups() {
+			if i == 1 && !anyAccepted(g.listeners) {
+				break
 			}
-		}
-		for _, l := range g.listeners {
-			if l.acceptErr == nil {
-				claimPort(claims, l)
-			}
+			claimGroup(claims, group)
 		}
 	}
+}
+
+// claimGroup conflicts the listeners of one object with earlier claims,
+// then claims their ports and hostnames.
+func claimGroup(claims map[int32]*portClaim, group []*listenerModel) {
+	for _, l := range group {
+		if l.acceptErr == nil || l.acceptErr.reason == string(gwapiv1.ListenerReasonUnsupportedProtocol) {
+			conflictWithClaims(l, claims[l.port])
+		}
+	}
+	for _, l := range group {
+		if l.acceptErr == nil {
+			claimPort(claims, l)
+		}
+	}
+}
+
+func anyAccepted(ls []*listenerModel) bool {
+	for _, l := range ls {
+		if l.acceptErr == nil {
+			return true
+		}
+	}
+	return false
 }
 
 func conflictWithClaims(l *listenerModel, c *portClaim) {
@@ -95,20 +120,20 @@ func conflictWithClaims(l *listenerModel, c *portClaim) {
 	case c == nil:
 	case c.protocol != l.spec.Protocol:
 		l.setConflict(errorf(gwapiv1.ListenerReasonProtocolConflict,
-			"Port %d is used with protocol %s by Gateway %s, which takes precedence", l.port, c.protocol, c.owner))
+			"Port %d is used with protocol %s by %s, which takes precedence", l.port, c.protocol, c.owner))
 	case c.hostnames[l.hostname] != "":
 		l.setConflict(errorf(gwapiv1.ListenerReasonHostnameConflict,
-			"Hostname %q on port %d is used by Gateway %s, which takes precedence", irHostname(l.hostname), l.port, c.hostnames[l.hostname]))
+			"Hostname %q on port %d is used by %s, which takes precedence", irHostname(l.hostname), l.port, c.hostnames[l.hostname]))
 	}
 }
 
 func claimPort(claims map[int32]*portClaim, l *listenerModel) {
 	c := claims[l.port]
 	if c == nil {
-		c = &portClaim{protocol: l.spec.Protocol, owner: l.gateway.key.String(), hostnames: map[string]string{}}
+		c = &portClaim{protocol: l.spec.Protocol, owner: l.owner(), hostnames: map[string]string{}}
 		claims[l.port] = c
 	}
-	c.hostnames[l.hostname] = l.gateway.key.String()
+	c.hostnames[l.hostname] = l.owner()
 }
 
 // resolveContainerPorts makes a listener unavailable when the port Envoy
@@ -117,7 +142,7 @@ func claimPort(claims map[int32]*portClaim, l *listenerModel) {
 func resolveContainerPorts(gateways []*gatewayModel) {
 	bound := make(map[uint32]int32)
 	for _, g := range gateways {
-		for _, l := range g.listeners {
+		for _, l := range concat(g.listenerGroups()) {
 			if l.acceptErr != nil {
 				continue
 			}
@@ -130,4 +155,13 @@ func resolveContainerPorts(gateways []*gatewayModel) {
 			bound[cp] = l.port
 		}
 	}
+}
+
+// concat joins listener groups in order.
+func concat(groups [][]*listenerModel) []*listenerModel {
+	var out []*listenerModel
+	for _, g := range groups {
+		out = append(out, g...)
+	}
+	return out
 }

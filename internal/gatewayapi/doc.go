@@ -1,5 +1,5 @@
 // Package gatewayapi owns the resource translator: the pure function that turns
-// one Resources snapshot (GatewayClasses, Gateways, HTTPRoutes, TLSRoutes,
+// one Resources snapshot (GatewayClasses, Gateways, ListenerSets, HTTPRoutes, TLSRoutes,
 // ReferenceGrants, Namespaces, Services, EndpointSlices, Secrets, EnvoyProxies
 // and the observed state of each fleet's infrastructure) into the IR of every
 // proxy fleet (internal/ir) and the status of every object it is responsible for.
@@ -10,6 +10,7 @@
 // The package is split by kind. Each file processes, validates and builds one
 // kind: gatewayclass.go and envoyproxy.go (classes and their parameters),
 // gateway.go, listener.go and conflicts.go (Gateways and their listeners),
+// listenerset.go (ListenerSets: listeners merged into a Gateway's after its own),
 // fleet.go (grouping Gateways into proxy fleets and building their IR),
 // parentref.go (route attachment), httproute.go, httprule.go, httpfilter.go and
 // precedence.go (HTTPRoutes), tlsroute.go, backend.go (backendRefs and clusters),

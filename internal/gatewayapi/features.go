@@ -13,6 +13,7 @@ import (
 var implementedFeatures = []features.FeatureName{
 	features.SupportGateway,
 	features.SupportGatewayPort8080,
+	features.SupportListenerSet,
 	features.SupportHTTPRoute,
 	features.SupportReferenceGrant,
 	features.SupportTLSRoute,

@@ -40,6 +40,7 @@ func (t *translator) buildFleets() {
 	for _, g := range t.gateways {
 		if g.specErr != nil {
 			g.finalize()
+			g.finalizeListenerSets()
 			continue
 		}
 		name := fleetName(g)
@@ -56,6 +57,7 @@ func (t *translator) buildFleets() {
 		resolveContainerPorts(f.candidates)
 		for _, g := range f.candidates {
 			g.finalize()
+			g.finalizeListenerSets()
 			if g.accepted() {
 				g.fleet = f
 				f.gateways = append(f.gateways, g)
@@ -69,11 +71,12 @@ func (t *translator) buildFleets() {
 	sort.Slice(t.fleets, func(i, j int) bool { return t.fleets[i].name < t.fleets[j].name })
 }
 
-// programmedListeners lists the fleet's programmable listeners in precedence order.
+// programmedListeners lists the fleet's programmable listeners (of its
+// Gateways and their accepted ListenerSets) in precedence order.
 func (f *fleetModel) programmedListeners() []*listenerModel {
 	var out []*listenerModel
 	for _, g := range f.gateways {
-		for _, l := range g.listeners {
+		for _, l := range g.servedListeners() {
 			if l.programmable() {
 				out = append(out, l)
 			}

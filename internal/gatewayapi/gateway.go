@@ -26,6 +26,9 @@ type gatewayModel struct {
 	// notValid lists listeners that are not programmed, for the Accepted message.
 	notValid []string
 	fleet    *fleetModel
+	// listenerSets are the ListenerSets naming this Gateway as parent,
+	// allowed or not, in precedence order (oldest first, then namespace/name).
+	listenerSets []*listenerSetModel
 }
 
 // accepted reports whether the Gateway is served (valid after finalize).
@@ -74,7 +77,7 @@ func (t *translator) buildGateway(gw *gwapiv1.Gateway, class *gatewayClassModel)
 			continue
 		}
 		seen[spec.Name] = true
-		g.listeners = append(g.listeners, t.buildListener(g, spec))
+		g.listeners = append(g.listeners, t.buildListener(g, nil, spec))
 	}
 	resolveGatewayConflicts(g.listeners)
 	return g

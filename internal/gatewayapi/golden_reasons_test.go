@@ -37,6 +37,8 @@ var emittedReasons = []string{
 	"Listener/Accepted/False/ProtocolConflict",
 	"Listener/Programmed/True/Programmed",
 	"Listener/Programmed/False/Invalid",
+	"Listener/Programmed/False/HostnameConflict",
+	"Listener/Programmed/False/ProtocolConflict",
 	"Listener/ResolvedRefs/True/ResolvedRefs",
 	"Listener/ResolvedRefs/False/InvalidCertificateRef",
 	"Listener/ResolvedRefs/False/InvalidRouteKinds",
@@ -44,6 +46,15 @@ var emittedReasons = []string{
 	"Listener/Conflicted/False/NoConflicts",
 	"Listener/Conflicted/True/HostnameConflict",
 	"Listener/Conflicted/True/ProtocolConflict",
+	"ListenerSet/Accepted/True/Accepted",
+	"ListenerSet/Accepted/False/NotAllowed",
+	"ListenerSet/Accepted/False/ParentNotAccepted",
+	"ListenerSet/Accepted/False/ListenersNotValid",
+	"ListenerSet/Programmed/True/Programmed",
+	"ListenerSet/Programmed/False/NotAllowed",
+	"ListenerSet/Programmed/False/ParentNotAccepted",
+	"ListenerSet/Programmed/False/ListenersNotValid",
+	"ListenerSet/Programmed/False/Pending",
 	"Route/Accepted/True/Accepted",
 	"Route/Accepted/False/NotAllowedByListeners",
 	"Route/Accepted/False/NoMatchingListenerHostname",
@@ -83,6 +94,12 @@ func TestGoldenCoversEveryReason(t *testing.T) {
 		}
 		for _, s := range r.Statuses.Gateways {
 			add("Gateway", s.Status.Conditions)
+			for _, l := range s.Status.Listeners {
+				add("Listener", l.Conditions)
+			}
+		}
+		for _, s := range r.Statuses.ListenerSets {
+			add("ListenerSet", s.Status.Conditions)
 			for _, l := range s.Status.Listeners {
 				add("Listener", l.Conditions)
 			}

@@ -15,17 +15,21 @@ const (
 	kindHTTPRoute = "HTTPRoute"
 	kindTLSRoute  = "TLSRoute"
 	kindGateway   = "Gateway"
-	kindService   = "Service"
-	kindSecret    = "Secret"
+	// kindListenerSet is a parent kind: a ListenerSet attaches listeners to a Gateway.
+	kindListenerSet = "ListenerSet"
+	kindService     = "Service"
+	kindSecret      = "Secret"
 )
 
 // listenerModel is one listener of a Gateway, with everything route
 // attachment and IR building need and the problems its status reports.
 type listenerModel struct {
 	gateway *gatewayModel
-	spec    *gwapiv1.Listener
-	name    string
-	port    int32
+	// set is the ListenerSet that defines the listener; nil for the Gateway's own.
+	set  *listenerSetModel
+	spec *gwapiv1.Listener
+	name string
+	port int32
 	// hostname is "" when the listener matches every hostname.
 	hostname string
 
@@ -70,16 +74,17 @@ func (l *listenerModel) programmable() bool {
 	return l.spec.Protocol != gwapiv1.HTTPSProtocolType || len(l.certificates) > 0
 }
 
-// programmedError is why the listener is not programmed, or nil.
+// programmedError is why the listener is not programmed, or nil. A
+// conflicted listener keeps the conflict's reason.
 func (l *listenerModel) programmedError() *reasonError {
 	const invalid = gwapiv1.ListenerReasonInvalid
 	switch {
 	case !l.gateway.accepted():
 		return errorf(invalid, "Gateway is not accepted")
+	case l.conflictErr != nil:
+		return errorf(l.conflictErr.reason, "Listener is conflicted")
 	case l.acceptErr != nil:
 		return errorf(invalid, "Listener is not accepted")
-	case l.conflictErr != nil:
-		return errorf(invalid, "Listener is conflicted")
 	case len(l.supportedKinds) == 0:
 		return errorf(invalid, "Listener allows no supported route kind")
 	case !l.programmable():
@@ -88,14 +93,39 @@ func (l *listenerModel) programmedError() *reasonError {
 	return nil
 }
 
-// irName is the name of the listener in the xDS IR.
+// irName is the name of the listener in the xDS IR:
+// "<gateway-namespace>/<gateway-name>/<listener>", or for a ListenerSet's
+// listener "<gateway-namespace>/<gateway-name>/<set-namespace>/<set-name>/<listener>"
+// (listener names hold no "/", so the two never collide).
 func (l *listenerModel) irName() string {
-	return l.gateway.key.Namespace + "/" + l.gateway.key.Name + "/" + l.name
+	prefix := l.gateway.key.Namespace + "/" + l.gateway.key.Name + "/"
+	if l.set != nil {
+		prefix += l.set.key.Namespace + "/" + l.set.key.Name + "/"
+	}
+	return prefix + l.name
 }
 
-// buildListener validates one listener spec.
-func (t *translator) buildListener(g *gatewayModel, spec *gwapiv1.Listener) *listenerModel {
-	l := &listenerModel{gateway: g, spec: spec, name: string(spec.Name), port: spec.Port, supportedKinds: []gwapiv1.RouteGroupKind{}}
+// namespace is the namespace of the object defining the listener: the
+// Gateway's, or the ListenerSet's.
+func (l *listenerModel) namespace() string {
+	if l.set != nil {
+		return l.set.key.Namespace
+	}
+	return l.gateway.key.Namespace
+}
+
+// owner names the object defining the listener, for messages.
+func (l *listenerModel) owner() string {
+	if l.set != nil {
+		return kindListenerSet + " " + l.set.key.String()
+	}
+	return kindGateway + " " + l.gateway.key.String()
+}
+
+// buildListener validates one listener spec of Gateway g, or of its
+// ListenerSet set when set is not nil.
+func (t *translator) buildListener(g *gatewayModel, set *listenerSetModel, spec *gwapiv1.Listener) *listenerModel {
+	l := &listenerModel{gateway: g, set: set, spec: spec, name: string(spec.Name), port: spec.Port, supportedKinds: []gwapiv1.RouteGroupKind{}}
 	if spec.Hostname != nil {
 		l.hostname = string(*spec.Hostname)
 	}
@@ -108,7 +138,7 @@ func (t *translator) buildListener(g *gatewayModel, spec *gwapiv1.Listener) *lis
 	}
 	l.resolveKinds(spec)
 	if spec.Protocol == gwapiv1.HTTPSProtocolType {
-		l.certificates, l.refErrs = t.resolveCertificates(g.obj, spec.TLS)
+		l.certificates, l.refErrs = t.resolveCertificates(l.certificateReferrer(), spec.TLS)
 	}
 	return l
 }
@@ -233,20 +263,36 @@ func (l *listenerModel) allowsKind(kind string) bool {
 	return kind == kindTLSRoute && l.allowTLSRoute
 }
 
+// certificateReferrer is who refers to the listener's certificates, for
+// ReferenceGrants: the Gateway, or the ListenerSet (a Gateway's grants do
+// not extend to its ListenerSets).
+func (l *listenerModel) certificateReferrer() objectRef {
+	if l.set != nil {
+		return objectRef{group: gwapiv1.GroupName, kind: kindListenerSet, namespace: l.set.key.Namespace}
+	}
+	return objectRef{group: gwapiv1.GroupName, kind: kindGateway, namespace: l.gateway.key.Namespace}
+}
+
 // allowsNamespace reports whether routes from namespace ns may attach.
 func (l *listenerModel) allowsNamespace(t *translator, ns string) bool {
-	switch l.namespaces.from {
+	return l.namespaces.allows(t, l.namespace(), ns)
+}
+
+// allows reports whether the policy admits namespace ns for an object in
+// namespace own.
+func (p namespacePolicy) allows(t *translator, own, ns string) bool {
+	switch p.from {
 	case gwapiv1.NamespacesFromAll:
 		return true
 	case gwapiv1.NamespacesFromSelector:
-		return l.namespaces.selector.Matches(t.idx.namespaceLabels(ns))
+		return p.selector.Matches(t.idx.namespaceLabels(ns))
 	case gwapiv1.NamespacesFromSame:
-		return ns == l.gateway.key.Namespace
+		return ns == own
 	}
 	return false
 }
 
 // describe names the listener in messages.
 func (l *listenerModel) describe() string {
-	return fmt.Sprintf("listener %q of Gateway %s", l.name, l.gateway.key)
+	return fmt.Sprintf("listener %q of %s", l.name, l.owner())
 }

@@ -57,8 +57,8 @@ func isEmptyDocument(raw []byte) bool {
 }
 
 // LoadResources decodes a YAML stream of Kubernetes objects into Resources.
-// It accepts GatewayClass, Gateway, HTTPRoute, TLSRoute and ReferenceGrant
-// (gateway.networking.k8s.io/v1 or v1beta1 where it exists), Namespace,
+// It accepts GatewayClass, Gateway, ListenerSet, HTTPRoute, TLSRoute and
+// ReferenceGrant (gateway.networking.k8s.io/v1 or v1beta1 where it exists), Namespace,
 // Service and Secret (v1), EndpointSlice (discovery.k8s.io/v1) and EnvoyProxy
 // (gateway.envoyproxy.io/v1alpha1). Unknown kinds and unknown fields are
 // errors. A Secret's stringData is merged into data, as the API server does.
@@ -95,6 +95,8 @@ func (res *Resources) add(d document) error {
 		return decodeInto(d.raw, &res.GatewayClasses)
 	case gw && d.meta.Kind == kindGateway:
 		return decodeInto(d.raw, &res.Gateways)
+	case d.meta.APIVersion == gwapiv1.GroupVersion.String() && d.meta.Kind == kindListenerSet:
+		return decodeInto(d.raw, &res.ListenerSets)
 	case gw && d.meta.Kind == kindHTTPRoute:
 		return decodeInto(d.raw, &res.HTTPRoutes)
 	case gw && d.meta.Kind == "ReferenceGrant":

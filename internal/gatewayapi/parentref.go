@@ -13,11 +13,11 @@ type routeMeta struct {
 	hostnames []string
 }
 
-// parentAttachment is the outcome of one parentRef that names one of our Gateways.
+// parentAttachment is the outcome of one parentRef that names one of our
+// Gateways, or a ListenerSet of one.
 type parentAttachment struct {
 	// ref is the parentRef with group, kind and namespace filled in.
-	ref     gwapiv1.ParentReference
-	gateway *gatewayModel
+	ref gwapiv1.ParentReference
 	// err is why the route is not accepted by this parent.
 	err *reasonError
 	// listeners are the listeners the route attaches to, with the hostnames
@@ -83,25 +83,63 @@ func (t *translator) attachParents(route routeMeta, refs []gwapiv1.ParentReferen
 	return out
 }
 
+// parent is what a parentRef names: a Gateway of ours (its own listeners),
+// or a ListenerSet of one of our Gateways (the set's listeners).
+type parent struct {
+	// name is "<Kind> <namespace>/<name>", for messages.
+	name      string
+	listeners []*listenerModel
+	// err is why the parent takes no route (not accepted), or nil.
+	err *reasonError
+}
+
+// resolveParent finds the parent a normalized parentRef names; false when it
+// is not ours.
+func (t *translator) resolveParent(ref gwapiv1.ParentReference) (parent, bool) {
+	if string(*ref.Group) != gwapiv1.GroupName {
+		return parent{}, false
+	}
+	key := keyOf(string(*ref.Namespace), string(ref.Name))
+	switch string(*ref.Kind) {
+	case kindGateway:
+		g := t.gatewaysByKey[key]
+		if g == nil {
+			return parent{}, false
+		}
+		p := parent{name: kindGateway + " " + key.String(), listeners: g.listeners}
+		if !g.accepted() {
+			p.err = errorf(gwapiv1.RouteReasonNoMatchingParent, "Gateway %s is not accepted", key)
+		}
+		return p, true
+	case kindListenerSet:
+		s := t.listenerSetsByKey[key]
+		if s == nil {
+			return parent{}, false
+		}
+		p := parent{name: kindListenerSet + " " + key.String(), listeners: s.listeners}
+		if !s.accepted() {
+			p.err = errorf(gwapiv1.RouteReasonNoMatchingParent, "ListenerSet %s is not accepted: %s", key, s.acceptErr.msg)
+		}
+		return p, true
+	}
+	return parent{}, false
+}
+
 // attachParent resolves one parentRef. It returns false when the parent is
-// not a Gateway of ours, in which case the route gets no status entry for it.
+// not ours, in which case the route gets no status entry for it.
 func (t *translator) attachParent(route routeMeta, spec gwapiv1.ParentReference) (*parentAttachment, bool) {
 	ref := normalizeParentRef(spec, route.meta.Namespace)
-	if string(*ref.Group) != gwapiv1.GroupName || string(*ref.Kind) != kindGateway {
+	p, ok := t.resolveParent(ref)
+	if !ok {
 		return nil, false
 	}
-	g := t.gatewaysByKey[keyOf(string(*ref.Namespace), string(ref.Name))]
-	if g == nil {
-		return nil, false
-	}
-	a := &parentAttachment{ref: ref, gateway: g}
-	if !g.accepted() {
-		a.err = errorf(gwapiv1.RouteReasonNoMatchingParent, "Gateway %s is not accepted", g.key)
+	a := &parentAttachment{ref: ref, err: p.err}
+	if a.err != nil {
 		return a, true
 	}
-	selected := selectListeners(g, ref)
+	selected := selectListeners(p.listeners, ref)
 	if len(selected) == 0 {
-		a.err = errorf(gwapiv1.RouteReasonNoMatchingParent, "Gateway %s has no listener matching %s", g.key, describeSection(ref))
+		a.err = errorf(gwapiv1.RouteReasonNoMatchingParent, "%s has no listener matching %s", p.name, describeSection(ref))
 		return a, true
 	}
 	allowed := make([]*listenerModel, 0, len(selected))
@@ -112,7 +150,7 @@ func (t *translator) attachParent(route routeMeta, spec gwapiv1.ParentReference)
 	}
 	if len(allowed) == 0 {
 		a.err = errorf(gwapiv1.RouteReasonNotAllowedByListeners,
-			"No listener of Gateway %s matching %s allows %s from namespace %q", g.key, describeSection(ref), route.kind, route.meta.Namespace)
+			"No listener of %s matching %s allows %s from namespace %q", p.name, describeSection(ref), route.kind, route.meta.Namespace)
 		return a, true
 	}
 	for _, l := range allowed {
@@ -122,15 +160,15 @@ func (t *translator) attachParent(route routeMeta, spec gwapiv1.ParentReference)
 	}
 	if len(a.listeners) == 0 {
 		a.err = errorf(gwapiv1.RouteReasonNoMatchingListenerHostname,
-			"No hostname of the route matches a listener of Gateway %s matching %s", g.key, describeSection(ref))
+			"No hostname of the route matches a listener of %s matching %s", p.name, describeSection(ref))
 	}
 	return a, true
 }
 
 // selectListeners returns the listeners named by sectionName and port.
-func selectListeners(g *gatewayModel, ref gwapiv1.ParentReference) []*listenerModel {
-	out := make([]*listenerModel, 0, len(g.listeners))
-	for _, l := range g.listeners {
+func selectListeners(listeners []*listenerModel, ref gwapiv1.ParentReference) []*listenerModel {
+	out := make([]*listenerModel, 0, len(listeners))
+	for _, l := range listeners {
 		if ref.SectionName != nil && *ref.SectionName != "" && string(*ref.SectionName) != l.name {
 			continue
 		}

@@ -15,6 +15,7 @@ import (
 type Resources struct {
 	GatewayClasses  []*gwapiv1.GatewayClass      `json:"gatewayClasses,omitempty"`
 	Gateways        []*gwapiv1.Gateway           `json:"gateways,omitempty"`
+	ListenerSets    []*gwapiv1.ListenerSet       `json:"listenerSets,omitempty"`
 	HTTPRoutes      []*gwapiv1.HTTPRoute         `json:"httpRoutes,omitempty"`
 	TLSRoutes       []*gwapiv1.TLSRoute          `json:"tlsRoutes,omitempty"`
 	ReferenceGrants []*gwapiv1.ReferenceGrant    `json:"referenceGrants,omitempty"`
@@ -79,6 +80,7 @@ type Fleet struct {
 type Statuses struct {
 	GatewayClasses []GatewayClassStatus `json:"gatewayClasses,omitempty"`
 	Gateways       []GatewayStatus      `json:"gateways,omitempty"`
+	ListenerSets   []ListenerSetStatus  `json:"listenerSets,omitempty"`
 	HTTPRoutes     []RouteStatus        `json:"httpRoutes,omitempty"`
 	TLSRoutes      []RouteStatus        `json:"tlsRoutes,omitempty"`
 	EnvoyProxies   []EnvoyProxyStatus   `json:"envoyProxies,omitempty"`
@@ -100,6 +102,13 @@ type GatewayClassStatus struct {
 type GatewayStatus struct {
 	ObjectKey `json:",inline"`
 	Status    gwapiv1.GatewayStatus `json:"status"`
+}
+
+// ListenerSetStatus is the status of a ListenerSet whose parent is a
+// Gateway of one of our GatewayClasses.
+type ListenerSetStatus struct {
+	ObjectKey `json:",inline"`
+	Status    gwapiv1.ListenerSetStatus `json:"status"`
 }
 
 // RouteStatus is the status of a route: only the parent entries for parents

@@ -15,6 +15,7 @@ func (t *translator) statuses() Statuses {
 	return Statuses{
 		GatewayClasses: t.gatewayClassStatuses(),
 		Gateways:       t.gatewayStatuses(),
+		ListenerSets:   t.listenerSetStatuses(),
 		HTTPRoutes:     t.httpRouteStatuses(),
 		TLSRoutes:      t.tlsRouteStatuses(),
 		EnvoyProxies:   t.envoyProxyStatuses(),
@@ -60,6 +61,7 @@ func (t *translator) gatewayStatuses() []GatewayStatus {
 			Conditions: []metav1.Condition{
 				gatewayAcceptedCondition(g.acceptErr, g.partialMessage(), gen),
 			},
+			AttachedListenerSets: g.attachedListenerSets(),
 		}
 		var fleet string
 		if g.accepted() {
@@ -87,6 +89,38 @@ func listenerStatus(l *listenerModel, gen int64) gwapiv1.ListenerStatus {
 			listenerConflictedCondition(l.conflictErr, gen),
 		},
 	}
+}
+
+func (t *translator) listenerSetStatuses() []ListenerSetStatus {
+	out := make([]ListenerSetStatus, 0, len(t.listenerSets))
+	for _, s := range t.listenerSets {
+		gen := s.obj.Generation
+		st := gwapiv1.ListenerSetStatus{Conditions: []metav1.Condition{
+			listenerSetAcceptedCondition(s.acceptErr, gen),
+			listenerSetProgrammedCondition(t.listenerSetProgrammedError(s), gen),
+		}}
+		for _, l := range s.listeners {
+			ls := listenerStatus(l, gen)
+			st.Listeners = append(st.Listeners, gwapiv1.ListenerEntryStatus{
+				Name: ls.Name, SupportedKinds: ls.SupportedKinds, AttachedRoutes: ls.AttachedRoutes, Conditions: ls.Conditions,
+			})
+		}
+		out = append(out, ListenerSetStatus{ObjectKey: ObjectKey{Namespace: s.key.Namespace, Name: s.key.Name}, Status: st})
+	}
+	sort.Slice(out, func(i, j int) bool { return lessKey(out[i].Namespace, out[i].Name, out[j].Namespace, out[j].Name) })
+	return out
+}
+
+// listenerSetProgrammedError says why a ListenerSet is not programmed: it
+// is not accepted (same reason), or its Gateway is not programmed yet.
+func (t *translator) listenerSetProgrammedError(s *listenerSetModel) *reasonError {
+	if s.acceptErr != nil {
+		return s.acceptErr
+	}
+	if err := t.gatewayProgrammedError(s.gateway); err != nil {
+		return errorf(gwapiv1.ListenerSetReasonPending, "Gateway %s is not programmed: %s", s.gateway.key, err.msg)
+	}
+	return nil
 }
 
 func (t *translator) httpRouteStatuses() []RouteStatus {

@@ -24,6 +24,9 @@ type translator struct {
 	gatewaysByKey map[types.NamespacedName]*gatewayModel
 	fleets        []*fleetModel
 
+	listenerSets      []*listenerSetModel
+	listenerSetsByKey map[types.NamespacedName]*listenerSetModel
+
 	httpRoutes []*httpRouteModel
 	tlsRoutes  []*tlsRouteModel
 	routeSeen  map[routeKey]bool
@@ -48,6 +51,7 @@ func Translate(res *Resources, opts Options) *Result {
 	t := newTranslator(res, opts)
 	t.processGatewayClasses(res.GatewayClasses)
 	t.processGateways(res.Gateways)
+	t.processListenerSets(res.ListenerSets)
 	t.buildFleets()
 	t.processHTTPRoutes(res.HTTPRoutes)
 	t.processTLSRoutes(res.TLSRoutes)
@@ -76,15 +80,16 @@ func newTranslator(res *Resources, opts Options) *translator {
 		name = egv1a1.DefaultControllerName
 	}
 	return &translator{
-		controllerName: name,
-		idx:            newIndex(res),
-		infraStates:    res.InfraStates,
-		classes:        map[string]*gatewayClassModel{},
-		envoyProxies:   map[types.NamespacedName]*envoyProxyModel{},
-		gatewaysByKey:  map[types.NamespacedName]*gatewayModel{},
-		routeSeen:      map[routeKey]bool{},
-		clusters:       map[string]*ir.Cluster{},
-		certificates:   map[types.NamespacedName]certificateResult{},
+		controllerName:    name,
+		idx:               newIndex(res),
+		infraStates:       res.InfraStates,
+		classes:           map[string]*gatewayClassModel{},
+		envoyProxies:      map[types.NamespacedName]*envoyProxyModel{},
+		gatewaysByKey:     map[types.NamespacedName]*gatewayModel{},
+		listenerSetsByKey: map[types.NamespacedName]*listenerSetModel{},
+		routeSeen:         map[routeKey]bool{},
+		clusters:          map[string]*ir.Cluster{},
+		certificates:      map[types.NamespacedName]certificateResult{},
 	}
 }
 
