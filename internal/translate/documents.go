@@ -45,6 +45,7 @@ func gatewayAPIDocument(parsed []*file.Parsed, result *gatewayapi.Result) (*obje
 type statusIndex struct {
 	classes  map[gatewayapi.ObjectKey]gwapiv1.GatewayClassStatus
 	gateways map[gatewayapi.ObjectKey]gwapiv1.GatewayStatus
+	sets     map[gatewayapi.ObjectKey]gwapiv1.ListenerSetStatus
 	http     map[gatewayapi.ObjectKey][]gwapiv1.RouteParentStatus
 	tls      map[gatewayapi.ObjectKey][]gwapiv1.RouteParentStatus
 	proxies  map[gatewayapi.ObjectKey]egv1a1.EnvoyProxyStatus
@@ -54,6 +55,7 @@ func indexStatuses(s gatewayapi.Statuses) statusIndex {
 	idx := statusIndex{
 		classes:  map[gatewayapi.ObjectKey]gwapiv1.GatewayClassStatus{},
 		gateways: map[gatewayapi.ObjectKey]gwapiv1.GatewayStatus{},
+		sets:     map[gatewayapi.ObjectKey]gwapiv1.ListenerSetStatus{},
 		http:     map[gatewayapi.ObjectKey][]gwapiv1.RouteParentStatus{},
 		tls:      map[gatewayapi.ObjectKey][]gwapiv1.RouteParentStatus{},
 		proxies:  map[gatewayapi.ObjectKey]egv1a1.EnvoyProxyStatus{},
@@ -63,6 +65,9 @@ func indexStatuses(s gatewayapi.Statuses) statusIndex {
 	}
 	for _, g := range s.Gateways {
 		idx.gateways[g.ObjectKey] = g.Status
+	}
+	for _, l := range s.ListenerSets {
+		idx.sets[l.ObjectKey] = l.Status
 	}
 	for _, r := range s.HTTPRoutes {
 		idx.http[r.ObjectKey] = r.Parents
@@ -88,6 +93,10 @@ func (idx statusIndex) apply(obj client.Object) {
 		if s, ok := idx.gateways[key]; ok {
 			o.Status = s
 		}
+	case *gwapiv1.ListenerSet:
+		if s, ok := idx.sets[key]; ok {
+			o.Status = s
+		}
 	case *gwapiv1.HTTPRoute:
 		if s, ok := idx.http[key]; ok {
 			o.Status.Parents = s
@@ -107,17 +116,36 @@ func (idx statusIndex) apply(obj client.Object) {
 	}
 }
 
-// cleanObject drops the empty creationTimestamp the Go types print and
-// shows redacted private keys in clear.
+// cleanObject drops the empty creationTimestamp and status the Go types
+// print and shows redacted private keys in clear.
 func cleanObject(u map[string]any) {
 	if meta, ok := u["metadata"].(map[string]any); ok && meta["creationTimestamp"] == nil {
 		delete(meta, "creationTimestamp")
+	}
+	if empty(u["status"]) {
+		delete(u, "status") // e.g. a Service's status.loadBalancer: {}
 	}
 	if data, ok := u["data"].(map[string]any); ok && u["kind"] == "Secret" {
 		if _, ok := data[corev1.TLSPrivateKeyKey]; ok {
 			data[corev1.TLSPrivateKeyKey] = Redacted
 		}
 	}
+}
+
+// empty reports whether v is nil or a map holding only empty maps.
+func empty(v any) bool {
+	switch t := v.(type) {
+	case nil:
+		return true
+	case map[string]any:
+		for _, child := range t {
+			if !empty(child) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
 }
 
 // irDocument returns each fleet's infra and xDS IR keyed by fleet name,

@@ -33,6 +33,12 @@ var kinds = map[schema.GroupVersionKind]kind{
 		newObject: func() client.Object { return &gwapiv1.Gateway{} },
 		add:       func(r *gatewayapi.Resources, o client.Object) { r.Gateways = append(r.Gateways, o.(*gwapiv1.Gateway)) },
 	},
+	gwapiv1.SchemeGroupVersion.WithKind("ListenerSet"): {
+		newObject: func() client.Object { return &gwapiv1.ListenerSet{} },
+		add: func(r *gatewayapi.Resources, o client.Object) {
+			r.ListenerSets = append(r.ListenerSets, o.(*gwapiv1.ListenerSet))
+		},
+	},
 	gwapiv1.SchemeGroupVersion.WithKind("HTTPRoute"): {
 		newObject: func() client.Object { return &gwapiv1.HTTPRoute{} },
 		add: func(r *gatewayapi.Resources, o client.Object) {

@@ -93,6 +93,7 @@ func BuildStatusReport(opts StatusHandlerOptions) StatusReport {
 func eachObject(res *gatewayapi.Resources, fn func(kind string, obj client.Object)) {
 	each(res.GatewayClasses, "GatewayClass", fn)
 	each(res.Gateways, "Gateway", fn)
+	each(res.ListenerSets, "ListenerSet", fn)
 	each(res.HTTPRoutes, "HTTPRoute", fn)
 	each(res.TLSRoutes, "TLSRoute", fn)
 	each(res.ReferenceGrants, "ReferenceGrant", fn)
@@ -121,13 +122,16 @@ func each[T client.Object](objs []T, kind string, fn func(string, client.Object)
 // indexStatus maps kind and key to the status to report.
 func indexStatus(s gatewayapi.Statuses) map[string]map[gatewayapi.ObjectKey]any {
 	idx := map[string]map[gatewayapi.ObjectKey]any{
-		"GatewayClass": {}, "Gateway": {}, "HTTPRoute": {}, "TLSRoute": {}, "EnvoyProxy": {},
+		"GatewayClass": {}, "Gateway": {}, "ListenerSet": {}, "HTTPRoute": {}, "TLSRoute": {}, "EnvoyProxy": {},
 	}
 	for _, c := range s.GatewayClasses {
 		idx["GatewayClass"][c.ObjectKey] = c.Status
 	}
 	for _, g := range s.Gateways {
 		idx["Gateway"][g.ObjectKey] = g.Status
+	}
+	for _, l := range s.ListenerSets {
+		idx["ListenerSet"][l.ObjectKey] = l.Status
 	}
 	for _, r := range s.HTTPRoutes {
 		idx["HTTPRoute"][r.ObjectKey] = routeStatus{Parents: r.Parents}
