@@ -283,7 +283,14 @@ func (m *Manager) removeFleet(name string) {
 	m.log.Info("fleet removed", "fleet", name)
 }
 
+// stopAll stops every Envoy at once, so shutdown takes one StopTimeout at
+// most, not one per fleet.
 func (m *Manager) stopAll() {
+	for _, f := range m.fleets {
+		if f.cancel != nil {
+			f.cancel()
+		}
+	}
 	for name, f := range m.fleets {
 		m.stopFleet(name, f)
 	}
