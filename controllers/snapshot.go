@@ -48,15 +48,22 @@ func buildResources(ctx context.Context, r client.Reader, opts buildOptions) (*g
 	if res.Gateways, err = gatewaysOfClasses(ctx, r, classes); err != nil {
 		return nil, nil, err
 	}
-	ourGateways := sets.New[types.NamespacedName]()
+	ours := ourParents{gateways: sets.New[types.NamespacedName](), listenerSets: sets.New[types.NamespacedName]()}
 	for _, gw := range res.Gateways {
-		ourGateways.Insert(client.ObjectKeyFromObject(gw))
-		collectCertificateRefs(gw, refs.secrets)
+		ours.gateways.Insert(client.ObjectKeyFromObject(gw))
+		collectCertificateRefs(gw.Namespace, gw.Spec.Listeners, refs.secrets)
 	}
-	if res.HTTPRoutes, err = attachedHTTPRoutes(ctx, r, ourGateways); err != nil {
+	if res.ListenerSets, err = listenerSetsOfGateways(ctx, r, ours.gateways); err != nil {
 		return nil, nil, err
 	}
-	if res.TLSRoutes, err = attachedTLSRoutes(ctx, r, ourGateways); err != nil {
+	for _, ls := range res.ListenerSets {
+		ours.listenerSets.Insert(client.ObjectKeyFromObject(ls))
+		collectListenerSetCertificateRefs(ls, refs.secrets)
+	}
+	if res.HTTPRoutes, err = attachedHTTPRoutes(ctx, r, ours); err != nil {
+		return nil, nil, err
+	}
+	if res.TLSRoutes, err = attachedTLSRoutes(ctx, r, ours); err != nil {
 		return nil, nil, err
 	}
 	for _, route := range res.HTTPRoutes {
@@ -125,22 +132,56 @@ func gatewaysOfClasses(ctx context.Context, r client.Reader, classes []*gwapiv1.
 	return out, nil
 }
 
-// refersToGateway reports whether a route parentRef names one of our Gateways.
-func refersToGateway(routeNamespace string, ref gwapiv1.ParentReference, gateways sets.Set[types.NamespacedName]) bool {
+// ourParents are the keys of the route parents we serve: our Gateways and
+// the ListenerSets that name them.
+type ourParents struct {
+	gateways     sets.Set[types.NamespacedName]
+	listenerSets sets.Set[types.NamespacedName]
+}
+
+// refersToParent reports whether a route parentRef names one of our
+// Gateways or one of their ListenerSets.
+func refersToParent(routeNamespace string, ref gwapiv1.ParentReference, ours ourParents) bool {
 	if ref.Group != nil && string(*ref.Group) != gwapiv1.GroupName {
-		return false
-	}
-	if ref.Kind != nil && string(*ref.Kind) != "Gateway" {
 		return false
 	}
 	ns := routeNamespace
 	if ref.Namespace != nil {
 		ns = string(*ref.Namespace)
 	}
-	return gateways.Has(types.NamespacedName{Namespace: ns, Name: string(ref.Name)})
+	key := types.NamespacedName{Namespace: ns, Name: string(ref.Name)}
+	if ref.Kind != nil && string(*ref.Kind) == "ListenerSet" {
+		return ours.listenerSets.Has(key)
+	}
+	return (ref.Kind == nil || string(*ref.Kind) == "Gateway") && ours.gateways.Has(key)
 }
 
-func attachedHTTPRoutes(ctx context.Context, r client.Reader, gateways sets.Set[types.NamespacedName]) ([]*gwapiv1.HTTPRoute, error) {
+// listenerSetsOfGateways lists the ListenerSets whose parentRef names one of
+// our Gateways (allowed or not: the translator reports NotAllowed).
+func listenerSetsOfGateways(ctx context.Context, r client.Reader, gateways sets.Set[types.NamespacedName]) ([]*gwapiv1.ListenerSet, error) {
+	var list gwapiv1.ListenerSetList
+	if err := r.List(ctx, &list); err != nil {
+		return nil, err
+	}
+	var out []*gwapiv1.ListenerSet
+	for i := range list.Items {
+		ls := &list.Items[i]
+		ref := ls.Spec.ParentRef
+		if (ref.Group != nil && string(*ref.Group) != gwapiv1.GroupName) || (ref.Kind != nil && string(*ref.Kind) != "Gateway") {
+			continue
+		}
+		ns := ls.Namespace
+		if ref.Namespace != nil && *ref.Namespace != "" {
+			ns = string(*ref.Namespace)
+		}
+		if gateways.Has(types.NamespacedName{Namespace: ns, Name: string(ref.Name)}) {
+			out = append(out, ls)
+		}
+	}
+	return out, nil
+}
+
+func attachedHTTPRoutes(ctx context.Context, r client.Reader, ours ourParents) ([]*gwapiv1.HTTPRoute, error) {
 	var list gwapiv1.HTTPRouteList
 	if err := r.List(ctx, &list); err != nil {
 		return nil, err
@@ -149,7 +190,7 @@ func attachedHTTPRoutes(ctx context.Context, r client.Reader, gateways sets.Set[
 	for i := range list.Items {
 		route := &list.Items[i]
 		if slices.ContainsFunc(route.Spec.ParentRefs, func(p gwapiv1.ParentReference) bool {
-			return refersToGateway(route.Namespace, p, gateways)
+			return refersToParent(route.Namespace, p, ours)
 		}) {
 			out = append(out, route)
 		}
@@ -157,7 +198,7 @@ func attachedHTTPRoutes(ctx context.Context, r client.Reader, gateways sets.Set[
 	return out, nil
 }
 
-func attachedTLSRoutes(ctx context.Context, r client.Reader, gateways sets.Set[types.NamespacedName]) ([]*gwapiv1.TLSRoute, error) {
+func attachedTLSRoutes(ctx context.Context, r client.Reader, ours ourParents) ([]*gwapiv1.TLSRoute, error) {
 	var list gwapiv1.TLSRouteList
 	if err := r.List(ctx, &list); err != nil {
 		return nil, err
@@ -166,7 +207,7 @@ func attachedTLSRoutes(ctx context.Context, r client.Reader, gateways sets.Set[t
 	for i := range list.Items {
 		route := &list.Items[i]
 		if slices.ContainsFunc(route.Spec.ParentRefs, func(p gwapiv1.ParentReference) bool {
-			return refersToGateway(route.Namespace, p, gateways)
+			return refersToParent(route.Namespace, p, ours)
 		}) {
 			out = append(out, route)
 		}
@@ -174,21 +215,33 @@ func attachedTLSRoutes(ctx context.Context, r client.Reader, gateways sets.Set[t
 	return out, nil
 }
 
-func collectCertificateRefs(gw *gwapiv1.Gateway, secrets sets.Set[types.NamespacedName]) {
-	for _, l := range gw.Spec.Listeners {
-		if l.TLS == nil {
+// collectCertificateRefs adds the Secrets the listeners of an object in
+// namespace ns refer to.
+func collectCertificateRefs(ns string, listeners []gwapiv1.Listener, secrets sets.Set[types.NamespacedName]) {
+	for _, l := range listeners {
+		collectTLSCertificateRefs(ns, l.TLS, secrets)
+	}
+}
+
+func collectListenerSetCertificateRefs(ls *gwapiv1.ListenerSet, secrets sets.Set[types.NamespacedName]) {
+	for _, l := range ls.Spec.Listeners {
+		collectTLSCertificateRefs(ls.Namespace, l.TLS, secrets)
+	}
+}
+
+func collectTLSCertificateRefs(objectNamespace string, tls *gwapiv1.ListenerTLSConfig, secrets sets.Set[types.NamespacedName]) {
+	if tls == nil {
+		return
+	}
+	for _, ref := range tls.CertificateRefs {
+		if (ref.Group != nil && *ref.Group != "") || (ref.Kind != nil && *ref.Kind != "Secret") {
 			continue
 		}
-		for _, ref := range l.TLS.CertificateRefs {
-			if (ref.Group != nil && *ref.Group != "") || (ref.Kind != nil && *ref.Kind != "Secret") {
-				continue
-			}
-			ns := gw.Namespace
-			if ref.Namespace != nil {
-				ns = string(*ref.Namespace)
-			}
-			secrets.Insert(types.NamespacedName{Namespace: ns, Name: string(ref.Name)})
+		ns := objectNamespace
+		if ref.Namespace != nil {
+			ns = string(*ref.Namespace)
 		}
+		secrets.Insert(types.NamespacedName{Namespace: ns, Name: string(ref.Name)})
 	}
 }
 

@@ -57,6 +57,7 @@ func (p *Provider) setupSnapshotController(opts Options, observer *infra.Observe
 		WithOptions(controller.Options{NeedLeaderElection: ptr.To(false), MaxConcurrentReconciles: 1}).
 		Watches(&gwapiv1.GatewayClass{}, enqueue, builder.WithPredicates(spec)).
 		Watches(&gwapiv1.Gateway{}, enqueue, builder.WithPredicates(spec)).
+		Watches(&gwapiv1.ListenerSet{}, enqueue, builder.WithPredicates(spec)).
 		Watches(&gwapiv1.HTTPRoute{}, enqueue, builder.WithPredicates(spec)).
 		Watches(&gwapiv1.TLSRoute{}, enqueue, builder.WithPredicates(spec)).
 		Watches(&gwapiv1.ReferenceGrant{}, enqueue, builder.WithPredicates(spec)).
@@ -89,7 +90,7 @@ func (r *snapshotReconciler) Reconcile(ctx context.Context, _ reconcile.Request)
 	r.synced.Store(true)
 	r.builds.Add(1)
 	r.log.V(1).Info("published resource snapshot",
-		"gatewayClasses", len(res.GatewayClasses), "gateways", len(res.Gateways),
+		"gatewayClasses", len(res.GatewayClasses), "gateways", len(res.Gateways), "listenerSets", len(res.ListenerSets),
 		"httpRoutes", len(res.HTTPRoutes), "tlsRoutes", len(res.TLSRoutes),
 		"duration", time.Since(start).String())
 	return reconcile.Result{}, nil

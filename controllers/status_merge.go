@@ -56,6 +56,23 @@ func mergeGatewayStatus(existing, desired gwapiv1.GatewayStatus, now metav1.Time
 	return *merged, !equality.Semantic.DeepEqual(existing, *merged)
 }
 
+// mergeListenerSetStatus returns the status to store for a ListenerSet and
+// whether it differs from the stored one. The whole status is ours.
+func mergeListenerSetStatus(existing, desired gwapiv1.ListenerSetStatus, now metav1.Time) (gwapiv1.ListenerSetStatus, bool) {
+	merged := desired.DeepCopy()
+	merged.Conditions = mergeConditions(existing.Conditions, desired.Conditions, now)
+	for i := range merged.Listeners {
+		var old []metav1.Condition
+		for _, l := range existing.Listeners {
+			if l.Name == merged.Listeners[i].Name {
+				old = l.Conditions
+			}
+		}
+		merged.Listeners[i].Conditions = mergeConditions(old, merged.Listeners[i].Conditions, now)
+	}
+	return *merged, !equality.Semantic.DeepEqual(existing, *merged)
+}
+
 // mergeRouteParents returns the parent statuses to store for a route: the
 // entries of other controllers untouched and in place, then ours as desired.
 // Our entries that are no longer desired are removed.

@@ -153,3 +153,31 @@ func TestMergeGatewayStatusKeepsListenerTimes(t *testing.T) {
 		t.Fatalf("attachedRoutes change: changed=%v status=%+v", changed, got)
 	}
 }
+
+func TestMergeListenerSetStatus(t *testing.T) {
+	existing := gwapiv1.ListenerSetStatus{
+		Conditions: []metav1.Condition{cond("Accepted", metav1.ConditionTrue, "Accepted", t0)},
+		Listeners: []gwapiv1.ListenerEntryStatus{{
+			Name:       "a",
+			Conditions: []metav1.Condition{cond("Accepted", metav1.ConditionTrue, "Accepted", t0)},
+		}},
+	}
+	desired := gwapiv1.ListenerSetStatus{
+		Conditions: []metav1.Condition{cond("Accepted", metav1.ConditionTrue, "Accepted", metav1.Time{})},
+		Listeners: []gwapiv1.ListenerEntryStatus{{
+			Name:       "a",
+			Conditions: []metav1.Condition{cond("Accepted", metav1.ConditionFalse, "HostnameConflict", metav1.Time{})},
+		}},
+	}
+	got, changed := mergeListenerSetStatus(existing, desired, t1)
+	if !changed {
+		t.Error("a listener condition changed status: want changed")
+	}
+	if got.Conditions[0].LastTransitionTime != t0 || got.Listeners[0].Conditions[0].LastTransitionTime != t1 {
+		t.Errorf("transition times: set %v (want %v), listener %v (want %v)",
+			got.Conditions[0].LastTransitionTime, t0, got.Listeners[0].Conditions[0].LastTransitionTime, t1)
+	}
+	if _, changed := mergeListenerSetStatus(got, desired, t1); changed {
+		t.Error("merging the same desired status again: want unchanged")
+	}
+}

@@ -87,6 +87,14 @@ func (w *statusWriter) write(ctx context.Context, res *gatewayapi.Result) {
 			return changed
 		})
 	}
+	for _, s := range res.Statuses.ListenerSets {
+		w.update(ctx, "ListenerSet", key(s.ObjectKey), &gwapiv1.ListenerSet{}, func(o client.Object) bool {
+			ls := o.(*gwapiv1.ListenerSet)
+			var changed bool
+			ls.Status, changed = mergeListenerSetStatus(ls.Status, s.Status, now)
+			return changed
+		})
+	}
 	w.writeHTTPRoutes(ctx, res.Statuses.HTTPRoutes, now)
 	w.writeTLSRoutes(ctx, res.Statuses.TLSRoutes, now)
 }
