@@ -13,6 +13,7 @@ import (
 var implementedFeatures = []features.FeatureName{
 	features.SupportGateway,
 	features.SupportGatewayPort8080,
+	features.SupportGatewayAddressEmpty,
 	features.SupportListenerSet,
 	features.SupportHTTPRoute,
 	features.SupportReferenceGrant,

@@ -202,8 +202,22 @@ func (t *translator) gatewayProgrammedError(g *gatewayModel) *reasonError {
 		return errorf(gwapiv1.GatewayReasonNoResources, "No proxy of fleet %s is available yet", g.fleet.name)
 	case len(state.Addresses) == 0:
 		return errorf(gwapiv1.GatewayReasonAddressNotAssigned, "No address has been assigned to proxy fleet %s yet", g.fleet.name)
+	case len(g.obj.Spec.Addresses) > 0 && !hasIPAddress(state.Addresses):
+		return errorf(gwapiv1.GatewayReasonAddressNotAssigned,
+			"spec.addresses requests an %s, but proxy fleet %s has none yet", gwapiv1.IPAddressType, g.fleet.name)
 	}
 	return nil
+}
+
+// hasIPAddress reports whether a fleet has an address of type IPAddress
+// (an empty type means IPAddress).
+func hasIPAddress(addrs []Address) bool {
+	for _, a := range addrs {
+		if a.Type == "" || a.Type == string(gwapiv1.IPAddressType) {
+			return true
+		}
+	}
+	return false
 }
 
 // gatewayAddresses are the addresses reported for an accepted Gateway.

@@ -92,8 +92,23 @@ func validateGatewaySpec(gw *gwapiv1.Gateway, class *gatewayClassModel) *reasonE
 		ref := gw.Spec.Infrastructure.ParametersRef
 		return errorf(gwapiv1.GatewayReasonInvalidParameters,
 			"infrastructure.parametersRef %s/%s %q is not supported; set parameters on the GatewayClass", ref.Group, ref.Kind, ref.Name)
-	case len(gw.Spec.Addresses) > 0:
-		return errorf(gwapiv1.GatewayReasonUnsupportedAddress, "spec.addresses is not supported; addresses are assigned by the proxy fleet's Service")
+	}
+	return validateSpecAddresses(gw.Spec.Addresses)
+}
+
+// validateSpecAddresses accepts only requests for an IP address without a
+// value (the fleet's Service assigns it: GatewayAddressEmpty); static
+// addresses and other types are not supported.
+func validateSpecAddresses(addrs []gwapiv1.GatewaySpecAddress) *reasonError {
+	for _, a := range addrs {
+		if a.Value != "" {
+			return errorf(gwapiv1.GatewayReasonUnsupportedAddress,
+				"static address %q in spec.addresses is not supported; addresses are assigned by the proxy fleet's Service", a.Value)
+		}
+		if a.Type != nil && *a.Type != gwapiv1.IPAddressType {
+			return errorf(gwapiv1.GatewayReasonUnsupportedAddress,
+				"address type %q in spec.addresses is not supported; only %s may be requested, without a value", *a.Type, gwapiv1.IPAddressType)
+		}
 	}
 	return nil
 }
