@@ -88,10 +88,10 @@ dev-cluster: ## Start a local kube-apiserver + etcd with our CRDs and the Gatewa
 	KUBEBUILDER_ASSETS="$$assets" go run ./hack/dev-cluster
 
 .PHONY: test
-test: verify-generated verify-fmt vet ## Run every test CI runs (unit, golden, envtest suites).
+test: verify-generated verify-fmt vet ## Run every test CI runs (unit, golden, envtest suites, Gateway API conformance).
 	@assets="$$(./hack/envtest-assets.sh | tail -n 1)"; \
 	echo "KUBEBUILDER_ASSETS=$$assets"; \
-	KUBEBUILDER_ASSETS="$$assets" go test ./... -count=1 -timeout 30m $(TEST_FLAGS)
+	KUBEBUILDER_ASSETS="$$assets" EG_CONFORMANCE=1 go test ./... -count=1 -timeout 30m $(TEST_FLAGS)
 
 .PHONY: conformance
 conformance: ## Run the upstream Gateway API conformance suite (status-only tests) on envtest; writes test/conformance/report.yaml.
@@ -99,7 +99,7 @@ conformance: ## Run the upstream Gateway API conformance suite (status-only test
 	echo "Gateway API conformance v1.6.3 on envtest (full log: bin/conformance/test.log)"; \
 	start=$$(date +%s); rc=0; \
 	KUBEBUILDER_ASSETS="$$assets" EG_CONFORMANCE=1 EG_CONFORMANCE_VERSION="$(VERSION)" \
-	EG_CONFORMANCE_REPORT="$(CURDIR)/$(CONFORMANCE_REPORT)" \
+	EG_CONFORMANCE_REPORT="$(abspath $(CONFORMANCE_REPORT))" \
 	go test ./test/conformance/ -run '^TestConformance$$' -count=1 -timeout 60m -v >bin/conformance/test.log 2>&1 || rc=$$?; \
 	grep -E '^CONFORMANCE: |^(--- FAIL|FAIL|ok) ' bin/conformance/test.log | sed 's/^CONFORMANCE: //' || true; \
 	echo "make conformance took $$(( $$(date +%s) - start ))s"; exit $$rc

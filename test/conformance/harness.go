@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"time"
 
 	"github.com/go-logr/logr"
@@ -21,6 +22,7 @@ import (
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
+	logf "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
 	gwapiv1a2 "sigs.k8s.io/gateway-api/apis/v1alpha2"
@@ -96,6 +98,7 @@ func StartHarness(ctx context.Context, opts HarnessOptions) (h *Harness, err err
 	runCtx, cancel := context.WithCancel(ctx)
 	h.cancel = cancel
 	log := zap.New(zap.WriteTo(opts.Log), zap.UseDevMode(true))
+	logf.SetLogger(log) // controller-runtime's own logs (informers, leader election)
 	if err = h.startRunners(runCtx, log); err != nil {
 		return nil, err
 	}
@@ -108,12 +111,12 @@ func StartHarness(ctx context.Context, opts HarnessOptions) (h *Harness, err err
 // startRunners creates the control plane's namespace and starts the
 // workload stand-in and the control plane.
 func (h *Harness) startRunners(ctx context.Context, log logr.Logger) error {
-	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: controlplane.DefaultNamespace}}
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: controlPlaneNamespace()}}
 	if err := h.Client.Create(ctx, ns); err != nil && !apierrors.IsAlreadyExists(err) {
 		return err
 	}
 	workload, err := NewWorkload(h.RestConfig, WorkloadOptions{
-		Namespaces: []string{suiteNamespaces, controlplane.DefaultNamespace},
+		Namespaces: []string{suiteNamespaces, controlPlaneNamespace()},
 		Logger:     log.WithName("workload-standin"),
 	})
 	if err != nil {
@@ -127,6 +130,15 @@ func (h *Harness) startRunners(ctx context.Context, log logr.Logger) error {
 	go func() { h.done <- workload.Start(ctx) }()
 	go func() { h.done <- cp.Run(ctx) }()
 	return nil
+}
+
+// controlPlaneNamespace is where the control plane runs its Envoy fleets:
+// ENVOY_GATEWAY_NAMESPACE, as for the control plane itself, or the default.
+func controlPlaneNamespace() string {
+	if ns := os.Getenv("ENVOY_GATEWAY_NAMESPACE"); ns != "" {
+		return ns
+	}
+	return controlplane.DefaultNamespace
 }
 
 // newControlPlane builds our control plane with the Kubernetes provider and
