@@ -2,6 +2,7 @@ package file
 
 import (
 	"context"
+	"crypto/sha256"
 	"fmt"
 	"regexp"
 	"runtime"
@@ -87,6 +88,55 @@ type ParseOptions struct {
 	Validator *validation.Validator
 	// Workers bound how many documents are decoded at once; 0 means GOMAXPROCS.
 	Workers int
+	// Cache, when set, reuses the outcome of documents seen in the previous
+	// parse of the same file, so editing one document of a large file
+	// re-validates that document only.
+	Cache *DocumentCache
+}
+
+// DocumentCache remembers, per file, the outcome of each document by content
+// (validation depends on nothing else). It is not safe for concurrent Parse calls.
+type DocumentCache struct {
+	files map[string]map[[sha256.Size]byte]docResult
+}
+
+// NewDocumentCache returns an empty cache.
+func NewDocumentCache() *DocumentCache {
+	return &DocumentCache{files: map[string]map[[sha256.Size]byte]docResult{}}
+}
+
+// Forget drops a file's entries (the file is gone).
+func (c *DocumentCache) Forget(file string) { delete(c.files, file) }
+
+// lookup returns the cached outcome of a document, moved to src.
+func (c *DocumentCache) lookup(file string, key [sha256.Size]byte, src Source) (docResult, bool) {
+	r, ok := c.files[file][key]
+	if !ok {
+		return docResult{}, false
+	}
+	return r.at(src), true
+}
+
+// at returns the result with every source set to src.
+func (r docResult) at(src Source) docResult {
+	out := docResult{
+		objects:  make([]Object, len(r.objects)),
+		errors:   make([]Problem, len(r.errors)),
+		warnings: make([]Problem, len(r.warnings)),
+	}
+	for i, o := range r.objects {
+		o.Source = src
+		out.objects[i] = o
+	}
+	for i, p := range r.errors {
+		p.Source = src
+		out.errors[i] = p
+	}
+	for i, p := range r.warnings {
+		p.Source = src
+		out.warnings[i] = p
+	}
+	return out
 }
 
 // FileData is the content of one file.
@@ -106,20 +156,39 @@ func Parse(ctx context.Context, files []FileData, opts ParseOptions) ([]*Parsed,
 		}
 	}
 	type job struct {
-		file int
-		src  Source
-		data []byte
+		file   int
+		src    Source
+		data   []byte
+		key    [sha256.Size]byte
+		cached bool
 	}
 	var jobs []job
+	var results []docResult
 	for i, f := range files {
 		for _, d := range splitDocuments(f.Data) {
-			jobs = append(jobs, job{file: i, src: Source{File: f.Name, Document: d.Index, Line: d.Line}, data: d.Data})
+			j := job{file: i, src: Source{File: f.Name, Document: d.Index, Line: d.Line}, data: d.Data}
+			var r docResult
+			if opts.Cache != nil {
+				j.key = sha256.Sum256(d.Data)
+				r, j.cached = opts.Cache.lookup(f.Name, j.key, j.src)
+			}
+			jobs = append(jobs, j)
+			results = append(results, r)
 		}
 	}
-	results := make([]docResult, len(jobs))
 	parallel(len(jobs), opts.Workers, func(i int) {
-		results[i] = decodeDocument(ctx, v, jobs[i].src, jobs[i].data)
+		if !jobs[i].cached {
+			results[i] = decodeDocument(ctx, v, jobs[i].src, jobs[i].data)
+		}
 	})
+	if opts.Cache != nil {
+		for _, f := range files {
+			opts.Cache.files[f.Name] = map[[sha256.Size]byte]docResult{}
+		}
+		for i, j := range jobs {
+			opts.Cache.files[files[j.file].Name][j.key] = results[i]
+		}
+	}
 	out := make([]*Parsed, len(files))
 	for i := range out {
 		out[i] = &Parsed{}

@@ -152,3 +152,28 @@ func TestBuildImplicitNamespacesAndDuplicates(t *testing.T) {
 		t.Errorf("unexpected resources: %+v", res)
 	}
 }
+
+func TestParseCacheReusesUnchangedDocuments(t *testing.T) {
+	cache := NewDocumentCache()
+	parse := func(data string) *Parsed {
+		out, err := Parse(context.Background(), []FileData{{Name: "f.yaml", Data: []byte(data)}}, ParseOptions{Cache: cache})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out[0]
+	}
+	first := parse(gatewayYAML + "---\n" + routeYAML)
+	// A new document before the others shifts their index and line.
+	second := parse(routeYAML + "---\n" + gatewayYAML + "---\n" + routeYAML)
+	// The route is defined twice: Parse does not mind (Build reports it).
+	if len(second.Errors) != 0 || len(second.Objects) != 4 {
+		t.Fatalf("second parse: %d objects, errors %v", len(second.Objects), second.Errors)
+	}
+	gw := second.Objects[2]
+	if gw.Object != first.Objects[1].Object {
+		t.Error("an unchanged document was decoded again")
+	}
+	if gw.Source.Document != 3 || gw.Source.Line != 22 {
+		t.Errorf("reused document source = %+v, want document 3 line 22", gw.Source)
+	}
+}

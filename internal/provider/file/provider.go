@@ -52,8 +52,9 @@ type Provider struct {
 	// infraKick is signalled when the infra states change.
 	infraKick chan struct{}
 
-	// files, pathProblems and published belong to the Start goroutine.
+	// files, cache, pathProblems and published belong to the Start goroutine.
 	files        map[string]*fileState
+	cache        *DocumentCache
 	pathProblems []Problem
 	published    [sha256.Size]byte
 
@@ -91,6 +92,7 @@ func New(opts Options) *Provider {
 		log:       opts.Logger,
 		infraKick: make(chan struct{}, 1),
 		files:     map[string]*fileState{},
+		cache:     NewDocumentCache(),
 	}
 }
 

@@ -35,6 +35,7 @@ func (p *Provider) sync(ctx context.Context, w *watches) {
 		if !present[name] {
 			p.log.Info("file removed: its objects are withdrawn", "file", name)
 			delete(p.files, name)
+			p.cache.Forget(name)
 		}
 	}
 	p.parseChanged(ctx, changed, hashes)
@@ -48,7 +49,7 @@ func (p *Provider) parseChanged(ctx context.Context, changed []FileData, hashes 
 	if len(changed) == 0 {
 		return
 	}
-	parsed, err := Parse(ctx, changed, ParseOptions{Validator: p.opts.Validator})
+	parsed, err := Parse(ctx, changed, ParseOptions{Validator: p.opts.Validator, Cache: p.cache})
 	if err != nil {
 		p.log.Error(err, "cannot parse files")
 		return
