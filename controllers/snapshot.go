@@ -158,7 +158,9 @@ func refersToParent(routeNamespace string, ref gwapiv1.ParentReference, ours our
 
 // listenerSetsOfGateways lists the ListenerSets whose parentRef names one of
 // our Gateways (allowed or not: the translator reports NotAllowed).
-func listenerSetsOfGateways(ctx context.Context, r client.Reader, gateways sets.Set[types.NamespacedName]) ([]*gwapiv1.ListenerSet, error) {
+func listenerSetsOfGateways(
+	ctx context.Context, r client.Reader, gateways sets.Set[types.NamespacedName],
+) ([]*gwapiv1.ListenerSet, error) {
 	var list gwapiv1.ListenerSetList
 	if err := r.List(ctx, &list); err != nil {
 		return nil, err
@@ -167,7 +169,10 @@ func listenerSetsOfGateways(ctx context.Context, r client.Reader, gateways sets.
 	for i := range list.Items {
 		ls := &list.Items[i]
 		ref := ls.Spec.ParentRef
-		if (ref.Group != nil && string(*ref.Group) != gwapiv1.GroupName) || (ref.Kind != nil && string(*ref.Kind) != "Gateway") {
+		if ref.Group != nil && string(*ref.Group) != gwapiv1.GroupName {
+			continue
+		}
+		if ref.Kind != nil && string(*ref.Kind) != "Gateway" {
 			continue
 		}
 		ns := ls.Namespace
@@ -229,7 +234,7 @@ func collectListenerSetCertificateRefs(ls *gwapiv1.ListenerSet, secrets sets.Set
 	}
 }
 
-func collectTLSCertificateRefs(objectNamespace string, tls *gwapiv1.ListenerTLSConfig, secrets sets.Set[types.NamespacedName]) {
+func collectTLSCertificateRefs(ns string, tls *gwapiv1.ListenerTLSConfig, secrets sets.Set[types.NamespacedName]) {
 	if tls == nil {
 		return
 	}
@@ -237,11 +242,11 @@ func collectTLSCertificateRefs(objectNamespace string, tls *gwapiv1.ListenerTLSC
 		if (ref.Group != nil && *ref.Group != "") || (ref.Kind != nil && *ref.Kind != "Secret") {
 			continue
 		}
-		ns := objectNamespace
+		refNamespace := ns
 		if ref.Namespace != nil {
-			ns = string(*ref.Namespace)
+			refNamespace = string(*ref.Namespace)
 		}
-		secrets.Insert(types.NamespacedName{Namespace: ns, Name: string(ref.Name)})
+		secrets.Insert(types.NamespacedName{Namespace: refNamespace, Name: string(ref.Name)})
 	}
 }
 
