@@ -302,8 +302,11 @@ func decodeObject(ctx context.Context, v *validation.Validator, src Source, u *u
 		return docResult{errors: []Problem{problem("", "apiVersion and kind are required")}}
 	}
 	target, ok := translatorGVK(gvk)
-	if !ok || !v.Known(gvk) {
+	if !ok {
 		return docResult{warnings: []Problem{problem("", fmt.Sprintf("kind %s is not read by the translator: ignored", gvk.GroupVersion().String()+" "+gvk.Kind))}}
+	}
+	if !v.Known(gvk) {
+		return docResult{errors: []Problem{problem("apiVersion", fmt.Sprintf("%s is not a served version of %s (use %s)", gvk.GroupVersion(), gvk.Kind, target.GroupVersion()))}}
 	}
 	if v.Namespaced(gvk) {
 		if u.GetNamespace() == "" {

@@ -177,3 +177,10 @@ func TestParseCacheReusesUnchangedDocuments(t *testing.T) {
 		t.Errorf("reused document source = %+v, want document 3 line 22", gw.Source)
 	}
 }
+
+func TestParseRejectsUnservedVersions(t *testing.T) {
+	p := parseOne(t, "old.yaml", strings.Replace(routeYAML, "gateway.networking.k8s.io/v1", "gateway.networking.k8s.io/v1alpha1", 1))
+	if len(p.Errors) != 1 || p.Errors[0].Field != "apiVersion" {
+		t.Fatalf("errors = %v, want one apiVersion error", p.Errors)
+	}
+}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"errors"
-	"fmt"
 	"maps"
 	"slices"
 	"sync"
@@ -23,6 +22,8 @@ const (
 	DefaultDebounce = 100 * time.Millisecond
 	DefaultMaxDelay = time.Second
 	DefaultResync   = 30 * time.Second
+	// pollInterval is the re-read period when files cannot be watched.
+	pollInterval = 2 * time.Second
 )
 
 // Options configure a Provider.
@@ -133,12 +134,16 @@ func infraStateEqual(a, b gatewayapi.InfraState) bool {
 // Start reads the paths, publishes the first snapshot, then watches the
 // paths until ctx is done.
 func (p *Provider) Start(ctx context.Context) error {
+	w := &watches{log: p.log}
 	watcher, err := fsnotify.NewWatcher()
 	if err != nil {
-		return fmt.Errorf("file watcher: %w", err)
+		// Typically the inotify instance limit: poll instead of failing.
+		p.log.Error(err, "cannot watch files; re-reading them every "+pollInterval.String())
+		p.opts.Resync = pollInterval
+	} else {
+		defer func() { _ = watcher.Close() }()
+		w.watcher = watcher
 	}
-	defer func() { _ = watcher.Close() }()
-	w := &watches{watcher: watcher, log: p.log}
 	p.sync(ctx, w)
 	p.log.Info("file provider started", "paths", p.opts.Paths)
 	return p.loop(ctx, w)
@@ -159,7 +164,7 @@ func (p *Provider) loop(ctx context.Context, w *watches) error {
 		select {
 		case <-ctx.Done():
 			return nil
-		case ev, ok := <-w.watcher.Events:
+		case ev, ok := <-w.events():
 			if !ok {
 				return errors.New("file watcher closed")
 			}
@@ -169,7 +174,7 @@ func (p *Provider) loop(ctx context.Context, w *watches) error {
 			}
 			wait := min(p.opts.Debounce, p.opts.MaxDelay-time.Since(burstStart))
 			debounce.Reset(max(wait, 0))
-		case err, ok := <-w.watcher.Errors:
+		case err, ok := <-w.errors():
 			if !ok {
 				return errors.New("file watcher closed")
 			}

@@ -20,8 +20,26 @@ type watches struct {
 	log     logr.Logger
 }
 
+// events and errors are the watcher's channels; nil (never ready) without a watcher.
+func (w *watches) events() chan fsnotify.Event {
+	if w.watcher == nil {
+		return nil
+	}
+	return w.watcher.Events
+}
+
+func (w *watches) errors() chan error {
+	if w.watcher == nil {
+		return nil
+	}
+	return w.watcher.Errors
+}
+
 // ensure adds a watch for each folder not watched yet.
 func (w *watches) ensure(dirs []string) {
+	if w.watcher == nil {
+		return
+	}
 	watched := w.watcher.WatchList()
 	for _, d := range dirs {
 		if slices.Contains(watched, d) {
