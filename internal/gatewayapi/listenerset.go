@@ -151,8 +151,10 @@ func (g *gatewayModel) allowedListenerSets() []*listenerSetModel {
 // listenerGroups are the Gateway's listeners and those of each allowed
 // ListenerSet, in precedence order; conflicts are resolved between groups.
 func (g *gatewayModel) listenerGroups() [][]*listenerModel {
-	groups := [][]*listenerModel{g.listeners}
-	for _, s := range g.allowedListenerSets() {
+	sets := g.allowedListenerSets()
+	groups := make([][]*listenerModel, 0, 1+len(sets))
+	groups = append(groups, g.listeners)
+	for _, s := range sets {
 		groups = append(groups, s.listeners)
 	}
 	return groups

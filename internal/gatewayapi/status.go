@@ -100,10 +100,7 @@ func (t *translator) listenerSetStatuses() []ListenerSetStatus {
 			listenerSetProgrammedCondition(t.listenerSetProgrammedError(s), gen),
 		}}
 		for _, l := range s.listeners {
-			ls := listenerStatus(l, gen)
-			st.Listeners = append(st.Listeners, gwapiv1.ListenerEntryStatus{
-				Name: ls.Name, SupportedKinds: ls.SupportedKinds, AttachedRoutes: ls.AttachedRoutes, Conditions: ls.Conditions,
-			})
+			st.Listeners = append(st.Listeners, gwapiv1.ListenerEntryStatus(listenerStatus(l, gen)))
 		}
 		out = append(out, ListenerSetStatus{ObjectKey: ObjectKey{Namespace: s.key.Namespace, Name: s.key.Name}, Status: st})
 	}

@@ -58,6 +58,7 @@ type Harness struct {
 	Client     client.Client
 
 	env     *envtest.Environment
+	log     logr.Logger
 	cancel  context.CancelFunc
 	done    chan error
 	running int
@@ -97,9 +98,9 @@ func StartHarness(ctx context.Context, opts HarnessOptions) (h *Harness, err err
 	}
 	runCtx, cancel := context.WithCancel(ctx)
 	h.cancel = cancel
-	log := zap.New(zap.WriteTo(opts.Log), zap.UseDevMode(true))
-	logf.SetLogger(log) // controller-runtime's own logs (informers, leader election)
-	if err = h.startRunners(runCtx, log); err != nil {
+	h.log = zap.New(zap.WriteTo(opts.Log), zap.UseDevMode(true))
+	logf.SetLogger(h.log) // controller-runtime's own logs (informers, leader election)
+	if err = h.startRunners(runCtx); err != nil {
 		return nil, err
 	}
 	if err = h.createGatewayClass(ctx); err != nil {
@@ -110,19 +111,19 @@ func StartHarness(ctx context.Context, opts HarnessOptions) (h *Harness, err err
 
 // startRunners creates the control plane's namespace and starts the
 // workload stand-in and the control plane.
-func (h *Harness) startRunners(ctx context.Context, log logr.Logger) error {
+func (h *Harness) startRunners(ctx context.Context) error {
 	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: controlPlaneNamespace()}}
 	if err := h.Client.Create(ctx, ns); err != nil && !apierrors.IsAlreadyExists(err) {
 		return err
 	}
 	workload, err := NewWorkload(h.RestConfig, WorkloadOptions{
 		Namespaces: []string{suiteNamespaces, controlPlaneNamespace()},
-		Logger:     log.WithName("workload-standin"),
+		Logger:     h.log.WithName("workload-standin"),
 	})
 	if err != nil {
 		return err
 	}
-	cp, err := newControlPlane(h.RestConfig, log.WithName("controlplane"))
+	cp, err := newControlPlane(h.RestConfig, h.log.WithName("controlplane"))
 	if err != nil {
 		return err
 	}

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"sort"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -171,8 +171,8 @@ func implementation(v string) confv1.Implementation {
 // writeReport writes the report as YAML, with profiles sorted by name so
 // that runs compare line by line.
 func writeReport(report *confv1.ConformanceReport, path string) error {
-	sort.Slice(report.ProfileReports, func(i, j int) bool {
-		return report.ProfileReports[i].Name < report.ProfileReports[j].Name
+	slices.SortFunc(report.ProfileReports, func(a, b confv1.ProfileReport) int {
+		return strings.Compare(a.Name, b.Name)
 	})
 	data, err := yaml.Marshal(report)
 	if err != nil {

@@ -2,7 +2,7 @@ package conformance
 
 import (
 	"fmt"
-	"sort"
+	"slices"
 	"strings"
 
 	"sigs.k8s.io/gateway-api/conformance/utils/suite"
@@ -170,7 +170,7 @@ func SkipTests() []string {
 	for name := range trafficTests {
 		out = append(out, name)
 	}
-	sort.Strings(out)
+	slices.Sort(out)
 	return out
 }
 
@@ -184,7 +184,7 @@ func SkipReason(test suite.ConformanceTest, supported suite.FeaturesSet) string 
 			missing = append(missing, string(f))
 		}
 	}
-	sort.Strings(missing)
+	slices.Sort(missing)
 	switch kind, traffic := trafficTests[test.ShortName]; {
 	case len(missing) > 0 && traffic:
 		return fmt.Sprintf("feature not claimed: %s; also sends %s", strings.Join(missing, ", "), kind)

@@ -53,7 +53,7 @@ func NewWorkload(cfg *rest.Config, opts WorkloadOptions) (*Workload, error) {
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
 		Scheme:                 scheme,
 		Logger:                 opts.Logger,
-		Controller:             config.Controller{SkipNameValidation: ptr.To(true)},
+		Controller:             config.Controller{SkipNameValidation: new(true)},
 		Metrics:                metricsserver.Options{BindAddress: "0"},
 		HealthProbeBindAddress: "0",
 	})
@@ -111,7 +111,7 @@ func (k *kubelet) Reconcile(ctx context.Context, req reconcile.Request) (reconci
 	pod.Status.Phase = corev1.PodRunning
 	pod.Status.StartTime = &now
 	pod.Status.Conditions = nil
-	for _, t := range []corev1.PodConditionType{corev1.PodScheduled, corev1.PodInitialized, corev1.ContainersReady, corev1.PodReady} {
+	for _, t := range readyPodConditions {
 		pod.Status.Conditions = append(pod.Status.Conditions, corev1.PodCondition{
 			Type: t, Status: corev1.ConditionTrue, LastTransitionTime: now,
 		})
@@ -119,11 +119,16 @@ func (k *kubelet) Reconcile(ctx context.Context, req reconcile.Request) (reconci
 	pod.Status.ContainerStatuses = nil
 	for _, c := range pod.Spec.Containers {
 		pod.Status.ContainerStatuses = append(pod.Status.ContainerStatuses, corev1.ContainerStatus{
-			Name: c.Name, Image: c.Image, Ready: true, Started: ptr.To(true),
+			Name: c.Name, Image: c.Image, Ready: true, Started: new(true),
 			State: corev1.ContainerState{Running: &corev1.ContainerStateRunning{StartedAt: now}},
 		})
 	}
 	return reconcile.Result{}, client.IgnoreNotFound(k.client.Status().Update(ctx, &pod))
+}
+
+// readyPodConditions are the conditions of a running, ready Pod.
+var readyPodConditions = []corev1.PodConditionType{
+	corev1.PodScheduled, corev1.PodInitialized, corev1.ContainersReady, corev1.PodReady,
 }
 
 func podReady(pod *corev1.Pod) bool {
@@ -187,7 +192,7 @@ func (d *deployments) ensurePod(ctx context.Context, dep *appsv1.Deployment, i i
 			Annotations: dep.Spec.Template.Annotations,
 			OwnerReferences: []metav1.OwnerReference{{
 				APIVersion: "apps/v1", Kind: "Deployment", Name: dep.Name, UID: dep.UID,
-				Controller: ptr.To(true), BlockOwnerDeletion: ptr.To(true),
+				Controller: new(true), BlockOwnerDeletion: new(true),
 			}},
 		},
 		Spec: *dep.Spec.Template.Spec.DeepCopy(),
@@ -259,8 +264,11 @@ func (d *deployments) writeStatus(ctx context.Context, dep *appsv1.Deployment, r
 
 // statusEqual compares the fields writeStatus sets, ignoring condition times.
 func statusEqual(a, b appsv1.DeploymentStatus) bool {
-	if a.ObservedGeneration != b.ObservedGeneration || a.Replicas != b.Replicas || a.UpdatedReplicas != b.UpdatedReplicas ||
-		a.ReadyReplicas != b.ReadyReplicas || a.AvailableReplicas != b.AvailableReplicas || len(a.Conditions) != len(b.Conditions) {
+	if a.ObservedGeneration != b.ObservedGeneration || len(a.Conditions) != len(b.Conditions) {
+		return false
+	}
+	if a.Replicas != b.Replicas || a.UpdatedReplicas != b.UpdatedReplicas ||
+		a.ReadyReplicas != b.ReadyReplicas || a.AvailableReplicas != b.AvailableReplicas {
 		return false
 	}
 	for i := range a.Conditions {
