@@ -29,7 +29,7 @@ var _ = Describe("EnvoyProxy CRD", func() {
 						EnvoyDeployment: &egv1a1.EnvoyDeployment{
 							Replicas: ptr.To[int32](3),
 							Container: &egv1a1.EnvoyContainer{
-								Image: ptr.To("envoyproxy/envoy:v1.36.2"),
+								Image: new("envoyproxy/envoy:v1.36.2"),
 								Resources: &corev1.ResourceRequirements{
 									Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("100m")},
 								},
@@ -47,7 +47,7 @@ var _ = Describe("EnvoyProxy CRD", func() {
 		Expect(got.ServiceType()).To(Equal(egv1a1.ServiceTypeNodePort))
 		Expect(got.Replicas()).To(Equal(int32(3)))
 		Expect(got.Image()).To(Equal("envoyproxy/envoy:v1.36.2"))
-		Expect(got.Spec.MergeGateways).To(Equal(ptr.To(false)), "mergeGateways defaults to false")
+		Expect(got.Spec.MergeGateways).To(Equal(new(false)), "mergeGateways defaults to false")
 	})
 
 	It("rejects an unknown Service type with the allowed values", func() {

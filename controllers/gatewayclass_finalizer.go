@@ -31,10 +31,15 @@ func setupGatewayClassFinalizer(mgr manager.Manager, controllerName string) erro
 		For(&gwapiv1.GatewayClass{}, builder.WithPredicates(predicate.NewPredicateFuncs(func(o client.Object) bool {
 			return string(o.(*gwapiv1.GatewayClass).Spec.ControllerName) == controllerName
 		}))).
-		Watches(&gwapiv1.Gateway{}, handler.EnqueueRequestsFromMapFunc(func(_ context.Context, o client.Object) []reconcile.Request {
-			return []reconcile.Request{{NamespacedName: client.ObjectKey{Name: string(o.(*gwapiv1.Gateway).Spec.GatewayClassName)}}}
-		}), builder.WithPredicates(predicate.GenerationChangedPredicate{})).
+		Watches(&gwapiv1.Gateway{}, handler.EnqueueRequestsFromMapFunc(gatewayClassOfGateway),
+			builder.WithPredicates(predicate.GenerationChangedPredicate{})).
 		Complete(r)
+}
+
+// gatewayClassOfGateway maps a Gateway event to its GatewayClass.
+func gatewayClassOfGateway(_ context.Context, o client.Object) []reconcile.Request {
+	class := string(o.(*gwapiv1.Gateway).Spec.GatewayClassName)
+	return []reconcile.Request{{NamespacedName: client.ObjectKey{Name: class}}}
 }
 
 // Reconcile adds or removes the finalizer of one GatewayClass.

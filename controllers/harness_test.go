@@ -14,7 +14,6 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/util/retry"
-	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
@@ -85,8 +84,8 @@ func (r *runningControlPlane) stop() {
 	Eventually(r.done, 30*time.Second).Should(Receive(BeNil()))
 }
 
-func ensureNamespace(name string, labels map[string]string) {
-	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name, Labels: labels}}
+func ensureNamespace(name string) {
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}
 	if err := k8sClient.Create(ctx, ns); err != nil && !apierrors.IsAlreadyExists(err) {
 		Expect(err).NotTo(HaveOccurred())
 	}
@@ -128,12 +127,12 @@ func endpointSlice(ns, service string, port int32, addresses ...string) *discove
 			Labels: map[string]string{discoveryv1.LabelServiceName: service},
 		},
 		AddressType: discoveryv1.AddressTypeIPv4,
-		Ports:       []discoveryv1.EndpointPort{{Name: ptr.To("http"), Port: ptr.To(port), Protocol: ptr.To(corev1.ProtocolTCP)}},
+		Ports:       []discoveryv1.EndpointPort{{Name: new("http"), Port: new(port), Protocol: new(corev1.ProtocolTCP)}},
 	}
 	for _, a := range addresses {
 		es.Endpoints = append(es.Endpoints, discoveryv1.Endpoint{
 			Addresses:  []string{a},
-			Conditions: discoveryv1.EndpointConditions{Ready: ptr.To(true)},
+			Conditions: discoveryv1.EndpointConditions{Ready: new(true)},
 		})
 	}
 	return es
@@ -150,7 +149,7 @@ func httpRoute(ns, name, gateway string, backendNS *string, backend string, port
 					BackendObjectReference: gwapiv1.BackendObjectReference{
 						Name:      gwapiv1.ObjectName(backend),
 						Namespace: (*gwapiv1.Namespace)(backendNS),
-						Port:      ptr.To(gwapiv1.PortNumber(port)),
+						Port:      new(port),
 					},
 				}}},
 			}},
@@ -158,14 +157,14 @@ func httpRoute(ns, name, gateway string, backendNS *string, backend string, port
 	}
 }
 
-// conditionOf returns a getter for one condition of an object, for Eventually.
-func gatewayClassCondition(name, condType string) func() *metav1.Condition {
+// gatewayClassAccepted returns a getter of a GatewayClass's Accepted condition, for Eventually.
+func gatewayClassAccepted(name string) func() *metav1.Condition {
 	return func() *metav1.Condition {
 		var gc gwapiv1.GatewayClass
 		if err := k8sClient.Get(ctx, client.ObjectKey{Name: name}, &gc); err != nil {
 			return nil
 		}
-		return meta.FindStatusCondition(gc.Status.Conditions, condType)
+		return meta.FindStatusCondition(gc.Status.Conditions, string(gwapiv1.GatewayClassConditionStatusAccepted))
 	}
 }
 

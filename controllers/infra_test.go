@@ -14,25 +14,24 @@ import (
 	"github.com/envoygw/envoy-gateway/internal/infra/render"
 )
 
-// fleetObjects lists the fleet objects of one Gateway by its owning labels.
-func fleetDeployments(gwNS, gwName string) func() []appsv1.Deployment {
-	return func() []appsv1.Deployment {
-		var list appsv1.DeploymentList
-		Expect(k8sClient.List(ctx, &list, client.InNamespace("envoy-gateway-system"), client.MatchingLabels{
-			render.LabelOwningGatewayNamespace: gwNS, render.LabelOwningGatewayName: gwName,
-		})).To(Succeed())
-		return list.Items
-	}
+// edgeDeployments lists the Deployments of the fleet of Gateway infra-test/edge.
+func edgeDeployments() []appsv1.Deployment {
+	const gwNS, gwName = "infra-test", "edge"
+	var list appsv1.DeploymentList
+	Expect(k8sClient.List(ctx, &list, client.InNamespace("envoy-gateway-system"), client.MatchingLabels{
+		render.LabelOwningGatewayNamespace: gwNS, render.LabelOwningGatewayName: gwName,
+	})).To(Succeed())
+	return list.Items
 }
 
-func fleetServices(gwNS, gwName string) func() []corev1.Service {
-	return func() []corev1.Service {
-		var list corev1.ServiceList
-		Expect(k8sClient.List(ctx, &list, client.InNamespace("envoy-gateway-system"), client.MatchingLabels{
-			render.LabelOwningGatewayNamespace: gwNS, render.LabelOwningGatewayName: gwName,
-		})).To(Succeed())
-		return list.Items
-	}
+// edgeServices lists the Services of the fleet of Gateway infra-test/edge.
+func edgeServices() []corev1.Service {
+	const gwNS, gwName = "infra-test", "edge"
+	var list corev1.ServiceList
+	Expect(k8sClient.List(ctx, &list, client.InNamespace("envoy-gateway-system"), client.MatchingLabels{
+		render.LabelOwningGatewayNamespace: gwNS, render.LabelOwningGatewayName: gwName,
+	})).To(Succeed())
+	return list.Items
 }
 
 func countOf[T any](list func() []T) func() int {
@@ -47,8 +46,8 @@ var _ = Describe("Infra manager", Ordered, func() {
 	var cp *runningControlPlane
 
 	BeforeAll(func() {
-		ensureNamespace("envoy-gateway-system", nil)
-		ensureNamespace(ns, nil)
+		ensureNamespace("envoy-gateway-system")
+		ensureNamespace(ns)
 		cp = startControlPlane()
 		DeferCleanup(func() { cp.stop() })
 	})
@@ -63,12 +62,12 @@ var _ = Describe("Infra manager", Ordered, func() {
 			},
 		}
 		Expect(k8sClient.Create(ctx, gw)).To(Succeed())
-		Eventually(countOf(fleetDeployments(ns, "edge"))).Should(Equal(1))
-		Eventually(fleetServices(ns, "edge")).Should(ConsistOf(And(
+		Eventually(countOf(edgeDeployments)).Should(Equal(1))
+		Eventually(edgeServices).Should(ConsistOf(And(
 			HaveField("Spec.Type", corev1.ServiceTypeLoadBalancer),
 			HaveField("Spec.Ports", ConsistOf(And(HaveField("Port", int32(80)), HaveField("TargetPort.IntVal", int32(10080))))),
 		)))
-		name := fleetDeployments(ns, "edge")()[0].Name
+		name := edgeDeployments()[0].Name
 		Expect(k8sClient.Get(ctx, client.ObjectKey{Namespace: "envoy-gateway-system", Name: name}, &corev1.ServiceAccount{})).To(Succeed())
 		Expect(k8sClient.Get(ctx, client.ObjectKey{Namespace: "envoy-gateway-system", Name: name}, &corev1.ConfigMap{})).To(Succeed())
 		Eventually(gatewayCondition(ns, "edge", "Programmed")).Should(HaveField("Status", metav1.ConditionFalse))
@@ -93,8 +92,8 @@ var _ = Describe("Infra manager", Ordered, func() {
 				Name: "nodeport", Namespace: ptr.To(gwapiv1.Namespace(ns)),
 			}
 		})
-		Eventually(fleetServices(ns, "edge")).Should(ConsistOf(HaveField("Spec.Type", corev1.ServiceTypeNodePort)))
-		Eventually(fleetDeployments(ns, "edge")).Should(ConsistOf(HaveField("Spec.Replicas", HaveValue(Equal(int32(2))))))
+		Eventually(edgeServices).Should(ConsistOf(HaveField("Spec.Type", corev1.ServiceTypeNodePort)))
+		Eventually(edgeDeployments).Should(ConsistOf(HaveField("Spec.Replicas", HaveValue(Equal(int32(2))))))
 		Eventually(func() []metav1.Condition {
 			var got egv1a1.EnvoyProxy
 			Expect(k8sClient.Get(ctx, client.ObjectKeyFromObject(ep), &got)).To(Succeed())
@@ -103,13 +102,13 @@ var _ = Describe("Infra manager", Ordered, func() {
 	})
 
 	It("marks the Gateway Programmed with the Service address once a proxy is available", func() {
-		dep := fleetDeployments(ns, "edge")()[0]
+		dep := edgeDeployments()[0]
 		dep.Status.Replicas = 2
 		dep.Status.ReadyReplicas = 1
 		dep.Status.AvailableReplicas = 1
 		dep.Status.UpdatedReplicas = 2
 		Expect(k8sClient.Status().Update(ctx, &dep)).To(Succeed())
-		clusterIP := fleetServices(ns, "edge")()[0].Spec.ClusterIP
+		clusterIP := edgeServices()[0].Spec.ClusterIP
 		Expect(clusterIP).NotTo(BeEmpty())
 		Eventually(gatewayCondition(ns, "edge", "Programmed")).Should(haveCondition(metav1.ConditionTrue, "Programmed"))
 		Eventually(func() []gwapiv1.GatewayStatusAddress {
@@ -120,13 +119,13 @@ var _ = Describe("Infra manager", Ordered, func() {
 	})
 
 	It("reports InvalidParameters for a broken EnvoyProxy reference and leaves the fleet running", func() {
-		before := fleetDeployments(ns, "edge")()[0].ResourceVersion
-		beforeSvc := fleetServices(ns, "edge")()[0].ResourceVersion
+		before := edgeDeployments()[0].ResourceVersion
+		beforeSvc := edgeServices()[0].ResourceVersion
 		gc := &gwapiv1.GatewayClass{ObjectMeta: metav1.ObjectMeta{Name: class}}
 		update(gc, func() { gc.Spec.ParametersRef.Name = "does-not-exist" })
-		Eventually(gatewayClassCondition(class, "Accepted")).Should(haveCondition(metav1.ConditionFalse, "InvalidParameters"))
+		Eventually(gatewayClassAccepted(class)).Should(haveCondition(metav1.ConditionFalse, "InvalidParameters"))
 		Consistently(func() []string {
-			deps, svcs := fleetDeployments(ns, "edge")(), fleetServices(ns, "edge")()
+			deps, svcs := edgeDeployments(), edgeServices()
 			if len(deps) != 1 || len(svcs) != 1 {
 				return nil
 			}
@@ -135,12 +134,12 @@ var _ = Describe("Infra manager", Ordered, func() {
 
 		By("fixing the reference again")
 		update(gc, func() { gc.Spec.ParametersRef.Name = "nodeport" })
-		Eventually(gatewayClassCondition(class, "Accepted")).Should(haveCondition(metav1.ConditionTrue, "Accepted"))
+		Eventually(gatewayClassAccepted(class)).Should(haveCondition(metav1.ConditionTrue, "Accepted"))
 	})
 
 	It("deletes the fleet with the last Gateway", func() {
 		Expect(k8sClient.Delete(ctx, &gwapiv1.Gateway{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "edge"}})).To(Succeed())
-		Eventually(countOf(fleetDeployments(ns, "edge"))).Should(BeZero())
-		Eventually(countOf(fleetServices(ns, "edge"))).Should(BeZero())
+		Eventually(countOf(edgeDeployments)).Should(BeZero())
+		Eventually(countOf(edgeServices)).Should(BeZero())
 	})
 })

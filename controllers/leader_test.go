@@ -27,14 +27,14 @@ var _ = Describe("Leader election", Ordered, func() {
 	var cp *runningControlPlane
 
 	BeforeAll(func() {
-		ensureNamespace("envoy-gateway-system", nil)
-		ensureNamespace(ns, nil)
+		ensureNamespace("envoy-gateway-system")
+		ensureNamespace(ns)
 		// Another replica holds the lease for an hour.
 		now := metav1.NewMicroTime(time.Now())
 		lease := &coordinationv1.Lease{
 			ObjectMeta: metav1.ObjectMeta{Namespace: "envoy-gateway-system", Name: leaseName},
 			Spec: coordinationv1.LeaseSpec{
-				HolderIdentity:       ptr.To("another-replica"),
+				HolderIdentity:       new("another-replica"),
 				LeaseDurationSeconds: ptr.To[int32](3600),
 				AcquireTime:          &now,
 				RenewTime:            &now,
@@ -68,14 +68,14 @@ var _ = Describe("Leader election", Ordered, func() {
 		defer envoy.Close()
 		Eventually(func() []string { return envoy.Names(resourcev3.ListenerType) }).Should(ConsistOf("listener/0.0.0.0/8080"))
 		// The CRD's default status (Accepted=Unknown, Pending) stays as it is.
-		Consistently(gatewayClassCondition(class, "Accepted"), "2s").Should(haveCondition(metav1.ConditionUnknown, "Pending"))
+		Consistently(gatewayClassAccepted(class), "2s").Should(haveCondition(metav1.ConditionUnknown, "Pending"))
 	})
 
 	It("writes status once it becomes the leader", func() {
 		Expect(k8sClient.Delete(ctx, &coordinationv1.Lease{
 			ObjectMeta: metav1.ObjectMeta{Namespace: "envoy-gateway-system", Name: leaseName},
 		})).To(Succeed())
-		Eventually(gatewayClassCondition(class, "Accepted"), "60s").Should(haveCondition(metav1.ConditionTrue, "Accepted"))
+		Eventually(gatewayClassAccepted(class), "60s").Should(haveCondition(metav1.ConditionTrue, "Accepted"))
 		Eventually(gatewayCondition(ns, "gw", "Accepted")).Should(haveCondition(metav1.ConditionTrue, "Accepted"))
 	})
 })

@@ -21,16 +21,16 @@ var _ = Describe("Kubernetes provider", Ordered, func() {
 	var cp *runningControlPlane
 
 	BeforeAll(func() {
-		ensureNamespace("envoy-gateway-system", nil)
-		ensureNamespace(ns, nil)
-		ensureNamespace(backendNS, nil)
+		ensureNamespace("envoy-gateway-system")
+		ensureNamespace(ns)
+		ensureNamespace(backendNS)
 		cp = startControlPlane()
 		DeferCleanup(func() { cp.stop() })
 	})
 
 	It("accepts a GatewayClass naming our controller", func() {
 		Expect(k8sClient.Create(ctx, newGatewayClass(class))).To(Succeed())
-		Eventually(gatewayClassCondition(class, "Accepted")).Should(haveCondition(metav1.ConditionTrue, "Accepted"))
+		Eventually(gatewayClassAccepted(class)).Should(haveCondition(metav1.ConditionTrue, "Accepted"))
 	})
 
 	It("accepts a Gateway with HTTP and HTTPS listeners and resolves its certificate", func() {

@@ -33,7 +33,9 @@ type buildOptions struct {
 // buildResources gathers every object that matters to our GatewayClasses
 // from the reader (the informer cache) into a new snapshot. Objects returned
 // by the cache are copies, so the snapshot shares nothing with it.
-func buildResources(ctx context.Context, r client.Reader, opts buildOptions) (*gatewayapi.Resources, *references, error) {
+func buildResources(
+	ctx context.Context, r client.Reader, opts buildOptions,
+) (*gatewayapi.Resources, *references, error) {
 	res := &gatewayapi.Resources{}
 	refs := &references{services: sets.New[types.NamespacedName](), secrets: sets.New[types.NamespacedName]()}
 
@@ -81,7 +83,8 @@ func buildResources(ctx context.Context, r client.Reader, opts buildOptions) (*g
 	if err := addReferencedServices(ctx, r, refs.services, res); err != nil {
 		return nil, nil, err
 	}
-	if res.Secrets, err = getAll[*corev1.Secret](ctx, r, refs.secrets, func() *corev1.Secret { return &corev1.Secret{} }); err != nil {
+	newSecret := func() *corev1.Secret { return &corev1.Secret{} }
+	if res.Secrets, err = getAll(ctx, r, refs.secrets, newSecret); err != nil {
 		return nil, nil, err
 	}
 	if opts.infraStates != nil {
@@ -106,11 +109,13 @@ func ourGatewayClasses(ctx context.Context, r client.Reader, controllerName stri
 	return out, nil
 }
 
-func referencedEnvoyProxies(ctx context.Context, r client.Reader, classes []*gwapiv1.GatewayClass) ([]*egv1a1.EnvoyProxy, error) {
+func referencedEnvoyProxies(
+	ctx context.Context, r client.Reader, classes []*gwapiv1.GatewayClass,
+) ([]*egv1a1.EnvoyProxy, error) {
 	keys := sets.New[types.NamespacedName]()
 	for _, gc := range classes {
 		ref := gc.Spec.ParametersRef
-		if ref == nil || string(ref.Group) != egv1a1.GroupVersion.Group || string(ref.Kind) != egv1a1.KindEnvoyProxy || ref.Namespace == nil {
+		if !isEnvoyProxyRef(ref) {
 			continue // the translator reports an invalid reference
 		}
 		keys.Insert(types.NamespacedName{Namespace: string(*ref.Namespace), Name: ref.Name})
@@ -118,7 +123,16 @@ func referencedEnvoyProxies(ctx context.Context, r client.Reader, classes []*gwa
 	return getAll[*egv1a1.EnvoyProxy](ctx, r, keys, func() *egv1a1.EnvoyProxy { return &egv1a1.EnvoyProxy{} })
 }
 
-func gatewaysOfClasses(ctx context.Context, r client.Reader, classes []*gwapiv1.GatewayClass) ([]*gwapiv1.Gateway, error) {
+// isEnvoyProxyRef reports whether a parametersRef names an EnvoyProxy with a
+// namespace; the translator reports any other reference as invalid.
+func isEnvoyProxyRef(ref *gwapiv1.ParametersReference) bool {
+	return ref != nil && string(ref.Group) == egv1a1.GroupVersion.Group &&
+		string(ref.Kind) == egv1a1.KindEnvoyProxy && ref.Namespace != nil
+}
+
+func gatewaysOfClasses(
+	ctx context.Context, r client.Reader, classes []*gwapiv1.GatewayClass,
+) ([]*gwapiv1.Gateway, error) {
 	var out []*gwapiv1.Gateway
 	for _, gc := range classes {
 		var list gwapiv1.GatewayList
@@ -250,7 +264,9 @@ func collectTLSCertificateRefs(ns string, tls *gwapiv1.ListenerTLSConfig, secret
 	}
 }
 
-func insertServiceRef(routeNamespace string, ref gwapiv1.BackendObjectReference, services sets.Set[types.NamespacedName]) {
+func insertServiceRef(
+	routeNamespace string, ref gwapiv1.BackendObjectReference, services sets.Set[types.NamespacedName],
+) {
 	if (ref.Group != nil && *ref.Group != "") || (ref.Kind != nil && *ref.Kind != "Service") {
 		return
 	}
@@ -288,7 +304,9 @@ func collectTLSBackendRefs(route *gwapiv1.TLSRoute, services sets.Set[types.Name
 }
 
 // addReferencedServices adds the referenced Services that exist and their EndpointSlices.
-func addReferencedServices(ctx context.Context, r client.Reader, keys sets.Set[types.NamespacedName], res *gatewayapi.Resources) error {
+func addReferencedServices(
+	ctx context.Context, r client.Reader, keys sets.Set[types.NamespacedName], res *gatewayapi.Resources,
+) error {
 	svcs, err := getAll[*corev1.Service](ctx, r, keys, func() *corev1.Service { return &corev1.Service{} })
 	if err != nil {
 		return err
@@ -308,7 +326,9 @@ func addReferencedServices(ctx context.Context, r client.Reader, keys sets.Set[t
 }
 
 // getAll gets every key that exists, in sorted key order; missing objects are skipped.
-func getAll[T client.Object](ctx context.Context, r client.Reader, keys sets.Set[types.NamespacedName], newObj func() T) ([]T, error) {
+func getAll[T client.Object](
+	ctx context.Context, r client.Reader, keys sets.Set[types.NamespacedName], newObj func() T,
+) ([]T, error) {
 	sorted := keys.UnsortedList()
 	slices.SortFunc(sorted, func(a, b types.NamespacedName) int {
 		if c := strings.Compare(a.Namespace, b.Namespace); c != 0 {

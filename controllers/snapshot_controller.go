@@ -12,7 +12,6 @@ import (
 	discoveryv1 "k8s.io/api/discovery/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/util/workqueue"
-	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -54,7 +53,7 @@ func (p *Provider) setupSnapshotController(opts Options, observer *infra.Observe
 	spec := predicate.GenerationChangedPredicate{}
 	b := ctrl.NewControllerManagedBy(p.mgr).
 		Named("gatewayapi-snapshot").
-		WithOptions(controller.Options{NeedLeaderElection: ptr.To(false), MaxConcurrentReconciles: 1}).
+		WithOptions(controller.Options{NeedLeaderElection: new(false), MaxConcurrentReconciles: 1}).
 		Watches(&gwapiv1.GatewayClass{}, enqueue, builder.WithPredicates(spec)).
 		Watches(&gwapiv1.Gateway{}, enqueue, builder.WithPredicates(spec)).
 		Watches(&gwapiv1.ListenerSet{}, enqueue, builder.WithPredicates(spec)).
@@ -152,22 +151,17 @@ func mapsEqual(a, b map[string]string) bool {
 	return true
 }
 
+// queue is the controller's work queue.
+type queue = workqueue.TypedRateLimitingInterface[reconcile.Request]
+
 // batchingHandler enqueues the snapshot key after delay for every event; the
 // delaying queue keeps one pending item, so events within delay coalesce.
 func batchingHandler(delay time.Duration) handler.EventHandler {
-	add := func(q workqueue.TypedRateLimitingInterface[reconcile.Request]) { q.AddAfter(snapshotKey, delay) }
+	add := func(q queue) { q.AddAfter(snapshotKey, delay) }
 	return handler.Funcs{
-		CreateFunc: func(_ context.Context, _ event.CreateEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
-			add(q)
-		},
-		UpdateFunc: func(_ context.Context, _ event.UpdateEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
-			add(q)
-		},
-		DeleteFunc: func(_ context.Context, _ event.DeleteEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
-			add(q)
-		},
-		GenericFunc: func(_ context.Context, _ event.GenericEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
-			add(q)
-		},
+		CreateFunc:  func(_ context.Context, _ event.CreateEvent, q queue) { add(q) },
+		UpdateFunc:  func(_ context.Context, _ event.UpdateEvent, q queue) { add(q) },
+		DeleteFunc:  func(_ context.Context, _ event.DeleteEvent, q queue) { add(q) },
+		GenericFunc: func(_ context.Context, _ event.GenericEvent, q queue) { add(q) },
 	}
 }

@@ -33,7 +33,9 @@ func mergeConditions(existing, desired []metav1.Condition, now metav1.Time) []me
 
 // mergeGatewayClassStatus returns the status to store for a GatewayClass and
 // whether it differs from the stored one.
-func mergeGatewayClassStatus(existing, desired gwapiv1.GatewayClassStatus, now metav1.Time) (gwapiv1.GatewayClassStatus, bool) {
+func mergeGatewayClassStatus(
+	existing, desired gwapiv1.GatewayClassStatus, now metav1.Time,
+) (gwapiv1.GatewayClassStatus, bool) {
 	merged := desired.DeepCopy()
 	merged.Conditions = mergeConditions(existing.Conditions, desired.Conditions, now)
 	return *merged, !equality.Semantic.DeepEqual(existing, *merged)
@@ -58,7 +60,9 @@ func mergeGatewayStatus(existing, desired gwapiv1.GatewayStatus, now metav1.Time
 
 // mergeListenerSetStatus returns the status to store for a ListenerSet and
 // whether it differs from the stored one. The whole status is ours.
-func mergeListenerSetStatus(existing, desired gwapiv1.ListenerSetStatus, now metav1.Time) (gwapiv1.ListenerSetStatus, bool) {
+func mergeListenerSetStatus(
+	existing, desired gwapiv1.ListenerSetStatus, now metav1.Time,
+) (gwapiv1.ListenerSetStatus, bool) {
 	merged := desired.DeepCopy()
 	merged.Conditions = mergeConditions(existing.Conditions, desired.Conditions, now)
 	for i := range merged.Listeners {
@@ -76,7 +80,9 @@ func mergeListenerSetStatus(existing, desired gwapiv1.ListenerSetStatus, now met
 // mergeRouteParents returns the parent statuses to store for a route: the
 // entries of other controllers untouched and in place, then ours as desired.
 // Our entries that are no longer desired are removed.
-func mergeRouteParents(existing, desired []gwapiv1.RouteParentStatus, controllerName string, now metav1.Time) ([]gwapiv1.RouteParentStatus, bool) {
+func mergeRouteParents(
+	existing, desired []gwapiv1.RouteParentStatus, controllerName string, now metav1.Time,
+) ([]gwapiv1.RouteParentStatus, bool) {
 	// Never nil: the route CRDs require status.parents to be a list.
 	merged := []gwapiv1.RouteParentStatus{}
 	for _, e := range existing {

@@ -7,6 +7,7 @@ import (
 	"github.com/go-logr/logr"
 	"github.com/prometheus/client_golang/prometheus"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/util/retry"
@@ -95,58 +96,76 @@ func (w *statusWriter) write(ctx context.Context, res *gatewayapi.Result) {
 			return changed
 		})
 	}
-	w.writeHTTPRoutes(ctx, res.Statuses.HTTPRoutes, now)
-	w.writeTLSRoutes(ctx, res.Statuses.TLSRoutes, now)
+	w.writeRoutes(ctx, httpRouteKind, res.Statuses.HTTPRoutes, now)
+	w.writeRoutes(ctx, tlsRouteKind, res.Statuses.TLSRoutes, now)
 }
 
-// writeHTTPRoutes writes our parent entries, and removes them from routes
-// that are no longer attached to any of our Gateways.
-func (w *statusWriter) writeHTTPRoutes(ctx context.Context, statuses []gatewayapi.RouteStatus, now metav1.Time) {
+// routeKind says how to read and write the parent statuses of one route kind.
+type routeKind struct {
+	name      string
+	newList   func() client.ObjectList
+	newObject func() client.Object
+	// parents points at the parent statuses of a route of the kind.
+	parents func(client.Object) *[]gwapiv1.RouteParentStatus
+}
+
+var httpRouteKind = routeKind{
+	name:      "HTTPRoute",
+	newList:   func() client.ObjectList { return &gwapiv1.HTTPRouteList{} },
+	newObject: func() client.Object { return &gwapiv1.HTTPRoute{} },
+	parents:   func(o client.Object) *[]gwapiv1.RouteParentStatus { return &o.(*gwapiv1.HTTPRoute).Status.Parents },
+}
+
+var tlsRouteKind = routeKind{
+	name:      "TLSRoute",
+	newList:   func() client.ObjectList { return &gwapiv1.TLSRouteList{} },
+	newObject: func() client.Object { return &gwapiv1.TLSRoute{} },
+	parents:   func(o client.Object) *[]gwapiv1.RouteParentStatus { return &o.(*gwapiv1.TLSRoute).Status.Parents },
+}
+
+// stored lists every route of the kind with its stored parent statuses.
+func (k routeKind) stored(
+	ctx context.Context, r client.Reader,
+) (map[types.NamespacedName][]gwapiv1.RouteParentStatus, error) {
+	list := k.newList()
+	if err := r.List(ctx, list); err != nil {
+		return nil, err
+	}
+	items, err := meta.ExtractList(list)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[types.NamespacedName][]gwapiv1.RouteParentStatus, len(items))
+	for _, item := range items {
+		o := item.(client.Object)
+		out[client.ObjectKeyFromObject(o)] = *k.parents(o)
+	}
+	return out, nil
+}
+
+// writeRoutes writes our parent entries of every route of a kind, and removes
+// them from routes that are no longer attached to any of our Gateways.
+func (w *statusWriter) writeRoutes(
+	ctx context.Context, kind routeKind, statuses []gatewayapi.RouteStatus, now metav1.Time,
+) {
 	desired := make(map[types.NamespacedName][]gwapiv1.RouteParentStatus, len(statuses))
 	for _, s := range statuses {
 		desired[key(s.ObjectKey)] = s.Parents
 	}
-	var list gwapiv1.HTTPRouteList
-	if err := w.cache.List(ctx, &list); err != nil {
-		w.log.Error(err, "listing HTTPRoutes for status")
+	stored, err := kind.stored(ctx, w.cache)
+	if err != nil {
+		w.log.Error(err, "listing routes for status", "kind", kind.name)
 		return
 	}
-	for i := range list.Items {
-		k := client.ObjectKeyFromObject(&list.Items[i])
+	for k, storedParents := range stored {
 		parents, ok := desired[k]
-		if !ok && !hasParentsOf(list.Items[i].Status.Parents, w.opts.ControllerName) {
+		if !ok && !hasParentsOf(storedParents, w.opts.ControllerName) {
 			continue
 		}
-		w.update(ctx, "HTTPRoute", k, &gwapiv1.HTTPRoute{}, func(o client.Object) bool {
-			r := o.(*gwapiv1.HTTPRoute)
+		w.update(ctx, kind.name, k, kind.newObject(), func(o client.Object) bool {
+			p := kind.parents(o)
 			var changed bool
-			r.Status.Parents, changed = mergeRouteParents(r.Status.Parents, parents, w.opts.ControllerName, now)
-			return changed
-		})
-	}
-}
-
-// writeTLSRoutes is writeHTTPRoutes for TLSRoutes.
-func (w *statusWriter) writeTLSRoutes(ctx context.Context, statuses []gatewayapi.RouteStatus, now metav1.Time) {
-	desired := make(map[types.NamespacedName][]gwapiv1.RouteParentStatus, len(statuses))
-	for _, s := range statuses {
-		desired[key(s.ObjectKey)] = s.Parents
-	}
-	var list gwapiv1.TLSRouteList
-	if err := w.cache.List(ctx, &list); err != nil {
-		w.log.Error(err, "listing TLSRoutes for status")
-		return
-	}
-	for i := range list.Items {
-		k := client.ObjectKeyFromObject(&list.Items[i])
-		parents, ok := desired[k]
-		if !ok && !hasParentsOf(list.Items[i].Status.Parents, w.opts.ControllerName) {
-			continue
-		}
-		w.update(ctx, "TLSRoute", k, &gwapiv1.TLSRoute{}, func(o client.Object) bool {
-			r := o.(*gwapiv1.TLSRoute)
-			var changed bool
-			r.Status.Parents, changed = mergeRouteParents(r.Status.Parents, parents, w.opts.ControllerName, now)
+			*p, changed = mergeRouteParents(*p, parents, w.opts.ControllerName, now)
 			return changed
 		})
 	}
@@ -154,7 +173,9 @@ func (w *statusWriter) writeTLSRoutes(ctx context.Context, statuses []gatewayapi
 
 // update reads obj (from the cache first, from the API server after a
 // conflict), lets mutate change its status, and writes it if mutate says it changed.
-func (w *statusWriter) update(ctx context.Context, kind string, k types.NamespacedName, obj client.Object, mutate func(client.Object) bool) {
+func (w *statusWriter) update(
+	ctx context.Context, kind string, k types.NamespacedName, obj client.Object, mutate func(client.Object) bool,
+) {
 	var reader client.Reader = w.cache
 	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
 		if err := reader.Get(ctx, k, obj); err != nil {

@@ -99,8 +99,8 @@ var _ = Describe("Kubernetes provider xDS", Ordered, func() {
 	)
 
 	BeforeAll(func() {
-		ensureNamespace("envoy-gateway-system", nil)
-		ensureNamespace(ns, nil)
+		ensureNamespace("envoy-gateway-system")
+		ensureNamespace(ns)
 		cp = startControlPlane()
 		DeferCleanup(func() { cp.stop() })
 		Expect(k8sClient.Create(ctx, newGatewayClass(class))).To(Succeed())
@@ -142,10 +142,10 @@ var _ = Describe("Kubernetes provider xDS", Ordered, func() {
 		route := &gwapiv1.HTTPRoute{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "web"}}
 		update(route, func() {
 			route.Spec.Rules = append(route.Spec.Rules, gwapiv1.HTTPRouteRule{
-				Matches: []gwapiv1.HTTPRouteMatch{{Path: &gwapiv1.HTTPPathMatch{Type: ptr.To(gwapiv1.PathMatchExact), Value: ptr.To("/healthz")}}},
+				Matches: []gwapiv1.HTTPRouteMatch{{Path: &gwapiv1.HTTPPathMatch{Type: new(gwapiv1.PathMatchExact), Value: new("/healthz")}}},
 				Filters: []gwapiv1.HTTPRouteFilter{{
 					Type:            gwapiv1.HTTPRouteFilterRequestRedirect,
-					RequestRedirect: &gwapiv1.HTTPRequestRedirectFilter{StatusCode: ptr.To(302), Hostname: ptr.To(gwapiv1.PreciseHostname("status.example.com"))},
+					RequestRedirect: &gwapiv1.HTTPRequestRedirectFilter{StatusCode: new(302), Hostname: ptr.To(gwapiv1.PreciseHostname("status.example.com"))},
 				}},
 			})
 		})
@@ -158,7 +158,7 @@ var _ = Describe("Kubernetes provider xDS", Ordered, func() {
 		es := &discoveryv1.EndpointSlice{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "web-slice"}}
 		update(es, func() {
 			es.Endpoints = append(es.Endpoints, discoveryv1.Endpoint{
-				Addresses: []string{"10.1.0.3"}, Conditions: discoveryv1.EndpointConditions{Ready: ptr.To(true)},
+				Addresses: []string{"10.1.0.3"}, Conditions: discoveryv1.EndpointConditions{Ready: new(true)},
 			})
 		})
 		Eventually(endpointAddresses(envoy, "service/"+ns+"/web/8080")).Should(Equal([]string{"10.1.0.1", "10.1.0.2", "10.1.0.3"}))

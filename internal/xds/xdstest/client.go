@@ -164,10 +164,7 @@ func (c *Client) handle(r *discoveryv3.DiscoveryResponse) error {
 	}
 	switch r.GetTypeUrl() {
 	case resourcev3.ListenerType:
-		routes, secrets, err := listenerRefs(resources)
-		if err != nil {
-			return err
-		}
+		routes, secrets := listenerRefs(resources)
 		return errors.Join(c.follow(resourcev3.RouteType, routes), c.follow(resourcev3.SecretType, secrets))
 	case resourcev3.ClusterType:
 		return c.follow(resourcev3.EndpointType, edsRefs(resources))
@@ -220,19 +217,17 @@ func resourceName(m proto.Message) string {
 }
 
 // listenerRefs returns the route configurations (RDS) and secrets (SDS) the listeners name.
-func listenerRefs(listeners map[string]proto.Message) (routes, secrets []string, err error) {
+func listenerRefs(listeners map[string]proto.Message) (routes, secrets []string) {
 	rs, ss := map[string]bool{}, map[string]bool{}
 	for _, m := range listeners {
 		for _, fc := range m.(*listenerv3.Listener).GetFilterChains() {
-			if err := chainRefs(fc, rs, ss); err != nil {
-				return nil, nil, err
-			}
+			chainRefs(fc, rs, ss)
 		}
 	}
-	return slices.Sorted(maps.Keys(rs)), slices.Sorted(maps.Keys(ss)), nil
+	return slices.Sorted(maps.Keys(rs)), slices.Sorted(maps.Keys(ss))
 }
 
-func chainRefs(fc *listenerv3.FilterChain, routes, secrets map[string]bool) error {
+func chainRefs(fc *listenerv3.FilterChain, routes, secrets map[string]bool) {
 	if ts := fc.GetTransportSocket(); ts != nil && ts.GetTypedConfig() != nil {
 		var tlsCtx tlsv3.DownstreamTlsContext
 		if err := anypb.UnmarshalTo(ts.GetTypedConfig(), &tlsCtx, proto.UnmarshalOptions{}); err == nil {
@@ -250,7 +245,6 @@ func chainRefs(fc *listenerv3.FilterChain, routes, secrets map[string]bool) erro
 			routes[rds.GetRouteConfigName()] = true
 		}
 	}
-	return nil
 }
 
 // edsRefs returns the names of the EDS clusters.
