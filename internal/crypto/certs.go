@@ -134,7 +134,7 @@ func Generate(opts Options) (*Certificates, error) {
 		return nil, fmt.Errorf("issuing CA: %w", err)
 	}
 
-	server, _, err := issueLeaf(&x509.Certificate{
+	server, err := issueLeaf(&x509.Certificate{
 		Subject:     pkix.Name{CommonName: o.ServerCommonName},
 		DNSNames:    o.ServerDNSNames,
 		IPAddresses: o.ServerIPs,
@@ -145,7 +145,7 @@ func Generate(opts Options) (*Certificates, error) {
 	if err != nil {
 		return nil, fmt.Errorf("issuing server certificate: %w", err)
 	}
-	client, _, err := issueLeaf(&x509.Certificate{
+	client, err := issueLeaf(&x509.Certificate{
 		Subject:     pkix.Name{CommonName: o.ClientCommonName},
 		NotBefore:   now.Add(-clockSkew),
 		NotAfter:    now.Add(o.Validity),
@@ -157,18 +157,22 @@ func Generate(opts Options) (*Certificates, error) {
 	return &Certificates{CA: ca, Server: server, Client: client}, nil
 }
 
-func issueLeaf(template *x509.Certificate, parent *x509.Certificate, parentKey *ecdsa.PrivateKey) (KeyPair, *x509.Certificate, error) {
+// issueLeaf issues a certificate for a new key, signed by parent.
+func issueLeaf(template *x509.Certificate, parent *x509.Certificate, parentKey *ecdsa.PrivateKey) (KeyPair, error) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
-		return KeyPair{}, nil, err
+		return KeyPair{}, err
 	}
 	template.KeyUsage = x509.KeyUsageDigitalSignature
 	template.BasicConstraintsValid = true
-	return issue(template, key, parent, parentKey)
+	pair, _, err := issue(template, key, parent, parentKey)
+	return pair, err
 }
 
 // issue signs template (self-signed when parent is nil) and returns the PEM pair.
-func issue(template *x509.Certificate, key *ecdsa.PrivateKey, parent *x509.Certificate, parentKey *ecdsa.PrivateKey) (KeyPair, *x509.Certificate, error) {
+func issue(
+	template *x509.Certificate, key *ecdsa.PrivateKey, parent *x509.Certificate, parentKey *ecdsa.PrivateKey,
+) (KeyPair, *x509.Certificate, error) {
 	serial, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 128))
 	if err != nil {
 		return KeyPair{}, nil, err

@@ -59,10 +59,11 @@ func getService(fleetName string) *corev1.Service {
 	return svc
 }
 
-func resourceVersions(fleetName string) map[string]string {
+// egResourceVersions returns the resourceVersion of each object of fleet default/eg.
+func egResourceVersions() map[string]string {
 	out := map[string]string{}
 	for _, obj := range fleetObjects() {
-		Expect(k8sClient.Get(ctx, key(fleetName), obj)).To(Succeed())
+		Expect(k8sClient.Get(ctx, key("default/eg"), obj)).To(Succeed())
 		out[client.ObjectKeyFromObject(obj).String()+" "+typeName(obj)] = obj.GetResourceVersion()
 	}
 	return out
@@ -138,10 +139,10 @@ var _ = Describe("Manager", func() {
 	It("changes nothing when the same IR is applied again", func() {
 		fleets := []*gatewayapi.Fleet{fleet("default/eg", "LoadBalancer")}
 		Expect(m.Reconcile(ctx, fleets, nil)).To(Succeed())
-		before := resourceVersions("default/eg")
+		before := egResourceVersions()
 
 		Expect(m.Reconcile(ctx, []*gatewayapi.Fleet{fleet("default/eg", "LoadBalancer")}, nil)).To(Succeed())
-		Expect(resourceVersions("default/eg")).To(Equal(before))
+		Expect(egResourceVersions()).To(Equal(before))
 	})
 
 	It("rolls the Deployment when the image changes", func() {
@@ -180,25 +181,25 @@ var _ = Describe("Manager", func() {
 
 	It("leaves a fleet that fails to render running and still reconciles the others", func() {
 		Expect(m.Reconcile(ctx, []*gatewayapi.Fleet{fleet("default/eg", "LoadBalancer")}, nil)).To(Succeed())
-		before := resourceVersions("default/eg")
+		before := egResourceVersions()
 
 		broken := fleet("default/eg", "LoadBalancer")
 		broken.Infra.Proxy.Config.Image = ""
 		err := m.Reconcile(ctx, []*gatewayapi.Fleet{broken, fleet("team/new", "NodePort")}, nil)
 		Expect(err).To(MatchError(ContainSubstring(`fleet "default/eg"`)))
 
-		Expect(resourceVersions("default/eg")).To(Equal(before))
+		Expect(egResourceVersions()).To(Equal(before))
 		Expect(getService("team/new").Spec.Type).To(Equal(corev1.ServiceTypeNodePort))
 	})
 
 	It("keeps the fleets of a frozen GatewayClass untouched", func() {
 		Expect(m.Reconcile(ctx, []*gatewayapi.Fleet{fleet("default/eg", "LoadBalancer")}, nil)).To(Succeed())
-		before := resourceVersions("default/eg")
+		before := egResourceVersions()
 
 		// The class "eg" is not accepted any more: its fleet is absent from the
 		// result but must keep running.
 		Expect(m.Reconcile(ctx, nil, []string{"eg"})).To(Succeed())
-		Expect(resourceVersions("default/eg")).To(Equal(before))
+		Expect(egResourceVersions()).To(Equal(before))
 
 		Expect(m.Reconcile(ctx, nil, nil)).To(Succeed())
 		expectGone("default/eg")

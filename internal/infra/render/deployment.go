@@ -2,14 +2,13 @@ package render
 
 import (
 	"fmt"
-	"sort"
+	"slices"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
-	"k8s.io/utils/ptr"
 
 	"github.com/envoygw/envoy-gateway/internal/ir"
 )
@@ -57,7 +56,7 @@ func deployment(p *ir.ProxyInfra, opts Options, params deploymentParams) *appsv1
 		TypeMeta:   metav1.TypeMeta{APIVersion: "apps/v1", Kind: "Deployment"},
 		ObjectMeta: objectMeta(p, opts),
 		Spec: appsv1.DeploymentSpec{
-			Replicas: ptr.To(p.Config.Replicas),
+			Replicas: new(p.Config.Replicas),
 			Selector: &metav1.LabelSelector{MatchLabels: selector},
 			Template: corev1.PodTemplateSpec{
 				ObjectMeta: metav1.ObjectMeta{
@@ -73,13 +72,13 @@ func deployment(p *ir.ProxyInfra, opts Options, params deploymentParams) *appsv1
 func podSpec(p *ir.ProxyInfra, opts Options, params deploymentParams) corev1.PodSpec {
 	return corev1.PodSpec{
 		ServiceAccountName:            ResourceName(p.Name),
-		AutomountServiceAccountToken:  ptr.To(false),
-		EnableServiceLinks:            ptr.To(false),
-		TerminationGracePeriodSeconds: ptr.To(TerminationGracePeriodSeconds),
+		AutomountServiceAccountToken:  new(false),
+		EnableServiceLinks:            new(false),
+		TerminationGracePeriodSeconds: new(TerminationGracePeriodSeconds),
 		SecurityContext: &corev1.PodSecurityContext{
-			RunAsNonRoot:   ptr.To(true),
-			RunAsUser:      ptr.To(EnvoyUID),
-			RunAsGroup:     ptr.To(EnvoyUID),
+			RunAsNonRoot:   new(true),
+			RunAsUser:      new(EnvoyUID),
+			RunAsGroup:     new(EnvoyUID),
 			SeccompProfile: &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault},
 		},
 		Containers: []corev1.Container{envoyContainer(p, params)},
@@ -132,9 +131,9 @@ func envoyContainer(p *ir.ProxyInfra, params deploymentParams) corev1.Container 
 			PreStop: &corev1.LifecycleHandler{Sleep: &corev1.SleepAction{Seconds: DrainSeconds}},
 		},
 		SecurityContext: &corev1.SecurityContext{
-			AllowPrivilegeEscalation: ptr.To(false),
-			Privileged:               ptr.To(false),
-			ReadOnlyRootFilesystem:   ptr.To(true),
+			AllowPrivilegeEscalation: new(false),
+			Privileged:               new(false),
+			ReadOnlyRootFilesystem:   new(true),
 			Capabilities:             &corev1.Capabilities{Drop: []corev1.Capability{"ALL"}},
 		},
 		VolumeMounts: []corev1.VolumeMount{
@@ -186,7 +185,7 @@ func resourceList(in map[string]string) (corev1.ResourceList, error) {
 	for name := range in {
 		names = append(names, name)
 	}
-	sort.Strings(names)
+	slices.Sort(names)
 	out := make(corev1.ResourceList, len(in))
 	for _, name := range names {
 		q, err := resource.ParseQuantity(in[name])

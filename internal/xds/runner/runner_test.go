@@ -55,7 +55,7 @@ func (f *fakeServer) Update(fleet string, res *translator.Resources) (bool, erro
 	f.mu.Lock()
 	fail := f.fail[fleet]
 	f.mu.Unlock()
-	var names []string
+	names := make([]string, 0, len(res.Listeners))
 	for _, l := range res.Listeners {
 		names = append(names, l.GetName())
 	}

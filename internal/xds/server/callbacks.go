@@ -19,24 +19,27 @@ type metrics struct {
 	updates   *prometheus.CounterVec
 }
 
+// labelFleet is the metric label holding the fleet (node cluster).
+const labelFleet = "fleet"
+
 func newMetrics() *metrics {
 	return &metrics{
 		connected: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "envoy_gateway_xds_connected_proxies",
 			Help: "xDS streams open from proxies, by fleet (node cluster) and protocol (sotw or delta).",
-		}, []string{"fleet", "protocol"}),
+		}, []string{labelFleet, "protocol"}),
 		nacks: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "envoy_gateway_xds_nacks_total",
 			Help: "xDS responses rejected by proxies (requests carrying error_detail), by fleet and resource type.",
-		}, []string{"fleet", "type"}),
+		}, []string{labelFleet, "type"}),
 		pushes: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "envoy_gateway_xds_pushes_total",
 			Help: "xDS responses sent to proxies, by fleet and resource type.",
-		}, []string{"fleet", "type"}),
+		}, []string{labelFleet, "type"}),
 		updates: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "envoy_gateway_xds_snapshot_updates_total",
 			Help: "Snapshots set for a fleet whose content changed, by fleet.",
-		}, []string{"fleet"}),
+		}, []string{labelFleet}),
 	}
 }
 

@@ -43,7 +43,7 @@ func dial(t *testing.T, addr string, tlsCfg *tls.Config) *grpc.ClientConn {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { conn.Close() })
+	t.Cleanup(func() { _ = conn.Close() })
 	return conn
 }
 

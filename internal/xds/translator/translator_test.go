@@ -13,8 +13,6 @@ import (
 	"github.com/envoygw/envoy-gateway/internal/ir"
 )
 
-func ptr[T any](v T) *T { return &v }
-
 func TestTranslateRejectsInvalidIR(t *testing.T) {
 	tests := map[string]*ir.Xds{
 		"nil": nil,
@@ -126,13 +124,13 @@ func TestPathRewrite(t *testing.T) {
 		wantPrefix string
 		wantRegex  *matcherv3.RegexMatchAndSubstitute
 	}{
-		{name: "full", rewrite: &ir.PathRewrite{FullPath: ptr("/x")}, wantFull: ptr("/x")},
-		{name: "prefix", rewrite: &ir.PathRewrite{PrefixMatch: ptr("/b")}, match: prefix("/a"), wantPrefix: "/b"},
-		{name: "prefix trailing slashes", rewrite: &ir.PathRewrite{PrefixMatch: ptr("/b/")}, match: prefix("/a/"), wantPrefix: "/b"},
-		{name: "to root", rewrite: &ir.PathRewrite{PrefixMatch: ptr("/")}, match: prefix("/a.b"), wantRegex: &matcherv3.RegexMatchAndSubstitute{
+		{name: "full", rewrite: &ir.PathRewrite{FullPath: new("/x")}, wantFull: new("/x")},
+		{name: "prefix", rewrite: &ir.PathRewrite{PrefixMatch: new("/b")}, match: prefix("/a"), wantPrefix: "/b"},
+		{name: "prefix trailing slashes", rewrite: &ir.PathRewrite{PrefixMatch: new("/b/")}, match: prefix("/a/"), wantPrefix: "/b"},
+		{name: "to root", rewrite: &ir.PathRewrite{PrefixMatch: new("/")}, match: prefix("/a.b"), wantRegex: &matcherv3.RegexMatchAndSubstitute{
 			Pattern: &matcherv3.RegexMatcher{Regex: `^/a\.b/*`}, Substitution: "/"}},
-		{name: "from root", rewrite: &ir.PathRewrite{PrefixMatch: ptr("/b")}, match: prefix("/"), wantPrefix: "/b/"},
-		{name: "root to root", rewrite: &ir.PathRewrite{PrefixMatch: ptr("/")}, match: prefix("/")},
+		{name: "from root", rewrite: &ir.PathRewrite{PrefixMatch: new("/b")}, match: prefix("/"), wantPrefix: "/b/"},
+		{name: "root to root", rewrite: &ir.PathRewrite{PrefixMatch: new("/")}, match: prefix("/")},
 		{name: "nothing", rewrite: &ir.PathRewrite{}},
 	}
 	for _, tc := range tests {
