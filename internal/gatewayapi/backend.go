@@ -1,7 +1,6 @@
 package gatewayapi
 
 import (
-	"sort"
 	"strconv"
 
 	corev1 "k8s.io/api/core/v1"
@@ -140,11 +139,11 @@ func readyEndpoints(slices []*discoveryv1.EndpointSlice, sp *corev1.ServicePort)
 			}
 		}
 	}
-	sort.Slice(out, func(i, j int) bool {
-		if out[i].Address != out[j].Address {
-			return out[i].Address < out[j].Address
+	sortBy(out, func(a, b *ir.Endpoint) bool {
+		if a.Address != b.Address {
+			return a.Address < b.Address
 		}
-		return out[i].Port < out[j].Port
+		return a.Port < b.Port
 	})
 	return out
 }

@@ -1,7 +1,7 @@
 package gatewayapi
 
 import (
-	"sort"
+	"maps"
 
 	corev1 "k8s.io/api/core/v1"
 
@@ -91,11 +91,7 @@ func copyStringMap(m map[string]string) map[string]string {
 	if len(m) == 0 {
 		return nil
 	}
-	out := make(map[string]string, len(m))
-	for k, v := range m {
-		out[k] = v
-	}
-	return out
+	return maps.Clone(m)
 }
 
 // sortedEnvoyProxies lists the referenced EnvoyProxies by namespace and name.
@@ -104,8 +100,8 @@ func (t *translator) sortedEnvoyProxies() []*envoyProxyModel {
 	for _, m := range t.envoyProxies {
 		out = append(out, m)
 	}
-	sort.Slice(out, func(i, j int) bool {
-		a, b := out[i].obj, out[j].obj
+	sortBy(out, func(ma, mb *envoyProxyModel) bool {
+		a, b := ma.obj, mb.obj
 		if a.Namespace != b.Namespace {
 			return a.Namespace < b.Namespace
 		}

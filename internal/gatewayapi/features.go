@@ -1,8 +1,6 @@
 package gatewayapi
 
 import (
-	"sort"
-
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
 	"sigs.k8s.io/gateway-api/pkg/features"
 )
@@ -45,6 +43,6 @@ func supportedFeatures() []gwapiv1.SupportedFeature {
 	for _, f := range implementedFeatures {
 		out = append(out, gwapiv1.SupportedFeature{Name: gwapiv1.FeatureName(f)})
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	sortBy(out, func(a, b gwapiv1.SupportedFeature) bool { return a.Name < b.Name })
 	return out
 }

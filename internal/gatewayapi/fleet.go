@@ -2,7 +2,7 @@ package gatewayapi
 
 import (
 	"fmt"
-	"sort"
+	"slices"
 	"strings"
 
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
@@ -68,7 +68,7 @@ func (t *translator) buildFleets() {
 			t.fleets = append(t.fleets, f)
 		}
 	}
-	sort.Slice(t.fleets, func(i, j int) bool { return t.fleets[i].name < t.fleets[j].name })
+	sortBy(t.fleets, func(a, b *fleetModel) bool { return a.name < b.name })
 }
 
 // programmedListeners lists the fleet's programmable listeners (of its
@@ -122,12 +122,8 @@ func (t *translator) buildIR(f *fleetModel) *Fleet {
 			}
 		}
 	}
-	sort.SliceStable(xds.HTTP, func(i, j int) bool {
-		return lessListener(xds.HTTP[i].Port, xds.HTTP[i].Name, xds.HTTP[j].Port, xds.HTTP[j].Name)
-	})
-	sort.SliceStable(xds.TLS, func(i, j int) bool {
-		return lessListener(xds.TLS[i].Port, xds.TLS[i].Name, xds.TLS[j].Port, xds.TLS[j].Name)
-	})
+	sortStableBy(xds.HTTP, func(a, b *ir.HTTPListener) bool { return lessListener(a.Port, a.Name, b.Port, b.Name) })
+	sortStableBy(xds.TLS, func(a, b *ir.TLSListener) bool { return lessListener(a.Port, a.Name, b.Port, b.Name) })
 	xds.Clusters = t.usedClusters(xds)
 	return &Fleet{Name: f.name, Infra: f.infra(ports), Xds: xds}
 }
@@ -149,11 +145,11 @@ func (f *fleetModel) infra(ports map[int32]*ir.ProxyListener) *ir.Infra {
 	for _, g := range f.gateways {
 		p.Gateways = append(p.Gateways, g.key.String())
 	}
-	sort.Strings(p.Gateways)
+	slices.Sort(p.Gateways)
 	for _, l := range ports {
 		p.Listeners = append(p.Listeners, l)
 	}
-	sort.Slice(p.Listeners, func(i, j int) bool { return p.Listeners[i].Port < p.Listeners[j].Port })
+	sortBy(p.Listeners, func(a, b *ir.ProxyListener) bool { return a.Port < b.Port })
 	return &ir.Infra{Proxy: p}
 }
 
@@ -184,7 +180,7 @@ func (t *translator) usedClusters(xds *ir.Xds) []*ir.Cluster {
 	for name := range used {
 		out = append(out, t.clusters[name])
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	sortBy(out, func(a, b *ir.Cluster) bool { return a.Name < b.Name })
 	return out
 }
 

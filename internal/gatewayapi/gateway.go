@@ -2,7 +2,6 @@ package gatewayapi
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -49,7 +48,7 @@ func (t *translator) processGateways(gateways []*gwapiv1.Gateway) {
 		t.gateways = append(t.gateways, g)
 		t.gatewaysByKey[key] = g
 	}
-	sort.Slice(t.gateways, func(i, j int) bool { return olderFirst(&t.gateways[i].obj.ObjectMeta, &t.gateways[j].obj.ObjectMeta) })
+	sortBy(t.gateways, func(a, b *gatewayModel) bool { return olderFirst(&a.obj.ObjectMeta, &b.obj.ObjectMeta) })
 }
 
 // olderFirst is the Gateway API tie-breaker: oldest creation time first,

@@ -1,8 +1,6 @@
 package gatewayapi
 
 import (
-	"sort"
-
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	egv1a1 "github.com/envoygw/envoy-gateway/api/v1alpha1"
@@ -32,7 +30,7 @@ func (t *translator) processGatewayClasses(classes []*gwapiv1.GatewayClass) {
 		t.classes[gc.Name] = m
 		t.classOrder = append(t.classOrder, m)
 	}
-	sort.Slice(t.classOrder, func(i, j int) bool { return t.classOrder[i].obj.Name < t.classOrder[j].obj.Name })
+	sortBy(t.classOrder, func(a, b *gatewayClassModel) bool { return a.obj.Name < b.obj.Name })
 }
 
 // resolveParametersRef finds and validates the EnvoyProxy a class refers to.

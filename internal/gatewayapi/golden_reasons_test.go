@@ -2,7 +2,7 @@ package gatewayapi
 
 import (
 	"os"
-	"sort"
+	"slices"
 	"strings"
 	"testing"
 
@@ -115,8 +115,8 @@ func TestGoldenCoversEveryReason(t *testing.T) {
 		got = append(got, k)
 	}
 	want := append([]string(nil), emittedReasons...)
-	sort.Strings(got)
-	sort.Strings(want)
+	slices.Sort(got)
+	slices.Sort(want)
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("condition reasons in golden outputs (-want +got):\n%s", diff)
 	}

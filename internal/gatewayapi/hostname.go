@@ -3,6 +3,7 @@ package gatewayapi
 import (
 	"fmt"
 	"net"
+	"slices"
 	"strings"
 
 	"k8s.io/apimachinery/pkg/util/validation"
@@ -85,12 +86,7 @@ func intersectHostnames(route []string, listener string) []string {
 }
 
 func containsString(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
+	return slices.Contains(list, s)
 }
 
 // hostnameRank orders hostnames from most to least specific: precise names

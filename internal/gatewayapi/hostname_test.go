@@ -125,8 +125,9 @@ func TestLessHostname(t *testing.T) {
 
 func TestIsolatedHostnames(t *testing.T) {
 	listeners := map[string]*listenerModel{}
-	var all []*listenerModel
-	for _, h := range []string{"", "*.example.com", "*.foo.example.com", "abc.foo.example.com"} {
+	hostnames := []string{"", "*.example.com", "*.foo.example.com", "abc.foo.example.com"}
+	all := make([]*listenerModel, 0, len(hostnames))
+	for _, h := range hostnames {
 		l := &listenerModel{hostname: h}
 		listeners[h] = l
 		all = append(all, l)

@@ -1,6 +1,8 @@
 package gatewayapi
 
 import (
+	"slices"
+
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	"github.com/envoygw/envoy-gateway/internal/ir"
@@ -108,10 +110,8 @@ func headerModifier(f *gwapiv1.HTTPHeaderFilter) (*ir.HeaderModifier, *reasonErr
 			return nil, errorf(gwapiv1.RouteReasonUnsupportedValue, "header filter has an empty header name")
 		}
 	}
-	for _, name := range m.Remove {
-		if name == "" {
-			return nil, errorf(gwapiv1.RouteReasonUnsupportedValue, "header filter removes an empty header name")
-		}
+	if slices.Contains(m.Remove, "") {
+		return nil, errorf(gwapiv1.RouteReasonUnsupportedValue, "header filter removes an empty header name")
 	}
 	return m, nil
 }

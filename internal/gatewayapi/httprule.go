@@ -37,14 +37,14 @@ type httpRuleInput struct {
 // buildHTTPRule validates one rule and builds its action.
 func (t *translator) buildHTTPRule(in httpRuleInput) *httpRule {
 	r := &httpRule{index: in.index}
-	var invalid errorList
-	var matchErrs errorList
-	r.matches, matchErrs = buildMatches(in.rule.Matches)
+	matches, matchErrs := buildMatches(in.rule.Matches)
+	r.matches = matches
 	for _, m := range r.matches {
 		m.name = irRouteName(in.route, in.index, m.index)
 	}
-	invalid = append(invalid, matchErrs...)
 	filters := t.buildFilters(in.from, in.rule.Filters)
+	invalid := make(errorList, 0, len(matchErrs)+len(filters.invalid))
+	invalid = append(invalid, matchErrs...)
 	invalid = append(invalid, filters.invalid...)
 	r.refErrs = append(r.refErrs, filters.refErrs...)
 	if filters.replacesPrefix {

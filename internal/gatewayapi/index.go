@@ -1,7 +1,7 @@
 package gatewayapi
 
 import (
-	"sort"
+	"maps"
 
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
@@ -85,8 +85,8 @@ func newIndex(res *Resources) *index {
 	}
 	// Slices of a Service may repeat an endpoint (during a rollout); reading
 	// them by name makes the first one deterministic.
-	for _, slices := range ix.endpointSlices {
-		sort.Slice(slices, func(i, j int) bool { return slices[i].Name < slices[j].Name })
+	for _, list := range ix.endpointSlices {
+		sortBy(list, func(a, b *discoveryv1.EndpointSlice) bool { return a.Name < b.Name })
 	}
 	for _, g := range res.ReferenceGrants {
 		if g != nil {
@@ -148,9 +148,7 @@ func (ix *index) namespaceLabels(name string) labels.Set {
 	}
 	set := labels.Set{}
 	if ns := ix.namespaces[name]; ns != nil {
-		for k, v := range ns.Labels {
-			set[k] = v
-		}
+		maps.Copy(set, ns.Labels)
 	}
 	set[namespaceNameLabel] = name
 	ix.nsLabels[name] = set

@@ -1,8 +1,6 @@
 package gatewayapi
 
 import (
-	"fmt"
-
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
@@ -290,9 +288,4 @@ func (p namespacePolicy) allows(t *translator, own, ns string) bool {
 		return ns == own
 	}
 	return false
-}
-
-// describe names the listener in messages.
-func (l *listenerModel) describe() string {
-	return fmt.Sprintf("listener %q of %s", l.name, l.owner())
 }

@@ -1,8 +1,6 @@
 package gatewayapi
 
 import (
-	"sort"
-
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
@@ -50,9 +48,7 @@ func (t *translator) processListenerSets(sets []*gwapiv1.ListenerSet) {
 		g.listenerSets = append(g.listenerSets, s)
 	}
 	for _, g := range t.gateways {
-		sort.Slice(g.listenerSets, func(i, j int) bool {
-			return olderFirst(&g.listenerSets[i].obj.ObjectMeta, &g.listenerSets[j].obj.ObjectMeta)
-		})
+		sortBy(g.listenerSets, func(a, b *listenerSetModel) bool { return olderFirst(&a.obj.ObjectMeta, &b.obj.ObjectMeta) })
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
@@ -125,9 +126,7 @@ func (res *Resources) addSecret(raw []byte) error {
 	}
 	if len(s.StringData) > 0 {
 		data := make(map[string][]byte, len(s.Data)+len(s.StringData))
-		for k, v := range s.Data {
-			data[k] = v
-		}
+		maps.Copy(data, s.Data)
 		for k, v := range s.StringData {
 			data[k] = []byte(v)
 		}

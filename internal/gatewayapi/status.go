@@ -1,8 +1,6 @@
 package gatewayapi
 
 import (
-	"sort"
-
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
 
@@ -37,8 +35,9 @@ func (t *translator) gatewayClassStatuses() []GatewayClassStatus {
 }
 
 func (t *translator) envoyProxyStatuses() []EnvoyProxyStatus {
-	var out []EnvoyProxyStatus
-	for _, m := range t.sortedEnvoyProxies() {
+	proxies := t.sortedEnvoyProxies()
+	out := make([]EnvoyProxyStatus, 0, len(proxies))
+	for _, m := range proxies {
 		out = append(out, EnvoyProxyStatus{
 			ObjectKey: ObjectKey{Namespace: m.obj.Namespace, Name: m.obj.Name},
 			Status: egv1a1.EnvoyProxyStatus{
@@ -51,8 +50,8 @@ func (t *translator) envoyProxyStatuses() []EnvoyProxyStatus {
 
 func (t *translator) gatewayStatuses() []GatewayStatus {
 	gws := append([]*gatewayModel(nil), t.gateways...)
-	sort.Slice(gws, func(i, j int) bool {
-		return lessKey(gws[i].key.Namespace, gws[i].key.Name, gws[j].key.Namespace, gws[j].key.Name)
+	sortBy(gws, func(a, b *gatewayModel) bool {
+		return lessKey(a.key.Namespace, a.key.Name, b.key.Namespace, b.key.Name)
 	})
 	out := make([]GatewayStatus, 0, len(gws))
 	for _, g := range gws {
@@ -104,7 +103,7 @@ func (t *translator) listenerSetStatuses() []ListenerSetStatus {
 		}
 		out = append(out, ListenerSetStatus{ObjectKey: ObjectKey{Namespace: s.key.Namespace, Name: s.key.Name}, Status: st})
 	}
-	sort.Slice(out, func(i, j int) bool { return lessKey(out[i].Namespace, out[i].Name, out[j].Namespace, out[j].Name) })
+	sortBy(out, func(a, b ListenerSetStatus) bool { return lessKey(a.Namespace, a.Name, b.Namespace, b.Name) })
 	return out
 }
 
@@ -161,7 +160,7 @@ func (t *translator) routeStatus(meta metav1.ObjectMeta, parents []*parentAttach
 }
 
 func sortRouteStatuses(s []RouteStatus) {
-	sort.Slice(s, func(i, j int) bool { return lessKey(s[i].Namespace, s[i].Name, s[j].Namespace, s[j].Name) })
+	sortBy(s, func(a, b RouteStatus) bool { return lessKey(a.Namespace, a.Name, b.Namespace, b.Name) })
 }
 
 func lessKey(nsA, nameA, nsB, nameB string) bool {

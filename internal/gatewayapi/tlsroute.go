@@ -2,7 +2,6 @@ package gatewayapi
 
 import (
 	"fmt"
-	"sort"
 	"time"
 
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
@@ -128,8 +127,7 @@ func (t *translator) attachTLSRoute(m *tlsRouteModel) {
 func buildTLSListener(l *listenerModel) *ir.TLSListener {
 	out := &ir.TLSListener{Name: l.irName(), Address: listenAddress, Port: ir.ContainerPort(uint32(l.port))}
 	routes := l.tlsRoutes
-	sort.SliceStable(routes, func(i, j int) bool {
-		a, b := &routes[i], &routes[j]
+	sortStableBy(routes, func(a, b orderedTLSRoute) bool {
 		if !a.created.Equal(b.created) {
 			return a.created.Before(b.created)
 		}
