@@ -20,7 +20,7 @@ import (
 
 func main() {
 	defaultPath := filepath.Join(testenv.RepoRoot(), "bin", "dev-cluster", "kubeconfig")
-	kubeconfig := flag.String("kubeconfig", defaultPath, "where to write the admin kubeconfig")
+	kubeconfig := flag.String("out", defaultPath, "where to write the admin kubeconfig")
 	flag.Parse()
 	if err := run(*kubeconfig); err != nil {
 		fmt.Fprintln(os.Stderr, "dev-cluster:", err)
