@@ -25,6 +25,9 @@ func Marshal(doc any, format string) ([]byte, error) {
 		buf.WriteByte('\n')
 		return buf.Bytes(), nil
 	case FormatYAML:
+		if out, ok := jsonToYAML(js); ok {
+			return out, nil
+		}
 		return yaml.JSONToYAML(js)
 	}
 	return nil, fmt.Errorf("unknown output format %q", format)
