@@ -6,6 +6,8 @@ import (
 	"fmt"
 
 	"sigs.k8s.io/yaml"
+
+	"github.com/envoygw/envoy-gateway/internal/provider/file/fastyaml"
 )
 
 // Marshal prints doc as indented JSON or as YAML. Both are deterministic:
@@ -25,7 +27,7 @@ func Marshal(doc any, format string) ([]byte, error) {
 		buf.WriteByte('\n')
 		return buf.Bytes(), nil
 	case FormatYAML:
-		if out, ok := jsonToYAML(js); ok {
+		if out, ok := fastyaml.JSONToYAML(js); ok {
 			return out, nil
 		}
 		return yaml.JSONToYAML(js)

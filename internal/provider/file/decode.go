@@ -18,6 +18,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/yaml"
 
+	"github.com/envoygw/envoy-gateway/internal/provider/file/fastyaml"
 	"github.com/envoygw/envoy-gateway/internal/validation"
 )
 
@@ -274,8 +275,13 @@ func absoluteYAMLLine(msg string, start int) string {
 }
 
 // toUnstructured decodes YAML (or JSON) into unstructured content with
-// int64 numbers, rejecting duplicate keys.
+// int64 numbers, rejecting duplicate keys. Common block-style YAML takes a
+// fast path with the same result; the rest, and every error, goes through
+// sigs.k8s.io/yaml.
 func toUnstructured(data []byte) (map[string]any, error) {
+	if content, ok := fastyaml.YAMLToUnstructured(data); ok {
+		return content, nil
+	}
 	js, err := yaml.YAMLToJSONStrict(data)
 	if err != nil {
 		return nil, fmt.Errorf("invalid YAML: %w", err)

@@ -1,4 +1,4 @@
-package translate
+package fastyaml
 
 import (
 	"encoding/json"
@@ -73,7 +73,7 @@ func TestJSONToYAMLMatchesUpstream(t *testing.T) {
 func checkJSONToYAML(t *testing.T, name string, js []byte) {
 	t.Helper()
 	want, wantErr := yaml.JSONToYAML(js)
-	got, ok := jsonToYAML(js)
+	got, ok := JSONToYAML(js)
 	if !ok {
 		return
 	}
@@ -90,7 +90,7 @@ func checkJSONToYAML(t *testing.T, name string, js []byte) {
 // back to the slow path.
 func TestJSONToYAMLTakesCommonInput(t *testing.T) {
 	js := `{"fleet":{"listeners":[{"name":"default/eg/http","address":{"socket_address":{"address":"0.0.0.0","port_value":8080}},"weight":1.5,"on":true,"none":null,"desc":"a b\nc","list":[]}]}}`
-	if _, ok := jsonToYAML([]byte(js)); !ok {
+	if _, ok := JSONToYAML([]byte(js)); !ok {
 		t.Fatal("fast path refused ordinary JSON")
 	}
 }

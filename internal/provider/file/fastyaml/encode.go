@@ -1,16 +1,14 @@
-package translate
+package fastyaml
 
 import (
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 	"unicode"
 	"unicode/utf8"
 )
 
-// jsonToYAML prints JSON (as encoding/json produces it) as YAML, byte for
+// JSONToYAML prints JSON (as encoding/json produces it) as YAML, byte for
 // byte as sigs.k8s.io/yaml.JSONToYAML does, without its round trip through
 // the yaml.v2 parser and reflection-driven emitter: on large outputs those
 // took longer than both translators together.
@@ -23,7 +21,7 @@ import (
 // it does not handle the same way (invalid JSON, escapes or characters the
 // yaml.v2 reader rejects, very long keys); callers then use JSONToYAML.
 // TestJSONToYAMLMatchesUpstream and FuzzJSONToYAML check the equivalence.
-func jsonToYAML(js []byte) (out []byte, ok bool) {
+func JSONToYAML(js []byte) (out []byte, ok bool) {
 	p := jsonParser{src: string(js)}
 	root, ok := p.parse()
 	if !ok {
@@ -302,12 +300,6 @@ func (p *jsonParser) string() (string, bool) {
 	return "", false
 }
 
-// yamlReadable reports whether the yaml.v2 reader accepts r in its input.
-func yamlReadable(r rune) bool {
-	return r == 0x09 || r == 0x0A || r == 0x0D || r >= 0x20 && r <= 0x7E || r == 0x85 ||
-		r >= 0xA0 && r <= 0xD7FF || r >= 0xE000 && r <= 0xFFFD || r >= 0x10000 && r <= 0x10FFFF
-}
-
 // number reads a JSON number and formats it as yaml.v2 prints the value it
 // resolves the plain scalar to (int, uint64 or float64).
 func (p *jsonParser) number() (jsonNode, bool) {
@@ -377,9 +369,6 @@ func validJSONNumber(s string) bool {
 	}
 	return i == len(s)
 }
-
-// yamlStyleFloat is yaml.v2's float syntax (resolve.go).
-var yamlStyleFloat = regexp.MustCompile(`^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$`)
 
 // keyLess is yaml.v2's order of string map keys (sorter.go): runes compared
 // one by one, letters before other characters, runs of digits by value.
@@ -1067,93 +1056,3 @@ func isBreak(s string, i int) bool {
 func isBlankZ(s string, i int) bool {
 	return isBlank(s, i) || isBreak(s, i) || at(s, i) == 0
 }
-
-// resolvesToString reports whether yaml.v2 reads s, unquoted, as a string
-// (resolve.go, without a tag).
-func resolvesToString(s string) bool {
-	if s == "" {
-		return false // null
-	}
-	switch s {
-	case "y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON",
-		"n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF",
-		"~", "null", "Null", "NULL",
-		".nan", ".NaN", ".NAN", ".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF", "-.inf", "-.Inf", "-.INF":
-		return false // ("<<" is in yaml.v2's table too, but never looked up: '<' is no hint)
-	}
-	switch c := s[0]; {
-	case c == '.':
-		_, err := strconv.ParseFloat(s, 64)
-		return err != nil
-	case c == '+' || c == '-' || c >= '0' && c <= '9':
-		if isTimestamp(s) {
-			return false
-		}
-		plain := strings.ReplaceAll(s, "_", "")
-		if _, err := strconv.ParseInt(plain, 0, 64); err == nil {
-			return false
-		}
-		if _, err := strconv.ParseUint(plain, 0, 64); err == nil {
-			return false
-		}
-		if yamlStyleFloat.MatchString(plain) {
-			if _, err := strconv.ParseFloat(plain, 64); err == nil {
-				return false
-			}
-		}
-		if strings.HasPrefix(plain, "0b") {
-			if _, err := strconv.ParseInt(plain[2:], 2, 64); err == nil {
-				return false
-			}
-			if _, err := strconv.ParseUint(plain[2:], 2, 64); err == nil {
-				return false
-			}
-		} else if strings.HasPrefix(plain, "-0b") {
-			if _, err := strconv.ParseInt("-"+plain[3:], 2, 64); err == nil {
-				return false
-			}
-		}
-	}
-	return true
-}
-
-// timestampFormats are the formats yaml.v2 reads timestamps in.
-var timestampFormats = []string{
-	"2006-1-2T15:4:5.999999999Z07:00",
-	"2006-1-2t15:4:5.999999999Z07:00",
-	"2006-1-2 15:4:5.999999999",
-	"2006-1-2",
-}
-
-func isTimestamp(s string) bool {
-	i := 0
-	for ; i < len(s); i++ {
-		if c := s[i]; c < '0' || c > '9' {
-			break
-		}
-	}
-	if i != 4 || i == len(s) || s[i] != '-' {
-		return false
-	}
-	for _, format := range timestampFormats {
-		if _, err := time.Parse(format, s); err == nil {
-			return true
-		}
-	}
-	return false
-}
-
-// isBase60Float is yaml.v2's check for YAML 1.1 base 60 floats, which it
-// quotes on output.
-func isBase60Float(s string) bool {
-	if s == "" {
-		return false
-	}
-	c := s[0]
-	if !(c == '+' || c == '-' || c >= '0' && c <= '9') || strings.IndexByte(s, ':') < 0 {
-		return false
-	}
-	return base60float.MatchString(s)
-}
-
-var base60float = regexp.MustCompile(`^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$`)
