@@ -121,6 +121,7 @@ type crdValidator struct {
 	compileErr error
 	structural *structuralschema.Structural
 	schema     apiservervalidation.SchemaValidator
+	openAPI    *openAPICheck
 	cel        *celValidator
 }
 
@@ -144,13 +145,14 @@ func (c *crdValidator) compile() {
 		c.compileErr = fmt.Errorf("pruning defaults of %s: %w", c.gvk, err)
 		return
 	}
-	validator, _, err := apiservervalidation.NewSchemaValidator(internal.OpenAPIV3Schema)
+	validator, openAPISchema, err := apiservervalidation.NewSchemaValidator(internal.OpenAPIV3Schema)
 	if err != nil {
 		c.compileErr = fmt.Errorf("schema validator of %s: %w", c.gvk, err)
 		return
 	}
 	c.structural = s
 	c.schema = validator
+	c.openAPI = newOpenAPICheck(openAPISchema)
 	c.cel = newCELValidator(s, true, celconfig.PerCallLimit)
 }
 
@@ -168,7 +170,9 @@ func (c *crdValidator) validate(ctx context.Context, u *unstructured.Unstructure
 	structuraldefaulting.Default(u.Object, c.structural)
 	u.SetGeneration(1)
 	errs := validateObjectMeta(u, c.scoped, apimachineryvalidation.NameIsDNSSubdomain)
-	errs = append(errs, apiservervalidation.ValidateCustomResource(nil, u.Object, c.schema)...)
+	if !c.openAPI.valid(u.Object) { // kube-openapi only when the quick check is not sure
+		errs = append(errs, apiservervalidation.ValidateCustomResource(nil, u.Object, c.schema)...)
+	}
 	errs = append(errs, schemaobjectmeta.Validate(ctx, nil, u.Object, c.structural, false)...)
 	errs = append(errs, structurallisttype.ValidateListSetsAndMaps(nil, c.structural, u.Object)...)
 	if c.cel == nil {
