@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"reflect"
 	"regexp"
 	"strings"
+	"unsafe"
 
 	celgo "github.com/google/cel-go/cel"
 	"github.com/google/cel-go/common/types"
@@ -48,6 +50,9 @@ type celValidator struct {
 	rules          []apiextensions.ValidationRule
 	compiled       []apiextensionscel.CompilationResult
 	compilationErr error
+	// unmetered are the rules compiled again without cost tracking (nil
+	// where that failed), for quickValid.
+	unmetered []celgo.Program
 }
 
 // newCELValidator compiles the rules of s, or returns nil when it has none.
@@ -63,14 +68,18 @@ func newCELValidator(s *structuralschema.Structural, isResourceRoot bool, perCal
 func buildCELValidator(validationSchema, nodeSchema *structuralschema.Structural, isResourceRoot bool, declType *apiservercel.DeclType, perCallLimit uint64) *celValidator {
 	compilationSchema := *nodeSchema
 	compilationSchema.XValidations = validationSchema.XValidations
+	loader := &recordingEnvLoader{EnvLoader: apiextensionscel.StoredExpressionsEnvLoader()}
 	compiled, err := apiextensionscel.Compile(&compilationSchema, declType, perCallLimit,
-		environment.MustBaseEnvSet(environment.DefaultCompatibilityVersion()), apiextensionscel.StoredExpressionsEnvLoader())
+		environment.MustBaseEnvSet(environment.DefaultCompatibilityVersion()), loader)
 
 	v := &celValidator{
 		schema:         nodeSchema,
 		rules:          validationSchema.XValidations,
 		compiled:       compiled,
 		compilationErr: err,
+	}
+	if err == nil {
+		v.unmetered = unmeteredPrograms(validationSchema.XValidations, compiled, loader.envs)
 	}
 	var elemType *apiservercel.DeclType
 	if declType != nil {
@@ -101,6 +110,82 @@ func buildCELValidator(validationSchema, nodeSchema *structuralschema.Structural
 	}
 	v.activationSchema = newCachedSchema(activation)
 	return v
+}
+
+// recordingEnvLoader remembers the environment each rule was compiled in,
+// in order, to compile the rule again without cost tracking.
+type recordingEnvLoader struct {
+	apiextensionscel.EnvLoader
+	envs []*celgo.Env
+}
+
+func (l *recordingEnvLoader) RuleEnv(envSet *environment.EnvSet, expression string) *celgo.Env {
+	env := l.EnvLoader.RuleEnv(envSet, expression)
+	l.envs = append(l.envs, env)
+	return env
+}
+
+// withoutCostTracking is a program option turning off the cost tracking
+// that the Kubernetes base environment adds to every program
+// (environment.StrictCostOpt, cel.CostTracking). cel-go has no option to
+// undo another one, so this one clears the OptTrackCost flag of the
+// program being built, found by reflection. It is nil, and rules stay
+// metered only, when cel-go's program type is not laid out as expected;
+// TestUnmeteredProgramsTrackNoCost checks it takes effect.
+var withoutCostTracking = clearEvalOption(celgo.OptTrackCost)
+
+func clearEvalOption(opt celgo.EvalOption) celgo.ProgramOption {
+	t := reflect.TypeFor[celgo.ProgramOption]()
+	if t.NumIn() != 1 || t.NumOut() != 2 || t.In(0) != t.Out(0) || t.In(0).Kind() != reflect.Pointer ||
+		t.In(0).Elem().Kind() != reflect.Struct || t.Out(1) != reflect.TypeFor[error]() {
+		return nil
+	}
+	f, ok := t.In(0).Elem().FieldByName("evalOpts")
+	if !ok || len(f.Index) != 1 || f.Type != reflect.TypeFor[celgo.EvalOption]() {
+		return nil
+	}
+	noError := reflect.Zero(t.Out(1))
+	fn := reflect.MakeFunc(t, func(args []reflect.Value) []reflect.Value {
+		p := args[0]
+		if !p.IsNil() {
+			flags := (*celgo.EvalOption)(unsafe.Add(p.UnsafePointer(), f.Offset))
+			*flags &^= opt
+		}
+		return []reflect.Value{p, noError}
+	})
+	return fn.Interface().(celgo.ProgramOption)
+}
+
+// unmeteredPrograms compiles each successfully compiled rule again, in the
+// same environment and with the same options except cost tracking and the
+// per-call cost limit. envs are the environments of the non-empty rules, in
+// order (compileRule skips empty rules before asking for one).
+func unmeteredPrograms(rules []apiextensions.ValidationRule, compiled []apiextensionscel.CompilationResult, envs []*celgo.Env) []celgo.Program {
+	out := make([]celgo.Program, len(rules))
+	next := 0
+	for i, rule := range rules {
+		if len(strings.TrimSpace(rule.Rule)) == 0 {
+			continue
+		}
+		if next >= len(envs) {
+			return out // unexpected: leave the remaining rules metered
+		}
+		env := envs[next]
+		next++
+		if compiled[i].Program == nil || compiled[i].Error != nil || withoutCostTracking == nil {
+			continue
+		}
+		ast, issues := env.Compile(rule.Rule)
+		if issues != nil && issues.Err() != nil {
+			continue
+		}
+		prog, err := env.Program(ast, celgo.InterruptCheckFrequency(celconfig.CheckFrequency), withoutCostTracking)
+		if err != nil {
+			continue
+		}
+		out[i] = prog
+	}
+	return out
 }
 
 func propertyValidators(validationSchema, nodeSchema *structuralschema.Structural, declType *apiservercel.DeclType, perCallLimit uint64) map[string]*celValidator {
@@ -209,6 +294,99 @@ func (v *celValidator) validate(ctx context.Context, fldPath *field.Path, obj an
 		childErrs, remaining = v.validateMap(ctx, fldPath, o, remaining)
 	}
 	return append(errs, childErrs...), remaining
+}
+
+// quickValid reports whether validate would find no error in obj, by
+// evaluating the rules without cost tracking, which takes about a third of
+// the time. That is only the same when no cost limit can be reached: every
+// rule evaluated must have a static cost estimate (an upper bound of its
+// runtime cost, as the API server relies on to admit CRDs) within half the
+// per-call limit, and their sum within half the object's budget; the
+// caller makes sure the object is within the request size the estimates
+// assume. false means "don't know": any rule failing or erroring, or a
+// bound exceeded; the caller then runs validate.
+func (v *celValidator) quickValid(ctx context.Context, obj any, perCallLimit uint64, bound *uint64) bool {
+	if v == nil || obj == nil {
+		return true
+	}
+	if !v.quickExpressions(ctx, obj, perCallLimit, bound) {
+		return false
+	}
+	for _, a := range v.allOf {
+		if !a.quickValid(ctx, obj, perCallLimit, bound) {
+			return false
+		}
+	}
+	switch o := obj.(type) {
+	case []any:
+		if v.items != nil {
+			for _, item := range o {
+				if !v.items.quickValid(ctx, item, perCallLimit, bound) {
+					return false
+				}
+			}
+		}
+	case map[string]any:
+		if v.additionalProperties != nil {
+			for _, val := range o {
+				if !v.additionalProperties.quickValid(ctx, val, perCallLimit, bound) {
+					return false
+				}
+			}
+		}
+		if v.properties != nil {
+			for k, val := range o {
+				if sub, ok := v.properties[k]; ok && !sub.quickValid(ctx, val, perCallLimit, bound) {
+					return false
+				}
+			}
+		}
+	}
+	return true
+}
+
+// quickExpressions is validateExpressions for quickValid.
+func (v *celValidator) quickExpressions(ctx context.Context, obj any, perCallLimit uint64, bound *uint64) bool {
+	if v.compilationErr != nil {
+		return false
+	}
+	if len(v.compiled) == 0 {
+		return true
+	}
+	var self ref.Val
+	for i, compiled := range v.compiled {
+		rule := v.rules[i]
+		if compiled.Error != nil {
+			return false
+		}
+		if compiled.Program == nil {
+			continue
+		}
+		optionalOldSelf := ptr.Deref(rule.OptionalOldSelf, false)
+		if compiled.UsesOldSelf && !optionalOldSelf {
+			continue
+		}
+		prog := v.unmetered[i]
+		if prog == nil || compiled.MaxCost > perCallLimit/2 {
+			return false
+		}
+		*bound += compiled.MaxCost
+		if *bound > celconfig.RuntimeCELCostBudget/2 {
+			return false
+		}
+		if self == nil {
+			self = common.UnstructuredToVal(obj, v.activationSchema)
+		}
+		activation := &celActivation{self: self}
+		if optionalOldSelf {
+			activation = &celActivation{self: self, hasOldSelf: true, oldSelf: types.OptionalNone}
+		}
+		result, _, err := prog.ContextEval(ctx, activation)
+		if err != nil || result != types.True {
+			return false
+		}
+	}
+	return true
 }
 
 func (v *celValidator) validateMap(ctx context.Context, fldPath *field.Path, obj map[string]any, remaining int64) (field.ErrorList, int64) {

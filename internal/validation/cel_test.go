@@ -2,6 +2,7 @@ package validation
 
 import (
 	"context"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
@@ -11,9 +12,11 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"k8s.io/apiextensions-apiserver/pkg/apiserver/schema/cel"
 	structuraldefaulting "k8s.io/apiextensions-apiserver/pkg/apiserver/schema/defaulting"
+	apiservervalidation "k8s.io/apiextensions-apiserver/pkg/apiserver/validation"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	utiljson "k8s.io/apimachinery/pkg/util/json"
 	celconfig "k8s.io/apiserver/pkg/apis/cel"
+	"k8s.io/apiserver/pkg/cel/common"
 	"sigs.k8s.io/yaml"
 )
 
@@ -169,4 +172,91 @@ func sortedErrors(agg interface{ Errors() []error }) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// TestCELQuickValidNeverHidesErrors checks quickValid against validate on
+// the corpus and random mutations of it: when quickValid says valid (on an
+// object CEL runs on: no blocking schema error), validate finds no error
+// and the cost it charges stays within the static bound quickValid summed.
+func TestCELQuickValidNeverHidesErrors(t *testing.T) {
+	v, err := Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	rng := rand.New(rand.NewPCG(3, 4))
+	var objects, quick, mutations, mutationsQuick int
+	for _, doc := range corpusFiles(t) {
+		obj, cv := prepared(t, v, doc)
+		if cv == nil || cv.cel == nil {
+			continue
+		}
+		for i := range 21 {
+			m := obj
+			if i > 0 {
+				m = runtimeDeepCopy(obj)
+				mutate(rng, m)
+			}
+			if blocking(apiservervalidation.ValidateCustomResource(nil, m, cv.schema)) {
+				continue
+			}
+			var bound uint64
+			ok := cv.cel.quickValid(ctx, m, celconfig.PerCallLimit, &bound)
+			errs, remaining := cv.cel.validate(ctx, nil, m, celconfig.RuntimeCELCostBudget)
+			if ok {
+				if len(errs) > 0 {
+					t.Errorf("quickValid says valid, validate says %v\nfrom:\n%s", errs.ToAggregate(), doc)
+				}
+				if used := uint64(celconfig.RuntimeCELCostBudget - remaining); used > bound {
+					t.Errorf("cost %d beyond the static bound %d\nfrom:\n%s", used, bound, doc)
+				}
+			}
+			if i == 0 {
+				objects++
+				if ok {
+					quick++
+				}
+			} else {
+				mutations++
+				if ok {
+					mutationsQuick++
+				}
+			}
+		}
+	}
+	t.Logf("%d objects (%d quick), %d mutations (%d quick)", objects, quick, mutations, mutationsQuick)
+	if quick < objects/2 || mutationsQuick < mutations/4 {
+		t.Error("the corpus does not exercise quickValid enough")
+	}
+}
+
+// TestUnmeteredProgramsTrackNoCost checks that withoutCostTracking takes
+// effect: the programs quickValid runs report no cost, the metered ones do.
+func TestUnmeteredProgramsTrackNoCost(t *testing.T) {
+	if withoutCostTracking == nil {
+		t.Fatal("cel-go's program type changed: update clearEvalOption")
+	}
+	v, err := Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	obj, cv := prepared(t, v, minimalRoute)
+	spec := cv.cel.properties["spec"]
+	refs := spec.properties["parentRefs"]
+	if refs == nil || len(refs.unmetered) == 0 || refs.unmetered[0] == nil {
+		t.Fatal("no unmetered program for the spec.parentRefs rules")
+	}
+	self := common.UnstructuredToVal(obj["spec"].(map[string]any)["parentRefs"], refs.activationSchema)
+	activation := &celActivation{self: self}
+	_, details, err := refs.unmetered[0].Eval(activation)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if details != nil && details.ActualCost() != nil {
+		t.Errorf("unmetered program tracked a cost of %d", *details.ActualCost())
+	}
+	_, details, _ = refs.compiled[0].Program.Eval(activation)
+	if details == nil || details.ActualCost() == nil {
+		t.Error("metered program tracked no cost")
+	}
 }

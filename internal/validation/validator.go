@@ -181,8 +181,45 @@ func (c *crdValidator) validate(ctx context.Context, u *unstructured.Unstructure
 	if blocking(errs) {
 		return append(errs, field.Invalid(nil, nil, "some validation rules were not checked because the object was invalid; correct the existing errors to complete validation"))
 	}
+	var bound uint64
+	if jsonSizeAtMost(u.Object, celconfig.MaxRequestSizeBytes) && c.cel.quickValid(ctx, u.Object, celconfig.PerCallLimit, &bound) {
+		return errs // no rule fails and no cost limit can be reached
+	}
 	celErrs, _ := c.cel.validate(ctx, nil, u.Object, celconfig.RuntimeCELCostBudget)
 	return append(errs, celErrs...)
+}
+
+// jsonSizeAtMost reports whether v, serialized as JSON, certainly takes at
+// most limit bytes: the request size the CEL cost estimates assume. It
+// counts every string byte as an escape sequence.
+func jsonSizeAtMost(v any, limit int64) bool {
+	n := int64(0)
+	return jsonSizeWalk(v, &n, limit)
+}
+
+func jsonSizeWalk(v any, n *int64, limit int64) bool {
+	switch t := v.(type) {
+	case string:
+		*n += 6*int64(len(t)) + 3 // quotes and a separator
+	case map[string]any:
+		*n += 2
+		for k, child := range t {
+			*n += 6*int64(len(k)) + 4
+			if !jsonSizeWalk(child, n, limit) {
+				return false
+			}
+		}
+	case []any:
+		*n += 2
+		for _, child := range t {
+			if !jsonSizeWalk(child, n, limit) {
+				return false
+			}
+		}
+	default: // numbers, bool, null
+		*n += 32
+	}
+	return *n <= limit
 }
 
 // coerce prunes unknown fields (reporting each one) and normalizes metadata,
