@@ -658,7 +658,41 @@ type scalarAnalysis struct {
 	blockAllowed        bool
 }
 
+// simpleChar marks the ASCII characters that set none of the analysis
+// flags wherever they are, as long as a scalar has no whitespace.
+var simpleChar = func() (t [256]bool) {
+	for c := '0'; c <= '9'; c++ {
+		t[c] = true
+	}
+	for c := 'a'; c <= 'z'; c++ {
+		t[c] = true
+		t[c-'a'+'A'] = true
+	}
+	for _, c := range "_./+=()$^~;<" {
+		t[c] = true
+	}
+	return t
+}()
+
+// simpleScalar reports whether value is made of simpleChar and '-' only
+// (not leading, so it is no indicator) and does not start with "...": its
+// analysis allows every style, and it is written as it is.
+func simpleScalar(value string) bool {
+	if value == "" || value[0] == '-' || strings.HasPrefix(value, "...") {
+		return false
+	}
+	for i := 0; i < len(value); i++ {
+		if c := value[i]; !simpleChar[c] && c != '-' {
+			return false
+		}
+	}
+	return true
+}
+
 func analyzeScalar(value string) scalarAnalysis {
+	if simpleScalar(value) {
+		return scalarAnalysis{flowPlainAllowed: true, blockPlainAllowed: true, singleQuotedAllowed: true, blockAllowed: true}
+	}
 	if len(value) == 0 {
 		return scalarAnalysis{blockPlainAllowed: true, singleQuotedAllowed: true}
 	}
@@ -783,6 +817,14 @@ func analyzeScalar(value string) scalarAnalysis {
 func (e *yamlEmitter) writePlain(value string, allowBreaks bool) {
 	if !e.whitespace {
 		e.put(' ')
+	}
+	if isASCII(value) && strings.IndexByte(value, ' ') < 0 && strings.IndexByte(value, '\n') < 0 && strings.IndexByte(value, '\r') < 0 {
+		// No space to fold at, no line break: the characters as they are.
+		e.out = append(e.out, value...)
+		e.column += len(value)
+		e.whitespace = false
+		e.indention = false
+		return
 	}
 	spaces, breaks := false, false
 	for i := 0; i < len(value); {
