@@ -157,8 +157,9 @@ func clearEvalOption(opt celgo.EvalOption) celgo.ProgramOption {
 }
 
 // unmeteredPrograms compiles each successfully compiled rule again, in the
-// same environment and with the same options except cost tracking and the
-// per-call cost limit. envs are the environments of the non-empty rules, in
+// same environment and with the same options except cost tracking, the
+// per-call cost limit and interrupt checks (quickValid evaluates without a
+// context: its cost is bounded). envs are the environments of the non-empty rules, in
 // order (compileRule skips empty rules before asking for one).
 func unmeteredPrograms(rules []apiextensions.ValidationRule, compiled []apiextensionscel.CompilationResult, envs []*celgo.Env) []celgo.Program {
 	out := make([]celgo.Program, len(rules))
@@ -179,7 +180,7 @@ func unmeteredPrograms(rules []apiextensions.ValidationRule, compiled []apiexten
 		if issues != nil && issues.Err() != nil {
 			continue
 		}
-		prog, err := env.Program(ast, celgo.InterruptCheckFrequency(celconfig.CheckFrequency), withoutCostTracking)
+		prog, err := env.Program(ast, withoutCostTracking)
 		if err != nil {
 			continue
 		}
@@ -305,15 +306,15 @@ func (v *celValidator) validate(ctx context.Context, fldPath *field.Path, obj an
 // caller makes sure the object is within the request size the estimates
 // assume. false means "don't know": any rule failing or erroring, or a
 // bound exceeded; the caller then runs validate.
-func (v *celValidator) quickValid(ctx context.Context, obj any, perCallLimit uint64, bound *uint64) bool {
+func (v *celValidator) quickValid(obj any, perCallLimit uint64, bound *uint64) bool {
 	if v == nil || obj == nil {
 		return true
 	}
-	if !v.quickExpressions(ctx, obj, perCallLimit, bound) {
+	if !v.quickExpressions(obj, perCallLimit, bound) {
 		return false
 	}
 	for _, a := range v.allOf {
-		if !a.quickValid(ctx, obj, perCallLimit, bound) {
+		if !a.quickValid(obj, perCallLimit, bound) {
 			return false
 		}
 	}
@@ -321,7 +322,7 @@ func (v *celValidator) quickValid(ctx context.Context, obj any, perCallLimit uin
 	case []any:
 		if v.items != nil {
 			for _, item := range o {
-				if !v.items.quickValid(ctx, item, perCallLimit, bound) {
+				if !v.items.quickValid(item, perCallLimit, bound) {
 					return false
 				}
 			}
@@ -329,14 +330,14 @@ func (v *celValidator) quickValid(ctx context.Context, obj any, perCallLimit uin
 	case map[string]any:
 		if v.additionalProperties != nil {
 			for _, val := range o {
-				if !v.additionalProperties.quickValid(ctx, val, perCallLimit, bound) {
+				if !v.additionalProperties.quickValid(val, perCallLimit, bound) {
 					return false
 				}
 			}
 		}
 		if v.properties != nil {
 			for k, val := range o {
-				if sub, ok := v.properties[k]; ok && !sub.quickValid(ctx, val, perCallLimit, bound) {
+				if sub, ok := v.properties[k]; ok && !sub.quickValid(val, perCallLimit, bound) {
 					return false
 				}
 			}
@@ -346,7 +347,7 @@ func (v *celValidator) quickValid(ctx context.Context, obj any, perCallLimit uin
 }
 
 // quickExpressions is validateExpressions for quickValid.
-func (v *celValidator) quickExpressions(ctx context.Context, obj any, perCallLimit uint64, bound *uint64) bool {
+func (v *celValidator) quickExpressions(obj any, perCallLimit uint64, bound *uint64) bool {
 	if v.compilationErr != nil {
 		return false
 	}
@@ -381,7 +382,7 @@ func (v *celValidator) quickExpressions(ctx context.Context, obj any, perCallLim
 		if optionalOldSelf {
 			activation = &celActivation{self: self, hasOldSelf: true, oldSelf: types.OptionalNone}
 		}
-		result, _, err := prog.ContextEval(ctx, activation)
+		result, _, err := prog.Eval(activation)
 		if err != nil || result != types.True {
 			return false
 		}

@@ -201,7 +201,7 @@ func TestCELQuickValidNeverHidesErrors(t *testing.T) {
 				continue
 			}
 			var bound uint64
-			ok := cv.cel.quickValid(ctx, m, celconfig.PerCallLimit, &bound)
+			ok := cv.cel.quickValid(m, celconfig.PerCallLimit, &bound)
 			errs, remaining := cv.cel.validate(ctx, nil, m, celconfig.RuntimeCELCostBudget)
 			if ok {
 				if len(errs) > 0 {

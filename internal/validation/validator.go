@@ -123,6 +123,9 @@ type crdValidator struct {
 	schema     apiservervalidation.SchemaValidator
 	openAPI    *openAPICheck
 	cel        *celValidator
+	// embedded: the schema has x-kubernetes-embedded-resource nodes, the
+	// only ones the objectmeta coercion and validation act on below the root.
+	embedded bool
 }
 
 func (c *crdValidator) namespaced() bool { return c.scoped }
@@ -153,6 +156,7 @@ func (c *crdValidator) compile() {
 	c.structural = s
 	c.schema = validator
 	c.openAPI = newOpenAPICheck(openAPISchema)
+	c.embedded = hasEmbeddedResource(s)
 	c.cel = newCELValidator(s, true, celconfig.PerCallLimit)
 }
 
@@ -173,7 +177,9 @@ func (c *crdValidator) validate(ctx context.Context, u *unstructured.Unstructure
 	if !c.openAPI.valid(u.Object) { // kube-openapi only when the quick check is not sure
 		errs = append(errs, apiservervalidation.ValidateCustomResource(nil, u.Object, c.schema)...)
 	}
-	errs = append(errs, schemaobjectmeta.Validate(ctx, nil, u.Object, c.structural, false)...)
+	if c.embedded {
+		errs = append(errs, schemaobjectmeta.Validate(ctx, nil, u.Object, c.structural, false)...)
+	}
 	errs = append(errs, structurallisttype.ValidateListSetsAndMaps(nil, c.structural, u.Object)...)
 	if c.cel == nil {
 		return errs
@@ -182,7 +188,7 @@ func (c *crdValidator) validate(ctx context.Context, u *unstructured.Unstructure
 		return append(errs, field.Invalid(nil, nil, "some validation rules were not checked because the object was invalid; correct the existing errors to complete validation"))
 	}
 	var bound uint64
-	if jsonSizeAtMost(u.Object, celconfig.MaxRequestSizeBytes) && c.cel.quickValid(ctx, u.Object, celconfig.PerCallLimit, &bound) {
+	if jsonSizeAtMost(u.Object, celconfig.MaxRequestSizeBytes) && c.cel.quickValid(u.Object, celconfig.PerCallLimit, &bound) {
 		return errs // no rule fails and no cost limit can be reached
 	}
 	celErrs, _ := c.cel.validate(ctx, nil, u.Object, celconfig.RuntimeCELCostBudget)
@@ -229,15 +235,42 @@ func (c *crdValidator) coerce(u *unstructured.Unstructured) field.ErrorList {
 	unknown := structuralpruning.PruneWithOptions(u.Object, c.structural, true,
 		structuralschema.UnknownFieldPathOptions{TrackUnknownFieldPaths: true})
 	structuraldefaulting.PruneNonNullableNullsWithoutDefaults(u.Object, c.structural)
-	ferr, metaUnknown := schemaobjectmeta.CoerceWithOptions(nil, u.Object, c.structural, false,
-		schemaobjectmeta.CoerceOptions{ReturnUnknownFieldPaths: true})
-	if ferr != nil {
-		errs = append(errs, ferr)
+	var metaUnknown []string
+	if c.embedded {
+		var ferr *field.Error
+		ferr, metaUnknown = schemaobjectmeta.CoerceWithOptions(nil, u.Object, c.structural, false,
+			schemaobjectmeta.CoerceOptions{ReturnUnknownFieldPaths: true})
+		if ferr != nil {
+			errs = append(errs, ferr)
+		}
 	}
 	for _, p := range append(unknown, metaUnknown...) {
 		errs = append(errs, unknownField(p))
 	}
 	return errs
+}
+
+// hasEmbeddedResource reports whether s or a node below it (the properties,
+// items and additional properties that schemaobjectmeta walks) is an
+// embedded resource. Without one, schemaobjectmeta.CoerceWithOptions and
+// Validate (not at a resource root) walk the object and change nothing.
+func hasEmbeddedResource(s *structuralschema.Structural) bool {
+	if s == nil {
+		return false
+	}
+	if s.XEmbeddedResource || hasEmbeddedResource(s.Items) {
+		return true
+	}
+	if s.AdditionalProperties != nil && hasEmbeddedResource(s.AdditionalProperties.Structural) {
+		return true
+	}
+	for name := range s.Properties {
+		prop := s.Properties[name]
+		if hasEmbeddedResource(&prop) {
+			return true
+		}
+	}
+	return false
 }
 
 // unknownField is how a strict request reports a field the schema does not declare.

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	structuralschema "k8s.io/apiextensions-apiserver/pkg/apiserver/schema"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	utiljson "k8s.io/apimachinery/pkg/util/json"
 	"k8s.io/apimachinery/pkg/util/validation/field"
@@ -209,4 +210,22 @@ type: kubernetes.io/tls
 stringData: {tls.crt: x}
 `)
 	wantErrors(t, errs, `data[tls.key]: Required value`)
+}
+
+func TestHasEmbeddedResource(t *testing.T) {
+	embedded := structuralschema.Structural{Extensions: structuralschema.Extensions{XEmbeddedResource: true}}
+	for name, s := range map[string]*structuralschema.Structural{
+		"property": {Properties: map[string]structuralschema.Structural{"a": embedded}},
+		"items":    {Items: &structuralschema.Structural{Properties: map[string]structuralschema.Structural{"b": embedded}}},
+		"additionalProperties": {AdditionalProperties: &structuralschema.StructuralOrBool{
+			Structural: &structuralschema.Structural{Items: &embedded},
+		}},
+	} {
+		if !hasEmbeddedResource(s) {
+			t.Errorf("%s: embedded resource not found", name)
+		}
+	}
+	if hasEmbeddedResource(&structuralschema.Structural{Properties: map[string]structuralschema.Structural{"a": {}}}) {
+		t.Error("embedded resource found where there is none")
+	}
 }
