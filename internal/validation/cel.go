@@ -376,7 +376,7 @@ func (v *celValidator) quickExpressions(obj any, perCallLimit uint64, bound *uin
 			return false
 		}
 		if self == nil {
-			self = common.UnstructuredToVal(obj, v.activationSchema)
+			self = quickVal(obj, v.activationSchema)
 		}
 		activation := &celActivation{self: self}
 		if optionalOldSelf {

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/cel-go/common/types"
 	"github.com/google/go-cmp/cmp"
 	"k8s.io/apiextensions-apiserver/pkg/apiserver/schema/cel"
 	structuraldefaulting "k8s.io/apiextensions-apiserver/pkg/apiserver/schema/defaulting"
@@ -259,4 +260,74 @@ func TestUnmeteredProgramsTrackNoCost(t *testing.T) {
 	if details == nil || details.ActualCost() == nil {
 		t.Error("metered program tracked no cost")
 	}
+}
+
+// TestQuickValuesMatchUpstream evaluates every rule of the corpus objects
+// and of mutations of them on values made by quickVal and by upstream's
+// common.UnstructuredToVal: the results must be the same.
+func TestQuickValuesMatchUpstream(t *testing.T) {
+	v, err := Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(5, 6))
+	evaluated := 0
+	for _, doc := range corpusFiles(t) {
+		obj, cv := prepared(t, v, doc)
+		if cv == nil || cv.cel == nil {
+			continue
+		}
+		for i := range 11 {
+			m := obj
+			if i > 0 {
+				m = runtimeDeepCopy(obj)
+				mutate(rng, m)
+			}
+			evaluated += compareRuleValues(t, cv.cel, m, doc)
+		}
+	}
+	t.Logf("%d rule evaluations compared", evaluated)
+	if evaluated < 10000 {
+		t.Error("too few rule evaluations compared")
+	}
+}
+
+// compareRuleValues evaluates the rules of v and below on obj with both
+// kinds of values and reports differences; it returns how many it compared.
+func compareRuleValues(t *testing.T, v *celValidator, obj any, doc string) int {
+	t.Helper()
+	if v == nil || obj == nil {
+		return 0
+	}
+	n := 0
+	for i, prog := range v.unmetered {
+		if prog == nil {
+			continue
+		}
+		quick, _, quickErr := prog.Eval(&celActivation{self: quickVal(obj, v.activationSchema), hasOldSelf: true, oldSelf: types.OptionalNone})
+		want, _, wantErr := prog.Eval(&celActivation{self: common.UnstructuredToVal(obj, v.activationSchema), hasOldSelf: true, oldSelf: types.OptionalNone})
+		if (quickErr == nil) != (wantErr == nil) || quickErr == nil && quick.Equal(want) != types.True {
+			t.Errorf("rule %q: quick values give %v (%v), upstream values %v (%v)\nfrom:\n%s", v.rules[i].Rule, quick, quickErr, want, wantErr, doc)
+		}
+		n++
+	}
+	for _, a := range v.allOf {
+		n += compareRuleValues(t, a, obj, doc)
+	}
+	switch o := obj.(type) {
+	case []any:
+		for _, item := range o {
+			n += compareRuleValues(t, v.items, item, doc)
+		}
+	case map[string]any:
+		for k, val := range o {
+			if v.additionalProperties != nil {
+				n += compareRuleValues(t, v.additionalProperties, val, doc)
+			}
+			if sub, ok := v.properties[k]; ok {
+				n += compareRuleValues(t, sub, val, doc)
+			}
+		}
+	}
+	return n
 }
