@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"regexp"
 	"strings"
+	"sync"
 	"unsafe"
 
 	celgo "github.com/google/cel-go/cel"
@@ -47,7 +48,16 @@ type celValidator struct {
 	// schema, with kind, apiVersion and metadata at a resource root.
 	activationSchema common.Schema
 
-	rules          []apiextensions.ValidationRule
+	rules []apiextensions.ValidationRule
+
+	// The rules are compiled the first time the node has a value to check
+	// (compile): objects use a fraction of the rules of their schema.
+	once              sync.Once
+	compilationSchema *structuralschema.Structural
+	declType          *apiservercel.DeclType
+	isResourceRoot    bool
+	perCallLimit      uint64
+
 	compiled       []apiextensionscel.CompilationResult
 	compilationErr error
 	// unmetered are the rules compiled again without cost tracking (nil
@@ -68,18 +78,13 @@ func newCELValidator(s *structuralschema.Structural, isResourceRoot bool, perCal
 func buildCELValidator(validationSchema, nodeSchema *structuralschema.Structural, isResourceRoot bool, declType *apiservercel.DeclType, perCallLimit uint64) *celValidator {
 	compilationSchema := *nodeSchema
 	compilationSchema.XValidations = validationSchema.XValidations
-	loader := &recordingEnvLoader{EnvLoader: apiextensionscel.StoredExpressionsEnvLoader()}
-	compiled, err := apiextensionscel.Compile(&compilationSchema, declType, perCallLimit,
-		environment.MustBaseEnvSet(environment.DefaultCompatibilityVersion()), loader)
-
 	v := &celValidator{
-		schema:         nodeSchema,
-		rules:          validationSchema.XValidations,
-		compiled:       compiled,
-		compilationErr: err,
-	}
-	if err == nil {
-		v.unmetered = unmeteredPrograms(validationSchema.XValidations, compiled, loader.envs)
+		schema:            nodeSchema,
+		rules:             validationSchema.XValidations,
+		compilationSchema: &compilationSchema,
+		declType:          declType,
+		isResourceRoot:    isResourceRoot,
+		perCallLimit:      perCallLimit,
 	}
 	var elemType *apiservercel.DeclType
 	if declType != nil {
@@ -101,15 +106,29 @@ func buildCELValidator(validationSchema, nodeSchema *structuralschema.Structural
 			}
 		}
 	}
-	if len(compiled) == 0 && err == nil && v.items == nil && v.additionalProperties == nil && len(v.properties) == 0 && len(v.allOf) == 0 {
+	// (Compile returns no result and no error exactly when there are no rules.)
+	if len(v.rules) == 0 && v.items == nil && v.additionalProperties == nil && len(v.properties) == 0 && len(v.allOf) == 0 {
 		return nil
 	}
-	activation := nodeSchema
-	if isResourceRoot {
-		activation = model.WithTypeAndObjectMeta(nodeSchema)
-	}
-	v.activationSchema = newCachedSchema(activation)
 	return v
+}
+
+// compile compiles the node's rules, as upstream's validator does when it
+// is built, and again without cost tracking; it is safe for concurrent use.
+func (v *celValidator) compile() {
+	v.once.Do(func() {
+		loader := &recordingEnvLoader{EnvLoader: apiextensionscel.StoredExpressionsEnvLoader()}
+		v.compiled, v.compilationErr = apiextensionscel.Compile(v.compilationSchema, v.declType, v.perCallLimit,
+			environment.MustBaseEnvSet(environment.DefaultCompatibilityVersion()), loader)
+		if v.compilationErr == nil {
+			v.unmetered = unmeteredPrograms(v.rules, v.compiled, loader.envs)
+		}
+		activation := v.schema
+		if v.isResourceRoot {
+			activation = model.WithTypeAndObjectMeta(v.schema)
+		}
+		v.activationSchema = newCachedSchema(activation)
+	})
 }
 
 // recordingEnvLoader remembers the environment each rule was compiled in,
@@ -348,6 +367,7 @@ func (v *celValidator) quickValid(obj any, perCallLimit uint64, bound *uint64) b
 
 // quickExpressions is validateExpressions for quickValid.
 func (v *celValidator) quickExpressions(obj any, perCallLimit uint64, bound *uint64) bool {
+	v.compile()
 	if v.compilationErr != nil {
 		return false
 	}
@@ -445,6 +465,7 @@ func (v *celValidator) validateExpressions(ctx context.Context, fldPath *field.P
 	if obj == nil {
 		return nil, remaining
 	}
+	v.compile()
 	if v.compilationErr != nil {
 		return field.ErrorList{field.Invalid(fldPath, sts.Type, fmt.Sprintf("rule compiler initialization error: %v", v.compilationErr))}, remaining
 	}

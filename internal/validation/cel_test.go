@@ -244,7 +244,11 @@ func TestUnmeteredProgramsTrackNoCost(t *testing.T) {
 	obj, cv := prepared(t, v, minimalRoute)
 	spec := cv.cel.properties["spec"]
 	refs := spec.properties["parentRefs"]
-	if refs == nil || len(refs.unmetered) == 0 || refs.unmetered[0] == nil {
+	if refs == nil {
+		t.Fatal("no CEL validator for spec.parentRefs")
+	}
+	refs.compile()
+	if len(refs.unmetered) == 0 || refs.unmetered[0] == nil {
 		t.Fatal("no unmetered program for the spec.parentRefs rules")
 	}
 	self := common.UnstructuredToVal(obj["spec"].(map[string]any)["parentRefs"], refs.activationSchema)
@@ -299,6 +303,7 @@ func compareRuleValues(t *testing.T, v *celValidator, obj any, doc string) int {
 	if v == nil || obj == nil {
 		return 0
 	}
+	v.compile()
 	n := 0
 	for i, prog := range v.unmetered {
 		if prog == nil {

@@ -1,10 +1,14 @@
 package validation
 
 import (
+	"cmp"
 	"embed"
 	"fmt"
 	"io/fs"
 	"path"
+	"runtime"
+	"slices"
+	"sync"
 
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	"sigs.k8s.io/yaml"
@@ -47,16 +51,42 @@ func loadCRDs() ([]*apiextensionsv1.CustomResourceDefinition, error) {
 	if err != nil {
 		return nil, err
 	}
-	var crds []*apiextensionsv1.CustomResourceDefinition
+	type file struct {
+		dir, name string
+		data      []byte
+		crd       *apiextensionsv1.CustomResourceDefinition
+		err       error
+	}
+	var all []*file
 	for _, dir := range CRDDirs {
 		for name, data := range files[dir] {
-			crd, err := decodeCRD(data)
-			if err != nil {
-				return nil, fmt.Errorf("embedded %s/%s: %w", dir, name, err)
+			all = append(all, &file{dir: dir, name: name, data: data})
+		}
+	}
+	// Decoding the YAML takes most of the time of a small translation:
+	// decode the files on all cores, the largest first.
+	slices.SortFunc(all, func(a, b *file) int { return cmp.Compare(len(b.data), len(a.data)) })
+	var wg sync.WaitGroup
+	next := make(chan *file)
+	for range min(runtime.GOMAXPROCS(0), len(all)) {
+		wg.Go(func() {
+			for f := range next {
+				f.crd, f.err = decodeCRD(f.data)
 			}
-			if crd != nil {
-				crds = append(crds, crd)
-			}
+		})
+	}
+	for _, f := range all {
+		next <- f
+	}
+	close(next)
+	wg.Wait()
+	var crds []*apiextensionsv1.CustomResourceDefinition
+	for _, f := range all {
+		if f.err != nil {
+			return nil, fmt.Errorf("embedded %s/%s: %w", f.dir, f.name, f.err)
+		}
+		if f.crd != nil {
+			crds = append(crds, f.crd)
 		}
 	}
 	return crds, nil
