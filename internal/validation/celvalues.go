@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"reflect"
 	"strings"
+	"sync"
 
 	"github.com/google/cel-go/common/types"
 	"github.com/google/cel-go/common/types/ref"
@@ -169,7 +170,7 @@ func (t *quickMap) Find(key ref.Val) (ref.Val, bool) {
 		return quickVal(v, t.additional), true
 	}
 	if strings.Contains(k, "__") { // escape sequences all start with "__"
-		if k, ok = apiservercel.Unescape(k); !ok {
+		if k, ok = unescape(k); !ok {
 			return nil, false
 		}
 	}
@@ -313,3 +314,21 @@ func (it *quickListIterator) Next() ref.Val {
 }
 
 func (t *quickList) Size() ref.Val { return types.Int(len(t.elements)) }
+
+// unescapes remembers apiservercel.Unescape, a pure function of field names
+// that runs a regular expression (rules use "__namespace__" and the like).
+var unescapes sync.Map // string -> unescaped
+
+type unescaped struct {
+	name string
+	ok   bool
+}
+
+func unescape(escaped string) (string, bool) {
+	if u, ok := unescapes.Load(escaped); ok {
+		return u.(unescaped).name, u.(unescaped).ok
+	}
+	name, ok := apiservercel.Unescape(escaped)
+	unescapes.Store(escaped, unescaped{name: name, ok: ok})
+	return name, ok
+}
