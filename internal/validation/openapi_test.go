@@ -110,7 +110,12 @@ func mutate(rng *rand.Rand, obj map[string]any) {
 				c[key.(string)] = randomValue(rng)
 			}
 		case []any:
-			c[key.(int)] = randomValue(rng)
+			i := key.(int)
+			if len(c) > 1 && rng.IntN(2) == 0 { // a duplicate element
+				c[i] = runtimeDeepCopy(map[string]any{"v": c[(i+1)%len(c)]})["v"]
+			} else {
+				c[i] = randomValue(rng)
+			}
 		}
 	}
 }

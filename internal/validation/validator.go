@@ -11,7 +11,6 @@ import (
 	structuraldefaulting "k8s.io/apiextensions-apiserver/pkg/apiserver/schema/defaulting"
 	structurallisttype "k8s.io/apiextensions-apiserver/pkg/apiserver/schema/listtype"
 	schemaobjectmeta "k8s.io/apiextensions-apiserver/pkg/apiserver/schema/objectmeta"
-	structuralpruning "k8s.io/apiextensions-apiserver/pkg/apiserver/schema/pruning"
 	apiservervalidation "k8s.io/apiextensions-apiserver/pkg/apiserver/validation"
 	apimachineryvalidation "k8s.io/apimachinery/pkg/api/validation"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -126,6 +125,8 @@ type crdValidator struct {
 	// embedded: the schema has x-kubernetes-embedded-resource nodes, the
 	// only ones the objectmeta coercion and validation act on below the root.
 	embedded bool
+	// tree is structural as a pointer tree, for pruning and defaulting.
+	tree *schemaTree
 }
 
 func (c *crdValidator) namespaced() bool { return c.scoped }
@@ -157,6 +158,7 @@ func (c *crdValidator) compile() {
 	c.schema = validator
 	c.openAPI = newOpenAPICheck(openAPISchema)
 	c.embedded = hasEmbeddedResource(s)
+	c.tree = newSchemaTree(s)
 	c.cel = newCELValidator(s, true, celconfig.PerCallLimit)
 }
 
@@ -171,7 +173,7 @@ func (c *crdValidator) validate(ctx context.Context, u *unstructured.Unstructure
 	if c.hasStatus {
 		delete(u.Object, "status") // create cannot set status
 	}
-	structuraldefaulting.Default(u.Object, c.structural)
+	c.tree.defaultValues(u.Object) // structuraldefaulting.Default
 	u.SetGeneration(1)
 	errs := validateObjectMeta(u, c.scoped, apimachineryvalidation.NameIsDNSSubdomain)
 	if !c.openAPI.valid(u.Object) { // kube-openapi only when the quick check is not sure
@@ -180,7 +182,9 @@ func (c *crdValidator) validate(ctx context.Context, u *unstructured.Unstructure
 	if c.embedded {
 		errs = append(errs, schemaobjectmeta.Validate(ctx, nil, u.Object, c.structural, false)...)
 	}
-	errs = append(errs, structurallisttype.ValidateListSetsAndMaps(nil, c.structural, u.Object)...)
+	if !c.tree.listsValid(u.Object) {
+		errs = append(errs, structurallisttype.ValidateListSetsAndMaps(nil, c.structural, u.Object)...)
+	}
 	if c.cel == nil {
 		return errs
 	}
@@ -232,9 +236,9 @@ func jsonSizeWalk(v any, n *int64, limit int64) bool {
 // as the API server's decoder does for a strict request.
 func (c *crdValidator) coerce(u *unstructured.Unstructured) field.ErrorList {
 	var errs field.ErrorList
-	unknown := structuralpruning.PruneWithOptions(u.Object, c.structural, true,
-		structuralschema.UnknownFieldPathOptions{TrackUnknownFieldPaths: true})
-	structuraldefaulting.PruneNonNullableNullsWithoutDefaults(u.Object, c.structural)
+	// structuralpruning.PruneWithOptions(u.Object, c.structural, true, ...)
+	unknown := c.tree.pruneWithOptions(u.Object, structuralschema.UnknownFieldPathOptions{TrackUnknownFieldPaths: true})
+	c.tree.pruneNulls(u.Object) // structuraldefaulting.PruneNonNullableNullsWithoutDefaults
 	var metaUnknown []string
 	if c.embedded {
 		var ferr *field.Error
