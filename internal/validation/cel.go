@@ -6,8 +6,11 @@ import (
 	"math"
 	"reflect"
 	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"unsafe"
 
 	celgo "github.com/google/cel-go/cel"
@@ -63,7 +66,25 @@ type celValidator struct {
 	// unmetered are the rules compiled again without cost tracking (nil
 	// where that failed), for quickValid.
 	unmetered []celgo.Program
+
+	// staticCost is the sum of the cost estimates of the rules quickValid
+	// evaluates, maxRuleCost the largest.
+	staticCost, maxRuleCost uint64
+	// memo holds the values (by canonicalKey) on which every rule passed,
+	// for nodes whose rules are expensive (memoized): rules are pure
+	// functions of the value, and objects often repeat one (routes with the
+	// same parentRefs, whose rules compare every pair of entries).
+	memoized  bool
+	memo      sync.Map
+	memoCount atomic.Int64
 }
+
+// memoMinCost is the static cost from which a node remembers the values
+// that pass its rules, and memoMaxEntries how many it remembers.
+const (
+	memoMinCost    = 100000
+	memoMaxEntries = 4096
+)
 
 // newCELValidator compiles the rules of s, or returns nil when it has none.
 func newCELValidator(s *structuralschema.Structural, isResourceRoot bool, perCallLimit uint64) *celValidator {
@@ -123,6 +144,13 @@ func (v *celValidator) compile() {
 		if v.compilationErr == nil {
 			v.unmetered = unmeteredPrograms(v.rules, v.compiled, loader.envs)
 		}
+		for i, c := range v.compiled {
+			if c.Program != nil && !(c.UsesOldSelf && !ptr.Deref(v.rules[i].OptionalOldSelf, false)) {
+				v.staticCost += c.MaxCost
+				v.maxRuleCost = max(v.maxRuleCost, c.MaxCost)
+			}
+		}
+		v.memoized = v.staticCost >= memoMinCost
 		activation := v.schema
 		if v.isResourceRoot {
 			activation = model.WithTypeAndObjectMeta(v.schema)
@@ -374,6 +402,16 @@ func (v *celValidator) quickExpressions(obj any, perCallLimit uint64, bound *uin
 	if len(v.compiled) == 0 {
 		return true
 	}
+	var key string
+	if v.memoized && v.maxRuleCost <= perCallLimit/2 {
+		if key = canonicalKey(obj); key != "" {
+			if _, ok := v.memo.Load(key); ok {
+				// The rules passed on this value before, costing this much.
+				*bound += v.staticCost
+				return *bound <= celconfig.RuntimeCELCostBudget/2
+			}
+		}
+	}
 	var self ref.Val
 	for i, compiled := range v.compiled {
 		rule := v.rules[i]
@@ -407,7 +445,75 @@ func (v *celValidator) quickExpressions(obj any, perCallLimit uint64, bound *uin
 			return false
 		}
 	}
+	if key != "" && v.memoCount.Add(1) <= memoMaxEntries {
+		v.memo.Store(key, struct{}{})
+	}
 	return true
+}
+
+// maxKeyLen bounds the values memoized.
+const maxKeyLen = 4096
+
+// canonicalKey serializes an unstructured value so that two values have
+// the same key exactly when they are equal with the same types; "" when the
+// value is too large to be worth remembering.
+func canonicalKey(v any) string {
+	b, ok := appendCanonical(make([]byte, 0, 128), v)
+	if !ok {
+		return ""
+	}
+	return string(b)
+}
+
+func appendCanonical(b []byte, v any) ([]byte, bool) {
+	if len(b) > maxKeyLen {
+		return b, false
+	}
+	ok := true
+	switch t := v.(type) {
+	case nil:
+		b = append(b, 'n')
+	case bool:
+		b = append(b, 'b')
+		b = strconv.AppendBool(b, t)
+	case string:
+		b = append(b, 's')
+		b = strconv.AppendQuote(b, t)
+	case int64:
+		b = append(b, 'i')
+		b = strconv.AppendInt(b, t, 10)
+	case float64:
+		b = append(b, 'f')
+		b = strconv.AppendUint(b, math.Float64bits(t), 16)
+	case []any:
+		b = append(b, '[')
+		for _, e := range t {
+			if b, ok = appendCanonical(b, e); !ok {
+				return b, false
+			}
+			b = append(b, ',')
+		}
+		b = append(b, ']')
+	case map[string]any:
+		keys := make([]string, 0, len(t))
+		for k := range t {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		b = append(b, '{')
+		for _, k := range keys {
+			b = strconv.AppendQuote(b, k)
+			b = append(b, ':')
+			if b, ok = appendCanonical(b, t[k]); !ok {
+				return b, false
+			}
+			b = append(b, ',')
+		}
+		b = append(b, '}')
+	default:
+		return b, false // not a JSON value: do not remember it
+	}
+	return b, len(b) <= maxKeyLen
 }
 
 func (v *celValidator) validateMap(ctx context.Context, fldPath *field.Path, obj map[string]any, remaining int64) (field.ErrorList, int64) {

@@ -336,3 +336,55 @@ func compareRuleValues(t *testing.T, v *celValidator, obj any, doc string) int {
 	}
 	return n
 }
+
+func TestCanonicalKey(t *testing.T) {
+	distinct := []any{
+		nil, true, false, "", "1", int64(1), float64(1), []any{}, map[string]any{}, []any{nil}, []any{"a,"},
+		[]any{"a", ""}, map[string]any{"a": "b"}, map[string]any{"a": []any{"b"}}, map[string]any{"a,": "b"},
+		map[string]any{"a": "b", "c": int64(1)}, map[string]any{"a": "b", "c": float64(1)}, `"quoted"`,
+	}
+	seen := map[string]any{}
+	for _, v := range distinct {
+		k := canonicalKey(v)
+		if k == "" {
+			t.Fatalf("no key for %#v", v)
+		}
+		if prev, dup := seen[k]; dup {
+			t.Errorf("%#v and %#v share the key %q", prev, v, k)
+		}
+		seen[k] = v
+	}
+	a := map[string]any{"x": int64(1), "y": []any{"z", map[string]any{"p": true, "q": nil}}}
+	b := map[string]any{"y": []any{"z", map[string]any{"q": nil, "p": true}}, "x": int64(1)}
+	if canonicalKey(a) != canonicalKey(b) {
+		t.Error("equal maps have different keys")
+	}
+	if canonicalKey(strings.Repeat("x", maxKeyLen)) != "" || canonicalKey(int32(1)) != "" {
+		t.Error("a large or non-JSON value has a key")
+	}
+}
+
+// TestCELMemoizedNodes checks that a node remembering the values that pass
+// its rules answers and charges the same the second time.
+func TestCELMemoizedNodes(t *testing.T) {
+	v, err := Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	obj, cv := prepared(t, v, minimalRoute)
+	refs := cv.cel.properties["spec"].properties["parentRefs"]
+	refs.compile()
+	if !refs.memoized {
+		t.Fatalf("spec.parentRefs (static cost %d) is not memoized", refs.staticCost)
+	}
+	var first, second uint64
+	if !cv.cel.quickValid(obj, celconfig.PerCallLimit, &first) || !cv.cel.quickValid(obj, celconfig.PerCallLimit, &second) {
+		t.Fatal("minimal route not quickly valid")
+	}
+	if first != second {
+		t.Errorf("bound %d, then %d from the memo", first, second)
+	}
+	if _, ok := refs.memo.Load(canonicalKey(obj["spec"].(map[string]any)["parentRefs"])); !ok {
+		t.Error("parentRefs value not remembered")
+	}
+}
