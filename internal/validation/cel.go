@@ -83,7 +83,7 @@ type celValidator struct {
 // that pass its rules, and memoMaxEntries how many it remembers.
 const (
 	memoMinCost    = 100000
-	memoMaxEntries = 4096
+	memoMaxEntries = 1024
 )
 
 // newCELValidator compiles the rules of s, or returns nil when it has none.
