@@ -189,6 +189,20 @@ func (t *quickMap) Find(key ref.Val) (ref.Val, bool) {
 type quickList struct {
 	elements []any
 	items    common.Schema
+	// values are the elements as CEL values, made on first use: the rules
+	// of a node often iterate over the same list (a value serves one
+	// evaluation goroutine).
+	values []ref.Val
+}
+
+func (t *quickList) elementValues() []ref.Val {
+	if t.values == nil {
+		t.values = make([]ref.Val, len(t.elements))
+		for i, item := range t.elements {
+			t.values[i] = quickVal(item, t.items)
+		}
+	}
+	return t.values
 }
 
 var _ traits.Lister = (*quickList)(nil)
@@ -263,8 +277,8 @@ func (t *quickList) Contains(val ref.Val) ref.Val {
 		return val
 	}
 	var err ref.Val
-	for _, e := range t.elements {
-		cmp := quickVal(e, t.items).Equal(val)
+	for _, e := range t.elementValues() {
+		cmp := e.Equal(val)
 		b, ok := cmp.(types.Bool)
 		if !ok && err == nil {
 			err = types.MaybeNoSuchOverloadErr(cmp)
@@ -288,15 +302,11 @@ func (t *quickList) Get(idx ref.Val) ref.Val {
 	if i < 0 || i >= len(t.elements) {
 		return types.NewErr("index out of bounds: %v", idx)
 	}
-	return quickVal(t.elements[i], t.items)
+	return t.elementValues()[i]
 }
 
 func (t *quickList) Iterator() traits.Iterator {
-	items := make([]ref.Val, len(t.elements))
-	for i, item := range t.elements {
-		items[i] = quickVal(item, t.items)
-	}
-	return &quickListIterator{quickList: t, items: items}
+	return &quickListIterator{quickList: t, items: t.elementValues()}
 }
 
 type quickListIterator struct {
