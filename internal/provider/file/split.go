@@ -63,7 +63,13 @@ func isSeparator(line []byte) bool {
 
 // blank reports whether a document holds only whitespace and comments.
 func blank(doc []byte) bool {
-	for _, l := range bytes.Split(doc, []byte("\n")) {
+	for len(doc) > 0 {
+		l := doc
+		if i := bytes.IndexByte(doc, '\n'); i >= 0 {
+			l, doc = doc[:i], doc[i+1:]
+		} else {
+			doc = nil
+		}
 		t := bytes.TrimSpace(l)
 		if len(t) > 0 && t[0] != '#' {
 			return false
