@@ -243,7 +243,7 @@ func splitKey(text string) (key, rest string, ok bool) {
 			return "", "", false // a bool, number or null key
 		}
 	}
-	if len(key) > 1000 {
+	if len(key) > maxKeyLen {
 		return "", "", false // not a simple key for yaml.v2
 	}
 	rest = text[end+1:]

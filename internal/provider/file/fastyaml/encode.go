@@ -63,8 +63,8 @@ type jsonMember struct {
 	value jsonNode
 }
 
-// maxKeyLen bounds the keys handled: the yaml.v2 scanner stops treating a
-// flow key of more than 1024 characters as a simple key.
+// maxKeyLen bounds the keys handled (both ways): the yaml.v2 scanner stops
+// treating a key of more than 1024 characters as a simple key.
 const maxKeyLen = 1000
 
 // jsonParser reads JSON into jsonNodes.
