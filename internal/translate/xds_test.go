@@ -21,7 +21,8 @@ import (
 func TestMarshalProtoMatchesProtojson(t *testing.T) {
 	oneHost := routesInput(t, 2000) // a single virtual host with every route
 	oneHost[0].Data = regexp.MustCompile(`app-\d+\.example\.com`).ReplaceAll(oneHost[0].Data, []byte("app.example.com"))
-	inputs := [][]file.FileData{routesInput(t, 3000), oneHost}
+	inputs := make([][]file.FileData, 0, 4)
+	inputs = append(inputs, routesInput(t, 3000), oneHost)
 	for _, paths := range [][]string{{samples}, {"testdata/mixed.in.yaml"}} {
 		files, problems := file.ReadPaths(paths)
 		if len(problems) > 0 {
@@ -41,7 +42,7 @@ func TestMarshalProtoMatchesProtojson(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var msgs []proto.Message
+			msgs := make([]proto.Message, 0, len(xds.Listeners)+len(xds.Routes)+len(xds.Clusters)+len(xds.Endpoints)+len(xds.Secrets))
 			msgs = append(msgs, messages(xds.Listeners)...)
 			msgs = append(msgs, messages(xds.Routes)...)
 			msgs = append(msgs, messages(xds.Clusters)...)

@@ -145,7 +145,7 @@ func (v *celValidator) compile() {
 			v.unmetered = unmeteredPrograms(v.rules, v.compiled, loader.envs)
 		}
 		for i, c := range v.compiled {
-			if c.Program != nil && !(c.UsesOldSelf && !ptr.Deref(v.rules[i].OptionalOldSelf, false)) {
+			if c.Program != nil && (!c.UsesOldSelf || ptr.Deref(v.rules[i].OptionalOldSelf, false)) {
 				v.staticCost += c.MaxCost
 				v.maxRuleCost = max(v.maxRuleCost, c.MaxCost)
 			}
@@ -469,7 +469,7 @@ func appendCanonical(b []byte, v any) ([]byte, bool) {
 	if len(b) > maxKeyLen {
 		return b, false
 	}
-	ok := true
+	var ok bool
 	switch t := v.(type) {
 	case nil:
 		b = append(b, 'n')

@@ -244,7 +244,7 @@ func (t *quickList) Equal(other ref.Val) ref.Val {
 	if sz != oList.Size() {
 		return types.False
 	}
-	for i := types.Int(0); i < sz; i++ {
+	for i := range sz {
 		if eq := t.Get(i).Equal(oList.Get(i)); eq != types.True {
 			return eq // either false or error
 		}

@@ -2,7 +2,7 @@ package validation
 
 import (
 	"encoding/json"
-	"sort"
+	"slices"
 
 	structuralschema "k8s.io/apiextensions-apiserver/pkg/apiserver/schema"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -77,7 +77,7 @@ func (t *schemaTree) pruneWithOptions(obj any, opts structuralschema.UnknownFiel
 		t = &schemaTree{s: &structuralschema.Structural{}, embedded: true}
 	}
 	t.prune(obj, &opts)
-	sort.Strings(opts.UnknownFieldPaths)
+	slices.Sort(opts.UnknownFieldPaths)
 	return opts.UnknownFieldPaths
 }
 
@@ -206,11 +206,11 @@ func (t *schemaTree) field(name string) *schemaTree {
 }
 
 func isNonNullableNonDefaultableNull(x any, t *schemaTree) bool {
-	return x == nil && t != nil && !t.s.Generic.Nullable && t.s.Default.Object == nil
+	return x == nil && t != nil && !t.s.Nullable && t.s.Default.Object == nil
 }
 
 func isNonNullableNull(x any, t *schemaTree) bool {
-	return x == nil && t != nil && !t.s.Generic.Nullable
+	return x == nil && t != nil && !t.s.Nullable
 }
 
 // defaultValues is defaulting.Default.

@@ -243,8 +243,8 @@ func splitKey(text string) (key, rest string, ok bool) {
 			return "", "", false // a bool, number or null key
 		}
 	}
-	if len(key) > maxKeyLen {
-		return "", "", false // not a simple key for yaml.v2
+	if end > maxKeyLen {
+		return "", "", false // not a simple key for yaml.v2 (which counts it as written)
 	}
 	rest = text[end+1:]
 	switch {

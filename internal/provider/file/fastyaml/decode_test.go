@@ -119,7 +119,7 @@ func TestYAMLToUnstructuredMatchesUpstream(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, doc := range strings.Split(string(data), "\n---\n") {
+		for doc := range strings.SplitSeq(string(data), "\n---\n") {
 			docs++
 			if checkDecode(t, f, doc) {
 				fast++

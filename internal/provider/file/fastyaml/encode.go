@@ -86,14 +86,11 @@ func (p *jsonParser) parse() (jsonNode, bool) {
 // maxDepth bounds nesting, below the yaml.v2 parser's own limit.
 const maxDepth = 1000
 
+// space skips spaces. Other JSON whitespace is left to yaml.v2, which
+// rejects tabs where a token starts and gives line breaks meaning.
 func (p *jsonParser) space() {
-	for p.pos < len(p.src) {
-		switch p.src[p.pos] {
-		case ' ', '\t', '\n', '\r':
-			p.pos++
-		default:
-			return
-		}
+	for p.pos < len(p.src) && p.src[p.pos] == ' ' {
+		p.pos++
 	}
 }
 
@@ -146,13 +143,14 @@ func (p *jsonParser) object(depth int) (jsonNode, bool) {
 		if p.pos >= len(p.src) || p.src[p.pos] != '"' {
 			return jsonNode{}, false
 		}
+		keyStart := p.pos
 		key, ok := p.string()
-		if !ok || len(key) > maxKeyLen || key == "<<" { // "<<" could be a merge key
+		if !ok || key == "<<" { // "<<" could be a merge key
 			return jsonNode{}, false
 		}
 		p.space()
-		if p.pos >= len(p.src) || p.src[p.pos] != ':' {
-			return jsonNode{}, false
+		if p.pos >= len(p.src) || p.src[p.pos] != ':' || p.pos-keyStart > maxKeyLen {
+			return jsonNode{}, false // (the yaml.v2 limit counts the key as written)
 		}
 		p.pos++
 		v, ok := p.value(depth + 1)
@@ -243,61 +241,65 @@ func (p *jsonParser) string() (string, bool) {
 	b := append(p.buf[:0], p.src[start:p.pos]...)
 	for p.pos < len(p.src) {
 		c := p.src[p.pos]
+		var ok bool
 		switch {
 		case c == '"':
 			p.pos++
 			p.buf = b
 			return string(b), true
 		case c == '\\':
-			if p.pos+1 >= len(p.src) {
-				return "", false
-			}
-			esc := p.src[p.pos+1]
-			p.pos += 2
-			switch esc {
-			case '"', '\\':
-				b = append(b, esc)
-			case 'b':
-				b = append(b, '\b')
-			case 'f':
-				b = append(b, '\f')
-			case 'n':
-				b = append(b, '\n')
-			case 'r':
-				b = append(b, '\r')
-			case 't':
-				b = append(b, '\t')
-			case 'u':
-				if p.pos+4 > len(p.src) {
-					return "", false
-				}
-				v, err := strconv.ParseUint(p.src[p.pos:p.pos+4], 16, 32)
-				if err != nil || v >= 0xD800 && v <= 0xDFFF {
-					return "", false
-				}
-				p.pos += 4
-				b = utf8.AppendRune(b, rune(v))
-			default:
-				return "", false
-			}
+			b, ok = p.escape(b)
 		case c < 0x80:
-			if c < 0x20 || c == 0x7F {
-				return "", false
-			}
+			ok = c >= 0x20 && c != 0x7F
 			b = append(b, c)
 			p.pos++
 		default:
 			r, w := utf8.DecodeRuneInString(p.src[p.pos:])
 			// The reader rejects some characters; a raw line break (NEL,
 			// LS, PS) would be folded like a newline in a quoted scalar.
-			if r == utf8.RuneError && w <= 1 || !yamlReadable(r) || r == 0xFEFF || r == 0x85 || r == 0x2028 || r == 0x2029 {
-				return "", false
-			}
+			ok = (r != utf8.RuneError || w > 1) && yamlReadable(r) && r != 0xFEFF && r != 0x85 && r != 0x2028 && r != 0x2029
 			b = append(b, p.src[p.pos:p.pos+w]...)
 			p.pos += w
 		}
+		if !ok {
+			return "", false
+		}
 	}
 	return "", false
+}
+
+// escape appends the character of the escape sequence at p.pos to b.
+func (p *jsonParser) escape(b []byte) ([]byte, bool) {
+	if p.pos+1 >= len(p.src) {
+		return b, false
+	}
+	esc := p.src[p.pos+1]
+	p.pos += 2
+	switch esc {
+	case '"', '\\':
+		return append(b, esc), true
+	case 'b':
+		return append(b, '\b'), true
+	case 'f':
+		return append(b, '\f'), true
+	case 'n':
+		return append(b, '\n'), true
+	case 'r':
+		return append(b, '\r'), true
+	case 't':
+		return append(b, '\t'), true
+	case 'u':
+		if p.pos+4 > len(p.src) {
+			return b, false
+		}
+		v, err := strconv.ParseUint(p.src[p.pos:p.pos+4], 16, 32)
+		if err != nil || v >= 0xD800 && v <= 0xDFFF {
+			return b, false
+		}
+		p.pos += 4
+		return utf8.AppendRune(b, rune(v)), true
+	}
+	return b, false
 }
 
 // number reads a JSON number and formats it as yaml.v2 prints the value it
@@ -340,19 +342,13 @@ func validJSONNumber(s string) bool {
 	case i < len(s) && s[i] == '0':
 		i++
 	case i < len(s) && s[i] >= '1' && s[i] <= '9':
-		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
-			i++
-		}
+		i = skipDigits(s, i)
 	default:
 		return false
 	}
 	if i < len(s) && s[i] == '.' {
-		i++
-		if i >= len(s) || s[i] < '0' || s[i] > '9' {
-			return false
-		}
-		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
-			i++
+		if i = skipDigits(s, i+1); s[i-1] == '.' {
+			return false // no digit after the point
 		}
 	}
 	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
@@ -360,14 +356,20 @@ func validJSONNumber(s string) bool {
 		if i < len(s) && (s[i] == '+' || s[i] == '-') {
 			i++
 		}
-		if i >= len(s) || s[i] < '0' || s[i] > '9' {
+		start := i
+		if i = skipDigits(s, i); i == start {
 			return false
-		}
-		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
-			i++
 		}
 	}
 	return i == len(s)
+}
+
+// skipDigits returns the index of the first non-digit of s from i.
+func skipDigits(s string, i int) int {
+	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+		i++
+	}
+	return i
 }
 
 // keyLess is yaml.v2's order of string map keys (sorter.go): runes compared
@@ -708,38 +710,9 @@ func analyzeScalar(value string) scalarAnalysis {
 	for i, w := 0, 0; i < len(value); i += w {
 		w = width(value[i])
 		followedByWhitespace := i+w >= len(value) || isBlank(value, i+w)
-		if i == 0 {
-			switch value[i] {
-			case '#', ',', '[', ']', '{', '}', '&', '*', '!', '|', '>', '\'', '"', '%', '@', '`':
-				flowIndicators = true
-				blockIndicators = true
-			case '?', ':':
-				flowIndicators = true
-				if followedByWhitespace {
-					blockIndicators = true
-				}
-			case '-':
-				if followedByWhitespace {
-					flowIndicators = true
-					blockIndicators = true
-				}
-			}
-		} else {
-			switch value[i] {
-			case ',', '?', '[', ']', '{', '}':
-				flowIndicators = true
-			case ':':
-				flowIndicators = true
-				if followedByWhitespace {
-					blockIndicators = true
-				}
-			case '#':
-				if precededByWhitespace {
-					flowIndicators = true
-					blockIndicators = true
-				}
-			}
-		}
+		flow, block := indicator(value[i], i == 0, precededByWhitespace, followedByWhitespace)
+		flowIndicators = flowIndicators || flow
+		blockIndicators = blockIndicators || block
 		if !isPrintable(value, i) {
 			specialCharacters = true // the emitter allows unicode
 		}
@@ -812,6 +785,31 @@ func analyzeScalar(value string) scalarAnalysis {
 		a.blockPlainAllowed = false
 	}
 	return a
+}
+
+// indicator reports whether the character c of a scalar is a flow or a
+// block indicator (the first part of the analysis loop).
+func indicator(c byte, first, precededByWhitespace, followedByWhitespace bool) (flow, block bool) {
+	if first {
+		switch c {
+		case '#', ',', '[', ']', '{', '}', '&', '*', '!', '|', '>', '\'', '"', '%', '@', '`':
+			return true, true
+		case '?', ':':
+			return true, followedByWhitespace
+		case '-':
+			return followedByWhitespace, followedByWhitespace
+		}
+		return false, false
+	}
+	switch c {
+	case ',', '?', '[', ']', '{', '}':
+		return true, false
+	case ':':
+		return true, followedByWhitespace
+	case '#':
+		return precededByWhitespace, precededByWhitespace
+	}
+	return false, false
 }
 
 func (e *yamlEmitter) writePlain(value string, allowBreaks bool) {
@@ -1072,7 +1070,7 @@ func isPrintable(s string, i int) bool {
 		b0 > 0xC2 && b0 < 0xED ||
 		b0 == 0xED && b1 < 0xA0 ||
 		b0 == 0xEE ||
-		b0 == 0xEF && !(b1 == 0xBB && b2 == 0xBF) && !(b1 == 0xBF && (b2 == 0xBE || b2 == 0xBF))
+		b0 == 0xEF && (b1 != 0xBB || b2 != 0xBF) && (b1 != 0xBF || b2 != 0xBE && b2 != 0xBF)
 }
 
 // isBOM is yaml.v2's is_bom, which looks at the start of the value
