@@ -25,20 +25,31 @@ type objectList struct {
 // server would return them (defaults applied) with the computed statuses.
 func gatewayAPIDocument(parsed []*file.Parsed, result *gatewayapi.Result) (*objectList, error) {
 	st := indexStatuses(result.Statuses)
-	list := &objectList{APIVersion: "v1", Kind: "List", Items: []any{}}
+	var objects []client.Object
 	for _, p := range parsed {
 		for _, o := range p.Objects {
-			obj := o.Object.DeepCopyObject().(client.Object)
-			st.apply(obj)
-			u, err := runtime.DefaultUnstructuredConverter.ToUnstructured(obj)
-			if err != nil {
-				return nil, err
-			}
-			cleanObject(u)
-			list.Items = append(list.Items, u)
+			objects = append(objects, o.Object)
 		}
 	}
-	return list, nil
+	items := make([]any, len(objects))
+	errs := make([]error, len(objects))
+	parallelChunks(len(objects), func(i int) { // the index is only read
+		obj := objects[i].DeepCopyObject().(client.Object)
+		st.apply(obj)
+		u, err := runtime.DefaultUnstructuredConverter.ToUnstructured(obj)
+		if err != nil {
+			errs[i] = err
+			return
+		}
+		cleanObject(u)
+		items[i] = u
+	})
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	return &objectList{APIVersion: "v1", Kind: "List", Items: items}, nil
 }
 
 // statusIndex holds the computed statuses by object key.

@@ -35,16 +35,21 @@ func Marshal(doc any, format string) ([]byte, error) {
 	return nil, fmt.Errorf("unknown output format %q", format)
 }
 
-// MarshalStream prints documents as a multi-document YAML stream.
+// MarshalStream prints documents as a multi-document YAML stream, printing
+// them on all cores.
 func MarshalStream(docs []any) ([]byte, error) {
+	out := make([][]byte, len(docs))
+	errs := make([]error, len(docs))
+	parallelChunks(len(docs), func(i int) {
+		out[i], errs[i] = Marshal(docs[i], FormatYAML)
+	})
 	var buf bytes.Buffer
-	for i, d := range docs {
+	for i, b := range out {
+		if errs[i] != nil {
+			return nil, errs[i]
+		}
 		if i > 0 {
 			buf.WriteString("---\n")
-		}
-		b, err := Marshal(d, FormatYAML)
-		if err != nil {
-			return nil, err
 		}
 		buf.Write(b)
 	}
