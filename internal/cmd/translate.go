@@ -67,8 +67,7 @@ func runTranslate(cmd *cobra.Command, f translateFlags) error {
 		return err
 	}
 	out, err := translate.Translate(cmd.Context(), files, opts)
-	var inputErr *translate.InputError
-	if errors.As(err, &inputErr) {
+	if inputErr, ok := errors.AsType[*translate.InputError](err); ok {
 		for _, p := range inputErr.Problems {
 			_, _ = fmt.Fprintln(cmd.ErrOrStderr(), p.Error())
 		}

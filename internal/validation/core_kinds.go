@@ -132,8 +132,9 @@ func validateServicePort(p corev1.ServicePort, named bool, path *field.Path) fie
 }
 
 func validatePortNumber(port int32, path *field.Path) field.ErrorList {
-	var errs field.ErrorList
-	for _, msg := range utilvalidation.IsValidPortNum(int(port)) {
+	msgs := utilvalidation.IsValidPortNum(int(port))
+	errs := make(field.ErrorList, 0, len(msgs))
+	for _, msg := range msgs {
 		errs = append(errs, field.Invalid(path, port, msg))
 	}
 	return errs

@@ -138,7 +138,7 @@ func TestBuildImplicitNamespacesAndDuplicates(t *testing.T) {
 	if len(problems) != 1 || problems[0].File != "b.yaml" || !strings.Contains(problems[0].Message, "already defined in a.yaml document 3 (the first definition is used)") {
 		t.Fatalf("problems = %v, want the duplicate route in b.yaml", problems)
 	}
-	var names []string
+	names := make([]string, 0, len(res.Namespaces))
 	for _, ns := range res.Namespaces {
 		names = append(names, ns.Name)
 		if ns.Labels[corev1.LabelMetadataName] != ns.Name {

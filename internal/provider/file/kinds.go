@@ -18,40 +18,43 @@ type kind struct {
 	add       func(res *gatewayapi.Resources, obj client.Object)
 }
 
+// gatewayAPIv1 is the Gateway API group version the translator reads.
+var gatewayAPIv1 = schema.GroupVersion{Group: gwapiv1.GroupVersion.Group, Version: gwapiv1.GroupVersion.Version}
+
 // kinds are the kinds the File provider accepts, by the group/version/kind
 // the translator reads. Other versions of these Gateway API kinds are
 // validated against their own schema and read as v1 (their schemas are the
 // same and the CRDs convert with strategy None).
 var kinds = map[schema.GroupVersionKind]kind{
-	gwapiv1.SchemeGroupVersion.WithKind("GatewayClass"): {
+	gatewayAPIv1.WithKind("GatewayClass"): {
 		newObject: func() client.Object { return &gwapiv1.GatewayClass{} },
 		add: func(r *gatewayapi.Resources, o client.Object) {
 			r.GatewayClasses = append(r.GatewayClasses, o.(*gwapiv1.GatewayClass))
 		},
 	},
-	gwapiv1.SchemeGroupVersion.WithKind("Gateway"): {
+	gatewayAPIv1.WithKind("Gateway"): {
 		newObject: func() client.Object { return &gwapiv1.Gateway{} },
 		add:       func(r *gatewayapi.Resources, o client.Object) { r.Gateways = append(r.Gateways, o.(*gwapiv1.Gateway)) },
 	},
-	gwapiv1.SchemeGroupVersion.WithKind("ListenerSet"): {
+	gatewayAPIv1.WithKind("ListenerSet"): {
 		newObject: func() client.Object { return &gwapiv1.ListenerSet{} },
 		add: func(r *gatewayapi.Resources, o client.Object) {
 			r.ListenerSets = append(r.ListenerSets, o.(*gwapiv1.ListenerSet))
 		},
 	},
-	gwapiv1.SchemeGroupVersion.WithKind("HTTPRoute"): {
+	gatewayAPIv1.WithKind("HTTPRoute"): {
 		newObject: func() client.Object { return &gwapiv1.HTTPRoute{} },
 		add: func(r *gatewayapi.Resources, o client.Object) {
 			r.HTTPRoutes = append(r.HTTPRoutes, o.(*gwapiv1.HTTPRoute))
 		},
 	},
-	gwapiv1.SchemeGroupVersion.WithKind("TLSRoute"): {
+	gatewayAPIv1.WithKind("TLSRoute"): {
 		newObject: func() client.Object { return &gwapiv1.TLSRoute{} },
 		add: func(r *gatewayapi.Resources, o client.Object) {
 			r.TLSRoutes = append(r.TLSRoutes, o.(*gwapiv1.TLSRoute))
 		},
 	},
-	gwapiv1.SchemeGroupVersion.WithKind("ReferenceGrant"): {
+	gatewayAPIv1.WithKind("ReferenceGrant"): {
 		newObject: func() client.Object { return &gwapiv1.ReferenceGrant{} },
 		add: func(r *gatewayapi.Resources, o client.Object) {
 			r.ReferenceGrants = append(r.ReferenceGrants, o.(*gwapiv1.ReferenceGrant))
@@ -92,7 +95,7 @@ func translatorGVK(gvk schema.GroupVersionKind) (schema.GroupVersionKind, bool) 
 		return gvk, true
 	}
 	if gvk.Group == gwapiv1.GroupName {
-		v1 := gwapiv1.SchemeGroupVersion.WithKind(gvk.Kind)
+		v1 := gatewayAPIv1.WithKind(gvk.Kind)
 		_, ok := kinds[v1]
 		return v1, ok
 	}

@@ -89,7 +89,7 @@ func (pt *providerTest) waitStatus(ok func(Status) bool) Status {
 }
 
 func routeNames(res *gatewayapi.Resources) []string {
-	var names []string
+	names := make([]string, 0, len(res.HTTPRoutes))
 	for _, r := range res.HTTPRoutes {
 		names = append(names, r.Namespace+"/"+r.Name)
 	}
@@ -177,8 +177,7 @@ func TestProviderWatchesSingleFile(t *testing.T) {
 	}
 	topic := message.NewWatchable[*gatewayapi.Resources]("resources")
 	p := New(Options{Paths: []string{path}, Resources: topic, Logger: testr.New(t), Debounce: 10 * time.Millisecond, Resync: -1})
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
+	ctx := t.Context()
 	go func() { _ = p.Start(ctx) }()
 	pt := &providerTest{t: t, dir: dir, topic: topic, provider: p}
 	pt.next()

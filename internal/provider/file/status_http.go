@@ -3,7 +3,8 @@ package file
 import (
 	"encoding/json"
 	"net/http"
-	"sort"
+	"slices"
+	"strings"
 
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -107,12 +108,11 @@ func eachObject(res *gatewayapi.Resources, fn func(kind string, obj client.Objec
 func each[T client.Object](objs []T, kind string, fn func(string, client.Object)) {
 	sorted := make([]T, len(objs))
 	copy(sorted, objs)
-	sort.Slice(sorted, func(i, j int) bool {
-		a, b := sorted[i], sorted[j]
-		if a.GetNamespace() != b.GetNamespace() {
-			return a.GetNamespace() < b.GetNamespace()
+	slices.SortFunc(sorted, func(a, b T) int {
+		if c := strings.Compare(a.GetNamespace(), b.GetNamespace()); c != 0 {
+			return c
 		}
-		return a.GetName() < b.GetName()
+		return strings.Compare(a.GetName(), b.GetName())
 	})
 	for _, o := range sorted {
 		fn(kind, o)

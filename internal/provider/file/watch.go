@@ -136,8 +136,7 @@ func isDir(p string) bool {
 }
 
 func pathError(err error) string {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
+	if pe, ok := errors.AsType[*fs.PathError](err); ok {
 		return pe.Op + ": " + pe.Err.Error()
 	}
 	return err.Error()
