@@ -88,10 +88,10 @@ dev-cluster: ## Start a local kube-apiserver + etcd with our CRDs and the Gatewa
 	KUBEBUILDER_ASSETS="$$assets" go run ./hack/dev-cluster
 
 .PHONY: test
-test: verify-generated verify-fmt vet ## Run every test CI runs (unit, golden, envtest suites, Gateway API conformance).
+test: verify-generated verify-fmt vet lint ## Run every check CI runs: generated code, gofmt, vet, golangci-lint, then all tests (unit, golden, envtest suites, Gateway API conformance) with the race detector.
 	@assets="$$(./hack/envtest-assets.sh | tail -n 1)"; \
 	echo "KUBEBUILDER_ASSETS=$$assets"; \
-	KUBEBUILDER_ASSETS="$$assets" EG_CONFORMANCE=1 go test ./... -count=1 -timeout 30m $(TEST_FLAGS)
+	KUBEBUILDER_ASSETS="$$assets" EG_CONFORMANCE=1 go test ./... -race -count=1 -timeout 45m $(TEST_FLAGS)
 
 .PHONY: conformance
 conformance: ## Run the upstream Gateway API conformance suite (status-only tests) on envtest; writes test/conformance/report.yaml.
