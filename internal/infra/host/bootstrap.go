@@ -148,12 +148,17 @@ func xdsCluster(x XdsTarget) (*clusterv3.Cluster, error) {
 	return c, nil
 }
 
-// tlsTransportSocket presents the client certificate and verifies the
-// server's against the CA.
+// tlsTransportSocket presents the client certificate over TLS 1.3 and
+// verifies the server's against the CA.
 func tlsTransportSocket(x XdsTarget) (*corev3.TransportSocket, error) {
 	ctx := &tlsv3.UpstreamTlsContext{
 		CommonTlsContext: &tlsv3.CommonTlsContext{
-			TlsParams: &tlsv3.TlsParameters{TlsMinimumProtocolVersion: tlsv3.TlsParameters_TLSv1_3},
+			// Envoy's default maximum for clients is TLS 1.2, below the
+			// minimum: without it no version is left to negotiate.
+			TlsParams: &tlsv3.TlsParameters{
+				TlsMinimumProtocolVersion: tlsv3.TlsParameters_TLSv1_3,
+				TlsMaximumProtocolVersion: tlsv3.TlsParameters_TLSv1_3,
+			},
 			TlsCertificates: []*tlsv3.TlsCertificate{{
 				CertificateChain: fileSource(x.TLS.CertFile),
 				PrivateKey:       fileSource(x.TLS.KeyFile),

@@ -52,7 +52,8 @@ func TestBootstrapMutualTLS(t *testing.T) {
 	if ctx.GetSni() != "envoy-gateway.example" ||
 		common.GetTlsCertificates()[0].GetCertificateChain().GetFilename() != "/c/tls.crt" ||
 		common.GetTlsCertificates()[0].GetPrivateKey().GetFilename() != "/c/tls.key" ||
-		common.GetValidationContext().GetTrustedCa().GetFilename() != "/c/ca.crt" {
+		common.GetValidationContext().GetTrustedCa().GetFilename() != "/c/ca.crt" ||
+		common.GetTlsParams().GetTlsMaximumProtocolVersion() != tlsv3.TlsParameters_TLSv1_3 {
 		t.Errorf("unexpected TLS context: %v", ctx)
 	}
 }
