@@ -1,6 +1,7 @@
 package gatewayapi
 
 import (
+	"slices"
 	"strconv"
 
 	corev1 "k8s.io/api/core/v1"
@@ -96,77 +97,150 @@ func (t *translator) cluster(svc *corev1.Service, sp *corev1.ServicePort, port i
 			c.Endpoints = []*ir.Endpoint{{Address: svc.Spec.ExternalName, Port: uint32(port)}}
 		}
 	} else {
-		c.Endpoints = readyEndpoints(t.idx.endpointSlices[keyOf(svc.Namespace, svc.Name)], sp)
+		c.Endpoints, _ = t.idx.endpoints.Lookup(endpointSource(svc, sp))
 	}
 	t.clusters[name] = c
 	return name
 }
 
-// readyEndpoints returns the ready IP endpoints of a Service port, sorted and
-// without duplicates. Endpoint ports come from the EndpointSlice port with
-// the Service port's name (the resolved targetPort).
-func readyEndpoints(slices []*discoveryv1.EndpointSlice, sp *corev1.ServicePort) []*ir.Endpoint {
-	type key struct {
+// endpointSource names the EndpointSlice port of a Service port: slices
+// name their ports after the Service port, with the same protocol.
+func endpointSource(svc *corev1.Service, sp *corev1.ServicePort) *ir.EndpointSource {
+	return &ir.EndpointSource{
+		Namespace: svc.Namespace,
+		Name:      svc.Name,
+		Port:      uint32(sp.Port),
+		PortName:  sp.Name,
+		Protocol:  protocolOf(sp.Protocol),
+	}
+}
+
+// protocolOf is a Kubernetes port protocol, TCP when unset.
+func protocolOf(p corev1.Protocol) ir.Protocol {
+	if p == "" {
+		return ir.ProtocolTCP
+	}
+	return ir.Protocol(p)
+}
+
+// TranslateEndpoints turns an endpoints snapshot into its IR form: for every
+// Service it covers, the ready endpoints of each EndpointSlice port (name
+// and protocol), sorted by address and port, without duplicates. Slices of
+// address type FQDN are skipped; slices are read in name order, so the zone
+// of an endpoint listed twice is the first slice's. Like Translate, it is a
+// pure function and does not modify its input; a nil snapshot covers nothing.
+// When a Service is listed twice, the first entry wins.
+func TranslateEndpoints(e *Endpoints) *ir.Endpoints {
+	out := &ir.Endpoints{Services: map[string]*ir.ServiceEndpoints{}}
+	if e == nil {
+		return out
+	}
+	for _, s := range e.Services {
+		key := ir.ServiceKey(s.Namespace, s.Name)
+		if _, dup := out.Services[key]; !dup {
+			out.Services[key] = serviceEndpoints(s.EndpointSlices)
+		}
+	}
+	return out
+}
+
+// endpointPortKey is an EndpointSlice port's name and protocol.
+type endpointPortKey struct {
+	name     string
+	protocol ir.Protocol
+}
+
+// serviceEndpoints returns the ready IP endpoints of one Service's slices,
+// per EndpointSlice port.
+func serviceEndpoints(list []*discoveryv1.EndpointSlice) *ir.ServiceEndpoints {
+	type addrPort struct {
 		addr string
 		port uint32
 	}
-	seen := map[key]bool{}
-	var out []*ir.Endpoint
-	for _, s := range slices {
-		if s.AddressType == discoveryv1.AddressTypeFQDN {
-			continue
+	ordered := make([]*discoveryv1.EndpointSlice, 0, len(list))
+	for _, s := range list {
+		if s != nil && s.AddressType != discoveryv1.AddressTypeFQDN {
+			ordered = append(ordered, s)
 		}
-		port, ok := slicePort(s, sp)
-		if !ok {
-			continue
-		}
-		for i := range s.Endpoints {
-			e := &s.Endpoints[i]
-			if e.Conditions.Ready != nil && !*e.Conditions.Ready {
-				continue
+	}
+	// Slices of a Service may repeat an endpoint (during a rollout); reading
+	// them by name makes the first one deterministic.
+	sortStableBy(ordered, func(a, b *discoveryv1.EndpointSlice) bool { return a.Name < b.Name })
+	byPort := map[endpointPortKey]*ir.PortEndpoints{}
+	seen := map[endpointPortKey]map[addrPort]bool{}
+	for _, s := range ordered {
+		for _, sp := range slicePorts(s) {
+			pe := byPort[sp.key]
+			if pe == nil {
+				pe = &ir.PortEndpoints{Name: sp.key.name, Protocol: sp.key.protocol}
+				byPort[sp.key] = pe
+				seen[sp.key] = map[addrPort]bool{}
 			}
-			for _, a := range e.Addresses {
-				k := key{a, port}
-				if a == "" || seen[k] {
+			for i := range s.Endpoints {
+				e := &s.Endpoints[i]
+				if e.Conditions.Ready != nil && !*e.Conditions.Ready {
 					continue
 				}
-				seen[k] = true
-				ep := &ir.Endpoint{Address: a, Port: port}
-				if e.Zone != nil {
-					ep.Zone = *e.Zone
+				for _, a := range e.Addresses {
+					k := addrPort{a, sp.port}
+					if a == "" || seen[sp.key][k] {
+						continue
+					}
+					seen[sp.key][k] = true
+					ep := &ir.Endpoint{Address: a, Port: sp.port}
+					if e.Zone != nil {
+						ep.Zone = *e.Zone
+					}
+					pe.Endpoints = append(pe.Endpoints, ep)
 				}
-				out = append(out, ep)
 			}
 		}
 	}
-	sortBy(out, func(a, b *ir.Endpoint) bool {
-		if a.Address != b.Address {
-			return a.Address < b.Address
+	out := &ir.ServiceEndpoints{Ports: make([]*ir.PortEndpoints, 0, len(byPort))}
+	for _, pe := range byPort {
+		sortBy(pe.Endpoints, func(a, b *ir.Endpoint) bool {
+			if a.Address != b.Address {
+				return a.Address < b.Address
+			}
+			return a.Port < b.Port
+		})
+		out.Ports = append(out.Ports, pe)
+	}
+	sortBy(out.Ports, func(a, b *ir.PortEndpoints) bool {
+		if a.Name != b.Name {
+			return a.Name < b.Name
 		}
-		return a.Port < b.Port
+		return a.Protocol < b.Protocol
 	})
 	return out
 }
 
-// slicePort finds the port of an EndpointSlice that serves a Service port.
-func slicePort(s *discoveryv1.EndpointSlice, sp *corev1.ServicePort) (uint32, bool) {
-	proto := sp.Protocol
-	if proto == "" {
-		proto = corev1.ProtocolTCP
-	}
+// slicePort is the port number an EndpointSlice gives for a port name and protocol.
+type slicePort struct {
+	key  endpointPortKey
+	port uint32
+}
+
+// slicePorts returns, for each port name and protocol of an EndpointSlice,
+// the first valid port number (1-65535) it gives.
+func slicePorts(s *discoveryv1.EndpointSlice) []slicePort {
+	out := make([]slicePort, 0, len(s.Ports))
 	for _, p := range s.Ports {
-		name, pp := "", corev1.ProtocolTCP
+		if p.Port == nil || *p.Port <= 0 || *p.Port > 65535 {
+			continue
+		}
+		k := endpointPortKey{protocol: ir.ProtocolTCP}
 		if p.Name != nil {
-			name = *p.Name
+			k.name = *p.Name
 		}
 		if p.Protocol != nil {
-			pp = *p.Protocol
+			k.protocol = ir.Protocol(*p.Protocol)
 		}
-		if name == sp.Name && pp == proto && p.Port != nil && *p.Port > 0 && *p.Port <= 65535 {
-			return uint32(*p.Port), true
+		if !slices.ContainsFunc(out, func(sp slicePort) bool { return sp.key == k }) {
+			out = append(out, slicePort{key: k, port: uint32(*p.Port)})
 		}
 	}
-	return 0, false
+	return out
 }
 
 // destination builds the IR destination of weighted backends. It returns nil

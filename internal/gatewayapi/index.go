@@ -4,12 +4,12 @@ import (
 	"maps"
 
 	corev1 "k8s.io/api/core/v1"
-	discoveryv1 "k8s.io/api/discovery/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/types"
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	egv1a1 "github.com/envoygw/envoy-gateway/api/v1alpha1"
+	"github.com/envoygw/envoy-gateway/internal/ir"
 )
 
 // namespaceNameLabel is the label Kubernetes puts on every Namespace with its name.
@@ -19,13 +19,13 @@ const namespaceNameLabel = "kubernetes.io/metadata.name"
 // is ever resolved by scanning a list. Object keys are assumed unique; when
 // the input holds duplicates, the first one wins.
 type index struct {
-	namespaces     map[string]*corev1.Namespace
-	services       map[types.NamespacedName]*corev1.Service
-	secrets        map[types.NamespacedName]*corev1.Secret
-	envoyProxies   map[types.NamespacedName]*egv1a1.EnvoyProxy
-	endpointSlices map[types.NamespacedName][]*discoveryv1.EndpointSlice
-	grants         map[grantKey]*grantTargets
-	nsLabels       map[string]labels.Set
+	namespaces   map[string]*corev1.Namespace
+	services     map[types.NamespacedName]*corev1.Service
+	secrets      map[types.NamespacedName]*corev1.Secret
+	envoyProxies map[types.NamespacedName]*egv1a1.EnvoyProxy
+	endpoints    *ir.Endpoints
+	grants       map[grantKey]*grantTargets
+	nsLabels     map[string]labels.Set
 }
 
 // grantKey is one (from, to) pair a ReferenceGrant can allow. Names are not
@@ -48,13 +48,13 @@ type objectRef struct {
 
 func newIndex(res *Resources) *index {
 	ix := &index{
-		namespaces:     make(map[string]*corev1.Namespace, len(res.Namespaces)),
-		services:       make(map[types.NamespacedName]*corev1.Service, len(res.Services)),
-		secrets:        make(map[types.NamespacedName]*corev1.Secret, len(res.Secrets)),
-		envoyProxies:   make(map[types.NamespacedName]*egv1a1.EnvoyProxy, len(res.EnvoyProxies)),
-		endpointSlices: make(map[types.NamespacedName][]*discoveryv1.EndpointSlice),
-		grants:         make(map[grantKey]*grantTargets),
-		nsLabels:       make(map[string]labels.Set),
+		namespaces:   make(map[string]*corev1.Namespace, len(res.Namespaces)),
+		services:     make(map[types.NamespacedName]*corev1.Service, len(res.Services)),
+		secrets:      make(map[types.NamespacedName]*corev1.Secret, len(res.Secrets)),
+		envoyProxies: make(map[types.NamespacedName]*egv1a1.EnvoyProxy, len(res.EnvoyProxies)),
+		endpoints:    TranslateEndpoints(NewEndpoints(nil, res.EndpointSlices)),
+		grants:       make(map[grantKey]*grantTargets),
+		nsLabels:     make(map[string]labels.Set),
 	}
 	for _, ns := range res.Namespaces {
 		if ns != nil && ix.namespaces[ns.Name] == nil {
@@ -75,18 +75,6 @@ func newIndex(res *Resources) *index {
 		if ep != nil {
 			addFirst(ix.envoyProxies, keyOf(ep.Namespace, ep.Name), ep)
 		}
-	}
-	for _, es := range res.EndpointSlices {
-		if es == nil || es.Labels[discoveryv1.LabelServiceName] == "" {
-			continue
-		}
-		k := keyOf(es.Namespace, es.Labels[discoveryv1.LabelServiceName])
-		ix.endpointSlices[k] = append(ix.endpointSlices[k], es)
-	}
-	// Slices of a Service may repeat an endpoint (during a rollout); reading
-	// them by name makes the first one deterministic.
-	for _, list := range ix.endpointSlices {
-		sortBy(list, func(a, b *discoveryv1.EndpointSlice) bool { return a.Name < b.Name })
 	}
 	for _, g := range res.ReferenceGrants {
 		if g != nil {

@@ -31,6 +31,52 @@ type Resources struct {
 	InfraStates map[string]InfraState `json:"infraStates,omitempty"`
 }
 
+// Endpoints is one immutable snapshot of the EndpointSlices of Services,
+// published by the providers on a topic of its own: endpoint churn changes
+// only this snapshot, which TranslateEndpoints and the xDS layer turn into
+// ClusterLoadAssignments without translating any route again.
+type Endpoints struct {
+	// Services are the Services the snapshot covers, each with every
+	// EndpointSlice it has (none when it has none), sorted by namespace and
+	// name. A Service not listed is one the snapshot says nothing about.
+	Services []ServiceEndpointSlices `json:"services,omitempty"`
+}
+
+// ServiceEndpointSlices are the EndpointSlices of one Service.
+type ServiceEndpointSlices struct {
+	ObjectKey      `json:",inline"`
+	EndpointSlices []*discoveryv1.EndpointSlice `json:"endpointSlices,omitempty"`
+}
+
+// NewEndpoints builds an endpoints snapshot of slices, grouped by the Service
+// their kubernetes.io/service-name label names (slices without it are left
+// out). It covers every Service in services, with no slices when none names
+// it, and every Service a slice names. Its arguments are not modified.
+func NewEndpoints(services []ObjectKey, slices []*discoveryv1.EndpointSlice) *Endpoints {
+	bySvc := make(map[ObjectKey][]*discoveryv1.EndpointSlice, len(services))
+	for _, k := range services {
+		bySvc[k] = nil
+	}
+	for _, es := range slices {
+		if es == nil || es.Labels[discoveryv1.LabelServiceName] == "" {
+			continue
+		}
+		k := ObjectKey{Namespace: es.Namespace, Name: es.Labels[discoveryv1.LabelServiceName]}
+		bySvc[k] = append(bySvc[k], es)
+	}
+	out := &Endpoints{Services: make([]ServiceEndpointSlices, 0, len(bySvc))}
+	for k, list := range bySvc {
+		out.Services = append(out.Services, ServiceEndpointSlices{ObjectKey: k, EndpointSlices: list})
+	}
+	sortBy(out.Services, func(a, b ServiceEndpointSlices) bool {
+		if a.Namespace != b.Namespace {
+			return a.Namespace < b.Namespace
+		}
+		return a.Name < b.Name
+	})
+	return out
+}
+
 // InfraState is the observed state of a fleet's infrastructure.
 type InfraState struct {
 	// Ready is true when at least one proxy of the fleet is available.

@@ -203,7 +203,12 @@ type Cluster struct {
 	// Name is stable and readable: "service/<ns>/<name>/<port>".
 	Name      string        `json:"name"`
 	Discovery DiscoveryType `json:"discovery"`
-	// Endpoints are ready addresses (IPs for EDS, hostnames for DNS), sorted.
+	// EndpointSource, set only on EDS clusters, says where the cluster's
+	// endpoints come from: the endpoints snapshot (see Endpoints), which
+	// changes without a new Xds. A cluster with a source has no Endpoints.
+	EndpointSource *EndpointSource `json:"endpointSource,omitempty"`
+	// Endpoints are fixed addresses, sorted: the hostnames of a DNS cluster,
+	// or the IP addresses of an EDS cluster without an EndpointSource.
 	Endpoints []*Endpoint `json:"endpoints,omitempty"`
 	// Protocol is the upstream HTTP protocol: HTTP1 (default) or HTTP2.
 	Protocol AppProtocol `json:"protocol,omitempty"`
@@ -405,6 +410,17 @@ func (c *Cluster) validate() error {
 	}
 	if c.Discovery != DiscoveryEDS && c.Discovery != DiscoveryDNS {
 		return fmt.Errorf("discovery %q is not EDS or DNS", c.Discovery)
+	}
+	if c.EndpointSource != nil {
+		if c.Discovery != DiscoveryEDS {
+			return fmt.Errorf("endpointSource is only allowed on EDS clusters, not %s", c.Discovery)
+		}
+		if len(c.Endpoints) > 0 {
+			return errors.New("endpointSource and endpoints are mutually exclusive")
+		}
+		if err := c.EndpointSource.validate(); err != nil {
+			return fmt.Errorf("endpointSource: %w", err)
+		}
 	}
 	for i, e := range c.Endpoints {
 		if e.Address == "" || e.Port == 0 || e.Port > 65535 {

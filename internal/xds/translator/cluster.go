@@ -2,7 +2,6 @@ package translator
 
 import (
 	"cmp"
-	"net"
 	"slices"
 	"time"
 
@@ -22,15 +21,14 @@ const (
 	httpProtocolOptionsKey = "envoy.extensions.upstreams.http.v3.HttpProtocolOptions"
 )
 
-// addClusters adds a cluster per IR cluster (with its ClusterLoadAssignment
-// for EDS clusters), plus the invalid-backend cluster when it is referenced.
+// addClusters adds a cluster per IR cluster, plus the invalid-backend
+// cluster when it is referenced. The ClusterLoadAssignments of EDS clusters
+// are added by addEndpoints.
 func (t *translation) addClusters(clusters []*ir.Cluster) {
 	for _, c := range clusters {
 		switch c.Discovery {
 		case ir.DiscoveryEDS:
-			endpoints := t.ipEndpoints(c)
 			t.out.Clusters = append(t.out.Clusters, EDSCluster(c.Name, c.Protocol))
-			t.out.Endpoints = append(t.out.Endpoints, ClusterLoadAssignment(c.Name, endpoints))
 		case ir.DiscoveryDNS:
 			t.out.Clusters = append(t.out.Clusters, DNSCluster(c.Name, c.Protocol, c.Endpoints))
 		}
@@ -38,20 +36,6 @@ func (t *translation) addClusters(clusters []*ir.Cluster) {
 	if t.invalidBackend {
 		t.out.Clusters = append(t.out.Clusters, StaticCluster(invalidBackendCluster))
 	}
-}
-
-// ipEndpoints drops (with a warning) EDS endpoints whose address is not an IP
-// address: Envoy rejects the whole assignment otherwise.
-func (t *translation) ipEndpoints(c *ir.Cluster) []*ir.Endpoint {
-	out := make([]*ir.Endpoint, 0, len(c.Endpoints))
-	for _, e := range c.Endpoints {
-		if net.ParseIP(e.Address) == nil {
-			t.warnf("cluster %q: endpoint %q is not an IP address; skipped", c.Name, e.Address)
-			continue
-		}
-		out = append(out, e)
-	}
-	return out
 }
 
 // EDSCluster is a cluster whose endpoints arrive over EDS (ADS), in a

@@ -31,7 +31,10 @@
 //     runtime_fraction equal to the invalid share that answers 500, placed
 //     before the route to the valid weighted clusters.
 //   - Clusters are EDS clusters (with a ClusterLoadAssignment of the same name)
-//     or strict-DNS clusters (with an inline load assignment). TLS passthrough
+//     or strict-DNS clusters (with an inline load assignment). The endpoints
+//     of an EDS cluster with an ir.EndpointSource come from the endpoints
+//     snapshot (ir.Endpoints); TranslateEndpoints recomputes only the
+//     assignments when that snapshot changes. TLS passthrough
 //     traffic that must fail goes to the endpoint-less static cluster
 //     "invalid-backend", which makes tcp_proxy close the connection.
 //   - Secrets are the certificates of HTTPS listeners, named like the IR

@@ -29,11 +29,19 @@ type Resources struct {
 	Warnings []string
 }
 
-// Translate turns the xDS IR of one fleet into Envoy resources. It returns an
-// error when the IR breaks its own invariants (ir.Xds.Validate) or when a
-// produced resource fails the protos' own validation; the caller should then
-// keep serving the previous resources.
+// Translate is TranslateWithEndpoints without an endpoints snapshot: EDS
+// clusters with an EndpointSource get no endpoints.
 func Translate(x *ir.Xds) (*Resources, error) {
+	return TranslateWithEndpoints(x, nil)
+}
+
+// TranslateWithEndpoints turns the xDS IR of one fleet into Envoy resources,
+// taking the endpoints of EDS clusters with an EndpointSource from eps (see
+// TranslateEndpoints). It returns an error when the IR breaks its own
+// invariants (ir.Xds.Validate) or when a produced resource fails the
+// protos' own validation; the caller should then keep serving the previous
+// resources.
+func TranslateWithEndpoints(x *ir.Xds, eps *ir.Endpoints) (*Resources, error) {
 	if err := x.Validate(); err != nil {
 		return nil, fmt.Errorf("invalid xds ir: %w", err)
 	}
@@ -42,6 +50,7 @@ func Translate(x *ir.Xds) (*Resources, error) {
 		t.addListener(g)
 	}
 	t.addClusters(x.Clusters)
+	t.addEndpoints(x.Clusters, eps)
 	t.addSecrets()
 	t.out.sort()
 	if err := t.out.Validate(); err != nil {

@@ -1,0 +1,60 @@
+package translator
+
+import (
+	"net"
+
+	"github.com/envoygw/envoy-gateway/internal/ir"
+)
+
+// TranslateEndpoints computes the ClusterLoadAssignments of one fleet from
+// its clusters and an endpoints snapshot, without translating anything else:
+// it is what endpoint churn costs. The assignments are exactly those
+// TranslateWithEndpoints gives for the same clusters and snapshot. Only
+// Endpoints and Warnings of the result are set. clusters must be those of a
+// valid ir.Xds (the one the fleet's other resources were translated from,
+// so that the assignments match its EDS clusters). It returns an error when
+// an assignment fails the protos' own validation.
+func TranslateEndpoints(clusters []*ir.Cluster, eps *ir.Endpoints) (*Resources, error) {
+	t := &translation{out: &Resources{}}
+	t.addEndpoints(clusters, eps)
+	t.out.sort()
+	if err := t.out.Validate(); err != nil {
+		return nil, err
+	}
+	return t.out, nil
+}
+
+// addEndpoints adds a ClusterLoadAssignment per EDS cluster. A cluster with
+// an EndpointSource takes the endpoints eps has for it (none when eps does
+// not know the Service); any other EDS cluster has its own fixed endpoints.
+func (t *translation) addEndpoints(clusters []*ir.Cluster, eps *ir.Endpoints) {
+	for _, c := range clusters {
+		if c.Discovery != ir.DiscoveryEDS {
+			continue
+		}
+		endpoints := c.Endpoints
+		if c.EndpointSource != nil {
+			endpoints, _ = eps.Lookup(c.EndpointSource)
+		}
+		t.out.Endpoints = append(t.out.Endpoints, ClusterLoadAssignment(c.Name, t.ipEndpoints(c.Name, endpoints)))
+	}
+}
+
+// ipEndpoints drops (with a warning) EDS endpoints whose address is not an IP
+// address or whose port is out of range: Envoy rejects the whole assignment
+// otherwise.
+func (t *translation) ipEndpoints(cluster string, endpoints []*ir.Endpoint) []*ir.Endpoint {
+	out := make([]*ir.Endpoint, 0, len(endpoints))
+	for _, e := range endpoints {
+		switch {
+		case net.ParseIP(e.Address) == nil:
+			t.warnf("cluster %q: endpoint %q is not an IP address; skipped", cluster, e.Address)
+			continue
+		case e.Port == 0 || e.Port > 65535:
+			t.warnf("cluster %q: endpoint %s has port %d, out of range 1-65535; skipped", cluster, e.Address, e.Port)
+			continue
+		}
+		out = append(out, e)
+	}
+	return out
+}
