@@ -17,6 +17,8 @@ type metrics struct {
 	nacks     *prometheus.CounterVec
 	pushes    *prometheus.CounterVec
 	updates   *prometheus.CounterVec
+	// endpointUpdates are the updates that changed only the endpoints.
+	endpointUpdates *prometheus.CounterVec
 }
 
 // labelFleet is the metric label holding the fleet (node cluster).
@@ -40,11 +42,15 @@ func newMetrics() *metrics {
 			Name: "envoy_gateway_xds_snapshot_updates_total",
 			Help: "Snapshots set for a fleet whose content changed, by fleet.",
 		}, []string{labelFleet}),
+		endpointUpdates: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "envoy_gateway_xds_endpoint_updates_total",
+			Help: "Snapshots set for a fleet whose endpoints (ClusterLoadAssignments) alone changed, by fleet; also counted in envoy_gateway_xds_snapshot_updates_total.",
+		}, []string{labelFleet}),
 	}
 }
 
 func (m *metrics) collectors() []prometheus.Collector {
-	return []prometheus.Collector{m.connected, m.nacks, m.pushes, m.updates}
+	return []prometheus.Collector{m.connected, m.nacks, m.pushes, m.updates, m.endpointUpdates}
 }
 
 // typeLabel shortens a type URL to its message name ("Listener").

@@ -1,7 +1,9 @@
 // Package server owns the xDS gRPC server the proxies connect to. It serves
 // one snapshot per fleet, matched by the node's cluster field (the node id is
 // free), over state-of-the-world and delta ADS, with versions derived from the
-// content so an unchanged translation pushes nothing. It serves mutual TLS
+// content so an unchanged translation pushes nothing. UpdateEndpoints replaces
+// only a fleet's ClusterLoadAssignments (endpoint churn), keeping every other
+// type and its version, so only EDS is pushed. It serves mutual TLS
 // (TLS 1.3, client certificates verified against a CA, reloaded when the files
 // change) unless plaintext is asked for on a loopback address. NACKs are logged
 // with their error detail and counted, as are pushes, snapshot updates and

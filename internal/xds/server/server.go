@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	endpointv3 "github.com/envoyproxy/go-control-plane/envoy/config/endpoint/v3"
 	discoveryv3 "github.com/envoyproxy/go-control-plane/envoy/service/discovery/v3"
 	cachev3 "github.com/envoyproxy/go-control-plane/pkg/cache/v3"
 	sotwv3 "github.com/envoyproxy/go-control-plane/pkg/server/sotw/v3"
@@ -219,6 +220,35 @@ func (s *Server) Update(fleet string, res *translator.Resources) (changed bool, 
 	}
 	s.fleets[fleet] = c
 	s.metrics.updates.WithLabelValues(fleet).Inc()
+	return true, nil
+}
+
+// UpdateEndpoints replaces only the ClusterLoadAssignments of a fleet set
+// with Update: its listeners, routes, clusters and secrets, and their
+// versions, stay as they are, so only EDS is pushed. endpoints must hold one
+// assignment per EDS cluster the fleet serves, so that the snapshot stays
+// consistent; otherwise, or when the fleet is not served, nothing changes
+// and an error is returned. It reports whether the assignments changed.
+func (s *Server) UpdateEndpoints(fleet string, endpoints []*endpointv3.ClusterLoadAssignment) (changed bool, err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	cur := s.fleets[fleet]
+	if cur == nil {
+		return false, fmt.Errorf("fleet %q is not served", fleet)
+	}
+	c, err := cur.withEndpoints(endpoints)
+	if err != nil {
+		return false, fmt.Errorf("fleet %s: %w", fleet, err)
+	}
+	if c.sameVersions(cur) {
+		return false, nil
+	}
+	if err := s.setSnapshots(fleet, c); err != nil {
+		return false, err
+	}
+	s.fleets[fleet] = c
+	s.metrics.updates.WithLabelValues(fleet).Inc()
+	s.metrics.endpointUpdates.WithLabelValues(fleet).Inc()
 	return true, nil
 }
 

@@ -5,7 +5,10 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
+	"maps"
 
+	clusterv3 "github.com/envoyproxy/go-control-plane/envoy/config/cluster/v3"
+	endpointv3 "github.com/envoyproxy/go-control-plane/envoy/config/endpoint/v3"
 	"github.com/envoyproxy/go-control-plane/pkg/cache/types"
 	cachev3 "github.com/envoyproxy/go-control-plane/pkg/cache/v3"
 	resourcev3 "github.com/envoyproxy/go-control-plane/pkg/resource/v3"
@@ -29,6 +32,9 @@ var servedTypes = []resourcev3.Type{
 type content struct {
 	resources map[resourcev3.Type][]types.Resource
 	versions  map[resourcev3.Type]string
+	// edsClusters are the names of the EDS clusters: the assignments an
+	// endpoints-only update must give, one each.
+	edsClusters map[string]bool
 }
 
 func newContent(res *translator.Resources) (*content, error) {
@@ -43,7 +49,13 @@ func newContent(res *translator.Resources) (*content, error) {
 			resourcev3.RouteType:    asResources(res.Routes),
 			resourcev3.SecretType:   asResources(res.Secrets),
 		},
-		versions: map[resourcev3.Type]string{},
+		versions:    map[resourcev3.Type]string{},
+		edsClusters: map[string]bool{},
+	}
+	for _, cl := range res.Clusters {
+		if cl.GetType() == clusterv3.Cluster_EDS {
+			c.edsClusters[cl.GetName()] = true
+		}
 	}
 	for _, t := range servedTypes {
 		v, err := version(c.resources[t])
@@ -83,6 +95,37 @@ func version(resources []types.Resource) (string, error) {
 		h.Write(b)
 	}
 	return hex.EncodeToString(h.Sum(nil)[:8]), nil
+}
+
+// withEndpoints returns a copy of c whose ClusterLoadAssignments are
+// endpoints; every other type keeps its resources and version. endpoints
+// must hold one assignment per EDS cluster of c, which keeps the snapshot
+// consistent (the other types are those of a consistent snapshot).
+func (c *content) withEndpoints(endpoints []*endpointv3.ClusterLoadAssignment) (*content, error) {
+	if len(endpoints) != len(c.edsClusters) {
+		return nil, fmt.Errorf("%d assignments for %d EDS clusters", len(endpoints), len(c.edsClusters))
+	}
+	seen := make(map[string]bool, len(endpoints))
+	for _, e := range endpoints {
+		name := e.GetClusterName()
+		if !c.edsClusters[name] || seen[name] {
+			return nil, fmt.Errorf("assignment %q is not that of an EDS cluster, or not the only one", name)
+		}
+		seen[name] = true
+	}
+	resources := asResources(endpoints)
+	v, err := version(resources)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", resourcev3.EndpointType, err)
+	}
+	out := &content{
+		resources:   maps.Clone(c.resources),
+		versions:    maps.Clone(c.versions),
+		edsClusters: c.edsClusters,
+	}
+	out.resources[resourcev3.EndpointType] = resources
+	out.versions[resourcev3.EndpointType] = v
+	return out, nil
 }
 
 // sameVersions reports whether c serves exactly what other does.
