@@ -218,8 +218,12 @@ BUNDLE_GEN_FLAGS ?= -q --overwrite --package envoy-gateway --version $(BUNDLE_VE
 .PHONY: bundle
 bundle: manifests kustomize operator-sdk ## Generate the OLM bundle (bundle/, bundle.Dockerfile) from config/manifests for BUNDLE_VERSION and IMG, then validate it.
 	cd config/manifests && "$(KUSTOMIZE)" edit set image controller=$(BUNDLE_OPERATOR_IMG)
-	rm -rf bundle/manifests bundle/metadata bundle/tests
-	"$(KUSTOMIZE)" build config/manifests | "$(OPERATOR_SDK)" generate bundle $(BUNDLE_GEN_FLAGS)
+	@csv=bundle/manifests/envoy-gateway.clusterserviceversion.yaml; old="$$(mktemp)"; cp "$$csv" "$$old" 2>/dev/null || true; \
+	rm -rf bundle/manifests bundle/metadata bundle/tests; \
+	echo '"$(KUSTOMIZE)" build config/manifests | "$(OPERATOR_SDK)" generate bundle $(BUNDLE_GEN_FLAGS)'; \
+	"$(KUSTOMIZE)" build config/manifests | "$(OPERATOR_SDK)" generate bundle $(BUNDLE_GEN_FLAGS); \
+	if [ -s "$$old" ] && cmp -s <(grep -v '^    createdAt: ' "$$csv") <(grep -v '^    createdAt: ' "$$old"); then \
+		cp "$$old" "$$csv"; echo "The CSV did not change: kept its createdAt."; fi; rm -f "$$old"
 	@$(MAKE) --no-print-directory bundle-validate
 
 .PHONY: bundle-validate
