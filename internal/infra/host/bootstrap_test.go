@@ -6,6 +6,8 @@ import (
 
 	clusterv3 "github.com/envoyproxy/go-control-plane/envoy/config/cluster/v3"
 	tlsv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/transport_sockets/tls/v3"
+
+	"github.com/envoygw/envoy-gateway/internal/infra/bootstrap"
 )
 
 func TestBootstrapPlaintext(t *testing.T) {
@@ -21,7 +23,7 @@ func TestBootstrapPlaintext(t *testing.T) {
 	if xds.GetType() != clusterv3.Cluster_STATIC || xds.GetTransportSocket() != nil {
 		t.Errorf("plaintext xds cluster: type %v, transport socket %v", xds.GetType(), xds.GetTransportSocket())
 	}
-	y, err := BootstrapYAML(b)
+	y, err := bootstrap.YAML(b)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/go-logr/logr"
 
 	"github.com/envoygw/envoy-gateway/internal/gatewayapi"
+	"github.com/envoygw/envoy-gateway/internal/infra/bootstrap"
 	"github.com/envoygw/envoy-gateway/internal/message"
 )
 
@@ -189,7 +190,7 @@ func (m *Manager) applyFleet(f *gatewayapi.Fleet) error {
 	if err != nil {
 		return err
 	}
-	content, err := BootstrapYAML(b)
+	content, err := bootstrap.YAML(b)
 	if err != nil {
 		return err
 	}

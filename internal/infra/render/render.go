@@ -56,20 +56,16 @@ func Render(infra *ir.Infra, opts Options) (*Objects, error) {
 	if err != nil {
 		return nil, fmt.Errorf("fleet %q: %w", p.Name, err)
 	}
-	bootstrap, err := Bootstrap(p, opts)
-	if err != nil {
-		return nil, err
-	}
-	bootstrapYAML, err := BootstrapYAML(bootstrap)
+	envoyYAML, err := bootstrapYAML(p, opts)
 	if err != nil {
 		return nil, err
 	}
 	return &Objects{
 		ServiceAccount: serviceAccount(p, opts),
-		ConfigMap:      configMap(p, opts, bootstrapYAML),
+		ConfigMap:      configMap(p, opts, envoyYAML),
 		Deployment: deployment(p, opts, deploymentParams{
 			resources:     resources,
-			bootstrapHash: contentHash(bootstrapYAML),
+			bootstrapHash: contentHash(envoyYAML),
 		}),
 		Service: service(p, opts),
 	}, nil
