@@ -118,7 +118,7 @@ func (mt *managerTest) record(s map[string]gatewayapi.InfraState) {
 
 func (mt *managerTest) waitFor(what string, ok func() bool) {
 	mt.t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(30 * time.Second) // an upper bound for loaded CI machines
 	for time.Now().Before(deadline) {
 		if ok() {
 			return
@@ -227,7 +227,7 @@ func TestManagerStopsEnvoyOnShutdown(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- m.Start(ctx) }()
 	results.Publish(result("default/eg"))
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(30 * time.Second) // an upper bound for loaded CI machines
 	for len(startLines(t, starts)) == 0 && time.Now().Before(deadline) {
 		time.Sleep(10 * time.Millisecond)
 	}
