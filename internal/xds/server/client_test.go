@@ -29,7 +29,7 @@ import (
 )
 
 // waitTimeout bounds every wait for a response.
-const waitTimeout = 10 * time.Second
+const waitTimeout = 30 * time.Second // an upper bound for loaded CI machines
 
 // dial connects to addr with TLS (when tlsCfg is set) or in plaintext, and
 // closes the connection when the test ends.
