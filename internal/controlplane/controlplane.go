@@ -48,6 +48,9 @@ type ControlPlane struct {
 	// results carries translation results to the xDS runner, the infra
 	// manager and the status writer.
 	results *message.Watchable[*gatewayapi.Result]
+	// endpoints carries provider endpoints snapshots to the xDS runner:
+	// endpoint churn bypasses the resource translator.
+	endpoints *message.Watchable[*gatewayapi.Endpoints]
 }
 
 // New builds the runners for the static configuration. It binds the admin
@@ -81,6 +84,7 @@ func New(opts Options) (*ControlPlane, error) {
 		restConfig: opts.RestConfig,
 		resources:  message.NewWatchable[*gatewayapi.Resources]("resources"),
 		results:    message.NewWatchable[*gatewayapi.Result]("results"),
+		endpoints:  message.NewWatchable[*gatewayapi.Endpoints]("endpoints"),
 	}
 	xdsRunners, err := cp.xdsRunners()
 	if err != nil {

@@ -7,7 +7,8 @@ import (
 )
 
 // xdsRunners builds the xDS server (bound now, so a busy port fails start-up)
-// and the runner that translates each result's fleets and updates it.
+// and the runner that translates each result's fleets, and each endpoints
+// snapshot's assignments, and updates it.
 func (c *ControlPlane) xdsRunners() ([]runner.Runner, error) {
 	server, err := xdsserver.New(xdsserver.OptionsFromConfig(c.cfg.XdsServer, c.registerer, c.log.WithName("xds-server")))
 	if err != nil {
@@ -19,6 +20,7 @@ func (c *ControlPlane) xdsRunners() ([]runner.Runner, error) {
 	c.xdsServer = server
 	r, err := xdsrunner.New(xdsrunner.Options{
 		Results:    c.results,
+		Endpoints:  c.endpoints,
 		Server:     server,
 		Registerer: c.registerer,
 		Logger:     c.log.WithName("xds-runner"),

@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"sync"
 	"time"
 
+	endpointv3 "github.com/envoyproxy/go-control-plane/envoy/config/endpoint/v3"
 	"github.com/go-logr/logr"
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -21,6 +23,9 @@ import (
 type Server interface {
 	// Update makes res the configuration of fleet, reporting whether it changed.
 	Update(fleet string, res *translator.Resources) (changed bool, err error)
+	// UpdateEndpoints replaces only the ClusterLoadAssignments of a fleet
+	// set with Update, reporting whether they changed.
+	UpdateEndpoints(fleet string, endpoints []*endpointv3.ClusterLoadAssignment) (changed bool, err error)
 	// Remove stops serving fleet.
 	Remove(fleet string) error
 }
@@ -29,6 +34,9 @@ type Server interface {
 type Options struct {
 	// Results is the resource translator's output topic.
 	Results *message.Watchable[*gatewayapi.Result]
+	// Endpoints is the providers' endpoints topic. Nil means no endpoints:
+	// EDS clusters with an EndpointSource get none.
+	Endpoints *message.Watchable[*gatewayapi.Endpoints]
 	// Server receives each fleet's resources.
 	Server Server
 	// Registerer receives the runner's metrics; nil registers them nowhere.
@@ -37,13 +45,21 @@ type Options struct {
 	Logger logr.Logger
 }
 
-// Runner translates fleets' xDS IR and updates the xDS server.
+// Runner translates fleets' xDS IR and updates the xDS server. It combines
+// the latest result with the latest endpoints snapshot: a new result
+// translates the fleets whose IR changed (with the current endpoints); a new
+// endpoints snapshot recomputes only the ClusterLoadAssignments of the
+// fleets served and replaces them with Server.UpdateEndpoints.
 type Runner struct {
-	opts   Options
-	log    logr.Logger
-	errors *prometheus.CounterVec
-	took   prometheus.Histogram
+	opts         Options
+	log          logr.Logger
+	errors       *prometheus.CounterVec
+	took         prometheus.Histogram
+	endpointTook prometheus.Histogram
 
+	// mu makes the handlers of the two topics run one at a time; it guards
+	// every field below.
+	mu sync.Mutex
 	// applied is the IR each served fleet's configuration was built from.
 	// Published values are never mutated, so the same pointer means the same
 	// IR and the fleet is not translated again.
@@ -51,6 +67,14 @@ type Runner struct {
 	// known are the fleets of the previous results, served or not, with
 	// their GatewayClass.
 	known map[string]string
+	// live are the fleets of the latest result. Fleets kept for a frozen
+	// GatewayClass are known but not live: their endpoints are not updated.
+	live map[string]bool
+	// endpoints is the endpoints view fleets are translated with; see syncEndpoints.
+	endpoints endpointsView
+	// fleetEndpoints is the endpoints generation each served fleet's
+	// assignments were computed from.
+	fleetEndpoints map[string]uint64
 }
 
 // New checks the options and registers the metrics.
@@ -70,11 +94,18 @@ func New(opts Options) (*Runner, error) {
 			Help:    "Time to translate one fleet's xDS IR into Envoy resources.",
 			Buckets: prometheus.ExponentialBuckets(0.0005, 4, 8),
 		}),
-		applied: map[string]*ir.Xds{},
-		known:   map[string]string{},
+		endpointTook: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "envoy_gateway_xds_endpoint_translation_duration_seconds",
+			Help:    "Time to recompute one fleet's ClusterLoadAssignments after an endpoints snapshot.",
+			Buckets: prometheus.ExponentialBuckets(0.0001, 4, 8),
+		}),
+		applied:        map[string]*ir.Xds{},
+		known:          map[string]string{},
+		live:           map[string]bool{},
+		fleetEndpoints: map[string]uint64{},
 	}
 	if opts.Registerer != nil {
-		for _, c := range []prometheus.Collector{r.errors, r.took} {
+		for _, c := range []prometheus.Collector{r.errors, r.took, r.endpointTook} {
 			if err := opts.Registerer.Register(c); err != nil {
 				return nil, fmt.Errorf("registering xds runner metrics: %w", err)
 			}
@@ -86,20 +117,30 @@ func New(opts Options) (*Runner, error) {
 // Name names the runner among the control plane's runners.
 func (r *Runner) Name() string { return "xds-translator" }
 
-// Start handles results until ctx is done.
+// Start handles results and endpoints snapshots until ctx is done.
 func (r *Runner) Start(ctx context.Context) error {
-	r.opts.Results.Subscribe(ctx, r.handle, func(err error) {
-		r.log.Error(err, "xds runner recovered from a panic")
-	})
+	onPanic := func(err error) { r.log.Error(err, "xds runner recovered from a panic") }
+	var wg sync.WaitGroup
+	if r.opts.Endpoints != nil {
+		wg.Go(func() {
+			r.opts.Endpoints.Subscribe(ctx, func(*gatewayapi.Endpoints) { r.handleEndpoints() }, onPanic)
+		})
+	}
+	r.opts.Results.Subscribe(ctx, r.handle, onPanic)
+	wg.Wait()
 	return nil
 }
 
-// handle brings the server in line with one result.
+// handle brings the server in line with one result, using the latest
+// endpoints snapshot.
 func (r *Runner) handle(result *gatewayapi.Result) {
 	if result == nil {
 		r.log.Info("ignoring a nil translation result")
 		return
 	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.syncEndpoints(resultServices(result))
 	seen := map[string]bool{}
 	for _, f := range result.Fleets {
 		if f == nil || f.Name == "" {
@@ -112,7 +153,9 @@ func (r *Runner) handle(result *gatewayapi.Result) {
 		}
 		seen[f.Name] = true
 		r.apply(f)
+		r.refreshEndpoints(f.Name)
 	}
+	r.live = seen
 	frozen := map[string]bool{}
 	for _, c := range result.FrozenGatewayClasses {
 		frozen[c] = true
@@ -133,6 +176,7 @@ func (r *Runner) handle(result *gatewayapi.Result) {
 		}
 		delete(r.applied, name)
 		delete(r.known, name)
+		delete(r.fleetEndpoints, name)
 		r.log.Info("stopped serving fleet", "fleet", name)
 	}
 	for _, f := range result.Fleets {
@@ -140,6 +184,7 @@ func (r *Runner) handle(result *gatewayapi.Result) {
 			r.known[f.Name] = fleetClass(f)
 		}
 	}
+	r.endpoints.prune(r.servedServices())
 }
 
 // fleetClass returns the GatewayClass of a fleet, or "" when the IR lacks it.
@@ -158,7 +203,7 @@ func (r *Runner) apply(f *gatewayapi.Fleet) {
 		return
 	}
 	start := time.Now()
-	res, err := translateSafely(f.Xds)
+	res, err := translateSafely(f.Xds, r.endpoints.current)
 	r.took.Observe(time.Since(start).Seconds())
 	if err != nil {
 		r.errors.WithLabelValues(f.Name).Inc()
@@ -175,6 +220,7 @@ func (r *Runner) apply(f *gatewayapi.Fleet) {
 		return
 	}
 	r.applied[f.Name] = f.Xds
+	r.fleetEndpoints[f.Name] = r.endpoints.generation
 	if changed {
 		log.V(1).Info("xDS configuration updated", "listeners", len(res.Listeners), "routeConfigurations", len(res.Routes),
 			"clusters", len(res.Clusters), "secrets", len(res.Secrets))
@@ -183,11 +229,11 @@ func (r *Runner) apply(f *gatewayapi.Fleet) {
 
 // translateSafely turns a panic of the translator into an error, so one
 // fleet cannot stop the others from being updated.
-func translateSafely(x *ir.Xds) (res *translator.Resources, err error) {
+func translateSafely(x *ir.Xds, eps *ir.Endpoints) (res *translator.Resources, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			res, err = nil, fmt.Errorf("panic in xds translator: %v", p)
 		}
 	}()
-	return translator.Translate(x)
+	return translator.TranslateWithEndpoints(x, eps)
 }

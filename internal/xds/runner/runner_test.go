@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	endpointv3 "github.com/envoyproxy/go-control-plane/envoy/config/endpoint/v3"
 	"github.com/go-logr/logr"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
@@ -35,9 +37,12 @@ func TestMain(m *testing.M) {
 
 // call is one call the runner made to the server.
 type call struct {
-	op        string // "update" or "remove"
+	op        string // "update", "endpoints" or "remove"
 	fleet     string
 	listeners []string
+	// endpoints are "<cluster>=<address>:<port>,..." per assignment, for
+	// updates and endpoints updates.
+	endpoints []string
 }
 
 // fakeServer records calls; updates of fleets in fail return an error.
@@ -59,11 +64,38 @@ func (f *fakeServer) Update(fleet string, res *translator.Resources) (bool, erro
 	for _, l := range res.Listeners {
 		names = append(names, l.GetName())
 	}
-	f.calls <- call{op: "update", fleet: fleet, listeners: names}
+	f.calls <- call{op: "update", fleet: fleet, listeners: names, endpoints: assignments(res.Endpoints)}
 	if fail {
 		return false, errors.New("refused")
 	}
 	return true, nil
+}
+
+func (f *fakeServer) UpdateEndpoints(fleet string, endpoints []*endpointv3.ClusterLoadAssignment) (bool, error) {
+	f.mu.Lock()
+	fail := f.fail[fleet]
+	f.mu.Unlock()
+	f.calls <- call{op: "endpoints", fleet: fleet, endpoints: assignments(endpoints)}
+	if fail {
+		return false, errors.New("refused")
+	}
+	return true, nil
+}
+
+// assignments summarizes ClusterLoadAssignments as "<cluster>=<address>:<port>,...".
+func assignments(cla []*endpointv3.ClusterLoadAssignment) []string {
+	out := make([]string, 0, len(cla))
+	for _, a := range cla {
+		var addrs []string
+		for _, l := range a.GetEndpoints() {
+			for _, e := range l.GetLbEndpoints() {
+				sa := e.GetEndpoint().GetAddress().GetSocketAddress()
+				addrs = append(addrs, fmt.Sprintf("%s:%d", sa.GetAddress(), sa.GetPortValue()))
+			}
+		}
+		out = append(out, a.GetClusterName()+"="+strings.Join(addrs, ","))
+	}
+	return out
 }
 
 func (f *fakeServer) Remove(fleet string) error {

@@ -1,0 +1,174 @@
+package runner
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"time"
+
+	"github.com/envoygw/envoy-gateway/internal/gatewayapi"
+	"github.com/envoygw/envoy-gateway/internal/ir"
+	"github.com/envoygw/envoy-gateway/internal/xds/translator"
+)
+
+// endpointsView is what fleets are translated with: the Services of the
+// latest endpoints snapshot, plus the Services it does not cover that
+// served clusters still use, as they were last seen. A provider stops
+// covering a Service as soon as no route refers to it, which is before the
+// result without those routes has been translated and applied; keeping the
+// Service until then spares the routes still served a moment without
+// endpoints (a route moving from one backend to another, say).
+type endpointsView struct {
+	// version is the topic version of the latest snapshot merged.
+	version uint64
+	// generation counts the changes of current; assignments computed with
+	// an older generation are stale.
+	generation uint64
+	// latest is the latest snapshot in IR form; current is the view.
+	latest, current *ir.Endpoints
+}
+
+// merge makes latest (topic version version) the latest snapshot. The view
+// becomes latest plus the Services of the previous view that latest does not
+// cover and keep holds.
+func (v *endpointsView) merge(version uint64, latest *ir.Endpoints, keep map[string]bool) {
+	current := &ir.Endpoints{Services: maps.Clone(latest.Services)}
+	if v.current != nil {
+		for k, se := range v.current.Services {
+			if _, covered := current.Services[k]; !covered && keep[k] {
+				current.Services[k] = se
+			}
+		}
+	}
+	v.version, v.latest, v.current = version, latest, current
+	v.generation++
+}
+
+// prune drops from the view the Services the latest snapshot does not cover
+// and served does not hold. Assignments of served clusters do not change,
+// so the generation stays.
+func (v *endpointsView) prune(served map[string]bool) {
+	if v.current == nil {
+		return
+	}
+	var drop []string
+	for k := range v.current.Services {
+		if _, covered := v.latest.Services[k]; !covered && !served[k] {
+			drop = append(drop, k)
+		}
+	}
+	if len(drop) == 0 {
+		return
+	}
+	current := &ir.Endpoints{Services: maps.Clone(v.current.Services)}
+	for _, k := range drop {
+		delete(current.Services, k)
+	}
+	v.current = current
+}
+
+// syncEndpoints merges the latest endpoints snapshot into the view when it
+// is newer than the one merged, keeping Services the applied fleets or
+// extra use. It reports whether the view changed.
+func (r *Runner) syncEndpoints(extra map[string]bool) bool {
+	if r.opts.Endpoints == nil {
+		return false
+	}
+	eps, version := r.opts.Endpoints.Load()
+	if version == r.endpoints.version {
+		return false
+	}
+	keep := r.servedServices()
+	maps.Copy(keep, extra)
+	r.endpoints.merge(version, gatewayapi.TranslateEndpoints(eps), keep)
+	return true
+}
+
+// servedServices are the Services the clusters of the applied fleets take
+// their endpoints from.
+func (r *Runner) servedServices() map[string]bool {
+	out := map[string]bool{}
+	for _, x := range r.applied {
+		addServices(out, x)
+	}
+	return out
+}
+
+// resultServices are the Services the clusters of a result's fleets take
+// their endpoints from.
+func resultServices(result *gatewayapi.Result) map[string]bool {
+	out := map[string]bool{}
+	for _, f := range result.Fleets {
+		if f != nil {
+			addServices(out, f.Xds)
+		}
+	}
+	return out
+}
+
+func addServices(out map[string]bool, x *ir.Xds) {
+	if x == nil {
+		return
+	}
+	for _, c := range x.Clusters {
+		if c != nil && c.EndpointSource != nil {
+			out[c.EndpointSource.ServiceKey()] = true
+		}
+	}
+}
+
+// handleEndpoints recomputes the assignments of every live fleet when the
+// endpoints snapshot changed. Nothing else is translated.
+func (r *Runner) handleEndpoints() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !r.syncEndpoints(nil) {
+		return
+	}
+	for _, name := range slices.Sorted(maps.Keys(r.live)) {
+		r.refreshEndpoints(name)
+	}
+}
+
+// refreshEndpoints recomputes the assignments of a served fleet, from the
+// clusters of the IR it was translated from, when the endpoints view changed
+// since; the server replaces only them. On failure the fleet keeps its
+// assignments and the next change tries again.
+func (r *Runner) refreshEndpoints(name string) {
+	x := r.applied[name]
+	if x == nil || r.fleetEndpoints[name] == r.endpoints.generation {
+		return
+	}
+	log := r.log.WithValues("fleet", name)
+	start := time.Now()
+	res, err := translateEndpointsSafely(x.Clusters, r.endpoints.current)
+	r.endpointTook.Observe(time.Since(start).Seconds())
+	if err != nil {
+		r.errors.WithLabelValues(name).Inc()
+		log.Error(err, "endpoints translation failed; the fleet keeps its previous endpoints")
+		return
+	}
+	changed, err := r.opts.Server.UpdateEndpoints(name, res.Endpoints)
+	if err != nil {
+		r.errors.WithLabelValues(name).Inc()
+		log.Error(err, "updating the fleet's endpoints failed; the fleet keeps its previous endpoints")
+		return
+	}
+	r.fleetEndpoints[name] = r.endpoints.generation
+	if changed {
+		for _, w := range res.Warnings {
+			log.Info("xDS translation left something out", "warning", w)
+		}
+		log.V(1).Info("xDS endpoints updated", "clusterLoadAssignments", len(res.Endpoints))
+	}
+}
+
+// translateEndpointsSafely turns a panic of the translator into an error.
+func translateEndpointsSafely(clusters []*ir.Cluster, eps *ir.Endpoints) (res *translator.Resources, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			res, err = nil, fmt.Errorf("panic in xds endpoints translator: %v", p)
+		}
+	}()
+	return translator.TranslateEndpoints(clusters, eps)
+}
