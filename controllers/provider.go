@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/go-logr/logr"
+	"github.com/prometheus/client_golang/prometheus"
 	"k8s.io/apimachinery/pkg/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
@@ -50,8 +51,13 @@ type Options struct {
 	LeaderElection bool
 	// LeaderElectionID names the lease.
 	LeaderElectionID string
-	// Resources receives a snapshot per batch of relevant events.
+	// Resources receives a snapshot per batch of relevant events but
+	// EndpointSlice ones.
 	Resources *message.Watchable[*gatewayapi.Resources]
+	// Endpoints receives the endpoints snapshot of the Services the last
+	// Resources snapshot refers to: with each Resources snapshot (before
+	// it), and alone per batch of EndpointSlice events.
+	Endpoints *message.Watchable[*gatewayapi.Endpoints]
 	// Results are the translator's output, whose statuses the leader writes.
 	Results *message.Watchable[*gatewayapi.Result]
 	// InfraStates, if set, reports the observed state of each fleet; it is
@@ -62,6 +68,8 @@ type Options struct {
 	Infra *InfraOptions
 	// BatchDelay is how long to wait for more events before building; 0 means DefaultBatchDelay.
 	BatchDelay time.Duration
+	// Registerer receives the provider's metrics; nil registers them nowhere.
+	Registerer prometheus.Registerer
 	Logger     logr.Logger
 }
 
@@ -84,8 +92,8 @@ func Scheme() (*runtime.Scheme, error) {
 // controller-runtime's global registry (served by our admin listener), so the
 // manager's own metrics and probe servers are off.
 func New(cfg *rest.Config, opts Options) (*Provider, error) {
-	if opts.ControllerName == "" || opts.Resources == nil || opts.Results == nil {
-		return nil, errors.New("kubernetes provider: ControllerName, Resources and Results are required")
+	if opts.ControllerName == "" || opts.Resources == nil || opts.Endpoints == nil || opts.Results == nil {
+		return nil, errors.New("kubernetes provider: ControllerName, Resources, Endpoints and Results are required")
 	}
 	if opts.BatchDelay == 0 {
 		opts.BatchDelay = DefaultBatchDelay

@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
-	discoveryv1 "k8s.io/api/discovery/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/sets"
@@ -20,6 +19,7 @@ import (
 
 // references are the keys of the Services and Secrets the last snapshot
 // needed; events for other Services, EndpointSlices and Secrets are ignored.
+// The endpoints snapshot covers exactly these Services.
 type references struct {
 	services sets.Set[types.NamespacedName]
 	secrets  sets.Set[types.NamespacedName]
@@ -32,7 +32,9 @@ type buildOptions struct {
 
 // buildResources gathers every object that matters to our GatewayClasses
 // from the reader (the informer cache) into a new snapshot. Objects returned
-// by the cache are copies, so the snapshot shares nothing with it.
+// by the cache are copies, so the snapshot shares nothing with it. The
+// EndpointSlices of the referenced Services are not part of it: they go into
+// the endpoints snapshot (buildEndpoints).
 func buildResources(
 	ctx context.Context, r client.Reader, opts buildOptions,
 ) (*gatewayapi.Resources, *references, error) {
@@ -303,7 +305,7 @@ func collectTLSBackendRefs(route *gwapiv1.TLSRoute, services sets.Set[types.Name
 	}
 }
 
-// addReferencedServices adds the referenced Services that exist and their EndpointSlices.
+// addReferencedServices adds the referenced Services that exist.
 func addReferencedServices(
 	ctx context.Context, r client.Reader, keys sets.Set[types.NamespacedName], res *gatewayapi.Resources,
 ) error {
@@ -312,23 +314,11 @@ func addReferencedServices(
 		return err
 	}
 	res.Services = svcs
-	for _, svc := range svcs {
-		var list discoveryv1.EndpointSliceList
-		if err := r.List(ctx, &list, client.InNamespace(svc.Namespace),
-			client.MatchingLabels{discoveryv1.LabelServiceName: svc.Name}); err != nil {
-			return err
-		}
-		for i := range list.Items {
-			res.EndpointSlices = append(res.EndpointSlices, &list.Items[i])
-		}
-	}
 	return nil
 }
 
-// getAll gets every key that exists, in sorted key order; missing objects are skipped.
-func getAll[T client.Object](
-	ctx context.Context, r client.Reader, keys sets.Set[types.NamespacedName], newObj func() T,
-) ([]T, error) {
+// sortedKeys returns keys sorted by namespace, then name.
+func sortedKeys(keys sets.Set[types.NamespacedName]) []types.NamespacedName {
 	sorted := keys.UnsortedList()
 	slices.SortFunc(sorted, func(a, b types.NamespacedName) int {
 		if c := strings.Compare(a.Namespace, b.Namespace); c != 0 {
@@ -336,8 +326,15 @@ func getAll[T client.Object](
 		}
 		return strings.Compare(a.Name, b.Name)
 	})
+	return sorted
+}
+
+// getAll gets every key that exists, in sorted key order; missing objects are skipped.
+func getAll[T client.Object](
+	ctx context.Context, r client.Reader, keys sets.Set[types.NamespacedName], newObj func() T,
+) ([]T, error) {
 	var out []T
-	for _, key := range sorted {
+	for _, key := range sortedKeys(keys) {
 		obj := newObj()
 		if err := r.Get(ctx, key, obj); err != nil {
 			if apierrors.IsNotFound(err) {

@@ -2,15 +2,18 @@ package controllers
 
 import (
 	"context"
+	"crypto/sha256"
 	"fmt"
 	"sync/atomic"
 	"time"
 
 	"github.com/go-logr/logr"
+	"github.com/prometheus/client_golang/prometheus"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/sets"
 	"k8s.io/client-go/util/workqueue"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
@@ -26,30 +29,44 @@ import (
 	"github.com/envoygw/envoy-gateway/internal/infra"
 )
 
-// snapshotKey is the single work item of the snapshot controller: every
-// relevant event enqueues it, so a burst of events yields one build.
+// snapshotKey is the work item of every relevant event but EndpointSlice
+// ones (see endpointsKey): a burst of events yields one build.
 var snapshotKey = reconcile.Request{NamespacedName: types.NamespacedName{Name: "snapshot"}}
 
-// snapshotReconciler builds and publishes a Resources snapshot.
+// snapshotReconciler builds and publishes a Resources snapshot (snapshotKey)
+// with the endpoints snapshot of the Services it refers to, or the endpoints
+// snapshot alone (endpointsKey). Both keys share one queue processed by one
+// worker, so the two never build at the same time.
 type snapshotReconciler struct {
-	reader  client.Reader
-	opts    Options
-	log     logr.Logger
-	refs    atomic.Pointer[references]
-	synced  *atomic.Bool
-	builds  atomic.Int64
-	lastErr atomic.Pointer[error]
+	reader    client.Reader
+	opts      Options
+	log       logr.Logger
+	refs      atomic.Pointer[references]
+	synced    *atomic.Bool
+	snapshots *prometheus.CounterVec
+
+	// endpointsSum is the fingerprint of the endpoints snapshot published
+	// last, when endpointsPublished; only the worker uses them.
+	endpointsSum       [sha256.Size]byte
+	endpointsPublished bool
 }
 
 func (p *Provider) setupSnapshotController(opts Options, observer *infra.Observer) error {
 	r := &snapshotReconciler{
-		reader: p.mgr.GetClient(),
-		opts:   opts,
-		log:    opts.Logger.WithName("snapshot"),
-		synced: &p.synced,
+		reader:    p.mgr.GetClient(),
+		opts:      opts,
+		log:       opts.Logger.WithName("snapshot"),
+		synced:    &p.synced,
+		snapshots: newSnapshotsCounter(),
 	}
-	r.refs.Store(&references{})
-	enqueue := batchingHandler(opts.BatchDelay)
+	if opts.Registerer != nil {
+		if err := opts.Registerer.Register(r.snapshots); err != nil {
+			return fmt.Errorf("registering provider metrics: %w", err)
+		}
+	}
+	r.refs.Store(&references{services: sets.New[types.NamespacedName](), secrets: sets.New[types.NamespacedName]()})
+	enqueue := batchingHandler(snapshotKey, opts.BatchDelay)
+	enqueueEndpoints := batchingHandler(endpointsKey, opts.BatchDelay)
 	spec := predicate.GenerationChangedPredicate{}
 	b := ctrl.NewControllerManagedBy(p.mgr).
 		Named("gatewayapi-snapshot").
@@ -63,7 +80,8 @@ func (p *Provider) setupSnapshotController(opts Options, observer *infra.Observe
 		Watches(&egv1a1.EnvoyProxy{}, enqueue, builder.WithPredicates(spec)).
 		Watches(&corev1.Namespace{}, enqueue, builder.WithPredicates(namespaceLabelsChanged())).
 		Watches(&corev1.Service{}, enqueue, builder.WithPredicates(r.referenced(serviceKey))).
-		Watches(&discoveryv1.EndpointSlice{}, enqueue, builder.WithPredicates(r.referenced(endpointSliceServiceKey))).
+		Watches(&discoveryv1.EndpointSlice{}, enqueueEndpoints,
+			builder.WithPredicates(r.referenced(endpointSliceServiceKey))).
 		Watches(&corev1.Secret{}, enqueue, builder.WithPredicates(r.referenced(secretKey)))
 	if observer != nil {
 		// The fleets' Deployments and Services: their status is the Gateways' Programmed condition and addresses.
@@ -73,21 +91,30 @@ func (p *Provider) setupSnapshotController(opts Options, observer *infra.Observe
 	return b.Complete(r)
 }
 
-// Reconcile builds a snapshot from the informer caches and publishes it.
-func (r *snapshotReconciler) Reconcile(ctx context.Context, _ reconcile.Request) (reconcile.Result, error) {
+// Reconcile builds snapshots from the informer caches and publishes them:
+// for endpointsKey the endpoints snapshot only, otherwise the Resources
+// snapshot and the endpoints snapshot of the Services it refers to.
+func (r *snapshotReconciler) Reconcile(ctx context.Context, req reconcile.Request) (reconcile.Result, error) {
+	if req == endpointsKey {
+		return reconcile.Result{}, r.reconcileEndpoints(ctx)
+	}
 	start := time.Now()
 	res, refs, err := buildResources(ctx, r.reader, buildOptions{
 		controllerName: r.opts.ControllerName,
 		infraStates:    r.opts.InfraStates,
 	})
 	if err != nil {
-		r.lastErr.Store(&err)
 		return reconcile.Result{}, fmt.Errorf("building resource snapshot: %w", err)
 	}
 	r.refs.Store(refs)
+	// Endpoints first: the translation of res then finds the endpoints of
+	// every Service it refers to.
+	if err := r.publishEndpoints(ctx, refs.services); err != nil {
+		return reconcile.Result{}, err
+	}
 	r.opts.Resources.Publish(res)
 	r.synced.Store(true)
-	r.builds.Add(1)
+	r.snapshots.WithLabelValues(snapshotResources).Inc()
 	r.log.V(1).Info("published resource snapshot",
 		"gatewayClasses", len(res.GatewayClasses), "gateways", len(res.Gateways), "listenerSets", len(res.ListenerSets),
 		"httpRoutes", len(res.HTTPRoutes), "tlsRoutes", len(res.TLSRoutes),
@@ -154,10 +181,10 @@ func mapsEqual(a, b map[string]string) bool {
 // queue is the controller's work queue.
 type queue = workqueue.TypedRateLimitingInterface[reconcile.Request]
 
-// batchingHandler enqueues the snapshot key after delay for every event; the
-// delaying queue keeps one pending item, so events within delay coalesce.
-func batchingHandler(delay time.Duration) handler.EventHandler {
-	add := func(q queue) { q.AddAfter(snapshotKey, delay) }
+// batchingHandler enqueues key after delay for every event; the delaying
+// queue keeps one pending item per key, so events within delay coalesce.
+func batchingHandler(key reconcile.Request, delay time.Duration) handler.EventHandler {
+	add := func(q queue) { q.AddAfter(key, delay) }
 	return handler.Funcs{
 		CreateFunc:  func(_ context.Context, _ event.CreateEvent, q queue) { add(q) },
 		UpdateFunc:  func(_ context.Context, _ event.UpdateEvent, q queue) { add(q) },

@@ -2,6 +2,7 @@ package controllers_test
 
 import (
 	"slices"
+	"time"
 
 	endpointv3 "github.com/envoyproxy/go-control-plane/envoy/config/endpoint/v3"
 	tlsv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/transport_sockets/tls/v3"
@@ -154,7 +155,24 @@ var _ = Describe("Kubernetes provider xDS", Ordered, func() {
 	})
 
 	It("updates endpoints without touching routes or listeners when an EndpointSlice changes", func() {
+		// Let the work of the previous specs settle: the counts below must
+		// only move because of this spec's change.
+		work := func() []float64 {
+			return []float64{
+				adminMetric(cp.admin, resourceSnapshots), adminMetric(cp.admin, translations),
+				adminMetric(cp.admin, xdsTranslations), adminMetric(cp.admin, endpointSnapshots),
+			}
+		}
+		var before []float64
+		Eventually(func() bool {
+			before = work()
+			time.Sleep(500 * time.Millisecond)
+			return slices.Equal(before, work())
+		}).Should(BeTrue())
+		Expect(before[0]).To(BeNumerically(">", 0), "the provider publishes no resource snapshots metric")
+
 		routes, listeners := envoy.Version(resourcev3.RouteType), envoy.Version(resourcev3.ListenerType)
+		clusters := envoy.Version(resourcev3.ClusterType)
 		es := &discoveryv1.EndpointSlice{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "web-slice"}}
 		update(es, func() {
 			es.Endpoints = append(es.Endpoints, discoveryv1.Endpoint{
@@ -164,6 +182,15 @@ var _ = Describe("Kubernetes provider xDS", Ordered, func() {
 		Eventually(endpointAddresses(envoy, "service/"+ns+"/web/8080")).Should(Equal([]string{"10.1.0.1", "10.1.0.2", "10.1.0.3"}))
 		Expect(envoy.Version(resourcev3.RouteType)).To(Equal(routes))
 		Expect(envoy.Version(resourcev3.ListenerType)).To(Equal(listeners))
+		Expect(envoy.Version(resourcev3.ClusterType)).To(Equal(clusters))
+
+		// Only an endpoints snapshot was published: no Resources snapshot,
+		// no resource translation, no xDS translation of the fleet.
+		after := work()
+		Expect(after[0]).To(Equal(before[0]), "resource snapshots published")
+		Expect(after[1]).To(Equal(before[1]), "resource translations")
+		Expect(after[2]).To(Equal(before[2]), "xDS translations")
+		Expect(after[3]).To(BeNumerically(">", before[3]), "endpoints snapshots published")
 	})
 
 	It("serves the new certificate when the listener's Secret is rotated", func() {

@@ -25,6 +25,7 @@ func (c *ControlPlane) addFileRunners() error {
 	provider := file.New(file.Options{
 		Paths:     fc.Paths,
 		Resources: c.resources,
+		Endpoints: c.endpoints,
 		Logger:    c.log.WithName("file-provider"),
 	})
 	xds, err := c.hostXdsTarget()
@@ -44,7 +45,7 @@ func (c *ControlPlane) addFileRunners() error {
 	}
 	c.admin.AddReadinessCheck("file-provider", provider.Synced)
 	c.admin.Handle("GET /api/status", file.StatusHandler(file.StatusHandlerOptions{
-		Provider: provider, Resources: c.resources, Results: c.results,
+		Provider: provider, Resources: c.resources, Endpoints: c.endpoints, Results: c.results,
 	}))
 	c.admin.Handle("GET /api/config_dump", c.configDumpHandler())
 	c.runners = append(c.runners, provider, infra)
@@ -81,9 +82,9 @@ func (c *ControlPlane) hostXdsTarget() (host.XdsTarget, error) {
 }
 
 // configDumpHandler serves the Envoy resources of every fleet of the latest
-// translation result in proto-JSON, keyed by fleet name, as translated by
-// the xDS translator the xDS runner uses (private keys redacted); a fleet
-// the translator rejects shows its error.
+// translation result with the latest endpoints snapshot in proto-JSON, keyed
+// by fleet name, as translated by the xDS translator the xDS runner uses
+// (private keys redacted); a fleet the translator rejects shows its error.
 // ?fleet=NAME restricts to one fleet; ?type=listener,route,... to some types.
 func (c *ControlPlane) configDumpHandler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -98,7 +99,8 @@ func (c *ControlPlane) configDumpHandler() http.Handler {
 		if t := r.URL.Query().Get("type"); t != "" {
 			types = strings.Split(t, ",")
 		}
-		dump := translate.ConfigDump(result, types)
+		eps, _ := c.endpoints.Load()
+		dump := translate.ConfigDump(result, gatewayapi.TranslateEndpoints(eps), types)
 		w.Header().Set("Content-Type", "application/json")
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")

@@ -55,6 +55,7 @@ type fileControlPlane struct {
 	t     *testing.T
 	dir   string
 	cp    *ControlPlane
+	reg   *prometheus.Registry
 	envoy *xdstest.Client
 }
 
@@ -71,7 +72,8 @@ func startFileControlPlane(t *testing.T) *fileControlPlane {
 	}
 	config.SetDefaults(cfg)
 	cfg.XdsServer.Port = 0
-	cp, err := New(Options{Config: cfg, Logger: testr.New(t), Registry: prometheus.NewRegistry()})
+	f.reg = prometheus.NewRegistry()
+	cp, err := New(Options{Config: cfg, Logger: testr.New(t), Registry: f.reg})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,7 +98,12 @@ func startFileControlPlane(t *testing.T) *fileControlPlane {
 
 func (f *fileControlPlane) write(content string) {
 	f.t.Helper()
-	if err := os.WriteFile(filepath.Join(f.dir, "resources.yaml"), []byte(content), 0o644); err != nil {
+	f.writeFile("resources.yaml", content)
+}
+
+func (f *fileControlPlane) writeFile(name, content string) {
+	f.t.Helper()
+	if err := os.WriteFile(filepath.Join(f.dir, name), []byte(content), 0o644); err != nil {
 		f.t.Fatal(err)
 	}
 }

@@ -45,7 +45,9 @@ func (c *ControlPlane) addKubernetesRunners() error {
 		LeaderElection:   leaderElection,
 		LeaderElectionID: leaderElectionID,
 		Resources:        c.resources,
+		Endpoints:        c.endpoints,
 		Results:          c.results,
+		Registerer:       c.registerer,
 		Infra:            &controllers.InfraOptions{Render: render.DefaultOptions(namespace())},
 		Logger:           c.log.WithName("kubernetes"),
 	})

@@ -97,7 +97,9 @@ func (t *translator) cluster(svc *corev1.Service, sp *corev1.ServicePort, port i
 			c.Endpoints = []*ir.Endpoint{{Address: svc.Spec.ExternalName, Port: uint32(port)}}
 		}
 	} else {
-		c.Endpoints, _ = t.idx.endpoints.Lookup(endpointSource(svc, sp))
+		// The endpoints come from the endpoints snapshot (TranslateEndpoints),
+		// which changes without a new translation.
+		c.EndpointSource = endpointSource(svc, sp)
 	}
 	t.clusters[name] = c
 	return name

@@ -9,7 +9,6 @@ import (
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	egv1a1 "github.com/envoygw/envoy-gateway/api/v1alpha1"
-	"github.com/envoygw/envoy-gateway/internal/ir"
 )
 
 // namespaceNameLabel is the label Kubernetes puts on every Namespace with its name.
@@ -23,7 +22,6 @@ type index struct {
 	services     map[types.NamespacedName]*corev1.Service
 	secrets      map[types.NamespacedName]*corev1.Secret
 	envoyProxies map[types.NamespacedName]*egv1a1.EnvoyProxy
-	endpoints    *ir.Endpoints
 	grants       map[grantKey]*grantTargets
 	nsLabels     map[string]labels.Set
 }
@@ -52,7 +50,6 @@ func newIndex(res *Resources) *index {
 		services:     make(map[types.NamespacedName]*corev1.Service, len(res.Services)),
 		secrets:      make(map[types.NamespacedName]*corev1.Secret, len(res.Secrets)),
 		envoyProxies: make(map[types.NamespacedName]*egv1a1.EnvoyProxy, len(res.EnvoyProxies)),
-		endpoints:    TranslateEndpoints(NewEndpoints(nil, res.EndpointSlices)),
 		grants:       make(map[grantKey]*grantTargets),
 		nsLabels:     make(map[string]labels.Set),
 	}

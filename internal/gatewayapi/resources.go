@@ -12,6 +12,11 @@ import (
 // Resources is one immutable snapshot of every object the translator reads.
 // Providers build it and never modify it after publishing; the translator
 // never modifies it either. Slices need not be sorted.
+//
+// EndpointSlices are not read by Translate: EDS clusters name the Service
+// port their endpoints come from (ir.EndpointSource) and providers publish
+// EndpointSlices as Endpoints snapshots, so that endpoint churn does not
+// translate routes again. LoadResources still reads them into the field.
 type Resources struct {
 	GatewayClasses  []*gwapiv1.GatewayClass      `json:"gatewayClasses,omitempty"`
 	Gateways        []*gwapiv1.Gateway           `json:"gateways,omitempty"`

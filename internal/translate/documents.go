@@ -11,6 +11,7 @@ import (
 
 	egv1a1 "github.com/envoygw/envoy-gateway/api/v1alpha1"
 	"github.com/envoygw/envoy-gateway/internal/gatewayapi"
+	"github.com/envoygw/envoy-gateway/internal/ir"
 	"github.com/envoygw/envoy-gateway/internal/provider/file"
 )
 
@@ -160,11 +161,12 @@ func empty(v any) bool {
 }
 
 // irDocument returns each fleet's infra and xDS IR keyed by fleet name,
-// with private keys redacted.
-func irDocument(result *gatewayapi.Result) map[string]any {
+// with private keys redacted, and the entries of eps for the Services its
+// clusters take their endpoints from ("endpoints").
+func irDocument(result *gatewayapi.Result, eps *ir.Endpoints) map[string]any {
 	out := map[string]any{}
 	for _, f := range result.Fleets {
-		b, _ := json.Marshal(f)
+		b, _ := json.Marshal(fleetIR{Fleet: f, Endpoints: fleetEndpoints(f.Xds, eps)})
 		var m map[string]any
 		d := json.NewDecoder(bytes.NewReader(b))
 		d.UseNumber()
@@ -172,6 +174,33 @@ func irDocument(result *gatewayapi.Result) map[string]any {
 		delete(m, "name")
 		redactKeys(m)
 		out[f.Name] = m
+	}
+	return out
+}
+
+// fleetIR is how a fleet prints in the IR document.
+type fleetIR struct {
+	*gatewayapi.Fleet
+	Endpoints *ir.Endpoints `json:"endpoints,omitempty"`
+}
+
+// fleetEndpoints is the part of eps a fleet's clusters use, nil when none.
+func fleetEndpoints(x *ir.Xds, eps *ir.Endpoints) *ir.Endpoints {
+	if x == nil || eps == nil {
+		return nil
+	}
+	out := &ir.Endpoints{Services: map[string]*ir.ServiceEndpoints{}}
+	for _, c := range x.Clusters {
+		if c.EndpointSource == nil {
+			continue
+		}
+		key := c.EndpointSource.ServiceKey()
+		if se, ok := eps.Services[key]; ok {
+			out.Services[key] = se
+		}
+	}
+	if len(out.Services) == 0 {
+		return nil
 	}
 	return out
 }

@@ -103,6 +103,9 @@ func Translate(ctx context.Context, files []file.FileData, opts Options) (*Outpu
 		return nil, &InputError{Problems: problems}
 	}
 	result := gatewayapi.Translate(res, gatewayapi.Options{ControllerName: opts.ControllerName})
+	// The endpoints snapshot the server would be given (every EndpointSlice
+	// of the input), translated as the xDS runner translates it.
+	eps := gatewayapi.TranslateEndpoints(file.EndpointsOf(res))
 	var doc any
 	switch opts.To {
 	case ToGatewayAPI:
@@ -116,10 +119,10 @@ func Translate(ctx context.Context, files []file.FileData, opts Options) (*Outpu
 		}
 		doc = list
 	case ToIR:
-		doc = irDocument(result)
+		doc = irDocument(result, eps)
 	case ToXds:
 		var warnings []string
-		doc, warnings, err = XdsDocument(result, opts.Types)
+		doc, warnings, err = XdsDocument(result, eps, opts.Types)
 		out.Warnings = append(out.Warnings, warnings...)
 	}
 	if err != nil {

@@ -17,6 +17,7 @@ import (
 	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"github.com/envoygw/envoy-gateway/internal/gatewayapi"
+	"github.com/envoygw/envoy-gateway/internal/ir"
 	"github.com/envoygw/envoy-gateway/internal/xds/translator"
 )
 
@@ -44,15 +45,16 @@ var marshalOptions = protojson.MarshalOptions{UseProtoNames: true}
 // "routes", "clusters", "endpoints", "secrets"), each in proto-JSON form.
 type FleetDump map[string][]json.RawMessage
 
-// XdsDocument translates every fleet's xDS IR with the xDS translator (the
-// server's code path) and returns the resources of the selected types
-// (all when types is empty or holds TypeAll) keyed by fleet name. Private
-// keys are redacted. A fleet the translator rejects is an error.
-func XdsDocument(result *gatewayapi.Result, types []string) (map[string]FleetDump, []string, error) {
+// XdsDocument translates every fleet's xDS IR with the endpoints eps with
+// the xDS translator (the server's code path) and returns the resources of
+// the selected types (all when types is empty or holds TypeAll) keyed by
+// fleet name. Private keys are redacted. A fleet the translator rejects is
+// an error.
+func XdsDocument(result *gatewayapi.Result, eps *ir.Endpoints, types []string) (map[string]FleetDump, []string, error) {
 	out := map[string]FleetDump{}
 	var warnings []string
 	for _, f := range result.Fleets {
-		res, err := translator.Translate(f.Xds)
+		res, err := translator.TranslateWithEndpoints(f.Xds, eps)
 		if err != nil {
 			return nil, nil, fmt.Errorf("fleet %s: %w", f.Name, err)
 		}
@@ -255,10 +257,10 @@ func RedactSecret(s *tlsv3.Secret) *tlsv3.Secret {
 // ConfigDump is XdsDocument for the admin /api/config_dump: a fleet whose
 // IR the xDS translator rejects shows {"error": ...} (the xDS server then
 // keeps serving its previous configuration) instead of failing the dump.
-func ConfigDump(result *gatewayapi.Result, types []string) map[string]any {
+func ConfigDump(result *gatewayapi.Result, eps *ir.Endpoints, types []string) map[string]any {
 	out := map[string]any{}
 	for _, f := range result.Fleets {
-		res, err := translator.Translate(f.Xds)
+		res, err := translator.TranslateWithEndpoints(f.Xds, eps)
 		if err == nil {
 			var d FleetDump
 			if d, err = Dump(res, types); err == nil {

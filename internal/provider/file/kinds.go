@@ -18,6 +18,10 @@ type kind struct {
 	add       func(res *gatewayapi.Resources, obj client.Object)
 }
 
+// endpointSliceGVK is the kind of EndpointSlices, which go into the
+// endpoints snapshot rather than the Resources snapshot.
+var endpointSliceGVK = discoveryv1.SchemeGroupVersion.WithKind("EndpointSlice")
+
 // gatewayAPIv1 is the Gateway API group version the translator reads.
 var gatewayAPIv1 = schema.GroupVersion{Group: gwapiv1.GroupVersion.Group, Version: gwapiv1.GroupVersion.Version}
 
@@ -74,7 +78,7 @@ var kinds = map[schema.GroupVersionKind]kind{
 		newObject: func() client.Object { return &corev1.Secret{} },
 		add:       func(r *gatewayapi.Resources, o client.Object) { r.Secrets = append(r.Secrets, o.(*corev1.Secret)) },
 	},
-	discoveryv1.SchemeGroupVersion.WithKind("EndpointSlice"): {
+	endpointSliceGVK: {
 		newObject: func() client.Object { return &discoveryv1.EndpointSlice{} },
 		add: func(r *gatewayapi.Resources, o client.Object) {
 			r.EndpointSlices = append(r.EndpointSlices, o.(*discoveryv1.EndpointSlice))

@@ -31,8 +31,13 @@ type Options struct {
 	// Paths are files and folders to read. Folders are read recursively:
 	// every *.yaml, *.yml and *.json file whose name does not start with a dot.
 	Paths []string
-	// Resources receives every new snapshot.
+	// Resources receives every new snapshot of the objects in force but
+	// EndpointSlices.
 	Resources *message.Watchable[*gatewayapi.Resources]
+	// Endpoints receives every new endpoints snapshot: the EndpointSlices in
+	// force, covering every Service of the files. A change of EndpointSlices
+	// alone publishes only an endpoints snapshot. Nil publishes none.
+	Endpoints *message.Watchable[*gatewayapi.Endpoints]
 	Logger    logr.Logger
 	// Validator checks objects; nil means validation.Default().
 	Validator *validation.Validator
@@ -53,11 +58,13 @@ type Provider struct {
 	// infraKick is signalled when the infra states change.
 	infraKick chan struct{}
 
-	// files, cache, pathProblems and published belong to the Start goroutine.
-	files        map[string]*fileState
-	cache        *DocumentCache
-	pathProblems []Problem
-	published    [sha256.Size]byte
+	// files, cache, pathProblems, published and publishedEndpoints belong
+	// to the Start goroutine.
+	files              map[string]*fileState
+	cache              *DocumentCache
+	pathProblems       []Problem
+	published          [sha256.Size]byte
+	publishedEndpoints [sha256.Size]byte
 
 	mu      sync.Mutex
 	infra   map[string]gatewayapi.InfraState
@@ -70,9 +77,11 @@ type fileState struct {
 	// hash is of the content last read.
 	hash [sha256.Size]byte
 	// good is the last content that parsed and validated, nil if none did;
-	// goodHash is its contentHash.
-	good     *Parsed
-	goodHash [sha256.Size]byte
+	// goodHash is the contentHash of its objects but EndpointSlices,
+	// goodEndpointsHash that of its EndpointSlices.
+	good              *Parsed
+	goodHash          [sha256.Size]byte
+	goodEndpointsHash [sha256.Size]byte
 	// errors are the problems of the content last read; nil when it is good.
 	errors []Problem
 }

@@ -16,22 +16,28 @@ import (
 
 // providerTest runs a Provider over a temporary folder.
 type providerTest struct {
-	t        *testing.T
-	dir      string
-	topic    *message.Watchable[*gatewayapi.Resources]
-	provider *Provider
-	version  uint64
+	t         *testing.T
+	dir       string
+	topic     *message.Watchable[*gatewayapi.Resources]
+	endpoints *message.Watchable[*gatewayapi.Endpoints]
+	provider  *Provider
+	version   uint64
 }
 
 func startProvider(t *testing.T, files map[string]string) *providerTest {
 	t.Helper()
-	pt := &providerTest{t: t, dir: t.TempDir(), topic: message.NewWatchable[*gatewayapi.Resources]("resources")}
+	pt := &providerTest{
+		t: t, dir: t.TempDir(),
+		topic:     message.NewWatchable[*gatewayapi.Resources]("resources"),
+		endpoints: message.NewWatchable[*gatewayapi.Endpoints]("endpoints"),
+	}
 	for name, content := range files {
 		pt.write(name, content)
 	}
 	pt.provider = New(Options{
 		Paths:     []string{pt.dir},
 		Resources: pt.topic,
+		Endpoints: pt.endpoints,
 		Logger:    testr.New(t),
 		Debounce:  10 * time.Millisecond,
 		Resync:    -1,

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	discoveryv1 "k8s.io/api/discovery/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/envoygw/envoy-gateway/internal/gatewayapi"
@@ -44,6 +45,8 @@ type FleetStatus struct {
 type StatusHandlerOptions struct {
 	Provider  *Provider
 	Resources *message.Watchable[*gatewayapi.Resources]
+	// Endpoints holds the EndpointSlices in force; nil reports none.
+	Endpoints *message.Watchable[*gatewayapi.Endpoints]
 	Results   *message.Watchable[*gatewayapi.Result]
 }
 
@@ -58,9 +61,13 @@ func StatusHandler(opts StatusHandlerOptions) http.Handler {
 	})
 }
 
-// BuildStatusReport assembles the report from the latest snapshot and result.
+// BuildStatusReport assembles the report from the latest snapshots and result.
 func BuildStatusReport(opts StatusHandlerOptions) StatusReport {
 	res, _ := opts.Resources.Load()
+	var eps *gatewayapi.Endpoints
+	if opts.Endpoints != nil {
+		eps, _ = opts.Endpoints.Load()
+	}
 	result, _ := opts.Results.Load()
 	report := StatusReport{Status: opts.Provider.Status(), Resources: []ResourceStatus{}, Fleets: []FleetStatus{}}
 	if res == nil {
@@ -86,12 +93,12 @@ func BuildStatusReport(opts StatusHandlerOptions) StatusReport {
 		}
 		report.Resources = append(report.Resources, rs)
 	}
-	eachObject(res, add)
+	eachObject(res, eps, add)
 	return report
 }
 
-// eachObject calls fn for every object of the snapshot, kind by kind.
-func eachObject(res *gatewayapi.Resources, fn func(kind string, obj client.Object)) {
+// eachObject calls fn for every object of the snapshots, kind by kind.
+func eachObject(res *gatewayapi.Resources, eps *gatewayapi.Endpoints, fn func(kind string, obj client.Object)) {
 	each(res.GatewayClasses, "GatewayClass", fn)
 	each(res.Gateways, "Gateway", fn)
 	each(res.ListenerSets, "ListenerSet", fn)
@@ -101,7 +108,13 @@ func eachObject(res *gatewayapi.Resources, fn func(kind string, obj client.Objec
 	each(res.EnvoyProxies, "EnvoyProxy", fn)
 	each(res.Namespaces, "Namespace", fn)
 	each(res.Services, "Service", fn)
-	each(res.EndpointSlices, "EndpointSlice", fn)
+	var endpointSlices []*discoveryv1.EndpointSlice
+	if eps != nil {
+		for _, s := range eps.Services {
+			endpointSlices = append(endpointSlices, s.EndpointSlices...)
+		}
+	}
+	each(endpointSlices, "EndpointSlice", fn)
 	each(res.Secrets, "Secret", fn)
 }
 

@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"os"
 	"slices"
+
+	"github.com/envoygw/envoy-gateway/internal/gatewayapi"
 )
 
 // sync re-reads the paths: files whose content changed are parsed again,
@@ -61,7 +63,8 @@ func (p *Provider) parseChanged(ctx context.Context, changed []FileData, hashes 
 			p.fileFailed(f.Name, parsed[i].Errors)
 			continue
 		}
-		st.good, st.goodHash, st.errors = parsed[i], contentHash(parsed[i]), nil
+		st.good, st.errors = parsed[i], nil
+		st.goodHash, st.goodEndpointsHash = contentHash(parsed[i])
 		p.log.Info("file read", "file", f.Name, "objects", len(parsed[i].Objects))
 		for _, w := range parsed[i].Warnings {
 			p.log.Info("ignored document", "problem", w.Error())
@@ -70,16 +73,29 @@ func (p *Provider) parseChanged(ctx context.Context, changed []FileData, hashes 
 }
 
 // contentHash hashes the objects of a file (not its bytes), so that edits of
-// comments or formatting do not publish a new snapshot.
-func contentHash(parsed *Parsed) [sha256.Size]byte {
-	h := sha256.New()
-	enc := json.NewEncoder(h)
+// comments or formatting do not publish a new snapshot: resources hashes
+// every object but EndpointSlices, endpoints the EndpointSlices. A hash of
+// no object is the zero value.
+func contentHash(parsed *Parsed) (resources, endpoints [sha256.Size]byte) {
+	res, eps := sha256.New(), sha256.New()
+	resEnc, epsEnc := json.NewEncoder(res), json.NewEncoder(eps)
+	var nRes, nEps int
 	for _, o := range parsed.Objects {
-		_ = enc.Encode(o.Object)
+		if o.GVK == endpointSliceGVK {
+			_ = epsEnc.Encode(o.Object)
+			nEps++
+		} else {
+			_ = resEnc.Encode(o.Object)
+			nRes++
+		}
 	}
-	var sum [sha256.Size]byte
-	copy(sum[:], h.Sum(nil))
-	return sum
+	if nRes > 0 {
+		copy(resources[:], res.Sum(nil))
+	}
+	if nEps > 0 {
+		copy(endpoints[:], eps.Sum(nil))
+	}
+	return resources, endpoints
 }
 
 func (p *Provider) state(name string) *fileState {
@@ -105,8 +121,10 @@ func (p *Provider) fileFailed(name string, problems []Problem) {
 	}
 }
 
-// publish builds and publishes the snapshot of the content in force, unless
-// it is the one published last, and updates the status.
+// publish builds the snapshots of the content in force and publishes each
+// one that is not the one published last (the endpoints snapshot first, so
+// that the translation of the Resources snapshot finds its endpoints), and
+// updates the status.
 func (p *Provider) publish() {
 	p.mu.Lock()
 	infra := p.infra
@@ -118,36 +136,65 @@ func (p *Provider) publish() {
 	}
 	slices.Sort(names)
 	var good []*Parsed
-	fp := sha256.New()
+	fp, epsFP := sha256.New(), sha256.New()
+	var zero [sha256.Size]byte
 	for _, name := range names {
 		st := p.files[name]
 		if st.good == nil {
 			continue
 		}
 		good = append(good, st.good)
-		if len(st.good.Objects) > 0 {
+		if st.goodHash != zero {
 			fp.Write([]byte(name))
 			fp.Write(st.goodHash[:])
+		}
+		if st.goodEndpointsHash != zero {
+			epsFP.Write([]byte(name))
+			epsFP.Write(st.goodEndpointsHash[:])
 		}
 	}
 	infraJSON, _ := json.Marshal(infra) // map keys are sorted
 	fp.Write(infraJSON)
 
 	res, duplicates := Build(good, infra)
+	for _, ns := range res.Namespaces { // implicit ones too (an EndpointSlice's, say)
+		fp.Write([]byte(ns.Name + "\n"))
+	}
+	eps := EndpointsOf(res)
+	for _, s := range eps.Services { // the Services covered (those of the files)
+		epsFP.Write([]byte(s.Namespace + "/" + s.Name + "\n"))
+	}
 	status := p.buildStatus(names, duplicates)
 	sources := sourcesOf(good)
 
-	var sum [sha256.Size]byte
+	var sum, epsSum [sha256.Size]byte
 	copy(sum[:], fp.Sum(nil))
+	copy(epsSum[:], epsFP.Sum(nil))
 	p.mu.Lock()
 	first := !p.status.Synced
 	p.status, p.sources = status, sources
 	p.mu.Unlock()
+	if p.opts.Endpoints != nil && (first || epsSum != p.publishedEndpoints) {
+		p.publishedEndpoints = epsSum
+		p.opts.Endpoints.Publish(eps)
+		p.log.Info("published endpoints", "services", len(eps.Services), "endpointSlices", len(res.EndpointSlices))
+	}
 	if !first && sum == p.published {
 		return
 	}
 	p.published = sum
+	res.EndpointSlices = nil // in the endpoints snapshot; the translator does not read them
 	p.opts.Resources.Publish(res)
 	p.log.Info("published resources", "files", len(good), "gateways", len(res.Gateways),
 		"httpRoutes", len(res.HTTPRoutes), "tlsRoutes", len(res.TLSRoutes), "errors", len(status.Errors))
+}
+
+// EndpointsOf is the endpoints snapshot of a snapshot's EndpointSlices,
+// covering every Service of the snapshot.
+func EndpointsOf(res *gatewayapi.Resources) *gatewayapi.Endpoints {
+	services := make([]gatewayapi.ObjectKey, 0, len(res.Services))
+	for _, s := range res.Services {
+		services = append(services, gatewayapi.ObjectKey{Namespace: s.Namespace, Name: s.Name})
+	}
+	return gatewayapi.NewEndpoints(services, res.EndpointSlices)
 }

@@ -1,0 +1,106 @@
+package controllers
+
+import (
+	"context"
+	"crypto/sha256"
+	"fmt"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	discoveryv1 "k8s.io/api/discovery/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/sets"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	"github.com/envoygw/envoy-gateway/internal/gatewayapi"
+)
+
+// endpointsKey is the work item of EndpointSlice events: it rebuilds and
+// publishes the endpoints snapshot only, never a Resources snapshot.
+var endpointsKey = reconcile.Request{NamespacedName: types.NamespacedName{Name: "endpoints"}}
+
+// Values of the snapshot label of envoy_gateway_provider_snapshots_total.
+const (
+	snapshotResources = "resources"
+	snapshotEndpoints = "endpoints"
+)
+
+// newSnapshotsCounter counts the snapshots the provider publishes, by kind.
+func newSnapshotsCounter() *prometheus.CounterVec {
+	return prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "envoy_gateway_provider_snapshots_total",
+		Help: "Snapshots published by the provider, by snapshot (resources: translated in full; " +
+			"endpoints: only ClusterLoadAssignments are recomputed).",
+	}, []string{"snapshot"})
+}
+
+// buildEndpoints gathers the EndpointSlices of services from the reader (the
+// informer cache) into a new endpoints snapshot covering each of them, with
+// no slices for a Service that has none (or does not exist).
+func buildEndpoints(
+	ctx context.Context, r client.Reader, services sets.Set[types.NamespacedName],
+) (*gatewayapi.Endpoints, error) {
+	keys := make([]gatewayapi.ObjectKey, 0, services.Len())
+	var slices []*discoveryv1.EndpointSlice
+	for _, svc := range sortedKeys(services) {
+		keys = append(keys, gatewayapi.ObjectKey{Namespace: svc.Namespace, Name: svc.Name})
+		var list discoveryv1.EndpointSliceList
+		if err := r.List(ctx, &list, client.InNamespace(svc.Namespace),
+			client.MatchingLabels{discoveryv1.LabelServiceName: svc.Name}); err != nil {
+			return nil, err
+		}
+		for i := range list.Items {
+			slices = append(slices, &list.Items[i])
+		}
+	}
+	return gatewayapi.NewEndpoints(keys, slices), nil
+}
+
+// endpointsFingerprint identifies what an endpoints snapshot holds by the
+// Services it covers and the names and resourceVersions of their slices. ok
+// is false when a slice has no resourceVersion (the snapshot cannot be
+// compared then).
+func endpointsFingerprint(e *gatewayapi.Endpoints) (sum [sha256.Size]byte, ok bool) {
+	h := sha256.New()
+	for _, s := range e.Services {
+		_, _ = fmt.Fprintf(h, "%s/%s:%d\n", s.Namespace, s.Name, len(s.EndpointSlices))
+		for _, es := range s.EndpointSlices {
+			if es.ResourceVersion == "" {
+				return sum, false
+			}
+			_, _ = fmt.Fprintf(h, "%s@%s\n", es.Name, es.ResourceVersion)
+		}
+	}
+	copy(sum[:], h.Sum(nil))
+	return sum, true
+}
+
+// publishEndpoints builds the endpoints snapshot of services and publishes
+// it, unless it holds exactly what was published last.
+func (r *snapshotReconciler) publishEndpoints(ctx context.Context, services sets.Set[types.NamespacedName]) error {
+	start := time.Now()
+	eps, err := buildEndpoints(ctx, r.reader, services)
+	if err != nil {
+		return fmt.Errorf("building endpoints snapshot: %w", err)
+	}
+	sum, ok := endpointsFingerprint(eps)
+	if ok && r.endpointsPublished && sum == r.endpointsSum {
+		return nil
+	}
+	r.opts.Endpoints.Publish(eps)
+	r.endpointsSum, r.endpointsPublished = sum, ok
+	r.snapshots.WithLabelValues(snapshotEndpoints).Inc()
+	r.log.V(1).Info("published endpoints snapshot", "services", len(eps.Services), "duration", time.Since(start).String())
+	return nil
+}
+
+// reconcileEndpoints publishes the endpoints snapshot of the Services the
+// last Resources snapshot referenced. Before the first Resources snapshot
+// there is nothing to do: that snapshot publishes its endpoints itself.
+func (r *snapshotReconciler) reconcileEndpoints(ctx context.Context) error {
+	if !r.synced.Load() {
+		return nil
+	}
+	return r.publishEndpoints(ctx, r.refs.Load().services)
+}
