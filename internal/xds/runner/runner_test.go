@@ -306,7 +306,7 @@ func waitFor(t *testing.T, cond func() bool) {
 }
 
 // counterOf returns a gauge holding the sum of a counter family in reg.
-func counterOf(t *testing.T, reg *prometheus.Registry, name string) prometheus.Collector {
+func counterOf(t testing.TB, reg *prometheus.Registry, name string) prometheus.Collector {
 	t.Helper()
 	families, err := reg.Gather()
 	if err != nil {

@@ -1,0 +1,203 @@
+package runner
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/go-logr/logr"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
+
+	egv1a1 "github.com/envoygw/envoy-gateway/api/v1alpha1"
+	"github.com/envoygw/envoy-gateway/internal/gatewayapi"
+	"github.com/envoygw/envoy-gateway/internal/message"
+	"github.com/envoygw/envoy-gateway/internal/xds/server"
+)
+
+// benchRoutesPerService is how many routes share one backend Service.
+const benchRoutesPerService = 10
+
+// benchResources is the shape of the resource translator's benchmark: one
+// Gateway with two HTTP listeners and n HTTPRoutes (two rules each, own
+// hostname) over n/10 Services, each with an EndpointSlice of three ready
+// endpoints. moved adds a fourth endpoint to the first Service: the
+// endpoint churn the benchmark applies.
+func benchResources(n int, moved bool) *gatewayapi.Resources {
+	all := gwapiv1.NamespacesFromAll
+	res := &gatewayapi.Resources{
+		GatewayClasses: []*gwapiv1.GatewayClass{{
+			ObjectMeta: metav1.ObjectMeta{Name: "eg", Generation: 1},
+			Spec:       gwapiv1.GatewayClassSpec{ControllerName: egv1a1.DefaultControllerName},
+		}},
+		Gateways: []*gwapiv1.Gateway{{
+			ObjectMeta: metav1.ObjectMeta{Namespace: "infra", Name: "eg", Generation: 1},
+			Spec: gwapiv1.GatewaySpec{GatewayClassName: "eg", Listeners: []gwapiv1.Listener{
+				{Name: "http", Port: 80, Protocol: gwapiv1.HTTPProtocolType, AllowedRoutes: &gwapiv1.AllowedRoutes{Namespaces: &gwapiv1.RouteNamespaces{From: &all}}},
+				{Name: "alt", Port: 8080, Protocol: gwapiv1.HTTPProtocolType, AllowedRoutes: &gwapiv1.AllowedRoutes{Namespaces: &gwapiv1.RouteNamespaces{From: &all}}},
+			}},
+		}},
+		InfraStates: map[string]gatewayapi.InfraState{"infra/eg": {Ready: true, Addresses: []gatewayapi.Address{{Type: "IPAddress", Value: "192.0.2.1"}}}},
+	}
+	services := max(n/benchRoutesPerService, 1)
+	for s := range services {
+		ns := fmt.Sprintf("ns-%d", s%10)
+		res.Services = append(res.Services, &corev1.Service{
+			ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: fmt.Sprintf("svc-%d", s)},
+			Spec:       corev1.ServiceSpec{Ports: []corev1.ServicePort{{Name: "http", Port: 8080}}},
+		})
+		res.EndpointSlices = append(res.EndpointSlices, benchSlice(s, moved && s == 0))
+	}
+	t0 := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	for i := range n {
+		res.HTTPRoutes = append(res.HTTPRoutes, benchRoute(i, services, t0))
+	}
+	return res
+}
+
+func benchSlice(s int, extra bool) *discoveryv1.EndpointSlice {
+	name, port, ready := "http", int32(3000), true
+	es := &discoveryv1.EndpointSlice{
+		ObjectMeta: metav1.ObjectMeta{
+			Namespace: fmt.Sprintf("ns-%d", s%10), Name: fmt.Sprintf("svc-%d-abc", s),
+			Labels: map[string]string{discoveryv1.LabelServiceName: fmt.Sprintf("svc-%d", s)},
+		},
+		AddressType: discoveryv1.AddressTypeIPv4,
+		Ports:       []discoveryv1.EndpointPort{{Name: &name, Port: &port}},
+	}
+	n := 3
+	if extra {
+		n++
+	}
+	for e := range n {
+		es.Endpoints = append(es.Endpoints, discoveryv1.Endpoint{
+			Addresses:  []string{fmt.Sprintf("10.%d.%d.%d", s/250, s%250, e+1)},
+			Conditions: discoveryv1.EndpointConditions{Ready: &ready},
+		})
+	}
+	return es
+}
+
+func benchRoute(i, services int, t0 time.Time) *gwapiv1.HTTPRoute {
+	ns := fmt.Sprintf("ns-%d", (i/benchRoutesPerService)%10)
+	svc := func(k int) gwapiv1.HTTPBackendRef {
+		port, w := gwapiv1.PortNumber(8080), int32(k+1)
+		return gwapiv1.HTTPBackendRef{BackendRef: gwapiv1.BackendRef{
+			BackendObjectReference: gwapiv1.BackendObjectReference{
+				Name: gwapiv1.ObjectName(fmt.Sprintf("svc-%d", (i/benchRoutesPerService+k*10)%services)), Port: &port,
+			},
+			Weight: &w,
+		}}
+	}
+	prefix, exact := gwapiv1.PathMatchPathPrefix, gwapiv1.PathMatchExact
+	return &gwapiv1.HTTPRoute{
+		ObjectMeta: metav1.ObjectMeta{
+			Namespace: ns, Name: fmt.Sprintf("route-%d", i), Generation: 1,
+			CreationTimestamp: metav1.NewTime(t0.Add(time.Duration(i) * time.Second)),
+		},
+		Spec: gwapiv1.HTTPRouteSpec{
+			CommonRouteSpec: gwapiv1.CommonRouteSpec{ParentRefs: []gwapiv1.ParentReference{{Name: "eg", Namespace: new(gwapiv1.Namespace("infra"))}}},
+			Hostnames:       []gwapiv1.Hostname{gwapiv1.Hostname(fmt.Sprintf("app-%d.example.com", i))},
+			Rules: []gwapiv1.HTTPRouteRule{
+				{
+					Matches: []gwapiv1.HTTPRouteMatch{{
+						Path:    &gwapiv1.HTTPPathMatch{Type: &prefix, Value: new(fmt.Sprintf("/api/v%d", i%3))},
+						Headers: []gwapiv1.HTTPHeaderMatch{{Name: "x-tenant", Value: fmt.Sprintf("t%d", i)}},
+					}},
+					BackendRefs: []gwapiv1.HTTPBackendRef{svc(0), svc(1)},
+				},
+				{
+					Matches: []gwapiv1.HTTPRouteMatch{{Path: &gwapiv1.HTTPPathMatch{Type: &exact, Value: new("/healthz")}}},
+					Filters: []gwapiv1.HTTPRouteFilter{{
+						Type:                  gwapiv1.HTTPRouteFilterRequestHeaderModifier,
+						RequestHeaderModifier: &gwapiv1.HTTPHeaderFilter{Set: []gwapiv1.HTTPHeader{{Name: "x-probe", Value: "1"}}},
+					}},
+					BackendRefs: []gwapiv1.HTTPBackendRef{svc(0)},
+				},
+			},
+		},
+	}
+}
+
+// endpointsSnapshot is the endpoints snapshot a provider publishes for res:
+// every Service's EndpointSlices.
+func endpointsSnapshot(res *gatewayapi.Resources) *gatewayapi.Endpoints {
+	keys := make([]gatewayapi.ObjectKey, 0, len(res.Services))
+	for _, s := range res.Services {
+		keys = append(keys, gatewayapi.ObjectKey{Namespace: s.Namespace, Name: s.Name})
+	}
+	return gatewayapi.NewEndpoints(keys, res.EndpointSlices)
+}
+
+// benchRunner is a runner over a real xDS server (not serving: Update and
+// UpdateEndpoints set the snapshot caches, which is what a push costs short
+// of the network) that has applied the translation of res.
+func benchRunner(b *testing.B, res *gatewayapi.Resources) (*Runner, *message.Watchable[*gatewayapi.Endpoints], *prometheus.Registry) {
+	b.Helper()
+	reg := prometheus.NewRegistry()
+	srv, err := server.New(server.Options{Address: "127.0.0.1", Plaintext: true, Registerer: reg, Logger: logr.Discard()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	results := message.NewWatchable[*gatewayapi.Result]("bench-results")
+	endpoints := message.NewWatchable[*gatewayapi.Endpoints]("bench-endpoints")
+	r, err := New(Options{Results: results, Endpoints: endpoints, Server: srv, Logger: logr.Discard()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	endpoints.Publish(endpointsSnapshot(res))
+	result := gatewayapi.Translate(res, gatewayapi.Options{})
+	results.Publish(result)
+	r.handle(result)
+	if len(r.applied) != 1 {
+		b.Fatalf("%d fleets applied, want 1", len(r.applied))
+	}
+	return r, endpoints, reg
+}
+
+// BenchmarkEndpointsUpdate measures one endpoint change at 10,000 routes
+// (1,000 Services), from the provider's publication to the xDS server's
+// new snapshot, both ways the control plane can take it:
+//
+//   - endpoints: the endpoints snapshot alone (what an EndpointSlice change
+//     does): TranslateEndpoints, the fleet's ClusterLoadAssignments and
+//     Server.UpdateEndpoints;
+//   - resources: a Resources snapshot (what an EndpointSlice change did
+//     before, and what any other change does): the resource translation,
+//     the fleet's full xDS translation and Server.Update.
+func BenchmarkEndpointsUpdate(b *testing.B) {
+	const routes = 10000
+	variants := [2]*gatewayapi.Resources{benchResources(routes, false), benchResources(routes, true)}
+	b.Run(fmt.Sprintf("path=endpoints/routes=%d", routes), func(b *testing.B) {
+		r, endpoints, reg := benchRunner(b, variants[0])
+		snaps := [2]*gatewayapi.Endpoints{endpointsSnapshot(variants[0]), endpointsSnapshot(variants[1])}
+		b.ReportAllocs()
+		i := 0
+		for b.Loop() {
+			i++
+			endpoints.Publish(snaps[i%2])
+			r.handleEndpoints()
+		}
+		if got := testutil.ToFloat64(counterOf(b, reg, "envoy_gateway_xds_endpoint_updates_total")); got != float64(i) {
+			b.Fatalf("%v endpoints-only snapshot updates, want %d", got, i)
+		}
+	})
+	b.Run(fmt.Sprintf("path=resources/routes=%d", routes), func(b *testing.B) {
+		r, endpoints, reg := benchRunner(b, variants[0])
+		b.ReportAllocs()
+		i := 0
+		for b.Loop() {
+			i++
+			res := variants[i%2]
+			endpoints.Publish(endpointsSnapshot(res))
+			r.handle(gatewayapi.Translate(res, gatewayapi.Options{}))
+		}
+		if got := testutil.ToFloat64(counterOf(b, reg, "envoy_gateway_xds_snapshot_updates_total")); got != float64(i+1) {
+			b.Fatalf("%v snapshot updates, want %d", got, i+1)
+		}
+	})
+}
