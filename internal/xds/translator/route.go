@@ -265,7 +265,7 @@ func RouteAction(r *ir.HTTPRoute) *routev3.RouteAction {
 			case full != nil:
 				a.RegexRewrite = &matcherv3.RegexMatchAndSubstitute{
 					Pattern:      &matcherv3.RegexMatcher{Regex: "^/.*$"},
-					Substitution: *full,
+					Substitution: literalSubstitution(*full),
 				}
 			case regex != nil:
 				a.RegexRewrite = regex
@@ -320,6 +320,13 @@ func pathRewrite(p *ir.PathRewrite, match *ir.StringMatch) (full *string, prefix
 		}
 	}
 	return nil, replacement, nil
+}
+
+// literalSubstitution escapes a literal path for an RE2 substitution, where
+// a backslash followed by a digit refers to a capture group and two
+// backslashes stand for one.
+func literalSubstitution(path string) string {
+	return strings.ReplaceAll(path, `\`, `\\`)
 }
 
 // MirrorPolicy sends a copy of the requests (all, or Percent of them) to a cluster.

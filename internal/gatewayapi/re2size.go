@@ -1,0 +1,127 @@
+package gatewayapi
+
+import (
+	"regexp/syntax"
+	"unicode/utf8"
+)
+
+// Envoy measures a regex by RE2's ProgramSize: the number of instructions
+// of the compiled, flattened RE2 program, which works on UTF-8 bytes. Go's
+// regexp/syntax parses the same syntax and simplifies repetitions the same
+// way, but compiles to rune instructions and does not flatten. The estimate
+// below counts Go's compiled instructions with each rune instruction
+// weighted by the UTF-8 byte ranges RE2 needs for it, drops Go's capture of
+// the whole match (RE2 has none), and adds RE2's unanchored ".*?" prefix
+// loop unless the regex starts with "^".
+//
+// Checked against RE2 itself (testdata/re2/program-sizes.tsv, produced by
+// hack/re2-program-size with the real library), the estimate ranges from
+// about 0.8 to 1.7 times the real size. The check therefore refuses
+// estimates above re2SizeThreshold, 80% of Envoy's limit: no regex of the
+// table that Envoy would refuse passes, at the cost of refusing some that
+// Envoy would take (TestRE2ProgramSizeAgainstRE2 keeps both properties).
+
+// re2SizeThreshold is the largest estimate accepted.
+const re2SizeThreshold = maxRE2ProgramSize * 4 / 5
+
+// re2ProgramSize estimates RE2's program size of a parsed regex.
+func re2ProgramSize(re *syntax.Regexp) int {
+	anchored := startsWithBeginText(re)
+	prog, err := syntax.Compile(re.Simplify())
+	if err != nil {
+		// Too big for Go's compiler: too big for Envoy.
+		return 1 << 30
+	}
+	n := 0
+	for i := range prog.Inst {
+		n += instructionWeight(&prog.Inst[i])
+	}
+	n -= 2 // Go's capture of the whole match
+	if !anchored {
+		n += 2 // RE2's ".*?" loop: an alternation and a byte range
+	}
+	return n
+}
+
+// instructionWeight is the number of RE2 instructions one Go instruction
+// stands for.
+func instructionWeight(in *syntax.Inst) int {
+	switch in.Op {
+	case syntax.InstNop:
+		return 0
+	case syntax.InstRune1:
+		return utf8.RuneLen(in.Rune[0])
+	case syntax.InstRune:
+		if syntax.Flags(in.Arg)&syntax.FoldCase != 0 && len(in.Rune) == 1 {
+			return max(utf8.RuneLen(in.Rune[0]), 1)
+		}
+		return utf8Ranges(in.Rune)
+	case syntax.InstRuneAny:
+		return utf8Ranges([]rune{0, utf8.MaxRune})
+	case syntax.InstRuneAnyNotNL:
+		return utf8Ranges([]rune{0, '\n' - 1, '\n' + 1, utf8.MaxRune})
+	}
+	return 1
+}
+
+// utf8Ranges counts the byte-range instructions of the UTF-8 sequences that
+// cover rune ranges (pairs lo, hi), without sharing common suffixes.
+func utf8Ranges(ranges []rune) int {
+	n := 0
+	for i := 0; i+1 < len(ranges); i += 2 {
+		n += utf8RangeInsts(ranges[i], min(ranges[i+1], utf8.MaxRune))
+	}
+	return n
+}
+
+// utf8LengthLimits are the last runes encoded in 1, 2 and 3 bytes.
+var utf8LengthLimits = []rune{0x7f, 0x7ff, 0xffff}
+
+// utf8RangeInsts splits [lo, hi] into ranges whose UTF-8 encodings have one
+// length and differ only in full trailing bytes, and counts one instruction
+// per byte of each.
+func utf8RangeInsts(lo, hi rune) int {
+	if lo > hi {
+		return 0
+	}
+	for _, b := range utf8LengthLimits {
+		if lo <= b && hi > b {
+			return utf8RangeInsts(lo, b) + utf8RangeInsts(b+1, hi)
+		}
+	}
+	n := utf8.RuneLen(lo)
+	if n <= 1 {
+		return 1
+	}
+	for i := 1; i < n; i++ {
+		m := rune(1)<<(6*i) - 1
+		if lo&^m == hi&^m {
+			continue
+		}
+		if lo&m != 0 {
+			return utf8RangeInsts(lo, lo|m) + utf8RangeInsts((lo|m)+1, hi)
+		}
+		if hi&m != m {
+			return utf8RangeInsts(lo, (hi&^m)-1) + utf8RangeInsts(hi&^m, hi)
+		}
+	}
+	return n
+}
+
+// startsWithBeginText reports whether a regex starts with "^" (or "\A"):
+// RE2 then compiles no unanchored prefix loop.
+func startsWithBeginText(re *syntax.Regexp) bool {
+	for {
+		switch re.Op {
+		case syntax.OpBeginText:
+			return true
+		case syntax.OpConcat, syntax.OpCapture:
+			if len(re.Sub) == 0 {
+				return false
+			}
+			re = re.Sub[0]
+		default:
+			return false
+		}
+	}
+}
