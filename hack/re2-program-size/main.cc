@@ -2,12 +2,12 @@
 // input (one per line), RE2's ProgramSize (the measure Envoy checks against
 // re2.max_program_size.error_level) and the expression, tab-separated, or
 // "ERR" when RE2 does not compile it. It produces
-// internal/gatewayapi/testdata/re2/program-sizes.tsv, against which the
+// internal/re2size/testdata/program-sizes.tsv, against which the
 // resource translator's estimate is tested:
 //
 //   apt-get install -y libre2-dev g++
 //   g++ -O1 -o /tmp/re2-program-size hack/re2-program-size/main.cc -lre2
-//   cut -f2 internal/gatewayapi/testdata/re2/program-sizes.tsv | /tmp/re2-program-size
+//   cut -f2 internal/re2size/testdata/program-sizes.tsv | /tmp/re2-program-size
 #include <re2/re2.h>
 
 #include <iostream>

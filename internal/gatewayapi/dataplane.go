@@ -2,11 +2,12 @@ package gatewayapi
 
 import (
 	"fmt"
-	"regexp/syntax"
 	"strings"
 
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
+
+	"github.com/envoygw/envoy-gateway/internal/re2size"
 )
 
 // Data-plane checks: the rules Envoy puts on values the resource translator
@@ -124,25 +125,11 @@ func checkPathPrefix(path *field.Path, prefix string) *reasonError {
 	return checkHeaderString(path, prefix)
 }
 
-// maxRE2ProgramSize is Envoy's default re2.max_program_size.error_level: a
-// regex whose RE2 program is bigger makes Envoy refuse the configuration.
-const maxRE2ProgramSize = 100
-
 // checkRegex rejects a regular expression Envoy refuses: empty, not RE2
-// syntax, or with an RE2 program bigger than maxRE2ProgramSize (see
-// re2ProgramSize for how the size is bounded).
+// syntax, or with an RE2 program too big (re2size.Check).
 func checkRegex(path *field.Path, expr string) *reasonError {
-	if expr == "" {
-		return unsupportedAt(path, "regular expression must not be empty")
-	}
-	re, err := syntax.Parse(expr, syntax.Perl)
-	if err != nil {
-		return unsupportedAt(path, "regular expression %q is invalid: %s", expr, err)
-	}
-	if size := re2ProgramSize(re); size > re2SizeThreshold {
-		return unsupportedAt(path, "regular expression %q is too complex for Envoy: its RE2 program size is estimated at %d, "+
-			"and Envoy refuses programs bigger than %d (estimates above %d are refused to leave room for the estimate's error)",
-			expr, size, maxRE2ProgramSize, re2SizeThreshold)
+	if err := re2size.Check(expr); err != nil {
+		return unsupportedAt(path, "%s", err)
 	}
 	return nil
 }

@@ -54,6 +54,8 @@ type Runner struct {
 	opts         Options
 	log          logr.Logger
 	errors       *prometheus.CounterVec
+	leftOut      *prometheus.CounterVec
+	leftOutNow   *prometheus.GaugeVec
 	took         prometheus.Histogram
 	endpointTook prometheus.Histogram
 
@@ -89,6 +91,14 @@ func New(opts Options) (*Runner, error) {
 			Name: "envoy_gateway_xds_translation_errors_total",
 			Help: "Fleet translations or server updates that failed; the fleet kept its previous configuration.",
 		}, []string{"fleet"}),
+		leftOut: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "envoy_gateway_xds_left_out_total",
+			Help: "Elements (listeners, filter chains, routes, clusters, assignments, secrets) left out of a fleet's translation because Envoy would refuse them; the rest of the fleet is served.",
+		}, []string{"fleet", "kind"}),
+		leftOutNow: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "envoy_gateway_xds_left_out_elements",
+			Help: "Elements left out of the configuration each fleet is served now.",
+		}, []string{"fleet"}),
 		took: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name:    "envoy_gateway_xds_translation_duration_seconds",
 			Help:    "Time to translate one fleet's xDS IR into Envoy resources.",
@@ -105,7 +115,7 @@ func New(opts Options) (*Runner, error) {
 		fleetEndpoints: map[string]uint64{},
 	}
 	if opts.Registerer != nil {
-		for _, c := range []prometheus.Collector{r.errors, r.took, r.endpointTook} {
+		for _, c := range []prometheus.Collector{r.errors, r.leftOut, r.leftOutNow, r.took, r.endpointTook} {
 			if err := opts.Registerer.Register(c); err != nil {
 				return nil, fmt.Errorf("registering xds runner metrics: %w", err)
 			}
@@ -210,20 +220,34 @@ func (r *Runner) apply(f *gatewayapi.Fleet) {
 		log.Error(err, "xDS translation failed; the fleet keeps its previous configuration")
 		return
 	}
-	for _, w := range res.Warnings {
-		log.Info("xDS translation left something out", "warning", w)
-	}
 	changed, err := r.opts.Server.Update(f.Name, res)
 	if err != nil {
 		r.errors.WithLabelValues(f.Name).Inc()
 		log.Error(err, "updating the xDS server failed; the fleet keeps its previous configuration")
 		return
 	}
+	r.reportLeftOut(log, f.Name, res)
 	r.applied[f.Name] = f.Xds
 	r.fleetEndpoints[f.Name] = r.endpoints.generation
 	if changed {
 		log.V(1).Info("xDS configuration updated", "listeners", len(res.Listeners), "routeConfigurations", len(res.Routes),
 			"clusters", len(res.Clusters), "secrets", len(res.Secrets))
+	}
+}
+
+// reportLeftOut logs and counts the elements a fleet's translation left
+// out, each with the object it comes from. The resource translator rejects
+// (with a status) every value it knows Envoy refuses, so an element left out
+// here is one it missed: the log names the object to look at.
+func (r *Runner) reportLeftOut(log logr.Logger, fleet string, res *translator.Resources) {
+	r.leftOutNow.WithLabelValues(fleet).Set(float64(len(res.LeftOut)))
+	for _, l := range res.LeftOut {
+		r.leftOut.WithLabelValues(fleet, l.Kind).Inc()
+		log.Error(nil, "xDS translation left an element out; the rest of the fleet is served",
+			"kind", l.Kind, "name", l.Name, "source", l.Source, "reason", l.Reason)
+	}
+	for _, w := range res.Warnings {
+		log.V(1).Info("xDS translation note", "warning", w)
 	}
 }
 

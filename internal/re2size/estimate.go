@@ -1,9 +1,37 @@
-package gatewayapi
+package re2size
 
 import (
+	"fmt"
 	"regexp/syntax"
 	"unicode/utf8"
 )
+
+// EnvoyLimit is Envoy's default re2.max_program_size.error_level: a regex
+// whose RE2 program is bigger makes Envoy refuse the configuration.
+const EnvoyLimit = 100
+
+// Threshold is the largest estimate Check accepts: 80% of EnvoyLimit, to
+// leave room for the estimate's error.
+const Threshold = EnvoyLimit * 4 / 5
+
+// Check parses expr as RE2 syntax (Go's regexp/syntax with Perl flags, the
+// same syntax) and fails when it is empty, invalid, or its estimated
+// program size is above Threshold.
+func Check(expr string) error {
+	if expr == "" {
+		return fmt.Errorf("regular expression must not be empty")
+	}
+	re, err := syntax.Parse(expr, syntax.Perl)
+	if err != nil {
+		return fmt.Errorf("regular expression %q is invalid: %w", expr, err)
+	}
+	if size := Estimate(re); size > Threshold {
+		return fmt.Errorf("regular expression %q is too complex for Envoy: its RE2 program size is estimated at %d, "+
+			"and Envoy refuses programs bigger than %d (estimates above %d are refused to leave room for the estimate's error)",
+			expr, size, EnvoyLimit, Threshold)
+	}
+	return nil
+}
 
 // Envoy measures a regex by RE2's ProgramSize: the number of instructions
 // of the compiled, flattened RE2 program, which works on UTF-8 bytes. Go's
@@ -14,18 +42,15 @@ import (
 // the whole match (RE2 has none), and adds RE2's unanchored ".*?" prefix
 // loop unless the regex starts with "^".
 //
-// Checked against RE2 itself (testdata/re2/program-sizes.tsv, produced by
+// Checked against RE2 itself (testdata/program-sizes.tsv, produced by
 // hack/re2-program-size with the real library), the estimate ranges from
-// about 0.8 to 1.7 times the real size. The check therefore refuses
-// estimates above re2SizeThreshold, 80% of Envoy's limit: no regex of the
-// table that Envoy would refuse passes, at the cost of refusing some that
-// Envoy would take (TestRE2ProgramSizeAgainstRE2 keeps both properties).
+// about 0.8 to 1.7 times the real size. Check therefore refuses estimates
+// above Threshold, 80% of Envoy's limit: no regex of the table that Envoy
+// would refuse passes, at the cost of refusing some that Envoy would take
+// (TestEstimateAgainstRE2 keeps both properties).
 
-// re2SizeThreshold is the largest estimate accepted.
-const re2SizeThreshold = maxRE2ProgramSize * 4 / 5
-
-// re2ProgramSize estimates RE2's program size of a parsed regex.
-func re2ProgramSize(re *syntax.Regexp) int {
+// Estimate estimates RE2's program size of a parsed regex.
+func Estimate(re *syntax.Regexp) int {
 	anchored := startsWithBeginText(re)
 	prog, err := syntax.Compile(re.Simplify())
 	if err != nil {

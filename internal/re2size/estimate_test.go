@@ -1,4 +1,4 @@
-package gatewayapi
+package re2size
 
 import (
 	"bufio"
@@ -10,12 +10,12 @@ import (
 	"testing"
 )
 
-// TestRE2ProgramSizeAgainstRE2 compares the estimate with the program sizes
+// TestEstimateAgainstRE2 compares the estimate with the program sizes
 // RE2 itself gives (testdata/re2/program-sizes.tsv, see
 // hack/re2-program-size): every regex Envoy would refuse (size above 100)
 // must be refused, and few that it takes may be.
-func TestRE2ProgramSizeAgainstRE2(t *testing.T) {
-	f, err := os.Open(filepath.Join("testdata", "re2", "program-sizes.tsv"))
+func TestEstimateAgainstRE2(t *testing.T) {
+	f, err := os.Open(filepath.Join("testdata", "program-sizes.tsv"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -37,12 +37,12 @@ func TestRE2ProgramSizeAgainstRE2(t *testing.T) {
 			t.Errorf("line %d: RE2 compiles %q, Go does not: %v", lines, expr, err)
 			continue
 		}
-		est := re2ProgramSize(re)
-		refused := est > re2SizeThreshold
+		est := Estimate(re)
+		refused := est > Threshold
 		switch {
-		case real > maxRE2ProgramSize && !refused:
+		case real > EnvoyLimit && !refused:
 			t.Errorf("line %d: %q has RE2 program size %d but the estimate %d passes", lines, expr, real, est)
-		case real <= maxRE2ProgramSize:
+		case real <= EnvoyLimit:
 			accepted++
 			if refused {
 				falselyRefused++
@@ -63,7 +63,7 @@ func TestRE2ProgramSizeAgainstRE2(t *testing.T) {
 	t.Logf("%d expressions, %d of the %d Envoy takes refused", lines, falselyRefused, accepted)
 }
 
-func TestRE2ProgramSizeCommonExpressions(t *testing.T) {
+func TestEstimateCommonExpressions(t *testing.T) {
 	for _, expr := range []string{
 		"/v[0-9]+",
 		"^/api/v[0-9]+/users/[a-z0-9-]+$",
@@ -75,8 +75,21 @@ func TestRE2ProgramSizeCommonExpressions(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if est := re2ProgramSize(re); est > re2SizeThreshold {
+		if est := Estimate(re); est > Threshold {
 			t.Errorf("%q: estimate %d refuses a common expression", expr, est)
+		}
+	}
+}
+
+func TestCheck(t *testing.T) {
+	for expr, ok := range map[string]bool{
+		"/v[0-9]+":                           true,
+		"":                                   false,
+		"(":                                  false,
+		"/(v[0-9]+/)?[a-z]{40}/[0-9a-f]{40}": false,
+	} {
+		if err := Check(expr); (err == nil) != ok {
+			t.Errorf("Check(%q) = %v, want ok %v", expr, err, ok)
 		}
 	}
 }
