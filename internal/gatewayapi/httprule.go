@@ -74,7 +74,34 @@ func (t *translator) buildHTTPRule(in httpRuleInput) *httpRule {
 	if r.template.Destination != nil {
 		r.template.Timeout, r.template.BackendRequestTimeout = timeout, backendTimeout
 	}
+	if err := t.checkDataPlane(in.path, r); err != nil {
+		r.invalid = err
+		r.template = ir.HTTPRoute{DirectResponse: &ir.DirectResponse{StatusCode: 500}}
+		r.redirectToListenerPort = false
+	}
 	return r
+}
+
+// checkDataPlane runs Options.DataPlane on the route of each match of a
+// valid rule (whose field path is path). The hostname and a redirect's
+// listener port do not change what Envoy accepts: a placeholder stands for
+// them.
+func (t *translator) checkDataPlane(path *field.Path, r *httpRule) *reasonError {
+	if t.dataPlane == nil {
+		return nil
+	}
+	for _, m := range r.matches {
+		route := r.template
+		route.Name, route.Hostname = m.name, anyHost
+		route.PathMatch, route.HeaderMatches, route.QueryParamMatches, route.Method = m.path, m.headers, m.queries, m.method
+		if r.redirectToListenerPort {
+			route.Redirect = withPort(route.Redirect, 1)
+		}
+		if err := t.dataPlane.CheckHTTPRoute(&route); err != nil {
+			return unsupportedAt(path, "Envoy would refuse the route of match %d: %s", m.index, err)
+		}
+	}
+	return nil
 }
 
 // buildAction sets the rule's action: a redirect, a destination, or a 500

@@ -13,6 +13,7 @@ import (
 // Translate and is never shared.
 type translator struct {
 	controllerName string
+	dataPlane      DataPlane
 	idx            *index
 	infraStates    map[string]InfraState
 
@@ -81,6 +82,7 @@ func newTranslator(res *Resources, opts Options) *translator {
 	}
 	return &translator{
 		controllerName:    name,
+		dataPlane:         opts.DataPlane,
 		idx:               newIndex(res),
 		infraStates:       res.InfraStates,
 		classes:           map[string]*gatewayClassModel{},

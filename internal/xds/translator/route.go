@@ -413,3 +413,14 @@ func RedirectAction(r *ir.Redirect, match *ir.StringMatch) (*routev3.RedirectAct
 	}
 	return a, nil
 }
+
+// Checks is the resource translator's view of this package
+// (gatewayapi.DataPlane): it checks IR elements the way Translate does.
+type Checks struct{}
+
+// CheckHTTPRoute fails when Translate would leave the route out for its
+// own content (CheckedRoutes); a missing cluster is not checked.
+func (Checks) CheckHTTPRoute(r *ir.HTTPRoute) error {
+	_, err := CheckedRoutes(r)
+	return err
+}
