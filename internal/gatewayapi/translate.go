@@ -34,6 +34,8 @@ type translator struct {
 
 	clusters     map[string]*ir.Cluster
 	certificates map[types.NamespacedName]certificateResult
+	// certNames are the DNS names of each certificate, by name (tlsoverlap.go).
+	certNames map[string][]string
 }
 
 // routeKey identifies a route of a kind, to ignore duplicates in the input.
@@ -92,6 +94,7 @@ func newTranslator(res *Resources, opts Options) *translator {
 		routeSeen:         map[routeKey]bool{},
 		clusters:          map[string]*ir.Cluster{},
 		certificates:      map[types.NamespacedName]certificateResult{},
+		certNames:         map[string][]string{},
 	}
 }
 
