@@ -187,6 +187,7 @@ func (r *Runner) handle(result *gatewayapi.Result) {
 		delete(r.applied, name)
 		delete(r.known, name)
 		delete(r.fleetEndpoints, name)
+		r.leftOutNow.DeleteLabelValues(name)
 		r.log.Info("stopped serving fleet", "fleet", name)
 	}
 	for _, f := range result.Fleets {
