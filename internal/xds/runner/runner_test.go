@@ -45,6 +45,8 @@ type call struct {
 	endpoints []string
 	// leftOut counts the elements an update left out.
 	leftOut int
+	// routes are the routes of an update (routeNames).
+	routes []string
 }
 
 // fakeServer records calls; updates of fleets in fail return an error.
@@ -66,7 +68,7 @@ func (f *fakeServer) Update(fleet string, res *translator.Resources) (bool, erro
 	for _, l := range res.Listeners {
 		names = append(names, l.GetName())
 	}
-	f.calls <- call{op: "update", fleet: fleet, listeners: names, endpoints: assignments(res.Endpoints), leftOut: len(res.LeftOut)}
+	f.calls <- call{op: "update", fleet: fleet, listeners: names, endpoints: assignments(res.Endpoints), leftOut: len(res.LeftOut), routes: routeNames(res)}
 	if fail {
 		return false, errors.New("refused")
 	}
@@ -375,4 +377,17 @@ func counterOf(t testing.TB, reg *prometheus.Registry, name string) prometheus.C
 		}
 	}
 	return g
+}
+
+// routeNames lists the routes of res, in order, as "<name> <path prefix>".
+func routeNames(res *translator.Resources) []string {
+	var out []string
+	for _, rc := range res.Routes {
+		for _, vh := range rc.GetVirtualHosts() {
+			for _, r := range vh.GetRoutes() {
+				out = append(out, r.GetName()+" "+r.GetMatch().GetPathSeparatedPrefix())
+			}
+		}
+	}
+	return out
 }
