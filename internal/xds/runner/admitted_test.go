@@ -64,6 +64,7 @@ spec:
 func TestNewlineHeaderValueDoesNotFreezeTheFleet(t *testing.T) {
 	results := message.NewWatchable[*gatewayapi.Result]("test-results")
 	srv := newFakeServer()
+	srv.recordRoutes = true
 	startRunner(t, results, srv, prometheus.NewRegistry())
 	opts := gatewayapi.Options{DataPlane: translator.Checks{}}
 
