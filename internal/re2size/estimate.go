@@ -3,6 +3,7 @@ package re2size
 import (
 	"fmt"
 	"regexp/syntax"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -24,6 +25,10 @@ func Check(expr string) error {
 	re, err := syntax.Parse(expr, syntax.Perl)
 	if err != nil {
 		return fmt.Errorf("regular expression %q is invalid: %w", expr, err)
+	}
+	if strings.Contains(expr, "(?<") {
+		// Go takes "(?<name>x)"; RE2 releases before mid-2023 do not.
+		return fmt.Errorf("regular expression %q is invalid: write named groups as (?P<name>...)", expr)
 	}
 	if size := Estimate(re); size > Threshold {
 		return fmt.Errorf("regular expression %q is too complex for Envoy: its RE2 program size is estimated at %d, "+

@@ -87,6 +87,8 @@ func TestCheck(t *testing.T) {
 		"":                                   false,
 		"(":                                  false,
 		"/(v[0-9]+/)?[a-z]{40}/[0-9a-f]{40}": false,
+		"(?P<v>[0-9]+)":                      true,
+		"(?<v>[0-9]+)":                       false,
 	} {
 		if err := Check(expr); (err == nil) != ok {
 			t.Errorf("Check(%q) = %v, want ok %v", expr, err, ok)
