@@ -17,8 +17,8 @@ import (
 // up in Envoy's configuration.
 type routeValues struct {
 	hostname, path, headerName, headerValue, matchValue, queryValue, target, newPath string
-	pathType, matchType, filter                                                        uint8
-	weight                                                                             int32
+	pathType, matchType, filter                                                      uint8
+	weight                                                                           int32
 }
 
 // FuzzAdmittedHTTPRoute is FuzzTranslateToEnvoy aimed at the values of an

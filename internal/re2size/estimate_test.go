@@ -19,7 +19,7 @@ func TestEstimateAgainstRE2(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }()
 	var accepted, falselyRefused, lines int
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {

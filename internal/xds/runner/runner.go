@@ -19,6 +19,9 @@ import (
 	"github.com/envoygw/envoy-gateway/internal/xds/translator"
 )
 
+// fleetLabel is the metric label naming a fleet.
+const fleetLabel = "fleet"
+
 // Server is what the runner needs of the xDS server (*server.Server).
 type Server interface {
 	// Update makes res the configuration of fleet, reporting whether it changed.
@@ -90,15 +93,15 @@ func New(opts Options) (*Runner, error) {
 		errors: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "envoy_gateway_xds_translation_errors_total",
 			Help: "Fleet translations or server updates that failed; the fleet kept its previous configuration.",
-		}, []string{"fleet"}),
+		}, []string{fleetLabel}),
 		leftOut: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "envoy_gateway_xds_left_out_total",
 			Help: "Elements (listeners, filter chains, routes, clusters, assignments, secrets) left out of a fleet's translation because Envoy would refuse them; the rest of the fleet is served.",
-		}, []string{"fleet", "kind"}),
+		}, []string{fleetLabel, "kind"}),
 		leftOutNow: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "envoy_gateway_xds_left_out_elements",
 			Help: "Elements left out of the configuration each fleet is served now.",
-		}, []string{"fleet"}),
+		}, []string{fleetLabel}),
 		took: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name:    "envoy_gateway_xds_translation_duration_seconds",
 			Help:    "Time to translate one fleet's xDS IR into Envoy resources.",
