@@ -71,7 +71,7 @@ func TestDocumentLines(t *testing.T) {
 func TestParseFieldLinesMoveWithCachedDocuments(t *testing.T) {
 	cache := NewDocumentCache()
 	bad := strings.Replace(routeYAML, "port: 3000", "port: 0", 1)
-	var lines []int
+	lines := make([]int, 0, 2)
 	for _, data := range []string{bad, gatewayYAML + "---\n" + bad} {
 		out, err := Parse(context.Background(), []FileData{{Name: "f.yaml", Data: []byte(data)}}, ParseOptions{Cache: cache})
 		if err != nil {
