@@ -96,7 +96,8 @@ func compileRouteAction(a *routev3.RouteAction, ctx actionContext, path string) 
 	}
 	ra.mirrors = ctx.mirrors
 	if len(a.GetRequestMirrorPolicies()) > 0 {
-		if ra.mirrors, err = compileMirrors(a.GetRequestMirrorPolicies(), joinPath(path, "request_mirror_policies")); err != nil {
+		at := joinPath(path, "request_mirror_policies")
+		if ra.mirrors, err = compileMirrors(a.GetRequestMirrorPolicies(), at); err != nil {
 			return nil, err
 		}
 	}

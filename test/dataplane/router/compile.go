@@ -123,7 +123,8 @@ func compileVirtualHost(v *routev3.VirtualHost, rcMirrors []*mirrorPolicy, maxBo
 	}
 	ctx := actionContext{vhostRetry: v.GetRetryPolicy(), vhostRetryAt: joinPath(path, "retry_policy"), mirrors: rcMirrors}
 	if len(v.GetRequestMirrorPolicies()) > 0 {
-		if ctx.mirrors, err = compileMirrors(v.GetRequestMirrorPolicies(), joinPath(path, "request_mirror_policies")); err != nil {
+		at := joinPath(path, "request_mirror_policies")
+		if ctx.mirrors, err = compileMirrors(v.GetRequestMirrorPolicies(), at); err != nil {
 			return nil, err
 		}
 	}

@@ -2,6 +2,7 @@ package router
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -250,20 +251,21 @@ func compileHeaderMatcher(h *routev3.HeaderMatcher, path string) (headerMatch, e
 	var err error
 	switch s := h.GetHeaderMatchSpecifier().(type) {
 	case *routev3.HeaderMatcher_ExactMatch:
-		want := s.ExactMatch
+		want := s.ExactMatch //nolint:staticcheck // deprecated but accepted by Envoy (warning only), so implemented
 		// The deprecated exact_match "" matches any value.
 		hm.value = func(v string) bool { return want == "" || v == want }
 	case *routev3.HeaderMatcher_PrefixMatch:
-		want := s.PrefixMatch
+		want := s.PrefixMatch //nolint:staticcheck // deprecated but accepted by Envoy (warning only), so implemented
 		hm.value = func(v string) bool { return strings.HasPrefix(v, want) }
 	case *routev3.HeaderMatcher_SuffixMatch:
-		want := s.SuffixMatch
+		want := s.SuffixMatch //nolint:staticcheck // deprecated but accepted by Envoy (warning only), so implemented
 		hm.value = func(v string) bool { return strings.HasSuffix(v, want) }
 	case *routev3.HeaderMatcher_ContainsMatch:
-		want := s.ContainsMatch
+		want := s.ContainsMatch //nolint:staticcheck // deprecated but accepted by Envoy (warning only), so implemented
 		hm.value = func(v string) bool { return strings.Contains(v, want) }
 	case *routev3.HeaderMatcher_SafeRegexMatch:
 		var re *compiledRegex
+		//nolint:staticcheck // deprecated but accepted by Envoy (warning only), so implemented
 		re, err = compileRegex(s.SafeRegexMatch, joinPath(path, "safe_regex_match"))
 		if re != nil {
 			hm.value = re.fullMatch
@@ -307,12 +309,7 @@ func (h headerMatch) matches(req *Request) bool {
 	if h.present != nil {
 		m = *h.present
 	} else {
-		for _, v := range values {
-			if h.value(v) {
-				m = true
-				break
-			}
-		}
+		m = slices.ContainsFunc(values, h.value)
 	}
 	return m != h.invert
 }

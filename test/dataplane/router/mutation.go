@@ -68,11 +68,12 @@ func compileHeaderAdd(o *corev3.HeaderValueOption, path string) (headerAdd, erro
 			joinPath(path, "header.key"))
 	}
 	action := o.GetAppendAction()
-	if o.GetAppend() != nil {
+	//nolint:staticcheck // append is deprecated but accepted by Envoy (warning only), so implemented
+	if appendValue := o.GetAppend(); appendValue != nil {
 		if action != corev3.HeaderValueOption_APPEND_IF_EXISTS_OR_ADD {
 			return headerAdd{}, fmt.Errorf("%s: invalid: both append and append_action are set and it's not allowed", path)
 		}
-		if !o.GetAppend().GetValue() {
+		if !appendValue.GetValue() {
 			action = corev3.HeaderValueOption_OVERWRITE_IF_EXISTS_OR_ADD
 		}
 	}

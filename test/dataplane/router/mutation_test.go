@@ -1,6 +1,7 @@
 package router
 
 import (
+	"maps"
 	"reflect"
 	"strings"
 	"testing"
@@ -45,12 +46,10 @@ virtualHosts:
     - {header: {key: x-percent, value: "100%%"}}
 `)
 	req := get("h", "/")
-	for k, v := range map[string][]string{
+	maps.Copy(req.Headers, Headers{
 		"x-removed": {"gone"}, "x-readd": {"old"}, "x-append": {"old"}, "x-present": {"p"},
 		"x-overwrite": {"o1", "o2"}, "x-if-exists": {"e"}, "x-legacy": {"l1"}, "x-legacy-append": {"l1"},
-	} {
-		req.Headers[k] = v
-	}
+	})
 	f := forwardOf(t, tb, req, 0)
 	want := map[string][]string{
 		"x-append":        {"old", "new", "newer"},

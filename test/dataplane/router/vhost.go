@@ -52,8 +52,8 @@ func (x *vhostIndex) addDomains(vh *virtualHost, domains []string, rcName, path 
 			}
 		}
 		if dup {
-			return fmt.Errorf("%s: invalid: only unique values for domains are permitted; duplicate entry of domain %s in route %s",
-				at, domain, rcName)
+			return fmt.Errorf("%s: invalid: only unique values for domains are permitted; "+
+				"duplicate entry of domain %s in route %s", at, domain, rcName)
 		}
 	}
 	return nil
