@@ -341,6 +341,17 @@ virtualHosts: [{name: d, domains: ["*"], routes: [{match: `+tc.match+`, route: {
 	}
 }
 
+// A request without :path matches no route but CONNECT ones (not
+// implemented), even a regex matching "".
+func TestNoPathNoRoute(t *testing.T) {
+	tb := compileYAML(t, `
+name: rc
+virtualHosts: [{name: d, domains: ["*"], routes: [{name: r, match: {safeRegex: {regex: ".*"}}, route: {cluster: c}}]}]`)
+	if got := routeName(t, tb, get("h", "")); got != "404" {
+		t.Errorf("got %q, want 404", got)
+	}
+}
+
 // Envoy's router finds no route for a request without x-forwarded-proto
 // (getRouteFromEntries), which the connection manager always sets.
 func TestNoForwardedProtoNoRoute(t *testing.T) {

@@ -28,7 +28,9 @@ func (t *Table) Route(req *Request, rnd Rand) *Decision {
 	}
 	var r *route
 	for _, candidate := range vh.routes {
-		if candidate.match.matches(req, random, t.ignorePathParams) {
+		// Only CONNECT routes (not implemented) match a request without
+		// :path (VirtualHostImpl::getRouteFromRoutes).
+		if req.Path != "" && candidate.match.matches(req, random, t.ignorePathParams) {
 			r = candidate
 			break
 		}

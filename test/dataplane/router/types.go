@@ -53,7 +53,8 @@ type Decision struct {
 // (Location for redirects, then response_headers_to_add/remove of the
 // route, virtual host and route configuration) and content-type text/plain
 // when the body is not empty and no header set one. The connection manager
-// adds content-length, date and server as it does for every response.
+// adds content-length, date and server as it does for every response, and
+// sends no body to a HEAD request.
 type DirectResponse struct {
 	Status  int
 	Headers Headers
