@@ -53,6 +53,12 @@
 //   - validate_clusters true is rejected: the table does not know the
 //     clusters (our RDS sets false, Envoy's RDS default).
 //
+// Two Envoy behaviours worth knowing when reading test results: a header
+// sent several times is matched value by value (since Envoy 1.39; a single
+// "a,b" line is one value), and one random value per request decides the
+// runtime fractions, the weighted cluster and the mirror fractions alike
+// (Envoy uses the stream id for all three).
+//
 // Deliberate limits, each also documented where it applies: the data plane
 // has no runtime layer, so runtime_key is never found and default_value
 // applies; RE2's program-size limit is not computed; an RE2 rewrite string

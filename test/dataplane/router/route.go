@@ -8,7 +8,8 @@ import (
 
 // Route decides what to do with req; rnd gives the one random value per
 // request Envoy uses for runtime fractions, the weighted cluster pick and
-// mirror fractions. It does no I/O and does not modify req.
+// mirror fractions. It does no I/O and does not modify req; req and rnd
+// must not be nil.
 func (t *Table) Route(req *Request, rnd Rand) *Decision {
 	random := rnd.Uint64()
 	normalized := *req
