@@ -100,7 +100,12 @@ type Mirror struct {
 	Authority string
 }
 
-// RetryPolicy is a route's retry policy.
+// RetryPolicy is a route's retry policy. A policy without RetryOn
+// conditions never retries (Envoy creates no retry state); it may still
+// carry the per-try timeout (Forward.PerTryTimeout). The request headers
+// that adjust retries (x-envoy-retry-on, x-envoy-retry-grpc-on,
+// x-envoy-max-retries) are not merged here; the connection manager strips
+// them from external requests.
 type RetryPolicy struct {
 	// RetryOn holds the recognized retry_on conditions ("5xx",
 	// "gateway-error", "reset", "connect-failure", ...). Envoy ignores
