@@ -42,4 +42,3 @@ var Extensions = []Extension{
 	{Msg: &tlsv3.DownstreamTlsContext{}, Name: TLSTransportSocketName, In: []string{transportSocket}},
 	{Msg: &httpv3.HttpProtocolOptions{}, Name: HTTPProtocolOptionsName, In: []string{protocolOptions}},
 }
-
