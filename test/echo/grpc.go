@@ -90,7 +90,7 @@ func grpcTLS(ctx context.Context) (*pb.TLSAssertions, error) {
 // startGRPC serves GrpcEcho in plaintext on HTTPPort and, with a
 // certificate, over TLS on HTTPSPort; both with server reflection.
 func (s *Server) startGRPC() error {
-	if err := s.serveGRPC(s.cfg.HTTPPort, nil); err != nil {
+	if err := s.serveGRPC(ListenerGRPC, s.cfg.HTTPPort, nil); err != nil {
 		return err
 	}
 	if len(s.cfg.TLSCert) == 0 || len(s.cfg.TLSKey) == 0 {
@@ -100,11 +100,11 @@ func (s *Server) startGRPC() error {
 	if err != nil {
 		return fmt.Errorf("echo: server certificate: %w", err)
 	}
-	return s.serveGRPC(s.cfg.HTTPSPort, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
+	return s.serveGRPC(ListenerGRPCS, s.cfg.HTTPSPort, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
 }
 
-func (s *Server) serveGRPC(port int, tlsCfg *tls.Config) error {
-	ln, err := s.listen(port)
+func (s *Server) serveGRPC(name string, port int, tlsCfg *tls.Config) error {
+	ln, err := s.listen(name, port)
 	if err != nil {
 		return err
 	}

@@ -17,6 +17,7 @@ import (
 // Server is a running echo server: its listeners and their goroutines.
 type Server struct {
 	cfg     Config
+	addrs   map[string]netip.AddrPort
 	closers []func(context.Context) error
 	wg      sync.WaitGroup
 	mu      sync.Mutex
@@ -33,7 +34,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.Log == nil {
 		cfg.Log = io.Discard
 	}
-	s := &Server{cfg: cfg}
+	s := &Server{cfg: cfg, addrs: map[string]netip.AddrPort{}}
 	var err error
 	switch cfg.Mode {
 	case ModeHTTP, "":
@@ -77,14 +78,38 @@ func (s *Server) Stop(ctx context.Context) error {
 	return errors.Join(append(errs, s.errs...)...)
 }
 
+// Listener names, for Addr.
+const (
+	ListenerHTTP  = "http"
+	ListenerH2C   = "h2c"
+	ListenerHTTPS = "https"
+	ListenerGRPC  = "grpc"
+	ListenerGRPCS = "grpc-tls"
+	ListenerTCP   = "tcp"
+	ListenerTLS   = "tcp-tls"
+)
+
+// Addr returns the address a listener is bound to (port 0 in Config
+// binds a free port).
+func (s *Server) Addr(listener string) (netip.AddrPort, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a, ok := s.addrs[listener]
+	return a, ok
+}
+
 // listen binds a TCP port on the server's address.
-func (s *Server) listen(port int) (net.Listener, error) {
+func (s *Server) listen(name string, port int) (net.Listener, error) {
 	addr := netip.AddrPortFrom(s.cfg.Addr, uint16(port)) //nolint:gosec // checked by ConfigFromEnv
 	ln, err := net.Listen("tcp", addr.String())
 	if err != nil {
 		return nil, fmt.Errorf("echo: %w", err)
 	}
-	_, _ = fmt.Fprintf(s.cfg.Log, "Starting server, listening on %s\n", addr)
+	bound := ln.Addr().(*net.TCPAddr).AddrPort()
+	s.mu.Lock()
+	s.addrs[name] = bound
+	s.mu.Unlock()
+	_, _ = fmt.Fprintf(s.cfg.Log, "Starting server, listening on %s (%s)\n", bound, name)
 	return ln, nil
 }
 
@@ -115,13 +140,13 @@ func (s *Server) onStop(c func(context.Context) error) {
 // startHTTP serves HTTP, h2c and, with a certificate, HTTPS.
 func (s *Server) startHTTP() error {
 	h := &handler{cfg: s.cfg, retries: &retries{attempts: map[string]int{}}}
-	if err := s.serveHTTP(s.cfg.HTTPPort, h, nil, nil); err != nil {
+	if err := s.serveHTTP(ListenerHTTP, s.cfg.HTTPPort, h, nil, nil); err != nil {
 		return err
 	}
 	h2c := new(http.Protocols)
 	h2c.SetHTTP1(true)
 	h2c.SetUnencryptedHTTP2(true)
-	if err := s.serveHTTP(s.cfg.H2CPort, h2cOnly(http.HandlerFunc(h.echo)), h2c, nil); err != nil {
+	if err := s.serveHTTP(ListenerH2C, s.cfg.H2CPort, h2cOnly(http.HandlerFunc(h.echo)), h2c, nil); err != nil {
 		return err
 	}
 	if len(s.cfg.TLSCert) == 0 || len(s.cfg.TLSKey) == 0 {
@@ -131,12 +156,12 @@ func (s *Server) startHTTP() error {
 	if err != nil {
 		return err
 	}
-	return s.serveHTTP(s.cfg.HTTPSPort, h, nil, cfg)
+	return s.serveHTTP(ListenerHTTPS, s.cfg.HTTPSPort, h, nil, cfg)
 }
 
 // serveHTTP serves handler on port, over TLS when tlsCfg is set.
-func (s *Server) serveHTTP(port int, handler http.Handler, protocols *http.Protocols, tlsCfg *tls.Config) error {
-	ln, err := s.listen(port)
+func (s *Server) serveHTTP(name string, port int, handler http.Handler, protocols *http.Protocols, tlsCfg *tls.Config) error {
+	ln, err := s.listen(name, port)
 	if err != nil {
 		return err
 	}

@@ -39,7 +39,7 @@ type tcpTLS struct {
 // startTCP serves the line protocol on TCPPort and, with a certificate,
 // over TLS on TLSPort.
 func (s *Server) startTCP() error {
-	if err := s.serveTCP(s.cfg.TCPPort, nil); err != nil {
+	if err := s.serveTCP(ListenerTCP, s.cfg.TCPPort, nil); err != nil {
 		return err
 	}
 	if len(s.cfg.TLSCert) == 0 || len(s.cfg.TLSKey) == 0 {
@@ -49,11 +49,11 @@ func (s *Server) startTCP() error {
 	if err != nil {
 		return fmt.Errorf("echo: server certificate: %w", err)
 	}
-	return s.serveTCP(s.cfg.TLSPort, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
+	return s.serveTCP(ListenerTLS, s.cfg.TLSPort, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
 }
 
-func (s *Server) serveTCP(port int, tlsCfg *tls.Config) error {
-	ln, err := s.listen(port)
+func (s *Server) serveTCP(name string, port int, tlsCfg *tls.Config) error {
+	ln, err := s.listen(name, port)
 	if err != nil {
 		return err
 	}
