@@ -104,3 +104,18 @@ func TestDesiredSlicesPlaceholderAndHeadless(t *testing.T) {
 		t.Errorf("a target port defaults to the port: %+v", got)
 	}
 }
+
+func TestNamespaceInScope(t *testing.T) {
+	patterns := []string{"gateway-conformance-*", "envoy-gateway-system"}
+	for ns, want := range map[string]bool{
+		"gateway-conformance-infra": true, "envoy-gateway-system": true,
+		"envoy-gateway-system-2": false, "default": false, "gateway-conformance": false,
+	} {
+		if got := namespaceInScope(ns, patterns); got != want {
+			t.Errorf("namespaceInScope(%q) = %t, want %t", ns, got, want)
+		}
+	}
+	if !namespaceInScope("anything", nil) {
+		t.Error("no patterns: every namespace is in scope")
+	}
+}
