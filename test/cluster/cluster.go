@@ -182,7 +182,7 @@ func (c *Cluster) setup(ctx context.Context, mgr manager.Manager) error {
 				return servicesSelecting(ctx, cl, o)
 			})).
 			Owns(&discoveryv1.EndpointSlice{}).
-			Complete(&endpointSlices{client: cl}),
+			Complete(&endpointSlices{client: cl, reader: mgr.GetAPIReader()}),
 		ctrl.NewControllerManagedBy(mgr).Named("standin-service-proxy").
 			For(&corev1.Service{}).
 			Watches(&discoveryv1.EndpointSlice{}, handler.EnqueueRequestsFromMapFunc(serviceOfSlice)).

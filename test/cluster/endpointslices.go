@@ -33,6 +33,9 @@ const maxEndpointsPerSlice = 100
 // Service. Slices of Services without a selector are left to their authors.
 type endpointSlices struct {
 	client client.Client
+	// reader lists slices from the API itself: the cache may not show a
+	// slice just created yet, and a second one would be created.
+	reader client.Reader
 }
 
 // Reconcile brings the slices of one Service up to date.
@@ -52,14 +55,14 @@ func (e *endpointSlices) Reconcile(ctx context.Context, req reconcile.Request) (
 		}
 		want = desiredSlices(&svc, pods.Items)
 	}
-	return reconcile.Result{}, e.apply(ctx, req.NamespacedName, want)
+	return requeueOnConflict(e.apply(ctx, req.NamespacedName, want))
 }
 
 // apply makes the managed slices of a Service equal want, reusing
 // existing slices of the same address type.
 func (e *endpointSlices) apply(ctx context.Context, svc types.NamespacedName, want []discoveryv1.EndpointSlice) error {
 	var list discoveryv1.EndpointSliceList
-	err := e.client.List(ctx, &list, client.InNamespace(svc.Namespace),
+	err := e.reader.List(ctx, &list, client.InNamespace(svc.Namespace),
 		client.MatchingLabels{discoveryv1.LabelServiceName: svc.Name, discoveryv1.LabelManagedBy: EndpointSliceManager})
 	if err != nil {
 		return err

@@ -19,7 +19,7 @@ import (
 // the kubelet's CrashLoopBackOff doubles it.
 const (
 	minStartBackoff = time.Second
-	maxStartBackoff = 30 * time.Second
+	maxStartBackoff = 10 * time.Second
 	// stopTimeout bounds how long a container may take to stop.
 	stopTimeout = 30 * time.Second
 )

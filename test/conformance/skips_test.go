@@ -66,15 +66,3 @@ func TestSkipReason(t *testing.T) {
 		}
 	}
 }
-
-func TestNamespaceInScope(t *testing.T) {
-	patterns := []string{"gateway-conformance-*", "envoy-gateway-system"}
-	for ns, want := range map[string]bool{
-		"gateway-conformance-infra": true, "envoy-gateway-system": true,
-		"envoy-gateway-system-2": false, "default": false, "gateway-conformance": false,
-	} {
-		if got := namespaceInScope(ns, patterns); got != want {
-			t.Errorf("namespaceInScope(%q) = %t, want %t", ns, got, want)
-		}
-	}
-}
