@@ -22,9 +22,11 @@ const (
 	envVersion = "EG_CONFORMANCE_VERSION"
 )
 
-// TestConformance runs the upstream Gateway API conformance suite (status-only
-// tests, profiles GATEWAY-HTTP and GATEWAY-TLS) against our control plane on
-// envtest. Lines starting with "CONFORMANCE:" are the summary.
+// TestConformance runs the upstream Gateway API conformance suite (profiles
+// GATEWAY-HTTP and GATEWAY-TLS; status and traffic tests) against our
+// control plane on envtest, with the simulated cluster running the
+// backends and the test data plane. Lines starting with "CONFORMANCE:" are
+// the summary.
 func TestConformance(t *testing.T) {
 	if os.Getenv(envRun) != "1" {
 		t.Skipf("set %s=1 to run the Gateway API conformance suite (make conformance)", envRun)
@@ -50,6 +52,9 @@ func TestConformance(t *testing.T) {
 	printSummary(summary, reportPath, logFile.Name())
 	if n := summary.Count(Failed); n > 0 {
 		t.Errorf("%d conformance tests failed", n)
+	}
+	for _, p := range h.Cluster.Problems() {
+		t.Errorf("the simulated cluster could not do its part: %v", p)
 	}
 }
 

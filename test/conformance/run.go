@@ -112,7 +112,7 @@ func (r *recorder) summary() *Summary {
 }
 
 // Run runs the upstream suite against the harness, in a subtest "suite" of
-// t, skipping the tests that send traffic, and writes the report. The
+// t, skipping the tests the harness cannot run (harnessSkips), and writes the report. The
 // supported features come from the GatewayClass status.
 func Run(t *testing.T, h *Harness, opts RunOptions) (*Summary, error) {
 	clientset, err := kubernetes.NewForConfig(h.RestConfig)
