@@ -178,9 +178,8 @@ func (c *Cluster) setup(ctx context.Context, mgr manager.Manager) error {
 			Complete(&deployments{client: cl}),
 		ctrl.NewControllerManagedBy(mgr).Named("standin-endpointslices").
 			For(&corev1.Service{}).
-			Watches(&corev1.Pod{}, handler.EnqueueRequestsFromMapFunc(func(ctx context.Context, o client.Object) []reconcile.Request {
-				return servicesSelecting(ctx, cl, o)
-			})).
+			Watches(&corev1.Pod{}, handler.EnqueueRequestsFromMapFunc(
+				func(ctx context.Context, o client.Object) []reconcile.Request { return servicesSelecting(ctx, cl, o) })).
 			Owns(&discoveryv1.EndpointSlice{}).
 			Complete(&endpointSlices{client: cl, reader: mgr.GetAPIReader()}),
 		ctrl.NewControllerManagedBy(mgr).Named("standin-service-proxy").
@@ -248,7 +247,7 @@ func (p *problems) list() []error {
 // quiet retry.
 func requeueOnConflict(err error) (reconcile.Result, error) {
 	if apierrors.IsConflict(err) {
-		return reconcile.Result{Requeue: true}, nil
+		return reconcile.Result{RequeueAfter: 100 * time.Millisecond}, nil
 	}
 	return reconcile.Result{}, err
 }

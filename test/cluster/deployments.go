@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"hash/fnv"
+	"maps"
 	"strings"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -53,7 +54,9 @@ func (d *deployments) Reconcile(ctx context.Context, req reconcile.Request) (rec
 	}
 	ready := countReady(current)
 	if ready >= replicas { // rolled out: the Pods of older templates go
-		err := d.deletePods(ctx, dep.Namespace, dep.Name, func(p *corev1.Pod) bool { return p.Labels[templateHashLabel] != hash })
+		err := d.deletePods(ctx, dep.Namespace, dep.Name, func(p *corev1.Pod) bool {
+			return p.Labels[templateHashLabel] != hash
+		})
 		if err != nil {
 			return reconcile.Result{}, err
 		}
@@ -84,7 +87,8 @@ func templateHash(t *corev1.PodTemplateSpec) (string, error) {
 
 // ensurePods creates the missing Pods of the current template, deletes
 // those beyond replicas, and returns the ones that stay.
-func (d *deployments) ensurePods(ctx context.Context, dep *appsv1.Deployment, hash string, replicas int) ([]*corev1.Pod, error) {
+func (d *deployments) ensurePods(ctx context.Context, dep *appsv1.Deployment, hash string,
+	replicas int) ([]*corev1.Pod, error) {
 	prefix := dep.Name + "-" + hash + "-"
 	err := d.deletePods(ctx, dep.Namespace, dep.Name, func(p *corev1.Pod) bool {
 		var i int
@@ -113,9 +117,7 @@ func (d *deployments) ensurePod(ctx context.Context, dep *appsv1.Deployment, has
 		return pod, err
 	}
 	labels := map[string]string{templateHashLabel: hash}
-	for k, v := range dep.Spec.Template.Labels {
-		labels[k] = v
-	}
+	maps.Copy(labels, dep.Spec.Template.Labels)
 	pod = &corev1.Pod{
 		ObjectMeta: metav1.ObjectMeta{
 			Namespace:   dep.Namespace,
@@ -191,7 +193,8 @@ func podReady(pod *corev1.Pod) bool {
 
 // writeStatus reports the Deployment's replicas; it is Available once as
 // many Pods as it asks for are Ready.
-func (d *deployments) writeStatus(ctx context.Context, dep *appsv1.Deployment, replicas, updated int, pods []*corev1.Pod) error {
+func (d *deployments) writeStatus(ctx context.Context, dep *appsv1.Deployment, replicas, updated int,
+	pods []*corev1.Pod) error {
 	total := 0
 	for _, p := range pods {
 		if p.DeletionTimestamp == nil {

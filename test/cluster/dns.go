@@ -122,7 +122,8 @@ func (d *clusterDNS) lookup(ctx context.Context, name string, depth int) ([]neti
 // readyEndpoints lists the ready endpoint addresses of a Service.
 func (d *clusterDNS) readyEndpoints(ctx context.Context, svc *corev1.Service) ([]netip.Addr, error) {
 	var list discoveryv1.EndpointSliceList
-	err := d.client.List(ctx, &list, client.InNamespace(svc.Namespace), client.MatchingLabels{discoveryv1.LabelServiceName: svc.Name})
+	err := d.client.List(ctx, &list, client.InNamespace(svc.Namespace),
+		client.MatchingLabels{discoveryv1.LabelServiceName: svc.Name})
 	if err != nil {
 		return nil, err
 	}

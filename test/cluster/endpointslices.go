@@ -3,6 +3,7 @@ package cluster
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -70,7 +71,9 @@ func (e *endpointSlices) apply(ctx context.Context, svc types.NamespacedName, wa
 	existing := list.Items
 	slices.SortFunc(existing, func(a, b discoveryv1.EndpointSlice) int { return strings.Compare(a.Name, b.Name) })
 	for i := range want {
-		j := slices.IndexFunc(existing, func(s discoveryv1.EndpointSlice) bool { return s.AddressType == want[i].AddressType })
+		j := slices.IndexFunc(existing, func(s discoveryv1.EndpointSlice) bool {
+			return s.AddressType == want[i].AddressType
+		})
 		if j < 0 {
 			if err := e.client.Create(ctx, &want[i]); err != nil {
 				return fmt.Errorf("creating an EndpointSlice of Service %s: %w", svc, err)
@@ -79,8 +82,8 @@ func (e *endpointSlices) apply(ctx context.Context, svc types.NamespacedName, wa
 		}
 		cur := existing[j]
 		existing = slices.Delete(existing, j, j+1)
-		if equality.Semantic.DeepEqual(cur.Endpoints, want[i].Endpoints) && equality.Semantic.DeepEqual(cur.Ports, want[i].Ports) &&
-			equality.Semantic.DeepEqual(cur.Labels, want[i].Labels) {
+		if equality.Semantic.DeepEqual(cur.Endpoints, want[i].Endpoints) &&
+			equality.Semantic.DeepEqual(cur.Ports, want[i].Ports) && equality.Semantic.DeepEqual(cur.Labels, want[i].Labels) {
 			continue
 		}
 		cur.Labels, cur.Endpoints, cur.Ports = want[i].Labels, want[i].Endpoints, want[i].Ports
@@ -142,9 +145,9 @@ func desiredSlices(svc *corev1.Service, pods []corev1.Pod) []discoveryv1.Endpoin
 // newSlice builds one slice of a Service.
 func newSlice(svc *corev1.Service, at discoveryv1.AddressType, ports []discoveryv1.EndpointPort,
 	endpoints []discoveryv1.Endpoint) discoveryv1.EndpointSlice {
-	lbls := map[string]string{}
-	for k, v := range svc.Labels {
-		lbls[k] = v
+	lbls := maps.Clone(svc.Labels)
+	if lbls == nil {
+		lbls = map[string]string{}
 	}
 	lbls[discoveryv1.LabelServiceName] = svc.Name
 	lbls[discoveryv1.LabelManagedBy] = EndpointSliceManager

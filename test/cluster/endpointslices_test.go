@@ -54,7 +54,7 @@ func TestDesiredSlices(t *testing.T) {
 		Ports     map[string]int32
 		Endpoints map[string][3]bool // ready, serving, terminating
 	}
-	var sums []summary
+	sums := make([]summary, 0, len(got))
 	for _, s := range got {
 		if s.AddressType != discoveryv1.AddressTypeIPv4 || s.GenerateName != "web-" || s.Labels["team"] != "a" ||
 			s.Labels[discoveryv1.LabelServiceName] != "web" || s.Labels[discoveryv1.LabelManagedBy] != EndpointSliceManager ||

@@ -3,6 +3,7 @@ package cluster
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net/netip"
 	"strings"
 
@@ -93,7 +94,8 @@ func containerEnv(ctx context.Context, r client.Reader, pod *corev1.Pod, c *core
 }
 
 // addEnvFrom adds every key of a ConfigMap or Secret, with the prefix.
-func addEnvFrom(ctx context.Context, r client.Reader, ns string, src corev1.EnvFromSource, vars map[string]string) error {
+func addEnvFrom(ctx context.Context, r client.Reader, ns string, src corev1.EnvFromSource,
+	vars map[string]string) error {
 	var data map[string]string
 	var err error
 	switch {
@@ -197,9 +199,7 @@ func configMapData(ctx context.Context, r client.Reader, ns, name string, option
 		return missing(err, "ConfigMap", ns, name, optional)
 	}
 	out := make(map[string]string, len(cm.Data)+len(cm.BinaryData))
-	for k, v := range cm.Data {
-		out[k] = v
-	}
+	maps.Copy(out, cm.Data)
 	for k, v := range cm.BinaryData {
 		out[k] = string(v)
 	}
@@ -212,7 +212,7 @@ func secretData(ctx context.Context, r client.Reader, ns, name string, optional 
 	if err := r.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, &s); err != nil {
 		return missing(err, "Secret", ns, name, optional)
 	}
-	out := make(map[string]string, len(s.Data)+len(s.StringData))
+	out := make(map[string]string, len(s.Data))
 	for k, v := range s.Data {
 		out[k] = string(v)
 	}

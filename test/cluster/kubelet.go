@@ -67,7 +67,8 @@ func (k *kubelet) Reconcile(ctx context.Context, req reconcile.Request) (reconci
 	}
 	var retry time.Duration
 	for i := range pod.Spec.Containers {
-		if wait := k.starter.start(rp, &pod, &pod.Spec.Containers[i], rp.containers[i]); wait > 0 && (retry == 0 || wait < retry) {
+		wait := k.starter.start(rp, &pod, &pod.Spec.Containers[i], rp.containers[i])
+		if wait > 0 && (retry == 0 || wait < retry) {
 			retry = wait
 		}
 	}

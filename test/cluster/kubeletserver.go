@@ -88,7 +88,8 @@ type kubeletServer struct {
 }
 
 // startKubeletServer serves the endpoint on addr until stop.
-func startKubeletServer(addr netip.AddrPort, certs *kubeletCerts, logs *logStore, log logr.Logger) (*kubeletServer, error) {
+func startKubeletServer(addr netip.AddrPort, certs *kubeletCerts, logs *logStore,
+	log logr.Logger) (*kubeletServer, error) {
 	cfg, err := certs.tlsConfig()
 	if err != nil {
 		return nil, err
@@ -104,7 +105,6 @@ func startKubeletServer(addr netip.AddrPort, certs *kubeletCerts, logs *logStore
 		Handler:           mux,
 		TLSConfig:         cfg,
 		ReadHeaderTimeout: 30 * time.Second,
-		ErrorLog:          nil,
 	}
 	go func() {
 		err := k.srv.ServeTLS(ln, "", "")
@@ -136,8 +136,8 @@ func (k *kubeletServer) containerLogs(w http.ResponseWriter, r *http.Request) {
 	}
 	l, ok := k.logs.get(key)
 	if !ok {
-		http.Error(w, fmt.Sprintf("container %q in pod %s/%s is not running on this node", key.container, key.namespace, key.pod),
-			http.StatusNotFound)
+		msg := fmt.Sprintf("container %q in pod %s/%s is not running on this node", key.container, key.namespace, key.pod)
+		http.Error(w, msg, http.StatusNotFound)
 		return
 	}
 	w.Header().Set("Content-Type", "text/plain")
@@ -149,11 +149,12 @@ func (k *kubeletServer) containerLogs(w http.ResponseWriter, r *http.Request) {
 // logs as they are).
 func parseLogQuery(r *http.Request) (logQuery, error) {
 	v := r.URL.Query()
-	q := logQuery{tailLines: -1, limitBytes: -1, timestamps: v.Get("timestamps") == "true"}
-	if v.Get("follow") == "true" {
+	set := func(name string) bool { return v.Get(name) == "true" }
+	q := logQuery{tailLines: -1, limitBytes: -1, timestamps: set("timestamps")}
+	if set("follow") {
 		return q, errors.New("follow: streaming logs is not supported by this kubelet")
 	}
-	if v.Get("previous") == "true" {
+	if set("previous") {
 		return q, errors.New("previous: this kubelet keeps no terminated containers")
 	}
 	if s := v.Get("sinceTime"); s != "" {

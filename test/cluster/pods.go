@@ -101,7 +101,8 @@ type containerStarter struct {
 // passed. It returns when to try again (zero: nothing to retry). Only the
 // Pod's reconciler calls it, so one container never starts twice at once;
 // the lock is not held while the runtime starts, so probes go on.
-func (s *containerStarter) start(rp *runningPod, pod *corev1.Pod, spec *corev1.Container, c *runningContainer) time.Duration {
+func (s *containerStarter) start(rp *runningPod, pod *corev1.Pod, spec *corev1.Container,
+	c *runningContainer) time.Duration {
 	c.mu.Lock()
 	running, wait := c.proc != nil, time.Until(c.nextStart)
 	c.mu.Unlock()
@@ -160,7 +161,8 @@ func (c *runningContainer) retryLater() time.Duration {
 }
 
 // containerSpec resolves what the runtime needs.
-func (s *containerStarter) containerSpec(rp *runningPod, pod *corev1.Pod, spec *corev1.Container) (ContainerSpec, error) {
+func (s *containerStarter) containerSpec(rp *runningPod, pod *corev1.Pod,
+	spec *corev1.Container) (ContainerSpec, error) {
 	env, err := containerEnv(rp.ctx, s.reader, pod, spec, podRuntimeInfo{podIP: rp.ip, hostIP: s.nodeIP})
 	if err != nil {
 		return ContainerSpec{}, err

@@ -59,7 +59,8 @@ var podConditionOrder = []corev1.PodConditionType{
 
 // setConditions sets the conditions' statuses, keeping the transition time
 // of those that did not change.
-func setConditions(old []corev1.PodCondition, want map[corev1.PodConditionType]corev1.ConditionStatus) []corev1.PodCondition {
+func setConditions(old []corev1.PodCondition,
+	want map[corev1.PodConditionType]corev1.ConditionStatus) []corev1.PodCondition {
 	now := metav1.Now()
 	out := make([]corev1.PodCondition, 0, len(want))
 	for _, t := range podConditionOrder {

@@ -48,9 +48,12 @@ type controlPlaneInstall struct {
 // address (the control plane runs in this process, not in a Pod the
 // kubelet runs, so its endpoint is registered like an external one), and
 // writes the server Secret's files under dir.
-func installControlPlane(ctx context.Context, c client.Client, network *cluster.Network, dir string) (*controlPlaneInstall, error) {
+func installControlPlane(ctx context.Context, c client.Client, network *cluster.Network,
+	dir string) (*controlPlaneInstall, error) {
 	inst := &controlPlaneInstall{
-		namespace: controlPlaneNamespace(), ip: network.ControlPlaneIP().String(), serverCertDir: filepath.Join(dir, "xds-server"),
+		namespace:     controlPlaneNamespace(),
+		ip:            network.ControlPlaneIP().String(),
+		serverCertDir: filepath.Join(dir, "xds-server"),
 	}
 	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: inst.namespace}}
 	if err := c.Create(ctx, ns); err != nil && !apierrors.IsAlreadyExists(err) {
@@ -117,7 +120,9 @@ func (inst *controlPlaneInstall) createXdsService(ctx context.Context, c client.
 			discoveryv1.LabelServiceName: name, discoveryv1.LabelManagedBy: "conformance-harness",
 		}},
 		AddressType: discoveryv1.AddressTypeIPv4,
-		Endpoints:   []discoveryv1.Endpoint{{Addresses: []string{inst.ip}, Conditions: discoveryv1.EndpointConditions{Ready: new(true)}}},
+		Endpoints: []discoveryv1.Endpoint{{
+			Addresses: []string{inst.ip}, Conditions: discoveryv1.EndpointConditions{Ready: new(true)},
+		}},
 		Ports: []discoveryv1.EndpointPort{
 			{Name: new("xds"), Port: new(int32(xdsPort)), Protocol: new(corev1.ProtocolTCP)},
 			{Name: new("admin"), Port: new(int32(adminPort)), Protocol: new(corev1.ProtocolTCP)},
@@ -135,7 +140,8 @@ func (inst *controlPlaneInstall) createXdsService(ctx context.Context, c client.
 // it: the Kubernetes provider, xDS with mutual TLS from the server
 // Secret's files on port 18000 and the admin listener on 19000, both on
 // the control plane's address.
-func (inst *controlPlaneInstall) newControlPlane(cfg *rest.Config, log logr.Logger) (*controlplane.ControlPlane, error) {
+func (inst *controlPlaneInstall) newControlPlane(cfg *rest.Config,
+	log logr.Logger) (*controlplane.ControlPlane, error) {
 	staticCfg, err := config.Parse(fmt.Appendf(nil, `apiVersion: gateway.envoyproxy.io/v1alpha1
 kind: EnvoyGateway
 gateway:

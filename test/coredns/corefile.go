@@ -33,26 +33,26 @@ func parseCorefile(data []byte) ([]serverBlock, error) {
 		case cur == nil:
 			b, err := parseKeys(fields)
 			if err != nil {
-				return nil, fmt.Errorf("Corefile line %d: %w", n, err)
+				return nil, fmt.Errorf("corefile line %d: %w", n, err)
 			}
 			cur = &b
 		case len(fields) == 1 && fields[0] == "}":
 			blocks = append(blocks, *cur)
 			cur = nil
 		case strings.Contains(line, "{") || strings.Contains(line, "}"):
-			return nil, fmt.Errorf("Corefile line %d: plugin blocks are not supported", n)
+			return nil, fmt.Errorf("corefile line %d: plugin blocks are not supported", n)
 		default:
 			if !supportedPlugins[fields[0]] {
-				return nil, fmt.Errorf("Corefile line %d: plugin %q is not supported", n, fields[0])
+				return nil, fmt.Errorf("corefile line %d: plugin %q is not supported", n, fields[0])
 			}
 			cur.plugins[fields[0]] = fields[1:]
 		}
 	}
 	if cur != nil {
-		return nil, fmt.Errorf("Corefile: the block of %v is not closed", cur.zones)
+		return nil, fmt.Errorf("corefile: the block of %v is not closed", cur.zones)
 	}
 	if len(blocks) == 0 {
-		return nil, fmt.Errorf("Corefile: no server block")
+		return nil, fmt.Errorf("corefile: no server block")
 	}
 	return blocks, sc.Err()
 }

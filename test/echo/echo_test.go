@@ -16,7 +16,6 @@ import (
 	"sync"
 	"testing"
 
-	"golang.org/x/net/http2"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
@@ -173,10 +172,9 @@ func TestH2C(t *testing.T) {
 	if resp, _ := do(t, http.DefaultClient, req); resp.StatusCode != http.StatusBadRequest {
 		t.Errorf("HTTP/1.1 on the h2c port: %d, want 400", resp.StatusCode)
 	}
-	h2c := &http.Client{Transport: &http2.Transport{AllowHTTP: true,
-		DialTLSContext: func(ctx context.Context, network, a string, _ *tls.Config) (net.Conn, error) {
-			return (&net.Dialer{}).DialContext(ctx, network, a)
-		}}}
+	prior := new(http.Protocols)
+	prior.SetUnencryptedHTTP2(true)
+	h2c := &http.Client{Transport: &http.Transport{Protocols: prior}}
 	req, _ = http.NewRequestWithContext(t.Context(), http.MethodGet, url, nil)
 	if resp, r := do(t, h2c, req); resp.StatusCode != 200 || r.Proto != "HTTP/2.0" || r.Pod != "p" {
 		t.Errorf("h2c prior knowledge: %d %+v", resp.StatusCode, r)

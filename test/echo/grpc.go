@@ -3,7 +3,6 @@ package echo
 import (
 	"context"
 	"crypto/tls"
-	"encoding/pem"
 	"errors"
 	"fmt"
 
@@ -46,7 +45,9 @@ func (g *grpcEcho) answer(ctx context.Context, method string) (*pb.EchoResponse,
 	}
 	a := &pb.Assertions{
 		FullyQualifiedMethod: "/" + pb.GrpcEcho_ServiceDesc.ServiceName + "/" + method,
-		Context:              &pb.Context{Namespace: g.cfg.Namespace, Ingress: g.cfg.Ingress, ServiceName: g.cfg.Service, Pod: g.cfg.Pod},
+		Context: &pb.Context{
+			Namespace: g.cfg.Namespace, Ingress: g.cfg.Ingress, ServiceName: g.cfg.Service, Pod: g.cfg.Pod,
+		},
 	}
 	for k, vs := range md {
 		for _, v := range vs {
@@ -82,7 +83,7 @@ func grpcTLS(ctx context.Context) (*pb.TLSAssertions, error) {
 		ServerName: st.ServerName, CipherSuite: tls.CipherSuiteName(st.CipherSuite),
 	}
 	for _, c := range st.PeerCertificates {
-		t.PeerCertificates = append(t.PeerCertificates, string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.Raw})))
+		t.PeerCertificates = append(t.PeerCertificates, certPEM(c.Raw))
 	}
 	return t, nil
 }
@@ -100,7 +101,7 @@ func (s *Server) startGRPC() error {
 	if err != nil {
 		return fmt.Errorf("echo: server certificate: %w", err)
 	}
-	return s.serveGRPC(ListenerGRPCS, s.cfg.HTTPSPort, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
+	return s.serveGRPC(ListenerGRPCS, s.cfg.HTTPSPort, serverTLS(cert))
 }
 
 func (s *Server) serveGRPC(name string, port int, tlsCfg *tls.Config) error {

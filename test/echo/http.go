@@ -151,9 +151,19 @@ func describeTLS(cs *tls.ConnectionState) *tlsState {
 		CipherSuite:        tls.CipherSuiteName(cs.CipherSuite),
 	}
 	for _, c := range cs.PeerCertificates {
-		s.PeerCertificates = append(s.PeerCertificates, string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.Raw})))
+		s.PeerCertificates = append(s.PeerCertificates, certPEM(c.Raw))
 	}
 	return s
+}
+
+// certPEM encodes a DER certificate as PEM.
+func certPEM(der []byte) string {
+	return string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}))
+}
+
+// serverTLS is a TLS server configuration with one certificate.
+func serverTLS(cert tls.Certificate) *tls.Config {
+	return &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 }
 
 // tlsVersion names a TLS version as OpenSSL does ("TLSv1.3").

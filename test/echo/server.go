@@ -160,7 +160,8 @@ func (s *Server) startHTTP() error {
 }
 
 // serveHTTP serves handler on port, over TLS when tlsCfg is set.
-func (s *Server) serveHTTP(name string, port int, handler http.Handler, protocols *http.Protocols, tlsCfg *tls.Config) error {
+func (s *Server) serveHTTP(name string, port int, handler http.Handler, protocols *http.Protocols,
+	tlsCfg *tls.Config) error {
 	ln, err := s.listen(name, port)
 	if err != nil {
 		return err

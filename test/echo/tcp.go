@@ -49,7 +49,7 @@ func (s *Server) startTCP() error {
 	if err != nil {
 		return fmt.Errorf("echo: server certificate: %w", err)
 	}
-	return s.serveTCP(ListenerTLS, s.cfg.TLSPort, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
+	return s.serveTCP(ListenerTLS, s.cfg.TLSPort, serverTLS(cert))
 }
 
 func (s *Server) serveTCP(name string, port int, tlsCfg *tls.Config) error {
