@@ -47,7 +47,9 @@ func TestEndToEnd(t *testing.T) {
 	p := startProxy(t, plainBootstrap(xdsPort), pod, nil, "--service-node", "pod-1")
 	waitReady(t, p)
 	c := client(t)
-	url := func(path string) string { return fmt.Sprintf("http://%s%s", netip.AddrPortFrom(pod, listenerPort), path) }
+	url := func(path string) string {
+		return fmt.Sprintf("http://%s%s", netip.AddrPortFrom(pod, listenerPort), path)
+	}
 
 	r, err := get(c, url("/app/x?q=1"), "www.example.com")
 	if err != nil {

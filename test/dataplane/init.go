@@ -35,12 +35,12 @@ const (
 type initState struct {
 	p *Proxy
 
-	mu          sync.Mutex
-	phase       phase
-	cdsDone     bool
-	ldsDone     bool
-	timers      []*time.Timer
-	stopped     bool
+	mu      sync.Mutex
+	phase   phase
+	cdsDone bool
+	ldsDone bool
+	timers  []*time.Timer
+	stopped bool
 }
 
 func newInitState(p *Proxy) *initState { return &initState{p: p} }
