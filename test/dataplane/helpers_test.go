@@ -9,7 +9,6 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -46,15 +45,16 @@ func xdsServer(t *testing.T) (*server.Server, uint32) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Listen(); err != nil {
-		t.Fatal(err)
-	}
+	return s, startServer(t, s)
+}
+
+// startBackground runs a listening server until the test ends.
+func startBackground(t *testing.T, s *server.Server) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	wg.Go(func() { _ = s.Start(ctx) })
 	t.Cleanup(func() { cancel(); wg.Wait() })
-	port, _ := strconv.Atoi(s.Addr().(*net.TCPAddr).AddrPort().String()[strings.LastIndex(s.Addr().String(), ":")+1:])
-	return s, uint32(port)
 }
 
 // serve translates x and makes it the fleet's configuration.

@@ -36,6 +36,7 @@ type initState struct {
 	p *Proxy
 
 	mu      sync.Mutex
+	enabled bool // set once the proxy is wired; changes before are ignored
 	phase   phase
 	cdsDone bool
 	ldsDone bool
@@ -59,6 +60,14 @@ func (s *initState) ldsResponded() {
 	s.mu.Unlock()
 }
 
+// enable starts the sequence once the proxy is wired.
+func (s *initState) enable() {
+	s.mu.Lock()
+	s.enabled = true
+	s.mu.Unlock()
+	s.advance()
+}
+
 // onChange re-evaluates initialization after any change.
 func (p *Proxy) onChange() {
 	if p.init != nil {
@@ -72,7 +81,7 @@ func (s *initState) advance() {
 	defer s.mu.Unlock()
 	p := s.p
 	dyn := p.bootstrap.GetDynamicResources()
-	for !s.stopped {
+	for s.enabled && !s.stopped {
 		switch s.phase {
 		case phaseStaticClusters:
 			if p.clusters.Warming() > 0 {

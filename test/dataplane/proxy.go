@@ -126,6 +126,7 @@ func (p *Proxy) start() error {
 		HasRoute: p.routes.has, HasSecret: p.secrets.has, DrainTime: p.cl.drainTime,
 		OnChange: p.onChange, Logger: p.log.WithName("listener"),
 	})
+	p.init = newInitState(p)
 	if err := p.addStatic(); err != nil {
 		return err
 	}
@@ -134,11 +135,10 @@ func (p *Proxy) start() error {
 		return err
 	}
 	p.admin = admin
-	p.init = newInitState(p)
 	if err := p.startXDS(); err != nil {
 		return err
 	}
-	p.onChange()
+	p.init.enable()
 	return nil
 }
 
