@@ -20,6 +20,9 @@ const (
 	envLog = "EG_CONFORMANCE_LOG"
 	// envVersion is the implementation version in the report; default: internal/version.
 	envVersion = "EG_CONFORMANCE_VERSION"
+	// envRunTest runs only the named test (the suite's RunTest), for
+	// working on one test.
+	envRunTest = "EG_CONFORMANCE_RUN_TEST"
 )
 
 // TestConformance runs the upstream Gateway API conformance suite (profiles
@@ -45,7 +48,9 @@ func TestConformance(t *testing.T) {
 	if reportPath == "" {
 		reportPath = filepath.Join(t.TempDir(), "report.yaml")
 	}
-	summary, err := Run(t, h, RunOptions{ReportPath: reportPath, Version: os.Getenv(envVersion)})
+	summary, err := Run(t, h, RunOptions{
+		ReportPath: reportPath, Version: os.Getenv(envVersion), RunTest: os.Getenv(envRunTest),
+	})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,9 +2,12 @@ package conformance
 
 import (
 	"context"
+	"fmt"
 
+	egv1a1 "github.com/envoygw/envoy-gateway/api/v1alpha1"
 	"github.com/envoygw/envoy-gateway/test/cluster"
 	"github.com/envoygw/envoy-gateway/test/coredns"
+	"github.com/envoygw/envoy-gateway/test/dataplane"
 	"github.com/envoygw/envoy-gateway/test/echo"
 )
 
@@ -16,12 +19,17 @@ const (
 	CoreDNSImage = "registry.k8s.io/coredns/coredns"
 )
 
+// EnvoyImage is the image of our Envoy fleets (the EnvoyProxy default),
+// run by the test data plane.
+var EnvoyImage = cluster.Repository(egv1a1.DefaultEnvoyImage)
+
 // Images are the runtimes of the images the conformance run needs: the
 // suite's backends and our Envoy fleets.
 func Images() cluster.Images {
 	return cluster.Images{
 		EchoImage:    echoRuntime,
 		CoreDNSImage: corednsRuntime,
+		EnvoyImage:   envoyRuntime,
 	}
 }
 
@@ -29,6 +37,23 @@ func Images() cluster.Images {
 // container's environment.
 func echoRuntime(ctx context.Context, spec cluster.ContainerSpec) (cluster.Container, error) {
 	return echo.StartContainer(ctx, spec.Env, spec.ReadFile, spec.PodIP, spec.Stdout)
+}
+
+// envoyRuntime runs an Envoy fleet replica as the test data plane, started
+// from the container's command line (the image's entrypoint is envoy), its
+// mounted bootstrap ConfigMap and xDS client Secret, on the Pod's IP, with
+// the cluster DNS resolving the xDS Service.
+func envoyRuntime(ctx context.Context, spec cluster.ContainerSpec) (cluster.Container, error) {
+	return dataplane.Start(ctx, dataplane.Options{
+		Args:     argsAfterBinary(spec),
+		ReadFile: spec.ReadFile,
+		WriteFile: func(path string, _ []byte) error {
+			return fmt.Errorf("write %s: the container's filesystem is read-only", path)
+		},
+		PodIP:    spec.PodIP,
+		Resolver: spec.Resolver,
+		Logger:   spec.Logger,
+	})
 }
 
 // corednsRuntime runs the CoreDNS image: test/coredns with the container's

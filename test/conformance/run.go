@@ -35,6 +35,8 @@ type RunOptions struct {
 	// Version is the implementation version in the report; empty means
 	// internal/version.Version.
 	Version string
+	// RunTest, when set, runs only that test.
+	RunTest string
 }
 
 // Result is what a test came to.
@@ -130,6 +132,7 @@ func Run(t *testing.T, h *Harness, opts RunOptions) (*Summary, error) {
 			Mode:                 "default",
 			Implementation:       implementation(opts.Version),
 			ConformanceProfiles:  Profiles,
+			RunTest:              opts.RunTest,
 		},
 		Client:        h.Client,
 		ClientOptions: client.Options{Scheme: h.Client.Scheme()},
