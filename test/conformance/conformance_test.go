@@ -20,6 +20,8 @@ const (
 	envLog = "EG_CONFORMANCE_LOG"
 	// envVersion is the implementation version in the report; default: internal/version.
 	envVersion = "EG_CONFORMANCE_VERSION"
+	// envResults is where to write every test's outcome as Markdown; default: nowhere.
+	envResults = "EG_CONFORMANCE_RESULTS"
 	// envRunTest runs only the named test (the suite's RunTest), for
 	// working on one test.
 	envRunTest = "EG_CONFORMANCE_RUN_TEST"
@@ -55,6 +57,11 @@ func TestConformance(t *testing.T) {
 		t.Fatal(err)
 	}
 	printSummary(summary, reportPath, logFile.Name())
+	if path := os.Getenv(envResults); path != "" {
+		if err := os.WriteFile(path, []byte(summary.Markdown()), 0o644); err != nil {
+			t.Error(err)
+		}
+	}
 	if n := summary.Count(Failed); n > 0 {
 		t.Errorf("%d conformance tests failed", n)
 	}

@@ -85,6 +85,8 @@ func (s *Summary) String() string {
 type recorder struct {
 	mu       sync.Mutex
 	outcomes map[string]Outcome
+	// runTest is the one test selected, if any.
+	runTest string
 }
 
 func (r *recorder) hook(t *testing.T, test suite.ConformanceTest, s *suite.ConformanceTestSuite) {
@@ -94,6 +96,9 @@ func (r *recorder) hook(t *testing.T, test suite.ConformanceTest, s *suite.Confo
 		o.Result = Failed
 	case t.Skipped():
 		o.Result, o.Reason = Skipped, SkipReason(test, s.SupportedFeatures)
+		if r.runTest != "" && test.ShortName != r.runTest {
+			o.Reason = "not selected (only " + r.runTest + " runs)"
+		}
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -121,7 +126,7 @@ func Run(t *testing.T, h *Harness, opts RunOptions) (*Summary, error) {
 	if err != nil {
 		return nil, err
 	}
-	rec := &recorder{outcomes: map[string]Outcome{}}
+	rec := &recorder{outcomes: map[string]Outcome{}, runTest: opts.RunTest}
 	cs, err := suite.NewConformanceTestSuite(suite.ConformanceOptions{
 		ConfigurableOptions: suite.ConfigurableOptions{
 			GatewayClassName:     GatewayClassName,
@@ -184,15 +189,21 @@ func writeReport(report *confv1.ConformanceReport, path string) error {
 	return os.WriteFile(path, data, 0o644)
 }
 
-// SkippedMarkdown renders the skipped tests as a Markdown table (test,
-// reason), for the README.
-func (s *Summary) SkippedMarkdown() string {
+// Markdown renders every test's outcome as a Markdown document: the
+// summary line, then a table of test, what it checks (status only, or the
+// traffic it sends), result and, for a skipped test, why.
+func (s *Summary) Markdown() string {
 	var b strings.Builder
-	b.WriteString("| test | why it is skipped |\n|---|---|\n")
+	fmt.Fprintf(&b, "# Gateway API conformance results\n\n%s (written by `make conformance`).\n\n", s)
+	b.WriteString("| test | checks | result | why it is skipped |\n|---|---|---|---|\n")
 	for _, o := range s.Outcomes {
-		if o.Result == Skipped {
-			fmt.Fprintf(&b, "| %s | %s |\n", o.Name, o.Reason)
+		checks := "mesh (not classified)"
+		if kind, ok := trafficTests[o.Name]; ok {
+			checks = kind
+		} else if slices.Contains(statusOnlyTests, o.Name) {
+			checks = "status"
 		}
+		fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", o.Name, checks, o.Result, o.Reason)
 	}
 	return b.String()
 }
