@@ -126,8 +126,7 @@ func (s *stream) serve() {
 		s.reply(http.StatusBadRequest, "", nil)
 		return
 	case redirect:
-		s.w.Header().Set("Location", path)
-		s.reply(http.StatusTemporaryRedirect, "", nil)
+		s.reply(http.StatusTemporaryRedirect, "", func(h router.Headers) { h.Set("location", path) })
 		return
 	}
 	headers := fromHTTP(r.Header)

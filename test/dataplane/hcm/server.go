@@ -54,6 +54,8 @@ func NewServer(h *Handler, tls bool, log logr.Logger) *Server {
 			MaxHeaderBytes: maxRequestHeaderBytes,
 			HTTP2:          &http.HTTP2Config{MaxConcurrentStreams: maxConcurrentStreams},
 			ErrorLog:       newErrorLog(log),
+			// "OPTIONS *" is the router's business (a 404), not Go's.
+			DisableGeneralOptionsHandler: true,
 		},
 		lis:  newConnListener(),
 		done: make(chan struct{}),
