@@ -45,7 +45,8 @@ func (p *Proxy) startXDS() error {
 		return nil
 	}
 	if n := len(ads.GetGrpcServices()); n != 1 {
-		return fmt.Errorf("bootstrap: dynamic_resources.ads_config.grpc_services: invalid: %d services; exactly one is implemented", n)
+		return fmt.Errorf("bootstrap: dynamic_resources.ads_config.grpc_services: invalid: %d services; "+
+			"exactly one is implemented", n)
 	}
 	name := ads.GetGrpcServices()[0].GetEnvoyGrpc().GetClusterName()
 	cluster := p.clusters.Static(name)
@@ -68,7 +69,8 @@ func (p *Proxy) startXDS() error {
 		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(maxXDSMessage)),
 	}
 	if iv, to := cluster.Keepalive(); iv > 0 {
-		opts = append(opts, grpc.WithKeepaliveParams(keepalive.ClientParameters{Time: iv, Timeout: to, PermitWithoutStream: true}))
+		ka := keepalive.ClientParameters{Time: iv, Timeout: to, PermitWithoutStream: true}
+		opts = append(opts, grpc.WithKeepaliveParams(ka))
 	}
 	conn, err := grpc.NewClient("passthrough:///"+name, opts...)
 	if err != nil {
@@ -123,10 +125,7 @@ func (p *Proxy) onCDS(u xdsclient.Update) error {
 	p.init.cdsResponded()
 	p.resubscribe()
 	p.onChange()
-	if len(msgs) > 0 {
-		return fmt.Errorf("Error adding/updating cluster(s) %s", strings.Join(msgs, ", "))
-	}
-	return nil
+	return joinMsgs("Error adding/updating cluster(s) ", msgs)
 }
 
 // onEDS applies the assignments of the subscribed names.

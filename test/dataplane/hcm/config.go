@@ -95,7 +95,8 @@ func (c *Config) compileFilters(filters []*hcmv3.HttpFilter, path string) error 
 		switch f.GetName() {
 		case strict.RouterName:
 			if !last {
-				return fmt.Errorf("%s: invalid: terminal filter named %s must be the last filter in a http filter chain", p, f.GetName())
+				return fmt.Errorf("%s: invalid: terminal filter named %s must be the last filter in a http filter chain",
+					p, f.GetName())
 			}
 			r := &routerv3.Router{}
 			if err := f.GetTypedConfig().UnmarshalTo(r); err != nil {
@@ -104,7 +105,8 @@ func (c *Config) compileFilters(filters []*hcmv3.HttpFilter, path string) error 
 			c.suppressEnvoyHeaders = r.GetSuppressEnvoyHeaders()
 		case strict.HealthCheckName:
 			if last {
-				return fmt.Errorf("%s: invalid: non-terminal filter named %s is the last filter in a http filter chain", p, f.GetName())
+				return fmt.Errorf("%s: invalid: non-terminal filter named %s is the last filter in a http filter chain",
+					p, f.GetName())
 			}
 			if c.healthCheck != nil {
 				return fmt.Errorf("%s: not implemented by the test data plane: a second health_check filter", p)
@@ -113,7 +115,8 @@ func (c *Config) compileFilters(filters []*hcmv3.HttpFilter, path string) error 
 			if err := f.GetTypedConfig().UnmarshalTo(hc); err != nil {
 				return fmt.Errorf("%s.typed_config: %w", p, err)
 			}
-			compiled, err := compileHealthCheck(hc, p+".typed_config.(envoy.extensions.filters.http.health_check.v3.HealthCheck)")
+			compiled, err := compileHealthCheck(hc,
+				p+".typed_config.(envoy.extensions.filters.http.health_check.v3.HealthCheck)")
 			if err != nil {
 				return err
 			}

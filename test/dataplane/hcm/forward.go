@@ -123,8 +123,7 @@ func (s *stream) classify(ctx, actx context.Context, err error) outcome {
 	case context.Cause(actx) == errPerTryTimeout:
 		return outcome{perTry: true}
 	}
-	var ce *upstream.ConnectError
-	if errors.As(err, &ce) {
+	if ce, ok := errors.AsType[*upstream.ConnectError](err); ok {
 		return outcome{reset: ce.Reason, transportFailure: ce.TransportFailure, status: http.StatusServiceUnavailable,
 			connectFailure: true}
 	}

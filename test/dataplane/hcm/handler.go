@@ -133,13 +133,8 @@ func (s *stream) serve() {
 	p := s.peer()
 	mutateRequest(headers, s.h.cfg.useRemoteAddress, p)
 	req := &router.Request{
-		Method: r.Method, Authority: authority, Path: path, Scheme: headers.Get("x-forwarded-proto"),
+		Method: r.Method, Authority: authority, Path: path, Scheme: scheme(headers.Get("x-forwarded-proto"), p.tls),
 		Headers: headers, SuppressEnvoyHeaders: s.h.cfg.suppressEnvoyHeaders,
-	}
-	if p.tls {
-		req.Scheme = "https"
-	} else if req.Scheme != "https" {
-		req.Scheme = "http"
 	}
 	if hc := s.h.cfg.healthCheck; hc != nil && hc.matches(req) {
 		s.healthCheck()

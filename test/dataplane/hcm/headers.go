@@ -34,6 +34,25 @@ func toHTTP(h router.Headers) http.Header {
 	return out
 }
 
+// URL schemes.
+const (
+	schemeHTTP  = "http"
+	schemeHTTPS = "https"
+)
+
+// scheme is :scheme as Envoy sets it for a request that has none (HTTP/1,
+// and Go does not expose HTTP/2's): x-forwarded-proto when it is a valid
+// scheme, else by the connection's encryption.
+func scheme(xfp string, tls bool) string {
+	if xfp == schemeHTTP || xfp == schemeHTTPS {
+		return xfp
+	}
+	if tls {
+		return schemeHTTPS
+	}
+	return schemeHTTP
+}
+
 // hopByHop are the connection-specific headers the connection manager
 // removes from requests and responses.
 var hopByHop = []string{"connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade"}
@@ -75,19 +94,16 @@ func mutateRequest(h router.Headers, useRemoteAddress bool, p peer) {
 	h.Del("x-envoy-internal")
 	sanitizeReferer(h)
 	sanitizeTE(h)
-	scheme := "http"
-	if p.tls {
-		scheme = "https"
-	}
+	connScheme := scheme("", p.tls)
 	if useRemoteAddress {
 		appended := p.remote
 		if p.remote.IsLoopback() {
 			appended = p.local
 		}
 		appendXFF(h, appended.String())
-		h.Set("x-forwarded-proto", scheme)
+		h.Set("x-forwarded-proto", connScheme)
 	} else if h.Get("x-forwarded-proto") == "" {
-		h.Set("x-forwarded-proto", scheme)
+		h.Set("x-forwarded-proto", connScheme)
 	}
 	edge := useRemoteAddress
 	if edge {

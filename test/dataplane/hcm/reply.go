@@ -2,6 +2,7 @@ package hcm
 
 import (
 	"io"
+	"maps"
 	"net/http"
 	"strconv"
 	"time"
@@ -57,9 +58,7 @@ func (s *stream) writeHeaders(status int, h router.Headers) {
 	for k := range out {
 		delete(out, k)
 	}
-	for k, vs := range toHTTP(h) {
-		out[k] = vs
-	}
+	maps.Copy(out, toHTTP(h))
 	out.Set("Date", time.Now().UTC().Format(http.TimeFormat))
 	out.Set("Server", "envoy")
 	if _, ok := out["Content-Type"]; !ok {

@@ -33,7 +33,7 @@ type Server struct {
 
 // NewServer starts serving h on connections handed to Serve. tls says
 // whether they are TLS connections (*tls.Conn, not yet handshaken).
-func NewServer(h *Handler, tls bool, log logr.Logger) *Server {
+func NewServer(h *Handler, tls bool, logger logr.Logger) *Server {
 	p := &http.Protocols{}
 	switch h.cfg.Codec {
 	case CodecHTTP1:
@@ -53,7 +53,7 @@ func NewServer(h *Handler, tls bool, log logr.Logger) *Server {
 			IdleTimeout:    idleTimeout,
 			MaxHeaderBytes: maxRequestHeaderBytes,
 			HTTP2:          &http.HTTP2Config{MaxConcurrentStreams: maxConcurrentStreams},
-			ErrorLog:       newErrorLog(log),
+			ErrorLog:       newErrorLog(logger),
 			// "OPTIONS *" is the router's business (a 404), not Go's.
 			DisableGeneralOptionsHandler: true,
 		},

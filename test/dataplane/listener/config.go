@@ -101,8 +101,8 @@ func (l *Listener) compileChains(pl *listenerv3.Listener, env CompileEnv) error 
 		names[c.name] = true
 		for _, k := range c.match.keys() {
 			if other, ok := claimed[k]; ok {
-				return fmt.Errorf("%s.filter_chain_match: invalid: multiple filter chains with the same matching rules are defined (%s and %s)",
-					path, other, path)
+				return fmt.Errorf("%s.filter_chain_match: invalid: multiple filter chains with the same matching rules "+
+					"are defined (%s and %s)", path, other, path)
 			}
 			claimed[k] = path
 		}
@@ -132,7 +132,8 @@ func compileChain(fc *listenerv3.FilterChain, env CompileEnv, path string) (*cha
 	if ts := fc.GetTransportSocket(); ts != nil {
 		ctx := &tlsv3.DownstreamTlsContext{}
 		if err := ts.GetTypedConfig().UnmarshalTo(ctx); err != nil {
-			return nil, fmt.Errorf("%s.transport_socket.typed_config: invalid: a filter chain takes a DownstreamTlsContext", path)
+			return nil, fmt.Errorf("%s.transport_socket.typed_config: invalid: a filter chain takes a DownstreamTlsContext",
+				path)
 		}
 		tp := path + ".transport_socket.typed_config.(envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext)"
 		if c.tls, err = tlssock.NewServer(ctx, env.Secrets, env.ReadFile, tp); err != nil {
@@ -140,8 +141,8 @@ func compileChain(fc *listenerv3.FilterChain, env CompileEnv, path string) (*cha
 		}
 		for _, s := range ctx.GetCommonTlsContext().GetTlsCertificateSdsSecretConfigs() {
 			if s.GetSdsConfig().GetAds() == nil {
-				return nil, fmt.Errorf("%s.common_tls_context.tls_certificate_sds_secret_configs: not implemented by the test data plane: "+
-					"only ads config sources", tp)
+				return nil, fmt.Errorf("%s.common_tls_context.tls_certificate_sds_secret_configs: "+
+					"not implemented by the test data plane: only ads config sources", tp)
 			}
 		}
 		c.secrets = c.tls.SecretNames()
@@ -158,7 +159,8 @@ func compileChain(fc *listenerv3.FilterChain, env CompileEnv, path string) (*cha
 		if err := f.GetTypedConfig().UnmarshalTo(h); err != nil {
 			return nil, fmt.Errorf("%s: %w", fp, err)
 		}
-		if c.hcm, err = hcm.Compile(h, fp+".(envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager)"); err != nil {
+		hp := fp + ".(envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager)"
+		if c.hcm, err = hcm.Compile(h, hp); err != nil {
 			return nil, err
 		}
 		if c.hcm.RDSName != "" {

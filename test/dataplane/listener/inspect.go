@@ -50,7 +50,8 @@ func inspect(conn net.Conn) (out net.Conn, info connInfo, ok bool) {
 	// else is not TLS, decided on the first byte as the inspector does.
 	if first[0] == 22 {
 		var hello *tls.ClientHelloInfo
-		srv := tls.Server(&replayConn{Conn: conn, prefix: bytes.NewReader(first[:]), reader: rec, discardWrites: true}, &tls.Config{
+		probe := &replayConn{Conn: conn, prefix: bytes.NewReader(first[:]), reader: rec, discardWrites: true}
+		srv := tls.Server(probe, &tls.Config{
 			GetConfigForClient: func(h *tls.ClientHelloInfo) (*tls.Config, error) {
 				hello = h
 				return nil, errHelloSeen
@@ -114,5 +115,5 @@ func (c *replayConn) CloseWrite() error {
 	if cw, ok := c.Conn.(interface{ CloseWrite() error }); ok {
 		return cw.CloseWrite()
 	}
-	return c.Conn.Close()
+	return c.Close()
 }

@@ -24,7 +24,8 @@ func compileMatch(m *listenerv3.FilterChainMatch, path string) (chainMatch, erro
 	}
 	for i, n := range m.GetServerNames() {
 		if strings.Contains(n, "*") && !strings.HasPrefix(n, "*.") || strings.Count(n, "*") > 1 {
-			return cm, fmt.Errorf("%s.server_names[%d]: invalid: partial wildcards are not supported in server_names: %q", path, i, n)
+			return cm, fmt.Errorf("%s.server_names[%d]: invalid: partial wildcards are not supported in server_names: %q",
+				path, i, n)
 		}
 		cm.serverNames = append(cm.serverNames, strings.ToLower(n))
 	}
@@ -42,7 +43,7 @@ func (m chainMatch) keys() []string {
 	if len(alpns) == 0 {
 		alpns = []string{""}
 	}
-	var out []string
+	out := make([]string, 0, len(names)*len(alpns))
 	for _, n := range names {
 		for _, a := range alpns {
 			out = append(out, fmt.Sprintf("%d|%s|%s|%s", m.port, n, m.transport, a))

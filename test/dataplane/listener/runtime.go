@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/envoygw/envoy-gateway/test/dataplane/hcm"
+	"github.com/envoygw/envoy-gateway/test/dataplane/tcpproxy"
 )
 
 // runtime serves the connections of one filter chain of an active
@@ -30,7 +31,8 @@ func newRuntime(c *chain, l *Listener, deps Deps) *runtime {
 	if c.hcm != nil {
 		hd := deps.HCM
 		hd.BufferLimit = l.bufferLimit
-		rt.server = hcm.NewServer(hcm.NewHandler(c.hcm, hd), c.tls != nil, deps.Logger.WithValues("listener", l.Name, "chain", c.name))
+		log := deps.Logger.WithValues("listener", l.Name, "chain", c.name)
+		rt.server = hcm.NewServer(hcm.NewHandler(c.hcm, hd), c.tls != nil, log)
 	}
 	return rt
 }
@@ -54,7 +56,7 @@ func (rt *runtime) serve(conn net.Conn) bool {
 	rt.mu.Unlock()
 	go func() {
 		defer rt.wg.Done()
-		rt.c.tcp.Serve(rt.ctx, conn, rt.deps.HCM.Clusters, rt.deps.Logger)
+		rt.c.tcp.Serve(rt.ctx, conn, tcpproxy.Deps{Clusters: rt.deps.HCM.Clusters, Logger: rt.deps.Logger})
 	}()
 	return true
 }

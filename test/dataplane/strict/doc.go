@@ -4,9 +4,11 @@
 // whose full proto name is not in the table, any unknown field, any enum
 // value the data plane does not implement, and any google.protobuf.Any
 // whose type (or whose filter or extension name) is not implemented is an
-// error naming the field path, for example
+// error naming the field path, for example (one path, wrapped here)
 //
-//	filter_chains[1].filters[0].typed_config.(envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager).http_filters[0].name
+//	filter_chains[1].filters[0].typed_config.
+//	  (envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager).
+//	  http_filters[0].typed_config
 //
 // The data plane NACKs the resource with that error. The table merges the
 // route fields of package router (router.ImplementedFields) with the

@@ -10,7 +10,6 @@ var clusterFields = []Field{
 	{Name: "envoy.config.cluster.v3.Cluster.load_assignment"},
 	{Name: "envoy.config.cluster.v3.Cluster.dns_lookup_family",
 		Values: []string{"AUTO", "V4_ONLY", "V6_ONLY", "V4_PREFERRED", "ALL"}},
-	{Name: "envoy.config.cluster.v3.Cluster.dns_refresh_rate"},
 	{Name: "envoy.config.cluster.v3.Cluster.transport_socket"},
 	{Name: "envoy.config.cluster.v3.Cluster.typed_extension_protocol_options"},
 	{Name: "envoy.config.cluster.v3.Cluster.EdsClusterConfig.eds_config"},

@@ -91,8 +91,8 @@ func TestCheck(t *testing.T) {
 		{"implemented listener", listener(t, hcmWith(t, router)), ""},
 		{
 			"field not implemented",
-			&clusterv3.Cluster{Name: "c", RespectDnsTtl: true},
-			"respect_dns_ttl: field envoy.config.cluster.v3.Cluster.respect_dns_ttl is not implemented",
+			&clusterv3.Cluster{Name: "c", CleanupInterval: durationpb.New(1)},
+			"cleanup_interval: field envoy.config.cluster.v3.Cluster.cleanup_interval is not implemented",
 		},
 		{
 			"nested field not implemented",
@@ -198,7 +198,7 @@ func TestFieldsTable(t *testing.T) {
 	if !strict.Implemented("envoy.config.route.v3.RouteAction.cluster") {
 		t.Error("the router's fields are not merged")
 	}
-	if strict.Implemented("envoy.config.cluster.v3.Cluster.respect_dns_ttl") {
-		t.Error("respect_dns_ttl reported implemented")
+	if strict.Implemented("envoy.config.cluster.v3.Cluster.cleanup_interval") {
+		t.Error("cleanup_interval reported implemented")
 	}
 }

@@ -72,12 +72,20 @@ func (c *Config) pick() string {
 	return c.clusters[len(c.clusters)-1].name
 }
 
+// Deps is what tcp_proxy needs from the proxy.
+type Deps struct {
+	// Clusters returns the active cluster of that name, or nil.
+	Clusters func(name string) *upstream.Cluster
+	Logger   logr.Logger
+}
+
 // Serve proxies one downstream connection until both directions ended
 // or ctx is done; it closes conn.
-func (c *Config) Serve(ctx context.Context, conn net.Conn, clusters func(string) *upstream.Cluster, log logr.Logger) {
+func (c *Config) Serve(ctx context.Context, conn net.Conn, deps Deps) {
+	log := deps.Logger
 	defer func() { _ = conn.Close() }()
 	name := c.pick()
-	cl := clusters(name)
+	cl := deps.Clusters(name)
 	if cl == nil {
 		log.V(1).Info("tcp_proxy: no such cluster; closing", "cluster", name)
 		return

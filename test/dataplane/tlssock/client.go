@@ -36,7 +36,8 @@ func NewClient(ctx *tlsv3.UpstreamTlsContext, read ReadFile, path string) (*Clie
 		return nil, fmt.Errorf("%s.tls_certificates: invalid: %d certificates; a client context takes at most one", cpath, n)
 	}
 	if len(common.GetTlsCertificateSdsSecretConfigs()) > 0 {
-		return nil, fmt.Errorf("%s.tls_certificate_sds_secret_configs: not implemented by the test data plane in upstream contexts", cpath)
+		return nil, fmt.Errorf("%s.tls_certificate_sds_secret_configs: "+
+			"not implemented by the test data plane in upstream contexts", cpath)
 	}
 	for i, c := range common.GetTlsCertificates() {
 		cert, err := keyPair(c, read, fmt.Sprintf("%s.tls_certificates[%d]", cpath, i))
@@ -89,7 +90,8 @@ type validator struct {
 	required bool // a peer certificate must be presented
 }
 
-func newValidator(vc *tlsv3.CertificateValidationContext, read ReadFile, path string, usage x509.ExtKeyUsage) (*validator, error) {
+func newValidator(vc *tlsv3.CertificateValidationContext, read ReadFile, path string,
+	usage x509.ExtKeyUsage) (*validator, error) {
 	v := &validator{usage: usage}
 	if vc == nil {
 		return v, nil

@@ -27,7 +27,7 @@ func file(name string) *corev3.DataSource {
 
 // handshake runs a TLS handshake over a loopback TCP connection and
 // returns both ends' errors and the server-side state.
-func handshake(t *testing.T, client, server *tls.Config) (clientErr, serverErr error, state tls.ConnectionState) {
+func handshake(t *testing.T, client, server *tls.Config) (state tls.ConnectionState, clientErr, serverErr error) {
 	t.Helper()
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -54,7 +54,7 @@ func handshake(t *testing.T, client, server *tls.Config) (clientErr, serverErr e
 	cl := tls.Client(c, client)
 	clientErr = cl.Handshake()
 	wg.Wait()
-	return clientErr, serverErr, state
+	return state, clientErr, serverErr
 }
 
 func exact(s string) *matcherv3.StringMatcher {
@@ -99,7 +99,7 @@ func TestClientVerification(t *testing.T) {
 				t.Fatal(err)
 			}
 			server := &tls.Config{Certificates: []tls.Certificate{serverPair.TLS(t)}}
-			clientErr, _, _ := handshake(t, c.Config(), server)
+			_, clientErr, _ := handshake(t, c.Config(), server)
 			if tt.wantErr == "" && clientErr != nil || tt.wantErr != "" && (clientErr == nil || !strings.Contains(clientErr.Error(), tt.wantErr)) {
 				t.Fatalf("client handshake error = %v, want %q", clientErr, tt.wantErr)
 			}
@@ -186,7 +186,7 @@ func TestServerCertificateSelection(t *testing.T) {
 			}
 			var got *tls.ConnectionState
 			client.VerifyConnection = func(cs tls.ConnectionState) error { got = &cs; return nil }
-			if cErr, sErr, _ := handshake(t, client, srv.Config()); cErr != nil || sErr != nil {
+			if _, cErr, sErr := handshake(t, client, srv.Config()); cErr != nil || sErr != nil {
 				t.Fatalf("handshake: client %v, server %v", cErr, sErr)
 			}
 			leaf := got.PeerCertificates[0]
@@ -218,7 +218,7 @@ func TestServerALPNAndMissingSecret(t *testing.T) {
 	}
 	for _, tt := range tests {
 		client := &tls.Config{InsecureSkipVerify: true, NextProtos: tt.offer} //nolint:gosec // test
-		cErr, sErr, state := handshake(t, client, srv.Config())
+		state, cErr, sErr := handshake(t, client, srv.Config())
 		if cErr != nil || sErr != nil {
 			t.Fatalf("offer %v: client %v, server %v", tt.offer, cErr, sErr)
 		}
@@ -231,7 +231,7 @@ func TestServerALPNAndMissingSecret(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, sErr, _ := handshake(t, &tls.Config{InsecureSkipVerify: true}, missing.Config()); sErr == nil { //nolint:gosec // test
+	if _, _, sErr := handshake(t, &tls.Config{InsecureSkipVerify: true}, missing.Config()); sErr == nil { //nolint:gosec // test
 		t.Error("handshake succeeded without the SDS secret")
 	}
 }
@@ -248,7 +248,7 @@ func TestServerVersionsAndClientCertificates(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, sErr, _ := handshake(t, &tls.Config{InsecureSkipVerify: true, MaxVersion: tls.VersionTLS12}, srv.Config()); sErr == nil { //nolint:gosec // test
+	if _, _, sErr := handshake(t, &tls.Config{InsecureSkipVerify: true, MaxVersion: tls.VersionTLS12}, srv.Config()); sErr == nil { //nolint:gosec // test
 		t.Error("TLS 1.2 client accepted by a TLS 1.3-only server")
 	}
 
@@ -261,11 +261,11 @@ func TestServerVersionsAndClientCertificates(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, sErr, _ := handshake(t, &tls.Config{InsecureSkipVerify: true}, srv.Config()); sErr == nil { //nolint:gosec // test
+	if _, _, sErr := handshake(t, &tls.Config{InsecureSkipVerify: true}, srv.Config()); sErr == nil { //nolint:gosec // test
 		t.Error("handshake without a client certificate accepted")
 	}
 	withCert := &tls.Config{InsecureSkipVerify: true, Certificates: []tls.Certificate{clientCert}} //nolint:gosec // test
-	if cErr, sErr, _ := handshake(t, withCert, srv.Config()); cErr != nil || sErr != nil {
+	if _, cErr, sErr := handshake(t, withCert, srv.Config()); cErr != nil || sErr != nil {
 		t.Errorf("handshake with a client certificate: client %v, server %v", cErr, sErr)
 	}
 }

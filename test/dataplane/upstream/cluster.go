@@ -144,9 +144,6 @@ func (c *Cluster) compileDiscovery(pc *clusterv3.Cluster) error {
 		}
 		c.Discovery = StrictDNS
 		c.dns = dnsConfig{family: pc.GetDnsLookupFamily(), refresh: defaultDNSRefresh}
-		if r := pc.GetDnsRefreshRate(); r != nil {
-			c.dns.refresh = r.AsDuration()
-		}
 		return nil
 	}
 	return fmt.Errorf("type: %s is not implemented by the test data plane", pc.GetType())

@@ -23,7 +23,7 @@
 //     (Envoy's weighted round robin); localities are not weighted (Envoy
 //     needs locality_weighted_lb_config for that, not implemented);
 //   - STRICT_DNS: every address of every hostname is a host, re-resolved
-//     every dns_refresh_rate (5 s by default), the last good answer kept
+//     every 5 s (Envoy's dns_refresh_rate default; the field is not implemented), the last good answer kept
 //     on failure, dns_lookup_family choosing the families (AUTO: IPv6 if
 //     any, else IPv4; V4_PREFERRED: IPv4 if any, else IPv6);
 //   - connections: connect_timeout (5 s by default) bounds each connect;

@@ -89,7 +89,8 @@ func (t *transport) dial(ctx context.Context, addr string) (net.Conn, error) {
 	if errors.As(err, &ne) && ne.Timeout() {
 		return nil, &ConnectError{Reason: "connection timeout", Err: err}
 	}
-	return nil, &ConnectError{Reason: "remote connection failure", TransportFailure: "delayed connect error: " + errnoText(err), Err: err}
+	return nil, &ConnectError{Reason: "remote connection failure",
+		TransportFailure: "delayed connect error: " + errnoText(err), Err: err}
 }
 
 // dialTLS connects and completes the TLS handshake with the cluster's
@@ -109,7 +110,8 @@ func (t *transport) dialTLS(ctx context.Context, addr string) (net.Conn, error) 
 	defer cancel()
 	if err := conn.HandshakeContext(hctx); err != nil {
 		_ = raw.Close()
-		return nil, &ConnectError{Reason: "remote connection failure", TransportFailure: "TLS error: " + err.Error(), Err: err}
+		return nil, &ConnectError{Reason: "remote connection failure",
+			TransportFailure: "TLS error: " + err.Error(), Err: err}
 	}
 	return conn, nil
 }
@@ -130,8 +132,7 @@ func (c *Cluster) HTTPTransport() *http.Transport { return c.transport.http }
 // errnoText is strerror of a connect error's errno, as Envoy prints it
 // ("Connection refused").
 func errnoText(err error) string {
-	var errno syscall.Errno
-	if errors.As(err, &errno) {
+	if errno, ok := errors.AsType[syscall.Errno](err); ok {
 		s := errno.Error()
 		if s != "" {
 			return strings.ToUpper(s[:1]) + s[1:]

@@ -90,9 +90,10 @@ func (fs *fakeStream) next(t *testing.T) *discoveryv3.DiscoveryRequest {
 	return nil
 }
 
-func (fs *fakeStream) send(t *testing.T, typeURL, version, nonce string, msgs ...proto.Message) {
+// sendCDS sends a CDS response.
+func (fs *fakeStream) sendCDS(t *testing.T, version, nonce string, msgs ...proto.Message) {
 	t.Helper()
-	resp := &discoveryv3.DiscoveryResponse{TypeUrl: typeURL, VersionInfo: version, Nonce: nonce}
+	resp := &discoveryv3.DiscoveryResponse{TypeUrl: xdsclient.ClusterType, VersionInfo: version, Nonce: nonce}
 	for _, m := range msgs {
 		a, err := anypb.New(m)
 		if err != nil {
@@ -184,7 +185,7 @@ func TestACKThenSubscriptionThenNACK(t *testing.T) {
 	}
 
 	reject <- false
-	s.send(t, xdsclient.ClusterType, "v1", "n1", cluster("b"), cluster("a"))
+	s.sendCDS(t, "v1", "n1", cluster("b"), cluster("a"))
 	eds := s.next(t)
 	if eds.GetTypeUrl() != xdsclient.EndpointType || strings.Join(eds.GetResourceNames(), ",") != "a,b" || eds.GetNode() != nil {
 		t.Fatalf("EDS request (before the CDS ACK, as Envoy) = %v", eds)
@@ -195,7 +196,7 @@ func TestACKThenSubscriptionThenNACK(t *testing.T) {
 	}
 
 	reject <- true
-	s.send(t, xdsclient.ClusterType, "v2", "n2", cluster("b"))
+	s.sendCDS(t, "v2", "n2", cluster("b"))
 	nack := s.next(t)
 	if nack.GetVersionInfo() != "v1" || nack.GetResponseNonce() != "n2" ||
 		nack.GetErrorDetail().GetCode() != 13 || nack.GetErrorDetail().GetMessage() != "cluster b: field x is not implemented" {
@@ -222,7 +223,7 @@ func TestDecodeErrorsAreNACKed(t *testing.T) {
 		{"wrong type", []proto.Message{&endpointv3.ClusterLoadAssignment{ClusterName: "a"}}, "has type type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment in a"},
 	}
 	for i, tt := range tests {
-		s.send(t, xdsclient.ClusterType, "v", string(rune('a'+i)), tt.msgs...)
+		s.sendCDS(t, "v", string(rune('a'+i)), tt.msgs...)
 		nack := s.next(t)
 		if !strings.Contains(nack.GetErrorDetail().GetMessage(), tt.want) {
 			t.Errorf("%s: NACK = %v, want %q", tt.name, nack, tt.want)
@@ -242,7 +243,7 @@ func TestReconnectResendsWithVersionsAndNoNonce(t *testing.T) {
 	s := f.stream(t)
 	s.next(t)
 	s.next(t)
-	s.send(t, xdsclient.ClusterType, "v7", "n7", cluster("x"))
+	s.sendCDS(t, "v7", "n7", cluster("x"))
 	if ack := s.next(t); ack.GetVersionInfo() != "v7" {
 		t.Fatalf("ACK = %v", ack)
 	}

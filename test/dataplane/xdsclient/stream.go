@@ -53,7 +53,7 @@ func (c *Client) runStream(ctx context.Context) (established bool, err error) {
 }
 
 // sendLoop sends the queued requests until ctx is done.
-func (c *Client) sendLoop(ctx context.Context, stream discoveryv3.AggregatedDiscoveryService_StreamAggregatedResourcesClient) error {
+func (c *Client) sendLoop(ctx context.Context, stream adsStream) error {
 	first := true
 	for {
 		for {
@@ -73,6 +73,8 @@ func (c *Client) sendLoop(ctx context.Context, stream discoveryv3.AggregatedDisc
 		}
 	}
 }
+
+type adsStream = discoveryv3.AggregatedDiscoveryService_StreamAggregatedResourcesClient
 
 // next pops the next request to send, or nil. The node goes on the first
 // request of the stream.
