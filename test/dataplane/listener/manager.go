@@ -132,7 +132,7 @@ func (m *Manager) add(l *Listener) error {
 	}
 	for _, group := range []map[string]*Listener{m.active, m.warming} {
 		for name, other := range group {
-			if name != l.Name && other.Addr == l.Addr && l.Addr.Port() != 0 {
+			if name != l.Name && l.Addr.Port() != 0 && (other.Addr == l.Addr || other.socket.addr == l.Addr) {
 				return fmt.Errorf("invalid: has duplicate address '%s' as existing listener %s", l.Addr, name)
 			}
 		}
@@ -156,10 +156,6 @@ func (m *Manager) acquire(l *Listener) (*socket, error) {
 	if cur := m.current(l.Name); cur != nil && cur.Addr == l.Addr && cur.socket != nil {
 		cur.socket.refs++
 		return cur.socket, nil
-	}
-	if s := m.sockets[l.Addr]; s != nil && l.Addr.Port() != 0 {
-		s.refs++
-		return s, nil
 	}
 	s, err := bind(l.Addr)
 	if err != nil {
