@@ -89,9 +89,10 @@ func clientHelloWith(t *testing.T, cfg *tls.Config) []byte {
 	if _, err := io.ReadFull(b, head); err != nil {
 		t.Fatal(err)
 	}
-	body := make([]byte, int(head[3])<<8|int(head[4]))
-	if _, err := io.ReadFull(b, body); err != nil {
+	record := make([]byte, 5+(int(head[3])<<8|int(head[4])))
+	copy(record, head)
+	if _, err := io.ReadFull(b, record[5:]); err != nil {
 		t.Fatal(err)
 	}
-	return append(head, body...)
+	return record
 }

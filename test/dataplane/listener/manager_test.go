@@ -131,8 +131,11 @@ func roundTrip(c net.Conn, msg []byte) error {
 func closedWithin(c net.Conn) bool {
 	_ = c.SetReadDeadline(time.Now().Add(waitTimeout))
 	_, err := c.Read(make([]byte, 1))
-	var ne net.Error
-	return err != nil && !(errors.As(err, &ne) && ne.Timeout())
+	if err == nil {
+		return false
+	}
+	ne, ok := errors.AsType[net.Error](err)
+	return !ok || !ne.Timeout()
 }
 
 func inspectorFilter(t *testing.T) *listenerv3.ListenerFilter {
