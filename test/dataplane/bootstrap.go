@@ -1,6 +1,7 @@
 package dataplane
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -8,9 +9,9 @@ import (
 	bootstrapv3 "github.com/envoyproxy/go-control-plane/envoy/config/bootstrap/v3"
 	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
 	typev3 "github.com/envoyproxy/go-control-plane/envoy/type/v3"
+	yaml "go.yaml.in/yaml/v3"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
-	"sigs.k8s.io/yaml"
 
 	"github.com/envoygw/envoy-gateway/test/dataplane/strict"
 )
@@ -70,11 +71,25 @@ func unmarshalBootstrap(data []byte, isJSON bool, b *bootstrapv3.Bootstrap) erro
 	js := data
 	if !isJSON {
 		var err error
-		if js, err = yaml.YAMLToJSON(data); err != nil {
+		if js, err = yamlToJSON(data); err != nil {
 			return fmt.Errorf("invalid YAML: %w", err)
 		}
 	}
 	return protojson.UnmarshalOptions{DiscardUnknown: false}.Unmarshal(js, b)
+}
+
+// yamlToJSON converts YAML to JSON with YAML 1.2's core schema, as Envoy's
+// yaml-cpp loader does: only true and false are booleans ("n", "yes" and
+// "on" are strings, unlike YAML 1.1).
+func yamlToJSON(data []byte) ([]byte, error) {
+	var v any
+	if err := yaml.Unmarshal(data, &v); err != nil {
+		return nil, err
+	}
+	if v == nil {
+		v = map[string]any{}
+	}
+	return json.Marshal(v)
 }
 
 // xdsNode is the node the data plane presents: the bootstrap's id and
