@@ -2,9 +2,10 @@ package dataplane
 
 import (
 	"errors"
-	bootstrapv3 "github.com/envoyproxy/go-control-plane/envoy/config/bootstrap/v3"
 	"strings"
 	"testing"
+
+	bootstrapv3 "github.com/envoyproxy/go-control-plane/envoy/config/bootstrap/v3"
 )
 
 const minimalYAML = `
@@ -67,7 +68,7 @@ func TestLoadBootstrap(t *testing.T) {
 	}
 }
 
-func mustLoad(t *testing.T, read func(string) ([]byte, error)) *bootstrapT {
+func mustLoad(t *testing.T, read func(string) ([]byte, error)) *bootstrapv3.Bootstrap {
 	t.Helper()
 	b, err := loadBootstrap(&commandLine{configPath: "/b.yaml"}, read)
 	if err != nil {
@@ -75,5 +76,3 @@ func mustLoad(t *testing.T, read func(string) ([]byte, error)) *bootstrapT {
 	}
 	return b
 }
-
-type bootstrapT = bootstrapv3.Bootstrap
