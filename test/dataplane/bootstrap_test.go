@@ -21,6 +21,8 @@ func TestLoadBootstrap(t *testing.T) {
 		"/ads.yaml":  "dynamicResources: {ldsConfig: {ads: {}, resourceApiVersion: V3}}\n",
 		"/odd.yaml":  "node: {id: n, cluster: c, metadata: {a: b}}\n",
 		"/glob.yaml": "node: {id: n, cluster: c}\nstats_flush_interval: 5s\n",
+		"/delta.yaml": "node: {id: n, cluster: c}\ndynamicResources: {adsConfig: {apiType: DELTA_GRPC, transportApiVersion: V3, " +
+			"grpcServices: [{envoyGrpc: {clusterName: x}}]}}\n",
 	}
 	read := func(p string) ([]byte, error) {
 		if s, ok := files[p]; ok {
@@ -42,6 +44,8 @@ func TestLoadBootstrap(t *testing.T) {
 		{"field not implemented", commandLine{configPath: "/odd.yaml"}, "", "",
 			"bootstrap: node.metadata: field envoy.config.core.v3.Node.metadata is not implemented"},
 		{"top-level field not implemented", commandLine{configPath: "/glob.yaml"}, "", "", "stats_flush_interval"},
+		{"delta xDS refused", commandLine{configPath: "/delta.yaml"}, "", "",
+			"bootstrap: dynamic_resources.ads_config.api_type: value DELTA_GRPC is not implemented by the test data plane (implemented: GRPC)"},
 		{"ADS without node", commandLine{configPath: "/ads.yaml"}, "", "", "node 'id' and 'cluster' are required"},
 		{"unreadable", commandLine{configPath: "/nope.yaml"}, "", "", "reading the bootstrap"},
 	}

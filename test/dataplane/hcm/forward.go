@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/envoygw/envoy-gateway/test/dataplane/router"
@@ -48,14 +49,12 @@ func (s *stream) forward(f *router.Forward) {
 	body := newRequestBody(s.r.Body, s.r.ContentLength, policy.retries > 0 || len(f.Mirrors) > 0, s.h.deps.BufferLimit)
 	ctx, cancel := context.WithCancelCause(s.r.Context())
 	defer cancel(nil)
-	var timer *time.Timer
 	if f.Timeout > 0 {
-		body.onEnd = func() { timer = time.AfterFunc(f.Timeout, func() { cancel(errGlobalTimeout) }) }
-		defer func() {
-			if timer != nil {
-				timer.Stop()
-			}
-		}()
+		// The route timeout starts when the downstream request ended,
+		// which the transport may see on its own goroutine.
+		timer := &routeTimer{}
+		body.onEnd = func() { timer.start(f.Timeout, func() { cancel(errGlobalTimeout) }) }
+		defer timer.stop()
 	}
 	if body.replayable() {
 		s.mirror(f, body)
@@ -257,5 +256,29 @@ func sleepCtx(ctx context.Context, d time.Duration) bool {
 		return false
 	case <-t.C:
 		return true
+	}
+}
+
+// routeTimer is the route timeout, started once from any goroutine.
+type routeTimer struct {
+	mu      sync.Mutex
+	t       *time.Timer
+	stopped bool
+}
+
+func (r *routeTimer) start(d time.Duration, fire func()) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.t == nil && !r.stopped {
+		r.t = time.AfterFunc(d, fire)
+	}
+}
+
+func (r *routeTimer) stop() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.stopped = true
+	if r.t != nil {
+		r.t.Stop()
 	}
 }

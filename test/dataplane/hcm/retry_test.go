@@ -176,3 +176,18 @@ func TestStreamedResponse(t *testing.T) {
 		t.Fatalf("rest %q", rest)
 	}
 }
+
+// TestStreamedBodyTimeout: the route timeout of a streamed request body
+// starts when the body ended, seen from the transport's goroutine.
+func TestStreamedBodyTimeout(t *testing.T) {
+	release := make(chan struct{})
+	b := newBackend(t, func(http.ResponseWriter, *http.Request) { <-release })
+	t.Cleanup(func() { close(release) })
+	timeout := func(a *routev3.RouteAction) { a.Timeout = durationpb.New(200 * time.Millisecond) }
+	f := newFixture(t, config(nil), routes(prefixTo("/", "b", timeout)), staticCluster(t, "b", b.addr))
+	status, body := raw(t, f, "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"+
+		"5\r\nhello\r\n0\r\n\r\n")
+	if status != "504 Gateway Timeout" || body != "upstream request timeout" {
+		t.Fatalf("got %q %q", status, body)
+	}
+}
