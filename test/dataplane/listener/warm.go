@@ -14,6 +14,10 @@ import (
 // and secrets have all arrived, or whose initial fetch timeout passed.
 func (m *Manager) Reconcile() {
 	m.mu.Lock()
+	if m.stopped {
+		m.mu.Unlock()
+		return
+	}
 	warmed := false
 	for _, name := range slices.Sorted(maps.Keys(m.warming)) {
 		l := m.warming[name]
