@@ -44,7 +44,7 @@ func TestEndToEnd(t *testing.T) {
 	serve(t, srv, httpIR([]netip.AddrPort{b1}, toBackend("httproute/default/r/rule/0/match/0", "www.example.com", "/app")))
 
 	pod := podIP()
-	p := startProxy(t, plainBootstrap(xdsPort), pod, nil, "--service-node", "pod-1")
+	p := startProxy(t, plainBootstrap(xdsPort), pod, "--service-node", "pod-1")
 	waitReady(t, p)
 	c := client(t)
 	url := func(path string) string {

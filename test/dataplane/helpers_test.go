@@ -82,9 +82,9 @@ func (f files) read(p string) ([]byte, error) {
 	return nil, fmt.Errorf("open %s: no such file or directory", p)
 }
 
-// startProxy starts a data plane with the bootstrap of opts written at
+// startProxy starts a data plane with the bootstrap of opts at
 // /etc/envoy/envoy.yaml and stops it when the test ends.
-func startProxy(t *testing.T, opts bootstrap.Options, pod netip.Addr, fs files, extraArgs ...string) *dataplane.Proxy {
+func startProxy(t *testing.T, opts bootstrap.Options, pod netip.Addr, extraArgs ...string) *dataplane.Proxy {
 	t.Helper()
 	b, err := bootstrap.Build(opts)
 	if err != nil {
@@ -94,10 +94,7 @@ func startProxy(t *testing.T, opts bootstrap.Options, pod netip.Addr, fs files, 
 	if err != nil {
 		t.Fatal(err)
 	}
-	if fs == nil {
-		fs = files{}
-	}
-	fs["/etc/envoy/envoy.yaml"] = y
+	fs := files{"/etc/envoy/envoy.yaml": y}
 	args := append([]string{"--config-path", "/etc/envoy/envoy.yaml", "--log-level", "info"}, extraArgs...)
 	p, err := dataplane.Start(context.Background(), dataplane.Options{
 		Args: args, ReadFile: fs.read, PodIP: pod, Logger: logger(t).WithName("dataplane"),

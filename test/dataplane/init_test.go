@@ -115,7 +115,7 @@ func TestInitializationOrder(t *testing.T) {
 		t.Fatal(err)
 	}
 	pod := podIP()
-	p := startProxy(t, plainBootstrap(uint32(netip.MustParseAddrPort(ln.Addr().String()).Port())), pod, nil)
+	p := startProxy(t, plainBootstrap(uint32(netip.MustParseAddrPort(ln.Addr().String()).Port())), pod)
 
 	cds := ads.next(t, resourcev3.ClusterType)
 	if cds.GetNode().GetUserAgentName() != "envoy" || len(cds.GetResourceNames()) != 0 {

@@ -99,7 +99,7 @@ func TestNACKOverADS(t *testing.T) {
 	}
 	update(translated(t, x, nil))
 	pod := podIP()
-	p := startProxy(t, plainBootstrap(port), pod, nil)
+	p := startProxy(t, plainBootstrap(port), pod)
 	waitReady(t, p)
 	c := client(t)
 	url := fmt.Sprintf("http://%s/", netip.AddrPortFrom(pod, listenerPort))

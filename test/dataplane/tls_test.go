@@ -91,7 +91,7 @@ func TestTLSAndProtocols(t *testing.T) {
 	}
 	serve(t, srv, x)
 	pod := podIP()
-	p := startProxy(t, plainBootstrap(xdsPort), pod, nil)
+	p := startProxy(t, plainBootstrap(xdsPort), pod)
 	waitReady(t, p)
 	addr := netip.AddrPortFrom(pod, listenerPort).String()
 	roots := x509.NewCertPool()
