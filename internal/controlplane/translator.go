@@ -8,6 +8,7 @@ import (
 
 	"github.com/envoygw/envoy-gateway/internal/gatewayapi"
 	"github.com/envoygw/envoy-gateway/internal/runner"
+	xdstranslator "github.com/envoygw/envoy-gateway/internal/xds/translator"
 )
 
 var translateSeconds = prometheus.NewHistogram(prometheus.HistogramOpts{
@@ -20,7 +21,7 @@ var translateSeconds = prometheus.NewHistogram(prometheus.HistogramOpts{
 // Snapshots published while a translation runs coalesce: only the newest is
 // translated next.
 func (c *ControlPlane) translatorRunner() runner.Runner {
-	opts := gatewayapi.Options{ControllerName: c.cfg.Gateway.ControllerName}
+	opts := gatewayapi.Options{ControllerName: c.cfg.Gateway.ControllerName, DataPlane: xdstranslator.Checks{}}
 	log := c.log.WithName("translator")
 	return runner.Func{RunnerName: "gatewayapi-translator", Run: func(ctx context.Context) error {
 		c.resources.Subscribe(ctx, func(res *gatewayapi.Resources) {

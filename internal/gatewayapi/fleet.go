@@ -65,6 +65,7 @@ func (t *translator) buildFleets() {
 		}
 		if len(f.gateways) > 0 {
 			f.linkSiblings()
+			t.resolveTLSOverlaps(f)
 			t.fleets = append(t.fleets, f)
 		}
 	}

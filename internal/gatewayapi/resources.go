@@ -101,7 +101,18 @@ type Address struct {
 type Options struct {
 	// ControllerName is the GatewayClass controllerName we serve; empty means
 	// egv1a1.DefaultControllerName.
-	ControllerName string
+	ControllerName string `json:"controllerName,omitempty"`
+	// DataPlane, when set, checks each route the way the xDS translator will
+	// (xds/translator.Checks): a rule whose route would be left out there is
+	// rejected here instead, with UnsupportedValue, so that its status says
+	// so. It must be a pure function of its argument.
+	DataPlane DataPlane `json:"-"`
+}
+
+// DataPlane checks IR elements the way the xDS translator does.
+type DataPlane interface {
+	// CheckHTTPRoute fails when the xDS translator would leave the route out.
+	CheckHTTPRoute(r *ir.HTTPRoute) error
 }
 
 // Result is everything the translator computes from one Resources snapshot.
