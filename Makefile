@@ -92,7 +92,7 @@ test: verify-generated verify-fmt vet lint ## Run every check CI runs: generated
 	KUBEBUILDER_ASSETS="$$assets" EG_CONFORMANCE=1 go test ./... -race -count=1 -timeout 45m $(TEST_FLAGS)
 
 .PHONY: conformance
-conformance: ## Run the upstream Gateway API conformance suite (status and traffic tests, through the test data plane) on envtest; writes test/conformance/report.yaml. Writes test/conformance/results.md (every test). Needs root (see README).
+conformance: ## Run the upstream Gateway API conformance suite (status and traffic tests, through the test data plane) on envtest; writes test/conformance/report.yaml. Writes test/conformance/results.md (every test). Needs root (see docs/conformance.md).
 	@assets="$$(./hack/envtest-assets.sh | tail -n 1)"; mkdir -p bin/conformance; \
 	echo "Gateway API conformance v1.6.3 on envtest (full log: bin/conformance/test.log)"; \
 	start=$$(date +%s); rc=0; \
