@@ -18,6 +18,7 @@ func shuffled(res *Resources, rng *rand.Rand) *Resources {
 	out := *res
 	out.GatewayClasses = shuffle(rng, res.GatewayClasses)
 	out.Gateways = shuffle(rng, res.Gateways)
+	out.ListenerSets = shuffle(rng, res.ListenerSets)
 	out.HTTPRoutes = shuffle(rng, res.HTTPRoutes)
 	out.TLSRoutes = shuffle(rng, res.TLSRoutes)
 	out.ReferenceGrants = shuffle(rng, res.ReferenceGrants)

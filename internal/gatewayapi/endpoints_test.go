@@ -11,6 +11,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/yaml"
 
+	"github.com/envoygw/envoy-gateway/internal/golden"
 	"github.com/envoygw/envoy-gateway/internal/ir"
 )
 
@@ -41,20 +42,7 @@ func TestTranslateEndpointsGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			outPath := strings.TrimSuffix(in, goldenInputSuffix) + ".out.yaml"
-			if *update {
-				if err := os.WriteFile(outPath, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(outPath)
-			if err != nil {
-				t.Fatalf("reading golden output (run with -update to create it): %v", err)
-			}
-			if diff := cmp.Diff(string(want), string(got)); diff != "" {
-				t.Errorf("endpoints differ from %s (-want +got):\n%s", outPath, diff)
-			}
+			golden.Compare(t, strings.TrimSuffix(in, goldenInputSuffix)+".out.yaml", got)
 		})
 	}
 }

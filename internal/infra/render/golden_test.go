@@ -2,19 +2,15 @@ package render
 
 import (
 	"bytes"
-	"flag"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
 	"sigs.k8s.io/yaml"
 
+	"github.com/envoygw/envoy-gateway/internal/golden"
 	"github.com/envoygw/envoy-gateway/internal/ir"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden *.out.yaml files")
 
 // goldenNamespace is the control plane namespace of the golden cases.
 const goldenNamespace = "envoy-gateway-system"
@@ -22,31 +18,10 @@ const goldenNamespace = "envoy-gateway-system"
 // TestGolden renders every testdata/*.in.yaml (an ir.Infra) with the
 // default options and compares the objects with *.out.yaml.
 func TestGolden(t *testing.T) {
-	inputs, err := filepath.Glob(filepath.Join("testdata", "*.in.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(inputs) == 0 {
-		t.Fatal("no golden inputs")
-	}
-	for _, in := range inputs {
-		name := strings.TrimSuffix(filepath.Base(in), ".in.yaml")
+	for _, name := range golden.Cases(t, "testdata", ".in.yaml") {
 		t.Run(name, func(t *testing.T) {
-			got := renderFile(t, in)
-			out := strings.TrimSuffix(in, ".in.yaml") + ".out.yaml"
-			if *update {
-				if err := os.WriteFile(out, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(out)
-			if err != nil {
-				t.Fatalf("%v (run with -update to create it)", err)
-			}
-			if diff := cmp.Diff(string(want), string(got)); diff != "" {
-				t.Errorf("rendered objects differ from %s (-want +got):\n%s", out, diff)
-			}
+			got := renderFile(t, filepath.Join("testdata", name+".in.yaml"))
+			golden.Compare(t, filepath.Join("testdata", name+".out.yaml"), got)
 		})
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"google.golang.org/protobuf/testing/protocmp"
 	"sigs.k8s.io/yaml"
 
+	"github.com/envoygw/envoy-gateway/internal/golden"
 	"github.com/envoygw/envoy-gateway/internal/ir"
 )
 
@@ -59,13 +60,8 @@ func TestTranslateEndpointsGolden(t *testing.T) {
 				t.Errorf("TranslateEndpoints returned more than assignments: %+v", res)
 			}
 			got := messages(res.Endpoints)
-			path := base + ".endpoints.yaml"
-			if *update {
-				writeGolden(t, path, got)
-			} else if diff := cmp.Diff(readGolden(t, path, func() proto.Message { return &endpointv3.ClusterLoadAssignment{} }), got, protocmp.Transform()); diff != "" {
-				t.Errorf("endpoints mismatch (-want +got):\n%s", diff)
-			}
-			checkWarnings(t, base+".warnings.yaml", res.Warnings)
+			golden.CompareMessages(t, base+".endpoints.yaml", got, func() proto.Message { return &endpointv3.ClusterLoadAssignment{} })
+			golden.CompareYAML(t, base+".warnings.yaml", res.Warnings, true)
 
 			full, err := TranslateWithEndpoints(x, c.Endpoints)
 			if err != nil {
