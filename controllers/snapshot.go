@@ -204,36 +204,34 @@ func listenerSetsOfGateways(
 
 func attachedHTTPRoutes(ctx context.Context, r client.Reader, ours ourParents) ([]*gwapiv1.HTTPRoute, error) {
 	var list gwapiv1.HTTPRouteList
-	if err := r.List(ctx, &list); err != nil {
-		return nil, err
-	}
-	var out []*gwapiv1.HTTPRoute
-	for i := range list.Items {
-		route := &list.Items[i]
-		if slices.ContainsFunc(route.Spec.ParentRefs, func(p gwapiv1.ParentReference) bool {
-			return refersToParent(route.Namespace, p, ours)
-		}) {
-			out = append(out, route)
-		}
-	}
-	return out, nil
+	err := r.List(ctx, &list)
+	return attached(list.Items, ours,
+		func(rt *gwapiv1.HTTPRoute) []gwapiv1.ParentReference { return rt.Spec.ParentRefs }), err
 }
 
 func attachedTLSRoutes(ctx context.Context, r client.Reader, ours ourParents) ([]*gwapiv1.TLSRoute, error) {
 	var list gwapiv1.TLSRouteList
-	if err := r.List(ctx, &list); err != nil {
-		return nil, err
-	}
-	var out []*gwapiv1.TLSRoute
-	for i := range list.Items {
-		route := &list.Items[i]
-		if slices.ContainsFunc(route.Spec.ParentRefs, func(p gwapiv1.ParentReference) bool {
-			return refersToParent(route.Namespace, p, ours)
+	err := r.List(ctx, &list)
+	return attached(list.Items, ours,
+		func(rt *gwapiv1.TLSRoute) []gwapiv1.ParentReference { return rt.Spec.ParentRefs }), err
+}
+
+// attached returns the routes that have a parentRef to one of ours;
+// parentRefs reads a route's parentRefs.
+func attached[R any, PR interface {
+	*R
+	client.Object
+}](routes []R, ours ourParents, parentRefs func(PR) []gwapiv1.ParentReference) []PR {
+	var out []PR
+	for i := range routes {
+		route := PR(&routes[i])
+		if slices.ContainsFunc(parentRefs(route), func(p gwapiv1.ParentReference) bool {
+			return refersToParent(route.GetNamespace(), p, ours)
 		}) {
 			out = append(out, route)
 		}
 	}
-	return out, nil
+	return out
 }
 
 // collectCertificateRefs adds the Secrets the listeners of an object in

@@ -46,15 +46,7 @@ func mergeGatewayClassStatus(
 func mergeGatewayStatus(existing, desired gwapiv1.GatewayStatus, now metav1.Time) (gwapiv1.GatewayStatus, bool) {
 	merged := desired.DeepCopy()
 	merged.Conditions = mergeConditions(existing.Conditions, desired.Conditions, now)
-	for i := range merged.Listeners {
-		var old []metav1.Condition
-		for _, l := range existing.Listeners {
-			if l.Name == merged.Listeners[i].Name {
-				old = l.Conditions
-			}
-		}
-		merged.Listeners[i].Conditions = mergeConditions(old, merged.Listeners[i].Conditions, now)
-	}
+	mergeListeners(existing.Listeners, merged.Listeners, listenerStatusConditions, now)
 	return *merged, !equality.Semantic.DeepEqual(existing, *merged)
 }
 
@@ -65,16 +57,33 @@ func mergeListenerSetStatus(
 ) (gwapiv1.ListenerSetStatus, bool) {
 	merged := desired.DeepCopy()
 	merged.Conditions = mergeConditions(existing.Conditions, desired.Conditions, now)
-	for i := range merged.Listeners {
-		var old []metav1.Condition
-		for _, l := range existing.Listeners {
-			if l.Name == merged.Listeners[i].Name {
-				old = l.Conditions
-			}
-		}
-		merged.Listeners[i].Conditions = mergeConditions(old, merged.Listeners[i].Conditions, now)
-	}
+	mergeListeners(existing.Listeners, merged.Listeners, listenerEntryStatusConditions, now)
 	return *merged, !equality.Semantic.DeepEqual(existing, *merged)
+}
+
+// mergeListeners merges, in place, the conditions of every listener of
+// merged with those of the stored listener of the same name; conditions
+// returns a listener status's name and a pointer to its conditions.
+func mergeListeners[L any](
+	existing, merged []L, conditions func(*L) (gwapiv1.SectionName, *[]metav1.Condition), now metav1.Time,
+) {
+	stored := make(map[gwapiv1.SectionName][]metav1.Condition, len(existing))
+	for i := range existing {
+		name, conds := conditions(&existing[i])
+		stored[name] = *conds
+	}
+	for i := range merged {
+		name, conds := conditions(&merged[i])
+		*conds = mergeConditions(stored[name], *conds, now)
+	}
+}
+
+func listenerStatusConditions(l *gwapiv1.ListenerStatus) (gwapiv1.SectionName, *[]metav1.Condition) {
+	return l.Name, &l.Conditions
+}
+
+func listenerEntryStatusConditions(l *gwapiv1.ListenerEntryStatus) (gwapiv1.SectionName, *[]metav1.Condition) {
+	return l.Name, &l.Conditions
 }
 
 // mergeRouteParents returns the parent statuses to store for a route: the

@@ -2,6 +2,7 @@ package controllers
 
 import (
 	"context"
+	"reflect"
 	"time"
 
 	"github.com/go-logr/logr"
@@ -63,41 +64,21 @@ func (w *statusWriter) write(ctx context.Context, res *gatewayapi.Result) {
 	if res == nil {
 		return
 	}
-	now := w.now()
-	for _, s := range res.Statuses.GatewayClasses {
-		w.update(ctx, "GatewayClass", key(s.ObjectKey), &gwapiv1.GatewayClass{}, func(o client.Object) bool {
-			gc := o.(*gwapiv1.GatewayClass)
-			var changed bool
-			gc.Status, changed = mergeGatewayClassStatus(gc.Status, s.Status, now)
-			return changed
-		})
-	}
-	for _, s := range res.Statuses.EnvoyProxies {
-		w.update(ctx, "EnvoyProxy", key(s.ObjectKey), &egv1a1.EnvoyProxy{}, func(o client.Object) bool {
-			ep := o.(*egv1a1.EnvoyProxy)
-			var changed bool
-			ep.Status, changed = mergeEnvoyProxyStatus(ep.Status, s.Status, now)
-			return changed
-		})
-	}
-	for _, s := range res.Statuses.Gateways {
-		w.update(ctx, "Gateway", key(s.ObjectKey), &gwapiv1.Gateway{}, func(o client.Object) bool {
-			gw := o.(*gwapiv1.Gateway)
-			var changed bool
-			gw.Status, changed = mergeGatewayStatus(gw.Status, s.Status, now)
-			return changed
-		})
-	}
-	for _, s := range res.Statuses.ListenerSets {
-		w.update(ctx, "ListenerSet", key(s.ObjectKey), &gwapiv1.ListenerSet{}, func(o client.Object) bool {
-			ls := o.(*gwapiv1.ListenerSet)
-			var changed bool
-			ls.Status, changed = mergeListenerSetStatus(ls.Status, s.Status, now)
-			return changed
-		})
-	}
-	w.writeRoutes(ctx, httpRouteKind, res.Statuses.HTTPRoutes, now)
-	w.writeRoutes(ctx, tlsRouteKind, res.Statuses.TLSRoutes, now)
+	now, st := w.now(), &res.Statuses
+	writeKind(ctx, w, st.GatewayClasses, func(o *gwapiv1.GatewayClass, s gatewayapi.GatewayClassStatus) bool {
+		return mergeInto(&o.Status, s.Status, now, mergeGatewayClassStatus)
+	})
+	writeKind(ctx, w, st.EnvoyProxies, func(o *egv1a1.EnvoyProxy, s gatewayapi.EnvoyProxyStatus) bool {
+		return mergeInto(&o.Status, s.Status, now, mergeEnvoyProxyStatus)
+	})
+	writeKind(ctx, w, st.Gateways, func(o *gwapiv1.Gateway, s gatewayapi.GatewayStatus) bool {
+		return mergeInto(&o.Status, s.Status, now, mergeGatewayStatus)
+	})
+	writeKind(ctx, w, st.ListenerSets, func(o *gwapiv1.ListenerSet, s gatewayapi.ListenerSetStatus) bool {
+		return mergeInto(&o.Status, s.Status, now, mergeListenerSetStatus)
+	})
+	w.writeRoutes(ctx, httpRouteKind, st.HTTPRoutes, now)
+	w.writeRoutes(ctx, tlsRouteKind, st.TLSRoutes, now)
 }
 
 // routeKind says how to read and write the parent statuses of one route kind.
@@ -169,6 +150,29 @@ func (w *statusWriter) writeRoutes(
 			return changed
 		})
 	}
+}
+
+// writeKind updates the stored status of the object of every status of one
+// kind with merge, which reports whether it changed the object. T is the
+// object's struct type, whose name is the kind.
+func writeKind[S gatewayapi.KeyedStatus, T any, PT interface {
+	*T
+	client.Object
+}](ctx context.Context, w *statusWriter, statuses []S, merge func(PT, S) bool) {
+	kind := reflect.TypeFor[T]().Name()
+	for _, s := range statuses {
+		w.update(ctx, kind, key(s.Key()), PT(new(T)), func(o client.Object) bool { return merge(o.(PT), s) })
+	}
+}
+
+// mergeInto sets *stored to the merge of *stored and desired and reports
+// whether that changed it.
+func mergeInto[X any](
+	stored *X, desired X, now metav1.Time, merge func(existing, desired X, now metav1.Time) (X, bool),
+) bool {
+	var changed bool
+	*stored, changed = merge(*stored, desired, now)
+	return changed
 }
 
 // update reads obj (from the cache first, from the API server after a

@@ -154,6 +154,13 @@ type ObjectKey struct {
 	Name      string `json:"name"`
 }
 
+// Key returns k; through it every status type embedding an ObjectKey is a
+// KeyedStatus.
+func (k ObjectKey) Key() ObjectKey { return k }
+
+// KeyedStatus is the status of one object, which Key identifies.
+type KeyedStatus interface{ Key() ObjectKey }
+
 // GatewayClassStatus is the status of a GatewayClass whose controllerName is ours.
 type GatewayClassStatus struct {
 	ObjectKey `json:",inline"`

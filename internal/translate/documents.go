@@ -12,6 +12,7 @@ import (
 	egv1a1 "github.com/envoygw/envoy-gateway/api/v1alpha1"
 	"github.com/envoygw/envoy-gateway/internal/gatewayapi"
 	"github.com/envoygw/envoy-gateway/internal/ir"
+	"github.com/envoygw/envoy-gateway/internal/parallel"
 	"github.com/envoygw/envoy-gateway/internal/provider/file"
 )
 
@@ -34,7 +35,7 @@ func gatewayAPIDocument(parsed []*file.Parsed, result *gatewayapi.Result) (*obje
 	}
 	items := make([]any, len(objects))
 	errs := make([]error, len(objects))
-	parallelChunks(len(objects), func(i int) { // the index is only read
+	parallel.For(len(objects), 0, func(i int) { // the index is only read
 		obj := objects[i].DeepCopyObject().(client.Object)
 		st.apply(obj)
 		u, err := runtime.DefaultUnstructuredConverter.ToUnstructured(obj)

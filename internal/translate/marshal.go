@@ -6,6 +6,8 @@ import (
 	"fmt"
 
 	"sigs.k8s.io/yaml"
+
+	"github.com/envoygw/envoy-gateway/internal/parallel"
 )
 
 // Marshal prints doc as indented JSON or as YAML. Both are deterministic:
@@ -35,7 +37,7 @@ func Marshal(doc any, format string) ([]byte, error) {
 func MarshalStream(docs []any) ([]byte, error) {
 	out := make([][]byte, len(docs))
 	errs := make([]error, len(docs))
-	parallelChunks(len(docs), func(i int) {
+	parallel.For(len(docs), 0, func(i int) {
 		out[i], errs[i] = Marshal(docs[i], FormatYAML)
 	})
 	var buf bytes.Buffer

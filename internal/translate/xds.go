@@ -3,9 +3,7 @@ package translate
 import (
 	"encoding/json"
 	"fmt"
-	"runtime"
 	"slices"
-	"sync"
 
 	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
 	tlsv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/transport_sockets/tls/v3"
@@ -14,6 +12,7 @@ import (
 
 	"github.com/envoygw/envoy-gateway/internal/gatewayapi"
 	"github.com/envoygw/envoy-gateway/internal/ir"
+	"github.com/envoygw/envoy-gateway/internal/parallel"
 	"github.com/envoygw/envoy-gateway/internal/xds/translator"
 )
 
@@ -102,7 +101,7 @@ func messages[T proto.Message](in []T) []proto.Message {
 func marshalAll(msgs []proto.Message) ([]json.RawMessage, error) {
 	out := make([]json.RawMessage, len(msgs))
 	errs := make([]error, len(msgs))
-	parallelChunks(len(msgs), func(i int) {
+	parallel.For(len(msgs), 0, func(i int) {
 		out[i], errs[i] = marshalOptions.Marshal(msgs[i])
 	})
 	for _, err := range errs {
@@ -111,28 +110,6 @@ func marshalAll(msgs []proto.Message) ([]json.RawMessage, error) {
 		}
 	}
 	return out, nil
-}
-
-// parallelChunks calls fn(0..n-1) on GOMAXPROCS goroutines, each taking a
-// contiguous range of indexes.
-func parallelChunks(n int, fn func(i int)) {
-	workers := min(runtime.GOMAXPROCS(0), n/64+1)
-	if workers <= 1 {
-		for i := range n {
-			fn(i)
-		}
-		return
-	}
-	var wg sync.WaitGroup
-	for w := range workers {
-		lo, hi := n*w/workers, n*(w+1)/workers
-		wg.Go(func() {
-			for i := lo; i < hi; i++ {
-				fn(i)
-			}
-		})
-	}
-	wg.Wait()
 }
 
 // RedactSecret returns a copy of s whose private key is replaced by Redacted.

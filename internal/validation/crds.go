@@ -6,12 +6,12 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
-	"runtime"
 	"slices"
-	"sync"
 
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	"sigs.k8s.io/yaml"
+
+	"github.com/envoygw/envoy-gateway/internal/parallel"
 )
 
 // crdFS holds our CRDs (crds/envoygateway) and the Gateway API standard
@@ -66,20 +66,9 @@ func loadCRDs() ([]*apiextensionsv1.CustomResourceDefinition, error) {
 	// Decoding the YAML takes most of the time of a small translation:
 	// decode the files on all cores, the largest first.
 	slices.SortFunc(all, func(a, b *file) int { return cmp.Compare(len(b.data), len(a.data)) })
-	var wg sync.WaitGroup
-	next := make(chan *file)
-	for range min(runtime.GOMAXPROCS(0), len(all)) {
-		wg.Go(func() {
-			for f := range next {
-				f.crd, f.err = decodeCRD(f.data)
-			}
-		})
-	}
-	for _, f := range all {
-		next <- f
-	}
-	close(next)
-	wg.Wait()
+	parallel.For(len(all), 0, func(i int) {
+		all[i].crd, all[i].err = decodeCRD(all[i].data)
+	})
 	var crds []*apiextensionsv1.CustomResourceDefinition
 	for _, f := range all {
 		if f.err != nil {

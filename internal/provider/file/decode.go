@@ -5,10 +5,8 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"regexp"
-	"runtime"
 	"strconv"
 	"strings"
-	"sync"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	k8sruntime "k8s.io/apimachinery/pkg/runtime"
@@ -18,6 +16,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/yaml"
 
+	"github.com/envoygw/envoy-gateway/internal/parallel"
 	"github.com/envoygw/envoy-gateway/internal/validation"
 )
 
@@ -191,7 +190,7 @@ func Parse(ctx context.Context, files []FileData, opts ParseOptions) ([]*Parsed,
 			results = append(results, r)
 		}
 	}
-	parallel(len(jobs), opts.Workers, func(i int) {
+	parallel.For(len(jobs), opts.Workers, func(i int) {
 		if !jobs[i].cached {
 			results[i] = decodeDocument(ctx, v, jobs[i].src, jobs[i].data)
 		}
@@ -215,28 +214,6 @@ func Parse(ctx context.Context, files []FileData, opts ParseOptions) ([]*Parsed,
 		p.Warnings = append(p.Warnings, r.warnings...)
 	}
 	return out, nil
-}
-
-// parallel calls fn(0..n-1) on up to workers goroutines (GOMAXPROCS if 0).
-func parallel(n, workers int, fn func(i int)) {
-	if workers <= 0 {
-		workers = runtime.GOMAXPROCS(0)
-	}
-	workers = min(workers, n)
-	var wg sync.WaitGroup
-	next := make(chan int)
-	for range workers {
-		wg.Go(func() {
-			for i := range next {
-				fn(i)
-			}
-		})
-	}
-	for i := range n {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
 }
 
 // docResult is what one document yields.

@@ -13,6 +13,7 @@ import (
 	"google.golang.org/protobuf/types/known/durationpb"
 
 	"github.com/envoygw/envoy-gateway/internal/ir"
+	"github.com/envoygw/envoy-gateway/internal/protovalidate"
 )
 
 const (
@@ -43,7 +44,7 @@ func (t *translation) addClusters(clusters []*ir.Cluster) {
 // addValidCluster adds a cluster that passes validation; irKind is the
 // ir.Source kind of its name ("" for a cluster of our own).
 func (t *translation) addValidCluster(c *clusterv3.Cluster, irKind string) {
-	if err := validateDeep(c); err != nil {
+	if err := protovalidate.Deep(c); err != nil {
 		t.leaveOut("cluster", irKind, c.GetName(), err)
 		return
 	}

@@ -18,6 +18,7 @@ import (
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
 	"github.com/envoygw/envoy-gateway/internal/ir"
+	"github.com/envoygw/envoy-gateway/internal/protovalidate"
 )
 
 const (
@@ -60,13 +61,13 @@ func (t *translation) addListener(g *addressGroup) {
 // addValidListener adds a listener whose filter chains each pass
 // validation (the others are left out), when the listener itself does.
 func (t *translation) addValidListener(l *listenerv3.Listener) {
-	if err := validateDeep(l); err == nil {
+	if err := protovalidate.Deep(l); err == nil {
 		t.out.Listeners = append(t.out.Listeners, l)
 		return
 	}
 	chains := make([]*listenerv3.FilterChain, 0, len(l.FilterChains))
 	for _, c := range l.FilterChains {
-		if err := validateDeep(c); err != nil {
+		if err := protovalidate.Deep(c); err != nil {
 			t.leaveOut("filter chain", "", l.GetName()+" "+c.GetName(), err)
 			continue
 		}
@@ -77,7 +78,7 @@ func (t *translation) addValidListener(l *listenerv3.Listener) {
 		t.leaveOut("listener", "", l.GetName(), errors.New("no filter chain is valid"))
 		return
 	}
-	if err := validateDeep(l); err != nil {
+	if err := protovalidate.Deep(l); err != nil {
 		t.leaveOut("listener", "", l.GetName(), err)
 		return
 	}

@@ -13,6 +13,7 @@ import (
 	tlsv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/transport_sockets/tls/v3"
 
 	"github.com/envoygw/envoy-gateway/internal/ir"
+	"github.com/envoygw/envoy-gateway/internal/protovalidate"
 )
 
 // Resources are the Envoy resources of one fleet, each list sorted by name.
@@ -171,13 +172,13 @@ func (r *Resources) Validate() error {
 		}
 	}
 	for _, l := range r.Listeners {
-		check("listener", l.GetName(), validateDeep(l))
+		check("listener", l.GetName(), protovalidate.Deep(l))
 	}
 	for _, rc := range r.Routes {
 		check("route configuration", rc.GetName(), rc.ValidateAll())
 	}
 	for _, c := range r.Clusters {
-		check("cluster", c.GetName(), validateDeep(c))
+		check("cluster", c.GetName(), protovalidate.Deep(c))
 	}
 	for _, e := range r.Endpoints {
 		check("cluster load assignment", e.GetClusterName(), e.ValidateAll())

@@ -15,6 +15,8 @@ import (
 	resourcev3 "github.com/envoyproxy/go-control-plane/pkg/resource/v3"
 	"github.com/envoyproxy/go-control-plane/pkg/wellknown"
 	"google.golang.org/protobuf/types/known/anypb"
+
+	"github.com/envoygw/envoy-gateway/internal/protovalidate"
 )
 
 // TestGoldenResourcesAreValid runs ValidateAll on every resource of every
@@ -29,7 +31,7 @@ func TestGoldenResourcesAreValid(t *testing.T) {
 			}
 			for _, k := range goldenKinds {
 				for _, m := range k.got(res) {
-					if err := validateDeep(m); err != nil {
+					if err := protovalidate.Deep(m); err != nil {
 						t.Errorf("%s: %v", k.suffix, err)
 					}
 				}
@@ -42,7 +44,7 @@ func TestGoldenResourcesAreValid(t *testing.T) {
 					continue
 				}
 				for _, m := range k.got(res) {
-					walkAnys(m.ProtoReflect(), func(a *anypb.Any) {
+					protovalidate.EachAny(m, func(a *anypb.Any) {
 						t.Errorf("%s: unexpected Any %s; make Resources.Validate look inside it", k.suffix, a.GetTypeUrl())
 					})
 				}
@@ -179,15 +181,15 @@ func TestValidateDeepLooksInsideAny(t *testing.T) {
 	if err := bad.ValidateAll(); err != nil {
 		t.Fatalf("the listener itself should pass ValidateAll, got %v", err)
 	}
-	if err := validateDeep(bad); err == nil {
-		t.Fatal("validateDeep accepted an HTTP connection manager without stat_prefix and route specifier")
+	if err := protovalidate.Deep(bad); err == nil {
+		t.Fatal("protovalidate.Deep accepted an HTTP connection manager without stat_prefix and route specifier")
 	}
 	badRoute := RouteConfiguration("r", []*routev3.VirtualHost{VirtualHost("example.com", []*routev3.Route{{
 		Name:   "no-action",
 		Match:  &routev3.RouteMatch{PathSpecifier: &routev3.RouteMatch_Prefix{Prefix: "/"}},
 		Action: DirectResponse(42, ""),
 	}})})
-	if err := validateDeep(badRoute); err == nil {
-		t.Fatal("validateDeep accepted a direct response with status 42")
+	if err := protovalidate.Deep(badRoute); err == nil {
+		t.Fatal("protovalidate.Deep accepted a direct response with status 42")
 	}
 }
