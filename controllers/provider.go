@@ -134,7 +134,11 @@ func New(cfg *rest.Config, opts Options) (*Provider, error) {
 	if err := setupGatewayClassFinalizer(mgr, opts.ControllerName); err != nil {
 		return nil, err
 	}
-	if err := mgr.Add(newStatusWriter(mgr.GetClient(), mgr.GetAPIReader(), opts)); err != nil {
+	writer, err := newStatusWriter(mgr.GetClient(), mgr.GetAPIReader(), opts)
+	if err != nil {
+		return nil, err
+	}
+	if err := mgr.Add(writer); err != nil {
 		return nil, err
 	}
 	return p, nil

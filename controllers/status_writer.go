@@ -2,6 +2,7 @@ package controllers
 
 import (
 	"context"
+	"fmt"
 	"reflect"
 	"time"
 
@@ -13,20 +14,18 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	egv1a1 "github.com/envoygw/envoy-gateway/api/v1alpha1"
 	"github.com/envoygw/envoy-gateway/internal/gatewayapi"
 )
 
-var statusWrites = prometheus.NewCounterVec(prometheus.CounterOpts{
-	Name: "envoy_gateway_status_writes_total",
-	Help: "Status subresource writes by kind and result (written, conflict_retried, error).",
-}, []string{"kind", "result"})
-
-func init() {
-	ctrlmetrics.Registry.MustRegister(statusWrites)
+// newStatusWritesCounter counts status subresource writes by kind and result.
+func newStatusWritesCounter() *prometheus.CounterVec {
+	return prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "envoy_gateway_status_writes_total",
+		Help: "Status subresource writes by kind and result (written, conflict_retried, error).",
+	}, []string{"kind", "result"})
 }
 
 // statusWriter writes the translator's statuses through the status
@@ -38,16 +37,27 @@ type statusWriter struct {
 	opts  Options
 	log   logr.Logger
 	now   func() metav1.Time
+	// writes counts the writes (envoy_gateway_status_writes_total).
+	writes *prometheus.CounterVec
 }
 
-func newStatusWriter(c client.Client, api client.Reader, opts Options) *statusWriter {
-	return &statusWriter{
-		cache: c,
-		api:   api,
-		opts:  opts,
-		log:   opts.Logger.WithName("status"),
-		now:   func() metav1.Time { return metav1.NewTime(time.Now().Truncate(time.Second)) },
+// newStatusWriter builds the status writer and registers its metrics with
+// opts.Registerer (when set).
+func newStatusWriter(c client.Client, api client.Reader, opts Options) (*statusWriter, error) {
+	w := &statusWriter{
+		cache:  c,
+		api:    api,
+		opts:   opts,
+		log:    opts.Logger.WithName("status"),
+		now:    func() metav1.Time { return metav1.NewTime(time.Now().Truncate(time.Second)) },
+		writes: newStatusWritesCounter(),
 	}
+	if opts.Registerer != nil {
+		if err := opts.Registerer.Register(w.writes); err != nil {
+			return nil, fmt.Errorf("registering status writer metrics: %w", err)
+		}
+	}
+	return w, nil
 }
 
 // NeedLeaderElection makes the writer run on the leader only.
@@ -190,16 +200,16 @@ func (w *statusWriter) update(
 		}
 		err := w.cache.Status().Update(ctx, obj)
 		if apierrors.IsConflict(err) {
-			statusWrites.WithLabelValues(kind, "conflict_retried").Inc()
+			w.writes.WithLabelValues(kind, "conflict_retried").Inc()
 			reader = w.api
 		} else if err == nil {
-			statusWrites.WithLabelValues(kind, "written").Inc()
+			w.writes.WithLabelValues(kind, "written").Inc()
 			w.log.V(1).Info("status written", "kind", kind, "object", k.String())
 		}
 		return err
 	})
 	if err != nil && !apierrors.IsNotFound(err) {
-		statusWrites.WithLabelValues(kind, "error").Inc()
+		w.writes.WithLabelValues(kind, "error").Inc()
 		w.log.Error(err, "writing status", "kind", kind, "object", k.String())
 	}
 }

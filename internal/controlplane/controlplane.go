@@ -61,7 +61,7 @@ func New(opts Options) (*ControlPlane, error) {
 	if opts.Registry != nil {
 		registerer, gatherer = opts.Registry, opts.Registry
 	}
-	for _, c := range append(message.Collectors(), translateSeconds) {
+	for _, c := range message.Collectors() {
 		if err := registerer.Register(c); err != nil {
 			if _, ok := err.(prometheus.AlreadyRegisteredError); !ok {
 				return nil, err
@@ -91,9 +91,14 @@ func New(opts Options) (*ControlPlane, error) {
 		_ = adminServer.Close()
 		return nil, err
 	}
+	translator, err := cp.translatorRunner()
+	if err != nil {
+		_ = adminServer.Close()
+		return nil, err
+	}
 	cp.runners = append(cp.runners, adminServer)
 	cp.runners = append(cp.runners, xdsRunners...)
-	cp.runners = append(cp.runners, cp.translatorRunner())
+	cp.runners = append(cp.runners, translator)
 	switch opts.Config.Provider.Type {
 	case egv1a1.ProviderTypeFile:
 		err = cp.addFileRunners()

@@ -94,8 +94,6 @@ func TestFileProviderEndpointsBypassTranslation(t *testing.T) {
 			t.Errorf("%s: version changed = %v (%s -> %s)", typ, changed, before[typ], after[typ])
 		}
 	}
-	// translateSeconds is shared by the control planes of the process: no
-	// other test runs one at the same time.
 	if got := f.metricValue(translations); got != translated {
 		t.Errorf("resource translations went from %v to %v on an endpoints change", translated, got)
 	}

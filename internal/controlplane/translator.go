@@ -2,6 +2,7 @@ package controlplane
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -11,16 +12,23 @@ import (
 	xdstranslator "github.com/envoygw/envoy-gateway/internal/xds/translator"
 )
 
-var translateSeconds = prometheus.NewHistogram(prometheus.HistogramOpts{
-	Name:    "envoy_gateway_translate_duration_seconds",
-	Help:    "Time to translate one resource snapshot into IR and statuses.",
-	Buckets: prometheus.ExponentialBuckets(0.0005, 2, 16),
-})
+// newTranslateSeconds is the histogram of resource translation times.
+func newTranslateSeconds() prometheus.Histogram {
+	return prometheus.NewHistogram(prometheus.HistogramOpts{
+		Name:    "envoy_gateway_translate_duration_seconds",
+		Help:    "Time to translate one resource snapshot into IR and statuses.",
+		Buckets: prometheus.ExponentialBuckets(0.0005, 2, 16),
+	})
+}
 
 // translatorRunner turns every published resource snapshot into a Result.
 // Snapshots published while a translation runs coalesce: only the newest is
 // translated next.
-func (c *ControlPlane) translatorRunner() runner.Runner {
+func (c *ControlPlane) translatorRunner() (runner.Runner, error) {
+	translateSeconds := newTranslateSeconds()
+	if err := c.registerer.Register(translateSeconds); err != nil {
+		return nil, fmt.Errorf("registering translator metrics: %w", err)
+	}
 	opts := gatewayapi.Options{ControllerName: c.cfg.Gateway.ControllerName, DataPlane: xdstranslator.Checks{}}
 	log := c.log.WithName("translator")
 	return runner.Func{RunnerName: "gatewayapi-translator", Run: func(ctx context.Context) error {
@@ -32,5 +40,5 @@ func (c *ControlPlane) translatorRunner() runner.Runner {
 			c.results.Publish(result)
 		}, func(err error) { log.Error(err, "translation panicked; the previous result stays in force") })
 		return nil
-	}}
+	}}, nil
 }

@@ -27,12 +27,12 @@ type backendFrom struct {
 type weightedBackend struct {
 	cluster string
 	weight  uint32
-	err     *reasonError
+	err     *routeError
 }
 
 // resolveBackend resolves a backendRef to the cluster of a Service port. The
 // checks run in the order Gateway API prescribes: kind, permission, existence.
-func (t *translator) resolveBackend(from backendFrom, ref *gwapiv1.BackendObjectReference) (string, *reasonError) {
+func (t *translator) resolveBackend(from backendFrom, ref *gwapiv1.BackendObjectReference) (string, *routeError) {
 	group, kind := "", kindService
 	if ref.Group != nil {
 		group = string(*ref.Group)

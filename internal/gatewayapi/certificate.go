@@ -18,14 +18,14 @@ import (
 // several listeners may share a certificate and parsing keys is not free.
 type certificateResult struct {
 	cert *ir.Certificate
-	err  *reasonError
+	err  *listenerError
 }
 
 // resolveCertificates resolves the certificateRefs of an HTTPS listener
 // defined by from (a Gateway or a ListenerSet). It returns the valid
 // certificates and the problems with the others.
-func (t *translator) resolveCertificates(from objectRef, cfg *gwapiv1.ListenerTLSConfig) ([]*ir.Certificate, errorList) {
-	var errs errorList
+func (t *translator) resolveCertificates(from objectRef, cfg *gwapiv1.ListenerTLSConfig) ([]*ir.Certificate, listenerErrors) {
+	var errs listenerErrors
 	if cfg == nil || len(cfg.CertificateRefs) == 0 {
 		errs.add(errorf(gwapiv1.ListenerReasonInvalidCertificateRef, "HTTPS listener has no tls.certificateRefs"))
 		return nil, errs
@@ -52,7 +52,7 @@ func containsCertificate(certs []*ir.Certificate, name string) bool {
 
 // resolveCertificate checks kind, permission, existence and content, in that
 // order, so that RefNotPermitted never reveals whether a Secret exists.
-func (t *translator) resolveCertificate(from objectRef, ref *gwapiv1.SecretObjectReference) (*ir.Certificate, *reasonError) {
+func (t *translator) resolveCertificate(from objectRef, ref *gwapiv1.SecretObjectReference) (*ir.Certificate, *listenerError) {
 	const invalid = gwapiv1.ListenerReasonInvalidCertificateRef
 	group, kind := "", kindSecret
 	if ref.Group != nil {
@@ -84,7 +84,7 @@ func (t *translator) resolveCertificate(from objectRef, ref *gwapiv1.SecretObjec
 
 // certificateFromSecret validates a kubernetes.io/tls Secret holding a PEM
 // certificate chain and the matching private key.
-func certificateFromSecret(s *corev1.Secret, name string) (*ir.Certificate, *reasonError) {
+func certificateFromSecret(s *corev1.Secret, name string) (*ir.Certificate, *listenerError) {
 	const invalid = gwapiv1.ListenerReasonInvalidCertificateRef
 	if s == nil {
 		return nil, errorf(invalid, "Secret %s not found", name)

@@ -11,27 +11,51 @@ import (
 // listenerSetReasonParentNotProgrammed is the ListenerSet Programmed reason
 // Gateway API documents for a Gateway that is not programmed (it has no
 // constant for it).
-const listenerSetReasonParentNotProgrammed = "ParentNotProgrammed"
+const listenerSetReasonParentNotProgrammed gwapiv1.ListenerSetConditionReason = "ParentNotProgrammed"
 
-// Reasons of EnvoyProxy conditions (our own API).
+// envoyProxyReason is the reason of an EnvoyProxy condition (our own API).
+type envoyProxyReason string
+
+// Reasons of EnvoyProxy conditions.
 const (
-	envoyProxyReasonAccepted = "Accepted"
-	envoyProxyReasonInvalid  = "Invalid"
+	envoyProxyReasonAccepted envoyProxyReason = "Accepted"
+	envoyProxyReasonInvalid  envoyProxyReason = "Invalid"
 )
+
+// conditionReason is the reason type of one condition owner: Gateway API's
+// GatewayClassConditionReason, GatewayConditionReason,
+// ListenerConditionReason, ListenerSetConditionReason and
+// RouteConditionReason, and envoyProxyReason. Each condition constructor
+// takes the errors of its owner only, so a listener reason cannot land on a
+// route condition.
+type conditionReason interface {
+	gwapiv1.GatewayClassConditionReason | gwapiv1.GatewayConditionReason | gwapiv1.ListenerConditionReason |
+		gwapiv1.ListenerSetConditionReason | gwapiv1.RouteConditionReason | envoyProxyReason
+}
 
 // reasonError is an error that knows the condition reason it turns into.
 // Translation code returns reasonErrors; status.go turns them into conditions.
-type reasonError struct {
-	reason string
+type reasonError[R conditionReason] struct {
+	reason R
 	msg    string
 }
 
+// The reasonErrors of each condition owner.
+type (
+	gatewayClassError = reasonError[gwapiv1.GatewayClassConditionReason]
+	gatewayError      = reasonError[gwapiv1.GatewayConditionReason]
+	listenerError     = reasonError[gwapiv1.ListenerConditionReason]
+	listenerSetError  = reasonError[gwapiv1.ListenerSetConditionReason]
+	routeError        = reasonError[gwapiv1.RouteConditionReason]
+	envoyProxyError   = reasonError[envoyProxyReason]
+)
+
 // Error returns the message of the error.
-func (e *reasonError) Error() string { return e.msg }
+func (e *reasonError[R]) Error() string { return e.msg }
 
 // errorf builds a reasonError with a formatted message.
-func errorf[R ~string](reason R, format string, args ...any) *reasonError {
-	return &reasonError{reason: string(reason), msg: fmt.Sprintf(format, args...)}
+func errorf[R conditionReason](reason R, format string, args ...any) *reasonError[R] {
+	return &reasonError[R]{reason: reason, msg: fmt.Sprintf(format, args...)}
 }
 
 // maxConditionMessages bounds how many problems one condition message lists.
@@ -39,17 +63,23 @@ const maxConditionMessages = 5
 
 // errorList collects the problems behind one condition: the reason is the
 // first problem's, the message lists them all (up to maxConditionMessages).
-type errorList []*reasonError
+type errorList[R conditionReason] []*reasonError[R]
+
+// The errorLists of listeners and routes.
+type (
+	listenerErrors = errorList[gwapiv1.ListenerConditionReason]
+	routeErrors    = errorList[gwapiv1.RouteConditionReason]
+)
 
 // add appends err when it is not nil.
-func (l *errorList) add(err *reasonError) {
+func (l *errorList[R]) add(err *reasonError[R]) {
 	if err != nil {
 		*l = append(*l, err)
 	}
 }
 
 // join returns one reasonError for the whole list, or nil when it is empty.
-func (l errorList) join() *reasonError {
+func (l errorList[R]) join() *reasonError[R] {
 	if len(l) == 0 {
 		return nil
 	}
@@ -66,12 +96,12 @@ func (l errorList) join() *reasonError {
 		}
 		msgs = append(msgs, e.msg)
 	}
-	return &reasonError{reason: l[0].reason, msg: strings.Join(msgs, "; ")}
+	return &reasonError[R]{reason: l[0].reason, msg: strings.Join(msgs, "; ")}
 }
 
 // newCondition is the one place a metav1.Condition is built. LastTransitionTime
 // stays zero: the status writer sets it when the condition changes.
-func newCondition[T ~string, R ~string](condType T, status metav1.ConditionStatus, reason R, message string, generation int64) metav1.Condition {
+func newCondition[T ~string, R conditionReason](condType T, status metav1.ConditionStatus, reason R, message string, generation int64) metav1.Condition {
 	return metav1.Condition{
 		Type:               string(condType),
 		Status:             status,
@@ -81,33 +111,45 @@ func newCondition[T ~string, R ~string](condType T, status metav1.ConditionStatu
 	}
 }
 
-// conditionFromError returns a False condition of condType with err's reason
-// and message, or the True condition ok when err is nil.
-func conditionFromError[T ~string](condType T, err *reasonError, ok metav1.Condition, generation int64) metav1.Condition {
-	if err == nil {
-		return ok
+// positiveCondition is the True condition of condType with okReason and
+// okMsg when err is nil, else the False one with err's reason and message.
+// okReason and err have one reason type: the condition owner's.
+func positiveCondition[T ~string, R conditionReason](
+	condType T, err *reasonError[R], okReason R, okMsg string, generation int64,
+) metav1.Condition {
+	if err != nil {
+		return newCondition(condType, metav1.ConditionFalse, err.reason, err.msg, generation)
 	}
-	return newCondition(condType, metav1.ConditionFalse, err.reason, err.msg, generation)
+	return newCondition(condType, metav1.ConditionTrue, okReason, okMsg, generation)
+}
+
+// programmedCondition is positiveCondition, except that err with reason
+// pending (the infrastructure is not there yet) makes it Unknown: Gateway
+// API defines Pending only for Unknown.
+func programmedCondition[T ~string, R conditionReason](
+	condType T, err *reasonError[R], pending, okReason R, okMsg string, generation int64,
+) metav1.Condition {
+	if err != nil && err.reason == pending {
+		return newCondition(condType, metav1.ConditionUnknown, err.reason, err.msg, generation)
+	}
+	return positiveCondition(condType, err, okReason, okMsg, generation)
 }
 
 // GatewayClass conditions.
 
-func gatewayClassAcceptedCondition(err *reasonError, generation int64) metav1.Condition {
-	ok := newCondition(gwapiv1.GatewayClassConditionStatusAccepted, metav1.ConditionTrue,
-		gwapiv1.GatewayClassReasonAccepted, "GatewayClass is accepted", generation)
-	return conditionFromError(gwapiv1.GatewayClassConditionStatusAccepted, err, ok, generation)
+func gatewayClassAcceptedCondition(err *gatewayClassError, generation int64) metav1.Condition {
+	return positiveCondition(gwapiv1.GatewayClassConditionStatusAccepted, err, gwapiv1.GatewayClassReasonAccepted, "GatewayClass is accepted", generation)
 }
 
 // EnvoyProxy conditions.
 
-func envoyProxyAcceptedCondition(err *reasonError, generation int64) metav1.Condition {
-	ok := newCondition("Accepted", metav1.ConditionTrue, envoyProxyReasonAccepted, "EnvoyProxy is valid", generation)
-	return conditionFromError("Accepted", err, ok, generation)
+func envoyProxyAcceptedCondition(err *envoyProxyError, generation int64) metav1.Condition {
+	return positiveCondition("Accepted", err, envoyProxyReasonAccepted, "EnvoyProxy is valid", generation)
 }
 
 // Gateway conditions.
 
-func gatewayAcceptedCondition(err *reasonError, partialMsg string, generation int64) metav1.Condition {
+func gatewayAcceptedCondition(err *gatewayError, partialMsg string, generation int64) metav1.Condition {
 	if err != nil {
 		return newCondition(gwapiv1.GatewayConditionAccepted, metav1.ConditionFalse, err.reason, err.msg, generation)
 	}
@@ -119,40 +161,29 @@ func gatewayAcceptedCondition(err *reasonError, partialMsg string, generation in
 		gwapiv1.GatewayReasonAccepted, "Gateway is accepted", generation)
 }
 
-// gatewayProgrammedCondition is True when err is nil; with reason Pending
-// (the infrastructure is not there yet) it is Unknown, as Gateway API
-// defines Pending only for Unknown; any other err makes it False.
-func gatewayProgrammedCondition(err *reasonError, fleet string, generation int64) metav1.Condition {
-	if err != nil && err.reason == string(gwapiv1.GatewayReasonPending) {
-		return newCondition(gwapiv1.GatewayConditionProgrammed, metav1.ConditionUnknown, err.reason, err.msg, generation)
-	}
-	ok := newCondition(gwapiv1.GatewayConditionProgrammed, metav1.ConditionTrue, gwapiv1.GatewayReasonProgrammed,
-		fmt.Sprintf("Proxy fleet %s is ready", fleet), generation)
-	return conditionFromError(gwapiv1.GatewayConditionProgrammed, err, ok, generation)
+// gatewayProgrammedCondition is True when err is nil, Unknown with reason
+// Pending, False with any other err.
+func gatewayProgrammedCondition(err *gatewayError, fleet string, generation int64) metav1.Condition {
+	return programmedCondition(gwapiv1.GatewayConditionProgrammed, err, gwapiv1.GatewayReasonPending,
+		gwapiv1.GatewayReasonProgrammed, fmt.Sprintf("Proxy fleet %s is ready", fleet), generation)
 }
 
 // Listener conditions.
 
-func listenerAcceptedCondition(err *reasonError, generation int64) metav1.Condition {
-	ok := newCondition(gwapiv1.ListenerConditionAccepted, metav1.ConditionTrue, gwapiv1.ListenerReasonAccepted,
-		"Listener is accepted", generation)
-	return conditionFromError(gwapiv1.ListenerConditionAccepted, err, ok, generation)
+func listenerAcceptedCondition(err *listenerError, generation int64) metav1.Condition {
+	return positiveCondition(gwapiv1.ListenerConditionAccepted, err, gwapiv1.ListenerReasonAccepted, "Listener is accepted", generation)
 }
 
-func listenerProgrammedCondition(err *reasonError, generation int64) metav1.Condition {
-	ok := newCondition(gwapiv1.ListenerConditionProgrammed, metav1.ConditionTrue, gwapiv1.ListenerReasonProgrammed,
-		"Listener is programmed", generation)
-	return conditionFromError(gwapiv1.ListenerConditionProgrammed, err, ok, generation)
+func listenerProgrammedCondition(err *listenerError, generation int64) metav1.Condition {
+	return positiveCondition(gwapiv1.ListenerConditionProgrammed, err, gwapiv1.ListenerReasonProgrammed, "Listener is programmed", generation)
 }
 
-func listenerResolvedRefsCondition(err *reasonError, generation int64) metav1.Condition {
-	ok := newCondition(gwapiv1.ListenerConditionResolvedRefs, metav1.ConditionTrue, gwapiv1.ListenerReasonResolvedRefs,
-		"All references are resolved", generation)
-	return conditionFromError(gwapiv1.ListenerConditionResolvedRefs, err, ok, generation)
+func listenerResolvedRefsCondition(err *listenerError, generation int64) metav1.Condition {
+	return positiveCondition(gwapiv1.ListenerConditionResolvedRefs, err, gwapiv1.ListenerReasonResolvedRefs, "All references are resolved", generation)
 }
 
 // listenerConflictedCondition is negative-polarity: True when err is set.
-func listenerConflictedCondition(err *reasonError, generation int64) metav1.Condition {
+func listenerConflictedCondition(err *listenerError, generation int64) metav1.Condition {
 	if err != nil {
 		return newCondition(gwapiv1.ListenerConditionConflicted, metav1.ConditionTrue, err.reason, err.msg, generation)
 	}
@@ -165,47 +196,37 @@ func listenerConflictedCondition(err *reasonError, generation int64) metav1.Cond
 // listenerSetAcceptedCondition is False with err's reason, else True: with
 // reason ListenersNotValid and partialMsg when some listeners are not
 // valid, Accepted otherwise.
-func listenerSetAcceptedCondition(err *reasonError, partialMsg string, generation int64) metav1.Condition {
+func listenerSetAcceptedCondition(err *listenerSetError, partialMsg string, generation int64) metav1.Condition {
 	if partialMsg != "" && err == nil {
 		return newCondition(gwapiv1.ListenerSetConditionAccepted, metav1.ConditionTrue, gwapiv1.ListenerSetReasonListenersNotValid,
 			partialMsg, generation)
 	}
-	ok := newCondition(gwapiv1.ListenerSetConditionAccepted, metav1.ConditionTrue, gwapiv1.ListenerSetReasonAccepted,
-		"ListenerSet is accepted", generation)
-	return conditionFromError(gwapiv1.ListenerSetConditionAccepted, err, ok, generation)
+	return positiveCondition(gwapiv1.ListenerSetConditionAccepted, err, gwapiv1.ListenerSetReasonAccepted, "ListenerSet is accepted", generation)
 }
 
 // listenerSetProgrammedCondition is like gatewayProgrammedCondition: Unknown
 // with reason Pending, False with any other err, True without.
-func listenerSetProgrammedCondition(err *reasonError, generation int64) metav1.Condition {
-	if err != nil && err.reason == string(gwapiv1.ListenerSetReasonPending) {
-		return newCondition(gwapiv1.ListenerSetConditionProgrammed, metav1.ConditionUnknown, err.reason, err.msg, generation)
-	}
-	ok := newCondition(gwapiv1.ListenerSetConditionProgrammed, metav1.ConditionTrue, gwapiv1.ListenerSetReasonProgrammed,
-		"ListenerSet is programmed", generation)
-	return conditionFromError(gwapiv1.ListenerSetConditionProgrammed, err, ok, generation)
+func listenerSetProgrammedCondition(err *listenerSetError, generation int64) metav1.Condition {
+	return programmedCondition(gwapiv1.ListenerSetConditionProgrammed, err, gwapiv1.ListenerSetReasonPending,
+		gwapiv1.ListenerSetReasonProgrammed, "ListenerSet is programmed", generation)
 }
 
 // listenerOverlappingTLSCondition is only ever True: it is omitted otherwise.
-func listenerOverlappingTLSCondition(err *reasonError, generation int64) metav1.Condition {
+func listenerOverlappingTLSCondition(err *listenerError, generation int64) metav1.Condition {
 	return newCondition(gwapiv1.ListenerConditionOverlappingTLSConfig, metav1.ConditionTrue, err.reason, err.msg, generation)
 }
 
 // Route conditions.
 
-func routeAcceptedCondition(err *reasonError, generation int64) metav1.Condition {
-	ok := newCondition(gwapiv1.RouteConditionAccepted, metav1.ConditionTrue, gwapiv1.RouteReasonAccepted,
-		"Route is accepted", generation)
-	return conditionFromError(gwapiv1.RouteConditionAccepted, err, ok, generation)
+func routeAcceptedCondition(err *routeError, generation int64) metav1.Condition {
+	return positiveCondition(gwapiv1.RouteConditionAccepted, err, gwapiv1.RouteReasonAccepted, "Route is accepted", generation)
 }
 
-func routeResolvedRefsCondition(err *reasonError, generation int64) metav1.Condition {
-	ok := newCondition(gwapiv1.RouteConditionResolvedRefs, metav1.ConditionTrue, gwapiv1.RouteReasonResolvedRefs,
-		"All references are resolved", generation)
-	return conditionFromError(gwapiv1.RouteConditionResolvedRefs, err, ok, generation)
+func routeResolvedRefsCondition(err *routeError, generation int64) metav1.Condition {
+	return positiveCondition(gwapiv1.RouteConditionResolvedRefs, err, gwapiv1.RouteReasonResolvedRefs, "All references are resolved", generation)
 }
 
 // routePartiallyInvalidCondition is only ever True: it is omitted otherwise.
-func routePartiallyInvalidCondition(err *reasonError, generation int64) metav1.Condition {
+func routePartiallyInvalidCondition(err *routeError, generation int64) metav1.Condition {
 	return newCondition(gwapiv1.RouteConditionPartiallyInvalid, metav1.ConditionTrue, err.reason, err.msg, generation)
 }

@@ -23,7 +23,7 @@ import (
 // protocol.
 
 // setConflict marks a listener conflicted and therefore not accepted.
-func (l *listenerModel) setConflict(err *reasonError) {
+func (l *listenerModel) setConflict(err *listenerError) {
 	l.conflictErr = err
 	l.acceptErr = err
 }
@@ -95,7 +95,7 @@ func resolveFleetConflicts(gateways []*gatewayModel) {
 // then claims their ports and hostnames.
 func claimGroup(claims map[int32]*portClaim, group []*listenerModel) {
 	for _, l := range group {
-		if l.acceptErr == nil || l.acceptErr.reason == string(gwapiv1.ListenerReasonUnsupportedProtocol) {
+		if l.acceptErr == nil || l.acceptErr.reason == gwapiv1.ListenerReasonUnsupportedProtocol {
 			conflictWithClaims(l, claims[l.port])
 		}
 	}

@@ -38,7 +38,7 @@ func outcomes(gs ...*gatewayModel) map[string]string {
 		for _, l := range g.listeners {
 			reason := ""
 			if l.acceptErr != nil {
-				reason = l.acceptErr.reason
+				reason = string(l.acceptErr.reason)
 			}
 			if (l.conflictErr != nil) != (reason == string(gwapiv1.ListenerReasonHostnameConflict) || reason == string(gwapiv1.ListenerReasonProtocolConflict)) {
 				reason += "+inconsistent"

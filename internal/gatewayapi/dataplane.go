@@ -35,7 +35,7 @@ const maxHeaderBytes = 16384
 const maxQueryParamNameBytes = 1024
 
 // unsupportedAt builds an UnsupportedValue error for a field.
-func unsupportedAt(path *field.Path, format string, args ...any) *reasonError {
+func unsupportedAt(path *field.Path, format string, args ...any) *routeError {
 	return errorf(gwapiv1.RouteReasonUnsupportedValue, "%s: %s", path, fmt.Sprintf(format, args...))
 }
 
@@ -56,7 +56,7 @@ func forbiddenHeaderChar(s string) string {
 
 // checkHeaderString rejects a string Envoy takes as a header value (a header
 // value, a redirect or rewrite target): no NUL, CR or LF, at most 16384 bytes.
-func checkHeaderString(path *field.Path, value string) *reasonError {
+func checkHeaderString(path *field.Path, value string) *routeError {
 	if c := forbiddenHeaderChar(value); c != "" {
 		return unsupportedAt(path, "must not contain %s", c)
 	}
@@ -77,7 +77,7 @@ func isTokenChar(c byte) bool {
 
 // checkHeaderName rejects a header name that is empty, too long or not an
 // HTTP token.
-func checkHeaderName(path *field.Path, name string) *reasonError {
+func checkHeaderName(path *field.Path, name string) *routeError {
 	if name == "" {
 		return unsupportedAt(path, "must not be empty")
 	}
@@ -95,7 +95,7 @@ func checkHeaderName(path *field.Path, name string) *reasonError {
 // checkModifiableHeader rejects a header a route may not add, set or remove:
 // Envoy refuses the whole route configuration for "host" (and pseudo-headers,
 // which checkHeaderName already refuses).
-func checkModifiableHeader(path *field.Path, name string) *reasonError {
+func checkModifiableHeader(path *field.Path, name string) *routeError {
 	if err := checkHeaderName(path, name); err != nil {
 		return err
 	}
@@ -106,7 +106,7 @@ func checkModifiableHeader(path *field.Path, name string) *reasonError {
 }
 
 // checkQueryParamName rejects a query parameter name Envoy refuses.
-func checkQueryParamName(path *field.Path, name string) *reasonError {
+func checkQueryParamName(path *field.Path, name string) *routeError {
 	switch {
 	case name == "":
 		return unsupportedAt(path, "must not be empty")
@@ -118,7 +118,7 @@ func checkQueryParamName(path *field.Path, name string) *reasonError {
 
 // checkPathPrefix rejects a path prefix Envoy's path_separated_prefix cannot
 // hold: it must not contain "?" or "#".
-func checkPathPrefix(path *field.Path, prefix string) *reasonError {
+func checkPathPrefix(path *field.Path, prefix string) *routeError {
 	if i := strings.IndexAny(prefix, "?#"); i >= 0 {
 		return unsupportedAt(path, "path prefix %q must not contain %q", prefix, prefix[i])
 	}
@@ -127,7 +127,7 @@ func checkPathPrefix(path *field.Path, prefix string) *reasonError {
 
 // checkRegex rejects a regular expression Envoy refuses: empty, not RE2
 // syntax, or with an RE2 program too big (re2size.Check).
-func checkRegex(path *field.Path, expr string) *reasonError {
+func checkRegex(path *field.Path, expr string) *routeError {
 	if err := re2size.Check(expr); err != nil {
 		return unsupportedAt(path, "%s", err)
 	}

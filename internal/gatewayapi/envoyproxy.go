@@ -12,11 +12,11 @@ import (
 // envoyProxyModel is an EnvoyProxy referenced by one of our GatewayClasses.
 type envoyProxyModel struct {
 	obj *egv1a1.EnvoyProxy
-	err *reasonError
+	err *envoyProxyError
 }
 
 // envoyProxyError validates ep once and remembers it for the status.
-func (t *translator) envoyProxyError(ep *egv1a1.EnvoyProxy) *reasonError {
+func (t *translator) envoyProxyError(ep *egv1a1.EnvoyProxy) *envoyProxyError {
 	key := keyOf(ep.Namespace, ep.Name)
 	if m := t.envoyProxies[key]; m != nil {
 		return m.err
@@ -28,7 +28,7 @@ func (t *translator) envoyProxyError(ep *egv1a1.EnvoyProxy) *reasonError {
 
 // validateEnvoyProxy checks what the CRD schema would reject, since providers
 // other than Kubernetes (files) do not run the schema.
-func validateEnvoyProxy(ep *egv1a1.EnvoyProxy) *reasonError {
+func validateEnvoyProxy(ep *egv1a1.EnvoyProxy) *envoyProxyError {
 	const invalid = envoyProxyReasonInvalid
 	if p := ep.Spec.Provider; p != nil && p.Type != egv1a1.ProviderTypeKubernetes {
 		return errorf(invalid, "provider.type %q is not supported (only %s)", p.Type, egv1a1.ProviderTypeKubernetes)

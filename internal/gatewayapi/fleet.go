@@ -187,7 +187,7 @@ func (t *translator) usedClusters(xds *ir.Xds) []*ir.Cluster {
 
 // gatewayProgrammedError says why a Gateway is not programmed: it depends on
 // the infrastructure the infra manager reports for its fleet.
-func (t *translator) gatewayProgrammedError(g *gatewayModel) *reasonError {
+func (t *translator) gatewayProgrammedError(g *gatewayModel) *gatewayError {
 	if !g.accepted() {
 		return errorf(gwapiv1.GatewayReasonInvalid, "Gateway is not accepted")
 	}

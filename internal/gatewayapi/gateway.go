@@ -19,9 +19,9 @@ type gatewayModel struct {
 	// ignored are the names of listeners dropped because their name repeats.
 	ignored []string
 	// specErr rejects the whole Gateway before looking at its listeners.
-	specErr *reasonError
+	specErr *gatewayError
 	// acceptErr is the final reason the Gateway is not accepted.
-	acceptErr *reasonError
+	acceptErr *gatewayError
 	// notValid lists listeners that are not programmed, for the Accepted message.
 	notValid []string
 	fleet    *fleetModel
@@ -83,7 +83,7 @@ func (t *translator) buildGateway(gw *gwapiv1.Gateway, class *gatewayClassModel)
 }
 
 // validateGatewaySpec returns why the Gateway as a whole cannot be accepted.
-func validateGatewaySpec(gw *gwapiv1.Gateway, class *gatewayClassModel) *reasonError {
+func validateGatewaySpec(gw *gwapiv1.Gateway, class *gatewayClassModel) *gatewayError {
 	switch {
 	case !class.accepted():
 		return errorf(gwapiv1.GatewayReasonInvalidParameters, "GatewayClass %q is not accepted: %s", class.obj.Name, class.err.msg)
@@ -98,7 +98,7 @@ func validateGatewaySpec(gw *gwapiv1.Gateway, class *gatewayClassModel) *reasonE
 // validateSpecAddresses accepts only requests for an IP address without a
 // value (the fleet's Service assigns it: GatewayAddressEmpty); static
 // addresses and other types are not supported.
-func validateSpecAddresses(addrs []gwapiv1.GatewaySpecAddress) *reasonError {
+func validateSpecAddresses(addrs []gwapiv1.GatewaySpecAddress) *gatewayError {
 	for _, a := range addrs {
 		if a.Value != "" {
 			return errorf(gwapiv1.GatewayReasonUnsupportedAddress,

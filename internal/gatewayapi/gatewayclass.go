@@ -12,7 +12,7 @@ type gatewayClassModel struct {
 	// proxy is the EnvoyProxy named by parametersRef; nil means defaults.
 	proxy *egv1a1.EnvoyProxy
 	// err is why the class is not accepted (reason InvalidParameters); nil when accepted.
-	err *reasonError
+	err *gatewayClassError
 }
 
 // accepted reports whether Gateways of the class can be served.
@@ -34,7 +34,7 @@ func (t *translator) processGatewayClasses(classes []*gwapiv1.GatewayClass) {
 }
 
 // resolveParametersRef finds and validates the EnvoyProxy a class refers to.
-func (t *translator) resolveParametersRef(ref *gwapiv1.ParametersReference) (*egv1a1.EnvoyProxy, *reasonError) {
+func (t *translator) resolveParametersRef(ref *gwapiv1.ParametersReference) (*egv1a1.EnvoyProxy, *gatewayClassError) {
 	if ref == nil {
 		return nil, nil
 	}

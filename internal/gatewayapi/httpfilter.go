@@ -24,10 +24,10 @@ type ruleFilters struct {
 	replacesPrefix bool
 
 	// invalid makes the rule invalid (Accepted: UnsupportedValue, IncompatibleFilters).
-	invalid errorList
+	invalid routeErrors
 	// refErrs are unresolved references (ResolvedRefs); unresolved extension
 	// filters also set failClosed: their requests must get an error.
-	refErrs    errorList
+	refErrs    routeErrors
 	failClosed bool
 }
 
@@ -82,7 +82,7 @@ func (t *translator) buildFilters(from backendFrom, path *field.Path, filters []
 	return out
 }
 
-func missingFilterConfig(in filterInput, name string) *reasonError {
+func missingFilterConfig(in filterInput, name string) *routeError {
 	return unsupportedAt(in.path.Child(name), "filter %s requires %s", in.f.Type, name)
 }
 
@@ -109,7 +109,7 @@ func buildResponseHeaderFilter(_ *translator, in filterInput, out *ruleFilters) 
 // headerModifier converts a header filter whose field path is path. Names
 // must be HTTP tokens Envoy lets a route modify, values must be valid header
 // values.
-func headerModifier(path *field.Path, f *gwapiv1.HTTPHeaderFilter) (*ir.HeaderModifier, *reasonError) {
+func headerModifier(path *field.Path, f *gwapiv1.HTTPHeaderFilter) (*ir.HeaderModifier, *routeError) {
 	m := &ir.HeaderModifier{}
 	for i, h := range f.Add {
 		if err := checkHeader(path.Child("add").Index(i), h); err != nil {
@@ -133,7 +133,7 @@ func headerModifier(path *field.Path, f *gwapiv1.HTTPHeaderFilter) (*ir.HeaderMo
 }
 
 // checkHeader checks one header a filter adds or sets.
-func checkHeader(path *field.Path, h gwapiv1.HTTPHeader) *reasonError {
+func checkHeader(path *field.Path, h gwapiv1.HTTPHeader) *routeError {
 	if err := checkModifiableHeader(path.Child("name"), string(h.Name)); err != nil {
 		return err
 	}
@@ -171,7 +171,7 @@ func buildRedirectFilter(_ *translator, in filterInput, out *ruleFilters) {
 }
 
 // redirect converts a redirect's status code, scheme and hostname.
-func redirect(path *field.Path, rf *gwapiv1.HTTPRequestRedirectFilter) (*ir.Redirect, *reasonError) {
+func redirect(path *field.Path, rf *gwapiv1.HTTPRequestRedirectFilter) (*ir.Redirect, *routeError) {
 	r := &ir.Redirect{StatusCode: 302}
 	if rf.StatusCode != nil {
 		r.StatusCode = *rf.StatusCode
@@ -196,7 +196,7 @@ func redirect(path *field.Path, rf *gwapiv1.HTTPRequestRedirectFilter) (*ir.Redi
 
 // checkPreciseHostname rejects a redirect or rewrite hostname that is not a
 // precise hostname (an RFC 1123 subdomain, which includes IPv4 addresses).
-func checkPreciseHostname(path *field.Path, h string) *reasonError {
+func checkPreciseHostname(path *field.Path, h string) *routeError {
 	if errs := validation.IsDNS1123Subdomain(h); len(errs) > 0 {
 		return unsupportedAt(path, "hostname %q is invalid: %s", h, strings.Join(errs, ", "))
 	}
@@ -205,7 +205,7 @@ func checkPreciseHostname(path *field.Path, h string) *reasonError {
 
 // redirectPort applies Gateway API's port rules: the given port, else the
 // scheme's well-known port, else the listener's port (filled in per listener).
-func redirectPort(path *field.Path, rf *gwapiv1.HTTPRequestRedirectFilter, r *ir.Redirect, out *ruleFilters) *reasonError {
+func redirectPort(path *field.Path, rf *gwapiv1.HTTPRequestRedirectFilter, r *ir.Redirect, out *ruleFilters) *routeError {
 	switch {
 	case rf.Port != nil:
 		if *rf.Port < 1 || *rf.Port > 65535 {
@@ -247,7 +247,7 @@ func buildRewriteFilter(_ *translator, in filterInput, out *ruleFilters) {
 // pathRewrite converts a path modifier whose field path is path; prefix
 // reports a ReplacePrefixMatch. The new path must be absolute and a valid
 // header value (Envoy puts it in the :path header).
-func pathRewrite(path *field.Path, p *gwapiv1.HTTPPathModifier) (rw *ir.PathRewrite, prefix bool, err *reasonError) {
+func pathRewrite(path *field.Path, p *gwapiv1.HTTPPathModifier) (rw *ir.PathRewrite, prefix bool, err *routeError) {
 	if p == nil {
 		return nil, false, nil
 	}
@@ -274,7 +274,7 @@ func pathRewrite(path *field.Path, p *gwapiv1.HTTPPathModifier) (rw *ir.PathRewr
 
 // checkNewPath rejects a replacement path that is not absolute or that Envoy
 // cannot put in a header.
-func checkNewPath(path *field.Path, value string) *reasonError {
+func checkNewPath(path *field.Path, value string) *routeError {
 	if !strings.HasPrefix(value, "/") {
 		return unsupportedAt(path, "path %q must start with /", value)
 	}
@@ -301,7 +301,7 @@ func buildMirrorFilter(t *translator, in filterInput, out *ruleFilters) {
 }
 
 // mirrorPercent converts percent or fraction; nil means every request.
-func mirrorPercent(path *field.Path, mf *gwapiv1.HTTPRequestMirrorFilter) (*float64, *reasonError) {
+func mirrorPercent(path *field.Path, mf *gwapiv1.HTTPRequestMirrorFilter) (*float64, *routeError) {
 	switch {
 	case mf.Percent != nil && mf.Fraction != nil:
 		return nil, unsupportedAt(path, "requestMirror must not set both percent and fraction")

@@ -26,11 +26,11 @@ var defaultMatches = []gwapiv1.HTTPRouteMatch{{}}
 // buildMatches validates the matches of a rule. Invalid matches cannot be
 // expressed and are left out; their errors make the rule invalid.
 // path is the rule's "matches" field.
-func buildMatches(path *field.Path, matches []gwapiv1.HTTPRouteMatch) ([]*httpMatch, errorList) {
+func buildMatches(path *field.Path, matches []gwapiv1.HTTPRouteMatch) ([]*httpMatch, routeErrors) {
 	if len(matches) == 0 {
 		matches = defaultMatches
 	}
-	var errs errorList
+	var errs routeErrors
 	out := make([]*httpMatch, 0, len(matches))
 	for j := range matches {
 		m, err := buildMatch(path.Index(j), j, &matches[j])
@@ -43,7 +43,7 @@ func buildMatches(path *field.Path, matches []gwapiv1.HTTPRouteMatch) ([]*httpMa
 	return out, errs
 }
 
-func buildMatch(path *field.Path, j int, m *gwapiv1.HTTPRouteMatch) (*httpMatch, *reasonError) {
+func buildMatch(path *field.Path, j int, m *gwapiv1.HTTPRouteMatch) (*httpMatch, *routeError) {
 	pm, err := pathMatch(path.Child("path"), m.Path)
 	if err != nil {
 		return nil, err
@@ -67,7 +67,7 @@ func buildMatch(path *field.Path, j int, m *gwapiv1.HTTPRouteMatch) (*httpMatch,
 // pathMatch converts a path match (default: PathPrefix "/"). A trailing "/"
 // of a prefix is dropped: Gateway API ignores it and the IR prefix match is
 // already element-wise. path is the match's "path" field.
-func pathMatch(path *field.Path, p *gwapiv1.HTTPPathMatch) (*ir.StringMatch, *reasonError) {
+func pathMatch(path *field.Path, p *gwapiv1.HTTPPathMatch) (*ir.StringMatch, *routeError) {
 	typ, value := gwapiv1.PathMatchPathPrefix, "/"
 	if p != nil && p.Type != nil {
 		typ = *p.Type
@@ -104,7 +104,7 @@ func pathMatch(path *field.Path, p *gwapiv1.HTTPPathMatch) (*ir.StringMatch, *re
 
 // headerMatches converts header matches; names are case-insensitive and only
 // the first match of a name counts. path is the match's "headers" field.
-func headerMatches(path *field.Path, hs []gwapiv1.HTTPHeaderMatch) ([]*ir.StringMatch, *reasonError) {
+func headerMatches(path *field.Path, hs []gwapiv1.HTTPHeaderMatch) ([]*ir.StringMatch, *routeError) {
 	var out []*ir.StringMatch
 	for i, h := range hs {
 		name := strings.ToLower(string(h.Name))
@@ -129,7 +129,7 @@ func headerMatches(path *field.Path, hs []gwapiv1.HTTPHeaderMatch) ([]*ir.String
 
 // queryMatches converts query parameter matches; names are case-sensitive and
 // only the first match of a name counts. path is the match's "queryParams" field.
-func queryMatches(path *field.Path, qs []gwapiv1.HTTPQueryParamMatch) ([]*ir.StringMatch, *reasonError) {
+func queryMatches(path *field.Path, qs []gwapiv1.HTTPQueryParamMatch) ([]*ir.StringMatch, *routeError) {
 	var out []*ir.StringMatch
 	for i, q := range qs {
 		name := string(q.Name)
@@ -163,7 +163,7 @@ func hasMatchName(ms []*ir.StringMatch, name string) bool {
 
 // valueMatch converts an Exact or RegularExpression match of a named value;
 // path is the header or query parameter match.
-func valueMatch(path *field.Path, name, typ, value string) (*ir.StringMatch, *reasonError) {
+func valueMatch(path *field.Path, name, typ, value string) (*ir.StringMatch, *routeError) {
 	switch typ {
 	case string(gwapiv1.HeaderMatchExact):
 		return &ir.StringMatch{Name: name, Type: ir.MatchExact, Value: value}, nil

@@ -32,7 +32,7 @@ func TestPathMatch(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			got, err := pathMatch(field.NewPath("p"), tt.in)
 			if tt.want == nil {
-				if err == nil || err.reason != string(gwapiv1.RouteReasonUnsupportedValue) {
+				if err == nil || err.reason != gwapiv1.RouteReasonUnsupportedValue {
 					t.Errorf("want UnsupportedValue, got %v, %v", got, err)
 				}
 				return

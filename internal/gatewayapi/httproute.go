@@ -21,11 +21,11 @@ type httpRouteModel struct {
 	// rules are built once, whatever the listeners.
 	rules []*httpRule
 	// acceptErr makes every parent reject the route (invalid hostnames, no valid rule).
-	acceptErr *reasonError
+	acceptErr *routeError
 	// partialErr is set when some rules, not all, are invalid.
-	partialErr *reasonError
+	partialErr *routeError
 	// refErr is the ResolvedRefs problem, if any.
-	refErr  *reasonError
+	refErr  *routeError
 	parents []*parentAttachment
 }
 
@@ -57,9 +57,9 @@ func (t *translator) buildHTTPRoute(obj *gwapiv1.HTTPRoute) *httpRouteModel {
 		rules = defaultHTTPRules
 	}
 	from := backendFrom{kind: kindHTTPRoute, namespace: obj.Namespace}
-	var refErrs errorList
+	var refErrs routeErrors
 	var invalid []int
-	var invalidErrs errorList
+	var invalidErrs routeErrors
 	for i := range rules {
 		path := specPath.Child("rules").Index(i)
 		r := t.buildHTTPRule(httpRuleInput{from: from, route: m.key, index: i, path: path, rule: &rules[i]})
@@ -77,7 +77,7 @@ func (t *translator) buildHTTPRoute(obj *gwapiv1.HTTPRoute) *httpRouteModel {
 
 // setRuleValidity turns invalid rules into the route's Accepted or
 // PartiallyInvalid condition (invalid rules answer 500; valid ones keep working).
-func (m *httpRouteModel) setRuleValidity(invalid []int, errs errorList, total int) {
+func (m *httpRouteModel) setRuleValidity(invalid []int, errs routeErrors, total int) {
 	if len(invalid) == 0 || m.acceptErr != nil {
 		return
 	}
@@ -98,7 +98,7 @@ var specPath = field.NewPath("spec")
 
 // routeHostnames validates route hostnames (whose field path is path); any
 // invalid one rejects the route.
-func routeHostnames(path *field.Path, hs []gwapiv1.Hostname) ([]string, *reasonError) {
+func routeHostnames(path *field.Path, hs []gwapiv1.Hostname) ([]string, *routeError) {
 	out := make([]string, 0, len(hs))
 	for i, h := range hs {
 		if err := validateHostname(string(h)); err != nil {

@@ -29,7 +29,7 @@ func TestRouteHostnames(t *testing.T) {
 			got, err := routeHostnames(specPath.Child("hostnames"), tc.in)
 			if tc.wantErr != "" {
 				if err == nil || !strings.HasPrefix(err.msg, tc.wantErr) ||
-					string(err.reason) != string(gwapiv1.RouteReasonUnsupportedValue) {
+					err.reason != gwapiv1.RouteReasonUnsupportedValue {
 					t.Fatalf("routeHostnames error = %v, want UnsupportedValue starting with %q", err, tc.wantErr)
 				}
 				return
@@ -45,10 +45,10 @@ func TestRouteHostnames(t *testing.T) {
 }
 
 func TestSetRuleValidity(t *testing.T) {
-	errs := errorList{errorf(gwapiv1.RouteReasonUnsupportedValue, "rule 1 is bad")}
+	errs := routeErrors{errorf(gwapiv1.RouteReasonUnsupportedValue, "rule 1 is bad")}
 	cases := []struct {
 		name        string
-		acceptErr   *reasonError
+		acceptErr   *routeError
 		invalid     []int
 		wantAccept  string
 		wantPartial string
@@ -59,7 +59,7 @@ func TestSetRuleValidity(t *testing.T) {
 		{name: "already rejected", acceptErr: errorf(gwapiv1.RouteReasonUnsupportedValue, "bad hostname"),
 			invalid: []int{1}, wantAccept: "bad hostname"},
 	}
-	msg := func(e *reasonError) string {
+	msg := func(e *routeError) string {
 		if e == nil {
 			return ""
 		}

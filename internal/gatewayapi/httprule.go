@@ -18,9 +18,9 @@ type httpRule struct {
 	index   int
 	matches []*httpMatch
 	// invalid makes the rule answer 500 and is reported on Accepted.
-	invalid *reasonError
+	invalid *routeError
 	// refErrs are reported on ResolvedRefs.
-	refErrs errorList
+	refErrs routeErrors
 	// template is the route every match copies (without match and hostname).
 	template ir.HTTPRoute
 	// redirectToListenerPort: the redirect port is the listener's.
@@ -47,7 +47,7 @@ func (t *translator) buildHTTPRule(in httpRuleInput) *httpRule {
 		m.name = irRouteName(in.route, in.index, m.index)
 	}
 	filters := t.buildFilters(in.from, in.path.Child("filters"), in.rule.Filters)
-	invalid := make(errorList, 0, len(matchErrs)+len(filters.invalid))
+	invalid := make(routeErrors, 0, len(matchErrs)+len(filters.invalid))
 	invalid = append(invalid, matchErrs...)
 	invalid = append(invalid, filters.invalid...)
 	r.refErrs = append(r.refErrs, filters.refErrs...)
@@ -86,7 +86,7 @@ func (t *translator) buildHTTPRule(in httpRuleInput) *httpRule {
 // valid rule (whose field path is path). The hostname and a redirect's
 // listener port do not change what Envoy accepts: a placeholder stands for
 // them.
-func (t *translator) checkDataPlane(path *field.Path, r *httpRule) *reasonError {
+func (t *translator) checkDataPlane(path *field.Path, r *httpRule) *routeError {
 	if t.dataPlane == nil {
 		return nil
 	}
@@ -126,7 +126,7 @@ func (r *httpRule) buildAction(f *ruleFilters, backends []weightedBackend) {
 // resolveHTTPBackends resolves the backendRefs of a rule (whose field path
 // is path); backendRef-level filters are not supported and make the rule
 // invalid.
-func (t *translator) resolveHTTPBackends(from backendFrom, path *field.Path, refs []gwapiv1.HTTPBackendRef) ([]weightedBackend, *reasonError) {
+func (t *translator) resolveHTTPBackends(from backendFrom, path *field.Path, refs []gwapiv1.HTTPBackendRef) ([]weightedBackend, *routeError) {
 	out := make([]weightedBackend, 0, len(refs))
 	for i := range refs {
 		ref := &refs[i]
@@ -145,7 +145,7 @@ func (t *translator) resolveHTTPBackends(from backendFrom, path *field.Path, ref
 
 // checkTotalWeight rejects weights whose sum does not fit the uint32 Envoy
 // adds them up in.
-func checkTotalWeight(path *field.Path, backends []weightedBackend) *reasonError {
+func checkTotalWeight(path *field.Path, backends []weightedBackend) *routeError {
 	var total uint64
 	for _, b := range backends {
 		total += uint64(b.weight)
@@ -158,7 +158,7 @@ func checkTotalWeight(path *field.Path, backends []weightedBackend) *reasonError
 
 // requirePrefixMatches enforces that ReplacePrefixMatch only comes with
 // PathPrefix matches (the default match is one); path is the rule's "matches".
-func requirePrefixMatches(path *field.Path, matches []gwapiv1.HTTPRouteMatch) *reasonError {
+func requirePrefixMatches(path *field.Path, matches []gwapiv1.HTTPRouteMatch) *routeError {
 	for i, m := range matches {
 		if m.Path != nil && m.Path.Type != nil && *m.Path.Type != gwapiv1.PathMatchPathPrefix {
 			return unsupportedAt(path.Index(i).Child("path", "type"), "ReplacePrefixMatch requires PathPrefix matches, not %s", *m.Path.Type)
@@ -168,7 +168,7 @@ func requirePrefixMatches(path *field.Path, matches []gwapiv1.HTTPRouteMatch) *r
 }
 
 // unsupportedRuleFields rejects rule features this translator does not implement.
-func unsupportedRuleFields(path *field.Path, rule *gwapiv1.HTTPRouteRule) *reasonError {
+func unsupportedRuleFields(path *field.Path, rule *gwapiv1.HTTPRouteRule) *routeError {
 	switch {
 	case rule.Retry != nil:
 		return unsupportedAt(path.Child("retry"), "retry is not supported")
@@ -183,7 +183,7 @@ var gatewayDuration = regexp.MustCompile(`^([0-9]{1,5}(h|m|s|ms)){1,4}$`)
 
 // ruleTimeouts converts the request and backend request timeouts; path is
 // the rule's "timeouts".
-func ruleTimeouts(path *field.Path, to *gwapiv1.HTTPRouteTimeouts) (request, backend *ir.Duration, err *reasonError) {
+func ruleTimeouts(path *field.Path, to *gwapiv1.HTTPRouteTimeouts) (request, backend *ir.Duration, err *routeError) {
 	if to == nil {
 		return nil, nil, nil
 	}
@@ -201,7 +201,7 @@ func ruleTimeouts(path *field.Path, to *gwapiv1.HTTPRouteTimeouts) (request, bac
 
 // parseDuration converts a Gateway API duration (at most 4 x 99999h, which
 // fits both time.Duration and Envoy's protobuf Duration).
-func parseDuration(path *field.Path, d *gwapiv1.Duration) (*ir.Duration, *reasonError) {
+func parseDuration(path *field.Path, d *gwapiv1.Duration) (*ir.Duration, *routeError) {
 	if d == nil {
 		return nil, nil
 	}

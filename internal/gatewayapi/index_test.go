@@ -72,15 +72,15 @@ func TestNamespaceLabels(t *testing.T) {
 }
 
 func TestErrorListJoin(t *testing.T) {
-	var l errorList
+	var l routeErrors
 	if l.join() != nil {
 		t.Fatal("an empty list joins to nil")
 	}
 	l.add(nil)
 	for i := range 8 {
-		l.add(errorf("Reason"+itoa(int64(i)), "problem %d", i))
+		l.add(errorf(gwapiv1.RouteConditionReason("Reason"+itoa(int64(i))), "problem %d", i))
 	}
-	l.add(errorf("Other", "problem 0"))
+	l.add(errorf(gwapiv1.RouteConditionReason("Other"), "problem 0"))
 	got := l.join()
 	if got.reason != "Reason0" {
 		t.Errorf("reason = %q, want the first problem's", got.reason)

@@ -32,13 +32,13 @@ type listenerModel struct {
 	hostname string
 
 	// acceptErr is why Accepted is False (also set for conflicts).
-	acceptErr *reasonError
+	acceptErr *listenerError
 	// conflictErr is why Conflicted is True.
-	conflictErr *reasonError
+	conflictErr *listenerError
 	// refErrs are why ResolvedRefs is False.
-	refErrs errorList
+	refErrs listenerErrors
 	// overlapErr is why OverlappingTLSConfig is True (tlsoverlap.go).
-	overlapErr *reasonError
+	overlapErr *listenerError
 
 	// supportedKinds is reported in status; never nil.
 	supportedKinds []gwapiv1.RouteGroupKind
@@ -76,7 +76,7 @@ func (l *listenerModel) programmable() bool {
 
 // programmedError is why the listener is not programmed, or nil. A
 // conflicted listener keeps the conflict's reason.
-func (l *listenerModel) programmedError() *reasonError {
+func (l *listenerModel) programmedError() *listenerError {
 	const invalid = gwapiv1.ListenerReasonInvalid
 	switch {
 	case !l.gateway.accepted():
@@ -145,7 +145,7 @@ func (t *translator) buildListener(g *gatewayModel, set *listenerSetModel, spec 
 
 // validateListener checks protocol, TLS mode, port and hostname; the error
 // makes the listener not accepted.
-func validateListener(spec *gwapiv1.Listener) *reasonError {
+func validateListener(spec *gwapiv1.Listener) *listenerError {
 	const unsupported = gwapiv1.ListenerReasonUnsupportedValue
 	if spec.Port < 1 || spec.Port > 65535 {
 		return errorf(gwapiv1.ListenerReasonPortUnavailable, "port %d is out of range 1-65535", spec.Port)
@@ -179,7 +179,7 @@ func validateListener(spec *gwapiv1.Listener) *reasonError {
 }
 
 // resolveNamespaces resolves allowedRoutes.namespaces (default: Same).
-func (l *listenerModel) resolveNamespaces(ar *gwapiv1.AllowedRoutes) *reasonError {
+func (l *listenerModel) resolveNamespaces(ar *gwapiv1.AllowedRoutes) *listenerError {
 	l.namespaces.from = gwapiv1.NamespacesFromSame
 	if ar == nil || ar.Namespaces == nil || ar.Namespaces.From == nil {
 		return nil

@@ -35,7 +35,7 @@ func TestValidateListener(t *testing.T) {
 			switch {
 			case tt.reason == "" && err != nil:
 				t.Errorf("want valid, got %s: %s", err.reason, err.msg)
-			case tt.reason != "" && (err == nil || err.reason != string(tt.reason)):
+			case tt.reason != "" && (err == nil || err.reason != tt.reason):
 				t.Errorf("want %s, got %v", tt.reason, err)
 			}
 		})

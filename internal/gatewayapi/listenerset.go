@@ -23,7 +23,7 @@ type listenerSetModel struct {
 	listeners []*listenerModel
 	// acceptErr is why the set is not accepted (NotAllowed,
 	// ParentNotAccepted, ListenersNotValid); set by finalize.
-	acceptErr *reasonError
+	acceptErr *listenerSetError
 }
 
 // accepted reports whether the set is attached to its Gateway (valid after finalize).

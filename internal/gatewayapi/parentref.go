@@ -19,7 +19,7 @@ type parentAttachment struct {
 	// ref is the parentRef with group, kind and namespace filled in.
 	ref gwapiv1.ParentReference
 	// err is why the route is not accepted by this parent.
-	err *reasonError
+	err *routeError
 	// listeners are the listeners the route attaches to, with the hostnames
 	// it serves on each.
 	listeners []listenerHostnames
@@ -66,7 +66,7 @@ func parentKey(ref gwapiv1.ParentReference) string {
 // attachParents resolves the parentRefs of a route that are Gateways of
 // ours, once each; routeErr rejects the route on every parent that would
 // otherwise accept it.
-func (t *translator) attachParents(route routeMeta, refs []gwapiv1.ParentReference, routeErr *reasonError) []*parentAttachment {
+func (t *translator) attachParents(route routeMeta, refs []gwapiv1.ParentReference, routeErr *routeError) []*parentAttachment {
 	var out []*parentAttachment
 	seen := make(map[string]bool, len(refs))
 	for _, ref := range refs {
@@ -90,7 +90,7 @@ type parent struct {
 	name      string
 	listeners []*listenerModel
 	// err is why the parent takes no route (not accepted), or nil.
-	err *reasonError
+	err *routeError
 	// listenersNotValid: the parent is not accepted because none of its
 	// listeners is valid, which is NotAllowedByListeners for a route (or
 	// NoMatchingParent when the parentRef's sectionName or port selects none).
@@ -113,7 +113,7 @@ func (t *translator) resolveParent(ref gwapiv1.ParentReference) (parent, bool) {
 		p := parent{name: kindGateway + " " + key.String(), listeners: g.listeners}
 		if !g.accepted() {
 			p.err = errorf(gwapiv1.RouteReasonNoMatchingParent, "Gateway %s is not accepted: %s", key, g.acceptErr.msg)
-			p.listenersNotValid = g.acceptErr.reason == string(gwapiv1.GatewayReasonListenersNotValid)
+			p.listenersNotValid = g.acceptErr.reason == gwapiv1.GatewayReasonListenersNotValid
 		}
 		return p, true
 	case kindListenerSet:
@@ -124,7 +124,7 @@ func (t *translator) resolveParent(ref gwapiv1.ParentReference) (parent, bool) {
 		p := parent{name: kindListenerSet + " " + key.String(), listeners: s.listeners}
 		if !s.accepted() {
 			p.err = errorf(gwapiv1.RouteReasonNoMatchingParent, "ListenerSet %s is not accepted: %s", key, s.acceptErr.msg)
-			p.listenersNotValid = s.acceptErr.reason == string(gwapiv1.ListenerSetReasonListenersNotValid)
+			p.listenersNotValid = s.acceptErr.reason == gwapiv1.ListenerSetReasonListenersNotValid
 		}
 		return p, true
 	}

@@ -115,7 +115,7 @@ func (t *translator) listenerSetStatuses() []ListenerSetStatus {
 // is not accepted (same reason), or its Gateway is not programmed: Pending
 // (Unknown) while the Gateway's infrastructure is pending,
 // ParentNotProgrammed when the Gateway is known not to be programmed.
-func (t *translator) listenerSetProgrammedError(s *listenerSetModel) *reasonError {
+func (t *translator) listenerSetProgrammedError(s *listenerSetModel) *listenerSetError {
 	if s.acceptErr != nil {
 		return s.acceptErr
 	}
@@ -123,7 +123,7 @@ func (t *translator) listenerSetProgrammedError(s *listenerSetModel) *reasonErro
 	switch {
 	case err == nil:
 		return nil
-	case err.reason == string(gwapiv1.GatewayReasonPending):
+	case err.reason == gwapiv1.GatewayReasonPending:
 		return errorf(gwapiv1.ListenerSetReasonPending, "Gateway %s is not programmed yet: %s", s.gateway.key, err.msg)
 	}
 	return errorf(listenerSetReasonParentNotProgrammed, "Gateway %s is not programmed: %s", s.gateway.key, err.msg)
@@ -150,7 +150,7 @@ func (t *translator) tlsRouteStatuses() []RouteStatus {
 // routeStatus builds the parent entries of a route for our parents. Every
 // route gets an entry, with no parents when none are ours, so that the status
 // writer can remove entries of ours that no longer apply.
-func (t *translator) routeStatus(meta metav1.ObjectMeta, parents []*parentAttachment, refErr, partialErr *reasonError) RouteStatus {
+func (t *translator) routeStatus(meta metav1.ObjectMeta, parents []*parentAttachment, refErr, partialErr *routeError) RouteStatus {
 	rs := RouteStatus{ObjectKey: ObjectKey{Namespace: meta.Namespace, Name: meta.Name}, Parents: []gwapiv1.RouteParentStatus{}}
 	for _, p := range parents {
 		conds := []metav1.Condition{

@@ -14,8 +14,8 @@ type tlsRouteModel struct {
 	obj       *gwapiv1.TLSRoute
 	meta      routeMeta
 	rules     []*tlsRule
-	acceptErr *reasonError
-	refErr    *reasonError
+	acceptErr *routeError
+	refErr    *routeError
 	parents   []*parentAttachment
 }
 
@@ -58,7 +58,7 @@ func (t *translator) buildTLSRoute(obj *gwapiv1.TLSRoute) *tlsRouteModel {
 		rules = defaultTLSRules
 	}
 	from := backendFrom{kind: kindTLSRoute, namespace: obj.Namespace}
-	var refErrs errorList
+	var refErrs routeErrors
 	for i := range rules {
 		r, errs, err := t.buildTLSRule(from, i, &rules[i])
 		refErrs = append(refErrs, errs...)
@@ -73,9 +73,9 @@ func (t *translator) buildTLSRoute(obj *gwapiv1.TLSRoute) *tlsRouteModel {
 
 // buildTLSRule resolves a rule's backends. Connections for invalid backends,
 // or when there is no backend at all, are rejected in proportion to weight.
-func (t *translator) buildTLSRule(from backendFrom, i int, rule *gwapiv1.TLSRouteRule) (*tlsRule, errorList, *reasonError) {
+func (t *translator) buildTLSRule(from backendFrom, i int, rule *gwapiv1.TLSRouteRule) (*tlsRule, routeErrors, *routeError) {
 	r := &tlsRule{index: i}
-	var refErrs errorList
+	var refErrs routeErrors
 	var backends []weightedBackend
 	path := specPath.Child("rules").Index(i).Child("backendRefs")
 	for j := range rule.BackendRefs {
