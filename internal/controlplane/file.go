@@ -28,6 +28,11 @@ func (c *ControlPlane) addFileRunners() error {
 		Endpoints: c.endpoints,
 		Logger:    c.log.WithName("file-provider"),
 	})
+	for _, m := range provider.Collectors() {
+		if err := c.registerer.Register(m); err != nil {
+			return fmt.Errorf("registering file provider metrics: %w", err)
+		}
+	}
 	xds, err := c.hostXdsTarget()
 	if err != nil {
 		return err

@@ -11,6 +11,7 @@ import (
 
 	"github.com/fsnotify/fsnotify"
 	"github.com/go-logr/logr"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/envoygw/envoy-gateway/internal/gatewayapi"
 	"github.com/envoygw/envoy-gateway/internal/message"
@@ -57,6 +58,8 @@ type Provider struct {
 
 	// infraKick is signalled when the infra states change.
 	infraKick chan struct{}
+	// batchDelay observes how long each burst of file events waited.
+	batchDelay prometheus.Histogram
 
 	// files, cache, pathProblems, published and publishedEndpoints belong
 	// to the Start goroutine.
@@ -97,13 +100,32 @@ func New(opts Options) *Provider {
 	if opts.Resync == 0 {
 		opts.Resync = DefaultResync
 	}
-	return &Provider{
-		opts:      opts,
-		log:       opts.Logger,
-		infraKick: make(chan struct{}, 1),
-		files:     map[string]*fileState{},
-		cache:     NewDocumentCache(),
+	p := &Provider{
+		opts:       opts,
+		log:        opts.Logger,
+		infraKick:  make(chan struct{}, 1),
+		batchDelay: NewBatchDelayHistogram(),
+		files:      map[string]*fileState{},
+		cache:      NewDocumentCache(),
 	}
+	return p
+}
+
+// Collectors are the provider's metrics, for the control plane to register.
+func (p *Provider) Collectors() []prometheus.Collector {
+	return []prometheus.Collector{p.batchDelay}
+}
+
+// NewBatchDelayHistogram is envoy_gateway_provider_batch_delay_seconds: the
+// time from the first event of a batch to the start of its processing (the
+// debounce wait), kept apart from the processing time measured by the
+// translators' histograms.
+func NewBatchDelayHistogram() prometheus.Histogram {
+	return prometheus.NewHistogram(prometheus.HistogramOpts{
+		Name:    "envoy_gateway_provider_batch_delay_seconds",
+		Help:    "Time from the first event of a batch of changes to the start of its processing (batching delay).",
+		Buckets: prometheus.ExponentialBuckets(0.005, 2, 12),
+	})
 }
 
 // Name implements runner.Runner.
@@ -190,6 +212,7 @@ func (p *Provider) loop(ctx context.Context, w *watches) error {
 			p.log.Error(err, "file watcher error; re-reading every file")
 			p.sync(ctx, w)
 		case <-debounce.C:
+			p.batchDelay.Observe(time.Since(burstStart).Seconds())
 			burstStart = time.Time{}
 			p.sync(ctx, w)
 		case <-resync:
