@@ -24,6 +24,7 @@ func (c *ControlPlane) addFileRunners() error {
 	fc := c.cfg.Provider.File
 	provider := file.New(file.Options{
 		Paths:     fc.Paths,
+		Debounce:  c.batchDelay(),
 		Resources: c.resources,
 		Endpoints: c.endpoints,
 		Logger:    c.log.WithName("file-provider"),
