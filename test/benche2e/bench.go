@@ -41,6 +41,8 @@ type runOptions struct {
 	dir      string
 	// gap separates two changes, so that they are batched apart.
 	gap time.Duration
+	// batchDelay is the server's provider.batchDelay; 0 leaves the default.
+	batchDelay time.Duration
 }
 
 // runResult is what one run measured.
@@ -98,6 +100,7 @@ func run(o runOptions) (*runResult, error) {
 	log.Printf("%s/%d: %d objects written in %.1fs", o.provider, o.routes, len(objs), res.CreateSeconds)
 
 	cfg, env := w.server()
+	cfg.batchDelay = o.batchDelay
 	proc, err := startServer(o.binary, o.dir, cfg, env, filepath.Join(o.dir, "server.log"))
 	if err != nil {
 		return nil, err

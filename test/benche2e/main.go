@@ -31,8 +31,9 @@ func main() {
 	gap := flag.Duration("gap", 300*time.Millisecond, "pause between two changes")
 	out := flag.String("out", "bin/bench-e2e", "folder for results.json, results.md and the runs' server logs")
 	label := flag.String("label", "", "label of this set of runs in the results (before, after, ...)")
+	batchDelay := flag.Duration("batch-delay", 0, "the server's provider.batchDelay; 0 leaves its default")
 	flag.Parse()
-	if err := mainErr(*binary, *routes, *providers, *changes, *gap, *out, *label); err != nil {
+	if err := mainErr(*binary, *routes, *providers, *changes, *gap, *batchDelay, *out, *label); err != nil {
 		log.Fatal(err)
 	}
 }
@@ -45,7 +46,7 @@ type report struct {
 	Runs    []*runResult `json:"runs"`
 }
 
-func mainErr(binary, routes, providers string, changes int, gap time.Duration, out, label string) error {
+func mainErr(binary, routes, providers string, changes int, gap, batchDelay time.Duration, out, label string) error {
 	sizes, err := parseSizes(routes)
 	if err != nil {
 		return err
@@ -64,7 +65,9 @@ func mainErr(binary, routes, providers string, changes int, gap time.Duration, o
 			if err != nil {
 				return err
 			}
-			res, err := run(runOptions{binary: binary, provider: provider, routes: n, changes: changes, dir: dir, gap: gap})
+			res, err := run(runOptions{
+				binary: binary, provider: provider, routes: n, changes: changes, dir: dir, gap: gap, batchDelay: batchDelay,
+			})
 			keepLog(dir, out, provider, n)
 			_ = os.RemoveAll(dir)
 			if err != nil {

@@ -76,7 +76,7 @@ func writeConfig(dir string, c serverConfig) (path, xds, admin string, err error
 		b.WriteString("  kubernetes:\n    leaderElection: {disable: true}\n")
 	}
 	fmt.Fprintf(&b, "xdsServer: {address: 127.0.0.1, port: %d, plaintext: true}\n", xdsPort)
-	fmt.Fprintf(&b, "admin: {address: \"127.0.0.1:%d\"}\nlogging: {level: info}\n", adminPort)
+	fmt.Fprintf(&b, "admin: {address: \"127.0.0.1:%d\", enablePprof: true}\nlogging: {level: info}\n", adminPort)
 	path = filepath.Join(dir, "envoy-gateway.yaml")
 	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
 		return "", "", "", err

@@ -108,7 +108,7 @@ func (c *Client) receive() {
 	for {
 		r, err := c.stream.Recv()
 		if err == nil {
-			err = c.handle(r)
+			err = c.handle(r, time.Now())
 		}
 		if err != nil {
 			c.fail(err)
@@ -117,8 +117,9 @@ func (c *Client) receive() {
 	}
 }
 
-// handle stores a response, ACKs it and follows the names it refers to.
-func (c *Client) handle(r *discoveryv3.DiscoveryResponse) error {
+// handle stores a response received at at, ACKs it and follows the names
+// it refers to.
+func (c *Client) handle(r *discoveryv3.DiscoveryResponse, at time.Time) error {
 	resources := make(map[string]proto.Message, len(r.GetResources()))
 	for _, a := range r.GetResources() {
 		m, err := a.UnmarshalNew()
@@ -127,7 +128,7 @@ func (c *Client) handle(r *discoveryv3.DiscoveryResponse) error {
 		}
 		resources[resourceName(m)] = m
 	}
-	c.updated(r.GetTypeUrl(), r.GetVersionInfo(), r.GetNonce(), resources, time.Now())
+	c.updated(r.GetTypeUrl(), r.GetVersionInfo(), r.GetNonce(), resources, at)
 	if err := c.send(r.GetTypeUrl()); err != nil { // ACK
 		return err
 	}

@@ -70,7 +70,7 @@ func (c *DeltaClient) receive() {
 	for {
 		r, err := c.stream.Recv()
 		if err == nil {
-			err = c.handle(r)
+			err = c.handle(r, time.Now())
 		}
 		if err != nil {
 			c.fail(err)
@@ -79,9 +79,9 @@ func (c *DeltaClient) receive() {
 	}
 }
 
-// handle applies a response to the resources held, ACKs it and follows the
-// names the new resources refer to.
-func (c *DeltaClient) handle(r *discoveryv3.DeltaDiscoveryResponse) error {
+// handle applies a response received at at to the resources held, ACKs it
+// and follows the names the new resources refer to.
+func (c *DeltaClient) handle(r *discoveryv3.DeltaDiscoveryResponse, at time.Time) error {
 	typeURL := r.GetTypeUrl()
 	c.mu.Lock()
 	resources := maps.Clone(c.typ(typeURL).resources)
@@ -96,7 +96,7 @@ func (c *DeltaClient) handle(r *discoveryv3.DeltaDiscoveryResponse) error {
 	for _, name := range r.GetRemovedResources() {
 		delete(resources, name)
 	}
-	c.updated(typeURL, r.GetSystemVersionInfo(), r.GetNonce(), resources, time.Now())
+	c.updated(typeURL, r.GetSystemVersionInfo(), r.GetNonce(), resources, at)
 	if err := c.send(&discoveryv3.DeltaDiscoveryRequest{TypeUrl: typeURL, ResponseNonce: r.GetNonce()}); err != nil {
 		return err
 	}

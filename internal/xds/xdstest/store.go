@@ -109,8 +109,10 @@ func (s *store) RouteConfiguration(name string) *routev3.RouteConfiguration {
 
 // Await returns a channel that receives, once, the time at which the
 // resources of typeURL first satisfy pred: now when they already do,
-// otherwise the time the client finished decoding the response that made
-// them. It never receives if that does not happen.
+// otherwise the time the client received the response that made them (its
+// gRPC message read, before the resources in it were decoded: decoding
+// them is the proxy's work, not the server's). It never receives if that
+// does not happen.
 func (s *store) Await(typeURL string, pred Predicate) <-chan time.Time {
 	w := &wait{typeURL: typeURL, pred: pred, done: make(chan time.Time, 1)}
 	s.mu.Lock()
@@ -125,7 +127,7 @@ func (s *store) Await(typeURL string, pred Predicate) <-chan time.Time {
 
 // updated records the new resources of typeURL with the version and nonce
 // of the response, and completes the waits they satisfy. at is when the
-// response was decoded.
+// response was received.
 func (s *store) updated(typeURL, version, nonce string, resources map[string]proto.Message, at time.Time) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
