@@ -150,7 +150,7 @@ func markdown(rep *report) string {
 			if c == nil {
 				continue
 			}
-			fmt.Fprintf(&b, "| %s | %d | %s | %d | %s | %s | %.0f | %s | %s |\n", r.Provider, r.Routes, kind, len(c.Batch),
+			fmt.Fprintf(&b, "| %s | %d | %s | %d | %s | %s | %.0f | %s | %s |\n", r.Provider, r.Routes, kind, len(c.EndToEnd["sotw"]),
 				triple(c.EndToEnd["sotw"]), triple(c.EndToEnd["delta"]), msf(c.Batch.quantile(0.5)),
 				pair(c.Processing["sotw"]), pair(c.Processing["delta"]))
 		}
