@@ -21,7 +21,7 @@ func TestLoadWithoutPathGivesDefaults(t *testing.T) {
 		t.Fatalf("Load(\"\") error: %v", err)
 	}
 	want := &egv1a1.EnvoyGateway{
-		Gateway:  &egv1a1.GatewayConfig{ControllerName: egv1a1.DefaultControllerName},
+		Gateway: &egv1a1.GatewayConfig{ControllerName: egv1a1.DefaultControllerName},
 		Provider: &egv1a1.EnvoyGatewayProvider{
 			Type:       egv1a1.ProviderTypeKubernetes,
 			BatchDelay: &metav1.Duration{Duration: DefaultBatchDelay},
