@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"maps"
+	"path/filepath"
 	"slices"
 	"sync"
 	"time"
@@ -61,24 +62,27 @@ type Provider struct {
 	// batchDelay observes how long each burst of file events waited.
 	batchDelay prometheus.Histogram
 
-	// files, cache, pathProblems, published and publishedEndpoints belong
-	// to the Start goroutine.
-	files              map[string]*fileState
-	cache              *DocumentCache
-	pathProblems       []Problem
-	published          [sha256.Size]byte
-	publishedEndpoints [sha256.Size]byte
+	// cache belongs to the Start goroutine. files, world and pathProblems
+	// are written by it with mu held (so that the status handler can read
+	// them with mu held); it reads them without.
+	cache        *DocumentCache
+	files        map[string]*fileState
+	world        *inForce
+	pathProblems []Problem
 
-	mu      sync.Mutex
-	infra   map[string]gatewayapi.InfraState
-	status  Status
-	sources map[objectRef]Source
+	mu sync.Mutex
+	// synced is set once the first snapshots are published.
+	synced bool
+	// infra are the observed infra states; infraChanged is set when they
+	// changed since the last Resources snapshot.
+	infra        map[string]gatewayapi.InfraState
+	infraChanged bool
 }
 
 // fileState is what the provider knows of one file.
 type fileState struct {
-	// hash is of the content last read.
-	hash [sha256.Size]byte
+	// stamp is of the content last read.
+	stamp fileStamp
 	// good is the last content that parsed and validated, nil if none did;
 	// goodHash is the contentHash of its objects but EndpointSlices,
 	// goodEndpointsHash that of its EndpointSlices.
@@ -106,6 +110,7 @@ func New(opts Options) *Provider {
 		infraKick:  make(chan struct{}, 1),
 		batchDelay: NewBatchDelayHistogram(),
 		files:      map[string]*fileState{},
+		world:      newInForce(),
 		cache:      NewDocumentCache(),
 	}
 	return p
@@ -135,7 +140,7 @@ func (p *Provider) Name() string { return "file-provider" }
 func (p *Provider) Synced() error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if !p.status.Synced {
+	if !p.synced {
 		return errors.New("the files have not been read yet")
 	}
 	return nil
@@ -147,7 +152,7 @@ func (p *Provider) SetInfraStates(states map[string]gatewayapi.InfraState) {
 	p.mu.Lock()
 	changed := !maps.EqualFunc(p.infra, states, infraStateEqual)
 	if changed {
-		p.infra = states
+		p.infra, p.infraChanged = states, true
 	}
 	p.mu.Unlock()
 	if changed {
@@ -191,6 +196,8 @@ func (p *Provider) loop(ctx context.Context, w *watches) error {
 		resync = t.C
 	}
 	var burstStart time.Time
+	// pending are the paths of the events of the current burst.
+	pending := map[string]bool{}
 	for {
 		select {
 		case <-ctx.Done():
@@ -200,6 +207,7 @@ func (p *Provider) loop(ctx context.Context, w *watches) error {
 				return errors.New("file watcher closed")
 			}
 			p.log.V(1).Info("file event", "event", ev.String())
+			pending[filepath.Clean(ev.Name)] = true
 			if burstStart.IsZero() {
 				burstStart = time.Now()
 			}
@@ -214,7 +222,8 @@ func (p *Provider) loop(ctx context.Context, w *watches) error {
 		case <-debounce.C:
 			p.batchDelay.Observe(time.Since(burstStart).Seconds())
 			burstStart = time.Time{}
-			p.sync(ctx, w)
+			p.syncPaths(ctx, w, pending)
+			pending = map[string]bool{}
 		case <-resync:
 			p.sync(ctx, w)
 		case <-p.infraKick:
