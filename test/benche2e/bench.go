@@ -43,6 +43,9 @@ type runOptions struct {
 	gap time.Duration
 	// batchDelay is the server's provider.batchDelay; 0 leaves the default.
 	batchDelay time.Duration
+	// noPprof leaves admin.enablePprof out of the static configuration
+	// (for binaries that predate it).
+	noPprof bool
 }
 
 // runResult is what one run measured.
@@ -103,7 +106,7 @@ func run(o runOptions) (*runResult, error) {
 	log.Printf("%s/%d: %d objects written in %.1fs", o.provider, o.routes, len(objs), res.CreateSeconds)
 
 	cfg, env := w.server()
-	cfg.batchDelay = o.batchDelay
+	cfg.batchDelay, cfg.noPprof = o.batchDelay, o.noPprof
 	proc, err := startServer(o.binary, o.dir, cfg, env, filepath.Join(o.dir, "server.log"))
 	if err != nil {
 		return nil, err

@@ -32,8 +32,10 @@ func main() {
 	out := flag.String("out", "bin/bench-e2e", "folder for results.json, results.md and the runs' server logs")
 	label := flag.String("label", "", "label of this set of runs in the results (before, after, ...)")
 	batchDelay := flag.Duration("batch-delay", 0, "the server's provider.batchDelay; 0 leaves its default")
+	pprof := flag.Bool("pprof", true, "enable /debug/pprof/ on the server's admin listener (false for binaries without admin.enablePprof)")
 	flag.Parse()
-	if err := mainErr(*binary, *routes, *providers, *changes, *gap, *batchDelay, *out, *label); err != nil {
+	base := runOptions{changes: *changes, gap: *gap, batchDelay: *batchDelay, noPprof: !*pprof}
+	if err := mainErr(*binary, *routes, *providers, base, *out, *label); err != nil {
 		log.Fatal(err)
 	}
 }
@@ -46,7 +48,8 @@ type report struct {
 	Runs    []*runResult `json:"runs"`
 }
 
-func mainErr(binary, routes, providers string, changes int, gap, batchDelay time.Duration, out, label string) error {
+// mainErr runs each provider at each size with the settings of base.
+func mainErr(binary, routes, providers string, base runOptions, out, label string) error {
 	sizes, err := parseSizes(routes)
 	if err != nil {
 		return err
@@ -65,9 +68,9 @@ func mainErr(binary, routes, providers string, changes int, gap, batchDelay time
 			if err != nil {
 				return err
 			}
-			res, err := run(runOptions{
-				binary: binary, provider: provider, routes: n, changes: changes, dir: dir, gap: gap, batchDelay: batchDelay,
-			})
+			o := base
+			o.binary, o.provider, o.routes, o.dir = binary, provider, n, dir
+			res, err := run(o)
 			keepLog(dir, out, provider, n)
 			_ = os.RemoveAll(dir)
 			if err != nil {

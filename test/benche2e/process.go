@@ -38,6 +38,8 @@ type serverConfig struct {
 	paths []string
 	// batchDelay is provider.batchDelay; 0 leaves the default.
 	batchDelay time.Duration
+	// noPprof leaves admin.enablePprof out.
+	noPprof bool
 }
 
 // freePort returns a loopback port that was free a moment ago.
@@ -76,7 +78,11 @@ func writeConfig(dir string, c serverConfig) (path, xds, admin string, err error
 		b.WriteString("  kubernetes:\n    leaderElection: {disable: true}\n")
 	}
 	fmt.Fprintf(&b, "xdsServer: {address: 127.0.0.1, port: %d, plaintext: true}\n", xdsPort)
-	fmt.Fprintf(&b, "admin: {address: \"127.0.0.1:%d\", enablePprof: true}\nlogging: {level: info}\n", adminPort)
+	pprof := ", enablePprof: true"
+	if c.noPprof {
+		pprof = ""
+	}
+	fmt.Fprintf(&b, "admin: {address: \"127.0.0.1:%d\"%s}\nlogging: {level: info}\n", adminPort, pprof)
 	path = filepath.Join(dir, "envoy-gateway.yaml")
 	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
 		return "", "", "", err
