@@ -148,7 +148,9 @@ func newWorld(o runOptions) (world, error) {
 // dialClients connects a state-of-the-world and a delta client, as Envoy
 // (user agent "envoy"), retrying until the server listens (60 s).
 func dialClients(p *serverProcess) (map[string]follower, error) {
-	opts := xdstest.Options{Fleet: fleet, Creds: insecure.NewCredentials(), UserAgent: "envoy", MaxMessageBytes: maxMessageBytes}
+	opts := xdstest.Options{
+		Fleet: fleet, Creds: insecure.NewCredentials(), UserAgent: "envoy", MaxMessageBytes: maxMessageBytes,
+	}
 	deadline := time.Now().Add(60 * time.Second)
 	for {
 		sotw, err := xdstest.DialWith(p.xds, opts)
@@ -189,7 +191,8 @@ func measureFirstConfig(o runOptions, p *serverProcess, clients map[string]follo
 			case at := <-wait:
 				last = maxTime(last, at)
 			case <-timeout:
-				return fmt.Errorf("%s client: no full %s within %s (client error: %v)", name, typeURL, firstConfigTimeout, clients[name].Err())
+				return fmt.Errorf("%s client: no full %s within %s (client error: %v)",
+					name, typeURL, firstConfigTimeout, clients[name].Err())
 			case <-p.exited:
 				return fmt.Errorf("the server exited: %v", p.exitErr)
 			}
@@ -267,7 +270,9 @@ func measureChanges(o runOptions, w world, p *serverProcess, clients map[string]
 }
 
 // measureChange applies the k-th change of a kind and waits for both clients.
-func measureChange(o runOptions, w world, p *serverProcess, clients map[string]follower, kind string, k int, st *changeStats) error {
+func measureChange(
+	o runOptions, w world, p *serverProcess, clients map[string]follower, kind string, k int, st *changeStats,
+) error {
 	c, err := newChange(o.routes, kind, k)
 	if err != nil {
 		return err

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"slices"
+
 	endpointv3 "github.com/envoyproxy/go-control-plane/envoy/config/endpoint/v3"
 	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
 	tlsv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/transport_sockets/tls/v3"
@@ -55,10 +57,8 @@ func routeChange(n, k int) change {
 
 func virtualHost(rc *routev3.RouteConfiguration, host string) *routev3.VirtualHost {
 	for _, vh := range rc.GetVirtualHosts() {
-		for _, d := range vh.GetDomains() {
-			if d == host {
-				return vh
-			}
+		if slices.Contains(vh.GetDomains(), host) {
+			return vh
 		}
 	}
 	return nil

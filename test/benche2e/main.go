@@ -32,7 +32,8 @@ func main() {
 	out := flag.String("out", "bin/bench-e2e", "folder for results.json, results.md and the runs' server logs")
 	label := flag.String("label", "", "label of this set of runs in the results (before, after, ...)")
 	batchDelay := flag.Duration("batch-delay", 0, "the server's provider.batchDelay; 0 leaves its default")
-	pprof := flag.Bool("pprof", true, "enable /debug/pprof/ on the server's admin listener (false for binaries without admin.enablePprof)")
+	pprof := flag.Bool("pprof", true,
+		"enable /debug/pprof/ on the server's admin listener (false for binaries without admin.enablePprof)")
 	flag.Parse()
 	base := runOptions{changes: *changes, gap: *gap, batchDelay: *batchDelay, noPprof: !*pprof}
 	if err := mainErr(*binary, *routes, *providers, base, *out, *label); err != nil {
@@ -62,7 +63,7 @@ func mainErr(binary, routes, providers string, base runOptions, out, label strin
 		return err
 	}
 	rep := &report{Label: label, Date: time.Now().UTC(), Machine: machine()}
-	for _, provider := range strings.Split(providers, ",") {
+	for provider := range strings.SplitSeq(providers, ",") {
 		for _, n := range sizes {
 			dir, err := os.MkdirTemp("", "bench-e2e-")
 			if err != nil {
@@ -88,7 +89,7 @@ func mainErr(binary, routes, providers string, base runOptions, out, label strin
 
 func parseSizes(s string) ([]int, error) {
 	var out []int
-	for _, f := range strings.Split(s, ",") {
+	for f := range strings.SplitSeq(s, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(f))
 		if err != nil || n < 1 {
 			return nil, fmt.Errorf("-routes: %q is not a positive number", f)
@@ -122,7 +123,7 @@ func write(out string, rep *report) error {
 func machine() string {
 	model := "unknown CPU"
 	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
-		for _, line := range strings.Split(string(b), "\n") {
+		for line := range strings.SplitSeq(string(b), "\n") {
 			if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
 				model = strings.TrimSpace(v)
 				break
@@ -137,7 +138,8 @@ func machine() string {
 func markdown(rep *report) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Runs %q on %s, %s.\n\n", rep.Label, rep.Machine, rep.Date.Format(time.RFC3339))
-	b.WriteString("| provider | routes | first config sotw / delta (s) | RSS after load / after changes / peak (MiB) | CPU load / changes (s) | load avg start / end |\n")
+	b.WriteString("| provider | routes | first config sotw / delta (s) | RSS after load / after changes / peak (MiB) " +
+		"| CPU load / changes (s) | load avg start / end |\n")
 	b.WriteString("|---|---:|---:|---:|---:|---:|\n")
 	for _, r := range rep.Runs {
 		fmt.Fprintf(&b, "| %s | %d | %.2f / %.2f | %.0f / %.0f / %.0f | %.1f / %.1f | %.1f / %.1f |\n",
@@ -145,7 +147,8 @@ func markdown(rep *report) string {
 			r.RSSAfterLoadMB, r.RSSAfterChangesMB, r.PeakRSSMB, r.CPULoadSeconds, r.CPUChangesSeconds,
 			r.LoadAverage[0], r.LoadAverage[1])
 	}
-	b.WriteString("\n| provider | routes | change | n | sotw p50 / p99 / max (ms) | delta p50 / p99 / max (ms) | batching p50 (ms) | processing sotw p50 / p99 (ms) | processing delta p50 / p99 (ms) |\n")
+	b.WriteString("\n| provider | routes | change | n | sotw p50 / p99 / max (ms) | delta p50 / p99 / max (ms) " +
+		"| batching p50 (ms) | processing sotw p50 / p99 (ms) | processing delta p50 / p99 (ms) |\n")
 	b.WriteString("|---|---:|---|---:|---:|---:|---:|---:|---:|\n")
 	for _, r := range rep.Runs {
 		for _, kind := range changeKinds {
@@ -153,7 +156,8 @@ func markdown(rep *report) string {
 			if c == nil {
 				continue
 			}
-			fmt.Fprintf(&b, "| %s | %d | %s | %d | %s | %s | %.0f | %s | %s |\n", r.Provider, r.Routes, kind, len(c.EndToEnd["sotw"]),
+			fmt.Fprintf(&b, "| %s | %d | %s | %d | %s | %s | %.0f | %s | %s |\n",
+				r.Provider, r.Routes, kind, len(c.EndToEnd["sotw"]),
 				triple(c.EndToEnd["sotw"]), triple(c.EndToEnd["delta"]), msf(c.Batch.quantile(0.5)),
 				pair(c.Processing["sotw"]), pair(c.Processing["delta"]))
 		}

@@ -150,7 +150,7 @@ func (p *serverProcess) stats() (procStats, error) {
 	if err != nil {
 		return s, err
 	}
-	for _, line := range strings.Split(string(status), "\n") {
+	for line := range strings.SplitSeq(string(status), "\n") {
 		f := strings.Fields(line)
 		if len(f) < 2 {
 			continue

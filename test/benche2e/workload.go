@@ -142,19 +142,26 @@ func gateway() *gwapiv1.Gateway {
 	return gw
 }
 
+// kindHTTPRoute is the HTTPRoute kind name.
+const kindHTTPRoute = "HTTPRoute"
+
 // secureRoute is the HTTPRoute of the HTTPS listener (to route 0's first Service).
 func secureRoute() *gwapiv1.HTTPRoute {
 	section := gwapiv1.SectionName("https")
 	port := gwapiv1.PortNumber(servicePort)
 	ns := gwapiv1.Namespace(routeNamespace(0))
 	return &gwapiv1.HTTPRoute{
-		TypeMeta:   metav1.TypeMeta{APIVersion: gwapiv1.GroupVersion.String(), Kind: "HTTPRoute"},
+		TypeMeta:   metav1.TypeMeta{APIVersion: gwapiv1.GroupVersion.String(), Kind: kindHTTPRoute},
 		ObjectMeta: metav1.ObjectMeta{Namespace: gatewayNamespace, Name: "secure"},
 		Spec: gwapiv1.HTTPRouteSpec{
-			CommonRouteSpec: gwapiv1.CommonRouteSpec{ParentRefs: []gwapiv1.ParentReference{{Name: gatewayName, SectionName: &section}}},
-			Hostnames:       []gwapiv1.Hostname{secureHostname},
+			CommonRouteSpec: gwapiv1.CommonRouteSpec{
+				ParentRefs: []gwapiv1.ParentReference{{Name: gatewayName, SectionName: &section}},
+			},
+			Hostnames: []gwapiv1.Hostname{secureHostname},
 			Rules: []gwapiv1.HTTPRouteRule{{BackendRefs: []gwapiv1.HTTPBackendRef{{BackendRef: gwapiv1.BackendRef{
-				BackendObjectReference: gwapiv1.BackendObjectReference{Name: gwapiv1.ObjectName(serviceName(0, 0)), Namespace: &ns, Port: &port},
+				BackendObjectReference: gwapiv1.BackendObjectReference{
+					Name: gwapiv1.ObjectName(serviceName(0, 0)), Namespace: &ns, Port: &port,
+				},
 			}}}}},
 		},
 	}
@@ -167,15 +174,19 @@ func httpRoute(i, v int) *gwapiv1.HTTPRoute {
 	backend := func(rule int) []gwapiv1.HTTPBackendRef {
 		port := gwapiv1.PortNumber(servicePort)
 		return []gwapiv1.HTTPBackendRef{{BackendRef: gwapiv1.BackendRef{
-			BackendObjectReference: gwapiv1.BackendObjectReference{Name: gwapiv1.ObjectName(serviceName(i, rule)), Port: &port},
+			BackendObjectReference: gwapiv1.BackendObjectReference{
+				Name: gwapiv1.ObjectName(serviceName(i, rule)), Port: &port,
+			},
 		}}}
 	}
 	return &gwapiv1.HTTPRoute{
-		TypeMeta:   metav1.TypeMeta{APIVersion: gwapiv1.GroupVersion.String(), Kind: "HTTPRoute"},
+		TypeMeta:   metav1.TypeMeta{APIVersion: gwapiv1.GroupVersion.String(), Kind: kindHTTPRoute},
 		ObjectMeta: metav1.ObjectMeta{Namespace: routeNamespace(i), Name: routeName(i)},
 		Spec: gwapiv1.HTTPRouteSpec{
-			CommonRouteSpec: gwapiv1.CommonRouteSpec{ParentRefs: []gwapiv1.ParentReference{{Name: gatewayName, Namespace: &gwNS}}},
-			Hostnames:       []gwapiv1.Hostname{gwapiv1.Hostname(routeHost(i))},
+			CommonRouteSpec: gwapiv1.CommonRouteSpec{
+				ParentRefs: []gwapiv1.ParentReference{{Name: gatewayName, Namespace: &gwNS}},
+			},
+			Hostnames: []gwapiv1.Hostname{gwapiv1.Hostname(routeHost(i))},
 			Rules: []gwapiv1.HTTPRouteRule{
 				{
 					Matches: []gwapiv1.HTTPRouteMatch{{

@@ -50,7 +50,7 @@ func newFileWorld(dir string) *fileWorld { return &fileWorld{dir: filepath.Join(
 func (w *fileWorld) path(obj client.Object) string {
 	kind := obj.GetObjectKind().GroupVersionKind().Kind
 	switch kind {
-	case "HTTPRoute", "Service", "EndpointSlice":
+	case kindHTTPRoute, "Service", "EndpointSlice":
 		return filepath.Join(w.dir, kind, obj.GetNamespace(), obj.GetName()+".yaml")
 	}
 	return filepath.Join(w.dir, "base", fmt.Sprintf("%s-%s-%s.yaml", kind, obj.GetNamespace(), obj.GetName()))
@@ -142,7 +142,7 @@ func writeKubeconfig(cfg *rest.Config, path string) error {
 // create creates the objects with eight workers, namespaces first.
 func (w *kubeWorld) create(objs []client.Object) error {
 	ctx := context.Background()
-	var rest []client.Object
+	var others []client.Object
 	for _, o := range objs {
 		if _, ok := o.(*corev1.Namespace); ok {
 			if err := w.client.Create(ctx, o); err != nil {
@@ -150,7 +150,7 @@ func (w *kubeWorld) create(objs []client.Object) error {
 			}
 			continue
 		}
-		rest = append(rest, o)
+		others = append(others, o)
 	}
 	work := make(chan client.Object)
 	errs := make(chan error, 8)
@@ -159,14 +159,15 @@ func (w *kubeWorld) create(objs []client.Object) error {
 		wg.Go(func() {
 			for o := range work {
 				if err := w.client.Create(ctx, o); err != nil {
-					errs <- fmt.Errorf("creating %s %s/%s: %w", o.GetObjectKind().GroupVersionKind().Kind, o.GetNamespace(), o.GetName(), err)
+					kind := o.GetObjectKind().GroupVersionKind().Kind
+					errs <- fmt.Errorf("creating %s %s/%s: %w", kind, o.GetNamespace(), o.GetName(), err)
 					return
 				}
 			}
 		})
 	}
 	var err error
-	for _, o := range rest {
+	for _, o := range others {
 		select {
 		case work <- o:
 		case err = <-errs:

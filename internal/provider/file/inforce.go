@@ -335,20 +335,6 @@ func (f *inForce) serviceEntry(svc gatewayapi.ObjectKey) (gatewayapi.ServiceEndp
 	return entry, isService || len(entry.EndpointSlices) > 0
 }
 
-// insertSorted inserts v into the sorted list s.
-func insertSorted[T any](s []T, v T, compare func(a, b T) int) []T {
-	i, _ := slices.BinarySearchFunc(s, v, compare)
-	return slices.Insert(s, i, v)
-}
-
-// removeSorted removes v from the sorted list s, if it is there.
-func removeSorted[T any](s []T, v T, compare func(a, b T) int) []T {
-	if i, found := slices.BinarySearchFunc(s, v, compare); found {
-		return slices.Delete(s, i, i+1)
-	}
-	return s
-}
-
 // updateSorted adds v to the sorted list of unique values s, or removes it.
 func updateSorted[T any](s []T, v T, add bool, compare func(a, b T) int) []T {
 	i, found := slices.BinarySearchFunc(s, v, compare)

@@ -80,7 +80,7 @@ func TestInForceGivesWhatBuildGives(t *testing.T) {
 				good[name] = p
 				f.set(name, p)
 			}
-			var files []*Parsed
+			files := make([]*Parsed, 0, len(good))
 			for _, n := range slices.Sorted(maps.Keys(good)) {
 				files = append(files, good[n])
 			}

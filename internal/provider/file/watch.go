@@ -175,7 +175,7 @@ func under(root, path string) (string, bool) {
 
 // visible reports whether no element of a relative path starts with a dot.
 func visible(rel string) bool {
-	for _, e := range strings.Split(rel, string(filepath.Separator)) {
+	for e := range strings.SplitSeq(rel, string(filepath.Separator)) {
 		if strings.HasPrefix(e, ".") {
 			return false
 		}

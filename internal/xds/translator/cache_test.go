@@ -2,6 +2,7 @@ package translator
 
 import (
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"reflect"
 	"slices"
@@ -70,8 +71,9 @@ func (w *world) cluster(s int) *ir.Cluster {
 // serviceEndpoints are one to three endpoints, sometimes one that is not
 // an IP address (dropped with a warning).
 func (w *world) serviceEndpoints() *ir.ServiceEndpoints {
-	var eps []*ir.Endpoint
-	for i := range 1 + w.rng.IntN(3) {
+	n := 1 + w.rng.IntN(3)
+	eps := make([]*ir.Endpoint, 0, n)
+	for i := range n {
 		addr := fmt.Sprintf("10.0.%d.%d", w.rng.IntN(4), i+1)
 		if w.rng.IntN(10) == 0 {
 			addr = "not-an-ip"
@@ -135,10 +137,8 @@ func (w *world) change() (endpointsOnly bool) {
 		}
 		w.x = &ir.Xds{HTTP: w.x.HTTP, TLS: w.x.TLS, Clusters: clusters}
 	default: // endpoints of a Service change
-		services := make(map[string]*ir.ServiceEndpoints, len(w.eps.Services))
-		for k, v := range w.eps.Services {
-			services[k] = v
-		}
+		services := make(map[string]*ir.ServiceEndpoints, len(w.eps.Services)+1)
+		maps.Copy(services, w.eps.Services)
 		services[ir.ServiceKey("ns", fmt.Sprintf("svc-%d", w.rng.IntN(w.services)))] = w.serviceEndpoints()
 		w.eps = &ir.Endpoints{Services: services}
 		return true
@@ -195,8 +195,9 @@ func TestCacheTranslatesAsTranslate(t *testing.T) {
 func sameResources(t *testing.T, a, b *Resources) bool {
 	t.Helper()
 	wire := func(r *Resources) [][]byte {
-		var out [][]byte
-		for _, m := range allMessages(r) {
+		msgs := allMessages(r)
+		out := make([][]byte, 0, len(msgs))
+		for _, m := range msgs {
 			bytes, err := deterministic.Marshal(m)
 			if err != nil {
 				t.Fatal(err)
@@ -210,7 +211,7 @@ func sameResources(t *testing.T, a, b *Resources) bool {
 }
 
 func allMessages(r *Resources) []proto.Message {
-	var out []proto.Message
+	out := make([]proto.Message, 0, len(r.Listeners)+len(r.Routes)+len(r.Clusters)+len(r.Endpoints)+len(r.Secrets))
 	for _, m := range r.Listeners {
 		out = append(out, m)
 	}
