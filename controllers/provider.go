@@ -20,7 +20,7 @@ import (
 
 	egv1a1 "github.com/envoygw/envoy-gateway/api/v1alpha1"
 	"github.com/envoygw/envoy-gateway/internal/gatewayapi"
-	"github.com/envoygw/envoy-gateway/internal/infra"
+	"github.com/envoygw/envoy-gateway/internal/ir"
 	"github.com/envoygw/envoy-gateway/internal/message"
 )
 
@@ -54,18 +54,15 @@ type Options struct {
 	// Resources receives a snapshot per batch of relevant events but
 	// EndpointSlice ones.
 	Resources *message.Watchable[*gatewayapi.Resources]
-	// Endpoints receives the endpoints snapshot of the Services the last
-	// Resources snapshot refers to: with each Resources snapshot (before
-	// it), and alone per batch of EndpointSlice events.
-	Endpoints *message.Watchable[*gatewayapi.Endpoints]
+	// Endpoints receives the endpoints snapshot (in IR form) of the Services
+	// the last Resources snapshot refers to: with each Resources snapshot
+	// (before it), and alone per batch of EndpointSlice events.
+	Endpoints *message.Watchable[*ir.Endpoints]
 	// Results are the translator's output, whose statuses the leader writes.
 	Results *message.Watchable[*gatewayapi.Result]
-	// InfraStates, if set, reports the observed state of each fleet; it is
-	// read on every snapshot.
-	InfraStates func(ctx context.Context) (map[string]gatewayapi.InfraState, error)
-	// Infra, when set, runs the infra manager (leader only) and watches the
-	// fleets' Deployments and Services to report their state.
-	Infra *InfraOptions
+	// Fleets, when set, makes the provider watch the fleets' Deployments
+	// and Services and put their observed state into every snapshot.
+	Fleets *FleetOptions
 	// BatchDelay is how long to wait for more events before building; 0 means DefaultBatchDelay.
 	BatchDelay time.Duration
 	// Registerer receives the provider's metrics; nil registers them nowhere.
@@ -105,7 +102,7 @@ func New(cfg *rest.Config, opts Options) (*Provider, error) {
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
 		Scheme:                        scheme,
 		Logger:                        opts.Logger,
-		Cache:                         infraCacheOptions(opts.Infra),
+		Cache:                         fleetCacheOptions(opts.Fleets),
 		Controller:                    config.Controller{SkipNameValidation: new(true)},
 		Metrics:                       metricsserver.Options{BindAddress: "0"},
 		HealthProbeBindAddress:        "0",
@@ -121,14 +118,7 @@ func New(cfg *rest.Config, opts Options) (*Provider, error) {
 	if err := setupIndexes(context.Background(), mgr); err != nil {
 		return nil, err
 	}
-	var observer *infra.Observer
-	if opts.Infra != nil {
-		if observer, err = setupInfra(mgr, opts); err != nil {
-			return nil, err
-		}
-		opts.InfraStates = observer.States
-	}
-	if err := p.setupSnapshotController(opts, observer); err != nil {
+	if err := p.setupSnapshotController(opts); err != nil {
 		return nil, err
 	}
 	if err := setupGatewayClassFinalizer(mgr, opts.ControllerName); err != nil {

@@ -27,7 +27,7 @@ type references struct {
 
 type buildOptions struct {
 	controllerName string
-	infraStates    func(ctx context.Context) (map[string]gatewayapi.InfraState, error)
+	fleets         *FleetOptions
 }
 
 // buildResources gathers every object that matters to our GatewayClasses
@@ -89,8 +89,8 @@ func buildResources(
 	if res.Secrets, err = getAll(ctx, r, refs.secrets, newSecret); err != nil {
 		return nil, nil, err
 	}
-	if opts.infraStates != nil {
-		if res.InfraStates, err = opts.infraStates(ctx); err != nil {
+	if opts.fleets != nil {
+		if res.InfraStates, err = opts.fleets.States(ctx, r); err != nil {
 			return nil, nil, fmt.Errorf("reading infra states: %w", err)
 		}
 	}

@@ -26,7 +26,6 @@ import (
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	egv1a1 "github.com/envoygw/envoy-gateway/api/v1alpha1"
-	"github.com/envoygw/envoy-gateway/internal/infra"
 )
 
 // snapshotKey is the work item of every relevant event but EndpointSlice
@@ -51,7 +50,7 @@ type snapshotReconciler struct {
 	endpointsPublished bool
 }
 
-func (p *Provider) setupSnapshotController(opts Options, observer *infra.Observer) error {
+func (p *Provider) setupSnapshotController(opts Options) error {
 	r := &snapshotReconciler{
 		reader:    p.mgr.GetClient(),
 		opts:      opts,
@@ -83,10 +82,10 @@ func (p *Provider) setupSnapshotController(opts Options, observer *infra.Observe
 		Watches(&discoveryv1.EndpointSlice{}, enqueueEndpoints,
 			builder.WithPredicates(r.referenced(endpointSliceServiceKey))).
 		Watches(&corev1.Secret{}, enqueue, builder.WithPredicates(r.referenced(secretKey)))
-	if observer != nil {
+	if opts.Fleets != nil {
 		// The fleets' Deployments and Services: their status is the Gateways' Programmed condition and addresses.
-		b = b.Watches(&appsv1.Deployment{}, enqueue, builder.WithPredicates(fleetObjectChanged(observer))).
-			Watches(&corev1.Service{}, enqueue, builder.WithPredicates(fleetObjectChanged(observer)))
+		b = b.Watches(&appsv1.Deployment{}, enqueue, builder.WithPredicates(fleetObjectChanged(opts.Fleets))).
+			Watches(&corev1.Service{}, enqueue, builder.WithPredicates(fleetObjectChanged(opts.Fleets)))
 	}
 	return b.Complete(r)
 }
@@ -101,7 +100,7 @@ func (r *snapshotReconciler) Reconcile(ctx context.Context, req reconcile.Reques
 	start := time.Now()
 	res, refs, err := buildResources(ctx, r.reader, buildOptions{
 		controllerName: r.opts.ControllerName,
-		infraStates:    r.opts.InfraStates,
+		fleets:         r.opts.Fleets,
 	})
 	if err != nil {
 		return reconcile.Result{}, fmt.Errorf("building resource snapshot: %w", err)

@@ -33,7 +33,7 @@ func (c *ControlPlane) addFileRunners() error {
 		return err
 	}
 	infra, err := host.New(host.Options{
-		Results:   c.results,
+		Fleets:    c.fleets,
 		StateDir:  fc.StateDir,
 		EnvoyPath: fc.EnvoyPath,
 		Xds:       xds,
@@ -45,7 +45,7 @@ func (c *ControlPlane) addFileRunners() error {
 	}
 	c.admin.AddReadinessCheck("file-provider", provider.Synced)
 	c.admin.Handle("GET /api/status", file.StatusHandler(file.StatusHandlerOptions{
-		Provider: provider, Resources: c.resources, Endpoints: c.endpoints, Results: c.results,
+		Provider: provider, Resources: c.resources, Results: c.results,
 	}))
 	c.admin.Handle("GET /api/config_dump", c.configDumpHandler())
 	c.runners = append(c.runners, provider, infra)
@@ -100,7 +100,7 @@ func (c *ControlPlane) configDumpHandler() http.Handler {
 			types = strings.Split(t, ",")
 		}
 		eps, _ := c.endpoints.Load()
-		dump := translate.ConfigDump(result, gatewayapi.TranslateEndpoints(eps), types)
+		dump := translate.ConfigDump(result, eps, types)
 		w.Header().Set("Content-Type", "application/json")
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")

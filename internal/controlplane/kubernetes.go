@@ -7,6 +7,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 
 	"github.com/envoygw/envoy-gateway/controllers"
+	"github.com/envoygw/envoy-gateway/internal/infra"
 	"github.com/envoygw/envoy-gateway/internal/infra/render"
 )
 
@@ -24,9 +25,11 @@ func namespace() string {
 	return DefaultNamespace
 }
 
-// addKubernetesRunners adds the Kubernetes provider: the controllers that
-// publish resource snapshots (every replica), and the leader-only status
-// writer and infra manager.
+// addKubernetesRunners adds the Kubernetes provider, which publishes
+// resource and endpoints snapshots (every replica) and writes statuses
+// (leader only), and the infra manager (leader only), which runs the fleets
+// in the control plane's namespace; the provider watches their objects and
+// reports their state in its snapshots.
 func (c *ControlPlane) addKubernetesRunners() error {
 	restCfg := c.restConfig
 	if restCfg == nil {
@@ -39,22 +42,48 @@ func (c *ControlPlane) addKubernetesRunners() error {
 	if k := c.cfg.Provider.Kubernetes; k != nil && k.LeaderElection != nil && k.LeaderElection.Disable {
 		leaderElection = false
 	}
+	ns := namespace()
+	observer := infra.Observer{Namespace: ns}
 	provider, err := controllers.New(restCfg, controllers.Options{
 		ControllerName:   c.cfg.Gateway.ControllerName,
-		Namespace:        namespace(),
+		Namespace:        ns,
 		LeaderElection:   leaderElection,
 		LeaderElectionID: leaderElectionID,
 		Resources:        c.resources,
 		Endpoints:        c.endpoints,
 		Results:          c.results,
 		Registerer:       c.registerer,
-		Infra:            &controllers.InfraOptions{Render: render.DefaultOptions(namespace())},
+		Fleets:           &controllers.FleetOptions{Namespace: ns, Selector: infra.Selector(), States: observer.States},
 		Logger:           c.log.WithName("kubernetes"),
 	})
 	if err != nil {
 		return err
 	}
+	infraRunner, err := c.infraRunner(provider, render.DefaultOptions(ns))
+	if err != nil {
+		return err
+	}
+	// Leader only: a runner that needs leader election.
+	if err := provider.Manager().Add(infraRunner); err != nil {
+		return err
+	}
 	c.admin.AddReadinessCheck("kubernetes-provider", provider.Ready)
 	c.runners = append(c.runners, provider)
 	return nil
+}
+
+// infraRunner builds the infra manager, which applies the fleets' objects
+// with the provider's clients, and its runner over the fleets topic.
+func (c *ControlPlane) infraRunner(provider *controllers.Provider, opts render.Options) (*infra.Runner, error) {
+	log := c.log.WithName("infra")
+	m, err := infra.NewManager(infra.Options{
+		Client: provider.Manager().GetClient(),
+		Reader: provider.Manager().GetAPIReader(),
+		Render: opts,
+		Logger: log,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return infra.NewRunner(infra.RunnerOptions{Manager: m, Fleets: c.fleets, Logger: log}), nil
 }

@@ -16,9 +16,10 @@ var translateSeconds = prometheus.NewHistogram(prometheus.HistogramOpts{
 	Buckets: prometheus.ExponentialBuckets(0.0005, 2, 16),
 })
 
-// translatorRunner turns every published resource snapshot into a Result.
-// Snapshots published while a translation runs coalesce: only the newest is
-// translated next.
+// translatorRunner turns every published resource snapshot into a Result,
+// published on the results topic, and its fleets, published on the fleets
+// topic. Snapshots published while a translation runs coalesce: only the
+// newest is translated next.
 func (c *ControlPlane) translatorRunner() runner.Runner {
 	opts := gatewayapi.Options{ControllerName: c.cfg.Gateway.ControllerName}
 	log := c.log.WithName("translator")
@@ -29,6 +30,7 @@ func (c *ControlPlane) translatorRunner() runner.Runner {
 			translateSeconds.Observe(time.Since(start).Seconds())
 			log.V(1).Info("translated resources", "fleets", len(result.Fleets), "duration", time.Since(start).String())
 			c.results.Publish(result)
+			c.fleets.Publish(result.FleetSet())
 		}, func(err error) { log.Error(err, "translation panicked; the previous result stays in force") })
 		return nil
 	}}

@@ -7,6 +7,7 @@ import (
 
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
 
+	"github.com/envoygw/envoy-gateway/internal/bus"
 	"github.com/envoygw/envoy-gateway/internal/ir"
 )
 
@@ -103,7 +104,7 @@ func (f *fleetModel) linkSiblings() {
 }
 
 // buildIR returns the fleet's infra and xDS IR.
-func (t *translator) buildIR(f *fleetModel) *Fleet {
+func (t *translator) buildIR(f *fleetModel) *bus.Fleet {
 	xds := &ir.Xds{}
 	ports := make(map[int32]*ir.ProxyListener)
 	for _, l := range f.programmedListeners() {
@@ -125,7 +126,7 @@ func (t *translator) buildIR(f *fleetModel) *Fleet {
 	sortStableBy(xds.HTTP, func(a, b *ir.HTTPListener) bool { return lessListener(a.Port, a.Name, b.Port, b.Name) })
 	sortStableBy(xds.TLS, func(a, b *ir.TLSListener) bool { return lessListener(a.Port, a.Name, b.Port, b.Name) })
 	xds.Clusters = t.usedClusters(xds)
-	return &Fleet{Name: f.name, Infra: f.infra(ports), Xds: xds}
+	return &bus.Fleet{Name: f.name, Infra: f.infra(ports), Xds: xds}
 }
 
 func lessListener(pa uint32, na string, pb uint32, nb string) bool {
@@ -207,7 +208,7 @@ func (t *translator) gatewayProgrammedError(g *gatewayModel) *reasonError {
 
 // hasIPAddress reports whether a fleet has an address of type IPAddress
 // (an empty type means IPAddress).
-func hasIPAddress(addrs []Address) bool {
+func hasIPAddress(addrs []bus.Address) bool {
 	for _, a := range addrs {
 		if a.Type == "" || a.Type == string(gwapiv1.IPAddressType) {
 			return true

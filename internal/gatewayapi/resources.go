@@ -6,7 +6,7 @@ import (
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	egv1a1 "github.com/envoygw/envoy-gateway/api/v1alpha1"
-	"github.com/envoygw/envoy-gateway/internal/ir"
+	"github.com/envoygw/envoy-gateway/internal/bus"
 )
 
 // Resources is one immutable snapshot of every object the translator reads.
@@ -33,7 +33,7 @@ type Resources struct {
 	// InfraStates is what the infra manager observed of each running fleet,
 	// keyed by fleet name (ir.ProxyInfra.Name). A fleet with no entry has no
 	// running infrastructure yet.
-	InfraStates map[string]InfraState `json:"infraStates,omitempty"`
+	InfraStates map[string]bus.InfraState `json:"infraStates,omitempty"`
 }
 
 // Endpoints is one immutable snapshot of the EndpointSlices of Services,
@@ -82,21 +82,6 @@ func NewEndpoints(services []ObjectKey, slices []*discoveryv1.EndpointSlice) *En
 	return out
 }
 
-// InfraState is the observed state of a fleet's infrastructure.
-type InfraState struct {
-	// Ready is true when at least one proxy of the fleet is available.
-	Ready bool `json:"ready"`
-	// Addresses are where clients reach the fleet.
-	Addresses []Address `json:"addresses,omitempty"`
-}
-
-// Address is an IP address or a hostname where a fleet is reachable.
-type Address struct {
-	// Type is "IPAddress" or "Hostname" (Gateway API address types).
-	Type  string `json:"type"`
-	Value string `json:"value"`
-}
-
 // Options are the translator's settings from the static configuration.
 type Options struct {
 	// ControllerName is the GatewayClass controllerName we serve; empty means
@@ -107,7 +92,7 @@ type Options struct {
 // Result is everything the translator computes from one Resources snapshot.
 type Result struct {
 	// Fleets are the proxy fleets to run and configure, sorted by name.
-	Fleets []*Fleet `json:"fleets,omitempty"`
+	Fleets []*bus.Fleet `json:"fleets,omitempty"`
 	// Statuses is the computed status of every input object we own status for.
 	Statuses Statuses `json:"statuses"`
 	// FrozenGatewayClasses are our GatewayClasses that are not accepted
@@ -118,11 +103,10 @@ type Result struct {
 	FrozenGatewayClasses []string `json:"frozenGatewayClasses,omitempty"`
 }
 
-// Fleet is one proxy fleet: what to run and what it must do.
-type Fleet struct {
-	Name  string    `json:"name"`
-	Infra *ir.Infra `json:"infra"`
-	Xds   *ir.Xds   `json:"xds"`
+// FleetSet is the part of r the xDS and infra layers read: its fleets and
+// frozen GatewayClasses (shared, not copied).
+func (r *Result) FleetSet() *bus.FleetSet {
+	return &bus.FleetSet{Fleets: r.Fleets, FrozenGatewayClasses: r.FrozenGatewayClasses}
 }
 
 // Statuses are computed statuses, each list sorted by namespace and name.

@@ -6,6 +6,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 
 	egv1a1 "github.com/envoygw/envoy-gateway/api/v1alpha1"
+	"github.com/envoygw/envoy-gateway/internal/bus"
 	"github.com/envoygw/envoy-gateway/internal/ir"
 )
 
@@ -14,7 +15,7 @@ import (
 type translator struct {
 	controllerName string
 	idx            *index
-	infraStates    map[string]InfraState
+	infraStates    map[string]bus.InfraState
 
 	classes      map[string]*gatewayClassModel
 	classOrder   []*gatewayClassModel

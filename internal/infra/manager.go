@@ -13,9 +13,14 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	"github.com/envoygw/envoy-gateway/internal/gatewayapi"
+	"github.com/envoygw/envoy-gateway/internal/bus"
 	"github.com/envoygw/envoy-gateway/internal/infra/render"
 )
+
+// RBAC of the infra manager: the fleets' objects live in the control plane's namespace.
+// +kubebuilder:rbac:groups="",namespace=envoy-gateway-system,resources=serviceaccounts;configmaps,verbs=get;list;watch;create;update;patch;delete
+// +kubebuilder:rbac:groups="",resources=services,verbs=create;update;patch;delete
+// +kubebuilder:rbac:groups=apps,namespace=envoy-gateway-system,resources=deployments,verbs=get;list;watch;create;update;patch;delete
 
 // FieldManager is the server-side apply field manager of every object the
 // manager writes.
@@ -71,9 +76,9 @@ func (m *Manager) Namespace() string { return m.render.Namespace }
 // reconciled regardless.
 //
 // Objects owned by a frozen GatewayClass (one that is not accepted, see
-// gatewayapi.Result.FrozenGatewayClasses) are never deleted: an invalid
+// bus.FleetSet.FrozenGatewayClasses) are never deleted: an invalid
 // EnvoyProxy must not take down what already runs.
-func (m *Manager) Reconcile(ctx context.Context, fleets []*gatewayapi.Fleet, frozenClasses []string) error {
+func (m *Manager) Reconcile(ctx context.Context, fleets []*bus.Fleet, frozenClasses []string) error {
 	desired := newDesiredSet()
 	for _, c := range frozenClasses {
 		desired.freezeClass(c)
@@ -92,7 +97,7 @@ func (m *Manager) Reconcile(ctx context.Context, fleets []*gatewayapi.Fleet, fro
 
 // applyFleet renders and applies one fleet, recording in desired what must
 // be kept.
-func (m *Manager) applyFleet(ctx context.Context, f *gatewayapi.Fleet, desired *desiredSet) error {
+func (m *Manager) applyFleet(ctx context.Context, f *bus.Fleet, desired *desiredSet) error {
 	if f == nil {
 		return nil
 	}

@@ -10,6 +10,7 @@ import (
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	egv1a1 "github.com/envoygw/envoy-gateway/api/v1alpha1"
+	"github.com/envoygw/envoy-gateway/internal/bus"
 	"github.com/envoygw/envoy-gateway/internal/gatewayapi"
 	"github.com/envoygw/envoy-gateway/internal/ir"
 	"github.com/envoygw/envoy-gateway/internal/provider/file"
@@ -180,7 +181,7 @@ func irDocument(result *gatewayapi.Result, eps *ir.Endpoints) map[string]any {
 
 // fleetIR is how a fleet prints in the IR document.
 type fleetIR struct {
-	*gatewayapi.Fleet
+	*bus.Fleet
 	Endpoints *ir.Endpoints `json:"endpoints,omitempty"`
 }
 

@@ -16,7 +16,7 @@ import (
 
 	"github.com/go-logr/logr/testr"
 
-	"github.com/envoygw/envoy-gateway/internal/gatewayapi"
+	"github.com/envoygw/envoy-gateway/internal/bus"
 	"github.com/envoygw/envoy-gateway/internal/ir"
 	"github.com/envoygw/envoy-gateway/internal/message"
 )
@@ -57,10 +57,10 @@ func readyAdmin(t *testing.T) string {
 	return strings.TrimPrefix(srv.URL, "http://")
 }
 
-func result(fleets ...string) *gatewayapi.Result {
-	r := &gatewayapi.Result{}
+func result(fleets ...string) *bus.FleetSet {
+	r := &bus.FleetSet{}
 	for _, name := range fleets {
-		r.Fleets = append(r.Fleets, &gatewayapi.Fleet{
+		r.Fleets = append(r.Fleets, &bus.Fleet{
 			Name:  name,
 			Infra: &ir.Infra{Proxy: &ir.ProxyInfra{Name: name, Config: ir.ProxyConfig{LogLevel: "warn"}}},
 			Xds:   &ir.Xds{},
@@ -72,19 +72,19 @@ func result(fleets ...string) *gatewayapi.Result {
 // managerTest runs a Manager and records the states it reports.
 type managerTest struct {
 	t        *testing.T
-	results  *message.Watchable[*gatewayapi.Result]
+	results  *message.Watchable[*bus.FleetSet]
 	manager  *Manager
 	stateDir string
 
 	mu     sync.Mutex
-	states map[string]gatewayapi.InfraState
+	states map[string]bus.InfraState
 }
 
 func startManager(t *testing.T, binary string, backoff time.Duration) *managerTest {
 	t.Helper()
-	mt := &managerTest{t: t, results: message.NewWatchable[*gatewayapi.Result]("results"), stateDir: t.TempDir()}
+	mt := &managerTest{t: t, results: message.NewWatchable[*bus.FleetSet]("results"), stateDir: t.TempDir()}
 	m, err := New(Options{
-		Results:       mt.results,
+		Fleets:        mt.results,
 		StateDir:      mt.stateDir,
 		EnvoyPath:     binary,
 		Xds:           XdsTarget{Host: "127.0.0.1", Port: 18000},
@@ -110,7 +110,7 @@ func startManager(t *testing.T, binary string, backoff time.Duration) *managerTe
 	return mt
 }
 
-func (mt *managerTest) record(s map[string]gatewayapi.InfraState) {
+func (mt *managerTest) record(s map[string]bus.InfraState) {
 	mt.mu.Lock()
 	defer mt.mu.Unlock()
 	mt.states = s
@@ -217,8 +217,8 @@ func TestManagerRestartsWithBackoff(t *testing.T) {
 
 func TestManagerStopsEnvoyOnShutdown(t *testing.T) {
 	binary, starts := fakeEnvoy(t, readyAdmin(t), 0)
-	results := message.NewWatchable[*gatewayapi.Result]("results")
-	m, err := New(Options{Results: results, StateDir: t.TempDir(), EnvoyPath: binary, Logger: testr.New(t),
+	results := message.NewWatchable[*bus.FleetSet]("results")
+	m, err := New(Options{Fleets: results, StateDir: t.TempDir(), EnvoyPath: binary, Logger: testr.New(t),
 		Xds: XdsTarget{Host: "127.0.0.1", Port: 18000}})
 	if err != nil {
 		t.Fatal(err)
@@ -260,7 +260,7 @@ func TestManagerWithoutBinaryWritesBootstrapsOnly(t *testing.T) {
 }
 
 func TestConfiguredBinaryMustExist(t *testing.T) {
-	_, err := New(Options{Results: message.NewWatchable[*gatewayapi.Result]("r"), StateDir: t.TempDir(),
+	_, err := New(Options{Fleets: message.NewWatchable[*bus.FleetSet]("r"), StateDir: t.TempDir(),
 		EnvoyPath: filepath.Join(t.TempDir(), "missing-envoy")})
 	if err == nil || !strings.Contains(err.Error(), "provider.file.envoyPath") {
 		t.Fatalf("err = %v, want a provider.file.envoyPath error", err)

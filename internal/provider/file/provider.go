@@ -11,8 +11,11 @@ import (
 
 	"github.com/fsnotify/fsnotify"
 	"github.com/go-logr/logr"
+	discoveryv1 "k8s.io/api/discovery/v1"
 
+	"github.com/envoygw/envoy-gateway/internal/bus"
 	"github.com/envoygw/envoy-gateway/internal/gatewayapi"
+	"github.com/envoygw/envoy-gateway/internal/ir"
 	"github.com/envoygw/envoy-gateway/internal/message"
 	"github.com/envoygw/envoy-gateway/internal/validation"
 )
@@ -34,10 +37,11 @@ type Options struct {
 	// Resources receives every new snapshot of the objects in force but
 	// EndpointSlices.
 	Resources *message.Watchable[*gatewayapi.Resources]
-	// Endpoints receives every new endpoints snapshot: the EndpointSlices in
-	// force, covering every Service of the files. A change of EndpointSlices
-	// alone publishes only an endpoints snapshot. Nil publishes none.
-	Endpoints *message.Watchable[*gatewayapi.Endpoints]
+	// Endpoints receives every new endpoints snapshot, in IR form: the
+	// ready endpoints of the EndpointSlices in force, covering every Service
+	// of the files. A change of EndpointSlices alone publishes only an
+	// endpoints snapshot. Nil publishes none.
+	Endpoints *message.Watchable[*ir.Endpoints]
 	Logger    logr.Logger
 	// Validator checks objects; nil means validation.Default().
 	Validator *validation.Validator
@@ -67,9 +71,11 @@ type Provider struct {
 	publishedEndpoints [sha256.Size]byte
 
 	mu      sync.Mutex
-	infra   map[string]gatewayapi.InfraState
+	infra   map[string]bus.InfraState
 	status  Status
 	sources map[objectRef]Source
+	// endpointSlices are the EndpointSlices in force.
+	endpointSlices []*discoveryv1.EndpointSlice
 }
 
 // fileState is what the provider knows of one file.
@@ -121,7 +127,7 @@ func (p *Provider) Synced() error {
 
 // SetInfraStates replaces the observed infra states; the provider publishes
 // a new snapshot when they changed. states must not be modified afterwards.
-func (p *Provider) SetInfraStates(states map[string]gatewayapi.InfraState) {
+func (p *Provider) SetInfraStates(states map[string]bus.InfraState) {
 	p.mu.Lock()
 	changed := !maps.EqualFunc(p.infra, states, infraStateEqual)
 	if changed {
@@ -136,7 +142,14 @@ func (p *Provider) SetInfraStates(states map[string]gatewayapi.InfraState) {
 	}
 }
 
-func infraStateEqual(a, b gatewayapi.InfraState) bool {
+// EndpointSlices returns the EndpointSlices in force (to be read only).
+func (p *Provider) EndpointSlices() []*discoveryv1.EndpointSlice {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.endpointSlices
+}
+
+func infraStateEqual(a, b bus.InfraState) bool {
 	return a.Ready == b.Ready && slices.Equal(a.Addresses, b.Addresses)
 }
 

@@ -10,7 +10,9 @@ import (
 
 	"github.com/go-logr/logr/testr"
 
+	"github.com/envoygw/envoy-gateway/internal/bus"
 	"github.com/envoygw/envoy-gateway/internal/gatewayapi"
+	"github.com/envoygw/envoy-gateway/internal/ir"
 	"github.com/envoygw/envoy-gateway/internal/message"
 )
 
@@ -19,7 +21,7 @@ type providerTest struct {
 	t         *testing.T
 	dir       string
 	topic     *message.Watchable[*gatewayapi.Resources]
-	endpoints *message.Watchable[*gatewayapi.Endpoints]
+	endpoints *message.Watchable[*ir.Endpoints]
 	provider  *Provider
 	version   uint64
 }
@@ -29,7 +31,7 @@ func startProvider(t *testing.T, files map[string]string) *providerTest {
 	pt := &providerTest{
 		t: t, dir: t.TempDir(),
 		topic:     message.NewWatchable[*gatewayapi.Resources]("resources"),
-		endpoints: message.NewWatchable[*gatewayapi.Endpoints]("endpoints"),
+		endpoints: message.NewWatchable[*ir.Endpoints]("endpoints"),
 	}
 	for name, content := range files {
 		pt.write(name, content)
@@ -169,7 +171,7 @@ func TestProviderPublishesOnlyChanges(t *testing.T) {
 		t.Errorf("snapshot republished without a content change")
 	}
 
-	pt.provider.SetInfraStates(map[string]gatewayapi.InfraState{"default/eg": {Ready: true}})
+	pt.provider.SetInfraStates(map[string]bus.InfraState{"default/eg": {Ready: true}})
 	if res := pt.next(); !res.InfraStates["default/eg"].Ready {
 		t.Errorf("infra state not published: %v", res.InfraStates)
 	}

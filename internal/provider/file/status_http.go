@@ -9,6 +9,7 @@ import (
 	discoveryv1 "k8s.io/api/discovery/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/envoygw/envoy-gateway/internal/bus"
 	"github.com/envoygw/envoy-gateway/internal/gatewayapi"
 	"github.com/envoygw/envoy-gateway/internal/message"
 )
@@ -37,16 +38,14 @@ type ResourceStatus struct {
 
 // FleetStatus is a fleet and its observed infrastructure (nil: no proxy runs).
 type FleetStatus struct {
-	Name  string                 `json:"name"`
-	Infra *gatewayapi.InfraState `json:"infra,omitempty"`
+	Name  string          `json:"name"`
+	Infra *bus.InfraState `json:"infra,omitempty"`
 }
 
 // StatusHandlerOptions are what the status handler reports on.
 type StatusHandlerOptions struct {
 	Provider  *Provider
 	Resources *message.Watchable[*gatewayapi.Resources]
-	// Endpoints holds the EndpointSlices in force; nil reports none.
-	Endpoints *message.Watchable[*gatewayapi.Endpoints]
 	Results   *message.Watchable[*gatewayapi.Result]
 }
 
@@ -64,10 +63,6 @@ func StatusHandler(opts StatusHandlerOptions) http.Handler {
 // BuildStatusReport assembles the report from the latest snapshots and result.
 func BuildStatusReport(opts StatusHandlerOptions) StatusReport {
 	res, _ := opts.Resources.Load()
-	var eps *gatewayapi.Endpoints
-	if opts.Endpoints != nil {
-		eps, _ = opts.Endpoints.Load()
-	}
 	result, _ := opts.Results.Load()
 	report := StatusReport{Status: opts.Provider.Status(), Resources: []ResourceStatus{}, Fleets: []FleetStatus{}}
 	if res == nil {
@@ -93,12 +88,13 @@ func BuildStatusReport(opts StatusHandlerOptions) StatusReport {
 		}
 		report.Resources = append(report.Resources, rs)
 	}
-	eachObject(res, eps, add)
+	eachObject(res, opts.Provider.EndpointSlices(), add)
 	return report
 }
 
-// eachObject calls fn for every object of the snapshots, kind by kind.
-func eachObject(res *gatewayapi.Resources, eps *gatewayapi.Endpoints, fn func(kind string, obj client.Object)) {
+// eachObject calls fn for every object of the snapshot and every
+// EndpointSlice, kind by kind.
+func eachObject(res *gatewayapi.Resources, endpointSlices []*discoveryv1.EndpointSlice, fn func(kind string, obj client.Object)) {
 	each(res.GatewayClasses, "GatewayClass", fn)
 	each(res.Gateways, "Gateway", fn)
 	each(res.ListenerSets, "ListenerSet", fn)
@@ -108,12 +104,6 @@ func eachObject(res *gatewayapi.Resources, eps *gatewayapi.Endpoints, fn func(ki
 	each(res.EnvoyProxies, "EnvoyProxy", fn)
 	each(res.Namespaces, "Namespace", fn)
 	each(res.Services, "Service", fn)
-	var endpointSlices []*discoveryv1.EndpointSlice
-	if eps != nil {
-		for _, s := range eps.Services {
-			endpointSlices = append(endpointSlices, s.EndpointSlices...)
-		}
-	}
 	each(endpointSlices, "EndpointSlice", fn)
 	each(res.Secrets, "Secret", fn)
 }

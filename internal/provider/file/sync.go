@@ -172,11 +172,11 @@ func (p *Provider) publish() {
 	copy(epsSum[:], epsFP.Sum(nil))
 	p.mu.Lock()
 	first := !p.status.Synced
-	p.status, p.sources = status, sources
+	p.status, p.sources, p.endpointSlices = status, sources, res.EndpointSlices
 	p.mu.Unlock()
 	if p.opts.Endpoints != nil && (first || epsSum != p.publishedEndpoints) {
 		p.publishedEndpoints = epsSum
-		p.opts.Endpoints.Publish(eps)
+		p.opts.Endpoints.Publish(gatewayapi.TranslateEndpoints(eps))
 		p.log.Info("published endpoints", "services", len(eps.Services), "endpointSlices", len(res.EndpointSlices))
 	}
 	if !first && sum == p.published {

@@ -13,7 +13,7 @@ import (
 	"github.com/go-logr/logr"
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/envoygw/envoy-gateway/internal/gatewayapi"
+	"github.com/envoygw/envoy-gateway/internal/bus"
 	"github.com/envoygw/envoy-gateway/internal/ir"
 	"github.com/envoygw/envoy-gateway/internal/message"
 	"github.com/envoygw/envoy-gateway/internal/xds/translator"
@@ -32,11 +32,11 @@ type Server interface {
 
 // Options configure a Runner.
 type Options struct {
-	// Results is the resource translator's output topic.
-	Results *message.Watchable[*gatewayapi.Result]
+	// Fleets is the fleets topic, published by the resource translator.
+	Fleets *message.Watchable[*bus.FleetSet]
 	// Endpoints is the providers' endpoints topic. Nil means no endpoints:
 	// EDS clusters with an EndpointSource get none.
-	Endpoints *message.Watchable[*gatewayapi.Endpoints]
+	Endpoints *message.Watchable[*ir.Endpoints]
 	// Server receives each fleet's resources.
 	Server Server
 	// Registerer receives the runner's metrics; nil registers them nowhere.
@@ -46,7 +46,7 @@ type Options struct {
 }
 
 // Runner translates fleets' xDS IR and updates the xDS server. It combines
-// the latest result with the latest endpoints snapshot: a new result
+// the latest fleet set (result) with the latest endpoints snapshot: a new one
 // translates the fleets whose IR changed (with the current endpoints); a new
 // endpoints snapshot recomputes only the ClusterLoadAssignments of the
 // fleets served and replaces them with Server.UpdateEndpoints.
@@ -79,8 +79,8 @@ type Runner struct {
 
 // New checks the options and registers the metrics.
 func New(opts Options) (*Runner, error) {
-	if opts.Results == nil || opts.Server == nil {
-		return nil, errors.New("xds runner needs Results and Server")
+	if opts.Fleets == nil || opts.Server == nil {
+		return nil, errors.New("xds runner needs Fleets and Server")
 	}
 	r := &Runner{
 		opts: opts,
@@ -123,19 +123,19 @@ func (r *Runner) Start(ctx context.Context) error {
 	var wg sync.WaitGroup
 	if r.opts.Endpoints != nil {
 		wg.Go(func() {
-			r.opts.Endpoints.Subscribe(ctx, func(*gatewayapi.Endpoints) { r.handleEndpoints() }, onPanic)
+			r.opts.Endpoints.Subscribe(ctx, func(*ir.Endpoints) { r.handleEndpoints() }, onPanic)
 		})
 	}
-	r.opts.Results.Subscribe(ctx, r.handle, onPanic)
+	r.opts.Fleets.Subscribe(ctx, r.handle, onPanic)
 	wg.Wait()
 	return nil
 }
 
 // handle brings the server in line with one result, using the latest
 // endpoints snapshot.
-func (r *Runner) handle(result *gatewayapi.Result) {
+func (r *Runner) handle(result *bus.FleetSet) {
 	if result == nil {
-		r.log.Info("ignoring a nil translation result")
+		r.log.Info("ignoring a nil fleet set")
 		return
 	}
 	r.mu.Lock()
@@ -188,7 +188,7 @@ func (r *Runner) handle(result *gatewayapi.Result) {
 }
 
 // fleetClass returns the GatewayClass of a fleet, or "" when the IR lacks it.
-func fleetClass(f *gatewayapi.Fleet) string {
+func fleetClass(f *bus.Fleet) string {
 	if f.Infra == nil || f.Infra.Proxy == nil {
 		return ""
 	}
@@ -197,7 +197,7 @@ func fleetClass(f *gatewayapi.Fleet) string {
 
 // apply translates one fleet and updates the server, unless the fleet's IR
 // is the one already applied. On failure the fleet keeps its configuration.
-func (r *Runner) apply(f *gatewayapi.Fleet) {
+func (r *Runner) apply(f *bus.Fleet) {
 	log := r.log.WithValues("fleet", f.Name)
 	if f.Xds != nil && r.applied[f.Name] == f.Xds {
 		return

@@ -16,7 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"go.uber.org/goleak"
 
-	"github.com/envoygw/envoy-gateway/internal/gatewayapi"
+	"github.com/envoygw/envoy-gateway/internal/bus"
 	"github.com/envoygw/envoy-gateway/internal/ir"
 	"github.com/envoygw/envoy-gateway/internal/message"
 	cprunner "github.com/envoygw/envoy-gateway/internal/runner"
@@ -129,14 +129,14 @@ func xdsWithPort(port uint32) *ir.Xds {
 	return &ir.Xds{HTTP: []*ir.HTTPListener{{Name: "ns/eg/http", Address: "0.0.0.0", Port: port, Hostnames: []string{"*"}}}}
 }
 
-func fleet(name string, x *ir.Xds) *gatewayapi.Fleet {
-	return &gatewayapi.Fleet{Name: name, Infra: &ir.Infra{}, Xds: x}
+func fleet(name string, x *ir.Xds) *bus.Fleet {
+	return &bus.Fleet{Name: name, Infra: &ir.Infra{}, Xds: x}
 }
 
 // startRunner runs a runner over results until the test ends.
-func startRunner(t *testing.T, results *message.Watchable[*gatewayapi.Result], srv Server, reg prometheus.Registerer) {
+func startRunner(t *testing.T, results *message.Watchable[*bus.FleetSet], srv Server, reg prometheus.Registerer) {
 	t.Helper()
-	r, err := New(Options{Results: results, Server: srv, Registerer: reg, Logger: logr.Discard()})
+	r, err := New(Options{Fleets: results, Server: srv, Registerer: reg, Logger: logr.Discard()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -152,12 +152,12 @@ func startRunner(t *testing.T, results *message.Watchable[*gatewayapi.Result], s
 }
 
 func TestRunnerUpdatesSkipsUnchangedAndRemoves(t *testing.T) {
-	results := message.NewWatchable[*gatewayapi.Result]("test-results")
+	results := message.NewWatchable[*bus.FleetSet]("test-results")
 	srv := newFakeServer()
 	startRunner(t, results, srv, nil)
 
 	a1, b1 := xdsWithPort(10080), xdsWithPort(10081)
-	results.Publish(&gatewayapi.Result{Fleets: []*gatewayapi.Fleet{fleet("a", a1), fleet("b", b1)}})
+	results.Publish(&bus.FleetSet{Fleets: []*bus.Fleet{fleet("a", a1), fleet("b", b1)}})
 	got := []call{srv.next(t), srv.next(t)}
 	want := []call{
 		{op: "update", fleet: "a", listeners: []string{"listener/0.0.0.0/10080"}},
@@ -169,14 +169,14 @@ func TestRunnerUpdatesSkipsUnchangedAndRemoves(t *testing.T) {
 
 	// Same IR values for a, a new one for b: only b is translated again.
 	b2 := xdsWithPort(10082)
-	results.Publish(&gatewayapi.Result{Fleets: []*gatewayapi.Fleet{fleet("a", a1), fleet("b", b2)}})
+	results.Publish(&bus.FleetSet{Fleets: []*bus.Fleet{fleet("a", a1), fleet("b", b2)}})
 	if c := srv.next(t); c.op != "update" || c.fleet != "b" || !slices.Equal(c.listeners, []string{"listener/0.0.0.0/10082"}) {
 		t.Fatalf("call %+v, want an update of b on port 10082", c)
 	}
 	srv.none(t, 200*time.Millisecond)
 
 	// Fleet a disappears.
-	results.Publish(&gatewayapi.Result{Fleets: []*gatewayapi.Fleet{fleet("b", b2)}})
+	results.Publish(&bus.FleetSet{Fleets: []*bus.Fleet{fleet("b", b2)}})
 	if c := srv.next(t); c.op != "remove" || c.fleet != "a" {
 		t.Fatalf("call %+v, want removal of a", c)
 	}
@@ -184,42 +184,42 @@ func TestRunnerUpdatesSkipsUnchangedAndRemoves(t *testing.T) {
 }
 
 func TestRunnerKeepsFleetsOfFrozenClasses(t *testing.T) {
-	results := message.NewWatchable[*gatewayapi.Result]("test-results")
+	results := message.NewWatchable[*bus.FleetSet]("test-results")
 	srv := newFakeServer()
 	startRunner(t, results, srv, nil)
 
 	a := fleet("a", xdsWithPort(10080))
 	a.Infra = &ir.Infra{Proxy: &ir.ProxyInfra{Name: "a", GatewayClass: "eg"}}
-	results.Publish(&gatewayapi.Result{Fleets: []*gatewayapi.Fleet{a}})
+	results.Publish(&bus.FleetSet{Fleets: []*bus.Fleet{a}})
 	if c := srv.next(t); c.op != "update" || c.fleet != "a" {
 		t.Fatalf("call %+v, want an update of a", c)
 	}
 
 	// Class eg is not accepted any more: fleet a is absent but keeps its config.
-	results.Publish(&gatewayapi.Result{FrozenGatewayClasses: []string{"eg"}})
+	results.Publish(&bus.FleetSet{FrozenGatewayClasses: []string{"eg"}})
 	srv.none(t, 200*time.Millisecond)
 
 	// Once the class is gone (or valid without that fleet), the fleet goes.
-	results.Publish(&gatewayapi.Result{})
+	results.Publish(&bus.FleetSet{})
 	if c := srv.next(t); c.op != "remove" || c.fleet != "a" {
 		t.Fatalf("call %+v, want removal of a", c)
 	}
 }
 
 func TestRunnerKeepsPreviousConfigurationOnFailure(t *testing.T) {
-	results := message.NewWatchable[*gatewayapi.Result]("test-results")
+	results := message.NewWatchable[*bus.FleetSet]("test-results")
 	srv := newFakeServer()
 	reg := prometheus.NewRegistry()
 	startRunner(t, results, srv, reg)
 	good := xdsWithPort(10080)
-	results.Publish(&gatewayapi.Result{Fleets: []*gatewayapi.Fleet{fleet("a", good), fleet("b", xdsWithPort(10081))}})
+	results.Publish(&bus.FleetSet{Fleets: []*bus.Fleet{fleet("a", good), fleet("b", xdsWithPort(10081))}})
 	srv.next(t)
 	srv.next(t)
 
 	// An invalid IR for a (duplicate listener names), a nil IR for b: neither
 	// reaches the server, nothing is removed, both errors are counted.
 	bad := &ir.Xds{HTTP: append(xdsWithPort(10080).HTTP, xdsWithPort(10090).HTTP...)}
-	results.Publish(&gatewayapi.Result{Fleets: []*gatewayapi.Fleet{fleet("a", bad), fleet("b", nil)}})
+	results.Publish(&bus.FleetSet{Fleets: []*bus.Fleet{fleet("a", bad), fleet("b", nil)}})
 	srv.none(t, 300*time.Millisecond)
 	if got := errorsCount(t, reg, "a") + errorsCount(t, reg, "b"); got != 2 {
 		t.Errorf("translation errors = %v, want 2", got)
@@ -230,12 +230,12 @@ func TestRunnerKeepsPreviousConfigurationOnFailure(t *testing.T) {
 	srv.fail["a"] = true
 	srv.mu.Unlock()
 	fixed := xdsWithPort(10085)
-	results.Publish(&gatewayapi.Result{Fleets: []*gatewayapi.Fleet{fleet("a", fixed), fleet("b", nil)}})
+	results.Publish(&bus.FleetSet{Fleets: []*bus.Fleet{fleet("a", fixed), fleet("b", nil)}})
 	srv.next(t)
 	srv.mu.Lock()
 	srv.fail["a"] = false
 	srv.mu.Unlock()
-	results.Publish(&gatewayapi.Result{Fleets: []*gatewayapi.Fleet{fleet("a", fixed), fleet("b", nil)}})
+	results.Publish(&bus.FleetSet{Fleets: []*bus.Fleet{fleet("a", fixed), fleet("b", nil)}})
 	if c := srv.next(t); c.op != "update" || c.fleet != "a" {
 		t.Fatalf("call %+v, want a retried update of a", c)
 	}
@@ -282,12 +282,12 @@ func TestRunnerWithServer(t *testing.T) {
 			t.Errorf("server Start returned %v", err)
 		}
 	})
-	results := message.NewWatchable[*gatewayapi.Result]("test-results")
+	results := message.NewWatchable[*bus.FleetSet]("test-results")
 	startRunner(t, results, srv, reg)
 
-	results.Publish(&gatewayapi.Result{Fleets: []*gatewayapi.Fleet{fleet("a", xdsWithPort(10080)), fleet("b", xdsWithPort(10081))}})
+	results.Publish(&bus.FleetSet{Fleets: []*bus.Fleet{fleet("a", xdsWithPort(10080)), fleet("b", xdsWithPort(10081))}})
 	waitFor(t, func() bool { return slices.Equal(srv.Fleets(), []string{"a", "b"}) })
-	results.Publish(&gatewayapi.Result{Fleets: []*gatewayapi.Fleet{fleet("b", xdsWithPort(10081))}})
+	results.Publish(&bus.FleetSet{Fleets: []*bus.Fleet{fleet("b", xdsWithPort(10081))}})
 	waitFor(t, func() bool { return slices.Equal(srv.Fleets(), []string{"b"}) })
 	if got := testutil.ToFloat64(counterOf(t, reg, "envoy_gateway_xds_snapshot_updates_total")); got != 3 {
 		t.Errorf("snapshot updates = %v, want 3 (a, b, removal of a)", got)

@@ -22,7 +22,6 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/keepalive"
 
-	egv1a1 "github.com/envoygw/envoy-gateway/api/v1alpha1"
 	"github.com/envoygw/envoy-gateway/internal/xds/translator"
 )
 
@@ -44,20 +43,6 @@ type Options struct {
 	Registerer prometheus.Registerer
 	// Logger receives the server's logs.
 	Logger logr.Logger
-}
-
-// OptionsFromConfig builds Options from the static configuration's xdsServer
-// section.
-func OptionsFromConfig(c *egv1a1.XdsServer, reg prometheus.Registerer, log logr.Logger) Options {
-	o := Options{Registerer: reg, Logger: log}
-	if c == nil {
-		return o
-	}
-	o.Address, o.Port, o.Plaintext = c.Address, int(c.Port), c.Plaintext
-	if c.TLS != nil {
-		o.TLS = &TLSFiles{CertFile: c.TLS.CertFile, KeyFile: c.TLS.KeyFile, CAFile: c.TLS.CAFile}
-	}
-	return o
 }
 
 // Server serves each fleet's resources over ADS (state of the world and

@@ -1,4 +1,4 @@
-package controllers_test
+package controlplane_test
 
 import (
 	"time"
