@@ -13,6 +13,7 @@ import (
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/config"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
@@ -22,6 +23,7 @@ import (
 	"github.com/envoygw/envoy-gateway/internal/gatewayapi"
 	"github.com/envoygw/envoy-gateway/internal/ir"
 	"github.com/envoygw/envoy-gateway/internal/message"
+	"github.com/envoygw/envoy-gateway/internal/runner"
 )
 
 // RBAC of the Kubernetes provider.
@@ -33,7 +35,6 @@ import (
 // +kubebuilder:rbac:groups=gateway.envoyproxy.io,resources=envoyproxies/status,verbs=get;update;patch
 // +kubebuilder:rbac:groups="",resources=namespaces;services;secrets,verbs=get;list;watch
 // +kubebuilder:rbac:groups=discovery.k8s.io,resources=endpointslices,verbs=get;list;watch
-// +kubebuilder:rbac:groups=coordination.k8s.io,resources=leases,verbs=get;list;watch;create;update;patch;delete
 // +kubebuilder:rbac:groups="",resources=events,verbs=create;patch
 
 // DefaultBatchDelay is how long the provider waits after an event for more
@@ -44,13 +45,6 @@ const DefaultBatchDelay = 100 * time.Millisecond
 type Options struct {
 	// ControllerName is the GatewayClass controllerName we serve.
 	ControllerName string
-	// Namespace is the control plane's namespace (leader election lease).
-	Namespace string
-	// LeaderElection elects one replica to write status; every replica
-	// builds snapshots and serves xDS.
-	LeaderElection bool
-	// LeaderElectionID names the lease.
-	LeaderElectionID string
 	// Resources receives a snapshot per batch of relevant events but
 	// EndpointSlice ones.
 	Resources *message.Watchable[*gatewayapi.Resources]
@@ -58,7 +52,8 @@ type Options struct {
 	// the last Resources snapshot refers to: with each Resources snapshot
 	// (before it), and alone per batch of EndpointSlice events.
 	Endpoints *message.Watchable[*ir.Endpoints]
-	// Results are the translator's output, whose statuses the leader writes.
+	// Results are the translator's output, whose statuses the leader-only
+	// work (LeaderWork) writes.
 	Results *message.Watchable[*gatewayapi.Result]
 	// Fleets, when set, makes the provider watch the fleets' Deployments
 	// and Services and put their observed state into every snapshot.
@@ -70,12 +65,14 @@ type Options struct {
 	Logger     logr.Logger
 }
 
-// Provider is the Kubernetes provider: a controller-runtime manager with the
-// snapshot controller (every replica), the status writer and the GatewayClass
-// finalizer controller (leader only).
+// Provider is the Kubernetes provider: a controller-runtime manager, without
+// leader election, whose snapshot controller publishes snapshots on every
+// replica, and the leader-only work (LeaderWork) that whoever elects the
+// leader runs: the status writer and the GatewayClass finalizer writer.
 type Provider struct {
-	mgr    manager.Manager
-	synced atomic.Bool
+	mgr        manager.Manager
+	synced     atomic.Bool
+	leaderWork []runner.Runner
 }
 
 // Scheme returns a scheme with every type the provider reads or writes.
@@ -85,7 +82,9 @@ func Scheme() (*runtime.Scheme, error) {
 	return s, err
 }
 
-// New builds the provider's manager and controllers. Metrics go to
+// New builds the provider's manager and controllers. The manager has no
+// leader election: an API-server outage must never stop it (see
+// internal/leader). Metrics go to
 // controller-runtime's global registry (served by our admin listener), so the
 // manager's own metrics and probe servers are off.
 func New(cfg *rest.Config, opts Options) (*Provider, error) {
@@ -100,16 +99,12 @@ func New(cfg *rest.Config, opts Options) (*Provider, error) {
 		return nil, err
 	}
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
-		Scheme:                        scheme,
-		Logger:                        opts.Logger,
-		Cache:                         fleetCacheOptions(opts.Fleets),
-		Controller:                    config.Controller{SkipNameValidation: new(true)},
-		Metrics:                       metricsserver.Options{BindAddress: "0"},
-		HealthProbeBindAddress:        "0",
-		LeaderElection:                opts.LeaderElection,
-		LeaderElectionID:              opts.LeaderElectionID,
-		LeaderElectionNamespace:       opts.Namespace,
-		LeaderElectionReleaseOnCancel: true,
+		Scheme:                 scheme,
+		Logger:                 opts.Logger,
+		Cache:                  fleetCacheOptions(opts.Fleets),
+		Controller:             config.Controller{SkipNameValidation: new(true)},
+		Metrics:                metricsserver.Options{BindAddress: "0"},
+		HealthProbeBindAddress: "0",
 	})
 	if err != nil {
 		return nil, fmt.Errorf("kubernetes provider: %w", err)
@@ -121,17 +116,24 @@ func New(cfg *rest.Config, opts Options) (*Provider, error) {
 	if err := p.setupSnapshotController(opts); err != nil {
 		return nil, err
 	}
-	if err := setupGatewayClassFinalizer(mgr, opts.ControllerName); err != nil {
-		return nil, err
-	}
-	if err := mgr.Add(newStatusWriter(mgr.GetClient(), mgr.GetAPIReader(), opts)); err != nil {
-		return nil, err
+	p.leaderWork = []runner.Runner{
+		newStatusWriter(mgr.GetClient(), mgr.GetAPIReader(), opts),
+		newFinalizerWriter(mgr.GetClient(), mgr.GetAPIReader(), opts),
 	}
 	return p, nil
 }
 
-// Manager returns the underlying manager, for adding more runnables (infra).
-func (p *Provider) Manager() manager.Manager { return p.mgr }
+// LeaderWork returns the work only the leader may do: writing the statuses
+// of each result and the GatewayClass finalizers of each snapshot. Each
+// runner works from the latest published value when it starts, stops when
+// its context ends, and may be started again (once per leader term).
+func (p *Provider) LeaderWork() []runner.Runner { return p.leaderWork }
+
+// Client returns the provider's client, which reads from its informer cache.
+func (p *Provider) Client() client.Client { return p.mgr.GetClient() }
+
+// APIReader returns a reader that reads from the API server directly.
+func (p *Provider) APIReader() client.Reader { return p.mgr.GetAPIReader() }
 
 // Name implements runner.Runner.
 func (p *Provider) Name() string { return "kubernetes-provider" }

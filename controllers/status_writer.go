@@ -29,8 +29,9 @@ func init() {
 }
 
 // statusWriter writes the translator's statuses through the status
-// subresource. It runs only on the leader, writes only what changed, and
-// retries on conflicts with a fresh read from the API server.
+// subresource. It is leader-only work (see Provider.LeaderWork): it writes
+// only what changed, and retries on conflicts with a fresh read from the API
+// server.
 type statusWriter struct {
 	cache client.Client
 	api   client.Reader
@@ -49,8 +50,8 @@ func newStatusWriter(c client.Client, api client.Reader, opts Options) *statusWr
 	}
 }
 
-// NeedLeaderElection makes the writer run on the leader only.
-func (w *statusWriter) NeedLeaderElection() bool { return true }
+// Name implements runner.Runner.
+func (w *statusWriter) Name() string { return "status-writer" }
 
 // Start writes statuses for every result until ctx is done.
 func (w *statusWriter) Start(ctx context.Context) error {

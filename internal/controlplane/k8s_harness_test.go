@@ -2,8 +2,6 @@ package controlplane_test
 
 import (
 	"context"
-	"fmt"
-	"net"
 	"time"
 
 	. "github.com/onsi/gomega"
@@ -33,32 +31,23 @@ type runningControlPlane struct {
 	admin   string
 }
 
-// freePort returns a loopback port that was free a moment ago.
-func freePort() int32 {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	Expect(err).NotTo(HaveOccurred())
-	defer func() { _ = l.Close() }()
-	return int32(l.Addr().(*net.TCPAddr).Port)
-}
-
-// startControlPlane starts a control plane serving plaintext xDS on a free
-// loopback port, with leader election, and stops it when the spec ends.
+// startControlPlane starts a control plane serving plaintext xDS on a
+// loopback port the system picks, with leader election.
 func startControlPlane() *runningControlPlane {
-	port := freePort()
-	staticCfg, err := config.Parse(fmt.Appendf(nil, `apiVersion: gateway.envoyproxy.io/v1alpha1
+	staticCfg, err := config.Parse([]byte(`apiVersion: gateway.envoyproxy.io/v1alpha1
 kind: EnvoyGateway
 provider:
   type: Kubernetes
 xdsServer:
   address: 127.0.0.1
-  port: %d
   plaintext: true
 admin:
   address: 127.0.0.1:0
 logging:
   level: debug
-`, port))
+`))
 	Expect(err).NotTo(HaveOccurred())
+	staticCfg.XdsServer.Port = 0 // bound by New: no port race
 	cp, err := controlplane.New(controlplane.Options{
 		Config:     staticCfg,
 		Logger:     logf.Log.WithName("controlplane"),
@@ -71,7 +60,7 @@ logging:
 	r := &runningControlPlane{
 		cancel:  cancelRun,
 		done:    make(chan error, 1),
-		xdsAddr: fmt.Sprintf("127.0.0.1:%d", port),
+		xdsAddr: cp.XdsAddress(),
 		admin:   cp.AdminAddress(),
 	}
 	go func() { r.done <- cp.Run(runCtx) }()
@@ -138,11 +127,13 @@ func endpointSlice(ns, service string, port int32, addresses ...string) *discove
 	return es
 }
 
-func httpRoute(ns, name, gateway string, backendNS *string, backend string, port int32) *gwapiv1.HTTPRoute {
+// httpRoute is a route of www.example.com, attached to the Gateway gw of its
+// namespace, to one backend Service.
+func httpRoute(ns, name string, backendNS *string, backend string, port int32) *gwapiv1.HTTPRoute {
 	return &gwapiv1.HTTPRoute{
 		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
 		Spec: gwapiv1.HTTPRouteSpec{
-			CommonRouteSpec: gwapiv1.CommonRouteSpec{ParentRefs: []gwapiv1.ParentReference{{Name: gwapiv1.ObjectName(gateway)}}},
+			CommonRouteSpec: gwapiv1.CommonRouteSpec{ParentRefs: []gwapiv1.ParentReference{{Name: "gw"}}},
 			Hostnames:       []gwapiv1.Hostname{"www.example.com"},
 			Rules: []gwapiv1.HTTPRouteRule{{
 				BackendRefs: []gwapiv1.HTTPBackendRef{{BackendRef: gwapiv1.BackendRef{

@@ -69,7 +69,7 @@ var _ = Describe("Kubernetes provider", Ordered, func() {
 	It("attaches an HTTPRoute and counts it on the listeners", func() {
 		Expect(k8sClient.Create(ctx, backendService(ns, "web", 8080))).To(Succeed())
 		Expect(k8sClient.Create(ctx, endpointSlice(ns, "web", 8080, "10.0.0.1", "10.0.0.2"))).To(Succeed())
-		Expect(k8sClient.Create(ctx, httpRoute(ns, "web", "gw", nil, "web", 8080))).To(Succeed())
+		Expect(k8sClient.Create(ctx, httpRoute(ns, "web", nil, "web", 8080))).To(Succeed())
 		Eventually(routeParentCondition(ns, "web", "Accepted")).Should(haveCondition(metav1.ConditionTrue, "Accepted"))
 		Eventually(routeParentCondition(ns, "web", "ResolvedRefs")).Should(haveCondition(metav1.ConditionTrue, "ResolvedRefs"))
 		Eventually(listenerStatus(ns, "gw", "http")).Should(HaveField("AttachedRoutes", int32(1)))
@@ -77,7 +77,7 @@ var _ = Describe("Kubernetes provider", Ordered, func() {
 
 	It("refuses a cross-namespace backend until a ReferenceGrant allows it", func() {
 		Expect(k8sClient.Create(ctx, backendService(backendNS, "api", 9090))).To(Succeed())
-		Expect(k8sClient.Create(ctx, httpRoute(ns, "cross", "gw", ptr.To(backendNS), "api", 9090))).To(Succeed())
+		Expect(k8sClient.Create(ctx, httpRoute(ns, "cross", ptr.To(backendNS), "api", 9090))).To(Succeed())
 		Eventually(routeParentCondition(ns, "cross", "ResolvedRefs")).Should(haveCondition(metav1.ConditionFalse, "RefNotPermitted"))
 
 		grant := &gwapiv1.ReferenceGrant{

@@ -2,6 +2,7 @@ package controlplane_test
 
 import (
 	"context"
+	"os"
 	"testing"
 	"time"
 
@@ -25,6 +26,8 @@ var (
 	cfg       *rest.Config
 	k8sClient client.Client
 	scheme    *runtime.Scheme
+	// apiServerCertDir keeps the kube-apiserver's certificates across a restart.
+	apiServerCertDir string
 )
 
 func TestKubernetes(t *testing.T) {
@@ -44,6 +47,10 @@ var _ = BeforeSuite(func() {
 
 	testEnv, err = testenv.NewEnvironment()
 	Expect(err).NotTo(HaveOccurred())
+	// The outage spec stops and restarts the kube-apiserver.
+	apiServerCertDir, err = os.MkdirTemp("", "eg-apiserver-")
+	Expect(err).NotTo(HaveOccurred())
+	testenv.KeepAPIServerCerts(testEnv, apiServerCertDir)
 	cfg, err = testEnv.Start()
 	Expect(err).NotTo(HaveOccurred())
 	Expect(cfg).NotTo(BeNil())
@@ -55,4 +62,5 @@ var _ = BeforeSuite(func() {
 var _ = AfterSuite(func() {
 	cancel()
 	Expect(testEnv.Stop()).To(Succeed())
+	Expect(os.RemoveAll(apiServerCertDir)).To(Succeed())
 })

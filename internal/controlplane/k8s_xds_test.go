@@ -128,7 +128,7 @@ var _ = Describe("Kubernetes provider xDS", Ordered, func() {
 	It("serves the listener, route, cluster and endpoints of an attached HTTPRoute", func() {
 		Expect(k8sClient.Create(ctx, backendService(ns, "web", 8080))).To(Succeed())
 		Expect(k8sClient.Create(ctx, endpointSlice(ns, "web", 8080, "10.1.0.1", "10.1.0.2"))).To(Succeed())
-		Expect(k8sClient.Create(ctx, httpRoute(ns, "web", "gw", nil, "web", 8080))).To(Succeed())
+		Expect(k8sClient.Create(ctx, httpRoute(ns, "web", nil, "web", 8080))).To(Succeed())
 
 		Eventually(func() []string { return envoy.Names(resourcev3.ListenerType) }).Should(
 			ConsistOf("listener/0.0.0.0/10080", "listener/0.0.0.0/10443"))

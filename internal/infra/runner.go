@@ -49,10 +49,6 @@ func NewRunner(opts RunnerOptions) *Runner {
 // Name returns the runner name.
 func (r *Runner) Name() string { return "infra" }
 
-// NeedLeaderElection makes a controller-runtime manager run the Runner only
-// on the leader, when it is added with mgr.Add.
-func (r *Runner) NeedLeaderElection() bool { return true }
-
 // Start reconciles every published fleet set until ctx is done. Nil values
 // are ignored.
 func (r *Runner) Start(ctx context.Context) error {
