@@ -137,8 +137,10 @@ func claimPort(claims map[int32]*portClaim, l *listenerModel) {
 }
 
 // resolveContainerPorts makes a listener unavailable when the port Envoy
-// would bind for it is already bound for another port of the fleet (port 80
-// and port 10080 both bind 10080). The first listener in precedence order wins.
+// would bind for it is one of Envoy's own (19000 and 19001, see
+// ir.ReservedContainerPort) or already bound for another port of the fleet
+// (port 80 and port 10080 both bind 10080). The first listener in
+// precedence order wins.
 func resolveContainerPorts(gateways []*gatewayModel) {
 	bound := make(map[uint32]int32)
 	for _, g := range gateways {
@@ -147,6 +149,11 @@ func resolveContainerPorts(gateways []*gatewayModel) {
 				continue
 			}
 			cp := ir.ContainerPort(uint32(l.port))
+			if use := ir.ReservedContainerPort(cp); use != "" {
+				l.acceptErr = errorf(gwapiv1.ListenerReasonPortUnavailable,
+					"%s", fmt.Sprintf("Port %d is unavailable: Envoy binds %d for its %s", l.port, cp, use))
+				continue
+			}
 			if other, ok := bound[cp]; ok && other != l.port {
 				l.acceptErr = errorf(gwapiv1.ListenerReasonPortUnavailable,
 					"%s", fmt.Sprintf("Port %d is unavailable: Envoy binds %d for port %d already", l.port, cp, other))

@@ -110,6 +110,27 @@ func (i *Infra) Validate() error {
 	return errors.Join(errs...)
 }
 
+// Container ports Envoy binds in every Kubernetes fleet besides its
+// listeners' (infra/render): no listener may use them.
+const (
+	// AdminContainerPort is Envoy's admin listener.
+	AdminContainerPort uint32 = 19000
+	// ReadyContainerPort is Envoy's readiness listener.
+	ReadyContainerPort uint32 = 19001
+)
+
+// ReservedContainerPort says which of Envoy's own listeners binds a
+// container port, "" when a fleet listener may use it.
+func ReservedContainerPort(port uint32) string {
+	switch port {
+	case AdminContainerPort:
+		return "admin listener"
+	case ReadyContainerPort:
+		return "readiness listener"
+	}
+	return ""
+}
+
 // ContainerPort returns the port Envoy binds for a listener port: ports below
 // 1024 are shifted by 10000 so Envoy needs no privilege to bind them.
 func ContainerPort(port uint32) uint32 {
