@@ -22,6 +22,8 @@ type fleetModel struct {
 	candidates []*gatewayModel
 	// gateways are the accepted ones.
 	gateways []*gatewayModel
+	// ports are what the fleet exposes (see exposedPorts), by port.
+	ports map[int32]*ir.ProxyListener
 }
 
 // fleetName is "<namespace>/<name>" of the Gateway, or the class name when
@@ -64,10 +66,12 @@ func (t *translator) buildFleets() {
 				f.gateways = append(f.gateways, g)
 			}
 		}
-		if len(f.gateways) > 0 {
-			f.linkSiblings()
-			t.fleets = append(t.fleets, f)
+		if len(f.gateways) == 0 {
+			continue
 		}
+		f.linkSiblings()
+		f.ports = f.exposedPorts()
+		t.fleets = append(t.fleets, f)
 	}
 	sortBy(t.fleets, func(a, b *fleetModel) bool { return a.name < b.name })
 }
@@ -84,6 +88,31 @@ func (f *fleetModel) programmedListeners() []*listenerModel {
 		}
 	}
 	return out
+}
+
+// exposedPorts are the ports of the fleet's Deployment and Service: one per
+// port of the listeners its Gateways, and the ListenerSets they allow,
+// declare validly (accepted, with a supported route kind), whether or not
+// their references (certificates) resolve right now. A Secret that breaks
+// and is fixed again changes what Envoy serves, never the fleet's objects:
+// no rolling restart, and the Service keeps its node ports. The first such
+// listener of a port, in precedence order, names it.
+func (f *fleetModel) exposedPorts() map[int32]*ir.ProxyListener {
+	ports := make(map[int32]*ir.ProxyListener)
+	for _, g := range f.gateways {
+		for _, l := range concat(g.listenerGroups()) {
+			if l.acceptErr != nil || len(l.supportedKinds) == 0 || ports[l.port] != nil {
+				continue
+			}
+			ports[l.port] = &ir.ProxyListener{
+				Name:          fmt.Sprintf("%s-%d", strings.ToLower(string(l.spec.Protocol)), l.port),
+				Port:          uint32(l.port),
+				ContainerPort: ir.ContainerPort(uint32(l.port)),
+				Protocol:      ir.ProtocolTCP,
+			}
+		}
+	}
+	return ports
 }
 
 // linkSiblings tells each programmable listener which others share its port.
@@ -106,7 +135,6 @@ func (f *fleetModel) linkSiblings() {
 // buildIR returns the fleet's infra and xDS IR.
 func (t *translator) buildIR(f *fleetModel) *bus.Fleet {
 	xds := &ir.Xds{}
-	ports := make(map[int32]*ir.ProxyListener)
 	for _, l := range f.programmedListeners() {
 		switch l.spec.Protocol {
 		case gwapiv1.TLSProtocolType:
@@ -114,19 +142,11 @@ func (t *translator) buildIR(f *fleetModel) *bus.Fleet {
 		default:
 			xds.HTTP = append(xds.HTTP, buildHTTPListener(l))
 		}
-		if ports[l.port] == nil {
-			ports[l.port] = &ir.ProxyListener{
-				Name:          fmt.Sprintf("%s-%d", strings.ToLower(string(l.spec.Protocol)), l.port),
-				Port:          uint32(l.port),
-				ContainerPort: ir.ContainerPort(uint32(l.port)),
-				Protocol:      ir.ProtocolTCP,
-			}
-		}
 	}
 	sortStableBy(xds.HTTP, func(a, b *ir.HTTPListener) bool { return lessListener(a.Port, a.Name, b.Port, b.Name) })
 	sortStableBy(xds.TLS, func(a, b *ir.TLSListener) bool { return lessListener(a.Port, a.Name, b.Port, b.Name) })
 	xds.Clusters = t.usedClusters(xds)
-	return &bus.Fleet{Name: f.name, Infra: f.infra(ports), Xds: xds}
+	return &bus.Fleet{Name: f.name, Infra: f.infra(f.ports), Xds: xds}
 }
 
 func lessListener(pa uint32, na string, pb uint32, nb string) bool {
