@@ -136,6 +136,43 @@ var _ = Describe("Manager", func() {
 		Expect(svc.Spec.Ports[0].NodePort).To(BeZero())
 	})
 
+	It("keeps the node ports of the ports that stay, whatever else changes", func() {
+		nodePorts := func() map[int32]int32 {
+			out := map[int32]int32{}
+			for _, p := range getService("default/eg").Spec.Ports {
+				out[p.Port] = p.NodePort
+			}
+			return out
+		}
+		f := fleet("default/eg", "NodePort")
+		Expect(m.Reconcile(ctx, []*bus.Fleet{f}, nil)).To(Succeed())
+		first := nodePorts()[80]
+		Expect(first).NotTo(BeZero())
+
+		By("adding a port before it")
+		f = fleet("default/eg", "NodePort")
+		f.Infra.Proxy.Listeners = append([]*ir.ProxyListener{{Name: "http-8", Port: 8, ContainerPort: 10008, Protocol: ir.ProtocolTCP}},
+			f.Infra.Proxy.Listeners...)
+		Expect(m.Reconcile(ctx, []*bus.Fleet{f}, nil)).To(Succeed())
+		Expect(nodePorts()).To(HaveKeyWithValue(int32(80), first))
+		second := nodePorts()[8]
+
+		By("switching to a LoadBalancer and renaming the port")
+		f = fleet("default/eg", "LoadBalancer")
+		f.Infra.Proxy.Listeners = []*ir.ProxyListener{
+			{Name: "tcp-8", Port: 8, ContainerPort: 10008, Protocol: ir.ProtocolTCP},
+			{Name: "web-80", Port: 80, ContainerPort: 10080, Protocol: ir.ProtocolTCP},
+		}
+		Expect(m.Reconcile(ctx, []*bus.Fleet{f}, nil)).To(Succeed())
+		Expect(nodePorts()).To(Equal(map[int32]int32{80: first, 8: second}))
+
+		By("changing the replicas and the annotations")
+		f.Infra.Proxy.Config.Replicas = 2
+		f.Infra.Proxy.Config.ServiceAnnotations = map[string]string{"example.com/lb": "internal"}
+		Expect(m.Reconcile(ctx, []*bus.Fleet{f}, nil)).To(Succeed())
+		Expect(nodePorts()).To(Equal(map[int32]int32{80: first, 8: second}))
+	})
+
 	It("changes nothing when the same IR is applied again", func() {
 		fleets := []*bus.Fleet{fleet("default/eg", "LoadBalancer")}
 		Expect(m.Reconcile(ctx, fleets, nil)).To(Succeed())
