@@ -22,7 +22,8 @@ type fleetModel struct {
 	candidates []*gatewayModel
 	// gateways are the accepted ones.
 	gateways []*gatewayModel
-	// ports are what the fleet exposes (see exposedPorts), by port.
+	// ports are what the fleet exposes (see exposedPorts), by port; a fleet
+	// without any runs no proxies.
 	ports map[int32]*ir.ProxyListener
 }
 
@@ -70,8 +71,9 @@ func (t *translator) buildFleets() {
 			continue
 		}
 		f.linkSiblings()
-		f.ports = f.exposedPorts()
-		t.fleets = append(t.fleets, f)
+		if f.ports = f.exposedPorts(); len(f.ports) > 0 {
+			t.fleets = append(t.fleets, f)
+		}
 	}
 	sortBy(t.fleets, func(a, b *fleetModel) bool { return a.name < b.name })
 }
@@ -210,6 +212,9 @@ func (t *translator) usedClusters(xds *ir.Xds) []*ir.Cluster {
 func (t *translator) gatewayProgrammedError(g *gatewayModel) *reasonError {
 	if !g.accepted() {
 		return errorf(gwapiv1.GatewayReasonInvalid, "Gateway is not accepted")
+	}
+	if len(g.fleet.ports) == 0 {
+		return errorf(gwapiv1.GatewayReasonInvalid, "No listener is valid (accepted with a supported route kind): no proxy fleet runs for the Gateway")
 	}
 	state, ok := t.infraStates[g.fleet.name]
 	switch {
