@@ -26,9 +26,10 @@ type FleetSet struct {
 	Fleets []*Fleet `json:"fleets,omitempty"`
 	// FrozenGatewayClasses are the GatewayClasses whose parameters are
 	// invalid or missing, sorted. Their Gateways have no fleet in Fleets,
-	// but whatever already runs for them stays as it is: the infra layer and
-	// the xDS runner leave the existing fleets of a frozen class untouched
-	// until the class is accepted again or deleted.
+	// but whatever already runs for them stays as it is until the class is
+	// accepted again or deleted: the infra layer leaves the fleets' objects
+	// untouched, and the xDS runner keeps their listeners, routes and
+	// clusters while their endpoints keep following the backends.
 	FrozenGatewayClasses []string `json:"frozenGatewayClasses,omitempty"`
 }
 

@@ -120,7 +120,8 @@ func addServices(out map[string]bool, x *ir.Xds) {
 	}
 }
 
-// handleEndpoints recomputes the assignments of every live fleet when the
+// handleEndpoints recomputes the assignments of every served fleet (frozen
+// ones too: their routes stay as they were, not their backends) when the
 // endpoints snapshot changed. Nothing else is translated.
 func (r *Runner) handleEndpoints() {
 	r.mu.Lock()
@@ -128,7 +129,7 @@ func (r *Runner) handleEndpoints() {
 	if !r.syncEndpoints(nil) {
 		return
 	}
-	for _, name := range slices.Sorted(maps.Keys(r.live)) {
+	for _, name := range slices.Sorted(maps.Keys(r.applied)) {
 		r.refreshEndpoints(name)
 	}
 }

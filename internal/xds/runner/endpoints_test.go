@@ -163,7 +163,7 @@ func TestEndpointsOnlyUpdateTranslatesNoRoute(t *testing.T) {
 	rt.expect(call{op: "update", fleet: "a", listeners: listeners, endpoints: []string{"service/ns/web/80=10.0.0.3:8080"}})
 }
 
-func TestEndpointsOfFrozenFleetsStay(t *testing.T) {
+func TestEndpointsOfFrozenFleetsKeepFlowing(t *testing.T) {
 	rt := newRunnerTest(t)
 	a := fleet("a", edsXds("web"))
 	a.Infra = &ir.Infra{Proxy: &ir.ProxyInfra{Name: "a", GatewayClass: "eg"}}
@@ -171,14 +171,22 @@ func TestEndpointsOfFrozenFleetsStay(t *testing.T) {
 	rt.result(&bus.FleetSet{Fleets: []*bus.Fleet{a}})
 	rt.expect(call{op: "update", fleet: "a", listeners: []string{"listener/0.0.0.0/10080"}, endpoints: []string{"service/ns/web/80=10.0.0.1:8080"}})
 
-	// Class eg is frozen: the fleet keeps its whole configuration, endpoints included.
+	// Class eg is frozen: the fleet keeps its listeners, routes and clusters,
+	// while its endpoints keep following the backends.
 	rt.result(&bus.FleetSet{FrozenGatewayClasses: []string{"eg"}})
-	rt.publishEndpoints(endpointsOf(map[string][]string{"web": {"10.0.0.2"}}))
 	rt.expect()
-
-	// Accepted again with the same IR: only the endpoints catch up.
-	rt.result(&bus.FleetSet{Fleets: []*bus.Fleet{a}})
+	rt.publishEndpoints(endpointsOf(map[string][]string{"web": {"10.0.0.2"}}))
 	rt.expect(call{op: "endpoints", fleet: "a", endpoints: []string{"service/ns/web/80=10.0.0.2:8080"}})
+
+	// An endpoints snapshot published before the frozen result is handled
+	// reaches the frozen fleet with that result.
+	rt.endpoints.Publish(endpointsOf(map[string][]string{"web": {"10.0.0.3"}}))
+	rt.result(&bus.FleetSet{FrozenGatewayClasses: []string{"eg"}})
+	rt.expect(call{op: "endpoints", fleet: "a", endpoints: []string{"service/ns/web/80=10.0.0.3:8080"}})
+
+	// Accepted again with the same IR: nothing to catch up.
+	rt.result(&bus.FleetSet{Fleets: []*bus.Fleet{a}})
+	rt.expect()
 }
 
 func TestEndpointsOfServicesStillServedAreKept(t *testing.T) {

@@ -67,9 +67,6 @@ type Runner struct {
 	// known are the fleets of the previous results, served or not, with
 	// their GatewayClass.
 	known map[string]string
-	// live are the fleets of the latest result. Fleets kept for a frozen
-	// GatewayClass are known but not live: their endpoints are not updated.
-	live map[string]bool
 	// endpoints is the endpoints view fleets are translated with; see syncEndpoints.
 	endpoints endpointsView
 	// fleetEndpoints is the endpoints generation each served fleet's
@@ -101,7 +98,6 @@ func New(opts Options) (*Runner, error) {
 		}),
 		applied:        map[string]*ir.Xds{},
 		known:          map[string]string{},
-		live:           map[string]bool{},
 		fleetEndpoints: map[string]uint64{},
 	}
 	if opts.Registerer != nil {
@@ -155,7 +151,6 @@ func (r *Runner) handle(result *bus.FleetSet) {
 		r.apply(f)
 		r.refreshEndpoints(f.Name)
 	}
-	r.live = seen
 	frozen := map[string]bool{}
 	for _, c := range result.FrozenGatewayClasses {
 		frozen[c] = true
@@ -166,7 +161,9 @@ func (r *Runner) handle(result *bus.FleetSet) {
 		}
 		if frozen[r.known[name]] {
 			// Its GatewayClass is not accepted right now: keep serving the
-			// last good configuration rather than taking the fleet down.
+			// last good configuration rather than taking the fleet down;
+			// only its endpoints keep following the backends.
+			r.refreshEndpoints(name)
 			continue
 		}
 		if err := r.opts.Server.Remove(name); err != nil {
