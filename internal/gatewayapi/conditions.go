@@ -165,9 +165,15 @@ func listenerSetProgrammedCondition(err *reasonError, generation int64) metav1.C
 
 // Route conditions.
 
+// routeAcceptedCondition is True without err, Unknown for Pending (a frozen
+// parent: whether the route as it is now would be accepted is not known
+// until its class is accepted again), else False.
 func routeAcceptedCondition(err *reasonError, generation int64) metav1.Condition {
 	ok := newCondition(gwapiv1.RouteConditionAccepted, metav1.ConditionTrue, gwapiv1.RouteReasonAccepted,
 		"Route is accepted", generation)
+	if err != nil && err.reason == string(gwapiv1.RouteReasonPending) {
+		return newCondition(gwapiv1.RouteConditionAccepted, metav1.ConditionUnknown, err.reason, err.msg, generation)
+	}
 	return conditionFromError(gwapiv1.RouteConditionAccepted, err, ok, generation)
 }
 

@@ -210,6 +210,9 @@ func (t *translator) usedClusters(xds *ir.Xds) []*ir.Cluster {
 // gatewayProgrammedError says why a Gateway is not programmed: it depends on
 // the infrastructure the infra manager reports for its fleet.
 func (t *translator) gatewayProgrammedError(g *gatewayModel) *reasonError {
+	if g.frozen() {
+		return errorf(gwapiv1.GatewayReasonInvalid, "%s", g.frozenMessage())
+	}
 	if !g.accepted() {
 		return errorf(gwapiv1.GatewayReasonInvalid, "Gateway is not accepted")
 	}

@@ -33,6 +33,18 @@ type gatewayModel struct {
 // accepted reports whether the Gateway is served (valid after finalize).
 func (g *gatewayModel) accepted() bool { return g.acceptErr == nil }
 
+// frozen reports whether the Gateway's class is not accepted: whatever runs
+// for it keeps serving the configuration last accepted (see
+// Result.FrozenGatewayClasses), which its statuses say.
+func (g *gatewayModel) frozen() bool { return !g.class.accepted() }
+
+// frozenMessage says what a frozen Gateway's proxies serve and why.
+func (g *gatewayModel) frozenMessage() string {
+	return fmt.Sprintf("Frozen while GatewayClass %q is not accepted (%s): its proxies keep serving the listeners and "+
+		"routes they had when it was last accepted, with up-to-date endpoints; changes wait until it is accepted again",
+		g.class.obj.Name, g.class.err.msg)
+}
+
 // processGateways builds every Gateway of our classes, ordered by precedence.
 func (t *translator) processGateways(gateways []*gwapiv1.Gateway) {
 	for _, gw := range gateways {
@@ -86,7 +98,8 @@ func (t *translator) buildGateway(gw *gwapiv1.Gateway, class *gatewayClassModel)
 func validateGatewaySpec(gw *gwapiv1.Gateway, class *gatewayClassModel) *reasonError {
 	switch {
 	case !class.accepted():
-		return errorf(gwapiv1.GatewayReasonInvalidParameters, "GatewayClass %q is not accepted: %s", class.obj.Name, class.err.msg)
+		return errorf(gwapiv1.GatewayReasonInvalidParameters, "GatewayClass %q is not accepted: %s. Its proxies keep serving "+
+			"the configuration last accepted (frozen) until it is accepted again", class.obj.Name, class.err.msg)
 	case gw.Spec.Infrastructure != nil && gw.Spec.Infrastructure.ParametersRef != nil:
 		ref := gw.Spec.Infrastructure.ParametersRef
 		return errorf(gwapiv1.GatewayReasonInvalidParameters,

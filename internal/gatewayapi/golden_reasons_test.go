@@ -56,6 +56,7 @@ var emittedReasons = []string{
 	"ListenerSet/Programmed/False/ListenersNotValid",
 	"ListenerSet/Programmed/False/Pending",
 	"Route/Accepted/True/Accepted",
+	"Route/Accepted/Unknown/Pending",
 	"Route/Accepted/False/NotAllowedByListeners",
 	"Route/Accepted/False/NoMatchingListenerHostname",
 	"Route/Accepted/False/NoMatchingParent",

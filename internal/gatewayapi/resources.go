@@ -97,9 +97,9 @@ type Result struct {
 	Statuses Statuses `json:"statuses"`
 	// FrozenGatewayClasses are our GatewayClasses that are not accepted
 	// (their parameters are invalid or missing), sorted. Their Gateways get
-	// no fleet in Fleets, but whatever already runs for them must stay as it
-	// is: the infra manager and the xDS runner leave the existing fleets of a
-	// frozen class untouched until the class is accepted again or deleted.
+	// no fleet in Fleets, but whatever already runs for them stays as it is
+	// (see bus.FleetSet) until the class is accepted again or deleted, but
+	// for the endpoints, which keep following the backends.
 	FrozenGatewayClasses []string `json:"frozenGatewayClasses,omitempty"`
 }
 
