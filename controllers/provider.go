@@ -35,7 +35,7 @@ import (
 // +kubebuilder:rbac:groups=gateway.envoyproxy.io,resources=envoyproxies/status,verbs=get;update;patch
 // +kubebuilder:rbac:groups="",resources=namespaces;services;secrets,verbs=get;list;watch
 // +kubebuilder:rbac:groups=discovery.k8s.io,resources=endpointslices,verbs=get;list;watch
-// +kubebuilder:rbac:groups="",resources=events,verbs=create;patch
+// +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
 
 // DefaultBatchDelay is how long the provider waits after an event for more
 // events before it builds a snapshot.

@@ -17,9 +17,10 @@ import (
 	"github.com/envoygw/envoy-gateway/internal/infra/render"
 )
 
-// RBAC of the infra manager: the fleets' objects live in the control plane's namespace.
-// +kubebuilder:rbac:groups="",namespace=envoy-gateway-system,resources=serviceaccounts;configmaps,verbs=get;list;watch;create;update;patch;delete
-// +kubebuilder:rbac:groups="",resources=services,verbs=create;update;patch;delete
+// RBAC of the infra manager: the fleets' objects live in the control plane's
+// namespace, and it writes nothing anywhere else (the provider reads Services
+// cluster-wide, for the routes' backends).
+// +kubebuilder:rbac:groups="",namespace=envoy-gateway-system,resources=serviceaccounts;configmaps;services,verbs=get;list;watch;create;update;patch;delete
 // +kubebuilder:rbac:groups=apps,namespace=envoy-gateway-system,resources=deployments,verbs=get;list;watch;create;update;patch;delete
 
 // FieldManager is the server-side apply field manager of every object the

@@ -19,8 +19,8 @@ import (
 	"github.com/envoygw/envoy-gateway/internal/runner"
 )
 
-// RBAC of the elector: its Lease lives in the control plane's namespace.
-// +kubebuilder:rbac:groups=coordination.k8s.io,namespace=envoy-gateway-system,resources=leases,verbs=get;list;watch;create;update;patch;delete
+// The elector's RBAC is the leader-election Role of config/rbac
+// (leader_election_role.yaml): Leases in the control plane's namespace only.
 
 // Default lease timings (those of controller-runtime's manager).
 const (
