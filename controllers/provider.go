@@ -17,6 +17,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/config"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+	"sigs.k8s.io/controller-runtime/pkg/recorder"
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	egv1a1 "github.com/envoygw/envoy-gateway/api/v1alpha1"
@@ -71,6 +72,7 @@ type Options struct {
 // leader runs: the status writer and the GatewayClass finalizer writer.
 type Provider struct {
 	mgr        manager.Manager
+	recorder   recorder.EventRecorder
 	synced     atomic.Bool
 	leaderWork []runner.Runner
 }
@@ -109,7 +111,7 @@ func New(cfg *rest.Config, opts Options) (*Provider, error) {
 	if err != nil {
 		return nil, fmt.Errorf("kubernetes provider: %w", err)
 	}
-	p := &Provider{mgr: mgr}
+	p := &Provider{mgr: mgr, recorder: mgr.GetEventRecorder(eventReporter)}
 	if err := setupIndexes(context.Background(), mgr); err != nil {
 		return nil, err
 	}
@@ -117,7 +119,7 @@ func New(cfg *rest.Config, opts Options) (*Provider, error) {
 		return nil, err
 	}
 	p.leaderWork = []runner.Runner{
-		newStatusWriter(mgr.GetClient(), mgr.GetAPIReader(), opts),
+		newStatusWriter(mgr.GetClient(), mgr.GetAPIReader(), p.recorder, opts),
 		newFinalizerWriter(mgr.GetClient(), mgr.GetAPIReader(), opts),
 	}
 	return p, nil

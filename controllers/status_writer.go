@@ -2,6 +2,7 @@ package controllers
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/go-logr/logr"
@@ -13,6 +14,7 @@ import (
 	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
+	"sigs.k8s.io/controller-runtime/pkg/recorder"
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	egv1a1 "github.com/envoygw/envoy-gateway/api/v1alpha1"
@@ -33,20 +35,22 @@ func init() {
 // only what changed, and retries on conflicts with a fresh read from the API
 // server.
 type statusWriter struct {
-	cache client.Client
-	api   client.Reader
-	opts  Options
-	log   logr.Logger
-	now   func() metav1.Time
+	cache    client.Client
+	api      client.Reader
+	recorder recorder.EventRecorder
+	opts     Options
+	log      logr.Logger
+	now      func() metav1.Time
 }
 
-func newStatusWriter(c client.Client, api client.Reader, opts Options) *statusWriter {
+func newStatusWriter(c client.Client, api client.Reader, rec recorder.EventRecorder, opts Options) *statusWriter {
 	return &statusWriter{
-		cache: c,
-		api:   api,
-		opts:  opts,
-		log:   opts.Logger.WithName("status"),
-		now:   func() metav1.Time { return metav1.NewTime(time.Now().Truncate(time.Second)) },
+		cache:    c,
+		api:      api,
+		recorder: rec,
+		opts:     opts,
+		log:      opts.Logger.WithName("status"),
+		now:      func() metav1.Time { return metav1.NewTime(time.Now().Truncate(time.Second)) },
 	}
 }
 
@@ -66,20 +70,28 @@ func (w *statusWriter) write(ctx context.Context, res *gatewayapi.Result) {
 	}
 	now := w.now()
 	for _, s := range res.Statuses.GatewayClasses {
-		w.update(ctx, "GatewayClass", key(s.ObjectKey), &gwapiv1.GatewayClass{}, func(o client.Object) bool {
-			gc := o.(*gwapiv1.GatewayClass)
+		gc := &gwapiv1.GatewayClass{}
+		var before []metav1.Condition
+		if w.update(ctx, "GatewayClass", key(s.ObjectKey), gc, func(client.Object) bool {
+			before = slices.Clone(gc.Status.Conditions)
 			var changed bool
 			gc.Status, changed = mergeGatewayClassStatus(gc.Status, s.Status, now)
 			return changed
-		})
+		}) {
+			recordAcceptedTransition(w.recorder, gc, before, gc.Status.Conditions)
+		}
 	}
 	for _, s := range res.Statuses.EnvoyProxies {
-		w.update(ctx, "EnvoyProxy", key(s.ObjectKey), &egv1a1.EnvoyProxy{}, func(o client.Object) bool {
-			ep := o.(*egv1a1.EnvoyProxy)
+		ep := &egv1a1.EnvoyProxy{}
+		var before []metav1.Condition
+		if w.update(ctx, "EnvoyProxy", key(s.ObjectKey), ep, func(client.Object) bool {
+			before = slices.Clone(ep.Status.Conditions)
 			var changed bool
 			ep.Status, changed = mergeEnvoyProxyStatus(ep.Status, s.Status, now)
 			return changed
-		})
+		}) {
+			recordAcceptedTransition(w.recorder, ep, before, ep.Status.Conditions)
+		}
 	}
 	for _, s := range res.Statuses.Gateways {
 		w.update(ctx, "Gateway", key(s.ObjectKey), &gwapiv1.Gateway{}, func(o client.Object) bool {
@@ -173,12 +185,14 @@ func (w *statusWriter) writeRoutes(
 }
 
 // update reads obj (from the cache first, from the API server after a
-// conflict), lets mutate change its status, and writes it if mutate says it changed.
+// conflict), lets mutate change its status, and writes it if mutate says it
+// changed. It reports whether it wrote the status.
 func (w *statusWriter) update(
 	ctx context.Context, kind string, k types.NamespacedName, obj client.Object, mutate func(client.Object) bool,
-) {
+) (written bool) {
 	var reader client.Reader = w.cache
 	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		written = false
 		if err := reader.Get(ctx, k, obj); err != nil {
 			return err
 		}
@@ -186,6 +200,7 @@ func (w *statusWriter) update(
 			return nil
 		}
 		err := w.cache.Status().Update(ctx, obj)
+		written = err == nil
 		if apierrors.IsConflict(err) {
 			statusWrites.WithLabelValues(kind, "conflict_retried").Inc()
 			reader = w.api
@@ -199,6 +214,7 @@ func (w *statusWriter) update(
 		statusWrites.WithLabelValues(kind, "error").Inc()
 		w.log.Error(err, "writing status", "kind", kind, "object", k.String())
 	}
+	return written
 }
 
 func key(k gatewayapi.ObjectKey) types.NamespacedName {

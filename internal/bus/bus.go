@@ -54,3 +54,30 @@ type Address struct {
 	Type  string `json:"type"`
 	Value string `json:"value"`
 }
+
+// Reasons of FleetEvents.
+const (
+	ReasonFleetCreated     = "FleetCreated"
+	ReasonFleetUpdated     = "FleetUpdated"
+	ReasonFleetDeleted     = "FleetDeleted"
+	ReasonFleetApplyFailed = "FleetApplyFailed"
+)
+
+// FleetEvent is something the infra layer did to a fleet, or failed to do,
+// that users should hear about: the provider turns it into events on the
+// fleet's Gateways (Kubernetes Events), or on its GatewayClass when it names
+// no Gateway.
+type FleetEvent struct {
+	// Fleet is the fleet's name.
+	Fleet string
+	// GatewayClass is the fleet's GatewayClass, "" when unknown.
+	GatewayClass string
+	// Gateways are "<namespace>/<name>" of the Gateways the fleet serves.
+	Gateways []string
+	// Warning marks a failure; other events are normal.
+	Warning bool
+	// Reason is one of the Reason constants above.
+	Reason string
+	// Message says what happened, for people.
+	Message string
+}

@@ -97,7 +97,7 @@ var _ = Describe("Fleet objects", Ordered, func() {
 			Name: "nodeport", Namespace: ptr.To(gwapiv1.Namespace(ns)),
 		}
 		Expect(k8sClient.Create(ctx, gc)).To(Succeed())
-		Expect(k8sClient.Create(ctx, tlsSecret(ns, "www-cert"))).To(Succeed())
+		Expect(k8sClient.Create(ctx, tlsSecret(ns))).To(Succeed())
 		Expect(k8sClient.Create(ctx, &gwapiv1.Gateway{
 			ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "gw"},
 			Spec: gwapiv1.GatewaySpec{
@@ -127,7 +127,7 @@ var _ = Describe("Fleet objects", Ordered, func() {
 		Expect(state()).To(Equal(before))
 
 		By("restoring it")
-		Expect(k8sClient.Create(ctx, tlsSecret(ns, "www-cert"))).To(Succeed())
+		Expect(k8sClient.Create(ctx, tlsSecret(ns))).To(Succeed())
 		Eventually(httpsResolved).Should(haveCondition(metav1.ConditionTrue, "ResolvedRefs"))
 		markStep("restored")
 		Expect(state()).To(Equal(before))

@@ -87,11 +87,13 @@ func newGatewayClass(name string) *gwapiv1.GatewayClass {
 	}
 }
 
-func tlsSecret(ns, name string) *corev1.Secret {
+// tlsSecret is the Secret www-cert of namespace ns: a new self-signed
+// certificate of www.example.com.
+func tlsSecret(ns string) *corev1.Secret {
 	certs, err := crypto.Generate(crypto.Options{ServerDNSNames: []string{"www.example.com"}})
 	Expect(err).NotTo(HaveOccurred())
 	return &corev1.Secret{
-		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "www-cert"},
 		Type:       corev1.SecretTypeTLS,
 		Data: map[string][]byte{
 			corev1.TLSCertKey:       certs.Server.CertPEM,

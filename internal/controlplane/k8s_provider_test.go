@@ -34,7 +34,7 @@ var _ = Describe("Kubernetes provider", Ordered, func() {
 	})
 
 	It("accepts a Gateway with HTTP and HTTPS listeners and resolves its certificate", func() {
-		Expect(k8sClient.Create(ctx, tlsSecret(ns, "www-cert"))).To(Succeed())
+		Expect(k8sClient.Create(ctx, tlsSecret(ns))).To(Succeed())
 		gw := &gwapiv1.Gateway{
 			ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "gw"},
 			Spec: gwapiv1.GatewaySpec{

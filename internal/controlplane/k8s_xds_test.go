@@ -105,7 +105,7 @@ var _ = Describe("Kubernetes provider xDS", Ordered, func() {
 		cp = startControlPlane()
 		DeferCleanup(func() { cp.stop() })
 		Expect(k8sClient.Create(ctx, newGatewayClass(class))).To(Succeed())
-		Expect(k8sClient.Create(ctx, tlsSecret(ns, "www-cert"))).To(Succeed())
+		Expect(k8sClient.Create(ctx, tlsSecret(ns))).To(Succeed())
 		Expect(k8sClient.Create(ctx, &gwapiv1.Gateway{
 			ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "gw"},
 			Spec: gwapiv1.GatewaySpec{
@@ -196,7 +196,7 @@ var _ = Describe("Kubernetes provider xDS", Ordered, func() {
 	It("serves the new certificate when the listener's Secret is rotated", func() {
 		old := servedCertificate(envoy, ns+"/www-cert")()
 		Expect(old).To(ContainSubstring("BEGIN CERTIFICATE"))
-		rotated := tlsSecret(ns, "www-cert")
+		rotated := tlsSecret(ns)
 		current := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "www-cert"}}
 		update(current, func() { current.Data = rotated.Data })
 		Eventually(servedCertificate(envoy, ns+"/www-cert")).Should(Equal(string(rotated.Data[corev1.TLSCertKey])))

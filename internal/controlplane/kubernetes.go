@@ -91,6 +91,7 @@ func (c *ControlPlane) infraRunner(provider *controllers.Provider, opts render.O
 		Reader: provider.APIReader(),
 		Render: opts,
 		Logger: log,
+		Events: provider.RecordFleetEvent,
 	})
 	if err != nil {
 		return nil, err

@@ -40,6 +40,9 @@ type Options struct {
 	Render render.Options
 	// Logger receives one line per applied fleet and per deleted object.
 	Logger logr.Logger
+	// Events receives what happens to the fleets, for users (the provider
+	// makes Kubernetes Events of them); nil drops them.
+	Events func(bus.FleetEvent)
 }
 
 // Manager applies the objects of the fleets and deletes those of fleets
@@ -49,6 +52,7 @@ type Manager struct {
 	reader client.Reader
 	render render.Options
 	log    logr.Logger
+	events func(bus.FleetEvent)
 }
 
 // NewManager returns a Manager, or an error when the options are invalid.
@@ -63,7 +67,11 @@ func NewManager(opts Options) (*Manager, error) {
 	if reader == nil {
 		reader = opts.Client
 	}
-	return &Manager{client: opts.Client, reader: reader, render: opts.Render, log: opts.Logger}, nil
+	events := opts.Events
+	if events == nil {
+		events = func(bus.FleetEvent) {}
+	}
+	return &Manager{client: opts.Client, reader: reader, render: opts.Render, log: opts.Logger, events: events}, nil
 }
 
 // Namespace returns the namespace of every fleet's objects.
@@ -88,6 +96,7 @@ func (m *Manager) Reconcile(ctx context.Context, fleets []*bus.Fleet, frozenClas
 	for _, f := range fleets {
 		if err := m.applyFleet(ctx, f, desired); err != nil {
 			errs = append(errs, err)
+			m.events(fleetEvent(f, true, bus.ReasonFleetApplyFailed, err.Error()))
 		}
 	}
 	if err := m.prune(ctx, desired); err != nil {
@@ -112,29 +121,55 @@ func (m *Manager) applyFleet(ctx context.Context, f *bus.Fleet, desired *desired
 		return fmt.Errorf("fleet %q: %w", f.Name, err)
 	}
 	desired.rendered(f.Name, objs.Items())
+	var changes fleetChanges
 	for _, obj := range objs.Items() {
-		if err := m.apply(ctx, obj); err != nil {
+		outcome, err := m.apply(ctx, obj)
+		if err != nil {
 			return fmt.Errorf("fleet %q: applying %s %s: %w", f.Name, kindOf(obj), obj.GetName(), err)
 		}
+		changes.add(kindOf(obj), outcome)
 	}
 	m.log.V(1).Info("applied fleet", "fleet", f.Name, "name", objs.Deployment.Name)
+	if e, ok := changes.event(f, objs.Deployment.Name, m.render.Namespace); ok {
+		m.events(e)
+	}
 	return nil
 }
 
 // apply server-side applies obj as FieldManager, taking ownership of
-// conflicting fields.
-func (m *Manager) apply(ctx context.Context, obj render.Object) error {
+// conflicting fields, and says whether that created or changed it.
+func (m *Manager) apply(ctx context.Context, obj render.Object) (applyOutcome, error) {
 	u, err := runtime.DefaultUnstructuredConverter.ToUnstructured(obj)
 	if err != nil {
-		return err
+		return unchanged, err
 	}
 	// Fields the server owns: never claim them in an apply configuration.
 	unstructured.RemoveNestedField(u, "status")
 	unstructured.RemoveNestedField(u, "metadata", "creationTimestamp")
 	unstructured.RemoveNestedField(u, "spec", "template", "metadata", "creationTimestamp")
-	ac := client.ApplyConfigurationFromUnstructured(&unstructured.Unstructured{Object: u})
-	return m.client.Apply(ctx, ac, client.FieldOwner(FieldManager), client.ForceOwnership)
+	applied := &unstructured.Unstructured{Object: u}
+	before := &unstructured.Unstructured{}
+	before.SetGroupVersionKind(applied.GroupVersionKind())
+	err = m.reader.Get(ctx, client.ObjectKeyFromObject(applied), before)
+	if err != nil && !apierrors.IsNotFound(err) {
+		return unchanged, err
+	}
+	existed := err == nil
+	if err := m.client.Apply(ctx, client.ApplyConfigurationFromUnstructured(applied),
+		client.FieldOwner(FieldManager), client.ForceOwnership); err != nil {
+		return unchanged, err
+	}
+	switch {
+	case !existed:
+		return created, nil
+	case applied.GetResourceVersion() != before.GetResourceVersion():
+		return updated, nil
+	}
+	return unchanged, nil
 }
+
+// kindDeployment is the kind of the object that runs a fleet.
+const kindDeployment = "Deployment"
 
 // managedKinds are the kinds a fleet is made of, with their list types.
 var managedKinds = []struct {
@@ -142,7 +177,7 @@ var managedKinds = []struct {
 	newList func() client.ObjectList
 }{
 	{kind: "Service", newList: func() client.ObjectList { return &corev1.ServiceList{} }},
-	{kind: "Deployment", newList: func() client.ObjectList { return &appsv1.DeploymentList{} }},
+	{kind: kindDeployment, newList: func() client.ObjectList { return &appsv1.DeploymentList{} }},
 	{kind: "ConfigMap", newList: func() client.ObjectList { return &corev1.ConfigMapList{} }},
 	{kind: "ServiceAccount", newList: func() client.ObjectList { return &corev1.ServiceAccountList{} }},
 }
@@ -176,6 +211,9 @@ func (m *Manager) delete(ctx context.Context, kind string, obj client.Object) er
 	}
 	m.log.Info("deleted a stale fleet object", "kind", kind, "name", obj.GetName(),
 		"fleet", obj.GetAnnotations()[render.AnnotationFleetName])
+	if kind == kindDeployment {
+		m.events(deletedEvent(obj))
+	}
 	return nil
 }
 
