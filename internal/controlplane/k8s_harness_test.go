@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/go-logr/logr"
 	. "github.com/onsi/gomega"
 	"github.com/prometheus/client_golang/prometheus"
 	corev1 "k8s.io/api/core/v1"
@@ -34,6 +35,11 @@ type runningControlPlane struct {
 // startControlPlane starts a control plane serving plaintext xDS on a
 // loopback port the system picks, with leader election.
 func startControlPlane() *runningControlPlane {
+	return startControlPlaneWith(logf.Log.WithName("controlplane"))
+}
+
+// startControlPlaneWith is startControlPlane with the control plane's logger.
+func startControlPlaneWith(log logr.Logger) *runningControlPlane {
 	staticCfg, err := config.Parse([]byte(`apiVersion: gateway.envoyproxy.io/v1alpha1
 kind: EnvoyGateway
 provider:
@@ -50,7 +56,7 @@ logging:
 	staticCfg.XdsServer.Port = 0 // bound by New: no port race
 	cp, err := controlplane.New(controlplane.Options{
 		Config:     staticCfg,
-		Logger:     logf.Log.WithName("controlplane"),
+		Logger:     log,
 		RestConfig: cfg,
 		// A registry per control plane: specs start several in one process.
 		Registry: prometheus.NewRegistry(),
