@@ -35,11 +35,12 @@ type runningControlPlane struct {
 // startControlPlane starts a control plane serving plaintext xDS on a
 // loopback port the system picks, with leader election.
 func startControlPlane() *runningControlPlane {
-	return startControlPlaneWith(logf.Log.WithName("controlplane"))
+	return startControlPlaneWith(logf.Log.WithName("controlplane"), egv1a1.DefaultControllerName)
 }
 
-// startControlPlaneWith is startControlPlane with the control plane's logger.
-func startControlPlaneWith(log logr.Logger) *runningControlPlane {
+// startControlPlaneWith is startControlPlane with the control plane's logger
+// and the GatewayClass controllerName it serves.
+func startControlPlaneWith(log logr.Logger, controllerName string) *runningControlPlane {
 	staticCfg, err := config.Parse([]byte(`apiVersion: gateway.envoyproxy.io/v1alpha1
 kind: EnvoyGateway
 provider:
@@ -54,6 +55,7 @@ logging:
 `))
 	Expect(err).NotTo(HaveOccurred())
 	staticCfg.XdsServer.Port = 0 // bound by New: no port race
+	staticCfg.Gateway.ControllerName = controllerName
 	cp, err := controlplane.New(controlplane.Options{
 		Config:     staticCfg,
 		Logger:     log,
@@ -222,4 +224,19 @@ func update(obj client.Object, mutate func()) {
 // haveCondition matches a *metav1.Condition with the given status and reason.
 func haveCondition(status metav1.ConditionStatus, reason string) OmegaMatcher {
 	return And(Not(BeNil()), HaveField("Status", status), HaveField("Reason", reason))
+}
+
+// createMarkerGateway creates a Gateway of class in ns with one listener and
+// waits until its Accepted status is written: the status writer handles
+// results in order, so every result before the one with this Gateway has
+// been written by then.
+func createMarkerGateway(ns, name, class string) {
+	Expect(k8sClient.Create(ctx, &gwapiv1.Gateway{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
+		Spec: gwapiv1.GatewaySpec{
+			GatewayClassName: gwapiv1.ObjectName(class),
+			Listeners:        []gwapiv1.Listener{{Name: "http", Protocol: gwapiv1.HTTPProtocolType, Port: 7070}},
+		},
+	})).To(Succeed())
+	Eventually(gatewayCondition(ns, name, "Accepted")).Should(haveCondition(metav1.ConditionTrue, "Accepted"))
 }

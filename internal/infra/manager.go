@@ -96,7 +96,9 @@ func (m *Manager) Reconcile(ctx context.Context, fleets []*bus.Fleet, frozenClas
 	for _, f := range fleets {
 		if err := m.applyFleet(ctx, f, desired); err != nil {
 			errs = append(errs, err)
-			m.events(fleetEvent(f, true, bus.ReasonFleetApplyFailed, err.Error()))
+			if ctx.Err() == nil { // stopping is no failure to report
+				m.events(fleetEvent(f, true, bus.ReasonFleetApplyFailed, err.Error()))
+			}
 		}
 	}
 	if err := m.prune(ctx, desired); err != nil {
