@@ -124,13 +124,28 @@ var _ = Describe("Infra manager", Ordered, func() {
 		gc := &gwapiv1.GatewayClass{ObjectMeta: metav1.ObjectMeta{Name: class}}
 		update(gc, func() { gc.Spec.ParametersRef.Name = "does-not-exist" })
 		Eventually(gatewayClassAccepted(class)).Should(haveCondition(metav1.ConditionFalse, "InvalidParameters"))
-		Consistently(func() []string {
-			deps, svcs := edgeDeployments(), edgeServices()
-			if len(deps) != 1 || len(svcs) != 1 {
-				return nil
-			}
-			return []string{deps[0].ResourceVersion, svcs[0].ResourceVersion}
-		}, "3s").Should(Equal([]string{before, beforeSvc}))
+		// The infra manager handles fleet sets in order: once the fleet of a
+		// Gateway created now runs, the sets with the frozen class were
+		// handled, and they left the fleet as it was.
+		Expect(k8sClient.Create(ctx, newGatewayClass("infra-marker"))).To(Succeed())
+		Expect(k8sClient.Create(ctx, &gwapiv1.Gateway{
+			ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "marker"},
+			Spec: gwapiv1.GatewaySpec{
+				GatewayClassName: "infra-marker",
+				Listeners:        []gwapiv1.Listener{{Name: "http", Protocol: gwapiv1.HTTPProtocolType, Port: 8080}},
+			},
+		})).To(Succeed())
+		Eventually(func() int {
+			var list appsv1.DeploymentList
+			Expect(k8sClient.List(ctx, &list, client.InNamespace("envoy-gateway-system"), client.MatchingLabels{
+				render.LabelOwningGatewayNamespace: ns, render.LabelOwningGatewayName: "marker",
+			})).To(Succeed())
+			return len(list.Items)
+		}).Should(Equal(1))
+		deps, svcs := edgeDeployments(), edgeServices()
+		Expect(deps).To(HaveLen(1))
+		Expect(svcs).To(HaveLen(1))
+		Expect([]string{deps[0].ResourceVersion, svcs[0].ResourceVersion}).To(Equal([]string{before, beforeSvc}))
 
 		By("fixing the reference again")
 		update(gc, func() { gc.Spec.ParametersRef.Name = "nodeport" })

@@ -67,8 +67,12 @@ var _ = Describe("Leader election", Ordered, func() {
 		Expect(err).NotTo(HaveOccurred())
 		defer envoy.Close()
 		Eventually(func() []string { return envoy.Names(resourcev3.ListenerType) }).Should(ConsistOf("listener/0.0.0.0/8080"))
-		// The CRD's default status (Accepted=Unknown, Pending) stays as it is.
-		Consistently(gatewayClassAccepted(class), "2s").Should(haveCondition(metav1.ConditionUnknown, "Pending"))
+		// This replica has never led (it runs the status writer only while
+		// leading), and the CRD's default status (Accepted=Unknown, Pending)
+		// is as it was.
+		Expect(adminMetric(cp.admin, leaderTerms)).To(BeZero())
+		Expect(adminMetric(cp.admin, leaderGauge)).To(BeZero())
+		Expect(gatewayClassAccepted(class)()).To(haveCondition(metav1.ConditionUnknown, "Pending"))
 	})
 
 	It("writes status once it becomes the leader", func() {

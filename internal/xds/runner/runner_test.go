@@ -103,26 +103,21 @@ func (f *fakeServer) Remove(fleet string) error {
 	return nil
 }
 
-// next returns the next call, failing after a while.
+// waitBound bounds every wait; no result depends on it.
+const waitBound = 30 * time.Second
+
+// next returns the next call, failing after waitBound. The runner handles
+// what is published in order, so a call expected after a publication that
+// must cause none also proves that it caused none.
 func (f *fakeServer) next(t *testing.T) call {
 	t.Helper()
 	select {
 	case c := <-f.calls:
 		return c
-	case <-time.After(10 * time.Second):
-		t.Fatal("no call to the server")
+	case <-time.After(waitBound):
+		t.Fatalf("no call to the server within %s", waitBound)
 	}
 	return call{}
-}
-
-// none checks that no call comes within d.
-func (f *fakeServer) none(t *testing.T, d time.Duration) {
-	t.Helper()
-	select {
-	case c := <-f.calls:
-		t.Fatalf("unexpected call %+v", c)
-	case <-time.After(d):
-	}
 }
 
 func xdsWithPort(port uint32) *ir.Xds {
@@ -173,14 +168,17 @@ func TestRunnerUpdatesSkipsUnchangedAndRemoves(t *testing.T) {
 	if c := srv.next(t); c.op != "update" || c.fleet != "b" || !slices.Equal(c.listeners, []string{"listener/0.0.0.0/10082"}) {
 		t.Fatalf("call %+v, want an update of b on port 10082", c)
 	}
-	srv.none(t, 200*time.Millisecond)
 
-	// Fleet a disappears.
+	// Fleet a disappears: its removal is the next call (a was not updated).
 	results.Publish(&bus.FleetSet{Fleets: []*bus.Fleet{fleet("b", b2)}})
 	if c := srv.next(t); c.op != "remove" || c.fleet != "a" {
 		t.Fatalf("call %+v, want removal of a", c)
 	}
-	srv.none(t, 200*time.Millisecond)
+	// A new fleet c: its update is the next call (nothing else followed).
+	results.Publish(&bus.FleetSet{Fleets: []*bus.Fleet{fleet("b", b2), fleet("c", xdsWithPort(10083))}})
+	if c := srv.next(t); c.op != "update" || c.fleet != "c" {
+		t.Fatalf("call %+v, want an update of c", c)
+	}
 }
 
 func TestRunnerKeepsFleetsOfFrozenClasses(t *testing.T) {
@@ -195,9 +193,9 @@ func TestRunnerKeepsFleetsOfFrozenClasses(t *testing.T) {
 		t.Fatalf("call %+v, want an update of a", c)
 	}
 
-	// Class eg is not accepted any more: fleet a is absent but keeps its config.
+	// Class eg is not accepted any more: fleet a is absent but keeps its
+	// config (the next call is the removal below, nothing before it).
 	results.Publish(&bus.FleetSet{FrozenGatewayClasses: []string{"eg"}})
-	srv.none(t, 200*time.Millisecond)
 
 	// Once the class is gone (or valid without that fleet), the fleet goes.
 	results.Publish(&bus.FleetSet{})
@@ -212,15 +210,21 @@ func TestRunnerKeepsPreviousConfigurationOnFailure(t *testing.T) {
 	reg := prometheus.NewRegistry()
 	startRunner(t, results, srv, reg)
 	good := xdsWithPort(10080)
-	results.Publish(&bus.FleetSet{Fleets: []*bus.Fleet{fleet("a", good), fleet("b", xdsWithPort(10081))}})
+	// Fleet m, handled after a and b in every set, marks the end of a set.
+	m := fleet("m", xdsWithPort(10099))
+	results.Publish(&bus.FleetSet{Fleets: []*bus.Fleet{fleet("a", good), fleet("b", xdsWithPort(10081)), m}})
+	srv.next(t)
 	srv.next(t)
 	srv.next(t)
 
 	// An invalid IR for a (duplicate listener names), a nil IR for b: neither
 	// reaches the server, nothing is removed, both errors are counted.
 	bad := &ir.Xds{HTTP: append(xdsWithPort(10080).HTTP, xdsWithPort(10090).HTTP...)}
-	results.Publish(&bus.FleetSet{Fleets: []*bus.Fleet{fleet("a", bad), fleet("b", nil)}})
-	srv.none(t, 300*time.Millisecond)
+	m2 := fleet("m", xdsWithPort(10098))
+	results.Publish(&bus.FleetSet{Fleets: []*bus.Fleet{fleet("a", bad), fleet("b", nil), m2}})
+	if c := srv.next(t); c.op != "update" || c.fleet != "m" {
+		t.Fatalf("call %+v, want only the update of m", c)
+	}
 	if got := errorsCount(t, reg, "a") + errorsCount(t, reg, "b"); got != 2 {
 		t.Errorf("translation errors = %v, want 2", got)
 	}
@@ -230,12 +234,12 @@ func TestRunnerKeepsPreviousConfigurationOnFailure(t *testing.T) {
 	srv.fail["a"] = true
 	srv.mu.Unlock()
 	fixed := xdsWithPort(10085)
-	results.Publish(&bus.FleetSet{Fleets: []*bus.Fleet{fleet("a", fixed), fleet("b", nil)}})
+	results.Publish(&bus.FleetSet{Fleets: []*bus.Fleet{fleet("a", fixed), fleet("b", nil), m2}})
 	srv.next(t)
 	srv.mu.Lock()
 	srv.fail["a"] = false
 	srv.mu.Unlock()
-	results.Publish(&bus.FleetSet{Fleets: []*bus.Fleet{fleet("a", fixed), fleet("b", nil)}})
+	results.Publish(&bus.FleetSet{Fleets: []*bus.Fleet{fleet("a", fixed), fleet("b", nil), m2}})
 	if c := srv.next(t); c.op != "update" || c.fleet != "a" {
 		t.Fatalf("call %+v, want a retried update of a", c)
 	}
@@ -296,10 +300,10 @@ func TestRunnerWithServer(t *testing.T) {
 
 func waitFor(t *testing.T, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(waitBound)
 	for !cond() {
 		if time.Now().After(deadline) {
-			t.Fatal("condition not met in time")
+			t.Fatalf("condition not met within %s", waitBound)
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
