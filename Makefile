@@ -106,6 +106,16 @@ conformance: ## Run the upstream Gateway API conformance suite (status-only test
 
 CONFORMANCE_REPORT ?= test/conformance/report.yaml
 
+SOAK_DURATION ?= 30m
+
+.PHONY: soak
+soak: ## Run SOAK_DURATION (30m) of random route churn against envtest with an ADS client, checking convergence every 5 minutes (not in make test); log in bin/soak/soak.log.
+	@assets="$$(./hack/envtest-assets.sh | tail -n 1)"; mkdir -p bin/soak; \
+	echo "soak: $(SOAK_DURATION) of route churn on envtest (full log: bin/soak/soak.log)"; \
+	rc=0; KUBEBUILDER_ASSETS="$$assets" EG_SOAK_DURATION="$(SOAK_DURATION)" \
+	go test ./test/soak/ -run '^TestSoak$$' -count=1 -timeout 0 -v >bin/soak/soak.log 2>&1 || rc=$$?; \
+	grep -E 'SOAK: |^(--- FAIL|FAIL|ok) ' bin/soak/soak.log | sed 's/^ *soak_test.go:[0-9]*: SOAK: //' || true; exit $$rc
+
 .PHONY: bench
 bench: ## Run the benchmarks (translator, xDS) with memory figures.
 	go test ./internal/... -run='^$$' -bench=. -benchmem -count=$(BENCH_COUNT) $(BENCH_FLAGS)

@@ -6,6 +6,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	egv1a1 "github.com/envoygw/envoy-gateway/api/v1alpha1"
+
 	"github.com/envoygw/envoy-gateway/internal/gatewayapi"
 	"github.com/envoygw/envoy-gateway/internal/runner"
 )
@@ -16,12 +18,19 @@ var translateSeconds = prometheus.NewHistogram(prometheus.HistogramOpts{
 	Buckets: prometheus.ExponentialBuckets(0.0005, 2, 16),
 })
 
+// TranslateOptions are the resource translator's options for a static
+// configuration, as the control plane translates with them (the soak test
+// translates what the API server holds with them too).
+func TranslateOptions(cfg *egv1a1.EnvoyGateway) gatewayapi.Options {
+	return gatewayapi.Options{ControllerName: cfg.Gateway.ControllerName}
+}
+
 // translatorRunner turns every published resource snapshot into a Result,
 // published on the results topic, and its fleets, published on the fleets
 // topic. Snapshots published while a translation runs coalesce: only the
 // newest is translated next.
 func (c *ControlPlane) translatorRunner() runner.Runner {
-	opts := gatewayapi.Options{ControllerName: c.cfg.Gateway.ControllerName}
+	opts := TranslateOptions(c.cfg)
 	log := c.log.WithName("translator")
 	return runner.Func{RunnerName: "gatewayapi-translator", Run: func(ctx context.Context) error {
 		c.resources.Subscribe(ctx, func(res *gatewayapi.Resources) {
