@@ -38,13 +38,13 @@ func TestMergeConditions(t *testing.T) {
 		},
 		{
 			name:     "reason change without status change keeps its time",
-			existing: []metav1.Condition{cond("Programmed", metav1.ConditionFalse, "Pending", t0)},
+			existing: []metav1.Condition{cond("Programmed", metav1.ConditionFalse, "NoResources", t0)},
 			desired:  []metav1.Condition{cond("Programmed", metav1.ConditionFalse, "AddressNotAssigned", metav1.Time{})},
 			want:     []metav1.Condition{cond("Programmed", metav1.ConditionFalse, "AddressNotAssigned", t0)},
 		},
 		{
 			name:     "status change gets now",
-			existing: []metav1.Condition{cond("Programmed", metav1.ConditionFalse, "Pending", t0)},
+			existing: []metav1.Condition{cond("Programmed", metav1.ConditionFalse, "NoResources", t0)},
 			desired:  []metav1.Condition{cond("Programmed", metav1.ConditionTrue, "Programmed", metav1.Time{})},
 			want:     []metav1.Condition{cond("Programmed", metav1.ConditionTrue, "Programmed", t1)},
 		},

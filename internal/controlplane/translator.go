@@ -10,6 +10,7 @@ import (
 
 	"github.com/envoygw/envoy-gateway/internal/gatewayapi"
 	"github.com/envoygw/envoy-gateway/internal/runner"
+	xdstranslator "github.com/envoygw/envoy-gateway/internal/xds/translator"
 )
 
 var translateSeconds = prometheus.NewHistogram(prometheus.HistogramOpts{
@@ -22,7 +23,7 @@ var translateSeconds = prometheus.NewHistogram(prometheus.HistogramOpts{
 // configuration, as the control plane translates with them (the soak test
 // translates what the API server holds with them too).
 func TranslateOptions(cfg *egv1a1.EnvoyGateway) gatewayapi.Options {
-	return gatewayapi.Options{ControllerName: cfg.Gateway.ControllerName}
+	return gatewayapi.Options{ControllerName: cfg.Gateway.ControllerName, DataPlane: xdstranslator.Checks{}}
 }
 
 // translatorRunner turns every published resource snapshot into a Result,

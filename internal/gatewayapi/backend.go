@@ -1,11 +1,14 @@
 package gatewayapi
 
 import (
+	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
+	"k8s.io/apimachinery/pkg/util/validation"
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	"github.com/envoygw/envoy-gateway/internal/ir"
@@ -63,7 +66,24 @@ func (t *translator) resolveBackend(from backendFrom, ref *gwapiv1.BackendObject
 	if sp == nil && svc.Spec.Type != corev1.ServiceTypeExternalName {
 		return "", errorf(gwapiv1.RouteReasonBackendNotFound, "Service %s has no port %d", key, *ref.Port)
 	}
+	if err := checkExternalName(svc); err != nil {
+		return "", errorf(gwapiv1.RouteReasonBackendNotFound, "Service %s: %s", key, err)
+	}
 	return t.cluster(svc, sp, *ref.Port), nil
+}
+
+// checkExternalName rejects the externalName of an ExternalName Service
+// that Envoy could not resolve: not a lower-case RFC 1123 hostname (IPv4
+// addresses are such names).
+func checkExternalName(svc *corev1.Service) error {
+	name := svc.Spec.ExternalName
+	if svc.Spec.Type != corev1.ServiceTypeExternalName || name == "" {
+		return nil
+	}
+	if errs := validation.IsDNS1123Subdomain(strings.TrimSuffix(name, ".")); len(errs) > 0 {
+		return fmt.Errorf("externalName %q is not a valid hostname: %s", name, strings.Join(errs, ", "))
+	}
+	return nil
 }
 
 func servicePort(svc *corev1.Service, port int32) *corev1.ServicePort {

@@ -12,6 +12,7 @@ import (
 
 	egv1a1 "github.com/envoygw/envoy-gateway/api/v1alpha1"
 	"github.com/envoygw/envoy-gateway/internal/bus"
+	xdstranslator "github.com/envoygw/envoy-gateway/internal/xds/translator"
 )
 
 // benchServices is how many routes share one backend Service.
@@ -139,15 +140,22 @@ func TestBenchResources(t *testing.T) {
 	}
 }
 
-// BenchmarkTranslate measures a full translation at 100, 1,000 and 10,000 HTTPRoutes.
+// BenchmarkTranslate measures a full translation at 100, 1,000 and 10,000
+// HTTPRoutes, without and with the data-plane checks the control plane runs.
 func BenchmarkTranslate(b *testing.B) {
 	for _, n := range []int{100, 1000, 10000} {
 		res := benchResources(n)
-		b.Run(fmt.Sprintf("routes=%d", n), func(b *testing.B) {
-			b.ReportAllocs()
-			for b.Loop() {
-				Translate(res, Options{})
+		for _, checks := range []bool{false, true} {
+			opts := Options{}
+			if checks {
+				opts.DataPlane = xdstranslator.Checks{}
 			}
-		})
+			b.Run(fmt.Sprintf("routes=%d/checks=%v", n, checks), func(b *testing.B) {
+				b.ReportAllocs()
+				for b.Loop() {
+					Translate(res, opts)
+				}
+			})
+		}
 	}
 }

@@ -1,7 +1,12 @@
 package gatewayapi
 
 import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rsa"
 	"crypto/tls"
+	"crypto/x509"
+	"fmt"
 
 	corev1 "k8s.io/api/core/v1"
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
@@ -91,8 +96,34 @@ func certificateFromSecret(s *corev1.Secret, name string) (*ir.Certificate, *rea
 	if len(crt) == 0 || len(key) == 0 {
 		return nil, errorf(invalid, "Secret %s must hold %s and %s", name, corev1.TLSCertKey, corev1.TLSPrivateKeyKey)
 	}
-	if _, err := tls.X509KeyPair(crt, key); err != nil {
+	pair, err := tls.X509KeyPair(crt, key)
+	if err != nil {
 		return nil, errorf(invalid, "Secret %s does not hold a valid PEM certificate and matching key: %s", name, err)
 	}
+	if err := envoyLeafKey(pair.Leaf); err != nil {
+		return nil, errorf(invalid, "Secret %s: %s", name, err)
+	}
 	return &ir.Certificate{Name: name, Certificate: string(crt), PrivateKey: string(key)}, nil
+}
+
+// envoyLeafKey rejects a leaf certificate key Envoy refuses to serve: an
+// RSA key shorter than 2048 bits, or an ECDSA key on a curve other than
+// P-256, P-384 and P-521.
+func envoyLeafKey(leaf *x509.Certificate) error {
+	if leaf == nil {
+		return nil
+	}
+	switch k := leaf.PublicKey.(type) {
+	case *rsa.PublicKey:
+		if k.N.BitLen() < 2048 {
+			return fmt.Errorf("the certificate's RSA key has %d bits; Envoy needs 2048 or more", k.N.BitLen())
+		}
+	case *ecdsa.PublicKey:
+		switch k.Curve {
+		case elliptic.P256(), elliptic.P384(), elliptic.P521():
+		default:
+			return fmt.Errorf("the certificate's ECDSA curve %s is not supported by Envoy (P-256, P-384 or P-521)", k.Curve.Params().Name)
+		}
+	}
+	return nil
 }

@@ -8,6 +8,11 @@ import (
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
 )
 
+// listenerSetReasonParentNotProgrammed is the ListenerSet Programmed reason
+// Gateway API documents for a Gateway that is not programmed (it has no
+// constant for it).
+const listenerSetReasonParentNotProgrammed = "ParentNotProgrammed"
+
 // Reasons of EnvoyProxy conditions (our own API).
 const (
 	envoyProxyReasonAccepted = "Accepted"
@@ -114,7 +119,13 @@ func gatewayAcceptedCondition(err *reasonError, partialMsg string, generation in
 		gwapiv1.GatewayReasonAccepted, "Gateway is accepted", generation)
 }
 
+// gatewayProgrammedCondition is True when err is nil; with reason Pending
+// (the infrastructure is not there yet) it is Unknown, as Gateway API
+// defines Pending only for Unknown; any other err makes it False.
 func gatewayProgrammedCondition(err *reasonError, fleet string, generation int64) metav1.Condition {
+	if err != nil && err.reason == string(gwapiv1.GatewayReasonPending) {
+		return newCondition(gwapiv1.GatewayConditionProgrammed, metav1.ConditionUnknown, err.reason, err.msg, generation)
+	}
 	ok := newCondition(gwapiv1.GatewayConditionProgrammed, metav1.ConditionTrue, gwapiv1.GatewayReasonProgrammed,
 		fmt.Sprintf("Proxy fleet %s is ready", fleet), generation)
 	return conditionFromError(gwapiv1.GatewayConditionProgrammed, err, ok, generation)
@@ -151,16 +162,33 @@ func listenerConflictedCondition(err *reasonError, generation int64) metav1.Cond
 
 // ListenerSet conditions.
 
-func listenerSetAcceptedCondition(err *reasonError, generation int64) metav1.Condition {
+// listenerSetAcceptedCondition is False with err's reason, else True: with
+// reason ListenersNotValid and partialMsg when some listeners are not
+// valid, Accepted otherwise.
+func listenerSetAcceptedCondition(err *reasonError, partialMsg string, generation int64) metav1.Condition {
+	if partialMsg != "" && err == nil {
+		return newCondition(gwapiv1.ListenerSetConditionAccepted, metav1.ConditionTrue, gwapiv1.ListenerSetReasonListenersNotValid,
+			partialMsg, generation)
+	}
 	ok := newCondition(gwapiv1.ListenerSetConditionAccepted, metav1.ConditionTrue, gwapiv1.ListenerSetReasonAccepted,
 		"ListenerSet is accepted", generation)
 	return conditionFromError(gwapiv1.ListenerSetConditionAccepted, err, ok, generation)
 }
 
+// listenerSetProgrammedCondition is like gatewayProgrammedCondition: Unknown
+// with reason Pending, False with any other err, True without.
 func listenerSetProgrammedCondition(err *reasonError, generation int64) metav1.Condition {
+	if err != nil && err.reason == string(gwapiv1.ListenerSetReasonPending) {
+		return newCondition(gwapiv1.ListenerSetConditionProgrammed, metav1.ConditionUnknown, err.reason, err.msg, generation)
+	}
 	ok := newCondition(gwapiv1.ListenerSetConditionProgrammed, metav1.ConditionTrue, gwapiv1.ListenerSetReasonProgrammed,
 		"ListenerSet is programmed", generation)
 	return conditionFromError(gwapiv1.ListenerSetConditionProgrammed, err, ok, generation)
+}
+
+// listenerOverlappingTLSCondition is only ever True: it is omitted otherwise.
+func listenerOverlappingTLSCondition(err *reasonError, generation int64) metav1.Condition {
+	return newCondition(gwapiv1.ListenerConditionOverlappingTLSConfig, metav1.ConditionTrue, err.reason, err.msg, generation)
 }
 
 // Route conditions.

@@ -14,8 +14,16 @@
 // fleet.go (grouping Gateways into proxy fleets and building their IR),
 // parentref.go (route attachment), httproute.go, httprule.go, httpfilter.go and
 // precedence.go (HTTPRoutes), tlsroute.go, backend.go (backendRefs and clusters),
-// certificate.go (listener certificates), hostname.go and index.go (lookups by
-// key, never scans). Invalid objects stay in the model with the error that
+// certificate.go (listener certificates), tlsoverlap.go (OverlappingTLSConfig),
+// hostname.go and index.go (lookups by key, never scans).
+//
+// No admitted object may break a fleet: dataplane.go holds the rules Envoy
+// puts on the values copied from user input (from the Envoy protos'
+// validation rules and what Envoy checks beyond them), and each rule that
+// breaks one is rejected alone with UnsupportedValue and the field path of
+// the value. Options.DataPlane then builds and validates each remaining
+// route as the xDS translator will, so that anything it would still leave
+// out is rejected here too, with a status. Invalid objects stay in the model with the error that
 // explains them; errors carry the condition reason they become (reasonError,
 // conditions.go) and are turned into conditions once, in status.go.
 //

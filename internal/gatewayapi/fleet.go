@@ -71,6 +71,7 @@ func (t *translator) buildFleets() {
 			continue
 		}
 		f.linkSiblings()
+		t.resolveTLSOverlaps(f)
 		if f.ports = f.exposedPorts(); len(f.ports) > 0 {
 			t.fleets = append(t.fleets, f)
 		}

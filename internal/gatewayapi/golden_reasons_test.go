@@ -26,7 +26,7 @@ var emittedReasons = []string{
 	"Gateway/Accepted/False/UnsupportedAddress",
 	"Gateway/Programmed/True/Programmed",
 	"Gateway/Programmed/False/Invalid",
-	"Gateway/Programmed/False/Pending",
+	"Gateway/Programmed/Unknown/Pending",
 	"Gateway/Programmed/False/NoResources",
 	"Gateway/Programmed/False/AddressNotAssigned",
 	"Listener/Accepted/True/Accepted",
@@ -46,7 +46,10 @@ var emittedReasons = []string{
 	"Listener/Conflicted/False/NoConflicts",
 	"Listener/Conflicted/True/HostnameConflict",
 	"Listener/Conflicted/True/ProtocolConflict",
+	"Listener/OverlappingTLSConfig/True/OverlappingCertificates",
+	"Listener/OverlappingTLSConfig/True/OverlappingHostnames",
 	"ListenerSet/Accepted/True/Accepted",
+	"ListenerSet/Accepted/True/ListenersNotValid",
 	"ListenerSet/Accepted/False/NotAllowed",
 	"ListenerSet/Accepted/False/ParentNotAccepted",
 	"ListenerSet/Accepted/False/ListenersNotValid",
@@ -54,7 +57,8 @@ var emittedReasons = []string{
 	"ListenerSet/Programmed/False/NotAllowed",
 	"ListenerSet/Programmed/False/ParentNotAccepted",
 	"ListenerSet/Programmed/False/ListenersNotValid",
-	"ListenerSet/Programmed/False/Pending",
+	"ListenerSet/Programmed/False/ParentNotProgrammed",
+	"ListenerSet/Programmed/Unknown/Pending",
 	"Route/Accepted/True/Accepted",
 	"Route/Accepted/Unknown/Pending",
 	"Route/Accepted/False/NotAllowedByListeners",
@@ -67,6 +71,57 @@ var emittedReasons = []string{
 	"Route/ResolvedRefs/False/BackendNotFound",
 	"Route/ResolvedRefs/False/InvalidKind",
 	"Route/PartiallyInvalid/True/UnsupportedValue",
+}
+
+// TestNoPendingWithFalse scans every golden output: Gateway API defines the
+// reason Pending for the status Unknown only, so no condition may carry
+// Pending with False (or True).
+func TestNoPendingWithFalse(t *testing.T) {
+	for _, in := range goldenInputs(t) {
+		out := strings.TrimSuffix(in, goldenInputSuffix) + ".out.yaml"
+		data, err := os.ReadFile(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var r Result
+		if err := yaml.UnmarshalStrict(data, &r); err != nil {
+			t.Fatalf("%s: %v", out, err)
+		}
+		for _, c := range allConditions(&r) {
+			if c.Reason == "Pending" && c.Status != metav1.ConditionUnknown {
+				t.Errorf("%s: condition %s is %s with reason Pending", out, c.Type, c.Status)
+			}
+		}
+	}
+}
+
+// allConditions lists every condition of every status in r.
+func allConditions(r *Result) []metav1.Condition {
+	var out []metav1.Condition
+	for _, s := range r.Statuses.GatewayClasses {
+		out = append(out, s.Status.Conditions...)
+	}
+	for _, s := range r.Statuses.EnvoyProxies {
+		out = append(out, s.Status.Conditions...)
+	}
+	for _, s := range r.Statuses.Gateways {
+		out = append(out, s.Status.Conditions...)
+		for _, l := range s.Status.Listeners {
+			out = append(out, l.Conditions...)
+		}
+	}
+	for _, s := range r.Statuses.ListenerSets {
+		out = append(out, s.Status.Conditions...)
+		for _, l := range s.Status.Listeners {
+			out = append(out, l.Conditions...)
+		}
+	}
+	for _, s := range append(r.Statuses.HTTPRoutes, r.Statuses.TLSRoutes...) {
+		for _, p := range s.Parents {
+			out = append(out, p.Conditions...)
+		}
+	}
+	return out
 }
 
 // TestGoldenCoversEveryReason checks that the golden outputs show every

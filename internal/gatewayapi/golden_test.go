@@ -13,6 +13,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/envoygw/envoy-gateway/internal/bus"
+	xdstranslator "github.com/envoygw/envoy-gateway/internal/xds/translator"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden testdata/*.out.yaml files from the current output")
@@ -73,6 +74,8 @@ func parseGoldenInput(data []byte) (*Resources, Options, error) {
 	if err != nil {
 		return nil, opts, err
 	}
+	// Golden cases run with the data-plane checks the control plane uses.
+	opts.DataPlane = xdstranslator.Checks{}
 	if len(states) > 0 {
 		res.InfraStates = states
 	}

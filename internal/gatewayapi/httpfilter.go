@@ -1,8 +1,10 @@
 package gatewayapi
 
 import (
-	"slices"
+	"strings"
 
+	"k8s.io/apimachinery/pkg/util/validation"
+	"k8s.io/apimachinery/pkg/util/validation/field"
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	"github.com/envoygw/envoy-gateway/internal/ir"
@@ -29,8 +31,16 @@ type ruleFilters struct {
 	failClosed bool
 }
 
+// filterInput is one filter of a rule: its field path, the route it
+// belongs to, and its spec.
+type filterInput struct {
+	path *field.Path
+	from backendFrom
+	f    *gwapiv1.HTTPRouteFilter
+}
+
 // filterBuilder converts one filter into ruleFilters.
-type filterBuilder func(t *translator, from backendFrom, f *gwapiv1.HTTPRouteFilter, out *ruleFilters)
+type filterBuilder func(t *translator, in filterInput, out *ruleFilters)
 
 var filterBuilders = map[gwapiv1.HTTPRouteFilterType]filterBuilder{
 	gwapiv1.HTTPRouteFilterRequestHeaderModifier:  buildRequestHeaderFilter,
@@ -47,73 +57,87 @@ var repeatable = map[gwapiv1.HTTPRouteFilterType]bool{
 	gwapiv1.HTTPRouteFilterExtensionRef:  true,
 }
 
-// buildFilters converts the filters of a rule, in order.
-func (t *translator) buildFilters(from backendFrom, filters []gwapiv1.HTTPRouteFilter) *ruleFilters {
+// buildFilters converts the filters of a rule, in order; path is the
+// rule's "filters" field.
+func (t *translator) buildFilters(from backendFrom, path *field.Path, filters []gwapiv1.HTTPRouteFilter) *ruleFilters {
 	out := &ruleFilters{}
 	seen := make(map[gwapiv1.HTTPRouteFilterType]bool, len(filters))
 	for i := range filters {
 		f := &filters[i]
 		if seen[f.Type] && !repeatable[f.Type] {
-			out.invalid.add(errorf(gwapiv1.RouteReasonUnsupportedValue, "filter %s must not be repeated", f.Type))
+			out.invalid.add(unsupportedAt(path.Index(i), "filter %s must not be repeated", f.Type))
 			continue
 		}
 		seen[f.Type] = true
 		build := filterBuilders[f.Type]
 		if build == nil {
-			out.invalid.add(errorf(gwapiv1.RouteReasonUnsupportedValue, "filter type %q is not supported", f.Type))
+			out.invalid.add(unsupportedAt(path.Index(i).Child("type"), "filter type %q is not supported", f.Type))
 			continue
 		}
-		build(t, from, f, out)
+		build(t, filterInput{path: path.Index(i), from: from, f: f}, out)
 	}
 	if seen[gwapiv1.HTTPRouteFilterRequestRedirect] && seen[gwapiv1.HTTPRouteFilterURLRewrite] {
-		out.invalid.add(errorf(gwapiv1.RouteReasonIncompatibleFilters, "filters RequestRedirect and URLRewrite cannot be combined"))
+		out.invalid.add(errorf(gwapiv1.RouteReasonIncompatibleFilters, "%s: filters RequestRedirect and URLRewrite cannot be combined", path))
 	}
 	return out
 }
 
-func missingFilterConfig(f *gwapiv1.HTTPRouteFilter, field string) *reasonError {
-	return errorf(gwapiv1.RouteReasonUnsupportedValue, "filter %s requires %s", f.Type, field)
+func missingFilterConfig(in filterInput, name string) *reasonError {
+	return unsupportedAt(in.path.Child(name), "filter %s requires %s", in.f.Type, name)
 }
 
-func buildRequestHeaderFilter(_ *translator, _ backendFrom, f *gwapiv1.HTTPRouteFilter, out *ruleFilters) {
-	if f.RequestHeaderModifier == nil {
-		out.invalid.add(missingFilterConfig(f, "requestHeaderModifier"))
+func buildRequestHeaderFilter(_ *translator, in filterInput, out *ruleFilters) {
+	if in.f.RequestHeaderModifier == nil {
+		out.invalid.add(missingFilterConfig(in, "requestHeaderModifier"))
 		return
 	}
-	m, err := headerModifier(f.RequestHeaderModifier)
+	m, err := headerModifier(in.path.Child("requestHeaderModifier"), in.f.RequestHeaderModifier)
 	out.invalid.add(err)
 	out.requestHeaders = m
 }
 
-func buildResponseHeaderFilter(_ *translator, _ backendFrom, f *gwapiv1.HTTPRouteFilter, out *ruleFilters) {
-	if f.ResponseHeaderModifier == nil {
-		out.invalid.add(missingFilterConfig(f, "responseHeaderModifier"))
+func buildResponseHeaderFilter(_ *translator, in filterInput, out *ruleFilters) {
+	if in.f.ResponseHeaderModifier == nil {
+		out.invalid.add(missingFilterConfig(in, "responseHeaderModifier"))
 		return
 	}
-	m, err := headerModifier(f.ResponseHeaderModifier)
+	m, err := headerModifier(in.path.Child("responseHeaderModifier"), in.f.ResponseHeaderModifier)
 	out.invalid.add(err)
 	out.responseHeaders = m
 }
 
-// headerModifier converts a header filter; header names must not be empty.
-func headerModifier(f *gwapiv1.HTTPHeaderFilter) (*ir.HeaderModifier, *reasonError) {
+// headerModifier converts a header filter whose field path is path. Names
+// must be HTTP tokens Envoy lets a route modify, values must be valid header
+// values.
+func headerModifier(path *field.Path, f *gwapiv1.HTTPHeaderFilter) (*ir.HeaderModifier, *reasonError) {
 	m := &ir.HeaderModifier{}
-	for _, h := range f.Add {
+	for i, h := range f.Add {
+		if err := checkHeader(path.Child("add").Index(i), h); err != nil {
+			return nil, err
+		}
 		m.Add = append(m.Add, ir.Header{Name: string(h.Name), Value: h.Value})
 	}
-	for _, h := range f.Set {
+	for i, h := range f.Set {
+		if err := checkHeader(path.Child("set").Index(i), h); err != nil {
+			return nil, err
+		}
 		m.Set = append(m.Set, ir.Header{Name: string(h.Name), Value: h.Value})
 	}
-	m.Remove = append(m.Remove, f.Remove...)
-	for _, h := range append(append([]ir.Header(nil), m.Add...), m.Set...) {
-		if h.Name == "" {
-			return nil, errorf(gwapiv1.RouteReasonUnsupportedValue, "header filter has an empty header name")
+	for i, name := range f.Remove {
+		if err := checkModifiableHeader(path.Child("remove").Index(i), name); err != nil {
+			return nil, err
 		}
 	}
-	if slices.Contains(m.Remove, "") {
-		return nil, errorf(gwapiv1.RouteReasonUnsupportedValue, "header filter removes an empty header name")
-	}
+	m.Remove = append(m.Remove, f.Remove...)
 	return m, nil
+}
+
+// checkHeader checks one header a filter adds or sets.
+func checkHeader(path *field.Path, h gwapiv1.HTTPHeader) *reasonError {
+	if err := checkModifiableHeader(path.Child("name"), string(h.Name)); err != nil {
+		return err
+	}
+	return checkHeaderString(path.Child("value"), h.Value)
 }
 
 // redirectStatusCodes are the supported RequestRedirect status codes.
@@ -122,50 +146,70 @@ var redirectStatusCodes = map[int]bool{301: true, 302: true, 303: true, 307: tru
 // wellKnownPorts are the ports a redirect to a scheme uses when none is given.
 var wellKnownPorts = map[string]uint32{"http": 80, "https": 443}
 
-func buildRedirectFilter(_ *translator, _ backendFrom, f *gwapiv1.HTTPRouteFilter, out *ruleFilters) {
-	rf := f.RequestRedirect
+func buildRedirectFilter(_ *translator, in filterInput, out *ruleFilters) {
+	rf := in.f.RequestRedirect
 	if rf == nil {
-		out.invalid.add(missingFilterConfig(f, "requestRedirect"))
+		out.invalid.add(missingFilterConfig(in, "requestRedirect"))
 		return
 	}
+	path := in.path.Child("requestRedirect")
+	r, err := redirect(path, rf)
+	if err == nil {
+		err = redirectPort(path, rf, r, out)
+	}
+	if err != nil {
+		out.invalid.add(err)
+		return
+	}
+	rw, prefix, err := pathRewrite(path.Child("path"), rf.Path)
+	if err != nil {
+		out.invalid.add(err)
+		return
+	}
+	r.Path, out.replacesPrefix = rw, out.replacesPrefix || prefix
+	out.redirect = r
+}
+
+// redirect converts a redirect's status code, scheme and hostname.
+func redirect(path *field.Path, rf *gwapiv1.HTTPRequestRedirectFilter) (*ir.Redirect, *reasonError) {
 	r := &ir.Redirect{StatusCode: 302}
 	if rf.StatusCode != nil {
 		r.StatusCode = *rf.StatusCode
 	}
 	if !redirectStatusCodes[r.StatusCode] {
-		out.invalid.add(errorf(gwapiv1.RouteReasonUnsupportedValue, "redirect statusCode %d is not supported", r.StatusCode))
-		return
+		return nil, unsupportedAt(path.Child("statusCode"), "redirect statusCode %d is not supported", r.StatusCode)
 	}
 	if rf.Scheme != nil {
 		if _, ok := wellKnownPorts[*rf.Scheme]; !ok {
-			out.invalid.add(errorf(gwapiv1.RouteReasonUnsupportedValue, "redirect scheme %q is not supported (http, https)", *rf.Scheme))
-			return
+			return nil, unsupportedAt(path.Child("scheme"), "redirect scheme %q is not supported (http, https)", *rf.Scheme)
 		}
 		r.Scheme = new(*rf.Scheme)
 	}
 	if rf.Hostname != nil {
+		if err := checkPreciseHostname(path.Child("hostname"), string(*rf.Hostname)); err != nil {
+			return nil, err
+		}
 		r.Hostname = new(string(*rf.Hostname))
 	}
-	if err := redirectPort(rf, r, out); err != nil {
-		out.invalid.add(err)
-		return
+	return r, nil
+}
+
+// checkPreciseHostname rejects a redirect or rewrite hostname that is not a
+// precise hostname (an RFC 1123 subdomain, which includes IPv4 addresses).
+func checkPreciseHostname(path *field.Path, h string) *reasonError {
+	if errs := validation.IsDNS1123Subdomain(h); len(errs) > 0 {
+		return unsupportedAt(path, "hostname %q is invalid: %s", h, strings.Join(errs, ", "))
 	}
-	path, prefix, err := pathRewrite(rf.Path)
-	if err != nil {
-		out.invalid.add(err)
-		return
-	}
-	r.Path, out.replacesPrefix = path, out.replacesPrefix || prefix
-	out.redirect = r
+	return nil
 }
 
 // redirectPort applies Gateway API's port rules: the given port, else the
 // scheme's well-known port, else the listener's port (filled in per listener).
-func redirectPort(rf *gwapiv1.HTTPRequestRedirectFilter, r *ir.Redirect, out *ruleFilters) *reasonError {
+func redirectPort(path *field.Path, rf *gwapiv1.HTTPRequestRedirectFilter, r *ir.Redirect, out *ruleFilters) *reasonError {
 	switch {
 	case rf.Port != nil:
 		if *rf.Port < 1 || *rf.Port > 65535 {
-			return errorf(gwapiv1.RouteReasonUnsupportedValue, "redirect port %d is out of range 1-65535", *rf.Port)
+			return unsupportedAt(path.Child("port"), "redirect port %d is out of range 1-65535", *rf.Port)
 		}
 		r.Port = new(uint32(*rf.Port))
 	case r.Scheme != nil:
@@ -176,57 +220,79 @@ func redirectPort(rf *gwapiv1.HTTPRequestRedirectFilter, r *ir.Redirect, out *ru
 	return nil
 }
 
-func buildRewriteFilter(_ *translator, _ backendFrom, f *gwapiv1.HTTPRouteFilter, out *ruleFilters) {
-	uf := f.URLRewrite
+func buildRewriteFilter(_ *translator, in filterInput, out *ruleFilters) {
+	uf := in.f.URLRewrite
 	if uf == nil {
-		out.invalid.add(missingFilterConfig(f, "urlRewrite"))
+		out.invalid.add(missingFilterConfig(in, "urlRewrite"))
 		return
 	}
+	path := in.path.Child("urlRewrite")
 	rw := &ir.URLRewrite{}
 	if uf.Hostname != nil {
+		if err := checkPreciseHostname(path.Child("hostname"), string(*uf.Hostname)); err != nil {
+			out.invalid.add(err)
+			return
+		}
 		rw.Hostname = new(string(*uf.Hostname))
 	}
-	path, prefix, err := pathRewrite(uf.Path)
+	p, prefix, err := pathRewrite(path.Child("path"), uf.Path)
 	if err != nil {
 		out.invalid.add(err)
 		return
 	}
-	rw.Path, out.replacesPrefix = path, out.replacesPrefix || prefix
+	rw.Path, out.replacesPrefix = p, out.replacesPrefix || prefix
 	out.rewrite = rw
 }
 
-// pathRewrite converts a path modifier; prefix reports a ReplacePrefixMatch.
-func pathRewrite(p *gwapiv1.HTTPPathModifier) (rw *ir.PathRewrite, prefix bool, err *reasonError) {
+// pathRewrite converts a path modifier whose field path is path; prefix
+// reports a ReplacePrefixMatch. The new path must be absolute and a valid
+// header value (Envoy puts it in the :path header).
+func pathRewrite(path *field.Path, p *gwapiv1.HTTPPathModifier) (rw *ir.PathRewrite, prefix bool, err *reasonError) {
 	if p == nil {
 		return nil, false, nil
 	}
 	switch p.Type {
 	case gwapiv1.FullPathHTTPPathModifier:
 		if p.ReplaceFullPath == nil {
-			return nil, false, errorf(gwapiv1.RouteReasonUnsupportedValue, "path modifier ReplaceFullPath requires replaceFullPath")
+			return nil, false, unsupportedAt(path.Child("replaceFullPath"), "path modifier ReplaceFullPath requires replaceFullPath")
+		}
+		if err := checkNewPath(path.Child("replaceFullPath"), *p.ReplaceFullPath); err != nil {
+			return nil, false, err
 		}
 		return &ir.PathRewrite{FullPath: new(*p.ReplaceFullPath)}, false, nil
 	case gwapiv1.PrefixMatchHTTPPathModifier:
 		if p.ReplacePrefixMatch == nil {
-			return nil, false, errorf(gwapiv1.RouteReasonUnsupportedValue, "path modifier ReplacePrefixMatch requires replacePrefixMatch")
+			return nil, false, unsupportedAt(path.Child("replacePrefixMatch"), "path modifier ReplacePrefixMatch requires replacePrefixMatch")
+		}
+		if err := checkNewPath(path.Child("replacePrefixMatch"), *p.ReplacePrefixMatch); err != nil {
+			return nil, false, err
 		}
 		return &ir.PathRewrite{PrefixMatch: new(*p.ReplacePrefixMatch)}, true, nil
 	}
-	return nil, false, errorf(gwapiv1.RouteReasonUnsupportedValue, "path modifier type %q is not supported", p.Type)
+	return nil, false, unsupportedAt(path.Child("type"), "path modifier type %q is not supported", p.Type)
 }
 
-func buildMirrorFilter(t *translator, from backendFrom, f *gwapiv1.HTTPRouteFilter, out *ruleFilters) {
-	mf := f.RequestMirror
+// checkNewPath rejects a replacement path that is not absolute or that Envoy
+// cannot put in a header.
+func checkNewPath(path *field.Path, value string) *reasonError {
+	if !strings.HasPrefix(value, "/") {
+		return unsupportedAt(path, "path %q must start with /", value)
+	}
+	return checkHeaderString(path, value)
+}
+
+func buildMirrorFilter(t *translator, in filterInput, out *ruleFilters) {
+	mf := in.f.RequestMirror
 	if mf == nil {
-		out.invalid.add(missingFilterConfig(f, "requestMirror"))
+		out.invalid.add(missingFilterConfig(in, "requestMirror"))
 		return
 	}
-	percent, err := mirrorPercent(mf)
+	percent, err := mirrorPercent(in.path.Child("requestMirror"), mf)
 	if err != nil {
 		out.invalid.add(err)
 		return
 	}
-	cluster, err := t.resolveBackend(from, &mf.BackendRef)
+	cluster, err := t.resolveBackend(in.from, &mf.BackendRef)
 	if err != nil {
 		out.refErrs.add(err)
 		return
@@ -235,13 +301,13 @@ func buildMirrorFilter(t *translator, from backendFrom, f *gwapiv1.HTTPRouteFilt
 }
 
 // mirrorPercent converts percent or fraction; nil means every request.
-func mirrorPercent(mf *gwapiv1.HTTPRequestMirrorFilter) (*float64, *reasonError) {
+func mirrorPercent(path *field.Path, mf *gwapiv1.HTTPRequestMirrorFilter) (*float64, *reasonError) {
 	switch {
 	case mf.Percent != nil && mf.Fraction != nil:
-		return nil, errorf(gwapiv1.RouteReasonUnsupportedValue, "requestMirror must not set both percent and fraction")
+		return nil, unsupportedAt(path, "requestMirror must not set both percent and fraction")
 	case mf.Percent != nil:
 		if *mf.Percent < 0 || *mf.Percent > 100 {
-			return nil, errorf(gwapiv1.RouteReasonUnsupportedValue, "requestMirror percent %d is out of range 0-100", *mf.Percent)
+			return nil, unsupportedAt(path.Child("percent"), "requestMirror percent %d is out of range 0-100", *mf.Percent)
 		}
 		return new(float64(*mf.Percent)), nil
 	case mf.Fraction != nil:
@@ -250,7 +316,7 @@ func mirrorPercent(mf *gwapiv1.HTTPRequestMirrorFilter) (*float64, *reasonError)
 			den = *mf.Fraction.Denominator
 		}
 		if den <= 0 || mf.Fraction.Numerator < 0 || mf.Fraction.Numerator > den {
-			return nil, errorf(gwapiv1.RouteReasonUnsupportedValue, "requestMirror fraction %d/%d is invalid", mf.Fraction.Numerator, den)
+			return nil, unsupportedAt(path.Child("fraction"), "requestMirror fraction %d/%d is invalid", mf.Fraction.Numerator, den)
 		}
 		return new(float64(mf.Fraction.Numerator) * 100 / float64(den)), nil
 	}
@@ -259,12 +325,13 @@ func mirrorPercent(mf *gwapiv1.HTTPRequestMirrorFilter) (*float64, *reasonError)
 
 // buildExtensionRefFilter rejects every extension filter: this controller
 // defines none. The filter must not be skipped, so its requests get a 500.
-func buildExtensionRefFilter(_ *translator, _ backendFrom, f *gwapiv1.HTTPRouteFilter, out *ruleFilters) {
+func buildExtensionRefFilter(_ *translator, in filterInput, out *ruleFilters) {
 	out.failClosed = true
-	if f.ExtensionRef == nil {
-		out.refErrs.add(errorf(gwapiv1.RouteReasonInvalidKind, "filter ExtensionRef requires extensionRef"))
+	path := in.path.Child("extensionRef")
+	if in.f.ExtensionRef == nil {
+		out.refErrs.add(errorf(gwapiv1.RouteReasonInvalidKind, "%s: filter ExtensionRef requires extensionRef", path))
 		return
 	}
-	ref := f.ExtensionRef
-	out.refErrs.add(errorf(gwapiv1.RouteReasonInvalidKind, "ExtensionRef filter %s/%s %q is not supported", ref.Group, ref.Kind, ref.Name))
+	ref := in.f.ExtensionRef
+	out.refErrs.add(errorf(gwapiv1.RouteReasonInvalidKind, "%s: ExtensionRef filter %s/%s %q is not supported", path, ref.Group, ref.Kind, ref.Name))
 }

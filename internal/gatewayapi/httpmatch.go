@@ -1,9 +1,9 @@
 package gatewayapi
 
 import (
-	"regexp"
 	"strings"
 
+	"k8s.io/apimachinery/pkg/util/validation/field"
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	"github.com/envoygw/envoy-gateway/internal/ir"
@@ -25,14 +25,15 @@ var defaultMatches = []gwapiv1.HTTPRouteMatch{{}}
 
 // buildMatches validates the matches of a rule. Invalid matches cannot be
 // expressed and are left out; their errors make the rule invalid.
-func buildMatches(matches []gwapiv1.HTTPRouteMatch) ([]*httpMatch, errorList) {
+// path is the rule's "matches" field.
+func buildMatches(path *field.Path, matches []gwapiv1.HTTPRouteMatch) ([]*httpMatch, errorList) {
 	if len(matches) == 0 {
 		matches = defaultMatches
 	}
 	var errs errorList
 	out := make([]*httpMatch, 0, len(matches))
 	for j := range matches {
-		m, err := buildMatch(j, &matches[j])
+		m, err := buildMatch(path.Index(j), j, &matches[j])
 		if err != nil {
 			errs.add(err)
 			continue
@@ -42,21 +43,21 @@ func buildMatches(matches []gwapiv1.HTTPRouteMatch) ([]*httpMatch, errorList) {
 	return out, errs
 }
 
-func buildMatch(j int, m *gwapiv1.HTTPRouteMatch) (*httpMatch, *reasonError) {
-	path, err := pathMatch(m.Path)
+func buildMatch(path *field.Path, j int, m *gwapiv1.HTTPRouteMatch) (*httpMatch, *reasonError) {
+	pm, err := pathMatch(path.Child("path"), m.Path)
 	if err != nil {
 		return nil, err
 	}
-	out := &httpMatch{index: j, path: path}
-	if out.headers, err = headerMatches(m.Headers); err != nil {
+	out := &httpMatch{index: j, path: pm}
+	if out.headers, err = headerMatches(path.Child("headers"), m.Headers); err != nil {
 		return nil, err
 	}
-	if out.queries, err = queryMatches(m.QueryParams); err != nil {
+	if out.queries, err = queryMatches(path.Child("queryParams"), m.QueryParams); err != nil {
 		return nil, err
 	}
 	if m.Method != nil {
 		if !validMethod(*m.Method) {
-			return nil, errorf(gwapiv1.RouteReasonUnsupportedValue, "method %q is not supported", *m.Method)
+			return nil, unsupportedAt(path.Child("method"), "method %q is not supported", *m.Method)
 		}
 		out.method = string(*m.Method)
 	}
@@ -65,8 +66,8 @@ func buildMatch(j int, m *gwapiv1.HTTPRouteMatch) (*httpMatch, *reasonError) {
 
 // pathMatch converts a path match (default: PathPrefix "/"). A trailing "/"
 // of a prefix is dropped: Gateway API ignores it and the IR prefix match is
-// already element-wise.
-func pathMatch(p *gwapiv1.HTTPPathMatch) (*ir.StringMatch, *reasonError) {
+// already element-wise. path is the match's "path" field.
+func pathMatch(path *field.Path, p *gwapiv1.HTTPPathMatch) (*ir.StringMatch, *reasonError) {
 	typ, value := gwapiv1.PathMatchPathPrefix, "/"
 	if p != nil && p.Type != nil {
 		typ = *p.Type
@@ -74,37 +75,41 @@ func pathMatch(p *gwapiv1.HTTPPathMatch) (*ir.StringMatch, *reasonError) {
 	if p != nil && p.Value != nil {
 		value = *p.Value
 	}
+	vp := path.Child("value")
 	switch typ {
 	case gwapiv1.PathMatchExact:
 		if !strings.HasPrefix(value, "/") {
-			return nil, errorf(gwapiv1.RouteReasonUnsupportedValue, "path %q must start with /", value)
+			return nil, unsupportedAt(vp, "path %q must start with /", value)
 		}
 		return &ir.StringMatch{Type: ir.MatchExact, Value: value}, nil
 	case gwapiv1.PathMatchPathPrefix:
 		if !strings.HasPrefix(value, "/") {
-			return nil, errorf(gwapiv1.RouteReasonUnsupportedValue, "path prefix %q must start with /", value)
+			return nil, unsupportedAt(vp, "path prefix %q must start with /", value)
+		}
+		if err := checkPathPrefix(vp, value); err != nil {
+			return nil, err
 		}
 		if len(value) > 1 {
 			value = strings.TrimSuffix(value, "/")
 		}
 		return &ir.StringMatch{Type: ir.MatchPrefix, Value: value}, nil
 	case gwapiv1.PathMatchRegularExpression:
-		if err := validRegex(value); err != nil {
+		if err := checkRegex(vp, value); err != nil {
 			return nil, err
 		}
 		return &ir.StringMatch{Type: ir.MatchRegularExpression, Value: value}, nil
 	}
-	return nil, errorf(gwapiv1.RouteReasonUnsupportedValue, "path match type %q is not supported", typ)
+	return nil, unsupportedAt(path.Child("type"), "path match type %q is not supported", typ)
 }
 
 // headerMatches converts header matches; names are case-insensitive and only
-// the first match of a name counts.
-func headerMatches(hs []gwapiv1.HTTPHeaderMatch) ([]*ir.StringMatch, *reasonError) {
+// the first match of a name counts. path is the match's "headers" field.
+func headerMatches(path *field.Path, hs []gwapiv1.HTTPHeaderMatch) ([]*ir.StringMatch, *reasonError) {
 	var out []*ir.StringMatch
-	for _, h := range hs {
+	for i, h := range hs {
 		name := strings.ToLower(string(h.Name))
-		if name == "" {
-			return nil, errorf(gwapiv1.RouteReasonUnsupportedValue, "header match name must not be empty")
+		if err := checkHeaderName(path.Index(i).Child("name"), name); err != nil {
+			return nil, err
 		}
 		if hasMatchName(out, name) {
 			continue
@@ -113,7 +118,7 @@ func headerMatches(hs []gwapiv1.HTTPHeaderMatch) ([]*ir.StringMatch, *reasonErro
 		if h.Type != nil {
 			typ = *h.Type
 		}
-		m, err := valueMatch("header", name, string(typ), h.Value)
+		m, err := valueMatch(path.Index(i), name, string(typ), h.Value)
 		if err != nil {
 			return nil, err
 		}
@@ -123,13 +128,13 @@ func headerMatches(hs []gwapiv1.HTTPHeaderMatch) ([]*ir.StringMatch, *reasonErro
 }
 
 // queryMatches converts query parameter matches; names are case-sensitive and
-// only the first match of a name counts.
-func queryMatches(qs []gwapiv1.HTTPQueryParamMatch) ([]*ir.StringMatch, *reasonError) {
+// only the first match of a name counts. path is the match's "queryParams" field.
+func queryMatches(path *field.Path, qs []gwapiv1.HTTPQueryParamMatch) ([]*ir.StringMatch, *reasonError) {
 	var out []*ir.StringMatch
-	for _, q := range qs {
+	for i, q := range qs {
 		name := string(q.Name)
-		if name == "" {
-			return nil, errorf(gwapiv1.RouteReasonUnsupportedValue, "query parameter match name must not be empty")
+		if err := checkQueryParamName(path.Index(i).Child("name"), name); err != nil {
+			return nil, err
 		}
 		if hasMatchName(out, name) {
 			continue
@@ -138,7 +143,7 @@ func queryMatches(qs []gwapiv1.HTTPQueryParamMatch) ([]*ir.StringMatch, *reasonE
 		if q.Type != nil {
 			typ = *q.Type
 		}
-		m, err := valueMatch("query parameter", name, string(typ), q.Value)
+		m, err := valueMatch(path.Index(i), name, string(typ), q.Value)
 		if err != nil {
 			return nil, err
 		}
@@ -156,26 +161,19 @@ func hasMatchName(ms []*ir.StringMatch, name string) bool {
 	return false
 }
 
-// valueMatch converts an Exact or RegularExpression match of a named value.
-func valueMatch(what, name, typ, value string) (*ir.StringMatch, *reasonError) {
+// valueMatch converts an Exact or RegularExpression match of a named value;
+// path is the header or query parameter match.
+func valueMatch(path *field.Path, name, typ, value string) (*ir.StringMatch, *reasonError) {
 	switch typ {
 	case string(gwapiv1.HeaderMatchExact):
 		return &ir.StringMatch{Name: name, Type: ir.MatchExact, Value: value}, nil
 	case string(gwapiv1.HeaderMatchRegularExpression):
-		if err := validRegex(value); err != nil {
+		if err := checkRegex(path.Child("value"), value); err != nil {
 			return nil, err
 		}
 		return &ir.StringMatch{Name: name, Type: ir.MatchRegularExpression, Value: value}, nil
 	}
-	return nil, errorf(gwapiv1.RouteReasonUnsupportedValue, "%s match type %q is not supported", what, typ)
-}
-
-// validRegex checks an RE2 regular expression (the dialect Envoy uses).
-func validRegex(expr string) *reasonError {
-	if _, err := regexp.Compile(expr); err != nil {
-		return errorf(gwapiv1.RouteReasonUnsupportedValue, "regular expression %q is invalid: %s", expr, err)
-	}
-	return nil
+	return nil, unsupportedAt(path.Child("type"), "match type %q is not supported", typ)
 }
 
 func validMethod(m gwapiv1.HTTPMethod) bool {

@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"strings"
 
+	"k8s.io/apimachinery/pkg/util/validation/field"
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	"github.com/envoygw/envoy-gateway/internal/ir"
@@ -50,7 +51,7 @@ func (t *translator) buildHTTPRoute(obj *gwapiv1.HTTPRoute) *httpRouteModel {
 		obj: obj, meta: routeMeta{kind: kindHTTPRoute, meta: &obj.ObjectMeta},
 		key: obj.Namespace + "/" + obj.Name, created: unixNanos(obj.CreationTimestamp.Time),
 	}
-	m.meta.hostnames, m.acceptErr = routeHostnames(obj.Spec.Hostnames)
+	m.meta.hostnames, m.acceptErr = routeHostnames(specPath.Child("hostnames"), obj.Spec.Hostnames)
 	rules := obj.Spec.Rules
 	if len(rules) == 0 {
 		rules = defaultHTTPRules
@@ -60,12 +61,13 @@ func (t *translator) buildHTTPRoute(obj *gwapiv1.HTTPRoute) *httpRouteModel {
 	var invalid []int
 	var invalidErrs errorList
 	for i := range rules {
-		r := t.buildHTTPRule(httpRuleInput{from: from, route: m.key, index: i, rule: &rules[i]})
+		path := specPath.Child("rules").Index(i)
+		r := t.buildHTTPRule(httpRuleInput{from: from, route: m.key, index: i, path: path, rule: &rules[i]})
 		m.rules = append(m.rules, r)
 		refErrs = append(refErrs, r.refErrs...)
 		if r.invalid != nil {
 			invalid = append(invalid, i)
-			invalidErrs.add(errorf(r.invalid.reason, "rule %d: %s", i, r.invalid.msg))
+			invalidErrs.add(r.invalid)
 		}
 	}
 	m.refErr = refErrs.join()
@@ -91,12 +93,16 @@ func (m *httpRouteModel) setRuleValidity(invalid []int, errs errorList, total in
 	m.partialErr = errorf(joined.reason, "Dropped Rule(s) %s (they answer HTTP 500): %s", strings.Join(idx, ", "), joined.msg)
 }
 
-// routeHostnames validates route hostnames; any invalid one rejects the route.
-func routeHostnames(hs []gwapiv1.Hostname) ([]string, *reasonError) {
+// specPath is the field path of an object's spec.
+var specPath = field.NewPath("spec")
+
+// routeHostnames validates route hostnames (whose field path is path); any
+// invalid one rejects the route.
+func routeHostnames(path *field.Path, hs []gwapiv1.Hostname) ([]string, *reasonError) {
 	out := make([]string, 0, len(hs))
-	for _, h := range hs {
+	for i, h := range hs {
 		if err := validateHostname(string(h)); err != nil {
-			return nil, errorf(gwapiv1.RouteReasonUnsupportedValue, "%s", err)
+			return nil, unsupportedAt(path.Index(i), "%s", err)
 		}
 		if !containsString(out, string(h)) {
 			out = append(out, string(h))

@@ -1,10 +1,12 @@
 package gatewayapi
 
 import (
+	"math"
 	"regexp"
 	"strconv"
 	"time"
 
+	"k8s.io/apimachinery/pkg/util/validation/field"
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	"github.com/envoygw/envoy-gateway/internal/ir"
@@ -31,32 +33,34 @@ type httpRuleInput struct {
 	// route is "<namespace>/<name>".
 	route string
 	index int
-	rule  *gwapiv1.HTTPRouteRule
+	// path is the rule's field path, "spec.rules[<index>]".
+	path *field.Path
+	rule *gwapiv1.HTTPRouteRule
 }
 
 // buildHTTPRule validates one rule and builds its action.
 func (t *translator) buildHTTPRule(in httpRuleInput) *httpRule {
 	r := &httpRule{index: in.index}
-	matches, matchErrs := buildMatches(in.rule.Matches)
+	matches, matchErrs := buildMatches(in.path.Child("matches"), in.rule.Matches)
 	r.matches = matches
 	for _, m := range r.matches {
 		m.name = irRouteName(in.route, in.index, m.index)
 	}
-	filters := t.buildFilters(in.from, in.rule.Filters)
+	filters := t.buildFilters(in.from, in.path.Child("filters"), in.rule.Filters)
 	invalid := make(errorList, 0, len(matchErrs)+len(filters.invalid))
 	invalid = append(invalid, matchErrs...)
 	invalid = append(invalid, filters.invalid...)
 	r.refErrs = append(r.refErrs, filters.refErrs...)
 	if filters.replacesPrefix {
-		invalid.add(requirePrefixMatches(in.rule.Matches))
+		invalid.add(requirePrefixMatches(in.path.Child("matches"), in.rule.Matches))
 	}
-	invalid.add(unsupportedRuleFields(in.rule))
-	timeout, backendTimeout, err := ruleTimeouts(in.rule.Timeouts)
+	invalid.add(unsupportedRuleFields(in.path, in.rule))
+	timeout, backendTimeout, err := ruleTimeouts(in.path.Child("timeouts"), in.rule.Timeouts)
 	invalid.add(err)
-	backends, err := t.resolveHTTPBackends(in.from, in.rule.BackendRefs)
+	backends, err := t.resolveHTTPBackends(in.from, in.path.Child("backendRefs"), in.rule.BackendRefs)
 	invalid.add(err)
 	if filters.redirect != nil && len(in.rule.BackendRefs) > 0 {
-		invalid.add(errorf(gwapiv1.RouteReasonIncompatibleFilters, "filter RequestRedirect cannot be combined with backendRefs"))
+		invalid.add(errorf(gwapiv1.RouteReasonIncompatibleFilters, "%s: filter RequestRedirect cannot be combined with backendRefs", in.path))
 	}
 	for _, b := range backends {
 		r.refErrs.add(b.err)
@@ -70,7 +74,34 @@ func (t *translator) buildHTTPRule(in httpRuleInput) *httpRule {
 	if r.template.Destination != nil {
 		r.template.Timeout, r.template.BackendRequestTimeout = timeout, backendTimeout
 	}
+	if err := t.checkDataPlane(in.path, r); err != nil {
+		r.invalid = err
+		r.template = ir.HTTPRoute{DirectResponse: &ir.DirectResponse{StatusCode: 500}}
+		r.redirectToListenerPort = false
+	}
 	return r
+}
+
+// checkDataPlane runs Options.DataPlane on the route of each match of a
+// valid rule (whose field path is path). The hostname and a redirect's
+// listener port do not change what Envoy accepts: a placeholder stands for
+// them.
+func (t *translator) checkDataPlane(path *field.Path, r *httpRule) *reasonError {
+	if t.dataPlane == nil {
+		return nil
+	}
+	for _, m := range r.matches {
+		route := r.template
+		route.Name, route.Hostname = m.name, anyHost
+		route.PathMatch, route.HeaderMatches, route.QueryParamMatches, route.Method = m.path, m.headers, m.queries, m.method
+		if r.redirectToListenerPort {
+			route.Redirect = withPort(route.Redirect, 1)
+		}
+		if err := t.dataPlane.CheckHTTPRoute(&route); err != nil {
+			return unsupportedAt(path, "Envoy would refuse the route of match %d: %s", m.index, err)
+		}
+	}
+	return nil
 }
 
 // buildAction sets the rule's action: a redirect, a destination, or a 500
@@ -92,43 +123,57 @@ func (r *httpRule) buildAction(f *ruleFilters, backends []weightedBackend) {
 	r.template.Mirrors = f.mirrors
 }
 
-// resolveHTTPBackends resolves the backendRefs of a rule; backendRef-level
-// filters are not supported and make the rule invalid.
-func (t *translator) resolveHTTPBackends(from backendFrom, refs []gwapiv1.HTTPBackendRef) ([]weightedBackend, *reasonError) {
+// resolveHTTPBackends resolves the backendRefs of a rule (whose field path
+// is path); backendRef-level filters are not supported and make the rule
+// invalid.
+func (t *translator) resolveHTTPBackends(from backendFrom, path *field.Path, refs []gwapiv1.HTTPBackendRef) ([]weightedBackend, *reasonError) {
 	out := make([]weightedBackend, 0, len(refs))
 	for i := range refs {
 		ref := &refs[i]
 		if len(ref.Filters) > 0 {
-			return nil, errorf(gwapiv1.RouteReasonUnsupportedValue, "filters on backendRefs are not supported")
+			return nil, unsupportedAt(path.Index(i).Child("filters"), "filters on backendRefs are not supported")
 		}
 		w, ok := backendWeight(ref.Weight)
 		if !ok {
-			return nil, errorf(gwapiv1.RouteReasonUnsupportedValue, "backendRef weight %d is negative", *ref.Weight)
+			return nil, unsupportedAt(path.Index(i).Child("weight"), "backendRef weight %d is negative", *ref.Weight)
 		}
 		cluster, err := t.resolveBackend(from, &ref.BackendObjectReference)
 		out = append(out, weightedBackend{cluster: cluster, weight: w, err: err})
 	}
-	return out, nil
+	return out, checkTotalWeight(path, out)
+}
+
+// checkTotalWeight rejects weights whose sum does not fit the uint32 Envoy
+// adds them up in.
+func checkTotalWeight(path *field.Path, backends []weightedBackend) *reasonError {
+	var total uint64
+	for _, b := range backends {
+		total += uint64(b.weight)
+	}
+	if total > math.MaxUint32 {
+		return unsupportedAt(path, "the weights add up to %d, more than %d", total, uint64(math.MaxUint32))
+	}
+	return nil
 }
 
 // requirePrefixMatches enforces that ReplacePrefixMatch only comes with
-// PathPrefix matches (the default match is one).
-func requirePrefixMatches(matches []gwapiv1.HTTPRouteMatch) *reasonError {
-	for _, m := range matches {
+// PathPrefix matches (the default match is one); path is the rule's "matches".
+func requirePrefixMatches(path *field.Path, matches []gwapiv1.HTTPRouteMatch) *reasonError {
+	for i, m := range matches {
 		if m.Path != nil && m.Path.Type != nil && *m.Path.Type != gwapiv1.PathMatchPathPrefix {
-			return errorf(gwapiv1.RouteReasonUnsupportedValue, "ReplacePrefixMatch requires PathPrefix matches, not %s", *m.Path.Type)
+			return unsupportedAt(path.Index(i).Child("path", "type"), "ReplacePrefixMatch requires PathPrefix matches, not %s", *m.Path.Type)
 		}
 	}
 	return nil
 }
 
 // unsupportedRuleFields rejects rule features this translator does not implement.
-func unsupportedRuleFields(rule *gwapiv1.HTTPRouteRule) *reasonError {
+func unsupportedRuleFields(path *field.Path, rule *gwapiv1.HTTPRouteRule) *reasonError {
 	switch {
 	case rule.Retry != nil:
-		return errorf(gwapiv1.RouteReasonUnsupportedValue, "retry is not supported")
+		return unsupportedAt(path.Child("retry"), "retry is not supported")
 	case rule.SessionPersistence != nil:
-		return errorf(gwapiv1.RouteReasonUnsupportedValue, "sessionPersistence is not supported")
+		return unsupportedAt(path.Child("sessionPersistence"), "sessionPersistence is not supported")
 	}
 	return nil
 }
@@ -136,33 +181,36 @@ func unsupportedRuleFields(rule *gwapiv1.HTTPRouteRule) *reasonError {
 // gatewayDuration is the Gateway API duration format (GEP-2257).
 var gatewayDuration = regexp.MustCompile(`^([0-9]{1,5}(h|m|s|ms)){1,4}$`)
 
-// ruleTimeouts converts the request and backend request timeouts.
-func ruleTimeouts(to *gwapiv1.HTTPRouteTimeouts) (request, backend *ir.Duration, err *reasonError) {
+// ruleTimeouts converts the request and backend request timeouts; path is
+// the rule's "timeouts".
+func ruleTimeouts(path *field.Path, to *gwapiv1.HTTPRouteTimeouts) (request, backend *ir.Duration, err *reasonError) {
 	if to == nil {
 		return nil, nil, nil
 	}
-	if request, err = parseDuration("timeouts.request", to.Request); err != nil {
+	if request, err = parseDuration(path.Child("request"), to.Request); err != nil {
 		return nil, nil, err
 	}
-	if backend, err = parseDuration("timeouts.backendRequest", to.BackendRequest); err != nil {
+	if backend, err = parseDuration(path.Child("backendRequest"), to.BackendRequest); err != nil {
 		return nil, nil, err
 	}
 	if request != nil && backend != nil && *request != 0 && *backend > *request {
-		return nil, nil, errorf(gwapiv1.RouteReasonUnsupportedValue, "timeouts.backendRequest %s is longer than timeouts.request %s", *to.BackendRequest, *to.Request)
+		return nil, nil, unsupportedAt(path.Child("backendRequest"), "%s is longer than the request timeout %s", *to.BackendRequest, *to.Request)
 	}
 	return request, backend, nil
 }
 
-func parseDuration(field string, d *gwapiv1.Duration) (*ir.Duration, *reasonError) {
+// parseDuration converts a Gateway API duration (at most 4 x 99999h, which
+// fits both time.Duration and Envoy's protobuf Duration).
+func parseDuration(path *field.Path, d *gwapiv1.Duration) (*ir.Duration, *reasonError) {
 	if d == nil {
 		return nil, nil
 	}
 	if !gatewayDuration.MatchString(string(*d)) {
-		return nil, errorf(gwapiv1.RouteReasonUnsupportedValue, "%s %q is not a Gateway API duration", field, *d)
+		return nil, unsupportedAt(path, "%q is not a Gateway API duration", *d)
 	}
 	v, err := time.ParseDuration(string(*d))
 	if err != nil {
-		return nil, errorf(gwapiv1.RouteReasonUnsupportedValue, "%s %q: %s", field, *d, err)
+		return nil, unsupportedAt(path, "%q: %s", *d, err)
 	}
 	return new(ir.Duration(v)), nil
 }

@@ -37,6 +37,8 @@ type listenerModel struct {
 	conflictErr *reasonError
 	// refErrs are why ResolvedRefs is False.
 	refErrs errorList
+	// overlapErr is why OverlappingTLSConfig is True (tlsoverlap.go).
+	overlapErr *reasonError
 
 	// supportedKinds is reported in status; never nil.
 	supportedKinds []gwapiv1.RouteGroupKind

@@ -1,6 +1,8 @@
 package gatewayapi
 
 import (
+	"strings"
+
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
@@ -121,6 +123,24 @@ func (g *gatewayModel) finalizeListenerSets() {
 			s.acceptErr = errorf(gwapiv1.ListenerSetReasonListenersNotValid, "No listener is valid")
 		}
 	}
+}
+
+// partialMessage names the set's listeners that are not valid when the set
+// is accepted, or is empty.
+func (s *listenerSetModel) partialMessage() string {
+	if s.acceptErr != nil {
+		return ""
+	}
+	var names []string
+	for _, l := range s.listeners {
+		if !l.programmable() {
+			names = append(names, l.name)
+		}
+	}
+	if len(names) == 0 {
+		return ""
+	}
+	return "Listeners not valid: " + strings.Join(names, ", ")
 }
 
 func anyProgrammable(ls []*listenerModel) bool {

@@ -91,6 +91,10 @@ type parent struct {
 	listeners []*listenerModel
 	// err is why the parent takes no route (not accepted), or nil.
 	err *reasonError
+	// listenersNotValid: the parent is not accepted because none of its
+	// listeners is valid, which is NotAllowedByListeners for a route (or
+	// NoMatchingParent when the parentRef's sectionName or port selects none).
+	listenersNotValid bool
 }
 
 // resolveParent finds the parent a normalized parentRef names; false when it
@@ -111,7 +115,8 @@ func (t *translator) resolveParent(ref gwapiv1.ParentReference) (parent, bool) {
 		case g.frozen():
 			p.err = errorf(gwapiv1.RouteReasonPending, "Gateway %s: %s", key, g.frozenMessage())
 		case !g.accepted():
-			p.err = errorf(gwapiv1.RouteReasonNoMatchingParent, "Gateway %s is not accepted", key)
+			p.err = errorf(gwapiv1.RouteReasonNoMatchingParent, "Gateway %s is not accepted: %s", key, g.acceptErr.msg)
+			p.listenersNotValid = g.acceptErr.reason == string(gwapiv1.GatewayReasonListenersNotValid)
 		}
 		return p, true
 	case kindListenerSet:
@@ -125,6 +130,7 @@ func (t *translator) resolveParent(ref gwapiv1.ParentReference) (parent, bool) {
 			p.err = errorf(gwapiv1.RouteReasonPending, "ListenerSet %s of Gateway %s: %s", key, s.gateway.key, s.gateway.frozenMessage())
 		case !s.accepted():
 			p.err = errorf(gwapiv1.RouteReasonNoMatchingParent, "ListenerSet %s is not accepted: %s", key, s.acceptErr.msg)
+			p.listenersNotValid = s.acceptErr.reason == string(gwapiv1.ListenerSetReasonListenersNotValid)
 		}
 		return p, true
 	}
@@ -140,12 +146,16 @@ func (t *translator) attachParent(route routeMeta, spec gwapiv1.ParentReference)
 		return nil, false
 	}
 	a := &parentAttachment{ref: ref, err: p.err}
-	if a.err != nil {
+	if a.err != nil && !p.listenersNotValid {
 		return a, true
 	}
 	selected := selectListeners(p.listeners, ref)
-	if len(selected) == 0 {
+	switch {
+	case len(selected) == 0:
 		a.err = errorf(gwapiv1.RouteReasonNoMatchingParent, "%s has no listener matching %s", p.name, describeSection(ref))
+		return a, true
+	case a.err != nil:
+		a.err = errorf(gwapiv1.RouteReasonNotAllowedByListeners, "No listener of %s matching %s is valid (%s)", p.name, describeSection(ref), a.err.msg)
 		return a, true
 	}
 	allowed := make([]*listenerModel, 0, len(selected))

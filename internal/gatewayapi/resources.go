@@ -7,6 +7,7 @@ import (
 
 	egv1a1 "github.com/envoygw/envoy-gateway/api/v1alpha1"
 	"github.com/envoygw/envoy-gateway/internal/bus"
+	"github.com/envoygw/envoy-gateway/internal/ir"
 )
 
 // Resources is one immutable snapshot of every object the translator reads.
@@ -86,7 +87,18 @@ func NewEndpoints(services []ObjectKey, slices []*discoveryv1.EndpointSlice) *En
 type Options struct {
 	// ControllerName is the GatewayClass controllerName we serve; empty means
 	// egv1a1.DefaultControllerName.
-	ControllerName string
+	ControllerName string `json:"controllerName,omitempty"`
+	// DataPlane, when set, checks each route the way the xDS translator will
+	// (xds/translator.Checks): a rule whose route would be left out there is
+	// rejected here instead, with UnsupportedValue, so that its status says
+	// so. It must be a pure function of its argument.
+	DataPlane DataPlane `json:"-"`
+}
+
+// DataPlane checks IR elements the way the xDS translator does.
+type DataPlane interface {
+	// CheckHTTPRoute fails when the xDS translator would leave the route out.
+	CheckHTTPRoute(r *ir.HTTPRoute) error
 }
 
 // Result is everything the translator computes from one Resources snapshot.

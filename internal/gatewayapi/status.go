@@ -77,7 +77,7 @@ func (t *translator) gatewayStatuses() []GatewayStatus {
 }
 
 func listenerStatus(l *listenerModel, gen int64) gwapiv1.ListenerStatus {
-	return gwapiv1.ListenerStatus{
+	st := gwapiv1.ListenerStatus{
 		Name:           gwapiv1.SectionName(l.name),
 		SupportedKinds: append([]gwapiv1.RouteGroupKind{}, l.supportedKinds...),
 		AttachedRoutes: l.attachedRoutes,
@@ -88,6 +88,10 @@ func listenerStatus(l *listenerModel, gen int64) gwapiv1.ListenerStatus {
 			listenerConflictedCondition(l.conflictErr, gen),
 		},
 	}
+	if l.overlapErr != nil {
+		st.Conditions = append(st.Conditions, listenerOverlappingTLSCondition(l.overlapErr, gen))
+	}
+	return st
 }
 
 func (t *translator) listenerSetStatuses() []ListenerSetStatus {
@@ -95,7 +99,7 @@ func (t *translator) listenerSetStatuses() []ListenerSetStatus {
 	for _, s := range t.listenerSets {
 		gen := s.obj.Generation
 		st := gwapiv1.ListenerSetStatus{Conditions: []metav1.Condition{
-			listenerSetAcceptedCondition(s.acceptErr, gen),
+			listenerSetAcceptedCondition(s.acceptErr, s.partialMessage(), gen),
 			listenerSetProgrammedCondition(t.listenerSetProgrammedError(s), gen),
 		}}
 		for _, l := range s.listeners {
@@ -108,15 +112,21 @@ func (t *translator) listenerSetStatuses() []ListenerSetStatus {
 }
 
 // listenerSetProgrammedError says why a ListenerSet is not programmed: it
-// is not accepted (same reason), or its Gateway is not programmed yet.
+// is not accepted (same reason), or its Gateway is not programmed: Pending
+// (Unknown) while the Gateway's infrastructure is pending,
+// ParentNotProgrammed when the Gateway is known not to be programmed.
 func (t *translator) listenerSetProgrammedError(s *listenerSetModel) *reasonError {
 	if s.acceptErr != nil {
 		return s.acceptErr
 	}
-	if err := t.gatewayProgrammedError(s.gateway); err != nil {
-		return errorf(gwapiv1.ListenerSetReasonPending, "Gateway %s is not programmed: %s", s.gateway.key, err.msg)
+	err := t.gatewayProgrammedError(s.gateway)
+	switch {
+	case err == nil:
+		return nil
+	case err.reason == string(gwapiv1.GatewayReasonPending):
+		return errorf(gwapiv1.ListenerSetReasonPending, "Gateway %s is not programmed yet: %s", s.gateway.key, err.msg)
 	}
-	return nil
+	return errorf(listenerSetReasonParentNotProgrammed, "Gateway %s is not programmed: %s", s.gateway.key, err.msg)
 }
 
 func (t *translator) httpRouteStatuses() []RouteStatus {

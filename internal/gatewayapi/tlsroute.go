@@ -52,7 +52,7 @@ func (t *translator) processTLSRoutes(routes []*gwapiv1.TLSRoute) {
 // buildTLSRoute validates the route and resolves its backends.
 func (t *translator) buildTLSRoute(obj *gwapiv1.TLSRoute) *tlsRouteModel {
 	m := &tlsRouteModel{obj: obj, meta: routeMeta{kind: kindTLSRoute, meta: &obj.ObjectMeta}}
-	m.meta.hostnames, m.acceptErr = routeHostnames(obj.Spec.Hostnames)
+	m.meta.hostnames, m.acceptErr = routeHostnames(specPath.Child("hostnames"), obj.Spec.Hostnames)
 	rules := obj.Spec.Rules
 	if len(rules) == 0 {
 		rules = defaultTLSRules
@@ -77,15 +77,19 @@ func (t *translator) buildTLSRule(from backendFrom, i int, rule *gwapiv1.TLSRout
 	r := &tlsRule{index: i}
 	var refErrs errorList
 	var backends []weightedBackend
+	path := specPath.Child("rules").Index(i).Child("backendRefs")
 	for j := range rule.BackendRefs {
 		ref := &rule.BackendRefs[j]
 		w, ok := backendWeight(ref.Weight)
 		if !ok {
-			return r, refErrs, errorf(gwapiv1.RouteReasonUnsupportedValue, "rule %d: backendRef weight %d is negative", i, *ref.Weight)
+			return r, refErrs, unsupportedAt(path.Index(j).Child("weight"), "backendRef weight %d is negative", *ref.Weight)
 		}
 		cluster, err := t.resolveBackend(from, &ref.BackendObjectReference)
 		refErrs.add(err)
 		backends = append(backends, weightedBackend{cluster: cluster, weight: w, err: err})
+	}
+	if err := checkTotalWeight(path, backends); err != nil {
+		return r, refErrs, err
 	}
 	r.destination = destination(backends)
 	if r.destination == nil {

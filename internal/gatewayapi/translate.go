@@ -14,6 +14,7 @@ import (
 // Translate and is never shared.
 type translator struct {
 	controllerName string
+	dataPlane      DataPlane
 	idx            *index
 	infraStates    map[string]bus.InfraState
 
@@ -34,6 +35,8 @@ type translator struct {
 
 	clusters     map[string]*ir.Cluster
 	certificates map[types.NamespacedName]certificateResult
+	// certNames are the DNS names of each certificate, by name (tlsoverlap.go).
+	certNames map[string][]string
 }
 
 // routeKey identifies a route of a kind, to ignore duplicates in the input.
@@ -82,6 +85,7 @@ func newTranslator(res *Resources, opts Options) *translator {
 	}
 	return &translator{
 		controllerName:    name,
+		dataPlane:         opts.DataPlane,
 		idx:               newIndex(res),
 		infraStates:       res.InfraStates,
 		classes:           map[string]*gatewayClassModel{},
@@ -91,6 +95,7 @@ func newTranslator(res *Resources, opts Options) *translator {
 		routeSeen:         map[routeKey]bool{},
 		clusters:          map[string]*ir.Cluster{},
 		certificates:      map[types.NamespacedName]certificateResult{},
+		certNames:         map[string][]string{},
 	}
 }
 

@@ -309,6 +309,19 @@ func validateListenerAddress(name, address string, port uint32) error {
 }
 
 func (l *HTTPListener) validate(clusters map[string]bool) error {
+	if err := l.ValidateOwn(); err != nil {
+		return err
+	}
+	for i, r := range l.Routes {
+		if err := r.Validate(clusters); err != nil {
+			return fmt.Errorf("routes[%d] %q: %w", i, r.Name, err)
+		}
+	}
+	return nil
+}
+
+// ValidateOwn checks the listener's own fields, not its routes.
+func (l *HTTPListener) ValidateOwn() error {
 	if err := validateListenerAddress(l.Name, l.Address, l.Port); err != nil {
 		return err
 	}
@@ -325,15 +338,11 @@ func (l *HTTPListener) validate(clusters map[string]bool) error {
 			}
 		}
 	}
-	for i, r := range l.Routes {
-		if err := r.validate(clusters); err != nil {
-			return fmt.Errorf("routes[%d] %q: %w", i, r.Name, err)
-		}
-	}
 	return nil
 }
 
-func (r *HTTPRoute) validate(clusters map[string]bool) error {
+// Validate checks one route; clusters are the names of the fleet's clusters.
+func (r *HTTPRoute) Validate(clusters map[string]bool) error {
 	if r.Name == "" {
 		return errors.New("name is empty")
 	}
@@ -387,22 +396,38 @@ func (d *Destination) validate(clusters map[string]bool) error {
 }
 
 func (l *TLSListener) validate(clusters map[string]bool) error {
-	if err := validateListenerAddress(l.Name, l.Address, l.Port); err != nil {
+	if err := l.ValidateOwn(); err != nil {
 		return err
 	}
 	for i, r := range l.Routes {
-		if r.Name == "" {
-			return fmt.Errorf("routes[%d]: name is empty", i)
-		}
-		if r.Destination == nil {
-			return fmt.Errorf("routes[%d] %q: destination is nil", i, r.Name)
-		}
-		if err := r.Destination.validate(clusters); err != nil {
-			return fmt.Errorf("routes[%d] %q: destination: %w", i, r.Name, err)
+		if err := r.Validate(clusters); err != nil {
+			return fmt.Errorf("routes[%d]: %w", i, err)
 		}
 	}
 	return nil
 }
+
+// ValidateOwn checks the listener's own fields, not its routes.
+func (l *TLSListener) ValidateOwn() error {
+	return validateListenerAddress(l.Name, l.Address, l.Port)
+}
+
+// Validate checks one route; clusters are the names of the fleet's clusters.
+func (r *TLSRoute) Validate(clusters map[string]bool) error {
+	switch {
+	case r.Name == "":
+		return errors.New("name is empty")
+	case r.Destination == nil:
+		return fmt.Errorf("%q: destination is nil", r.Name)
+	}
+	if err := r.Destination.validate(clusters); err != nil {
+		return fmt.Errorf("%q: destination: %w", r.Name, err)
+	}
+	return nil
+}
+
+// Validate checks one cluster.
+func (c *Cluster) Validate() error { return c.validate() }
 
 func (c *Cluster) validate() error {
 	if c.Name == "" {

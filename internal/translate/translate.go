@@ -9,6 +9,7 @@ import (
 
 	"github.com/envoygw/envoy-gateway/internal/gatewayapi"
 	"github.com/envoygw/envoy-gateway/internal/provider/file"
+	"github.com/envoygw/envoy-gateway/internal/xds/translator"
 )
 
 // Targets of the translation (--to).
@@ -102,7 +103,7 @@ func Translate(ctx context.Context, files []file.FileData, opts Options) (*Outpu
 	if len(problems) > 0 {
 		return nil, &InputError{Problems: problems}
 	}
-	result := gatewayapi.Translate(res, gatewayapi.Options{ControllerName: opts.ControllerName})
+	result := gatewayapi.Translate(res, gatewayapi.Options{ControllerName: opts.ControllerName, DataPlane: translator.Checks{}})
 	// The endpoints snapshot the server would be given (every EndpointSlice
 	// of the input), translated as the xDS runner translates it.
 	eps := gatewayapi.TranslateEndpoints(file.EndpointsOf(res))

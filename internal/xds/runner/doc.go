@@ -4,7 +4,11 @@
 // them to the xDS server, and stops serving fleets that disappeared. A new
 // endpoints snapshot recomputes only the ClusterLoadAssignments of the
 // fleets served (from the clusters of the IR each was translated from) and
-// replaces only them on the server: endpoint churn translates no route. A
-// fleet whose translation fails keeps serving its previous configuration;
-// the error is logged and counted.
+// replaces only them on the server: endpoint churn translates no route.
+// The translation of a fleet never fails as a whole: an element Envoy would
+// refuse is left out alone (translator.Resources.LeftOut), logged with the
+// object it comes from and counted (envoy_gateway_xds_left_out_total,
+// envoy_gateway_xds_left_out_elements), and the rest is served. Only a nil
+// IR, a panic or a refusal by the server keep a fleet on its previous
+// configuration; those are logged and counted as errors.
 package runner

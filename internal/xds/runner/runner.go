@@ -19,6 +19,9 @@ import (
 	"github.com/envoygw/envoy-gateway/internal/xds/translator"
 )
 
+// fleetLabel is the metric label naming a fleet.
+const fleetLabel = "fleet"
+
 // Server is what the runner needs of the xDS server (*server.Server).
 type Server interface {
 	// Update makes res the configuration of fleet, reporting whether it changed.
@@ -54,6 +57,8 @@ type Runner struct {
 	opts         Options
 	log          logr.Logger
 	errors       *prometheus.CounterVec
+	leftOut      *prometheus.CounterVec
+	leftOutNow   *prometheus.GaugeVec
 	took         prometheus.Histogram
 	endpointTook prometheus.Histogram
 
@@ -85,7 +90,15 @@ func New(opts Options) (*Runner, error) {
 		errors: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "envoy_gateway_xds_translation_errors_total",
 			Help: "Fleet translations or server updates that failed; the fleet kept its previous configuration.",
-		}, []string{"fleet"}),
+		}, []string{fleetLabel}),
+		leftOut: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "envoy_gateway_xds_left_out_total",
+			Help: "Elements (listeners, filter chains, routes, clusters, assignments, secrets) left out of a fleet's translation because Envoy would refuse them; the rest of the fleet is served.",
+		}, []string{fleetLabel, "kind"}),
+		leftOutNow: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "envoy_gateway_xds_left_out_elements",
+			Help: "Elements left out of the configuration each fleet is served now.",
+		}, []string{fleetLabel}),
 		took: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name:    "envoy_gateway_xds_translation_duration_seconds",
 			Help:    "Time to translate one fleet's xDS IR into Envoy resources.",
@@ -101,7 +114,7 @@ func New(opts Options) (*Runner, error) {
 		fleetEndpoints: map[string]uint64{},
 	}
 	if opts.Registerer != nil {
-		for _, c := range []prometheus.Collector{r.errors, r.took, r.endpointTook} {
+		for _, c := range []prometheus.Collector{r.errors, r.leftOut, r.leftOutNow, r.took, r.endpointTook} {
 			if err := opts.Registerer.Register(c); err != nil {
 				return nil, fmt.Errorf("registering xds runner metrics: %w", err)
 			}
@@ -174,6 +187,7 @@ func (r *Runner) handle(result *bus.FleetSet) {
 		delete(r.applied, name)
 		delete(r.known, name)
 		delete(r.fleetEndpoints, name)
+		r.leftOutNow.DeleteLabelValues(name)
 		r.log.Info("stopped serving fleet", "fleet", name)
 	}
 	for _, f := range result.Fleets {
@@ -207,20 +221,34 @@ func (r *Runner) apply(f *bus.Fleet) {
 		log.Error(err, "xDS translation failed; the fleet keeps its previous configuration")
 		return
 	}
-	for _, w := range res.Warnings {
-		log.Info("xDS translation left something out", "warning", w)
-	}
 	changed, err := r.opts.Server.Update(f.Name, res)
 	if err != nil {
 		r.errors.WithLabelValues(f.Name).Inc()
 		log.Error(err, "updating the xDS server failed; the fleet keeps its previous configuration")
 		return
 	}
+	r.reportLeftOut(log, f.Name, res)
 	r.applied[f.Name] = f.Xds
 	r.fleetEndpoints[f.Name] = r.endpoints.generation
 	if changed {
 		log.V(1).Info("xDS configuration updated", "listeners", len(res.Listeners), "routeConfigurations", len(res.Routes),
 			"clusters", len(res.Clusters), "secrets", len(res.Secrets))
+	}
+}
+
+// reportLeftOut logs and counts the elements a fleet's translation left
+// out, each with the object it comes from. The resource translator rejects
+// (with a status) every value it knows Envoy refuses, so an element left out
+// here is one it missed: the log names the object to look at.
+func (r *Runner) reportLeftOut(log logr.Logger, fleet string, res *translator.Resources) {
+	r.leftOutNow.WithLabelValues(fleet).Set(float64(len(res.LeftOut)))
+	for _, l := range res.LeftOut {
+		r.leftOut.WithLabelValues(fleet, l.Kind).Inc()
+		log.Error(nil, "xDS translation left an element out; the rest of the fleet is served",
+			"kind", l.Kind, "name", l.Name, "source", l.Source, "reason", l.Reason)
+	}
+	for _, w := range res.Warnings {
+		log.V(1).Info("xDS translation note", "warning", w)
 	}
 }
 

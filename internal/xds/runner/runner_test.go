@@ -43,6 +43,10 @@ type call struct {
 	// endpoints are "<cluster>=<address>:<port>,..." per assignment, for
 	// updates and endpoints updates.
 	endpoints []string
+	// leftOut counts the elements an update left out.
+	leftOut int
+	// routes are the routes of an update (routeNames).
+	routes []string
 }
 
 // fakeServer records calls; updates of fleets in fail return an error.
@@ -50,6 +54,8 @@ type fakeServer struct {
 	mu    sync.Mutex
 	fail  map[string]bool
 	calls chan call
+	// recordRoutes makes updates record their routes; set before use.
+	recordRoutes bool
 }
 
 func newFakeServer() *fakeServer {
@@ -64,7 +70,11 @@ func (f *fakeServer) Update(fleet string, res *translator.Resources) (bool, erro
 	for _, l := range res.Listeners {
 		names = append(names, l.GetName())
 	}
-	f.calls <- call{op: "update", fleet: fleet, listeners: names, endpoints: assignments(res.Endpoints)}
+	c := call{op: "update", fleet: fleet, listeners: names, endpoints: assignments(res.Endpoints), leftOut: len(res.LeftOut)}
+	if f.recordRoutes {
+		c.routes = routeNames(res)
+	}
+	f.calls <- c
 	if fail {
 		return false, errors.New("refused")
 	}
@@ -217,16 +227,15 @@ func TestRunnerKeepsPreviousConfigurationOnFailure(t *testing.T) {
 	srv.next(t)
 	srv.next(t)
 
-	// An invalid IR for a (duplicate listener names), a nil IR for b: neither
-	// reaches the server, nothing is removed, both errors are counted.
-	bad := &ir.Xds{HTTP: append(xdsWithPort(10080).HTTP, xdsWithPort(10090).HTTP...)}
+	// A nil IR for b does not reach the server and is counted as an error;
+	// the fleet keeps its configuration. a is unchanged: only m is updated.
 	m2 := fleet("m", xdsWithPort(10098))
-	results.Publish(&bus.FleetSet{Fleets: []*bus.Fleet{fleet("a", bad), fleet("b", nil), m2}})
+	results.Publish(&bus.FleetSet{Fleets: []*bus.Fleet{fleet("a", good), fleet("b", nil), m2}})
 	if c := srv.next(t); c.op != "update" || c.fleet != "m" {
 		t.Fatalf("call %+v, want only the update of m", c)
 	}
-	if got := errorsCount(t, reg, "a") + errorsCount(t, reg, "b"); got != 2 {
-		t.Errorf("translation errors = %v, want 2", got)
+	if got := errorsCount(t, reg, "b"); got != 1 {
+		t.Errorf("translation errors of b = %v, want 1", got)
 	}
 
 	// A server refusal is counted too, and the same IR is tried again next time.
@@ -243,9 +252,59 @@ func TestRunnerKeepsPreviousConfigurationOnFailure(t *testing.T) {
 	if c := srv.next(t); c.op != "update" || c.fleet != "a" {
 		t.Fatalf("call %+v, want a retried update of a", c)
 	}
-	if got := errorsCount(t, reg, "a"); got != 2 {
-		t.Errorf("errors of a = %v, want 2", got)
+	if got := errorsCount(t, reg, "a"); got != 1 {
+		t.Errorf("errors of a = %v, want 1", got)
 	}
+}
+
+// TestRunnerServesTheRestOfAFleet: an IR element Envoy would refuse (here a
+// second listener with the same name) is left out alone and counted; the
+// rest of the fleet is served and later changes still apply.
+func TestRunnerServesTheRestOfAFleet(t *testing.T) {
+	results := message.NewWatchable[*bus.FleetSet]("test-results")
+	srv := newFakeServer()
+	reg := prometheus.NewRegistry()
+	startRunner(t, results, srv, reg)
+	bad := &ir.Xds{HTTP: append(xdsWithPort(10080).HTTP, xdsWithPort(10090).HTTP...)}
+	results.Publish(&bus.FleetSet{Fleets: []*bus.Fleet{fleet("a", bad)}})
+	c := srv.next(t)
+	if c.op != "update" || c.fleet != "a" || len(c.listeners) != 1 || c.leftOut != 1 {
+		t.Fatalf("call %+v, want an update of a with one listener and one left out", c)
+	}
+	// The runner counts after the server's Update returns: wait for it.
+	waitFor(t, func() bool { return metricValue(t, reg, "envoy_gateway_xds_left_out_elements") == 1 })
+	if got := metricValue(t, reg, "envoy_gateway_xds_left_out_total"); got != 1 {
+		t.Errorf("left out of a = %v, want 1", got)
+	}
+	// A later change of the fleet is applied, and the gauge follows it.
+	results.Publish(&bus.FleetSet{Fleets: []*bus.Fleet{fleet("a", xdsWithPort(10085))}})
+	if c := srv.next(t); c.op != "update" || c.leftOut != 0 || len(c.listeners) != 1 || c.listeners[0] != "listener/0.0.0.0/10085" {
+		t.Fatalf("call %+v, want an update of a on port 10085", c)
+	}
+	waitFor(t, func() bool { return metricValue(t, reg, "envoy_gateway_xds_left_out_elements") == 0 })
+	if got := metricValue(t, reg, "envoy_gateway_xds_left_out_total"); got != 1 {
+		t.Errorf("left out of a = %v, want still 1", got)
+	}
+}
+
+// metricValue sums the counter or gauge name over its series (the tests
+// using it have one fleet).
+func metricValue(t *testing.T, reg *prometheus.Registry, name string) float64 {
+	t.Helper()
+	families, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sum float64
+	for _, f := range families {
+		if f.GetName() != name {
+			continue
+		}
+		for _, m := range f.GetMetric() {
+			sum += m.GetCounter().GetValue() + m.GetGauge().GetValue()
+		}
+	}
+	return sum
 }
 
 func errorsCount(t *testing.T, reg *prometheus.Registry, fleet string) float64 {
@@ -325,4 +384,17 @@ func counterOf(t testing.TB, reg *prometheus.Registry, name string) prometheus.C
 		}
 	}
 	return g
+}
+
+// routeNames lists the routes of res, in order, as "<name> <path prefix>".
+func routeNames(res *translator.Resources) []string {
+	var out []string
+	for _, rc := range res.Routes {
+		for _, vh := range rc.GetVirtualHosts() {
+			for _, r := range vh.GetRoutes() {
+				out = append(out, r.GetName()+" "+r.GetMatch().GetPathSeparatedPrefix())
+			}
+		}
+	}
+	return out
 }

@@ -26,16 +26,28 @@ const (
 // are added by addEndpoints.
 func (t *translation) addClusters(clusters []*ir.Cluster) {
 	for _, c := range clusters {
+		var built *clusterv3.Cluster
 		switch c.Discovery {
 		case ir.DiscoveryEDS:
-			t.out.Clusters = append(t.out.Clusters, EDSCluster(c.Name, c.Protocol))
+			built = EDSCluster(c.Name, c.Protocol)
 		case ir.DiscoveryDNS:
-			t.out.Clusters = append(t.out.Clusters, DNSCluster(c.Name, c.Protocol, c.Endpoints))
+			built = DNSCluster(c.Name, c.Protocol, c.Endpoints)
 		}
+		t.addValidCluster(built, "cluster")
 	}
 	if t.invalidBackend {
-		t.out.Clusters = append(t.out.Clusters, StaticCluster(invalidBackendCluster))
+		t.addValidCluster(StaticCluster(invalidBackendCluster), "")
 	}
+}
+
+// addValidCluster adds a cluster that passes validation; irKind is the
+// ir.Source kind of its name ("" for a cluster of our own).
+func (t *translation) addValidCluster(c *clusterv3.Cluster, irKind string) {
+	if err := validateDeep(c); err != nil {
+		t.leaveOut("cluster", irKind, c.GetName(), err)
+		return
+	}
+	t.out.Clusters = append(t.out.Clusters, c)
 }
 
 // EDSCluster is a cluster whose endpoints arrive over EDS (ADS), in a

@@ -6,6 +6,16 @@
 // byte-identical resources. Resource names are stable and readable, and every
 // list is sorted by name.
 //
+// A translation never fails as a whole. Each element is checked alone, once,
+// as it is built: the IR's invariants (isolate.go), then the protos'
+// ValidateAll on each route, virtual host, route configuration, filter
+// chain, listener, cluster, assignment and secret, plus the rules Envoy
+// applies beyond them (regex syntax and RE2 program size). An element that
+// fails is left out and listed in Resources.LeftOut with the Kubernetes
+// object it comes from (ir.Source); everything else is served. CheckedRoutes
+// lets the resource translator run the route checks itself, so that the
+// route's status says when Envoy would refuse it.
+//
 // Layout of the output:
 //
 //   - One Listener per address:port, named "listener/<address>/<port>".

@@ -12,15 +12,12 @@ import (
 // TranslateWithEndpoints gives for the same clusters and snapshot. Only
 // Endpoints and Warnings of the result are set. clusters must be those of a
 // valid ir.Xds (the one the fleet's other resources were translated from,
-// so that the assignments match its EDS clusters). It returns an error when
-// an assignment fails the protos' own validation.
+// so that the assignments match its EDS clusters). An assignment that fails
+// the protos' own validation is left out (LeftOut); the error is always nil.
 func TranslateEndpoints(clusters []*ir.Cluster, eps *ir.Endpoints) (*Resources, error) {
 	t := &translation{out: &Resources{}}
 	t.addEndpoints(clusters, eps)
 	t.out.sort()
-	if err := t.out.Validate(); err != nil {
-		return nil, err
-	}
 	return t.out, nil
 }
 
@@ -36,7 +33,12 @@ func (t *translation) addEndpoints(clusters []*ir.Cluster, eps *ir.Endpoints) {
 		if c.EndpointSource != nil {
 			endpoints, _ = eps.Lookup(c.EndpointSource)
 		}
-		t.out.Endpoints = append(t.out.Endpoints, ClusterLoadAssignment(c.Name, t.ipEndpoints(c.Name, endpoints)))
+		cla := ClusterLoadAssignment(c.Name, t.ipEndpoints(c.Name, endpoints))
+		if err := cla.ValidateAll(); err != nil {
+			t.leaveOut("cluster load assignment", "cluster", c.Name, err)
+			continue
+		}
+		t.out.Endpoints = append(t.out.Endpoints, cla)
 	}
 }
 

@@ -33,7 +33,7 @@ func HeaderValueOptions(m *ir.HeaderModifier) []*corev3.HeaderValueOption {
 				continue
 			}
 			out = append(out, &corev3.HeaderValueOption{
-				Header:       &corev3.HeaderValue{Key: h.Name, Value: h.Value},
+				Header:       &corev3.HeaderValue{Key: h.Name, Value: literalHeaderValue(h.Value)},
 				AppendAction: action,
 			})
 		}
@@ -55,4 +55,12 @@ func removableHeaders(names []string) []string {
 
 func modifiableHeader(name string) bool {
 	return name != "" && !strings.HasPrefix(name, ":") && !strings.EqualFold(name, "host")
+}
+
+// literalHeaderValue escapes a literal header value for Envoy, which reads
+// header values as format strings: "%" starts a command ("%REQ(x)%") and a
+// literal one is written "%%". An unescaped "%" makes Envoy refuse the route
+// configuration.
+func literalHeaderValue(v string) string {
+	return strings.ReplaceAll(v, "%", "%%")
 }

@@ -1,6 +1,7 @@
 package translator
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"slices"
@@ -53,7 +54,34 @@ func (t *translation) addListener(g *addressGroup) {
 	if len(tlsChains) > 0 {
 		filters = append(filters, TLSInspector())
 	}
-	t.out.Listeners = append(t.out.Listeners, Listener(g.address, g.port, filters, chains))
+	t.addValidListener(Listener(g.address, g.port, filters, chains))
+}
+
+// addValidListener adds a listener whose filter chains each pass
+// validation (the others are left out), when the listener itself does.
+func (t *translation) addValidListener(l *listenerv3.Listener) {
+	if err := validateDeep(l); err == nil {
+		t.out.Listeners = append(t.out.Listeners, l)
+		return
+	}
+	chains := make([]*listenerv3.FilterChain, 0, len(l.FilterChains))
+	for _, c := range l.FilterChains {
+		if err := validateDeep(c); err != nil {
+			t.leaveOut("filter chain", "", l.GetName()+" "+c.GetName(), err)
+			continue
+		}
+		chains = append(chains, c)
+	}
+	l.FilterChains = chains
+	if len(chains) == 0 {
+		t.leaveOut("listener", "", l.GetName(), errors.New("no filter chain is valid"))
+		return
+	}
+	if err := validateDeep(l); err != nil {
+		t.leaveOut("listener", "", l.GetName(), err)
+		return
+	}
+	t.out.Listeners = append(t.out.Listeners, l)
 }
 
 // uniqueChainNames suffixes repeated filter chain names with "#2", "#3"...
@@ -77,7 +105,7 @@ func (t *translation) httpChain(g *addressGroup, mixed bool) *listenerv3.FilterC
 	for _, l := range g.http {
 		routes = append(routes, l.Routes...)
 	}
-	t.out.Routes = append(t.out.Routes, t.routeConfiguration(name, routes))
+	t.addRouteConfiguration(name, routes)
 	chain := &listenerv3.FilterChain{
 		Name:    "http",
 		Filters: []*listenerv3.Filter{HTTPConnectionManager(httpStatPrefix(g.port), name)},
@@ -131,7 +159,7 @@ func (t *translation) httpsChains(g *addressGroup, claims sniClaims) []*listener
 				}
 			}
 		}
-		t.out.Routes = append(t.out.Routes, t.routeConfiguration(name, routes))
+		t.addRouteConfiguration(name, routes)
 		chains = append(chains, &listenerv3.FilterChain{
 			Name: first,
 			FilterChainMatch: &listenerv3.FilterChainMatch{

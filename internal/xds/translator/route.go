@@ -17,20 +17,30 @@ import (
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
 	"github.com/envoygw/envoy-gateway/internal/ir"
+	"github.com/envoygw/envoy-gateway/internal/re2size"
 )
 
 // catchAllHostname is the IR hostname of routes that match any host.
 const catchAllHostname = "*"
 
+// addRouteConfiguration adds the RouteConfiguration name built from routes.
+func (t *translation) addRouteConfiguration(name string, routes []*ir.HTTPRoute) {
+	if rc := t.routeConfiguration(name, routes); rc != nil {
+		t.out.Routes = append(t.out.Routes, rc)
+	}
+}
+
 // routeConfiguration builds the RouteConfiguration name from routes: one
-// virtual host per hostname, routes in IR order within each.
+// virtual host per hostname, routes in IR order within each. Each route
+// and virtual host is validated alone; those that fail are left out. It
+// returns nil when the configuration itself is invalid.
 func (t *translation) routeConfiguration(name string, routes []*ir.HTTPRoute) *routev3.RouteConfiguration {
 	var order []string
 	byHost := map[string][]*routev3.Route{}
 	for _, r := range routes {
-		built, err := buildRoutes(r)
+		built, err := CheckedRoutes(r)
 		if err != nil {
-			t.warnf("route configuration %q: route %q skipped: %v", name, r.Name, err)
+			t.leaveOut("route", "route", r.Name, fmt.Errorf("in route configuration %q: %w", name, err))
 			continue
 		}
 		if _, ok := byHost[r.Hostname]; !ok {
@@ -41,9 +51,35 @@ func (t *translation) routeConfiguration(name string, routes []*ir.HTTPRoute) *r
 	slices.SortFunc(order, compareHostnames)
 	vhosts := make([]*routev3.VirtualHost, 0, len(order))
 	for _, h := range order {
+		// The virtual host's own fields, without the routes validated above.
+		if err := VirtualHost(h, nil).ValidateAll(); err != nil {
+			t.leaveOut("virtual host", "", h, fmt.Errorf("in route configuration %q: %w", name, err))
+			continue
+		}
 		vhosts = append(vhosts, VirtualHost(h, byHost[h]))
 	}
+	if err := RouteConfiguration(name, nil).ValidateAll(); err != nil {
+		t.leaveOut("route configuration", "", name, err)
+		return nil
+	}
 	return RouteConfiguration(name, vhosts)
+}
+
+// CheckedRoutes builds the Envoy routes of one IR route (see buildRoutes)
+// and runs the protos' ValidateAll on each: it fails when Envoy would
+// refuse them. The resource translator uses it to reject, with a status,
+// any route that would still be left out here.
+func CheckedRoutes(r *ir.HTTPRoute) ([]*routev3.Route, error) {
+	built, err := buildRoutes(r)
+	if err != nil {
+		return nil, err
+	}
+	for _, b := range built {
+		if err := b.ValidateAll(); err != nil {
+			return nil, err
+		}
+	}
+	return built, nil
 }
 
 // compareHostnames sorts hostnames alphabetically with the catch-all last.
@@ -229,13 +265,10 @@ func StringMatcher(s *ir.StringMatch) (*matcherv3.StringMatcher, error) {
 	return nil, fmt.Errorf("unknown match type %q", s.Type)
 }
 
-// checkRegex rejects what RE2 (Envoy's regex engine, whose syntax Go's
-// regexp shares) cannot compile, which Envoy would NACK.
+// checkRegex rejects what Envoy would NACK: a regex RE2 (whose syntax Go's
+// regexp shares) cannot compile, or whose RE2 program is too big.
 func checkRegex(re string) error {
-	if _, err := regexp.Compile(re); err != nil {
-		return fmt.Errorf("invalid regular expression %q: %w", re, err)
-	}
-	return nil
+	return re2size.Check(re)
 }
 
 // RouteAction forwards to the valid backends of r's destination, with its
@@ -265,7 +298,7 @@ func RouteAction(r *ir.HTTPRoute) *routev3.RouteAction {
 			case full != nil:
 				a.RegexRewrite = &matcherv3.RegexMatchAndSubstitute{
 					Pattern:      &matcherv3.RegexMatcher{Regex: "^/.*$"},
-					Substitution: *full,
+					Substitution: literalSubstitution(*full),
 				}
 			case regex != nil:
 				a.RegexRewrite = regex
@@ -322,6 +355,13 @@ func pathRewrite(p *ir.PathRewrite, match *ir.StringMatch) (full *string, prefix
 	return nil, replacement, nil
 }
 
+// literalSubstitution escapes a literal path for an RE2 substitution, where
+// a backslash followed by a digit refers to a capture group and two
+// backslashes stand for one.
+func literalSubstitution(path string) string {
+	return strings.ReplaceAll(path, `\`, `\\`)
+}
+
 // MirrorPolicy sends a copy of the requests (all, or Percent of them) to a cluster.
 func MirrorPolicy(m *ir.Mirror) *routev3.RouteAction_RequestMirrorPolicy {
 	p := &routev3.RouteAction_RequestMirrorPolicy{Cluster: m.Cluster}
@@ -372,4 +412,15 @@ func RedirectAction(r *ir.Redirect, match *ir.StringMatch) (*routev3.RedirectAct
 		}
 	}
 	return a, nil
+}
+
+// Checks is the resource translator's view of this package
+// (gatewayapi.DataPlane): it checks IR elements the way Translate does.
+type Checks struct{}
+
+// CheckHTTPRoute fails when Translate would leave the route out for its
+// own content (CheckedRoutes); a missing cluster is not checked.
+func (Checks) CheckHTTPRoute(r *ir.HTTPRoute) error {
+	_, err := CheckedRoutes(r)
+	return err
 }

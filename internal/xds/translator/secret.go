@@ -5,10 +5,17 @@ import (
 	tlsv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/transport_sockets/tls/v3"
 )
 
-// addSecrets adds a Secret per certificate referenced by an emitted filter chain.
+// addSecrets adds a Secret per certificate referenced by an emitted filter
+// chain. A secret that fails validation is left out (the chains naming it
+// then wait for it, as Envoy does for any SDS secret it has not received).
 func (t *translation) addSecrets() {
 	for _, c := range t.secrets {
-		t.out.Secrets = append(t.out.Secrets, Secret(c.Name, c.Certificate, c.PrivateKey))
+		s := Secret(c.Name, c.Certificate, c.PrivateKey)
+		if err := s.ValidateAll(); err != nil {
+			t.leaveOut("secret", "secret", c.Name, err)
+			continue
+		}
+		t.out.Secrets = append(t.out.Secrets, s)
 	}
 }
 

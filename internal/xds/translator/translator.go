@@ -23,10 +23,29 @@ type Resources struct {
 	Endpoints []*endpointv3.ClusterLoadAssignment
 	Secrets   []*tlsv3.Secret
 
-	// Warnings describe parts of the IR that were left out because Envoy
-	// would reject them (for example a route with an invalid regular
-	// expression). Everything else is translated.
+	// LeftOut are the elements the translation left out, each alone, because
+	// they break the IR's invariants or Envoy would refuse them (they fail
+	// the protos' ValidateAll, or a rule Envoy applies on top). Everything
+	// else is translated.
+	LeftOut []LeftOut
+	// Warnings describe, one line each, every element left out and the
+	// smaller things dropped (an endpoint that is not an IP address, a
+	// hostname another filter chain already serves).
 	Warnings []string
+}
+
+// LeftOut is one element of a fleet left out of its resources.
+type LeftOut struct {
+	// Kind is "listener", "filter chain", "route", "virtual host",
+	// "cluster", "cluster load assignment" or "secret".
+	Kind string `json:"kind"`
+	// Name is the element's name: the IR name of a listener, route, cluster
+	// or certificate, or the Envoy name of a filter chain or virtual host.
+	Name string `json:"name"`
+	// Source is the Kubernetes object the element comes from (ir.Source).
+	Source string `json:"source"`
+	// Reason says why it was left out.
+	Reason string `json:"reason"`
 }
 
 // Translate is TranslateWithEndpoints without an endpoints snapshot: EDS
@@ -37,15 +56,17 @@ func Translate(x *ir.Xds) (*Resources, error) {
 
 // TranslateWithEndpoints turns the xDS IR of one fleet into Envoy resources,
 // taking the endpoints of EDS clusters with an EndpointSource from eps (see
-// TranslateEndpoints). It returns an error when the IR breaks its own
-// invariants (ir.Xds.Validate) or when a produced resource fails the
-// protos' own validation; the caller should then keep serving the previous
-// resources.
+// TranslateEndpoints). It never fails as a whole: an element of the IR that
+// breaks the IR's invariants, or whose resource fails the protos'
+// ValidateAll or a rule Envoy applies, is left out alone and listed in
+// LeftOut; the rest is served. Every resource returned passes ValidateAll
+// (each is validated once, as it is built). The error is only for a nil IR.
 func TranslateWithEndpoints(x *ir.Xds, eps *ir.Endpoints) (*Resources, error) {
-	if err := x.Validate(); err != nil {
-		return nil, fmt.Errorf("invalid xds ir: %w", err)
+	if x == nil {
+		return nil, errors.New("xds ir is nil")
 	}
 	t := &translation{out: &Resources{}, secrets: map[string]*ir.Certificate{}}
+	x = t.validIR(x)
 	for _, g := range groupByAddress(x) {
 		t.addListener(g)
 	}
@@ -53,9 +74,6 @@ func TranslateWithEndpoints(x *ir.Xds, eps *ir.Endpoints) (*Resources, error) {
 	t.addEndpoints(x.Clusters, eps)
 	t.addSecrets()
 	t.out.sort()
-	if err := t.out.Validate(); err != nil {
-		return nil, err
-	}
 	return t.out, nil
 }
 
@@ -70,6 +88,17 @@ type translation struct {
 
 func (t *translation) warnf(format string, args ...any) {
 	t.out.Warnings = append(t.out.Warnings, fmt.Sprintf(format, args...))
+}
+
+// leaveOut records an element left out; irKind is the kind ir.Source
+// knows the element's name under ("" when the name is not an IR name).
+func (t *translation) leaveOut(kind, irKind, name string, err error) {
+	source := name
+	if irKind != "" {
+		source = ir.Source(irKind, name)
+	}
+	t.out.LeftOut = append(t.out.LeftOut, LeftOut{Kind: kind, Name: name, Source: source, Reason: err.Error()})
+	t.warnf("%s %q (%s) left out: %v", kind, name, source, err)
 }
 
 // addressGroup is every IR listener bound to one address:port, in IR order.

@@ -1,7 +1,6 @@
 package translator
 
 import (
-	"strings"
 	"testing"
 
 	listenerv3 "github.com/envoyproxy/go-control-plane/envoy/config/listener/v3"
@@ -13,31 +12,67 @@ import (
 	"github.com/envoygw/envoy-gateway/internal/ir"
 )
 
-func TestTranslateRejectsInvalidIR(t *testing.T) {
-	tests := map[string]*ir.Xds{
-		"nil": nil,
-		"unknown cluster": {HTTP: []*ir.HTTPListener{{
-			Name: "default/eg/http", Address: "0.0.0.0", Port: 80, Hostnames: []string{"*"},
-			Routes: []*ir.HTTPRoute{{
-				Name: "r", Hostname: "*",
-				Destination: &ir.Destination{Backends: []*ir.WeightedCluster{{Cluster: "service/default/missing/80", Weight: 1}}},
-			}},
-		}}},
-		"duplicate listener": {HTTP: []*ir.HTTPListener{
-			{Name: "a", Address: "0.0.0.0", Port: 80, Hostnames: []string{"*"}},
-			{Name: "a", Address: "0.0.0.0", Port: 81, Hostnames: []string{"*"}},
-		}},
+func TestTranslateNilIR(t *testing.T) {
+	if _, err := Translate(nil); err == nil {
+		t.Fatal("Translate(nil) did not fail")
 	}
-	for name, x := range tests {
-		t.Run(name, func(t *testing.T) {
-			res, err := Translate(x)
-			if err == nil {
-				t.Fatalf("Translate accepted invalid IR and returned %d listeners", len(res.Listeners))
-			}
-			if !strings.Contains(err.Error(), "invalid xds ir") {
-				t.Fatalf("error %q does not say the IR is invalid", err)
-			}
-		})
+}
+
+// TestTranslateIsolatesInvalidElements checks that each invalid element of
+// a fleet is left out alone, named with its source object, and that the
+// rest is translated into resources that pass ValidateAll.
+func TestTranslateIsolatesInvalidElements(t *testing.T) {
+	good := &ir.HTTPRoute{
+		Name: "httproute/default/good/rule/0/match/0", Hostname: "*",
+		Destination: &ir.Destination{Backends: []*ir.WeightedCluster{{Cluster: "service/default/a/80", Weight: 1}}},
+	}
+	x := &ir.Xds{
+		HTTP: []*ir.HTTPListener{
+			{Name: "default/eg/http", Address: "0.0.0.0", Port: 80, Hostnames: []string{"*"}, Routes: []*ir.HTTPRoute{
+				good,
+				{ // breaks the IR: its cluster does not exist
+					Name: "httproute/default/missing/rule/0/match/0", Hostname: "*",
+					Destination: &ir.Destination{Backends: []*ir.WeightedCluster{{Cluster: "service/default/missing/80", Weight: 1}}},
+				},
+				{ // Envoy refuses a header value with a newline
+					Name: "httproute/default/newline/rule/0/match/0", Hostname: "*",
+					RequestHeaders: &ir.HeaderModifier{Add: []ir.Header{{Name: "x", Value: "a\nb"}}},
+					Destination:    &ir.Destination{Backends: []*ir.WeightedCluster{{Cluster: "service/default/a/80", Weight: 1}}},
+				},
+			}},
+			{Name: "default/eg/http", Address: "0.0.0.0", Port: 81, Hostnames: []string{"*"}},
+		},
+		Clusters: []*ir.Cluster{
+			{Name: "service/default/a/80", Discovery: ir.DiscoveryEDS, Endpoints: []*ir.Endpoint{{Address: "10.0.0.1", Port: 8080}}},
+			{Name: "service/default/dns/80", Discovery: ir.DiscoveryDNS, Endpoints: []*ir.Endpoint{{Address: "", Port: 80}}},
+		},
+	}
+	res, err := Translate(x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := res.Validate(); err != nil {
+		t.Fatalf("resources fail validation: %v", err)
+	}
+	got := map[string]string{}
+	for _, l := range res.LeftOut {
+		got[l.Kind+" "+l.Name] = l.Source
+	}
+	want := map[string]string{
+		"cluster service/default/dns/80":                 "Service default/dns",
+		"listener default/eg/http":                       "Gateway default/eg (listener http)",
+		"route httproute/default/missing/rule/0/match/0": "HTTPRoute default/missing",
+		"route httproute/default/newline/rule/0/match/0": "HTTPRoute default/newline",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("left out (-want +got):\n%s", diff)
+	}
+	if len(res.Listeners) != 1 || len(res.Routes) != 1 || len(res.Clusters) != 1 {
+		t.Fatalf("got %d listeners, %d route configurations, %d clusters; want 1 of each", len(res.Listeners), len(res.Routes), len(res.Clusters))
+	}
+	routes := res.Routes[0].GetVirtualHosts()[0].GetRoutes()
+	if len(routes) != 1 || routes[0].GetName() != good.Name {
+		t.Errorf("served routes = %v, want only %s", routes, good.Name)
 	}
 }
 

@@ -1,0 +1,62 @@
+package gatewayapi
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/envoygw/envoy-gateway/internal/ir"
+)
+
+// refuseRoutes is a DataPlane that refuses the routes of one HTTPRoute.
+type refuseRoutes struct{ prefix string }
+
+func (r refuseRoutes) CheckHTTPRoute(route *ir.HTTPRoute) error {
+	if strings.HasPrefix(route.Name, r.prefix) {
+		return errors.New("refused by the test data plane")
+	}
+	return nil
+}
+
+// TestDataPlaneRefusalReachesStatus checks the path from the xDS
+// translator's checks to the status: a rule whose route the data plane
+// refuses is rejected with UnsupportedValue and its field path, answers 500
+// instead, and the rest of the route and the Gateway are served.
+func TestDataPlaneRefusalReachesStatus(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("testdata", "httproute-dataplane-invalid-values.in.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, opts := loadGoldenInput(t, data)
+	opts.DataPlane = refuseRoutes{prefix: "httproute/default/good/"}
+	result := Translate(res, opts)
+	var found bool
+	for _, rs := range result.Statuses.HTTPRoutes {
+		if rs.Name != "good" {
+			continue
+		}
+		found = true
+		c := rs.Parents[0].Conditions[0]
+		if c.Type != "Accepted" || c.Status != "False" || c.Reason != "UnsupportedValue" ||
+			!strings.Contains(c.Message, "spec.rules[0]: Envoy would refuse the route of match 0: refused by the test data plane") {
+			t.Errorf("Accepted = %+v, want False/UnsupportedValue naming spec.rules[0] and the refusal", c)
+		}
+	}
+	if !found {
+		t.Fatal("no status for HTTPRoute good")
+	}
+	served := map[string]bool{}
+	for _, l := range result.Fleets[0].Xds.HTTP {
+		for _, r := range l.Routes {
+			served[r.Name] = r.Destination != nil
+		}
+	}
+	if served["httproute/default/good/rule/0/match/0"] {
+		t.Error("the refused rule still forwards to its backend")
+	}
+	if !served["httproute/default/mixed/rule/0/match/0"] {
+		t.Error("the valid rule of another route is not served")
+	}
+}

@@ -1,0 +1,20 @@
+package ir
+
+import "testing"
+
+func TestSource(t *testing.T) {
+	tests := []struct{ kind, name, want string }{
+		{"route", "httproute/ns/r/rule/0/match/1", "HTTPRoute ns/r"},
+		{"route", "tlsroute/ns/t/rule/2", "TLSRoute ns/t"},
+		{"cluster", "service/ns/svc/8080", "Service ns/svc"},
+		{"listener", "ns/gw/http", "Gateway ns/gw (listener http)"},
+		{"listener", "ns/gw/other/set/https", "ListenerSet other/set (listener https)"},
+		{"secret", "ns/cert", "Secret ns/cert"},
+		{"cluster", "invalid-backend", "invalid-backend"},
+	}
+	for _, tt := range tests {
+		if got := Source(tt.kind, tt.name); got != tt.want {
+			t.Errorf("Source(%q, %q) = %q, want %q", tt.kind, tt.name, got, tt.want)
+		}
+	}
+}

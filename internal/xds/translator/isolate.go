@@ -1,0 +1,74 @@
+package translator
+
+import (
+	"fmt"
+
+	"github.com/envoygw/envoy-gateway/internal/ir"
+)
+
+// validIR returns the part of x that keeps the IR's invariants
+// (ir.Xds.Validate), leaving out each element that breaks them: an invalid
+// or repeated cluster, an invalid or repeated listener, and each route that
+// is invalid or refers to a cluster left out. x is not modified.
+func (t *translation) validIR(x *ir.Xds) *ir.Xds {
+	out := &ir.Xds{}
+	clusters := make(map[string]bool, len(x.Clusters))
+	for _, c := range x.Clusters {
+		err := c.Validate()
+		if err == nil && clusters[c.Name] {
+			err = fmt.Errorf("duplicate cluster name %q", c.Name)
+		}
+		if err != nil {
+			t.leaveOut("cluster", "cluster", c.Name, err)
+			continue
+		}
+		clusters[c.Name] = true
+		out.Clusters = append(out.Clusters, c)
+	}
+	listeners := map[string]bool{}
+	for _, l := range x.HTTP {
+		if !t.validListener(listeners, l.Name, l.ValidateOwn()) {
+			continue
+		}
+		c := *l
+		c.Routes = make([]*ir.HTTPRoute, 0, len(l.Routes))
+		for _, r := range l.Routes {
+			if err := r.Validate(clusters); err != nil {
+				t.leaveOut("route", "route", r.Name, err)
+				continue
+			}
+			c.Routes = append(c.Routes, r)
+		}
+		out.HTTP = append(out.HTTP, &c)
+	}
+	for _, l := range x.TLS {
+		if !t.validListener(listeners, l.Name, l.ValidateOwn()) {
+			continue
+		}
+		c := *l
+		c.Routes = make([]*ir.TLSRoute, 0, len(l.Routes))
+		for _, r := range l.Routes {
+			if err := r.Validate(clusters); err != nil {
+				t.leaveOut("route", "route", r.Name, err)
+				continue
+			}
+			c.Routes = append(c.Routes, r)
+		}
+		out.TLS = append(out.TLS, &c)
+	}
+	return out
+}
+
+// validListener records a listener that is invalid (err) or repeats a name
+// seen, and reports whether it is kept.
+func (t *translation) validListener(seen map[string]bool, name string, err error) bool {
+	if err == nil && seen[name] {
+		err = fmt.Errorf("duplicate listener name %q", name)
+	}
+	if err != nil {
+		t.leaveOut("listener", "listener", name, err)
+		return false
+	}
+	seen[name] = true
+	return true
+}
