@@ -50,6 +50,7 @@ func (c *ControlPlane) addKubernetesRunners() error {
 		Endpoints:      c.endpoints,
 		Results:        c.results,
 		Registerer:     c.registerer,
+		BatchDelay:     c.batchDelay(),
 		Fleets:         &controllers.FleetOptions{Namespace: ns, Selector: infra.Selector(), States: observer.States},
 		Logger:         c.log.WithName("kubernetes"),
 	})
