@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-logr/logr"
 	"github.com/go-logr/logr/testr"
 
 	"github.com/envoygw/envoy-gateway/internal/bus"
@@ -28,6 +29,12 @@ type providerTest struct {
 
 func startProvider(t *testing.T, files map[string]string) *providerTest {
 	t.Helper()
+	return startProviderLogging(t, files, testr.New(t))
+}
+
+// startProviderLogging is startProvider with the provider's logger.
+func startProviderLogging(t *testing.T, files map[string]string, log logr.Logger) *providerTest {
+	t.Helper()
 	pt := &providerTest{
 		t: t, dir: t.TempDir(),
 		topic:     message.NewWatchable[*gatewayapi.Resources]("resources"),
@@ -40,7 +47,7 @@ func startProvider(t *testing.T, files map[string]string) *providerTest {
 		Paths:     []string{pt.dir},
 		Resources: pt.topic,
 		Endpoints: pt.endpoints,
-		Logger:    testr.New(t),
+		Logger:    log,
 		Debounce:  10 * time.Millisecond,
 		Resync:    -1,
 	})

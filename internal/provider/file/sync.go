@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/json"
+	"errors"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -241,13 +242,15 @@ func (p *Provider) fileFailed(name string, problems []Problem) {
 	st.errors = problems
 	hasGood := st.good != nil
 	p.mu.Unlock()
-	if hasGood {
-		p.log.Info("file is invalid: its last good content stays in force", "file", name, "errors", len(problems))
-	} else {
-		p.log.Info("file is invalid and has no good content yet", "file", name, "errors", len(problems))
+	errs := make([]error, len(problems))
+	for i, pr := range problems {
+		errs[i] = pr
 	}
-	for _, pr := range problems {
-		p.log.Info("invalid input", "problem", pr.Error())
+	// One error entry per invalid file, every problem in it (a line each).
+	if hasGood {
+		p.log.Error(errors.Join(errs...), "file is invalid: its last good content stays in force", "file", name, "errors", len(problems))
+	} else {
+		p.log.Error(errors.Join(errs...), "file is invalid and has no good content yet", "file", name, "errors", len(problems))
 	}
 }
 
