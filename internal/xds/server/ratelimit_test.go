@@ -170,4 +170,3 @@ func TestUpdateRateLimitRejects(t *testing.T) {
 		})
 	}
 }
-
