@@ -216,3 +216,14 @@ func rateLimitValue(path *field.Path, v egv1a1.RateLimitValue) (ir.RateLimitValu
 	}
 	return ir.RateLimitValue{Requests: uint32(v.Requests), Unit: unit}, nil
 }
+
+// UsesGlobalRateLimit reports whether a fleet of the result has routes with
+// global rate limits, which need the rate limit service.
+func (r *Result) UsesGlobalRateLimit() bool {
+	for _, f := range r.Fleets {
+		if f != nil && f.Xds != nil && f.Xds.GlobalRateLimit != nil {
+			return true
+		}
+	}
+	return false
+}

@@ -6,6 +6,11 @@ import (
 	"net/netip"
 )
 
+// RateLimitNodeID is the xDS node id the rate limit service presents (its
+// CONFIG_GRPC_XDS_NODE_ID, with no node cluster): the infra runs it with this
+// id, and the xDS server serves this node the rate limit configuration.
+const RateLimitNodeID = "envoy-gateway-ratelimit"
+
 // RouteRateLimit is the rate limits of one route: a request over any of them
 // is answered with HTTP 429.
 type RouteRateLimit struct {

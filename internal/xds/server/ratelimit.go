@@ -8,6 +8,8 @@ import (
 	"github.com/envoyproxy/go-control-plane/pkg/cache/types"
 	cachev3 "github.com/envoyproxy/go-control-plane/pkg/cache/v3"
 	rlsconfv3 "github.com/envoyproxy/go-control-plane/ratelimit/config/ratelimit/v3"
+
+	"github.com/envoygw/envoy-gateway/internal/ir"
 )
 
 // RateLimitNodeID is the node id the rate limit service presents
@@ -16,7 +18,7 @@ import (
 // The service's xDS client (CONFIG_TYPE=GRPC_XDS_SOTW) opens an ADS stream
 // and subscribes to every RateLimitConfig (wildcard), with this node and
 // no cluster.
-const RateLimitNodeID = "envoy-gateway-ratelimit"
+const RateLimitNodeID = ir.RateLimitNodeID
 
 // rateLimitKey is the snapshot key of the rate limit service. The ':'
 // cannot appear in a fleet name (a namespace/name or a class name).
