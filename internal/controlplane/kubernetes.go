@@ -48,7 +48,7 @@ func (c *ControlPlane) addKubernetesRunners() error {
 		Endpoints:        c.endpoints,
 		Results:          c.results,
 		Registerer:       c.registerer,
-		Infra:            &controllers.InfraOptions{Render: render.DefaultOptions(namespace())},
+		Infra:            &controllers.InfraOptions{Render: render.DefaultOptions(namespace()), RateLimit: c.cfg.RateLimit},
 		Logger:           c.log.WithName("kubernetes"),
 	})
 	if err != nil {

@@ -21,7 +21,11 @@ var translateSeconds = prometheus.NewHistogram(prometheus.HistogramOpts{
 // Snapshots published while a translation runs coalesce: only the newest is
 // translated next.
 func (c *ControlPlane) translatorRunner() runner.Runner {
-	opts := gatewayapi.Options{ControllerName: c.cfg.Gateway.ControllerName, DataPlane: xdstranslator.Checks{}}
+	opts := gatewayapi.Options{
+		ControllerName:  c.cfg.Gateway.ControllerName,
+		DataPlane:       xdstranslator.Checks{},
+		GlobalRateLimit: c.globalRateLimit(),
+	}
 	log := c.log.WithName("translator")
 	return runner.Func{RunnerName: "gatewayapi-translator", Run: func(ctx context.Context) error {
 		c.resources.Subscribe(ctx, func(res *gatewayapi.Resources) {
