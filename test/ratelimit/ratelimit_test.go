@@ -269,4 +269,3 @@ func TestServiceVersionMatchesTheAssetScript(t *testing.T) {
 		t.Fatalf("hack/ratelimit-assets.sh builds %q, the test expects %s", m, ServiceVersion)
 	}
 }
-
