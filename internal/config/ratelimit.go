@@ -83,8 +83,9 @@ func providerOnly(provider, want egv1a1.ProviderType, set bool, path *field.Path
 }
 
 func dnsSubdomain(name string, path *field.Path) field.ErrorList {
-	var errs field.ErrorList
-	for _, msg := range validation.IsDNS1123Subdomain(name) {
+	msgs := validation.IsDNS1123Subdomain(name)
+	errs := make(field.ErrorList, 0, len(msgs))
+	for _, msg := range msgs {
 		errs = append(errs, field.Invalid(path, name, msg))
 	}
 	return errs

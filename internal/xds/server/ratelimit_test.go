@@ -63,7 +63,7 @@ func (c *rlsClient) fetch() []*rlsconfv3.RateLimitConfig {
 	if r.err != nil {
 		c.t.Fatal(r.err)
 	}
-	var out []*rlsconfv3.RateLimitConfig
+	out := make([]*rlsconfv3.RateLimitConfig, 0, len(r.res.Resources))
 	for _, a := range r.res.Resources {
 		cfg := &rlsconfv3.RateLimitConfig{}
 		if err := a.UnmarshalTo(cfg); err != nil {
