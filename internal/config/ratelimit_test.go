@@ -1,6 +1,7 @@
 package config
 
 import (
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -123,5 +124,19 @@ func TestRateLimitRejects(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestSampleConfigsLoad loads every sample static configuration of the
+// repository (config/samples/*/envoy-gateway.yaml).
+func TestSampleConfigsLoad(t *testing.T) {
+	paths, err := filepath.Glob(filepath.Join("..", "..", "config", "samples", "*", "envoy-gateway.yaml"))
+	if err != nil || len(paths) == 0 {
+		t.Fatalf("no sample configurations: %v", err)
+	}
+	for _, p := range paths {
+		if _, err := Load(p); err != nil {
+			t.Errorf("%s: %v", p, err)
+		}
 	}
 }
