@@ -7,6 +7,7 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/envoygw/envoy-gateway/internal/gatewayapi"
@@ -56,9 +57,12 @@ func (m *Manager) deleteRateLimit(ctx context.Context) error {
 			continue
 		}
 		for _, obj := range listItems(k.list) {
-			if err := m.delete(ctx, k.kind, obj); err != nil {
-				errs = append(errs, err)
+			err := m.client.Delete(ctx, obj, client.PropagationPolicy("Background"))
+			if err != nil && !apierrors.IsNotFound(err) {
+				errs = append(errs, fmt.Errorf("deleting rate limit %s %s: %w", k.kind, obj.GetName(), err))
+				continue
 			}
+			m.log.Info("deleted the rate limit service's object: no route uses global rate limits", "kind", k.kind, "name", obj.GetName())
 		}
 	}
 	return errors.Join(errs...)
