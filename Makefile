@@ -1,7 +1,5 @@
 # Image URL to use all building/pushing image targets
 IMG ?= controller:latest
-# YEAR defines the year value used for substituting the YEAR placeholder in the boilerplate header.
-YEAR ?= 2026
 
 # Get the currently used golang install path (in GOPATH/bin, unless GOBIN is set)
 ifeq (,$(shell go env GOBIN))
@@ -49,7 +47,7 @@ manifests: controller-gen ## Generate ClusterRole and CustomResourceDefinition o
 
 .PHONY: generate
 generate: controller-gen ## Generate DeepCopy, DeepCopyInto and DeepCopyObject implementations.
-	"$(CONTROLLER_GEN)" object:headerFile="hack/boilerplate.go.txt",year=$(YEAR) paths="./api/..."
+	"$(CONTROLLER_GEN)" object:headerFile="hack/boilerplate.go.txt" paths="./api/..."
 
 # Files produced by `make manifests generate`; verify-generated fails when
 # regenerating them changes anything.
@@ -99,23 +97,29 @@ test: verify-generated verify-fmt vet lint ## Run every check CI runs: generated
 	KUBEBUILDER_ASSETS="$$assets" EG_RATELIMIT_BIN="$$ratelimit" EG_CONFORMANCE=1 go test ./... -race -count=1 -timeout 45m $(TEST_FLAGS)
 
 .PHONY: conformance
-conformance: ## Run the upstream Gateway API conformance suite (status-only tests) on envtest; writes test/conformance/report.yaml.
+conformance: ## Run the upstream Gateway API conformance suite (status and traffic tests, through the test data plane) on envtest; writes test/conformance/report.yaml. Writes test/conformance/results.md (every test). Needs root (see README).
 	@assets="$$(./hack/envtest-assets.sh | tail -n 1)"; mkdir -p bin/conformance; \
 	echo "Gateway API conformance v1.6.3 on envtest (full log: bin/conformance/test.log)"; \
 	start=$$(date +%s); rc=0; \
 	KUBEBUILDER_ASSETS="$$assets" EG_CONFORMANCE=1 EG_CONFORMANCE_VERSION="$(VERSION)" \
-	EG_CONFORMANCE_REPORT="$(abspath $(CONFORMANCE_REPORT))" \
+	EG_CONFORMANCE_REPORT="$(abspath $(CONFORMANCE_REPORT))" EG_CONFORMANCE_RESULTS="$(abspath $(CONFORMANCE_RESULTS))" \
 	go test ./test/conformance/ -run '^TestConformance$$' -count=1 -timeout 60m -v >bin/conformance/test.log 2>&1 || rc=$$?; \
 	grep -E '^CONFORMANCE: |^(--- FAIL|FAIL|ok) ' bin/conformance/test.log | sed 's/^CONFORMANCE: //' || true; \
 	echo "make conformance took $$(( $$(date +%s) - start ))s"; exit $$rc
 
 CONFORMANCE_REPORT ?= test/conformance/report.yaml
+CONFORMANCE_RESULTS ?= test/conformance/results.md
 
 .PHONY: bench
 bench: ## Run the benchmarks (translator, xDS) with memory figures.
 	go test ./internal/... -run='^$$' -bench=. -benchmem -count=$(BENCH_COUNT) $(BENCH_FLAGS)
 
 BENCH_COUNT ?= 5
+
+.PHONY: bench-traffic
+bench-traffic: ## Time from applying an HTTPRoute to its first 200 through the test data plane (median, p99 of 50). Needs root.
+	@assets="$$(./hack/envtest-assets.sh | tail -n 1)"; \
+	KUBEBUILDER_ASSETS="$$assets" go test ./test/traffic/ -run='^$$' -bench=BenchmarkRouteToFirst200 -benchtime=50x -count=1 -timeout 30m
 
 .PHONY: lint
 lint: golangci-lint ## Run golangci-lint linter

@@ -6,8 +6,6 @@ import (
 	"fmt"
 
 	"sigs.k8s.io/yaml"
-
-	"github.com/envoygw/envoy-gateway/internal/provider/file/fastyaml"
 )
 
 // Marshal prints doc as indented JSON or as YAML. Both are deterministic:
@@ -27,9 +25,6 @@ func Marshal(doc any, format string) ([]byte, error) {
 		buf.WriteByte('\n')
 		return buf.Bytes(), nil
 	case FormatYAML:
-		if out, ok := fastyaml.JSONToYAML(js); ok {
-			return out, nil
-		}
 		return yaml.JSONToYAML(js)
 	}
 	return nil, fmt.Errorf("unknown output format %q", format)

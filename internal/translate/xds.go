@@ -1,20 +1,16 @@
 package translate
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"runtime"
 	"slices"
-	"strconv"
-	"strings"
 	"sync"
 
 	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
 	tlsv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/transport_sockets/tls/v3"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
-	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"github.com/envoygw/envoy-gateway/internal/gatewayapi"
 	"github.com/envoygw/envoy-gateway/internal/ir"
@@ -107,7 +103,7 @@ func marshalAll(msgs []proto.Message) ([]json.RawMessage, error) {
 	out := make([]json.RawMessage, len(msgs))
 	errs := make([]error, len(msgs))
 	parallelChunks(len(msgs), func(i int) {
-		out[i], errs[i] = marshalProto(msgs[i])
+		out[i], errs[i] = marshalOptions.Marshal(msgs[i])
 	})
 	for _, err := range errs {
 		if err != nil {
@@ -115,112 +111,6 @@ func marshalAll(msgs []proto.Message) ([]json.RawMessage, error) {
 		}
 	}
 	return out, nil
-}
-
-// splitSize is the size (in the binary encoding) from which marshalProto
-// prints the elements of a message's longest list on all cores.
-const splitSize = 64 << 10
-
-// marshalProto is marshalOptions.Marshal(m), the same members in the same
-// order (whitespace aside, which protojson varies anyway), faster for large
-// messages: the elements of the repeated message field with the most
-// elements are printed on all cores, and spliced into the rest of the
-// message. One RouteConfiguration holds every route of a listener.
-func marshalProto(m proto.Message) ([]byte, error) {
-	mr := m.ProtoReflect()
-	fd := longestMessageList(mr)
-	if fd == nil || strings.HasPrefix(string(mr.Descriptor().FullName()), "google.protobuf.") || proto.Size(m) < splitSize {
-		return marshalOptions.Marshal(m)
-	}
-	list := mr.Get(fd).List()
-	elems := make([]json.RawMessage, list.Len())
-	errs := make([]error, list.Len())
-	parallelChunks(list.Len(), func(i int) {
-		elems[i], errs[i] = marshalProto(list.Get(i).Message().Interface())
-	})
-	for _, err := range errs {
-		if err != nil {
-			return nil, err
-		}
-	}
-	rest := mr.New()
-	mr.Range(func(f protoreflect.FieldDescriptor, v protoreflect.Value) bool {
-		if f != fd {
-			rest.Set(f, v)
-		}
-		return true
-	})
-	restJSON, err := marshalOptions.Marshal(rest.Interface())
-	if err != nil {
-		return nil, err
-	}
-	return spliceList(restJSON, mr.Descriptor(), fd, elems)
-}
-
-// longestMessageList returns the populated repeated message field of m
-// with the most elements, or nil.
-func longestMessageList(m protoreflect.Message) protoreflect.FieldDescriptor {
-	var longest protoreflect.FieldDescriptor
-	n := 0
-	m.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
-		if fd.IsList() && fd.Message() != nil && !fd.IsExtension() && v.List().Len() > n {
-			longest, n = fd, v.List().Len()
-		}
-		return true
-	})
-	return longest
-}
-
-// spliceList inserts the field fd holding elems into the proto-JSON object
-// rest, where protojson puts it: among the regular fields, in declaration
-// order (extensions come last).
-func spliceList(rest []byte, desc protoreflect.MessageDescriptor, fd protoreflect.FieldDescriptor, elems []json.RawMessage) ([]byte, error) {
-	dec := json.NewDecoder(bytes.NewReader(rest))
-	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
-		return nil, fmt.Errorf("splicing %s: not an object", fd.FullName())
-	}
-	var out bytes.Buffer
-	out.Grow(len(rest) + 2*len(elems))
-	out.WriteByte('{')
-	inserted := false
-	insert := func() {
-		if out.Len() > 1 {
-			out.WriteByte(',')
-		}
-		out.WriteString(strconv.Quote(fd.TextName()) + ":[")
-		for i, e := range elems {
-			if i > 0 {
-				out.WriteByte(',')
-			}
-			out.Write(e)
-		}
-		out.WriteByte(']')
-		inserted = true
-	}
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return nil, fmt.Errorf("splicing %s: %w", fd.FullName(), err)
-		}
-		name, _ := tok.(string)
-		var value json.RawMessage
-		if err := dec.Decode(&value); err != nil {
-			return nil, fmt.Errorf("splicing %s: %w", fd.FullName(), err)
-		}
-		if f := desc.Fields().ByTextName(name); !inserted && (f == nil || f.Index() > fd.Index()) {
-			insert()
-		}
-		if out.Len() > 1 {
-			out.WriteByte(',')
-		}
-		out.WriteString(strconv.Quote(name) + ":")
-		out.Write(value)
-	}
-	if !inserted {
-		insert()
-	}
-	out.WriteByte('}')
-	return out.Bytes(), nil
 }
 
 // parallelChunks calls fn(0..n-1) on GOMAXPROCS goroutines, each taking a

@@ -6,6 +6,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
 	apimachineryvalidation "k8s.io/apimachinery/pkg/api/validation"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -72,7 +73,11 @@ func (c *coreValidator) validate(_ context.Context, u *unstructured.Unstructured
 		return field.ErrorList{field.InternalError(nil, err)}
 	}
 	u.Object = content
-	errs := validateObjectMeta(u, c.scoped, c.nameFn)
+	accessor, err := meta.Accessor(obj)
+	if err != nil {
+		return field.ErrorList{field.InternalError(nil, err)}
+	}
+	errs := apimachineryvalidation.ValidateObjectMetaAccessor(accessor, c.scoped, c.nameFn, field.NewPath("metadata"))
 	return append(errs, c.check(obj)...)
 }
 

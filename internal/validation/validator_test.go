@@ -9,9 +9,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
-	structuralschema "k8s.io/apiextensions-apiserver/pkg/apiserver/schema"
-	schemaobjectmeta "k8s.io/apiextensions-apiserver/pkg/apiserver/schema/objectmeta"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	utiljson "k8s.io/apimachinery/pkg/util/json"
 	"k8s.io/apimachinery/pkg/util/validation/field"
@@ -212,71 +209,4 @@ type: kubernetes.io/tls
 stringData: {tls.crt: x}
 `)
 	wantErrors(t, errs, `data[tls.key]: Required value`)
-}
-
-func TestHasEmbeddedResource(t *testing.T) {
-	embedded := structuralschema.Structural{Extensions: structuralschema.Extensions{XEmbeddedResource: true}}
-	for name, s := range map[string]*structuralschema.Structural{
-		"property": {Properties: map[string]structuralschema.Structural{"a": embedded}},
-		"items":    {Items: &structuralschema.Structural{Properties: map[string]structuralschema.Structural{"b": embedded}}},
-		"additionalProperties": {AdditionalProperties: &structuralschema.StructuralOrBool{
-			Structural: &structuralschema.Structural{Items: &embedded},
-		}},
-	} {
-		if !hasEmbeddedResource(s) {
-			t.Errorf("%s: embedded resource not found", name)
-		}
-	}
-	if hasEmbeddedResource(&structuralschema.Structural{Properties: map[string]structuralschema.Structural{"a": {}}}) {
-		t.Error("embedded resource found where there is none")
-	}
-}
-
-// TestSimpleObjectMetaMatchesUpstream checks simpleObjectMeta against
-// schemaobjectmeta.GetObjectMeta on the metadata of the corpus and on
-// variations.
-func TestSimpleObjectMetaMatchesUpstream(t *testing.T) {
-	metas := []map[string]any{
-		{"name": "a"},
-		{"name": "a", "namespace": "b", "generation": int64(1)},
-		{"name": "a", "labels": map[string]any{"x": "y", "k8s.io/z": ""}, "annotations": map[string]any{}},
-		{"generateName": "g-", "labels": map[string]any{}},
-		{},
-		{"name": int64(1)},
-		{"name": "a", "labels": map[string]any{"x": int64(1)}},
-		{"name": "a", "labels": nil},
-		{"name": "a", "generation": float64(1)},
-		{"name": "a", "uid": "u"},
-	}
-	v, err := Default()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, doc := range corpusFiles(t) {
-		if obj, cv := decoded(t, v, doc); cv != nil {
-			if m, ok := obj["metadata"].(map[string]any); ok {
-				metas = append(metas, m)
-			}
-		}
-	}
-	taken := 0
-	for _, m := range metas {
-		obj := map[string]any{"metadata": m}
-		got, ok := simpleObjectMeta(obj)
-		if !ok {
-			continue
-		}
-		taken++
-		want, _, err := schemaobjectmeta.GetObjectMeta(obj, false)
-		if err != nil {
-			t.Errorf("%v: upstream fails (%v), simpleObjectMeta reads %+v", m, err, got)
-			continue
-		}
-		if diff := cmp.Diff(want, got); diff != "" {
-			t.Errorf("%v: (-upstream +simple):\n%s", m, diff)
-		}
-	}
-	if taken < 30 { // the golden inputs mostly set creationTimestamp, left to upstream
-		t.Errorf("simpleObjectMeta took %d of %d", taken, len(metas))
-	}
 }

@@ -20,11 +20,18 @@ const (
 	envLog = "EG_CONFORMANCE_LOG"
 	// envVersion is the implementation version in the report; default: internal/version.
 	envVersion = "EG_CONFORMANCE_VERSION"
+	// envResults is where to write every test's outcome as Markdown; default: nowhere.
+	envResults = "EG_CONFORMANCE_RESULTS"
+	// envRunTest runs only the named test (the suite's RunTest), for
+	// working on one test.
+	envRunTest = "EG_CONFORMANCE_RUN_TEST"
 )
 
-// TestConformance runs the upstream Gateway API conformance suite (status-only
-// tests, profiles GATEWAY-HTTP and GATEWAY-TLS) against our control plane on
-// envtest. Lines starting with "CONFORMANCE:" are the summary.
+// TestConformance runs the upstream Gateway API conformance suite (profiles
+// GATEWAY-HTTP and GATEWAY-TLS; status and traffic tests) against our
+// control plane on envtest, with the simulated cluster running the
+// backends and the test data plane. Lines starting with "CONFORMANCE:" are
+// the summary.
 func TestConformance(t *testing.T) {
 	if os.Getenv(envRun) != "1" {
 		t.Skipf("set %s=1 to run the Gateway API conformance suite (make conformance)", envRun)
@@ -43,13 +50,23 @@ func TestConformance(t *testing.T) {
 	if reportPath == "" {
 		reportPath = filepath.Join(t.TempDir(), "report.yaml")
 	}
-	summary, err := Run(t, h, RunOptions{ReportPath: reportPath, Version: os.Getenv(envVersion)})
+	summary, err := Run(t, h, RunOptions{
+		ReportPath: reportPath, Version: os.Getenv(envVersion), RunTest: os.Getenv(envRunTest),
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	printSummary(summary, reportPath, logFile.Name())
+	if path := os.Getenv(envResults); path != "" {
+		if err := os.WriteFile(path, []byte(summary.Markdown()), 0o644); err != nil {
+			t.Error(err)
+		}
+	}
 	if n := summary.Count(Failed); n > 0 {
 		t.Errorf("%d conformance tests failed", n)
+	}
+	for _, p := range h.Cluster.Problems() {
+		t.Errorf("the simulated cluster could not do its part: %v", p)
 	}
 }
 

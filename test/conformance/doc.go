@@ -1,16 +1,21 @@
 // Package conformance runs the upstream Gateway API conformance suite
 // (sigs.k8s.io/gateway-api/conformance) against this control plane, in
-// process, on an envtest kube-apiserver and etcd.
+// process, on an envtest kube-apiserver and etcd, with traffic.
 //
-// Only the tests that check what the controller writes to the API run: there
-// is no Envoy here, so every test that sends traffic through a Gateway is
-// skipped (skips.go lists them with their reasons). Nothing runs Pods either,
-// so a workload stand-in (workload.go) plays the parts of the cluster that
-// envtest lacks: it creates the Pods of Deployments, marks them Ready and
-// marks the Deployments Available, all through the API (status
-// subresources). It never reads or writes Gateway API objects.
+// The harness (harness.go) installs the control plane as `make deploy`
+// does (controlplane.go: the xDS Secrets from our certgen code, the xDS
+// Service, mutual TLS, its own address) and surrounds envtest with a
+// simulated cluster (test/cluster) that runs the Pods: the suite's backends
+// as in-process stand-ins of their images (test/echo, test/coredns) and
+// every Envoy fleet replica as a test data plane (test/dataplane) started
+// from the bootstrap the infra manager renders; images.go maps images to
+// them. The cluster's load balancer gives each fleet Service an address
+// that Gateways report, so the suite's own clients send their requests,
+// unchanged, through our xDS. The harness never reads or writes Gateway
+// API objects or their status.
 //
-// The suite runs from TestConformance when EG_CONFORMANCE=1 (`make
-// conformance`); a plain `go test ./...` only runs the fast checks of the
-// skip list.
+// skips.go lists the tests that cannot run here and why. The suite runs
+// from TestConformance when EG_CONFORMANCE=1 (`make conformance`, `make
+// test`); a plain `go test ./...` only runs the fast checks of the skip
+// list.
 package conformance

@@ -5,13 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/go-logr/logr"
-	"github.com/prometheus/client_golang/prometheus"
-	corev1 "k8s.io/api/core/v1"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -30,34 +28,36 @@ import (
 	gwapixv1a1 "sigs.k8s.io/gateway-api/apisx/v1alpha1"
 
 	egv1a1 "github.com/envoygw/envoy-gateway/api/v1alpha1"
-	"github.com/envoygw/envoy-gateway/internal/config"
 	"github.com/envoygw/envoy-gateway/internal/controlplane"
 	"github.com/envoygw/envoy-gateway/internal/testenv"
+	"github.com/envoygw/envoy-gateway/test/cluster"
 )
 
 // GatewayClassName is the GatewayClass the suite's Gateways use.
 const GatewayClassName = "gateway-conformance"
 
-// suiteNamespaces are the namespaces of the suite's workloads (the base
-// manifests' backends), for the workload stand-in.
-const suiteNamespaces = "gateway-conformance-*"
-
 // HarnessOptions configure a Harness.
 type HarnessOptions struct {
-	// Log receives the logs of the control plane and the workload stand-in.
+	// Log receives the logs of the control plane and the simulated cluster.
 	Log io.Writer
 }
 
 // Harness is an envtest API server with the Gateway API standard CRDs and
-// ours, our control plane running in this process against it, the
-// GatewayClass GatewayClassName, and the workload stand-in.
+// ours, a simulated cluster around it (test/cluster: Pods really run, in
+// this process), our control plane installed as `make deploy` installs it
+// (xDS with mutual TLS, on an address of its own), and the GatewayClass
+// GatewayClassName.
 type Harness struct {
 	// RestConfig and Client reach the envtest API server; the Client's
 	// scheme has every type the suite uses.
 	RestConfig *rest.Config
 	Client     client.Client
+	// Cluster is the simulated cluster; Network its addresses.
+	Cluster *cluster.Cluster
+	Network *cluster.Network
 
 	env     *envtest.Environment
+	dir     string
 	log     logr.Logger
 	cancel  context.CancelFunc
 	done    chan error
@@ -73,62 +73,78 @@ func Scheme() (*runtime.Scheme, error) {
 	return s, err
 }
 
-// StartHarness starts envtest, the workload stand-in and our control plane,
-// creates the GatewayClass and waits until the class is accepted and lists
-// its supported features. Stop stops everything.
+// StartHarness claims a Network, starts envtest configured for the
+// simulated cluster, the cluster, and our control plane, creates the
+// GatewayClass and waits until the class is accepted and lists its
+// supported features. Stop stops everything.
 func StartHarness(ctx context.Context, opts HarnessOptions) (h *Harness, err error) {
-	h = &Harness{done: make(chan error, 2)}
-	if h.env, err = testenv.NewEnvironment(); err != nil {
-		return nil, err
-	}
-	if h.RestConfig, err = h.env.Start(); err != nil {
-		return nil, fmt.Errorf("starting envtest: %w", err)
-	}
+	h = &Harness{done: make(chan error, 1)}
+	h.log = zap.New(zap.WriteTo(opts.Log), zap.UseDevMode(true))
+	logf.SetLogger(h.log) // controller-runtime's own logs (informers, leader election)
 	defer func() {
 		if err != nil {
-			_ = h.Stop()
+			err = errors.Join(err, h.Stop())
 		}
 	}()
-	scheme, err := Scheme()
-	if err != nil {
-		return nil, err
-	}
-	if h.Client, err = client.New(h.RestConfig, client.Options{Scheme: scheme}); err != nil {
-		return nil, err
+	if err = h.startCluster(); err != nil {
+		return h, err
 	}
 	runCtx, cancel := context.WithCancel(ctx)
 	h.cancel = cancel
-	h.log = zap.New(zap.WriteTo(opts.Log), zap.UseDevMode(true))
-	logf.SetLogger(h.log) // controller-runtime's own logs (informers, leader election)
-	if err = h.startRunners(runCtx); err != nil {
-		return nil, err
+	if err = h.Cluster.Start(runCtx, h.RestConfig); err != nil {
+		return h, err
+	}
+	if err = h.startControlPlane(runCtx); err != nil {
+		return h, err
 	}
 	if err = h.createGatewayClass(ctx); err != nil {
-		return nil, err
+		return h, err
 	}
 	return h, h.waitForGatewayClass(ctx, 2*time.Minute)
 }
 
-// startRunners creates the control plane's namespace and starts the
-// workload stand-in and the control plane.
-func (h *Harness) startRunners(ctx context.Context) error {
-	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: controlPlaneNamespace()}}
-	if err := h.Client.Create(ctx, ns); err != nil && !apierrors.IsAlreadyExists(err) {
+// startCluster claims the Network, prepares the cluster, and starts
+// envtest with the API server flags it needs.
+func (h *Harness) startCluster() (err error) {
+	if h.dir, err = os.MkdirTemp("", "conformance-harness-"); err != nil {
 		return err
 	}
-	workload, err := NewWorkload(h.RestConfig, WorkloadOptions{
-		Namespaces: []string{suiteNamespaces, controlPlaneNamespace()},
-		Logger:     h.log.WithName("workload-standin"),
+	if h.Network, err = cluster.ClaimNetwork(); err != nil {
+		return err
+	}
+	h.Cluster, err = cluster.New(cluster.Options{
+		Network: h.Network, Images: Images(), CertDir: filepath.Join(h.dir, "kubelet"), Logger: h.log.WithName("cluster"),
 	})
 	if err != nil {
 		return err
 	}
-	cp, err := newControlPlane(h.RestConfig, h.log.WithName("controlplane"))
+	if h.env, err = testenv.NewEnvironment(); err != nil {
+		return err
+	}
+	h.Cluster.ConfigureAPIServer(h.env)
+	if h.RestConfig, err = h.env.Start(); err != nil {
+		return fmt.Errorf("starting envtest: %w", err)
+	}
+	scheme, err := Scheme()
 	if err != nil {
 		return err
 	}
-	h.running = 2
-	go func() { h.done <- workload.Start(ctx) }()
+	h.Client, err = client.New(h.RestConfig, client.Options{Scheme: scheme})
+	return err
+}
+
+// startControlPlane installs the control plane's Secrets and Service and
+// runs it.
+func (h *Harness) startControlPlane(ctx context.Context) error {
+	inst, err := installControlPlane(ctx, h.Client, h.Network, h.dir)
+	if err != nil {
+		return err
+	}
+	cp, err := inst.newControlPlane(h.RestConfig, h.log.WithName("controlplane"))
+	if err != nil {
+		return err
+	}
+	h.running = 1
 	go func() { h.done <- cp.Run(ctx) }()
 	return nil
 }
@@ -140,47 +156,6 @@ func controlPlaneNamespace() string {
 		return ns
 	}
 	return controlplane.DefaultNamespace
-}
-
-// newControlPlane builds our control plane with the Kubernetes provider and
-// plaintext xDS on a free loopback port (nothing connects to it).
-func newControlPlane(cfg *rest.Config, log logr.Logger) (*controlplane.ControlPlane, error) {
-	port, err := freePort()
-	if err != nil {
-		return nil, err
-	}
-	staticCfg, err := config.Parse(fmt.Appendf(nil, `apiVersion: gateway.envoyproxy.io/v1alpha1
-kind: EnvoyGateway
-gateway:
-  controllerName: %s
-provider:
-  type: Kubernetes
-xdsServer:
-  address: 127.0.0.1
-  port: %d
-  plaintext: true
-admin:
-  address: 127.0.0.1:0
-`, egv1a1.DefaultControllerName, port))
-	if err != nil {
-		return nil, err
-	}
-	return controlplane.New(controlplane.Options{
-		Config:     staticCfg,
-		Logger:     log,
-		RestConfig: cfg,
-		Registry:   prometheus.NewRegistry(),
-	})
-}
-
-// freePort returns a loopback port that was free a moment ago.
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer func() { _ = l.Close() }()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
 // createGatewayClass installs the GatewayClass, as an installation of the
@@ -213,7 +188,8 @@ func (h *Harness) waitForGatewayClass(ctx context.Context, timeout time.Duration
 	return nil
 }
 
-// Stop stops the control plane and the workload stand-in, then envtest.
+// Stop stops the control plane, the cluster (every container it runs)
+// and envtest, and gives the Network back.
 func (h *Harness) Stop() error {
 	var errs []error
 	if h.cancel != nil {
@@ -223,12 +199,22 @@ func (h *Harness) Stop() error {
 			case err := <-h.done:
 				errs = append(errs, err)
 			case <-time.After(30 * time.Second):
-				errs = append(errs, errors.New("a runner did not stop within 30s"))
+				errs = append(errs, errors.New("the control plane did not stop within 30s"))
 			}
 		}
+		h.cancel = nil
 	}
-	if h.env != nil {
+	if h.Cluster != nil {
+		errs = append(errs, h.Cluster.Stop())
+	}
+	if h.env != nil && h.RestConfig != nil {
 		errs = append(errs, h.env.Stop())
+	}
+	if h.Network != nil {
+		errs = append(errs, h.Network.Release())
+	}
+	if h.dir != "" {
+		errs = append(errs, os.RemoveAll(h.dir))
 	}
 	return errors.Join(errs...)
 }

@@ -35,6 +35,8 @@ type RunOptions struct {
 	// Version is the implementation version in the report; empty means
 	// internal/version.Version.
 	Version string
+	// RunTest, when set, runs only that test.
+	RunTest string
 }
 
 // Result is what a test came to.
@@ -83,6 +85,8 @@ func (s *Summary) String() string {
 type recorder struct {
 	mu       sync.Mutex
 	outcomes map[string]Outcome
+	// runTest is the one test selected, if any.
+	runTest string
 }
 
 func (r *recorder) hook(t *testing.T, test suite.ConformanceTest, s *suite.ConformanceTestSuite) {
@@ -92,6 +96,9 @@ func (r *recorder) hook(t *testing.T, test suite.ConformanceTest, s *suite.Confo
 		o.Result = Failed
 	case t.Skipped():
 		o.Result, o.Reason = Skipped, SkipReason(test, s.SupportedFeatures)
+		if r.runTest != "" && test.ShortName != r.runTest {
+			o.Reason = "not selected (only " + r.runTest + " runs)"
+		}
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -112,14 +119,14 @@ func (r *recorder) summary() *Summary {
 }
 
 // Run runs the upstream suite against the harness, in a subtest "suite" of
-// t, skipping the tests that send traffic, and writes the report. The
+// t, skipping the tests the harness cannot run (harnessSkips), and writes the report. The
 // supported features come from the GatewayClass status.
 func Run(t *testing.T, h *Harness, opts RunOptions) (*Summary, error) {
 	clientset, err := kubernetes.NewForConfig(h.RestConfig)
 	if err != nil {
 		return nil, err
 	}
-	rec := &recorder{outcomes: map[string]Outcome{}}
+	rec := &recorder{outcomes: map[string]Outcome{}, runTest: opts.RunTest}
 	cs, err := suite.NewConformanceTestSuite(suite.ConformanceOptions{
 		ConfigurableOptions: suite.ConfigurableOptions{
 			GatewayClassName:     GatewayClassName,
@@ -130,6 +137,7 @@ func Run(t *testing.T, h *Harness, opts RunOptions) (*Summary, error) {
 			Mode:                 "default",
 			Implementation:       implementation(opts.Version),
 			ConformanceProfiles:  Profiles,
+			RunTest:              opts.RunTest,
 		},
 		Client:        h.Client,
 		ClientOptions: client.Options{Scheme: h.Client.Scheme()},
@@ -181,15 +189,21 @@ func writeReport(report *confv1.ConformanceReport, path string) error {
 	return os.WriteFile(path, data, 0o644)
 }
 
-// SkippedMarkdown renders the skipped tests as a Markdown table (test,
-// reason), for the README.
-func (s *Summary) SkippedMarkdown() string {
+// Markdown renders every test's outcome as a Markdown document: the
+// summary line, then a table of test, what it checks (status only, or the
+// traffic it sends), result and, for a skipped test, why.
+func (s *Summary) Markdown() string {
 	var b strings.Builder
-	b.WriteString("| test | why it is skipped |\n|---|---|\n")
+	fmt.Fprintf(&b, "# Gateway API conformance results\n\n%s (written by `make conformance`).\n\n", s)
+	b.WriteString("| test | checks | result | why it is skipped |\n|---|---|---|---|\n")
 	for _, o := range s.Outcomes {
-		if o.Result == Skipped {
-			fmt.Fprintf(&b, "| %s | %s |\n", o.Name, o.Reason)
+		checks := "mesh (not classified)"
+		if kind, ok := trafficTests[o.Name]; ok {
+			checks = kind
+		} else if slices.Contains(statusOnlyTests, o.Name) {
+			checks = "status"
 		}
+		fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", o.Name, checks, o.Result, o.Reason)
 	}
 	return b.String()
 }

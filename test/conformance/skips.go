@@ -1,7 +1,6 @@
 package conformance
 
 import (
-	"fmt"
 	"slices"
 	"strings"
 
@@ -20,10 +19,10 @@ const (
 
 // trafficTests are the upstream v1.6.3 tests that send traffic through a
 // Gateway (they use the suite's HTTP, TLS, gRPC, TCP or UDP clients, or read
-// backend Pod logs), mapped to what they send. No Envoy runs here, so they
-// are skipped: the run passes them to the suite as SkipTests. Every other
-// test only reads what the controller writes to the API (statusOnlyTests);
-// TestSkipListCoversSuite keeps the two lists in step with the suite.
+// backend Pod logs), mapped to what they send. They run through the test
+// data plane. Every other test only reads what the controller writes to the
+// API (statusOnlyTests); TestSkipListCoversSuite keeps the two lists in
+// step with the suite.
 var trafficTests = map[string]string{
 	"BackendTLSPolicyConflictResolution":                         trafficHTTP,
 	"BackendTLSPolicyInvalidCACertificateRef":                    trafficHTTP,
@@ -164,19 +163,25 @@ var statusOnlyTests = []string{
 	"UDPRoute",
 }
 
-// SkipTests returns the names of the tests to skip because they send traffic, sorted.
+// harnessSkips are the tests of claimed features that cannot run here,
+// with the reason. The suite itself skips the tests of features the
+// GatewayClass does not claim (and Mesh tests, which need no GatewayClass),
+// so this list is for what the harness cannot do.
+var harnessSkips = map[string]string{}
+
+// SkipTests returns the names of the tests the harness cannot run, sorted.
 func SkipTests() []string {
-	out := make([]string, 0, len(trafficTests))
-	for name := range trafficTests {
+	out := make([]string, 0, len(harnessSkips))
+	for name := range harnessSkips {
 		out = append(out, name)
 	}
 	slices.Sort(out)
 	return out
 }
 
-// SkipReason says why a test does not run: it sends traffic, or it needs
-// features the GatewayClass does not claim (supported). It returns "" for a
-// test that runs.
+// SkipReason says why a test does not run: it needs features the
+// GatewayClass does not claim (supported), or the harness cannot run it.
+// It returns "" for a test that runs.
 func SkipReason(test suite.ConformanceTest, supported suite.FeaturesSet) string {
 	var missing []string
 	for _, f := range test.Features {
@@ -185,13 +190,12 @@ func SkipReason(test suite.ConformanceTest, supported suite.FeaturesSet) string 
 		}
 	}
 	slices.Sort(missing)
-	switch kind, traffic := trafficTests[test.ShortName]; {
-	case len(missing) > 0 && traffic:
-		return fmt.Sprintf("feature not claimed: %s; also sends %s", strings.Join(missing, ", "), kind)
-	case len(missing) > 0:
-		return "feature not claimed: " + strings.Join(missing, ", ")
-	case traffic:
-		return fmt.Sprintf("sends %s through the Gateway (no data plane runs here)", kind)
+	if len(missing) > 0 {
+		reason := "feature not claimed: " + strings.Join(missing, ", ")
+		if kind, traffic := trafficTests[test.ShortName]; traffic {
+			reason += "; sends " + kind
+		}
+		return reason
 	}
-	return ""
+	return harnessSkips[test.ShortName]
 }

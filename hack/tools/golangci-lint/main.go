@@ -16,7 +16,7 @@ import (
 func main() {
 	info := commands.BuildInfo{Version: "2.13.1", Commit: "envoy-gateway wrapper", Date: "(unknown)", GoVersion: "go"}
 	if err := commands.Execute(info); err != nil {
-		_, _ = fmt.Fprintf(os.Stderr, "The command is terminated due to an error: %v\n", err)
+		fmt.Fprintln(os.Stderr, "golangci-lint:", err)
 		os.Exit(exitcodes.Failure)
 	}
 }

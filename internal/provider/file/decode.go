@@ -18,7 +18,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/yaml"
 
-	"github.com/envoygw/envoy-gateway/internal/provider/file/fastyaml"
 	"github.com/envoygw/envoy-gateway/internal/validation"
 )
 
@@ -48,11 +47,15 @@ type Problem struct {
 	Namespace string `json:"namespace,omitempty"`
 	Name      string `json:"name,omitempty"`
 	// Field is the path of the offending field, empty when the whole document is at fault.
-	Field   string `json:"field,omitempty"`
-	Message string `json:"message"`
+	Field string `json:"field,omitempty"`
+	// FieldLine is the 1-based line of Field in the file (of its closest
+	// parent when the field is absent, e.g. required), 0 when unknown.
+	FieldLine int    `json:"fieldLine,omitempty"`
+	Message   string `json:"message"`
 }
 
-// Error formats the problem as "file: document N (line L): Kind ns/name: field: message".
+// Error formats the problem as "file: document N (line L): Kind ns/name:
+// field (line F): message", L being the line where the document starts.
 func (p Problem) Error() string {
 	var b strings.Builder
 	b.WriteString(p.File)
@@ -68,6 +71,9 @@ func (p Problem) Error() string {
 	}
 	if p.Field != "" {
 		b.WriteString(": " + p.Field)
+		if p.FieldLine > 0 {
+			fmt.Fprintf(&b, " (line %d)", p.FieldLine)
+		}
 	}
 	b.WriteString(": " + p.Message)
 	return b.String()
@@ -118,7 +124,8 @@ func (c *DocumentCache) lookup(file string, key [sha256.Size]byte, src Source) (
 	return r.at(src), true
 }
 
-// at returns the result with every source set to src.
+// at returns the result with every source set to src (and field lines
+// moved with the document).
 func (r docResult) at(src Source) docResult {
 	out := docResult{
 		objects:  make([]Object, len(r.objects)),
@@ -130,14 +137,21 @@ func (r docResult) at(src Source) docResult {
 		out.objects[i] = o
 	}
 	for i, p := range r.errors {
-		p.Source = src
-		out.errors[i] = p
+		out.errors[i] = p.at(src)
 	}
 	for i, p := range r.warnings {
-		p.Source = src
-		out.warnings[i] = p
+		out.warnings[i] = p.at(src)
 	}
 	return out
+}
+
+// at returns p moved to src.
+func (p Problem) at(src Source) Problem {
+	if p.FieldLine > 0 {
+		p.FieldLine += src.Line - p.Line
+	}
+	p.Source = src
+	return p
 }
 
 // FileData is the content of one file.
@@ -239,6 +253,30 @@ func decodeDocument(ctx context.Context, v *validation.Validator, src Source, da
 	if err != nil {
 		return docResult{errors: []Problem{{Source: src, Message: absoluteYAMLLine(err.Error(), src.Line)}}}
 	}
+	res := decodeContent(ctx, v, src, content)
+	setFieldLines(res.errors, data, src.Line)
+	return res
+}
+
+// setFieldLines sets the line of the field of each problem, parsing the
+// document again for its node positions (only documents with errors).
+func setFieldLines(problems []Problem, data []byte, start int) {
+	var lines *documentLines
+	for i := range problems {
+		if problems[i].Field == "" {
+			continue
+		}
+		if lines == nil {
+			if lines = newDocumentLines(data, start); lines == nil {
+				return
+			}
+		}
+		problems[i].FieldLine = lines.line(problems[i].Field)
+	}
+}
+
+// decodeContent validates the object or List of objects of a document.
+func decodeContent(ctx context.Context, v *validation.Validator, src Source, content map[string]any) docResult {
 	u := &unstructured.Unstructured{Object: content}
 	if !u.IsList() {
 		return decodeObject(ctx, v, src, u, nil)
@@ -275,13 +313,8 @@ func absoluteYAMLLine(msg string, start int) string {
 }
 
 // toUnstructured decodes YAML (or JSON) into unstructured content with
-// int64 numbers, rejecting duplicate keys. Common block-style YAML takes a
-// fast path with the same result; the rest, and every error, goes through
-// sigs.k8s.io/yaml.
+// int64 numbers, rejecting duplicate keys, as kubectl sends it.
 func toUnstructured(data []byte) (map[string]any, error) {
-	if content, ok := fastyaml.YAMLToUnstructured(data); ok {
-		return content, nil
-	}
 	js, err := yaml.YAMLToJSONStrict(data)
 	if err != nil {
 		return nil, fmt.Errorf("invalid YAML: %w", err)

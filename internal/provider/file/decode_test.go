@@ -84,7 +84,7 @@ func TestParseReportsFileDocumentAndField(t *testing.T) {
 		t.Fatalf("got errors %v, want 1", p.Errors)
 	}
 	got := p.Errors[0].Error()
-	want := "routes.yaml: document 3 (line 19): HTTPRoute team-a/backend: spec.rules[0].backendRefs[0].port: Invalid value: 0: spec.rules[0].backendRefs[0].port in body should be greater than or equal to 1"
+	want := "routes.yaml: document 3 (line 19): HTTPRoute team-a/backend: spec.rules[0].backendRefs[0].port (line 31): Invalid value: 0: spec.rules[0].backendRefs[0].port in body should be greater than or equal to 1"
 	if got != want {
 		t.Errorf("error:\n got %s\nwant %s", got, want)
 	}

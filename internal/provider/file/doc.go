@@ -5,7 +5,8 @@
 // gatewayapi.Endpoints snapshots: a change of EndpointSlices alone publishes
 // only the latter, which translates no route. It watches the paths (fsnotify), debounces
 // bursts of events, and keeps the last good content of every file: a file
-// that fails to parse or validate is reported (file, document, field) and
+// that fails to parse or validate is reported (file, document, field and
+// the field's line, from go.yaml.in/yaml/v3 node positions) and
 // its previous content stays in force; a deleted file's objects go away.
 //
 // The same decoding (Parse, Build) backs the offline `translate` command.

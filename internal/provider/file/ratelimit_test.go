@@ -50,26 +50,30 @@ func TestParseRateLimitFilter(t *testing.T) {
 // invalid filters with the field path.
 func TestParseRateLimitFilterRejects(t *testing.T) {
 	cases := []struct {
-		name, from, to, want string
+		name, from, to string
+		// field is the path the error names (followed by its line), want
+		// the rest of the message.
+		field, want string
 	}{
 		{"bad cidr", "value: 10.0.0.0/8", "value: 10.0.0.0/33",
-			`spec.global.rules[0].clientSelectors[1].sourceCIDR.value: Invalid value: "10.0.0.0/33": value must be a CIDR such as 10.0.0.0/8`},
+			"spec.global.rules[0].clientSelectors[1].sourceCIDR.value", `Invalid value: "10.0.0.0/33": value must be a CIDR such as 10.0.0.0/8`},
 		{"distinct header with a value", "type: Distinct", "type: Distinct\n          value: alice",
-			"spec.global.rules[0].clientSelectors[0].header: Invalid value: value must be set when type is Exact"},
+			"spec.global.rules[0].clientSelectors[0].header", "Invalid value: value must be set when type is Exact"},
 		{"type and section disagree", "type: Global", "type: Local",
-			"spec: Invalid value: global must be set, and local not, when type is Global"},
-		{"zero requests", "requests: 10", "requests: 0", "spec.global.rules[0].limit.requests: Invalid value: 0"},
-		{"unknown unit", "unit: Minute", "unit: Week", "spec.global.rules[0].limit.unit: Unsupported value: \"Week\""},
+			"spec", "Invalid value: global must be set, and local not, when type is Global"},
+		{"zero requests", "requests: 10", "requests: 0", "spec.global.rules[0].limit.requests", "Invalid value: 0"},
+		{"unknown unit", "unit: Minute", "unit: Week", "spec.global.rules[0].limit.unit", `Unsupported value: "Week"`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			p := parseOne(t, "rl.yaml", strings.Replace(rateLimitFilterYAML, tc.from, tc.to, 1))
 			for _, e := range p.Errors {
-				if strings.Contains(e.Error(), tc.want) {
+				msg := e.Error()
+				if strings.Contains(msg, ": "+tc.field+" (line ") && strings.Contains(msg, tc.want) {
 					return
 				}
 			}
-			t.Fatalf("errors %v, want one containing %q", p.Errors, tc.want)
+			t.Fatalf("errors %v, want one on %s containing %q", p.Errors, tc.field, tc.want)
 		})
 	}
 }

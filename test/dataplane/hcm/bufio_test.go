@@ -1,0 +1,8 @@
+package hcm
+
+import (
+	"bufio"
+	"net"
+)
+
+func bufioReader(c net.Conn) *bufio.Reader { return bufio.NewReader(c) }

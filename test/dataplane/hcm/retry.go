@@ -1,0 +1,73 @@
+package hcm
+
+import (
+	"math/rand/v2"
+	"net/http"
+	"slices"
+	"time"
+
+	"github.com/envoygw/envoy-gateway/test/dataplane/router"
+)
+
+// Envoy's retry back-off defaults.
+const (
+	retryBaseInterval = 25 * time.Millisecond
+	retryMaxInterval  = 10 * retryBaseInterval
+)
+
+// retryPolicy is a route's retry policy as the router applies it.
+type retryPolicy struct {
+	on      []string
+	retries int
+}
+
+func newRetryPolicy(p *router.RetryPolicy) retryPolicy {
+	if p == nil || len(p.RetryOn) == 0 {
+		return retryPolicy{}
+	}
+	return retryPolicy{on: p.RetryOn, retries: int(p.NumRetries)}
+}
+
+func (p retryPolicy) has(conditions ...string) bool {
+	for _, c := range conditions {
+		if slices.Contains(p.on, c) {
+			return true
+		}
+	}
+	return false
+}
+
+// retriable is Envoy's RetryStateImpl decision for an attempt's outcome.
+func (p retryPolicy) retriable(out outcome) bool {
+	if r := out.resp; r != nil {
+		switch {
+		case r.StatusCode >= 500 && p.has("5xx"):
+			return true
+		case (r.StatusCode == http.StatusBadGateway || r.StatusCode == http.StatusServiceUnavailable ||
+			r.StatusCode == http.StatusGatewayTimeout) && p.has("gateway-error"):
+			return true
+		case r.StatusCode == http.StatusConflict && p.has("retriable-4xx"):
+			return true
+		case r.Header.Get("X-Envoy-Ratelimited") != "" && p.has("envoy-ratelimited"):
+			return true
+		}
+		return false
+	}
+	switch {
+	case out.connectFailure && p.has("connect-failure"):
+		return true
+	case out.refused && p.has("refused-stream"):
+		return true
+	}
+	return p.has("5xx", "gateway-error", "reset")
+}
+
+// backoff is Envoy's jittered exponential back-off before retry n
+// (0-based): a random delay below (2^(n+1)-1) x 25 ms, at most 250 ms.
+func (p retryPolicy) backoff(n int) time.Duration {
+	ceiling := retryMaxInterval
+	if n < 8 {
+		ceiling = min(time.Duration(1<<(n+1)-1)*retryBaseInterval, retryMaxInterval)
+	}
+	return time.Duration(rand.Int64N(int64(ceiling)))
+}
