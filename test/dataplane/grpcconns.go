@@ -77,6 +77,7 @@ func (f failingConn) Invoke(context.Context, string, any, any, ...grpc.CallOptio
 	return f.err
 }
 
-func (f failingConn) NewStream(context.Context, *grpc.StreamDesc, string, ...grpc.CallOption) (grpc.ClientStream, error) {
+func (f failingConn) NewStream(context.Context, *grpc.StreamDesc, string,
+	...grpc.CallOption) (grpc.ClientStream, error) {
 	return nil, f.err
 }

@@ -19,7 +19,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/utils/ptr"
 
 	"github.com/envoygw/envoy-gateway/internal/gatewayapi"
 	"github.com/envoygw/envoy-gateway/internal/infra/host"
@@ -96,8 +95,8 @@ func backendEndpoints(b netip.AddrPort) *gatewayapi.Endpoints {
 			Labels: map[string]string{discoveryv1.LabelServiceName: "backend"}},
 		AddressType: discoveryv1.AddressTypeIPv4,
 		Endpoints: []discoveryv1.Endpoint{{Addresses: []string{b.Addr().String()},
-			Conditions: discoveryv1.EndpointConditions{Ready: ptr.To(true)}}},
-		Ports: []discoveryv1.EndpointPort{{Port: ptr.To(int32(b.Port())), Protocol: ptr.To(corev1.ProtocolTCP)}},
+			Conditions: discoveryv1.EndpointConditions{Ready: new(true)}}},
+		Ports: []discoveryv1.EndpointPort{{Port: new(int32(b.Port())), Protocol: new(corev1.ProtocolTCP)}},
 	}
 	return gatewayapi.NewEndpoints([]gatewayapi.ObjectKey{{Namespace: "default", Name: "backend"}},
 		[]*discoveryv1.EndpointSlice{slice})

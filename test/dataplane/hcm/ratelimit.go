@@ -31,7 +31,8 @@ func compileRateLimitFilter(f *hcmv3.HttpFilter, path string) (rateLimitFilter, 
 		if err := f.GetTypedConfig().UnmarshalTo(c); err != nil {
 			return rateLimitFilter{}, fmt.Errorf("%s: %w", at, err)
 		}
-		l, err := ratelimit.CompileLocal(c, false, nil, at+".(envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit)")
+		l, err := ratelimit.CompileLocal(c, false, nil,
+			at+".(envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit)")
 		return rateLimitFilter{local: l}, err
 	}
 	c := &ratelimitv3.RateLimit{}

@@ -83,13 +83,15 @@ func CompileLocal(c *localratelimitv3.LocalRateLimit, perRoute bool, clock Clock
 		l.alwaysConsumeDefault = c.GetAlwaysConsumeDefaultTokenBucket().GetValue()
 	}
 	if perRoute && c.GetTokenBucket() == nil {
-		return nil, fmt.Errorf("%s.token_bucket: invalid: local rate limit token bucket must be set for per filter configs", path)
+		return nil, fmt.Errorf("%s.token_bucket: invalid: "+
+			"local rate limit token bucket must be set for per filter configs", path)
 	}
 	var fill time.Duration
 	if tb := c.GetTokenBucket(); tb != nil {
 		spec := compileBucket(tb)
 		if spec.fillInterval < minFillInterval {
-			return nil, fmt.Errorf("%s.token_bucket.fill_interval: invalid: local rate limit token bucket fill timer must be >= 50ms", path)
+			return nil, fmt.Errorf("%s.token_bucket.fill_interval: invalid: "+
+				"local rate limit token bucket fill timer must be >= 50ms", path)
 		}
 		fill = spec.fillInterval
 		l.defaultBucket = newBucket(spec, clock)
@@ -126,7 +128,8 @@ func (l *Local) compileDescriptors(ds []*commonratelimitv3.LocalRateLimitDescrip
 		at := fmt.Sprintf("%s[%d]", path, i)
 		spec := compileBucket(d.GetTokenBucket())
 		if fill > 0 && spec.fillInterval%fill != 0 {
-			return fmt.Errorf("%s.token_bucket.fill_interval: invalid: local rate descriptor limit is not a multiple of token bucket fill timer", at)
+			return fmt.Errorf("%s.token_bucket.fill_interval: invalid: "+
+				"local rate descriptor limit is not a multiple of token bucket fill timer", at)
 		}
 		entries, wildcard := descriptorEntries(d.GetEntries())
 		if slices.ContainsFunc(seen, func(s router.Descriptor) bool { return slices.Equal(s, entries) }) {

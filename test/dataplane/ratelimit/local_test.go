@@ -146,7 +146,7 @@ func TestLocalEnabledEnforced(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var kept []string
-			for _, line := range strings.Split(perRoute, "\n") {
+			for line := range strings.SplitSeq(perRoute, "\n") {
 				if !strings.HasPrefix(line, tc.drop+":") {
 					kept = append(kept, line)
 				}

@@ -17,7 +17,8 @@ const LocalFilterName = "envoy.filters.http.local_ratelimit"
 func PerRouteCompiler(clock Clock) func(name string, config *anypb.Any, path string) (any, error) {
 	return func(name string, config *anypb.Any, path string) (any, error) {
 		if name != LocalFilterName {
-			return nil, fmt.Errorf("%s: a route configuration for filter %q is not implemented by the test data plane", path, name)
+			return nil, fmt.Errorf("%s: a route configuration for filter %q is not implemented by the test data plane",
+				path, name)
 		}
 		c := &localratelimitv3.LocalRateLimit{}
 		if err := config.UnmarshalTo(c); err != nil {

@@ -146,7 +146,8 @@ func compileVirtualHost(v *routev3.VirtualHost, rcx routeContext, path string) (
 		responseMutationFields); err != nil {
 		return nil, err
 	}
-	ctx := actionContext{vhostRetry: v.GetRetryPolicy(), vhostRetryAt: joinPath(path, "retry_policy"), mirrors: rcx.mirrors}
+	ctx := actionContext{vhostRetry: v.GetRetryPolicy(), vhostRetryAt: joinPath(path, "retry_policy"),
+		mirrors: rcx.mirrors}
 	if len(v.GetRequestMirrorPolicies()) > 0 {
 		at := joinPath(path, "request_mirror_policies")
 		if ctx.mirrors, err = compileMirrors(v.GetRequestMirrorPolicies(), at); err != nil {

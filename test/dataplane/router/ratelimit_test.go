@@ -1,6 +1,7 @@
 package router
 
 import (
+	"maps"
 	"net/netip"
 	"slices"
 	"strings"
@@ -65,9 +66,7 @@ virtualHosts:
 		t.Run(tc.name, func(t *testing.T) {
 			req := &Request{Method: "GET", Authority: "a", Path: "/", Scheme: "http",
 				Headers: Headers{"x-forwarded-proto": {"http"}}}
-			for k, v := range tc.headers {
-				req.Headers[k] = v
-			}
+			maps.Copy(req.Headers, tc.headers)
 			if tc.remote != "" {
 				req.RemoteAddress = netip.MustParseAddr(tc.remote)
 			}

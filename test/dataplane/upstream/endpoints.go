@@ -77,7 +77,8 @@ func parseEndpoint(e *endpointv3.LbEndpoint, ipOnly bool, path string) (endpoint
 	if sa == nil {
 		return endpointSpec{}, fmt.Errorf("%s.endpoint.address: invalid: a socket address is required", path)
 	}
-	spec := endpointSpec{host: sa.GetAddress(), port: sa.GetPortValue(), weight: weightOf(e), health: health(e.GetHealthStatus())}
+	spec := endpointSpec{host: sa.GetAddress(), port: sa.GetPortValue(), weight: weightOf(e),
+		health: health(e.GetHealthStatus())}
 	if ipOnly {
 		if _, err := parseIP(spec.host); err != nil {
 			return endpointSpec{}, fmt.Errorf("%s.endpoint.address.socket_address.address: %w", path, err)
