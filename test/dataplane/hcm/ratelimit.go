@@ -117,6 +117,12 @@ func (s *stream) globalRateLimit(g *ratelimit.Global, req *router.Request, d *ro
 		}
 		return false
 	}
+	// The service's request headers are added to the upstream request.
+	// Envoy adds them before the router's header mutations; here the route
+	// was decided (and its mutations applied) before the filters run, so a
+	// route mutation of the same header would apply in the other order
+	// (the rate limit service as we configure it sends none of these
+	// headers, so the order never shows).
 	for _, hv := range res.RequestHeaders {
 		f.Headers.Add(hv.GetKey(), hv.GetValue())
 	}

@@ -62,7 +62,11 @@ func compileFraction(p *corev3.RuntimeFractionalPercent) *fraction {
 		return nil
 	}
 	d := p.GetDefaultValue()
-	return &fraction{numerator: uint64(d.GetNumerator()), denominator: denominators[d.GetDenominator()]}
+	f := &fraction{numerator: uint64(d.GetNumerator()), denominator: denominators[d.GetDenominator()]}
+	if f.denominator == 0 { // an enum value the walker rejects before; never divide by zero
+		f.denominator = 100
+	}
+	return f
 }
 
 // CompileLocal checks a LocalRateLimit as Envoy creates the filter's
