@@ -22,6 +22,7 @@ import (
 
 	"github.com/envoygw/envoy-gateway/internal/gatewayapi"
 	"github.com/envoygw/envoy-gateway/internal/infra/host"
+	"github.com/envoygw/envoy-gateway/internal/ir"
 	"github.com/envoygw/envoy-gateway/test/dataplane"
 )
 
@@ -51,6 +52,9 @@ type gateway struct {
 // rate limits.
 func TestGatewayRateLimitWithTheRealService(t *testing.T) {
 	w := newWorld(t)
+	// The proxies' timeout for the service: one no answer on a loaded
+	// machine exceeds (a timed out call lets the request through).
+	w.opts.GlobalRateLimit.Timeout = ir.Duration(waitTimeout)
 	awayFromHourBoundary(t)
 	backend := startBackend(t)
 	w.publish(t)

@@ -33,7 +33,7 @@ httpFilters:
   typedConfig:
     '@type': type.googleapis.com/envoy.extensions.filters.http.ratelimit.v3.RateLimit
     domain: test
-    timeout: 0.200s
+    TIMEOUT
     FAILURE
     rateLimitService: {grpcService: {envoyGrpc: {clusterName: ratelimit}}, transportApiVersion: V3}
 - name: envoy.filters.http.router
@@ -124,10 +124,17 @@ func startRLS(t *testing.T, f *rlsFake) GRPCConns {
 	return func(string) grpc.ClientConnInterface { return conn }
 }
 
+// rateLimitFixture serves rateLimitRoutes with the rate limit service f.
+// The filter's timeout is one no answer on a loaded machine exceeds, unless
+// f never answers: then a short one (the outcome is the same, sooner).
 func rateLimitFixture(t *testing.T, failure string, f *rlsFake) (*fixture, *testBackend) {
 	t.Helper()
+	timeout := "timeout: 30s"
+	if f.block {
+		timeout = "timeout: 0.2s"
+	}
 	h := &hcmv3.HttpConnectionManager{}
-	j, err := yaml.YAMLToJSON([]byte(replaceLine(rateLimitHCM, "FAILURE", failure)))
+	j, err := yaml.YAMLToJSON([]byte(replaceLine(replaceLine(rateLimitHCM, "FAILURE", failure), "TIMEOUT", timeout)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -247,7 +254,7 @@ func TestGlobalRateLimitFailureMode(t *testing.T) {
 // rejected.
 func TestRateLimitFilterLast(t *testing.T) {
 	h := &hcmv3.HttpConnectionManager{}
-	j, err := yaml.YAMLToJSON([]byte(replaceLine(rateLimitHCM, "FAILURE", "")))
+	j, err := yaml.YAMLToJSON([]byte(replaceLine(replaceLine(rateLimitHCM, "FAILURE", ""), "TIMEOUT", "")))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -72,9 +72,11 @@ func parseGlobal(t *testing.T, y string) *ratelimitv3.RateLimit {
 	return c
 }
 
+// globalConfig has a timeout no answer on a loaded machine exceeds; the
+// failure test shortens it (its service never answers).
 const globalConfig = `
 domain: envoy-gateway
-timeout: 0.100s
+timeout: 30s
 statPrefix: ratelimit
 rateLimitService: {grpcService: {envoyGrpc: {clusterName: ratelimit}}, transportApiVersion: V3}
 `
@@ -87,7 +89,7 @@ func TestGlobalCall(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if g.Domain != "envoy-gateway" || g.Cluster != "ratelimit" || g.Timeout.String() != "100ms" || g.FailureModeDeny {
+	if g.Domain != "envoy-gateway" || g.Cluster != "ratelimit" || g.Timeout.String() != "30s" || g.FailureModeDeny {
 		t.Fatalf("compiled %+v", g)
 	}
 	ds := []router.Descriptor{{{Key: "rule", Value: "r"}, {Key: "header-0", Value: "alice"}}}
@@ -119,7 +121,7 @@ func TestGlobalCall(t *testing.T) {
 // A service that does not answer within the timeout is an error, as is
 // one that cannot be reached.
 func TestGlobalCallFailures(t *testing.T) {
-	g, err := CompileGlobal(parseGlobal(t, globalConfig), "cfg")
+	g, err := CompileGlobal(parseGlobal(t, strings.Replace(globalConfig, "timeout: 30s", "timeout: 0.2s", 1)), "cfg")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -140,7 +142,7 @@ func TestGlobalCallFailures(t *testing.T) {
 
 // What Envoy (and its proto rules) reject, and the defaults.
 func TestCompileGlobal(t *testing.T) {
-	g, err := CompileGlobal(parseGlobal(t, strings.Replace(globalConfig, "timeout: 0.100s", "failureModeDeny: true", 1)), "cfg")
+	g, err := CompileGlobal(parseGlobal(t, strings.Replace(globalConfig, "timeout: 30s", "failureModeDeny: true", 1)), "cfg")
 	if err != nil || g.Timeout.String() != "20ms" || !g.FailureModeDeny {
 		t.Fatalf("defaults: %+v %v", g, err)
 	}
