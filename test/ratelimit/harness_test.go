@@ -153,8 +153,9 @@ func freePort() (int, error) {
 // runs on, as `server` wires it with the File provider: the mTLS xDS
 // server, the xDS runner and the host infra manager, fed results by the test.
 type controlPlane struct {
-	results  *message.Watchable[*gatewayapi.Result]
-	stateDir string
+	results   *message.Watchable[*gatewayapi.Result]
+	endpoints *message.Watchable[*gatewayapi.Endpoints]
+	stateDir  string
 }
 
 // startControlPlane runs the xDS server (mTLS, certificates from
@@ -195,8 +196,10 @@ func startControlPlane(t *testing.T, rateLimitBinary string, rl *egv1a1.RateLimi
 	if err := srv.Listen(); err != nil {
 		t.Fatal(err)
 	}
-	cp := &controlPlane{results: message.NewWatchable[*gatewayapi.Result]("results"), stateDir: stateDir}
-	runner, err := xdsrunner.New(xdsrunner.Options{Results: cp.results, Server: srv, Logger: log.WithName("xds-runner")})
+	cp := &controlPlane{results: message.NewWatchable[*gatewayapi.Result]("results"),
+		endpoints: message.NewWatchable[*gatewayapi.Endpoints]("endpoints"), stateDir: stateDir}
+	runner, err := xdsrunner.New(xdsrunner.Options{Results: cp.results, Endpoints: cp.endpoints, Server: srv,
+		Logger: log.WithName("xds-runner")})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -44,6 +44,9 @@ type world struct {
 	res     *gatewayapi.Resources
 	limits  map[string][]*routev3.RateLimit // route name -> rate_limits
 	service *grpc.ClientConn
+	// fleet and listeners are the fleet's name and its listeners' names.
+	fleet     string
+	listeners []string
 }
 
 func newWorld(t *testing.T) *world {
@@ -87,6 +90,10 @@ func (w *world) publish(t *testing.T) {
 	resources, err := xdstranslator.Translate(result.Fleets[0].Xds)
 	if err != nil {
 		t.Fatal(err)
+	}
+	w.fleet, w.listeners = result.Fleets[0].Name, nil
+	for _, l := range resources.Listeners {
+		w.listeners = append(w.listeners, l.GetName())
 	}
 	w.limits = map[string][]*routev3.RateLimit{}
 	for _, rc := range resources.Routes {
