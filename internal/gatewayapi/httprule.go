@@ -4,6 +4,7 @@ import (
 	"math"
 	"regexp"
 	"strconv"
+	"strings"
 	"time"
 
 	"k8s.io/apimachinery/pkg/util/validation/field"
@@ -35,16 +36,28 @@ type httpRuleInput struct {
 	index int
 	// path is the rule's field path, "spec.rules[<index>]".
 	path *field.Path
-	rule *gwapiv1.HTTPRouteRule
+	// rule is the rule; for a GRPCRoute its conversion (grpcroute.go),
+	// whose matches are grpcMatches.
+	rule        *gwapiv1.HTTPRouteRule
+	grpcMatches []gwapiv1.GRPCRouteMatch
+}
+
+// buildRuleMatches validates the matches of an HTTPRoute or GRPCRoute rule.
+func (in *httpRuleInput) buildRuleMatches() ([]*httpMatch, errorList) {
+	path := in.path.Child("matches")
+	if in.from.kind == kindGRPCRoute {
+		return buildGRPCMatches(path, in.grpcMatches)
+	}
+	return buildMatches(path, in.rule.Matches)
 }
 
 // buildHTTPRule validates one rule and builds its action.
 func (t *translator) buildHTTPRule(in httpRuleInput) *httpRule {
 	r := &httpRule{index: in.index}
-	matches, matchErrs := buildMatches(in.path.Child("matches"), in.rule.Matches)
+	matches, matchErrs := in.buildRuleMatches()
 	r.matches = matches
 	for _, m := range r.matches {
-		m.name = irRouteName(in.route, in.index, m.index)
+		m.name = irRouteName(in.from.kind, in.route, in.index, m.index)
 	}
 	filters := t.buildFilters(in.from, in.path.Child("filters"), in.rule.Filters)
 	invalid := make(errorList, 0, len(matchErrs)+len(filters.invalid))
@@ -215,8 +228,9 @@ func parseDuration(path *field.Path, d *gwapiv1.Duration) (*ir.Duration, *reason
 	return new(ir.Duration(v)), nil
 }
 
-// irRouteName is the stable name of one match of one rule:
-// "httproute/<namespace>/<name>/rule/<i>/match/<j>".
-func irRouteName(route string, rule, match int) string {
-	return "httproute/" + route + "/rule/" + strconv.Itoa(rule) + "/match/" + strconv.Itoa(match)
+// irRouteName is the stable name of one match of one rule of a route of
+// kind HTTPRoute or GRPCRoute:
+// "httproute/<namespace>/<name>/rule/<i>/match/<j>" (or "grpcroute/...").
+func irRouteName(kind, route string, rule, match int) string {
+	return strings.ToLower(kind) + "/" + route + "/rule/" + strconv.Itoa(rule) + "/match/" + strconv.Itoa(match)
 }

@@ -29,6 +29,7 @@ type translator struct {
 	listenerSetsByKey map[types.NamespacedName]*listenerSetModel
 
 	httpRoutes []*httpRouteModel
+	grpcRoutes []*httpRouteModel
 	tlsRoutes  []*tlsRouteModel
 	routeSeen  map[routeKey]bool
 
@@ -57,6 +58,7 @@ func Translate(res *Resources, opts Options) *Result {
 	t.processListenerSets(res.ListenerSets)
 	t.buildFleets()
 	t.processHTTPRoutes(res.HTTPRoutes)
+	t.processGRPCRoutes(res.GRPCRoutes)
 	t.processTLSRoutes(res.TLSRoutes)
 	out := &Result{Statuses: t.statuses(), FrozenGatewayClasses: t.frozenClasses()}
 	for _, f := range t.fleets {

@@ -49,7 +49,8 @@ type Certificate struct {
 
 // HTTPRoute is one match of one HTTPRoute rule, on one hostname.
 type HTTPRoute struct {
-	// Name is stable and readable: "httproute/<ns>/<name>/rule/<i>/match/<j>".
+	// Name is stable and readable: "httproute/<ns>/<name>/rule/<i>/match/<j>"
+	// (or "grpcroute/..." for a GRPCRoute).
 	Name string `json:"name"`
 	// Hostname is the virtual host this route belongs to ("*" for any,
 	// "*.example.com" for a wildcard).
@@ -200,7 +201,8 @@ const (
 
 // Cluster is an upstream: one Service port.
 type Cluster struct {
-	// Name is stable and readable: "service/<ns>/<name>/<port>".
+	// Name is stable and readable: "service/<ns>/<name>/<port>", with the
+	// suffix "/h2c" for the HTTP/2 cluster of a port that is not h2c (gRPC).
 	Name      string        `json:"name"`
 	Discovery DiscoveryType `json:"discovery"`
 	// EndpointSource, set only on EDS clusters, says where the cluster's
