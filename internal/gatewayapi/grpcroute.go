@@ -15,7 +15,8 @@ import (
 // matching every request, without backends.
 var defaultGRPCRules = []gwapiv1.GRPCRouteRule{{}}
 
-// processGRPCRoutes builds, attaches and emits every GRPCRoute.
+// processGRPCRoutes builds every GRPCRoute and resolves its parents, as
+// processHTTPRoutes does.
 func (t *translator) processGRPCRoutes(routes []*gwapiv1.GRPCRoute) {
 	for _, obj := range routes {
 		if obj == nil || t.seenRoute(kindGRPCRoute, obj.Namespace, obj.Name) {

@@ -35,7 +35,9 @@ type httpRouteModel struct {
 // matching every request, without backends.
 var defaultHTTPRules = []gwapiv1.HTTPRouteRule{{}}
 
-// processHTTPRoutes builds, attaches and emits every HTTPRoute.
+// processHTTPRoutes builds every HTTPRoute and resolves its parents; its IR
+// routes are emitted once the conflicts with GRPCRoutes are resolved
+// (emitHTTPRoutes).
 func (t *translator) processHTTPRoutes(routes []*gwapiv1.HTTPRoute) {
 	for _, obj := range routes {
 		if obj == nil || t.seenRoute(kindHTTPRoute, obj.Namespace, obj.Name) {
@@ -127,11 +129,24 @@ func routeHostnames(path *field.Path, hs []gwapiv1.Hostname) ([]string, *reasonE
 	return out, nil
 }
 
-// attachHTTPRoute resolves the parents of an HTTPRoute or GRPCRoute and,
-// when accepted, emits its IR routes on every programmed listener it
-// attaches to.
+// attachHTTPRoute resolves the parents of an HTTPRoute or GRPCRoute.
 func (t *translator) attachHTTPRoute(m *httpRouteModel) {
 	m.parents = t.attachParents(m.meta, m.parentRefs, m.acceptErr)
+}
+
+// emitHTTPRoutes emits the IR routes of every HTTPRoute and GRPCRoute on
+// every programmed listener that accepts it.
+func (t *translator) emitHTTPRoutes() {
+	for _, routes := range [][]*httpRouteModel{t.httpRoutes, t.grpcRoutes} {
+		for _, m := range routes {
+			t.emitAttached(m)
+		}
+	}
+}
+
+// emitAttached records the route's attachments and emits its IR routes on
+// every programmed listener it attaches to.
+func (t *translator) emitAttached(m *httpRouteModel) {
 	for _, lh := range attachedListeners(m.parents) {
 		if lh.listener.programmable() {
 			t.emitHTTPRoute(m, lh.listener, isolatedHostnames(lh.listener, lh.hostnames))

@@ -59,6 +59,8 @@ func Translate(res *Resources, opts Options) *Result {
 	t.buildFleets()
 	t.processHTTPRoutes(res.HTTPRoutes)
 	t.processGRPCRoutes(res.GRPCRoutes)
+	t.resolveRouteKindConflicts()
+	t.emitHTTPRoutes()
 	t.processTLSRoutes(res.TLSRoutes)
 	out := &Result{Statuses: t.statuses(), FrozenGatewayClasses: t.frozenClasses()}
 	for _, f := range t.fleets {
