@@ -23,11 +23,14 @@ type backendFrom struct {
 	namespace string
 }
 
-// weightedBackend is one resolved backendRef of a rule.
+// weightedBackend is one resolved backendRef of a rule, with the header
+// modifications of its filters (HTTPRoute and GRPCRoute backendRefs).
 type weightedBackend struct {
-	cluster string
-	weight  uint32
-	err     *reasonError
+	cluster         string
+	weight          uint32
+	err             *reasonError
+	requestHeaders  *ir.HeaderModifier
+	responseHeaders *ir.HeaderModifier
 }
 
 // resolveBackend resolves a backendRef to the cluster of a Service port. The
@@ -282,7 +285,9 @@ func destination(backends []weightedBackend) *ir.Destination {
 		case b.err != nil:
 			d.InvalidWeight += b.weight
 		default:
-			d.Backends = append(d.Backends, &ir.WeightedCluster{Cluster: b.cluster, Weight: b.weight})
+			d.Backends = append(d.Backends, &ir.WeightedCluster{
+				Cluster: b.cluster, Weight: b.weight, RequestHeaders: b.requestHeaders, ResponseHeaders: b.responseHeaders,
+			})
 		}
 	}
 	if len(d.Backends) == 0 {

@@ -19,6 +19,7 @@ var implementedFeatures = []features.FeatureName{
 	features.SupportGRPCRoute,
 	features.SupportGRPCRouteNamedRouteRule,
 	features.SupportHTTPRouteNamedRouteRule,
+	features.SupportHTTPRouteBackendRequestHeaderModification,
 	features.SupportHTTPRouteQueryParamMatching,
 	features.SupportHTTPRouteMethodMatching,
 	features.SupportHTTPRouteResponseHeaderModification,

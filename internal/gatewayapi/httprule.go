@@ -137,23 +137,54 @@ func (r *httpRule) buildAction(f *ruleFilters, backends []weightedBackend) {
 }
 
 // resolveHTTPBackends resolves the backendRefs of a rule (whose field path
-// is path); backendRef-level filters are not supported and make the rule
-// invalid.
+// is path) with their filters.
 func (t *translator) resolveHTTPBackends(from backendFrom, path *field.Path, refs []gwapiv1.HTTPBackendRef) ([]weightedBackend, *reasonError) {
 	out := make([]weightedBackend, 0, len(refs))
 	for i := range refs {
 		ref := &refs[i]
-		if len(ref.Filters) > 0 {
-			return nil, unsupportedAt(path.Index(i).Child("filters"), "filters on backendRefs are not supported")
-		}
 		w, ok := backendWeight(ref.Weight)
 		if !ok {
 			return nil, unsupportedAt(path.Index(i).Child("weight"), "backendRef weight %d is negative", *ref.Weight)
 		}
-		cluster, err := t.resolveBackend(from, &ref.BackendObjectReference)
-		out = append(out, weightedBackend{cluster: cluster, weight: w, err: err})
+		b := weightedBackend{weight: w}
+		if err := backendFilters(path.Index(i).Child("filters"), ref.Filters, &b); err != nil {
+			return nil, err
+		}
+		b.cluster, b.err = t.resolveBackend(from, &ref.BackendObjectReference)
+		out = append(out, b)
 	}
 	return out, checkTotalWeight(path, out)
+}
+
+// backendFilters converts the filters of a backendRef (whose field path is
+// path) into b: request and response header modifiers, each at most once.
+func backendFilters(path *field.Path, filters []gwapiv1.HTTPRouteFilter, b *weightedBackend) *reasonError {
+	for i := range filters {
+		f := &filters[i]
+		var target **ir.HeaderModifier
+		var config *gwapiv1.HTTPHeaderFilter
+		name := ""
+		switch f.Type {
+		case gwapiv1.HTTPRouteFilterRequestHeaderModifier:
+			target, config, name = &b.requestHeaders, f.RequestHeaderModifier, "requestHeaderModifier"
+		case gwapiv1.HTTPRouteFilterResponseHeaderModifier:
+			target, config, name = &b.responseHeaders, f.ResponseHeaderModifier, "responseHeaderModifier"
+		default:
+			return unsupportedAt(path.Index(i).Child("type"), "filter type %q is not supported on backendRefs", f.Type)
+		}
+		switch {
+		case *target != nil:
+			return unsupportedAt(path.Index(i), "filter %s must not be repeated", f.Type)
+		case config == nil:
+			return unsupportedAt(path.Index(i).Child(name), "filter %s requires %s", f.Type, name)
+		}
+		m, err := headerModifier(path.Index(i).Child(name), config)
+		if err != nil {
+			return err
+		}
+		*target = m
+	}
+	return nil
 }
 
 // checkTotalWeight rejects weights whose sum does not fit the uint32 Envoy

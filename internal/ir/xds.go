@@ -158,10 +158,14 @@ type Destination struct {
 	InvalidWeight uint32 `json:"invalidWeight,omitempty"`
 }
 
-// WeightedCluster is a cluster name and its weight.
+// WeightedCluster is a cluster name and its weight, with the header
+// modifications of the requests sent to it and of its responses (applied
+// before the route's own).
 type WeightedCluster struct {
-	Cluster string `json:"cluster"`
-	Weight  uint32 `json:"weight"`
+	Cluster         string          `json:"cluster"`
+	Weight          uint32          `json:"weight"`
+	RequestHeaders  *HeaderModifier `json:"requestHeaders,omitempty"`
+	ResponseHeaders *HeaderModifier `json:"responseHeaders,omitempty"`
 }
 
 // Mirror sends a copy of requests to a cluster; Percent (0-100) of requests,
