@@ -20,6 +20,7 @@ type ruleFilters struct {
 	redirectToListenerPort bool
 	rewrite                *ir.URLRewrite
 	mirrors                []*ir.Mirror
+	cors                   *ir.CORS
 	// replacesPrefix is set when a redirect or rewrite uses ReplacePrefixMatch.
 	replacesPrefix bool
 
@@ -49,6 +50,7 @@ var filterBuilders = map[gwapiv1.HTTPRouteFilterType]filterBuilder{
 	gwapiv1.HTTPRouteFilterURLRewrite:             buildRewriteFilter,
 	gwapiv1.HTTPRouteFilterRequestMirror:          buildMirrorFilter,
 	gwapiv1.HTTPRouteFilterExtensionRef:           buildExtensionRefFilter,
+	gwapiv1.HTTPRouteFilterCORS:                   buildCORSFilter,
 }
 
 // repeatable are the filter types that may appear more than once in a rule.

@@ -121,6 +121,7 @@ func (t *translator) checkDataPlane(path *field.Path, r *httpRule) *reasonError 
 // when no valid backend can take the request.
 func (r *httpRule) buildAction(f *ruleFilters, backends []weightedBackend) {
 	r.template.ResponseHeaders = f.responseHeaders
+	r.template.CORS = f.cors
 	if f.redirect != nil {
 		r.template.Redirect = f.redirect
 		r.redirectToListenerPort = f.redirectToListenerPort

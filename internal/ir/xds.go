@@ -79,6 +79,25 @@ type HTTPRoute struct {
 	Timeout *Duration `json:"timeout,omitempty"`
 	// BackendRequestTimeout is the per-try timeout to the backend.
 	BackendRequestTimeout *Duration `json:"backendRequestTimeout,omitempty"`
+	// CORS, when set, answers CORS preflight requests from allowed origins
+	// and adds the CORS headers to the responses to them.
+	CORS *CORS `json:"cors,omitempty"`
+}
+
+// CORS is a route's Cross-Origin Resource Sharing policy.
+type CORS struct {
+	// AllowOrigins are origins "<scheme>://<host>[:<port>]", where the host
+	// may start with the wildcard label "*." or be "*", or the single "*"
+	// for any origin.
+	AllowOrigins []string `json:"allowOrigins,omitempty"`
+	// AllowMethods and AllowHeaders are the allowed methods and request
+	// headers; "*" allows whatever the preflight request asks for.
+	AllowMethods  []string `json:"allowMethods,omitempty"`
+	AllowHeaders  []string `json:"allowHeaders,omitempty"`
+	ExposeHeaders []string `json:"exposeHeaders,omitempty"`
+	// MaxAgeSeconds is how long clients may cache a preflight answer.
+	MaxAgeSeconds    int32 `json:"maxAgeSeconds"`
+	AllowCredentials bool  `json:"allowCredentials,omitempty"`
 }
 
 // StringMatchType says how a StringMatch compares.

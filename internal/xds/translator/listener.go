@@ -108,7 +108,7 @@ func (t *translation) httpChain(g *addressGroup, mixed bool) *listenerv3.FilterC
 	t.addRouteConfiguration(name, routes)
 	chain := &listenerv3.FilterChain{
 		Name:    "http",
-		Filters: []*listenerv3.Filter{HTTPConnectionManager(httpStatPrefix(g.port), name)},
+		Filters: []*listenerv3.Filter{HTTPConnectionManager(httpStatPrefix(g.port), name, hasCORS(routes))},
 	}
 	if mixed {
 		chain.FilterChainMatch = &listenerv3.FilterChainMatch{TransportProtocol: transportRaw}
@@ -166,7 +166,7 @@ func (t *translation) httpsChains(g *addressGroup, claims sniClaims) []*listener
 				ServerNames:       serverNames,
 				TransportProtocol: transportTLS,
 			},
-			Filters:         []*listenerv3.Filter{HTTPConnectionManager(httpsStatPrefix(g.port), name)},
+			Filters:         []*listenerv3.Filter{HTTPConnectionManager(httpsStatPrefix(g.port), name, hasCORS(routes))},
 			TransportSocket: DownstreamTLSTransportSocket(secrets),
 		})
 	}
@@ -269,8 +269,9 @@ func TLSInspector() *listenerv3.ListenerFilter {
 }
 
 // HTTPConnectionManager is the HTTP connection manager network filter taking
-// its routes from the RouteConfiguration routeConfig over ADS.
-func HTTPConnectionManager(statPrefix, routeConfig string) *listenerv3.Filter {
+// its routes from the RouteConfiguration routeConfig over ADS, with the CORS
+// filter before the router when cors is set.
+func HTTPConnectionManager(statPrefix, routeConfig string, cors bool) *listenerv3.Filter {
 	hcm := &hcmv3.HttpConnectionManager{
 		CodecType:  hcmv3.HttpConnectionManager_AUTO,
 		StatPrefix: statPrefix,
@@ -286,6 +287,9 @@ func HTTPConnectionManager(statPrefix, routeConfig string) *listenerv3.Filter {
 		UseRemoteAddress: wrapperspb.Bool(true),
 		NormalizePath:    wrapperspb.Bool(true),
 		MergeSlashes:     true,
+	}
+	if cors {
+		hcm.HttpFilters = append([]*hcmv3.HttpFilter{CORSFilter()}, hcm.HttpFilters...)
 	}
 	return &listenerv3.Filter{
 		Name:       wellknown.HTTPConnectionManager,

@@ -75,7 +75,7 @@ func CheckedRoutes(r *ir.HTTPRoute) ([]*routev3.Route, error) {
 		return nil, err
 	}
 	for _, b := range built {
-		if err := b.ValidateAll(); err != nil {
+		if err := validateDeep(b); err != nil {
 			return nil, err
 		}
 	}
@@ -125,6 +125,7 @@ func buildRoutes(r *ir.HTTPRoute) ([]*routev3.Route, error) {
 	}
 	route := &routev3.Route{Name: r.Name, Match: match}
 	setHeaderModifiers(route, r)
+	setCORS(route, r)
 	switch {
 	case r.Redirect != nil:
 		redirect, err := RedirectAction(r.Redirect, r.PathMatch)

@@ -174,7 +174,7 @@ func (r *Resources) Validate() error {
 		check("listener", l.GetName(), validateDeep(l))
 	}
 	for _, rc := range r.Routes {
-		check("route configuration", rc.GetName(), rc.ValidateAll())
+		check("route configuration", rc.GetName(), validateDeep(rc))
 	}
 	for _, c := range r.Clusters {
 		check("cluster", c.GetName(), validateDeep(c))

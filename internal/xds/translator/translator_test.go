@@ -97,7 +97,7 @@ func TestTranslateHTTPListener(t *testing.T) {
 	}
 	wantListener := Listener("0.0.0.0", 10080, nil, []*listenerv3.FilterChain{{
 		Name:    "http",
-		Filters: []*listenerv3.Filter{HTTPConnectionManager("http-10080", "route/0.0.0.0/10080")},
+		Filters: []*listenerv3.Filter{HTTPConnectionManager("http-10080", "route/0.0.0.0/10080", false)},
 	}})
 	if diff := cmp.Diff(wantListener, res.Listeners[0], protocmp.Transform()); diff != "" {
 		t.Errorf("listener (-want +got):\n%s", diff)
