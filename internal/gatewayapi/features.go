@@ -20,6 +20,7 @@ var implementedFeatures = []features.FeatureName{
 	features.SupportGRPCRouteNamedRouteRule,
 	features.SupportHTTPRouteNamedRouteRule,
 	features.SupportHTTPRouteBackendRequestHeaderModification,
+	features.SupportHTTPRouteCORS,
 	features.SupportHTTPRouteQueryParamMatching,
 	features.SupportHTTPRouteMethodMatching,
 	features.SupportHTTPRouteResponseHeaderModification,

@@ -33,7 +33,10 @@ type Config struct {
 	RDSName string
 	Static  *router.Table
 
-	healthCheck          *healthCheck
+	healthCheck *healthCheck
+	// cors is set when the CORS filter is in the chain: it applies the
+	// CORS policy of the matched route (cors.go).
+	cors                 bool
 	suppressEnvoyHeaders bool
 	useRemoteAddress     bool
 	normalizePath        bool
@@ -121,6 +124,10 @@ func (c *Config) compileFilters(filters []*hcmv3.HttpFilter, path string) error 
 				return err
 			}
 			c.healthCheck = compiled
+		case strict.CORSName:
+			if err := c.compileCORS(f, p, last); err != nil {
+				return err
+			}
 		default:
 			return fmt.Errorf("%s: filter %q is not implemented by the test data plane", p, f.GetName())
 		}

@@ -1,7 +1,7 @@
 // Package hcm is the test data plane's HTTP connection manager
 // (envoy.filters.network.http_connection_manager) with its HTTP filters:
 // the router, whose decisions package router computes and this package
-// executes, and health_check (non-pass-through mode).
+// executes, health_check (non-pass-through mode) and cors (cors.go).
 //
 // What a request goes through, in Envoy's order (ActiveStream::
 // decodeHeaders, ConnectionManagerUtility, Router::Filter):
@@ -30,6 +30,14 @@
 //     SANITIZE);
 //   - the health_check filter answers a matching request itself: 200
 //     while the proxy is live, 503 otherwise, no body;
+//   - the cors filter, for a route with a CORS policy
+//     (typed_per_filter_config) and a request with an Origin: a preflight
+//     (OPTIONS with access-control-request-method) from an allowed origin
+//     is answered 200 with the allow-origin (the origin), -credentials,
+//     -methods and -headers ("*" echoes what was asked), max-age and
+//     expose-headers; other preflights go on to the route
+//     (forward_not_matching_preflights); responses to requests from an
+//     allowed origin get allow-origin, -credentials and expose-headers;
 //   - the router: no route configuration or no route gives 404 without
 //     body; a direct response or redirect is sent as the router built it;
 //     a forward goes to the cluster (503 without body when the proxy has

@@ -148,11 +148,22 @@ func (s *stream) serve() {
 		return
 	}
 	d := table.Route(req, randSource{})
-	if d.Direct != nil {
-		s.direct(d.Direct)
+	cors, answered := s.corsDecode(d, headers)
+	if answered {
 		return
 	}
-	s.forward(d.Forward)
+	if d.Direct != nil {
+		direct := *d.Direct
+		if cors != nil {
+			direct.Headers = direct.Headers.Clone()
+			cors.encode(direct.Headers)
+		}
+		s.direct(&direct)
+		return
+	}
+	f := *d.Forward
+	f.MutateResponse = withCORS(f.MutateResponse, cors)
+	s.forward(&f)
 }
 
 // requestTarget returns :path and :authority. An HTTP/1 absolute-form

@@ -44,6 +44,8 @@ type route struct {
 	direct   *directResponse
 	request  *headerParser
 	response *headerParser
+	// cors is the CORS filter's policy of the route (typed_per_filter_config).
+	cors *CORSPolicy
 }
 
 // directResponse is a compiled DirectResponseAction.
@@ -150,6 +152,9 @@ func compileRoute(r *routev3.Route, ctx actionContext, maxBody uint64, path stri
 	}
 	if rt.response, err = compileHeaderParser(r.GetResponseHeadersToAdd(), r.GetResponseHeadersToRemove(), path,
 		responseMutationFields); err != nil {
+		return nil, err
+	}
+	if rt.cors, err = compilePerFilterConfig(r.GetTypedPerFilterConfig(), joinPath(path, "typed_per_filter_config")); err != nil {
 		return nil, err
 	}
 	switch a := r.GetAction().(type) {

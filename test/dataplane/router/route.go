@@ -40,7 +40,7 @@ func (t *Table) Route(req *Request, rnd Rand) *Decision {
 		d.Direct = notFound()
 		return d
 	}
-	d.RouteName = r.name
+	d.RouteName, d.CORS = r.name, r.cors
 	if r.action == nil {
 		d.Direct = t.localReply(req, vh, r)
 		return d

@@ -46,6 +46,9 @@ type Decision struct {
 	Direct *DirectResponse
 	// Forward sends the request to a cluster.
 	Forward *Forward
+	// CORS is the matched route's CORS policy, for the CORS filter; nil
+	// when the route has none.
+	CORS *CORSPolicy
 }
 
 // DirectResponse is a locally generated response, as Envoy's
