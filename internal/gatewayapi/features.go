@@ -21,6 +21,7 @@ var implementedFeatures = []features.FeatureName{
 	features.SupportHTTPRouteNamedRouteRule,
 	features.SupportHTTPRouteBackendRequestHeaderModification,
 	features.SupportHTTPRouteCORS,
+	features.SupportHTTPRouteBackendProtocolWebSocket,
 	features.SupportHTTPRouteQueryParamMatching,
 	features.SupportHTTPRouteMethodMatching,
 	features.SupportHTTPRouteResponseHeaderModification,

@@ -47,13 +47,16 @@ func setCORS(route *routev3.Route, r *ir.HTTPRoute) {
 
 // CORSPolicy is the CORS filter's policy of a route. Allowed origins match
 // the Origin header exactly, "*" any origin, and a "*" in the host any
-// characters there.
+// characters there. A preflight request from any other origin is answered
+// by the filter (without access-control-allow-origin), not forwarded: it
+// is a CORS request, not one for the backend.
 func CORSPolicy(c *ir.CORS) *corsv3.CorsPolicy {
 	p := &corsv3.CorsPolicy{
-		AllowMethods:  strings.Join(c.AllowMethods, ", "),
-		AllowHeaders:  strings.Join(c.AllowHeaders, ", "),
-		ExposeHeaders: strings.Join(c.ExposeHeaders, ", "),
-		MaxAge:        strconv.Itoa(int(c.MaxAgeSeconds)),
+		AllowMethods:                 strings.Join(c.AllowMethods, ", "),
+		AllowHeaders:                 strings.Join(c.AllowHeaders, ", "),
+		ExposeHeaders:                strings.Join(c.ExposeHeaders, ", "),
+		MaxAge:                       strconv.Itoa(int(c.MaxAgeSeconds)),
+		ForwardNotMatchingPreflights: wrapperspb.Bool(false),
 	}
 	if c.AllowCredentials {
 		p.AllowCredentials = wrapperspb.Bool(true)

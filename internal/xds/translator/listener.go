@@ -283,6 +283,9 @@ func HTTPConnectionManager(statPrefix, routeConfig string, cors bool) *listenerv
 			Name:       wellknown.Router,
 			ConfigType: &hcmv3.HttpFilter_TypedConfig{TypedConfig: MustAny(&routerv3.Router{})},
 		}},
+		// WebSocket upgrades pass (HTTPRoute backends of appProtocol
+		// kubernetes.io/ws, and any backend that accepts them).
+		UpgradeConfigs: []*hcmv3.HttpConnectionManager_UpgradeConfig{{UpgradeType: "websocket"}},
 		// The proxy is the edge: trust the peer address, not X-Forwarded-For.
 		UseRemoteAddress: wrapperspb.Bool(true),
 		NormalizePath:    wrapperspb.Bool(true),

@@ -36,7 +36,9 @@ type Config struct {
 	healthCheck *healthCheck
 	// cors is set when the CORS filter is in the chain: it applies the
 	// CORS policy of the matched route (cors.go).
-	cors                 bool
+	cors bool
+	// upgrades are the upgrade types upgrade_configs lets through, lower-case.
+	upgrades             []string
 	suppressEnvoyHeaders bool
 	useRemoteAddress     bool
 	normalizePath        bool
@@ -78,6 +80,9 @@ func Compile(h *hcmv3.HttpConnectionManager, path string) (*Config, error) {
 		c.Static = t
 	default:
 		return nil, fmt.Errorf("%s: invalid: no route_config or rds", path)
+	}
+	if err := c.compileUpgrades(h.GetUpgradeConfigs(), path+".upgrade_configs"); err != nil {
+		return nil, err
 	}
 	if err := c.compileFilters(h.GetHttpFilters(), path+".http_filters"); err != nil {
 		return nil, err

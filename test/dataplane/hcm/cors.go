@@ -38,9 +38,10 @@ type corsState struct {
 // corsDecode is the CORS filter's decodeHeaders: for a request with an
 // Origin header on a route with a policy, it returns the state that
 // encodeHeaders uses, and answers a preflight request (OPTIONS with
-// access-control-request-method) from an allowed origin itself (true).
-// Preflights from other origins go on to the route
-// (forward_not_matching_preflights defaults to true).
+// access-control-request-method) itself (true): from an allowed origin
+// with the CORS headers, from another origin without
+// access-control-allow-origin, unless forward_not_matching_preflights
+// (the default) sends it on to the route.
 func (s *stream) corsDecode(d *router.Decision, req router.Headers) (*corsState, bool) {
 	if !s.h.cfg.cors || d.CORS == nil {
 		return nil, false
@@ -53,13 +54,18 @@ func (s *stream) corsDecode(d *router.Decision, req router.Headers) (*corsState,
 	if d.CORS.OriginAllowed(origin) {
 		st.origin = origin
 	}
-	if s.r.Method != http.MethodOptions || req.Get("access-control-request-method") == "" || st.origin == "" {
+	if s.r.Method != http.MethodOptions || req.Get("access-control-request-method") == "" {
 		return st, false
 	}
 	p := d.CORS
+	if st.origin == "" && p.ForwardNotMatchingPreflights {
+		return st, false
+	}
 	drain(s.r)
 	s.reply(http.StatusOK, "", func(h router.Headers) {
-		h.Set("access-control-allow-origin", origin)
+		if st.origin != "" {
+			h.Set("access-control-allow-origin", origin)
+		}
 		if p.AllowCredentials {
 			h.Set("access-control-allow-credentials", "true")
 		}

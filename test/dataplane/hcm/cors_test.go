@@ -34,7 +34,10 @@ func TestCORSFilter(t *testing.T) {
 		AllowMethods:           "*", AllowHeaders: "x-1, x-2", ExposeHeaders: "x-3", MaxAge: "60",
 		AllowCredentials: wrapperspb.Bool(true),
 	}
-	rc := routes(withPolicy(t, prefixTo("/cors", "c", nil), policy), prefixTo("/", "c", nil))
+	answer := proto.Clone(policy).(*corsv3.CorsPolicy)
+	answer.ForwardNotMatchingPreflights = wrapperspb.Bool(false)
+	rc := routes(withPolicy(t, prefixTo("/cors", "c", nil), policy), withPolicy(t, prefixTo("/answer", "c", nil), answer),
+		prefixTo("/", "c", nil))
 	f := newFixture(t, config(func(c *Config) { c.cors = true }), rc, staticCluster(t, "c", b.addr))
 	preflight := http.Header{"Origin": {"https://a.com"}, "Access-Control-Request-Method": {"PUT"}}
 
@@ -59,6 +62,11 @@ func TestCORSFilter(t *testing.T) {
 	other := http.Header{"Origin": {"https://b.com"}, "Access-Control-Request-Method": {"PUT"}}
 	if r := do(t, f, "OPTIONS", "/cors", other); r.status != 200 || r.header.Get("Access-Control-Allow-Origin") != "" || len(b.requests()) != 1 {
 		t.Errorf("preflight from another origin: %d %v, %d backend requests; want it forwarded, no CORS headers", r.status, r.header, len(b.requests()))
+	}
+	if r := do(t, f, "OPTIONS", "/answer", other); r.status != 200 || r.header.Get("Access-Control-Allow-Origin") != "" ||
+		r.header.Get("Access-Control-Max-Age") != "60" || len(b.requests()) != 1 {
+		t.Errorf("preflight from another origin, not forwarded: %d %v, %d backend requests; want the filter's answer without allow-origin",
+			r.status, r.header, len(b.requests()))
 	}
 	r = do(t, f, "GET", "/cors", http.Header{"Origin": {"https://a.com"}})
 	if r.header.Get("Access-Control-Allow-Origin") != "https://a.com" || r.header.Get("Access-Control-Expose-Headers") != "x-3" ||

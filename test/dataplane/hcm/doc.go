@@ -9,7 +9,10 @@
 //   - codecs: HTTP/1.1; HTTP/2 over TLS when ALPN says h2; HTTP/2 with
 //     prior knowledge (h2c) on plaintext; codec_type HTTP1/HTTP2 restrict
 //     them. HTTP/1.0 is refused with 426 (accept_http_10 is false by
-//     default), an upgrade request with 403 (no upgrade_configs);
+//     default), an upgrade request of a type not in upgrade_configs with
+//     403; an allowed one (WebSocket) goes to the route's cluster once,
+//     with its Upgrade and Connection headers, and a 101 answer turns the
+//     connection into a byte stream both ways (upgrade.go);
 //   - a target not starting with "/" is answered 404 ("OPTIONS *",
 //     authority form), an absolute-form target becomes its path and host,
 //     a fragment is refused with 400;

@@ -115,10 +115,14 @@ func (s *stream) serve() {
 		s.reply(http.StatusBadRequest, "", nil)
 		return
 	}
+	upgrade := ""
 	if r.ProtoMajor == 1 && isUpgrade(r.Header) {
-		// No upgrade_configs: Envoy refuses the upgrade.
-		s.reply(http.StatusForbidden, "", nil)
-		return
+		upgrade = r.Header.Get("Upgrade")
+		if !s.h.cfg.upgradeAllowed(upgrade) {
+			// Not in upgrade_configs: Envoy refuses the upgrade.
+			s.reply(http.StatusForbidden, "", nil)
+			return
+		}
 	}
 	path, redirect, ok := s.h.cfg.normalize(path)
 	switch {
@@ -163,6 +167,10 @@ func (s *stream) serve() {
 	}
 	f := *d.Forward
 	f.MutateResponse = withCORS(f.MutateResponse, cors)
+	if upgrade != "" {
+		s.forwardUpgrade(&f, upgrade)
+		return
+	}
 	s.forward(&f)
 }
 

@@ -22,6 +22,10 @@ type CORSPolicy struct {
 	// the preflight asks for).
 	AllowMethods, AllowHeaders, ExposeHeaders, MaxAge string
 	AllowCredentials                                  bool
+	// ForwardNotMatchingPreflights (default true) sends preflight
+	// requests from origins not allowed on to the route; when false the
+	// filter answers them itself.
+	ForwardNotMatchingPreflights bool
 }
 
 // OriginAllowed is the filter's isOriginAllowed: an allowed origin
@@ -64,7 +68,8 @@ func compileCORSPolicy(c *corsv3.CorsPolicy, path string) (*CORSPolicy, error) {
 	p := &CORSPolicy{
 		AllowMethods: c.GetAllowMethods(), AllowHeaders: c.GetAllowHeaders(),
 		ExposeHeaders: c.GetExposeHeaders(), MaxAge: c.GetMaxAge(),
-		AllowCredentials: c.GetAllowCredentials().GetValue(),
+		AllowCredentials:             c.GetAllowCredentials().GetValue(),
+		ForwardNotMatchingPreflights: c.GetForwardNotMatchingPreflights() == nil || c.GetForwardNotMatchingPreflights().GetValue(),
 	}
 	for i, m := range c.GetAllowOriginStringMatch() {
 		sm, err := compileStringMatcher(m, fmt.Sprintf("%s.allow_origin_string_match[%d]", path, i))

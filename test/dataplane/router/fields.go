@@ -57,6 +57,7 @@ var ImplementedFields = []string{
 	"envoy.extensions.filters.http.cors.v3.CorsPolicy.expose_headers",
 	"envoy.extensions.filters.http.cors.v3.CorsPolicy.max_age",
 	"envoy.extensions.filters.http.cors.v3.CorsPolicy.allow_credentials",
+	"envoy.extensions.filters.http.cors.v3.CorsPolicy.forward_not_matching_preflights",
 
 	// RouteMatch.
 	"envoy.config.route.v3.RouteMatch.prefix",

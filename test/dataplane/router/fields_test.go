@@ -285,6 +285,7 @@ virtualHosts:
         exposeHeaders: x-b
         maxAge: "1"
         allowCredentials: true
+        forwardNotMatchingPreflights: false
   - name: r7
     match: {prefix: /v}
     directResponse: {status: 200, body: {inlineBytes: YQ==}}
