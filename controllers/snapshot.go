@@ -72,6 +72,9 @@ func buildResources(
 	if res.HTTPRoutes, err = attachedHTTPRoutes(ctx, r, ours); err != nil {
 		return nil, nil, err
 	}
+	if res.GRPCRoutes, err = attachedGRPCRoutes(ctx, r, ours); err != nil {
+		return nil, nil, err
+	}
 	if res.TLSRoutes, err = attachedTLSRoutes(ctx, r, ours); err != nil {
 		return nil, nil, err
 	}
@@ -81,6 +84,9 @@ func buildResources(
 	}
 	if res.RateLimitFilters, err = getAll(ctx, r, refs.rateLimitFilters, newRateLimitFilter); err != nil {
 		return nil, nil, err
+	}
+	for _, route := range res.GRPCRoutes {
+		collectGRPCBackendRefs(route, refs.services)
 	}
 	for _, route := range res.TLSRoutes {
 		collectTLSBackendRefs(route, refs.services)
@@ -213,32 +219,40 @@ func listenerSetsOfGateways(
 
 func attachedHTTPRoutes(ctx context.Context, r client.Reader, ours ourParents) ([]*gwapiv1.HTTPRoute, error) {
 	var list gwapiv1.HTTPRouteList
-	if err := r.List(ctx, &list); err != nil {
-		return nil, err
-	}
-	var out []*gwapiv1.HTTPRoute
-	for i := range list.Items {
-		route := &list.Items[i]
-		if slices.ContainsFunc(route.Spec.ParentRefs, func(p gwapiv1.ParentReference) bool {
-			return refersToParent(route.Namespace, p, ours)
-		}) {
-			out = append(out, route)
-		}
-	}
-	return out, nil
+	return attachedRoutes(ctx, r, ours, &list, &list.Items, func(o *gwapiv1.HTTPRoute) (string, []gwapiv1.ParentReference) {
+		return o.Namespace, o.Spec.ParentRefs
+	})
+}
+
+func attachedGRPCRoutes(ctx context.Context, r client.Reader, ours ourParents) ([]*gwapiv1.GRPCRoute, error) {
+	var list gwapiv1.GRPCRouteList
+	return attachedRoutes(ctx, r, ours, &list, &list.Items, func(o *gwapiv1.GRPCRoute) (string, []gwapiv1.ParentReference) {
+		return o.Namespace, o.Spec.ParentRefs
+	})
 }
 
 func attachedTLSRoutes(ctx context.Context, r client.Reader, ours ourParents) ([]*gwapiv1.TLSRoute, error) {
 	var list gwapiv1.TLSRouteList
-	if err := r.List(ctx, &list); err != nil {
+	return attachedRoutes(ctx, r, ours, &list, &list.Items, func(o *gwapiv1.TLSRoute) (string, []gwapiv1.ParentReference) {
+		return o.Namespace, o.Spec.ParentRefs
+	})
+}
+
+// attachedRoutes lists the routes of one kind (list, whose items are
+// items) and returns those with a parentRef to one of our parents; parents
+// gives a route's namespace and parentRefs.
+func attachedRoutes[T any](
+	ctx context.Context, r client.Reader, ours ourParents, list client.ObjectList, items *[]T,
+	parents func(*T) (string, []gwapiv1.ParentReference),
+) ([]*T, error) {
+	if err := r.List(ctx, list); err != nil {
 		return nil, err
 	}
-	var out []*gwapiv1.TLSRoute
-	for i := range list.Items {
-		route := &list.Items[i]
-		if slices.ContainsFunc(route.Spec.ParentRefs, func(p gwapiv1.ParentReference) bool {
-			return refersToParent(route.Namespace, p, ours)
-		}) {
+	var out []*T
+	for i := range *items {
+		route := &(*items)[i]
+		ns, refs := parents(route)
+		if slices.ContainsFunc(refs, func(p gwapiv1.ParentReference) bool { return refersToParent(ns, p, ours) }) {
 			out = append(out, route)
 		}
 	}
@@ -295,6 +309,23 @@ func collectHTTPBackendRefs(route *gwapiv1.HTTPRoute, services sets.Set[types.Na
 			collectMirrorRefs(route.Namespace, b.Filters, services)
 		}
 		collectMirrorRefs(route.Namespace, rule.Filters, services)
+	}
+}
+
+func collectGRPCBackendRefs(route *gwapiv1.GRPCRoute, services sets.Set[types.NamespacedName]) {
+	mirrors := func(filters []gwapiv1.GRPCRouteFilter) {
+		for _, f := range filters {
+			if f.RequestMirror != nil {
+				insertServiceRef(route.Namespace, f.RequestMirror.BackendRef, services)
+			}
+		}
+	}
+	for _, rule := range route.Spec.Rules {
+		for _, b := range rule.BackendRefs {
+			insertServiceRef(route.Namespace, b.BackendObjectReference, services)
+			mirrors(b.Filters)
+		}
+		mirrors(rule.Filters)
 	}
 }
 

@@ -97,6 +97,7 @@ func (w *statusWriter) write(ctx context.Context, res *gatewayapi.Result) {
 		})
 	}
 	w.writeRoutes(ctx, httpRouteKind, res.Statuses.HTTPRoutes, now)
+	w.writeRoutes(ctx, grpcRouteKind, res.Statuses.GRPCRoutes, now)
 	w.writeRoutes(ctx, tlsRouteKind, res.Statuses.TLSRoutes, now)
 }
 
@@ -114,6 +115,13 @@ var httpRouteKind = routeKind{
 	newList:   func() client.ObjectList { return &gwapiv1.HTTPRouteList{} },
 	newObject: func() client.Object { return &gwapiv1.HTTPRoute{} },
 	parents:   func(o client.Object) *[]gwapiv1.RouteParentStatus { return &o.(*gwapiv1.HTTPRoute).Status.Parents },
+}
+
+var grpcRouteKind = routeKind{
+	name:      "GRPCRoute",
+	newList:   func() client.ObjectList { return &gwapiv1.GRPCRouteList{} },
+	newObject: func() client.Object { return &gwapiv1.GRPCRoute{} },
+	parents:   func(o client.Object) *[]gwapiv1.RouteParentStatus { return &o.(*gwapiv1.GRPCRoute).Status.Parents },
 }
 
 var tlsRouteKind = routeKind{

@@ -65,6 +65,7 @@ var emittedReasons = []string{
 	"Route/Accepted/False/NoMatchingParent",
 	"Route/Accepted/False/UnsupportedValue",
 	"Route/Accepted/False/IncompatibleFilters",
+	"Route/Accepted/False/Conflicted",
 	"Route/ResolvedRefs/True/ResolvedRefs",
 	"Route/ResolvedRefs/False/RefNotPermitted",
 	"Route/ResolvedRefs/False/BackendNotFound",

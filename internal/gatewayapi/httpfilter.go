@@ -23,6 +23,7 @@ type ruleFilters struct {
 	// rateLimit are the limits of RateLimitFilters, named relative to the
 	// rule ("filter/<k>/limit/<j>") until nameRateLimits.
 	rateLimit *ir.RouteRateLimit
+	cors                   *ir.CORS
 	// replacesPrefix is set when a redirect or rewrite uses ReplacePrefixMatch.
 	replacesPrefix bool
 
@@ -54,6 +55,7 @@ var filterBuilders = map[gwapiv1.HTTPRouteFilterType]filterBuilder{
 	gwapiv1.HTTPRouteFilterURLRewrite:             buildRewriteFilter,
 	gwapiv1.HTTPRouteFilterRequestMirror:          buildMirrorFilter,
 	gwapiv1.HTTPRouteFilterExtensionRef:           buildExtensionRefFilter,
+	gwapiv1.HTTPRouteFilterCORS:                   buildCORSFilter,
 }
 
 // repeatable are the filter types that may appear more than once in a rule.

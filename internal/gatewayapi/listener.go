@@ -11,6 +11,7 @@ import (
 // Route kinds this translator serves.
 const (
 	kindHTTPRoute = "HTTPRoute"
+	kindGRPCRoute = "GRPCRoute"
 	kindTLSRoute  = "TLSRoute"
 	kindGateway   = "Gateway"
 	// kindListenerSet is a parent kind: a ListenerSet attaches listeners to a Gateway.
@@ -43,6 +44,7 @@ type listenerModel struct {
 	// supportedKinds is reported in status; never nil.
 	supportedKinds []gwapiv1.RouteGroupKind
 	allowHTTPRoute bool
+	allowGRPCRoute bool
 	allowTLSRoute  bool
 
 	namespaces namespacePolicy
@@ -207,7 +209,7 @@ func (l *listenerModel) resolveNamespaces(ar *gwapiv1.AllowedRoutes) *reasonErro
 func protocolKinds(p gwapiv1.ProtocolType) []string {
 	switch p {
 	case gwapiv1.HTTPProtocolType, gwapiv1.HTTPSProtocolType:
-		return []string{kindHTTPRoute}
+		return []string{kindHTTPRoute, kindGRPCRoute}
 	case gwapiv1.TLSProtocolType:
 		return []string{kindTLSRoute}
 	}
@@ -246,6 +248,8 @@ func (l *listenerModel) allowKind(kind string) {
 	switch {
 	case kind == kindHTTPRoute && !l.allowHTTPRoute:
 		l.allowHTTPRoute = true
+	case kind == kindGRPCRoute && !l.allowGRPCRoute:
+		l.allowGRPCRoute = true
 	case kind == kindTLSRoute && !l.allowTLSRoute:
 		l.allowTLSRoute = true
 	default:
@@ -257,8 +261,11 @@ func (l *listenerModel) allowKind(kind string) {
 
 // allowsKind reports whether routes of kind may attach.
 func (l *listenerModel) allowsKind(kind string) bool {
-	if kind == kindHTTPRoute {
+	switch kind {
+	case kindHTTPRoute:
 		return l.allowHTTPRoute
+	case kindGRPCRoute:
+		return l.allowGRPCRoute
 	}
 	return kind == kindTLSRoute && l.allowTLSRoute
 }

@@ -58,7 +58,7 @@ func isEmptyDocument(raw []byte) bool {
 }
 
 // LoadResources decodes a YAML stream of Kubernetes objects into Resources.
-// It accepts GatewayClass, Gateway, ListenerSet, HTTPRoute, TLSRoute and
+// It accepts GatewayClass, Gateway, ListenerSet, HTTPRoute, GRPCRoute, TLSRoute and
 // ReferenceGrant (gateway.networking.k8s.io/v1 or v1beta1 where it exists), Namespace,
 // Service and Secret (v1), EndpointSlice (discovery.k8s.io/v1), EnvoyProxy and
 // RateLimitFilter (gateway.envoyproxy.io/v1alpha1). Unknown kinds and unknown fields are
@@ -100,6 +100,8 @@ func (res *Resources) add(d document) error {
 		return decodeInto(d.raw, &res.ListenerSets)
 	case gw && d.meta.Kind == kindHTTPRoute:
 		return decodeInto(d.raw, &res.HTTPRoutes)
+	case d.meta.APIVersion == gwapiv1.GroupVersion.String() && d.meta.Kind == kindGRPCRoute:
+		return decodeInto(d.raw, &res.GRPCRoutes)
 	case gw && d.meta.Kind == "ReferenceGrant":
 		return decodeInto(d.raw, &res.ReferenceGrants)
 	case d.meta.APIVersion == gwapiv1.GroupVersion.String() && d.meta.Kind == kindTLSRoute:

@@ -22,6 +22,7 @@ type Resources struct {
 	Gateways        []*gwapiv1.Gateway           `json:"gateways,omitempty"`
 	ListenerSets    []*gwapiv1.ListenerSet       `json:"listenerSets,omitempty"`
 	HTTPRoutes      []*gwapiv1.HTTPRoute         `json:"httpRoutes,omitempty"`
+	GRPCRoutes      []*gwapiv1.GRPCRoute         `json:"grpcRoutes,omitempty"`
 	TLSRoutes       []*gwapiv1.TLSRoute          `json:"tlsRoutes,omitempty"`
 	ReferenceGrants []*gwapiv1.ReferenceGrant    `json:"referenceGrants,omitempty"`
 	Namespaces      []*corev1.Namespace          `json:"namespaces,omitempty"`
@@ -152,6 +153,7 @@ type Statuses struct {
 	Gateways       []GatewayStatus      `json:"gateways,omitempty"`
 	ListenerSets   []ListenerSetStatus  `json:"listenerSets,omitempty"`
 	HTTPRoutes     []RouteStatus        `json:"httpRoutes,omitempty"`
+	GRPCRoutes     []RouteStatus        `json:"grpcRoutes,omitempty"`
 	TLSRoutes      []RouteStatus        `json:"tlsRoutes,omitempty"`
 	EnvoyProxies   []EnvoyProxyStatus   `json:"envoyProxies,omitempty"`
 }

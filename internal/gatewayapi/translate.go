@@ -34,6 +34,7 @@ type translator struct {
 	listenerSetsByKey map[types.NamespacedName]*listenerSetModel
 
 	httpRoutes []*httpRouteModel
+	grpcRoutes []*httpRouteModel
 	tlsRoutes  []*tlsRouteModel
 	routeSeen  map[routeKey]bool
 
@@ -71,6 +72,9 @@ func translate(res *Resources, opts Options, memo *Translator) *Result {
 	t.processListenerSets(res.ListenerSets)
 	t.buildFleets()
 	t.processHTTPRoutes(res.HTTPRoutes)
+	t.processGRPCRoutes(res.GRPCRoutes)
+	t.resolveRouteKindConflicts()
+	t.emitHTTPRoutes()
 	t.processTLSRoutes(res.TLSRoutes)
 	out := &Result{Statuses: t.statuses(), FrozenGatewayClasses: t.frozenClasses()}
 	for _, f := range t.fleets {

@@ -52,7 +52,8 @@ type Certificate struct {
 
 // HTTPRoute is one match of one HTTPRoute rule, on one hostname.
 type HTTPRoute struct {
-	// Name is stable and readable: "httproute/<ns>/<name>/rule/<i>/match/<j>".
+	// Name is stable and readable: "httproute/<ns>/<name>/rule/<i>/match/<j>"
+	// (or "grpcroute/..." for a GRPCRoute).
 	Name string `json:"name"`
 	// Hostname is the virtual host this route belongs to ("*" for any,
 	// "*.example.com" for a wildcard).
@@ -84,6 +85,25 @@ type HTTPRoute struct {
 	// RateLimit are the route's rate limits. Global ones apply only to
 	// requests forwarded to Destination.
 	RateLimit *RouteRateLimit `json:"rateLimit,omitempty"`
+	// CORS, when set, answers CORS preflight requests from allowed origins
+	// and adds the CORS headers to the responses to them.
+	CORS *CORS `json:"cors,omitempty"`
+}
+
+// CORS is a route's Cross-Origin Resource Sharing policy.
+type CORS struct {
+	// AllowOrigins are origins "<scheme>://<host>[:<port>]", where the host
+	// may start with the wildcard label "*." or be "*", or the single "*"
+	// for any origin.
+	AllowOrigins []string `json:"allowOrigins,omitempty"`
+	// AllowMethods and AllowHeaders are the allowed methods and request
+	// headers; "*" allows whatever the preflight request asks for.
+	AllowMethods  []string `json:"allowMethods,omitempty"`
+	AllowHeaders  []string `json:"allowHeaders,omitempty"`
+	ExposeHeaders []string `json:"exposeHeaders,omitempty"`
+	// MaxAgeSeconds is how long clients may cache a preflight answer.
+	MaxAgeSeconds    int32 `json:"maxAgeSeconds"`
+	AllowCredentials bool  `json:"allowCredentials,omitempty"`
 }
 
 // StringMatchType says how a StringMatch compares.
@@ -163,10 +183,14 @@ type Destination struct {
 	InvalidWeight uint32 `json:"invalidWeight,omitempty"`
 }
 
-// WeightedCluster is a cluster name and its weight.
+// WeightedCluster is a cluster name and its weight, with the header
+// modifications of the requests sent to it and of its responses (applied
+// before the route's own).
 type WeightedCluster struct {
-	Cluster string `json:"cluster"`
-	Weight  uint32 `json:"weight"`
+	Cluster         string          `json:"cluster"`
+	Weight          uint32          `json:"weight"`
+	RequestHeaders  *HeaderModifier `json:"requestHeaders,omitempty"`
+	ResponseHeaders *HeaderModifier `json:"responseHeaders,omitempty"`
 }
 
 // Mirror sends a copy of requests to a cluster; Percent (0-100) of requests,
@@ -206,7 +230,8 @@ const (
 
 // Cluster is an upstream: one Service port.
 type Cluster struct {
-	// Name is stable and readable: "service/<ns>/<name>/<port>".
+	// Name is stable and readable: "service/<ns>/<name>/<port>", with the
+	// suffix "/h2c" for the HTTP/2 cluster of a port that is not h2c (gRPC).
 	Name      string        `json:"name"`
 	Discovery DiscoveryType `json:"discovery"`
 	// EndpointSource, set only on EDS clusters, says where the cluster's

@@ -59,6 +59,7 @@ type statusIndex struct {
 	gateways map[gatewayapi.ObjectKey]gwapiv1.GatewayStatus
 	sets     map[gatewayapi.ObjectKey]gwapiv1.ListenerSetStatus
 	http     map[gatewayapi.ObjectKey][]gwapiv1.RouteParentStatus
+	grpc     map[gatewayapi.ObjectKey][]gwapiv1.RouteParentStatus
 	tls      map[gatewayapi.ObjectKey][]gwapiv1.RouteParentStatus
 	proxies  map[gatewayapi.ObjectKey]egv1a1.EnvoyProxyStatus
 }
@@ -69,6 +70,7 @@ func indexStatuses(s gatewayapi.Statuses) statusIndex {
 		gateways: map[gatewayapi.ObjectKey]gwapiv1.GatewayStatus{},
 		sets:     map[gatewayapi.ObjectKey]gwapiv1.ListenerSetStatus{},
 		http:     map[gatewayapi.ObjectKey][]gwapiv1.RouteParentStatus{},
+		grpc:     map[gatewayapi.ObjectKey][]gwapiv1.RouteParentStatus{},
 		tls:      map[gatewayapi.ObjectKey][]gwapiv1.RouteParentStatus{},
 		proxies:  map[gatewayapi.ObjectKey]egv1a1.EnvoyProxyStatus{},
 	}
@@ -83,6 +85,9 @@ func indexStatuses(s gatewayapi.Statuses) statusIndex {
 	}
 	for _, r := range s.HTTPRoutes {
 		idx.http[r.ObjectKey] = r.Parents
+	}
+	for _, r := range s.GRPCRoutes {
+		idx.grpc[r.ObjectKey] = r.Parents
 	}
 	for _, r := range s.TLSRoutes {
 		idx.tls[r.ObjectKey] = r.Parents
@@ -111,6 +116,10 @@ func (idx statusIndex) apply(obj client.Object) {
 		}
 	case *gwapiv1.HTTPRoute:
 		if s, ok := idx.http[key]; ok {
+			o.Status.Parents = s
+		}
+	case *gwapiv1.GRPCRoute:
+		if s, ok := idx.grpc[key]; ok {
 			o.Status.Parents = s
 		}
 	case *gwapiv1.TLSRoute:

@@ -26,6 +26,7 @@ import (
 var Profiles = []suite.ConformanceProfileName{
 	suite.GatewayHTTPConformanceProfileName,
 	suite.GatewayTLSConformanceProfileName,
+	suite.GatewayGRPCConformanceProfileName,
 }
 
 // RunOptions configure Run.
@@ -35,7 +36,8 @@ type RunOptions struct {
 	// Version is the implementation version in the report; empty means
 	// internal/version.Version.
 	Version string
-	// RunTest, when set, runs only that test.
+	// RunTest, when set, runs only that test, or those tests when it is a
+	// comma-separated list of names.
 	RunTest string
 }
 
@@ -96,8 +98,8 @@ func (r *recorder) hook(t *testing.T, test suite.ConformanceTest, s *suite.Confo
 		o.Result = Failed
 	case t.Skipped():
 		o.Result, o.Reason = Skipped, SkipReason(test, s.SupportedFeatures)
-		if r.runTest != "" && test.ShortName != r.runTest {
-			o.Reason = "not selected (only " + r.runTest + " runs)"
+		if r.runTest != "" && !slices.Contains(strings.Split(r.runTest, ","), test.ShortName) {
+			o.Reason = "not selected (EG_CONFORMANCE_RUN_TEST)"
 		}
 	}
 	r.mu.Lock()
@@ -127,17 +129,18 @@ func Run(t *testing.T, h *Harness, opts RunOptions) (*Summary, error) {
 		return nil, err
 	}
 	rec := &recorder{outcomes: map[string]Outcome{}, runTest: opts.RunTest}
+	runTest, skip := selectTests(opts.RunTest, tests.ConformanceTests)
 	cs, err := suite.NewConformanceTestSuite(suite.ConformanceOptions{
 		ConfigurableOptions: suite.ConfigurableOptions{
 			GatewayClassName:     GatewayClassName,
 			CleanupBaseResources: true,
 			CleanupTestResources: true,
 			TimeoutConfig:        config.DefaultTimeoutConfig(),
-			SkipTests:            SkipTests(),
+			SkipTests:            skip,
 			Mode:                 "default",
 			Implementation:       implementation(opts.Version),
 			ConformanceProfiles:  Profiles,
-			RunTest:              opts.RunTest,
+			RunTest:              runTest,
 		},
 		Client:        h.Client,
 		ClientOptions: client.Options{Scheme: h.Client.Scheme()},
@@ -160,6 +163,23 @@ func Run(t *testing.T, h *Harness, opts RunOptions) (*Summary, error) {
 		return nil, err
 	}
 	return rec.summary(), writeReport(report, opts.ReportPath)
+}
+
+// selectTests turns RunOptions.RunTest into the suite's RunTest and
+// SkipTests: one name is the suite's RunTest; a comma-separated list skips
+// every other test of all.
+func selectTests(runTest string, all []suite.ConformanceTest) (string, []string) {
+	skip := SkipTests()
+	if !strings.Contains(runTest, ",") {
+		return runTest, skip
+	}
+	selected := strings.Split(runTest, ",")
+	for _, test := range all {
+		if !slices.Contains(selected, test.ShortName) && !slices.Contains(skip, test.ShortName) {
+			skip = append(skip, test.ShortName)
+		}
+	}
+	return "", skip
 }
 
 // implementation identifies this project in the report.

@@ -52,6 +52,12 @@ var kinds = map[schema.GroupVersionKind]kind{
 			r.HTTPRoutes = append(r.HTTPRoutes, o.(*gwapiv1.HTTPRoute))
 		},
 	},
+	gatewayAPIv1.WithKind("GRPCRoute"): {
+		newObject: func() client.Object { return &gwapiv1.GRPCRoute{} },
+		add: func(r *gatewayapi.Resources, o client.Object) {
+			r.GRPCRoutes = append(r.GRPCRoutes, o.(*gwapiv1.GRPCRoute))
+		},
+	},
 	gatewayAPIv1.WithKind("TLSRoute"): {
 		newObject: func() client.Object { return &gwapiv1.TLSRoute{} },
 		add: func(r *gatewayapi.Resources, o client.Object) {

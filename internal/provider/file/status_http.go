@@ -103,6 +103,7 @@ func eachObject(res *gatewayapi.Resources, eps *gatewayapi.Endpoints, fn func(ki
 	each(res.Gateways, "Gateway", fn)
 	each(res.ListenerSets, "ListenerSet", fn)
 	each(res.HTTPRoutes, "HTTPRoute", fn)
+	each(res.GRPCRoutes, "GRPCRoute", fn)
 	each(res.TLSRoutes, "TLSRoute", fn)
 	each(res.ReferenceGrants, "ReferenceGrant", fn)
 	each(res.EnvoyProxies, "EnvoyProxy", fn)
@@ -136,7 +137,7 @@ func each[T client.Object](objs []T, kind string, fn func(string, client.Object)
 // indexStatus maps kind and key to the status to report.
 func indexStatus(s gatewayapi.Statuses) map[string]map[gatewayapi.ObjectKey]any {
 	idx := map[string]map[gatewayapi.ObjectKey]any{
-		"GatewayClass": {}, "Gateway": {}, "ListenerSet": {}, "HTTPRoute": {}, "TLSRoute": {}, "EnvoyProxy": {},
+		"GatewayClass": {}, "Gateway": {}, "ListenerSet": {}, "HTTPRoute": {}, "GRPCRoute": {}, "TLSRoute": {}, "EnvoyProxy": {},
 	}
 	for _, c := range s.GatewayClasses {
 		idx["GatewayClass"][c.ObjectKey] = c.Status
@@ -149,6 +150,9 @@ func indexStatus(s gatewayapi.Statuses) map[string]map[gatewayapi.ObjectKey]any 
 	}
 	for _, r := range s.HTTPRoutes {
 		idx["HTTPRoute"][r.ObjectKey] = routeStatus{Parents: r.Parents}
+	}
+	for _, r := range s.GRPCRoutes {
+		idx["GRPCRoute"][r.ObjectKey] = routeStatus{Parents: r.Parents}
 	}
 	for _, r := range s.TLSRoutes {
 		idx["TLSRoute"][r.ObjectKey] = routeStatus{Parents: r.Parents}

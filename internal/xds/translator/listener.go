@@ -108,7 +108,7 @@ func (t *translation) httpChain(g *addressGroup, mixed bool) *listenerv3.FilterC
 	t.addRouteConfiguration(name, routes)
 	chain := &listenerv3.FilterChain{
 		Name:    "http",
-		Filters: []*listenerv3.Filter{HTTPConnectionManager(httpStatPrefix(g.port), name, t.httpFilters...)},
+		Filters: []*listenerv3.Filter{HTTPConnectionManager(httpStatPrefix(g.port), name, t.chainFilters(routes)...)},
 	}
 	if mixed {
 		chain.FilterChainMatch = &listenerv3.FilterChainMatch{TransportProtocol: transportRaw}
@@ -166,7 +166,7 @@ func (t *translation) httpsChains(g *addressGroup, claims sniClaims) []*listener
 				ServerNames:       serverNames,
 				TransportProtocol: transportTLS,
 			},
-			Filters:         []*listenerv3.Filter{HTTPConnectionManager(httpsStatPrefix(g.port), name, t.httpFilters...)},
+			Filters:         []*listenerv3.Filter{HTTPConnectionManager(httpsStatPrefix(g.port), name, t.chainFilters(routes)...)},
 			TransportSocket: DownstreamTLSTransportSocket(secrets),
 		})
 	}
@@ -268,6 +268,17 @@ func TLSInspector() *listenerv3.ListenerFilter {
 	}
 }
 
+// chainFilters are the HTTP filters of a chain serving routes, before the
+// router: the CORS filter first when a route has a CORS policy (so a
+// preflight is answered and every local reply of a later filter gets the
+// CORS headers), then the fleet's rate limit filters.
+func (t *translation) chainFilters(routes []*ir.HTTPRoute) []*hcmv3.HttpFilter {
+	if !hasCORS(routes) {
+		return t.httpFilters
+	}
+	return append([]*hcmv3.HttpFilter{CORSFilter()}, t.httpFilters...)
+}
+
 // HTTPConnectionManager is the HTTP connection manager network filter taking
 // its routes from the RouteConfiguration routeConfig over ADS; filters run
 // before the router.
@@ -283,6 +294,9 @@ func HTTPConnectionManager(statPrefix, routeConfig string, filters ...*hcmv3.Htt
 			Name:       wellknown.Router,
 			ConfigType: &hcmv3.HttpFilter_TypedConfig{TypedConfig: MustAny(&routerv3.Router{})},
 		}),
+		// WebSocket upgrades pass (HTTPRoute backends of appProtocol
+		// kubernetes.io/ws, and any backend that accepts them).
+		UpgradeConfigs: []*hcmv3.HttpConnectionManager_UpgradeConfig{{UpgradeType: "websocket"}},
 		// The proxy is the edge: trust the peer address, not X-Forwarded-For.
 		UseRemoteAddress: wrapperspb.Bool(true),
 		NormalizePath:    wrapperspb.Bool(true),

@@ -129,6 +129,7 @@ func buildRoutes(r *ir.HTTPRoute) ([]*routev3.Route, error) {
 	}
 	route := &routev3.Route{Name: r.Name, Match: match}
 	setHeaderModifiers(route, r)
+	setCORS(route, r)
 	switch {
 	case r.Redirect != nil:
 		redirect, err := RedirectAction(r.Redirect, r.PathMatch)
@@ -282,15 +283,12 @@ func checkRegex(re string) error {
 func RouteAction(r *ir.HTTPRoute) *routev3.RouteAction {
 	a := &routev3.RouteAction{}
 	backends := r.Destination.Backends
-	if len(backends) == 1 {
+	if len(backends) == 1 && backends[0].RequestHeaders == nil && backends[0].ResponseHeaders == nil {
 		a.ClusterSpecifier = &routev3.RouteAction_Cluster{Cluster: backends[0].Cluster}
 	} else {
 		w := &routev3.WeightedCluster{}
 		for _, b := range backends {
-			w.Clusters = append(w.Clusters, &routev3.WeightedCluster_ClusterWeight{
-				Name:   b.Cluster,
-				Weight: wrapperspb.UInt32(b.Weight),
-			})
+			w.Clusters = append(w.Clusters, ClusterWeight(b))
 		}
 		a.ClusterSpecifier = &routev3.RouteAction_WeightedClusters{WeightedClusters: w}
 	}
@@ -327,6 +325,21 @@ func RouteAction(r *ir.HTTPRoute) *routev3.RouteAction {
 		}
 	}
 	return a
+}
+
+// ClusterWeight is one cluster of weighted clusters, with the header
+// modifications of its backendRef.
+func ClusterWeight(b *ir.WeightedCluster) *routev3.WeightedCluster_ClusterWeight {
+	c := &routev3.WeightedCluster_ClusterWeight{Name: b.Cluster, Weight: wrapperspb.UInt32(b.Weight)}
+	if m := b.RequestHeaders; m != nil {
+		c.RequestHeadersToAdd = HeaderValueOptions(m)
+		c.RequestHeadersToRemove = removableHeaders(m.Remove)
+	}
+	if m := b.ResponseHeaders; m != nil {
+		c.ResponseHeadersToAdd = HeaderValueOptions(m)
+		c.ResponseHeadersToRemove = removableHeaders(m.Remove)
+	}
+	return c
 }
 
 // pathRewrite turns a path rewrite into either a full path, a prefix

@@ -34,8 +34,14 @@ type Config struct {
 	RDSName string
 	Static  *router.Table
 
-	healthCheck          *healthCheck
-	rateLimits           []rateLimitFilter
+	healthCheck *healthCheck
+	// rateLimits are the rate limit filters, in chain order.
+	rateLimits []rateLimitFilter
+	// cors is set when the CORS filter is in the chain: it applies the
+	// CORS policy of the matched route (cors.go).
+	cors bool
+	// upgrades are the upgrade types upgrade_configs lets through, lower-case.
+	upgrades             []string
 	suppressEnvoyHeaders bool
 	useRemoteAddress     bool
 	normalizePath        bool
@@ -77,6 +83,9 @@ func Compile(h *hcmv3.HttpConnectionManager, path string) (*Config, error) {
 		c.Static = t
 	default:
 		return nil, fmt.Errorf("%s: invalid: no route_config or rds", path)
+	}
+	if err := c.compileUpgrades(h.GetUpgradeConfigs(), path+".upgrade_configs"); err != nil {
+		return nil, err
 	}
 	if err := c.compileFilters(h.GetHttpFilters(), path+".http_filters"); err != nil {
 		return nil, err
@@ -139,6 +148,10 @@ func (c *Config) compileFilters(filters []*hcmv3.HttpFilter, path string) error 
 				return err
 			}
 			c.rateLimits = append(c.rateLimits, rl)
+		case strict.CORSName:
+			if err := c.compileCORS(f, p, last); err != nil {
+				return err
+			}
 		default:
 			return fmt.Errorf("%s: filter %q is not implemented by the test data plane", p, f.GetName())
 		}

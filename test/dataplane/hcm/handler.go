@@ -99,6 +99,9 @@ type stream struct {
 	w     http.ResponseWriter
 	r     *http.Request
 	start time.Time
+	// cors is the CORS filter's state of the request once it decoded it
+	// (nil when the route has no CORS policy).
+	cors *corsState
 }
 
 func (s *stream) serve() {
@@ -118,10 +121,14 @@ func (s *stream) serve() {
 		s.reply(http.StatusBadRequest, "", nil)
 		return
 	}
+	upgrade := ""
 	if r.ProtoMajor == 1 && isUpgrade(r.Header) {
-		// No upgrade_configs: Envoy refuses the upgrade.
-		s.reply(http.StatusForbidden, "", nil)
-		return
+		upgrade = r.Header.Get("Upgrade")
+		if !s.h.cfg.upgradeAllowed(upgrade) {
+			// Not in upgrade_configs: Envoy refuses the upgrade.
+			s.reply(http.StatusForbidden, "", nil)
+			return
+		}
 	}
 	path, redirect, ok := s.h.cfg.normalize(path)
 	switch {
@@ -152,14 +159,32 @@ func (s *stream) serve() {
 		return
 	}
 	d := table.Route(req, randSource{})
+	cors, answered := s.corsDecode(d, headers)
+	if answered {
+		return
+	}
+	// The CORS filter comes first in the chain (compileFilters): the local
+	// replies of the later filters pass its encodeHeaders.
+	s.cors = cors
 	if s.rateLimit(req, d) {
 		return
 	}
 	if d.Direct != nil {
-		s.direct(d.Direct)
+		direct := *d.Direct
+		if cors != nil {
+			direct.Headers = direct.Headers.Clone()
+			cors.encode(direct.Headers)
+		}
+		s.direct(&direct)
 		return
 	}
-	s.forward(d.Forward)
+	f := *d.Forward
+	f.MutateResponse = withCORS(f.MutateResponse, cors)
+	if upgrade != "" {
+		s.forwardUpgrade(&f, upgrade)
+		return
+	}
+	s.forward(&f)
 }
 
 // requestTarget returns :path and :authority. An HTTP/1 absolute-form

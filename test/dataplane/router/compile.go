@@ -48,6 +48,8 @@ type route struct {
 	direct    *directResponse
 	request   *headerParser
 	response  *headerParser
+	// cors is the CORS filter's policy of the route (in perFilter too).
+	cors *CORSPolicy
 }
 
 // directResponse is a compiled DirectResponseAction.
@@ -171,6 +173,7 @@ func compileRoute(r *routev3.Route, ctx actionContext, rcx routeContext, path st
 		joinPath(path, "typed_per_filter_config")); err != nil {
 		return nil, err
 	}
+	rt.cors, _ = rt.perFilter[CORSFilterName].(*CORSPolicy)
 	if rt.match, err = compileRouteMatch(r.GetMatch(), joinPath(path, "match")); err != nil {
 		return nil, err
 	}
@@ -222,6 +225,14 @@ func compilePerFilter(m map[string]*anypb.Any, opts CompileOptions, path string)
 	out := make(map[string]any, len(m))
 	for _, name := range slices.Sorted(maps.Keys(m)) {
 		at := fmt.Sprintf("%s[%q]", path, name)
+		if name == CORSFilterName {
+			policy, err := compileCORSPerFilter(m[name], at)
+			if err != nil {
+				return nil, err
+			}
+			out[name] = policy
+			continue
+		}
 		if opts.PerFilterConfig == nil {
 			return nil, fmt.Errorf("%s: not implemented by the test data plane", at)
 		}

@@ -50,6 +50,14 @@ var ImplementedFields = []string{
 	"envoy.config.route.v3.Route.response_headers_to_add",
 	"envoy.config.route.v3.Route.response_headers_to_remove",
 	"envoy.config.route.v3.Route.typed_per_filter_config",
+	// The CORS filter's per-route policy (typed_per_filter_config).
+	"envoy.extensions.filters.http.cors.v3.CorsPolicy.allow_origin_string_match",
+	"envoy.extensions.filters.http.cors.v3.CorsPolicy.allow_methods",
+	"envoy.extensions.filters.http.cors.v3.CorsPolicy.allow_headers",
+	"envoy.extensions.filters.http.cors.v3.CorsPolicy.expose_headers",
+	"envoy.extensions.filters.http.cors.v3.CorsPolicy.max_age",
+	"envoy.extensions.filters.http.cors.v3.CorsPolicy.allow_credentials",
+	"envoy.extensions.filters.http.cors.v3.CorsPolicy.forward_not_matching_preflights",
 
 	// RouteMatch.
 	"envoy.config.route.v3.RouteMatch.prefix",

@@ -40,7 +40,7 @@ func (t *Table) Route(req *Request, rnd Rand) *Decision {
 		d.Direct = notFound()
 		return d
 	}
-	d.RouteName, d.PerFilter = r.name, r.perFilter
+	d.RouteName, d.PerFilter, d.CORS = r.name, r.perFilter, r.cors
 	if r.action == nil {
 		d.Direct = t.localReply(req, vh, r)
 		return d

@@ -57,6 +57,9 @@ type Decision struct {
 	// PerFilter holds the matched route's typed_per_filter_config,
 	// compiled by CompileOptions.PerFilterConfig, by filter name.
 	PerFilter map[string]any
+	// CORS is the matched route's CORS policy, for the CORS filter; nil
+	// when the route has none.
+	CORS *CORSPolicy
 }
 
 // DirectResponse is a locally generated response, as Envoy's

@@ -1,6 +1,7 @@
 package strict
 
 import (
+	corsv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/cors/v3"
 	healthcheckv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/health_check/v3"
 	localratelimitv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/local_ratelimit/v3"
 	ratelimitv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/ratelimit/v3"
@@ -30,6 +31,7 @@ const (
 	HealthCheckName           = "envoy.filters.http.health_check"
 	RateLimitName             = "envoy.filters.http.ratelimit"
 	LocalRateLimitName        = "envoy.filters.http.local_ratelimit"
+	CORSName                  = "envoy.filters.http.cors"
 	TLSInspectorName          = "envoy.filters.listener.tls_inspector"
 	TLSTransportSocketName    = "envoy.transport_sockets.tls"
 	HTTPProtocolOptionsName   = "envoy.extensions.upstreams.http.v3.HttpProtocolOptions"
@@ -44,6 +46,8 @@ var Extensions = []Extension{
 	{Msg: &healthcheckv3.HealthCheck{}, Name: HealthCheckName, In: []string{httpFilterConfig}},
 	{Msg: &ratelimitv3.RateLimit{}, Name: RateLimitName, In: []string{httpFilterConfig}},
 	{Msg: &localratelimitv3.LocalRateLimit{}, Name: LocalRateLimitName, In: []string{httpFilterConfig, perFilterConfig}},
+	{Msg: &corsv3.Cors{}, Name: CORSName, In: []string{httpFilterConfig}},
+	{Msg: &corsv3.CorsPolicy{}, Name: CORSName, In: []string{perFilterConfig}},
 	{Msg: &tlsinspectorv3.TlsInspector{}, Name: TLSInspectorName, In: []string{listenerFilterConfig}},
 	{Msg: &tlsv3.UpstreamTlsContext{}, Name: TLSTransportSocketName, In: []string{transportSocket}},
 	{Msg: &tlsv3.DownstreamTlsContext{}, Name: TLSTransportSocketName, In: []string{transportSocket}},
