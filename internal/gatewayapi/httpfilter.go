@@ -23,7 +23,7 @@ type ruleFilters struct {
 	// rateLimit are the limits of RateLimitFilters, named relative to the
 	// rule ("filter/<k>/limit/<j>") until nameRateLimits.
 	rateLimit *ir.RouteRateLimit
-	cors                   *ir.CORS
+	cors      *ir.CORS
 	// replacesPrefix is set when a redirect or rewrite uses ReplacePrefixMatch.
 	replacesPrefix bool
 
