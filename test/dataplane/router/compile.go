@@ -154,7 +154,8 @@ func compileRoute(r *routev3.Route, ctx actionContext, maxBody uint64, path stri
 		responseMutationFields); err != nil {
 		return nil, err
 	}
-	if rt.cors, err = compilePerFilterConfig(r.GetTypedPerFilterConfig(), joinPath(path, "typed_per_filter_config")); err != nil {
+	rt.cors, err = compilePerFilterConfig(r.GetTypedPerFilterConfig(), joinPath(path, "typed_per_filter_config"))
+	if err != nil {
 		return nil, err
 	}
 	switch a := r.GetAction().(type) {

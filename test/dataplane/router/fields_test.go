@@ -2,7 +2,6 @@ package router
 
 import (
 	"fmt"
-	"google.golang.org/protobuf/types/known/anypb"
 	"slices"
 	"strings"
 	"testing"
@@ -12,6 +11,7 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/reflect/protoregistry"
+	"google.golang.org/protobuf/types/known/anypb"
 )
 
 // rootDescriptor is the RouteConfiguration message.
