@@ -22,6 +22,8 @@ var implementedFeatures = []features.FeatureName{
 	features.SupportHTTPRouteBackendRequestHeaderModification,
 	features.SupportHTTPRouteCORS,
 	features.SupportHTTPRouteBackendProtocolWebSocket,
+	features.SupportGatewayHTTPListenerIsolation,
+	features.SupportHTTPRouteDestinationPortMatching,
 	features.SupportHTTPRouteQueryParamMatching,
 	features.SupportHTTPRouteMethodMatching,
 	features.SupportHTTPRouteResponseHeaderModification,
