@@ -24,6 +24,7 @@ var implementedFeatures = []features.FeatureName{
 	features.SupportHTTPRouteBackendProtocolWebSocket,
 	features.SupportGatewayHTTPListenerIsolation,
 	features.SupportHTTPRouteDestinationPortMatching,
+	features.SupportGatewayHTTPSListenerDetectMisdirectedRequests,
 	features.SupportHTTPRouteQueryParamMatching,
 	features.SupportHTTPRouteMethodMatching,
 	features.SupportHTTPRouteResponseHeaderModification,
