@@ -219,23 +219,20 @@ func listenerSetsOfGateways(
 
 func attachedHTTPRoutes(ctx context.Context, r client.Reader, ours ourParents) ([]*gwapiv1.HTTPRoute, error) {
 	var list gwapiv1.HTTPRouteList
-	return attachedRoutes(ctx, r, ours, &list, &list.Items, func(o *gwapiv1.HTTPRoute) (string, []gwapiv1.ParentReference) {
-		return o.Namespace, o.Spec.ParentRefs
-	})
+	return attachedRoutes(ctx, r, ours, &list, &list.Items,
+		func(o *gwapiv1.HTTPRoute) (string, []gwapiv1.ParentReference) { return o.Namespace, o.Spec.ParentRefs })
 }
 
 func attachedGRPCRoutes(ctx context.Context, r client.Reader, ours ourParents) ([]*gwapiv1.GRPCRoute, error) {
 	var list gwapiv1.GRPCRouteList
-	return attachedRoutes(ctx, r, ours, &list, &list.Items, func(o *gwapiv1.GRPCRoute) (string, []gwapiv1.ParentReference) {
-		return o.Namespace, o.Spec.ParentRefs
-	})
+	return attachedRoutes(ctx, r, ours, &list, &list.Items,
+		func(o *gwapiv1.GRPCRoute) (string, []gwapiv1.ParentReference) { return o.Namespace, o.Spec.ParentRefs })
 }
 
 func attachedTLSRoutes(ctx context.Context, r client.Reader, ours ourParents) ([]*gwapiv1.TLSRoute, error) {
 	var list gwapiv1.TLSRouteList
-	return attachedRoutes(ctx, r, ours, &list, &list.Items, func(o *gwapiv1.TLSRoute) (string, []gwapiv1.ParentReference) {
-		return o.Namespace, o.Spec.ParentRefs
-	})
+	return attachedRoutes(ctx, r, ours, &list, &list.Items,
+		func(o *gwapiv1.TLSRoute) (string, []gwapiv1.ParentReference) { return o.Namespace, o.Spec.ParentRefs })
 }
 
 // attachedRoutes lists the routes of one kind (list, whose items are

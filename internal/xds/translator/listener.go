@@ -105,7 +105,7 @@ func (t *translation) httpChain(g *addressGroup, mixed bool) *listenerv3.FilterC
 	for _, l := range g.http {
 		routes = append(routes, l.Routes...)
 	}
-	t.addRouteConfiguration(name, routes)
+	t.addRouteConfiguration(name, routes, nil)
 	chain := &listenerv3.FilterChain{
 		Name:    "http",
 		Filters: []*listenerv3.Filter{HTTPConnectionManager(httpStatPrefix(g.port), name, t.chainFilters(routes)...)},
@@ -159,7 +159,7 @@ func (t *translation) httpsChains(g *addressGroup, claims sniClaims) []*listener
 				}
 			}
 		}
-		t.addRouteConfiguration(name, routes)
+		t.addRouteConfiguration(name, routes, misdirectedHostnames(hg.hostnames, otherHostnames(groups, hg)))
 		chains = append(chains, &listenerv3.FilterChain{
 			Name: first,
 			FilterChainMatch: &listenerv3.FilterChainMatch{
@@ -171,6 +171,17 @@ func (t *translation) httpsChains(g *addressGroup, claims sniClaims) []*listener
 		})
 	}
 	return chains
+}
+
+// otherHostnames are the hostnames of the HTTPS groups other than hg.
+func otherHostnames(groups []*httpsGroup, hg *httpsGroup) []string {
+	var out []string
+	for _, g := range groups {
+		if g != hg {
+			out = append(out, g.hostnames...)
+		}
+	}
+	return out
 }
 
 // passthroughChains builds one SNI-matched tcp_proxy filter chain per TLS

@@ -23,9 +23,11 @@ import (
 // catchAllHostname is the IR hostname of routes that match any host.
 const catchAllHostname = "*"
 
-// addRouteConfiguration adds the RouteConfiguration name built from routes.
-func (t *translation) addRouteConfiguration(name string, routes []*ir.HTTPRoute) {
-	if rc := t.routeConfiguration(name, routes); rc != nil {
+// addRouteConfiguration adds the RouteConfiguration name built from
+// routes, with a virtual host answering 421 for each misdirected hostname
+// that has no routes.
+func (t *translation) addRouteConfiguration(name string, routes []*ir.HTTPRoute, misdirected []string) {
+	if rc := t.routeConfiguration(name, routes, misdirected); rc != nil {
 		t.out.Routes = append(t.out.Routes, rc)
 	}
 }
@@ -34,7 +36,7 @@ func (t *translation) addRouteConfiguration(name string, routes []*ir.HTTPRoute)
 // virtual host per hostname, routes in IR order within each. Each route
 // and virtual host is validated alone; those that fail are left out. It
 // returns nil when the configuration itself is invalid.
-func (t *translation) routeConfiguration(name string, routes []*ir.HTTPRoute) *routev3.RouteConfiguration {
+func (t *translation) routeConfiguration(name string, routes []*ir.HTTPRoute, misdirected []string) *routev3.RouteConfiguration {
 	var order []string
 	byHost := map[string][]*routev3.Route{}
 	for _, r := range routes {
@@ -47,6 +49,12 @@ func (t *translation) routeConfiguration(name string, routes []*ir.HTTPRoute) *r
 			order = append(order, r.Hostname)
 		}
 		byHost[r.Hostname] = append(byHost[r.Hostname], built...)
+	}
+	for _, h := range misdirected {
+		if _, ok := byHost[h]; !ok {
+			order = append(order, h)
+			byHost[h] = []*routev3.Route{misdirectedRoute}
+		}
 	}
 	slices.SortFunc(order, compareHostnames)
 	vhosts := make([]*routev3.VirtualHost, 0, len(order))

@@ -15,7 +15,8 @@ import (
 func (c *Config) compileCORS(f *hcmv3.HttpFilter, p string, last bool) error {
 	switch {
 	case last:
-		return fmt.Errorf("%s: invalid: non-terminal filter named %s is the last filter in a http filter chain", p, f.GetName())
+		return fmt.Errorf("%s: invalid: non-terminal filter named %s is the last filter in a http filter chain",
+			p, f.GetName())
 	case c.cors:
 		return fmt.Errorf("%s: not implemented by the test data plane: a second CORS filter", p)
 	case len(c.rateLimits) > 0:

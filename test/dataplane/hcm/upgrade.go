@@ -51,7 +51,8 @@ func (s *stream) forwardUpgrade(f *router.Forward, upgrade string) {
 		return
 	}
 	if cluster.HTTP2() {
-		s.h.deps.Logger.Info("an upgrade over an HTTP/2 upstream is not implemented by the test data plane", "cluster", f.Cluster)
+		s.h.deps.Logger.Info("an upgrade over an HTTP/2 upstream is not implemented by the test data plane",
+			"cluster", f.Cluster)
 		s.reply(http.StatusServiceUnavailable, "", f.MutateResponse)
 		return
 	}

@@ -55,8 +55,9 @@ func compileCORSPolicy(c *corsv3.CorsPolicy, path string) (*CORSPolicy, error) {
 	p := &CORSPolicy{
 		AllowMethods: c.GetAllowMethods(), AllowHeaders: c.GetAllowHeaders(),
 		ExposeHeaders: c.GetExposeHeaders(), MaxAge: c.GetMaxAge(),
-		AllowCredentials:             c.GetAllowCredentials().GetValue(),
-		ForwardNotMatchingPreflights: c.GetForwardNotMatchingPreflights() == nil || c.GetForwardNotMatchingPreflights().GetValue(),
+		AllowCredentials: c.GetAllowCredentials().GetValue(),
+		ForwardNotMatchingPreflights: c.GetForwardNotMatchingPreflights() == nil ||
+			c.GetForwardNotMatchingPreflights().GetValue(),
 	}
 	for i, m := range c.GetAllowOriginStringMatch() {
 		sm, err := compileStringMatcher(m, fmt.Sprintf("%s.allow_origin_string_match[%d]", path, i))
