@@ -111,6 +111,8 @@ func (t *translator) buildIR(f *fleetModel) *Fleet {
 		switch l.spec.Protocol {
 		case gwapiv1.TLSProtocolType:
 			xds.TLS = append(xds.TLS, buildTLSListener(l))
+		case gwapiv1.TCPProtocolType:
+			xds.TCP = append(xds.TCP, buildTCPListener(l))
 		default:
 			xds.HTTP = append(xds.HTTP, buildHTTPListener(l))
 		}
@@ -125,6 +127,7 @@ func (t *translator) buildIR(f *fleetModel) *Fleet {
 	}
 	sortStableBy(xds.HTTP, func(a, b *ir.HTTPListener) bool { return lessListener(a.Port, a.Name, b.Port, b.Name) })
 	sortStableBy(xds.TLS, func(a, b *ir.TLSListener) bool { return lessListener(a.Port, a.Name, b.Port, b.Name) })
+	sortStableBy(xds.TCP, func(a, b *ir.TCPListener) bool { return lessListener(a.Port, a.Name, b.Port, b.Name) })
 	xds.Clusters = t.usedClusters(xds)
 	return &Fleet{Name: f.name, Infra: f.infra(ports), Xds: xds}
 }
@@ -175,6 +178,11 @@ func (t *translator) usedClusters(xds *ir.Xds) []*ir.Cluster {
 	for _, l := range xds.TLS {
 		for _, r := range l.Routes {
 			addDestination(r.Destination)
+		}
+	}
+	for _, l := range xds.TCP {
+		if l.Route != nil {
+			addDestination(l.Route.Destination)
 		}
 	}
 	out := make([]*ir.Cluster, 0, len(used))

@@ -12,6 +12,8 @@ import (
 const (
 	kindHTTPRoute = "HTTPRoute"
 	kindTLSRoute  = "TLSRoute"
+	kindTCPRoute  = "TCPRoute"
+	kindUDPRoute  = "UDPRoute"
 	kindGateway   = "Gateway"
 	// kindListenerSet is a parent kind: a ListenerSet attaches listeners to a Gateway.
 	kindListenerSet = "ListenerSet"
@@ -44,6 +46,7 @@ type listenerModel struct {
 	supportedKinds []gwapiv1.RouteGroupKind
 	allowHTTPRoute bool
 	allowTLSRoute  bool
+	allowTCPRoute  bool
 
 	namespaces namespacePolicy
 
@@ -58,6 +61,8 @@ type listenerModel struct {
 
 	httpRoutes []orderedHTTPRoute
 	tlsRoutes  []orderedTLSRoute
+	// l4Routes are the TCPRoutes or UDPRoutes attached to a TCP or UDP listener.
+	l4Routes []orderedL4Route
 }
 
 // namespacePolicy is a resolved allowedRoutes.namespaces.
@@ -172,8 +177,12 @@ func validateListener(spec *gwapiv1.Listener) *reasonError {
 		if mode != gwapiv1.TLSModePassthrough {
 			return errorf(unsupported, "tls.mode %q is not supported for protocol TLS (only Passthrough)", mode)
 		}
+	case gwapiv1.TCPProtocolType:
+		if spec.TLS != nil {
+			return errorf(unsupported, "tls must not be set for protocol %s", spec.Protocol)
+		}
 	default:
-		return errorf(gwapiv1.ListenerReasonUnsupportedProtocol, "protocol %q is not supported (HTTP, HTTPS and TLS are)", spec.Protocol)
+		return errorf(gwapiv1.ListenerReasonUnsupportedProtocol, "protocol %q is not supported (HTTP, HTTPS, TLS and TCP are)", spec.Protocol)
 	}
 	return nil
 }
@@ -210,6 +219,8 @@ func protocolKinds(p gwapiv1.ProtocolType) []string {
 		return []string{kindHTTPRoute}
 	case gwapiv1.TLSProtocolType:
 		return []string{kindTLSRoute}
+	case gwapiv1.TCPProtocolType:
+		return []string{kindTCPRoute}
 	}
 	return nil
 }
@@ -248,6 +259,8 @@ func (l *listenerModel) allowKind(kind string) {
 		l.allowHTTPRoute = true
 	case kind == kindTLSRoute && !l.allowTLSRoute:
 		l.allowTLSRoute = true
+	case kind == kindTCPRoute && !l.allowTCPRoute:
+		l.allowTCPRoute = true
 	default:
 		return
 	}
@@ -257,10 +270,15 @@ func (l *listenerModel) allowKind(kind string) {
 
 // allowsKind reports whether routes of kind may attach.
 func (l *listenerModel) allowsKind(kind string) bool {
-	if kind == kindHTTPRoute {
+	switch kind {
+	case kindHTTPRoute:
 		return l.allowHTTPRoute
+	case kindTLSRoute:
+		return l.allowTLSRoute
+	case kindTCPRoute:
+		return l.allowTCPRoute
 	}
-	return kind == kindTLSRoute && l.allowTLSRoute
+	return false
 }
 
 // certificateReferrer is who refers to the listener's certificates, for

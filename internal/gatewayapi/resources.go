@@ -23,6 +23,7 @@ type Resources struct {
 	ListenerSets    []*gwapiv1.ListenerSet       `json:"listenerSets,omitempty"`
 	HTTPRoutes      []*gwapiv1.HTTPRoute         `json:"httpRoutes,omitempty"`
 	TLSRoutes       []*gwapiv1.TLSRoute          `json:"tlsRoutes,omitempty"`
+	TCPRoutes       []*gwapiv1.TCPRoute          `json:"tcpRoutes,omitempty"`
 	ReferenceGrants []*gwapiv1.ReferenceGrant    `json:"referenceGrants,omitempty"`
 	Namespaces      []*corev1.Namespace          `json:"namespaces,omitempty"`
 	Services        []*corev1.Service            `json:"services,omitempty"`
@@ -145,6 +146,7 @@ type Statuses struct {
 	ListenerSets   []ListenerSetStatus  `json:"listenerSets,omitempty"`
 	HTTPRoutes     []RouteStatus        `json:"httpRoutes,omitempty"`
 	TLSRoutes      []RouteStatus        `json:"tlsRoutes,omitempty"`
+	TCPRoutes      []RouteStatus        `json:"tcpRoutes,omitempty"`
 	EnvoyProxies   []EnvoyProxyStatus   `json:"envoyProxies,omitempty"`
 }
 

@@ -16,6 +16,7 @@ func (t *translator) statuses() Statuses {
 		ListenerSets:   t.listenerSetStatuses(),
 		HTTPRoutes:     t.httpRouteStatuses(),
 		TLSRoutes:      t.tlsRouteStatuses(),
+		TCPRoutes:      t.l4RouteStatuses(t.tcpRoutes),
 		EnvoyProxies:   t.envoyProxyStatuses(),
 	}
 }

@@ -30,6 +30,7 @@ type translator struct {
 
 	httpRoutes []*httpRouteModel
 	tlsRoutes  []*tlsRouteModel
+	tcpRoutes  []*l4RouteModel
 	routeSeen  map[routeKey]bool
 
 	clusters     map[string]*ir.Cluster
@@ -58,6 +59,7 @@ func Translate(res *Resources, opts Options) *Result {
 	t.buildFleets()
 	t.processHTTPRoutes(res.HTTPRoutes)
 	t.processTLSRoutes(res.TLSRoutes)
+	t.processTCPRoutes(res.TCPRoutes)
 	out := &Result{Statuses: t.statuses(), FrozenGatewayClasses: t.frozenClasses()}
 	for _, f := range t.fleets {
 		out.Fleets = append(out.Fleets, t.buildIR(f))

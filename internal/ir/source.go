@@ -5,7 +5,8 @@ import "strings"
 // Source names the Kubernetes object an element of the xDS IR comes from,
 // for logs: "<Kind> <namespace>/<name>". It reads the names the resource
 // translator gives: routes "httproute/<ns>/<name>/rule/<i>/match/<j>" and
-// "tlsroute/<ns>/<name>/rule/<i>", clusters "service/<ns>/<name>/<port>",
+// "tlsroute/<ns>/<name>/rule/<i>", "tcproute/<ns>/<name>" and
+// "udproute/<ns>/<name>", clusters "service/<ns>/<name>/<port>",
 // listeners "<gateway-ns>/<gateway>/<listener>" or, for a ListenerSet's,
 // "<gateway-ns>/<gateway>/<set-ns>/<set>/<listener>", and certificates
 // "<secret-ns>/<secret>". A name of another shape is returned as it is.
@@ -16,6 +17,10 @@ func Source(kind, name string) string {
 		return "HTTPRoute " + parts[1] + "/" + parts[2]
 	case kind == "route" && len(parts) >= 3 && parts[0] == "tlsroute":
 		return "TLSRoute " + parts[1] + "/" + parts[2]
+	case kind == "route" && len(parts) == 3 && parts[0] == "tcproute":
+		return "TCPRoute " + parts[1] + "/" + parts[2]
+	case kind == "route" && len(parts) == 3 && parts[0] == "udproute":
+		return "UDPRoute " + parts[1] + "/" + parts[2]
 	case kind == "cluster" && len(parts) == 4 && parts[0] == "service":
 		return "Service " + parts[1] + "/" + parts[2]
 	case kind == "listener" && len(parts) == 5:

@@ -13,6 +13,8 @@ type Xds struct {
 	HTTP []*HTTPListener `json:"http,omitempty"`
 	// TLS are the TLS passthrough listeners (one per Gateway listener).
 	TLS []*TLSListener `json:"tls,omitempty"`
+	// TCP are the TCP listeners (one per Gateway listener of protocol TCP).
+	TCP []*TCPListener `json:"tcp,omitempty"`
 	// Clusters are the upstream clusters every route refers to by name, sorted by name.
 	Clusters []*Cluster `json:"clusters,omitempty"`
 }
@@ -188,6 +190,24 @@ type TLSRoute struct {
 	Destination *Destination `json:"destination"`
 }
 
+// TCPListener is a TCP listener: every connection is forwarded to the
+// destination of its route. Without a route it is not served (connections
+// are refused).
+type TCPListener struct {
+	Name    string   `json:"name"`
+	Address string   `json:"address"`
+	Port    uint32   `json:"port"`
+	Route   *L4Route `json:"route,omitempty"`
+}
+
+// L4Route forwards whole connections (TCP) or datagram sessions (UDP) to a
+// weighted set of clusters.
+type L4Route struct {
+	// Name is stable and readable: "tcproute/<ns>/<name>" or "udproute/<ns>/<name>".
+	Name        string       `json:"name"`
+	Destination *Destination `json:"destination"`
+}
+
 // DiscoveryType says how a cluster finds its endpoints.
 type DiscoveryType string
 
@@ -293,7 +313,23 @@ func (x *Xds) Validate() error {
 		}
 		names[l.Name] = true
 	}
+	errs = append(errs, validateTCPListeners(x.TCP, clusters, names)...)
 	return errors.Join(errs...)
+}
+
+func validateTCPListeners(ls []*TCPListener, clusters, names map[string]bool) []error {
+	var errs []error
+	for i, l := range ls {
+		if err := l.validate(clusters); err != nil {
+			errs = append(errs, fmt.Errorf("tcp[%d]: %w", i, err))
+			continue
+		}
+		if names[l.Name] {
+			errs = append(errs, fmt.Errorf("tcp[%d]: duplicate listener name %q", i, l.Name))
+		}
+		names[l.Name] = true
+	}
+	return errs
 }
 
 func validateListenerAddress(name, address string, port uint32) error {
@@ -414,6 +450,37 @@ func (l *TLSListener) ValidateOwn() error {
 
 // Validate checks one route; clusters are the names of the fleet's clusters.
 func (r *TLSRoute) Validate(clusters map[string]bool) error {
+	switch {
+	case r.Name == "":
+		return errors.New("name is empty")
+	case r.Destination == nil:
+		return fmt.Errorf("%q: destination is nil", r.Name)
+	}
+	if err := r.Destination.validate(clusters); err != nil {
+		return fmt.Errorf("%q: destination: %w", r.Name, err)
+	}
+	return nil
+}
+
+// ValidateOwn checks the listener's own fields, not its route.
+func (l *TCPListener) ValidateOwn() error {
+	return validateListenerAddress(l.Name, l.Address, l.Port)
+}
+
+func (l *TCPListener) validate(clusters map[string]bool) error {
+	if err := l.ValidateOwn(); err != nil {
+		return err
+	}
+	if l.Route != nil {
+		if err := l.Route.Validate(clusters); err != nil {
+			return fmt.Errorf("route: %w", err)
+		}
+	}
+	return nil
+}
+
+// Validate checks one L4 route; clusters are the names of the fleet's clusters.
+func (r *L4Route) Validate(clusters map[string]bool) error {
 	switch {
 	case r.Name == "":
 		return errors.New("name is empty")

@@ -44,6 +44,9 @@ func (t *translation) addListener(g *addressGroup) {
 	if len(g.http) > 0 {
 		chains = append(chains, t.httpChain(g, len(tlsChains) > 0))
 	}
+	if c := t.tcpChain(g, len(g.http) > 0); c != nil {
+		chains = append(chains, c)
+	}
 	chains = append(chains, tlsChains...)
 	uniqueChainNames(chains)
 	if len(chains) == 0 {
@@ -183,25 +186,55 @@ func (t *translation) passthroughChains(g *addressGroup, claims sniClaims) []*li
 			if !t.checkClaim("tls route", r.Name, g.port, taken, ok) {
 				continue
 			}
-			backends := r.Destination.Backends
-			if r.Destination.InvalidWeight > 0 {
-				t.invalidBackend = true
-				backends = append(slices.Clip(backends), &ir.WeightedCluster{
-					Cluster: invalidBackendCluster,
-					Weight:  r.Destination.InvalidWeight,
-				})
-			}
 			chains = append(chains, &listenerv3.FilterChain{
 				Name: r.Name,
 				FilterChainMatch: &listenerv3.FilterChainMatch{
 					ServerNames:       serverNames,
 					TransportProtocol: transportTLS,
 				},
-				Filters: []*listenerv3.Filter{TCPProxy(tlsStatPrefix(g.port), backends)},
+				Filters: []*listenerv3.Filter{TCPProxy(tlsStatPrefix(g.port), t.l4Backends(r.Destination))},
 			})
 		}
 	}
 	return chains
+}
+
+// l4Backends are the weighted clusters tcp_proxy forwards a destination
+// to: its invalid share goes to invalidBackendCluster, which closes the
+// connection.
+func (t *translation) l4Backends(d *ir.Destination) []*ir.WeightedCluster {
+	backends := d.Backends
+	if d.InvalidWeight > 0 {
+		t.invalidBackend = true
+		backends = append(slices.Clip(backends), &ir.WeightedCluster{Cluster: invalidBackendCluster, Weight: d.InvalidWeight})
+	}
+	return backends
+}
+
+// tcpChain is the filter chain of the TCP listener of g: every connection
+// (every non-TLS one when TLS chains share the port) goes to its route's
+// destination. Nil when g has no TCP listener with a route. Listener
+// conflicts leave at most one TCP listener per port, and none beside plain
+// HTTP; a second one, or one beside HTTP, is left out with a warning.
+func (t *translation) tcpChain(g *addressGroup, hasHTTP bool) *listenerv3.FilterChain {
+	var chain *listenerv3.FilterChain
+	for _, l := range g.tcp {
+		switch {
+		case l.Route == nil:
+			continue
+		case hasHTTP || chain != nil:
+			t.warnf("tcp listener %q: port %d already has a filter chain for plain connections; skipped", l.Name, g.port)
+			continue
+		}
+		chain = &listenerv3.FilterChain{
+			Name:    l.Route.Name,
+			Filters: []*listenerv3.Filter{TCPProxy(tcpStatPrefix(g.port), t.l4Backends(l.Route.Destination))},
+		}
+	}
+	if chain != nil && (len(g.https) > 0 || len(g.tls) > 0) {
+		chain.FilterChainMatch = &listenerv3.FilterChainMatch{TransportProtocol: transportRaw}
+	}
+	return chain
 }
 
 // checkClaim warns about server names another filter chain already serves

@@ -33,3 +33,4 @@ func invalidBackendRouteName(route string) string {
 func httpStatPrefix(port uint32) string  { return fmt.Sprintf("http-%d", port) }
 func httpsStatPrefix(port uint32) string { return fmt.Sprintf("https-%d", port) }
 func tlsStatPrefix(port uint32) string   { return fmt.Sprintf("tls-passthrough-%d", port) }
+func tcpStatPrefix(port uint32) string   { return fmt.Sprintf("tcp-%d", port) }
