@@ -70,11 +70,19 @@ func buildResources(
 	if res.TLSRoutes, err = attachedTLSRoutes(ctx, r, ours); err != nil {
 		return nil, nil, err
 	}
+	if res.TCPRoutes, err = attachedTCPRoutes(ctx, r, ours); err != nil {
+		return nil, nil, err
+	}
 	for _, route := range res.HTTPRoutes {
 		collectHTTPBackendRefs(route, refs.services)
 	}
 	for _, route := range res.TLSRoutes {
 		collectTLSBackendRefs(route, refs.services)
+	}
+	for _, route := range res.TCPRoutes {
+		for _, rule := range route.Spec.Rules {
+			collectBackendRefs(route.Namespace, rule.BackendRefs, refs.services)
+		}
 	}
 	if res.ReferenceGrants, err = listReferenceGrants(ctx, r); err != nil {
 		return nil, nil, err
@@ -236,6 +244,23 @@ func attachedTLSRoutes(ctx context.Context, r client.Reader, ours ourParents) ([
 	return out, nil
 }
 
+func attachedTCPRoutes(ctx context.Context, r client.Reader, ours ourParents) ([]*gwapiv1.TCPRoute, error) {
+	var list gwapiv1.TCPRouteList
+	if err := r.List(ctx, &list); err != nil {
+		return nil, err
+	}
+	var out []*gwapiv1.TCPRoute
+	for i := range list.Items {
+		route := &list.Items[i]
+		if slices.ContainsFunc(route.Spec.ParentRefs, func(p gwapiv1.ParentReference) bool {
+			return refersToParent(route.Namespace, p, ours)
+		}) {
+			out = append(out, route)
+		}
+	}
+	return out, nil
+}
+
 // collectCertificateRefs adds the Secrets the listeners of an object in
 // namespace ns refer to.
 func collectCertificateRefs(ns string, listeners []gwapiv1.Listener, secrets sets.Set[types.NamespacedName]) {
@@ -302,6 +327,14 @@ func collectTLSBackendRefs(route *gwapiv1.TLSRoute, services sets.Set[types.Name
 		for _, b := range rule.BackendRefs {
 			insertServiceRef(route.Namespace, b.BackendObjectReference, services)
 		}
+	}
+}
+
+// collectBackendRefs adds the Services that backendRefs of a route in
+// namespace ns refer to.
+func collectBackendRefs(ns string, refs []gwapiv1.BackendRef, services sets.Set[types.NamespacedName]) {
+	for _, b := range refs {
+		insertServiceRef(ns, b.BackendObjectReference, services)
 	}
 }
 

@@ -76,6 +76,7 @@ func (p *Provider) setupSnapshotController(opts Options, observer *infra.Observe
 		Watches(&gwapiv1.ListenerSet{}, enqueue, builder.WithPredicates(spec)).
 		Watches(&gwapiv1.HTTPRoute{}, enqueue, builder.WithPredicates(spec)).
 		Watches(&gwapiv1.TLSRoute{}, enqueue, builder.WithPredicates(spec)).
+		Watches(&gwapiv1.TCPRoute{}, enqueue, builder.WithPredicates(spec)).
 		Watches(&gwapiv1.ReferenceGrant{}, enqueue, builder.WithPredicates(spec)).
 		Watches(&egv1a1.EnvoyProxy{}, enqueue, builder.WithPredicates(spec)).
 		Watches(&corev1.Namespace{}, enqueue, builder.WithPredicates(namespaceLabelsChanged())).
@@ -117,7 +118,7 @@ func (r *snapshotReconciler) Reconcile(ctx context.Context, req reconcile.Reques
 	r.snapshots.WithLabelValues(snapshotResources).Inc()
 	r.log.V(1).Info("published resource snapshot",
 		"gatewayClasses", len(res.GatewayClasses), "gateways", len(res.Gateways), "listenerSets", len(res.ListenerSets),
-		"httpRoutes", len(res.HTTPRoutes), "tlsRoutes", len(res.TLSRoutes),
+		"httpRoutes", len(res.HTTPRoutes), "tlsRoutes", len(res.TLSRoutes), "tcpRoutes", len(res.TCPRoutes),
 		"duration", time.Since(start).String())
 	return reconcile.Result{}, nil
 }

@@ -50,7 +50,8 @@ type listenerModel struct {
 
 	namespaces namespacePolicy
 
-	// certificates are the valid certificates of an HTTPS listener.
+	// certificates are the valid certificates of a listener terminating
+	// TLS (HTTPS, or TLS with mode Terminate).
 	certificates []*ir.Certificate
 
 	// attachedRoutes counts accepted routes attached to this listener.
@@ -76,7 +77,19 @@ func (l *listenerModel) programmable() bool {
 	if l.acceptErr != nil || l.conflictErr != nil || len(l.supportedKinds) == 0 {
 		return false
 	}
-	return l.spec.Protocol != gwapiv1.HTTPSProtocolType || len(l.certificates) > 0
+	return !terminatesTLS(l.spec) || len(l.certificates) > 0
+}
+
+// terminatesTLS reports whether a listener terminates TLS: protocol HTTPS,
+// or TLS with mode Terminate (the default mode).
+func terminatesTLS(spec *gwapiv1.Listener) bool {
+	switch spec.Protocol {
+	case gwapiv1.HTTPSProtocolType:
+		return true
+	case gwapiv1.TLSProtocolType:
+		return spec.TLS == nil || spec.TLS.Mode == nil || *spec.TLS.Mode == gwapiv1.TLSModeTerminate
+	}
+	return false
 }
 
 // programmedError is why the listener is not programmed, or nil. A
@@ -142,7 +155,7 @@ func (t *translator) buildListener(g *gatewayModel, set *listenerSetModel, spec 
 		return l
 	}
 	l.resolveKinds(spec)
-	if spec.Protocol == gwapiv1.HTTPSProtocolType {
+	if terminatesTLS(spec) {
 		l.certificates, l.refErrs = t.resolveCertificates(l.certificateReferrer(), spec.TLS)
 	}
 	return l
@@ -174,8 +187,8 @@ func validateListener(spec *gwapiv1.Listener) *reasonError {
 			return errorf(unsupported, "tls.mode %q is not supported for protocol HTTPS (only Terminate)", mode)
 		}
 	case gwapiv1.TLSProtocolType:
-		if mode != gwapiv1.TLSModePassthrough {
-			return errorf(unsupported, "tls.mode %q is not supported for protocol TLS (only Passthrough)", mode)
+		if mode != gwapiv1.TLSModePassthrough && mode != gwapiv1.TLSModeTerminate {
+			return errorf(unsupported, "tls.mode %q is not supported for protocol TLS (only Passthrough and Terminate)", mode)
 		}
 	case gwapiv1.TCPProtocolType:
 		if spec.TLS != nil {

@@ -102,11 +102,15 @@ func (t *translator) attachTLSRoute(m *tlsRouteModel) {
 	}
 }
 
-// buildTLSListener builds the xDS IR of a TLS passthrough listener. Each SNI
+// buildTLSListener builds the xDS IR of a TLS listener (passthrough, or
+// terminating with the listener's certificates). Each SNI
 // hostname goes to one route: the oldest route (then namespace/name, then
 // rule order) keeps it.
 func buildTLSListener(l *listenerModel) *ir.TLSListener {
 	out := &ir.TLSListener{Name: l.irName(), Address: listenAddress, Port: ir.ContainerPort(uint32(l.port))}
+	if terminatesTLS(l.spec) {
+		out.TLS = &ir.TLSConfig{Certificates: l.certificates}
+	}
 	routes := l.tlsRoutes
 	sortStableBy(routes, func(a, b orderedTLSRoute) bool {
 		if !a.created.Equal(b.created) {

@@ -172,13 +172,16 @@ type Mirror struct {
 	Percent *float64 `json:"percent,omitempty"`
 }
 
-// TLSListener is a TLS passthrough listener: connections are routed by SNI
-// without terminating TLS.
+// TLSListener is a TLS listener: connections are routed by SNI, and
+// forwarded as they are (passthrough) or, when TLS is set, decrypted with
+// its certificates and forwarded as plain TCP (terminate).
 type TLSListener struct {
-	Name    string      `json:"name"`
-	Address string      `json:"address"`
-	Port    uint32      `json:"port"`
-	Routes  []*TLSRoute `json:"routes,omitempty"`
+	Name    string `json:"name"`
+	Address string `json:"address"`
+	Port    uint32 `json:"port"`
+	// TLS is nil for passthrough; for terminate it holds the certificates.
+	TLS    *TLSConfig  `json:"tls,omitempty"`
+	Routes []*TLSRoute `json:"routes,omitempty"`
 }
 
 // TLSRoute routes connections whose SNI matches one of Hostnames ("*" or
@@ -364,14 +367,20 @@ func (l *HTTPListener) ValidateOwn() error {
 	if len(l.Hostnames) == 0 {
 		return errors.New("hostnames is empty")
 	}
-	if l.TLS != nil {
-		if len(l.TLS.Certificates) == 0 {
-			return errors.New("tls.certificates is empty")
-		}
-		for i, c := range l.TLS.Certificates {
-			if c.Name == "" || len(c.Certificate) == 0 || len(c.PrivateKey) == 0 {
-				return fmt.Errorf("tls.certificates[%d]: name, certificate and privateKey are required", i)
-			}
+	return l.TLS.validate()
+}
+
+// validate checks the certificates of a listener terminating TLS; nil is valid.
+func (c *TLSConfig) validate() error {
+	if c == nil {
+		return nil
+	}
+	if len(c.Certificates) == 0 {
+		return errors.New("tls.certificates is empty")
+	}
+	for i, cert := range c.Certificates {
+		if cert.Name == "" || len(cert.Certificate) == 0 || len(cert.PrivateKey) == 0 {
+			return fmt.Errorf("tls.certificates[%d]: name, certificate and privateKey are required", i)
 		}
 	}
 	return nil
@@ -445,7 +454,10 @@ func (l *TLSListener) validate(clusters map[string]bool) error {
 
 // ValidateOwn checks the listener's own fields, not its routes.
 func (l *TLSListener) ValidateOwn() error {
-	return validateListenerAddress(l.Name, l.Address, l.Port)
+	if err := validateListenerAddress(l.Name, l.Address, l.Port); err != nil {
+		return err
+	}
+	return l.TLS.validate()
 }
 
 // Validate checks one route; clusters are the names of the fleet's clusters.

@@ -26,6 +26,7 @@ import (
 var Profiles = []suite.ConformanceProfileName{
 	suite.GatewayHTTPConformanceProfileName,
 	suite.GatewayTLSConformanceProfileName,
+	suite.GatewayTCPConformanceProfileName,
 }
 
 // RunOptions configure Run.

@@ -186,7 +186,7 @@ func (p *Provider) publish() {
 	res.EndpointSlices = nil // in the endpoints snapshot; the translator does not read them
 	p.opts.Resources.Publish(res)
 	p.log.Info("published resources", "files", len(good), "gateways", len(res.Gateways),
-		"httpRoutes", len(res.HTTPRoutes), "tlsRoutes", len(res.TLSRoutes), "errors", len(status.Errors))
+		"httpRoutes", len(res.HTTPRoutes), "tlsRoutes", len(res.TLSRoutes), "tcpRoutes", len(res.TCPRoutes), "errors", len(status.Errors))
 }
 
 // EndpointsOf is the endpoints snapshot of a snapshot's EndpointSlices,

@@ -153,14 +153,7 @@ func (t *translation) httpsChains(g *addressGroup, claims sniClaims) []*listener
 		var secrets []string
 		for _, l := range hg.listeners {
 			routes = append(routes, l.Routes...)
-			for _, c := range l.TLS.Certificates {
-				if _, seen := t.secrets[c.Name]; !seen {
-					t.secrets[c.Name] = c
-				}
-				if !slices.Contains(secrets, c.Name) {
-					secrets = append(secrets, c.Name)
-				}
-			}
+			secrets = t.useSecrets(secrets, l.TLS.Certificates)
 		}
 		t.addRouteConfiguration(name, routes)
 		chains = append(chains, &listenerv3.FilterChain{
@@ -176,24 +169,47 @@ func (t *translation) httpsChains(g *addressGroup, claims sniClaims) []*listener
 	return chains
 }
 
+// useSecrets records the certificates a filter chain terminates TLS with
+// and adds their SDS secret names to names (once each).
+func (t *translation) useSecrets(names []string, certs []*ir.Certificate) []string {
+	for _, c := range certs {
+		if _, seen := t.secrets[c.Name]; !seen {
+			t.secrets[c.Name] = c
+		}
+		if !slices.Contains(names, c.Name) {
+			names = append(names, c.Name)
+		}
+	}
+	return names
+}
+
 // passthroughChains builds one SNI-matched tcp_proxy filter chain per TLS
-// passthrough route of g, in IR order.
+// route of g, in IR order: passthrough forwards the TLS bytes as they are;
+// a listener with certificates terminates TLS first and forwards plain TCP.
 func (t *translation) passthroughChains(g *addressGroup, claims sniClaims) []*listenerv3.FilterChain {
 	var chains []*listenerv3.FilterChain
 	for _, l := range g.tls {
+		prefix := tlsStatPrefix(g.port)
+		if l.TLS != nil {
+			prefix = tlsTerminateStatPrefix(g.port)
+		}
 		for _, r := range l.Routes {
 			serverNames, taken, ok := claims.claim(uniqueSorted(r.Hostnames))
 			if !t.checkClaim("tls route", r.Name, g.port, taken, ok) {
 				continue
 			}
-			chains = append(chains, &listenerv3.FilterChain{
+			chain := &listenerv3.FilterChain{
 				Name: r.Name,
 				FilterChainMatch: &listenerv3.FilterChainMatch{
 					ServerNames:       serverNames,
 					TransportProtocol: transportTLS,
 				},
-				Filters: []*listenerv3.Filter{TCPProxy(tlsStatPrefix(g.port), t.l4Backends(r.Destination))},
-			})
+				Filters: []*listenerv3.Filter{TCPProxy(prefix, t.l4Backends(r.Destination))},
+			}
+			if l.TLS != nil {
+				chain.TransportSocket = DownstreamTLSTransportSocketNoALPN(t.useSecrets(nil, l.TLS.Certificates))
+			}
+			chains = append(chains, chain)
 		}
 	}
 	return chains
@@ -329,6 +345,18 @@ func HTTPConnectionManager(statPrefix, routeConfig string) *listenerv3.Filter {
 // DownstreamTLSTransportSocket terminates TLS (1.2 or newer, ALPN h2 and
 // http/1.1) with the certificates of the named SDS secrets.
 func DownstreamTLSTransportSocket(secrets []string) *corev3.TransportSocket {
+	return downstreamTLS(secrets, []string{"h2", "http/1.1"})
+}
+
+// DownstreamTLSTransportSocketNoALPN terminates TLS (1.2 or newer) with the
+// certificates of the named SDS secrets and negotiates no application
+// protocol: the decrypted bytes are forwarded as they are (TLSRoute with
+// mode Terminate).
+func DownstreamTLSTransportSocketNoALPN(secrets []string) *corev3.TransportSocket {
+	return downstreamTLS(secrets, nil)
+}
+
+func downstreamTLS(secrets, alpn []string) *corev3.TransportSocket {
 	sds := make([]*tlsv3.SdsSecretConfig, 0, len(secrets))
 	for _, s := range secrets {
 		sds = append(sds, &tlsv3.SdsSecretConfig{Name: s, SdsConfig: ADSConfigSource()})
@@ -336,7 +364,7 @@ func DownstreamTLSTransportSocket(secrets []string) *corev3.TransportSocket {
 	ctx := &tlsv3.DownstreamTlsContext{CommonTlsContext: &tlsv3.CommonTlsContext{
 		TlsParams:                      &tlsv3.TlsParameters{TlsMinimumProtocolVersion: tlsv3.TlsParameters_TLSv1_2},
 		TlsCertificateSdsSecretConfigs: sds,
-		AlpnProtocols:                  []string{"h2", "http/1.1"},
+		AlpnProtocols:                  alpn,
 	}}
 	return &corev3.TransportSocket{
 		Name:       wellknown.TransportSocketTLS,
