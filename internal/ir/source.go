@@ -13,14 +13,10 @@ import "strings"
 func Source(kind, name string) string {
 	parts := strings.Split(name, "/")
 	switch {
-	case kind == "route" && len(parts) >= 3 && parts[0] == "httproute":
-		return "HTTPRoute " + parts[1] + "/" + parts[2]
-	case kind == "route" && len(parts) >= 3 && parts[0] == "tlsroute":
-		return "TLSRoute " + parts[1] + "/" + parts[2]
-	case kind == "route" && len(parts) == 3 && parts[0] == "tcproute":
-		return "TCPRoute " + parts[1] + "/" + parts[2]
-	case kind == "route" && len(parts) == 3 && parts[0] == "udproute":
-		return "UDPRoute " + parts[1] + "/" + parts[2]
+	case kind == "route" && len(parts) >= 3:
+		if k := routeKinds[parts[0]]; k != "" {
+			return k + " " + parts[1] + "/" + parts[2]
+		}
 	case kind == "cluster" && len(parts) == 4 && parts[0] == "service":
 		return "Service " + parts[1] + "/" + parts[2]
 	case kind == "listener" && len(parts) == 5:
@@ -31,4 +27,12 @@ func Source(kind, name string) string {
 		return "Secret " + name
 	}
 	return name
+}
+
+// routeKinds are the route kinds by the first element of an IR route name.
+var routeKinds = map[string]string{
+	"httproute": "HTTPRoute",
+	"tlsroute":  "TLSRoute",
+	"tcproute":  "TCPRoute",
+	"udproute":  "UDPRoute",
 }

@@ -6,6 +6,8 @@ func TestSource(t *testing.T) {
 	tests := []struct{ kind, name, want string }{
 		{"route", "httproute/ns/r/rule/0/match/1", "HTTPRoute ns/r"},
 		{"route", "tlsroute/ns/t/rule/2", "TLSRoute ns/t"},
+		{"route", "tcproute/ns/t", "TCPRoute ns/t"},
+		{"route", "udproute/ns/u", "UDPRoute ns/u"},
 		{"cluster", "service/ns/svc/8080", "Service ns/svc"},
 		{"listener", "ns/gw/http", "Gateway ns/gw (listener http)"},
 		{"listener", "ns/gw/other/set/https", "ListenerSet other/set (listener https)"},
