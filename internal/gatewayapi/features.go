@@ -12,6 +12,7 @@ var implementedFeatures = []features.FeatureName{
 	features.SupportGateway,
 	features.SupportGatewayPort8080,
 	features.SupportGatewayAddressEmpty,
+	features.SupportGatewayStaticAddresses,
 	features.SupportListenerSet,
 	features.SupportHTTPRoute,
 	features.SupportReferenceGrant,
