@@ -48,6 +48,7 @@ func (c *ControlPlane) addKubernetesRunners() error {
 		Endpoints:        c.endpoints,
 		Results:          c.results,
 		Registerer:       c.registerer,
+		BatchDelay:       c.batchDelay(),
 		Infra:            &controllers.InfraOptions{Render: render.DefaultOptions(namespace())},
 		Logger:           c.log.WithName("kubernetes"),
 	})
