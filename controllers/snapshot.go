@@ -215,16 +215,9 @@ func attachedHTTPRoutes(ctx context.Context, r client.Reader, ours ourParents) (
 	if err := r.List(ctx, &list); err != nil {
 		return nil, err
 	}
-	var out []*gwapiv1.HTTPRoute
-	for i := range list.Items {
-		route := &list.Items[i]
-		if slices.ContainsFunc(route.Spec.ParentRefs, func(p gwapiv1.ParentReference) bool {
-			return refersToParent(route.Namespace, p, ours)
-		}) {
-			out = append(out, route)
-		}
-	}
-	return out, nil
+	return keepAttached(list.Items, func(o *gwapiv1.HTTPRoute) (string, []gwapiv1.ParentReference) {
+		return o.Namespace, o.Spec.ParentRefs
+	}, ours), nil
 }
 
 func attachedTLSRoutes(ctx context.Context, r client.Reader, ours ourParents) ([]*gwapiv1.TLSRoute, error) {
@@ -232,16 +225,9 @@ func attachedTLSRoutes(ctx context.Context, r client.Reader, ours ourParents) ([
 	if err := r.List(ctx, &list); err != nil {
 		return nil, err
 	}
-	var out []*gwapiv1.TLSRoute
-	for i := range list.Items {
-		route := &list.Items[i]
-		if slices.ContainsFunc(route.Spec.ParentRefs, func(p gwapiv1.ParentReference) bool {
-			return refersToParent(route.Namespace, p, ours)
-		}) {
-			out = append(out, route)
-		}
-	}
-	return out, nil
+	return keepAttached(list.Items, func(o *gwapiv1.TLSRoute) (string, []gwapiv1.ParentReference) {
+		return o.Namespace, o.Spec.ParentRefs
+	}, ours), nil
 }
 
 func attachedTCPRoutes(ctx context.Context, r client.Reader, ours ourParents) ([]*gwapiv1.TCPRoute, error) {
@@ -249,16 +235,23 @@ func attachedTCPRoutes(ctx context.Context, r client.Reader, ours ourParents) ([
 	if err := r.List(ctx, &list); err != nil {
 		return nil, err
 	}
-	var out []*gwapiv1.TCPRoute
-	for i := range list.Items {
-		route := &list.Items[i]
-		if slices.ContainsFunc(route.Spec.ParentRefs, func(p gwapiv1.ParentReference) bool {
-			return refersToParent(route.Namespace, p, ours)
-		}) {
-			out = append(out, route)
+	return keepAttached(list.Items, func(o *gwapiv1.TCPRoute) (string, []gwapiv1.ParentReference) {
+		return o.Namespace, o.Spec.ParentRefs
+	}, ours), nil
+}
+
+// keepAttached returns the routes of a list that have a parentRef to one of
+// our Gateways or ListenerSets; parents gives a route's namespace and
+// parentRefs.
+func keepAttached[T any](items []T, parents func(*T) (string, []gwapiv1.ParentReference), ours ourParents) []*T {
+	var out []*T
+	for i := range items {
+		ns, refs := parents(&items[i])
+		if slices.ContainsFunc(refs, func(p gwapiv1.ParentReference) bool { return refersToParent(ns, p, ours) }) {
+			out = append(out, &items[i])
 		}
 	}
-	return out, nil
+	return out
 }
 
 // collectCertificateRefs adds the Secrets the listeners of an object in

@@ -296,41 +296,33 @@ func (x *Xds) Validate() error {
 		clusters[c.Name] = true
 	}
 	names := map[string]bool{}
-	for i, l := range x.HTTP {
-		if err := l.validate(clusters); err != nil {
-			errs = append(errs, fmt.Errorf("http[%d]: %w", i, err))
-			continue
-		}
-		if names[l.Name] {
-			errs = append(errs, fmt.Errorf("http[%d]: duplicate listener name %q", i, l.Name))
-		}
-		names[l.Name] = true
-	}
-	for i, l := range x.TLS {
-		if err := l.validate(clusters); err != nil {
-			errs = append(errs, fmt.Errorf("tls[%d]: %w", i, err))
-			continue
-		}
-		if names[l.Name] {
-			errs = append(errs, fmt.Errorf("tls[%d]: duplicate listener name %q", i, l.Name))
-		}
-		names[l.Name] = true
-	}
-	errs = append(errs, validateTCPListeners(x.TCP, clusters, names)...)
+	errs = append(errs, validateListeners("http", x.HTTP, names, func(l *HTTPListener) (string, error) {
+		return l.Name, l.validate(clusters)
+	})...)
+	errs = append(errs, validateListeners("tls", x.TLS, names, func(l *TLSListener) (string, error) {
+		return l.Name, l.validate(clusters)
+	})...)
+	errs = append(errs, validateListeners("tcp", x.TCP, names, func(l *TCPListener) (string, error) {
+		return l.Name, l.validate(clusters)
+	})...)
 	return errors.Join(errs...)
 }
 
-func validateTCPListeners(ls []*TCPListener, clusters, names map[string]bool) []error {
+// validateListeners checks the listeners of one kind (field is their field
+// name in Xds): each must be valid and have a name no listener of any kind
+// has (names records them).
+func validateListeners[L any](field string, ls []L, names map[string]bool, check func(L) (string, error)) []error {
 	var errs []error
 	for i, l := range ls {
-		if err := l.validate(clusters); err != nil {
-			errs = append(errs, fmt.Errorf("tcp[%d]: %w", i, err))
+		name, err := check(l)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s[%d]: %w", field, i, err))
 			continue
 		}
-		if names[l.Name] {
-			errs = append(errs, fmt.Errorf("tcp[%d]: duplicate listener name %q", i, l.Name))
+		if names[name] {
+			errs = append(errs, fmt.Errorf("%s[%d]: duplicate listener name %q", field, i, name))
 		}
-		names[l.Name] = true
+		names[name] = true
 	}
 	return errs
 }
