@@ -101,7 +101,8 @@ func (p *serviceProxy) staticIP(svc *corev1.Service, req string) netip.Addr {
 		err = p.network.ReserveLoadBalancerIP(ip, string(svc.UID))
 	}
 	if err != nil {
-		p.log.Info("Not assigning the requested load balancer address", "service", client.ObjectKeyFromObject(svc), "address", req, "reason", err.Error())
+		p.log.Info("Not assigning the requested load balancer address",
+			"service", client.ObjectKeyFromObject(svc), "address", req, "reason", err.Error())
 		delete(p.lbIPs, svc.UID)
 		return netip.Addr{}
 	}
