@@ -78,6 +78,9 @@ func buildResources(
 	if res.TLSRoutes, err = attachedTLSRoutes(ctx, r, ours); err != nil {
 		return nil, nil, err
 	}
+	if res.TCPRoutes, err = attachedTCPRoutes(ctx, r, ours); err != nil {
+		return nil, nil, err
+	}
 	for _, route := range res.HTTPRoutes {
 		collectHTTPBackendRefs(route, refs.services)
 		collectRateLimitFilterRefs(route, refs.rateLimitFilters)
@@ -90,6 +93,11 @@ func buildResources(
 	}
 	for _, route := range res.TLSRoutes {
 		collectTLSBackendRefs(route, refs.services)
+	}
+	for _, route := range res.TCPRoutes {
+		for _, rule := range route.Spec.Rules {
+			collectBackendRefs(route.Namespace, rule.BackendRefs, refs.services)
+		}
 	}
 	if res.ReferenceGrants, err = listReferenceGrants(ctx, r); err != nil {
 		return nil, nil, err
@@ -235,6 +243,12 @@ func attachedTLSRoutes(ctx context.Context, r client.Reader, ours ourParents) ([
 		func(o *gwapiv1.TLSRoute) (string, []gwapiv1.ParentReference) { return o.Namespace, o.Spec.ParentRefs })
 }
 
+func attachedTCPRoutes(ctx context.Context, r client.Reader, ours ourParents) ([]*gwapiv1.TCPRoute, error) {
+	var list gwapiv1.TCPRouteList
+	return attachedRoutes(ctx, r, ours, &list, &list.Items,
+		func(o *gwapiv1.TCPRoute) (string, []gwapiv1.ParentReference) { return o.Namespace, o.Spec.ParentRefs })
+}
+
 // attachedRoutes lists the routes of one kind (list, whose items are
 // items) and returns those with a parentRef to one of our parents; parents
 // gives a route's namespace and parentRefs.
@@ -339,6 +353,14 @@ func collectTLSBackendRefs(route *gwapiv1.TLSRoute, services sets.Set[types.Name
 		for _, b := range rule.BackendRefs {
 			insertServiceRef(route.Namespace, b.BackendObjectReference, services)
 		}
+	}
+}
+
+// collectBackendRefs adds the Services that backendRefs of a route in
+// namespace ns refer to.
+func collectBackendRefs(ns string, refs []gwapiv1.BackendRef, services sets.Set[types.NamespacedName]) {
+	for _, b := range refs {
+		insertServiceRef(ns, b.BackendObjectReference, services)
 	}
 }
 

@@ -84,6 +84,7 @@ func (p *Provider) setupSnapshotController(opts Options, observer *infra.Observe
 		Watches(&gwapiv1.HTTPRoute{}, enqueue, builder.WithPredicates(spec)).
 		Watches(&gwapiv1.GRPCRoute{}, enqueue, builder.WithPredicates(spec)).
 		Watches(&gwapiv1.TLSRoute{}, enqueue, builder.WithPredicates(spec)).
+		Watches(&gwapiv1.TCPRoute{}, enqueue, builder.WithPredicates(spec)).
 		Watches(&gwapiv1.ReferenceGrant{}, enqueue, builder.WithPredicates(spec)).
 		Watches(&egv1a1.EnvoyProxy{}, enqueue, builder.WithPredicates(spec)).
 		Watches(&egv1a1.RateLimitFilter{}, enqueue, builder.WithPredicates(spec, r.referenced(serviceKey))).
@@ -128,6 +129,7 @@ func (r *snapshotReconciler) Reconcile(ctx context.Context, req reconcile.Reques
 	r.log.V(1).Info("published resource snapshot",
 		"gatewayClasses", len(res.GatewayClasses), "gateways", len(res.Gateways), "listenerSets", len(res.ListenerSets),
 		"httpRoutes", len(res.HTTPRoutes), "grpcRoutes", len(res.GRPCRoutes), "tlsRoutes", len(res.TLSRoutes),
+		"tcpRoutes", len(res.TCPRoutes),
 		"duration", time.Since(start).String())
 	return reconcile.Result{}, nil
 }

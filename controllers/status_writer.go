@@ -99,6 +99,7 @@ func (w *statusWriter) write(ctx context.Context, res *gatewayapi.Result) {
 	w.writeRoutes(ctx, httpRouteKind, res.Statuses.HTTPRoutes, now)
 	w.writeRoutes(ctx, grpcRouteKind, res.Statuses.GRPCRoutes, now)
 	w.writeRoutes(ctx, tlsRouteKind, res.Statuses.TLSRoutes, now)
+	w.writeRoutes(ctx, tcpRouteKind, res.Statuses.TCPRoutes, now)
 }
 
 // routeKind says how to read and write the parent statuses of one route kind.
@@ -129,6 +130,13 @@ var tlsRouteKind = routeKind{
 	newList:   func() client.ObjectList { return &gwapiv1.TLSRouteList{} },
 	newObject: func() client.Object { return &gwapiv1.TLSRoute{} },
 	parents:   func(o client.Object) *[]gwapiv1.RouteParentStatus { return &o.(*gwapiv1.TLSRoute).Status.Parents },
+}
+
+var tcpRouteKind = routeKind{
+	name:      "TCPRoute",
+	newList:   func() client.ObjectList { return &gwapiv1.TCPRouteList{} },
+	newObject: func() client.Object { return &gwapiv1.TCPRoute{} },
+	parents:   func(o client.Object) *[]gwapiv1.RouteParentStatus { return &o.(*gwapiv1.TCPRoute).Status.Parents },
 }
 
 // stored lists every route of the kind with its stored parent statuses.

@@ -29,6 +29,7 @@ var emittedReasons = []string{
 	"Gateway/Programmed/Unknown/Pending",
 	"Gateway/Programmed/False/NoResources",
 	"Gateway/Programmed/False/AddressNotAssigned",
+	"Gateway/Programmed/False/AddressNotUsable",
 	"Listener/Accepted/True/Accepted",
 	"Listener/Accepted/False/UnsupportedProtocol",
 	"Listener/Accepted/False/UnsupportedValue",

@@ -58,7 +58,8 @@ func isEmptyDocument(raw []byte) bool {
 }
 
 // LoadResources decodes a YAML stream of Kubernetes objects into Resources.
-// It accepts GatewayClass, Gateway, ListenerSet, HTTPRoute, GRPCRoute, TLSRoute and
+// It accepts GatewayClass, Gateway, ListenerSet, HTTPRoute, GRPCRoute, TLSRoute,
+// TCPRoute and
 // ReferenceGrant (gateway.networking.k8s.io/v1 or v1beta1 where it exists), Namespace,
 // Service and Secret (v1), EndpointSlice (discovery.k8s.io/v1), EnvoyProxy and
 // RateLimitFilter (gateway.envoyproxy.io/v1alpha1). Unknown kinds and unknown fields are
@@ -106,6 +107,8 @@ func (res *Resources) add(d document) error {
 		return decodeInto(d.raw, &res.ReferenceGrants)
 	case d.meta.APIVersion == gwapiv1.GroupVersion.String() && d.meta.Kind == kindTLSRoute:
 		return decodeInto(d.raw, &res.TLSRoutes)
+	case d.meta.APIVersion == gwapiv1.GroupVersion.String() && d.meta.Kind == kindTCPRoute:
+		return decodeInto(d.raw, &res.TCPRoutes)
 	case d.meta.APIVersion == "v1" && d.meta.Kind == "Namespace":
 		return decodeInto(d.raw, &res.Namespaces)
 	case d.meta.APIVersion == "v1" && d.meta.Kind == kindService:

@@ -24,6 +24,7 @@ type Resources struct {
 	HTTPRoutes      []*gwapiv1.HTTPRoute         `json:"httpRoutes,omitempty"`
 	GRPCRoutes      []*gwapiv1.GRPCRoute         `json:"grpcRoutes,omitempty"`
 	TLSRoutes       []*gwapiv1.TLSRoute          `json:"tlsRoutes,omitempty"`
+	TCPRoutes       []*gwapiv1.TCPRoute          `json:"tcpRoutes,omitempty"`
 	ReferenceGrants []*gwapiv1.ReferenceGrant    `json:"referenceGrants,omitempty"`
 	Namespaces      []*corev1.Namespace          `json:"namespaces,omitempty"`
 	Services        []*corev1.Service            `json:"services,omitempty"`
@@ -155,6 +156,7 @@ type Statuses struct {
 	HTTPRoutes     []RouteStatus        `json:"httpRoutes,omitempty"`
 	GRPCRoutes     []RouteStatus        `json:"grpcRoutes,omitempty"`
 	TLSRoutes      []RouteStatus        `json:"tlsRoutes,omitempty"`
+	TCPRoutes      []RouteStatus        `json:"tcpRoutes,omitempty"`
 	EnvoyProxies   []EnvoyProxyStatus   `json:"envoyProxies,omitempty"`
 }
 

@@ -17,6 +17,7 @@ func (t *translator) statuses() Statuses {
 		HTTPRoutes:     t.httpRouteStatuses(t.httpRoutes),
 		GRPCRoutes:     t.httpRouteStatuses(t.grpcRoutes),
 		TLSRoutes:      t.tlsRouteStatuses(),
+		TCPRoutes:      t.l4RouteStatuses(t.tcpRoutes),
 		EnvoyProxies:   t.envoyProxyStatuses(),
 	}
 }

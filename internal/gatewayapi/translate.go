@@ -36,6 +36,7 @@ type translator struct {
 	httpRoutes []*httpRouteModel
 	grpcRoutes []*httpRouteModel
 	tlsRoutes  []*tlsRouteModel
+	tcpRoutes  []*l4RouteModel
 	routeSeen  map[routeKey]bool
 
 	clusters     map[string]*ir.Cluster
@@ -76,6 +77,7 @@ func translate(res *Resources, opts Options, memo *Translator) *Result {
 	t.resolveRouteKindConflicts()
 	t.emitHTTPRoutes()
 	t.processTLSRoutes(res.TLSRoutes)
+	t.processTCPRoutes(res.TCPRoutes)
 	out := &Result{Statuses: t.statuses(), FrozenGatewayClasses: t.frozenClasses()}
 	for _, f := range t.fleets {
 		out.Fleets = append(out.Fleets, t.buildIR(f))

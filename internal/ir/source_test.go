@@ -7,6 +7,8 @@ func TestSource(t *testing.T) {
 		{"route", "httproute/ns/r/rule/0/match/1", "HTTPRoute ns/r"},
 		{"route", "tlsroute/ns/t/rule/2", "TLSRoute ns/t"},
 		{"route", "grpcroute/ns/g/rule/0/match/0", "GRPCRoute ns/g"},
+		{"route", "tcproute/ns/t", "TCPRoute ns/t"},
+		{"route", "udproute/ns/u", "UDPRoute ns/u"},
 		{"cluster", "service/ns/svc/8080", "Service ns/svc"},
 		{"cluster", "service/ns/svc/8080/h2c", "Service ns/svc"},
 		{"cluster", "service/ns/svc/8080/other", "service/ns/svc/8080/other"},

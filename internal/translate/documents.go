@@ -61,6 +61,7 @@ type statusIndex struct {
 	http     map[gatewayapi.ObjectKey][]gwapiv1.RouteParentStatus
 	grpc     map[gatewayapi.ObjectKey][]gwapiv1.RouteParentStatus
 	tls      map[gatewayapi.ObjectKey][]gwapiv1.RouteParentStatus
+	tcp      map[gatewayapi.ObjectKey][]gwapiv1.RouteParentStatus
 	proxies  map[gatewayapi.ObjectKey]egv1a1.EnvoyProxyStatus
 }
 
@@ -72,6 +73,7 @@ func indexStatuses(s gatewayapi.Statuses) statusIndex {
 		http:     map[gatewayapi.ObjectKey][]gwapiv1.RouteParentStatus{},
 		grpc:     map[gatewayapi.ObjectKey][]gwapiv1.RouteParentStatus{},
 		tls:      map[gatewayapi.ObjectKey][]gwapiv1.RouteParentStatus{},
+		tcp:      map[gatewayapi.ObjectKey][]gwapiv1.RouteParentStatus{},
 		proxies:  map[gatewayapi.ObjectKey]egv1a1.EnvoyProxyStatus{},
 	}
 	for _, c := range s.GatewayClasses {
@@ -91,6 +93,9 @@ func indexStatuses(s gatewayapi.Statuses) statusIndex {
 	}
 	for _, r := range s.TLSRoutes {
 		idx.tls[r.ObjectKey] = r.Parents
+	}
+	for _, r := range s.TCPRoutes {
+		idx.tcp[r.ObjectKey] = r.Parents
 	}
 	for _, p := range s.EnvoyProxies {
 		idx.proxies[p.ObjectKey] = p.Status
@@ -124,6 +129,10 @@ func (idx statusIndex) apply(obj client.Object) {
 		}
 	case *gwapiv1.TLSRoute:
 		if s, ok := idx.tls[key]; ok {
+			o.Status.Parents = s
+		}
+	case *gwapiv1.TCPRoute:
+		if s, ok := idx.tcp[key]; ok {
 			o.Status.Parents = s
 		}
 	case *egv1a1.EnvoyProxy:

@@ -12,6 +12,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
 	upstream "sigs.k8s.io/gateway-api/conformance"
 	confv1 "sigs.k8s.io/gateway-api/conformance/apis/v1"
 	"sigs.k8s.io/gateway-api/conformance/tests"
@@ -27,6 +28,7 @@ var Profiles = []suite.ConformanceProfileName{
 	suite.GatewayHTTPConformanceProfileName,
 	suite.GatewayTLSConformanceProfileName,
 	suite.GatewayGRPCConformanceProfileName,
+	suite.GatewayTCPConformanceProfileName,
 }
 
 // RunOptions configure Run.
@@ -141,6 +143,11 @@ func Run(t *testing.T, h *Harness, opts RunOptions) (*Summary, error) {
 			Implementation:       implementation(opts.Version),
 			ConformanceProfiles:  Profiles,
 			RunTest:              runTest,
+			// GatewayStaticAddresses: the simulated load balancer assigns
+			// its static addresses to the Services requesting them, and no
+			// address outside its Network.
+			UsableNetworkAddresses:   []gwapiv1.GatewaySpecAddress{ipAddress(h.Network.StaticLoadBalancerIPs()[0].String())},
+			UnusableNetworkAddresses: []gwapiv1.GatewaySpecAddress{ipAddress(unusableAddress)},
 		},
 		Client:        h.Client,
 		ClientOptions: client.Options{Scheme: h.Client.Scheme()},
@@ -180,6 +187,14 @@ func selectTests(runTest string, all []suite.ConformanceTest) (string, []string)
 		}
 	}
 	return "", skip
+}
+
+// unusableAddress is an IP address no simulated load balancer assigns:
+// 192.0.2.0/24 is TEST-NET-1 (RFC 5737), outside every Network.
+const unusableAddress = "192.0.2.1"
+
+func ipAddress(v string) gwapiv1.GatewaySpecAddress {
+	return gwapiv1.GatewaySpecAddress{Type: new(gwapiv1.IPAddressType), Value: v}
 }
 
 // implementation identifies this project in the report.

@@ -64,6 +64,12 @@ var kinds = map[schema.GroupVersionKind]kind{
 			r.TLSRoutes = append(r.TLSRoutes, o.(*gwapiv1.TLSRoute))
 		},
 	},
+	gatewayAPIv1.WithKind("TCPRoute"): {
+		newObject: func() client.Object { return &gwapiv1.TCPRoute{} },
+		add: func(r *gatewayapi.Resources, o client.Object) {
+			r.TCPRoutes = append(r.TCPRoutes, o.(*gwapiv1.TCPRoute))
+		},
+	},
 	gatewayAPIv1.WithKind("ReferenceGrant"): {
 		newObject: func() client.Object { return &gwapiv1.ReferenceGrant{} },
 		add: func(r *gatewayapi.Resources, o client.Object) {

@@ -105,6 +105,7 @@ func eachObject(res *gatewayapi.Resources, eps *gatewayapi.Endpoints, fn func(ki
 	each(res.HTTPRoutes, "HTTPRoute", fn)
 	each(res.GRPCRoutes, "GRPCRoute", fn)
 	each(res.TLSRoutes, "TLSRoute", fn)
+	each(res.TCPRoutes, "TCPRoute", fn)
 	each(res.ReferenceGrants, "ReferenceGrant", fn)
 	each(res.EnvoyProxies, "EnvoyProxy", fn)
 	each(res.RateLimitFilters, "RateLimitFilter", fn)
@@ -137,7 +138,8 @@ func each[T client.Object](objs []T, kind string, fn func(string, client.Object)
 // indexStatus maps kind and key to the status to report.
 func indexStatus(s gatewayapi.Statuses) map[string]map[gatewayapi.ObjectKey]any {
 	idx := map[string]map[gatewayapi.ObjectKey]any{
-		"GatewayClass": {}, "Gateway": {}, "ListenerSet": {}, "HTTPRoute": {}, "GRPCRoute": {}, "TLSRoute": {}, "EnvoyProxy": {},
+		"GatewayClass": {}, "Gateway": {}, "ListenerSet": {}, "HTTPRoute": {}, "GRPCRoute": {}, "TLSRoute": {}, "TCPRoute": {},
+		"EnvoyProxy": {},
 	}
 	for _, c := range s.GatewayClasses {
 		idx["GatewayClass"][c.ObjectKey] = c.Status
@@ -156,6 +158,9 @@ func indexStatus(s gatewayapi.Statuses) map[string]map[gatewayapi.ObjectKey]any 
 	}
 	for _, r := range s.TLSRoutes {
 		idx["TLSRoute"][r.ObjectKey] = routeStatus{Parents: r.Parents}
+	}
+	for _, r := range s.TCPRoutes {
+		idx["TCPRoute"][r.ObjectKey] = routeStatus{Parents: r.Parents}
 	}
 	for _, p := range s.EnvoyProxies {
 		idx["EnvoyProxy"][p.ObjectKey] = p.Status

@@ -69,6 +69,19 @@ func (t *translation) validIR(x *ir.Xds) *ir.Xds {
 		}
 		out.TLS = append(out.TLS, &c)
 	}
+	for _, l := range x.TCP {
+		if !t.validListener(listeners, l.Name, l.ValidateOwn()) {
+			continue
+		}
+		c := *l
+		if c.Route != nil {
+			if err := c.Route.Validate(clusters); err != nil {
+				t.leaveOut("route", "route", c.Route.Name, err)
+				c.Route = nil
+			}
+		}
+		out.TCP = append(out.TCP, &c)
+	}
 	return out
 }
 

@@ -127,6 +127,7 @@ type addressGroup struct {
 	http    []*ir.HTTPListener // plain HTTP
 	https   []*ir.HTTPListener
 	tls     []*ir.TLSListener
+	tcp     []*ir.TCPListener
 }
 
 // groupByAddress groups the IR listeners by address:port, sorted by address
@@ -157,6 +158,10 @@ func groupByAddress(x *ir.Xds) []*addressGroup {
 	for _, l := range x.TLS {
 		g := get(l.Address, l.Port)
 		g.tls = append(g.tls, l)
+	}
+	for _, l := range x.TCP {
+		g := get(l.Address, l.Port)
+		g.tcp = append(g.tcp, l)
 	}
 	out := make([]*addressGroup, 0, len(groups))
 	for _, g := range groups {
