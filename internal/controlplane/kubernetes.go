@@ -47,6 +47,7 @@ func (c *ControlPlane) addKubernetesRunners() error {
 		Resources:        c.resources,
 		Endpoints:        c.endpoints,
 		Results:          c.results,
+		Applied:          c.applied,
 		Registerer:       c.registerer,
 		Infra:            &controllers.InfraOptions{Render: render.DefaultOptions(namespace())},
 		Logger:           c.log.WithName("kubernetes"),

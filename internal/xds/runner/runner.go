@@ -46,6 +46,9 @@ type Options struct {
 	Registerer prometheus.Registerer
 	// Logger receives the runner's logs.
 	Logger logr.Logger
+	// OnServed, if set, is called after a fleet's configuration was set
+	// from a result (see Runner.Served). It must not block.
+	OnServed func()
 }
 
 // Runner translates fleets' xDS IR and updates the xDS server. It combines
@@ -80,6 +83,8 @@ type Runner struct {
 	// fleetEndpoints is the endpoints generation each served fleet's
 	// assignments were computed from.
 	fleetEndpoints map[string]uint64
+	// served is the result each fleet's configuration was built from.
+	served servedResults
 }
 
 // New checks the options and registers the metrics.
@@ -166,6 +171,7 @@ func (r *Runner) handle(result *gatewayapi.Result) {
 		}
 		seen[f.Name] = true
 		r.apply(f)
+		r.markServed(result, f)
 		r.refreshEndpoints(f.Name)
 	}
 	r.live = seen
@@ -188,6 +194,7 @@ func (r *Runner) handle(result *gatewayapi.Result) {
 			continue
 		}
 		delete(r.applied, name)
+		r.served.forget(name)
 		delete(r.known, name)
 		delete(r.fleetEndpoints, name)
 		r.leftOutNow.DeleteLabelValues(name)
