@@ -49,7 +49,9 @@ func result(gwGen, routeGen int64) *gatewayapi.Result {
 	}
 }
 
-func key(name string) gatewayapi.ObjectKey { return gatewayapi.ObjectKey{Namespace: "default", Name: name} }
+func key(name string) gatewayapi.ObjectKey {
+	return gatewayapi.ObjectKey{Namespace: "default", Name: name}
+}
 
 func proxy(node string, state xdsserver.ProxyState, rej *xdsserver.Rejection) xdsserver.ProxyStatus {
 	return xdsserver.ProxyStatus{Node: node, State: state, Rejection: rej}
