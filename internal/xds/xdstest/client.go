@@ -2,7 +2,8 @@
 // an ADS server over a real gRPC connection the way Envoy does (state of the
 // world, wildcard listeners and clusters, then the routes, secrets and
 // endpoints they name), ACKs every response, and exposes the latest
-// resources and versions of each type for assertions. It uses only the
+// resources and versions of each type for assertions. It can also NACK the
+// responses a test refuses (SetReject) and lag behind (Pause, Resume). It uses only the
 // generated discovery stubs, nothing of the server's internals.
 package xdstest
 
@@ -13,6 +14,7 @@ import (
 	"maps"
 	"slices"
 	"sync"
+	"time"
 
 	clusterv3 "github.com/envoyproxy/go-control-plane/envoy/config/cluster/v3"
 	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
@@ -23,7 +25,9 @@ import (
 	tlsv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/transport_sockets/tls/v3"
 	discoveryv3 "github.com/envoyproxy/go-control-plane/envoy/service/discovery/v3"
 	resourcev3 "github.com/envoyproxy/go-control-plane/pkg/resource/v3"
+	"google.golang.org/genproto/googleapis/rpc/status"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/anypb"
@@ -39,25 +43,49 @@ var Types = []string{
 type Client struct {
 	conn   *grpc.ClientConn
 	stream discoveryv3.AggregatedDiscoveryService_StreamAggregatedResourcesClient
+	ctx    context.Context
 	cancel context.CancelFunc
 	node   *corev3.Node
 	done   chan struct{}
 
+	// applyMu makes responses apply one at a time, in order (see Resume).
+	applyMu sync.Mutex
+
 	mu    sync.Mutex
 	state map[string]*typeState
 	err   error
+	// reject, paused, held: see SetReject and Pause.
+	reject func(typeURL string, resources map[string]proto.Message) error
+	paused bool
+	held   []*discoveryv3.DiscoveryResponse
+}
+
+// Options configure a Client beyond its fleet.
+type Options struct {
+	// NodeID is the node id presented; empty means "xdstest-<fleet>".
+	NodeID string
 }
 
 type typeState struct {
 	version, nonce string
-	names          []string // nil: wildcard
-	requested      bool
-	resources      map[string]proto.Message
+	// rejected is the version last NACKed, "" once a version is accepted.
+	rejected  string
+	names     []string // nil: wildcard
+	requested bool
+	resources map[string]proto.Message
 }
 
 // Dial connects to addr as a proxy of fleet (node.cluster) and starts
 // following its configuration. Close stops it.
 func Dial(addr, fleet string, creds credentials.TransportCredentials) (*Client, error) {
+	return DialWith(addr, fleet, creds, Options{})
+}
+
+// DialWith is Dial with options.
+func DialWith(addr, fleet string, creds credentials.TransportCredentials, opts Options) (*Client, error) {
+	if opts.NodeID == "" {
+		opts.NodeID = "xdstest-" + fleet
+	}
 	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(creds))
 	if err != nil {
 		return nil, err
@@ -70,8 +98,8 @@ func Dial(addr, fleet string, creds credentials.TransportCredentials) (*Client, 
 		return nil, err
 	}
 	c := &Client{
-		conn: conn, stream: stream, cancel: cancel, done: make(chan struct{}),
-		node:  &corev3.Node{Id: "xdstest-" + fleet, Cluster: fleet, UserAgentName: "xdstest"},
+		conn: conn, stream: stream, ctx: ctx, cancel: cancel, done: make(chan struct{}),
+		node:  &corev3.Node{Id: opts.NodeID, Cluster: fleet, UserAgentName: "xdstest"},
 		state: map[string]*typeState{},
 	}
 	for _, t := range []string{resourcev3.ClusterType, resourcev3.ListenerType} {
@@ -145,8 +173,57 @@ func (c *Client) receive() {
 	}
 }
 
-// handle stores a response, ACKs it and follows the names it refers to.
+// SetReject makes the client NACK every response for which reject returns
+// an error (its message is the error_detail), keeping what it holds, as
+// Envoy does with a configuration it refuses. nil accepts everything.
+func (c *Client) SetReject(reject func(typeURL string, resources map[string]proto.Message) error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.reject = reject
+}
+
+// Pause makes the client hold the responses it receives, neither applying
+// nor ACKing them, until Resume: a proxy that lags behind.
+func (c *Client) Pause() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.paused = true
+}
+
+// Resume applies and ACKs the responses held since Pause, in order, and
+// the next ones as they come.
+func (c *Client) Resume() error {
+	c.applyMu.Lock()
+	defer c.applyMu.Unlock()
+	c.mu.Lock()
+	held := c.held
+	c.held, c.paused = nil, false
+	c.mu.Unlock()
+	for _, r := range held {
+		if err := c.apply(r); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// handle applies a response, or holds it while paused.
 func (c *Client) handle(r *discoveryv3.DiscoveryResponse) error {
+	c.applyMu.Lock()
+	defer c.applyMu.Unlock()
+	c.mu.Lock()
+	if c.paused {
+		c.held = append(c.held, r)
+		c.mu.Unlock()
+		return nil
+	}
+	c.mu.Unlock()
+	return c.apply(r)
+}
+
+// apply stores a response, ACKs it and follows the names it refers to, or
+// NACKs it when the reject function refuses it.
+func (c *Client) apply(r *discoveryv3.DiscoveryResponse) error {
 	resources := make(map[string]proto.Message, len(r.GetResources()))
 	for _, a := range r.GetResources() {
 		m, err := a.UnmarshalNew()
@@ -156,10 +233,19 @@ func (c *Client) handle(r *discoveryv3.DiscoveryResponse) error {
 		resources[resourceName(m)] = m
 	}
 	c.mu.Lock()
+	reject := c.reject
+	c.mu.Unlock()
+	if reject != nil {
+		if err := reject(r.GetTypeUrl(), resources); err != nil {
+			return c.nack(r, err)
+		}
+	}
+	c.mu.Lock()
 	s := c.typ(r.GetTypeUrl())
 	s.version, s.nonce, s.resources = r.GetVersionInfo(), r.GetNonce(), resources
+	s.rejected = ""
 	c.mu.Unlock()
-	if err := c.send(r.GetTypeUrl()); err != nil { // ACK
+	if err := c.send(r.GetTypeUrl(), nil); err != nil { // ACK
 		return err
 	}
 	switch r.GetTypeUrl() {
@@ -192,15 +278,39 @@ func (c *Client) subscribe(typeURL string, names []string) error {
 	s := c.typ(typeURL)
 	s.names, s.requested = names, true
 	c.mu.Unlock()
-	return c.send(typeURL)
+	return c.send(typeURL, nil)
 }
 
-func (c *Client) send(typeURL string) error {
+// nackBackoff is how long the client waits before NACKing a version again:
+// the server sends a rejected version again on every NACK, and a test
+// client need not spin on it.
+const nackBackoff = 100 * time.Millisecond
+
+// nack rejects r with err, keeping the version and resources held.
+func (c *Client) nack(r *discoveryv3.DiscoveryResponse, err error) error {
+	c.mu.Lock()
+	s := c.typ(r.GetTypeUrl())
+	again := s.rejected == r.GetVersionInfo()
+	s.nonce, s.rejected = r.GetNonce(), r.GetVersionInfo()
+	c.mu.Unlock()
+	if again {
+		t := time.NewTimer(nackBackoff)
+		defer t.Stop()
+		select {
+		case <-c.ctx.Done():
+			return c.ctx.Err()
+		case <-t.C:
+		}
+	}
+	return c.send(r.GetTypeUrl(), &status.Status{Code: int32(codes.InvalidArgument), Message: err.Error()})
+}
+
+func (c *Client) send(typeURL string, errDetail *status.Status) error {
 	c.mu.Lock()
 	s := c.typ(typeURL)
 	req := &discoveryv3.DiscoveryRequest{
 		Node: c.node, TypeUrl: typeURL, ResourceNames: s.names,
-		VersionInfo: s.version, ResponseNonce: s.nonce,
+		VersionInfo: s.version, ResponseNonce: s.nonce, ErrorDetail: errDetail,
 	}
 	c.mu.Unlock()
 	return c.stream.Send(req)
