@@ -96,7 +96,7 @@ func (w *statusWriter) write(ctx context.Context, res *gatewayapi.Result) {
 		w.update(ctx, "Gateway", key(s.ObjectKey), &gwapiv1.Gateway{}, func(o client.Object) bool {
 			gw := o.(*gwapiv1.Gateway)
 			var changed bool
-			gw.Status, changed = mergeGatewayStatus(gw.Status, report.GatewayStatus(s), now)
+			gw.Status, changed = mergeGatewayStatus(gw.Status, report.GatewayStatus(s, gw.Status.Conditions), now)
 			return changed
 		})
 	}
@@ -104,7 +104,7 @@ func (w *statusWriter) write(ctx context.Context, res *gatewayapi.Result) {
 		w.update(ctx, "ListenerSet", key(s.ObjectKey), &gwapiv1.ListenerSet{}, func(o client.Object) bool {
 			ls := o.(*gwapiv1.ListenerSet)
 			var changed bool
-			ls.Status, changed = mergeListenerSetStatus(ls.Status, report.ListenerSetStatus(s), now)
+			ls.Status, changed = mergeListenerSetStatus(ls.Status, report.ListenerSetStatus(s, ls.Status.Conditions), now)
 			return changed
 		})
 	}

@@ -3,6 +3,7 @@ package applied
 import (
 	"fmt"
 	"sync"
+	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
@@ -28,6 +29,12 @@ const (
 	ReasonNoProxies = "NoProxies"
 )
 
+// ReconnectGrace is how long after start an Unknown condition does not
+// replace a stored condition of the same generation: after a restart of
+// the control plane the proxies reconnect and ACK again, and a restart must
+// not rewrite every Gateway's status meanwhile.
+const ReconnectGrace = 30 * time.Second
+
 // maxMessage bounds a condition message (the API allows 32768 bytes).
 const maxMessage = 2048
 
@@ -46,6 +53,8 @@ type Sources struct {
 // may have changed.
 type Tracker struct {
 	changes *message.Watchable[uint64]
+	started time.Time
+	now     func() time.Time
 
 	mu      sync.Mutex
 	sources Sources
@@ -59,6 +68,8 @@ type Tracker struct {
 func New() *Tracker {
 	return &Tracker{
 		changes: message.NewWatchable[uint64]("applied-changes"),
+		started: time.Now(),
+		now:     time.Now,
 		indexes: map[*gatewayapi.Result]*fleetIndex{},
 	}
 }
@@ -118,6 +129,13 @@ type FleetCondition struct {
 	Message string
 	// Rejection is the NACK behind a Rejected condition.
 	Rejection *xdsserver.Rejection
+	// KeepStored says that a stored condition of the same generation
+	// stays: within ReconnectGrace of start, the fleet is not served yet,
+	// has no proxies, or only proxies that have ACKed nothing yet (the
+	// states a restart goes through).
+	KeepStored bool
+	// restarting says the condition is one a restart goes through.
+	restarting bool
 }
 
 // fleetCondition computes the Applied condition of fleet for current.
@@ -131,26 +149,42 @@ func (t *Tracker) fleetCondition(current *gatewayapi.Result, fleet string) Fleet
 	want := t.index(current).inputs[fleet]
 	served := src.Served(fleet)
 	if served == nil || !t.index(served).inputs[fleet].equal(want) {
-		return FleetCondition{Status: metav1.ConditionUnknown, Reason: ReasonPending,
+		return FleetCondition{Status: metav1.ConditionUnknown, Reason: ReasonPending, restarting: true,
 			Message: fmt.Sprintf("the configuration of fleet %s built from the current generations is not served yet", fleet)}
 	}
 	fs := src.Proxies(fleet)
 	state, rej, connected := fs.State()
 	switch {
 	case !connected:
-		return FleetCondition{Status: metav1.ConditionUnknown, Reason: ReasonNoProxies,
+		return FleetCondition{Status: metav1.ConditionUnknown, Reason: ReasonNoProxies, restarting: true,
 			Message: fmt.Sprintf("no proxy of fleet %s is connected to the xDS server", fleet)}
 	case state == xdsserver.ProxyRejected:
 		return FleetCondition{Status: metav1.ConditionFalse, Reason: ReasonRejected, Rejection: rej,
 			Message: truncate(fmt.Sprintf("proxy %s rejected %s version %s: %s",
 				rej.Node, typeName(rej.TypeURL), rej.Nacked, rej.ErrorDetail))}
 	case state == xdsserver.ProxyPending:
-		return FleetCondition{Status: metav1.ConditionUnknown, Reason: ReasonPending,
+		return FleetCondition{Status: metav1.ConditionUnknown, Reason: ReasonPending, restarting: onlyNewProxiesPending(fs),
 			Message: fmt.Sprintf("%d of %d connected proxies of fleet %s hold the configuration",
 				countApplied(fs), len(fs.Proxies), fleet)}
 	}
 	return FleetCondition{Status: metav1.ConditionTrue, Reason: ReasonApplied,
 		Message: fmt.Sprintf("all %d connected proxies of fleet %s ACKed the configuration", len(fs.Proxies), fleet)}
+}
+
+// onlyNewProxiesPending reports whether every pending proxy has ACKed
+// nothing yet on its stream: it has just connected.
+func onlyNewProxiesPending(fs xdsserver.FleetStatus) bool {
+	for _, p := range fs.Proxies {
+		if p.State != xdsserver.ProxyPending {
+			continue
+		}
+		for _, ts := range p.Types {
+			if ts.Acked != "" {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 func countApplied(fs xdsserver.FleetStatus) int {

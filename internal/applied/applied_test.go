@@ -101,11 +101,11 @@ func TestReport(t *testing.T) {
 				})
 			}
 			r := tr.Report(current)
-			gw := meta.FindStatusCondition(r.GatewayStatus(current.Statuses.Gateways[0]).Conditions, applied.ConditionType)
+			gw := meta.FindStatusCondition(r.GatewayStatus(current.Statuses.Gateways[0], nil).Conditions, applied.ConditionType)
 			if gw == nil || gw.Status != tt.wantStatus || gw.Reason != tt.wantReason || gw.ObservedGeneration != 2 {
 				t.Fatalf("Gateway condition = %+v, want %s/%s at generation 2", gw, tt.wantStatus, tt.wantReason)
 			}
-			ls := meta.FindStatusCondition(r.ListenerSetStatus(current.Statuses.ListenerSets[0]).Conditions, applied.ConditionType)
+			ls := meta.FindStatusCondition(r.ListenerSetStatus(current.Statuses.ListenerSets[0], nil).Conditions, applied.ConditionType)
 			if ls == nil || ls.Status != tt.wantStatus || ls.ObservedGeneration != 3 {
 				t.Errorf("ListenerSet condition = %+v, want %s at generation 3", ls, tt.wantStatus)
 			}
@@ -144,7 +144,7 @@ func TestRejectedMessageNamesProxyAndError(t *testing.T) {
 		t.Errorf("message = %q, want %q", c.Message, want)
 	}
 	var nilReport *applied.Report
-	if got := nilReport.GatewayStatus(current.Statuses.Gateways[0]); len(got.Conditions) != 1 {
+	if got := nilReport.GatewayStatus(current.Statuses.Gateways[0], nil); len(got.Conditions) != 1 {
 		t.Errorf("a nil report added conditions: %+v", got.Conditions)
 	}
 }
@@ -155,5 +155,42 @@ func TestNotifyPublishes(t *testing.T) {
 	tr.Notify()
 	if _, after := tr.Changes().Load(); after != before+1 {
 		t.Errorf("Changes version went from %d to %d after Notify", before, after)
+	}
+}
+
+// TestRestartKeepsStoredCondition: right after start, the states a restart
+// goes through (no proxies, fresh proxies that have ACKed nothing) keep a
+// stored condition of the same generation; a proxy that ACKed an older
+// version does not.
+func TestRestartKeepsStoredCondition(t *testing.T) {
+	stored := []metav1.Condition{{Type: applied.ConditionType, Status: metav1.ConditionTrue, Reason: applied.ReasonApplied, ObservedGeneration: 2}}
+	fresh := xdsserver.ProxyStatus{Node: "pod-1", State: xdsserver.ProxyPending,
+		Types: map[string]xdsserver.TypeStatus{resourcev3.ListenerType: {Sent: "v2"}}}
+	behind := xdsserver.ProxyStatus{Node: "pod-1", State: xdsserver.ProxyPending,
+		Types: map[string]xdsserver.TypeStatus{resourcev3.ListenerType: {Sent: "v2", Acked: "v1"}}}
+	tests := []struct {
+		name       string
+		proxies    []xdsserver.ProxyStatus
+		gwGen      int64
+		wantReason string
+	}{
+		{"no proxies, same generation", nil, 2, applied.ReasonApplied},
+		{"fresh proxy, same generation", []xdsserver.ProxyStatus{fresh}, 2, applied.ReasonApplied},
+		{"no proxies, new generation", nil, 3, applied.ReasonNoProxies},
+		{"proxy behind", []xdsserver.ProxyStatus{behind}, 2, applied.ReasonPending},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			current := result(tt.gwGen, 1)
+			tr := applied.New()
+			tr.SetSources(applied.Sources{
+				Served:  func(string) *gatewayapi.Result { return current },
+				Proxies: func(f string) xdsserver.FleetStatus { return xdsserver.FleetStatus{Fleet: f, Proxies: tt.proxies} },
+			})
+			got := meta.FindStatusCondition(tr.Report(current).GatewayStatus(current.Statuses.Gateways[0], stored).Conditions, applied.ConditionType)
+			if got == nil || got.Reason != tt.wantReason {
+				t.Errorf("condition = %+v, want reason %s", got, tt.wantReason)
+			}
+		})
 	}
 }

@@ -3,6 +3,7 @@ package applied
 import (
 	"slices"
 
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
 
@@ -30,6 +31,7 @@ func (t *Tracker) Report(current *gatewayapi.Result) *Report {
 			continue
 		}
 		c := t.fleetCondition(current, f.Name)
+		c.KeepStored = c.restarting && t.now().Sub(t.started) < ReconnectGrace
 		r.fleets[f.Name] = c
 		if c.Rejection == nil {
 			continue
@@ -63,7 +65,8 @@ func withCondition(conds []metav1.Condition, cond metav1.Condition) []metav1.Con
 
 // GatewayStatus returns s with the Applied condition of its fleet added
 // (s is not modified); a Gateway served by no fleet is returned as it is.
-func (r *Report) GatewayStatus(s gatewayapi.GatewayStatus) gwapiv1.GatewayStatus {
+// stored are the conditions stored now (see ReconnectGrace).
+func (r *Report) GatewayStatus(s gatewayapi.GatewayStatus, stored []metav1.Condition) gwapiv1.GatewayStatus {
 	if r == nil {
 		return s.Status
 	}
@@ -72,14 +75,26 @@ func (r *Report) GatewayStatus(s gatewayapi.GatewayStatus) gwapiv1.GatewayStatus
 		return s.Status
 	}
 	out := s.Status
-	out.Conditions = withCondition(s.Status.Conditions, fc.condition(maxGeneration(s.Status.Conditions)))
+	out.Conditions = withCondition(s.Status.Conditions, fc.conditionOver(stored, maxGeneration(s.Status.Conditions)))
 	return out
+}
+
+// conditionOver returns the condition at generation, or the stored one of
+// the same generation when fc keeps it.
+func (c FleetCondition) conditionOver(stored []metav1.Condition, generation int64) metav1.Condition {
+	if c.KeepStored {
+		if old := meta.FindStatusCondition(stored, ConditionType); old != nil && old.ObservedGeneration == generation {
+			return *old
+		}
+	}
+	return c.condition(generation)
 }
 
 // ListenerSetStatus returns s with the Applied condition of the fleet that
 // serves its listeners added (s is not modified); a ListenerSet none of
-// whose listeners is served is returned as it is.
-func (r *Report) ListenerSetStatus(s gatewayapi.ListenerSetStatus) gwapiv1.ListenerSetStatus {
+// whose listeners is served is returned as it is. stored are the
+// conditions stored now (see ReconnectGrace).
+func (r *Report) ListenerSetStatus(s gatewayapi.ListenerSetStatus, stored []metav1.Condition) gwapiv1.ListenerSetStatus {
 	if r == nil {
 		return s.Status
 	}
@@ -88,7 +103,7 @@ func (r *Report) ListenerSetStatus(s gatewayapi.ListenerSetStatus) gwapiv1.Liste
 		return s.Status
 	}
 	out := s.Status
-	out.Conditions = withCondition(s.Status.Conditions, fc.condition(maxGeneration(s.Status.Conditions)))
+	out.Conditions = withCondition(s.Status.Conditions, fc.conditionOver(stored, maxGeneration(s.Status.Conditions)))
 	return out
 }
 
