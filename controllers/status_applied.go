@@ -14,7 +14,13 @@ func (w *statusWriter) appliedReport(res *gatewayapi.Result) *applied.Report {
 	if w.opts.Applied == nil {
 		return nil
 	}
-	return w.opts.Applied.Report(res)
+	report := w.opts.Applied.Report(res)
+	for _, f := range res.Fleets {
+		if c, ok := report.Fleet(f.Name); ok {
+			w.log.V(1).Info("applied", "fleet", f.Name, "status", c.Status, "reason", c.Reason, "message", c.Message, "keepStored", c.KeepStored)
+		}
+	}
+	return report
 }
 
 // followApplied rewrites the statuses of the latest result when the

@@ -79,11 +79,12 @@ func (r *Report) GatewayStatus(s gatewayapi.GatewayStatus, stored []metav1.Condi
 	return out
 }
 
-// conditionOver returns the condition at generation, or the stored one of
-// the same generation when fc keeps it.
+// conditionOver returns the condition at generation, or the stored True
+// or False one of the same generation when fc keeps it.
 func (c FleetCondition) conditionOver(stored []metav1.Condition, generation int64) metav1.Condition {
 	if c.KeepStored {
-		if old := meta.FindStatusCondition(stored, ConditionType); old != nil && old.ObservedGeneration == generation {
+		old := meta.FindStatusCondition(stored, ConditionType)
+		if old != nil && old.ObservedGeneration == generation && old.Status != metav1.ConditionUnknown {
 			return *old
 		}
 	}
