@@ -77,6 +77,11 @@ type FleetStatus struct {
 	Versions map[string]string `json:"versions,omitempty"`
 	// Proxies are the connected proxies, by node id then stream.
 	Proxies []ProxyStatus `json:"proxies"`
+	// Nacks counts the NACKs received from the fleet's proxies, by type URL.
+	Nacks map[string]int `json:"nacks,omitempty"`
+	// LastPropagationSeconds is the time the last configuration took from
+	// being set to being ACKed by every connected proxy (0: none yet).
+	LastPropagationSeconds float64 `json:"lastPropagationSeconds,omitempty"`
 }
 
 // FleetStatus reports what fleet serves now and how each of its connected
@@ -92,6 +97,9 @@ func (t *tracker) fleetStatus(fleet string) FleetStatus {
 	f := t.fleets[fleet]
 	if f != nil {
 		out.Served, out.Versions = true, maps.Clone(f.versions)
+	}
+	if st := t.stats[fleet]; st != nil {
+		out.Nacks, out.LastPropagationSeconds = maps.Clone(st.nacks), st.propagation.Seconds()
 	}
 	for _, s := range t.streams {
 		if s.fleet != fleet {

@@ -31,6 +31,14 @@ type tracker struct {
 	mu      sync.Mutex
 	fleets  map[string]*fleetTrack
 	streams map[int64]*streamTrack
+	// stats outlive configuration changes; forget drops them.
+	stats map[string]*fleetStats
+}
+
+// fleetStats are a fleet's NACK counts and last propagation latency.
+type fleetStats struct {
+	nacks       map[string]int // by type URL
+	propagation time.Duration
 }
 
 // fleetTrack is what a fleet serves now.
@@ -80,7 +88,18 @@ func newTracker(onChange func()) *tracker {
 		now:     time.Now,
 		fleets:  map[string]*fleetTrack{},
 		streams: map[int64]*streamTrack{},
+		stats:   map[string]*fleetStats{},
 	}
+}
+
+// statsOf returns the stats of fleet. t.mu must be held.
+func (t *tracker) statsOf(fleet string) *fleetStats {
+	st := t.stats[fleet]
+	if st == nil {
+		st = &fleetStats{nacks: map[string]int{}}
+		t.stats[fleet] = st
+	}
+	return st
 }
 
 // contentSet records that fleet serves c from now on.
@@ -108,6 +127,7 @@ func (t *tracker) contentSet(fleet string, c *content) {
 func (t *tracker) forget(fleet string) {
 	t.mu.Lock()
 	delete(t.fleets, fleet)
+	delete(t.stats, fleet)
 	t.mu.Unlock()
 	t.onChange()
 }
@@ -174,6 +194,7 @@ func (t *tracker) requested(key int64, typeURL, acked, nonce, detail string, nac
 	resp, found := tt.response(nonce)
 	switch {
 	case nack:
+		t.statsOf(t.streams[key].fleet).nacks[typeURL]++
 		tt.status = TypeStatus{Sent: tt.status.Sent, Acked: tt.status.Acked, ErrorDetail: detail}
 		if found {
 			tt.status.Nacked = resp.version
@@ -242,5 +263,7 @@ func (t *tracker) observe(fleet string) {
 		return
 	}
 	f.observed = true
-	t.latency.Observe(t.now().Sub(f.setAt).Seconds())
+	took := t.now().Sub(f.setAt)
+	t.statsOf(fleet).propagation = took
+	t.latency.Observe(took.Seconds())
 }
