@@ -17,7 +17,8 @@ func (w *statusWriter) appliedReport(res *gatewayapi.Result) *applied.Report {
 	report := w.opts.Applied.Report(res)
 	for _, f := range res.Fleets {
 		if c, ok := report.Fleet(f.Name); ok {
-			w.log.V(1).Info("applied", "fleet", f.Name, "status", c.Status, "reason", c.Reason, "message", c.Message, "keepStored", c.KeepStored)
+			w.log.V(1).Info("applied", "fleet", f.Name, "status", c.Status, "reason", c.Reason,
+				"message", c.Message, "keepStored", c.KeepStored)
 		}
 	}
 	return report

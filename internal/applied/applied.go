@@ -130,9 +130,9 @@ type FleetCondition struct {
 	// Rejection is the NACK behind a Rejected condition.
 	Rejection *xdsserver.Rejection
 	// KeepStored says that a stored condition of the same generation
-	// stays: within ReconnectGrace of start, the fleet is not served yet,
-	// has no proxies, or only proxies that have ACKed nothing yet (the
-	// states a restart goes through).
+	// stays: within ReconnectGrace of start, the fleet has no proxies or
+	// only proxies that have ACKed nothing yet (the states a restart goes
+	// through), and is not served yet or not ACKed.
 	KeepStored bool
 	// restarting says the condition is one a restart goes through.
 	restarting bool
@@ -147,12 +147,12 @@ func (t *Tracker) fleetCondition(current *gatewayapi.Result, fleet string) Fleet
 		return FleetCondition{Status: metav1.ConditionUnknown, Reason: ReasonPending, Message: "the xDS server is not running"}
 	}
 	want := t.index(current).inputs[fleet]
+	fs := src.Proxies(fleet)
 	served := src.Served(fleet)
 	if served == nil || !t.index(served).inputs[fleet].equal(want) {
-		return FleetCondition{Status: metav1.ConditionUnknown, Reason: ReasonPending, restarting: true,
+		return FleetCondition{Status: metav1.ConditionUnknown, Reason: ReasonPending, restarting: noneAcked(fs),
 			Message: fmt.Sprintf("the configuration of fleet %s built from the current generations is not served yet", fleet)}
 	}
-	fs := src.Proxies(fleet)
 	state, rej, connected := fs.State()
 	switch {
 	case !connected:
@@ -163,7 +163,7 @@ func (t *Tracker) fleetCondition(current *gatewayapi.Result, fleet string) Fleet
 			Message: truncate(fmt.Sprintf("proxy %s rejected %s version %s: %s",
 				rej.Node, typeName(rej.TypeURL), rej.Nacked, rej.ErrorDetail))}
 	case state == xdsserver.ProxyPending:
-		return FleetCondition{Status: metav1.ConditionUnknown, Reason: ReasonPending, restarting: onlyNewProxiesPending(fs),
+		return FleetCondition{Status: metav1.ConditionUnknown, Reason: ReasonPending, restarting: noneAcked(fs),
 			Message: fmt.Sprintf("%d of %d connected proxies of fleet %s hold the configuration",
 				countApplied(fs), len(fs.Proxies), fleet)}
 	}
@@ -171,13 +171,10 @@ func (t *Tracker) fleetCondition(current *gatewayapi.Result, fleet string) Fleet
 		Message: fmt.Sprintf("all %d connected proxies of fleet %s ACKed the configuration", len(fs.Proxies), fleet)}
 }
 
-// onlyNewProxiesPending reports whether every pending proxy has ACKed
-// nothing yet on its stream: it has just connected.
-func onlyNewProxiesPending(fs xdsserver.FleetStatus) bool {
+// noneAcked reports whether no connected proxy has ACKed anything yet on
+// its stream: they have just (re)connected, as after a restart.
+func noneAcked(fs xdsserver.FleetStatus) bool {
 	for _, p := range fs.Proxies {
-		if p.State != xdsserver.ProxyPending {
-			continue
-		}
 		for _, ts := range p.Types {
 			if ts.Acked != "" {
 				return false

@@ -12,12 +12,12 @@ import (
 	"github.com/envoygw/envoy-gateway/internal/xds/server"
 )
 
-// waitFleet polls FleetStatus until ok holds, or fails after waitTimeout.
-func waitFleet(t *testing.T, s *server.Server, fleet, what string, ok func(server.FleetStatus) bool) server.FleetStatus {
+// waitFleet polls FleetStatus of fleetA until ok holds, or fails after waitTimeout.
+func waitFleet(t *testing.T, s *server.Server, what string, ok func(server.FleetStatus) bool) server.FleetStatus {
 	t.Helper()
 	deadline := time.Now().Add(waitTimeout)
 	for {
-		st := s.FleetStatus(fleet)
+		st := s.FleetStatus(fleetA)
 		if ok(st) {
 			return st
 		}
@@ -67,7 +67,7 @@ func TestFleetStatusFollowsACKsAndNACKs(t *testing.T) {
 	c.subscribe(resourcev3.ListenerType, nil)
 	want := byType(good)
 	c.syncUntil(func() bool { return holds(c.typ2, want) })
-	st := waitFleet(t, ts.Server, fleetA, "the proxy to hold the configuration", fleetState(server.ProxyApplied))
+	st := waitFleet(t, ts.Server, "the proxy to hold the configuration", fleetState(server.ProxyApplied))
 	p := st.Proxies[0]
 	if p.Node != "proxy-1" || p.Protocol != "sotw" || p.Types[resourcev3.RouteType].Acked != st.Versions[resourcev3.RouteType] {
 		t.Errorf("proxy status = %+v, versions %v", p, st.Versions)
@@ -78,7 +78,7 @@ func TestFleetStatusFollowsACKsAndNACKs(t *testing.T) {
 	update(t, ts.Server, fleetA, translate(t, fleetIR("a", "update")))
 	detail := "route/0.0.0.0/10080: virtual_hosts[0].routes[0].match.prefix: not implemented"
 	nackRoutes(c, detail, func() bool { return false })
-	st = waitFleet(t, ts.Server, fleetA, "the NACK", fleetState(server.ProxyRejected))
+	st = waitFleet(t, ts.Server, "the NACK", fleetState(server.ProxyRejected))
 	_, rej, _ := st.State()
 	if rej.Node != "proxy-1" || rej.TypeURL != resourcev3.RouteType || rej.ErrorDetail != detail ||
 		rej.Nacked != st.Versions[resourcev3.RouteType] ||
@@ -90,18 +90,18 @@ func TestFleetStatusFollowsACKsAndNACKs(t *testing.T) {
 	// Fixed: the proxy takes the next version.
 	update(t, ts.Server, fleetA, good)
 	c.syncUntil(func() bool { return holds(c.typ2, want) })
-	waitFleet(t, ts.Server, fleetA, "the fixed configuration", fleetState(server.ProxyApplied))
+	waitFleet(t, ts.Server, "the fixed configuration", fleetState(server.ProxyApplied))
 
 	// A second proxy that has not ACKed yet keeps the fleet pending.
 	lagging := newSotwClient(t, dial(t, ts.addr, ts.clientTLS(t)), node("proxy-2", fleetA, "envoy"), true)
 	lagging.subscribe(resourcev3.ClusterType, nil)
 	lagging.subscribe(resourcev3.ListenerType, nil)
-	st = waitFleet(t, ts.Server, fleetA, "the second proxy", func(st server.FleetStatus) bool { return len(st.Proxies) == 2 })
+	st = waitFleet(t, ts.Server, "the second proxy", func(st server.FleetStatus) bool { return len(st.Proxies) == 2 })
 	if got, _, _ := st.State(); got != server.ProxyPending || st.Proxies[1].State != server.ProxyPending {
 		t.Errorf("fleet with a proxy that has ACKed nothing: state %s, proxies %+v", got, st.Proxies)
 	}
 	lagging.syncUntil(func() bool { return holds(lagging.typ2, want) })
-	waitFleet(t, ts.Server, fleetA, "both proxies", fleetState(server.ProxyApplied))
+	waitFleet(t, ts.Server, "both proxies", fleetState(server.ProxyApplied))
 
 	if n := histogramCount(t, ts.reg, "envoy_gateway_xds_propagation_duration_seconds"); n < 2 {
 		t.Errorf("propagation latency observed %d times, want at least 2 (first configuration, fix)", n)
@@ -133,7 +133,7 @@ func TestFleetStatusAfterEndpointsUpdate(t *testing.T) {
 	c.subscribe(resourcev3.ClusterType, nil)
 	c.subscribe(resourcev3.ListenerType, nil)
 	c.syncUntil(func() bool { return holds(c.typ2, byType(initial)) })
-	waitFleet(t, ts.Server, fleetA, "the proxy to hold the configuration", fleetState(server.ProxyApplied))
+	waitFleet(t, ts.Server, "the proxy to hold the configuration", fleetState(server.ProxyApplied))
 	if _, err := ts.UpdateEndpoints(fleetA, movedEndpoints(t, "a")); err != nil {
 		t.Fatal(err)
 	}
@@ -141,7 +141,7 @@ func TestFleetStatusAfterEndpointsUpdate(t *testing.T) {
 		t.Errorf("after an endpoint-only update, before the proxy ACKs: state %s, want Applied", got)
 	}
 	c.handle(c.recv())
-	waitFleet(t, ts.Server, fleetA, "the new endpoints", func(st server.FleetStatus) bool {
+	waitFleet(t, ts.Server, "the new endpoints", func(st server.FleetStatus) bool {
 		return st.Proxies[0].Types[resourcev3.EndpointType].Acked == st.Versions[resourcev3.EndpointType] &&
 			st.Proxies[0].State == server.ProxyApplied
 	})
