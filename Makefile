@@ -111,6 +111,17 @@ bench: ## Run the benchmarks (translator, xDS) with memory figures.
 
 BENCH_COUNT ?= 5
 
+BENCH_E2E_ROUTES ?= 1000,10000
+BENCH_E2E_PROVIDERS ?= file,kubernetes
+BENCH_E2E_CHANGES ?= 50
+
+.PHONY: bench-e2e
+bench-e2e: build ## Measure the server end to end (not part of `make test`): first configuration, route/EndpointSlice/Secret change latencies at ADS clients, RSS, CPU; results in bin/bench-e2e/ (see docs/performance.md).
+	@assets="$$(./hack/envtest-assets.sh | tail -n 1)"; \
+	KUBEBUILDER_ASSETS="$$assets" go run ./test/benche2e -binary bin/envoy-gateway \
+		-routes $(BENCH_E2E_ROUTES) -providers $(BENCH_E2E_PROVIDERS) -changes $(BENCH_E2E_CHANGES) \
+		-out bin/bench-e2e -label "$(BENCH_E2E_LABEL)" $(BENCH_E2E_FLAGS)
+
 .PHONY: bench-traffic
 bench-traffic: ## Time from applying an HTTPRoute to its first 200 through the test data plane (median, p99 of 50). Needs root.
 	@assets="$$(./hack/envtest-assets.sh | tail -n 1)"; \

@@ -80,7 +80,7 @@ var _ = Describe("The gateway.envoyproxy.io/Applied condition", Ordered, func() 
 		update(route, func() { route.Spec.Hostnames = []gwapiv1.Hostname{gwapiv1.Hostname(h)} })
 	}
 	dial := func(node string) *xdstest.Client {
-		c, err := xdstest.DialWith(cp.xdsAddr, fleet, insecure.NewCredentials(), xdstest.Options{NodeID: node})
+		c, err := xdstest.DialWith(cp.xdsAddr, xdstest.Options{Fleet: fleet, Creds: insecure.NewCredentials(), NodeID: node})
 		Expect(err).NotTo(HaveOccurred())
 		proxies = append(proxies, c)
 		return c

@@ -44,6 +44,7 @@ type snapshotReconciler struct {
 	refs      atomic.Pointer[references]
 	synced    *atomic.Bool
 	snapshots *prometheus.CounterVec
+	batches   *batchClock
 
 	// endpointsSum is the fingerprint of the endpoints snapshot published
 	// last, when endpointsPublished; only the worker uses them.
@@ -58,15 +59,18 @@ func (p *Provider) setupSnapshotController(opts Options, observer *infra.Observe
 		log:       opts.Logger.WithName("snapshot"),
 		synced:    &p.synced,
 		snapshots: newSnapshotsCounter(),
+		batches:   newBatchClock(),
 	}
 	if opts.Registerer != nil {
-		if err := opts.Registerer.Register(r.snapshots); err != nil {
-			return fmt.Errorf("registering provider metrics: %w", err)
+		for _, c := range []prometheus.Collector{r.snapshots, r.batches.delay} {
+			if err := opts.Registerer.Register(c); err != nil {
+				return fmt.Errorf("registering provider metrics: %w", err)
+			}
 		}
 	}
 	r.refs.Store(&references{services: sets.New[types.NamespacedName](), secrets: sets.New[types.NamespacedName]()})
-	enqueue := batchingHandler(snapshotKey, opts.BatchDelay)
-	enqueueEndpoints := batchingHandler(endpointsKey, opts.BatchDelay)
+	enqueue := batchingHandler(snapshotKey, opts.BatchDelay, r.batches)
+	enqueueEndpoints := batchingHandler(endpointsKey, opts.BatchDelay, r.batches)
 	spec := predicate.GenerationChangedPredicate{}
 	b := ctrl.NewControllerManagedBy(p.mgr).
 		Named("gatewayapi-snapshot").
@@ -95,6 +99,7 @@ func (p *Provider) setupSnapshotController(opts Options, observer *infra.Observe
 // for endpointsKey the endpoints snapshot only, otherwise the Resources
 // snapshot and the endpoints snapshot of the Services it refers to.
 func (r *snapshotReconciler) Reconcile(ctx context.Context, req reconcile.Request) (reconcile.Result, error) {
+	r.batches.started(req)
 	if req == endpointsKey {
 		return reconcile.Result{}, r.reconcileEndpoints(ctx)
 	}
@@ -183,8 +188,12 @@ type queue = workqueue.TypedRateLimitingInterface[reconcile.Request]
 
 // batchingHandler enqueues key after delay for every event; the delaying
 // queue keeps one pending item per key, so events within delay coalesce.
-func batchingHandler(key reconcile.Request, delay time.Duration) handler.EventHandler {
-	add := func(q queue) { q.AddAfter(key, delay) }
+// clock records the first event of each batch.
+func batchingHandler(key reconcile.Request, delay time.Duration, clock *batchClock) handler.EventHandler {
+	add := func(q queue) {
+		clock.event(key)
+		q.AddAfter(key, delay)
+	}
 	return handler.Funcs{
 		CreateFunc:  func(_ context.Context, _ event.CreateEvent, q queue) { add(q) },
 		UpdateFunc:  func(_ context.Context, _ event.UpdateEvent, q queue) { add(q) },

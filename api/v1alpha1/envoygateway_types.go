@@ -47,6 +47,12 @@ type EnvoyGatewayProvider struct {
 
 	// File configures the File provider.
 	File *EnvoyGatewayFileProvider `json:"file,omitempty"`
+
+	// BatchDelay is how long the provider waits, after a change, for more
+	// changes before it publishes a new snapshot (the File provider's
+	// debounce, the Kubernetes provider's batching of events): a burst of
+	// changes is processed once. Default 100ms; at most 10s.
+	BatchDelay *metav1.Duration `json:"batchDelay,omitempty"`
 }
 
 // EnvoyGatewayKubernetesProvider configures the Kubernetes provider.
@@ -105,6 +111,11 @@ type XdsServerTLS struct {
 type Admin struct {
 	// Address is host:port of the admin listener.
 	Address string `json:"address,omitempty"`
+
+	// EnablePprof serves Go's profiles (net/http/pprof) under /debug/pprof/
+	// on the admin listener. Off by default: only turn it on where the
+	// admin address is not reachable by untrusted clients.
+	EnablePprof bool `json:"enablePprof,omitempty"`
 }
 
 // Logging configures the control-plane logs.

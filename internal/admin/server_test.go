@@ -15,11 +15,16 @@ import (
 
 func startServer(t *testing.T) (*Server, string) {
 	t.Helper()
+	return startServerWith(t, false)
+}
+
+func startServerWith(t *testing.T, pprof bool) (*Server, string) {
+	t.Helper()
 	reg := prometheus.NewRegistry()
 	counter := prometheus.NewCounter(prometheus.CounterOpts{Name: "admin_test_total", Help: "test"})
 	reg.MustRegister(counter)
 	counter.Inc()
-	s := New(Options{Address: "127.0.0.1:0", Gatherer: reg, Logger: logr.Discard()})
+	s := New(Options{Address: "127.0.0.1:0", Gatherer: reg, EnablePprof: pprof, Logger: logr.Discard()})
 	if err := s.Listen(); err != nil {
 		t.Fatal(err)
 	}
@@ -83,5 +88,16 @@ func TestReadyzReflectsChecks(t *testing.T) {
 	synced.Store(true)
 	if code, _ := get(t, base+"/readyz"); code != http.StatusOK {
 		t.Errorf("/readyz after ready = %d", code)
+	}
+}
+
+func TestPprofOnlyWhenEnabled(t *testing.T) {
+	_, base := startServerWith(t, false)
+	if code, _ := get(t, base+"/debug/pprof/"); code != http.StatusNotFound {
+		t.Errorf("/debug/pprof/ without EnablePprof = %d, want 404", code)
+	}
+	_, base = startServerWith(t, true)
+	if code, body := get(t, base+"/debug/pprof/heap?debug=1"); code != http.StatusOK || !strings.Contains(body, "heap profile") {
+		t.Errorf("/debug/pprof/heap with EnablePprof = %d %.80q", code, body)
 	}
 }

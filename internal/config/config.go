@@ -4,6 +4,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	egv1a1 "github.com/envoygw/envoy-gateway/api/v1alpha1"
 )
@@ -17,6 +20,10 @@ const (
 	DefaultXdsCertFile  = "/certs/xds/server/tls.crt"
 	DefaultXdsKeyFile   = "/certs/xds/server/tls.key"
 	DefaultXdsCAFile    = "/certs/xds/server/ca.crt"
+	// DefaultBatchDelay is provider.batchDelay when unset; MaxBatchDelay
+	// bounds it.
+	DefaultBatchDelay = 100 * time.Millisecond
+	MaxBatchDelay     = 10 * time.Second
 )
 
 // Load reads, strictly decodes, defaults and validates the static config at
@@ -76,6 +83,9 @@ func SetDefaults(cfg *egv1a1.EnvoyGateway) {
 	}
 	if cfg.Provider.Type == "" {
 		cfg.Provider.Type = egv1a1.ProviderTypeKubernetes
+	}
+	if cfg.Provider.BatchDelay == nil {
+		cfg.Provider.BatchDelay = &metav1.Duration{Duration: DefaultBatchDelay}
 	}
 	if cfg.Provider.Type == egv1a1.ProviderTypeFile {
 		if cfg.Provider.File == nil {

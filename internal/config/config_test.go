@@ -5,8 +5,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	egv1a1 "github.com/envoygw/envoy-gateway/api/v1alpha1"
 )
@@ -19,8 +21,11 @@ func TestLoadWithoutPathGivesDefaults(t *testing.T) {
 		t.Fatalf("Load(\"\") error: %v", err)
 	}
 	want := &egv1a1.EnvoyGateway{
-		Gateway:  &egv1a1.GatewayConfig{ControllerName: egv1a1.DefaultControllerName},
-		Provider: &egv1a1.EnvoyGatewayProvider{Type: egv1a1.ProviderTypeKubernetes},
+		Gateway: &egv1a1.GatewayConfig{ControllerName: egv1a1.DefaultControllerName},
+		Provider: &egv1a1.EnvoyGatewayProvider{
+			Type:       egv1a1.ProviderTypeKubernetes,
+			BatchDelay: &metav1.Duration{Duration: DefaultBatchDelay},
+		},
 		XdsServer: &egv1a1.XdsServer{
 			Address: DefaultXdsAddress,
 			Port:    DefaultXdsPort,
@@ -44,12 +49,14 @@ provider:
   type: File
   file:
     paths: [/etc/gw]
+  batchDelay: 250ms
 xdsServer:
   address: 127.0.0.1
   port: 18001
   plaintext: true
 admin:
   address: 127.0.0.1:19001
+  enablePprof: true
 logging:
   level: debug
 `))
@@ -65,7 +72,9 @@ logging:
 		t.Errorf("file stateDir not defaulted")
 	case cfg.XdsServer.Port != 18001 || !cfg.XdsServer.Plaintext || cfg.XdsServer.TLS != nil:
 		t.Errorf("xdsServer = %+v", cfg.XdsServer)
-	case cfg.Admin.Address != "127.0.0.1:19001":
+	case cfg.Provider.BatchDelay.Duration != 250*time.Millisecond:
+		t.Errorf("provider.batchDelay = %v", cfg.Provider.BatchDelay)
+	case cfg.Admin.Address != "127.0.0.1:19001" || !cfg.Admin.EnablePprof:
 		t.Errorf("admin = %+v", cfg.Admin)
 	case cfg.Logging.Level != egv1a1.LogLevelDebug:
 		t.Errorf("logging = %+v", cfg.Logging)
@@ -96,6 +105,9 @@ func TestParseRejects(t *testing.T) {
 		{"bad xds port", header + "xdsServer:\n  port: 70000\n", []string{"xdsServer.port", "65535"}},
 		{"plaintext off loopback", header + "xdsServer:\n  plaintext: true\n", []string{"xdsServer.plaintext", "loopback"}},
 		{"plaintext with tls", header + "xdsServer:\n  address: 127.0.0.1\n  plaintext: true\n  tls:\n    certFile: a\n", []string{"xdsServer.tls", "plaintext"}},
+		{"zero batch delay", header + "provider:\n  batchDelay: 0s\n", []string{"provider.batchDelay", "more than 0"}},
+		{"long batch delay", header + "provider:\n  batchDelay: 1m\n", []string{"provider.batchDelay", "at most 10s"}},
+		{"batch delay not a duration", header + "provider:\n  batchDelay: soon\n", []string{"soon"}},
 		{"bad admin address", header + "admin:\n  address: localhost\n", []string{"admin.address", "host:port"}},
 		{"bad admin host", header + "admin:\n  address: example.com:1\n", []string{"admin.address", "IP address"}},
 	}

@@ -42,6 +42,10 @@ func validateProvider(p *egv1a1.EnvoyGatewayProvider, path *field.Path) field.Er
 		return field.ErrorList{field.Required(path, "")}
 	}
 	var errs field.ErrorList
+	if d := p.BatchDelay; d != nil && (d.Duration <= 0 || d.Duration > MaxBatchDelay) {
+		errs = append(errs, field.Invalid(path.Child("batchDelay"), d.Duration.String(),
+			"must be more than 0 and at most "+MaxBatchDelay.String()))
+	}
 	switch p.Type {
 	case egv1a1.ProviderTypeKubernetes:
 	case egv1a1.ProviderTypeFile:

@@ -73,9 +73,10 @@ func New(opts Options) (*ControlPlane, error) {
 		}
 	}
 	adminServer := admin.New(admin.Options{
-		Address:  opts.Config.Admin.Address,
-		Gatherer: gatherer,
-		Logger:   opts.Logger.WithName("admin"),
+		Address:     opts.Config.Admin.Address,
+		EnablePprof: opts.Config.Admin.EnablePprof,
+		Gatherer:    gatherer,
+		Logger:      opts.Logger.WithName("admin"),
 	})
 	if err := adminServer.Listen(); err != nil {
 		return nil, err
@@ -111,6 +112,14 @@ func New(opts Options) (*ControlPlane, error) {
 		return nil, err
 	}
 	return cp, nil
+}
+
+// batchDelay is the providers' batching delay; 0 (unset) lets them use their default.
+func (c *ControlPlane) batchDelay() time.Duration {
+	if d := c.cfg.Provider.BatchDelay; d != nil {
+		return d.Duration
+	}
+	return 0
 }
 
 // AdminAddress returns the bound admin address.

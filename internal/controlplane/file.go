@@ -24,10 +24,16 @@ func (c *ControlPlane) addFileRunners() error {
 	fc := c.cfg.Provider.File
 	provider := file.New(file.Options{
 		Paths:     fc.Paths,
+		Debounce:  c.batchDelay(),
 		Resources: c.resources,
 		Endpoints: c.endpoints,
 		Logger:    c.log.WithName("file-provider"),
 	})
+	for _, m := range provider.Collectors() {
+		if err := c.registerer.Register(m); err != nil {
+			return fmt.Errorf("registering file provider metrics: %w", err)
+		}
+	}
 	xds, err := c.hostXdsTarget()
 	if err != nil {
 		return err

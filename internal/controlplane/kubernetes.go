@@ -49,6 +49,7 @@ func (c *ControlPlane) addKubernetesRunners() error {
 		Results:          c.results,
 		Applied:          c.applied,
 		Registerer:       c.registerer,
+		BatchDelay:       c.batchDelay(),
 		Infra:            &controllers.InfraOptions{Render: render.DefaultOptions(namespace())},
 		Logger:           c.log.WithName("kubernetes"),
 	})

@@ -19,18 +19,26 @@ var translateSeconds = prometheus.NewHistogram(prometheus.HistogramOpts{
 
 // translatorRunner turns every published resource snapshot into a Result.
 // Snapshots published while a translation runs coalesce: only the newest is
-// translated next.
+// translated next. A translation that panics leaves the memo in an unknown
+// state, so the translator is replaced.
 func (c *ControlPlane) translatorRunner() runner.Runner {
 	opts := gatewayapi.Options{ControllerName: c.cfg.Gateway.ControllerName, DataPlane: xdstranslator.Checks{}}
 	log := c.log.WithName("translator")
 	return runner.Func{RunnerName: "gatewayapi-translator", Run: func(ctx context.Context) error {
+		// One translator for the snapshots of the process: it memoizes the
+		// routes' work, so a snapshot where one route changed costs about
+		// that route. Subscribe calls the handler from one goroutine.
+		translator := gatewayapi.NewTranslator(opts)
 		c.resources.Subscribe(ctx, func(res *gatewayapi.Resources) {
 			start := time.Now()
-			result := gatewayapi.Translate(res, opts)
+			result := translator.Translate(res)
 			translateSeconds.Observe(time.Since(start).Seconds())
 			log.V(1).Info("translated resources", "fleets", len(result.Fleets), "duration", time.Since(start).String())
 			c.results.Publish(result)
-		}, func(err error) { log.Error(err, "translation panicked; the previous result stays in force") })
+		}, func(err error) {
+			log.Error(err, "translation panicked; the previous result stays in force")
+			translator = gatewayapi.NewTranslator(opts)
+		})
 		return nil
 	}}
 }

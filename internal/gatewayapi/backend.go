@@ -49,10 +49,10 @@ func (t *translator) resolveBackend(from backendFrom, ref *gwapiv1.BackendObject
 	}
 	key := keyOf(ns, string(ref.Name))
 	fromRef := objectRef{group: gwapiv1.GroupName, kind: from.kind, namespace: from.namespace}
-	if !t.idx.refAllowed(fromRef, objectRef{kind: kindService, namespace: ns, name: string(ref.Name)}) {
+	if !t.refAllowed(fromRef, objectRef{kind: kindService, namespace: ns, name: string(ref.Name)}) {
 		return "", errorf(gwapiv1.RouteReasonRefNotPermitted, "backendRef to Service %s is not permitted by any ReferenceGrant", key)
 	}
-	svc := t.idx.services[key]
+	svc := t.service(key)
 	if svc == nil {
 		return "", errorf(gwapiv1.RouteReasonBackendNotFound, "Service %s not found", key)
 	}
@@ -69,7 +69,9 @@ func (t *translator) resolveBackend(from backendFrom, ref *gwapiv1.BackendObject
 	if err := checkExternalName(svc); err != nil {
 		return "", errorf(gwapiv1.RouteReasonBackendNotFound, "Service %s: %s", key, err)
 	}
-	return t.cluster(svc, sp, *ref.Port), nil
+	name := t.cluster(svc, sp, *ref.Port)
+	t.usedCluster(t.clusters[name])
+	return name, nil
 }
 
 // checkExternalName rejects the externalName of an ExternalName Service

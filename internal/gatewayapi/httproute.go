@@ -27,6 +27,8 @@ type httpRouteModel struct {
 	// refErr is the ResolvedRefs problem, if any.
 	refErr  *reasonError
 	parents []*parentAttachment
+	// memo is the route's memo entry when translating with a Translator.
+	memo *httpRouteMemo
 }
 
 // defaultHTTPRules is what an HTTPRoute without rules means: one rule
@@ -39,7 +41,7 @@ func (t *translator) processHTTPRoutes(routes []*gwapiv1.HTTPRoute) {
 		if obj == nil || t.seenRoute(kindHTTPRoute, obj.Namespace, obj.Name) {
 			continue
 		}
-		m := t.buildHTTPRoute(obj)
+		m := t.httpRoute(obj)
 		t.attachHTTPRoute(m)
 		t.httpRoutes = append(t.httpRoutes, m)
 	}
@@ -127,6 +129,13 @@ func (t *translator) emitHTTPRoute(m *httpRouteModel, l *listenerModel, hostname
 	if len(hostnames) == 0 {
 		return
 	}
+	routes := m.emitted(l, hostnames, func() []orderedHTTPRoute { return emitHTTPRules(m, l, hostnames) })
+	l.httpRoutes = append(l.httpRoutes, routes...)
+}
+
+// emitHTTPRules returns the IR routes of m's rules on listener l with hostnames.
+func emitHTTPRules(m *httpRouteModel, l *listenerModel, hostnames []string) []orderedHTTPRoute {
+	var out []orderedHTTPRoute
 	for _, r := range m.rules {
 		redirect := r.template.Redirect
 		if r.redirectToListenerPort {
@@ -139,10 +148,11 @@ func (t *translator) emitHTTPRoute(m *httpRouteModel, l *listenerModel, hostname
 				route.Hostname = irHostname(h)
 				route.PathMatch, route.HeaderMatches, route.QueryParamMatches, route.Method = match.path, match.headers, match.queries, match.method
 				route.Redirect = redirect
-				l.httpRoutes = append(l.httpRoutes, orderedHTTPRoute{key: httpOrder(m, r.index, match, h), route: &route})
+				out = append(out, orderedHTTPRoute{key: httpOrder(m, r.index, match, h), route: &route})
 			}
 		}
 	}
+	return out
 }
 
 // withPort returns a copy of a redirect with its port set.

@@ -12,6 +12,11 @@ import (
 // translator holds the model of one translation. It lives for one call of
 // Translate and is never shared.
 type translator struct {
+	// memo, when set, holds the memoized work of routes (see Translator);
+	// recording is the memo entry of the route being built, if any.
+	memo      *Translator
+	recording *httpRouteMemo
+
 	controllerName string
 	dataPlane      DataPlane
 	idx            *index
@@ -48,10 +53,16 @@ type routeKey struct {
 // nothing but its arguments, never modifies them, and the same input always
 // gives the same (byte-identical once marshaled) output.
 func Translate(res *Resources, opts Options) *Result {
+	return translate(res, opts, nil)
+}
+
+// translate is Translate, with the memo of memo when it is not nil.
+func translate(res *Resources, opts Options, memo *Translator) *Result {
 	if res == nil {
 		res = &Resources{}
 	}
 	t := newTranslator(res, opts)
+	t.memo = memo
 	t.processGatewayClasses(res.GatewayClasses)
 	t.processGateways(res.Gateways)
 	t.processListenerSets(res.ListenerSets)

@@ -5,12 +5,14 @@ import (
 	"crypto/sha256"
 	"errors"
 	"maps"
+	"path/filepath"
 	"slices"
 	"sync"
 	"time"
 
 	"github.com/fsnotify/fsnotify"
 	"github.com/go-logr/logr"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/envoygw/envoy-gateway/internal/gatewayapi"
 	"github.com/envoygw/envoy-gateway/internal/message"
@@ -57,25 +59,30 @@ type Provider struct {
 
 	// infraKick is signalled when the infra states change.
 	infraKick chan struct{}
+	// batchDelay observes how long each burst of file events waited.
+	batchDelay prometheus.Histogram
 
-	// files, cache, pathProblems, published and publishedEndpoints belong
-	// to the Start goroutine.
-	files              map[string]*fileState
-	cache              *DocumentCache
-	pathProblems       []Problem
-	published          [sha256.Size]byte
-	publishedEndpoints [sha256.Size]byte
+	// cache belongs to the Start goroutine. files, world and pathProblems
+	// are written by it with mu held (so that the status handler can read
+	// them with mu held); it reads them without.
+	cache        *DocumentCache
+	files        map[string]*fileState
+	world        *inForce
+	pathProblems []Problem
 
-	mu      sync.Mutex
-	infra   map[string]gatewayapi.InfraState
-	status  Status
-	sources map[objectRef]Source
+	mu sync.Mutex
+	// synced is set once the first snapshots are published.
+	synced bool
+	// infra are the observed infra states; infraChanged is set when they
+	// changed since the last Resources snapshot.
+	infra        map[string]gatewayapi.InfraState
+	infraChanged bool
 }
 
 // fileState is what the provider knows of one file.
 type fileState struct {
-	// hash is of the content last read.
-	hash [sha256.Size]byte
+	// stamp is of the content last read.
+	stamp fileStamp
 	// good is the last content that parsed and validated, nil if none did;
 	// goodHash is the contentHash of its objects but EndpointSlices,
 	// goodEndpointsHash that of its EndpointSlices.
@@ -97,13 +104,33 @@ func New(opts Options) *Provider {
 	if opts.Resync == 0 {
 		opts.Resync = DefaultResync
 	}
-	return &Provider{
-		opts:      opts,
-		log:       opts.Logger,
-		infraKick: make(chan struct{}, 1),
-		files:     map[string]*fileState{},
-		cache:     NewDocumentCache(),
+	p := &Provider{
+		opts:       opts,
+		log:        opts.Logger,
+		infraKick:  make(chan struct{}, 1),
+		batchDelay: NewBatchDelayHistogram(),
+		files:      map[string]*fileState{},
+		world:      newInForce(),
+		cache:      NewDocumentCache(),
 	}
+	return p
+}
+
+// Collectors are the provider's metrics, for the control plane to register.
+func (p *Provider) Collectors() []prometheus.Collector {
+	return []prometheus.Collector{p.batchDelay}
+}
+
+// NewBatchDelayHistogram is envoy_gateway_provider_batch_delay_seconds: the
+// time from the first event of a batch to the start of its processing (the
+// debounce wait), kept apart from the processing time measured by the
+// translators' histograms.
+func NewBatchDelayHistogram() prometheus.Histogram {
+	return prometheus.NewHistogram(prometheus.HistogramOpts{
+		Name:    "envoy_gateway_provider_batch_delay_seconds",
+		Help:    "Time from the first event of a batch of changes to the start of its processing (batching delay).",
+		Buckets: prometheus.ExponentialBuckets(0.005, 2, 12),
+	})
 }
 
 // Name implements runner.Runner.
@@ -113,7 +140,7 @@ func (p *Provider) Name() string { return "file-provider" }
 func (p *Provider) Synced() error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if !p.status.Synced {
+	if !p.synced {
 		return errors.New("the files have not been read yet")
 	}
 	return nil
@@ -125,7 +152,7 @@ func (p *Provider) SetInfraStates(states map[string]gatewayapi.InfraState) {
 	p.mu.Lock()
 	changed := !maps.EqualFunc(p.infra, states, infraStateEqual)
 	if changed {
-		p.infra = states
+		p.infra, p.infraChanged = states, true
 	}
 	p.mu.Unlock()
 	if changed {
@@ -169,6 +196,8 @@ func (p *Provider) loop(ctx context.Context, w *watches) error {
 		resync = t.C
 	}
 	var burstStart time.Time
+	// pending are the paths of the events of the current burst.
+	pending := map[string]bool{}
 	for {
 		select {
 		case <-ctx.Done():
@@ -178,6 +207,7 @@ func (p *Provider) loop(ctx context.Context, w *watches) error {
 				return errors.New("file watcher closed")
 			}
 			p.log.V(1).Info("file event", "event", ev.String())
+			pending[filepath.Clean(ev.Name)] = true
 			if burstStart.IsZero() {
 				burstStart = time.Now()
 			}
@@ -190,8 +220,10 @@ func (p *Provider) loop(ctx context.Context, w *watches) error {
 			p.log.Error(err, "file watcher error; re-reading every file")
 			p.sync(ctx, w)
 		case <-debounce.C:
+			p.batchDelay.Observe(time.Since(burstStart).Seconds())
 			burstStart = time.Time{}
-			p.sync(ctx, w)
+			p.syncPaths(ctx, w, pending)
+			pending = map[string]bool{}
 		case <-resync:
 			p.sync(ctx, w)
 		case <-p.infraKick:

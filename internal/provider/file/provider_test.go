@@ -199,3 +199,86 @@ func TestProviderWatchesSingleFile(t *testing.T) {
 		t.Fatalf("after rename: routes %v", got)
 	}
 }
+
+func TestProviderFolderMovedInAndRemoved(t *testing.T) {
+	pt := startProvider(t, map[string]string{"gateway.yaml": gatewayYAML})
+	pt.next()
+	outside := t.TempDir()
+	for i, name := range []string{"a", "b"} {
+		route := strings.ReplaceAll(routeYAML, "name: backend\n  namespace", "name: "+name+"\n  namespace")
+		path := filepath.Join(outside, "team", "nested", string(rune('0'+i))+".yaml")
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(route), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// One event names the folder: its files (in a subfolder too) are read.
+	if err := os.Rename(filepath.Join(outside, "team"), filepath.Join(pt.dir, "team")); err != nil {
+		t.Fatal(err)
+	}
+	if got := routeNames(pt.next()); len(got) != 2 || got[0] != "team-a/a" || got[1] != "team-a/b" {
+		t.Fatalf("after moving a folder in: routes %v", got)
+	}
+	// A file in the subfolder met after the move is watched.
+	pt.write("team/nested/0.yaml", strings.ReplaceAll(routeYAML, "name: backend\n  namespace", "name: c\n  namespace"))
+	// Routes come in file order: 0.yaml (now c), then 1.yaml (b).
+	if got := routeNames(pt.next()); len(got) != 2 || got[0] != "team-a/c" || got[1] != "team-a/b" {
+		t.Fatalf("after editing a file of the moved folder: routes %v", got)
+	}
+	if err := os.RemoveAll(filepath.Join(pt.dir, "team")); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		got := routeNames(pt.next())
+		if len(got) == 0 {
+			break
+		}
+		if len(got) > 2 {
+			t.Fatalf("while removing the folder: routes %v", got)
+		}
+	}
+}
+
+// TestProviderFollowsConfigMapSwap updates files the way the kubelet
+// updates a mounted ConfigMap: the input files are links through the
+// ..data link, which is swapped to a new hidden folder; no event names the
+// input files themselves.
+func TestProviderFollowsConfigMapSwap(t *testing.T) {
+	pt := startProvider(t, nil)
+	mount := func(version, route string) {
+		dir := filepath.Join(pt.dir, "..v"+version)
+		if err := os.Mkdir(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "route.yaml"), []byte(route), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		tmp := filepath.Join(pt.dir, "..data_tmp")
+		if err := os.Symlink("..v"+version, tmp); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Rename(tmp, filepath.Join(pt.dir, "..data")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mount("1", gatewayYAML+"---\n"+routeYAML)
+	if err := os.Symlink(filepath.Join("..data", "route.yaml"), filepath.Join(pt.dir, "route.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	waitRoutes := func(want string) {
+		t.Helper()
+		for {
+			if got := routeNames(pt.next()); len(got) == 1 && got[0] == want {
+				return
+			}
+		}
+	}
+	waitRoutes("team-a/backend")
+	mount("2", gatewayYAML+"---\n"+strings.ReplaceAll(routeYAML, "name: backend\n  namespace", "name: swapped\n  namespace"))
+	if err := os.RemoveAll(filepath.Join(pt.dir, "..v1")); err != nil {
+		t.Fatal(err)
+	}
+	waitRoutes("team-a/swapped")
+}

@@ -1,5 +1,12 @@
 package file
 
+import (
+	"maps"
+	"slices"
+
+	"github.com/envoygw/envoy-gateway/internal/gatewayapi"
+)
+
 // Status is what the File provider reports on /api/status.
 type Status struct {
 	// Synced is true once the files have been read and a snapshot published.
@@ -25,15 +32,14 @@ type FileStatus struct {
 	LastGood bool `json:"lastGood"`
 }
 
-// Status returns the provider's current status. The caller must not modify it.
+// Status returns the provider's current status.
 func (p *Provider) Status() Status {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return p.status
-}
-
-// buildStatus computes the status of the files (names sorted).
-func (p *Provider) buildStatus(names []string, duplicates []Problem) Status {
+	if !p.synced {
+		return Status{}
+	}
+	names := slices.Sorted(maps.Keys(p.files))
 	s := Status{Synced: true, Files: make([]FileStatus, 0, len(names))}
 	for _, name := range names {
 		st := p.files[name]
@@ -46,6 +52,13 @@ func (p *Provider) buildStatus(names []string, duplicates []Problem) Status {
 		s.Errors = append(s.Errors, st.errors...)
 	}
 	s.Errors = append(s.Errors, p.pathProblems...)
-	s.Errors = append(s.Errors, duplicates...)
+	s.Errors = append(s.Errors, p.world.duplicates()...)
 	return s
+}
+
+// source is where the object in force of a kind and key was read.
+func (p *Provider) source(kind string, key gatewayapi.ObjectKey) (Source, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.world.source(kind, key)
 }

@@ -192,30 +192,3 @@ func indexStatus(s gatewayapi.Statuses, report *applied.Report) map[string]map[g
 type routeStatus struct {
 	Parents any `json:"parents"`
 }
-
-// objectRef names an object for source lookups.
-type objectRef struct {
-	Kind string
-	Key  gatewayapi.ObjectKey
-}
-
-// sourcesOf indexes where each object of the files comes from.
-func sourcesOf(files []*Parsed) map[objectRef]Source {
-	out := map[objectRef]Source{}
-	for _, f := range files {
-		for _, o := range f.Objects {
-			ref := objectRef{Kind: o.GVK.Kind, Key: gatewayapi.ObjectKey{Namespace: o.Object.GetNamespace(), Name: o.Object.GetName()}}
-			if _, dup := out[ref]; !dup {
-				out[ref] = o.Source
-			}
-		}
-	}
-	return out
-}
-
-func (p *Provider) source(kind string, key gatewayapi.ObjectKey) (Source, bool) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	s, ok := p.sources[objectRef{Kind: kind, Key: key}]
-	return s, ok
-}

@@ -130,6 +130,70 @@ func isInputFile(path string, d fs.DirEntry) bool {
 	return false
 }
 
+// isInput reports whether a path is an input file of the configured paths
+// (as listFiles would list it): a configured file, or a YAML or JSON file
+// under a configured folder with no hidden name on the way.
+func (p *Provider) isInput(path string) bool {
+	for _, c := range p.opts.Paths {
+		c = filepath.Clean(c)
+		if path == c {
+			return true
+		}
+		if rel, ok := under(c, path); ok && visible(rel) {
+			switch strings.ToLower(filepath.Ext(path)) {
+			case ".yaml", ".yml", ".json":
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// isInputDir reports whether a folder is a configured folder or one under
+// it with no hidden name on the way.
+func (p *Provider) isInputDir(path string) bool {
+	for _, c := range p.opts.Paths {
+		c = filepath.Clean(c)
+		if path == c {
+			return true
+		}
+		if rel, ok := under(c, path); ok && visible(rel) {
+			return true
+		}
+	}
+	return false
+}
+
+// under returns path relative to root when it is below root.
+func under(root, path string) (string, bool) {
+	prefix := root + string(filepath.Separator)
+	if !strings.HasPrefix(path, prefix) {
+		return "", false
+	}
+	return path[len(prefix):], true
+}
+
+// visible reports whether no element of a relative path starts with a dot.
+func visible(rel string) bool {
+	for e := range strings.SplitSeq(rel, string(filepath.Separator)) {
+		if strings.HasPrefix(e, ".") {
+			return false
+		}
+	}
+	return true
+}
+
+// configuredPathProblems are the configured paths that cannot be read.
+func (p *Provider) configuredPathProblems() []Problem {
+	var out []Problem
+	for _, c := range p.opts.Paths {
+		if _, err := os.Stat(c); err != nil {
+			out = append(out, Problem{Source: Source{File: c}, Message: pathError(err)})
+		}
+	}
+	return out
+}
+
 func isDir(p string) bool {
 	info, err := os.Stat(p)
 	return err == nil && info.IsDir()

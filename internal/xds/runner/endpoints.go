@@ -141,7 +141,7 @@ func (r *Runner) refreshEndpoints(name string) {
 	}
 	log := r.log.WithValues("fleet", name)
 	start := time.Now()
-	res, err := translateEndpointsSafely(x.Clusters, r.endpoints.current)
+	res, err := translateEndpointsSafely(r.cache(name), x.Clusters, r.endpoints.current)
 	r.endpointTook.Observe(time.Since(start).Seconds())
 	if err != nil {
 		r.errors.WithLabelValues(name).Inc()
@@ -164,11 +164,11 @@ func (r *Runner) refreshEndpoints(name string) {
 }
 
 // translateEndpointsSafely turns a panic of the translator into an error.
-func translateEndpointsSafely(clusters []*ir.Cluster, eps *ir.Endpoints) (res *translator.Resources, err error) {
+func translateEndpointsSafely(c *translator.Cache, clusters []*ir.Cluster, eps *ir.Endpoints) (res *translator.Resources, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			res, err = nil, fmt.Errorf("panic in xds endpoints translator: %v", p)
 		}
 	}()
-	return translator.TranslateEndpoints(clusters, eps)
+	return c.TranslateEndpoints(clusters, eps)
 }

@@ -85,6 +85,8 @@ type Runner struct {
 	fleetEndpoints map[string]uint64
 	// served is the result each fleet's configuration was built from.
 	served servedResults
+	// caches keep each fleet's translation: a change costs what it changes.
+	caches map[string]*translator.Cache
 }
 
 // New checks the options and registers the metrics.
@@ -121,6 +123,7 @@ func New(opts Options) (*Runner, error) {
 		known:          map[string]string{},
 		live:           map[string]bool{},
 		fleetEndpoints: map[string]uint64{},
+		caches:         map[string]*translator.Cache{},
 	}
 	if opts.Registerer != nil {
 		for _, c := range []prometheus.Collector{r.errors, r.leftOut, r.leftOutNow, r.took, r.endpointTook} {
@@ -197,6 +200,7 @@ func (r *Runner) handle(result *gatewayapi.Result) {
 		r.served.forget(name)
 		delete(r.known, name)
 		delete(r.fleetEndpoints, name)
+		delete(r.caches, name)
 		r.leftOutNow.DeleteLabelValues(name)
 		r.log.Info("stopped serving fleet", "fleet", name)
 	}
@@ -224,7 +228,7 @@ func (r *Runner) apply(f *gatewayapi.Fleet) {
 		return
 	}
 	start := time.Now()
-	res, err := translateSafely(f.Xds, r.endpoints.current)
+	res, err := translateSafely(r.cache(f.Name), f.Xds, r.endpoints.current)
 	r.took.Observe(time.Since(start).Seconds())
 	if err != nil {
 		r.errors.WithLabelValues(f.Name).Inc()
@@ -262,13 +266,23 @@ func (r *Runner) reportLeftOut(log logr.Logger, fleet string, res *translator.Re
 	}
 }
 
+// cache returns the translation cache of a fleet.
+func (r *Runner) cache(fleet string) *translator.Cache {
+	c, ok := r.caches[fleet]
+	if !ok {
+		c = translator.NewCache()
+		r.caches[fleet] = c
+	}
+	return c
+}
+
 // translateSafely turns a panic of the translator into an error, so one
 // fleet cannot stop the others from being updated.
-func translateSafely(x *ir.Xds, eps *ir.Endpoints) (res *translator.Resources, err error) {
+func translateSafely(c *translator.Cache, x *ir.Xds, eps *ir.Endpoints) (res *translator.Resources, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			res, err = nil, fmt.Errorf("panic in xds translator: %v", p)
 		}
 	}()
-	return translator.TranslateWithEndpoints(x, eps)
+	return c.Translate(x, eps)
 }

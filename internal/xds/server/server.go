@@ -213,12 +213,12 @@ func (s *Server) Update(fleet string, res *translator.Resources) (changed bool, 
 	if fleet == "" {
 		return false, errors.New("fleet name is empty")
 	}
-	c, err := newContent(res)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c, err := newContent(res, s.fleets[fleet])
 	if err != nil {
 		return false, fmt.Errorf("fleet %s: %w", fleet, err)
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	if c.sameVersions(s.fleets[fleet]) {
 		return false, nil
 	}
@@ -267,7 +267,7 @@ func (s *Server) Remove(fleet string) error {
 	if _, ok := s.fleets[fleet]; !ok {
 		return nil
 	}
-	empty, err := newContent(nil)
+	empty, err := newContent(nil, nil)
 	if err != nil {
 		return err
 	}
@@ -295,11 +295,7 @@ func (s *Server) Fleets() []string {
 // setSnapshots sets a snapshot of c for fleet in both caches.
 func (s *Server) setSnapshots(fleet string, c *content) error {
 	for _, name := range []string{envoyCache, namedCache} {
-		snap, err := c.snapshot()
-		if err != nil {
-			return fmt.Errorf("fleet %s: inconsistent resources: %w", fleet, err)
-		}
-		if err := s.caches[name].SetSnapshot(context.Background(), fleet, snap); err != nil {
+		if err := s.caches[name].SetSnapshot(context.Background(), fleet, c.snapshot()); err != nil {
 			return fmt.Errorf("fleet %s: setting snapshot: %w", fleet, err)
 		}
 	}

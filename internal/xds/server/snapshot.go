@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
-	"maps"
 
 	clusterv3 "github.com/envoyproxy/go-control-plane/envoy/config/cluster/v3"
 	endpointv3 "github.com/envoyproxy/go-control-plane/envoy/config/endpoint/v3"
@@ -26,45 +25,100 @@ var servedTypes = []resourcev3.Type{
 	resourcev3.SecretType,
 }
 
-// content is one fleet's resources by type, with a version per type derived
-// from the resources' bytes: the same resources always get the same version,
-// so setting an unchanged translation pushes nothing.
+// content is one fleet's served resources by type, with a version per
+// resource derived from its bytes and a version per type derived from the
+// resources' names and versions: the same resources always get the same
+// versions, so setting an unchanged translation pushes nothing, and delta
+// clients get only the resources whose version changed. Work is
+// proportional to what changed since the previous content: resources the
+// translator reused are not encoded again (see encoder), and the
+// snapshot's groups of a type whose version did not change are reused.
 type content struct {
-	resources map[resourcev3.Type][]types.Resource
-	versions  map[resourcev3.Type]string
+	entries  map[resourcev3.Type][]*entry
+	versions map[resourcev3.Type]string
+	// groups are the snapshot's resources of each type, and versionMap the
+	// resource versions of each type (by type URL) delta xDS compares;
+	// both are shared, read-only, by every snapshot of the content.
+	groups     map[resourcev3.Type]cachev3.Resources
+	versionMap map[string]map[string]string
 	// edsClusters are the names of the EDS clusters: the assignments an
 	// endpoints-only update must give, one each.
 	edsClusters map[string]bool
+	enc         *encoder
 }
 
-func newContent(res *translator.Resources) (*content, error) {
+// newContent builds the content of res (nil: no resources), reusing what
+// it can of prev (nil: nothing). It fails when a resource cannot be
+// encoded or the resources are not consistent (an EDS cluster without its
+// assignment, a listener naming a missing route configuration, ...).
+func newContent(res *translator.Resources, prev *content) (*content, error) {
 	if res == nil {
 		res = &translator.Resources{}
 	}
-	c := &content{
-		resources: map[resourcev3.Type][]types.Resource{
-			resourcev3.ClusterType:  asResources(res.Clusters),
-			resourcev3.EndpointType: asResources(res.Endpoints),
-			resourcev3.ListenerType: asResources(res.Listeners),
-			resourcev3.RouteType:    asResources(res.Routes),
-			resourcev3.SecretType:   asResources(res.Secrets),
-		},
-		versions:    map[resourcev3.Type]string{},
-		edsClusters: map[string]bool{},
+	byType := map[resourcev3.Type][]types.Resource{
+		resourcev3.ClusterType:  asResources(res.Clusters),
+		resourcev3.EndpointType: asResources(res.Endpoints),
+		resourcev3.ListenerType: asResources(res.Listeners),
+		resourcev3.RouteType:    asResources(res.Routes),
+		resourcev3.SecretType:   asResources(res.Secrets),
 	}
-	for _, cl := range res.Clusters {
-		if cl.GetType() == clusterv3.Cluster_EDS {
-			c.edsClusters[cl.GetName()] = true
-		}
-	}
+	c := newEmptyContent(prev)
 	for _, t := range servedTypes {
-		v, err := version(c.resources[t])
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", t, err)
+		if err := c.set(t, byType[t], prev); err != nil {
+			return nil, err
 		}
-		c.versions[t] = v
+	}
+	c.enc.done()
+	if prev != nil && c.versions[resourcev3.ClusterType] == prev.versions[resourcev3.ClusterType] {
+		c.edsClusters = prev.edsClusters
+	} else {
+		c.edsClusters = edsClusters(res.Clusters)
+	}
+	if err := c.consistent(prev); err != nil {
+		return nil, err
 	}
 	return c, nil
+}
+
+func newEmptyContent(prev *content) *content {
+	var prevEnc *encoder
+	if prev != nil {
+		prevEnc = prev.enc
+	}
+	return &content{
+		entries:    map[resourcev3.Type][]*entry{},
+		versions:   map[resourcev3.Type]string{},
+		groups:     map[resourcev3.Type]cachev3.Resources{},
+		versionMap: map[string]map[string]string{},
+		enc:        newEncoder(prevEnc),
+	}
+}
+
+// set makes resources the content's resources of type t.
+func (c *content) set(t resourcev3.Type, resources []types.Resource, prev *content) error {
+	entries := make([]*entry, len(resources))
+	for i, r := range resources {
+		e, err := c.enc.entry(t, r)
+		if err != nil {
+			return fmt.Errorf("%s: %w", t, err)
+		}
+		entries[i] = e
+	}
+	c.entries[t] = entries
+	c.versions[t] = typeVersion(entries)
+	if prev != nil && prev.versions[t] == c.versions[t] {
+		c.groups[t], c.versionMap[t] = prev.groups[t], prev.versionMap[t]
+		return nil
+	}
+	served := make([]types.Resource, len(entries))
+	versions := make(map[string]string, len(entries))
+	for i, e := range entries {
+		served[i] = e.served
+		versions[e.name] = e.version
+	}
+	c.groups[t] = cachev3.NewResources(c.versions[t], served)
+	c.versionMap[t] = versions
+	return nil
 }
 
 func asResources[T types.Resource](in []T) []types.Resource {
@@ -75,26 +129,44 @@ func asResources[T types.Resource](in []T) []types.Resource {
 	return out
 }
 
+func edsClusters(clusters []*clusterv3.Cluster) map[string]bool {
+	out := map[string]bool{}
+	for _, cl := range clusters {
+		if cl.GetType() == clusterv3.Cluster_EDS {
+			out[cl.GetName()] = true
+		}
+	}
+	return out
+}
+
 var deterministic = proto.MarshalOptions{Deterministic: true}
 
-// version hashes the names and deterministic wire bytes of resources, in order.
-func version(resources []types.Resource) (string, error) {
+// typeVersion hashes the names and versions of entries, in order.
+func typeVersion(entries []*entry) string {
 	h := sha256.New()
 	var n [8]byte
-	for _, r := range resources {
-		b, err := deterministic.Marshal(r)
-		if err != nil {
-			return "", err
-		}
-		name := cachev3.GetResourceName(r)
-		binary.BigEndian.PutUint64(n[:], uint64(len(name)))
+	for _, e := range entries {
+		binary.BigEndian.PutUint64(n[:], uint64(len(e.name)))
 		h.Write(n[:])
-		h.Write([]byte(name))
-		binary.BigEndian.PutUint64(n[:], uint64(len(b)))
-		h.Write(n[:])
-		h.Write(b)
+		h.Write([]byte(e.name))
+		h.Write([]byte(e.version))
 	}
-	return hex.EncodeToString(h.Sum(nil)[:8]), nil
+	return hex.EncodeToString(h.Sum(nil)[:8])
+}
+
+// consistent checks the references between the types (go-control-plane's
+// Snapshot.Consistent), unless none of the types involved changed since prev.
+func (c *content) consistent(prev *content) error {
+	if prev != nil && c.versions[resourcev3.ClusterType] == prev.versions[resourcev3.ClusterType] &&
+		c.versions[resourcev3.EndpointType] == prev.versions[resourcev3.EndpointType] &&
+		c.versions[resourcev3.ListenerType] == prev.versions[resourcev3.ListenerType] &&
+		c.versions[resourcev3.RouteType] == prev.versions[resourcev3.RouteType] {
+		return nil
+	}
+	if err := c.snapshot().Consistent(); err != nil {
+		return fmt.Errorf("inconsistent resources: %w", err)
+	}
+	return nil
 }
 
 // withEndpoints returns a copy of c whose ClusterLoadAssignments are
@@ -113,18 +185,20 @@ func (c *content) withEndpoints(endpoints []*endpointv3.ClusterLoadAssignment) (
 		}
 		seen[name] = true
 	}
-	resources := asResources(endpoints)
-	v, err := version(resources)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", resourcev3.EndpointType, err)
+	out := newEmptyContent(c)
+	for _, t := range servedTypes {
+		if t == resourcev3.EndpointType {
+			continue
+		}
+		out.entries[t], out.versions[t] = c.entries[t], c.versions[t]
+		out.groups[t], out.versionMap[t] = c.groups[t], c.versionMap[t]
+		out.enc.share(c.enc, t)
 	}
-	out := &content{
-		resources:   maps.Clone(c.resources),
-		versions:    maps.Clone(c.versions),
-		edsClusters: c.edsClusters,
+	if err := out.set(resourcev3.EndpointType, asResources(endpoints), c); err != nil {
+		return nil, err
 	}
-	out.resources[resourcev3.EndpointType] = resources
-	out.versions[resourcev3.EndpointType] = v
+	out.enc.done()
+	out.edsClusters = c.edsClusters
 	return out, nil
 }
 
@@ -141,17 +215,13 @@ func (c *content) sameVersions(other *content) bool {
 	return true
 }
 
-// snapshot builds a new, consistent go-control-plane snapshot of c. Each
-// cache gets its own snapshot object: snapshots build their delta version
-// map lazily and are not safe to share between caches.
-func (c *content) snapshot() (*cachev3.Snapshot, error) {
-	s := &cachev3.Snapshot{}
+// snapshot returns a new go-control-plane snapshot of c. Each cache gets
+// its own snapshot object; they share the groups and the version map,
+// which nothing modifies.
+func (c *content) snapshot() *cachev3.Snapshot {
+	s := &cachev3.Snapshot{VersionMap: c.versionMap}
 	for _, t := range servedTypes {
-		rt := cachev3.GetResponseType(t)
-		s.Resources[rt] = cachev3.NewResources(c.versions[t], c.resources[t])
+		s.Resources[cachev3.GetResponseType(t)] = c.groups[t]
 	}
-	if err := s.Consistent(); err != nil {
-		return nil, err
-	}
-	return s, nil
+	return s
 }

@@ -107,7 +107,7 @@ func (t *tracker) contentSet(fleet string, c *content) {
 	f := &fleetTrack{versions: map[string]string{}, nonEmpty: map[string]bool{}}
 	for _, typ := range servedTypes {
 		f.versions[typ] = c.versions[typ]
-		f.nonEmpty[typ] = len(c.resources[typ]) > 0
+		f.nonEmpty[typ] = len(c.entries[typ]) > 0
 	}
 	t.mu.Lock()
 	f.setAt = t.now()

@@ -26,28 +26,40 @@ const (
 // are added by addEndpoints.
 func (t *translation) addClusters(clusters []*ir.Cluster) {
 	for _, c := range clusters {
-		var built *clusterv3.Cluster
-		switch c.Discovery {
-		case ir.DiscoveryEDS:
-			built = EDSCluster(c.Name, c.Protocol)
-		case ir.DiscoveryDNS:
-			built = DNSCluster(c.Name, c.Protocol, c.Endpoints)
+		built, err := t.cluster(c)
+		if err != nil {
+			t.leaveOut("cluster", "cluster", c.Name, err)
+			continue
 		}
-		t.addValidCluster(built, "cluster")
+		t.out.Clusters = append(t.out.Clusters, built)
 	}
 	if t.invalidBackend {
-		t.addValidCluster(StaticCluster(invalidBackendCluster), "")
+		if built, err := checkedCluster(StaticCluster(invalidBackendCluster)); err != nil {
+			t.leaveOut("cluster", "", invalidBackendCluster, err)
+		} else {
+			t.out.Clusters = append(t.out.Clusters, built)
+		}
 	}
 }
 
-// addValidCluster adds a cluster that passes validation; irKind is the
-// ir.Source kind of its name ("" for a cluster of our own).
-func (t *translation) addValidCluster(c *clusterv3.Cluster, irKind string) {
-	if err := validateDeep(c); err != nil {
-		t.leaveOut("cluster", irKind, c.GetName(), err)
-		return
+// validCluster builds the cluster of a valid IR cluster and checks it.
+func validCluster(c *ir.Cluster) (*clusterv3.Cluster, error) {
+	var built *clusterv3.Cluster
+	switch c.Discovery {
+	case ir.DiscoveryEDS:
+		built = EDSCluster(c.Name, c.Protocol)
+	case ir.DiscoveryDNS:
+		built = DNSCluster(c.Name, c.Protocol, c.Endpoints)
 	}
-	t.out.Clusters = append(t.out.Clusters, c)
+	return checkedCluster(built)
+}
+
+// checkedCluster returns c when it passes validation.
+func checkedCluster(c *clusterv3.Cluster) (*clusterv3.Cluster, error) {
+	if err := validateDeep(c); err != nil {
+		return nil, err
+	}
+	return c, nil
 }
 
 // EDSCluster is a cluster whose endpoints arrive over EDS (ADS), in a

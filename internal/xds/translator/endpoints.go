@@ -33,12 +33,7 @@ func (t *translation) addEndpoints(clusters []*ir.Cluster, eps *ir.Endpoints) {
 		if c.EndpointSource != nil {
 			endpoints, _ = eps.Lookup(c.EndpointSource)
 		}
-		cla := ClusterLoadAssignment(c.Name, t.ipEndpoints(c.Name, endpoints))
-		if err := cla.ValidateAll(); err != nil {
-			t.leaveOut("cluster load assignment", "cluster", c.Name, err)
-			continue
-		}
-		t.out.Endpoints = append(t.out.Endpoints, cla)
+		t.assignment(c, endpoints)
 	}
 }
 

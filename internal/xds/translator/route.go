@@ -38,7 +38,7 @@ func (t *translation) routeConfiguration(name string, routes []*ir.HTTPRoute) *r
 	var order []string
 	byHost := map[string][]*routev3.Route{}
 	for _, r := range routes {
-		built, err := CheckedRoutes(r)
+		built, err := t.checkedRoutes(r)
 		if err != nil {
 			t.leaveOut("route", "route", r.Name, fmt.Errorf("in route configuration %q: %w", name, err))
 			continue
@@ -51,18 +51,18 @@ func (t *translation) routeConfiguration(name string, routes []*ir.HTTPRoute) *r
 	slices.SortFunc(order, compareHostnames)
 	vhosts := make([]*routev3.VirtualHost, 0, len(order))
 	for _, h := range order {
-		// The virtual host's own fields, without the routes validated above.
-		if err := VirtualHost(h, nil).ValidateAll(); err != nil {
+		vh, err := t.virtualHost(name, h, byHost[h])
+		if err != nil {
 			t.leaveOut("virtual host", "", h, fmt.Errorf("in route configuration %q: %w", name, err))
 			continue
 		}
-		vhosts = append(vhosts, VirtualHost(h, byHost[h]))
+		vhosts = append(vhosts, vh)
 	}
 	if err := RouteConfiguration(name, nil).ValidateAll(); err != nil {
 		t.leaveOut("route configuration", "", name, err)
 		return nil
 	}
-	return RouteConfiguration(name, vhosts)
+	return t.routeConfigurationOf(name, vhosts)
 }
 
 // CheckedRoutes builds the Envoy routes of one IR route (see buildRoutes)

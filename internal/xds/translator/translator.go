@@ -65,7 +65,12 @@ func TranslateWithEndpoints(x *ir.Xds, eps *ir.Endpoints) (*Resources, error) {
 	if x == nil {
 		return nil, errors.New("xds ir is nil")
 	}
-	t := &translation{out: &Resources{}, secrets: map[string]*ir.Certificate{}}
+	return translate(x, eps, nil), nil
+}
+
+// translate translates x, with cache when it is not nil.
+func translate(x *ir.Xds, eps *ir.Endpoints, cache *Cache) *Resources {
+	t := &translation{out: &Resources{}, secrets: map[string]*ir.Certificate{}, cache: cache}
 	x = t.validIR(x)
 	for _, g := range groupByAddress(x) {
 		t.addListener(g)
@@ -74,12 +79,14 @@ func TranslateWithEndpoints(x *ir.Xds, eps *ir.Endpoints) (*Resources, error) {
 	t.addEndpoints(x.Clusters, eps)
 	t.addSecrets()
 	t.out.sort()
-	return t.out, nil
+	return t.out
 }
 
 // translation is the state of one Translate call.
 type translation struct {
-	out *Resources
+	// cache, when set, gives the messages of unchanged elements.
+	cache *Cache
+	out   *Resources
 	// secrets are the certificates referenced by emitted filter chains, by name.
 	secrets map[string]*ir.Certificate
 	// invalidBackend is set when a filter chain refers to invalidBackendCluster.

@@ -1,0 +1,201 @@
+package gatewayapi
+
+import (
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/types"
+	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
+
+	"github.com/envoygw/envoy-gateway/internal/ir"
+)
+
+// Translator translates snapshot after snapshot like Translate, memoizing
+// the work of each HTTPRoute so that a snapshot where few routes changed
+// costs little more than those routes. Its results are exactly Translate's
+// (a test checks it over random sequences of changes).
+//
+// What is memoized, per HTTPRoute object (by pointer: providers keep the
+// object of an unchanged route, and published objects are never
+// modified):
+//   - the route built once, whatever its parents: validated hostnames and
+//     rules, with their IR templates, data-plane checks and clusters
+//     (buildHTTPRoute). Building reads other objects only through
+//     Services and ReferenceGrants; the memo records each such read and its
+//     answer, and is used only while every read still gets the same answer
+//     (the same Service object, the same grant decision);
+//   - the IR routes it emitted on each listener (by listener, port and
+//     hostnames), so that an unchanged route keeps its *ir.HTTPRoute
+//     pointers, which is what lets the xDS translator's Cache skip it.
+//
+// Attachment to parents, statuses, fleets and the IR around the routes are
+// computed again on every call; they read the memoized routes.
+//
+// A Translator keeps what the last call used, nothing older. It is not safe
+// for concurrent use.
+type Translator struct {
+	opts Options
+	gen  uint64
+	http map[*gwapiv1.HTTPRoute]*httpRouteMemo
+}
+
+// NewTranslator returns a Translator with the given options.
+func NewTranslator(opts Options) *Translator {
+	return &Translator{opts: opts, http: map[*gwapiv1.HTTPRoute]*httpRouteMemo{}}
+}
+
+// Translate is the package's Translate with the translator's options,
+// reusing the memoized work of routes that did not change.
+func (tr *Translator) Translate(res *Resources) *Result {
+	tr.gen++
+	out := translate(res, tr.opts, tr)
+	for k, m := range tr.http {
+		if m.gen != tr.gen {
+			delete(tr.http, k)
+			continue
+		}
+		for ek, e := range m.emitted {
+			if e.gen != tr.gen {
+				delete(m.emitted, ek)
+			}
+		}
+	}
+	return out
+}
+
+// httpRouteMemo is the memoized work of one HTTPRoute object.
+type httpRouteMemo struct {
+	// gen is the last call that used the memo.
+	gen uint64
+	// built is the route as buildHTTPRoute made it (no parents).
+	built *httpRouteModel
+	reads reads
+	// clusters are the clusters building the route looked up, in order.
+	clusters []*ir.Cluster
+	// emitted are the IR routes emitted on each listener.
+	emitted map[emitKey]*emittedRoutes
+}
+
+// emittedRoutes are the IR routes a route emitted on one listener, and the
+// last call that used them.
+type emittedRoutes struct {
+	gen    uint64
+	routes []orderedHTTPRoute
+}
+
+// emitKey is what the IR routes a route emits on a listener depend on
+// besides the route: the listener, its port (redirects to the listener's
+// port) and the hostnames served there.
+type emitKey struct {
+	listener  string
+	port      int32
+	hostnames string
+}
+
+func emitKeyOf(l *listenerModel, hostnames []string) emitKey {
+	return emitKey{listener: l.irName(), port: l.port, hostnames: strings.Join(hostnames, ",")}
+}
+
+// reads are what building a route read from other objects, with the answers.
+type reads struct {
+	services []serviceRead
+	grants   []grantRead
+}
+
+type serviceRead struct {
+	key types.NamespacedName
+	svc *corev1.Service
+}
+
+type grantRead struct {
+	from, to objectRef
+	allowed  bool
+}
+
+// sameAnswers reports whether every read gets the same answer now.
+func (r *reads) sameAnswers(ix *index) bool {
+	for _, s := range r.services {
+		if ix.services[s.key] != s.svc {
+			return false
+		}
+	}
+	for _, g := range r.grants {
+		if ix.refAllowed(g.from, g.to) != g.allowed {
+			return false
+		}
+	}
+	return true
+}
+
+// service returns the Service of key, recording the read while a route is
+// being built for the memo.
+func (t *translator) service(key types.NamespacedName) *corev1.Service {
+	svc := t.idx.services[key]
+	if t.recording != nil {
+		t.recording.reads.services = append(t.recording.reads.services, serviceRead{key: key, svc: svc})
+	}
+	return svc
+}
+
+// refAllowed is index.refAllowed, recording the read while a route is
+// being built for the memo.
+func (t *translator) refAllowed(from, to objectRef) bool {
+	allowed := t.idx.refAllowed(from, to)
+	if t.recording != nil {
+		t.recording.reads.grants = append(t.recording.reads.grants, grantRead{from: from, to: to, allowed: allowed})
+	}
+	return allowed
+}
+
+// usedCluster notes, while a route is being built for the memo, a cluster
+// it refers to.
+func (t *translator) usedCluster(c *ir.Cluster) {
+	if t.recording != nil {
+		t.recording.clusters = append(t.recording.clusters, c)
+	}
+}
+
+// httpRoute returns the built model of an HTTPRoute: from the memo when
+// the route's reads get the same answers, otherwise built and memoized.
+// The model returned is new (its parents are this call's); its built parts
+// are shared with the memo and never modified.
+func (t *translator) httpRoute(obj *gwapiv1.HTTPRoute) *httpRouteModel {
+	tr := t.memo
+	if tr == nil {
+		return t.buildHTTPRoute(obj)
+	}
+	m, ok := tr.http[obj]
+	if !ok || !m.reads.sameAnswers(t.idx) {
+		m = &httpRouteMemo{emitted: map[emitKey]*emittedRoutes{}}
+		t.recording = m
+		m.built = t.buildHTTPRoute(obj)
+		t.recording = nil
+		tr.http[obj] = m
+	} else {
+		for _, c := range m.clusters {
+			if t.clusters[c.Name] == nil {
+				t.clusters[c.Name] = c
+			}
+		}
+	}
+	m.gen = tr.gen
+	out := *m.built
+	out.memo = m
+	return &out
+}
+
+// emitted returns the IR routes of m on listener l with hostnames, from the
+// memo when there is one, otherwise from emit (and memoizes them).
+func (m *httpRouteModel) emitted(l *listenerModel, hostnames []string, emit func() []orderedHTTPRoute) []orderedHTTPRoute {
+	if m.memo == nil {
+		return emit()
+	}
+	key := emitKeyOf(l, hostnames)
+	e, ok := m.memo.emitted[key]
+	if !ok {
+		e = &emittedRoutes{routes: emit()}
+		m.memo.emitted[key] = e
+	}
+	e.gen = m.memo.gen
+	return e.routes
+}

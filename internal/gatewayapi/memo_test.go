@@ -1,0 +1,230 @@
+package gatewayapi
+
+import (
+	"bytes"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	corev1 "k8s.io/api/core/v1"
+	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
+
+	xdstranslator "github.com/envoygw/envoy-gateway/internal/xds/translator"
+)
+
+// mutations is the number of kinds of changes mutate makes.
+const mutations = 10
+
+// mutate makes a change of kind kind (0 to mutations-1) of res, the way
+// providers do (a changed object is a new object; the others keep their
+// pointers), and returns the new snapshot. pool holds objects removed
+// earlier, which may come back.
+func mutate(rng *rand.Rand, kind int, res *Resources, pool *Resources) *Resources {
+	out := *res
+	switch kind {
+	case 0, 1: // an HTTPRoute changes
+		if len(res.HTTPRoutes) > 0 {
+			out.HTTPRoutes = slices.Clone(res.HTTPRoutes)
+			i := rng.IntN(len(out.HTTPRoutes))
+			out.HTTPRoutes[i] = changedRoute(rng, out.HTTPRoutes[i])
+		}
+	case 2: // an HTTPRoute goes, or one comes back
+		out.HTTPRoutes, pool.HTTPRoutes = moveOne(rng, res.HTTPRoutes, pool.HTTPRoutes)
+	case 3: // a Service goes or comes back
+		out.Services, pool.Services = moveOne(rng, res.Services, pool.Services)
+	case 4: // a Service changes its ports
+		if len(res.Services) > 0 {
+			out.Services = slices.Clone(res.Services)
+			i := rng.IntN(len(out.Services))
+			svc := out.Services[i].DeepCopy()
+			if len(svc.Spec.Ports) > 0 {
+				svc.Spec.Ports[0].Port++
+			} else {
+				svc.Spec.Ports = []corev1.ServicePort{{Port: 80}}
+			}
+			out.Services[i] = svc
+		}
+	case 5: // a ReferenceGrant goes or comes back
+		out.ReferenceGrants, pool.ReferenceGrants = moveOne(rng, res.ReferenceGrants, pool.ReferenceGrants)
+	case 6: // a Gateway is written again, unchanged (a new object)
+		if len(res.Gateways) > 0 {
+			out.Gateways = slices.Clone(res.Gateways)
+			i := rng.IntN(len(out.Gateways))
+			out.Gateways[i] = out.Gateways[i].DeepCopy()
+		}
+	case 7: // the order of the lists changes
+		return shuffled(res, rng)
+	case 8: // a Gateway's first listener moves to another port
+		if len(res.Gateways) > 0 && len(res.Gateways[0].Spec.Listeners) > 0 {
+			out.Gateways = slices.Clone(res.Gateways)
+			gw := out.Gateways[0].DeepCopy()
+			gw.Generation++
+			gw.Spec.Listeners[0].Port += 1000
+			out.Gateways[0] = gw
+		}
+	default: // a Namespace goes or comes back
+		out.Namespaces, pool.Namespaces = moveOne(rng, res.Namespaces, pool.Namespaces)
+	}
+	return &out
+}
+
+// changedRoute is a copy of r with one of its fields changed.
+func changedRoute(rng *rand.Rand, r *gwapiv1.HTTPRoute) *gwapiv1.HTTPRoute {
+	c := r.DeepCopy()
+	c.Generation++
+	switch rng.IntN(4) {
+	case 0:
+		c.Spec.Hostnames = append(c.Spec.Hostnames, gwapiv1.Hostname(fmt.Sprintf("h%d.example.com", rng.IntN(3))))
+	case 1:
+		if len(c.Spec.Rules) > 1 {
+			c.Spec.Rules = c.Spec.Rules[1:]
+		}
+	case 2:
+		for i := range c.Spec.Rules {
+			for j := range c.Spec.Rules[i].BackendRefs {
+				if p := c.Spec.Rules[i].BackendRefs[j].Port; p != nil {
+					c.Spec.Rules[i].BackendRefs[j].Port = new(*p + 1)
+				}
+			}
+		}
+	default:
+		c.Spec.Rules = append(c.Spec.Rules, gwapiv1.HTTPRouteRule{Matches: []gwapiv1.HTTPRouteMatch{{
+			Headers: []gwapiv1.HTTPHeaderMatch{{Name: "x-added", Value: fmt.Sprint(rng.IntN(100))}},
+		}}})
+	}
+	return c
+}
+
+// moveOne moves a random element from list to pool, or back when rng says so.
+func moveOne[T any](rng *rand.Rand, list, pool []*T) ([]*T, []*T) {
+	if len(pool) > 0 && (len(list) == 0 || rng.IntN(2) == 0) {
+		i := rng.IntN(len(pool))
+		return append(slices.Clone(list), pool[i]), slices.Delete(slices.Clone(pool), i, i+1)
+	}
+	if len(list) == 0 {
+		return list, pool
+	}
+	i := rng.IntN(len(list))
+	return slices.Delete(slices.Clone(list), i, i+1), append(slices.Clone(pool), list[i])
+}
+
+// TestTranslatorTranslatesAsTranslate runs random sequences of changes of
+// every golden input through a Translator and compares each result with a
+// fresh Translate: the memo is an optimisation only.
+func TestTranslatorTranslatesAsTranslate(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	for _, in := range goldenInputs(t) {
+		t.Run(filepath.Base(in), func(t *testing.T) {
+			data, err := os.ReadFile(in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, opts := loadGoldenInput(t, data)
+			opts.DataPlane = xdstranslator.Checks{}
+			tr := NewTranslator(opts)
+			pool := &Resources{}
+			for step := range 2 * mutations {
+				want := marshalResult(t, Translate(res, opts))
+				if got := marshalResult(t, tr.Translate(res)); !bytes.Equal(want, got) {
+					t.Fatalf("step %d: the Translator's result differs:\n%s", step, cmp.Diff(string(want), string(got)))
+				}
+				res = mutate(rng, step%mutations, res, pool)
+			}
+		})
+	}
+}
+
+// TestTranslatorKeepsUnchangedRoutes checks that a route that did not
+// change keeps its IR routes (their pointers), and that a changed one gets
+// new ones.
+func TestTranslatorKeepsUnchangedRoutes(t *testing.T) {
+	res := benchResources(20)
+	tr := NewTranslator(Options{DataPlane: xdstranslator.Checks{}})
+	first := tr.Translate(res)
+	changed := *res
+	changed.HTTPRoutes = slices.Clone(res.HTTPRoutes)
+	changed.HTTPRoutes[3] = changedRoute(rand.New(rand.NewPCG(1, 2)), res.HTTPRoutes[3])
+	second := tr.Translate(&changed)
+	before := map[string]any{}
+	for _, l := range first.Fleets[0].Xds.HTTP {
+		for _, r := range l.Routes {
+			before[l.Name+" "+r.Name+" "+r.Hostname] = r
+		}
+	}
+	kept, renewed := 0, 0
+	prefix := "httproute/" + res.HTTPRoutes[3].Namespace + "/" + res.HTTPRoutes[3].Name + "/"
+	for _, l := range second.Fleets[0].Xds.HTTP {
+		for _, r := range l.Routes {
+			old, ok := before[l.Name+" "+r.Name+" "+r.Hostname]
+			isChanged := strings.HasPrefix(r.Name, prefix)
+			switch {
+			case isChanged && ok && old == any(r):
+				t.Errorf("changed route %s kept its IR route", r.Name)
+			case !isChanged && (!ok || old != any(r)):
+				t.Errorf("unchanged route %s got a new IR route", r.Name)
+			case isChanged:
+				renewed++
+			default:
+				kept++
+			}
+		}
+	}
+	if kept == 0 || renewed == 0 {
+		t.Fatalf("kept %d, renewed %d: the test does not test", kept, renewed)
+	}
+}
+
+// TestTranslatorSeesWhatRoutesRead checks, on inputs where it matters,
+// that a memoized route is built again when what it read changed while the
+// route did not: its ReferenceGrant goes and comes back, its Service goes
+// and comes back, its Gateway's listener (which it redirects to) moves.
+func TestTranslatorSeesWhatRoutesRead(t *testing.T) {
+	cases := []struct {
+		input string
+		edit  func(res *Resources) *Resources
+	}{
+		{"httproute-backend-cross-namespace-grant", func(res *Resources) *Resources {
+			out := *res
+			out.ReferenceGrants = nil
+			return &out
+		}},
+		{"httproute-backend-cross-namespace-grant", func(res *Resources) *Resources {
+			out := *res
+			out.Services = nil
+			return &out
+		}},
+		{"httproute-redirect", func(res *Resources) *Resources {
+			out := *res
+			out.Gateways = slices.Clone(res.Gateways)
+			gw := out.Gateways[0].DeepCopy()
+			for i := range gw.Spec.Listeners {
+				gw.Spec.Listeners[i].Port += 1000
+			}
+			out.Gateways[0] = gw
+			return &out
+		}},
+	}
+	for _, tc := range cases {
+		data, err := os.ReadFile(filepath.Join("testdata", tc.input+".in.yaml"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, opts := loadGoldenInput(t, data)
+		tr := NewTranslator(opts)
+		edited := tc.edit(res)
+		for i, step := range []*Resources{res, edited, res} {
+			want := marshalResult(t, Translate(step, opts))
+			if got := marshalResult(t, tr.Translate(step)); !bytes.Equal(want, got) {
+				t.Fatalf("%s step %d: the Translator's result differs:\n%s", tc.input, i, cmp.Diff(string(want), string(got)))
+			}
+			if i == 1 && bytes.Equal(want, marshalResult(t, Translate(res, opts))) {
+				t.Fatalf("%s: the edit changes nothing; the case tests nothing", tc.input)
+			}
+		}
+	}
+}

@@ -1,0 +1,348 @@
+package file
+
+import (
+	"cmp"
+	"slices"
+
+	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/envoygw/envoy-gateway/internal/gatewayapi"
+)
+
+// inForce is the content in force, the good content of the files, kept up
+// to date file by file so that a change of a few files costs about those
+// files: the objects are indexed by key (which file defines each first),
+// by kind and, for the endpoints snapshot, by Service. Its snapshots are
+// those Build and EndpointsOf give for the good content of the files in
+// name order (a test checks it); objects of files that did not change keep
+// their pointers.
+type inForce struct {
+	files map[string]*Parsed
+	// owners are the definitions of each object, in file and document
+	// order: the first one is in force, the others are duplicates.
+	owners map[objectKey][]owner
+	// kindFiles are the files holding objects of each kind, sorted.
+	kindFiles map[schema.GroupVersionKind][]string
+	// namespaceUse counts the objects of each namespace.
+	namespaceUse map[string]int
+	// sliceFiles are the files holding EndpointSlices of each Service
+	// (by their kubernetes.io/service-name label), sorted.
+	sliceFiles map[gatewayapi.ObjectKey][]string
+
+	// resourcesChanged and endpointsChanged say whether the snapshots
+	// changed since they were last taken; changedServices are the
+	// Services whose endpoints entry may have changed.
+	resourcesChanged, endpointsChanged bool
+	changedServices                    map[gatewayapi.ObjectKey]bool
+	// endpoints is the endpoints snapshot last taken.
+	endpoints *gatewayapi.Endpoints
+}
+
+// owner is one definition of an object: the file and the index of the
+// object in the file's objects.
+type owner struct {
+	file  string
+	index int
+}
+
+func compareOwners(a, b owner) int {
+	return cmp.Or(cmp.Compare(a.file, b.file), cmp.Compare(a.index, b.index))
+}
+
+func newInForce() *inForce {
+	return &inForce{
+		files:           map[string]*Parsed{},
+		owners:          map[objectKey][]owner{},
+		kindFiles:       map[schema.GroupVersionKind][]string{},
+		namespaceUse:    map[string]int{},
+		sliceFiles:      map[gatewayapi.ObjectKey][]string{},
+		changedServices: map[gatewayapi.ObjectKey]bool{},
+		endpoints:       &gatewayapi.Endpoints{},
+	}
+}
+
+var serviceGVK = corev1.SchemeGroupVersion.WithKind("Service")
+
+// set makes p the content in force of file name; nil withdraws the file.
+// The snapshots change where the definition in force of a key changed (a
+// different object, or none): an EndpointSlice changes the endpoints entry
+// of its Service, a Service appearing or going changes which Services the
+// endpoints snapshot covers, any other object (and a Service) changes the
+// Resources snapshot, as does a namespace appearing or going.
+func (f *inForce) set(name string, p *Parsed) {
+	old := f.files[name]
+	keys := map[objectKey]client.Object{}
+	namespaces := map[string]bool{}
+	for _, c := range []*Parsed{old, p} {
+		if c == nil {
+			continue
+		}
+		for _, o := range c.Objects {
+			keys[keyOf(o)] = f.winner(keyOf(o))
+			if ns := o.Object.GetNamespace(); ns != "" {
+				namespaces[ns] = f.namespaceUse[ns] > 0
+			}
+		}
+	}
+	if old != nil {
+		f.index(name, old, false)
+		delete(f.files, name)
+	}
+	if p != nil {
+		f.files[name] = p
+		f.index(name, p, true)
+	}
+	for key, was := range keys {
+		if now := f.winner(key); now != was {
+			f.noteChange(key, was, now)
+		}
+	}
+	for ns, was := range namespaces {
+		if was != (f.namespaceUse[ns] > 0) {
+			f.resourcesChanged = true
+		}
+	}
+}
+
+// replace makes p the content in force of file name, where p holds the
+// same objects as the content it replaces (a comment or the formatting
+// changed): the snapshots do not change, only the objects' sources.
+func (f *inForce) replace(name string, p *Parsed) {
+	resources, endpoints := f.resourcesChanged, f.endpointsChanged
+	f.set(name, p)
+	f.resourcesChanged, f.endpointsChanged = resources, endpoints
+}
+
+// winner is the object in force of key, nil when none.
+func (f *inForce) winner(key objectKey) client.Object {
+	owners := f.owners[key]
+	if len(owners) == 0 {
+		return nil
+	}
+	return f.files[owners[0].file].Objects[owners[0].index].Object
+}
+
+// noteChange notes what a new definition in force of key changes.
+func (f *inForce) noteChange(key objectKey, was, now client.Object) {
+	switch key.GVK {
+	case endpointSliceGVK:
+		f.endpointsChanged = true
+		for _, o := range []client.Object{was, now} {
+			if o != nil && o.GetLabels()[discoveryv1.LabelServiceName] != "" {
+				f.changedServices[gatewayapi.ObjectKey{Namespace: o.GetNamespace(), Name: o.GetLabels()[discoveryv1.LabelServiceName]}] = true
+			}
+		}
+	case serviceGVK:
+		f.resourcesChanged = true
+		if (was == nil) != (now == nil) {
+			f.endpointsChanged = true
+			f.changedServices[gatewayapi.ObjectKey{Namespace: key.Namespace, Name: key.Name}] = true
+		}
+	default:
+		f.resourcesChanged = true
+	}
+}
+
+// index adds (or removes) the objects of file name to (from) the indexes.
+func (f *inForce) index(name string, p *Parsed, add bool) {
+	delta := 1
+	if !add {
+		delta = -1
+	}
+	kindsSeen := map[schema.GroupVersionKind]bool{}
+	for i, o := range p.Objects {
+		key := keyOf(o)
+		if f.owners[key] = updateSorted(f.owners[key], owner{file: name, index: i}, add, compareOwners); len(f.owners[key]) == 0 {
+			delete(f.owners, key)
+		}
+		if !kindsSeen[o.GVK] {
+			kindsSeen[o.GVK] = true
+			if f.kindFiles[o.GVK] = updateSorted(f.kindFiles[o.GVK], name, add, cmp.Compare[string]); len(f.kindFiles[o.GVK]) == 0 {
+				delete(f.kindFiles, o.GVK)
+			}
+		}
+		if ns := o.Object.GetNamespace(); ns != "" {
+			if f.namespaceUse[ns] += delta; f.namespaceUse[ns] == 0 {
+				delete(f.namespaceUse, ns)
+			}
+		}
+		if svc, ok := sliceService(o); ok {
+			// Several slices of a file may name the Service: the file is
+			// listed once, and withdrawn with its whole content.
+			if f.sliceFiles[svc] = updateSorted(f.sliceFiles[svc], name, add, cmp.Compare[string]); len(f.sliceFiles[svc]) == 0 {
+				delete(f.sliceFiles, svc)
+			}
+		}
+	}
+}
+
+// sliceService is the Service an EndpointSlice object belongs to.
+func sliceService(o Object) (gatewayapi.ObjectKey, bool) {
+	if o.GVK != endpointSliceGVK {
+		return gatewayapi.ObjectKey{}, false
+	}
+	name := o.Object.GetLabels()[discoveryv1.LabelServiceName]
+	if name == "" {
+		return gatewayapi.ObjectKey{}, false
+	}
+	return gatewayapi.ObjectKey{Namespace: o.Object.GetNamespace(), Name: name}, true
+}
+
+// inForceObject reports whether object i of file name is the definition
+// in force of its key.
+func (f *inForce) inForceObject(name string, i int, o Object) bool {
+	owners := f.owners[keyOf(o)]
+	return len(owners) > 0 && owners[0] == owner{file: name, index: i}
+}
+
+// resources is the Resources snapshot of the content in force, with infra.
+// Its EndpointSlices are not set: they are in the endpoints snapshot.
+func (f *inForce) resources(infra map[string]gatewayapi.InfraState) *gatewayapi.Resources {
+	res := &gatewayapi.Resources{InfraStates: infra}
+	for gvk, names := range f.kindFiles {
+		if gvk == endpointSliceGVK {
+			continue
+		}
+		add := kinds[gvk].add
+		for _, name := range names {
+			for i, o := range f.files[name].Objects {
+				if o.GVK == gvk && f.inForceObject(name, i, o) {
+					add(res, o.Object)
+				}
+			}
+		}
+	}
+	declared := map[string]bool{}
+	for _, ns := range res.Namespaces {
+		declared[ns.Name] = true
+	}
+	var implicit []string
+	for ns := range f.namespaceUse {
+		if !declared[ns] {
+			implicit = append(implicit, ns)
+		}
+	}
+	slices.Sort(implicit)
+	for _, ns := range implicit {
+		res.Namespaces = append(res.Namespaces, ImplicitNamespace(ns))
+	}
+	f.resourcesChanged = false
+	return res
+}
+
+// duplicates are the problems of the definitions not in force, in file
+// and document order.
+func (f *inForce) duplicates() []Problem {
+	var out []Problem
+	for _, owners := range f.owners {
+		if len(owners) < 2 {
+			continue
+		}
+		first := f.files[owners[0].file].Objects[owners[0].index]
+		for _, o := range owners[1:] {
+			out = append(out, duplicate(f.files[o.file].Objects[o.index], first.Source))
+		}
+	}
+	slices.SortFunc(out, func(a, b Problem) int {
+		return cmp.Or(cmp.Compare(a.File, b.File), cmp.Compare(a.Document, b.Document))
+	})
+	return out
+}
+
+// source is where the object in force of a kind and key was read.
+func (f *inForce) source(kind string, key gatewayapi.ObjectKey) (Source, bool) {
+	for gvk := range f.kindFiles {
+		if gvk.Kind != kind {
+			continue
+		}
+		if owners := f.owners[objectKey{GVK: gvk, Namespace: key.Namespace, Name: key.Name}]; len(owners) > 0 {
+			return f.files[owners[0].file].Objects[owners[0].index].Source, true
+		}
+	}
+	return Source{}, false
+}
+
+// endpointsSnapshot is the endpoints snapshot of the content in force:
+// the previous one with the entries of the changed Services computed
+// again (the others are the same values, their slices the same objects).
+func (f *inForce) endpointsSnapshot() *gatewayapi.Endpoints {
+	defer func() {
+		clear(f.changedServices)
+		f.endpointsChanged = false
+	}()
+	if len(f.changedServices) == 0 {
+		return f.endpoints
+	}
+	if 4*len(f.changedServices) > len(f.endpoints.Services) {
+		f.endpoints = f.allEndpoints()
+		return f.endpoints
+	}
+	services := slices.Clone(f.endpoints.Services)
+	for svc := range f.changedServices {
+		entry, covered := f.serviceEntry(svc)
+		i, found := slices.BinarySearchFunc(services, svc, compareServiceEntry)
+		switch {
+		case covered && found:
+			services[i] = entry
+		case covered:
+			services = slices.Insert(services, i, entry)
+		case found:
+			services = slices.Delete(services, i, i+1)
+		}
+	}
+	f.endpoints = &gatewayapi.Endpoints{Services: services}
+	return f.endpoints
+}
+
+// allEndpoints computes every entry of the endpoints snapshot.
+func (f *inForce) allEndpoints() *gatewayapi.Endpoints {
+	keys := map[gatewayapi.ObjectKey]bool{}
+	for _, e := range f.endpoints.Services {
+		keys[e.ObjectKey] = true
+	}
+	for svc := range f.changedServices {
+		keys[svc] = true
+	}
+	out := &gatewayapi.Endpoints{Services: make([]gatewayapi.ServiceEndpointSlices, 0, len(keys))}
+	for svc := range keys {
+		if entry, covered := f.serviceEntry(svc); covered {
+			out.Services = append(out.Services, entry)
+		}
+	}
+	slices.SortFunc(out.Services, func(a, b gatewayapi.ServiceEndpointSlices) int { return compareServiceEntry(a, b.ObjectKey) })
+	return out
+}
+
+func compareServiceEntry(e gatewayapi.ServiceEndpointSlices, k gatewayapi.ObjectKey) int {
+	return cmp.Or(cmp.Compare(e.Namespace, k.Namespace), cmp.Compare(e.Name, k.Name))
+}
+
+// serviceEntry is the endpoints entry of svc, and whether the snapshot
+// covers svc at all (a Service of the files, or one a slice names).
+func (f *inForce) serviceEntry(svc gatewayapi.ObjectKey) (gatewayapi.ServiceEndpointSlices, bool) {
+	entry := gatewayapi.ServiceEndpointSlices{ObjectKey: svc}
+	for _, name := range f.sliceFiles[svc] {
+		for i, o := range f.files[name].Objects {
+			if s, ok := sliceService(o); ok && s == svc && f.inForceObject(name, i, o) {
+				entry.EndpointSlices = append(entry.EndpointSlices, o.Object.(*discoveryv1.EndpointSlice))
+			}
+		}
+	}
+	_, isService := f.owners[objectKey{GVK: serviceGVK, Namespace: svc.Namespace, Name: svc.Name}]
+	return entry, isService || len(entry.EndpointSlices) > 0
+}
+
+// updateSorted adds v to the sorted list of unique values s, or removes it.
+func updateSorted[T any](s []T, v T, add bool, compare func(a, b T) int) []T {
+	i, found := slices.BinarySearchFunc(s, v, compare)
+	switch {
+	case add && !found:
+		return slices.Insert(s, i, v)
+	case !add && found:
+		return slices.Delete(s, i, i+1)
+	}
+	return s
+}

@@ -1,0 +1,116 @@
+package file
+
+import (
+	"fmt"
+	"maps"
+	"math/rand/v2"
+	"slices"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
+
+	"github.com/envoygw/envoy-gateway/internal/gatewayapi"
+)
+
+// randomFile is a file of one to three objects among a small set of keys,
+// so that files define the same objects (duplicates) and slices of the same
+// Services.
+func randomFile(rng *rand.Rand, name string) *Parsed {
+	p := &Parsed{}
+	for d := range 1 + rng.IntN(3) {
+		ns := fmt.Sprintf("ns-%d", rng.IntN(3))
+		var obj client.Object
+		switch rng.IntN(5) {
+		case 0:
+			obj = &gwapiv1.HTTPRoute{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: fmt.Sprintf("r%d", rng.IntN(4))}}
+		case 1:
+			obj = &corev1.Service{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: fmt.Sprintf("s%d", rng.IntN(3))}}
+		case 2:
+			labels := map[string]string{discoveryv1.LabelServiceName: fmt.Sprintf("s%d", rng.IntN(3))}
+			if rng.IntN(5) == 0 {
+				labels = nil
+			}
+			obj = &discoveryv1.EndpointSlice{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: fmt.Sprintf("e%d", rng.IntN(4)), Labels: labels}}
+		case 3:
+			obj = &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}
+		default:
+			obj = &gwapiv1.Gateway{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "gw"}}
+		}
+		p.Objects = append(p.Objects, Object{Source: Source{File: name, Document: d + 1, Line: 1}, GVK: gvkOf(obj), Object: obj})
+	}
+	return p
+}
+
+func gvkOf(obj client.Object) schema.GroupVersionKind {
+	switch obj.(type) {
+	case *gwapiv1.HTTPRoute:
+		return gatewayAPIv1.WithKind("HTTPRoute")
+	case *gwapiv1.Gateway:
+		return gatewayAPIv1.WithKind("Gateway")
+	case *corev1.Service:
+		return serviceGVK
+	case *corev1.Namespace:
+		return namespaceGVK
+	}
+	return endpointSliceGVK
+}
+
+// TestInForceGivesWhatBuildGives changes random files of a folder and
+// checks, after each change, that the incremental snapshots are those Build
+// and EndpointsOf compute from scratch.
+func TestInForceGivesWhatBuildGives(t *testing.T) {
+	for seed := range uint64(30) {
+		rng := rand.New(rand.NewPCG(seed, 7))
+		f := newInForce()
+		good := map[string]*Parsed{}
+		for step := range 40 {
+			name := fmt.Sprintf("f%02d.yaml", rng.IntN(12))
+			if rng.IntN(4) == 0 {
+				delete(good, name)
+				f.set(name, nil)
+			} else {
+				p := randomFile(rng, name)
+				good[name] = p
+				f.set(name, p)
+			}
+			files := make([]*Parsed, 0, len(good))
+			for _, n := range slices.Sorted(maps.Keys(good)) {
+				files = append(files, good[n])
+			}
+			want, wantDups := Build(files, nil)
+			wantEps := EndpointsOf(want)
+			want.EndpointSlices = nil
+			got := f.resources(nil)
+			if diff := cmp.Diff(want, got, cmpopts.EquateEmpty()); diff != "" {
+				t.Fatalf("seed %d step %d: resources differ (-Build +inForce):\n%s", seed, step, diff)
+			}
+			if diff := cmp.Diff(wantEps, f.endpointsSnapshot(), cmpopts.EquateEmpty()); diff != "" {
+				t.Fatalf("seed %d step %d: endpoints differ (-EndpointsOf +inForce):\n%s", seed, step, diff)
+			}
+			if diff := cmp.Diff(wantDups, f.duplicates(), cmpopts.EquateEmpty()); diff != "" {
+				t.Fatalf("seed %d step %d: duplicates differ (-Build +inForce):\n%s", seed, step, diff)
+			}
+			for _, o := range allObjects(files) {
+				key := gatewayapi.ObjectKey{Namespace: o.Object.GetNamespace(), Name: o.Object.GetName()}
+				if _, ok := f.source(o.GVK.Kind, key); !ok {
+					t.Fatalf("seed %d step %d: no source for %s %v", seed, step, o.GVK.Kind, key)
+				}
+			}
+		}
+	}
+}
+
+func allObjects(files []*Parsed) []Object {
+	var out []Object
+	for _, p := range files {
+		out = append(out, p.Objects...)
+	}
+	return out
+}

@@ -1,0 +1,203 @@
+package server
+
+import (
+	"fmt"
+	"testing"
+
+	endpointv3 "github.com/envoyproxy/go-control-plane/envoy/config/endpoint/v3"
+	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
+	resourcev3 "github.com/envoyproxy/go-control-plane/pkg/resource/v3"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/testing/protocmp"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/envoygw/envoy-gateway/internal/ir"
+	"github.com/envoygw/envoy-gateway/internal/xds/translator"
+)
+
+// fleetOf is a fleet with routes routes on two ports, each route on its
+// own hostname and cluster; version changes the header value of route 0.
+func fleetOf(t *testing.T, routes, version int) *translator.Resources {
+	t.Helper()
+	x := &ir.Xds{}
+	for _, port := range []uint32{8080, 8081} {
+		l := &ir.HTTPListener{Name: fmt.Sprintf("ns/eg/http-%d", port), Address: "0.0.0.0", Port: port, Hostnames: []string{"*"}}
+		for r := range routes {
+			value := "a"
+			if r == 0 {
+				value = fmt.Sprintf("v%d", version)
+			}
+			l.Routes = append(l.Routes, &ir.HTTPRoute{
+				Name: fmt.Sprintf("route-%d", r), Hostname: fmt.Sprintf("h%d.example.com", r),
+				HeaderMatches: []*ir.StringMatch{{Name: "x", Type: ir.MatchExact, Value: value}},
+				Destination:   &ir.Destination{Backends: []*ir.WeightedCluster{{Cluster: fmt.Sprintf("c%d", r), Weight: 1}}},
+			})
+		}
+		x.HTTP = append(x.HTTP, l)
+	}
+	for r := range routes {
+		x.Clusters = append(x.Clusters, &ir.Cluster{Name: fmt.Sprintf("c%d", r), Discovery: ir.DiscoveryEDS,
+			Endpoints: []*ir.Endpoint{{Address: fmt.Sprintf("10.0.0.%d", r+1), Port: 80}}})
+	}
+	res, err := translator.Translate(x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+// TestServedFormDecodesToTheResource checks that every served resource,
+// marshalled as go-control-plane does and decoded as a proxy does, is the
+// translator's resource.
+func TestServedFormDecodesToTheResource(t *testing.T) {
+	res := fleetOf(t, 5, 1)
+	c, err := newContent(res, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	check := func(typ resourcev3.Type, want proto.Message, decoded proto.Message) {
+		t.Helper()
+		var served proto.Message
+		for _, e := range c.entries[typ] {
+			if e.name == nameOf(want) {
+				served = e.served
+			}
+		}
+		b, err := proto.Marshal(served)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := proto.Unmarshal(b, decoded); err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(want, decoded, protocmp.Transform()); diff != "" {
+			t.Errorf("%s %s decodes differently (-want +got):\n%s", typ, nameOf(want), diff)
+		}
+	}
+	for _, rc := range res.Routes {
+		check(resourcev3.RouteType, rc, &routev3.RouteConfiguration{})
+	}
+	for _, cla := range res.Endpoints {
+		check(resourcev3.EndpointType, cla, &endpointv3.ClusterLoadAssignment{})
+	}
+}
+
+func nameOf(m proto.Message) string {
+	if cla, ok := m.(*endpointv3.ClusterLoadAssignment); ok {
+		return cla.GetClusterName()
+	}
+	return m.(interface{ GetName() string }).GetName()
+}
+
+// TestContentReusesWhatDidNotChange checks that a new content encodes only
+// new messages: the same translation again reuses every entry and group,
+// and a new route configuration whose virtual hosts are those of the
+// previous one but one encodes only that one.
+func TestContentReusesWhatDidNotChange(t *testing.T) {
+	res := fleetOf(t, 4, 1)
+	first, err := newContent(res, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := newContent(res, first)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, typ := range servedTypes {
+		for i, e := range again.entries[typ] {
+			if e != first.entries[typ][i] {
+				t.Errorf("%s %s encoded again", typ, e.name)
+			}
+		}
+	}
+
+	// A route configuration sharing all virtual hosts but the first.
+	changed := fleetOf(t, 4, 2)
+	mixed := *res
+	mixed.Routes = nil
+	for i, rc := range res.Routes {
+		vhosts := append([]*routev3.VirtualHost{changed.Routes[i].GetVirtualHosts()[0]}, rc.GetVirtualHosts()[1:]...)
+		mixed.Routes = append(mixed.Routes, translator.RouteConfiguration(rc.GetName(), vhosts))
+	}
+	next, err := newContent(&mixed, again)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, rc := range mixed.Routes {
+		for j, vh := range rc.GetVirtualHosts() {
+			reused := &next.enc.vhosts[vh][0] == &again.enc.vhosts[res.Routes[i].GetVirtualHosts()[j]][0]
+			if j > 0 && !reused {
+				t.Errorf("route configuration %s: unchanged virtual host %d encoded again", rc.GetName(), j)
+			}
+			if j == 0 && reused {
+				t.Errorf("route configuration %s: changed virtual host reused", rc.GetName())
+			}
+		}
+	}
+	for _, typ := range servedTypes {
+		if got := next.versions[typ] != again.versions[typ]; got != (typ == resourcev3.RouteType) {
+			t.Errorf("%s: version changed = %v", typ, got)
+		}
+	}
+	fresh, err := newContent(&mixed, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !fresh.sameVersions(next) {
+		t.Errorf("versions depend on what was reused: %v, fresh %v", next.versions, fresh.versions)
+	}
+}
+
+// TestSnapshotCarriesResourceVersions checks that delta xDS gets the
+// versions of the content, not versions it would compute itself.
+func TestSnapshotCarriesResourceVersions(t *testing.T) {
+	c, err := newContent(fleetOf(t, 3, 1), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap := c.snapshot()
+	for _, typ := range servedTypes {
+		vm := snap.GetVersionMap(typ)
+		if len(vm) != len(c.entries[typ]) {
+			t.Errorf("%s: %d versions for %d resources", typ, len(vm), len(c.entries[typ]))
+		}
+		for _, e := range c.entries[typ] {
+			if vm[e.name] != e.version {
+				t.Errorf("%s %s: version %q in the snapshot, want %q", typ, e.name, vm[e.name], e.version)
+			}
+		}
+	}
+	if err := snap.ConstructVersionMap(); err != nil || snap.GetVersionMap(resourcev3.ClusterType)["c0"] != c.entries[resourcev3.ClusterType][0].version {
+		t.Errorf("ConstructVersionMap replaced the versions (err %v)", err)
+	}
+}
+
+// TestWithEndpointsKeepsTheOtherTypes checks an endpoints-only content.
+func TestWithEndpointsKeepsTheOtherTypes(t *testing.T) {
+	c, err := newContent(fleetOf(t, 3, 1), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	moved := fleetOf(t, 3, 1).Endpoints
+	moved[1] = translator.ClusterLoadAssignment("c1", []*ir.Endpoint{{Address: "10.9.9.9", Port: 80}})
+	next, err := c.withEndpoints(moved)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, typ := range servedTypes {
+		if got := next.versions[typ] != c.versions[typ]; got != (typ == resourcev3.EndpointType) {
+			t.Errorf("%s: version changed = %v", typ, got)
+		}
+	}
+	vm := next.snapshot().GetVersionMap(resourcev3.EndpointType)
+	old := c.snapshot().GetVersionMap(resourcev3.EndpointType)
+	for _, name := range []string{"c0", "c1", "c2"} {
+		if got := vm[name] != old[name]; got != (name == "c1") {
+			t.Errorf("assignment %s: version changed = %v", name, got)
+		}
+	}
+	if _, err := c.withEndpoints(moved[:2]); err == nil {
+		t.Error("an assignment missing was accepted")
+	}
+}

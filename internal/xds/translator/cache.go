@@ -1,0 +1,256 @@
+package translator
+
+import (
+	"errors"
+	"slices"
+
+	clusterv3 "github.com/envoyproxy/go-control-plane/envoy/config/cluster/v3"
+	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
+
+	"github.com/envoygw/envoy-gateway/internal/ir"
+)
+
+// Cache translates one fleet again and again, reusing the Envoy messages
+// (and their validation) of the IR elements that did not change since the
+// previous call: a change costs what it changes. Its results are exactly
+// those of TranslateWithEndpoints and TranslateEndpoints for the same
+// arguments (a test checks it over random sequences of changes); only the
+// messages are shared with earlier results, and they are never modified.
+//
+// What is reused, and when:
+//   - the routes of an IR route: the same *ir.HTTPRoute (published IR is
+//     never modified; the resource translator keeps the pointers of the
+//     routes it did not translate again);
+//   - a virtual host, or a route configuration: the same name and exactly
+//     the same route (virtual host) messages;
+//   - a cluster: an equal IR cluster (clusterEqual);
+//   - an assignment: an equal IR cluster with equal endpoints.
+//
+// A Cache holds what the last call used, nothing older: each entry records
+// the generation (call) that last used it, and a call ends by dropping the
+// entries it did not use. It is not safe for concurrent use.
+type Cache struct {
+	// gen counts the calls; entries used by the current call carry it.
+	gen         uint64
+	routes      map[*ir.HTTPRoute]*builtRoutes
+	vhosts      map[vhostKey]*builtVhost
+	configs     map[string]*builtConfig
+	clusters    map[string]*builtCluster
+	assignments map[string]*builtAssignment
+}
+
+type builtRoutes struct {
+	gen    uint64
+	routes []*routev3.Route
+	err    error
+}
+
+// vhostKey is a virtual host of a route configuration.
+type vhostKey struct {
+	config, hostname string
+}
+
+type builtVhost struct {
+	gen   uint64
+	vhost *routev3.VirtualHost
+}
+
+type builtConfig struct {
+	gen    uint64
+	config *routev3.RouteConfiguration
+}
+
+type builtCluster struct {
+	gen   uint64
+	ir    *ir.Cluster
+	built *clusterv3.Cluster
+	err   error
+}
+
+// builtAssignment is the outcome of one EDS cluster's assignment: the
+// assignment (none when left out) and what the translation reported.
+type builtAssignment struct {
+	gen       uint64
+	cluster   *ir.Cluster
+	endpoints []*ir.Endpoint
+	out       *Resources
+}
+
+// NewCache returns an empty cache.
+func NewCache() *Cache {
+	return &Cache{
+		routes:      map[*ir.HTTPRoute]*builtRoutes{},
+		vhosts:      map[vhostKey]*builtVhost{},
+		configs:     map[string]*builtConfig{},
+		clusters:    map[string]*builtCluster{},
+		assignments: map[string]*builtAssignment{},
+	}
+}
+
+// Translate is TranslateWithEndpoints, reusing what it can.
+func (c *Cache) Translate(x *ir.Xds, eps *ir.Endpoints) (*Resources, error) {
+	if x == nil {
+		return nil, errors.New("xds ir is nil")
+	}
+	c.gen++
+	res := translate(x, eps, c)
+	sweep(c.routes, c.gen, func(e *builtRoutes) uint64 { return e.gen })
+	sweep(c.vhosts, c.gen, func(e *builtVhost) uint64 { return e.gen })
+	sweep(c.configs, c.gen, func(e *builtConfig) uint64 { return e.gen })
+	sweep(c.clusters, c.gen, func(e *builtCluster) uint64 { return e.gen })
+	sweep(c.assignments, c.gen, func(e *builtAssignment) uint64 { return e.gen })
+	return res, nil
+}
+
+// TranslateEndpoints is the package's TranslateEndpoints, reusing the
+// assignments of clusters whose IR and endpoints did not change. The other
+// entries of the cache stay as they are.
+func (c *Cache) TranslateEndpoints(clusters []*ir.Cluster, eps *ir.Endpoints) (*Resources, error) {
+	c.gen++
+	t := &translation{out: &Resources{}, cache: c}
+	t.addEndpoints(clusters, eps)
+	t.out.sort()
+	sweep(c.assignments, c.gen, func(e *builtAssignment) uint64 { return e.gen })
+	return t.out, nil
+}
+
+// sweep drops the entries of m that generation gen did not use.
+func sweep[K comparable, E any](m map[K]E, gen uint64, genOf func(E) uint64) {
+	for k, e := range m {
+		if genOf(e) != gen {
+			delete(m, k)
+		}
+	}
+}
+
+// checkedRoutes is CheckedRoutes(r), from the cache when there is one.
+func (t *translation) checkedRoutes(r *ir.HTTPRoute) ([]*routev3.Route, error) {
+	c := t.cache
+	if c == nil {
+		return CheckedRoutes(r)
+	}
+	b, ok := c.routes[r]
+	if !ok {
+		b = &builtRoutes{}
+		b.routes, b.err = CheckedRoutes(r)
+		c.routes[r] = b
+	}
+	b.gen = c.gen
+	return b.routes, b.err
+}
+
+// virtualHost returns the valid virtual host of hostname in the route
+// configuration config, or nil and why it is not valid.
+func (t *translation) virtualHost(config, hostname string, routes []*routev3.Route) (*routev3.VirtualHost, error) {
+	c := t.cache
+	if c == nil {
+		return validVirtualHost(hostname, routes)
+	}
+	key := vhostKey{config: config, hostname: hostname}
+	b, ok := c.vhosts[key]
+	if !ok || !slices.Equal(b.vhost.GetRoutes(), routes) {
+		vh, err := validVirtualHost(hostname, routes)
+		if err != nil {
+			return nil, err
+		}
+		b = &builtVhost{vhost: vh}
+		c.vhosts[key] = b
+	}
+	b.gen = c.gen
+	return b.vhost, nil
+}
+
+func validVirtualHost(hostname string, routes []*routev3.Route) (*routev3.VirtualHost, error) {
+	// The virtual host's own fields, without its routes (validated alone).
+	if err := VirtualHost(hostname, nil).ValidateAll(); err != nil {
+		return nil, err
+	}
+	return VirtualHost(hostname, routes), nil
+}
+
+// routeConfigurationOf returns the RouteConfiguration name of vhosts.
+func (t *translation) routeConfigurationOf(name string, vhosts []*routev3.VirtualHost) *routev3.RouteConfiguration {
+	c := t.cache
+	if c == nil {
+		return RouteConfiguration(name, vhosts)
+	}
+	b, ok := c.configs[name]
+	if !ok || !slices.Equal(b.config.GetVirtualHosts(), vhosts) {
+		b = &builtConfig{config: RouteConfiguration(name, vhosts)}
+		c.configs[name] = b
+	}
+	b.gen = c.gen
+	return b.config
+}
+
+// cluster returns the cluster of an IR cluster and whether it is valid.
+func (t *translation) cluster(c *ir.Cluster) (*clusterv3.Cluster, error) {
+	cache := t.cache
+	if cache == nil {
+		return validCluster(c)
+	}
+	b, ok := cache.clusters[c.Name]
+	if !ok || !clusterEqual(b.ir, c) {
+		b = &builtCluster{ir: c}
+		b.built, b.err = validCluster(c)
+		cache.clusters[c.Name] = b
+	}
+	b.gen = cache.gen
+	return b.built, b.err
+}
+
+// assignment adds the assignment of an EDS cluster whose endpoints are
+// endpoints (with what the translation reports about it), from the cache
+// when it has the same cluster with the same endpoints.
+func (t *translation) assignment(c *ir.Cluster, endpoints []*ir.Endpoint) {
+	cache := t.cache
+	if cache == nil {
+		t.buildAssignment(c, endpoints)
+		return
+	}
+	b, ok := cache.assignments[c.Name]
+	if !ok || !clusterEqual(b.cluster, c) || !endpointsEqual(b.endpoints, endpoints) {
+		sub := &translation{out: &Resources{}}
+		sub.buildAssignment(c, endpoints)
+		b = &builtAssignment{cluster: c, endpoints: endpoints, out: sub.out}
+		cache.assignments[c.Name] = b
+	}
+	b.gen = cache.gen
+	t.out.Endpoints = append(t.out.Endpoints, b.out.Endpoints...)
+	t.out.LeftOut = append(t.out.LeftOut, b.out.LeftOut...)
+	t.out.Warnings = append(t.out.Warnings, b.out.Warnings...)
+}
+
+// buildAssignment adds the assignment of an EDS cluster, or leaves it out.
+func (t *translation) buildAssignment(c *ir.Cluster, endpoints []*ir.Endpoint) {
+	cla := ClusterLoadAssignment(c.Name, t.ipEndpoints(c.Name, endpoints))
+	if err := cla.ValidateAll(); err != nil {
+		t.leaveOut("cluster load assignment", "cluster", c.Name, err)
+		return
+	}
+	t.out.Endpoints = append(t.out.Endpoints, cla)
+}
+
+// clusterEqual reports whether two IR clusters are the same cluster:
+// the same pointer, or equal in every field.
+func clusterEqual(a, b *ir.Cluster) bool {
+	if a == b {
+		return true
+	}
+	if a == nil || b == nil {
+		return false
+	}
+	return a.Name == b.Name && a.Discovery == b.Discovery && a.Protocol == b.Protocol &&
+		sourceEqual(a.EndpointSource, b.EndpointSource) && endpointsEqual(a.Endpoints, b.Endpoints)
+}
+
+func sourceEqual(a, b *ir.EndpointSource) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return *a == *b
+}
+
+func endpointsEqual(a, b []*ir.Endpoint) bool {
+	return slices.EqualFunc(a, b, func(x, y *ir.Endpoint) bool { return x == y || (x != nil && y != nil && *x == *y) })
+}

@@ -1,0 +1,330 @@
+package translator
+
+import (
+	"fmt"
+	"maps"
+	"math/rand/v2"
+	"reflect"
+	"slices"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/testing/protocmp"
+
+	"github.com/envoygw/envoy-gateway/internal/ir"
+)
+
+// world is a fleet's IR and endpoints snapshot that random changes evolve
+// the way the resource translator and the providers do: a changed element
+// is a new value, an unchanged one keeps its pointer.
+type world struct {
+	rng      *rand.Rand
+	x        *ir.Xds
+	eps      *ir.Endpoints
+	services int
+	serial   int
+}
+
+const worldServices = 12
+
+func newWorld(seed uint64) *world {
+	w := &world{rng: rand.New(rand.NewPCG(seed, 1)), services: worldServices}
+	w.x = &ir.Xds{}
+	for s := range w.services {
+		w.x.Clusters = append(w.x.Clusters, w.cluster(s))
+	}
+	w.x.Clusters = append(w.x.Clusters, &ir.Cluster{Name: "dns", Discovery: ir.DiscoveryDNS,
+		Endpoints: []*ir.Endpoint{{Address: "example.com", Port: 80}}})
+	w.eps = &ir.Endpoints{Services: map[string]*ir.ServiceEndpoints{}}
+	for s := range w.services {
+		w.eps.Services[ir.ServiceKey("ns", fmt.Sprintf("svc-%d", s))] = w.serviceEndpoints()
+	}
+	cert := &ir.Certificate{Name: "ns/cert", Certificate: "cert", PrivateKey: "key"}
+	w.x.HTTP = []*ir.HTTPListener{
+		{Name: "ns/eg/http", Address: "0.0.0.0", Port: 10080, Hostnames: []string{"*"}},
+		{Name: "ns/eg/alt", Address: "0.0.0.0", Port: 8080, Hostnames: []string{"*"}},
+		{Name: "ns/eg/https", Address: "0.0.0.0", Port: 8443, Hostnames: []string{"*.example.com"},
+			TLS: &ir.TLSConfig{Certificates: []*ir.Certificate{cert}}},
+	}
+	for _, l := range w.x.HTTP {
+		for range 8 {
+			l.Routes = append(l.Routes, w.route())
+		}
+	}
+	w.x.TLS = []*ir.TLSListener{{Name: "ns/eg/tls", Address: "0.0.0.0", Port: 9443, Routes: []*ir.TLSRoute{{
+		Name: "tlsroute/ns/t/rule/0", Hostnames: []string{"tls.example.com"},
+		Destination: &ir.Destination{Backends: []*ir.WeightedCluster{{Cluster: "service/ns/svc-0/80", Weight: 1}}},
+	}}}}
+	return w
+}
+
+func (w *world) cluster(s int) *ir.Cluster {
+	c := &ir.Cluster{Name: fmt.Sprintf("service/ns/svc-%d/80", s), Discovery: ir.DiscoveryEDS,
+		EndpointSource: &ir.EndpointSource{Namespace: "ns", Name: fmt.Sprintf("svc-%d", s), Port: 80, PortName: "http"}}
+	if w.rng.IntN(4) == 0 {
+		c.Protocol = ir.AppProtocolHTTP2
+	}
+	return c
+}
+
+// serviceEndpoints are one to three endpoints, sometimes one that is not
+// an IP address (dropped with a warning).
+func (w *world) serviceEndpoints() *ir.ServiceEndpoints {
+	n := 1 + w.rng.IntN(3)
+	eps := make([]*ir.Endpoint, 0, n)
+	for i := range n {
+		addr := fmt.Sprintf("10.0.%d.%d", w.rng.IntN(4), i+1)
+		if w.rng.IntN(10) == 0 {
+			addr = "not-an-ip"
+		}
+		eps = append(eps, &ir.Endpoint{Address: addr, Port: 3000})
+	}
+	return &ir.ServiceEndpoints{Ports: []*ir.PortEndpoints{{Name: "http", Protocol: ir.ProtocolTCP, Endpoints: eps}}}
+}
+
+// route is a new route on one of a few hostnames; about one in eight is
+// refused by Envoy (a newline in a header value) or names a missing cluster.
+func (w *world) route() *ir.HTTPRoute {
+	w.serial++
+	r := &ir.HTTPRoute{
+		Name:      fmt.Sprintf("httproute/ns/r%d/rule/0/match/0", w.serial),
+		Hostname:  []string{"a.example.com", "b.example.com", "*.example.com", "*"}[w.rng.IntN(4)],
+		PathMatch: &ir.StringMatch{Type: ir.MatchPrefix, Value: fmt.Sprintf("/p%d", w.rng.IntN(5))},
+		Destination: &ir.Destination{Backends: []*ir.WeightedCluster{
+			{Cluster: fmt.Sprintf("service/ns/svc-%d/80", w.rng.IntN(w.services)), Weight: 1},
+		}},
+	}
+	switch w.rng.IntN(8) {
+	case 0:
+		r.RequestHeaders = &ir.HeaderModifier{Add: []ir.Header{{Name: "x", Value: "a\nb"}}}
+	case 1:
+		r.Destination.Backends[0].Cluster = "service/ns/missing/80"
+	case 2:
+		r.Destination.InvalidWeight = 1
+	case 3:
+		r.HeaderMatches = []*ir.StringMatch{{Name: "x-v", Type: ir.MatchExact, Value: fmt.Sprint(w.serial)}}
+	}
+	return r
+}
+
+// change makes one random change of the IR or the endpoints, and reports
+// whether it changed only the endpoints.
+func (w *world) change() (endpointsOnly bool) {
+	switch w.rng.IntN(6) {
+	case 0, 1: // replace a route
+		l := w.x.HTTP[w.rng.IntN(len(w.x.HTTP))]
+		if len(l.Routes) > 0 {
+			w.replaceListener(l, func(routes []*ir.HTTPRoute) []*ir.HTTPRoute {
+				routes[w.rng.IntN(len(routes))] = w.route()
+				return routes
+			})
+		}
+	case 2: // add or remove a route
+		l := w.x.HTTP[w.rng.IntN(len(w.x.HTTP))]
+		w.replaceListener(l, func(routes []*ir.HTTPRoute) []*ir.HTTPRoute {
+			if len(routes) > 0 && w.rng.IntN(2) == 0 {
+				return slices.Delete(routes, 0, 1)
+			}
+			return append(routes, w.route())
+		})
+	case 3: // a cluster changes protocol (equal clusters are new values too)
+		clusters := slices.Clone(w.x.Clusters)
+		for i := range w.services {
+			if w.rng.IntN(3) == 0 {
+				clusters[i] = w.cluster(i)
+			}
+		}
+		w.x = &ir.Xds{HTTP: w.x.HTTP, TLS: w.x.TLS, Clusters: clusters}
+	default: // endpoints of a Service change
+		services := make(map[string]*ir.ServiceEndpoints, len(w.eps.Services)+1)
+		maps.Copy(services, w.eps.Services)
+		services[ir.ServiceKey("ns", fmt.Sprintf("svc-%d", w.rng.IntN(w.services)))] = w.serviceEndpoints()
+		w.eps = &ir.Endpoints{Services: services}
+		return true
+	}
+	return false
+}
+
+// replaceListener gives the IR a new listener l with edit applied to a copy
+// of its routes (other listeners and routes keep their pointers).
+func (w *world) replaceListener(l *ir.HTTPListener, edit func([]*ir.HTTPRoute) []*ir.HTTPRoute) {
+	c := *l
+	c.Routes = edit(slices.Clone(l.Routes))
+	listeners := slices.Clone(w.x.HTTP)
+	listeners[slices.Index(listeners, l)] = &c
+	w.x = &ir.Xds{HTTP: listeners, TLS: w.x.TLS, Clusters: w.x.Clusters}
+}
+
+// TestCacheTranslatesAsTranslate runs random sequences of changes through
+// a Cache and compares every result with a fresh translation: the cache is
+// an optimisation only.
+func TestCacheTranslatesAsTranslate(t *testing.T) {
+	for seed := range uint64(20) {
+		w := newWorld(seed)
+		cache := NewCache()
+		for step := range 60 {
+			endpointsOnly := w.change()
+			var got, want *Resources
+			var err error
+			if endpointsOnly && step%2 == 0 {
+				got, err = cache.TranslateEndpoints(w.x.Clusters, w.eps)
+				if err == nil {
+					want, err = TranslateEndpoints(w.x.Clusters, w.eps)
+				}
+			} else {
+				got, err = cache.Translate(w.x, w.eps)
+				if err == nil {
+					want, err = TranslateWithEndpoints(w.x, w.eps)
+				}
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !sameResources(t, want, got) {
+				t.Fatalf("seed %d step %d: the cache's result differs (-fresh +cache):\n%s",
+					seed, step, cmp.Diff(want, got, protocmp.Transform()))
+			}
+		}
+	}
+}
+
+// sameResources reports whether two results are byte-identical: the same
+// resources with the same deterministic wire bytes, the same left-out
+// elements and warnings.
+func sameResources(t *testing.T, a, b *Resources) bool {
+	t.Helper()
+	wire := func(r *Resources) [][]byte {
+		msgs := allMessages(r)
+		out := make([][]byte, 0, len(msgs))
+		for _, m := range msgs {
+			bytes, err := deterministic.Marshal(m)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, bytes)
+		}
+		return out
+	}
+	return slices.EqualFunc(wire(a), wire(b), slices.Equal) &&
+		slices.Equal(a.LeftOut, b.LeftOut) && slices.Equal(a.Warnings, b.Warnings)
+}
+
+func allMessages(r *Resources) []proto.Message {
+	out := make([]proto.Message, 0, len(r.Listeners)+len(r.Routes)+len(r.Clusters)+len(r.Endpoints)+len(r.Secrets))
+	for _, m := range r.Listeners {
+		out = append(out, m)
+	}
+	for _, m := range r.Routes {
+		out = append(out, m)
+	}
+	for _, m := range r.Clusters {
+		out = append(out, m)
+	}
+	for _, m := range r.Endpoints {
+		out = append(out, m)
+	}
+	for _, m := range r.Secrets {
+		out = append(out, m)
+	}
+	return out
+}
+
+// TestCacheReusesUnchangedMessages checks that translating the same IR
+// again gives the same messages, and that a change of one route gives new
+// messages for its virtual host and route configuration only.
+func TestCacheReusesUnchangedMessages(t *testing.T) {
+	w := newWorld(1)
+	cache := NewCache()
+	first, err := cache.Translate(w.x, w.eps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := cache.Translate(w.x, w.eps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range first.Routes {
+		if first.Routes[i] != again.Routes[i] {
+			t.Errorf("route configuration %s built again", first.Routes[i].GetName())
+		}
+	}
+	for i := range first.Clusters {
+		if first.Clusters[i] != again.Clusters[i] && first.Clusters[i].GetName() != invalidBackendCluster {
+			t.Errorf("cluster %s built again", first.Clusters[i].GetName())
+		}
+	}
+	for i := range first.Endpoints {
+		if first.Endpoints[i] != again.Endpoints[i] {
+			t.Errorf("assignment %s built again", first.Endpoints[i].GetClusterName())
+		}
+	}
+
+	// Replace the first route of the first listener by a new one on its hostname.
+	l := w.x.HTTP[0]
+	changed := *l.Routes[0]
+	changed.HeaderMatches = []*ir.StringMatch{{Name: "x-new", Type: ir.MatchExact, Value: "1"}}
+	w.replaceListener(l, func(routes []*ir.HTTPRoute) []*ir.HTTPRoute { routes[0] = &changed; return routes })
+	next, err := cache.Translate(w.x, w.eps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, rc := range next.Routes {
+		shouldChange := rc.GetName() == HTTPRouteConfigName("0.0.0.0", l.Port)
+		if got := rc != again.Routes[i]; got != shouldChange {
+			t.Errorf("route configuration %s: new message = %v, want %v", rc.GetName(), got, shouldChange)
+		}
+		if !shouldChange {
+			continue
+		}
+		for j, vh := range rc.GetVirtualHosts() {
+			if got := vh != again.Routes[i].GetVirtualHosts()[j]; got != (vh.GetName() == changed.Hostname) {
+				t.Errorf("virtual host %s: new message = %v", vh.GetName(), got)
+			}
+		}
+	}
+}
+
+// TestClusterEqualComparesEveryField guards clusterEqual against a field
+// added to ir.Cluster and forgotten there: changing any field of a cluster
+// must make it unequal.
+func TestClusterEqualComparesEveryField(t *testing.T) {
+	base := func() *ir.Cluster {
+		return &ir.Cluster{Name: "a", Discovery: ir.DiscoveryEDS, Protocol: ir.AppProtocolHTTP2,
+			EndpointSource: &ir.EndpointSource{Namespace: "ns", Name: "s", Port: 80, PortName: "http", Protocol: ir.ProtocolTCP},
+			Endpoints:      []*ir.Endpoint{{Address: "10.0.0.1", Port: 80, Zone: "z"}}}
+	}
+	if !clusterEqual(base(), base()) {
+		t.Fatal("equal clusters are not equal")
+	}
+	typ := reflect.TypeFor[ir.Cluster]()
+	for i := range typ.NumField() {
+		c := base()
+		f := reflect.ValueOf(c).Elem().Field(i)
+		switch f.Kind() {
+		case reflect.String:
+			f.SetString(f.String() + "x")
+		case reflect.Pointer:
+			f.Elem().Field(0).SetString("other")
+		case reflect.Slice:
+			f.Set(reflect.Append(f, f.Index(0)))
+		default:
+			t.Fatalf("field %s of kind %s: teach this test and clusterEqual about it", typ.Field(i).Name, f.Kind())
+		}
+		if clusterEqual(base(), c) {
+			t.Errorf("clusters differing in %s are equal", typ.Field(i).Name)
+		}
+	}
+	for i, mutate := range []func(e *ir.Endpoint){
+		func(e *ir.Endpoint) { e.Address = "x" }, func(e *ir.Endpoint) { e.Port++ }, func(e *ir.Endpoint) { e.Zone = "y" },
+	} {
+		c := base()
+		mutate(c.Endpoints[0])
+		if clusterEqual(base(), c) {
+			t.Errorf("endpoint change %d not seen", i)
+		}
+	}
+	if reflect.TypeFor[ir.Endpoint]().NumField() != 3 || reflect.TypeFor[ir.EndpointSource]().NumField() != 5 {
+		t.Error("ir.Endpoint or ir.EndpointSource changed: check endpointsEqual and sourceEqual, then this test")
+	}
+}

@@ -1,0 +1,371 @@
+package main
+
+import (
+	"fmt"
+	"log"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"time"
+
+	"google.golang.org/grpc/credentials/insecure"
+
+	"github.com/envoygw/envoy-gateway/internal/xds/xdstest"
+)
+
+// Metric names the harness reads from the server.
+const (
+	batchDelayMetric = "envoy_gateway_provider_batch_delay_seconds"
+)
+
+// clientNames are the two ADS clients of a run.
+var clientNames = []string{"sotw", "delta"}
+
+// maxMessageBytes bounds one xDS response at the clients.
+const maxMessageBytes = 1 << 30
+
+// follower is what the harness needs of an ADS client.
+type follower interface {
+	Await(typeURL string, pred xdstest.Predicate) <-chan time.Time
+	Err() error
+	Close()
+}
+
+// runOptions are one run's settings.
+type runOptions struct {
+	binary   string
+	provider string
+	routes   int
+	changes  int
+	dir      string
+	// gap separates two changes, so that they are batched apart.
+	gap time.Duration
+	// batchDelay is the server's provider.batchDelay; 0 leaves the default.
+	batchDelay time.Duration
+	// noPprof leaves admin.enablePprof out of the static configuration
+	// (for binaries that predate it).
+	noPprof bool
+}
+
+// runResult is what one run measured.
+type runResult struct {
+	Provider string `json:"provider"`
+	Routes   int    `json:"routes"`
+	// CreateSeconds is how long writing the workload took (not the server's).
+	CreateSeconds float64 `json:"createSeconds"`
+	// FirstConfigSeconds is from the server's start to each client holding
+	// the whole configuration.
+	FirstConfigSeconds map[string]float64 `json:"firstConfigSeconds"`
+	// Memory (MiB) and CPU of the server process.
+	RSSAfterLoadMB    float64 `json:"rssAfterLoadMB"`
+	RSSAfterChangesMB float64 `json:"rssAfterChangesMB"`
+	PeakRSSMB         float64 `json:"peakRSSMB"`
+	CPULoadSeconds    float64 `json:"cpuLoadSeconds"`
+	CPUChangesSeconds float64 `json:"cpuChangesSeconds"`
+	// Changes are the latencies by change kind.
+	Changes map[string]*changeStats `json:"changes"`
+	// LoadAverage is the machine's 1-minute load average at the start and end.
+	LoadAverage [2]float64 `json:"loadAverage"`
+}
+
+// changeStats are the latencies of the changes of one kind.
+type changeStats struct {
+	// EndToEnd are, per client, from the write to the client holding the change.
+	EndToEnd map[string]durations `json:"endToEnd"`
+	// Batch are the batching delays the server reported for each change.
+	Batch durations `json:"batch"`
+	// Processing are, per client, EndToEnd minus Batch.
+	Processing map[string]durations `json:"processing"`
+	// Unbatched counts the changes the server did not report a batch for
+	// (no Batch and Processing sample).
+	Unbatched int `json:"unbatched"`
+}
+
+// run measures one provider at one size.
+func run(o runOptions) (*runResult, error) {
+	res := &runResult{
+		Provider: o.provider, Routes: o.routes, FirstConfigSeconds: map[string]float64{},
+		Changes: map[string]*changeStats{},
+	}
+	res.LoadAverage[0] = loadAverage()
+	w, err := newWorld(o)
+	if err != nil {
+		return nil, err
+	}
+	defer w.close()
+	objs, err := workload{n: o.routes}.objects()
+	if err != nil {
+		return nil, err
+	}
+	start := time.Now()
+	if err := w.create(objs); err != nil {
+		return nil, fmt.Errorf("creating the workload: %w", err)
+	}
+	res.CreateSeconds = time.Since(start).Seconds()
+	log.Printf("%s/%d: %d objects written in %.1fs", o.provider, o.routes, len(objs), res.CreateSeconds)
+
+	cfg, env := w.server()
+	cfg.batchDelay, cfg.noPprof = o.batchDelay, o.noPprof
+	proc, err := startServer(o.binary, o.dir, cfg, env, filepath.Join(o.dir, "server.log"))
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err := proc.stop(); err != nil {
+			log.Printf("stopping the server: %v", err)
+		}
+	}()
+	clients, err := dialClients(proc)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		for _, c := range clients {
+			c.Close()
+		}
+	}()
+	if err := measureFirstConfig(o, proc, clients, res); err != nil {
+		return nil, err
+	}
+	if err := measureChanges(o, w, proc, clients, res); err != nil {
+		return nil, err
+	}
+	res.LoadAverage[1] = loadAverage()
+	return res, nil
+}
+
+func newWorld(o runOptions) (world, error) {
+	switch o.provider {
+	case "file":
+		return newFileWorld(o.dir), nil
+	case "kubernetes":
+		return newKubeWorld(o.dir)
+	}
+	return nil, fmt.Errorf("unknown provider %q (file or kubernetes)", o.provider)
+}
+
+// dialClients connects a state-of-the-world and a delta client, as Envoy
+// (user agent "envoy"), retrying until the server listens (60 s).
+func dialClients(p *serverProcess) (map[string]follower, error) {
+	opts := xdstest.Options{
+		Fleet: fleet, Creds: insecure.NewCredentials(), UserAgent: "envoy", MaxMessageBytes: maxMessageBytes,
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		sotw, err := xdstest.DialWith(p.xds, opts)
+		if err == nil {
+			delta, err := xdstest.DialDelta(p.xds, opts)
+			if err != nil {
+				sotw.Close()
+				return nil, err
+			}
+			return map[string]follower{"sotw": sotw, "delta": delta}, nil
+		}
+		if time.Now().After(deadline) {
+			return nil, fmt.Errorf("connecting to the xDS server: %w", err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// firstConfigTimeout bounds the wait for the whole configuration.
+const firstConfigTimeout = 15 * time.Minute
+
+// measureFirstConfig waits for each client to hold the whole configuration,
+// then for the server to be idle, and records memory and CPU.
+func measureFirstConfig(o runOptions, p *serverProcess, clients map[string]follower, res *runResult) error {
+	full := fullConfig(o.routes)
+	waits := map[string]map[string]<-chan time.Time{}
+	for _, name := range clientNames {
+		waits[name] = map[string]<-chan time.Time{}
+		for typeURL, pred := range full {
+			waits[name][typeURL] = clients[name].Await(typeURL, pred)
+		}
+	}
+	timeout := time.After(firstConfigTimeout)
+	for _, name := range clientNames {
+		var last time.Time
+		for typeURL, wait := range waits[name] {
+			select {
+			case at := <-wait:
+				last = maxTime(last, at)
+			case <-timeout:
+				return fmt.Errorf("%s client: no full %s within %s (client error: %v)",
+					name, typeURL, firstConfigTimeout, clients[name].Err())
+			case <-p.exited:
+				return fmt.Errorf("the server exited: %v", p.exitErr)
+			}
+		}
+		res.FirstConfigSeconds[name] = last.Sub(p.started).Seconds()
+	}
+	log.Printf("%s/%d: full configuration after %.2fs (sotw) %.2fs (delta)", o.provider, o.routes,
+		res.FirstConfigSeconds["sotw"], res.FirstConfigSeconds["delta"])
+	st, err := waitIdle(p)
+	if err != nil {
+		return err
+	}
+	res.RSSAfterLoadMB, res.CPULoadSeconds = st.rssMB, st.cpuSeconds
+	return nil
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}
+
+// waitIdle waits (up to 10 minutes) until the server used less than 2% of
+// a core over two seconds, and returns its stats then.
+func waitIdle(p *serverProcess) (procStats, error) {
+	prev, err := p.stats()
+	if err != nil {
+		return prev, err
+	}
+	deadline := time.Now().Add(10 * time.Minute)
+	for time.Now().Before(deadline) {
+		time.Sleep(2 * time.Second)
+		cur, err := p.stats()
+		if err != nil {
+			return cur, err
+		}
+		if cur.cpuSeconds-prev.cpuSeconds < 0.04 {
+			return cur, nil
+		}
+		prev = cur
+	}
+	return prev, fmt.Errorf("the server was still busy after 10 minutes")
+}
+
+// changeTimeout bounds the wait for one change to reach both clients.
+const changeTimeout = 2 * time.Minute
+
+// measureChanges applies o.changes changes of each kind, one at a time,
+// and records their latencies, then memory and CPU.
+func measureChanges(o runOptions, w world, p *serverProcess, clients map[string]follower, res *runResult) error {
+	before, err := p.stats()
+	if err != nil {
+		return err
+	}
+	for _, kind := range changeKinds {
+		st := &changeStats{EndToEnd: map[string]durations{}, Processing: map[string]durations{}}
+		res.Changes[kind] = st
+		for k := 1; k <= o.changes; k++ {
+			if err := measureChange(o, w, p, clients, kind, k, st); err != nil {
+				return fmt.Errorf("%s change %d: %w", kind, k, err)
+			}
+			time.Sleep(o.gap)
+		}
+		log.Printf("%s/%d: %s changes: sotw p50 %s p99 %s, batch p50 %s", o.provider, o.routes, kind,
+			ms(st.EndToEnd["sotw"].quantile(0.5)), ms(st.EndToEnd["sotw"].quantile(0.99)), ms(st.Batch.quantile(0.5)))
+	}
+	after, err := waitIdle(p)
+	if err != nil {
+		return err
+	}
+	res.RSSAfterChangesMB, res.PeakRSSMB = after.rssMB, after.peakMB
+	res.CPUChangesSeconds = after.cpuSeconds - before.cpuSeconds
+	return nil
+}
+
+// measureChange applies the k-th change of a kind and waits for both clients.
+func measureChange(
+	o runOptions, w world, p *serverProcess, clients map[string]follower, kind string, k int, st *changeStats,
+) error {
+	c, err := newChange(o.routes, kind, k)
+	if err != nil {
+		return err
+	}
+	update, err := w.prepare(c.object)
+	if err != nil {
+		return err
+	}
+	waits := map[string]<-chan time.Time{}
+	for _, name := range clientNames {
+		waits[name] = clients[name].Await(c.typeURL, c.done)
+	}
+	m0, err := p.scrape()
+	if err != nil {
+		return err
+	}
+	t0 := time.Now()
+	if err := update(); err != nil {
+		return err
+	}
+	latency := map[string]time.Duration{}
+	for _, name := range clientNames {
+		select {
+		case at := <-waits[name]:
+			latency[name] = at.Sub(t0)
+		case <-time.After(changeTimeout):
+			return fmt.Errorf("%s client did not get it within %s (client error: %v)", name, changeTimeout, clients[name].Err())
+		case <-p.exited:
+			return fmt.Errorf("the server exited: %v", p.exitErr)
+		}
+	}
+	m1, err := p.scrape()
+	if err != nil {
+		return err
+	}
+	for name, l := range latency {
+		st.EndToEnd[name] = append(st.EndToEnd[name], l)
+	}
+	batch, batches := delta(m0, m1, batchDelayMetric)
+	if batches == 0 {
+		// Picked up by something else than a batch of events (the File
+		// provider's periodic re-read): no batching delay to take off.
+		st.Unbatched++
+		return nil
+	}
+	st.Batch = append(st.Batch, secs(batch))
+	for name, l := range latency {
+		st.Processing[name] = append(st.Processing[name], l-secs(batch))
+	}
+	return nil
+}
+
+func newChange(n int, kind string, k int) (change, error) {
+	switch kind {
+	case kindRoute:
+		return routeChange(n, k), nil
+	case kindEndpoints:
+		return endpointsChange(n, k), nil
+	case kindSecret:
+		cert, err := newCertificate(int64(k))
+		if err != nil {
+			return change{}, err
+		}
+		return secretChange(cert), nil
+	}
+	return change{}, fmt.Errorf("unknown change kind %q", kind)
+}
+
+func secs(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
+
+// durations are measured latencies.
+type durations []time.Duration
+
+// quantile returns the nearest-rank q-quantile (0 for no sample).
+func (d durations) quantile(q float64) time.Duration {
+	if len(d) == 0 {
+		return 0
+	}
+	s := slices.Clone(d)
+	slices.Sort(s)
+	i := int(math.Ceil(q*float64(len(s)))) - 1
+	return s[min(max(i, 0), len(s)-1)]
+}
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.0fms", float64(d)/float64(time.Millisecond)) }
+
+// loadAverage is the 1-minute load average (0 when unknown).
+func loadAverage() float64 {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return 0
+	}
+	var l float64
+	_, _ = fmt.Sscanf(string(b), "%f", &l)
+	return l
+}
