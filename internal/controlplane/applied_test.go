@@ -72,5 +72,6 @@ func TestFileProviderReportsAppliedPerFleet(t *testing.T) {
 		t.Errorf("rejected fleet: applied %+v, nacks %v", fs.Applied, fs.Proxies.Nacks)
 	}
 	f.envoy.SetReject(nil)
+	f.write(fileResources) // the fix: the rejected version is not sent again
 	f.waitFor("Applied again", func() bool { return gatewayApplied(f.status()) == "True/Applied" })
 }

@@ -124,17 +124,22 @@ func (c *callbacks) closed(id int64, protocol string) {
 	}
 }
 
-func (c *callbacks) request(id int64, protocol string, node *corev3.Node, typeURL string, errDetail interface{ GetMessage() string }, version, nonce string) {
+// request records a request; for a NACK it returns the version rejected
+// ("" when not known).
+func (c *callbacks) request(
+	id int64, protocol string, node *corev3.Node, typeURL string, errDetail interface{ GetMessage() string }, version, nonce string,
+) (rejected string) {
 	s := c.stream(id, protocol, node)
 	if errDetail == nil {
 		c.tracker.requested(streamKey(id, protocol), typeURL, version, nonce, "", false)
-		return
+		return ""
 	}
-	c.tracker.requested(streamKey(id, protocol), typeURL, version, nonce, errDetail.GetMessage(), true)
+	rejected = c.tracker.requested(streamKey(id, protocol), typeURL, version, nonce, errDetail.GetMessage(), true)
 	c.metrics.nacks.WithLabelValues(s.fleet, typeLabel(typeURL)).Inc()
 	c.log.Error(nil, "proxy rejected xDS configuration (NACK)",
 		"fleet", s.fleet, "node", s.node, "type", typeURL,
 		"rejectedNonce", nonce, "keptVersion", version, "detail", errDetail.GetMessage())
+	return rejected
 }
 
 func (c *callbacks) pushed(id int64, protocol, typeURL string, sent sentResponse) {
@@ -162,7 +167,15 @@ func (c *callbacks) OnStreamRequest(id int64, req *discoveryv3.DiscoveryRequest)
 	if req.GetErrorDetail() != nil {
 		detail = req.GetErrorDetail()
 	}
-	c.request(id, protocolSotW, req.GetNode(), req.GetTypeUrl(), detail, req.GetVersionInfo(), req.GetResponseNonce())
+	rejected := c.request(id, protocolSotW, req.GetNode(), req.GetTypeUrl(), detail, req.GetVersionInfo(), req.GetResponseNonce())
+	if rejected != "" {
+		// The snapshot cache answers a request whose version differs from
+		// the snapshot's at once, so a NACK (version_info: the version
+		// kept) would get the rejected version again, NACKed again, in a
+		// loop. Seen as a request for the rejected version, it waits for
+		// the next version instead.
+		req.VersionInfo = rejected
+	}
 	return nil
 }
 

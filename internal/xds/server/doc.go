@@ -16,4 +16,7 @@
 // Pending per proxy), Options.OnProxyChange says when that may have
 // changed, and envoy_gateway_xds_propagation_duration_seconds records the
 // time from a configuration being set to the last connected proxy ACKing it.
+// A NACKed version is not sent again to the proxy that rejected it (the
+// snapshot cache would resend it at once, in a loop): the proxy gets the
+// next version.
 package server

@@ -182,13 +182,14 @@ func (t *tracker) sent(key int64, typeURL, version, nonce string, resources []*a
 // requested records a request. acked is the version the request says the
 // proxy holds: SotW's version_info, or for delta the version of the
 // response the nonce ACKs ("" to look it up). detail is the NACK's
-// error_detail message, "" for an ACK or a subscription.
-func (t *tracker) requested(key int64, typeURL, acked, nonce, detail string, nack bool) {
+// error_detail message, "" for an ACK or a subscription. For a NACK it
+// returns the version rejected, "" when not known.
+func (t *tracker) requested(key int64, typeURL, acked, nonce, detail string, nack bool) (rejected string) {
 	t.mu.Lock()
 	tt := t.typ(key, typeURL)
 	if tt == nil {
 		t.mu.Unlock()
-		return
+		return ""
 	}
 	tt.subscribed = true
 	resp, found := tt.response(nonce)
@@ -211,8 +212,12 @@ func (t *tracker) requested(key int64, typeURL, acked, nonce, detail string, nac
 	}
 	fleet := t.streams[key].fleet
 	t.observe(fleet)
+	if nack {
+		rejected = tt.status.Nacked
+	}
 	t.mu.Unlock()
 	t.onChange()
+	return rejected
 }
 
 // typ returns the state of typeURL on stream key, nil for an unknown stream.

@@ -79,6 +79,7 @@ func TestFleetStatusFollowsACKsAndNACKs(t *testing.T) {
 	detail := "route/0.0.0.0/10080: virtual_hosts[0].routes[0].match.prefix: not implemented"
 	nackRoutes(c, detail, func() bool { return false })
 	st = waitFleet(t, ts.Server, "the NACK", fleetState(server.ProxyRejected))
+	c.expectSilence(500 * time.Millisecond) // the rejected version is not sent again
 	_, rej, _ := st.State()
 	if rej.Node != "proxy-1" || rej.TypeURL != resourcev3.RouteType || rej.ErrorDetail != detail ||
 		rej.Nacked != st.Versions[resourcev3.RouteType] ||

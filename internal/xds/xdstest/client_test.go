@@ -191,6 +191,7 @@ func TestClientRejectsAndLags(t *testing.T) {
 		t.Errorf("after a NACK the client holds %v, want the previous listener", got)
 	}
 	c.SetReject(nil)
+	update(10080) // the fix: the rejected version is not sent again
 	waitFor(t, func() bool { return state() == server.ProxyApplied })
 
 	c.Pause()
