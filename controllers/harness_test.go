@@ -43,7 +43,11 @@ func freePort() int32 {
 
 // startControlPlane starts a control plane serving plaintext xDS on a free
 // loopback port, with leader election, and stops it when the spec ends.
-func startControlPlane() *runningControlPlane {
+func startControlPlane() *runningControlPlane { return startControlPlaneWith("") }
+
+// startControlPlaneWith is startControlPlane with more top-level sections of
+// the static configuration.
+func startControlPlaneWith(extraConfig string) *runningControlPlane {
 	port := freePort()
 	staticCfg, err := config.Parse(fmt.Appendf(nil, `apiVersion: gateway.envoyproxy.io/v1alpha1
 kind: EnvoyGateway
@@ -57,7 +61,7 @@ admin:
   address: 127.0.0.1:0
 logging:
   level: debug
-`, port))
+%s`, port, extraConfig))
 	Expect(err).NotTo(HaveOccurred())
 	cp, err := controlplane.New(controlplane.Options{
 		Config:     staticCfg,

@@ -8,6 +8,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 
+	egv1a1 "github.com/envoygw/envoy-gateway/api/v1alpha1"
 	"github.com/envoygw/envoy-gateway/internal/infra"
 	"github.com/envoygw/envoy-gateway/internal/infra/render"
 )
@@ -23,6 +24,9 @@ import (
 type InfraOptions struct {
 	// Render configures the rendered objects; Render.Namespace is where they live.
 	Render render.Options
+	// RateLimit is the static rateLimit configuration: the rate limit
+	// service runs while a route uses global rate limits. Nil: not configured.
+	RateLimit *egv1a1.RateLimit
 }
 
 // infraCacheOptions restricts the Deployment cache to the fleets' Deployments.
@@ -42,10 +46,11 @@ func infraCacheOptions(opts *InfraOptions) cache.Options {
 // the observer whose States go into every snapshot.
 func setupInfra(mgr manager.Manager, opts Options) (*infra.Observer, error) {
 	m, err := infra.NewManager(infra.Options{
-		Client: mgr.GetClient(),
-		Reader: mgr.GetAPIReader(),
-		Render: opts.Infra.Render,
-		Logger: opts.Logger.WithName("infra"),
+		Client:    mgr.GetClient(),
+		Reader:    mgr.GetAPIReader(),
+		Render:    opts.Infra.Render,
+		Logger:    opts.Logger.WithName("infra"),
+		RateLimit: opts.Infra.RateLimit,
 	})
 	if err != nil {
 		return nil, err

@@ -23,6 +23,8 @@ import (
 type references struct {
 	services sets.Set[types.NamespacedName]
 	secrets  sets.Set[types.NamespacedName]
+	// rateLimitFilters are the RateLimitFilters the routes name, found or not.
+	rateLimitFilters sets.Set[types.NamespacedName]
 }
 
 type buildOptions struct {
@@ -39,7 +41,10 @@ func buildResources(
 	ctx context.Context, r client.Reader, opts buildOptions,
 ) (*gatewayapi.Resources, *references, error) {
 	res := &gatewayapi.Resources{}
-	refs := &references{services: sets.New[types.NamespacedName](), secrets: sets.New[types.NamespacedName]()}
+	refs := &references{
+		services: sets.New[types.NamespacedName](), secrets: sets.New[types.NamespacedName](),
+		rateLimitFilters: sets.New[types.NamespacedName](),
+	}
 
 	classes, err := ourGatewayClasses(ctx, r, opts.controllerName)
 	if err != nil {
@@ -72,6 +77,10 @@ func buildResources(
 	}
 	for _, route := range res.HTTPRoutes {
 		collectHTTPBackendRefs(route, refs.services)
+		collectRateLimitFilterRefs(route, refs.rateLimitFilters)
+	}
+	if res.RateLimitFilters, err = getAll(ctx, r, refs.rateLimitFilters, newRateLimitFilter); err != nil {
+		return nil, nil, err
 	}
 	for _, route := range res.TLSRoutes {
 		collectTLSBackendRefs(route, refs.services)

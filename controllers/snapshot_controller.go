@@ -68,7 +68,10 @@ func (p *Provider) setupSnapshotController(opts Options, observer *infra.Observe
 			}
 		}
 	}
-	r.refs.Store(&references{services: sets.New[types.NamespacedName](), secrets: sets.New[types.NamespacedName]()})
+	r.refs.Store(&references{
+		services: sets.New[types.NamespacedName](), secrets: sets.New[types.NamespacedName](),
+		rateLimitFilters: sets.New[types.NamespacedName](),
+	})
 	enqueue := batchingHandler(snapshotKey, opts.BatchDelay, r.batches)
 	enqueueEndpoints := batchingHandler(endpointsKey, opts.BatchDelay, r.batches)
 	spec := predicate.GenerationChangedPredicate{}
@@ -82,6 +85,7 @@ func (p *Provider) setupSnapshotController(opts Options, observer *infra.Observe
 		Watches(&gwapiv1.TLSRoute{}, enqueue, builder.WithPredicates(spec)).
 		Watches(&gwapiv1.ReferenceGrant{}, enqueue, builder.WithPredicates(spec)).
 		Watches(&egv1a1.EnvoyProxy{}, enqueue, builder.WithPredicates(spec)).
+		Watches(&egv1a1.RateLimitFilter{}, enqueue, builder.WithPredicates(spec, r.referenced(serviceKey))).
 		Watches(&corev1.Namespace{}, enqueue, builder.WithPredicates(namespaceLabelsChanged())).
 		Watches(&corev1.Service{}, enqueue, builder.WithPredicates(r.referenced(serviceKey))).
 		Watches(&discoveryv1.EndpointSlice{}, enqueueEndpoints,
@@ -139,6 +143,8 @@ func (r *snapshotReconciler) referenced(keyOf func(client.Object) (types.Namespa
 		switch o.(type) {
 		case *corev1.Secret:
 			return refs.secrets.Has(key)
+		case *egv1a1.RateLimitFilter:
+			return refs.rateLimitFilters.Has(key)
 		default:
 			return refs.services.Has(key)
 		}

@@ -39,12 +39,14 @@ func (c *ControlPlane) addFileRunners() error {
 		return err
 	}
 	infra, err := host.New(host.Options{
-		Results:   c.results,
-		StateDir:  fc.StateDir,
-		EnvoyPath: fc.EnvoyPath,
-		Xds:       xds,
-		OnStates:  provider.SetInfraStates,
-		Logger:    c.log.WithName("host-infra"),
+		Results:       c.results,
+		StateDir:      fc.StateDir,
+		EnvoyPath:     fc.EnvoyPath,
+		Xds:           xds,
+		OnStates:      provider.SetInfraStates,
+		Logger:        c.log.WithName("host-infra"),
+		RateLimit:     c.cfg.RateLimit,
+		RateLimitPath: fc.RateLimitPath,
 	})
 	if err != nil {
 		return err

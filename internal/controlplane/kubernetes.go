@@ -50,7 +50,7 @@ func (c *ControlPlane) addKubernetesRunners() error {
 		Applied:          c.applied,
 		Registerer:       c.registerer,
 		BatchDelay:       c.batchDelay(),
-		Infra:            &controllers.InfraOptions{Render: render.DefaultOptions(namespace())},
+		Infra:            &controllers.InfraOptions{Render: render.DefaultOptions(namespace()), RateLimit: c.cfg.RateLimit},
 		Logger:           c.log.WithName("kubernetes"),
 	})
 	if err != nil {

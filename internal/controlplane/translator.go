@@ -22,7 +22,11 @@ var translateSeconds = prometheus.NewHistogram(prometheus.HistogramOpts{
 // translated next. A translation that panics leaves the memo in an unknown
 // state, so the translator is replaced.
 func (c *ControlPlane) translatorRunner() runner.Runner {
-	opts := gatewayapi.Options{ControllerName: c.cfg.Gateway.ControllerName, DataPlane: xdstranslator.Checks{}}
+	opts := gatewayapi.Options{
+		ControllerName:  c.cfg.Gateway.ControllerName,
+		DataPlane:       xdstranslator.Checks{},
+		GlobalRateLimit: c.globalRateLimit(),
+	}
 	log := c.log.WithName("translator")
 	return runner.Func{RunnerName: "gatewayapi-translator", Run: func(ctx context.Context) error {
 		// One translator for the snapshots of the process: it memoizes the

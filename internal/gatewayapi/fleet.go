@@ -126,6 +126,9 @@ func (t *translator) buildIR(f *fleetModel) *Fleet {
 	sortStableBy(xds.HTTP, func(a, b *ir.HTTPListener) bool { return lessListener(a.Port, a.Name, b.Port, b.Name) })
 	sortStableBy(xds.TLS, func(a, b *ir.TLSListener) bool { return lessListener(a.Port, a.Name, b.Port, b.Name) })
 	xds.Clusters = t.usedClusters(xds)
+	if xds.UsesGlobalRateLimit() {
+		xds.GlobalRateLimit = t.globalRateLimit
+	}
 	return &Fleet{Name: f.name, Infra: f.infra(ports), Xds: xds}
 }
 

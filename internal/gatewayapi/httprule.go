@@ -47,6 +47,7 @@ func (t *translator) buildHTTPRule(in httpRuleInput) *httpRule {
 		m.name = irRouteName(in.route, in.index, m.index)
 	}
 	filters := t.buildFilters(in.from, in.path.Child("filters"), in.rule.Filters)
+	filters.nameRateLimits(irRuleName(in.route, in.index))
 	invalid := make(errorList, 0, len(matchErrs)+len(filters.invalid))
 	invalid = append(invalid, matchErrs...)
 	invalid = append(invalid, filters.invalid...)
@@ -108,6 +109,7 @@ func (t *translator) checkDataPlane(path *field.Path, r *httpRule) *reasonError 
 // when no valid backend can take the request.
 func (r *httpRule) buildAction(f *ruleFilters, backends []weightedBackend) {
 	r.template.ResponseHeaders = f.responseHeaders
+	r.template.RateLimit = f.rateLimit
 	if f.redirect != nil {
 		r.template.Redirect = f.redirect
 		r.redirectToListenerPort = f.redirectToListenerPort
@@ -117,6 +119,7 @@ func (r *httpRule) buildAction(f *ruleFilters, backends []weightedBackend) {
 	r.template.Destination = destination(backends)
 	if r.template.Destination == nil {
 		r.template.DirectResponse = &ir.DirectResponse{StatusCode: 500}
+		r.template.RateLimit = nil
 		return
 	}
 	r.template.Rewrite = f.rewrite
@@ -215,8 +218,13 @@ func parseDuration(path *field.Path, d *gwapiv1.Duration) (*ir.Duration, *reason
 	return new(ir.Duration(v)), nil
 }
 
+// irRuleName is the stable name of one rule: "httproute/<namespace>/<name>/rule/<i>".
+func irRuleName(route string, rule int) string {
+	return "httproute/" + route + "/rule/" + strconv.Itoa(rule)
+}
+
 // irRouteName is the stable name of one match of one rule:
 // "httproute/<namespace>/<name>/rule/<i>/match/<j>".
 func irRouteName(route string, rule, match int) string {
-	return "httproute/" + route + "/rule/" + strconv.Itoa(rule) + "/match/" + strconv.Itoa(match)
+	return irRuleName(route, rule) + "/match/" + strconv.Itoa(match)
 }

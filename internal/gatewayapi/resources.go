@@ -29,6 +29,9 @@ type Resources struct {
 	EndpointSlices  []*discoveryv1.EndpointSlice `json:"endpointSlices,omitempty"`
 	Secrets         []*corev1.Secret             `json:"secrets,omitempty"`
 	EnvoyProxies    []*egv1a1.EnvoyProxy         `json:"envoyProxies,omitempty"`
+	// RateLimitFilters are the filters HTTPRoute rules may name in
+	// ExtensionRef filters.
+	RateLimitFilters []*egv1a1.RateLimitFilter `json:"rateLimitFilters,omitempty"`
 
 	// InfraStates is what the infra manager observed of each running fleet,
 	// keyed by fleet name (ir.ProxyInfra.Name). A fleet with no entry has no
@@ -102,6 +105,11 @@ type Options struct {
 	// ControllerName is the GatewayClass controllerName we serve; empty means
 	// egv1a1.DefaultControllerName.
 	ControllerName string `json:"controllerName,omitempty"`
+	// GlobalRateLimit is the rate limit service of global rate limits (its
+	// Domain is filled in): fleets with routes using Global RateLimitFilters
+	// get a copy. Nil means global rate limiting is not configured, and the
+	// rules using them are rejected.
+	GlobalRateLimit *ir.GlobalRateLimit `json:"globalRateLimit,omitempty"`
 	// DataPlane, when set, checks each route the way the xDS translator will
 	// (xds/translator.Checks): a rule whose route would be left out there is
 	// rejected here instead, with UnsupportedValue, so that its status says

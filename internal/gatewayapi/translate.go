@@ -41,6 +41,9 @@ type translator struct {
 	certificates map[types.NamespacedName]certificateResult
 	// certNames are the DNS names of each certificate, by name (tlsoverlap.go).
 	certNames map[string][]string
+
+	// globalRateLimit is Options.GlobalRateLimit with its domain set.
+	globalRateLimit *ir.GlobalRateLimit
 }
 
 // routeKey identifies a route of a kind, to ignore duplicates in the input.
@@ -95,6 +98,7 @@ func newTranslator(res *Resources, opts Options) *translator {
 	}
 	return &translator{
 		controllerName:    name,
+		globalRateLimit:   globalRateLimit(opts.GlobalRateLimit),
 		dataPlane:         opts.DataPlane,
 		idx:               newIndex(res),
 		infraStates:       res.InfraStates,
@@ -117,6 +121,17 @@ func (t *translator) seenRoute(kind, namespace, name string) bool {
 	}
 	t.routeSeen[k] = true
 	return false
+}
+
+// globalRateLimit returns a copy of the rate limit service with the domain
+// set, or nil.
+func globalRateLimit(g *ir.GlobalRateLimit) *ir.GlobalRateLimit {
+	if g == nil {
+		return nil
+	}
+	c := *g
+	c.Domain = RateLimitDomain
+	return &c
 }
 
 func itoa(v int64) string { return strconv.FormatInt(v, 10) }

@@ -13,6 +13,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	egv1a1 "github.com/envoygw/envoy-gateway/api/v1alpha1"
 	"github.com/envoygw/envoy-gateway/internal/gatewayapi"
 	"github.com/envoygw/envoy-gateway/internal/infra/render"
 )
@@ -34,6 +35,10 @@ type Options struct {
 	Render render.Options
 	// Logger receives one line per applied fleet and per deleted object.
 	Logger logr.Logger
+	// RateLimit is the static rateLimit configuration (defaults applied):
+	// the rate limit service runs while a fleet has global rate limits. Nil
+	// means rate limiting is not configured.
+	RateLimit *egv1a1.RateLimit
 }
 
 // Manager applies the objects of the fleets and deletes those of fleets
@@ -43,6 +48,8 @@ type Manager struct {
 	reader client.Reader
 	render render.Options
 	log    logr.Logger
+	// rateLimit is Options.RateLimit.
+	rateLimit *egv1a1.RateLimit
 }
 
 // NewManager returns a Manager, or an error when the options are invalid.
@@ -57,7 +64,7 @@ func NewManager(opts Options) (*Manager, error) {
 	if reader == nil {
 		reader = opts.Client
 	}
-	return &Manager{client: opts.Client, reader: reader, render: opts.Render, log: opts.Logger}, nil
+	return &Manager{client: opts.Client, reader: reader, render: opts.Render, log: opts.Logger, rateLimit: opts.RateLimit}, nil
 }
 
 // Namespace returns the namespace of every fleet's objects.
@@ -73,6 +80,9 @@ func (m *Manager) Namespace() string { return m.render.Namespace }
 // Objects owned by a frozen GatewayClass (one that is not accepted, see
 // gatewayapi.Result.FrozenGatewayClasses) are never deleted: an invalid
 // EnvoyProxy must not take down what already runs.
+//
+// The rate limit service runs while a fleet has global rate limits and is
+// deleted once none has (and no class is frozen).
 func (m *Manager) Reconcile(ctx context.Context, fleets []*gatewayapi.Fleet, frozenClasses []string) error {
 	desired := newDesiredSet()
 	for _, c := range frozenClasses {
@@ -85,6 +95,9 @@ func (m *Manager) Reconcile(ctx context.Context, fleets []*gatewayapi.Fleet, fro
 		}
 	}
 	if err := m.prune(ctx, desired); err != nil {
+		errs = append(errs, err)
+	}
+	if err := m.reconcileRateLimit(ctx, fleets, len(frozenClasses) > 0); err != nil {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)

@@ -15,6 +15,9 @@ type Xds struct {
 	TLS []*TLSListener `json:"tls,omitempty"`
 	// Clusters are the upstream clusters every route refers to by name, sorted by name.
 	Clusters []*Cluster `json:"clusters,omitempty"`
+	// GlobalRateLimit is the rate limit service the proxies ask; set when,
+	// and only when, a route has global rate limits.
+	GlobalRateLimit *GlobalRateLimit `json:"globalRateLimit,omitempty"`
 }
 
 // HTTPListener is one Gateway listener of protocol HTTP or HTTPS.
@@ -78,6 +81,9 @@ type HTTPRoute struct {
 	Timeout *Duration `json:"timeout,omitempty"`
 	// BackendRequestTimeout is the per-try timeout to the backend.
 	BackendRequestTimeout *Duration `json:"backendRequestTimeout,omitempty"`
+	// RateLimit are the route's rate limits. Global ones apply only to
+	// requests forwarded to Destination.
+	RateLimit *RouteRateLimit `json:"rateLimit,omitempty"`
 }
 
 // StringMatchType says how a StringMatch compares.
@@ -293,6 +299,7 @@ func (x *Xds) Validate() error {
 		}
 		names[l.Name] = true
 	}
+	errs = append(errs, x.validateGlobalRateLimit()...)
 	return errors.Join(errs...)
 }
 
@@ -376,6 +383,11 @@ func (r *HTTPRoute) Validate(clusters map[string]bool) error {
 	if r.Rewrite != nil && r.Rewrite.Path != nil && r.Rewrite.Path.PrefixMatch != nil &&
 		(r.PathMatch == nil || r.PathMatch.Type != MatchPrefix) {
 		return errors.New("rewrite.path.prefixMatch needs a Prefix pathMatch")
+	}
+	if r.RateLimit != nil {
+		if err := r.RateLimit.validate(); err != nil {
+			return fmt.Errorf("rateLimit: %w", err)
+		}
 	}
 	return nil
 }

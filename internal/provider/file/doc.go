@@ -1,5 +1,5 @@
-// Package file owns the File provider: it reads Gateway API, core and
-// EnvoyProxy objects from YAML files and folders, validates each object as
+// Package file owns the File provider: it reads Gateway API, core,
+// EnvoyProxy and RateLimitFilter objects from YAML files and folders, validates each object as
 // the API server would (internal/validation), and publishes immutable
 // gatewayapi.Resources snapshots, and the EndpointSlices as separate
 // gatewayapi.Endpoints snapshots: a change of EndpointSlices alone publishes

@@ -90,6 +90,12 @@ var kinds = map[schema.GroupVersionKind]kind{
 			r.EnvoyProxies = append(r.EnvoyProxies, o.(*egv1a1.EnvoyProxy))
 		},
 	},
+	egv1a1.GroupVersion.WithKind(egv1a1.KindRateLimitFilter): {
+		newObject: func() client.Object { return &egv1a1.RateLimitFilter{} },
+		add: func(r *gatewayapi.Resources, o client.Object) {
+			r.RateLimitFilters = append(r.RateLimitFilters, o.(*egv1a1.RateLimitFilter))
+		},
+	},
 }
 
 // translatorGVK returns the group/version/kind the translator reads objects

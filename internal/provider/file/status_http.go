@@ -135,6 +135,7 @@ func eachObject(res *gatewayapi.Resources, eps *gatewayapi.Endpoints, fn func(ki
 	each(res.TLSRoutes, "TLSRoute", fn)
 	each(res.ReferenceGrants, "ReferenceGrant", fn)
 	each(res.EnvoyProxies, "EnvoyProxy", fn)
+	each(res.RateLimitFilters, "RateLimitFilter", fn)
 	each(res.Namespaces, "Namespace", fn)
 	each(res.Services, "Service", fn)
 	var endpointSlices []*discoveryv1.EndpointSlice

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	endpointv3 "github.com/envoyproxy/go-control-plane/envoy/config/endpoint/v3"
+	rlsconfv3 "github.com/envoyproxy/go-control-plane/ratelimit/config/ratelimit/v3"
 	"github.com/go-logr/logr"
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -31,6 +32,9 @@ type Server interface {
 	UpdateEndpoints(fleet string, endpoints []*endpointv3.ClusterLoadAssignment) (changed bool, err error)
 	// Remove stops serving fleet.
 	Remove(fleet string) error
+	// UpdateRateLimit makes configs the rate limit service's
+	// configuration, reporting whether it changed.
+	UpdateRateLimit(configs []*rlsconfv3.RateLimitConfig) (changed bool, err error)
 }
 
 // Options configure a Runner.
@@ -210,6 +214,32 @@ func (r *Runner) handle(result *gatewayapi.Result) {
 		}
 	}
 	r.endpoints.prune(r.servedServices())
+	r.updateRateLimit()
+}
+
+// rateLimitLabel is the metric label of the rate limit service's configuration.
+const rateLimitLabel = ":ratelimit"
+
+// updateRateLimit serves the rate limit service the global rate limits of
+// the IR every served fleet's configuration was built from (frozen fleets
+// included), fleets in name order: the descriptors the proxies send are
+// exactly those the service knows. It is set on every result, possibly
+// empty, so the service always gets a configuration.
+func (r *Runner) updateRateLimit() {
+	fleets := make([]*ir.Xds, 0, len(r.applied))
+	for _, name := range slices.Sorted(maps.Keys(r.applied)) {
+		fleets = append(fleets, r.applied[name])
+	}
+	configs := translator.RateLimitConfigs(fleets)
+	changed, err := r.opts.Server.UpdateRateLimit(configs)
+	if err != nil {
+		r.errors.WithLabelValues(rateLimitLabel).Inc()
+		r.log.Error(err, "updating the rate limit service's configuration failed; it keeps the previous one")
+		return
+	}
+	if changed {
+		r.log.V(1).Info("rate limit service configuration updated", "domains", len(configs))
+	}
 }
 
 // fleetClass returns the GatewayClass of a fleet, or "" when the IR lacks it.

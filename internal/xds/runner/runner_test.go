@@ -11,6 +11,7 @@ import (
 	"time"
 
 	endpointv3 "github.com/envoyproxy/go-control-plane/envoy/config/endpoint/v3"
+	rlsconfv3 "github.com/envoyproxy/go-control-plane/ratelimit/config/ratelimit/v3"
 	"github.com/go-logr/logr"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
@@ -56,6 +57,9 @@ type fakeServer struct {
 	calls chan call
 	// recordRoutes makes updates record their routes; set before use.
 	recordRoutes bool
+	// rateLimits are the rate limit configurations set, in order (not
+	// calls: every result sets one).
+	rateLimits [][]*rlsconfv3.RateLimitConfig
 }
 
 func newFakeServer() *fakeServer {
@@ -106,6 +110,23 @@ func assignments(cla []*endpointv3.ClusterLoadAssignment) []string {
 		out = append(out, a.GetClusterName()+"="+strings.Join(addrs, ","))
 	}
 	return out
+}
+
+func (f *fakeServer) UpdateRateLimit(configs []*rlsconfv3.RateLimitConfig) (bool, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.rateLimits = append(f.rateLimits, configs)
+	return true, nil
+}
+
+// lastRateLimit returns the last rate limit configuration set and how many were.
+func (f *fakeServer) lastRateLimit() ([]*rlsconfv3.RateLimitConfig, int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if len(f.rateLimits) == 0 {
+		return nil, 0
+	}
+	return f.rateLimits[len(f.rateLimits)-1], len(f.rateLimits)
 }
 
 func (f *fakeServer) Remove(fleet string) error {
@@ -267,19 +288,30 @@ func TestRunnerServesTheRestOfAFleet(t *testing.T) {
 	if c.op != "update" || c.fleet != "a" || len(c.listeners) != 1 || c.leftOut != 1 {
 		t.Fatalf("call %+v, want an update of a with one listener and one left out", c)
 	}
-	if got := metricValue(t, reg, "envoy_gateway_xds_left_out_total", "a"); got != 1 {
-		t.Errorf("left out of a = %v, want 1", got)
-	}
-	if got := metricValue(t, reg, "envoy_gateway_xds_left_out_elements", "a"); got != 1 {
-		t.Errorf("left out elements of a = %v, want 1", got)
-	}
+	// The runner counts what was left out once the server took the update.
+	waitMetric(t, reg, "envoy_gateway_xds_left_out_total", "a", 1)
+	waitMetric(t, reg, "envoy_gateway_xds_left_out_elements", "a", 1)
 	// A later change of the fleet is applied, and the gauge follows it.
 	results.Publish(&gatewayapi.Result{Fleets: []*gatewayapi.Fleet{fleet("a", xdsWithPort(10085))}})
 	if c := srv.next(t); c.op != "update" || c.leftOut != 0 || len(c.listeners) != 1 || c.listeners[0] != "listener/0.0.0.0/10085" {
 		t.Fatalf("call %+v, want an update of a on port 10085", c)
 	}
-	if got := metricValue(t, reg, "envoy_gateway_xds_left_out_elements", "a"); got != 0 {
-		t.Errorf("left out elements of a = %v, want 0", got)
+	waitMetric(t, reg, "envoy_gateway_xds_left_out_elements", "a", 0)
+}
+
+// waitMetric waits until metricValue is want, failing after 30 s.
+func waitMetric(t *testing.T, reg *prometheus.Registry, name, fleet string, want float64) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		got := metricValue(t, reg, name, fleet)
+		if got == want {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s of %s = %v, want %v", name, fleet, got, want)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
 
@@ -351,8 +383,9 @@ func TestRunnerWithServer(t *testing.T) {
 	waitFor(t, func() bool { return slices.Equal(srv.Fleets(), []string{"a", "b"}) })
 	results.Publish(&gatewayapi.Result{Fleets: []*gatewayapi.Fleet{fleet("b", xdsWithPort(10081))}})
 	waitFor(t, func() bool { return slices.Equal(srv.Fleets(), []string{"b"}) })
-	if got := testutil.ToFloat64(counterOf(t, reg, "envoy_gateway_xds_snapshot_updates_total")); got != 3 {
-		t.Errorf("snapshot updates = %v, want 3 (a, b, removal of a)", got)
+	// The first result also set the rate limit service's (empty) configuration.
+	if got := testutil.ToFloat64(counterOf(t, reg, "envoy_gateway_xds_snapshot_updates_total")); got != 4 {
+		t.Errorf("snapshot updates = %v, want 4 (a, b, the rate limit service's, removal of a)", got)
 	}
 }
 

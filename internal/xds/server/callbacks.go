@@ -91,7 +91,7 @@ func (c *callbacks) stream(id int64, protocol string, node *corev3.Node) streamI
 	if s, ok := c.streams[key]; ok {
 		return s
 	}
-	s := streamInfo{fleet: node.GetCluster(), node: node.GetId(), protocol: protocol}
+	s := streamInfo{fleet: nodeHash{}.ID(node), node: node.GetId(), protocol: protocol}
 	c.streams[key] = s
 	c.metrics.connected.WithLabelValues(s.fleet, protocol).Inc()
 	c.tracker.opened(key, s)

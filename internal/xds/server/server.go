@@ -79,6 +79,9 @@ type Server struct {
 	mu       sync.Mutex
 	listener net.Listener
 	fleets   map[string]*content
+	// rateLimitVersion is the version of the rate limit service's
+	// configuration, "" before UpdateRateLimit.
+	rateLimitVersion string
 }
 
 // New validates the options, loads the TLS files and registers the metrics.

@@ -108,7 +108,7 @@ func (t *translation) httpChain(g *addressGroup, mixed bool) *listenerv3.FilterC
 	t.addRouteConfiguration(name, routes)
 	chain := &listenerv3.FilterChain{
 		Name:    "http",
-		Filters: []*listenerv3.Filter{HTTPConnectionManager(httpStatPrefix(g.port), name)},
+		Filters: []*listenerv3.Filter{HTTPConnectionManager(httpStatPrefix(g.port), name, t.httpFilters...)},
 	}
 	if mixed {
 		chain.FilterChainMatch = &listenerv3.FilterChainMatch{TransportProtocol: transportRaw}
@@ -166,7 +166,7 @@ func (t *translation) httpsChains(g *addressGroup, claims sniClaims) []*listener
 				ServerNames:       serverNames,
 				TransportProtocol: transportTLS,
 			},
-			Filters:         []*listenerv3.Filter{HTTPConnectionManager(httpsStatPrefix(g.port), name)},
+			Filters:         []*listenerv3.Filter{HTTPConnectionManager(httpsStatPrefix(g.port), name, t.httpFilters...)},
 			TransportSocket: DownstreamTLSTransportSocket(secrets),
 		})
 	}
@@ -269,8 +269,9 @@ func TLSInspector() *listenerv3.ListenerFilter {
 }
 
 // HTTPConnectionManager is the HTTP connection manager network filter taking
-// its routes from the RouteConfiguration routeConfig over ADS.
-func HTTPConnectionManager(statPrefix, routeConfig string) *listenerv3.Filter {
+// its routes from the RouteConfiguration routeConfig over ADS; filters run
+// before the router.
+func HTTPConnectionManager(statPrefix, routeConfig string, filters ...*hcmv3.HttpFilter) *listenerv3.Filter {
 	hcm := &hcmv3.HttpConnectionManager{
 		CodecType:  hcmv3.HttpConnectionManager_AUTO,
 		StatPrefix: statPrefix,
@@ -278,10 +279,10 @@ func HTTPConnectionManager(statPrefix, routeConfig string) *listenerv3.Filter {
 			ConfigSource:    ADSConfigSource(),
 			RouteConfigName: routeConfig,
 		}},
-		HttpFilters: []*hcmv3.HttpFilter{{
+		HttpFilters: append(slices.Clip(filters), &hcmv3.HttpFilter{
 			Name:       wellknown.Router,
 			ConfigType: &hcmv3.HttpFilter_TypedConfig{TypedConfig: MustAny(&routerv3.Router{})},
-		}},
+		}),
 		// The proxy is the edge: trust the peer address, not X-Forwarded-For.
 		UseRemoteAddress: wrapperspb.Bool(true),
 		NormalizePath:    wrapperspb.Bool(true),

@@ -75,7 +75,11 @@ func CheckedRoutes(r *ir.HTTPRoute) ([]*routev3.Route, error) {
 		return nil, err
 	}
 	for _, b := range built {
-		if err := b.ValidateAll(); err != nil {
+		validate := b.ValidateAll
+		if len(b.TypedPerFilterConfig) > 0 {
+			validate = func() error { return validateDeep(b) }
+		}
+		if err := validate(); err != nil {
 			return nil, err
 		}
 	}
@@ -132,12 +136,14 @@ func buildRoutes(r *ir.HTTPRoute) ([]*routev3.Route, error) {
 			return nil, err
 		}
 		route.Action = &routev3.Route_Redirect{Redirect: redirect}
+		setRateLimits(route, r.RateLimit)
 	case r.DirectResponse != nil:
 		route.Action = DirectResponse(r.DirectResponse.StatusCode, r.DirectResponse.Body)
 	case len(r.Destination.Backends) == 0:
 		route.Action = DirectResponse(500, "")
 	default:
 		route.Action = &routev3.Route_Route{Route: RouteAction(r)}
+		setRateLimits(route, r.RateLimit)
 		if r.Destination.InvalidWeight > 0 {
 			invalid := InvalidBackendRoute(r.Name, match, invalidShare(r.Destination))
 			return []*routev3.Route{invalid, route}, nil

@@ -39,7 +39,10 @@ type Deps struct {
 	BufferLimit int
 	// Background runs the mirrors' shadow requests.
 	Background *Background
-	Logger     logr.Logger
+	// GRPC gives the gRPC connections of the rate limit filter; nil: its
+	// calls fail.
+	GRPC   GRPCConns
+	Logger logr.Logger
 }
 
 // Background runs fire-and-forget work (shadow requests) until its
@@ -135,6 +138,7 @@ func (s *stream) serve() {
 	req := &router.Request{
 		Method: r.Method, Authority: authority, Path: path, Scheme: scheme(headers.Get("x-forwarded-proto"), p.tls),
 		Headers: headers, SuppressEnvoyHeaders: s.h.cfg.suppressEnvoyHeaders,
+		RemoteAddress: downstreamAddress(headers, s.h.cfg.useRemoteAddress, p),
 	}
 	if hc := s.h.cfg.healthCheck; hc != nil && hc.matches(req) {
 		s.healthCheck()
@@ -148,6 +152,9 @@ func (s *stream) serve() {
 		return
 	}
 	d := table.Route(req, randSource{})
+	if s.rateLimit(req, d) {
+		return
+	}
 	if d.Direct != nil {
 		s.direct(d.Direct)
 		return

@@ -11,6 +11,7 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/reflect/protoregistry"
+	"google.golang.org/protobuf/types/known/anypb"
 )
 
 // rootDescriptor is the RouteConfiguration message.
@@ -31,7 +32,9 @@ func reachableThroughImplemented() map[protoreflect.FullName][]step {
 		fields := md.Fields()
 		for i := range fields.Len() {
 			fd := fields.Get(i)
-			if !implemented[fd.FullName()] || fd.Message() == nil {
+			// A map (typed_per_filter_config) holds Anys that
+			// CompileOptions.PerFilterConfig checks, not this table.
+			if !implemented[fd.FullName()] || fd.Message() == nil || fd.IsMap() {
 				continue
 			}
 			if _, seen := paths[fd.Message().FullName()]; seen {
@@ -244,10 +247,21 @@ virtualHosts:
       timeout: 1s
       retryPolicy: {retryOn: reset}
       requestMirrorPolicies: [{cluster: m}]
+      rateLimits:
+      - actions:
+        - genericKey: {descriptorKey: k, descriptorValue: v}
+        - requestHeaders: {headerName: x-u, descriptorKey: u, skipIfAbsent: true}
+        - remoteAddress: {}
+        - maskedRemoteAddress: {v4PrefixMaskLen: 8, v6PrefixMaskLen: 64}
+        - headerValueMatch: {descriptorKey: p, descriptorValue: free, expectMatch: false, headers: [{name: x-p, stringMatch: {exact: f}}]}
     requestHeadersToAdd: [{header: {key: x-a, value: a}}]
     requestHeadersToRemove: [x-b]
     responseHeadersToAdd: [{header: {key: x-a, value: a}}]
     responseHeadersToRemove: [x-b]
+    typedPerFilterConfig:
+      envoy.filters.http.local_ratelimit:
+        '@type': type.googleapis.com/envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit
+        statPrefix: s
   - name: r2
     match: {path: /p}
     route:
@@ -281,8 +295,17 @@ virtualHosts:
 // and this test covers every entry).
 func TestImplementedFieldsAgreeWithCompile(t *testing.T) {
 	rc := parseRC(t, kitchenSink)
-	if _, err := Compile(rc); err != nil {
+	var perFilter []string
+	opts := CompileOptions{PerFilterConfig: func(name string, _ *anypb.Any, path string) (any, error) {
+		perFilter = append(perFilter, path)
+		return name, nil
+	}}
+	if _, err := CompileWith(rc, opts); err != nil {
 		t.Fatalf("Compile: %v", err)
+	}
+	want := `virtual_hosts[0].routes[0].typed_per_filter_config["envoy.filters.http.local_ratelimit"]`
+	if !slices.Equal(perFilter, []string{want}) {
+		t.Errorf("PerFilterConfig called for %q, want %q", perFilter, want)
 	}
 	set := map[string]bool{}
 	collectSetFields(rc.ProtoReflect(), set)

@@ -2,6 +2,8 @@ package strict
 
 import (
 	healthcheckv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/health_check/v3"
+	localratelimitv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/local_ratelimit/v3"
+	ratelimitv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/ratelimit/v3"
 	routerv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/router/v3"
 	tlsinspectorv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/listener/tls_inspector/v3"
 	hcmv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/http_connection_manager/v3"
@@ -17,6 +19,7 @@ const (
 	httpFilterConfig     = hcm + "HttpFilter.typed_config"
 	transportSocket      = "envoy.config.core.v3.TransportSocket.typed_config"
 	protocolOptions      = "envoy.config.cluster.v3.Cluster.typed_extension_protocol_options"
+	perFilterConfig      = "envoy.config.route.v3.Route.typed_per_filter_config"
 )
 
 // Canonical extension names.
@@ -25,6 +28,8 @@ const (
 	TCPProxyName              = "envoy.filters.network.tcp_proxy"
 	RouterName                = "envoy.filters.http.router"
 	HealthCheckName           = "envoy.filters.http.health_check"
+	RateLimitName             = "envoy.filters.http.ratelimit"
+	LocalRateLimitName        = "envoy.filters.http.local_ratelimit"
 	TLSInspectorName          = "envoy.filters.listener.tls_inspector"
 	TLSTransportSocketName    = "envoy.transport_sockets.tls"
 	HTTPProtocolOptionsName   = "envoy.extensions.upstreams.http.v3.HttpProtocolOptions"
@@ -37,6 +42,8 @@ var Extensions = []Extension{
 	{Msg: &tcpproxyv3.TcpProxy{}, Name: TCPProxyName, In: []string{networkFilterConfig}},
 	{Msg: &routerv3.Router{}, Name: RouterName, In: []string{httpFilterConfig}},
 	{Msg: &healthcheckv3.HealthCheck{}, Name: HealthCheckName, In: []string{httpFilterConfig}},
+	{Msg: &ratelimitv3.RateLimit{}, Name: RateLimitName, In: []string{httpFilterConfig}},
+	{Msg: &localratelimitv3.LocalRateLimit{}, Name: LocalRateLimitName, In: []string{httpFilterConfig, perFilterConfig}},
 	{Msg: &tlsinspectorv3.TlsInspector{}, Name: TLSInspectorName, In: []string{listenerFilterConfig}},
 	{Msg: &tlsv3.UpstreamTlsContext{}, Name: TLSTransportSocketName, In: []string{transportSocket}},
 	{Msg: &tlsv3.DownstreamTlsContext{}, Name: TLSTransportSocketName, In: []string{transportSocket}},
