@@ -132,6 +132,11 @@ bench-traffic: ## Time from applying an HTTPRoute to its first 200 through the t
 	@assets="$$(./hack/envtest-assets.sh | tail -n 1)"; \
 	KUBEBUILDER_ASSETS="$$assets" go test ./test/traffic/ -run='^$$' -bench=BenchmarkRouteToFirst200 -benchtime=50x -count=1 -timeout 30m
 
+.PHONY: bench-applied
+bench-applied: ## Time from updating an HTTPRoute to its Gateway's gateway.envoyproxy.io/Applied=True with the test data plane (median, p99 of 50). Needs root.
+	@assets="$$(./hack/envtest-assets.sh | tail -n 1)"; \
+	KUBEBUILDER_ASSETS="$$assets" go test ./test/traffic/ -run='^$$' -bench=BenchmarkRouteUpdateToApplied -benchtime=50x -count=1 -timeout 30m -v
+
 .PHONY: lint
 lint: golangci-lint ## Run golangci-lint linter
 	"$(GOLANGCI_LINT)" run

@@ -19,6 +19,7 @@ import (
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	egv1a1 "github.com/envoygw/envoy-gateway/api/v1alpha1"
+	"github.com/envoygw/envoy-gateway/internal/applied"
 	"github.com/envoygw/envoy-gateway/internal/gatewayapi"
 	"github.com/envoygw/envoy-gateway/internal/infra"
 	"github.com/envoygw/envoy-gateway/internal/message"
@@ -60,6 +61,10 @@ type Options struct {
 	Endpoints *message.Watchable[*gatewayapi.Endpoints]
 	// Results are the translator's output, whose statuses the leader writes.
 	Results *message.Watchable[*gatewayapi.Result]
+	// Applied, when set, adds the gateway.envoyproxy.io/Applied condition
+	// to the statuses written, rewritten (at most once per BatchDelay) when
+	// the proxies' state changes.
+	Applied *applied.Tracker
 	// InfraStates, if set, reports the observed state of each fleet; it is
 	// read on every snapshot.
 	InfraStates func(ctx context.Context) (map[string]gatewayapi.InfraState, error)

@@ -2,6 +2,7 @@ package controllers
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"github.com/go-logr/logr"
@@ -16,6 +17,7 @@ import (
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	egv1a1 "github.com/envoygw/envoy-gateway/api/v1alpha1"
+	"github.com/envoygw/envoy-gateway/internal/applied"
 	"github.com/envoygw/envoy-gateway/internal/gatewayapi"
 )
 
@@ -37,6 +39,8 @@ type statusWriter struct {
 	opts  Options
 	log   logr.Logger
 	now   func() metav1.Time
+	// mu makes write rounds (new results, Applied changes) run one at a time.
+	mu sync.Mutex
 }
 
 func newStatusWriter(c client.Client, api client.Reader, opts Options) *statusWriter {
@@ -54,8 +58,13 @@ func (w *statusWriter) NeedLeaderElection() bool { return true }
 
 // Start writes statuses for every result until ctx is done.
 func (w *statusWriter) Start(ctx context.Context) error {
+	var wg sync.WaitGroup
+	if w.opts.Applied != nil {
+		wg.Go(func() { w.followApplied(ctx) })
+	}
 	w.opts.Results.Subscribe(ctx, func(res *gatewayapi.Result) { w.write(ctx, res) },
 		func(err error) { w.log.Error(err, "status writer recovered from a panic") })
+	wg.Wait()
 	return nil
 }
 
@@ -63,6 +72,9 @@ func (w *statusWriter) write(ctx context.Context, res *gatewayapi.Result) {
 	if res == nil {
 		return
 	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	report := w.appliedReport(res)
 	now := w.now()
 	for _, s := range res.Statuses.GatewayClasses {
 		w.update(ctx, "GatewayClass", key(s.ObjectKey), &gwapiv1.GatewayClass{}, func(o client.Object) bool {
@@ -84,7 +96,7 @@ func (w *statusWriter) write(ctx context.Context, res *gatewayapi.Result) {
 		w.update(ctx, "Gateway", key(s.ObjectKey), &gwapiv1.Gateway{}, func(o client.Object) bool {
 			gw := o.(*gwapiv1.Gateway)
 			var changed bool
-			gw.Status, changed = mergeGatewayStatus(gw.Status, s.Status, now)
+			gw.Status, changed = mergeGatewayStatus(gw.Status, report.GatewayStatus(s, gw.Status.Conditions), now)
 			return changed
 		})
 	}
@@ -92,14 +104,14 @@ func (w *statusWriter) write(ctx context.Context, res *gatewayapi.Result) {
 		w.update(ctx, "ListenerSet", key(s.ObjectKey), &gwapiv1.ListenerSet{}, func(o client.Object) bool {
 			ls := o.(*gwapiv1.ListenerSet)
 			var changed bool
-			ls.Status, changed = mergeListenerSetStatus(ls.Status, s.Status, now)
+			ls.Status, changed = mergeListenerSetStatus(ls.Status, report.ListenerSetStatus(s, ls.Status.Conditions), now)
 			return changed
 		})
 	}
-	w.writeRoutes(ctx, httpRouteKind, res.Statuses.HTTPRoutes, now)
-	w.writeRoutes(ctx, grpcRouteKind, res.Statuses.GRPCRoutes, now)
-	w.writeRoutes(ctx, tlsRouteKind, res.Statuses.TLSRoutes, now)
-	w.writeRoutes(ctx, tcpRouteKind, res.Statuses.TCPRoutes, now)
+	w.writeRoutes(ctx, httpRouteKind, res.Statuses.HTTPRoutes, report, now)
+	w.writeRoutes(ctx, grpcRouteKind, res.Statuses.GRPCRoutes, report, now)
+	w.writeRoutes(ctx, tlsRouteKind, res.Statuses.TLSRoutes, report, now)
+	w.writeRoutes(ctx, tcpRouteKind, res.Statuses.TCPRoutes, report, now)
 }
 
 // routeKind says how to read and write the parent statuses of one route kind.
@@ -162,11 +174,11 @@ func (k routeKind) stored(
 // writeRoutes writes our parent entries of every route of a kind, and removes
 // them from routes that are no longer attached to any of our Gateways.
 func (w *statusWriter) writeRoutes(
-	ctx context.Context, kind routeKind, statuses []gatewayapi.RouteStatus, now metav1.Time,
+	ctx context.Context, kind routeKind, statuses []gatewayapi.RouteStatus, report *applied.Report, now metav1.Time,
 ) {
 	desired := make(map[types.NamespacedName][]gwapiv1.RouteParentStatus, len(statuses))
 	for _, s := range statuses {
-		desired[key(s.ObjectKey)] = s.Parents
+		desired[key(s.ObjectKey)] = report.RouteParents(kind.name, s)
 	}
 	stored, err := kind.stored(ctx, w.cache)
 	if err != nil {

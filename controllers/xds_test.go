@@ -18,6 +18,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
 
+	"github.com/envoygw/envoy-gateway/internal/applied"
 	"github.com/envoygw/envoy-gateway/internal/xds/xdstest"
 )
 
@@ -215,6 +216,7 @@ var _ = Describe("Kubernetes provider xDS", Ordered, func() {
 		}
 		// Let the first control plane finish writing what it had to write.
 		Eventually(routeParentCondition(ns, "web", "ResolvedRefs")).Should(haveCondition(metav1.ConditionTrue, "ResolvedRefs"))
+		Eventually(gatewayCondition(ns, "gw", applied.ConditionType)).Should(haveCondition(metav1.ConditionTrue, applied.ReasonApplied))
 		settled := statusVersions()
 		Consistently(statusVersions, "2s").Should(Equal(settled))
 

@@ -54,6 +54,7 @@ func (c *ControlPlane) addFileRunners() error {
 	c.admin.AddReadinessCheck("file-provider", provider.Synced)
 	c.admin.Handle("GET /api/status", file.StatusHandler(file.StatusHandlerOptions{
 		Provider: provider, Resources: c.resources, Endpoints: c.endpoints, Results: c.results,
+		Applied: c.applied,
 	}))
 	c.admin.Handle("GET /api/config_dump", c.configDumpHandler())
 	c.runners = append(c.runners, provider, infra)

@@ -110,7 +110,7 @@ func (f *fileControlPlane) writeFile(name, content string) {
 
 func (f *fileControlPlane) waitFor(what string, ok func() bool) {
 	f.t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
 		if ok() {
 			return

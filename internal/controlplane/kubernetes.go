@@ -47,6 +47,7 @@ func (c *ControlPlane) addKubernetesRunners() error {
 		Resources:        c.resources,
 		Endpoints:        c.endpoints,
 		Results:          c.results,
+		Applied:          c.applied,
 		Registerer:       c.registerer,
 		BatchDelay:       c.batchDelay(),
 		Infra:            &controllers.InfraOptions{Render: render.DefaultOptions(namespace()), RateLimit: c.cfg.RateLimit},

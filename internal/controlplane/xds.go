@@ -1,6 +1,7 @@
 package controlplane
 
 import (
+	"github.com/envoygw/envoy-gateway/internal/applied"
 	"github.com/envoygw/envoy-gateway/internal/runner"
 	xdsrunner "github.com/envoygw/envoy-gateway/internal/xds/runner"
 	xdsserver "github.com/envoygw/envoy-gateway/internal/xds/server"
@@ -10,7 +11,10 @@ import (
 // and the runner that translates each result's fleets, and each endpoints
 // snapshot's assignments, and updates it.
 func (c *ControlPlane) xdsRunners() ([]runner.Runner, error) {
-	server, err := xdsserver.New(xdsserver.OptionsFromConfig(c.cfg.XdsServer, c.registerer, c.log.WithName("xds-server")))
+	c.applied = applied.New()
+	serverOpts := xdsserver.OptionsFromConfig(c.cfg.XdsServer, c.registerer, c.log.WithName("xds-server"))
+	serverOpts.OnProxyChange = c.applied.Notify
+	server, err := xdsserver.New(serverOpts)
 	if err != nil {
 		return nil, err
 	}
@@ -24,10 +28,12 @@ func (c *ControlPlane) xdsRunners() ([]runner.Runner, error) {
 		Server:     server,
 		Registerer: c.registerer,
 		Logger:     c.log.WithName("xds-runner"),
+		OnServed:   c.applied.Notify,
 	})
 	if err != nil {
 		return nil, err
 	}
+	c.applied.SetSources(applied.Sources{Served: r.Served, Proxies: server.FleetStatus})
 	return []runner.Runner{server, r}, nil
 }
 

@@ -50,6 +50,9 @@ type Options struct {
 	Registerer prometheus.Registerer
 	// Logger receives the runner's logs.
 	Logger logr.Logger
+	// OnServed, if set, is called after a fleet's configuration was set
+	// from a result (see Runner.Served). It must not block.
+	OnServed func()
 }
 
 // Runner translates fleets' xDS IR and updates the xDS server. It combines
@@ -84,6 +87,8 @@ type Runner struct {
 	// fleetEndpoints is the endpoints generation each served fleet's
 	// assignments were computed from.
 	fleetEndpoints map[string]uint64
+	// served is the result each fleet's configuration was built from.
+	served servedResults
 	// caches keep each fleet's translation: a change costs what it changes.
 	caches map[string]*translator.Cache
 }
@@ -173,6 +178,7 @@ func (r *Runner) handle(result *gatewayapi.Result) {
 		}
 		seen[f.Name] = true
 		r.apply(f)
+		r.markServed(result, f)
 		r.refreshEndpoints(f.Name)
 	}
 	r.live = seen
@@ -195,6 +201,7 @@ func (r *Runner) handle(result *gatewayapi.Result) {
 			continue
 		}
 		delete(r.applied, name)
+		r.served.forget(name)
 		delete(r.known, name)
 		delete(r.fleetEndpoints, name)
 		delete(r.caches, name)
