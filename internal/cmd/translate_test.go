@@ -50,7 +50,7 @@ func TestTranslateInvalidInputFails(t *testing.T) {
 	if err == nil {
 		t.Fatal("invalid input did not fail")
 	}
-	want := "<stdin>: document 2 (line 6): Gateway default/eg: spec.listeners[0].port: Invalid value: 0"
+	want := "<stdin>: document 2 (line 6): Gateway default/eg: spec.listeners[0].port (line 11): Invalid value: 0"
 	if !strings.Contains(stderr, want) {
 		t.Errorf("stderr lacks %q:\n%s", want, stderr)
 	}
