@@ -80,16 +80,21 @@ vet: ## Run go vet against code.
 envtest-assets: ## Build kube-apiserver and etcd for envtest once (cached); prints their folder last.
 	@./hack/envtest-assets.sh
 
+.PHONY: ratelimit-assets
+ratelimit-assets: ## Build the rate limit service once (cached) and install redis-server when missing; prints the service binary last.
+	@./hack/ratelimit-assets.sh
+
 .PHONY: dev-cluster
 dev-cluster: ## Start a local kube-apiserver + etcd with our CRDs and the Gateway API CRDs; writes bin/dev-cluster/kubeconfig.
 	@assets="$$(./hack/envtest-assets.sh | tail -n 1)"; \
 	KUBEBUILDER_ASSETS="$$assets" go run ./hack/dev-cluster
 
 .PHONY: test
-test: verify-generated verify-fmt vet lint ## Run every check CI runs: generated code, gofmt, vet, golangci-lint, then all tests (unit, golden, envtest suites, Gateway API conformance) with the race detector.
+test: verify-generated verify-fmt vet lint ## Run every check CI runs: generated code, gofmt, vet, golangci-lint, then all tests (unit, golden, envtest suites, Gateway API conformance, rate limiting with the real service and Redis) with the race detector.
 	@assets="$$(./hack/envtest-assets.sh | tail -n 1)"; \
-	echo "KUBEBUILDER_ASSETS=$$assets"; \
-	KUBEBUILDER_ASSETS="$$assets" EG_CONFORMANCE=1 go test ./... -race -count=1 -timeout 45m $(TEST_FLAGS)
+	ratelimit="$$(./hack/ratelimit-assets.sh | tail -n 1)"; \
+	echo "KUBEBUILDER_ASSETS=$$assets EG_RATELIMIT_BIN=$$ratelimit"; \
+	KUBEBUILDER_ASSETS="$$assets" EG_RATELIMIT_BIN="$$ratelimit" EG_CONFORMANCE=1 go test ./... -race -count=1 -timeout 45m $(TEST_FLAGS)
 
 .PHONY: conformance
 conformance: ## Run the upstream Gateway API conformance suite (status and traffic tests, through the test data plane) on envtest; writes test/conformance/report.yaml. Writes test/conformance/results.md (every test). Needs root (see README).
@@ -136,6 +141,11 @@ bench-e2e: build ## Measure the server end to end (not part of `make test`): fir
 bench-traffic: ## Time from applying an HTTPRoute to its first 200 through the test data plane (median, p99 of 50). Needs root.
 	@assets="$$(./hack/envtest-assets.sh | tail -n 1)"; \
 	KUBEBUILDER_ASSETS="$$assets" go test ./test/traffic/ -run='^$$' -bench=BenchmarkRouteToFirst200 -benchtime=50x -count=1 -timeout 30m
+
+.PHONY: bench-applied
+bench-applied: ## Time from updating an HTTPRoute to its Gateway's gateway.envoyproxy.io/Applied=True with the test data plane (median, p99 of 50). Needs root.
+	@assets="$$(./hack/envtest-assets.sh | tail -n 1)"; \
+	KUBEBUILDER_ASSETS="$$assets" go test ./test/traffic/ -run='^$$' -bench=BenchmarkRouteUpdateToApplied -benchtime=50x -count=1 -timeout 30m -v
 
 .PHONY: lint
 lint: golangci-lint ## Run golangci-lint linter

@@ -21,6 +21,7 @@ import (
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	egv1a1 "github.com/envoygw/envoy-gateway/api/v1alpha1"
+	"github.com/envoygw/envoy-gateway/internal/applied"
 	"github.com/envoygw/envoy-gateway/internal/gatewayapi"
 	"github.com/envoygw/envoy-gateway/internal/ir"
 	"github.com/envoygw/envoy-gateway/internal/message"
@@ -28,8 +29,8 @@ import (
 )
 
 // RBAC of the Kubernetes provider.
-// +kubebuilder:rbac:groups=gateway.networking.k8s.io,resources=gatewayclasses;gateways;listenersets;httproutes;tlsroutes;referencegrants,verbs=get;list;watch
-// +kubebuilder:rbac:groups=gateway.networking.k8s.io,resources=gatewayclasses/status;gateways/status;listenersets/status;httproutes/status;tlsroutes/status,verbs=get;update;patch
+// +kubebuilder:rbac:groups=gateway.networking.k8s.io,resources=gatewayclasses;gateways;listenersets;httproutes;grpcroutes;tlsroutes;tcproutes;referencegrants,verbs=get;list;watch
+// +kubebuilder:rbac:groups=gateway.networking.k8s.io,resources=gatewayclasses/status;gateways/status;listenersets/status;httproutes/status;grpcroutes/status;tlsroutes/status;tcproutes/status,verbs=get;update;patch
 // +kubebuilder:rbac:groups=gateway.networking.k8s.io,resources=gatewayclasses,verbs=update;patch
 // +kubebuilder:rbac:groups=gateway.networking.k8s.io,resources=gatewayclasses/finalizers,verbs=update
 // +kubebuilder:rbac:groups=gateway.envoyproxy.io,resources=envoyproxies,verbs=get;list;watch
@@ -56,6 +57,10 @@ type Options struct {
 	// Results are the translator's output, whose statuses the leader-only
 	// work (LeaderWork) writes.
 	Results *message.Watchable[*gatewayapi.Result]
+	// Applied, when set, adds the gateway.envoyproxy.io/Applied condition
+	// to the statuses written, rewritten (at most once per BatchDelay) when
+	// the proxies' state changes.
+	Applied *applied.Tracker
 	// Fleets, when set, makes the provider watch the fleets' Deployments
 	// and Services and put their observed state into every snapshot.
 	Fleets *FleetOptions

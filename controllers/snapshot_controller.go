@@ -67,7 +67,10 @@ func (p *Provider) setupSnapshotController(opts Options) error {
 			}
 		}
 	}
-	r.refs.Store(&references{services: sets.New[types.NamespacedName](), secrets: sets.New[types.NamespacedName]()})
+	r.refs.Store(&references{
+		services: sets.New[types.NamespacedName](), secrets: sets.New[types.NamespacedName](),
+		rateLimitFilters: sets.New[types.NamespacedName](),
+	})
 	enqueue := batchingHandler(snapshotKey, opts.BatchDelay, r.batches)
 	enqueueEndpoints := batchingHandler(endpointsKey, opts.BatchDelay, r.batches)
 	spec := predicate.GenerationChangedPredicate{}
@@ -78,9 +81,12 @@ func (p *Provider) setupSnapshotController(opts Options) error {
 		Watches(&gwapiv1.Gateway{}, enqueue, builder.WithPredicates(spec)).
 		Watches(&gwapiv1.ListenerSet{}, enqueue, builder.WithPredicates(spec)).
 		Watches(&gwapiv1.HTTPRoute{}, enqueue, builder.WithPredicates(spec)).
+		Watches(&gwapiv1.GRPCRoute{}, enqueue, builder.WithPredicates(spec)).
 		Watches(&gwapiv1.TLSRoute{}, enqueue, builder.WithPredicates(spec)).
+		Watches(&gwapiv1.TCPRoute{}, enqueue, builder.WithPredicates(spec)).
 		Watches(&gwapiv1.ReferenceGrant{}, enqueue, builder.WithPredicates(spec)).
 		Watches(&egv1a1.EnvoyProxy{}, enqueue, builder.WithPredicates(spec)).
+		Watches(&egv1a1.RateLimitFilter{}, enqueue, builder.WithPredicates(spec, r.referenced(serviceKey))).
 		Watches(&corev1.Namespace{}, enqueue, builder.WithPredicates(namespaceLabelsChanged())).
 		Watches(&corev1.Service{}, enqueue, builder.WithPredicates(r.referenced(serviceKey))).
 		Watches(&discoveryv1.EndpointSlice{}, enqueueEndpoints,
@@ -121,7 +127,8 @@ func (r *snapshotReconciler) Reconcile(ctx context.Context, req reconcile.Reques
 	r.snapshots.WithLabelValues(snapshotResources).Inc()
 	r.log.V(1).Info("published resource snapshot",
 		"gatewayClasses", len(res.GatewayClasses), "gateways", len(res.Gateways), "listenerSets", len(res.ListenerSets),
-		"httpRoutes", len(res.HTTPRoutes), "tlsRoutes", len(res.TLSRoutes),
+		"httpRoutes", len(res.HTTPRoutes), "grpcRoutes", len(res.GRPCRoutes), "tlsRoutes", len(res.TLSRoutes),
+		"tcpRoutes", len(res.TCPRoutes),
 		"duration", time.Since(start).String())
 	return reconcile.Result{}, nil
 }
@@ -138,6 +145,8 @@ func (r *snapshotReconciler) referenced(keyOf func(client.Object) (types.Namespa
 		switch o.(type) {
 		case *corev1.Secret:
 			return refs.secrets.Has(key)
+		case *egv1a1.RateLimitFilter:
+			return refs.rateLimitFilters.Has(key)
 		default:
 			return refs.services.Has(key)
 		}

@@ -3,6 +3,7 @@ package controllers
 import (
 	"context"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/go-logr/logr"
@@ -18,6 +19,7 @@ import (
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	egv1a1 "github.com/envoygw/envoy-gateway/api/v1alpha1"
+	"github.com/envoygw/envoy-gateway/internal/applied"
 	"github.com/envoygw/envoy-gateway/internal/gatewayapi"
 )
 
@@ -41,6 +43,8 @@ type statusWriter struct {
 	opts     Options
 	log      logr.Logger
 	now      func() metav1.Time
+	// mu makes write rounds (new results, Applied changes) run one at a time.
+	mu sync.Mutex
 }
 
 func newStatusWriter(c client.Client, api client.Reader, rec recorder.EventRecorder, opts Options) *statusWriter {
@@ -59,8 +63,13 @@ func (w *statusWriter) Name() string { return "status-writer" }
 
 // Start writes statuses for every result until ctx is done.
 func (w *statusWriter) Start(ctx context.Context) error {
+	var wg sync.WaitGroup
+	if w.opts.Applied != nil {
+		wg.Go(func() { w.followApplied(ctx) })
+	}
 	w.opts.Results.Subscribe(ctx, func(res *gatewayapi.Result) { w.write(ctx, res) },
 		func(err error) { w.log.Error(err, "status writer recovered from a panic") })
+	wg.Wait()
 	return nil
 }
 
@@ -68,6 +77,9 @@ func (w *statusWriter) write(ctx context.Context, res *gatewayapi.Result) {
 	if res == nil {
 		return
 	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	report := w.appliedReport(res)
 	now := w.now()
 	for _, s := range res.Statuses.GatewayClasses {
 		gc := &gwapiv1.GatewayClass{}
@@ -97,7 +109,7 @@ func (w *statusWriter) write(ctx context.Context, res *gatewayapi.Result) {
 		w.update(ctx, "Gateway", key(s.ObjectKey), &gwapiv1.Gateway{}, func(o client.Object) bool {
 			gw := o.(*gwapiv1.Gateway)
 			var changed bool
-			gw.Status, changed = mergeGatewayStatus(gw.Status, s.Status, now)
+			gw.Status, changed = mergeGatewayStatus(gw.Status, report.GatewayStatus(s, gw.Status.Conditions), now)
 			return changed
 		})
 	}
@@ -105,12 +117,14 @@ func (w *statusWriter) write(ctx context.Context, res *gatewayapi.Result) {
 		w.update(ctx, "ListenerSet", key(s.ObjectKey), &gwapiv1.ListenerSet{}, func(o client.Object) bool {
 			ls := o.(*gwapiv1.ListenerSet)
 			var changed bool
-			ls.Status, changed = mergeListenerSetStatus(ls.Status, s.Status, now)
+			ls.Status, changed = mergeListenerSetStatus(ls.Status, report.ListenerSetStatus(s, ls.Status.Conditions), now)
 			return changed
 		})
 	}
-	w.writeRoutes(ctx, httpRouteKind, res.Statuses.HTTPRoutes, now)
-	w.writeRoutes(ctx, tlsRouteKind, res.Statuses.TLSRoutes, now)
+	w.writeRoutes(ctx, httpRouteKind, res.Statuses.HTTPRoutes, report, now)
+	w.writeRoutes(ctx, grpcRouteKind, res.Statuses.GRPCRoutes, report, now)
+	w.writeRoutes(ctx, tlsRouteKind, res.Statuses.TLSRoutes, report, now)
+	w.writeRoutes(ctx, tcpRouteKind, res.Statuses.TCPRoutes, report, now)
 }
 
 // routeKind says how to read and write the parent statuses of one route kind.
@@ -129,11 +143,25 @@ var httpRouteKind = routeKind{
 	parents:   func(o client.Object) *[]gwapiv1.RouteParentStatus { return &o.(*gwapiv1.HTTPRoute).Status.Parents },
 }
 
+var grpcRouteKind = routeKind{
+	name:      "GRPCRoute",
+	newList:   func() client.ObjectList { return &gwapiv1.GRPCRouteList{} },
+	newObject: func() client.Object { return &gwapiv1.GRPCRoute{} },
+	parents:   func(o client.Object) *[]gwapiv1.RouteParentStatus { return &o.(*gwapiv1.GRPCRoute).Status.Parents },
+}
+
 var tlsRouteKind = routeKind{
 	name:      "TLSRoute",
 	newList:   func() client.ObjectList { return &gwapiv1.TLSRouteList{} },
 	newObject: func() client.Object { return &gwapiv1.TLSRoute{} },
 	parents:   func(o client.Object) *[]gwapiv1.RouteParentStatus { return &o.(*gwapiv1.TLSRoute).Status.Parents },
+}
+
+var tcpRouteKind = routeKind{
+	name:      "TCPRoute",
+	newList:   func() client.ObjectList { return &gwapiv1.TCPRouteList{} },
+	newObject: func() client.Object { return &gwapiv1.TCPRoute{} },
+	parents:   func(o client.Object) *[]gwapiv1.RouteParentStatus { return &o.(*gwapiv1.TCPRoute).Status.Parents },
 }
 
 // stored lists every route of the kind with its stored parent statuses.
@@ -159,11 +187,11 @@ func (k routeKind) stored(
 // writeRoutes writes our parent entries of every route of a kind, and removes
 // them from routes that are no longer attached to any of our Gateways.
 func (w *statusWriter) writeRoutes(
-	ctx context.Context, kind routeKind, statuses []gatewayapi.RouteStatus, now metav1.Time,
+	ctx context.Context, kind routeKind, statuses []gatewayapi.RouteStatus, report *applied.Report, now metav1.Time,
 ) {
 	desired := make(map[types.NamespacedName][]gwapiv1.RouteParentStatus, len(statuses))
 	for _, s := range statuses {
-		desired[key(s.ObjectKey)] = s.Parents
+		desired[key(s.ObjectKey)] = report.RouteParents(kind.name, s)
 	}
 	stored, err := kind.stored(ctx, w.cache)
 	if err != nil {
@@ -212,6 +240,12 @@ func (w *statusWriter) update(
 	})
 	if err != nil && !apierrors.IsNotFound(err) {
 		statusWrites.WithLabelValues(kind, "error").Inc()
+		if ctx.Err() != nil {
+			// Shutdown (or the end of the leader's term) cut the write short:
+			// the next leader writes it; not an error.
+			w.log.V(1).Info("status write cut short", "kind", kind, "object", k.String(), "reason", err.Error())
+			return written
+		}
 		w.log.Error(err, "writing status", "kind", kind, "object", k.String())
 	}
 	return written

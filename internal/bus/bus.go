@@ -31,6 +31,10 @@ type FleetSet struct {
 	// untouched, and the xDS runner keeps their listeners, routes and
 	// clusters while their endpoints keep following the backends.
 	FrozenGatewayClasses []string `json:"frozenGatewayClasses,omitempty"`
+	// Source is what the set was built from (the translation result), for
+	// the layers above the IR; the xDS and infra layers never read it, they
+	// only hand it back (the xDS runner's Served).
+	Source any `json:"-"`
 }
 
 // Address types of InfraState addresses (the Gateway API's).
@@ -80,4 +84,18 @@ type FleetEvent struct {
 	Reason string
 	// Message says what happened, for people.
 	Message string
+}
+
+// UsesGlobalRateLimit reports whether a fleet of the set has routes with
+// global rate limits, which need the rate limit service.
+func (s *FleetSet) UsesGlobalRateLimit() bool {
+	if s == nil {
+		return false
+	}
+	for _, f := range s.Fleets {
+		if f != nil && f.Xds != nil && f.Xds.GlobalRateLimit != nil {
+			return true
+		}
+	}
+	return false
 }

@@ -12,6 +12,7 @@ import (
 
 	egv1a1 "github.com/envoygw/envoy-gateway/api/v1alpha1"
 	"github.com/envoygw/envoy-gateway/internal/admin"
+	"github.com/envoygw/envoy-gateway/internal/applied"
 	"github.com/envoygw/envoy-gateway/internal/bus"
 	"github.com/envoygw/envoy-gateway/internal/gatewayapi"
 	"github.com/envoygw/envoy-gateway/internal/ir"
@@ -44,6 +45,9 @@ type ControlPlane struct {
 	runners    []runner.Runner
 	restConfig *rest.Config
 	xdsServer  *xdsserver.Server
+	// applied computes the gateway.envoyproxy.io/Applied conditions the
+	// status writers add.
+	applied *applied.Tracker
 
 	// resources carries provider snapshots to the resource translator.
 	resources *message.Watchable[*gatewayapi.Resources]

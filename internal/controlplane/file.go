@@ -40,19 +40,21 @@ func (c *ControlPlane) addFileRunners() error {
 		return err
 	}
 	infra, err := host.New(host.Options{
-		Fleets:    c.fleets,
-		StateDir:  fc.StateDir,
-		EnvoyPath: fc.EnvoyPath,
-		Xds:       xds,
-		OnStates:  provider.SetInfraStates,
-		Logger:    c.log.WithName("host-infra"),
+		Fleets:        c.fleets,
+		StateDir:      fc.StateDir,
+		EnvoyPath:     fc.EnvoyPath,
+		Xds:           xds,
+		OnStates:      provider.SetInfraStates,
+		Logger:        c.log.WithName("host-infra"),
+		RateLimit:     c.cfg.RateLimit,
+		RateLimitPath: fc.RateLimitPath,
 	})
 	if err != nil {
 		return err
 	}
 	c.admin.AddReadinessCheck("file-provider", provider.Synced)
 	c.admin.Handle("GET /api/status", file.StatusHandler(file.StatusHandlerOptions{
-		Provider: provider, Resources: c.resources, Results: c.results,
+		Provider: provider, Resources: c.resources, Results: c.results, Applied: c.applied,
 	}))
 	c.admin.Handle("GET /api/config_dump", c.configDumpHandler())
 	c.runners = append(c.runners, provider, infra)

@@ -41,6 +41,12 @@ func startControlPlane() *runningControlPlane {
 // startControlPlaneWith is startControlPlane with the control plane's logger
 // and the GatewayClass controllerName it serves.
 func startControlPlaneWith(log logr.Logger, controllerName string) *runningControlPlane {
+	return startControlPlaneWithConfig(log, controllerName, "")
+}
+
+// startControlPlaneWithConfig is startControlPlaneWith with more top-level
+// sections of the static configuration.
+func startControlPlaneWithConfig(log logr.Logger, controllerName, extraConfig string) *runningControlPlane {
 	staticCfg, err := config.Parse([]byte(`apiVersion: gateway.envoyproxy.io/v1alpha1
 kind: EnvoyGateway
 provider:
@@ -52,7 +58,7 @@ admin:
   address: 127.0.0.1:0
 logging:
   level: debug
-`))
+` + extraConfig))
 	Expect(err).NotTo(HaveOccurred())
 	staticCfg.XdsServer.Port = 0 // bound by New: no port race
 	staticCfg.Gateway.ControllerName = controllerName
@@ -140,10 +146,15 @@ func endpointSlice(ns, service string, port int32, addresses ...string) *discove
 // httpRoute is a route of www.example.com, attached to the Gateway gw of its
 // namespace, to one backend Service.
 func httpRoute(ns, name string, backendNS *string, backend string, port int32) *gwapiv1.HTTPRoute {
+	return httpRouteTo(ns, name, "gw", backendNS, backend, port)
+}
+
+// httpRouteTo is httpRoute attached to the Gateway gateway of its namespace.
+func httpRouteTo(ns, name, gateway string, backendNS *string, backend string, port int32) *gwapiv1.HTTPRoute {
 	return &gwapiv1.HTTPRoute{
 		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
 		Spec: gwapiv1.HTTPRouteSpec{
-			CommonRouteSpec: gwapiv1.CommonRouteSpec{ParentRefs: []gwapiv1.ParentReference{{Name: "gw"}}},
+			CommonRouteSpec: gwapiv1.CommonRouteSpec{ParentRefs: []gwapiv1.ParentReference{{Name: gwapiv1.ObjectName(gateway)}}},
 			Hostnames:       []gwapiv1.Hostname{"www.example.com"},
 			Rules: []gwapiv1.HTTPRouteRule{{
 				BackendRefs: []gwapiv1.HTTPBackendRef{{BackendRef: gwapiv1.BackendRef{

@@ -17,6 +17,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
 
+	"github.com/envoygw/envoy-gateway/internal/applied"
 	"github.com/envoygw/envoy-gateway/internal/xds/xdstest"
 )
 
@@ -220,6 +221,7 @@ var _ = Describe("Kubernetes provider xDS", Ordered, func() {
 		// status is written, the results before it are written too.
 		Eventually(routeParentCondition(ns, "web", "ResolvedRefs")).Should(haveCondition(metav1.ConditionTrue, "ResolvedRefs"))
 		createMarkerGateway(ns, "marker-1", class)
+		Eventually(gatewayCondition(ns, "gw", applied.ConditionType)).Should(haveCondition(metav1.ConditionTrue, applied.ReasonApplied))
 		settled := statusVersions()
 
 		envoy.Close()

@@ -49,6 +49,7 @@ func (c *ControlPlane) addKubernetesRunners() error {
 		Resources:      c.resources,
 		Endpoints:      c.endpoints,
 		Results:        c.results,
+		Applied:        c.applied,
 		Registerer:     c.registerer,
 		BatchDelay:     c.batchDelay(),
 		Fleets:         &controllers.FleetOptions{Namespace: ns, Selector: infra.Selector(), States: observer.States},
@@ -88,11 +89,12 @@ func (c *ControlPlane) addKubernetesRunners() error {
 func (c *ControlPlane) infraRunner(provider *controllers.Provider, opts render.Options) (*infra.Runner, error) {
 	log := c.log.WithName("infra")
 	m, err := infra.NewManager(infra.Options{
-		Client: provider.Client(),
-		Reader: provider.APIReader(),
-		Render: opts,
-		Logger: log,
-		Events: provider.RecordFleetEvent,
+		Client:    provider.Client(),
+		Reader:    provider.APIReader(),
+		Render:    opts,
+		Logger:    log,
+		Events:    provider.RecordFleetEvent,
+		RateLimit: c.cfg.RateLimit,
 	})
 	if err != nil {
 		return nil, err

@@ -23,7 +23,11 @@ var translateSeconds = prometheus.NewHistogram(prometheus.HistogramOpts{
 // configuration, as the control plane translates with them (the soak test
 // translates what the API server holds with them too).
 func TranslateOptions(cfg *egv1a1.EnvoyGateway) gatewayapi.Options {
-	return gatewayapi.Options{ControllerName: cfg.Gateway.ControllerName, DataPlane: xdstranslator.Checks{}}
+	return gatewayapi.Options{
+		ControllerName:  cfg.Gateway.ControllerName,
+		DataPlane:       xdstranslator.Checks{},
+		GlobalRateLimit: globalRateLimit(cfg),
+	}
 }
 
 // translatorRunner turns every published resource snapshot into a Result,

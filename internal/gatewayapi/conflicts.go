@@ -92,13 +92,16 @@ func resolveFleetConflicts(gateways []*gatewayModel) {
 }
 
 // claimGroup conflicts the listeners of one object with earlier claims,
-// then claims their ports and hostnames.
+// then those left with each other (a listener that lost its port to an
+// earlier object does not take its siblings down with it), then claims
+// their ports and hostnames.
 func claimGroup(claims map[int32]*portClaim, group []*listenerModel) {
 	for _, l := range group {
 		if l.acceptErr == nil || l.acceptErr.reason == string(gwapiv1.ListenerReasonUnsupportedProtocol) {
 			conflictWithClaims(l, claims[l.port])
 		}
 	}
+	resolveGatewayConflicts(group)
 	for _, l := range group {
 		if l.acceptErr == nil {
 			claimPort(claims, l)

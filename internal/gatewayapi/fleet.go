@@ -2,6 +2,7 @@ package gatewayapi
 
 import (
 	"fmt"
+	"net/netip"
 	"slices"
 	"strings"
 
@@ -142,13 +143,19 @@ func (t *translator) buildIR(f *fleetModel) *bus.Fleet {
 		switch l.spec.Protocol {
 		case gwapiv1.TLSProtocolType:
 			xds.TLS = append(xds.TLS, buildTLSListener(l))
+		case gwapiv1.TCPProtocolType:
+			xds.TCP = append(xds.TCP, buildTCPListener(l))
 		default:
 			xds.HTTP = append(xds.HTTP, buildHTTPListener(l))
 		}
 	}
 	sortStableBy(xds.HTTP, func(a, b *ir.HTTPListener) bool { return lessListener(a.Port, a.Name, b.Port, b.Name) })
 	sortStableBy(xds.TLS, func(a, b *ir.TLSListener) bool { return lessListener(a.Port, a.Name, b.Port, b.Name) })
+	sortStableBy(xds.TCP, func(a, b *ir.TCPListener) bool { return lessListener(a.Port, a.Name, b.Port, b.Name) })
 	xds.Clusters = t.usedClusters(xds)
+	if xds.UsesGlobalRateLimit() {
+		xds.GlobalRateLimit = t.globalRateLimit
+	}
 	return &bus.Fleet{Name: f.name, Infra: f.infra(f.ports), Xds: xds}
 }
 
@@ -170,6 +177,7 @@ func (f *fleetModel) infra(ports map[int32]*ir.ProxyListener) *ir.Infra {
 		p.Gateways = append(p.Gateways, g.key.String())
 	}
 	slices.Sort(p.Gateways)
+	p.Addresses = f.staticAddresses()
 	for _, l := range ports {
 		p.Listeners = append(p.Listeners, l)
 	}
@@ -200,6 +208,11 @@ func (t *translator) usedClusters(xds *ir.Xds) []*ir.Cluster {
 			addDestination(r.Destination)
 		}
 	}
+	for _, l := range xds.TCP {
+		if l.Route != nil {
+			addDestination(l.Route.Destination)
+		}
+	}
 	out := make([]*ir.Cluster, 0, len(used))
 	for name := range used {
 		out = append(out, t.clusters[name])
@@ -220,6 +233,9 @@ func (t *translator) gatewayProgrammedError(g *gatewayModel) *reasonError {
 	if len(g.fleet.ports) == 0 {
 		return errorf(gwapiv1.GatewayReasonInvalid, "No listener is valid (accepted with a supported route kind): no proxy fleet runs for the Gateway")
 	}
+	if err := t.staticAddressError(g); err != nil {
+		return err
+	}
 	state, ok := t.infraStates[g.fleet.name]
 	switch {
 	case !ok:
@@ -233,6 +249,57 @@ func (t *translator) gatewayProgrammedError(g *gatewayModel) *reasonError {
 			"spec.addresses requests an %s, but proxy fleet %s has none yet", gwapiv1.IPAddressType, g.fleet.name)
 	}
 	return nil
+}
+
+// staticAddressError says why the static addresses a Gateway requests are
+// not (yet) its addresses. A fleet's Service can request one load balancer
+// address (spec.loadBalancerIP), so a fleet whose Gateways request more than
+// one cannot be given them: AddressNotUsable. A requested address the
+// fleet does not have is AddressNotAssigned while the fleet has no address
+// at all, AddressNotUsable once it has others.
+func (t *translator) staticAddressError(g *gatewayModel) *reasonError {
+	want := staticAddresses(g.obj)
+	if len(want) == 0 {
+		return nil
+	}
+	all := g.fleet.staticAddresses()
+	if len(all) > 1 {
+		return errorf(gwapiv1.GatewayReasonAddressNotUsable,
+			"spec.addresses of the Gateways of proxy fleet %s request %d addresses (%s); its Service can be given only one",
+			g.fleet.name, len(all), strings.Join(all, ", "))
+	}
+	state := t.infraStates[g.fleet.name]
+	if hasAddress(state.Addresses, want[0]) {
+		return nil
+	}
+	if len(state.Addresses) == 0 {
+		return errorf(gwapiv1.GatewayReasonAddressNotAssigned, "Address %s has not been assigned to proxy fleet %s yet", want[0], g.fleet.name)
+	}
+	return errorf(gwapiv1.GatewayReasonAddressNotUsable, "Address %s was not assigned to proxy fleet %s, which has other addresses", want[0], g.fleet.name)
+}
+
+// staticAddresses are the addresses the fleet's Gateways request.
+func (f *fleetModel) staticAddresses() []string {
+	var out []string
+	for _, g := range f.gateways {
+		for _, a := range staticAddresses(g.obj) {
+			if !slices.Contains(out, a) {
+				out = append(out, a)
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// hasAddress reports whether ip is one of addrs.
+func hasAddress(addrs []bus.Address, ip string) bool {
+	for _, a := range addrs {
+		if b, err := netip.ParseAddr(a.Value); err == nil && b.String() == ip {
+			return true
+		}
+	}
+	return false
 }
 
 // hasIPAddress reports whether a fleet has an address of type IPAddress

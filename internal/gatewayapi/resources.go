@@ -23,13 +23,18 @@ type Resources struct {
 	Gateways        []*gwapiv1.Gateway           `json:"gateways,omitempty"`
 	ListenerSets    []*gwapiv1.ListenerSet       `json:"listenerSets,omitempty"`
 	HTTPRoutes      []*gwapiv1.HTTPRoute         `json:"httpRoutes,omitempty"`
+	GRPCRoutes      []*gwapiv1.GRPCRoute         `json:"grpcRoutes,omitempty"`
 	TLSRoutes       []*gwapiv1.TLSRoute          `json:"tlsRoutes,omitempty"`
+	TCPRoutes       []*gwapiv1.TCPRoute          `json:"tcpRoutes,omitempty"`
 	ReferenceGrants []*gwapiv1.ReferenceGrant    `json:"referenceGrants,omitempty"`
 	Namespaces      []*corev1.Namespace          `json:"namespaces,omitempty"`
 	Services        []*corev1.Service            `json:"services,omitempty"`
 	EndpointSlices  []*discoveryv1.EndpointSlice `json:"endpointSlices,omitempty"`
 	Secrets         []*corev1.Secret             `json:"secrets,omitempty"`
 	EnvoyProxies    []*egv1a1.EnvoyProxy         `json:"envoyProxies,omitempty"`
+	// RateLimitFilters are the filters HTTPRoute rules may name in
+	// ExtensionRef filters.
+	RateLimitFilters []*egv1a1.RateLimitFilter `json:"rateLimitFilters,omitempty"`
 
 	// InfraStates is what the infra manager observed of each running fleet,
 	// keyed by fleet name (ir.ProxyInfra.Name). A fleet with no entry has no
@@ -88,6 +93,11 @@ type Options struct {
 	// ControllerName is the GatewayClass controllerName we serve; empty means
 	// egv1a1.DefaultControllerName.
 	ControllerName string `json:"controllerName,omitempty"`
+	// GlobalRateLimit is the rate limit service of global rate limits (its
+	// Domain is filled in): fleets with routes using Global RateLimitFilters
+	// get a copy. Nil means global rate limiting is not configured, and the
+	// rules using them are rejected.
+	GlobalRateLimit *ir.GlobalRateLimit `json:"globalRateLimit,omitempty"`
 	// DataPlane, when set, checks each route the way the xDS translator will
 	// (xds/translator.Checks): a rule whose route would be left out there is
 	// rejected here instead, with UnsupportedValue, so that its status says
@@ -118,7 +128,7 @@ type Result struct {
 // FleetSet is the part of r the xDS and infra layers read: its fleets and
 // frozen GatewayClasses (shared, not copied).
 func (r *Result) FleetSet() *bus.FleetSet {
-	return &bus.FleetSet{Fleets: r.Fleets, FrozenGatewayClasses: r.FrozenGatewayClasses}
+	return &bus.FleetSet{Fleets: r.Fleets, FrozenGatewayClasses: r.FrozenGatewayClasses, Source: r}
 }
 
 // Statuses are computed statuses, each list sorted by namespace and name.
@@ -129,7 +139,9 @@ type Statuses struct {
 	Gateways       []GatewayStatus      `json:"gateways,omitempty"`
 	ListenerSets   []ListenerSetStatus  `json:"listenerSets,omitempty"`
 	HTTPRoutes     []RouteStatus        `json:"httpRoutes,omitempty"`
+	GRPCRoutes     []RouteStatus        `json:"grpcRoutes,omitempty"`
 	TLSRoutes      []RouteStatus        `json:"tlsRoutes,omitempty"`
+	TCPRoutes      []RouteStatus        `json:"tcpRoutes,omitempty"`
 	EnvoyProxies   []EnvoyProxyStatus   `json:"envoyProxies,omitempty"`
 }
 

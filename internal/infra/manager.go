@@ -13,6 +13,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	egv1a1 "github.com/envoygw/envoy-gateway/api/v1alpha1"
 	"github.com/envoygw/envoy-gateway/internal/bus"
 	"github.com/envoygw/envoy-gateway/internal/infra/render"
 )
@@ -43,6 +44,10 @@ type Options struct {
 	// Events receives what happens to the fleets, for users (the provider
 	// makes Kubernetes Events of them); nil drops them.
 	Events func(bus.FleetEvent)
+	// RateLimit is the static rateLimit configuration (defaults applied):
+	// the rate limit service runs while a fleet has global rate limits. Nil
+	// means rate limiting is not configured.
+	RateLimit *egv1a1.RateLimit
 }
 
 // Manager applies the objects of the fleets and deletes those of fleets
@@ -53,6 +58,8 @@ type Manager struct {
 	render render.Options
 	log    logr.Logger
 	events func(bus.FleetEvent)
+	// rateLimit is Options.RateLimit.
+	rateLimit *egv1a1.RateLimit
 }
 
 // NewManager returns a Manager, or an error when the options are invalid.
@@ -71,7 +78,7 @@ func NewManager(opts Options) (*Manager, error) {
 	if events == nil {
 		events = func(bus.FleetEvent) {}
 	}
-	return &Manager{client: opts.Client, reader: reader, render: opts.Render, log: opts.Logger, events: events}, nil
+	return &Manager{client: opts.Client, reader: reader, render: opts.Render, log: opts.Logger, events: events, rateLimit: opts.RateLimit}, nil
 }
 
 // Namespace returns the namespace of every fleet's objects.
@@ -87,6 +94,9 @@ func (m *Manager) Namespace() string { return m.render.Namespace }
 // Objects owned by a frozen GatewayClass (one that is not accepted, see
 // bus.FleetSet.FrozenGatewayClasses) are never deleted: an invalid
 // EnvoyProxy must not take down what already runs.
+//
+// The rate limit service runs while a fleet has global rate limits and is
+// deleted once none has (and no class is frozen).
 func (m *Manager) Reconcile(ctx context.Context, fleets []*bus.Fleet, frozenClasses []string) error {
 	desired := newDesiredSet()
 	for _, c := range frozenClasses {
@@ -102,6 +112,9 @@ func (m *Manager) Reconcile(ctx context.Context, fleets []*bus.Fleet, frozenClas
 		}
 	}
 	if err := m.prune(ctx, desired); err != nil {
+		errs = append(errs, err)
+	}
+	if err := m.reconcileRateLimit(ctx, fleets, len(frozenClasses) > 0); err != nil {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)

@@ -3,6 +3,7 @@ package ir
 import (
 	"errors"
 	"fmt"
+	"net/netip"
 )
 
 // Infra is what the infra manager must run for one proxy fleet.
@@ -24,6 +25,10 @@ type ProxyInfra struct {
 	Config ProxyConfig `json:"config"`
 	// Listeners are the ports the fleet exposes, sorted by port.
 	Listeners []*ProxyListener `json:"listeners,omitempty"`
+	// Addresses are the static IP addresses the fleet's Gateways request
+	// (spec.addresses), sorted. The fleet's Service requests the address
+	// from the load balancer when there is exactly one.
+	Addresses []string `json:"addresses,omitempty"`
 }
 
 // ProxyConfig is the resolved infrastructure parameters of a fleet.
@@ -90,6 +95,11 @@ func (i *Infra) Validate() error {
 	case "LoadBalancer", "NodePort", "ClusterIP":
 	default:
 		errs = append(errs, fmt.Errorf("proxy.config.serviceType %q is not LoadBalancer, NodePort or ClusterIP", p.Config.ServiceType))
+	}
+	for idx, a := range p.Addresses {
+		if _, err := netip.ParseAddr(a); err != nil {
+			errs = append(errs, fmt.Errorf("proxy.addresses[%d]: %q is not an IP address", idx, a))
+		}
 	}
 	ports := map[uint32]bool{}
 	names := map[string]bool{}

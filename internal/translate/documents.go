@@ -60,7 +60,9 @@ type statusIndex struct {
 	gateways map[gatewayapi.ObjectKey]gwapiv1.GatewayStatus
 	sets     map[gatewayapi.ObjectKey]gwapiv1.ListenerSetStatus
 	http     map[gatewayapi.ObjectKey][]gwapiv1.RouteParentStatus
+	grpc     map[gatewayapi.ObjectKey][]gwapiv1.RouteParentStatus
 	tls      map[gatewayapi.ObjectKey][]gwapiv1.RouteParentStatus
+	tcp      map[gatewayapi.ObjectKey][]gwapiv1.RouteParentStatus
 	proxies  map[gatewayapi.ObjectKey]egv1a1.EnvoyProxyStatus
 }
 
@@ -70,7 +72,9 @@ func indexStatuses(s gatewayapi.Statuses) statusIndex {
 		gateways: map[gatewayapi.ObjectKey]gwapiv1.GatewayStatus{},
 		sets:     map[gatewayapi.ObjectKey]gwapiv1.ListenerSetStatus{},
 		http:     map[gatewayapi.ObjectKey][]gwapiv1.RouteParentStatus{},
+		grpc:     map[gatewayapi.ObjectKey][]gwapiv1.RouteParentStatus{},
 		tls:      map[gatewayapi.ObjectKey][]gwapiv1.RouteParentStatus{},
+		tcp:      map[gatewayapi.ObjectKey][]gwapiv1.RouteParentStatus{},
 		proxies:  map[gatewayapi.ObjectKey]egv1a1.EnvoyProxyStatus{},
 	}
 	for _, c := range s.GatewayClasses {
@@ -85,8 +89,14 @@ func indexStatuses(s gatewayapi.Statuses) statusIndex {
 	for _, r := range s.HTTPRoutes {
 		idx.http[r.ObjectKey] = r.Parents
 	}
+	for _, r := range s.GRPCRoutes {
+		idx.grpc[r.ObjectKey] = r.Parents
+	}
 	for _, r := range s.TLSRoutes {
 		idx.tls[r.ObjectKey] = r.Parents
+	}
+	for _, r := range s.TCPRoutes {
+		idx.tcp[r.ObjectKey] = r.Parents
 	}
 	for _, p := range s.EnvoyProxies {
 		idx.proxies[p.ObjectKey] = p.Status
@@ -114,8 +124,16 @@ func (idx statusIndex) apply(obj client.Object) {
 		if s, ok := idx.http[key]; ok {
 			o.Status.Parents = s
 		}
+	case *gwapiv1.GRPCRoute:
+		if s, ok := idx.grpc[key]; ok {
+			o.Status.Parents = s
+		}
 	case *gwapiv1.TLSRoute:
 		if s, ok := idx.tls[key]; ok {
+			o.Status.Parents = s
+		}
+	case *gwapiv1.TCPRoute:
+		if s, ok := idx.tcp[key]; ok {
 			o.Status.Parents = s
 		}
 	case *egv1a1.EnvoyProxy:

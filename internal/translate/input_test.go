@@ -47,7 +47,7 @@ func TestUnknownKindOfAReadGroupIsAnError(t *testing.T) {
 func TestKnownKindsWeDoNotReadAreIgnored(t *testing.T) {
 	for _, doc := range []string{
 		"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x, namespace: default}\n",
-		"apiVersion: gateway.networking.k8s.io/v1\nkind: GRPCRoute\nmetadata: {name: x, namespace: default}\n",
+		"apiVersion: gateway.networking.k8s.io/v1alpha2\nkind: UDPRoute\nmetadata: {name: x, namespace: default}\n",
 		"apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: x, namespace: default}\n",
 	} {
 		in := doc + "---\napiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\nmetadata: {name: eg}\nspec: {controllerName: gateway.envoyproxy.io/gatewayclass-controller}\n"

@@ -16,6 +16,7 @@ import (
 
 	"github.com/go-logr/logr"
 
+	egv1a1 "github.com/envoygw/envoy-gateway/api/v1alpha1"
 	"github.com/envoygw/envoy-gateway/internal/bus"
 	"github.com/envoygw/envoy-gateway/internal/infra/bootstrap"
 	"github.com/envoygw/envoy-gateway/internal/message"
@@ -51,6 +52,12 @@ type Options struct {
 	StopTimeout time.Duration
 	// ProbeInterval is the period of the admin /ready probe (default 1s).
 	ProbeInterval time.Duration
+	// RateLimit is the static rateLimit configuration: when set, the rate
+	// limit service runs while a route uses global rate limits (see
+	// ratelimit.go). RateLimitPath is its binary; empty means `ratelimit`
+	// or `service_cmd` on PATH, if any.
+	RateLimit     *egv1a1.RateLimit
+	RateLimitPath string
 }
 
 // Manager runs the standalone data plane.
@@ -64,6 +71,14 @@ type Manager struct {
 
 	mu     sync.Mutex
 	states map[string]bus.InfraState
+
+	// rateLimitBinary is the rate limit service binary, "" when there is
+	// none; rateLimit runs it (nil when it does not run); both belong to
+	// the Start goroutine, as does rateLimitHinted (the missing binary was
+	// logged).
+	rateLimitBinary string
+	rateLimit       *rateLimitService
+	rateLimitHinted bool
 }
 
 // fleet is a fleet's state folder and, with a binary, its supervised Envoy.
@@ -87,6 +102,9 @@ func New(opts Options) (*Manager, error) {
 		return nil, err
 	}
 	m.binary = binary
+	if err := m.setupRateLimit(); err != nil {
+		return nil, err
+	}
 	return m, nil
 }
 
@@ -174,6 +192,7 @@ func (m *Manager) reconcile(set *bus.FleetSet) {
 			m.log.Error(err, "cannot set up fleet", "fleet", name)
 		}
 	}
+	m.reconcileRateLimit(set)
 }
 
 // FleetDir returns the state folder of a fleet: fleet names are
@@ -284,17 +303,21 @@ func (m *Manager) removeFleet(name string) {
 	m.log.Info("fleet removed", "fleet", name)
 }
 
-// stopAll stops every Envoy at once, so shutdown takes one StopTimeout at
-// most, not one per fleet.
+// stopAll stops every Envoy and the rate limit service at once, so
+// shutdown takes one StopTimeout at most, not one per process.
 func (m *Manager) stopAll() {
 	for _, f := range m.fleets {
 		if f.cancel != nil {
 			f.cancel()
 		}
 	}
+	if m.rateLimit != nil {
+		m.rateLimit.cancel()
+	}
 	for name, f := range m.fleets {
 		m.stopFleet(name, f)
 	}
+	m.stopRateLimit()
 }
 
 // setState records a running fleet's readiness and reports the states.

@@ -1,5 +1,5 @@
-// Package file owns the File provider: it reads Gateway API, core and
-// EnvoyProxy objects from YAML files and folders, validates each object as
+// Package file owns the File provider: it reads Gateway API, core,
+// EnvoyProxy and RateLimitFilter objects from YAML files and folders, validates each object as
 // the API server would (internal/validation), and publishes immutable
 // gatewayapi.Resources snapshots, and the ready endpoints of the
 // EndpointSlices as separate ir.Endpoints snapshots: a change of

@@ -7,11 +7,14 @@ import (
 	"strings"
 
 	discoveryv1 "k8s.io/api/discovery/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/envoygw/envoy-gateway/internal/applied"
 	"github.com/envoygw/envoy-gateway/internal/bus"
 	"github.com/envoygw/envoy-gateway/internal/gatewayapi"
 	"github.com/envoygw/envoy-gateway/internal/message"
+	xdsserver "github.com/envoygw/envoy-gateway/internal/xds/server"
 )
 
 // StatusReport is the body of GET /api/status: every object in force with
@@ -36,10 +39,17 @@ type ResourceStatus struct {
 	Status any `json:"status,omitempty"`
 }
 
-// FleetStatus is a fleet and its observed infrastructure (nil: no proxy runs).
+// FleetStatus is a fleet and its observed infrastructure (nil: no proxy
+// runs), with its Applied condition and its connected proxies.
 type FleetStatus struct {
 	Name  string          `json:"name"`
 	Infra *bus.InfraState `json:"infra,omitempty"`
+	// Applied is the gateway.envoyproxy.io/Applied condition of the
+	// fleet's Gateways (without observedGeneration: each Gateway has its own).
+	Applied *metav1.Condition `json:"applied,omitempty"`
+	// Proxies is what the xDS server knows of the fleet's proxies: each
+	// connected proxy's state and versions, NACK counts, last propagation latency.
+	Proxies *xdsserver.FleetStatus `json:"proxies,omitempty"`
 }
 
 // StatusHandlerOptions are what the status handler reports on.
@@ -47,6 +57,8 @@ type StatusHandlerOptions struct {
 	Provider  *Provider
 	Resources *message.Watchable[*gatewayapi.Resources]
 	Results   *message.Watchable[*gatewayapi.Result]
+	// Applied, when set, adds the Applied conditions and the proxies' state.
+	Applied *applied.Tracker
 }
 
 // StatusHandler serves the StatusReport as JSON.
@@ -69,17 +81,17 @@ func BuildStatusReport(opts StatusHandlerOptions) StatusReport {
 		return report
 	}
 	statuses := gatewayapi.Statuses{}
+	var appliedReport *applied.Report
 	if result != nil {
 		statuses = result.Statuses
+		if opts.Applied != nil {
+			appliedReport = opts.Applied.Report(result)
+		}
 		for _, f := range result.Fleets {
-			fs := FleetStatus{Name: f.Name}
-			if st, ok := res.InfraStates[f.Name]; ok {
-				fs.Infra = &st
-			}
-			report.Fleets = append(report.Fleets, fs)
+			report.Fleets = append(report.Fleets, fleetStatus(f.Name, res, opts.Applied, appliedReport))
 		}
 	}
-	idx := indexStatus(statuses)
+	idx := indexStatus(statuses, appliedReport)
 	add := func(kind string, obj client.Object) {
 		key := gatewayapi.ObjectKey{Namespace: obj.GetNamespace(), Name: obj.GetName()}
 		rs := ResourceStatus{Kind: kind, Namespace: key.Namespace, Name: key.Name, Status: idx[kind][key]}
@@ -92,6 +104,23 @@ func BuildStatusReport(opts StatusHandlerOptions) StatusReport {
 	return report
 }
 
+// fleetStatus reports on one fleet.
+func fleetStatus(name string, res *gatewayapi.Resources, tracker *applied.Tracker, report *applied.Report) FleetStatus {
+	fs := FleetStatus{Name: name}
+	if st, ok := res.InfraStates[name]; ok {
+		fs.Infra = &st
+	}
+	if tracker == nil {
+		return fs
+	}
+	if c, ok := report.Fleet(name); ok {
+		fs.Applied = &metav1.Condition{Type: applied.ConditionType, Status: c.Status, Reason: c.Reason, Message: c.Message}
+	}
+	proxies := tracker.FleetStatus(name)
+	fs.Proxies = &proxies
+	return fs
+}
+
 // eachObject calls fn for every object of the snapshot and every
 // EndpointSlice, kind by kind.
 func eachObject(res *gatewayapi.Resources, endpointSlices []*discoveryv1.EndpointSlice, fn func(kind string, obj client.Object)) {
@@ -99,9 +128,12 @@ func eachObject(res *gatewayapi.Resources, endpointSlices []*discoveryv1.Endpoin
 	each(res.Gateways, "Gateway", fn)
 	each(res.ListenerSets, "ListenerSet", fn)
 	each(res.HTTPRoutes, "HTTPRoute", fn)
+	each(res.GRPCRoutes, "GRPCRoute", fn)
 	each(res.TLSRoutes, "TLSRoute", fn)
+	each(res.TCPRoutes, "TCPRoute", fn)
 	each(res.ReferenceGrants, "ReferenceGrant", fn)
 	each(res.EnvoyProxies, "EnvoyProxy", fn)
+	each(res.RateLimitFilters, "RateLimitFilter", fn)
 	each(res.Namespaces, "Namespace", fn)
 	each(res.Services, "Service", fn)
 	each(endpointSlices, "EndpointSlice", fn)
@@ -123,24 +155,32 @@ func each[T client.Object](objs []T, kind string, fn func(string, client.Object)
 }
 
 // indexStatus maps kind and key to the status to report.
-func indexStatus(s gatewayapi.Statuses) map[string]map[gatewayapi.ObjectKey]any {
+// The Applied conditions of report are added (nil adds none).
+func indexStatus(s gatewayapi.Statuses, report *applied.Report) map[string]map[gatewayapi.ObjectKey]any {
 	idx := map[string]map[gatewayapi.ObjectKey]any{
-		"GatewayClass": {}, "Gateway": {}, "ListenerSet": {}, "HTTPRoute": {}, "TLSRoute": {}, "EnvoyProxy": {},
+		"GatewayClass": {}, "Gateway": {}, "ListenerSet": {}, "HTTPRoute": {}, "GRPCRoute": {}, "TLSRoute": {}, "TCPRoute": {},
+		"EnvoyProxy": {},
 	}
 	for _, c := range s.GatewayClasses {
 		idx["GatewayClass"][c.ObjectKey] = c.Status
 	}
 	for _, g := range s.Gateways {
-		idx["Gateway"][g.ObjectKey] = g.Status
+		idx["Gateway"][g.ObjectKey] = report.GatewayStatus(g, nil)
 	}
 	for _, l := range s.ListenerSets {
-		idx["ListenerSet"][l.ObjectKey] = l.Status
+		idx["ListenerSet"][l.ObjectKey] = report.ListenerSetStatus(l, nil)
 	}
 	for _, r := range s.HTTPRoutes {
-		idx["HTTPRoute"][r.ObjectKey] = routeStatus{Parents: r.Parents}
+		idx["HTTPRoute"][r.ObjectKey] = routeStatus{Parents: report.RouteParents("HTTPRoute", r)}
+	}
+	for _, r := range s.GRPCRoutes {
+		idx["GRPCRoute"][r.ObjectKey] = routeStatus{Parents: r.Parents}
 	}
 	for _, r := range s.TLSRoutes {
-		idx["TLSRoute"][r.ObjectKey] = routeStatus{Parents: r.Parents}
+		idx["TLSRoute"][r.ObjectKey] = routeStatus{Parents: report.RouteParents("TLSRoute", r)}
+	}
+	for _, r := range s.TCPRoutes {
+		idx["TCPRoute"][r.ObjectKey] = routeStatus{Parents: r.Parents}
 	}
 	for _, p := range s.EnvoyProxies {
 		idx["EnvoyProxy"][p.ObjectKey] = p.Status

@@ -282,7 +282,8 @@ func (p *Provider) publish() {
 	if res != nil {
 		p.opts.Resources.Publish(res)
 		p.log.Info("published resources", "files", len(p.files), "gateways", len(res.Gateways),
-			"httpRoutes", len(res.HTTPRoutes), "tlsRoutes", len(res.TLSRoutes))
+			"httpRoutes", len(res.HTTPRoutes), "grpcRoutes", len(res.GRPCRoutes), "tlsRoutes", len(res.TLSRoutes),
+			"tcpRoutes", len(res.TCPRoutes))
 	}
 }
 

@@ -10,5 +10,8 @@
 // object it comes from and counted (envoy_gateway_xds_left_out_total,
 // envoy_gateway_xds_left_out_elements), and the rest is served. Only a nil
 // IR, a panic or a refusal by the server keep a fleet on its previous
-// configuration; those are logged and counted as errors.
+// configuration; those are logged and counted as errors. After each result
+// the rate limit service is served the global rate limits of the IR every
+// served fleet was translated from (translator.RateLimitConfigs), so that it
+// knows exactly the descriptors the proxies send.
 package runner

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	endpointv3 "github.com/envoyproxy/go-control-plane/envoy/config/endpoint/v3"
+	rlsconfv3 "github.com/envoyproxy/go-control-plane/ratelimit/config/ratelimit/v3"
 	"github.com/go-logr/logr"
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -31,6 +32,9 @@ type Server interface {
 	UpdateEndpoints(fleet string, endpoints []*endpointv3.ClusterLoadAssignment) (changed bool, err error)
 	// Remove stops serving fleet.
 	Remove(fleet string) error
+	// UpdateRateLimit makes configs the rate limit service's
+	// configuration, reporting whether it changed.
+	UpdateRateLimit(configs []*rlsconfv3.RateLimitConfig) (changed bool, err error)
 }
 
 // Options configure a Runner.
@@ -46,6 +50,9 @@ type Options struct {
 	Registerer prometheus.Registerer
 	// Logger receives the runner's logs.
 	Logger logr.Logger
+	// OnServed, if set, is called after a fleet's configuration was set
+	// from a result (see Runner.Served). It must not block.
+	OnServed func()
 }
 
 // Runner translates fleets' xDS IR and updates the xDS server. It combines
@@ -77,6 +84,8 @@ type Runner struct {
 	// fleetEndpoints is the endpoints generation each served fleet's
 	// assignments were computed from.
 	fleetEndpoints map[string]uint64
+	// served is the result each fleet's configuration was built from.
+	served servedResults
 	// caches keep each fleet's translation: a change costs what it changes.
 	caches map[string]*translator.Cache
 }
@@ -165,6 +174,7 @@ func (r *Runner) handle(result *bus.FleetSet) {
 		}
 		seen[f.Name] = true
 		r.apply(f)
+		r.markServed(result, f)
 		r.refreshEndpoints(f.Name)
 	}
 	frozen := map[string]bool{}
@@ -188,6 +198,7 @@ func (r *Runner) handle(result *bus.FleetSet) {
 			continue
 		}
 		delete(r.applied, name)
+		r.served.forget(name)
 		delete(r.known, name)
 		delete(r.fleetEndpoints, name)
 		delete(r.caches, name)
@@ -200,6 +211,32 @@ func (r *Runner) handle(result *bus.FleetSet) {
 		}
 	}
 	r.endpoints.prune(r.servedServices())
+	r.updateRateLimit()
+}
+
+// rateLimitLabel is the metric label of the rate limit service's configuration.
+const rateLimitLabel = ":ratelimit"
+
+// updateRateLimit serves the rate limit service the global rate limits of
+// the IR every served fleet's configuration was built from (frozen fleets
+// included), fleets in name order: the descriptors the proxies send are
+// exactly those the service knows. It is set on every result, possibly
+// empty, so the service always gets a configuration.
+func (r *Runner) updateRateLimit() {
+	fleets := make([]*ir.Xds, 0, len(r.applied))
+	for _, name := range slices.Sorted(maps.Keys(r.applied)) {
+		fleets = append(fleets, r.applied[name])
+	}
+	configs := translator.RateLimitConfigs(fleets)
+	changed, err := r.opts.Server.UpdateRateLimit(configs)
+	if err != nil {
+		r.errors.WithLabelValues(rateLimitLabel).Inc()
+		r.log.Error(err, "updating the rate limit service's configuration failed; it keeps the previous one")
+		return
+	}
+	if changed {
+		r.log.V(1).Info("rate limit service configuration updated", "domains", len(configs))
+	}
 }
 
 // fleetClass returns the GatewayClass of a fleet, or "" when the IR lacks it.

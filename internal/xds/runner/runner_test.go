@@ -11,6 +11,7 @@ import (
 	"time"
 
 	endpointv3 "github.com/envoyproxy/go-control-plane/envoy/config/endpoint/v3"
+	rlsconfv3 "github.com/envoyproxy/go-control-plane/ratelimit/config/ratelimit/v3"
 	"github.com/go-logr/logr"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
@@ -56,6 +57,9 @@ type fakeServer struct {
 	calls chan call
 	// recordRoutes makes updates record their routes; set before use.
 	recordRoutes bool
+	// rateLimits are the rate limit configurations set, in order (not
+	// calls: every result sets one).
+	rateLimits [][]*rlsconfv3.RateLimitConfig
 }
 
 func newFakeServer() *fakeServer {
@@ -106,6 +110,23 @@ func assignments(cla []*endpointv3.ClusterLoadAssignment) []string {
 		out = append(out, a.GetClusterName()+"="+strings.Join(addrs, ","))
 	}
 	return out
+}
+
+func (f *fakeServer) UpdateRateLimit(configs []*rlsconfv3.RateLimitConfig) (bool, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.rateLimits = append(f.rateLimits, configs)
+	return true, nil
+}
+
+// lastRateLimit returns the last rate limit configuration set and how many were.
+func (f *fakeServer) lastRateLimit() ([]*rlsconfv3.RateLimitConfig, int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if len(f.rateLimits) == 0 {
+		return nil, 0
+	}
+	return f.rateLimits[len(f.rateLimits)-1], len(f.rateLimits)
 }
 
 func (f *fakeServer) Remove(fleet string) error {
@@ -352,8 +373,9 @@ func TestRunnerWithServer(t *testing.T) {
 	waitFor(t, func() bool { return slices.Equal(srv.Fleets(), []string{"a", "b"}) })
 	results.Publish(&bus.FleetSet{Fleets: []*bus.Fleet{fleet("b", xdsWithPort(10081))}})
 	waitFor(t, func() bool { return slices.Equal(srv.Fleets(), []string{"b"}) })
-	if got := testutil.ToFloat64(counterOf(t, reg, "envoy_gateway_xds_snapshot_updates_total")); got != 3 {
-		t.Errorf("snapshot updates = %v, want 3 (a, b, removal of a)", got)
+	// The first result also set the rate limit service's (empty) configuration.
+	if got := testutil.ToFloat64(counterOf(t, reg, "envoy_gateway_xds_snapshot_updates_total")); got != 4 {
+		t.Errorf("snapshot updates = %v, want 4 (a, b, the rate limit service's, removal of a)", got)
 	}
 }
 

@@ -468,3 +468,16 @@ func typeName(typeURL string) string {
 	}
 	return typeURL
 }
+
+// expectSilence fails if a response arrives within d.
+func (c *sotwClient) expectSilence(d time.Duration) {
+	c.t.Helper()
+	select {
+	case r, ok := <-c.responses:
+		if ok {
+			c.t.Fatalf("unexpected %s response version %q", r.GetTypeUrl(), r.GetVersionInfo())
+		}
+		c.t.Fatalf("stream ended: %v", <-c.done)
+	case <-time.After(d):
+	}
+}

@@ -43,6 +43,10 @@ type Options struct {
 	Registerer prometheus.Registerer
 	// Logger receives the server's logs.
 	Logger logr.Logger
+	// OnProxyChange, if set, is called after every event that may change
+	// what FleetStatus reports: a proxy connecting, ACKing, NACKing or
+	// leaving, a fleet's configuration changing. It must not block.
+	OnProxyChange func()
 }
 
 // Server serves each fleet's resources over ADS (state of the world and
@@ -51,6 +55,7 @@ type Server struct {
 	opts    Options
 	log     logr.Logger
 	metrics *metrics
+	tracker *tracker
 	caches  map[string]cachev3.SnapshotCache
 	grpc    *grpc.Server
 	// stopStreams ends every xDS stream handler on shutdown.
@@ -59,6 +64,9 @@ type Server struct {
 	mu       sync.Mutex
 	listener net.Listener
 	fleets   map[string]*content
+	// rateLimitVersion is the version of the rate limit service's
+	// configuration, "" before UpdateRateLimit.
+	rateLimitVersion string
 }
 
 // New validates the options, loads the TLS files and registers the metrics.
@@ -89,15 +97,16 @@ func New(opts Options) (*Server, error) {
 	}
 
 	m := newMetrics()
+	t := newTracker(opts.OnProxyChange)
 	if opts.Registerer != nil {
-		for _, c := range m.collectors() {
+		for _, c := range append(m.collectors(), t.latency) {
 			if err := opts.Registerer.Register(c); err != nil {
 				return nil, fmt.Errorf("registering xds server metrics: %w", err)
 			}
 		}
 	}
 	caches, cache := newCaches(log)
-	cb := newCallbacks(log, m)
+	cb := newCallbacks(log, m, t)
 	streamCtx, stopStreams := context.WithCancel(context.Background())
 	xds := serverv3.NewServer(streamCtx, cache, cb, sotwv3.WithOrderedADS())
 
@@ -113,6 +122,7 @@ func New(opts Options) (*Server, error) {
 		opts:        opts,
 		log:         log,
 		metrics:     m,
+		tracker:     t,
 		caches:      caches,
 		grpc:        g,
 		stopStreams: stopStreams,
@@ -253,6 +263,7 @@ func (s *Server) Remove(fleet string) error {
 		return err
 	}
 	delete(s.fleets, fleet)
+	s.tracker.forget(fleet)
 	s.metrics.updates.WithLabelValues(fleet).Inc()
 	return nil
 }
@@ -276,5 +287,6 @@ func (s *Server) setSnapshots(fleet string, c *content) error {
 			return fmt.Errorf("fleet %s: setting snapshot: %w", fleet, err)
 		}
 	}
+	s.tracker.contentSet(fleet, c)
 	return nil
 }
