@@ -2,12 +2,12 @@ package applied
 
 import (
 	"fmt"
-	"github.com/envoygw/envoy-gateway/internal/bus"
 	"sync"
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/envoygw/envoy-gateway/internal/bus"
 	"github.com/envoygw/envoy-gateway/internal/gatewayapi"
 	"github.com/envoygw/envoy-gateway/internal/message"
 )

@@ -105,7 +105,7 @@ var _ = Describe("The gateway.envoyproxy.io/Applied condition", Ordered, func() 
 			},
 		})).To(Succeed())
 		Expect(k8sClient.Create(ctx, backendService(ns, "web", 8080))).To(Succeed())
-		Expect(k8sClient.Create(ctx, endpointSlice(ns, "web", 8080, "10.2.0.1"))).To(Succeed())
+		Expect(k8sClient.Create(ctx, webEndpointSlice(ns, "10.2.0.1"))).To(Succeed())
 		Expect(k8sClient.Create(ctx, httpRouteTo(ns, "web", "eg", nil, "web", 8080))).To(Succeed())
 	})
 

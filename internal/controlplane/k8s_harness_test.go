@@ -125,7 +125,9 @@ func backendService(ns, name string, port int32) *corev1.Service {
 	}
 }
 
-func endpointSlice(ns, service string, port int32, addresses ...string) *discoveryv1.EndpointSlice {
+// webEndpointSlice is the EndpointSlice of the Service "web" in ns, port 8080.
+func webEndpointSlice(ns string, addresses ...string) *discoveryv1.EndpointSlice {
+	const service, port = "web", int32(8080)
 	es := &discoveryv1.EndpointSlice{
 		ObjectMeta: metav1.ObjectMeta{
 			Namespace: ns, Name: service + "-slice",

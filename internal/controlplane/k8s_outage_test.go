@@ -86,7 +86,7 @@ var _ = Describe("API server outage", Ordered, func() {
 			},
 		})).To(Succeed())
 		Expect(k8sClient.Create(ctx, backendService(ns, "web", 8080))).To(Succeed())
-		Expect(k8sClient.Create(ctx, endpointSlice(ns, "web", 8080, "10.3.0.1"))).To(Succeed())
+		Expect(k8sClient.Create(ctx, webEndpointSlice(ns, "10.3.0.1"))).To(Succeed())
 		Expect(k8sClient.Create(ctx, httpRoute(ns, "web", nil, "web", 8080))).To(Succeed())
 		var err error
 		envoy, err = xdstest.Dial(cp.xdsAddr, ns+"/gw", insecure.NewCredentials())

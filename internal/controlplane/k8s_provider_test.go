@@ -68,7 +68,7 @@ var _ = Describe("Kubernetes provider", Ordered, func() {
 
 	It("attaches an HTTPRoute and counts it on the listeners", func() {
 		Expect(k8sClient.Create(ctx, backendService(ns, "web", 8080))).To(Succeed())
-		Expect(k8sClient.Create(ctx, endpointSlice(ns, "web", 8080, "10.0.0.1", "10.0.0.2"))).To(Succeed())
+		Expect(k8sClient.Create(ctx, webEndpointSlice(ns, "10.0.0.1", "10.0.0.2"))).To(Succeed())
 		Expect(k8sClient.Create(ctx, httpRoute(ns, "web", nil, "web", 8080))).To(Succeed())
 		Eventually(routeParentCondition(ns, "web", "Accepted")).Should(haveCondition(metav1.ConditionTrue, "Accepted"))
 		Eventually(routeParentCondition(ns, "web", "ResolvedRefs")).Should(haveCondition(metav1.ConditionTrue, "ResolvedRefs"))

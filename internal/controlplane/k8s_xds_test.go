@@ -127,7 +127,7 @@ var _ = Describe("Kubernetes provider xDS", Ordered, func() {
 
 	It("serves the listener, route, cluster and endpoints of an attached HTTPRoute", func() {
 		Expect(k8sClient.Create(ctx, backendService(ns, "web", 8080))).To(Succeed())
-		Expect(k8sClient.Create(ctx, endpointSlice(ns, "web", 8080, "10.1.0.1", "10.1.0.2"))).To(Succeed())
+		Expect(k8sClient.Create(ctx, webEndpointSlice(ns, "10.1.0.1", "10.1.0.2"))).To(Succeed())
 		Expect(k8sClient.Create(ctx, httpRoute(ns, "web", nil, "web", 8080))).To(Succeed())
 
 		Eventually(func() []string { return envoy.Names(resourcev3.ListenerType) }).Should(

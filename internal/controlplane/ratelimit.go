@@ -10,15 +10,10 @@ import (
 )
 
 // globalRateLimit is the rate limit service the proxies ask, from the
-// static configuration, or nil when rate limiting is not configured. With
-// the File provider the service runs on this host on a unix socket in the
-// state folder; with the Kubernetes provider it is the envoy-ratelimit
+// static configuration cfg, or nil when rate limiting is not configured.
+// With the File provider the service runs on this host on a unix socket in
+// the state folder; with the Kubernetes provider it is the envoy-ratelimit
 // Service of the control plane's namespace.
-func (c *ControlPlane) globalRateLimit() *ir.GlobalRateLimit {
-	return globalRateLimit(c.cfg)
-}
-
-// globalRateLimit is ControlPlane.globalRateLimit for a static configuration.
 func globalRateLimit(cfg *egv1a1.EnvoyGateway) *ir.GlobalRateLimit {
 	rl := cfg.RateLimit
 	if rl == nil {
