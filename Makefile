@@ -43,7 +43,7 @@ help: ## Display this help.
 
 .PHONY: manifests
 manifests: controller-gen ## Generate ClusterRole and CustomResourceDefinition objects from markers.
-	"$(CONTROLLER_GEN)" rbac:roleName=manager-role crd webhook paths="./api/...;./controllers/..." output:crd:artifacts:config=config/crd/bases
+	"$(CONTROLLER_GEN)" rbac:roleName=manager-role crd webhook paths="./api/...;./controllers/...;./internal/infra/...;./internal/leader/..." output:crd:artifacts:config=config/crd/bases
 
 .PHONY: generate
 generate: controller-gen ## Generate DeepCopy, DeepCopyInto and DeepCopyObject implementations.
@@ -80,16 +80,21 @@ vet: ## Run go vet against code.
 envtest-assets: ## Build kube-apiserver and etcd for envtest once (cached); prints their folder last.
 	@./hack/envtest-assets.sh
 
+.PHONY: ratelimit-assets
+ratelimit-assets: ## Build the rate limit service once (cached) and install redis-server when missing; prints the service binary last.
+	@./hack/ratelimit-assets.sh
+
 .PHONY: dev-cluster
 dev-cluster: ## Start a local kube-apiserver + etcd with our CRDs and the Gateway API CRDs; writes bin/dev-cluster/kubeconfig.
 	@assets="$$(./hack/envtest-assets.sh | tail -n 1)"; \
 	KUBEBUILDER_ASSETS="$$assets" go run ./hack/dev-cluster
 
 .PHONY: test
-test: verify-generated verify-fmt vet lint ## Run every check CI runs: generated code, gofmt, vet, golangci-lint, then all tests (unit, golden, envtest suites, Gateway API conformance) with the race detector.
+test: verify-generated verify-fmt vet lint ## Run every check CI runs: generated code, gofmt, vet, golangci-lint, then all tests (unit, golden, envtest suites, Gateway API conformance, rate limiting with the real service and Redis) with the race detector.
 	@assets="$$(./hack/envtest-assets.sh | tail -n 1)"; \
-	echo "KUBEBUILDER_ASSETS=$$assets"; \
-	KUBEBUILDER_ASSETS="$$assets" EG_CONFORMANCE=1 go test ./... -race -count=1 -timeout 45m $(TEST_FLAGS)
+	ratelimit="$$(./hack/ratelimit-assets.sh | tail -n 1)"; \
+	echo "KUBEBUILDER_ASSETS=$$assets EG_RATELIMIT_BIN=$$ratelimit"; \
+	KUBEBUILDER_ASSETS="$$assets" EG_RATELIMIT_BIN="$$ratelimit" EG_CONFORMANCE=1 go test ./... -race -count=1 -timeout 45m $(TEST_FLAGS)
 
 .PHONY: conformance
 conformance: ## Run the upstream Gateway API conformance suite (status and traffic tests, through the test data plane) on envtest; writes test/conformance/report.yaml. Writes test/conformance/results.md (every test). Needs root (see docs/conformance.md).
@@ -104,6 +109,16 @@ conformance: ## Run the upstream Gateway API conformance suite (status and traff
 
 CONFORMANCE_REPORT ?= test/conformance/report.yaml
 CONFORMANCE_RESULTS ?= test/conformance/results.md
+
+SOAK_DURATION ?= 30m
+
+.PHONY: soak
+soak: ## Run SOAK_DURATION (30m) of random route churn against envtest with an ADS client, checking convergence every 5 minutes (not in make test); log in bin/soak/soak.log.
+	@assets="$$(./hack/envtest-assets.sh | tail -n 1)"; mkdir -p bin/soak; \
+	echo "soak: $(SOAK_DURATION) of route churn on envtest (full log: bin/soak/soak.log)"; \
+	rc=0; KUBEBUILDER_ASSETS="$$assets" EG_SOAK_DURATION="$(SOAK_DURATION)" \
+	go test ./test/soak/ -run '^TestSoak$$' -count=1 -timeout 0 -v >bin/soak/soak.log 2>&1 || rc=$$?; \
+	grep -E 'SOAK: |^(--- FAIL|FAIL|ok) ' bin/soak/soak.log | sed 's/^ *soak_test.go:[0-9]*: SOAK: //' || true; exit $$rc
 
 .PHONY: bench
 bench: ## Run the benchmarks (translator, xDS) with memory figures.
@@ -126,6 +141,11 @@ bench-e2e: build ## Measure the server end to end (not part of `make test`): fir
 bench-traffic: ## Time from applying an HTTPRoute to its first 200 through the test data plane (median, p99 of 50). Needs root.
 	@assets="$$(./hack/envtest-assets.sh | tail -n 1)"; \
 	KUBEBUILDER_ASSETS="$$assets" go test ./test/traffic/ -run='^$$' -bench=BenchmarkRouteToFirst200 -benchtime=50x -count=1 -timeout 30m
+
+.PHONY: bench-applied
+bench-applied: ## Time from updating an HTTPRoute to its Gateway's gateway.envoyproxy.io/Applied=True with the test data plane (median, p99 of 50). Needs root.
+	@assets="$$(./hack/envtest-assets.sh | tail -n 1)"; \
+	KUBEBUILDER_ASSETS="$$assets" go test ./test/traffic/ -run='^$$' -bench=BenchmarkRouteUpdateToApplied -benchtime=50x -count=1 -timeout 30m -v
 
 .PHONY: lint
 lint: golangci-lint ## Run golangci-lint linter

@@ -88,7 +88,7 @@ func (r *snapshotReconciler) publishEndpoints(ctx context.Context, services sets
 	if ok && r.endpointsPublished && sum == r.endpointsSum {
 		return nil
 	}
-	r.opts.Endpoints.Publish(eps)
+	r.opts.Endpoints.Publish(gatewayapi.TranslateEndpoints(eps))
 	r.endpointsSum, r.endpointsPublished = sum, ok
 	r.snapshots.WithLabelValues(snapshotEndpoints).Inc()
 	r.log.V(1).Info("published endpoints snapshot", "services", len(eps.Services), "duration", time.Since(start).String())

@@ -23,11 +23,13 @@ import (
 type references struct {
 	services sets.Set[types.NamespacedName]
 	secrets  sets.Set[types.NamespacedName]
+	// rateLimitFilters are the RateLimitFilters the routes name, found or not.
+	rateLimitFilters sets.Set[types.NamespacedName]
 }
 
 type buildOptions struct {
 	controllerName string
-	infraStates    func(ctx context.Context) (map[string]gatewayapi.InfraState, error)
+	fleets         *FleetOptions
 }
 
 // buildResources gathers every object that matters to our GatewayClasses
@@ -39,7 +41,10 @@ func buildResources(
 	ctx context.Context, r client.Reader, opts buildOptions,
 ) (*gatewayapi.Resources, *references, error) {
 	res := &gatewayapi.Resources{}
-	refs := &references{services: sets.New[types.NamespacedName](), secrets: sets.New[types.NamespacedName]()}
+	refs := &references{
+		services: sets.New[types.NamespacedName](), secrets: sets.New[types.NamespacedName](),
+		rateLimitFilters: sets.New[types.NamespacedName](),
+	}
 
 	classes, err := ourGatewayClasses(ctx, r, opts.controllerName)
 	if err != nil {
@@ -67,14 +72,32 @@ func buildResources(
 	if res.HTTPRoutes, err = attachedHTTPRoutes(ctx, r, ours); err != nil {
 		return nil, nil, err
 	}
+	if res.GRPCRoutes, err = attachedGRPCRoutes(ctx, r, ours); err != nil {
+		return nil, nil, err
+	}
 	if res.TLSRoutes, err = attachedTLSRoutes(ctx, r, ours); err != nil {
+		return nil, nil, err
+	}
+	if res.TCPRoutes, err = attachedTCPRoutes(ctx, r, ours); err != nil {
 		return nil, nil, err
 	}
 	for _, route := range res.HTTPRoutes {
 		collectHTTPBackendRefs(route, refs.services)
+		collectRateLimitFilterRefs(route, refs.rateLimitFilters)
+	}
+	if res.RateLimitFilters, err = getAll(ctx, r, refs.rateLimitFilters, newRateLimitFilter); err != nil {
+		return nil, nil, err
+	}
+	for _, route := range res.GRPCRoutes {
+		collectGRPCBackendRefs(route, refs.services)
 	}
 	for _, route := range res.TLSRoutes {
 		collectTLSBackendRefs(route, refs.services)
+	}
+	for _, route := range res.TCPRoutes {
+		for _, rule := range route.Spec.Rules {
+			collectBackendRefs(route.Namespace, rule.BackendRefs, refs.services)
+		}
 	}
 	if res.ReferenceGrants, err = listReferenceGrants(ctx, r); err != nil {
 		return nil, nil, err
@@ -89,8 +112,8 @@ func buildResources(
 	if res.Secrets, err = getAll(ctx, r, refs.secrets, newSecret); err != nil {
 		return nil, nil, err
 	}
-	if opts.infraStates != nil {
-		if res.InfraStates, err = opts.infraStates(ctx); err != nil {
+	if opts.fleets != nil {
+		if res.InfraStates, err = opts.fleets.States(ctx, r); err != nil {
 			return nil, nil, fmt.Errorf("reading infra states: %w", err)
 		}
 	}
@@ -204,34 +227,47 @@ func listenerSetsOfGateways(
 
 func attachedHTTPRoutes(ctx context.Context, r client.Reader, ours ourParents) ([]*gwapiv1.HTTPRoute, error) {
 	var list gwapiv1.HTTPRouteList
-	err := r.List(ctx, &list)
-	return attached(list.Items, ours,
-		func(rt *gwapiv1.HTTPRoute) []gwapiv1.ParentReference { return rt.Spec.ParentRefs }), err
+	return attachedRoutes(ctx, r, ours, &list, &list.Items,
+		func(o *gwapiv1.HTTPRoute) (string, []gwapiv1.ParentReference) { return o.Namespace, o.Spec.ParentRefs })
+}
+
+func attachedGRPCRoutes(ctx context.Context, r client.Reader, ours ourParents) ([]*gwapiv1.GRPCRoute, error) {
+	var list gwapiv1.GRPCRouteList
+	return attachedRoutes(ctx, r, ours, &list, &list.Items,
+		func(o *gwapiv1.GRPCRoute) (string, []gwapiv1.ParentReference) { return o.Namespace, o.Spec.ParentRefs })
 }
 
 func attachedTLSRoutes(ctx context.Context, r client.Reader, ours ourParents) ([]*gwapiv1.TLSRoute, error) {
 	var list gwapiv1.TLSRouteList
-	err := r.List(ctx, &list)
-	return attached(list.Items, ours,
-		func(rt *gwapiv1.TLSRoute) []gwapiv1.ParentReference { return rt.Spec.ParentRefs }), err
+	return attachedRoutes(ctx, r, ours, &list, &list.Items,
+		func(o *gwapiv1.TLSRoute) (string, []gwapiv1.ParentReference) { return o.Namespace, o.Spec.ParentRefs })
 }
 
-// attached returns the routes that have a parentRef to one of ours;
-// parentRefs reads a route's parentRefs.
-func attached[R any, PR interface {
-	*R
-	client.Object
-}](routes []R, ours ourParents, parentRefs func(PR) []gwapiv1.ParentReference) []PR {
-	var out []PR
-	for i := range routes {
-		route := PR(&routes[i])
-		if slices.ContainsFunc(parentRefs(route), func(p gwapiv1.ParentReference) bool {
-			return refersToParent(route.GetNamespace(), p, ours)
-		}) {
+func attachedTCPRoutes(ctx context.Context, r client.Reader, ours ourParents) ([]*gwapiv1.TCPRoute, error) {
+	var list gwapiv1.TCPRouteList
+	return attachedRoutes(ctx, r, ours, &list, &list.Items,
+		func(o *gwapiv1.TCPRoute) (string, []gwapiv1.ParentReference) { return o.Namespace, o.Spec.ParentRefs })
+}
+
+// attachedRoutes lists the routes of one kind (list, whose items are
+// items) and returns those with a parentRef to one of our parents; parents
+// gives a route's namespace and parentRefs.
+func attachedRoutes[T any](
+	ctx context.Context, r client.Reader, ours ourParents, list client.ObjectList, items *[]T,
+	parents func(*T) (string, []gwapiv1.ParentReference),
+) ([]*T, error) {
+	if err := r.List(ctx, list); err != nil {
+		return nil, err
+	}
+	var out []*T
+	for i := range *items {
+		route := &(*items)[i]
+		ns, refs := parents(route)
+		if slices.ContainsFunc(refs, func(p gwapiv1.ParentReference) bool { return refersToParent(ns, p, ours) }) {
 			out = append(out, route)
 		}
 	}
-	return out
+	return out, nil
 }
 
 // collectCertificateRefs adds the Secrets the listeners of an object in
@@ -287,6 +323,23 @@ func collectHTTPBackendRefs(route *gwapiv1.HTTPRoute, services sets.Set[types.Na
 	}
 }
 
+func collectGRPCBackendRefs(route *gwapiv1.GRPCRoute, services sets.Set[types.NamespacedName]) {
+	mirrors := func(filters []gwapiv1.GRPCRouteFilter) {
+		for _, f := range filters {
+			if f.RequestMirror != nil {
+				insertServiceRef(route.Namespace, f.RequestMirror.BackendRef, services)
+			}
+		}
+	}
+	for _, rule := range route.Spec.Rules {
+		for _, b := range rule.BackendRefs {
+			insertServiceRef(route.Namespace, b.BackendObjectReference, services)
+			mirrors(b.Filters)
+		}
+		mirrors(rule.Filters)
+	}
+}
+
 func collectMirrorRefs(ns string, filters []gwapiv1.HTTPRouteFilter, services sets.Set[types.NamespacedName]) {
 	for _, f := range filters {
 		if f.RequestMirror != nil {
@@ -300,6 +353,14 @@ func collectTLSBackendRefs(route *gwapiv1.TLSRoute, services sets.Set[types.Name
 		for _, b := range rule.BackendRefs {
 			insertServiceRef(route.Namespace, b.BackendObjectReference, services)
 		}
+	}
+}
+
+// collectBackendRefs adds the Services that backendRefs of a route in
+// namespace ns refer to.
+func collectBackendRefs(ns string, refs []gwapiv1.BackendRef, services sets.Set[types.NamespacedName]) {
+	for _, b := range refs {
+		insertServiceRef(ns, b.BackendObjectReference, services)
 	}
 }
 

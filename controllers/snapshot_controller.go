@@ -26,7 +26,6 @@ import (
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	egv1a1 "github.com/envoygw/envoy-gateway/api/v1alpha1"
-	"github.com/envoygw/envoy-gateway/internal/infra"
 )
 
 // snapshotKey is the work item of every relevant event but EndpointSlice
@@ -52,7 +51,7 @@ type snapshotReconciler struct {
 	endpointsPublished bool
 }
 
-func (p *Provider) setupSnapshotController(opts Options, observer *infra.Observer) error {
+func (p *Provider) setupSnapshotController(opts Options) error {
 	r := &snapshotReconciler{
 		reader:    p.mgr.GetClient(),
 		opts:      opts,
@@ -68,7 +67,10 @@ func (p *Provider) setupSnapshotController(opts Options, observer *infra.Observe
 			}
 		}
 	}
-	r.refs.Store(&references{services: sets.New[types.NamespacedName](), secrets: sets.New[types.NamespacedName]()})
+	r.refs.Store(&references{
+		services: sets.New[types.NamespacedName](), secrets: sets.New[types.NamespacedName](),
+		rateLimitFilters: sets.New[types.NamespacedName](),
+	})
 	enqueue := batchingHandler(snapshotKey, opts.BatchDelay, r.batches)
 	enqueueEndpoints := batchingHandler(endpointsKey, opts.BatchDelay, r.batches)
 	spec := predicate.GenerationChangedPredicate{}
@@ -79,18 +81,21 @@ func (p *Provider) setupSnapshotController(opts Options, observer *infra.Observe
 		Watches(&gwapiv1.Gateway{}, enqueue, builder.WithPredicates(spec)).
 		Watches(&gwapiv1.ListenerSet{}, enqueue, builder.WithPredicates(spec)).
 		Watches(&gwapiv1.HTTPRoute{}, enqueue, builder.WithPredicates(spec)).
+		Watches(&gwapiv1.GRPCRoute{}, enqueue, builder.WithPredicates(spec)).
 		Watches(&gwapiv1.TLSRoute{}, enqueue, builder.WithPredicates(spec)).
+		Watches(&gwapiv1.TCPRoute{}, enqueue, builder.WithPredicates(spec)).
 		Watches(&gwapiv1.ReferenceGrant{}, enqueue, builder.WithPredicates(spec)).
 		Watches(&egv1a1.EnvoyProxy{}, enqueue, builder.WithPredicates(spec)).
+		Watches(&egv1a1.RateLimitFilter{}, enqueue, builder.WithPredicates(spec, r.referenced(serviceKey))).
 		Watches(&corev1.Namespace{}, enqueue, builder.WithPredicates(namespaceLabelsChanged())).
 		Watches(&corev1.Service{}, enqueue, builder.WithPredicates(r.referenced(serviceKey))).
 		Watches(&discoveryv1.EndpointSlice{}, enqueueEndpoints,
 			builder.WithPredicates(r.referenced(endpointSliceServiceKey))).
 		Watches(&corev1.Secret{}, enqueue, builder.WithPredicates(r.referenced(secretKey)))
-	if observer != nil {
+	if opts.Fleets != nil {
 		// The fleets' Deployments and Services: their status is the Gateways' Programmed condition and addresses.
-		b = b.Watches(&appsv1.Deployment{}, enqueue, builder.WithPredicates(fleetObjectChanged(observer))).
-			Watches(&corev1.Service{}, enqueue, builder.WithPredicates(fleetObjectChanged(observer)))
+		b = b.Watches(&appsv1.Deployment{}, enqueue, builder.WithPredicates(fleetObjectChanged(opts.Fleets))).
+			Watches(&corev1.Service{}, enqueue, builder.WithPredicates(fleetObjectChanged(opts.Fleets)))
 	}
 	return b.Complete(r)
 }
@@ -106,7 +111,7 @@ func (r *snapshotReconciler) Reconcile(ctx context.Context, req reconcile.Reques
 	start := time.Now()
 	res, refs, err := buildResources(ctx, r.reader, buildOptions{
 		controllerName: r.opts.ControllerName,
-		infraStates:    r.opts.InfraStates,
+		fleets:         r.opts.Fleets,
 	})
 	if err != nil {
 		return reconcile.Result{}, fmt.Errorf("building resource snapshot: %w", err)
@@ -122,7 +127,8 @@ func (r *snapshotReconciler) Reconcile(ctx context.Context, req reconcile.Reques
 	r.snapshots.WithLabelValues(snapshotResources).Inc()
 	r.log.V(1).Info("published resource snapshot",
 		"gatewayClasses", len(res.GatewayClasses), "gateways", len(res.Gateways), "listenerSets", len(res.ListenerSets),
-		"httpRoutes", len(res.HTTPRoutes), "tlsRoutes", len(res.TLSRoutes),
+		"httpRoutes", len(res.HTTPRoutes), "grpcRoutes", len(res.GRPCRoutes), "tlsRoutes", len(res.TLSRoutes),
+		"tcpRoutes", len(res.TCPRoutes),
 		"duration", time.Since(start).String())
 	return reconcile.Result{}, nil
 }
@@ -139,6 +145,8 @@ func (r *snapshotReconciler) referenced(keyOf func(client.Object) (types.Namespa
 		switch o.(type) {
 		case *corev1.Secret:
 			return refs.secrets.Has(key)
+		case *egv1a1.RateLimitFilter:
+			return refs.rateLimitFilters.Has(key)
 		default:
 			return refs.services.Has(key)
 		}

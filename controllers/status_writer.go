@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"reflect"
+	"slices"
+	"sync"
 	"time"
 
 	"github.com/go-logr/logr"
@@ -14,9 +16,11 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/recorder"
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	egv1a1 "github.com/envoygw/envoy-gateway/api/v1alpha1"
+	"github.com/envoygw/envoy-gateway/internal/applied"
 	"github.com/envoygw/envoy-gateway/internal/gatewayapi"
 )
 
@@ -29,28 +33,35 @@ func newStatusWritesCounter() *prometheus.CounterVec {
 }
 
 // statusWriter writes the translator's statuses through the status
-// subresource. It runs only on the leader, writes only what changed, and
-// retries on conflicts with a fresh read from the API server.
+// subresource. It is leader-only work (see Provider.LeaderWork): it writes
+// only what changed, and retries on conflicts with a fresh read from the API
+// server.
 type statusWriter struct {
-	cache client.Client
-	api   client.Reader
-	opts  Options
-	log   logr.Logger
-	now   func() metav1.Time
+	cache    client.Client
+	api      client.Reader
+	recorder recorder.EventRecorder
+	opts     Options
+	log      logr.Logger
+	now      func() metav1.Time
 	// writes counts the writes (envoy_gateway_status_writes_total).
 	writes *prometheus.CounterVec
+	// mu makes write rounds (new results, Applied changes) run one at a time.
+	mu sync.Mutex
 }
 
 // newStatusWriter builds the status writer and registers its metrics with
 // opts.Registerer (when set).
-func newStatusWriter(c client.Client, api client.Reader, opts Options) (*statusWriter, error) {
+func newStatusWriter(
+	c client.Client, api client.Reader, rec recorder.EventRecorder, opts Options,
+) (*statusWriter, error) {
 	w := &statusWriter{
-		cache:  c,
-		api:    api,
-		opts:   opts,
-		log:    opts.Logger.WithName("status"),
-		now:    func() metav1.Time { return metav1.NewTime(time.Now().Truncate(time.Second)) },
-		writes: newStatusWritesCounter(),
+		cache:    c,
+		api:      api,
+		recorder: rec,
+		opts:     opts,
+		log:      opts.Logger.WithName("status"),
+		now:      func() metav1.Time { return metav1.NewTime(time.Now().Truncate(time.Second)) },
+		writes:   newStatusWritesCounter(),
 	}
 	if opts.Registerer != nil {
 		if err := opts.Registerer.Register(w.writes); err != nil {
@@ -60,13 +71,18 @@ func newStatusWriter(c client.Client, api client.Reader, opts Options) (*statusW
 	return w, nil
 }
 
-// NeedLeaderElection makes the writer run on the leader only.
-func (w *statusWriter) NeedLeaderElection() bool { return true }
+// Name implements runner.Runner.
+func (w *statusWriter) Name() string { return "status-writer" }
 
 // Start writes statuses for every result until ctx is done.
 func (w *statusWriter) Start(ctx context.Context) error {
+	var wg sync.WaitGroup
+	if w.opts.Applied != nil {
+		wg.Go(func() { w.followApplied(ctx) })
+	}
 	w.opts.Results.Subscribe(ctx, func(res *gatewayapi.Result) { w.write(ctx, res) },
 		func(err error) { w.log.Error(err, "status writer recovered from a panic") })
+	wg.Wait()
 	return nil
 }
 
@@ -74,21 +90,26 @@ func (w *statusWriter) write(ctx context.Context, res *gatewayapi.Result) {
 	if res == nil {
 		return
 	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	report := w.appliedReport(res)
 	now, st := w.now(), &res.Statuses
 	writeKind(ctx, w, st.GatewayClasses, func(o *gwapiv1.GatewayClass, s gatewayapi.GatewayClassStatus) bool {
 		return mergeInto(&o.Status, s.Status, now, mergeGatewayClassStatus)
-	})
+	}, func(o *gwapiv1.GatewayClass) []metav1.Condition { return o.Status.Conditions })
 	writeKind(ctx, w, st.EnvoyProxies, func(o *egv1a1.EnvoyProxy, s gatewayapi.EnvoyProxyStatus) bool {
 		return mergeInto(&o.Status, s.Status, now, mergeEnvoyProxyStatus)
-	})
+	}, func(o *egv1a1.EnvoyProxy) []metav1.Condition { return o.Status.Conditions })
 	writeKind(ctx, w, st.Gateways, func(o *gwapiv1.Gateway, s gatewayapi.GatewayStatus) bool {
-		return mergeInto(&o.Status, s.Status, now, mergeGatewayStatus)
-	})
+		return mergeInto(&o.Status, report.GatewayStatus(s, o.Status.Conditions), now, mergeGatewayStatus)
+	}, nil)
 	writeKind(ctx, w, st.ListenerSets, func(o *gwapiv1.ListenerSet, s gatewayapi.ListenerSetStatus) bool {
-		return mergeInto(&o.Status, s.Status, now, mergeListenerSetStatus)
-	})
-	w.writeRoutes(ctx, httpRouteKind, st.HTTPRoutes, now)
-	w.writeRoutes(ctx, tlsRouteKind, st.TLSRoutes, now)
+		return mergeInto(&o.Status, report.ListenerSetStatus(s, o.Status.Conditions), now, mergeListenerSetStatus)
+	}, nil)
+	w.writeRoutes(ctx, httpRouteKind, st.HTTPRoutes, report, now)
+	w.writeRoutes(ctx, grpcRouteKind, st.GRPCRoutes, report, now)
+	w.writeRoutes(ctx, tlsRouteKind, st.TLSRoutes, report, now)
+	w.writeRoutes(ctx, tcpRouteKind, st.TCPRoutes, report, now)
 }
 
 // routeKind says how to read and write the parent statuses of one route kind.
@@ -107,11 +128,25 @@ var httpRouteKind = routeKind{
 	parents:   func(o client.Object) *[]gwapiv1.RouteParentStatus { return &o.(*gwapiv1.HTTPRoute).Status.Parents },
 }
 
+var grpcRouteKind = routeKind{
+	name:      "GRPCRoute",
+	newList:   func() client.ObjectList { return &gwapiv1.GRPCRouteList{} },
+	newObject: func() client.Object { return &gwapiv1.GRPCRoute{} },
+	parents:   func(o client.Object) *[]gwapiv1.RouteParentStatus { return &o.(*gwapiv1.GRPCRoute).Status.Parents },
+}
+
 var tlsRouteKind = routeKind{
 	name:      "TLSRoute",
 	newList:   func() client.ObjectList { return &gwapiv1.TLSRouteList{} },
 	newObject: func() client.Object { return &gwapiv1.TLSRoute{} },
 	parents:   func(o client.Object) *[]gwapiv1.RouteParentStatus { return &o.(*gwapiv1.TLSRoute).Status.Parents },
+}
+
+var tcpRouteKind = routeKind{
+	name:      "TCPRoute",
+	newList:   func() client.ObjectList { return &gwapiv1.TCPRouteList{} },
+	newObject: func() client.Object { return &gwapiv1.TCPRoute{} },
+	parents:   func(o client.Object) *[]gwapiv1.RouteParentStatus { return &o.(*gwapiv1.TCPRoute).Status.Parents },
 }
 
 // stored lists every route of the kind with its stored parent statuses.
@@ -137,11 +172,11 @@ func (k routeKind) stored(
 // writeRoutes writes our parent entries of every route of a kind, and removes
 // them from routes that are no longer attached to any of our Gateways.
 func (w *statusWriter) writeRoutes(
-	ctx context.Context, kind routeKind, statuses []gatewayapi.RouteStatus, now metav1.Time,
+	ctx context.Context, kind routeKind, statuses []gatewayapi.RouteStatus, report *applied.Report, now metav1.Time,
 ) {
 	desired := make(map[types.NamespacedName][]gwapiv1.RouteParentStatus, len(statuses))
 	for _, s := range statuses {
-		desired[key(s.ObjectKey)] = s.Parents
+		desired[key(s.ObjectKey)] = report.RouteParents(kind.name, s)
 	}
 	stored, err := kind.stored(ctx, w.cache)
 	if err != nil {
@@ -164,14 +199,26 @@ func (w *statusWriter) writeRoutes(
 
 // writeKind updates the stored status of the object of every status of one
 // kind with merge, which reports whether it changed the object. T is the
-// object's struct type, whose name is the kind.
+// object's struct type, whose name is the kind. When conditions is not
+// nil (it reads an object's conditions), a write that turns the Accepted
+// condition records an event (recordAcceptedTransition).
 func writeKind[S gatewayapi.KeyedStatus, T any, PT interface {
 	*T
 	client.Object
-}](ctx context.Context, w *statusWriter, statuses []S, merge func(PT, S) bool) {
+}](ctx context.Context, w *statusWriter, statuses []S, merge func(PT, S) bool, conditions func(PT) []metav1.Condition) {
 	kind := reflect.TypeFor[T]().Name()
 	for _, s := range statuses {
-		w.update(ctx, kind, key(s.Key()), PT(new(T)), func(o client.Object) bool { return merge(o.(PT), s) })
+		obj := PT(new(T))
+		var before []metav1.Condition
+		written := w.update(ctx, kind, key(s.Key()), obj, func(client.Object) bool {
+			if conditions != nil {
+				before = slices.Clone(conditions(obj))
+			}
+			return merge(obj, s)
+		})
+		if written && conditions != nil {
+			recordAcceptedTransition(w.recorder, obj, before, conditions(obj))
+		}
 	}
 }
 
@@ -186,12 +233,14 @@ func mergeInto[X any](
 }
 
 // update reads obj (from the cache first, from the API server after a
-// conflict), lets mutate change its status, and writes it if mutate says it changed.
+// conflict), lets mutate change its status, and writes it if mutate says it
+// changed. It reports whether it wrote the status.
 func (w *statusWriter) update(
 	ctx context.Context, kind string, k types.NamespacedName, obj client.Object, mutate func(client.Object) bool,
-) {
+) (written bool) {
 	var reader client.Reader = w.cache
 	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		written = false
 		if err := reader.Get(ctx, k, obj); err != nil {
 			return err
 		}
@@ -199,6 +248,7 @@ func (w *statusWriter) update(
 			return nil
 		}
 		err := w.cache.Status().Update(ctx, obj)
+		written = err == nil
 		if apierrors.IsConflict(err) {
 			w.writes.WithLabelValues(kind, "conflict_retried").Inc()
 			reader = w.api
@@ -210,8 +260,15 @@ func (w *statusWriter) update(
 	})
 	if err != nil && !apierrors.IsNotFound(err) {
 		w.writes.WithLabelValues(kind, "error").Inc()
+		if ctx.Err() != nil {
+			// Shutdown (or the end of the leader's term) cut the write short:
+			// the next leader writes it; not an error.
+			w.log.V(1).Info("status write cut short", "kind", kind, "object", k.String(), "reason", err.Error())
+			return written
+		}
 		w.log.Error(err, "writing status", "kind", kind, "object", k.String())
 	}
+	return written
 }
 
 func key(k gatewayapi.ObjectKey) types.NamespacedName {

@@ -1,6 +1,9 @@
 package v1alpha1
 
-import metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+import (
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
 
 // KindEnvoyGateway is the kind of the static configuration file.
 const KindEnvoyGateway = "EnvoyGateway"
@@ -28,6 +31,12 @@ type EnvoyGateway struct {
 
 	// Logging configures the control-plane logs.
 	Logging *Logging `json:"logging,omitempty"`
+
+	// RateLimit turns on global rate limiting: the control plane runs the
+	// rate limit service while some route uses a Global RateLimitFilter and
+	// serves it its configuration over xDS. Without it, routes using a
+	// Global RateLimitFilter are rejected; Local ones work regardless.
+	RateLimit *RateLimit `json:"rateLimit,omitempty"`
 }
 
 // GatewayConfig names the GatewayClass controller.
@@ -78,6 +87,12 @@ type EnvoyGatewayFileProvider struct {
 
 	// StateDir is where per-fleet Envoy bootstraps and logs are written.
 	StateDir string `json:"stateDir,omitempty"`
+
+	// RateLimitPath is the rate limit service binary (built from
+	// github.com/envoyproxy/ratelimit's src/service_cmd) to run when
+	// rateLimit is configured; empty means look for `ratelimit`, then
+	// `service_cmd`, on PATH, and run no service when there is none.
+	RateLimitPath string `json:"rateLimitPath,omitempty"`
 }
 
 // XdsServer configures the xDS gRPC server.
@@ -122,4 +137,86 @@ type Admin struct {
 type Logging struct {
 	// Level is debug, info, warn or error.
 	Level LogLevel `json:"level,omitempty"`
+}
+
+// RateLimit configures the rate limit service (github.com/envoyproxy/ratelimit)
+// that counts the requests of Global RateLimitFilters.
+type RateLimit struct {
+	// Backend is where the service keeps its counters.
+	Backend RateLimitBackend `json:"backend"`
+
+	// Deployment configures the service's Deployment (Kubernetes provider).
+	Deployment *RateLimitDeployment `json:"deployment,omitempty"`
+
+	// Timeout bounds how long Envoy waits for the service's answer, as a Go
+	// duration ("100ms", the default).
+	Timeout string `json:"timeout,omitempty"`
+
+	// FailClosed answers requests with HTTP 500 when the service cannot be
+	// reached or does not answer in time. By default such requests are let
+	// through: an outage of the rate limiter does not take routes down.
+	FailClosed bool `json:"failClosed,omitempty"`
+}
+
+// RateLimitBackend is the store of the rate limit service's counters.
+type RateLimitBackend struct {
+	// Redis is the Redis server the service keeps its counters in.
+	Redis *RateLimitRedis `json:"redis,omitempty"`
+}
+
+// RateLimitRedis is a Redis server.
+type RateLimitRedis struct {
+	// URL is the server's host:port ("redis.redis-system.svc:6379").
+	URL string `json:"url"`
+
+	// TLS, when set, connects to Redis with TLS.
+	TLS *RateLimitRedisTLS `json:"tls,omitempty"`
+
+	// Auth, when set, authenticates to Redis with a password.
+	Auth *RateLimitRedisAuth `json:"auth,omitempty"`
+}
+
+// RateLimitRedisTLS configures TLS to Redis. With neither field set, the
+// server certificate is verified against the system's roots.
+type RateLimitRedisTLS struct {
+	// CACertSecret (Kubernetes provider) names a Secret in the control
+	// plane's namespace whose "ca.crt" holds the CA bundle the Redis
+	// server certificate must chain to.
+	CACertSecret string `json:"caCertSecret,omitempty"`
+
+	// CACertFile (File provider) is a PEM file of the CA bundle the Redis
+	// server certificate must chain to.
+	CACertFile string `json:"caCertFile,omitempty"`
+}
+
+// RateLimitRedisAuth names where the Redis password ("password" or
+// "user:password") is kept: a Secret with the Kubernetes provider, a file
+// with the File provider.
+type RateLimitRedisAuth struct {
+	// Secret (Kubernetes provider) is a key of a Secret in the control
+	// plane's namespace.
+	Secret *SecretKeyReference `json:"secret,omitempty"`
+
+	// PasswordFile (File provider) is a file holding the password.
+	PasswordFile string `json:"passwordFile,omitempty"`
+}
+
+// SecretKeyReference names one key of a Secret in the control plane's namespace.
+type SecretKeyReference struct {
+	// Name is the Secret's name.
+	Name string `json:"name"`
+	// Key is the key of the Secret's data.
+	Key string `json:"key"`
+}
+
+// RateLimitDeployment configures the rate limit service's Deployment.
+type RateLimitDeployment struct {
+	// Image is the rate limit service image.
+	Image string `json:"image,omitempty"`
+
+	// Replicas is the number of service Pods (1 by default).
+	Replicas *int32 `json:"replicas,omitempty"`
+
+	// Resources are the service container's compute resources.
+	Resources *corev1.ResourceRequirements `json:"resources,omitempty"`
 }

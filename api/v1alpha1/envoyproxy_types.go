@@ -69,10 +69,13 @@ const (
 // EnvoyProxySpec defines the infrastructure parameters of an Envoy proxy fleet.
 type EnvoyProxySpec struct {
 	// provider selects and configures the infrastructure that runs the fleet.
+	// Its defaults are filled in, so that they show in `kubectl get`.
+	// +kubebuilder:default={type: Kubernetes}
 	// +optional
 	Provider *EnvoyProxyProvider `json:"provider,omitempty"`
 
 	// logging sets the log level of the Envoy processes of the fleet.
+	// +kubebuilder:default={}
 	// +optional
 	Logging *ProxyLogging `json:"logging,omitempty"`
 
@@ -93,6 +96,7 @@ type EnvoyProxyProvider struct {
 	Type ProviderType `json:"type"`
 
 	// kubernetes configures the Kubernetes resources of the fleet.
+	// +kubebuilder:default={}
 	// +optional
 	Kubernetes *KubernetesProvider `json:"kubernetes,omitempty"`
 }
@@ -100,10 +104,12 @@ type EnvoyProxyProvider struct {
 // KubernetesProvider configures the Kubernetes resources that run the fleet.
 type KubernetesProvider struct {
 	// envoyService configures the Service that exposes the fleet.
+	// +kubebuilder:default={}
 	// +optional
 	EnvoyService *EnvoyService `json:"envoyService,omitempty"`
 
 	// envoyDeployment configures the Deployment that runs the fleet.
+	// +kubebuilder:default={}
 	// +optional
 	EnvoyDeployment *EnvoyDeployment `json:"envoyDeployment,omitempty"`
 }
@@ -124,6 +130,7 @@ type EnvoyService struct {
 type EnvoyDeployment struct {
 	// replicas is the number of Envoy Pods.
 	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:default=1
 	// +optional
 	Replicas *int32 `json:"replicas,omitempty"`
 

@@ -63,7 +63,7 @@ func run(kubeconfigPath string) error {
 
 func printInstructions(address, kubeconfig string) {
 	fmt.Printf(`Local API server ready at https://%s (Ctrl-C stops it; data is not kept).
-CRDs installed: EnvoyProxy and the Gateway API standard channel.
+CRDs installed: EnvoyProxy, RateLimitFilter and the Gateway API standard channel.
 
   export KUBECONFIG=%s
   kubectl create namespace envoy-gateway-system
@@ -71,6 +71,9 @@ CRDs installed: EnvoyProxy and the Gateway API standard channel.
   ./bin/envoy-gateway server --config-path config/samples/dev-cluster/envoy-gateway.yaml
   kubectl apply -f config/samples/dev-cluster/resources.yaml
   kubectl get gatewayclass,gateway,httproute -A
+  # global rate limiting: the route's filter provisions the rate limit service
+  kubectl apply -f config/samples/gateway_v1alpha1_ratelimitfilter.yaml -f config/samples/dev-cluster/ratelimit.yaml
+  kubectl get deployment,service -n envoy-gateway-system
 
 No kubelet runs here: Envoy Pods are never started, so Gateways stay
 Programmed=False; statuses, finalizers and xDS are all real.

@@ -6,6 +6,7 @@ import (
 	"syscall"
 
 	"github.com/spf13/cobra"
+	"k8s.io/klog/v2"
 	ctrl "sigs.k8s.io/controller-runtime"
 
 	"github.com/envoygw/envoy-gateway/internal/config"
@@ -29,6 +30,7 @@ func newServerCommand() *cobra.Command {
 			}
 			log := logging.New(cfg.Logging.Level)
 			ctrl.SetLogger(log)
+			klog.SetLogger(log) // client-go's logs, as JSON lines like ours
 			cp, err := controlplane.New(controlplane.Options{Config: cfg, Logger: log})
 			if err != nil {
 				return err

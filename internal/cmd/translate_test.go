@@ -50,9 +50,29 @@ func TestTranslateInvalidInputFails(t *testing.T) {
 	if err == nil {
 		t.Fatal("invalid input did not fail")
 	}
-	want := "<stdin>: document 2 (line 6): Gateway default/eg: spec.listeners[0].port: Invalid value: 0"
+	// The document starts on line 6; the port is on line 11.
+	want := "<stdin>: document 2 (line 6): Gateway default/eg: spec.listeners[0].port (line 11): Invalid value: 0"
 	if !strings.Contains(stderr, want) {
 		t.Errorf("stderr lacks %q:\n%s", want, stderr)
+	}
+}
+
+// TestTranslateFailsOnMisspelledKindAndEmptyInput: a kind that a group we
+// read does not have, and input with nothing to translate, exit non-zero.
+func TestTranslateFailsOnMisspelledKindAndEmptyInput(t *testing.T) {
+	misspelled := strings.Replace(translateInput, "kind: Gateway\n", "kind: GateWay\n", 1)
+	for _, tc := range []struct{ in, want string }{
+		{misspelled, "<stdin>: document 2 (line 6): GateWay eg: kind (line 7): kind GateWay is not a kind of API group gateway.networking.k8s.io (did you mean Gateway?)"},
+		{"", "nothing to translate"},
+	} {
+		stdout, stderr, err := runRoot(tc.in, "translate", "-f", "-")
+		if err == nil {
+			t.Errorf("%q: no error; stdout %q", tc.in, stdout)
+			continue
+		}
+		if !strings.Contains(stderr+err.Error(), tc.want) {
+			t.Errorf("%q: error %v, stderr %q; want %q", tc.in, err, stderr, tc.want)
+		}
 	}
 }
 

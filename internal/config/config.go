@@ -43,12 +43,18 @@ func Load(path string) (*egv1a1.EnvoyGateway, error) {
 		return nil, fmt.Errorf("static config %s: %w", path, err)
 	}
 	// Relative file provider paths are relative to the config file.
+	base := filepath.Dir(path)
 	if cfg.Provider.File != nil {
-		base := filepath.Dir(path)
 		for i, p := range cfg.Provider.File.Paths {
-			if !filepath.IsAbs(p) {
-				cfg.Provider.File.Paths[i] = filepath.Join(base, p)
-			}
+			cfg.Provider.File.Paths[i] = relativeTo(base, p)
+		}
+	}
+	if rl := cfg.RateLimit; rl != nil && rl.Backend.Redis != nil {
+		if tls := rl.Backend.Redis.TLS; tls != nil {
+			tls.CACertFile = relativeTo(base, tls.CACertFile)
+		}
+		if auth := rl.Backend.Redis.Auth; auth != nil {
+			auth.PasswordFile = relativeTo(base, auth.PasswordFile)
 		}
 	}
 	return cfg, nil
@@ -122,6 +128,31 @@ func SetDefaults(cfg *egv1a1.EnvoyGateway) {
 	if cfg.Logging.Level == "" {
 		cfg.Logging.Level = DefaultLogLevel
 	}
+	setRateLimitDefaults(cfg.RateLimit)
+}
+
+// setRateLimitDefaults fills the rate limit service's defaults when rate
+// limiting is configured.
+func setRateLimitDefaults(rl *egv1a1.RateLimit) {
+	if rl == nil {
+		return
+	}
+	setDefault(&rl.Timeout, egv1a1.DefaultRateLimitTimeout.String())
+	if rl.Deployment == nil {
+		rl.Deployment = &egv1a1.RateLimitDeployment{}
+	}
+	setDefault(&rl.Deployment.Image, egv1a1.DefaultRateLimitImage)
+	if rl.Deployment.Replicas == nil {
+		rl.Deployment.Replicas = new(egv1a1.DefaultRateLimitReplicas)
+	}
+}
+
+// relativeTo resolves a relative, non-empty path against base.
+func relativeTo(base, p string) string {
+	if p == "" || filepath.IsAbs(p) {
+		return p
+	}
+	return filepath.Join(base, p)
 }
 
 func setDefault(field *string, value string) {

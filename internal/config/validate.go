@@ -28,6 +28,9 @@ func Validate(cfg *egv1a1.EnvoyGateway) error {
 	errs = append(errs, validateProvider(cfg.Provider, field.NewPath("provider"))...)
 	errs = append(errs, validateXdsServer(cfg.XdsServer, field.NewPath("xdsServer"))...)
 	errs = append(errs, validateAdmin(cfg.Admin, field.NewPath("admin"))...)
+	if cfg.RateLimit != nil && cfg.Provider != nil {
+		errs = append(errs, validateRateLimit(cfg.RateLimit, cfg.Provider.Type, field.NewPath("rateLimit"))...)
+	}
 	if cfg.Logging != nil {
 		lvl := string(cfg.Logging.Level)
 		if !slices.Contains(supportedLogLevels, lvl) {

@@ -12,7 +12,10 @@ import (
 
 	egv1a1 "github.com/envoygw/envoy-gateway/api/v1alpha1"
 	"github.com/envoygw/envoy-gateway/internal/admin"
+	"github.com/envoygw/envoy-gateway/internal/applied"
+	"github.com/envoygw/envoy-gateway/internal/bus"
 	"github.com/envoygw/envoy-gateway/internal/gatewayapi"
+	"github.com/envoygw/envoy-gateway/internal/ir"
 	"github.com/envoygw/envoy-gateway/internal/message"
 	"github.com/envoygw/envoy-gateway/internal/runner"
 	xdsserver "github.com/envoygw/envoy-gateway/internal/xds/server"
@@ -42,15 +45,20 @@ type ControlPlane struct {
 	runners    []runner.Runner
 	restConfig *rest.Config
 	xdsServer  *xdsserver.Server
+	// applied computes the gateway.envoyproxy.io/Applied conditions the
+	// status writers add.
+	applied *applied.Tracker
 
 	// resources carries provider snapshots to the resource translator.
 	resources *message.Watchable[*gatewayapi.Resources]
-	// results carries translation results to the xDS runner, the infra
-	// manager and the status writer.
+	// results carries translation results to the status writers.
 	results *message.Watchable[*gatewayapi.Result]
+	// fleets carries the fleets of each translation result to the xDS
+	// runner and the infra manager.
+	fleets *message.Watchable[*bus.FleetSet]
 	// endpoints carries provider endpoints snapshots to the xDS runner:
 	// endpoint churn bypasses the resource translator.
-	endpoints *message.Watchable[*gatewayapi.Endpoints]
+	endpoints *message.Watchable[*ir.Endpoints]
 }
 
 // New builds the runners for the static configuration. It binds the admin
@@ -85,7 +93,8 @@ func New(opts Options) (*ControlPlane, error) {
 		restConfig: opts.RestConfig,
 		resources:  message.NewWatchable[*gatewayapi.Resources]("resources"),
 		results:    message.NewWatchable[*gatewayapi.Result]("results"),
-		endpoints:  message.NewWatchable[*gatewayapi.Endpoints]("endpoints"),
+		fleets:     message.NewWatchable[*bus.FleetSet]("fleets"),
+		endpoints:  message.NewWatchable[*ir.Endpoints]("endpoints"),
 	}
 	xdsRunners, err := cp.xdsRunners()
 	if err != nil {

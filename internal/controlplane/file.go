@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -39,19 +40,21 @@ func (c *ControlPlane) addFileRunners() error {
 		return err
 	}
 	infra, err := host.New(host.Options{
-		Results:   c.results,
-		StateDir:  fc.StateDir,
-		EnvoyPath: fc.EnvoyPath,
-		Xds:       xds,
-		OnStates:  provider.SetInfraStates,
-		Logger:    c.log.WithName("host-infra"),
+		Fleets:        c.fleets,
+		StateDir:      fc.StateDir,
+		EnvoyPath:     fc.EnvoyPath,
+		Xds:           xds,
+		OnStates:      provider.SetInfraStates,
+		Logger:        c.log.WithName("host-infra"),
+		RateLimit:     c.cfg.RateLimit,
+		RateLimitPath: fc.RateLimitPath,
 	})
 	if err != nil {
 		return err
 	}
 	c.admin.AddReadinessCheck("file-provider", provider.Synced)
 	c.admin.Handle("GET /api/status", file.StatusHandler(file.StatusHandlerOptions{
-		Provider: provider, Resources: c.resources, Endpoints: c.endpoints, Results: c.results,
+		Provider: provider, Resources: c.resources, Results: c.results, Applied: c.applied,
 	}))
 	c.admin.Handle("GET /api/config_dump", c.configDumpHandler())
 	c.runners = append(c.runners, provider, infra)
@@ -91,27 +94,67 @@ func (c *ControlPlane) hostXdsTarget() (host.XdsTarget, error) {
 // translation result with the latest endpoints snapshot in proto-JSON, keyed
 // by fleet name, as translated by the xDS translator the xDS runner uses
 // (private keys redacted); a fleet the translator rejects shows its error.
-// ?fleet=NAME restricts to one fleet; ?type=listener,route,... to some types.
+// ?fleet=NAME restricts to one fleet (404 when there is none of that name);
+// ?type=listener,route,... to some types (400 for a type that is not one).
 func (c *ControlPlane) configDumpHandler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		types, err := dumpTypes(r.URL.Query().Get("type"))
+		if err != nil {
+			writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
+			return
+		}
 		result, _ := c.results.Load()
 		if result == nil {
 			result = &gatewayapi.Result{}
 		}
 		if name := r.URL.Query().Get("fleet"); name != "" {
-			result = onlyFleet(result, name)
-		}
-		var types []string
-		if t := r.URL.Query().Get("type"); t != "" {
-			types = strings.Split(t, ",")
+			one := onlyFleet(result, name)
+			if len(one.Fleets) == 0 {
+				writeJSON(w, http.StatusNotFound, map[string]string{
+					"error": fmt.Sprintf("fleet %q not found; the fleets are %s", name, fleetNames(result)),
+				})
+				return
+			}
+			result = one
 		}
 		eps, _ := c.endpoints.Load()
-		dump := translate.ConfigDump(result, gatewayapi.TranslateEndpoints(eps), types)
-		w.Header().Set("Content-Type", "application/json")
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		_ = enc.Encode(dump)
+		writeJSON(w, http.StatusOK, translate.ConfigDump(result, eps, types))
 	})
+}
+
+// dumpTypes parses ?type: comma-separated xDS resource types, or all.
+func dumpTypes(param string) ([]string, error) {
+	if param == "" {
+		return nil, nil
+	}
+	valid := append(slices.Clone(translate.ResourceTypes), translate.TypeAll)
+	types := strings.Split(param, ",")
+	for _, t := range types {
+		if !slices.Contains(valid, t) {
+			return nil, fmt.Errorf("type %q is not one of %s", t, strings.Join(valid, ", "))
+		}
+	}
+	return types, nil
+}
+
+// fleetNames lists the result's fleet names for a message.
+func fleetNames(r *gatewayapi.Result) string {
+	if len(r.Fleets) == 0 {
+		return "none"
+	}
+	names := make([]string, 0, len(r.Fleets))
+	for _, f := range r.Fleets {
+		names = append(names, fmt.Sprintf("%q", f.Name))
+	}
+	return strings.Join(names, ", ")
+}
+
+func writeJSON(w http.ResponseWriter, status int, body any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(body)
 }
 
 func onlyFleet(r *gatewayapi.Result, name string) *gatewayapi.Result {

@@ -110,7 +110,7 @@ func (f *fileControlPlane) writeFile(name, content string) {
 
 func (f *fileControlPlane) waitFor(what string, ok func() bool) {
 	f.t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
+	deadline := time.Now().Add(30 * time.Second) // generous for loaded machines; decides no result
 	for time.Now().Before(deadline) {
 		if ok() {
 			return
@@ -158,6 +158,7 @@ func TestFileProviderServesEditsAndKeepsLastGoodConfig(t *testing.T) {
 		t.Errorf("route version did not change: %s", v2)
 	}
 
+	_, published := f.cp.resources.Load()
 	f.write(strings.Replace(fileResources, "port: 3000", "port: 0", 1))
 	var report file.StatusReport
 	f.waitFor("the error in /api/status", func() bool { report = f.status(); return len(report.Errors) > 0 })
@@ -165,7 +166,6 @@ func TestFileProviderServesEditsAndKeepsLastGoodConfig(t *testing.T) {
 	if !strings.HasSuffix(e.File, "resources.yaml") || e.Document != 3 || e.Field != "spec.rules[0].backendRefs[0].port" {
 		t.Errorf("status error = %+v, want resources.yaml document 3 field spec.rules[0].backendRefs[0].port", e)
 	}
-	time.Sleep(200 * time.Millisecond) // nothing may be pushed
 	if got := f.domains(); !slices.Equal(got, []string{"api.example.com"}) || f.envoy.Version(resourcev3.RouteType) != v2 {
 		t.Errorf("a broken file changed the served config: domains %v, version %s (was %s)", got, f.envoy.Version(resourcev3.RouteType), v2)
 	}
@@ -179,6 +179,11 @@ func TestFileProviderServesEditsAndKeepsLastGoodConfig(t *testing.T) {
 	f.waitFor("the deleted file's config to go", func() bool {
 		return len(f.envoy.Names(resourcev3.ListenerType)) == 0 && len(f.status().Errors) == 0
 	})
+	// The provider handles changes in order: the deletion published the only
+	// snapshot since the broken write, which published none.
+	if _, v := f.cp.resources.Load(); v != published+1 {
+		t.Errorf("%d resource snapshots since the broken write, want 1 (the deletion)", v-published)
+	}
 }
 
 func routeAccepted(report file.StatusReport) bool {

@@ -7,6 +7,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	egv1a1 "github.com/envoygw/envoy-gateway/api/v1alpha1"
+
 	"github.com/envoygw/envoy-gateway/internal/gatewayapi"
 	"github.com/envoygw/envoy-gateway/internal/runner"
 	xdstranslator "github.com/envoygw/envoy-gateway/internal/xds/translator"
@@ -21,16 +23,28 @@ func newTranslateSeconds() prometheus.Histogram {
 	})
 }
 
-// translatorRunner turns every published resource snapshot into a Result.
-// Snapshots published while a translation runs coalesce: only the newest is
-// translated next. A translation that panics leaves the memo in an unknown
-// state, so the translator is replaced.
+// TranslateOptions are the resource translator's options for a static
+// configuration, as the control plane translates with them (the soak test
+// translates what the API server holds with them too).
+func TranslateOptions(cfg *egv1a1.EnvoyGateway) gatewayapi.Options {
+	return gatewayapi.Options{
+		ControllerName:  cfg.Gateway.ControllerName,
+		DataPlane:       xdstranslator.Checks{},
+		GlobalRateLimit: globalRateLimit(cfg),
+	}
+}
+
+// translatorRunner turns every published resource snapshot into a Result,
+// published on the results topic, and its fleets, published on the fleets
+// topic. Snapshots published while a translation runs coalesce: only the
+// newest is translated next. A translation that panics leaves the memo in
+// an unknown state, so the translator is replaced.
 func (c *ControlPlane) translatorRunner() (runner.Runner, error) {
 	translateSeconds := newTranslateSeconds()
 	if err := c.registerer.Register(translateSeconds); err != nil {
 		return nil, fmt.Errorf("registering translator metrics: %w", err)
 	}
-	opts := gatewayapi.Options{ControllerName: c.cfg.Gateway.ControllerName, DataPlane: xdstranslator.Checks{}}
+	opts := TranslateOptions(c.cfg)
 	log := c.log.WithName("translator")
 	return runner.Func{RunnerName: "gatewayapi-translator", Run: func(ctx context.Context) error {
 		// One translator for the snapshots of the process: it memoizes the
@@ -43,6 +57,7 @@ func (c *ControlPlane) translatorRunner() (runner.Runner, error) {
 			translateSeconds.Observe(time.Since(start).Seconds())
 			log.V(1).Info("translated resources", "fleets", len(result.Fleets), "duration", time.Since(start).String())
 			c.results.Publish(result)
+			c.fleets.Publish(result.FleetSet())
 		}, func(err error) {
 			log.Error(err, "translation panicked; the previous result stays in force")
 			translator = gatewayapi.NewTranslator(opts)

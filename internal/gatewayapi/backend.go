@@ -23,11 +23,14 @@ type backendFrom struct {
 	namespace string
 }
 
-// weightedBackend is one resolved backendRef of a rule.
+// weightedBackend is one resolved backendRef of a rule, with the header
+// modifications of its filters (HTTPRoute and GRPCRoute backendRefs).
 type weightedBackend struct {
-	cluster string
-	weight  uint32
-	err     *routeError
+	cluster         string
+	weight          uint32
+	err             *routeError
+	requestHeaders  *ir.HeaderModifier
+	responseHeaders *ir.HeaderModifier
 }
 
 // resolveBackend resolves a backendRef to the cluster of a Service port. The
@@ -69,7 +72,7 @@ func (t *translator) resolveBackend(from backendFrom, ref *gwapiv1.BackendObject
 	if err := checkExternalName(svc); err != nil {
 		return "", errorf(gwapiv1.RouteReasonBackendNotFound, "Service %s: %s", key, err)
 	}
-	name := t.cluster(svc, sp, *ref.Port)
+	name := t.cluster(svc, sp, *ref.Port, from.kind == kindGRPCRoute)
 	t.usedCluster(t.clusters[name])
 	return name, nil
 }
@@ -103,14 +106,21 @@ func clusterName(namespace, name string, port int32) string {
 }
 
 // cluster returns the name of the cluster of a Service port, building the
-// cluster the first time. sp is nil for an ExternalName Service without ports.
-func (t *translator) cluster(svc *corev1.Service, sp *corev1.ServicePort, port int32) string {
+// cluster the first time. sp is nil for an ExternalName Service without
+// ports. The cluster speaks HTTP/2 when the port's appProtocol says h2c, or
+// when http2 is set (gRPC backends): then, for a port that does not say
+// so, it is a cluster of its own, named with the suffix "/h2c".
+func (t *translator) cluster(svc *corev1.Service, sp *corev1.ServicePort, port int32, http2 bool) string {
 	name := clusterName(svc.Namespace, svc.Name, port)
+	h2c := sp != nil && sp.AppProtocol != nil && *sp.AppProtocol == appProtocolH2C
+	if http2 && !h2c {
+		name += "/h2c"
+	}
 	if t.clusters[name] != nil {
 		return name
 	}
 	c := &ir.Cluster{Name: name, Discovery: ir.DiscoveryEDS}
-	if sp != nil && sp.AppProtocol != nil && *sp.AppProtocol == appProtocolH2C {
+	if h2c || http2 {
 		c.Protocol = ir.AppProtocolHTTP2
 	}
 	if svc.Spec.Type == corev1.ServiceTypeExternalName {
@@ -277,7 +287,9 @@ func destination(backends []weightedBackend) *ir.Destination {
 		case b.err != nil:
 			d.InvalidWeight += b.weight
 		default:
-			d.Backends = append(d.Backends, &ir.WeightedCluster{Cluster: b.cluster, Weight: b.weight})
+			d.Backends = append(d.Backends, &ir.WeightedCluster{
+				Cluster: b.cluster, Weight: b.weight, RequestHeaders: b.requestHeaders, ResponseHeaders: b.responseHeaders,
+			})
 		}
 	}
 	if len(d.Backends) == 0 {

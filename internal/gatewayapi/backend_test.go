@@ -44,7 +44,7 @@ func TestCheckExternalName(t *testing.T) {
 func TestServicePortAndCluster(t *testing.T) {
 	svc := &corev1.Service{Spec: corev1.ServiceSpec{Ports: []corev1.ServicePort{
 		{Name: "http", Port: 80},
-		{Name: "grpc", Port: 9000, Protocol: corev1.ProtocolTCP, AppProtocol: ptr.To(appProtocolH2C)},
+		{Name: "grpc", Port: 9000, Protocol: corev1.ProtocolTCP, AppProtocol: new(appProtocolH2C)},
 	}}}
 	svc.Namespace, svc.Name = "apps", "web"
 	if sp := servicePort(svc, 9000); sp == nil || sp.Name != "grpc" {
@@ -58,7 +58,7 @@ func TestServicePortAndCluster(t *testing.T) {
 	}
 
 	tr := &translator{clusters: map[string]*ir.Cluster{}}
-	name := tr.cluster(svc, servicePort(svc, 9000), 9000)
+	name := tr.cluster(svc, servicePort(svc, 9000), 9000, false)
 	want := &ir.Cluster{
 		Name: "service/apps/web/9000", Discovery: ir.DiscoveryEDS, Protocol: ir.AppProtocolHTTP2,
 		EndpointSource: &ir.EndpointSource{Namespace: "apps", Name: "web", Port: 9000, PortName: "grpc", Protocol: ir.ProtocolTCP},
@@ -67,7 +67,7 @@ func TestServicePortAndCluster(t *testing.T) {
 		t.Errorf("cluster of the h2c port (-want +got):\n%s", diff)
 	}
 	built := tr.clusters[name]
-	if tr.cluster(svc, servicePort(svc, 9000), 9000); tr.clusters[name] != built {
+	if tr.cluster(svc, servicePort(svc, 9000), 9000, false); tr.clusters[name] != built {
 		t.Errorf("a second reference built the cluster again")
 	}
 }
@@ -76,7 +76,7 @@ func TestExternalNameCluster(t *testing.T) {
 	svc := &corev1.Service{Spec: corev1.ServiceSpec{Type: corev1.ServiceTypeExternalName, ExternalName: "httpbin.org"}}
 	svc.Namespace, svc.Name = "apps", "ext"
 	tr := &translator{clusters: map[string]*ir.Cluster{}}
-	name := tr.cluster(svc, nil, 443)
+	name := tr.cluster(svc, nil, 443, false)
 	want := &ir.Cluster{
 		Name: "service/apps/ext/443", Discovery: ir.DiscoveryDNS,
 		Endpoints: []*ir.Endpoint{{Address: "httpbin.org", Port: 443}},

@@ -12,6 +12,7 @@ import (
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	egv1a1 "github.com/envoygw/envoy-gateway/api/v1alpha1"
+	"github.com/envoygw/envoy-gateway/internal/bus"
 	xdstranslator "github.com/envoygw/envoy-gateway/internal/xds/translator"
 )
 
@@ -37,7 +38,7 @@ func benchResources(n int) *Resources {
 				{Name: "alt", Port: 8080, Protocol: gwapiv1.HTTPProtocolType, AllowedRoutes: &gwapiv1.AllowedRoutes{Namespaces: &gwapiv1.RouteNamespaces{From: &all}}},
 			}},
 		}},
-		InfraStates: map[string]InfraState{"infra/eg": {Ready: true, Addresses: []Address{{Type: "IPAddress", Value: "192.0.2.1"}}}},
+		InfraStates: map[string]bus.InfraState{"infra/eg": {Ready: true, Addresses: []bus.Address{{Type: "IPAddress", Value: "192.0.2.1"}}}},
 	}
 	services := max(n/routesPerService, 1)
 	for s := range services {

@@ -21,13 +21,13 @@ type certificateResult struct {
 	err  *listenerError
 }
 
-// resolveCertificates resolves the certificateRefs of an HTTPS listener
+// resolveCertificates resolves the certificateRefs of a listener terminating TLS
 // defined by from (a Gateway or a ListenerSet). It returns the valid
 // certificates and the problems with the others.
 func (t *translator) resolveCertificates(from objectRef, cfg *gwapiv1.ListenerTLSConfig) ([]*ir.Certificate, listenerErrors) {
 	var errs listenerErrors
 	if cfg == nil || len(cfg.CertificateRefs) == 0 {
-		errs.add(errorf(gwapiv1.ListenerReasonInvalidCertificateRef, "HTTPS listener has no tls.certificateRefs"))
+		errs.add(errorf(gwapiv1.ListenerReasonInvalidCertificateRef, "A listener terminating TLS needs tls.certificateRefs"))
 		return nil, errs
 	}
 	var certs []*ir.Certificate

@@ -61,11 +61,11 @@ func errorf[R conditionReason](reason R, format string, args ...any) *reasonErro
 // maxConditionMessages bounds how many problems one condition message lists.
 const maxConditionMessages = 5
 
-// errorList collects the problems behind one condition: the reason is the
+// routeErrors collects the problems behind one condition: the reason is the
 // first problem's, the message lists them all (up to maxConditionMessages).
 type errorList[R conditionReason] []*reasonError[R]
 
-// The errorLists of listeners and routes.
+// The routeErrorss of listeners and routes.
 type (
 	listenerErrors = errorList[gwapiv1.ListenerConditionReason]
 	routeErrors    = errorList[gwapiv1.RouteConditionReason]
@@ -218,8 +218,12 @@ func listenerOverlappingTLSCondition(err *listenerError, generation int64) metav
 
 // Route conditions.
 
+// routeAcceptedCondition is True without err, Unknown for Pending (a frozen
+// parent: whether the route as it is now would be accepted is not known
+// until its class is accepted again), else False.
 func routeAcceptedCondition(err *routeError, generation int64) metav1.Condition {
-	return positiveCondition(gwapiv1.RouteConditionAccepted, err, gwapiv1.RouteReasonAccepted, "Route is accepted", generation)
+	return programmedCondition(gwapiv1.RouteConditionAccepted, err, gwapiv1.RouteReasonPending, gwapiv1.RouteReasonAccepted,
+		"Route is accepted", generation)
 }
 
 func routeResolvedRefsCondition(err *routeError, generation int64) metav1.Condition {

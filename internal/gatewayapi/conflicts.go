@@ -92,13 +92,16 @@ func resolveFleetConflicts(gateways []*gatewayModel) {
 }
 
 // claimGroup conflicts the listeners of one object with earlier claims,
-// then claims their ports and hostnames.
+// then those left with each other (a listener that lost its port to an
+// earlier object does not take its siblings down with it), then claims
+// their ports and hostnames.
 func claimGroup(claims map[int32]*portClaim, group []*listenerModel) {
 	for _, l := range group {
 		if l.acceptErr == nil || l.acceptErr.reason == gwapiv1.ListenerReasonUnsupportedProtocol {
 			conflictWithClaims(l, claims[l.port])
 		}
 	}
+	resolveGatewayConflicts(group)
 	for _, l := range group {
 		if l.acceptErr == nil {
 			claimPort(claims, l)
@@ -137,8 +140,10 @@ func claimPort(claims map[int32]*portClaim, l *listenerModel) {
 }
 
 // resolveContainerPorts makes a listener unavailable when the port Envoy
-// would bind for it is already bound for another port of the fleet (port 80
-// and port 10080 both bind 10080). The first listener in precedence order wins.
+// would bind for it is one of Envoy's own (19000 and 19001, see
+// ir.ReservedContainerPort) or already bound for another port of the fleet
+// (port 80 and port 10080 both bind 10080). The first listener in
+// precedence order wins.
 func resolveContainerPorts(gateways []*gatewayModel) {
 	bound := make(map[uint32]int32)
 	for _, g := range gateways {
@@ -147,6 +152,11 @@ func resolveContainerPorts(gateways []*gatewayModel) {
 				continue
 			}
 			cp := ir.ContainerPort(uint32(l.port))
+			if use := ir.ReservedContainerPort(cp); use != "" {
+				l.acceptErr = errorf(gwapiv1.ListenerReasonPortUnavailable,
+					"%s", fmt.Sprintf("Port %d is unavailable: Envoy binds %d for its %s", l.port, cp, use))
+				continue
+			}
 			if other, ok := bound[cp]; ok && other != l.port {
 				l.acceptErr = errorf(gwapiv1.ListenerReasonPortUnavailable,
 					"%s", fmt.Sprintf("Port %d is unavailable: Envoy binds %d for port %d already", l.port, cp, other))

@@ -1,7 +1,7 @@
 // Package gatewayapi owns the resource translator: the pure function that turns
 // one Resources snapshot (GatewayClasses, Gateways, ListenerSets, HTTPRoutes, TLSRoutes,
-// ReferenceGrants, Namespaces, Services, EndpointSlices, Secrets, EnvoyProxies
-// and the observed state of each fleet's infrastructure) into the IR of every
+// ReferenceGrants, Namespaces, Services, EndpointSlices, Secrets, EnvoyProxies,
+// RateLimitFilters and the observed state of each fleet's infrastructure) into the IR of every
 // proxy fleet (internal/ir) and the status of every object it is responsible for.
 //
 // Translate never calls an API server, reads a clock or keeps global state, and
@@ -13,7 +13,8 @@
 // listenerset.go (ListenerSets: listeners merged into a Gateway's after its own),
 // fleet.go (grouping Gateways into proxy fleets and building their IR),
 // parentref.go (route attachment), httproute.go, httprule.go, httpfilter.go and
-// precedence.go (HTTPRoutes), tlsroute.go, backend.go (backendRefs and clusters),
+// precedence.go (HTTPRoutes), ratelimitfilter.go (RateLimitFilters named by
+// ExtensionRef filters: the rate limits of a rule), tlsroute.go, backend.go (backendRefs and clusters),
 // certificate.go (listener certificates), tlsoverlap.go (OverlappingTLSConfig),
 // hostname.go and index.go (lookups by key, never scans).
 //

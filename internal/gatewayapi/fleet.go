@@ -2,11 +2,13 @@ package gatewayapi
 
 import (
 	"fmt"
+	"net/netip"
 	"slices"
 	"strings"
 
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
 
+	"github.com/envoygw/envoy-gateway/internal/bus"
 	"github.com/envoygw/envoy-gateway/internal/ir"
 )
 
@@ -21,6 +23,9 @@ type fleetModel struct {
 	candidates []*gatewayModel
 	// gateways are the accepted ones.
 	gateways []*gatewayModel
+	// ports are what the fleet exposes (see exposedPorts), by port; a fleet
+	// without any runs no proxies.
+	ports map[int32]*ir.ProxyListener
 }
 
 // fleetName is "<namespace>/<name>" of the Gateway, or the class name when
@@ -63,9 +68,12 @@ func (t *translator) buildFleets() {
 				f.gateways = append(f.gateways, g)
 			}
 		}
-		if len(f.gateways) > 0 {
-			f.linkSiblings()
-			t.resolveTLSOverlaps(f)
+		if len(f.gateways) == 0 {
+			continue
+		}
+		f.linkSiblings()
+		t.resolveTLSOverlaps(f)
+		if f.ports = f.exposedPorts(); len(f.ports) > 0 {
 			t.fleets = append(t.fleets, f)
 		}
 	}
@@ -86,6 +94,31 @@ func (f *fleetModel) programmedListeners() []*listenerModel {
 	return out
 }
 
+// exposedPorts are the ports of the fleet's Deployment and Service: one per
+// port of the listeners its Gateways, and the ListenerSets they allow,
+// declare validly (accepted, with a supported route kind), whether or not
+// their references (certificates) resolve right now. A Secret that breaks
+// and is fixed again changes what Envoy serves, never the fleet's objects:
+// no rolling restart, and the Service keeps its node ports. The first such
+// listener of a port, in precedence order, names it.
+func (f *fleetModel) exposedPorts() map[int32]*ir.ProxyListener {
+	ports := make(map[int32]*ir.ProxyListener)
+	for _, g := range f.gateways {
+		for _, l := range concat(g.listenerGroups()) {
+			if l.acceptErr != nil || len(l.supportedKinds) == 0 || ports[l.port] != nil {
+				continue
+			}
+			ports[l.port] = &ir.ProxyListener{
+				Name:          fmt.Sprintf("%s-%d", strings.ToLower(string(l.spec.Protocol)), l.port),
+				Port:          uint32(l.port),
+				ContainerPort: ir.ContainerPort(uint32(l.port)),
+				Protocol:      ir.ProtocolTCP,
+			}
+		}
+	}
+	return ports
+}
+
 // linkSiblings tells each programmable listener which others share its port.
 func (f *fleetModel) linkSiblings() {
 	byPort := make(map[int32][]*listenerModel)
@@ -104,29 +137,26 @@ func (f *fleetModel) linkSiblings() {
 }
 
 // buildIR returns the fleet's infra and xDS IR.
-func (t *translator) buildIR(f *fleetModel) *Fleet {
+func (t *translator) buildIR(f *fleetModel) *bus.Fleet {
 	xds := &ir.Xds{}
-	ports := make(map[int32]*ir.ProxyListener)
 	for _, l := range f.programmedListeners() {
 		switch l.spec.Protocol {
 		case gwapiv1.TLSProtocolType:
 			xds.TLS = append(xds.TLS, buildTLSListener(l))
+		case gwapiv1.TCPProtocolType:
+			xds.TCP = append(xds.TCP, buildTCPListener(l))
 		default:
 			xds.HTTP = append(xds.HTTP, buildHTTPListener(l))
-		}
-		if ports[l.port] == nil {
-			ports[l.port] = &ir.ProxyListener{
-				Name:          fmt.Sprintf("%s-%d", strings.ToLower(string(l.spec.Protocol)), l.port),
-				Port:          uint32(l.port),
-				ContainerPort: ir.ContainerPort(uint32(l.port)),
-				Protocol:      ir.ProtocolTCP,
-			}
 		}
 	}
 	sortStableBy(xds.HTTP, func(a, b *ir.HTTPListener) bool { return lessListener(a.Port, a.Name, b.Port, b.Name) })
 	sortStableBy(xds.TLS, func(a, b *ir.TLSListener) bool { return lessListener(a.Port, a.Name, b.Port, b.Name) })
+	sortStableBy(xds.TCP, func(a, b *ir.TCPListener) bool { return lessListener(a.Port, a.Name, b.Port, b.Name) })
 	xds.Clusters = t.usedClusters(xds)
-	return &Fleet{Name: f.name, Infra: f.infra(ports), Xds: xds}
+	if xds.UsesGlobalRateLimit() {
+		xds.GlobalRateLimit = t.globalRateLimit
+	}
+	return &bus.Fleet{Name: f.name, Infra: f.infra(f.ports), Xds: xds}
 }
 
 func lessListener(pa uint32, na string, pb uint32, nb string) bool {
@@ -147,6 +177,7 @@ func (f *fleetModel) infra(ports map[int32]*ir.ProxyListener) *ir.Infra {
 		p.Gateways = append(p.Gateways, g.key.String())
 	}
 	slices.Sort(p.Gateways)
+	p.Addresses = f.staticAddresses()
 	for _, l := range ports {
 		p.Listeners = append(p.Listeners, l)
 	}
@@ -177,6 +208,11 @@ func (t *translator) usedClusters(xds *ir.Xds) []*ir.Cluster {
 			addDestination(r.Destination)
 		}
 	}
+	for _, l := range xds.TCP {
+		if l.Route != nil {
+			addDestination(l.Route.Destination)
+		}
+	}
 	out := make([]*ir.Cluster, 0, len(used))
 	for name := range used {
 		out = append(out, t.clusters[name])
@@ -188,8 +224,17 @@ func (t *translator) usedClusters(xds *ir.Xds) []*ir.Cluster {
 // gatewayProgrammedError says why a Gateway is not programmed: it depends on
 // the infrastructure the infra manager reports for its fleet.
 func (t *translator) gatewayProgrammedError(g *gatewayModel) *gatewayError {
+	if g.frozen() {
+		return errorf(gwapiv1.GatewayReasonInvalid, "%s", g.frozenMessage())
+	}
 	if !g.accepted() {
 		return errorf(gwapiv1.GatewayReasonInvalid, "Gateway is not accepted")
+	}
+	if len(g.fleet.ports) == 0 {
+		return errorf(gwapiv1.GatewayReasonInvalid, "No listener is valid (accepted with a supported route kind): no proxy fleet runs for the Gateway")
+	}
+	if err := t.staticAddressError(g); err != nil {
+		return err
 	}
 	state, ok := t.infraStates[g.fleet.name]
 	switch {
@@ -206,9 +251,60 @@ func (t *translator) gatewayProgrammedError(g *gatewayModel) *gatewayError {
 	return nil
 }
 
+// staticAddressError says why the static addresses a Gateway requests are
+// not (yet) its addresses. A fleet's Service can request one load balancer
+// address (spec.loadBalancerIP), so a fleet whose Gateways request more than
+// one cannot be given them: AddressNotUsable. A requested address the
+// fleet does not have is AddressNotAssigned while the fleet has no address
+// at all, AddressNotUsable once it has others.
+func (t *translator) staticAddressError(g *gatewayModel) *gatewayError {
+	want := staticAddresses(g.obj)
+	if len(want) == 0 {
+		return nil
+	}
+	all := g.fleet.staticAddresses()
+	if len(all) > 1 {
+		return errorf(gwapiv1.GatewayReasonAddressNotUsable,
+			"spec.addresses of the Gateways of proxy fleet %s request %d addresses (%s); its Service can be given only one",
+			g.fleet.name, len(all), strings.Join(all, ", "))
+	}
+	state := t.infraStates[g.fleet.name]
+	if hasAddress(state.Addresses, want[0]) {
+		return nil
+	}
+	if len(state.Addresses) == 0 {
+		return errorf(gwapiv1.GatewayReasonAddressNotAssigned, "Address %s has not been assigned to proxy fleet %s yet", want[0], g.fleet.name)
+	}
+	return errorf(gwapiv1.GatewayReasonAddressNotUsable, "Address %s was not assigned to proxy fleet %s, which has other addresses", want[0], g.fleet.name)
+}
+
+// staticAddresses are the addresses the fleet's Gateways request.
+func (f *fleetModel) staticAddresses() []string {
+	var out []string
+	for _, g := range f.gateways {
+		for _, a := range staticAddresses(g.obj) {
+			if !slices.Contains(out, a) {
+				out = append(out, a)
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// hasAddress reports whether ip is one of addrs.
+func hasAddress(addrs []bus.Address, ip string) bool {
+	for _, a := range addrs {
+		if b, err := netip.ParseAddr(a.Value); err == nil && b.String() == ip {
+			return true
+		}
+	}
+	return false
+}
+
 // hasIPAddress reports whether a fleet has an address of type IPAddress
 // (an empty type means IPAddress).
-func hasIPAddress(addrs []Address) bool {
+func hasIPAddress(addrs []bus.Address) bool {
 	for _, a := range addrs {
 		if a.Type == "" || a.Type == string(gwapiv1.IPAddressType) {
 			return true

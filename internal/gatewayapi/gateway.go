@@ -2,6 +2,8 @@ package gatewayapi
 
 import (
 	"fmt"
+	"net/netip"
+	"slices"
 	"strings"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -32,6 +34,18 @@ type gatewayModel struct {
 
 // accepted reports whether the Gateway is served (valid after finalize).
 func (g *gatewayModel) accepted() bool { return g.acceptErr == nil }
+
+// frozen reports whether the Gateway's class is not accepted: whatever runs
+// for it keeps serving the configuration last accepted (see
+// Result.FrozenGatewayClasses), which its statuses say.
+func (g *gatewayModel) frozen() bool { return !g.class.accepted() }
+
+// frozenMessage says what a frozen Gateway's proxies serve and why.
+func (g *gatewayModel) frozenMessage() string {
+	return fmt.Sprintf("Frozen while GatewayClass %q is not accepted (%s): its proxies keep serving the listeners and "+
+		"routes they had when it was last accepted, with up-to-date endpoints; changes wait until it is accepted again",
+		g.class.obj.Name, g.class.err.msg)
+}
 
 // processGateways builds every Gateway of our classes, ordered by precedence.
 func (t *translator) processGateways(gateways []*gwapiv1.Gateway) {
@@ -86,7 +100,8 @@ func (t *translator) buildGateway(gw *gwapiv1.Gateway, class *gatewayClassModel)
 func validateGatewaySpec(gw *gwapiv1.Gateway, class *gatewayClassModel) *gatewayError {
 	switch {
 	case !class.accepted():
-		return errorf(gwapiv1.GatewayReasonInvalidParameters, "GatewayClass %q is not accepted: %s", class.obj.Name, class.err.msg)
+		return errorf(gwapiv1.GatewayReasonInvalidParameters, "GatewayClass %q is not accepted: %s. Its proxies keep serving "+
+			"the configuration last accepted (frozen) until it is accepted again", class.obj.Name, class.err.msg)
 	case gw.Spec.Infrastructure != nil && gw.Spec.Infrastructure.ParametersRef != nil:
 		ref := gw.Spec.Infrastructure.ParametersRef
 		return errorf(gwapiv1.GatewayReasonInvalidParameters,
@@ -95,21 +110,34 @@ func validateGatewaySpec(gw *gwapiv1.Gateway, class *gatewayClassModel) *gateway
 	return validateSpecAddresses(gw.Spec.Addresses)
 }
 
-// validateSpecAddresses accepts only requests for an IP address without a
-// value (the fleet's Service assigns it: GatewayAddressEmpty); static
-// addresses and other types are not supported.
+// validateSpecAddresses accepts requests for IP addresses only: without a
+// value (the fleet's Service is assigned one: GatewayAddressEmpty) or with
+// an IP address (a static address, requested from the load balancer:
+// GatewayStaticAddresses).
 func validateSpecAddresses(addrs []gwapiv1.GatewaySpecAddress) *gatewayError {
-	for _, a := range addrs {
-		if a.Value != "" {
-			return errorf(gwapiv1.GatewayReasonUnsupportedAddress,
-				"static address %q in spec.addresses is not supported; addresses are assigned by the proxy fleet's Service", a.Value)
-		}
+	for i, a := range addrs {
 		if a.Type != nil && *a.Type != gwapiv1.IPAddressType {
 			return errorf(gwapiv1.GatewayReasonUnsupportedAddress,
-				"address type %q in spec.addresses is not supported; only %s may be requested, without a value", *a.Type, gwapiv1.IPAddressType)
+				"spec.addresses[%d]: address type %q is not supported; only %s is", i, *a.Type, gwapiv1.IPAddressType)
+		}
+		if _, err := netip.ParseAddr(a.Value); a.Value != "" && err != nil {
+			return errorf(gwapiv1.GatewayReasonUnsupportedAddress, "spec.addresses[%d]: %q is not an IP address", i, a.Value)
 		}
 	}
 	return nil
+}
+
+// staticAddresses are the IP addresses spec.addresses requests, normalized,
+// sorted and without repeats. The Gateway must be valid (validateSpecAddresses).
+func staticAddresses(gw *gwapiv1.Gateway) []string {
+	var out []string
+	for _, a := range gw.Spec.Addresses {
+		if ip, err := netip.ParseAddr(a.Value); err == nil && !containsString(out, ip.String()) {
+			out = append(out, ip.String())
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // finalize decides the Gateway's Accepted condition once listener conflicts

@@ -10,6 +10,7 @@ import (
 
 	"sigs.k8s.io/yaml"
 
+	"github.com/envoygw/envoy-gateway/internal/bus"
 	"github.com/envoygw/envoy-gateway/internal/golden"
 	xdstranslator "github.com/envoygw/envoy-gateway/internal/xds/translator"
 )
@@ -24,8 +25,8 @@ const (
 
 // testInfraState is a test document giving the observed state of a fleet.
 type testInfraState struct {
-	Fleet      string `json:"fleet"`
-	InfraState `json:",inline"`
+	Fleet          string `json:"fleet"`
+	bus.InfraState `json:",inline"`
 }
 
 // testOptions is a test document giving the translator options.
@@ -41,7 +42,7 @@ func parseGoldenInput(data []byte) (*Resources, Options, error) {
 		return nil, Options{}, err
 	}
 	var objects bytes.Buffer
-	states := map[string]InfraState{}
+	states := map[string]bus.InfraState{}
 	var opts Options
 	for _, d := range docs {
 		switch {
@@ -115,7 +116,7 @@ func validateResult(t testing.TB, r *Result) {
 // checkHostnameOwnership checks the invariant listener isolation gives the
 // xDS layer: on one port, each route hostname (virtual host or SNI name)
 // belongs to a single listener, so merging listeners never mixes their routes.
-func checkHostnameOwnership(t testing.TB, f *Fleet) {
+func checkHostnameOwnership(t testing.TB, f *bus.Fleet) {
 	t.Helper()
 	owner := map[string]string{}
 	claim := func(port uint32, host, listener string) {

@@ -20,6 +20,10 @@ type ruleFilters struct {
 	redirectToListenerPort bool
 	rewrite                *ir.URLRewrite
 	mirrors                []*ir.Mirror
+	// rateLimit are the limits of RateLimitFilters, named relative to the
+	// rule ("filter/<k>/limit/<j>") until nameRateLimits.
+	rateLimit *ir.RouteRateLimit
+	cors      *ir.CORS
 	// replacesPrefix is set when a redirect or rewrite uses ReplacePrefixMatch.
 	replacesPrefix bool
 
@@ -34,9 +38,11 @@ type ruleFilters struct {
 // filterInput is one filter of a rule: its field path, the route it
 // belongs to, and its spec.
 type filterInput struct {
-	path *field.Path
-	from backendFrom
-	f    *gwapiv1.HTTPRouteFilter
+	// index is the filter's position in the rule's filters.
+	index int
+	path  *field.Path
+	from  backendFrom
+	f     *gwapiv1.HTTPRouteFilter
 }
 
 // filterBuilder converts one filter into ruleFilters.
@@ -49,6 +55,7 @@ var filterBuilders = map[gwapiv1.HTTPRouteFilterType]filterBuilder{
 	gwapiv1.HTTPRouteFilterURLRewrite:             buildRewriteFilter,
 	gwapiv1.HTTPRouteFilterRequestMirror:          buildMirrorFilter,
 	gwapiv1.HTTPRouteFilterExtensionRef:           buildExtensionRefFilter,
+	gwapiv1.HTTPRouteFilterCORS:                   buildCORSFilter,
 }
 
 // repeatable are the filter types that may appear more than once in a rule.
@@ -74,10 +81,14 @@ func (t *translator) buildFilters(from backendFrom, path *field.Path, filters []
 			out.invalid.add(unsupportedAt(path.Index(i).Child("type"), "filter type %q is not supported", f.Type))
 			continue
 		}
-		build(t, filterInput{path: path.Index(i), from: from, f: f}, out)
+		build(t, filterInput{index: i, path: path.Index(i), from: from, f: f}, out)
 	}
 	if seen[gwapiv1.HTTPRouteFilterRequestRedirect] && seen[gwapiv1.HTTPRouteFilterURLRewrite] {
 		out.invalid.add(errorf(gwapiv1.RouteReasonIncompatibleFilters, "%s: filters RequestRedirect and URLRewrite cannot be combined", path))
+	}
+	if out.redirect != nil && out.rateLimit != nil && len(out.rateLimit.Global) > 0 {
+		out.invalid.add(errorf(gwapiv1.RouteReasonIncompatibleFilters,
+			"%s: Global RateLimitFilters apply to requests forwarded to backends, not to RequestRedirect (use a Local one)", path))
 	}
 	return out
 }
@@ -323,9 +334,14 @@ func mirrorPercent(path *field.Path, mf *gwapiv1.HTTPRequestMirrorFilter) (*floa
 	return nil, nil
 }
 
-// buildExtensionRefFilter rejects every extension filter: this controller
-// defines none. The filter must not be skipped, so its requests get a 500.
-func buildExtensionRefFilter(_ *translator, in filterInput, out *ruleFilters) {
+// buildExtensionRefFilter applies a RateLimitFilter and rejects every other
+// extension filter. An unresolved filter must not be skipped, so its
+// requests get a 500.
+func buildExtensionRefFilter(t *translator, in filterInput, out *ruleFilters) {
+	if in.f.ExtensionRef != nil && isRateLimitFilterRef(in.f.ExtensionRef) {
+		t.buildRateLimitFilter(in, out)
+		return
+	}
 	out.failClosed = true
 	path := in.path.Child("extensionRef")
 	if in.f.ExtensionRef == nil {

@@ -18,6 +18,10 @@ type httpMatch struct {
 	headers []*ir.StringMatch
 	queries []*ir.StringMatch
 	method  string
+	// grpc is set for a GRPCRoute match, with the lengths of the service
+	// and method it matches (GRPCRoute precedence counts them).
+	grpc                    bool
+	grpcService, grpcMethod int32
 }
 
 // defaultMatches is what an HTTPRouteRule without matches means: every request.

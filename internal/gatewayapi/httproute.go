@@ -4,16 +4,18 @@ import (
 	"strconv"
 	"strings"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	"github.com/envoygw/envoy-gateway/internal/ir"
 )
 
-// httpRouteModel is one HTTPRoute: its rules, its problems and its parents.
+// httpRouteModel is one HTTPRoute or GRPCRoute (meta.kind says which):
+// its rules, its problems and its parents. Both kinds become IR HTTP routes.
 type httpRouteModel struct {
-	obj  *gwapiv1.HTTPRoute
-	meta routeMeta
+	meta       routeMeta
+	parentRefs []gwapiv1.ParentReference
 	// key is "<namespace>/<name>" and created the creation time in Unix
 	// nanoseconds, both used for precedence.
 	key     string
@@ -35,7 +37,9 @@ type httpRouteModel struct {
 // matching every request, without backends.
 var defaultHTTPRules = []gwapiv1.HTTPRouteRule{{}}
 
-// processHTTPRoutes builds, attaches and emits every HTTPRoute.
+// processHTTPRoutes builds every HTTPRoute and resolves its parents; its IR
+// routes are emitted once the conflicts with GRPCRoutes are resolved
+// (emitHTTPRoutes).
 func (t *translator) processHTTPRoutes(routes []*gwapiv1.HTTPRoute) {
 	for _, obj := range routes {
 		if obj == nil || t.seenRoute(kindHTTPRoute, obj.Namespace, obj.Name) {
@@ -47,24 +51,39 @@ func (t *translator) processHTTPRoutes(routes []*gwapiv1.HTTPRoute) {
 	}
 }
 
+// newRouteModel starts the model of an HTTPRoute or GRPCRoute: its
+// identity, parents and validated hostnames.
+func newRouteModel(kind string, meta *metav1.ObjectMeta, spec *gwapiv1.CommonRouteSpec, hostnames []gwapiv1.Hostname) *httpRouteModel {
+	m := &httpRouteModel{
+		meta: routeMeta{kind: kind, meta: meta}, parentRefs: spec.ParentRefs,
+		key: meta.Namespace + "/" + meta.Name, created: unixNanos(meta.CreationTimestamp.Time),
+	}
+	m.meta.hostnames, m.acceptErr = routeHostnames(specPath.Child("hostnames"), hostnames)
+	return m
+}
+
 // buildHTTPRoute validates the route and builds its rules.
 func (t *translator) buildHTTPRoute(obj *gwapiv1.HTTPRoute) *httpRouteModel {
-	m := &httpRouteModel{
-		obj: obj, meta: routeMeta{kind: kindHTTPRoute, meta: &obj.ObjectMeta},
-		key: obj.Namespace + "/" + obj.Name, created: unixNanos(obj.CreationTimestamp.Time),
-	}
-	m.meta.hostnames, m.acceptErr = routeHostnames(specPath.Child("hostnames"), obj.Spec.Hostnames)
+	m := newRouteModel(kindHTTPRoute, &obj.ObjectMeta, &obj.Spec.CommonRouteSpec, obj.Spec.Hostnames)
 	rules := obj.Spec.Rules
 	if len(rules) == 0 {
 		rules = defaultHTTPRules
 	}
 	from := backendFrom{kind: kindHTTPRoute, namespace: obj.Namespace}
+	m.addRules(len(rules), func(i int, path *field.Path) *httpRule {
+		return t.buildHTTPRule(httpRuleInput{from: from, route: m.key, index: i, path: path, rule: &rules[i]})
+	})
+	return m
+}
+
+// addRules builds the n rules of a route with build and records their
+// problems on the route.
+func (m *httpRouteModel) addRules(n int, build func(i int, path *field.Path) *httpRule) {
 	var refErrs routeErrors
 	var invalid []int
 	var invalidErrs routeErrors
-	for i := range rules {
-		path := specPath.Child("rules").Index(i)
-		r := t.buildHTTPRule(httpRuleInput{from: from, route: m.key, index: i, path: path, rule: &rules[i]})
+	for i := range n {
+		r := build(i, specPath.Child("rules").Index(i))
 		m.rules = append(m.rules, r)
 		refErrs = append(refErrs, r.refErrs...)
 		if r.invalid != nil {
@@ -73,8 +92,7 @@ func (t *translator) buildHTTPRoute(obj *gwapiv1.HTTPRoute) *httpRouteModel {
 		}
 	}
 	m.refErr = refErrs.join()
-	m.setRuleValidity(invalid, invalidErrs, len(rules))
-	return m
+	m.setRuleValidity(invalid, invalidErrs, n)
 }
 
 // setRuleValidity turns invalid rules into the route's Accepted or
@@ -113,10 +131,24 @@ func routeHostnames(path *field.Path, hs []gwapiv1.Hostname) ([]string, *routeEr
 	return out, nil
 }
 
-// attachHTTPRoute resolves the route's parents and, when accepted, emits its
-// IR routes on every programmed listener it attaches to.
+// attachHTTPRoute resolves the parents of an HTTPRoute or GRPCRoute.
 func (t *translator) attachHTTPRoute(m *httpRouteModel) {
-	m.parents = t.attachParents(m.meta, m.obj.Spec.ParentRefs, m.acceptErr)
+	m.parents = t.attachParents(m.meta, m.parentRefs, m.acceptErr)
+}
+
+// emitHTTPRoutes emits the IR routes of every HTTPRoute and GRPCRoute on
+// every programmed listener that accepts it.
+func (t *translator) emitHTTPRoutes() {
+	for _, routes := range [][]*httpRouteModel{t.httpRoutes, t.grpcRoutes} {
+		for _, m := range routes {
+			t.emitAttached(m)
+		}
+	}
+}
+
+// emitAttached records the route's attachments and emits its IR routes on
+// every programmed listener it attaches to.
+func (t *translator) emitAttached(m *httpRouteModel) {
 	for _, lh := range attachedListeners(m.parents) {
 		if lh.listener.programmable() {
 			t.emitHTTPRoute(m, lh.listener, isolatedHostnames(lh.listener, lh.hostnames))

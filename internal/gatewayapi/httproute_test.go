@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-	"k8s.io/utils/ptr"
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	"github.com/envoygw/envoy-gateway/internal/ir"
@@ -80,7 +79,7 @@ func TestSetRuleValidity(t *testing.T) {
 }
 
 func TestWithPort(t *testing.T) {
-	in := &ir.Redirect{Scheme: ptr.To("https")}
+	in := &ir.Redirect{Scheme: new("https")}
 	got := withPort(in, 8443)
 	if got.Port == nil || *got.Port != 8443 || got.Scheme == nil || *got.Scheme != "https" {
 		t.Errorf("withPort = %+v, want the redirect with port 8443", got)

@@ -4,6 +4,7 @@ import (
 	"math"
 	"regexp"
 	"strconv"
+	"strings"
 	"time"
 
 	"k8s.io/apimachinery/pkg/util/validation/field"
@@ -35,18 +36,31 @@ type httpRuleInput struct {
 	index int
 	// path is the rule's field path, "spec.rules[<index>]".
 	path *field.Path
-	rule *gwapiv1.HTTPRouteRule
+	// rule is the rule; for a GRPCRoute its conversion (grpcroute.go),
+	// whose matches are grpcMatches.
+	rule        *gwapiv1.HTTPRouteRule
+	grpcMatches []gwapiv1.GRPCRouteMatch
+}
+
+// buildRuleMatches validates the matches of an HTTPRoute or GRPCRoute rule.
+func (in *httpRuleInput) buildRuleMatches() ([]*httpMatch, routeErrors) {
+	path := in.path.Child("matches")
+	if in.from.kind == kindGRPCRoute {
+		return buildGRPCMatches(path, in.grpcMatches)
+	}
+	return buildMatches(path, in.rule.Matches)
 }
 
 // buildHTTPRule validates one rule and builds its action.
 func (t *translator) buildHTTPRule(in httpRuleInput) *httpRule {
 	r := &httpRule{index: in.index}
-	matches, matchErrs := buildMatches(in.path.Child("matches"), in.rule.Matches)
+	matches, matchErrs := in.buildRuleMatches()
 	r.matches = matches
 	for _, m := range r.matches {
-		m.name = irRouteName(in.route, in.index, m.index)
+		m.name = irRouteName(in.from.kind, in.route, in.index, m.index)
 	}
 	filters := t.buildFilters(in.from, in.path.Child("filters"), in.rule.Filters)
+	filters.nameRateLimits(irRuleName(in.from.kind, in.route, in.index))
 	invalid := make(routeErrors, 0, len(matchErrs)+len(filters.invalid))
 	invalid = append(invalid, matchErrs...)
 	invalid = append(invalid, filters.invalid...)
@@ -108,6 +122,8 @@ func (t *translator) checkDataPlane(path *field.Path, r *httpRule) *routeError {
 // when no valid backend can take the request.
 func (r *httpRule) buildAction(f *ruleFilters, backends []weightedBackend) {
 	r.template.ResponseHeaders = f.responseHeaders
+	r.template.RateLimit = f.rateLimit
+	r.template.CORS = f.cors
 	if f.redirect != nil {
 		r.template.Redirect = f.redirect
 		r.redirectToListenerPort = f.redirectToListenerPort
@@ -117,6 +133,7 @@ func (r *httpRule) buildAction(f *ruleFilters, backends []weightedBackend) {
 	r.template.Destination = destination(backends)
 	if r.template.Destination == nil {
 		r.template.DirectResponse = &ir.DirectResponse{StatusCode: 500}
+		r.template.RateLimit = nil
 		return
 	}
 	r.template.Rewrite = f.rewrite
@@ -124,23 +141,54 @@ func (r *httpRule) buildAction(f *ruleFilters, backends []weightedBackend) {
 }
 
 // resolveHTTPBackends resolves the backendRefs of a rule (whose field path
-// is path); backendRef-level filters are not supported and make the rule
-// invalid.
+// is path) with their filters.
 func (t *translator) resolveHTTPBackends(from backendFrom, path *field.Path, refs []gwapiv1.HTTPBackendRef) ([]weightedBackend, *routeError) {
 	out := make([]weightedBackend, 0, len(refs))
 	for i := range refs {
 		ref := &refs[i]
-		if len(ref.Filters) > 0 {
-			return nil, unsupportedAt(path.Index(i).Child("filters"), "filters on backendRefs are not supported")
-		}
 		w, ok := backendWeight(ref.Weight)
 		if !ok {
 			return nil, unsupportedAt(path.Index(i).Child("weight"), "backendRef weight %d is negative", *ref.Weight)
 		}
-		cluster, err := t.resolveBackend(from, &ref.BackendObjectReference)
-		out = append(out, weightedBackend{cluster: cluster, weight: w, err: err})
+		b := weightedBackend{weight: w}
+		if err := backendFilters(path.Index(i).Child("filters"), ref.Filters, &b); err != nil {
+			return nil, err
+		}
+		b.cluster, b.err = t.resolveBackend(from, &ref.BackendObjectReference)
+		out = append(out, b)
 	}
 	return out, checkTotalWeight(path, out)
+}
+
+// backendFilters converts the filters of a backendRef (whose field path is
+// path) into b: request and response header modifiers, each at most once.
+func backendFilters(path *field.Path, filters []gwapiv1.HTTPRouteFilter, b *weightedBackend) *routeError {
+	for i := range filters {
+		f := &filters[i]
+		var target **ir.HeaderModifier
+		var config *gwapiv1.HTTPHeaderFilter
+		name := ""
+		switch f.Type {
+		case gwapiv1.HTTPRouteFilterRequestHeaderModifier:
+			target, config, name = &b.requestHeaders, f.RequestHeaderModifier, "requestHeaderModifier"
+		case gwapiv1.HTTPRouteFilterResponseHeaderModifier:
+			target, config, name = &b.responseHeaders, f.ResponseHeaderModifier, "responseHeaderModifier"
+		default:
+			return unsupportedAt(path.Index(i).Child("type"), "filter type %q is not supported on backendRefs", f.Type)
+		}
+		switch {
+		case *target != nil:
+			return unsupportedAt(path.Index(i), "filter %s must not be repeated", f.Type)
+		case config == nil:
+			return unsupportedAt(path.Index(i).Child(name), "filter %s requires %s", f.Type, name)
+		}
+		m, err := headerModifier(path.Index(i).Child(name), config)
+		if err != nil {
+			return err
+		}
+		*target = m
+	}
+	return nil
 }
 
 // checkTotalWeight rejects weights whose sum does not fit the uint32 Envoy
@@ -215,8 +263,14 @@ func parseDuration(path *field.Path, d *gwapiv1.Duration) (*ir.Duration, *routeE
 	return new(ir.Duration(v)), nil
 }
 
+// irRuleName is the stable name of one rule of a route of kind HTTPRoute or
+// GRPCRoute: "httproute/<namespace>/<name>/rule/<i>" (or "grpcroute/...").
+func irRuleName(kind, route string, rule int) string {
+	return strings.ToLower(kind) + "/" + route + "/rule/" + strconv.Itoa(rule)
+}
+
 // irRouteName is the stable name of one match of one rule:
-// "httproute/<namespace>/<name>/rule/<i>/match/<j>".
-func irRouteName(route string, rule, match int) string {
-	return "httproute/" + route + "/rule/" + strconv.Itoa(rule) + "/match/" + strconv.Itoa(match)
+// "<kind>/<namespace>/<name>/rule/<i>/match/<j>".
+func irRouteName(kind, route string, rule, match int) string {
+	return irRuleName(kind, route, rule) + "/match/" + strconv.Itoa(match)
 }

@@ -24,6 +24,9 @@ type index struct {
 	envoyProxies map[types.NamespacedName]*egv1a1.EnvoyProxy
 	grants       map[grantKey]*grantTargets
 	nsLabels     map[string]labels.Set
+
+	// rateLimitFilters are the RateLimitFilters by namespace and name.
+	rateLimitFilters map[types.NamespacedName]*egv1a1.RateLimitFilter
 }
 
 // grantKey is one (from, to) pair a ReferenceGrant can allow. Names are not
@@ -71,6 +74,12 @@ func newIndex(res *Resources) *index {
 	for _, ep := range res.EnvoyProxies {
 		if ep != nil {
 			addFirst(ix.envoyProxies, keyOf(ep.Namespace, ep.Name), ep)
+		}
+	}
+	ix.rateLimitFilters = make(map[types.NamespacedName]*egv1a1.RateLimitFilter, len(res.RateLimitFilters))
+	for _, f := range res.RateLimitFilters {
+		if f != nil {
+			addFirst(ix.rateLimitFilters, keyOf(f.Namespace, f.Name), f)
 		}
 	}
 	for _, g := range res.ReferenceGrants {

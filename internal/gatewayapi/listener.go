@@ -11,7 +11,10 @@ import (
 // Route kinds this translator serves.
 const (
 	kindHTTPRoute = "HTTPRoute"
+	kindGRPCRoute = "GRPCRoute"
 	kindTLSRoute  = "TLSRoute"
+	kindTCPRoute  = "TCPRoute"
+	kindUDPRoute  = "UDPRoute"
 	kindGateway   = "Gateway"
 	// kindListenerSet is a parent kind: a ListenerSet attaches listeners to a Gateway.
 	kindListenerSet = "ListenerSet"
@@ -43,11 +46,14 @@ type listenerModel struct {
 	// supportedKinds is reported in status; never nil.
 	supportedKinds []gwapiv1.RouteGroupKind
 	allowHTTPRoute bool
+	allowGRPCRoute bool
 	allowTLSRoute  bool
+	allowTCPRoute  bool
 
 	namespaces namespacePolicy
 
-	// certificates are the valid certificates of an HTTPS listener.
+	// certificates are the valid certificates of a listener terminating
+	// TLS (HTTPS, or TLS with mode Terminate).
 	certificates []*ir.Certificate
 
 	// attachedRoutes counts accepted routes attached to this listener.
@@ -58,6 +64,8 @@ type listenerModel struct {
 
 	httpRoutes []orderedHTTPRoute
 	tlsRoutes  []orderedTLSRoute
+	// l4Routes are the TCPRoutes or UDPRoutes attached to a TCP or UDP listener.
+	l4Routes []orderedL4Route
 }
 
 // namespacePolicy is a resolved allowedRoutes.namespaces.
@@ -71,7 +79,19 @@ func (l *listenerModel) programmable() bool {
 	if l.acceptErr != nil || l.conflictErr != nil || len(l.supportedKinds) == 0 {
 		return false
 	}
-	return l.spec.Protocol != gwapiv1.HTTPSProtocolType || len(l.certificates) > 0
+	return !terminatesTLS(l.spec) || len(l.certificates) > 0
+}
+
+// terminatesTLS reports whether a listener terminates TLS: protocol HTTPS,
+// or TLS with mode Terminate (the default mode).
+func terminatesTLS(spec *gwapiv1.Listener) bool {
+	switch spec.Protocol {
+	case gwapiv1.HTTPSProtocolType:
+		return true
+	case gwapiv1.TLSProtocolType:
+		return spec.TLS == nil || spec.TLS.Mode == nil || *spec.TLS.Mode == gwapiv1.TLSModeTerminate
+	}
+	return false
 }
 
 // programmedError is why the listener is not programmed, or nil. A
@@ -137,7 +157,7 @@ func (t *translator) buildListener(g *gatewayModel, set *listenerSetModel, spec 
 		return l
 	}
 	l.resolveKinds(spec)
-	if spec.Protocol == gwapiv1.HTTPSProtocolType {
+	if terminatesTLS(spec) {
 		l.certificates, l.refErrs = t.resolveCertificates(l.certificateReferrer(), spec.TLS)
 	}
 	return l
@@ -169,11 +189,15 @@ func validateListener(spec *gwapiv1.Listener) *listenerError {
 			return errorf(unsupported, "tls.mode %q is not supported for protocol HTTPS (only Terminate)", mode)
 		}
 	case gwapiv1.TLSProtocolType:
-		if mode != gwapiv1.TLSModePassthrough {
-			return errorf(unsupported, "tls.mode %q is not supported for protocol TLS (only Passthrough)", mode)
+		if mode != gwapiv1.TLSModePassthrough && mode != gwapiv1.TLSModeTerminate {
+			return errorf(unsupported, "tls.mode %q is not supported for protocol TLS (only Passthrough and Terminate)", mode)
+		}
+	case gwapiv1.TCPProtocolType:
+		if spec.TLS != nil {
+			return errorf(unsupported, "tls must not be set for protocol %s", spec.Protocol)
 		}
 	default:
-		return errorf(gwapiv1.ListenerReasonUnsupportedProtocol, "protocol %q is not supported (HTTP, HTTPS and TLS are)", spec.Protocol)
+		return errorf(gwapiv1.ListenerReasonUnsupportedProtocol, "protocol %q is not supported (HTTP, HTTPS, TLS and TCP are)", spec.Protocol)
 	}
 	return nil
 }
@@ -207,9 +231,11 @@ func (l *listenerModel) resolveNamespaces(ar *gwapiv1.AllowedRoutes) *listenerEr
 func protocolKinds(p gwapiv1.ProtocolType) []string {
 	switch p {
 	case gwapiv1.HTTPProtocolType, gwapiv1.HTTPSProtocolType:
-		return []string{kindHTTPRoute}
+		return []string{kindHTTPRoute, kindGRPCRoute}
 	case gwapiv1.TLSProtocolType:
 		return []string{kindTLSRoute}
+	case gwapiv1.TCPProtocolType:
+		return []string{kindTCPRoute}
 	}
 	return nil
 }
@@ -246,8 +272,12 @@ func (l *listenerModel) allowKind(kind string) {
 	switch {
 	case kind == kindHTTPRoute && !l.allowHTTPRoute:
 		l.allowHTTPRoute = true
+	case kind == kindGRPCRoute && !l.allowGRPCRoute:
+		l.allowGRPCRoute = true
 	case kind == kindTLSRoute && !l.allowTLSRoute:
 		l.allowTLSRoute = true
+	case kind == kindTCPRoute && !l.allowTCPRoute:
+		l.allowTCPRoute = true
 	default:
 		return
 	}
@@ -257,10 +287,17 @@ func (l *listenerModel) allowKind(kind string) {
 
 // allowsKind reports whether routes of kind may attach.
 func (l *listenerModel) allowsKind(kind string) bool {
-	if kind == kindHTTPRoute {
+	switch kind {
+	case kindHTTPRoute:
 		return l.allowHTTPRoute
+	case kindGRPCRoute:
+		return l.allowGRPCRoute
+	case kindTLSRoute:
+		return l.allowTLSRoute
+	case kindTCPRoute:
+		return l.allowTCPRoute
 	}
-	return kind == kindTLSRoute && l.allowTLSRoute
+	return false
 }
 
 // certificateReferrer is who refers to the listener's certificates, for

@@ -21,9 +21,11 @@ func TestValidateListener(t *testing.T) {
 		{"https terminate", gwapiv1.Listener{Port: 443, Protocol: gwapiv1.HTTPSProtocolType, TLS: &gwapiv1.ListenerTLSConfig{Mode: &terminate}}, ""},
 		{"https passthrough", gwapiv1.Listener{Port: 443, Protocol: gwapiv1.HTTPSProtocolType, TLS: &gwapiv1.ListenerTLSConfig{Mode: &passthrough}}, gwapiv1.ListenerReasonUnsupportedValue},
 		{"tls passthrough", gwapiv1.Listener{Port: 443, Protocol: gwapiv1.TLSProtocolType, TLS: &gwapiv1.ListenerTLSConfig{Mode: &passthrough}}, ""},
-		{"tls terminate", gwapiv1.Listener{Port: 443, Protocol: gwapiv1.TLSProtocolType, TLS: &gwapiv1.ListenerTLSConfig{Mode: &terminate}}, gwapiv1.ListenerReasonUnsupportedValue},
-		{"tls without mode", gwapiv1.Listener{Port: 443, Protocol: gwapiv1.TLSProtocolType}, gwapiv1.ListenerReasonUnsupportedValue},
-		{"tcp", gwapiv1.Listener{Port: 9000, Protocol: gwapiv1.TCPProtocolType}, gwapiv1.ListenerReasonUnsupportedProtocol},
+		{"tls terminate", gwapiv1.Listener{Port: 443, Protocol: gwapiv1.TLSProtocolType, TLS: &gwapiv1.ListenerTLSConfig{Mode: &terminate}}, ""},
+		{"tls without mode (terminate)", gwapiv1.Listener{Port: 443, Protocol: gwapiv1.TLSProtocolType}, ""},
+		{"tcp", gwapiv1.Listener{Port: 9000, Protocol: gwapiv1.TCPProtocolType}, ""},
+		{"tcp with tls", gwapiv1.Listener{Port: 9000, Protocol: gwapiv1.TCPProtocolType, TLS: &gwapiv1.ListenerTLSConfig{}}, gwapiv1.ListenerReasonUnsupportedValue},
+		{"sctp", gwapiv1.Listener{Port: 9000, Protocol: "SCTP"}, gwapiv1.ListenerReasonUnsupportedProtocol},
 		{"custom protocol", gwapiv1.Listener{Port: 9000, Protocol: "example.com/proto"}, gwapiv1.ListenerReasonUnsupportedProtocol},
 		{"port 0", gwapiv1.Listener{Port: 0, Protocol: gwapiv1.HTTPProtocolType}, gwapiv1.ListenerReasonPortUnavailable},
 		{"port too big", gwapiv1.Listener{Port: 65536, Protocol: gwapiv1.HTTPProtocolType}, gwapiv1.ListenerReasonPortUnavailable},
@@ -45,31 +47,39 @@ func TestValidateListener(t *testing.T) {
 func TestResolveKinds(t *testing.T) {
 	tlsKind := gwapiv1.RouteGroupKind{Kind: kindTLSRoute}
 	httpKind := gwapiv1.RouteGroupKind{Kind: kindHTTPRoute}
+	grpcKind := gwapiv1.RouteGroupKind{Kind: kindGRPCRoute}
 	otherGroup := gwapiv1.RouteGroupKind{Group: new(gwapiv1.Group("example.com")), Kind: kindHTTPRoute}
 	tests := []struct {
 		name        string
 		protocol    gwapiv1.ProtocolType
 		kinds       []gwapiv1.RouteGroupKind
-		http, tls   bool
+		http, grpc  bool
+		tls         bool
 		invalidRefs int
 	}{
-		{"http default", gwapiv1.HTTPProtocolType, nil, true, false, 0},
-		{"https default", gwapiv1.HTTPSProtocolType, nil, true, false, 0},
-		{"tls default", gwapiv1.TLSProtocolType, nil, false, true, 0},
-		{"http allows http", gwapiv1.HTTPProtocolType, []gwapiv1.RouteGroupKind{httpKind, httpKind}, true, false, 0},
-		{"http rejects tls", gwapiv1.HTTPProtocolType, []gwapiv1.RouteGroupKind{tlsKind}, false, false, 1},
-		{"tls rejects http", gwapiv1.TLSProtocolType, []gwapiv1.RouteGroupKind{httpKind, tlsKind}, false, true, 1},
-		{"other group", gwapiv1.HTTPProtocolType, []gwapiv1.RouteGroupKind{otherGroup}, false, false, 1},
+		{"http default", gwapiv1.HTTPProtocolType, nil, true, true, false, 0},
+		{"https default", gwapiv1.HTTPSProtocolType, nil, true, true, false, 0},
+		{"tls default", gwapiv1.TLSProtocolType, nil, false, false, true, 0},
+		{"http allows http", gwapiv1.HTTPProtocolType, []gwapiv1.RouteGroupKind{httpKind, httpKind}, true, false, false, 0},
+		{"http allows grpc", gwapiv1.HTTPProtocolType, []gwapiv1.RouteGroupKind{grpcKind}, false, true, false, 0},
+		{"http rejects tls", gwapiv1.HTTPProtocolType, []gwapiv1.RouteGroupKind{tlsKind}, false, false, false, 1},
+		{"tls rejects http", gwapiv1.TLSProtocolType, []gwapiv1.RouteGroupKind{httpKind, tlsKind}, false, false, true, 1},
+		{"tls rejects grpc", gwapiv1.TLSProtocolType, []gwapiv1.RouteGroupKind{grpcKind}, false, false, false, 1},
+		{"other group", gwapiv1.HTTPProtocolType, []gwapiv1.RouteGroupKind{otherGroup}, false, false, false, 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			l := &listenerModel{supportedKinds: []gwapiv1.RouteGroupKind{}}
 			l.resolveKinds(&gwapiv1.Listener{Protocol: tt.protocol, AllowedRoutes: &gwapiv1.AllowedRoutes{Kinds: tt.kinds}})
-			if l.allowHTTPRoute != tt.http || l.allowTLSRoute != tt.tls || len(l.refErrs) != tt.invalidRefs {
-				t.Errorf("http=%v tls=%v invalid=%d, want %v %v %d", l.allowHTTPRoute, l.allowTLSRoute, len(l.refErrs), tt.http, tt.tls, tt.invalidRefs)
+			if l.allowHTTPRoute != tt.http || l.allowGRPCRoute != tt.grpc || l.allowTLSRoute != tt.tls || len(l.refErrs) != tt.invalidRefs {
+				t.Errorf("http=%v grpc=%v tls=%v invalid=%d, want %v %v %v %d",
+					l.allowHTTPRoute, l.allowGRPCRoute, l.allowTLSRoute, len(l.refErrs), tt.http, tt.grpc, tt.tls, tt.invalidRefs)
 			}
 			want := 0
 			if tt.http {
+				want++
+			}
+			if tt.grpc {
 				want++
 			}
 			if tt.tls {

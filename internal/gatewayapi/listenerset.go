@@ -90,8 +90,10 @@ func (g *gatewayModel) allowsListenerSetsFrom(t *translator, ns string) bool {
 	return p.allows(t, g.key.Namespace, ns)
 }
 
-// buildListeners validates the set's listeners and resolves the conflicts
-// between them (as within a Gateway: none of them wins).
+// buildListeners validates the set's listeners. The conflicts between them
+// (as within a Gateway: none of them wins) are resolved once the listeners
+// of the Gateway and of earlier sets have taken their ports (claimGroup), or
+// when the set is finalized.
 func (s *listenerSetModel) buildListeners(t *translator) {
 	seen := make(map[gwapiv1.SectionName]bool, len(s.obj.Spec.Listeners))
 	for i := range s.obj.Spec.Listeners {
@@ -105,7 +107,6 @@ func (s *listenerSetModel) buildListeners(t *translator) {
 		}
 		s.listeners = append(s.listeners, t.buildListener(s.gateway, s, spec))
 	}
-	resolveGatewayConflicts(s.listeners)
 }
 
 // finalizeListenerSets decides whether each set of an (already finalized)
@@ -113,6 +114,7 @@ func (s *listenerSetModel) buildListeners(t *translator) {
 // that produces configuration.
 func (g *gatewayModel) finalizeListenerSets() {
 	for _, s := range g.listenerSets {
+		resolveGatewayConflicts(s.listeners) // a no-op when claimGroup did it
 		switch {
 		case !s.allowed:
 			s.acceptErr = errorf(gwapiv1.ListenerSetReasonNotAllowed,

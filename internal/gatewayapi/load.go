@@ -58,10 +58,11 @@ func isEmptyDocument(raw []byte) bool {
 }
 
 // LoadResources decodes a YAML stream of Kubernetes objects into Resources.
-// It accepts GatewayClass, Gateway, ListenerSet, HTTPRoute, TLSRoute and
+// It accepts GatewayClass, Gateway, ListenerSet, HTTPRoute, GRPCRoute, TLSRoute,
+// TCPRoute and
 // ReferenceGrant (gateway.networking.k8s.io/v1 or v1beta1 where it exists), Namespace,
-// Service and Secret (v1), EndpointSlice (discovery.k8s.io/v1) and EnvoyProxy
-// (gateway.envoyproxy.io/v1alpha1). Unknown kinds and unknown fields are
+// Service and Secret (v1), EndpointSlice (discovery.k8s.io/v1), EnvoyProxy and
+// RateLimitFilter (gateway.envoyproxy.io/v1alpha1). Unknown kinds and unknown fields are
 // errors. A Secret's stringData is merged into data, as the API server does.
 // No other defaults are applied: Translate handles unset fields.
 func LoadResources(r io.Reader) (*Resources, error) {
@@ -100,10 +101,14 @@ func (res *Resources) add(d document) error {
 		return decodeInto(d.raw, &res.ListenerSets)
 	case gw && d.meta.Kind == kindHTTPRoute:
 		return decodeInto(d.raw, &res.HTTPRoutes)
+	case d.meta.APIVersion == gwapiv1.GroupVersion.String() && d.meta.Kind == kindGRPCRoute:
+		return decodeInto(d.raw, &res.GRPCRoutes)
 	case gw && d.meta.Kind == "ReferenceGrant":
 		return decodeInto(d.raw, &res.ReferenceGrants)
 	case d.meta.APIVersion == gwapiv1.GroupVersion.String() && d.meta.Kind == kindTLSRoute:
 		return decodeInto(d.raw, &res.TLSRoutes)
+	case d.meta.APIVersion == gwapiv1.GroupVersion.String() && d.meta.Kind == kindTCPRoute:
+		return decodeInto(d.raw, &res.TCPRoutes)
 	case d.meta.APIVersion == "v1" && d.meta.Kind == "Namespace":
 		return decodeInto(d.raw, &res.Namespaces)
 	case d.meta.APIVersion == "v1" && d.meta.Kind == kindService:
@@ -114,6 +119,8 @@ func (res *Resources) add(d document) error {
 		return decodeInto(d.raw, &res.EndpointSlices)
 	case d.meta.APIVersion == egv1a1.GroupVersion.String() && d.meta.Kind == egv1a1.KindEnvoyProxy:
 		return decodeInto(d.raw, &res.EnvoyProxies)
+	case d.meta.APIVersion == egv1a1.GroupVersion.String() && d.meta.Kind == egv1a1.KindRateLimitFilter:
+		return decodeInto(d.raw, &res.RateLimitFilters)
 	}
 	return errors.New("unsupported kind")
 }

@@ -111,7 +111,10 @@ func (t *translator) resolveParent(ref gwapiv1.ParentReference) (parent, bool) {
 			return parent{}, false
 		}
 		p := parent{name: kindGateway + " " + key.String(), listeners: g.listeners}
-		if !g.accepted() {
+		switch {
+		case g.frozen():
+			p.err = errorf(gwapiv1.RouteReasonPending, "Gateway %s: %s", key, g.frozenMessage())
+		case !g.accepted():
 			p.err = errorf(gwapiv1.RouteReasonNoMatchingParent, "Gateway %s is not accepted: %s", key, g.acceptErr.msg)
 			p.listenersNotValid = g.acceptErr.reason == gwapiv1.GatewayReasonListenersNotValid
 		}
@@ -122,7 +125,10 @@ func (t *translator) resolveParent(ref gwapiv1.ParentReference) (parent, bool) {
 			return parent{}, false
 		}
 		p := parent{name: kindListenerSet + " " + key.String(), listeners: s.listeners}
-		if !s.accepted() {
+		switch {
+		case s.gateway.frozen():
+			p.err = errorf(gwapiv1.RouteReasonPending, "ListenerSet %s of Gateway %s: %s", key, s.gateway.key, s.gateway.frozenMessage())
+		case !s.accepted():
 			p.err = errorf(gwapiv1.RouteReasonNoMatchingParent, "ListenerSet %s is not accepted: %s", key, s.acceptErr.msg)
 			p.listenersNotValid = s.acceptErr.reason == gwapiv1.ListenerSetReasonListenersNotValid
 		}

@@ -94,10 +94,10 @@ func TestSelectListeners(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			ref := gwapiv1.ParentReference{Name: "eg"}
 			if tc.section != "" {
-				ref.SectionName = ptr.To(gwapiv1.SectionName(tc.section))
+				ref.SectionName = new(gwapiv1.SectionName(tc.section))
 			}
 			if tc.port != 0 {
-				ref.Port = ptr.To(tc.port)
+				ref.Port = new(tc.port)
 			}
 			got := []string{}
 			for _, l := range selectListeners(all, ref) {
@@ -124,10 +124,10 @@ func TestDescribeSection(t *testing.T) {
 	for _, tc := range cases {
 		ref := gwapiv1.ParentReference{Name: "eg"}
 		if tc.section != "" {
-			ref.SectionName = ptr.To(gwapiv1.SectionName(tc.section))
+			ref.SectionName = new(gwapiv1.SectionName(tc.section))
 		}
 		if tc.port != 0 {
-			ref.Port = ptr.To(tc.port)
+			ref.Port = new(tc.port)
 		}
 		if got := describeSection(ref); got != tc.want {
 			t.Errorf("describeSection(%q, %d) = %q, want %q", tc.section, tc.port, got, tc.want)

@@ -20,6 +20,10 @@ type orderedHTTPRoute struct {
 type httpOrderKey struct {
 	// hostname groups routes by virtual host (most specific first).
 	hostname string
+	// grpc is set for GRPCRoute matches, which sort by the lengths of the
+	// service and method they match, then by headers; their path fields are 0.
+	grpc                    bool
+	grpcService, grpcMethod int32
 	// pathKind: 0 Exact, 1 RegularExpression, 2 Prefix.
 	pathKind int8
 	method   bool
@@ -62,10 +66,8 @@ func pathKindRank(t ir.StringMatchType) int8 {
 
 // httpOrder builds the precedence key of one match of one rule on one hostname.
 func httpOrder(m *httpRouteModel, rule int, match *httpMatch, hostname string) httpOrderKey {
-	return httpOrderKey{
+	k := httpOrderKey{
 		hostname: hostname,
-		pathKind: pathKindRank(match.path.Type),
-		pathLen:  int32(len(match.path.Value)),
 		method:   match.method != "",
 		headers:  int32(len(match.headers)),
 		queries:  int32(len(match.queries)),
@@ -74,18 +76,39 @@ func httpOrder(m *httpRouteModel, rule int, match *httpMatch, hostname string) h
 		rule:     int32(rule),
 		match:    int32(match.index),
 	}
+	if match.grpc {
+		k.grpc, k.grpcService, k.grpcMethod = true, match.grpcService, match.grpcMethod
+		return k
+	}
+	k.pathKind, k.pathLen = pathKindRank(match.path.Type), int32(len(match.path.Value))
+	return k
 }
 
 // compareHTTPOrder is Gateway API HTTPRoute precedence, per virtual host:
 // exact path, longest path, method, most headers, most query parameters,
-// oldest route, route namespace/name, then rule and match order. It returns
-// a negative number when a comes first.
+// oldest route, route namespace/name, then rule and match order. GRPCRoute
+// matches (which never share a virtual host with HTTPRoute ones once
+// conflicts are resolved) come after, in GRPCRoute precedence: longest
+// service, longest method, most headers, then the same ties. It returns a
+// negative number when a comes first.
 func compareHTTPOrder(a, b *httpOrderKey) int {
 	if a.hostname != b.hostname {
 		if lessHostname(a.hostname, b.hostname) {
 			return -1
 		}
 		return 1
+	}
+	if a.grpc != b.grpc {
+		if b.grpc {
+			return -1
+		}
+		return 1
+	}
+	if c := cmp.Compare(b.grpcService, a.grpcService); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(b.grpcMethod, a.grpcMethod); c != 0 {
+		return c
 	}
 	if c := cmp.Compare(a.pathKind, b.pathKind); c != 0 {
 		return c

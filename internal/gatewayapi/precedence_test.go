@@ -16,6 +16,13 @@ func TestLessHTTPOrder(t *testing.T) {
 		f(&k)
 		return k
 	}
+	grpc := func(f func(*httpOrderKey)) httpOrderKey {
+		k := httpOrderKey{grpc: true, created: t0, route: "default/a"}
+		if f != nil {
+			f(&k)
+		}
+		return k
+	}
 	tests := []struct {
 		name          string
 		first, second httpOrderKey
@@ -34,6 +41,11 @@ func TestLessHTTPOrder(t *testing.T) {
 		{"then namespace/name", base, with(func(k *httpOrderKey) { k.route = "default/b" })},
 		{"then rule order", with(func(k *httpOrderKey) { k.rule = 1 }), with(func(k *httpOrderKey) { k.rule = 2 })},
 		{"then match order", with(func(k *httpOrderKey) { k.match = 0 }), with(func(k *httpOrderKey) { k.match = 1 })},
+		{"http before grpc on a host", base, grpc(func(k *httpOrderKey) { k.grpcService = 9 })},
+		{"grpc: longer service first", grpc(func(k *httpOrderKey) { k.grpcService = 4 }), grpc(func(k *httpOrderKey) { k.grpcService = 3; k.grpcMethod = 9; k.headers = 9 })},
+		{"grpc: longer method first", grpc(func(k *httpOrderKey) { k.grpcMethod = 4 }), grpc(func(k *httpOrderKey) { k.grpcMethod = 3; k.headers = 9 })},
+		{"grpc: more headers first", grpc(func(k *httpOrderKey) { k.headers = 1 }), grpc(nil)},
+		{"grpc: then older route", grpc(nil), grpc(func(k *httpOrderKey) { k.created = t0 + 1; k.route = "a/a" })},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

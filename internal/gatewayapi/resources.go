@@ -6,6 +6,7 @@ import (
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	egv1a1 "github.com/envoygw/envoy-gateway/api/v1alpha1"
+	"github.com/envoygw/envoy-gateway/internal/bus"
 	"github.com/envoygw/envoy-gateway/internal/ir"
 )
 
@@ -22,18 +23,23 @@ type Resources struct {
 	Gateways        []*gwapiv1.Gateway           `json:"gateways,omitempty"`
 	ListenerSets    []*gwapiv1.ListenerSet       `json:"listenerSets,omitempty"`
 	HTTPRoutes      []*gwapiv1.HTTPRoute         `json:"httpRoutes,omitempty"`
+	GRPCRoutes      []*gwapiv1.GRPCRoute         `json:"grpcRoutes,omitempty"`
 	TLSRoutes       []*gwapiv1.TLSRoute          `json:"tlsRoutes,omitempty"`
+	TCPRoutes       []*gwapiv1.TCPRoute          `json:"tcpRoutes,omitempty"`
 	ReferenceGrants []*gwapiv1.ReferenceGrant    `json:"referenceGrants,omitempty"`
 	Namespaces      []*corev1.Namespace          `json:"namespaces,omitempty"`
 	Services        []*corev1.Service            `json:"services,omitempty"`
 	EndpointSlices  []*discoveryv1.EndpointSlice `json:"endpointSlices,omitempty"`
 	Secrets         []*corev1.Secret             `json:"secrets,omitempty"`
 	EnvoyProxies    []*egv1a1.EnvoyProxy         `json:"envoyProxies,omitempty"`
+	// RateLimitFilters are the filters HTTPRoute rules may name in
+	// ExtensionRef filters.
+	RateLimitFilters []*egv1a1.RateLimitFilter `json:"rateLimitFilters,omitempty"`
 
 	// InfraStates is what the infra manager observed of each running fleet,
 	// keyed by fleet name (ir.ProxyInfra.Name). A fleet with no entry has no
 	// running infrastructure yet.
-	InfraStates map[string]InfraState `json:"infraStates,omitempty"`
+	InfraStates map[string]bus.InfraState `json:"infraStates,omitempty"`
 }
 
 // Endpoints is one immutable snapshot of the EndpointSlices of Services,
@@ -82,26 +88,16 @@ func NewEndpoints(services []ObjectKey, slices []*discoveryv1.EndpointSlice) *En
 	return out
 }
 
-// InfraState is the observed state of a fleet's infrastructure.
-type InfraState struct {
-	// Ready is true when at least one proxy of the fleet is available.
-	Ready bool `json:"ready"`
-	// Addresses are where clients reach the fleet.
-	Addresses []Address `json:"addresses,omitempty"`
-}
-
-// Address is an IP address or a hostname where a fleet is reachable.
-type Address struct {
-	// Type is "IPAddress" or "Hostname" (Gateway API address types).
-	Type  string `json:"type"`
-	Value string `json:"value"`
-}
-
 // Options are the translator's settings from the static configuration.
 type Options struct {
 	// ControllerName is the GatewayClass controllerName we serve; empty means
 	// egv1a1.DefaultControllerName.
 	ControllerName string `json:"controllerName,omitempty"`
+	// GlobalRateLimit is the rate limit service of global rate limits (its
+	// Domain is filled in): fleets with routes using Global RateLimitFilters
+	// get a copy. Nil means global rate limiting is not configured, and the
+	// rules using them are rejected.
+	GlobalRateLimit *ir.GlobalRateLimit `json:"globalRateLimit,omitempty"`
 	// DataPlane, when set, checks each route the way the xDS translator will
 	// (xds/translator.Checks): a rule whose route would be left out there is
 	// rejected here instead, with UnsupportedValue, so that its status says
@@ -118,22 +114,21 @@ type DataPlane interface {
 // Result is everything the translator computes from one Resources snapshot.
 type Result struct {
 	// Fleets are the proxy fleets to run and configure, sorted by name.
-	Fleets []*Fleet `json:"fleets,omitempty"`
+	Fleets []*bus.Fleet `json:"fleets,omitempty"`
 	// Statuses is the computed status of every input object we own status for.
 	Statuses Statuses `json:"statuses"`
 	// FrozenGatewayClasses are our GatewayClasses that are not accepted
 	// (their parameters are invalid or missing), sorted. Their Gateways get
-	// no fleet in Fleets, but whatever already runs for them must stay as it
-	// is: the infra manager and the xDS runner leave the existing fleets of a
-	// frozen class untouched until the class is accepted again or deleted.
+	// no fleet in Fleets, but whatever already runs for them stays as it is
+	// (see bus.FleetSet) until the class is accepted again or deleted, but
+	// for the endpoints, which keep following the backends.
 	FrozenGatewayClasses []string `json:"frozenGatewayClasses,omitempty"`
 }
 
-// Fleet is one proxy fleet: what to run and what it must do.
-type Fleet struct {
-	Name  string    `json:"name"`
-	Infra *ir.Infra `json:"infra"`
-	Xds   *ir.Xds   `json:"xds"`
+// FleetSet is the part of r the xDS and infra layers read: its fleets and
+// frozen GatewayClasses (shared, not copied).
+func (r *Result) FleetSet() *bus.FleetSet {
+	return &bus.FleetSet{Fleets: r.Fleets, FrozenGatewayClasses: r.FrozenGatewayClasses, Source: r}
 }
 
 // Statuses are computed statuses, each list sorted by namespace and name.
@@ -144,7 +139,9 @@ type Statuses struct {
 	Gateways       []GatewayStatus      `json:"gateways,omitempty"`
 	ListenerSets   []ListenerSetStatus  `json:"listenerSets,omitempty"`
 	HTTPRoutes     []RouteStatus        `json:"httpRoutes,omitempty"`
+	GRPCRoutes     []RouteStatus        `json:"grpcRoutes,omitempty"`
 	TLSRoutes      []RouteStatus        `json:"tlsRoutes,omitempty"`
+	TCPRoutes      []RouteStatus        `json:"tcpRoutes,omitempty"`
 	EnvoyProxies   []EnvoyProxyStatus   `json:"envoyProxies,omitempty"`
 }
 

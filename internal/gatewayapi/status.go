@@ -14,8 +14,10 @@ func (t *translator) statuses() Statuses {
 		GatewayClasses: t.gatewayClassStatuses(),
 		Gateways:       t.gatewayStatuses(),
 		ListenerSets:   t.listenerSetStatuses(),
-		HTTPRoutes:     t.httpRouteStatuses(),
+		HTTPRoutes:     t.httpRouteStatuses(t.httpRoutes),
+		GRPCRoutes:     t.httpRouteStatuses(t.grpcRoutes),
 		TLSRoutes:      t.tlsRouteStatuses(),
+		TCPRoutes:      t.l4RouteStatuses(t.tcpRoutes),
 		EnvoyProxies:   t.envoyProxyStatuses(),
 	}
 }
@@ -129,10 +131,12 @@ func (t *translator) listenerSetProgrammedError(s *listenerSetModel) *listenerSe
 	return errorf(listenerSetReasonParentNotProgrammed, "Gateway %s is not programmed: %s", s.gateway.key, err.msg)
 }
 
-func (t *translator) httpRouteStatuses() []RouteStatus {
-	out := make([]RouteStatus, 0, len(t.httpRoutes))
-	for _, m := range t.httpRoutes {
-		out = append(out, t.routeStatus(m.obj.ObjectMeta, m.parents, m.refErr, m.partialErr))
+// httpRouteStatuses returns the statuses of HTTPRoutes or GRPCRoutes (their
+// models have the same shape).
+func (t *translator) httpRouteStatuses(routes []*httpRouteModel) []RouteStatus {
+	out := make([]RouteStatus, 0, len(routes))
+	for _, m := range routes {
+		out = append(out, t.routeStatus(*m.meta.meta, m.parents, m.refErr, m.partialErr))
 	}
 	sortRouteStatuses(out)
 	return out

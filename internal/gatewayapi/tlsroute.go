@@ -71,37 +71,14 @@ func (t *translator) buildTLSRoute(obj *gwapiv1.TLSRoute) *tlsRouteModel {
 	return m
 }
 
-// buildTLSRule resolves a rule's backends. Connections for invalid backends,
-// or when there is no backend at all, are rejected in proportion to weight.
+// buildTLSRule resolves a rule's backends (buildL4Destination).
 func (t *translator) buildTLSRule(from backendFrom, i int, rule *gwapiv1.TLSRouteRule) (*tlsRule, routeErrors, *routeError) {
 	r := &tlsRule{index: i}
-	var refErrs routeErrors
-	var backends []weightedBackend
 	path := specPath.Child("rules").Index(i).Child("backendRefs")
-	for j := range rule.BackendRefs {
-		ref := &rule.BackendRefs[j]
-		w, ok := backendWeight(ref.Weight)
-		if !ok {
-			return r, refErrs, unsupportedAt(path.Index(j).Child("weight"), "backendRef weight %d is negative", *ref.Weight)
-		}
-		cluster, err := t.resolveBackend(from, &ref.BackendObjectReference)
-		refErrs.add(err)
-		backends = append(backends, weightedBackend{cluster: cluster, weight: w, err: err})
-	}
-	if err := checkTotalWeight(path, backends); err != nil {
-		return r, refErrs, err
-	}
-	r.destination = destination(backends)
-	if r.destination == nil {
-		invalid := uint32(0)
-		for _, b := range backends {
-			if b.err != nil {
-				invalid += b.weight
-			}
-		}
-		r.destination = &ir.Destination{InvalidWeight: max(invalid, 1)}
-	}
-	return r, refErrs, nil
+	var refErrs routeErrors
+	var err *routeError
+	r.destination, refErrs, err = t.buildL4Destination(from, path, rule.BackendRefs)
+	return r, refErrs, err
 }
 
 // attachTLSRoute resolves the route's parents and queues its rules on every
@@ -125,11 +102,15 @@ func (t *translator) attachTLSRoute(m *tlsRouteModel) {
 	}
 }
 
-// buildTLSListener builds the xDS IR of a TLS passthrough listener. Each SNI
+// buildTLSListener builds the xDS IR of a TLS listener (passthrough, or
+// terminating with the listener's certificates). Each SNI
 // hostname goes to one route: the oldest route (then namespace/name, then
 // rule order) keeps it.
 func buildTLSListener(l *listenerModel) *ir.TLSListener {
 	out := &ir.TLSListener{Name: l.irName(), Address: listenAddress, Port: ir.ContainerPort(uint32(l.port))}
+	if terminatesTLS(l.spec) {
+		out.TLS = &ir.TLSConfig{Certificates: l.certificates}
+	}
 	routes := l.tlsRoutes
 	sortStableBy(routes, func(a, b orderedTLSRoute) bool {
 		if !a.created.Equal(b.created) {

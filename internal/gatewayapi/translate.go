@@ -6,6 +6,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 
 	egv1a1 "github.com/envoygw/envoy-gateway/api/v1alpha1"
+	"github.com/envoygw/envoy-gateway/internal/bus"
 	"github.com/envoygw/envoy-gateway/internal/ir"
 )
 
@@ -20,7 +21,7 @@ type translator struct {
 	controllerName string
 	dataPlane      DataPlane
 	idx            *index
-	infraStates    map[string]InfraState
+	infraStates    map[string]bus.InfraState
 
 	classes      map[string]*gatewayClassModel
 	classOrder   []*gatewayClassModel
@@ -34,13 +35,18 @@ type translator struct {
 	listenerSetsByKey map[types.NamespacedName]*listenerSetModel
 
 	httpRoutes []*httpRouteModel
+	grpcRoutes []*httpRouteModel
 	tlsRoutes  []*tlsRouteModel
+	tcpRoutes  []*l4RouteModel
 	routeSeen  map[routeKey]bool
 
 	clusters     map[string]*ir.Cluster
 	certificates map[types.NamespacedName]certificateResult
 	// certNames are the DNS names of each certificate, by name (tlsoverlap.go).
 	certNames map[string][]string
+
+	// globalRateLimit is Options.GlobalRateLimit with its domain set.
+	globalRateLimit *ir.GlobalRateLimit
 }
 
 // routeKey identifies a route of a kind, to ignore duplicates in the input.
@@ -68,7 +74,11 @@ func translate(res *Resources, opts Options, memo *Translator) *Result {
 	t.processListenerSets(res.ListenerSets)
 	t.buildFleets()
 	t.processHTTPRoutes(res.HTTPRoutes)
+	t.processGRPCRoutes(res.GRPCRoutes)
+	t.resolveRouteKindConflicts()
+	t.emitHTTPRoutes()
 	t.processTLSRoutes(res.TLSRoutes)
+	t.processTCPRoutes(res.TCPRoutes)
 	out := &Result{Statuses: t.statuses(), FrozenGatewayClasses: t.frozenClasses()}
 	for _, f := range t.fleets {
 		out.Fleets = append(out.Fleets, t.buildIR(f))
@@ -95,6 +105,7 @@ func newTranslator(res *Resources, opts Options) *translator {
 	}
 	return &translator{
 		controllerName:    name,
+		globalRateLimit:   globalRateLimit(opts.GlobalRateLimit),
 		dataPlane:         opts.DataPlane,
 		idx:               newIndex(res),
 		infraStates:       res.InfraStates,
@@ -117,6 +128,17 @@ func (t *translator) seenRoute(kind, namespace, name string) bool {
 	}
 	t.routeSeen[k] = true
 	return false
+}
+
+// globalRateLimit returns a copy of the rate limit service with the domain
+// set, or nil.
+func globalRateLimit(g *ir.GlobalRateLimit) *ir.GlobalRateLimit {
+	if g == nil {
+		return nil
+	}
+	c := *g
+	c.Domain = RateLimitDomain
+	return &c
 }
 
 func itoa(v int64) string { return strconv.FormatInt(v, 10) }

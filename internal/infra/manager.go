@@ -13,9 +13,16 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	"github.com/envoygw/envoy-gateway/internal/gatewayapi"
+	egv1a1 "github.com/envoygw/envoy-gateway/api/v1alpha1"
+	"github.com/envoygw/envoy-gateway/internal/bus"
 	"github.com/envoygw/envoy-gateway/internal/infra/render"
 )
+
+// RBAC of the infra manager: the fleets' objects live in the control plane's
+// namespace, and it writes nothing anywhere else (the provider reads Services
+// cluster-wide, for the routes' backends).
+// +kubebuilder:rbac:groups="",namespace=envoy-gateway-system,resources=serviceaccounts;configmaps;services,verbs=get;list;watch;create;update;patch;delete
+// +kubebuilder:rbac:groups=apps,namespace=envoy-gateway-system,resources=deployments,verbs=get;list;watch;create;update;patch;delete
 
 // FieldManager is the server-side apply field manager of every object the
 // manager writes.
@@ -34,6 +41,13 @@ type Options struct {
 	Render render.Options
 	// Logger receives one line per applied fleet and per deleted object.
 	Logger logr.Logger
+	// Events receives what happens to the fleets, for users (the provider
+	// makes Kubernetes Events of them); nil drops them.
+	Events func(bus.FleetEvent)
+	// RateLimit is the static rateLimit configuration (defaults applied):
+	// the rate limit service runs while a fleet has global rate limits. Nil
+	// means rate limiting is not configured.
+	RateLimit *egv1a1.RateLimit
 }
 
 // Manager applies the objects of the fleets and deletes those of fleets
@@ -43,6 +57,9 @@ type Manager struct {
 	reader client.Reader
 	render render.Options
 	log    logr.Logger
+	events func(bus.FleetEvent)
+	// rateLimit is Options.RateLimit.
+	rateLimit *egv1a1.RateLimit
 }
 
 // NewManager returns a Manager, or an error when the options are invalid.
@@ -57,7 +74,11 @@ func NewManager(opts Options) (*Manager, error) {
 	if reader == nil {
 		reader = opts.Client
 	}
-	return &Manager{client: opts.Client, reader: reader, render: opts.Render, log: opts.Logger}, nil
+	events := opts.Events
+	if events == nil {
+		events = func(bus.FleetEvent) {}
+	}
+	return &Manager{client: opts.Client, reader: reader, render: opts.Render, log: opts.Logger, events: events, rateLimit: opts.RateLimit}, nil
 }
 
 // Namespace returns the namespace of every fleet's objects.
@@ -71,9 +92,12 @@ func (m *Manager) Namespace() string { return m.render.Namespace }
 // reconciled regardless.
 //
 // Objects owned by a frozen GatewayClass (one that is not accepted, see
-// gatewayapi.Result.FrozenGatewayClasses) are never deleted: an invalid
+// bus.FleetSet.FrozenGatewayClasses) are never deleted: an invalid
 // EnvoyProxy must not take down what already runs.
-func (m *Manager) Reconcile(ctx context.Context, fleets []*gatewayapi.Fleet, frozenClasses []string) error {
+//
+// The rate limit service runs while a fleet has global rate limits and is
+// deleted once none has (and no class is frozen).
+func (m *Manager) Reconcile(ctx context.Context, fleets []*bus.Fleet, frozenClasses []string) error {
 	desired := newDesiredSet()
 	for _, c := range frozenClasses {
 		desired.freezeClass(c)
@@ -82,9 +106,15 @@ func (m *Manager) Reconcile(ctx context.Context, fleets []*gatewayapi.Fleet, fro
 	for _, f := range fleets {
 		if err := m.applyFleet(ctx, f, desired); err != nil {
 			errs = append(errs, err)
+			if ctx.Err() == nil { // stopping is no failure to report
+				m.events(fleetEvent(f, true, bus.ReasonFleetApplyFailed, err.Error()))
+			}
 		}
 	}
 	if err := m.prune(ctx, desired); err != nil {
+		errs = append(errs, err)
+	}
+	if err := m.reconcileRateLimit(ctx, fleets, len(frozenClasses) > 0); err != nil {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
@@ -92,7 +122,7 @@ func (m *Manager) Reconcile(ctx context.Context, fleets []*gatewayapi.Fleet, fro
 
 // applyFleet renders and applies one fleet, recording in desired what must
 // be kept.
-func (m *Manager) applyFleet(ctx context.Context, f *gatewayapi.Fleet, desired *desiredSet) error {
+func (m *Manager) applyFleet(ctx context.Context, f *bus.Fleet, desired *desiredSet) error {
 	if f == nil {
 		return nil
 	}
@@ -106,29 +136,55 @@ func (m *Manager) applyFleet(ctx context.Context, f *gatewayapi.Fleet, desired *
 		return fmt.Errorf("fleet %q: %w", f.Name, err)
 	}
 	desired.rendered(f.Name, objs.Items())
+	var changes fleetChanges
 	for _, obj := range objs.Items() {
-		if err := m.apply(ctx, obj); err != nil {
+		outcome, err := m.apply(ctx, obj)
+		if err != nil {
 			return fmt.Errorf("fleet %q: applying %s %s: %w", f.Name, kindOf(obj), obj.GetName(), err)
 		}
+		changes.add(kindOf(obj), outcome)
 	}
 	m.log.V(1).Info("applied fleet", "fleet", f.Name, "name", objs.Deployment.Name)
+	if e, ok := changes.event(f, objs.Deployment.Name, m.render.Namespace); ok {
+		m.events(e)
+	}
 	return nil
 }
 
 // apply server-side applies obj as FieldManager, taking ownership of
-// conflicting fields.
-func (m *Manager) apply(ctx context.Context, obj render.Object) error {
+// conflicting fields, and says whether that created or changed it.
+func (m *Manager) apply(ctx context.Context, obj render.Object) (applyOutcome, error) {
 	u, err := runtime.DefaultUnstructuredConverter.ToUnstructured(obj)
 	if err != nil {
-		return err
+		return unchanged, err
 	}
 	// Fields the server owns: never claim them in an apply configuration.
 	unstructured.RemoveNestedField(u, "status")
 	unstructured.RemoveNestedField(u, "metadata", "creationTimestamp")
 	unstructured.RemoveNestedField(u, "spec", "template", "metadata", "creationTimestamp")
-	ac := client.ApplyConfigurationFromUnstructured(&unstructured.Unstructured{Object: u})
-	return m.client.Apply(ctx, ac, client.FieldOwner(FieldManager), client.ForceOwnership)
+	applied := &unstructured.Unstructured{Object: u}
+	before := &unstructured.Unstructured{}
+	before.SetGroupVersionKind(applied.GroupVersionKind())
+	err = m.reader.Get(ctx, client.ObjectKeyFromObject(applied), before)
+	if err != nil && !apierrors.IsNotFound(err) {
+		return unchanged, err
+	}
+	existed := err == nil
+	if err := m.client.Apply(ctx, client.ApplyConfigurationFromUnstructured(applied),
+		client.FieldOwner(FieldManager), client.ForceOwnership); err != nil {
+		return unchanged, err
+	}
+	switch {
+	case !existed:
+		return created, nil
+	case applied.GetResourceVersion() != before.GetResourceVersion():
+		return updated, nil
+	}
+	return unchanged, nil
 }
+
+// kindDeployment is the kind of the object that runs a fleet.
+const kindDeployment = "Deployment"
 
 // managedKinds are the kinds a fleet is made of, with their list types.
 var managedKinds = []struct {
@@ -136,7 +192,7 @@ var managedKinds = []struct {
 	newList func() client.ObjectList
 }{
 	{kind: "Service", newList: func() client.ObjectList { return &corev1.ServiceList{} }},
-	{kind: "Deployment", newList: func() client.ObjectList { return &appsv1.DeploymentList{} }},
+	{kind: kindDeployment, newList: func() client.ObjectList { return &appsv1.DeploymentList{} }},
 	{kind: "ConfigMap", newList: func() client.ObjectList { return &corev1.ConfigMapList{} }},
 	{kind: "ServiceAccount", newList: func() client.ObjectList { return &corev1.ServiceAccountList{} }},
 }
@@ -170,6 +226,9 @@ func (m *Manager) delete(ctx context.Context, kind string, obj client.Object) er
 	}
 	m.log.Info("deleted a stale fleet object", "kind", kind, "name", obj.GetName(),
 		"fleet", obj.GetAnnotations()[render.AnnotationFleetName])
+	if kind == kindDeployment {
+		m.events(deletedEvent(obj))
+	}
 	return nil
 }
 

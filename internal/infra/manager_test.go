@@ -12,15 +12,15 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	"github.com/envoygw/envoy-gateway/internal/gatewayapi"
+	"github.com/envoygw/envoy-gateway/internal/bus"
 	"github.com/envoygw/envoy-gateway/internal/infra"
 	"github.com/envoygw/envoy-gateway/internal/infra/render"
 	"github.com/envoygw/envoy-gateway/internal/ir"
 )
 
 // fleet returns a fleet of one Gateway "<ns>/<name>" with one listener.
-func fleet(name string, serviceType string) *gatewayapi.Fleet {
-	return &gatewayapi.Fleet{Name: name, Infra: &ir.Infra{Proxy: &ir.ProxyInfra{
+func fleet(name string, serviceType string) *bus.Fleet {
+	return &bus.Fleet{Name: name, Infra: &ir.Infra{Proxy: &ir.ProxyInfra{
 		Name:         name,
 		GatewayClass: "eg",
 		Gateways:     []string{name},
@@ -101,7 +101,7 @@ var _ = Describe("Manager", func() {
 	})
 
 	It("creates the four objects of a fleet with the Service type of the IR, as field manager envoy-gateway", func() {
-		Expect(m.Reconcile(ctx, []*gatewayapi.Fleet{fleet("default/eg", "LoadBalancer")}, nil)).To(Succeed())
+		Expect(m.Reconcile(ctx, []*bus.Fleet{fleet("default/eg", "LoadBalancer")}, nil)).To(Succeed())
 
 		for _, obj := range fleetObjects() {
 			Expect(k8sClient.Get(ctx, key("default/eg"), obj)).To(Succeed(), typeName(obj))
@@ -123,34 +123,71 @@ var _ = Describe("Manager", func() {
 	})
 
 	It("updates the Service when the IR switches to NodePort, then ClusterIP", func() {
-		Expect(m.Reconcile(ctx, []*gatewayapi.Fleet{fleet("default/eg", "LoadBalancer")}, nil)).To(Succeed())
+		Expect(m.Reconcile(ctx, []*bus.Fleet{fleet("default/eg", "LoadBalancer")}, nil)).To(Succeed())
 
-		Expect(m.Reconcile(ctx, []*gatewayapi.Fleet{fleet("default/eg", "NodePort")}, nil)).To(Succeed())
+		Expect(m.Reconcile(ctx, []*bus.Fleet{fleet("default/eg", "NodePort")}, nil)).To(Succeed())
 		svc := getService("default/eg")
 		Expect(svc.Spec.Type).To(Equal(corev1.ServiceTypeNodePort))
 		Expect(svc.Spec.Ports[0].NodePort).NotTo(BeZero())
 
-		Expect(m.Reconcile(ctx, []*gatewayapi.Fleet{fleet("default/eg", "ClusterIP")}, nil)).To(Succeed())
+		Expect(m.Reconcile(ctx, []*bus.Fleet{fleet("default/eg", "ClusterIP")}, nil)).To(Succeed())
 		svc = getService("default/eg")
 		Expect(svc.Spec.Type).To(Equal(corev1.ServiceTypeClusterIP))
 		Expect(svc.Spec.Ports[0].NodePort).To(BeZero())
 	})
 
+	It("keeps the node ports of the ports that stay, whatever else changes", func() {
+		nodePorts := func() map[int32]int32 {
+			out := map[int32]int32{}
+			for _, p := range getService("default/eg").Spec.Ports {
+				out[p.Port] = p.NodePort
+			}
+			return out
+		}
+		f := fleet("default/eg", "NodePort")
+		Expect(m.Reconcile(ctx, []*bus.Fleet{f}, nil)).To(Succeed())
+		first := nodePorts()[80]
+		Expect(first).NotTo(BeZero())
+
+		By("adding a port before it")
+		f = fleet("default/eg", "NodePort")
+		f.Infra.Proxy.Listeners = append([]*ir.ProxyListener{{Name: "http-8", Port: 8, ContainerPort: 10008, Protocol: ir.ProtocolTCP}},
+			f.Infra.Proxy.Listeners...)
+		Expect(m.Reconcile(ctx, []*bus.Fleet{f}, nil)).To(Succeed())
+		Expect(nodePorts()).To(HaveKeyWithValue(int32(80), first))
+		second := nodePorts()[8]
+
+		By("switching to a LoadBalancer and renaming the port")
+		f = fleet("default/eg", "LoadBalancer")
+		f.Infra.Proxy.Listeners = []*ir.ProxyListener{
+			{Name: "tcp-8", Port: 8, ContainerPort: 10008, Protocol: ir.ProtocolTCP},
+			{Name: "web-80", Port: 80, ContainerPort: 10080, Protocol: ir.ProtocolTCP},
+		}
+		Expect(m.Reconcile(ctx, []*bus.Fleet{f}, nil)).To(Succeed())
+		Expect(nodePorts()).To(Equal(map[int32]int32{80: first, 8: second}))
+
+		By("changing the replicas and the annotations")
+		f.Infra.Proxy.Config.Replicas = 2
+		f.Infra.Proxy.Config.ServiceAnnotations = map[string]string{"example.com/lb": "internal"}
+		Expect(m.Reconcile(ctx, []*bus.Fleet{f}, nil)).To(Succeed())
+		Expect(nodePorts()).To(Equal(map[int32]int32{80: first, 8: second}))
+	})
+
 	It("changes nothing when the same IR is applied again", func() {
-		fleets := []*gatewayapi.Fleet{fleet("default/eg", "LoadBalancer")}
+		fleets := []*bus.Fleet{fleet("default/eg", "LoadBalancer")}
 		Expect(m.Reconcile(ctx, fleets, nil)).To(Succeed())
 		before := egResourceVersions()
 
-		Expect(m.Reconcile(ctx, []*gatewayapi.Fleet{fleet("default/eg", "LoadBalancer")}, nil)).To(Succeed())
+		Expect(m.Reconcile(ctx, []*bus.Fleet{fleet("default/eg", "LoadBalancer")}, nil)).To(Succeed())
 		Expect(egResourceVersions()).To(Equal(before))
 	})
 
 	It("rolls the Deployment when the image changes", func() {
-		Expect(m.Reconcile(ctx, []*gatewayapi.Fleet{fleet("default/eg", "LoadBalancer")}, nil)).To(Succeed())
+		Expect(m.Reconcile(ctx, []*bus.Fleet{fleet("default/eg", "LoadBalancer")}, nil)).To(Succeed())
 		f := fleet("default/eg", "LoadBalancer")
 		f.Infra.Proxy.Config.Image = "envoy:custom"
 		f.Infra.Proxy.Config.Replicas = 3
-		Expect(m.Reconcile(ctx, []*gatewayapi.Fleet{f}, nil)).To(Succeed())
+		Expect(m.Reconcile(ctx, []*bus.Fleet{f}, nil)).To(Succeed())
 
 		d := &appsv1.Deployment{}
 		Expect(k8sClient.Get(ctx, key("default/eg"), d)).To(Succeed())
@@ -159,20 +196,20 @@ var _ = Describe("Manager", func() {
 	})
 
 	It("deletes the objects of a fleet that is gone and keeps the others", func() {
-		Expect(m.Reconcile(ctx, []*gatewayapi.Fleet{
+		Expect(m.Reconcile(ctx, []*bus.Fleet{
 			fleet("default/eg", "LoadBalancer"), fleet("team/other", "ClusterIP"),
 		}, nil)).To(Succeed())
 
-		Expect(m.Reconcile(ctx, []*gatewayapi.Fleet{fleet("team/other", "ClusterIP")}, nil)).To(Succeed())
+		Expect(m.Reconcile(ctx, []*bus.Fleet{fleet("team/other", "ClusterIP")}, nil)).To(Succeed())
 		expectGone("default/eg")
 		Expect(getService("team/other").Spec.Type).To(Equal(corev1.ServiceTypeClusterIP))
 	})
 
 	It("deletes the Service of a fleet left without listeners", func() {
-		Expect(m.Reconcile(ctx, []*gatewayapi.Fleet{fleet("default/eg", "LoadBalancer")}, nil)).To(Succeed())
+		Expect(m.Reconcile(ctx, []*bus.Fleet{fleet("default/eg", "LoadBalancer")}, nil)).To(Succeed())
 		f := fleet("default/eg", "LoadBalancer")
 		f.Infra.Proxy.Listeners = nil
-		Expect(m.Reconcile(ctx, []*gatewayapi.Fleet{f}, nil)).To(Succeed())
+		Expect(m.Reconcile(ctx, []*bus.Fleet{f}, nil)).To(Succeed())
 
 		err := k8sClient.Get(ctx, key("default/eg"), &corev1.Service{})
 		Expect(apierrors.IsNotFound(err)).To(BeTrue())
@@ -180,12 +217,12 @@ var _ = Describe("Manager", func() {
 	})
 
 	It("leaves a fleet that fails to render running and still reconciles the others", func() {
-		Expect(m.Reconcile(ctx, []*gatewayapi.Fleet{fleet("default/eg", "LoadBalancer")}, nil)).To(Succeed())
+		Expect(m.Reconcile(ctx, []*bus.Fleet{fleet("default/eg", "LoadBalancer")}, nil)).To(Succeed())
 		before := egResourceVersions()
 
 		broken := fleet("default/eg", "LoadBalancer")
 		broken.Infra.Proxy.Config.Image = ""
-		err := m.Reconcile(ctx, []*gatewayapi.Fleet{broken, fleet("team/new", "NodePort")}, nil)
+		err := m.Reconcile(ctx, []*bus.Fleet{broken, fleet("team/new", "NodePort")}, nil)
 		Expect(err).To(MatchError(ContainSubstring(`fleet "default/eg"`)))
 
 		Expect(egResourceVersions()).To(Equal(before))
@@ -193,7 +230,7 @@ var _ = Describe("Manager", func() {
 	})
 
 	It("keeps the fleets of a frozen GatewayClass untouched", func() {
-		Expect(m.Reconcile(ctx, []*gatewayapi.Fleet{fleet("default/eg", "LoadBalancer")}, nil)).To(Succeed())
+		Expect(m.Reconcile(ctx, []*bus.Fleet{fleet("default/eg", "LoadBalancer")}, nil)).To(Succeed())
 		before := egResourceVersions()
 
 		// The class "eg" is not accepted any more: its fleet is absent from the
@@ -206,33 +243,33 @@ var _ = Describe("Manager", func() {
 	})
 
 	It("puts back a field changed by hand on the next reconcile", func() {
-		Expect(m.Reconcile(ctx, []*gatewayapi.Fleet{fleet("default/eg", "LoadBalancer")}, nil)).To(Succeed())
+		Expect(m.Reconcile(ctx, []*bus.Fleet{fleet("default/eg", "LoadBalancer")}, nil)).To(Succeed())
 		d := &appsv1.Deployment{}
 		Expect(k8sClient.Get(ctx, key("default/eg"), d)).To(Succeed())
 		d.Spec.Template.Spec.Containers[0].Image = "tampered"
 		Expect(k8sClient.Update(ctx, d, client.FieldOwner("someone-else"))).To(Succeed())
 
-		Expect(m.Reconcile(ctx, []*gatewayapi.Fleet{fleet("default/eg", "LoadBalancer")}, nil)).To(Succeed())
+		Expect(m.Reconcile(ctx, []*bus.Fleet{fleet("default/eg", "LoadBalancer")}, nil)).To(Succeed())
 		Expect(k8sClient.Get(ctx, key("default/eg"), d)).To(Succeed())
 		Expect(d.Spec.Template.Spec.Containers[0].Image).To(Equal("docker.io/envoyproxy/envoy:distroless-v1.36.2"))
 	})
 
-	It("is driven by the Runner from published results", func() {
-		results := newResults()
+	It("is driven by the Runner from published fleet sets", func() {
+		fleets := newFleets()
 		runCtx, stop := contextWithCancel()
 		defer stop()
-		r := infra.NewRunner(infra.RunnerOptions{Manager: m, Results: results, Logger: logr.Discard(), RetryInterval: time.Second})
+		r := infra.NewRunner(infra.RunnerOptions{Manager: m, Fleets: fleets, Logger: logr.Discard(), RetryInterval: time.Second})
 		done := make(chan error, 1)
 		go func() { done <- r.Start(runCtx) }()
 
-		results.Publish(&gatewayapi.Result{Fleets: []*gatewayapi.Fleet{fleet("default/eg", "NodePort")}})
+		fleets.Publish(&bus.FleetSet{Fleets: []*bus.Fleet{fleet("default/eg", "NodePort")}})
 		Eventually(func() (corev1.ServiceType, error) {
 			svc := &corev1.Service{}
 			err := k8sClient.Get(ctx, key("default/eg"), svc)
 			return svc.Spec.Type, err
 		}).Should(Equal(corev1.ServiceTypeNodePort))
 
-		results.Publish(&gatewayapi.Result{})
+		fleets.Publish(&bus.FleetSet{})
 		Eventually(func() bool {
 			return apierrors.IsNotFound(k8sClient.Get(ctx, key("default/eg"), &appsv1.Deployment{}))
 		}).Should(BeTrue())

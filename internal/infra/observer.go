@@ -9,37 +9,17 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	"github.com/envoygw/envoy-gateway/internal/gatewayapi"
+	"github.com/envoygw/envoy-gateway/internal/bus"
 	"github.com/envoygw/envoy-gateway/internal/infra/render"
 )
 
-// Gateway API address types reported in InfraState.
-const (
-	AddressTypeIP       = "IPAddress"
-	AddressTypeHostname = "Hostname"
-)
-
-// ObserverOptions configure an Observer.
-type ObserverOptions struct {
-	// Reader reads Deployments and Services (a cached client is fine: the
-	// provider watches them anyway).
-	Reader client.Reader
+// Observer computes the InfraState of every fleet from its Deployment and
+// Service in Namespace. The provider calls States, with its reader (a cache
+// watching the fleets' objects, see Selector and Owns), whenever one of them
+// changes, and puts the result into its snapshots' InfraStates.
+type Observer struct {
 	// Namespace is where the fleets' objects live (the Manager's namespace).
 	Namespace string
-}
-
-// Observer computes the InfraState of every fleet from its Deployment and
-// Service. The provider calls States when a watched Deployment or Service
-// changes (see Selector and Owns) and puts the result into
-// Resources.InfraStates.
-type Observer struct {
-	reader    client.Reader
-	namespace string
-}
-
-// NewObserver returns an Observer.
-func NewObserver(opts ObserverOptions) *Observer {
-	return &Observer{reader: opts.Reader, namespace: opts.Namespace}
 }
 
 // Selector selects the Deployments and Services of every fleet, to restrict
@@ -51,21 +31,21 @@ func Selector() labels.Selector {
 // Owns reports whether obj is an object of a fleet managed here: in the
 // observer's namespace and carrying the managed labels. Use it as a watch
 // predicate.
-func (o *Observer) Owns(obj client.Object) bool {
-	return obj.GetNamespace() == o.namespace && Selector().Matches(labels.Set(obj.GetLabels()))
+func (o Observer) Owns(obj client.Object) bool {
+	return obj.GetNamespace() == o.Namespace && Selector().Matches(labels.Set(obj.GetLabels()))
 }
 
 // States returns the InfraState of every fleet that has a Deployment or a
-// Service, keyed by fleet name (ir.ProxyInfra.Name, from the
+// Service, read from r, keyed by fleet name (ir.ProxyInfra.Name, from the
 // render.AnnotationFleetName annotation).
-func (o *Observer) States(ctx context.Context) (map[string]gatewayapi.InfraState, error) {
-	opts := []client.ListOption{client.InNamespace(o.namespace), client.MatchingLabels(render.ManagedLabels())}
+func (o Observer) States(ctx context.Context, r client.Reader) (map[string]bus.InfraState, error) {
+	opts := []client.ListOption{client.InNamespace(o.Namespace), client.MatchingLabels(render.ManagedLabels())}
 	var deployments appsv1.DeploymentList
-	if err := o.reader.List(ctx, &deployments, opts...); err != nil {
+	if err := r.List(ctx, &deployments, opts...); err != nil {
 		return nil, fmt.Errorf("listing fleet deployments: %w", err)
 	}
 	var services corev1.ServiceList
-	if err := o.reader.List(ctx, &services, opts...); err != nil {
+	if err := r.List(ctx, &services, opts...); err != nil {
 		return nil, fmt.Errorf("listing fleet services: %w", err)
 	}
 	byFleet := map[string]*fleetObjects{}
@@ -85,7 +65,7 @@ func (o *Observer) States(ctx context.Context) (map[string]gatewayapi.InfraState
 			get(name).service = &services.Items[i]
 		}
 	}
-	states := make(map[string]gatewayapi.InfraState, len(byFleet))
+	states := make(map[string]bus.InfraState, len(byFleet))
 	for name, objs := range byFleet {
 		states[name] = State(objs.deployment, objs.service)
 	}
@@ -107,24 +87,24 @@ func FleetName(obj client.Object) string {
 // least one available replica; Addresses are the Service's load balancer
 // ingress IPs and hostnames, or, when there is none (not a LoadBalancer, or
 // one not provisioned yet), its cluster IPs. Either object may be nil.
-func State(d *appsv1.Deployment, s *corev1.Service) gatewayapi.InfraState {
-	return gatewayapi.InfraState{
+func State(d *appsv1.Deployment, s *corev1.Service) bus.InfraState {
+	return bus.InfraState{
 		Ready:     d != nil && d.Status.AvailableReplicas >= 1,
 		Addresses: serviceAddresses(s),
 	}
 }
 
-func serviceAddresses(s *corev1.Service) []gatewayapi.Address {
+func serviceAddresses(s *corev1.Service) []bus.Address {
 	if s == nil {
 		return nil
 	}
-	var out []gatewayapi.Address
+	var out []bus.Address
 	for _, in := range s.Status.LoadBalancer.Ingress {
 		switch {
 		case in.IP != "":
-			out = append(out, gatewayapi.Address{Type: AddressTypeIP, Value: in.IP})
+			out = append(out, bus.Address{Type: bus.AddressTypeIP, Value: in.IP})
 		case in.Hostname != "":
-			out = append(out, gatewayapi.Address{Type: AddressTypeHostname, Value: in.Hostname})
+			out = append(out, bus.Address{Type: bus.AddressTypeHostname, Value: in.Hostname})
 		}
 	}
 	if len(out) > 0 {
@@ -136,7 +116,7 @@ func serviceAddresses(s *corev1.Service) []gatewayapi.Address {
 	}
 	for _, ip := range ips {
 		if ip != "" && ip != corev1.ClusterIPNone {
-			out = append(out, gatewayapi.Address{Type: AddressTypeIP, Value: ip})
+			out = append(out, bus.Address{Type: bus.AddressTypeIP, Value: ip})
 		}
 	}
 	return out

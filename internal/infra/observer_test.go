@@ -9,14 +9,14 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 
-	"github.com/envoygw/envoy-gateway/internal/gatewayapi"
+	"github.com/envoygw/envoy-gateway/internal/bus"
 	"github.com/envoygw/envoy-gateway/internal/infra"
 	"github.com/envoygw/envoy-gateway/internal/infra/render"
 	"github.com/envoygw/envoy-gateway/internal/message"
 )
 
-func newResults() *message.Watchable[*gatewayapi.Result] {
-	return message.NewWatchable[*gatewayapi.Result]("results")
+func newFleets() *message.Watchable[*bus.FleetSet] {
+	return message.NewWatchable[*bus.FleetSet]("fleets")
 }
 
 func contextWithCancel() (context.Context, context.CancelFunc) {
@@ -26,14 +26,14 @@ func contextWithCancel() (context.Context, context.CancelFunc) {
 var _ = Describe("Observer", func() {
 	var (
 		m   *infra.Manager
-		obs *infra.Observer
+		obs infra.Observer
 	)
 
 	BeforeEach(func() {
 		var err error
 		m, err = infra.NewManager(infra.Options{Client: k8sClient, Render: render.DefaultOptions(namespace), Logger: logr.Discard()})
 		Expect(err).NotTo(HaveOccurred())
-		obs = infra.NewObserver(infra.ObserverOptions{Reader: k8sClient, Namespace: namespace})
+		obs = infra.Observer{Namespace: namespace}
 	})
 
 	AfterEach(func() {
@@ -41,37 +41,37 @@ var _ = Describe("Observer", func() {
 	})
 
 	It("reports a fleet not ready, at its cluster IP, until the Deployment has an available replica", func() {
-		Expect(m.Reconcile(ctx, []*gatewayapi.Fleet{fleet("default/eg", "ClusterIP")}, nil)).To(Succeed())
+		Expect(m.Reconcile(ctx, []*bus.Fleet{fleet("default/eg", "ClusterIP")}, nil)).To(Succeed())
 		svc := getService("default/eg")
 		Expect(svc.Spec.ClusterIP).NotTo(BeEmpty())
 
-		states, err := obs.States(ctx)
+		states, err := obs.States(ctx, k8sClient)
 		Expect(err).NotTo(HaveOccurred())
 		Expect(states).To(HaveLen(1))
-		Expect(states["default/eg"]).To(Equal(gatewayapi.InfraState{
+		Expect(states["default/eg"]).To(Equal(bus.InfraState{
 			Ready:     false,
-			Addresses: []gatewayapi.Address{{Type: "IPAddress", Value: svc.Spec.ClusterIP}},
+			Addresses: []bus.Address{{Type: "IPAddress", Value: svc.Spec.ClusterIP}},
 		}))
 
 		markAvailable("default/eg")
-		states, err = obs.States(ctx)
+		states, err = obs.States(ctx, k8sClient)
 		Expect(err).NotTo(HaveOccurred())
 		Expect(states["default/eg"].Ready).To(BeTrue())
 	})
 
 	It("reports the load balancer's IP and hostname once the Service has an ingress", func() {
-		Expect(m.Reconcile(ctx, []*gatewayapi.Fleet{fleet("default/eg", "LoadBalancer")}, nil)).To(Succeed())
+		Expect(m.Reconcile(ctx, []*bus.Fleet{fleet("default/eg", "LoadBalancer")}, nil)).To(Succeed())
 		markAvailable("default/eg")
 
 		svc := getService("default/eg")
 		svc.Status.LoadBalancer.Ingress = []corev1.LoadBalancerIngress{{IP: "203.0.113.10"}, {Hostname: "lb.example.com"}}
 		Expect(k8sClient.Status().Update(ctx, svc)).To(Succeed())
 
-		states, err := obs.States(ctx)
+		states, err := obs.States(ctx, k8sClient)
 		Expect(err).NotTo(HaveOccurred())
-		Expect(states["default/eg"]).To(Equal(gatewayapi.InfraState{
+		Expect(states["default/eg"]).To(Equal(bus.InfraState{
 			Ready: true,
-			Addresses: []gatewayapi.Address{
+			Addresses: []bus.Address{
 				{Type: "IPAddress", Value: "203.0.113.10"},
 				{Type: "Hostname", Value: "lb.example.com"},
 			},
@@ -80,9 +80,9 @@ var _ = Describe("Observer", func() {
 	})
 
 	It("reports nothing for a fleet that is gone", func() {
-		Expect(m.Reconcile(ctx, []*gatewayapi.Fleet{fleet("default/eg", "ClusterIP")}, nil)).To(Succeed())
+		Expect(m.Reconcile(ctx, []*bus.Fleet{fleet("default/eg", "ClusterIP")}, nil)).To(Succeed())
 		Expect(m.Reconcile(ctx, nil, nil)).To(Succeed())
-		states, err := obs.States(ctx)
+		states, err := obs.States(ctx, k8sClient)
 		Expect(err).NotTo(HaveOccurred())
 		Expect(states).To(BeEmpty())
 	})

@@ -6,7 +6,7 @@ import (
 
 	"github.com/go-logr/logr"
 
-	"github.com/envoygw/envoy-gateway/internal/gatewayapi"
+	"github.com/envoygw/envoy-gateway/internal/bus"
 	"github.com/envoygw/envoy-gateway/internal/message"
 )
 
@@ -18,8 +18,8 @@ const DefaultRetryInterval = 10 * time.Second
 type RunnerOptions struct {
 	// Manager applies the fleets.
 	Manager *Manager
-	// Results are the translator's results; each one holds every fleet.
-	Results *message.Watchable[*gatewayapi.Result]
+	// Fleets is the fleets topic; each value holds every fleet.
+	Fleets *message.Watchable[*bus.FleetSet]
 	// Logger receives reconcile errors.
 	Logger logr.Logger
 	// RetryInterval is the wait before retrying a failed reconcile;
@@ -27,12 +27,12 @@ type RunnerOptions struct {
 	RetryInterval time.Duration
 }
 
-// Runner reconciles the fleets of every translation result. A newer result
-// replaces one not yet handled; a failed reconcile is retried after
-// RetryInterval unless a newer result comes first.
+// Runner reconciles every published fleet set. A newer set replaces one not
+// yet handled; a failed reconcile is retried after RetryInterval unless a
+// newer set comes first.
 type Runner struct {
 	manager *Manager
-	results *message.Watchable[*gatewayapi.Result]
+	fleets  *message.Watchable[*bus.FleetSet]
 	log     logr.Logger
 	retry   time.Duration
 }
@@ -43,27 +43,23 @@ func NewRunner(opts RunnerOptions) *Runner {
 	if retry == 0 {
 		retry = DefaultRetryInterval
 	}
-	return &Runner{manager: opts.Manager, results: opts.Results, log: opts.Logger, retry: retry}
+	return &Runner{manager: opts.Manager, fleets: opts.Fleets, log: opts.Logger, retry: retry}
 }
 
 // Name returns the runner name.
 func (r *Runner) Name() string { return "infra" }
 
-// NeedLeaderElection makes a controller-runtime manager run the Runner only
-// on the leader, when it is added with mgr.Add.
-func (r *Runner) NeedLeaderElection() bool { return true }
-
-// Start reconciles every published result until ctx is done. Nil results
+// Start reconciles every published fleet set until ctx is done. Nil values
 // are ignored.
 func (r *Runner) Start(ctx context.Context) error {
-	latest := make(chan *gatewayapi.Result, 1)
-	go r.results.Subscribe(ctx, func(res *gatewayapi.Result) {
+	latest := make(chan *bus.FleetSet, 1)
+	go r.fleets.Subscribe(ctx, func(res *bus.FleetSet) {
 		if res != nil {
 			replace(latest, res)
 		}
 	}, func(err error) { r.log.Error(err, "infra subscriber panicked") })
 
-	var current *gatewayapi.Result
+	var current *bus.FleetSet
 	var retry <-chan time.Time
 	for {
 		select {
@@ -85,7 +81,7 @@ func (r *Runner) Start(ctx context.Context) error {
 
 // replace puts res in the one-slot channel, dropping an unread older value.
 // There is a single sender.
-func replace(ch chan *gatewayapi.Result, res *gatewayapi.Result) {
+func replace(ch chan *bus.FleetSet, res *bus.FleetSet) {
 	select {
 	case <-ch:
 	default:

@@ -3,6 +3,7 @@ package infra_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -31,6 +32,9 @@ var (
 
 func TestInfra(t *testing.T) {
 	RegisterFailHandler(Fail)
+	// Generous for loaded machines; no result depends on it.
+	SetDefaultEventuallyTimeout(30 * time.Second)
+	SetDefaultEventuallyPollingInterval(100 * time.Millisecond)
 	RunSpecs(t, "Infra Manager Suite")
 }
 

@@ -3,6 +3,7 @@ package ir
 import (
 	"errors"
 	"fmt"
+	"net/netip"
 )
 
 // Infra is what the infra manager must run for one proxy fleet.
@@ -24,6 +25,10 @@ type ProxyInfra struct {
 	Config ProxyConfig `json:"config"`
 	// Listeners are the ports the fleet exposes, sorted by port.
 	Listeners []*ProxyListener `json:"listeners,omitempty"`
+	// Addresses are the static IP addresses the fleet's Gateways request
+	// (spec.addresses), sorted. The fleet's Service requests the address
+	// from the load balancer when there is exactly one.
+	Addresses []string `json:"addresses,omitempty"`
 }
 
 // ProxyConfig is the resolved infrastructure parameters of a fleet.
@@ -91,6 +96,11 @@ func (i *Infra) Validate() error {
 	default:
 		errs = append(errs, fmt.Errorf("proxy.config.serviceType %q is not LoadBalancer, NodePort or ClusterIP", p.Config.ServiceType))
 	}
+	for idx, a := range p.Addresses {
+		if _, err := netip.ParseAddr(a); err != nil {
+			errs = append(errs, fmt.Errorf("proxy.addresses[%d]: %q is not an IP address", idx, a))
+		}
+	}
 	ports := map[uint32]bool{}
 	names := map[string]bool{}
 	for idx, l := range p.Listeners {
@@ -108,6 +118,27 @@ func (i *Infra) Validate() error {
 		ports[l.Port] = true
 	}
 	return errors.Join(errs...)
+}
+
+// Container ports Envoy binds in every Kubernetes fleet besides its
+// listeners' (infra/render): no listener may use them.
+const (
+	// AdminContainerPort is Envoy's admin listener.
+	AdminContainerPort uint32 = 19000
+	// ReadyContainerPort is Envoy's readiness listener.
+	ReadyContainerPort uint32 = 19001
+)
+
+// ReservedContainerPort says which of Envoy's own listeners binds a
+// container port, "" when a fleet listener may use it.
+func ReservedContainerPort(port uint32) string {
+	switch port {
+	case AdminContainerPort:
+		return "admin listener"
+	case ReadyContainerPort:
+		return "readiness listener"
+	}
+	return ""
 }
 
 // ContainerPort returns the port Envoy binds for a listener port: ports below

@@ -13,8 +13,13 @@ type Xds struct {
 	HTTP []*HTTPListener `json:"http,omitempty"`
 	// TLS are the TLS passthrough listeners (one per Gateway listener).
 	TLS []*TLSListener `json:"tls,omitempty"`
+	// TCP are the TCP listeners (one per Gateway listener of protocol TCP).
+	TCP []*TCPListener `json:"tcp,omitempty"`
 	// Clusters are the upstream clusters every route refers to by name, sorted by name.
 	Clusters []*Cluster `json:"clusters,omitempty"`
+	// GlobalRateLimit is the rate limit service the proxies ask; set when,
+	// and only when, a route has global rate limits.
+	GlobalRateLimit *GlobalRateLimit `json:"globalRateLimit,omitempty"`
 }
 
 // HTTPListener is one Gateway listener of protocol HTTP or HTTPS.
@@ -49,7 +54,8 @@ type Certificate struct {
 
 // HTTPRoute is one match of one HTTPRoute rule, on one hostname.
 type HTTPRoute struct {
-	// Name is stable and readable: "httproute/<ns>/<name>/rule/<i>/match/<j>".
+	// Name is stable and readable: "httproute/<ns>/<name>/rule/<i>/match/<j>"
+	// (or "grpcroute/..." for a GRPCRoute).
 	Name string `json:"name"`
 	// Hostname is the virtual host this route belongs to ("*" for any,
 	// "*.example.com" for a wildcard).
@@ -78,6 +84,28 @@ type HTTPRoute struct {
 	Timeout *Duration `json:"timeout,omitempty"`
 	// BackendRequestTimeout is the per-try timeout to the backend.
 	BackendRequestTimeout *Duration `json:"backendRequestTimeout,omitempty"`
+	// RateLimit are the route's rate limits. Global ones apply only to
+	// requests forwarded to Destination.
+	RateLimit *RouteRateLimit `json:"rateLimit,omitempty"`
+	// CORS, when set, answers CORS preflight requests from allowed origins
+	// and adds the CORS headers to the responses to them.
+	CORS *CORS `json:"cors,omitempty"`
+}
+
+// CORS is a route's Cross-Origin Resource Sharing policy.
+type CORS struct {
+	// AllowOrigins are origins "<scheme>://<host>[:<port>]", where the host
+	// may start with the wildcard label "*." or be "*", or the single "*"
+	// for any origin.
+	AllowOrigins []string `json:"allowOrigins,omitempty"`
+	// AllowMethods and AllowHeaders are the allowed methods and request
+	// headers; "*" allows whatever the preflight request asks for.
+	AllowMethods  []string `json:"allowMethods,omitempty"`
+	AllowHeaders  []string `json:"allowHeaders,omitempty"`
+	ExposeHeaders []string `json:"exposeHeaders,omitempty"`
+	// MaxAgeSeconds is how long clients may cache a preflight answer.
+	MaxAgeSeconds    int32 `json:"maxAgeSeconds"`
+	AllowCredentials bool  `json:"allowCredentials,omitempty"`
 }
 
 // StringMatchType says how a StringMatch compares.
@@ -157,10 +185,14 @@ type Destination struct {
 	InvalidWeight uint32 `json:"invalidWeight,omitempty"`
 }
 
-// WeightedCluster is a cluster name and its weight.
+// WeightedCluster is a cluster name and its weight, with the header
+// modifications of the requests sent to it and of its responses (applied
+// before the route's own).
 type WeightedCluster struct {
-	Cluster string `json:"cluster"`
-	Weight  uint32 `json:"weight"`
+	Cluster         string          `json:"cluster"`
+	Weight          uint32          `json:"weight"`
+	RequestHeaders  *HeaderModifier `json:"requestHeaders,omitempty"`
+	ResponseHeaders *HeaderModifier `json:"responseHeaders,omitempty"`
 }
 
 // Mirror sends a copy of requests to a cluster; Percent (0-100) of requests,
@@ -170,13 +202,16 @@ type Mirror struct {
 	Percent *float64 `json:"percent,omitempty"`
 }
 
-// TLSListener is a TLS passthrough listener: connections are routed by SNI
-// without terminating TLS.
+// TLSListener is a TLS listener: connections are routed by SNI, and
+// forwarded as they are (passthrough) or, when TLS is set, decrypted with
+// its certificates and forwarded as plain TCP (terminate).
 type TLSListener struct {
-	Name    string      `json:"name"`
-	Address string      `json:"address"`
-	Port    uint32      `json:"port"`
-	Routes  []*TLSRoute `json:"routes,omitempty"`
+	Name    string `json:"name"`
+	Address string `json:"address"`
+	Port    uint32 `json:"port"`
+	// TLS is nil for passthrough; for terminate it holds the certificates.
+	TLS    *TLSConfig  `json:"tls,omitempty"`
+	Routes []*TLSRoute `json:"routes,omitempty"`
 }
 
 // TLSRoute routes connections whose SNI matches one of Hostnames ("*" or
@@ -185,6 +220,24 @@ type TLSRoute struct {
 	// Name is stable and readable: "tlsroute/<ns>/<name>/rule/<i>".
 	Name        string       `json:"name"`
 	Hostnames   []string     `json:"hostnames,omitempty"`
+	Destination *Destination `json:"destination"`
+}
+
+// TCPListener is a TCP listener: every connection is forwarded to the
+// destination of its route. Without a route it is not served (connections
+// are refused).
+type TCPListener struct {
+	Name    string   `json:"name"`
+	Address string   `json:"address"`
+	Port    uint32   `json:"port"`
+	Route   *L4Route `json:"route,omitempty"`
+}
+
+// L4Route forwards whole connections (TCP) or datagram sessions (UDP) to a
+// weighted set of clusters.
+type L4Route struct {
+	// Name is stable and readable: "tcproute/<ns>/<name>" or "udproute/<ns>/<name>".
+	Name        string       `json:"name"`
 	Destination *Destination `json:"destination"`
 }
 
@@ -200,7 +253,8 @@ const (
 
 // Cluster is an upstream: one Service port.
 type Cluster struct {
-	// Name is stable and readable: "service/<ns>/<name>/<port>".
+	// Name is stable and readable: "service/<ns>/<name>/<port>", with the
+	// suffix "/h2c" for the HTTP/2 cluster of a port that is not h2c (gRPC).
 	Name      string        `json:"name"`
 	Discovery DiscoveryType `json:"discovery"`
 	// EndpointSource, set only on EDS clusters, says where the cluster's
@@ -273,27 +327,36 @@ func (x *Xds) Validate() error {
 		clusters[c.Name] = true
 	}
 	names := map[string]bool{}
-	for i, l := range x.HTTP {
-		if err := l.validate(clusters); err != nil {
-			errs = append(errs, fmt.Errorf("http[%d]: %w", i, err))
-			continue
-		}
-		if names[l.Name] {
-			errs = append(errs, fmt.Errorf("http[%d]: duplicate listener name %q", i, l.Name))
-		}
-		names[l.Name] = true
-	}
-	for i, l := range x.TLS {
-		if err := l.validate(clusters); err != nil {
-			errs = append(errs, fmt.Errorf("tls[%d]: %w", i, err))
-			continue
-		}
-		if names[l.Name] {
-			errs = append(errs, fmt.Errorf("tls[%d]: duplicate listener name %q", i, l.Name))
-		}
-		names[l.Name] = true
-	}
+	errs = append(errs, validateListeners("http", x.HTTP, names, func(l *HTTPListener) (string, error) {
+		return l.Name, l.validate(clusters)
+	})...)
+	errs = append(errs, validateListeners("tls", x.TLS, names, func(l *TLSListener) (string, error) {
+		return l.Name, l.validate(clusters)
+	})...)
+	errs = append(errs, validateListeners("tcp", x.TCP, names, func(l *TCPListener) (string, error) {
+		return l.Name, l.validate(clusters)
+	})...)
+	errs = append(errs, x.validateGlobalRateLimit()...)
 	return errors.Join(errs...)
+}
+
+// validateListeners checks the listeners of one kind (field is their field
+// name in Xds): each must be valid and have a name no listener of any kind
+// has (names records them).
+func validateListeners[L any](field string, ls []L, names map[string]bool, check func(L) (string, error)) []error {
+	var errs []error
+	for i, l := range ls {
+		name, err := check(l)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s[%d]: %w", field, i, err))
+			continue
+		}
+		if names[name] {
+			errs = append(errs, fmt.Errorf("%s[%d]: duplicate listener name %q", field, i, name))
+		}
+		names[name] = true
+	}
+	return errs
 }
 
 func validateListenerAddress(name, address string, port uint32) error {
@@ -328,14 +391,20 @@ func (l *HTTPListener) ValidateOwn() error {
 	if len(l.Hostnames) == 0 {
 		return errors.New("hostnames is empty")
 	}
-	if l.TLS != nil {
-		if len(l.TLS.Certificates) == 0 {
-			return errors.New("tls.certificates is empty")
-		}
-		for i, c := range l.TLS.Certificates {
-			if c.Name == "" || len(c.Certificate) == 0 || len(c.PrivateKey) == 0 {
-				return fmt.Errorf("tls.certificates[%d]: name, certificate and privateKey are required", i)
-			}
+	return l.TLS.validate()
+}
+
+// validate checks the certificates of a listener terminating TLS; nil is valid.
+func (c *TLSConfig) validate() error {
+	if c == nil {
+		return nil
+	}
+	if len(c.Certificates) == 0 {
+		return errors.New("tls.certificates is empty")
+	}
+	for i, cert := range c.Certificates {
+		if cert.Name == "" || len(cert.Certificate) == 0 || len(cert.PrivateKey) == 0 {
+			return fmt.Errorf("tls.certificates[%d]: name, certificate and privateKey are required", i)
 		}
 	}
 	return nil
@@ -377,6 +446,11 @@ func (r *HTTPRoute) Validate(clusters map[string]bool) error {
 		(r.PathMatch == nil || r.PathMatch.Type != MatchPrefix) {
 		return errors.New("rewrite.path.prefixMatch needs a Prefix pathMatch")
 	}
+	if r.RateLimit != nil {
+		if err := r.RateLimit.validate(); err != nil {
+			return fmt.Errorf("rateLimit: %w", err)
+		}
+	}
 	return nil
 }
 
@@ -409,11 +483,45 @@ func (l *TLSListener) validate(clusters map[string]bool) error {
 
 // ValidateOwn checks the listener's own fields, not its routes.
 func (l *TLSListener) ValidateOwn() error {
-	return validateListenerAddress(l.Name, l.Address, l.Port)
+	if err := validateListenerAddress(l.Name, l.Address, l.Port); err != nil {
+		return err
+	}
+	return l.TLS.validate()
 }
 
 // Validate checks one route; clusters are the names of the fleet's clusters.
 func (r *TLSRoute) Validate(clusters map[string]bool) error {
+	switch {
+	case r.Name == "":
+		return errors.New("name is empty")
+	case r.Destination == nil:
+		return fmt.Errorf("%q: destination is nil", r.Name)
+	}
+	if err := r.Destination.validate(clusters); err != nil {
+		return fmt.Errorf("%q: destination: %w", r.Name, err)
+	}
+	return nil
+}
+
+// ValidateOwn checks the listener's own fields, not its route.
+func (l *TCPListener) ValidateOwn() error {
+	return validateListenerAddress(l.Name, l.Address, l.Port)
+}
+
+func (l *TCPListener) validate(clusters map[string]bool) error {
+	if err := l.ValidateOwn(); err != nil {
+		return err
+	}
+	if l.Route != nil {
+		if err := l.Route.Validate(clusters); err != nil {
+			return fmt.Errorf("route: %w", err)
+		}
+	}
+	return nil
+}
+
+// Validate checks one L4 route; clusters are the names of the fleet's clusters.
+func (r *L4Route) Validate(clusters map[string]bool) error {
 	switch {
 	case r.Name == "":
 		return errors.New("name is empty")

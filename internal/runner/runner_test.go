@@ -23,7 +23,7 @@ func TestGroupStopsAllOnCancel(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		done <- Group{ShutdownTimeout: 5 * time.Second, Logger: logr.Discard()}.Run(ctx, blocking("a", stopped), blocking("b", stopped))
+		done <- Group{ShutdownTimeout: 30 * time.Second, Logger: logr.Discard()}.Run(ctx, blocking("a", stopped), blocking("b", stopped))
 	}()
 	cancel()
 	if err := <-done; err != nil {
@@ -37,7 +37,7 @@ func TestGroupStopsAllOnCancel(t *testing.T) {
 func TestGroupStopsOthersWhenOneFails(t *testing.T) {
 	stopped := make(chan string, 1)
 	failing := Func{RunnerName: "bad", Run: func(context.Context) error { return errors.New("bind failed") }}
-	err := Group{ShutdownTimeout: 5 * time.Second, Logger: logr.Discard()}.Run(context.Background(), blocking("a", stopped), failing)
+	err := Group{ShutdownTimeout: 30 * time.Second, Logger: logr.Discard()}.Run(context.Background(), blocking("a", stopped), failing)
 	if err == nil || !strings.Contains(err.Error(), "runner bad: bind failed") {
 		t.Fatalf("Run returned %v, want the failure", err)
 	}

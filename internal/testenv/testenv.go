@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"time"
 
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 )
@@ -76,5 +77,39 @@ func NewEnvironment() (*envtest.Environment, error) {
 		BinaryAssetsDirectory: assets,
 		CRDDirectoryPaths:     []string{ProjectCRDDir(), gwCRDs},
 		ErrorIfCRDPathMissing: true,
+		// A loaded 2-core machine can take well over envtest's default 20 s.
+		ControlPlaneStartTimeout: ProcessTimeout,
+		ControlPlaneStopTimeout:  ProcessTimeout,
 	}, nil
+}
+
+// ProcessTimeout bounds how long the kube-apiserver and etcd may take to
+// start (answer /healthz) or to stop.
+const ProcessTimeout = 2 * time.Minute
+
+// KeepAPIServerCerts makes env's kube-apiserver keep its serving
+// certificate in dir, so that StopAPIServer and StartAPIServer restart it on
+// the same address with the same certificates: the clients built from the
+// rest.Config env.Start returned keep working, and clients authenticated by
+// env (their certificates' CA stays in memory) stay trusted. Call it before
+// env.Start; dir is the caller's to remove after env.Stop.
+func KeepAPIServerCerts(env *envtest.Environment, dir string) {
+	env.ControlPlane.APIServer = &envtest.APIServer{CertDir: dir}
+}
+
+// StopAPIServer stops env's kube-apiserver (etcd keeps running, with every
+// object), as an API-server upgrade or outage would.
+func StopAPIServer(env *envtest.Environment) error {
+	return env.ControlPlane.APIServer.Stop()
+}
+
+// StartAPIServer starts env's kube-apiserver again after StopAPIServer and
+// waits until it answers /healthz. It needs KeepAPIServerCerts.
+func StartAPIServer(env *envtest.Environment) error {
+	s := env.ControlPlane.APIServer
+	if s.CertDir == "" {
+		return fmt.Errorf("the kube-apiserver cannot be restarted: call KeepAPIServerCerts before starting the environment")
+	}
+	s.StartTimeout = ProcessTimeout
+	return s.Start()
 }

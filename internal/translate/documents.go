@@ -10,6 +10,7 @@ import (
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	egv1a1 "github.com/envoygw/envoy-gateway/api/v1alpha1"
+	"github.com/envoygw/envoy-gateway/internal/bus"
 	"github.com/envoygw/envoy-gateway/internal/gatewayapi"
 	"github.com/envoygw/envoy-gateway/internal/ir"
 	"github.com/envoygw/envoy-gateway/internal/parallel"
@@ -60,7 +61,9 @@ type statusIndex struct {
 	gateways map[gatewayapi.ObjectKey]gwapiv1.GatewayStatus
 	sets     map[gatewayapi.ObjectKey]gwapiv1.ListenerSetStatus
 	http     map[gatewayapi.ObjectKey][]gwapiv1.RouteParentStatus
+	grpc     map[gatewayapi.ObjectKey][]gwapiv1.RouteParentStatus
 	tls      map[gatewayapi.ObjectKey][]gwapiv1.RouteParentStatus
+	tcp      map[gatewayapi.ObjectKey][]gwapiv1.RouteParentStatus
 	proxies  map[gatewayapi.ObjectKey]egv1a1.EnvoyProxyStatus
 }
 
@@ -70,7 +73,9 @@ func indexStatuses(s gatewayapi.Statuses) statusIndex {
 		gateways: map[gatewayapi.ObjectKey]gwapiv1.GatewayStatus{},
 		sets:     map[gatewayapi.ObjectKey]gwapiv1.ListenerSetStatus{},
 		http:     map[gatewayapi.ObjectKey][]gwapiv1.RouteParentStatus{},
+		grpc:     map[gatewayapi.ObjectKey][]gwapiv1.RouteParentStatus{},
 		tls:      map[gatewayapi.ObjectKey][]gwapiv1.RouteParentStatus{},
+		tcp:      map[gatewayapi.ObjectKey][]gwapiv1.RouteParentStatus{},
 		proxies:  map[gatewayapi.ObjectKey]egv1a1.EnvoyProxyStatus{},
 	}
 	for _, c := range s.GatewayClasses {
@@ -85,8 +90,14 @@ func indexStatuses(s gatewayapi.Statuses) statusIndex {
 	for _, r := range s.HTTPRoutes {
 		idx.http[r.ObjectKey] = r.Parents
 	}
+	for _, r := range s.GRPCRoutes {
+		idx.grpc[r.ObjectKey] = r.Parents
+	}
 	for _, r := range s.TLSRoutes {
 		idx.tls[r.ObjectKey] = r.Parents
+	}
+	for _, r := range s.TCPRoutes {
+		idx.tcp[r.ObjectKey] = r.Parents
 	}
 	for _, p := range s.EnvoyProxies {
 		idx.proxies[p.ObjectKey] = p.Status
@@ -114,8 +125,16 @@ func (idx statusIndex) apply(obj client.Object) {
 		if s, ok := idx.http[key]; ok {
 			o.Status.Parents = s
 		}
+	case *gwapiv1.GRPCRoute:
+		if s, ok := idx.grpc[key]; ok {
+			o.Status.Parents = s
+		}
 	case *gwapiv1.TLSRoute:
 		if s, ok := idx.tls[key]; ok {
+			o.Status.Parents = s
+		}
+	case *gwapiv1.TCPRoute:
+		if s, ok := idx.tcp[key]; ok {
 			o.Status.Parents = s
 		}
 	case *egv1a1.EnvoyProxy:
@@ -181,7 +200,7 @@ func irDocument(result *gatewayapi.Result, eps *ir.Endpoints) map[string]any {
 
 // fleetIR is how a fleet prints in the IR document.
 type fleetIR struct {
-	*gatewayapi.Fleet
+	*bus.Fleet
 	Endpoints *ir.Endpoints `json:"endpoints,omitempty"`
 }
 

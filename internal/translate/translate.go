@@ -103,6 +103,10 @@ func Translate(ctx context.Context, files []file.FileData, opts Options) (*Outpu
 	if len(problems) > 0 {
 		return nil, &InputError{Problems: problems}
 	}
+	if !slices.ContainsFunc(parsed, func(p *file.Parsed) bool { return len(p.Objects) > 0 }) {
+		return nil, errors.New("the input holds no object the translator reads (Gateway API and EnvoyProxy objects, " +
+			"Namespaces, Services, EndpointSlices, Secrets): nothing to translate")
+	}
 	result := gatewayapi.Translate(res, gatewayapi.Options{ControllerName: opts.ControllerName, DataPlane: translator.Checks{}})
 	// The endpoints snapshot the server would be given (every EndpointSlice
 	// of the input), translated as the xDS runner translates it.

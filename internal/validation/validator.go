@@ -92,6 +92,19 @@ func (v *Validator) Validate(ctx context.Context, obj *unstructured.Unstructured
 	return k.validate(ctx, obj)
 }
 
+// Kinds returns the kinds of an API group that objects can be validated
+// of (in any version), sorted.
+func (v *Validator) Kinds(group string) []string {
+	var out []string
+	for gvk := range v.kinds {
+		if gvk.Group == group && !slices.Contains(out, gvk.Kind) {
+			out = append(out, gvk.Kind)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
 func (v *Validator) kindNames() []string {
 	names := make([]string, 0, len(v.kinds))
 	for gvk := range v.kinds {

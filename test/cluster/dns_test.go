@@ -3,6 +3,7 @@ package cluster
 import (
 	"errors"
 	"net"
+	"net/netip"
 	"slices"
 	"testing"
 
@@ -106,5 +107,40 @@ func TestNetworkLayout(t *testing.T) {
 	lb, _ := n.AllocateLoadBalancerIP()
 	if a.String() != "198.18.52.1" || b.String() != "198.18.52.2" || lb.String() != "198.18.50.1" {
 		t.Errorf("allocations %s %s %s", a, b, lb)
+	}
+}
+
+func TestStaticLoadBalancerIPs(t *testing.T) {
+	n := &Network{block: blockAt(3), nextLB: offsetLoadBalancers, staticLBs: map[netip.Addr]string{}}
+	static := n.StaticLoadBalancerIPs()
+	if len(static) != 15 || static[0].String() != "198.18.50.240" || static[14].String() != "198.18.50.254" {
+		t.Fatalf("static addresses %v", static)
+	}
+	tests := []struct {
+		ip, owner string
+		ok        bool
+	}{
+		{"198.18.50.240", "a", true},
+		{"198.18.50.240", "a", true},  // again, same owner
+		{"198.18.50.240", "b", false}, // taken
+		{"198.18.50.241", "b", true},
+		{"198.18.50.239", "b", false}, // handed out in turn, not static
+		{"198.18.50.255", "b", false},
+		{"192.0.2.1", "b", false},
+	}
+	for _, tt := range tests {
+		err := n.ReserveLoadBalancerIP(netip.MustParseAddr(tt.ip), tt.owner)
+		if (err == nil) != tt.ok {
+			t.Errorf("Reserve(%s, %s) = %v, want ok %v", tt.ip, tt.owner, err, tt.ok)
+		}
+	}
+	for range 300 {
+		ip, err := n.AllocateLoadBalancerIP()
+		if err != nil {
+			break
+		}
+		if slices.Contains(static, ip) {
+			t.Fatalf("allocated static address %s", ip)
+		}
 	}
 }

@@ -62,7 +62,9 @@
 // Services. The service proxy listens on every ClusterIP and TCP port and
 // forwards connections round robin to the ready endpoints of the Service's
 // EndpointSlices (a Service without any resets connections). For a
-// LoadBalancer Service it allocates an address of the Network, listens on
+// LoadBalancer Service it allocates an address of the Network (the one
+// spec.loadBalancerIP requests when it is one of the Network's static load
+// balancer addresses and free; none at all when it is another), listens on
 // it at each Service port the same way, and then writes it into
 // status.loadBalancer.ingress; a port it cannot bind (a privileged port
 // without root, for instance) is logged and kept in Problems, and the

@@ -23,16 +23,21 @@ const blockBits = 20
 // Layout of a block b (offsets from its first address):
 //
 //	b+0.0/23    Service ClusterIPs (the API server's --service-cluster-ip-range)
-//	b+2.0/24    load balancer ingress addresses
+//	b+2.0/24    load balancer ingress addresses: b+2.1 ... b+2.239 handed
+//	            out in turn, b+2.240 ... b+2.254 requested by Services
+//	            (spec.loadBalancerIP: static addresses)
 //	b+3.1       the Node (its kubelet endpoint)
 //	b+3.2       the control plane's "Pod"
 //	b+4.0 ...   Pod IPs, handed out once each, never reused in a run
 const (
 	offsetLoadBalancers = 2 << 8
-	offsetNode          = 3<<8 + 1
-	offsetControlPlane  = 3<<8 + 2
-	offsetPods          = 4 << 8
-	blockSize           = 1 << (32 - blockBits)
+	// offsetStaticLBs is where the load balancer addresses that only
+	// spec.loadBalancerIP requests start; the rest of the /24 is static.
+	offsetStaticLBs    = offsetLoadBalancers + 240
+	offsetNode         = 3<<8 + 1
+	offsetControlPlane = 3<<8 + 2
+	offsetPods         = 4 << 8
+	blockSize          = 1 << (32 - blockBits)
 )
 
 // Network is a block of IPv4 addresses that this process owns on this
@@ -58,12 +63,14 @@ type Network struct {
 	nextPod  int
 	nextLB   int
 	released bool
+	// staticLBs are the static load balancer addresses reserved, and by whom.
+	staticLBs map[netip.Addr]string
 }
 
 // ClaimNetwork claims a free block of NetworkRange and routes it to the
 // loopback interface. Release gives it back.
 func ClaimNetwork() (*Network, error) {
-	n := &Network{nextPod: offsetPods, nextLB: offsetLoadBalancers}
+	n := &Network{nextPod: offsetPods, nextLB: offsetLoadBalancers, staticLBs: map[netip.Addr]string{}}
 	blocks := 1 << (blockBits - NetworkRange.Bits())
 	first := rand.IntN(blocks) //nolint:gosec // spreading claims, not security
 	for i := range blocks {
@@ -150,11 +157,39 @@ func (n *Network) AllocatePodIP() (netip.Addr, error) {
 func (n *Network) AllocateLoadBalancerIP() (netip.Addr, error) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	a, ok := n.next(&n.nextLB, offsetLoadBalancers+256)
+	a, ok := n.next(&n.nextLB, offsetStaticLBs)
 	if !ok {
 		return netip.Addr{}, fmt.Errorf("network %s has no load balancer addresses left", n.block)
 	}
 	return a, nil
+}
+
+// StaticLoadBalancerIPs are the load balancer addresses that Services may
+// request with spec.loadBalancerIP (static addresses), in order.
+func (n *Network) StaticLoadBalancerIPs() []netip.Addr {
+	var out []netip.Addr
+	for off := offsetStaticLBs; off < offsetLoadBalancers+255; off++ {
+		out = append(out, addrAt(n.block.Addr(), off))
+	}
+	return out
+}
+
+// ReserveLoadBalancerIP gives the static load balancer address ip to owner
+// (a Service), or fails when ip is not one of StaticLoadBalancerIPs or
+// another owner has it. Reserving an address again for its owner is fine.
+func (n *Network) ReserveLoadBalancerIP(ip netip.Addr, owner string) error {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	first := addrAt(n.block.Addr(), offsetStaticLBs)
+	last := addrAt(n.block.Addr(), offsetLoadBalancers+254)
+	switch {
+	case ip.Compare(first) < 0 || ip.Compare(last) > 0:
+		return fmt.Errorf("%s is not a static load balancer address of network %s (%s-%s)", ip, n.block, first, last)
+	case n.staticLBs[ip] != "" && n.staticLBs[ip] != owner:
+		return fmt.Errorf("load balancer address %s is taken by %s", ip, n.staticLBs[ip])
+	}
+	n.staticLBs[ip] = owner
+	return nil
 }
 
 // next hands out the address at *offset and moves it on, skipping

@@ -20,7 +20,7 @@ import (
 // serviceProxy plays kube-proxy for the TCP ports of Services (connections
 // to a ClusterIP and port go to the Service's ready endpoints) and the cloud
 // load balancer for LoadBalancer Services: it gives each one an address of
-// the Network, listens on that address at each Service port, forwards
+// the Network (see loadBalancerIP for requested ones), listens on that address at each Service port, forwards
 // connections to the ready endpoints the same way, and then writes the
 // address into status.loadBalancer.ingress. Endpoints come from the
 // Service's EndpointSlices, whoever wrote them; connections are spread
@@ -68,6 +68,10 @@ func (p *serviceProxy) Reconcile(ctx context.Context, req reconcile.Request) (re
 
 // loadBalancerIP returns the load balancer address of a LoadBalancer
 // Service, allocating it the first time; the zero Addr for other types.
+// A Service requesting an address (spec.loadBalancerIP) gets it when it is
+// one of the Network's static addresses and free; otherwise it gets no
+// address at all, as a cloud load balancer leaves a Service whose
+// requested address it cannot use without ingress.
 func (p *serviceProxy) loadBalancerIP(svc *corev1.Service) (netip.Addr, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -75,7 +79,10 @@ func (p *serviceProxy) loadBalancerIP(svc *corev1.Service) (netip.Addr, error) {
 		delete(p.lbIPs, svc.UID)
 		return netip.Addr{}, nil
 	}
-	if ip, ok := p.lbIPs[svc.UID]; ok {
+	if req := svc.Spec.LoadBalancerIP; req != "" { //nolint:staticcheck // the field a static address is requested with
+		return p.staticIP(svc, req), nil
+	}
+	if ip, ok := p.lbIPs[svc.UID]; ok && !p.static(ip) {
 		return ip, nil
 	}
 	ip, err := p.network.AllocateLoadBalancerIP()
@@ -84,6 +91,28 @@ func (p *serviceProxy) loadBalancerIP(svc *corev1.Service) (netip.Addr, error) {
 	}
 	p.lbIPs[svc.UID] = ip
 	return ip, nil
+}
+
+// staticIP reserves the address a Service requests; the zero Addr when it
+// cannot have it. p.mu is held.
+func (p *serviceProxy) staticIP(svc *corev1.Service, req string) netip.Addr {
+	ip, err := netip.ParseAddr(req)
+	if err == nil {
+		err = p.network.ReserveLoadBalancerIP(ip, string(svc.UID))
+	}
+	if err != nil {
+		p.log.Info("Not assigning the requested load balancer address",
+			"service", client.ObjectKeyFromObject(svc), "address", req, "reason", err.Error())
+		delete(p.lbIPs, svc.UID)
+		return netip.Addr{}
+	}
+	p.lbIPs[svc.UID] = ip
+	return ip
+}
+
+// static reports whether ip is a static load balancer address.
+func (p *serviceProxy) static(ip netip.Addr) bool {
+	return slices.Contains(p.network.StaticLoadBalancerIPs(), ip)
 }
 
 // frontendsOf maps each address and port the Service is reached on to the

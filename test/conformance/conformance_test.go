@@ -22,13 +22,13 @@ const (
 	envVersion = "EG_CONFORMANCE_VERSION"
 	// envResults is where to write every test's outcome as Markdown; default: nowhere.
 	envResults = "EG_CONFORMANCE_RESULTS"
-	// envRunTest runs only the named test (the suite's RunTest), for
-	// working on one test.
+	// envRunTest runs only the named test (the suite's RunTest), or the
+	// tests of a comma-separated list, for working on a few tests.
 	envRunTest = "EG_CONFORMANCE_RUN_TEST"
 )
 
 // TestConformance runs the upstream Gateway API conformance suite (profiles
-// GATEWAY-HTTP and GATEWAY-TLS; status and traffic tests) against our
+// GATEWAY-HTTP, GATEWAY-TLS and GATEWAY-GRPC; status and traffic tests) against our
 // control plane on envtest, with the simulated cluster running the
 // backends and the test data plane. Lines starting with "CONFORMANCE:" are
 // the summary.

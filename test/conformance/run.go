@@ -12,6 +12,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
 	upstream "sigs.k8s.io/gateway-api/conformance"
 	confv1 "sigs.k8s.io/gateway-api/conformance/apis/v1"
 	"sigs.k8s.io/gateway-api/conformance/tests"
@@ -26,6 +27,8 @@ import (
 var Profiles = []suite.ConformanceProfileName{
 	suite.GatewayHTTPConformanceProfileName,
 	suite.GatewayTLSConformanceProfileName,
+	suite.GatewayGRPCConformanceProfileName,
+	suite.GatewayTCPConformanceProfileName,
 }
 
 // RunOptions configure Run.
@@ -35,7 +38,8 @@ type RunOptions struct {
 	// Version is the implementation version in the report; empty means
 	// internal/version.Version.
 	Version string
-	// RunTest, when set, runs only that test.
+	// RunTest, when set, runs only that test, or those tests when it is a
+	// comma-separated list of names.
 	RunTest string
 }
 
@@ -96,8 +100,8 @@ func (r *recorder) hook(t *testing.T, test suite.ConformanceTest, s *suite.Confo
 		o.Result = Failed
 	case t.Skipped():
 		o.Result, o.Reason = Skipped, SkipReason(test, s.SupportedFeatures)
-		if r.runTest != "" && test.ShortName != r.runTest {
-			o.Reason = "not selected (only " + r.runTest + " runs)"
+		if r.runTest != "" && !slices.Contains(strings.Split(r.runTest, ","), test.ShortName) {
+			o.Reason = "not selected (EG_CONFORMANCE_RUN_TEST)"
 		}
 	}
 	r.mu.Lock()
@@ -127,17 +131,23 @@ func Run(t *testing.T, h *Harness, opts RunOptions) (*Summary, error) {
 		return nil, err
 	}
 	rec := &recorder{outcomes: map[string]Outcome{}, runTest: opts.RunTest}
+	runTest, skip := selectTests(opts.RunTest, tests.ConformanceTests)
 	cs, err := suite.NewConformanceTestSuite(suite.ConformanceOptions{
 		ConfigurableOptions: suite.ConfigurableOptions{
 			GatewayClassName:     GatewayClassName,
 			CleanupBaseResources: true,
 			CleanupTestResources: true,
 			TimeoutConfig:        config.DefaultTimeoutConfig(),
-			SkipTests:            SkipTests(),
+			SkipTests:            skip,
 			Mode:                 "default",
 			Implementation:       implementation(opts.Version),
 			ConformanceProfiles:  Profiles,
-			RunTest:              opts.RunTest,
+			RunTest:              runTest,
+			// GatewayStaticAddresses: the simulated load balancer assigns
+			// its static addresses to the Services requesting them, and no
+			// address outside its Network.
+			UsableNetworkAddresses:   []gwapiv1.GatewaySpecAddress{ipAddress(h.Network.StaticLoadBalancerIPs()[0].String())},
+			UnusableNetworkAddresses: []gwapiv1.GatewaySpecAddress{ipAddress(unusableAddress)},
 		},
 		Client:        h.Client,
 		ClientOptions: client.Options{Scheme: h.Client.Scheme()},
@@ -160,6 +170,31 @@ func Run(t *testing.T, h *Harness, opts RunOptions) (*Summary, error) {
 		return nil, err
 	}
 	return rec.summary(), writeReport(report, opts.ReportPath)
+}
+
+// selectTests turns RunOptions.RunTest into the suite's RunTest and
+// SkipTests: one name is the suite's RunTest; a comma-separated list skips
+// every other test of all.
+func selectTests(runTest string, all []suite.ConformanceTest) (string, []string) {
+	skip := SkipTests()
+	if !strings.Contains(runTest, ",") {
+		return runTest, skip
+	}
+	selected := strings.Split(runTest, ",")
+	for _, test := range all {
+		if !slices.Contains(selected, test.ShortName) && !slices.Contains(skip, test.ShortName) {
+			skip = append(skip, test.ShortName)
+		}
+	}
+	return "", skip
+}
+
+// unusableAddress is an IP address no simulated load balancer assigns:
+// 192.0.2.0/24 is TEST-NET-1 (RFC 5737), outside every Network.
+const unusableAddress = "192.0.2.1"
+
+func ipAddress(v string) gwapiv1.GatewaySpecAddress {
+	return gwapiv1.GatewaySpecAddress{Type: new(gwapiv1.IPAddressType), Value: v}
 }
 
 // implementation identifies this project in the report.

@@ -66,9 +66,11 @@
 //     warming, tls_inspector, filter chain selection, in-place filter
 //     chain updates and draining.
 //   - hcm: the HTTP connection manager (codecs, header sanitizing, path
-//     normalization, the health_check filter) and the router filter's
+//     normalization, the health_check and rate limit filters) and the router filter's
 //     execution (upstream requests, timeouts, retries, mirrors, local
 //     replies).
+//   - ratelimit: the local_ratelimit and ratelimit HTTP filters (token
+//     buckets; ShouldRateLimit to the rate limit service).
 //   - tcpproxy: the tcp_proxy network filter.
 //   - tlssock: the TLS transport socket (upstream and downstream contexts,
 //     SDS certificates).

@@ -17,6 +17,7 @@ import (
 	"google.golang.org/protobuf/proto"
 	"sigs.k8s.io/yaml"
 
+	"github.com/envoygw/envoy-gateway/test/dataplane/hcm"
 	"github.com/envoygw/envoy-gateway/test/dataplane/listener"
 	"github.com/envoygw/envoy-gateway/test/dataplane/router"
 	"github.com/envoygw/envoy-gateway/test/dataplane/upstream"
@@ -44,7 +45,7 @@ func TestGoldensCompile(t *testing.T) {
 			return err
 		},
 		"routes": func(m proto.Message) error {
-			_, err := router.Compile(m.(*routev3.RouteConfiguration))
+			_, err := router.CompileWith(m.(*routev3.RouteConfiguration), hcm.RouteOptions())
 			return err
 		},
 	}

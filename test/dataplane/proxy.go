@@ -68,6 +68,7 @@ type Proxy struct {
 	background *hcm.Background
 	xds        *xdsclient.Client
 	conn       *grpc.ClientConn
+	grpc       *grpcConns
 	admin      *adminServer
 	init       *initState
 
@@ -118,10 +119,12 @@ func (p *Proxy) start() error {
 	p.clusters = upstream.NewManager(upstream.Env{
 		ReadFile: p.opts.ReadFile, Resolver: p.opts.Resolver, Logger: p.log.WithName("upstream"),
 	}, p.onChange)
+	p.grpc = newGRPCConns(p.clusters)
 	p.listeners = listener.NewManager(listener.Deps{
 		HCM: hcm.Deps{
 			Routes: p.routes.get, Clusters: p.clusters.Get, Live: p.live.Load,
 			LocalAddress: localAddress(p.opts.PodIP), Background: p.background, Logger: p.log.WithName("hcm"),
+			GRPC: p.grpc.get,
 		},
 		HasRoute: p.routes.has, HasSecret: p.secrets.has, DrainTime: p.cl.drainTime,
 		OnChange: p.onChange, Logger: p.log.WithName("listener"),
@@ -212,6 +215,9 @@ func (p *Proxy) stop() {
 	}
 	if p.listeners != nil {
 		p.listeners.Stop()
+	}
+	if p.grpc != nil {
+		p.grpc.close()
 	}
 	p.background.Wait()
 	if p.clusters != nil {

@@ -18,6 +18,7 @@ import (
 	"google.golang.org/grpc/keepalive"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/envoygw/envoy-gateway/test/dataplane/hcm"
 	"github.com/envoygw/envoy-gateway/test/dataplane/listener"
 	"github.com/envoygw/envoy-gateway/test/dataplane/router"
 	"github.com/envoygw/envoy-gateway/test/dataplane/strict"
@@ -189,7 +190,7 @@ func (p *Proxy) onRDS(u xdsclient.Update) error {
 		err := checkResource(rc)
 		var t *router.Table
 		if err == nil {
-			t, err = router.Compile(rc)
+			t, err = router.CompileWith(rc, hcm.RouteOptions())
 		}
 		if err != nil {
 			msgs = append(msgs, fmt.Sprintf("%s: %v", r.Name, err))

@@ -14,7 +14,8 @@
 //     (path, host, method, proto, headers, httpPort, namespace, ingress,
 //     service, pod, and the TLS state), after an optional ?delay=; the
 //     response carries the headers X-Echo-Set-Header asks for. /health
-//     answers OK, /status/NNN answers status NNN, /retry/ fails the first
+//     answers OK, /status/NNN answers status NNN, /ws echoes WebSocket
+//     frames, /retry/ fails the first
 //     succeedAfter attempts of a uuid. Each echoed request is logged as
 //     "Echoing back request made to <path> to client (<address>)", which the
 //     suite's mirror tests look for in the Pod's logs.

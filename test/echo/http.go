@@ -13,6 +13,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"golang.org/x/net/websocket"
 )
 
 // request is the JSON answer describing the request received, in the
@@ -63,9 +65,17 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(code)
 	case strings.HasPrefix(path, "/retry/"):
 		h.retries.serve(w, r, h.echo)
+	case path == "/ws":
+		websocket.Handler(h.echoWebSocket).ServeHTTP(w, r)
 	default:
 		h.echo(w, r)
 	}
+}
+
+// echoWebSocket sends every WebSocket frame back, as echo-basic's /ws does.
+func (h *handler) echoWebSocket(ws *websocket.Conn) {
+	_, _ = fmt.Fprintf(h.cfg.Log, "established websocket connection %s\n", ws.Request().RemoteAddr)
+	_, _ = io.Copy(ws, ws)
 }
 
 // echo answers with the description of the request, after ?delay=.

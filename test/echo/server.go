@@ -22,6 +22,10 @@ type Server struct {
 	wg      sync.WaitGroup
 	mu      sync.Mutex
 	errs    []error
+	// stopOnce runs the first Stop; later and concurrent calls wait for
+	// it and return its error (ctx ending and an explicit Stop may race).
+	stopOnce sync.Once
+	stopErr  error
 }
 
 // Start binds every listener of the configured mode on cfg.Addr and
@@ -62,8 +66,13 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 func (s *Server) Ready() bool { return true }
 
 // Stop closes the listeners and open connections and waits for the
-// goroutines.
+// goroutines. Every call returns once the server has stopped.
 func (s *Server) Stop(ctx context.Context) error {
+	s.stopOnce.Do(func() { s.stopErr = s.stop(ctx) })
+	return s.stopErr
+}
+
+func (s *Server) stop(ctx context.Context) error {
 	s.mu.Lock()
 	closers := s.closers
 	s.closers = nil

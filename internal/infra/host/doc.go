@@ -1,5 +1,5 @@
 // Package host owns the standalone data plane of the File provider: for each
-// proxy fleet of the translation result it writes an Envoy bootstrap (ADS to
+// proxy fleet of the fleets topic (bus.FleetSet) it writes an Envoy bootstrap (ADS to
 // the xDS server, node cluster = fleet name) under a state folder and, when
 // an Envoy binary is available, runs one Envoy per fleet as a child process,
 // restarts it with backoff when it dies and stops it when the fleet goes or

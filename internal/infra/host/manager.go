@@ -16,7 +16,8 @@ import (
 
 	"github.com/go-logr/logr"
 
-	"github.com/envoygw/envoy-gateway/internal/gatewayapi"
+	egv1a1 "github.com/envoygw/envoy-gateway/api/v1alpha1"
+	"github.com/envoygw/envoy-gateway/internal/bus"
 	"github.com/envoygw/envoy-gateway/internal/infra/bootstrap"
 	"github.com/envoygw/envoy-gateway/internal/message"
 )
@@ -33,8 +34,8 @@ const LoopbackAddress = "127.0.0.1"
 
 // Options configure a Manager.
 type Options struct {
-	// Results is the resource translator's output topic.
-	Results *message.Watchable[*gatewayapi.Result]
+	// Fleets is the fleets topic.
+	Fleets *message.Watchable[*bus.FleetSet]
 	// StateDir holds one folder per fleet (bootstrap, Envoy log).
 	StateDir string
 	// EnvoyPath is the Envoy binary; empty means `envoy` on PATH, if any.
@@ -43,7 +44,7 @@ type Options struct {
 	Xds XdsTarget
 	// OnStates receives the InfraState of every running fleet whenever one
 	// changes. The map must not be modified.
-	OnStates func(map[string]gatewayapi.InfraState)
+	OnStates func(map[string]bus.InfraState)
 	Logger   logr.Logger
 	// Backoff bounds restart delays; zero values mean 1s, 30s and 60s.
 	Backoff Backoff
@@ -51,6 +52,12 @@ type Options struct {
 	StopTimeout time.Duration
 	// ProbeInterval is the period of the admin /ready probe (default 1s).
 	ProbeInterval time.Duration
+	// RateLimit is the static rateLimit configuration: when set, the rate
+	// limit service runs while a route uses global rate limits (see
+	// ratelimit.go). RateLimitPath is its binary; empty means `ratelimit`
+	// or `service_cmd` on PATH, if any.
+	RateLimit     *egv1a1.RateLimit
+	RateLimitPath string
 }
 
 // Manager runs the standalone data plane.
@@ -63,7 +70,15 @@ type Manager struct {
 	fleets map[string]*fleet
 
 	mu     sync.Mutex
-	states map[string]gatewayapi.InfraState
+	states map[string]bus.InfraState
+
+	// rateLimitBinary is the rate limit service binary, "" when there is
+	// none; rateLimit runs it (nil when it does not run); both belong to
+	// the Start goroutine, as does rateLimitHinted (the missing binary was
+	// logged).
+	rateLimitBinary string
+	rateLimit       *rateLimitService
+	rateLimitHinted bool
 }
 
 // fleet is a fleet's state folder and, with a binary, its supervised Envoy.
@@ -77,16 +92,19 @@ type fleet struct {
 
 // New checks the options and looks for the Envoy binary.
 func New(opts Options) (*Manager, error) {
-	if opts.Results == nil || opts.StateDir == "" {
-		return nil, errors.New("host infra needs Results and StateDir")
+	if opts.Fleets == nil || opts.StateDir == "" {
+		return nil, errors.New("host infra needs Fleets and StateDir")
 	}
 	setDefaults(&opts)
-	m := &Manager{opts: opts, log: opts.Logger, fleets: map[string]*fleet{}, states: map[string]gatewayapi.InfraState{}}
+	m := &Manager{opts: opts, log: opts.Logger, fleets: map[string]*fleet{}, states: map[string]bus.InfraState{}}
 	binary, err := findEnvoy(opts.EnvoyPath)
 	if err != nil {
 		return nil, err
 	}
 	m.binary = binary
+	if err := m.setupRateLimit(); err != nil {
+		return nil, err
+	}
 	return m, nil
 }
 
@@ -107,7 +125,7 @@ func setDefaults(o *Options) {
 		o.ProbeInterval = time.Second
 	}
 	if o.OnStates == nil {
-		o.OnStates = func(map[string]gatewayapi.InfraState) {}
+		o.OnStates = func(map[string]bus.InfraState) {}
 	}
 }
 
@@ -134,7 +152,7 @@ func (m *Manager) Binary() string { return m.binary }
 // Name implements runner.Runner.
 func (m *Manager) Name() string { return "host-infra" }
 
-// Start follows the translation results until ctx is done, then stops every Envoy.
+// Start follows the published fleet sets until ctx is done, then stops every Envoy.
 func (m *Manager) Start(ctx context.Context) error {
 	if err := os.MkdirAll(m.opts.StateDir, 0o755); err != nil {
 		return fmt.Errorf("state folder: %w", err)
@@ -146,20 +164,20 @@ func (m *Manager) Start(ctx context.Context) error {
 	} else {
 		m.log.Info("running one Envoy per fleet", "binary", m.binary, "stateDir", m.opts.StateDir)
 	}
-	m.opts.Results.Subscribe(ctx, m.reconcile, func(err error) {
+	m.opts.Fleets.Subscribe(ctx, m.reconcile, func(err error) {
 		m.log.Error(err, "host infra recovered from a panic")
 	})
 	m.stopAll()
 	return nil
 }
 
-// reconcile brings the fleets in line with one result.
-func (m *Manager) reconcile(result *gatewayapi.Result) {
-	if result == nil {
+// reconcile brings the fleets in line with one fleet set.
+func (m *Manager) reconcile(set *bus.FleetSet) {
+	if set == nil {
 		return
 	}
-	want := map[string]*gatewayapi.Fleet{}
-	for _, f := range result.Fleets {
+	want := map[string]*bus.Fleet{}
+	for _, f := range set.Fleets {
 		if f != nil && f.Infra != nil && f.Infra.Proxy != nil {
 			want[f.Name] = f
 		}
@@ -174,6 +192,7 @@ func (m *Manager) reconcile(result *gatewayapi.Result) {
 			m.log.Error(err, "cannot set up fleet", "fleet", name)
 		}
 	}
+	m.reconcileRateLimit(set)
 }
 
 // FleetDir returns the state folder of a fleet: fleet names are
@@ -184,7 +203,7 @@ func FleetDir(stateDir, fleetName string) string {
 }
 
 // applyFleet writes the fleet's bootstrap and, with a binary, (re)starts its Envoy.
-func (m *Manager) applyFleet(f *gatewayapi.Fleet) error {
+func (m *Manager) applyFleet(f *bus.Fleet) error {
 	dir := FleetDir(m.opts.StateDir, f.Name)
 	b, err := Bootstrap(BootstrapOptions{Fleet: f.Name, NodeID: f.Name + "/host", Xds: m.opts.Xds})
 	if err != nil {
@@ -284,24 +303,28 @@ func (m *Manager) removeFleet(name string) {
 	m.log.Info("fleet removed", "fleet", name)
 }
 
-// stopAll stops every Envoy at once, so shutdown takes one StopTimeout at
-// most, not one per fleet.
+// stopAll stops every Envoy and the rate limit service at once, so
+// shutdown takes one StopTimeout at most, not one per process.
 func (m *Manager) stopAll() {
 	for _, f := range m.fleets {
 		if f.cancel != nil {
 			f.cancel()
 		}
 	}
+	if m.rateLimit != nil {
+		m.rateLimit.cancel()
+	}
 	for name, f := range m.fleets {
 		m.stopFleet(name, f)
 	}
+	m.stopRateLimit()
 }
 
 // setState records a running fleet's readiness and reports the states.
 func (m *Manager) setState(name string, ready bool) {
-	st := gatewayapi.InfraState{Ready: ready}
+	st := bus.InfraState{Ready: ready}
 	if ready {
-		st.Addresses = []gatewayapi.Address{{Type: "IPAddress", Value: LoopbackAddress}}
+		st.Addresses = []bus.Address{{Type: bus.AddressTypeIP, Value: LoopbackAddress}}
 	}
 	m.mu.Lock()
 	m.states[name] = st
@@ -322,7 +345,7 @@ func (m *Manager) deleteState(name string) {
 }
 
 // States returns the current InfraState of every running fleet.
-func (m *Manager) States() map[string]gatewayapi.InfraState {
+func (m *Manager) States() map[string]bus.InfraState {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return maps.Clone(m.states)

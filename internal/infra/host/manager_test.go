@@ -16,27 +16,29 @@ import (
 
 	"github.com/go-logr/logr/testr"
 
-	"github.com/envoygw/envoy-gateway/internal/gatewayapi"
+	"github.com/envoygw/envoy-gateway/internal/bus"
 	"github.com/envoygw/envoy-gateway/internal/ir"
 	"github.com/envoygw/envoy-gateway/internal/message"
 )
 
 // fakeEnvoy writes a shell script standing in for Envoy: each start appends
 // its pid and arguments to <dir>/starts, writes adminAddr to the file named
-// by --admin-address-path, then sleeps (or exits with exitCode if not 0).
+// by --admin-address-path, then sleeps. With exitCode not 0 it exits with it
+// at once instead, without writing an admin address: like a real Envoy that
+// crashes while starting, it never answers /ready.
 func fakeEnvoy(t *testing.T, adminAddr string, exitCode int) (binary, starts string) {
 	t.Helper()
 	dir := t.TempDir()
 	starts = filepath.Join(dir, "starts")
 	script := fmt.Sprintf(`#!/bin/sh
 echo "$$ $*" >> %q
+if [ %d -ne 0 ]; then exit %d; fi
 while [ $# -gt 0 ]; do
   if [ "$1" = "--admin-address-path" ]; then echo %q > "$2"; fi
   shift
 done
-if [ %d -ne 0 ]; then exit %d; fi
 exec sleep 1000
-`, starts, adminAddr, exitCode, exitCode)
+`, starts, exitCode, exitCode, adminAddr)
 	binary = filepath.Join(dir, "envoy")
 	if err := os.WriteFile(binary, []byte(script), 0o755); err != nil {
 		t.Fatal(err)
@@ -57,10 +59,10 @@ func readyAdmin(t *testing.T) string {
 	return strings.TrimPrefix(srv.URL, "http://")
 }
 
-func result(fleets ...string) *gatewayapi.Result {
-	r := &gatewayapi.Result{}
+func result(fleets ...string) *bus.FleetSet {
+	r := &bus.FleetSet{}
 	for _, name := range fleets {
-		r.Fleets = append(r.Fleets, &gatewayapi.Fleet{
+		r.Fleets = append(r.Fleets, &bus.Fleet{
 			Name:  name,
 			Infra: &ir.Infra{Proxy: &ir.ProxyInfra{Name: name, Config: ir.ProxyConfig{LogLevel: "warn"}}},
 			Xds:   &ir.Xds{},
@@ -72,19 +74,19 @@ func result(fleets ...string) *gatewayapi.Result {
 // managerTest runs a Manager and records the states it reports.
 type managerTest struct {
 	t        *testing.T
-	results  *message.Watchable[*gatewayapi.Result]
+	results  *message.Watchable[*bus.FleetSet]
 	manager  *Manager
 	stateDir string
 
 	mu     sync.Mutex
-	states map[string]gatewayapi.InfraState
+	states map[string]bus.InfraState
 }
 
 func startManager(t *testing.T, binary string, backoff time.Duration) *managerTest {
 	t.Helper()
-	mt := &managerTest{t: t, results: message.NewWatchable[*gatewayapi.Result]("results"), stateDir: t.TempDir()}
+	mt := &managerTest{t: t, results: message.NewWatchable[*bus.FleetSet]("results"), stateDir: t.TempDir()}
 	m, err := New(Options{
-		Results:       mt.results,
+		Fleets:        mt.results,
 		StateDir:      mt.stateDir,
 		EnvoyPath:     binary,
 		Xds:           XdsTarget{Host: "127.0.0.1", Port: 18000},
@@ -110,7 +112,7 @@ func startManager(t *testing.T, binary string, backoff time.Duration) *managerTe
 	return mt
 }
 
-func (mt *managerTest) record(s map[string]gatewayapi.InfraState) {
+func (mt *managerTest) record(s map[string]bus.InfraState) {
 	mt.mu.Lock()
 	defer mt.mu.Unlock()
 	mt.states = s
@@ -118,14 +120,21 @@ func (mt *managerTest) record(s map[string]gatewayapi.InfraState) {
 
 func (mt *managerTest) waitFor(what string, ok func() bool) {
 	mt.t.Helper()
-	deadline := time.Now().Add(30 * time.Second) // an upper bound for loaded CI machines
+	waitFor(mt.t, what, ok)
+}
+
+// waitFor polls ok until it holds; the bound is generous for loaded
+// machines and decides no result.
+func waitFor(t *testing.T, what string, ok func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
 		if ok() {
 			return
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	mt.t.Fatalf("timed out waiting for %s", what)
+	t.Fatalf("timed out waiting for %s", what)
 }
 
 func (mt *managerTest) ready(fleet string) bool {
@@ -142,7 +151,8 @@ func (mt *managerTest) hasState(fleet string) bool {
 	return ok
 }
 
-// startLines returns the recorded starts: pid and arguments.
+// startLines returns the recorded starts: pid and arguments. Only complete
+// lines count: the file exists (empty) before the first line is written.
 func startLines(t *testing.T, path string) []string {
 	data, err := os.ReadFile(path)
 	if os.IsNotExist(err) {
@@ -151,7 +161,14 @@ func startLines(t *testing.T, path string) []string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return strings.Split(strings.TrimSpace(string(data)), "\n")
+	lines := strings.SplitAfter(string(data), "\n")
+	var out []string
+	for _, l := range lines {
+		if strings.HasSuffix(l, "\n") && strings.TrimSpace(l) != "" {
+			out = append(out, strings.TrimSuffix(l, "\n"))
+		}
+	}
+	return out
 }
 
 func alive(pid int) bool { return syscall.Kill(pid, 0) == nil }
@@ -189,10 +206,12 @@ func TestManagerRunsOneEnvoyPerFleet(t *testing.T) {
 	}
 
 	// The fleet goes: its Envoy stops and its state disappears.
-	var egPid int
+	var egPid, sharedPid int
 	for _, l := range lines {
 		if strings.Contains(l, dir) {
 			egPid = pidOf(t, l)
+		} else {
+			sharedPid = pidOf(t, l)
 		}
 	}
 	mt.results.Publish(result("shared"))
@@ -200,8 +219,9 @@ func TestManagerRunsOneEnvoyPerFleet(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, BootstrapFile)); !os.IsNotExist(err) {
 		t.Errorf("bootstrap of a removed fleet still exists: %v", err)
 	}
-	if !mt.ready("shared") {
-		t.Error("removing one fleet disturbed the other")
+	// The other fleet's Envoy runs on, never restarted.
+	if got := startLines(t, starts); len(got) != 2 || !alive(sharedPid) {
+		t.Errorf("removing one fleet disturbed the other: starts %q, pid %d alive %v", got, sharedPid, alive(sharedPid))
 	}
 }
 
@@ -210,15 +230,17 @@ func TestManagerRestartsWithBackoff(t *testing.T) {
 	mt := startManager(t, binary, 20*time.Millisecond)
 	mt.results.Publish(result("default/eg"))
 	mt.waitFor("4 starts", func() bool { return len(startLines(t, starts)) >= 4 })
-	if mt.ready("default/eg") {
-		t.Error("a crashing Envoy is reported ready")
+	// Every exit was reported (not ready) before the next start, and a
+	// crashing Envoy never answers /ready.
+	if !mt.hasState("default/eg") || mt.ready("default/eg") {
+		t.Errorf("a crashing Envoy is not reported as not ready: %+v", mt.manager.States())
 	}
 }
 
 func TestManagerStopsEnvoyOnShutdown(t *testing.T) {
 	binary, starts := fakeEnvoy(t, readyAdmin(t), 0)
-	results := message.NewWatchable[*gatewayapi.Result]("results")
-	m, err := New(Options{Results: results, StateDir: t.TempDir(), EnvoyPath: binary, Logger: testr.New(t),
+	results := message.NewWatchable[*bus.FleetSet]("results")
+	m, err := New(Options{Fleets: results, StateDir: t.TempDir(), EnvoyPath: binary, Logger: testr.New(t),
 		Xds: XdsTarget{Host: "127.0.0.1", Port: 18000}})
 	if err != nil {
 		t.Fatal(err)
@@ -227,10 +249,7 @@ func TestManagerStopsEnvoyOnShutdown(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- m.Start(ctx) }()
 	results.Publish(result("default/eg"))
-	deadline := time.Now().Add(30 * time.Second) // an upper bound for loaded CI machines
-	for len(startLines(t, starts)) == 0 && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
-	}
+	waitFor(t, "the first start", func() bool { return len(startLines(t, starts)) > 0 })
 	lines := startLines(t, starts)
 	if len(lines) != 1 {
 		t.Fatalf("starts = %q, want 1", lines)
@@ -253,14 +272,19 @@ func TestManagerWithoutBinaryWritesBootstrapsOnly(t *testing.T) {
 	mt.results.Publish(result("default/eg"))
 	path := filepath.Join(FleetDir(mt.stateDir, "default/eg"), BootstrapFile)
 	mt.waitFor("bootstrap", func() bool { _, err := os.Stat(path); return err == nil })
-	time.Sleep(50 * time.Millisecond)
-	if mt.hasState("default/eg") {
-		t.Error("a fleet with no process has an InfraState")
+	// The fleet sets are handled in order: once the second one's bootstrap
+	// is there, the first one has been handled in full. Without a process,
+	// nothing else reports states.
+	mt.results.Publish(result("default/eg", "other"))
+	other := filepath.Join(FleetDir(mt.stateDir, "other"), BootstrapFile)
+	mt.waitFor("the second bootstrap", func() bool { _, err := os.Stat(other); return err == nil })
+	if states := mt.manager.States(); len(states) != 0 {
+		t.Errorf("fleets with no process have InfraStates: %+v", states)
 	}
 }
 
 func TestConfiguredBinaryMustExist(t *testing.T) {
-	_, err := New(Options{Results: message.NewWatchable[*gatewayapi.Result]("r"), StateDir: t.TempDir(),
+	_, err := New(Options{Fleets: message.NewWatchable[*bus.FleetSet]("r"), StateDir: t.TempDir(),
 		EnvoyPath: filepath.Join(t.TempDir(), "missing-envoy")})
 	if err == nil || !strings.Contains(err.Error(), "provider.file.envoyPath") {
 		t.Fatalf("err = %v, want a provider.file.envoyPath error", err)

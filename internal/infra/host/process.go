@@ -14,16 +14,23 @@ import (
 	"github.com/go-logr/logr"
 )
 
-// processOptions configure the supervision of one Envoy.
+// processOptions configure the supervision of one Envoy (or of the rate
+// limit service: Kind names the process in logs, "envoy" when empty).
 type processOptions struct {
 	Fleet string
-	// Binary and Args are the command; Dir is the fleet's state folder.
+	Kind  string
+	// Binary and Args are the command, Env added to this process's
+	// environment; Dir is the fleet's state folder.
 	Binary string
 	Args   []string
+	Env    []string
 	Dir    string
+	// StaleFiles are removed before each start (a unix socket left behind).
+	StaleFiles []string
 	// LogFile receives the process's stdout and stderr.
 	LogFile string
-	// AdminAddressFile is where Envoy writes its admin address (--admin-address-path).
+	// AdminAddressFile is where Envoy writes its admin address
+	// (--admin-address-path); readiness is probed there. Empty: no probe.
 	AdminAddressFile string
 	Backoff          Backoff
 	StopTimeout      time.Duration
@@ -56,7 +63,7 @@ func supervise(ctx context.Context, o processOptions) {
 		if time.Since(started) >= o.Backoff.Reset {
 			delay = o.Backoff.Initial
 		}
-		o.Logger.Error(err, "envoy exited; restarting", "fleet", o.Fleet, "in", delay.String(), "log", o.LogFile)
+		o.Logger.Error(err, o.kind()+" exited; restarting", "fleet", o.Fleet, "in", delay.String(), "log", o.LogFile)
 		select {
 		case <-ctx.Done():
 			return
@@ -69,7 +76,11 @@ func supervise(ctx context.Context, o processOptions) {
 // runOnce starts the process, probes its readiness while it runs, and stops
 // it when ctx is done. It returns why the process ended.
 func runOnce(ctx context.Context, o processOptions) error {
-	_ = os.Remove(o.AdminAddressFile)
+	for _, f := range append([]string{o.AdminAddressFile}, o.StaleFiles...) {
+		if f != "" {
+			_ = os.Remove(f)
+		}
+	}
 	logFile, err := os.OpenFile(o.LogFile, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		return err
@@ -77,12 +88,15 @@ func runOnce(ctx context.Context, o processOptions) error {
 	defer func() { _ = logFile.Close() }()
 	cmd := exec.Command(o.Binary, o.Args...)
 	cmd.Dir = o.Dir
+	if len(o.Env) > 0 {
+		cmd.Env = append(os.Environ(), o.Env...)
+	}
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	cmd.SysProcAttr = sysProcAttr()
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("starting %s: %w", o.Binary, err)
 	}
-	o.Logger.Info("envoy started", "fleet", o.Fleet, "pid", cmd.Process.Pid, "log", o.LogFile)
+	o.Logger.Info(o.kind()+" started", "fleet", o.Fleet, "pid", cmd.Process.Pid, "log", o.LogFile)
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
 	// The probe ends before runOnce returns, so it cannot report the fleet
@@ -109,16 +123,28 @@ func stop(cmd *exec.Cmd, exited <-chan error, o processOptions) {
 	_ = syscall.Kill(pgid, syscall.SIGTERM)
 	select {
 	case <-exited:
-		o.Logger.Info("envoy stopped", "fleet", o.Fleet)
+		o.Logger.Info(o.kind()+" stopped", "fleet", o.Fleet)
 	case <-time.After(o.StopTimeout):
-		o.Logger.Info("envoy did not stop in time; killing it", "fleet", o.Fleet, "timeout", o.StopTimeout.String())
+		o.Logger.Info(o.kind()+" did not stop in time; killing it", "fleet", o.Fleet, "timeout", o.StopTimeout.String())
 		_ = syscall.Kill(pgid, syscall.SIGKILL)
 		<-exited
 	}
 }
 
+// kind names the process in logs.
+func (o processOptions) kind() string {
+	if o.Kind == "" {
+		return "envoy"
+	}
+	return o.Kind
+}
+
 // probe reports the fleet ready while Envoy's admin /ready answers 200.
+// Without an admin address file there is nothing to probe.
 func probe(ctx context.Context, o processOptions) {
+	if o.AdminAddressFile == "" {
+		return
+	}
 	client := &http.Client{Timeout: o.ProbeInterval}
 	ticker := time.NewTicker(o.ProbeInterval)
 	defer ticker.Stop()

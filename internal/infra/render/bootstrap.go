@@ -23,9 +23,9 @@ const (
 	// AdminAddress is the admin listener's address: loopback only.
 	AdminAddress = "127.0.0.1"
 	// AdminPort is the admin listener's port.
-	AdminPort uint32 = 19000
+	AdminPort = ir.AdminContainerPort
 	// ReadyPort is the port of the static readiness listener.
-	ReadyPort uint32 = 19001
+	ReadyPort = ir.ReadyContainerPort
 	// ReadyPath is the readiness path served on ReadyPort: 200 once Envoy
 	// has initialized (its listeners only start after the first xDS fetch),
 	// 503 while it drains or fails health checks.

@@ -29,7 +29,7 @@ func service(p *ir.ProxyInfra, opts Options) *corev1.Service {
 			TargetPort: intstr.FromInt32(int32(l.ContainerPort)),
 		})
 	}
-	return &corev1.Service{
+	svc := &corev1.Service{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Service"},
 		ObjectMeta: meta,
 		Spec: corev1.ServiceSpec{
@@ -38,6 +38,13 @@ func service(p *ir.ProxyInfra, opts Options) *corev1.Service {
 			Ports:    ports,
 		},
 	}
+	if len(p.Addresses) == 1 && svc.Spec.Type == corev1.ServiceTypeLoadBalancer {
+		// The one field of a Service that requests a load balancer address;
+		// deprecated for lack of a portable successor, still honored by
+		// load balancers that support static addresses.
+		svc.Spec.LoadBalancerIP = p.Addresses[0]
+	}
+	return svc
 }
 
 // protocol is the listener's transport protocol, TCP when unset.

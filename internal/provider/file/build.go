@@ -8,6 +8,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/envoygw/envoy-gateway/internal/bus"
 	"github.com/envoygw/envoy-gateway/internal/gatewayapi"
 )
 
@@ -19,7 +20,7 @@ var namespaceGVK = corev1.SchemeGroupVersion.WithKind("Namespace")
 // Namespaces that objects live in but no file declares exist implicitly, as
 // on a cluster where someone created them, with the kubernetes.io/metadata.name
 // label. infra is copied into the snapshot as is.
-func Build(files []*Parsed, infra map[string]gatewayapi.InfraState) (*gatewayapi.Resources, []Problem) {
+func Build(files []*Parsed, infra map[string]bus.InfraState) (*gatewayapi.Resources, []Problem) {
 	res := &gatewayapi.Resources{InfraStates: infra}
 	seen := map[objectKey]Source{}
 	var problems []Problem

@@ -319,6 +319,9 @@ func decodeObject(ctx context.Context, v *validation.Validator, src Source, u *u
 	}
 	target, ok := translatorGVK(gvk)
 	if !ok {
+		if msg := unknownKind(v, gvk); msg != "" {
+			return docResult{errors: []Problem{problem("kind", msg)}}
+		}
 		return docResult{warnings: []Problem{problem("", fmt.Sprintf("kind %s is not read by the translator: ignored", gvk.GroupVersion().String()+" "+gvk.Kind))}}
 	}
 	if !v.Known(gvk) {

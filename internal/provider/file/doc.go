@@ -1,13 +1,14 @@
-// Package file owns the File provider: it reads Gateway API, core and
-// EnvoyProxy objects from YAML files and folders, validates each object as
+// Package file owns the File provider: it reads Gateway API, core,
+// EnvoyProxy and RateLimitFilter objects from YAML files and folders, validates each object as
 // the API server would (internal/validation), and publishes immutable
-// gatewayapi.Resources snapshots, and the EndpointSlices as separate
-// gatewayapi.Endpoints snapshots: a change of EndpointSlices alone publishes
-// only the latter, which translates no route. It watches the paths (fsnotify), debounces
-// bursts of events, and keeps the last good content of every file: a file
-// that fails to parse or validate is reported (file, document, field and
-// the field's line, from go.yaml.in/yaml/v3 node positions) and
-// its previous content stays in force; a deleted file's objects go away.
+// gatewayapi.Resources snapshots, and the ready endpoints of the
+// EndpointSlices as separate ir.Endpoints snapshots: a change of
+// EndpointSlices alone publishes only the latter, which translates no
+// route. It watches the paths (fsnotify), debounces bursts of events, and
+// keeps the last good content of every file: a file that fails to parse or
+// validate is reported (file, document, field and the field's line, from
+// go.yaml.in/yaml/v3 node positions) and its previous content stays in
+// force; a deleted file's objects go away.
 //
 // A change costs about what changed: a batch of events reads only the paths
 // the events name (a new folder is walked; an event on a hidden folder or

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/envoygw/envoy-gateway/internal/gatewayapi"
+	"github.com/envoygw/envoy-gateway/internal/ir"
 )
 
 const serviceYAML = `apiVersion: v1
@@ -43,28 +43,26 @@ endpoints:
 }
 
 // nextEndpoints waits for an endpoints snapshot newer than version.
-func (pt *providerTest) nextEndpoints(version uint64) (*gatewayapi.Endpoints, uint64) {
+func (pt *providerTest) nextEndpoints(version uint64) (*ir.Endpoints, uint64) {
 	pt.t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(waitBound)
 	for time.Now().Before(deadline) {
 		if eps, v := pt.endpoints.Load(); v > version {
 			return eps, v
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
-	pt.t.Fatal("no new endpoints snapshot within 10s")
+	pt.t.Fatalf("no new endpoints snapshot within %s", waitBound)
 	return nil, 0
 }
 
-// addresses lists the endpoint addresses of team-a/backend's slices, by slice.
-func addresses(eps *gatewayapi.Endpoints) []string {
-	var out []string
-	for _, s := range eps.Services {
-		for _, es := range s.EndpointSlices {
-			for _, e := range es.Endpoints {
-				out = append(out, es.Name+"="+strings.Join(e.Addresses, ","))
-			}
-		}
+// addresses lists the ready endpoints of team-a/backend's http port, sorted.
+func addresses(eps *ir.Endpoints) []string {
+	src := &ir.EndpointSource{Namespace: "team-a", Name: "backend", Port: 3000, PortName: "http"}
+	list, _ := eps.Lookup(src)
+	out := make([]string, 0, len(list))
+	for _, e := range list {
+		out = append(out, fmt.Sprintf("%s:%d", e.Address, e.Port))
 	}
 	return out
 }
@@ -83,29 +81,27 @@ func TestProviderPublishesEndpointsSeparately(t *testing.T) {
 		t.Fatalf("resources snapshot: %d services, %d endpoint slices; want 1 and 0", len(res.Services), len(res.EndpointSlices))
 	}
 	eps, v := pt.nextEndpoints(0)
-	if len(eps.Services) != 1 || eps.Services[0].Name != "backend" || len(addresses(eps)) != 2 {
+	if _, ok := eps.Services["team-a/backend"]; len(eps.Services) != 1 || !ok || len(addresses(eps)) != 2 {
 		t.Fatalf("endpoints snapshot: %+v", eps.Services)
 	}
 
 	pt.write("slices.yaml", sliceYAML("alone", "10.0.1.1", "10.0.1.2"))
 	eps, v = pt.nextEndpoints(v)
-	if got := addresses(eps); len(got) != 3 || got[0] != "mixed=10.0.0.1" {
+	if got := addresses(eps); strings.Join(got, " ") != "10.0.0.1:3000 10.0.1.1:3000 10.0.1.2:3000" {
 		t.Errorf("after editing slices.yaml: %v", got)
 	}
 
 	pt.write("gateway.yaml", gatewayYAML+"---\n"+serviceYAML+"---\n"+sliceYAML("mixed", "10.0.0.2"))
 	eps, v = pt.nextEndpoints(v)
-	if got := addresses(eps); len(got) != 3 || got[0] != "mixed=10.0.0.2" {
+	if got := addresses(eps); strings.Join(got, " ") != "10.0.0.2:3000 10.0.1.1:3000 10.0.1.2:3000" {
 		t.Errorf("after editing the slice of gateway.yaml: %v", got)
 	}
-	time.Sleep(100 * time.Millisecond)
-	if _, rv := pt.topic.Load(); rv != pt.version {
-		t.Errorf("a change of EndpointSlices alone published a resources snapshot (version %d -> %d)", pt.version, rv)
-	}
 
-	// A change of other objects publishes resources; endpoints stay as they are.
+	// A change of other objects publishes resources (the only snapshot since
+	// the first: the changes of EndpointSlices alone published none), and
+	// the endpoints stay as they are.
 	pt.write("gateway.yaml", gatewayYAML+"---\n"+strings.Replace(serviceYAML, "port: 3000", "port: 3001", 1)+"---\n"+sliceYAML("mixed", "10.0.0.2"))
-	if res := pt.next(); res.Services[0].Spec.Ports[0].Port != 3001 {
+	if res := pt.nextOnly(); res.Services[0].Spec.Ports[0].Port != 3001 {
 		t.Errorf("service change not published")
 	}
 	if _, ev := pt.endpoints.Load(); ev != v {

@@ -9,6 +9,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/envoygw/envoy-gateway/internal/bus"
 	"github.com/envoygw/envoy-gateway/internal/gatewayapi"
 )
 
@@ -200,7 +201,7 @@ func (f *inForce) inForceObject(name string, i int, o Object) bool {
 
 // resources is the Resources snapshot of the content in force, with infra.
 // Its EndpointSlices are not set: they are in the endpoints snapshot.
-func (f *inForce) resources(infra map[string]gatewayapi.InfraState) *gatewayapi.Resources {
+func (f *inForce) resources(infra map[string]bus.InfraState) *gatewayapi.Resources {
 	res := &gatewayapi.Resources{InfraStates: infra}
 	for gvk, names := range f.kindFiles {
 		if gvk == endpointSliceGVK {

@@ -52,10 +52,22 @@ var kinds = map[schema.GroupVersionKind]kind{
 			r.HTTPRoutes = append(r.HTTPRoutes, o.(*gwapiv1.HTTPRoute))
 		},
 	},
+	gatewayAPIv1.WithKind("GRPCRoute"): {
+		newObject: func() client.Object { return &gwapiv1.GRPCRoute{} },
+		add: func(r *gatewayapi.Resources, o client.Object) {
+			r.GRPCRoutes = append(r.GRPCRoutes, o.(*gwapiv1.GRPCRoute))
+		},
+	},
 	gatewayAPIv1.WithKind("TLSRoute"): {
 		newObject: func() client.Object { return &gwapiv1.TLSRoute{} },
 		add: func(r *gatewayapi.Resources, o client.Object) {
 			r.TLSRoutes = append(r.TLSRoutes, o.(*gwapiv1.TLSRoute))
+		},
+	},
+	gatewayAPIv1.WithKind("TCPRoute"): {
+		newObject: func() client.Object { return &gwapiv1.TCPRoute{} },
+		add: func(r *gatewayapi.Resources, o client.Object) {
+			r.TCPRoutes = append(r.TCPRoutes, o.(*gwapiv1.TCPRoute))
 		},
 	},
 	gatewayAPIv1.WithKind("ReferenceGrant"): {
@@ -88,6 +100,12 @@ var kinds = map[schema.GroupVersionKind]kind{
 		newObject: func() client.Object { return &egv1a1.EnvoyProxy{} },
 		add: func(r *gatewayapi.Resources, o client.Object) {
 			r.EnvoyProxies = append(r.EnvoyProxies, o.(*egv1a1.EnvoyProxy))
+		},
+	},
+	egv1a1.GroupVersion.WithKind(egv1a1.KindRateLimitFilter): {
+		newObject: func() client.Object { return &egv1a1.RateLimitFilter{} },
+		add: func(r *gatewayapi.Resources, o client.Object) {
+			r.RateLimitFilters = append(r.RateLimitFilters, o.(*egv1a1.RateLimitFilter))
 		},
 	},
 }

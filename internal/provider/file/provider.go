@@ -13,8 +13,11 @@ import (
 	"github.com/fsnotify/fsnotify"
 	"github.com/go-logr/logr"
 	"github.com/prometheus/client_golang/prometheus"
+	discoveryv1 "k8s.io/api/discovery/v1"
 
+	"github.com/envoygw/envoy-gateway/internal/bus"
 	"github.com/envoygw/envoy-gateway/internal/gatewayapi"
+	"github.com/envoygw/envoy-gateway/internal/ir"
 	"github.com/envoygw/envoy-gateway/internal/message"
 	"github.com/envoygw/envoy-gateway/internal/validation"
 )
@@ -36,10 +39,11 @@ type Options struct {
 	// Resources receives every new snapshot of the objects in force but
 	// EndpointSlices.
 	Resources *message.Watchable[*gatewayapi.Resources]
-	// Endpoints receives every new endpoints snapshot: the EndpointSlices in
-	// force, covering every Service of the files. A change of EndpointSlices
-	// alone publishes only an endpoints snapshot. Nil publishes none.
-	Endpoints *message.Watchable[*gatewayapi.Endpoints]
+	// Endpoints receives every new endpoints snapshot, in IR form: the
+	// ready endpoints of the EndpointSlices in force, covering every Service
+	// of the files. A change of EndpointSlices alone publishes only an
+	// endpoints snapshot. Nil publishes none.
+	Endpoints *message.Watchable[*ir.Endpoints]
 	Logger    logr.Logger
 	// Validator checks objects; nil means validation.Default().
 	Validator *validation.Validator
@@ -75,7 +79,7 @@ type Provider struct {
 	synced bool
 	// infra are the observed infra states; infraChanged is set when they
 	// changed since the last Resources snapshot.
-	infra        map[string]gatewayapi.InfraState
+	infra        map[string]bus.InfraState
 	infraChanged bool
 }
 
@@ -148,7 +152,7 @@ func (p *Provider) Synced() error {
 
 // SetInfraStates replaces the observed infra states; the provider publishes
 // a new snapshot when they changed. states must not be modified afterwards.
-func (p *Provider) SetInfraStates(states map[string]gatewayapi.InfraState) {
+func (p *Provider) SetInfraStates(states map[string]bus.InfraState) {
 	p.mu.Lock()
 	changed := !maps.EqualFunc(p.infra, states, infraStateEqual)
 	if changed {
@@ -163,7 +167,19 @@ func (p *Provider) SetInfraStates(states map[string]gatewayapi.InfraState) {
 	}
 }
 
-func infraStateEqual(a, b gatewayapi.InfraState) bool {
+// EndpointSlices returns the EndpointSlices of the endpoints snapshot
+// published last (to be read only).
+func (p *Provider) EndpointSlices() []*discoveryv1.EndpointSlice {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var out []*discoveryv1.EndpointSlice
+	for _, s := range p.world.endpoints.Services {
+		out = append(out, s.EndpointSlices...)
+	}
+	return out
+}
+
+func infraStateEqual(a, b bus.InfraState) bool {
 	return a.Ready == b.Ready && slices.Equal(a.Addresses, b.Addresses)
 }
 

@@ -7,10 +7,14 @@ import (
 	"strings"
 
 	discoveryv1 "k8s.io/api/discovery/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/envoygw/envoy-gateway/internal/applied"
+	"github.com/envoygw/envoy-gateway/internal/bus"
 	"github.com/envoygw/envoy-gateway/internal/gatewayapi"
 	"github.com/envoygw/envoy-gateway/internal/message"
+	xdsserver "github.com/envoygw/envoy-gateway/internal/xds/server"
 )
 
 // StatusReport is the body of GET /api/status: every object in force with
@@ -35,19 +39,26 @@ type ResourceStatus struct {
 	Status any `json:"status,omitempty"`
 }
 
-// FleetStatus is a fleet and its observed infrastructure (nil: no proxy runs).
+// FleetStatus is a fleet and its observed infrastructure (nil: no proxy
+// runs), with its Applied condition and its connected proxies.
 type FleetStatus struct {
-	Name  string                 `json:"name"`
-	Infra *gatewayapi.InfraState `json:"infra,omitempty"`
+	Name  string          `json:"name"`
+	Infra *bus.InfraState `json:"infra,omitempty"`
+	// Applied is the gateway.envoyproxy.io/Applied condition of the
+	// fleet's Gateways (without observedGeneration: each Gateway has its own).
+	Applied *metav1.Condition `json:"applied,omitempty"`
+	// Proxies is what the xDS server knows of the fleet's proxies: each
+	// connected proxy's state and versions, NACK counts, last propagation latency.
+	Proxies *xdsserver.FleetStatus `json:"proxies,omitempty"`
 }
 
 // StatusHandlerOptions are what the status handler reports on.
 type StatusHandlerOptions struct {
 	Provider  *Provider
 	Resources *message.Watchable[*gatewayapi.Resources]
-	// Endpoints holds the EndpointSlices in force; nil reports none.
-	Endpoints *message.Watchable[*gatewayapi.Endpoints]
 	Results   *message.Watchable[*gatewayapi.Result]
+	// Applied, when set, adds the Applied conditions and the proxies' state.
+	Applied *applied.Tracker
 }
 
 // StatusHandler serves the StatusReport as JSON.
@@ -64,27 +75,23 @@ func StatusHandler(opts StatusHandlerOptions) http.Handler {
 // BuildStatusReport assembles the report from the latest snapshots and result.
 func BuildStatusReport(opts StatusHandlerOptions) StatusReport {
 	res, _ := opts.Resources.Load()
-	var eps *gatewayapi.Endpoints
-	if opts.Endpoints != nil {
-		eps, _ = opts.Endpoints.Load()
-	}
 	result, _ := opts.Results.Load()
 	report := StatusReport{Status: opts.Provider.Status(), Resources: []ResourceStatus{}, Fleets: []FleetStatus{}}
 	if res == nil {
 		return report
 	}
 	statuses := gatewayapi.Statuses{}
+	var appliedReport *applied.Report
 	if result != nil {
 		statuses = result.Statuses
+		if opts.Applied != nil {
+			appliedReport = opts.Applied.Report(result)
+		}
 		for _, f := range result.Fleets {
-			fs := FleetStatus{Name: f.Name}
-			if st, ok := res.InfraStates[f.Name]; ok {
-				fs.Infra = &st
-			}
-			report.Fleets = append(report.Fleets, fs)
+			report.Fleets = append(report.Fleets, fleetStatus(f.Name, res, opts.Applied, appliedReport))
 		}
 	}
-	idx := indexStatus(statuses)
+	idx := indexStatus(statuses, appliedReport)
 	add := func(kind string, obj client.Object) {
 		key := gatewayapi.ObjectKey{Namespace: obj.GetNamespace(), Name: obj.GetName()}
 		rs := ResourceStatus{Kind: kind, Namespace: key.Namespace, Name: key.Name, Status: idx[kind][key]}
@@ -93,27 +100,42 @@ func BuildStatusReport(opts StatusHandlerOptions) StatusReport {
 		}
 		report.Resources = append(report.Resources, rs)
 	}
-	eachObject(res, eps, add)
+	eachObject(res, opts.Provider.EndpointSlices(), add)
 	return report
 }
 
-// eachObject calls fn for every object of the snapshots, kind by kind.
-func eachObject(res *gatewayapi.Resources, eps *gatewayapi.Endpoints, fn func(kind string, obj client.Object)) {
+// fleetStatus reports on one fleet.
+func fleetStatus(name string, res *gatewayapi.Resources, tracker *applied.Tracker, report *applied.Report) FleetStatus {
+	fs := FleetStatus{Name: name}
+	if st, ok := res.InfraStates[name]; ok {
+		fs.Infra = &st
+	}
+	if tracker == nil {
+		return fs
+	}
+	if c, ok := report.Fleet(name); ok {
+		fs.Applied = &metav1.Condition{Type: applied.ConditionType, Status: c.Status, Reason: c.Reason, Message: c.Message}
+	}
+	proxies := tracker.FleetStatus(name)
+	fs.Proxies = &proxies
+	return fs
+}
+
+// eachObject calls fn for every object of the snapshot and every
+// EndpointSlice, kind by kind.
+func eachObject(res *gatewayapi.Resources, endpointSlices []*discoveryv1.EndpointSlice, fn func(kind string, obj client.Object)) {
 	each(res.GatewayClasses, "GatewayClass", fn)
 	each(res.Gateways, "Gateway", fn)
 	each(res.ListenerSets, "ListenerSet", fn)
 	each(res.HTTPRoutes, "HTTPRoute", fn)
+	each(res.GRPCRoutes, "GRPCRoute", fn)
 	each(res.TLSRoutes, "TLSRoute", fn)
+	each(res.TCPRoutes, "TCPRoute", fn)
 	each(res.ReferenceGrants, "ReferenceGrant", fn)
 	each(res.EnvoyProxies, "EnvoyProxy", fn)
+	each(res.RateLimitFilters, "RateLimitFilter", fn)
 	each(res.Namespaces, "Namespace", fn)
 	each(res.Services, "Service", fn)
-	var endpointSlices []*discoveryv1.EndpointSlice
-	if eps != nil {
-		for _, s := range eps.Services {
-			endpointSlices = append(endpointSlices, s.EndpointSlices...)
-		}
-	}
 	each(endpointSlices, "EndpointSlice", fn)
 	each(res.Secrets, "Secret", fn)
 }
@@ -133,24 +155,32 @@ func each[T client.Object](objs []T, kind string, fn func(string, client.Object)
 }
 
 // indexStatus maps kind and key to the status to report.
-func indexStatus(s gatewayapi.Statuses) map[string]map[gatewayapi.ObjectKey]any {
+// The Applied conditions of report are added (nil adds none).
+func indexStatus(s gatewayapi.Statuses, report *applied.Report) map[string]map[gatewayapi.ObjectKey]any {
 	idx := map[string]map[gatewayapi.ObjectKey]any{
-		"GatewayClass": {}, "Gateway": {}, "ListenerSet": {}, "HTTPRoute": {}, "TLSRoute": {}, "EnvoyProxy": {},
+		"GatewayClass": {}, "Gateway": {}, "ListenerSet": {}, "HTTPRoute": {}, "GRPCRoute": {}, "TLSRoute": {}, "TCPRoute": {},
+		"EnvoyProxy": {},
 	}
 	for _, c := range s.GatewayClasses {
 		idx["GatewayClass"][c.ObjectKey] = c.Status
 	}
 	for _, g := range s.Gateways {
-		idx["Gateway"][g.ObjectKey] = g.Status
+		idx["Gateway"][g.ObjectKey] = report.GatewayStatus(g, nil)
 	}
 	for _, l := range s.ListenerSets {
-		idx["ListenerSet"][l.ObjectKey] = l.Status
+		idx["ListenerSet"][l.ObjectKey] = report.ListenerSetStatus(l, nil)
 	}
 	for _, r := range s.HTTPRoutes {
-		idx["HTTPRoute"][r.ObjectKey] = routeStatus{Parents: r.Parents}
+		idx["HTTPRoute"][r.ObjectKey] = routeStatus{Parents: report.RouteParents("HTTPRoute", r)}
+	}
+	for _, r := range s.GRPCRoutes {
+		idx["GRPCRoute"][r.ObjectKey] = routeStatus{Parents: r.Parents}
 	}
 	for _, r := range s.TLSRoutes {
-		idx["TLSRoute"][r.ObjectKey] = routeStatus{Parents: r.Parents}
+		idx["TLSRoute"][r.ObjectKey] = routeStatus{Parents: report.RouteParents("TLSRoute", r)}
+	}
+	for _, r := range s.TCPRoutes {
+		idx["TCPRoute"][r.ObjectKey] = routeStatus{Parents: r.Parents}
 	}
 	for _, p := range s.EnvoyProxies {
 		idx["EnvoyProxy"][p.ObjectKey] = p.Status

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/json"
+	"errors"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -241,13 +242,15 @@ func (p *Provider) fileFailed(name string, problems []Problem) {
 	st.errors = problems
 	hasGood := st.good != nil
 	p.mu.Unlock()
-	if hasGood {
-		p.log.Info("file is invalid: its last good content stays in force", "file", name, "errors", len(problems))
-	} else {
-		p.log.Info("file is invalid and has no good content yet", "file", name, "errors", len(problems))
+	errs := make([]error, len(problems))
+	for i, pr := range problems {
+		errs[i] = pr
 	}
-	for _, pr := range problems {
-		p.log.Info("invalid input", "problem", pr.Error())
+	// One error entry per invalid file, every problem in it (a line each).
+	if hasGood {
+		p.log.Error(errors.Join(errs...), "file is invalid: its last good content stays in force", "file", name, "errors", len(problems))
+	} else {
+		p.log.Error(errors.Join(errs...), "file is invalid and has no good content yet", "file", name, "errors", len(problems))
 	}
 }
 
@@ -273,13 +276,14 @@ func (p *Provider) publish() {
 	}
 	p.mu.Unlock()
 	if eps != nil {
-		p.opts.Endpoints.Publish(eps)
+		p.opts.Endpoints.Publish(gatewayapi.TranslateEndpoints(eps))
 		p.log.Info("published endpoints", "services", len(eps.Services))
 	}
 	if res != nil {
 		p.opts.Resources.Publish(res)
 		p.log.Info("published resources", "files", len(p.files), "gateways", len(res.Gateways),
-			"httpRoutes", len(res.HTTPRoutes), "tlsRoutes", len(res.TLSRoutes))
+			"httpRoutes", len(res.HTTPRoutes), "grpcRoutes", len(res.GRPCRoutes), "tlsRoutes", len(res.TLSRoutes),
+			"tcpRoutes", len(res.TCPRoutes))
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/envoygw/envoy-gateway/internal/bus"
 	"github.com/envoygw/envoy-gateway/internal/gatewayapi"
 	"github.com/envoygw/envoy-gateway/internal/message"
 	"github.com/envoygw/envoy-gateway/internal/xds/translator"
@@ -62,7 +63,7 @@ spec:
 // value is not accepted (UnsupportedValue), the other route is served, and a
 // later change of it reaches the server.
 func TestNewlineHeaderValueDoesNotFreezeTheFleet(t *testing.T) {
-	results := message.NewWatchable[*gatewayapi.Result]("test-results")
+	results := message.NewWatchable[*bus.FleetSet]("test-results")
 	srv := newFakeServer()
 	srv.recordRoutes = true
 	startRunner(t, results, srv, prometheus.NewRegistry())
@@ -87,13 +88,13 @@ func TestNewlineHeaderValueDoesNotFreezeTheFleet(t *testing.T) {
 			t.Errorf("route newline: Accepted reason %s, message %q", c.Reason, c.Message)
 		}
 	}
-	results.Publish(first)
+	results.Publish(first.FleetSet())
 	if c := srv.next(t); c.op != "update" || c.leftOut != 0 || !slices.Equal(c.routes, []string{"httproute/default/good/rule/0/match/0 /v1"}) {
 		t.Fatalf("call %+v, want an update serving only route good", c)
 	}
 
 	// The other route changes: the change is served.
-	results.Publish(translate("/v2"))
+	results.Publish(translate("/v2").FleetSet())
 	if c := srv.next(t); c.op != "update" || c.leftOut != 0 || !slices.Equal(c.routes, []string{"httproute/default/good/rule/0/match/0 /v2"}) {
 		t.Fatalf("call %+v, want an update serving route good on /v2", c)
 	}

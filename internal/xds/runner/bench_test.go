@@ -15,7 +15,9 @@ import (
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	egv1a1 "github.com/envoygw/envoy-gateway/api/v1alpha1"
+	"github.com/envoygw/envoy-gateway/internal/bus"
 	"github.com/envoygw/envoy-gateway/internal/gatewayapi"
+	"github.com/envoygw/envoy-gateway/internal/ir"
 	"github.com/envoygw/envoy-gateway/internal/message"
 	"github.com/envoygw/envoy-gateway/internal/xds/server"
 	"github.com/envoygw/envoy-gateway/internal/xds/translator"
@@ -43,7 +45,7 @@ func benchResources(n int, moved bool) *gatewayapi.Resources {
 				{Name: "alt", Port: 8080, Protocol: gwapiv1.HTTPProtocolType, AllowedRoutes: &gwapiv1.AllowedRoutes{Namespaces: &gwapiv1.RouteNamespaces{From: &all}}},
 			}},
 		}},
-		InfraStates: map[string]gatewayapi.InfraState{"infra/eg": {Ready: true, Addresses: []gatewayapi.Address{{Type: "IPAddress", Value: "192.0.2.1"}}}},
+		InfraStates: map[string]bus.InfraState{"infra/eg": {Ready: true, Addresses: []bus.Address{{Type: "IPAddress", Value: "192.0.2.1"}}}},
 	}
 	services := max(n/benchRoutesPerService, 1)
 	for s := range services {
@@ -125,8 +127,8 @@ func benchRoute(i, services int, t0 time.Time) *gwapiv1.HTTPRoute {
 	}
 }
 
-// endpointsSnapshot is the endpoints snapshot a provider publishes for res:
-// every Service's EndpointSlices.
+// endpointsSnapshot is the endpoints snapshot a provider builds for res:
+// every Service's EndpointSlices (it publishes their IR form).
 func endpointsSnapshot(res *gatewayapi.Resources) *gatewayapi.Endpoints {
 	keys := make([]gatewayapi.ObjectKey, 0, len(res.Services))
 	for _, s := range res.Services {
@@ -138,21 +140,21 @@ func endpointsSnapshot(res *gatewayapi.Resources) *gatewayapi.Endpoints {
 // benchRunner is a runner over a real xDS server (not serving: Update and
 // UpdateEndpoints set the snapshot caches, which is what a push costs short
 // of the network) that has applied the translation of res.
-func benchRunner(b *testing.B, res *gatewayapi.Resources) (*Runner, *message.Watchable[*gatewayapi.Endpoints], *prometheus.Registry) {
+func benchRunner(b *testing.B, res *gatewayapi.Resources) (*Runner, *message.Watchable[*ir.Endpoints], *prometheus.Registry) {
 	b.Helper()
 	reg := prometheus.NewRegistry()
 	srv, err := server.New(server.Options{Address: "127.0.0.1", Plaintext: true, Registerer: reg, Logger: logr.Discard()})
 	if err != nil {
 		b.Fatal(err)
 	}
-	results := message.NewWatchable[*gatewayapi.Result]("bench-results")
-	endpoints := message.NewWatchable[*gatewayapi.Endpoints]("bench-endpoints")
-	r, err := New(Options{Results: results, Endpoints: endpoints, Server: srv, Logger: logr.Discard()})
+	results := message.NewWatchable[*bus.FleetSet]("bench-results")
+	endpoints := message.NewWatchable[*ir.Endpoints]("bench-endpoints")
+	r, err := New(Options{Fleets: results, Endpoints: endpoints, Server: srv, Logger: logr.Discard()})
 	if err != nil {
 		b.Fatal(err)
 	}
-	endpoints.Publish(endpointsSnapshot(res))
-	result := gatewayapi.Translate(res, gatewayapi.Options{})
+	endpoints.Publish(gatewayapi.TranslateEndpoints(endpointsSnapshot(res)))
+	result := gatewayapi.Translate(res, gatewayapi.Options{}).FleetSet()
 	results.Publish(result)
 	r.handle(result)
 	if len(r.applied) != 1 {
@@ -181,7 +183,7 @@ func BenchmarkEndpointsUpdate(b *testing.B) {
 		i := 0
 		for b.Loop() {
 			i++
-			endpoints.Publish(snaps[i%2])
+			endpoints.Publish(gatewayapi.TranslateEndpoints(snaps[i%2]))
 			r.handleEndpoints()
 		}
 		if got := testutil.ToFloat64(counterOf(b, reg, "envoy_gateway_xds_endpoint_updates_total")); got != float64(i) {
@@ -195,8 +197,8 @@ func BenchmarkEndpointsUpdate(b *testing.B) {
 		for b.Loop() {
 			i++
 			res := variants[i%2]
-			endpoints.Publish(endpointsSnapshot(res))
-			r.handle(gatewayapi.Translate(res, gatewayapi.Options{}))
+			endpoints.Publish(gatewayapi.TranslateEndpoints(endpointsSnapshot(res)))
+			r.handle(gatewayapi.Translate(res, gatewayapi.Options{}).FleetSet())
 		}
 		if got := testutil.ToFloat64(counterOf(b, reg, "envoy_gateway_xds_snapshot_updates_total")); got != float64(i+1) {
 			b.Fatalf("%v snapshot updates, want %d", got, i+1)
@@ -214,7 +216,7 @@ func BenchmarkRouteChange(b *testing.B) {
 	res := benchResources(routes, false)
 	r, _, reg := benchRunner(b, res)
 	tr := gatewayapi.NewTranslator(gatewayapi.Options{DataPlane: translator.Checks{}})
-	r.handle(tr.Translate(res))
+	r.handle(tr.Translate(res).FleetSet())
 	b.ReportAllocs()
 	i := 0
 	for b.Loop() {
@@ -227,7 +229,7 @@ func BenchmarkRouteChange(b *testing.B) {
 		changed.Spec.Rules[0].Matches[0].Headers[0].Value = fmt.Sprintf("v%d", i)
 		next.HTTPRoutes[k] = changed
 		res = &next
-		r.handle(tr.Translate(res))
+		r.handle(tr.Translate(res).FleetSet())
 	}
 	if got := testutil.ToFloat64(counterOf(b, reg, "envoy_gateway_xds_snapshot_updates_total")); got < float64(i) {
 		b.Fatalf("%v snapshot updates for %d changes", got, i)

@@ -6,7 +6,7 @@ import (
 	"slices"
 	"time"
 
-	"github.com/envoygw/envoy-gateway/internal/gatewayapi"
+	"github.com/envoygw/envoy-gateway/internal/bus"
 	"github.com/envoygw/envoy-gateway/internal/ir"
 	"github.com/envoygw/envoy-gateway/internal/xds/translator"
 )
@@ -32,6 +32,9 @@ type endpointsView struct {
 // becomes latest plus the Services of the previous view that latest does not
 // cover and keep holds.
 func (v *endpointsView) merge(version uint64, latest *ir.Endpoints, keep map[string]bool) {
+	if latest == nil {
+		latest = &ir.Endpoints{}
+	}
 	current := &ir.Endpoints{Services: maps.Clone(latest.Services)}
 	if v.current != nil {
 		for k, se := range v.current.Services {
@@ -80,7 +83,7 @@ func (r *Runner) syncEndpoints(extra map[string]bool) bool {
 	}
 	keep := r.servedServices()
 	maps.Copy(keep, extra)
-	r.endpoints.merge(version, gatewayapi.TranslateEndpoints(eps), keep)
+	r.endpoints.merge(version, eps, keep)
 	return true
 }
 
@@ -94,9 +97,9 @@ func (r *Runner) servedServices() map[string]bool {
 	return out
 }
 
-// resultServices are the Services the clusters of a result's fleets take
+// resultServices are the Services the clusters of a fleet set's fleets take
 // their endpoints from.
-func resultServices(result *gatewayapi.Result) map[string]bool {
+func resultServices(result *bus.FleetSet) map[string]bool {
 	out := map[string]bool{}
 	for _, f := range result.Fleets {
 		if f != nil {
@@ -117,7 +120,8 @@ func addServices(out map[string]bool, x *ir.Xds) {
 	}
 }
 
-// handleEndpoints recomputes the assignments of every live fleet when the
+// handleEndpoints recomputes the assignments of every served fleet (frozen
+// ones too: their routes stay as they were, not their backends) when the
 // endpoints snapshot changed. Nothing else is translated.
 func (r *Runner) handleEndpoints() {
 	r.mu.Lock()
@@ -125,7 +129,7 @@ func (r *Runner) handleEndpoints() {
 	if !r.syncEndpoints(nil) {
 		return
 	}
-	for _, name := range slices.Sorted(maps.Keys(r.live)) {
+	for _, name := range slices.Sorted(maps.Keys(r.applied)) {
 		r.refreshEndpoints(name)
 	}
 }

@@ -14,6 +14,7 @@ import (
 	discoveryv1 "k8s.io/api/discovery/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/envoygw/envoy-gateway/internal/bus"
 	"github.com/envoygw/envoy-gateway/internal/gatewayapi"
 	"github.com/envoygw/envoy-gateway/internal/ir"
 	"github.com/envoygw/envoy-gateway/internal/message"
@@ -40,7 +41,7 @@ func edsXds(services ...string) *ir.Xds {
 
 // endpointsOf is an endpoints snapshot covering the given Services of
 // namespace ns, each with one EndpointSlice of its addresses on port 8080.
-func endpointsOf(services map[string][]string) *gatewayapi.Endpoints {
+func endpointsOf(services map[string][]string) *ir.Endpoints {
 	var keys []gatewayapi.ObjectKey
 	var list []*discoveryv1.EndpointSlice
 	for svc, addrs := range services {
@@ -59,7 +60,7 @@ func endpointsOf(services map[string][]string) *gatewayapi.Endpoints {
 		}
 		list = append(list, es)
 	}
-	return gatewayapi.NewEndpoints(keys, list)
+	return gatewayapi.TranslateEndpoints(gatewayapi.NewEndpoints(keys, list))
 }
 
 // runnerTest drives a runner's handlers directly (no Start), so that the
@@ -69,18 +70,18 @@ type runnerTest struct {
 	r         *Runner
 	srv       *fakeServer
 	reg       *prometheus.Registry
-	results   *message.Watchable[*gatewayapi.Result]
-	endpoints *message.Watchable[*gatewayapi.Endpoints]
+	results   *message.Watchable[*bus.FleetSet]
+	endpoints *message.Watchable[*ir.Endpoints]
 }
 
 func newRunnerTest(t *testing.T) *runnerTest {
 	t.Helper()
 	rt := &runnerTest{
 		t: t, srv: newFakeServer(), reg: prometheus.NewRegistry(),
-		results:   message.NewWatchable[*gatewayapi.Result]("test-results"),
-		endpoints: message.NewWatchable[*gatewayapi.Endpoints]("test-endpoints"),
+		results:   message.NewWatchable[*bus.FleetSet]("test-results"),
+		endpoints: message.NewWatchable[*ir.Endpoints]("test-endpoints"),
 	}
-	r, err := New(Options{Results: rt.results, Endpoints: rt.endpoints, Server: rt.srv, Registerer: rt.reg, Logger: logr.Discard()})
+	r, err := New(Options{Fleets: rt.results, Endpoints: rt.endpoints, Server: rt.srv, Registerer: rt.reg, Logger: logr.Discard()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,13 +90,13 @@ func newRunnerTest(t *testing.T) *runnerTest {
 }
 
 // result publishes a result and lets the runner handle it.
-func (rt *runnerTest) result(res *gatewayapi.Result) {
+func (rt *runnerTest) result(res *bus.FleetSet) {
 	rt.results.Publish(res)
 	rt.r.handle(res)
 }
 
 // publishEndpoints publishes an endpoints snapshot and lets the runner handle it.
-func (rt *runnerTest) publishEndpoints(eps *gatewayapi.Endpoints) {
+func (rt *runnerTest) publishEndpoints(eps *ir.Endpoints) {
 	rt.endpoints.Publish(eps)
 	rt.r.handleEndpoints()
 }
@@ -128,7 +129,7 @@ func TestEndpointsOnlyUpdateTranslatesNoRoute(t *testing.T) {
 	listeners := []string{"listener/0.0.0.0/10080"}
 	rt.endpoints.Publish(endpointsOf(map[string][]string{"web": {"10.0.0.1"}}))
 	a := fleet("a", edsXds("web"))
-	rt.result(&gatewayapi.Result{Fleets: []*gatewayapi.Fleet{a}})
+	rt.result(&bus.FleetSet{Fleets: []*bus.Fleet{a}})
 	rt.expect(call{op: "update", fleet: "a", listeners: listeners, endpoints: []string{"service/ns/web/80=10.0.0.1:8080"}})
 
 	// New endpoints: only the assignments are computed and replaced.
@@ -143,13 +144,13 @@ func TestEndpointsOnlyUpdateTranslatesNoRoute(t *testing.T) {
 
 	// Nothing new: nothing to do. The same result again: nothing either.
 	rt.r.handleEndpoints()
-	rt.result(&gatewayapi.Result{Fleets: []*gatewayapi.Fleet{a}})
+	rt.result(&bus.FleetSet{Fleets: []*bus.Fleet{a}})
 	rt.expect()
 
 	// A result handled before the endpoints snapshot that preceded it: the
 	// unchanged fleet gets the new endpoints, still without a translation.
 	rt.endpoints.Publish(endpointsOf(map[string][]string{"web": {"10.0.0.3"}}))
-	rt.result(&gatewayapi.Result{Fleets: []*gatewayapi.Fleet{a}})
+	rt.result(&bus.FleetSet{Fleets: []*bus.Fleet{a}})
 	rt.expect(call{op: "endpoints", fleet: "a", endpoints: []string{"service/ns/web/80=10.0.0.3:8080"}})
 	rt.r.handleEndpoints()
 	rt.expect()
@@ -158,33 +159,41 @@ func TestEndpointsOnlyUpdateTranslatesNoRoute(t *testing.T) {
 	}
 
 	// A new IR is translated in full, with the latest endpoints.
-	rt.result(&gatewayapi.Result{Fleets: []*gatewayapi.Fleet{fleet("a", edsXds("web"))}})
+	rt.result(&bus.FleetSet{Fleets: []*bus.Fleet{fleet("a", edsXds("web"))}})
 	rt.expect(call{op: "update", fleet: "a", listeners: listeners, endpoints: []string{"service/ns/web/80=10.0.0.3:8080"}})
 }
 
-func TestEndpointsOfFrozenFleetsStay(t *testing.T) {
+func TestEndpointsOfFrozenFleetsKeepFlowing(t *testing.T) {
 	rt := newRunnerTest(t)
 	a := fleet("a", edsXds("web"))
 	a.Infra = &ir.Infra{Proxy: &ir.ProxyInfra{Name: "a", GatewayClass: "eg"}}
 	rt.publishEndpoints(endpointsOf(map[string][]string{"web": {"10.0.0.1"}}))
-	rt.result(&gatewayapi.Result{Fleets: []*gatewayapi.Fleet{a}})
+	rt.result(&bus.FleetSet{Fleets: []*bus.Fleet{a}})
 	rt.expect(call{op: "update", fleet: "a", listeners: []string{"listener/0.0.0.0/10080"}, endpoints: []string{"service/ns/web/80=10.0.0.1:8080"}})
 
-	// Class eg is frozen: the fleet keeps its whole configuration, endpoints included.
-	rt.result(&gatewayapi.Result{FrozenGatewayClasses: []string{"eg"}})
-	rt.publishEndpoints(endpointsOf(map[string][]string{"web": {"10.0.0.2"}}))
+	// Class eg is frozen: the fleet keeps its listeners, routes and clusters,
+	// while its endpoints keep following the backends.
+	rt.result(&bus.FleetSet{FrozenGatewayClasses: []string{"eg"}})
 	rt.expect()
-
-	// Accepted again with the same IR: only the endpoints catch up.
-	rt.result(&gatewayapi.Result{Fleets: []*gatewayapi.Fleet{a}})
+	rt.publishEndpoints(endpointsOf(map[string][]string{"web": {"10.0.0.2"}}))
 	rt.expect(call{op: "endpoints", fleet: "a", endpoints: []string{"service/ns/web/80=10.0.0.2:8080"}})
+
+	// An endpoints snapshot published before the frozen result is handled
+	// reaches the frozen fleet with that result.
+	rt.endpoints.Publish(endpointsOf(map[string][]string{"web": {"10.0.0.3"}}))
+	rt.result(&bus.FleetSet{FrozenGatewayClasses: []string{"eg"}})
+	rt.expect(call{op: "endpoints", fleet: "a", endpoints: []string{"service/ns/web/80=10.0.0.3:8080"}})
+
+	// Accepted again with the same IR: nothing to catch up.
+	rt.result(&bus.FleetSet{Fleets: []*bus.Fleet{a}})
+	rt.expect()
 }
 
 func TestEndpointsOfServicesStillServedAreKept(t *testing.T) {
 	rt := newRunnerTest(t)
 	listeners := []string{"listener/0.0.0.0/10080"}
 	rt.publishEndpoints(endpointsOf(map[string][]string{"web": {"10.0.0.1"}, "api": {"10.0.1.1"}}))
-	rt.result(&gatewayapi.Result{Fleets: []*gatewayapi.Fleet{fleet("a", edsXds("web"))}})
+	rt.result(&bus.FleetSet{Fleets: []*bus.Fleet{fleet("a", edsXds("web"))}})
 	rt.expect(call{op: "update", fleet: "a", listeners: listeners, endpoints: []string{"service/ns/web/80=10.0.0.1:8080"}})
 
 	// The route moves from web to api: the provider stops covering web
@@ -192,11 +201,11 @@ func TestEndpointsOfServicesStillServedAreKept(t *testing.T) {
 	// endpoints meanwhile.
 	rt.publishEndpoints(endpointsOf(map[string][]string{"api": {"10.0.1.1"}}))
 	rt.expect(call{op: "endpoints", fleet: "a", endpoints: []string{"service/ns/web/80=10.0.0.1:8080"}})
-	rt.result(&gatewayapi.Result{Fleets: []*gatewayapi.Fleet{fleet("a", edsXds("api"))}})
+	rt.result(&bus.FleetSet{Fleets: []*bus.Fleet{fleet("a", edsXds("api"))}})
 	rt.expect(call{op: "update", fleet: "a", listeners: listeners, endpoints: []string{"service/ns/api/80=10.0.1.1:8080"}})
 
 	// Once no cluster uses web, its last endpoints are forgotten.
-	rt.result(&gatewayapi.Result{Fleets: []*gatewayapi.Fleet{fleet("a", edsXds("api", "web"))}})
+	rt.result(&bus.FleetSet{Fleets: []*bus.Fleet{fleet("a", edsXds("api", "web"))}})
 	rt.expect(call{op: "update", fleet: "a", listeners: listeners, endpoints: []string{"service/ns/api/80=10.0.1.1:8080", "service/ns/web/80="}})
 
 	// A Service covered without endpoints has none, served or not.
@@ -207,7 +216,7 @@ func TestEndpointsOfServicesStillServedAreKept(t *testing.T) {
 func TestEndpointsUpdateFailureIsRetried(t *testing.T) {
 	rt := newRunnerTest(t)
 	rt.publishEndpoints(endpointsOf(map[string][]string{"web": {"10.0.0.1"}}))
-	rt.result(&gatewayapi.Result{Fleets: []*gatewayapi.Fleet{fleet("a", edsXds("web"))}})
+	rt.result(&bus.FleetSet{Fleets: []*bus.Fleet{fleet("a", edsXds("web"))}})
 	rt.expect(call{op: "update", fleet: "a", listeners: []string{"listener/0.0.0.0/10080"}, endpoints: []string{"service/ns/web/80=10.0.0.1:8080"}})
 
 	rt.srv.fail["a"] = true
@@ -217,12 +226,12 @@ func TestEndpointsUpdateFailureIsRetried(t *testing.T) {
 		t.Errorf("errors of a = %v, want 1", got)
 	}
 	rt.srv.fail["a"] = false
-	rt.result(&gatewayapi.Result{Fleets: []*gatewayapi.Fleet{rt.r.currentFleet("a")}})
+	rt.result(&bus.FleetSet{Fleets: []*bus.Fleet{rt.r.currentFleet("a")}})
 	rt.expect(call{op: "endpoints", fleet: "a", endpoints: []string{"service/ns/web/80=10.0.0.2:8080"}})
 }
 
 // currentFleet is fleet name with the IR the runner applied, for tests.
-func (r *Runner) currentFleet(name string) *gatewayapi.Fleet {
+func (r *Runner) currentFleet(name string) *bus.Fleet {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return fleet(name, r.applied[name])
@@ -249,9 +258,9 @@ func TestEndpointsUpdateWithServer(t *testing.T) {
 			t.Errorf("server Start returned %v", err)
 		}
 	})
-	results := message.NewWatchable[*gatewayapi.Result]("test-results")
-	endpoints := message.NewWatchable[*gatewayapi.Endpoints]("test-endpoints")
-	r, err := New(Options{Results: results, Endpoints: endpoints, Server: srv, Registerer: reg, Logger: logr.Discard()})
+	results := message.NewWatchable[*bus.FleetSet]("test-results")
+	endpoints := message.NewWatchable[*ir.Endpoints]("test-endpoints")
+	r, err := New(Options{Fleets: results, Endpoints: endpoints, Server: srv, Registerer: reg, Logger: logr.Discard()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -266,7 +275,7 @@ func TestEndpointsUpdateWithServer(t *testing.T) {
 	})
 
 	endpoints.Publish(endpointsOf(map[string][]string{"web": {"10.0.0.1"}}))
-	results.Publish(&gatewayapi.Result{Fleets: []*gatewayapi.Fleet{fleet("a", edsXds("web"))}})
+	results.Publish(&bus.FleetSet{Fleets: []*bus.Fleet{fleet("a", edsXds("web"))}})
 	envoy, err := xdstest.Dial(srv.Addr().String(), "a", insecure.NewCredentials())
 	if err != nil {
 		t.Fatal(err)

@@ -10,10 +10,11 @@ import (
 	"time"
 
 	endpointv3 "github.com/envoyproxy/go-control-plane/envoy/config/endpoint/v3"
+	rlsconfv3 "github.com/envoyproxy/go-control-plane/ratelimit/config/ratelimit/v3"
 	"github.com/go-logr/logr"
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/envoygw/envoy-gateway/internal/gatewayapi"
+	"github.com/envoygw/envoy-gateway/internal/bus"
 	"github.com/envoygw/envoy-gateway/internal/ir"
 	"github.com/envoygw/envoy-gateway/internal/message"
 	"github.com/envoygw/envoy-gateway/internal/xds/translator"
@@ -31,25 +32,31 @@ type Server interface {
 	UpdateEndpoints(fleet string, endpoints []*endpointv3.ClusterLoadAssignment) (changed bool, err error)
 	// Remove stops serving fleet.
 	Remove(fleet string) error
+	// UpdateRateLimit makes configs the rate limit service's
+	// configuration, reporting whether it changed.
+	UpdateRateLimit(configs []*rlsconfv3.RateLimitConfig) (changed bool, err error)
 }
 
 // Options configure a Runner.
 type Options struct {
-	// Results is the resource translator's output topic.
-	Results *message.Watchable[*gatewayapi.Result]
+	// Fleets is the fleets topic, published by the resource translator.
+	Fleets *message.Watchable[*bus.FleetSet]
 	// Endpoints is the providers' endpoints topic. Nil means no endpoints:
 	// EDS clusters with an EndpointSource get none.
-	Endpoints *message.Watchable[*gatewayapi.Endpoints]
+	Endpoints *message.Watchable[*ir.Endpoints]
 	// Server receives each fleet's resources.
 	Server Server
 	// Registerer receives the runner's metrics; nil registers them nowhere.
 	Registerer prometheus.Registerer
 	// Logger receives the runner's logs.
 	Logger logr.Logger
+	// OnServed, if set, is called after a fleet's configuration was set
+	// from a result (see Runner.Served). It must not block.
+	OnServed func()
 }
 
 // Runner translates fleets' xDS IR and updates the xDS server. It combines
-// the latest result with the latest endpoints snapshot: a new result
+// the latest fleet set (result) with the latest endpoints snapshot: a new one
 // translates the fleets whose IR changed (with the current endpoints); a new
 // endpoints snapshot recomputes only the ClusterLoadAssignments of the
 // fleets served and replaces them with Server.UpdateEndpoints.
@@ -72,22 +79,21 @@ type Runner struct {
 	// known are the fleets of the previous results, served or not, with
 	// their GatewayClass.
 	known map[string]string
-	// live are the fleets of the latest result. Fleets kept for a frozen
-	// GatewayClass are known but not live: their endpoints are not updated.
-	live map[string]bool
 	// endpoints is the endpoints view fleets are translated with; see syncEndpoints.
 	endpoints endpointsView
 	// fleetEndpoints is the endpoints generation each served fleet's
 	// assignments were computed from.
 	fleetEndpoints map[string]uint64
+	// served is the result each fleet's configuration was built from.
+	served servedResults
 	// caches keep each fleet's translation: a change costs what it changes.
 	caches map[string]*translator.Cache
 }
 
 // New checks the options and registers the metrics.
 func New(opts Options) (*Runner, error) {
-	if opts.Results == nil || opts.Server == nil {
-		return nil, errors.New("xds runner needs Results and Server")
+	if opts.Fleets == nil || opts.Server == nil {
+		return nil, errors.New("xds runner needs Fleets and Server")
 	}
 	r := &Runner{
 		opts: opts,
@@ -116,7 +122,6 @@ func New(opts Options) (*Runner, error) {
 		}),
 		applied:        map[string]*ir.Xds{},
 		known:          map[string]string{},
-		live:           map[string]bool{},
 		fleetEndpoints: map[string]uint64{},
 		caches:         map[string]*translator.Cache{},
 	}
@@ -139,19 +144,19 @@ func (r *Runner) Start(ctx context.Context) error {
 	var wg sync.WaitGroup
 	if r.opts.Endpoints != nil {
 		wg.Go(func() {
-			r.opts.Endpoints.Subscribe(ctx, func(*gatewayapi.Endpoints) { r.handleEndpoints() }, onPanic)
+			r.opts.Endpoints.Subscribe(ctx, func(*ir.Endpoints) { r.handleEndpoints() }, onPanic)
 		})
 	}
-	r.opts.Results.Subscribe(ctx, r.handle, onPanic)
+	r.opts.Fleets.Subscribe(ctx, r.handle, onPanic)
 	wg.Wait()
 	return nil
 }
 
 // handle brings the server in line with one result, using the latest
 // endpoints snapshot.
-func (r *Runner) handle(result *gatewayapi.Result) {
+func (r *Runner) handle(result *bus.FleetSet) {
 	if result == nil {
-		r.log.Info("ignoring a nil translation result")
+		r.log.Info("ignoring a nil fleet set")
 		return
 	}
 	r.mu.Lock()
@@ -169,9 +174,9 @@ func (r *Runner) handle(result *gatewayapi.Result) {
 		}
 		seen[f.Name] = true
 		r.apply(f)
+		r.markServed(result, f)
 		r.refreshEndpoints(f.Name)
 	}
-	r.live = seen
 	frozen := map[string]bool{}
 	for _, c := range result.FrozenGatewayClasses {
 		frozen[c] = true
@@ -182,7 +187,9 @@ func (r *Runner) handle(result *gatewayapi.Result) {
 		}
 		if frozen[r.known[name]] {
 			// Its GatewayClass is not accepted right now: keep serving the
-			// last good configuration rather than taking the fleet down.
+			// last good configuration rather than taking the fleet down;
+			// only its endpoints keep following the backends.
+			r.refreshEndpoints(name)
 			continue
 		}
 		if err := r.opts.Server.Remove(name); err != nil {
@@ -191,6 +198,7 @@ func (r *Runner) handle(result *gatewayapi.Result) {
 			continue
 		}
 		delete(r.applied, name)
+		r.served.forget(name)
 		delete(r.known, name)
 		delete(r.fleetEndpoints, name)
 		delete(r.caches, name)
@@ -203,10 +211,36 @@ func (r *Runner) handle(result *gatewayapi.Result) {
 		}
 	}
 	r.endpoints.prune(r.servedServices())
+	r.updateRateLimit()
+}
+
+// rateLimitLabel is the metric label of the rate limit service's configuration.
+const rateLimitLabel = ":ratelimit"
+
+// updateRateLimit serves the rate limit service the global rate limits of
+// the IR every served fleet's configuration was built from (frozen fleets
+// included), fleets in name order: the descriptors the proxies send are
+// exactly those the service knows. It is set on every result, possibly
+// empty, so the service always gets a configuration.
+func (r *Runner) updateRateLimit() {
+	fleets := make([]*ir.Xds, 0, len(r.applied))
+	for _, name := range slices.Sorted(maps.Keys(r.applied)) {
+		fleets = append(fleets, r.applied[name])
+	}
+	configs := translator.RateLimitConfigs(fleets)
+	changed, err := r.opts.Server.UpdateRateLimit(configs)
+	if err != nil {
+		r.errors.WithLabelValues(rateLimitLabel).Inc()
+		r.log.Error(err, "updating the rate limit service's configuration failed; it keeps the previous one")
+		return
+	}
+	if changed {
+		r.log.V(1).Info("rate limit service configuration updated", "domains", len(configs))
+	}
 }
 
 // fleetClass returns the GatewayClass of a fleet, or "" when the IR lacks it.
-func fleetClass(f *gatewayapi.Fleet) string {
+func fleetClass(f *bus.Fleet) string {
 	if f.Infra == nil || f.Infra.Proxy == nil {
 		return ""
 	}
@@ -215,7 +249,7 @@ func fleetClass(f *gatewayapi.Fleet) string {
 
 // apply translates one fleet and updates the server, unless the fleet's IR
 // is the one already applied. On failure the fleet keeps its configuration.
-func (r *Runner) apply(f *gatewayapi.Fleet) {
+func (r *Runner) apply(f *bus.Fleet) {
 	log := r.log.WithValues("fleet", f.Name)
 	if f.Xds != nil && r.applied[f.Name] == f.Xds {
 		return

@@ -11,12 +11,13 @@ import (
 	"time"
 
 	endpointv3 "github.com/envoyproxy/go-control-plane/envoy/config/endpoint/v3"
+	rlsconfv3 "github.com/envoyproxy/go-control-plane/ratelimit/config/ratelimit/v3"
 	"github.com/go-logr/logr"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"go.uber.org/goleak"
 
-	"github.com/envoygw/envoy-gateway/internal/gatewayapi"
+	"github.com/envoygw/envoy-gateway/internal/bus"
 	"github.com/envoygw/envoy-gateway/internal/ir"
 	"github.com/envoygw/envoy-gateway/internal/message"
 	cprunner "github.com/envoygw/envoy-gateway/internal/runner"
@@ -56,6 +57,9 @@ type fakeServer struct {
 	calls chan call
 	// recordRoutes makes updates record their routes; set before use.
 	recordRoutes bool
+	// rateLimits are the rate limit configurations set, in order (not
+	// calls: every result sets one).
+	rateLimits [][]*rlsconfv3.RateLimitConfig
 }
 
 func newFakeServer() *fakeServer {
@@ -108,45 +112,57 @@ func assignments(cla []*endpointv3.ClusterLoadAssignment) []string {
 	return out
 }
 
+func (f *fakeServer) UpdateRateLimit(configs []*rlsconfv3.RateLimitConfig) (bool, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.rateLimits = append(f.rateLimits, configs)
+	return true, nil
+}
+
+// lastRateLimit returns the last rate limit configuration set and how many were.
+func (f *fakeServer) lastRateLimit() ([]*rlsconfv3.RateLimitConfig, int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if len(f.rateLimits) == 0 {
+		return nil, 0
+	}
+	return f.rateLimits[len(f.rateLimits)-1], len(f.rateLimits)
+}
+
 func (f *fakeServer) Remove(fleet string) error {
 	f.calls <- call{op: "remove", fleet: fleet}
 	return nil
 }
 
-// next returns the next call, failing after a while.
+// waitBound bounds every wait; no result depends on it.
+const waitBound = 30 * time.Second
+
+// next returns the next call, failing after waitBound. The runner handles
+// what is published in order, so a call expected after a publication that
+// must cause none also proves that it caused none.
 func (f *fakeServer) next(t *testing.T) call {
 	t.Helper()
 	select {
 	case c := <-f.calls:
 		return c
-	case <-time.After(10 * time.Second):
-		t.Fatal("no call to the server")
+	case <-time.After(waitBound):
+		t.Fatalf("no call to the server within %s", waitBound)
 	}
 	return call{}
-}
-
-// none checks that no call comes within d.
-func (f *fakeServer) none(t *testing.T, d time.Duration) {
-	t.Helper()
-	select {
-	case c := <-f.calls:
-		t.Fatalf("unexpected call %+v", c)
-	case <-time.After(d):
-	}
 }
 
 func xdsWithPort(port uint32) *ir.Xds {
 	return &ir.Xds{HTTP: []*ir.HTTPListener{{Name: "ns/eg/http", Address: "0.0.0.0", Port: port, Hostnames: []string{"*"}}}}
 }
 
-func fleet(name string, x *ir.Xds) *gatewayapi.Fleet {
-	return &gatewayapi.Fleet{Name: name, Infra: &ir.Infra{}, Xds: x}
+func fleet(name string, x *ir.Xds) *bus.Fleet {
+	return &bus.Fleet{Name: name, Infra: &ir.Infra{}, Xds: x}
 }
 
 // startRunner runs a runner over results until the test ends.
-func startRunner(t *testing.T, results *message.Watchable[*gatewayapi.Result], srv Server, reg prometheus.Registerer) {
+func startRunner(t *testing.T, results *message.Watchable[*bus.FleetSet], srv Server, reg prometheus.Registerer) {
 	t.Helper()
-	r, err := New(Options{Results: results, Server: srv, Registerer: reg, Logger: logr.Discard()})
+	r, err := New(Options{Fleets: results, Server: srv, Registerer: reg, Logger: logr.Discard()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -162,12 +178,12 @@ func startRunner(t *testing.T, results *message.Watchable[*gatewayapi.Result], s
 }
 
 func TestRunnerUpdatesSkipsUnchangedAndRemoves(t *testing.T) {
-	results := message.NewWatchable[*gatewayapi.Result]("test-results")
+	results := message.NewWatchable[*bus.FleetSet]("test-results")
 	srv := newFakeServer()
 	startRunner(t, results, srv, nil)
 
 	a1, b1 := xdsWithPort(10080), xdsWithPort(10081)
-	results.Publish(&gatewayapi.Result{Fleets: []*gatewayapi.Fleet{fleet("a", a1), fleet("b", b1)}})
+	results.Publish(&bus.FleetSet{Fleets: []*bus.Fleet{fleet("a", a1), fleet("b", b1)}})
 	got := []call{srv.next(t), srv.next(t)}
 	want := []call{
 		{op: "update", fleet: "a", listeners: []string{"listener/0.0.0.0/10080"}},
@@ -179,57 +195,66 @@ func TestRunnerUpdatesSkipsUnchangedAndRemoves(t *testing.T) {
 
 	// Same IR values for a, a new one for b: only b is translated again.
 	b2 := xdsWithPort(10082)
-	results.Publish(&gatewayapi.Result{Fleets: []*gatewayapi.Fleet{fleet("a", a1), fleet("b", b2)}})
+	results.Publish(&bus.FleetSet{Fleets: []*bus.Fleet{fleet("a", a1), fleet("b", b2)}})
 	if c := srv.next(t); c.op != "update" || c.fleet != "b" || !slices.Equal(c.listeners, []string{"listener/0.0.0.0/10082"}) {
 		t.Fatalf("call %+v, want an update of b on port 10082", c)
 	}
-	srv.none(t, 200*time.Millisecond)
 
-	// Fleet a disappears.
-	results.Publish(&gatewayapi.Result{Fleets: []*gatewayapi.Fleet{fleet("b", b2)}})
+	// Fleet a disappears: its removal is the next call (a was not updated).
+	results.Publish(&bus.FleetSet{Fleets: []*bus.Fleet{fleet("b", b2)}})
 	if c := srv.next(t); c.op != "remove" || c.fleet != "a" {
 		t.Fatalf("call %+v, want removal of a", c)
 	}
-	srv.none(t, 200*time.Millisecond)
+	// A new fleet c: its update is the next call (nothing else followed).
+	results.Publish(&bus.FleetSet{Fleets: []*bus.Fleet{fleet("b", b2), fleet("c", xdsWithPort(10083))}})
+	if c := srv.next(t); c.op != "update" || c.fleet != "c" {
+		t.Fatalf("call %+v, want an update of c", c)
+	}
 }
 
 func TestRunnerKeepsFleetsOfFrozenClasses(t *testing.T) {
-	results := message.NewWatchable[*gatewayapi.Result]("test-results")
+	results := message.NewWatchable[*bus.FleetSet]("test-results")
 	srv := newFakeServer()
 	startRunner(t, results, srv, nil)
 
 	a := fleet("a", xdsWithPort(10080))
 	a.Infra = &ir.Infra{Proxy: &ir.ProxyInfra{Name: "a", GatewayClass: "eg"}}
-	results.Publish(&gatewayapi.Result{Fleets: []*gatewayapi.Fleet{a}})
+	results.Publish(&bus.FleetSet{Fleets: []*bus.Fleet{a}})
 	if c := srv.next(t); c.op != "update" || c.fleet != "a" {
 		t.Fatalf("call %+v, want an update of a", c)
 	}
 
-	// Class eg is not accepted any more: fleet a is absent but keeps its config.
-	results.Publish(&gatewayapi.Result{FrozenGatewayClasses: []string{"eg"}})
-	srv.none(t, 200*time.Millisecond)
+	// Class eg is not accepted any more: fleet a is absent but keeps its
+	// config (the next call is the removal below, nothing before it).
+	results.Publish(&bus.FleetSet{FrozenGatewayClasses: []string{"eg"}})
 
 	// Once the class is gone (or valid without that fleet), the fleet goes.
-	results.Publish(&gatewayapi.Result{})
+	results.Publish(&bus.FleetSet{})
 	if c := srv.next(t); c.op != "remove" || c.fleet != "a" {
 		t.Fatalf("call %+v, want removal of a", c)
 	}
 }
 
 func TestRunnerKeepsPreviousConfigurationOnFailure(t *testing.T) {
-	results := message.NewWatchable[*gatewayapi.Result]("test-results")
+	results := message.NewWatchable[*bus.FleetSet]("test-results")
 	srv := newFakeServer()
 	reg := prometheus.NewRegistry()
 	startRunner(t, results, srv, reg)
 	good := xdsWithPort(10080)
-	results.Publish(&gatewayapi.Result{Fleets: []*gatewayapi.Fleet{fleet("a", good), fleet("b", xdsWithPort(10081))}})
+	// Fleet m, handled after a and b in every set, marks the end of a set.
+	m := fleet("m", xdsWithPort(10099))
+	results.Publish(&bus.FleetSet{Fleets: []*bus.Fleet{fleet("a", good), fleet("b", xdsWithPort(10081)), m}})
+	srv.next(t)
 	srv.next(t)
 	srv.next(t)
 
 	// A nil IR for b does not reach the server and is counted as an error;
-	// the fleet keeps its configuration.
-	results.Publish(&gatewayapi.Result{Fleets: []*gatewayapi.Fleet{fleet("a", good), fleet("b", nil)}})
-	srv.none(t, 300*time.Millisecond)
+	// the fleet keeps its configuration. a is unchanged: only m is updated.
+	m2 := fleet("m", xdsWithPort(10098))
+	results.Publish(&bus.FleetSet{Fleets: []*bus.Fleet{fleet("a", good), fleet("b", nil), m2}})
+	if c := srv.next(t); c.op != "update" || c.fleet != "m" {
+		t.Fatalf("call %+v, want only the update of m", c)
+	}
 	if got := errorsCount(t, reg, "b"); got != 1 {
 		t.Errorf("translation errors of b = %v, want 1", got)
 	}
@@ -239,12 +264,12 @@ func TestRunnerKeepsPreviousConfigurationOnFailure(t *testing.T) {
 	srv.fail["a"] = true
 	srv.mu.Unlock()
 	fixed := xdsWithPort(10085)
-	results.Publish(&gatewayapi.Result{Fleets: []*gatewayapi.Fleet{fleet("a", fixed), fleet("b", nil)}})
+	results.Publish(&bus.FleetSet{Fleets: []*bus.Fleet{fleet("a", fixed), fleet("b", nil), m2}})
 	srv.next(t)
 	srv.mu.Lock()
 	srv.fail["a"] = false
 	srv.mu.Unlock()
-	results.Publish(&gatewayapi.Result{Fleets: []*gatewayapi.Fleet{fleet("a", fixed), fleet("b", nil)}})
+	results.Publish(&bus.FleetSet{Fleets: []*bus.Fleet{fleet("a", fixed), fleet("b", nil), m2}})
 	if c := srv.next(t); c.op != "update" || c.fleet != "a" {
 		t.Fatalf("call %+v, want a retried update of a", c)
 	}
@@ -257,34 +282,35 @@ func TestRunnerKeepsPreviousConfigurationOnFailure(t *testing.T) {
 // second listener with the same name) is left out alone and counted; the
 // rest of the fleet is served and later changes still apply.
 func TestRunnerServesTheRestOfAFleet(t *testing.T) {
-	results := message.NewWatchable[*gatewayapi.Result]("test-results")
+	results := message.NewWatchable[*bus.FleetSet]("test-results")
 	srv := newFakeServer()
 	reg := prometheus.NewRegistry()
 	startRunner(t, results, srv, reg)
 	bad := &ir.Xds{HTTP: append(xdsWithPort(10080).HTTP, xdsWithPort(10090).HTTP...)}
-	results.Publish(&gatewayapi.Result{Fleets: []*gatewayapi.Fleet{fleet("a", bad)}})
+	results.Publish(&bus.FleetSet{Fleets: []*bus.Fleet{fleet("a", bad)}})
 	c := srv.next(t)
 	if c.op != "update" || c.fleet != "a" || len(c.listeners) != 1 || c.leftOut != 1 {
 		t.Fatalf("call %+v, want an update of a with one listener and one left out", c)
 	}
-	if got := metricValue(t, reg, "envoy_gateway_xds_left_out_total", "a"); got != 1 {
+	// The runner counts after the server's Update returns: wait for it.
+	waitFor(t, func() bool { return metricValue(t, reg, "envoy_gateway_xds_left_out_elements") == 1 })
+	if got := metricValue(t, reg, "envoy_gateway_xds_left_out_total"); got != 1 {
 		t.Errorf("left out of a = %v, want 1", got)
 	}
-	if got := metricValue(t, reg, "envoy_gateway_xds_left_out_elements", "a"); got != 1 {
-		t.Errorf("left out elements of a = %v, want 1", got)
-	}
 	// A later change of the fleet is applied, and the gauge follows it.
-	results.Publish(&gatewayapi.Result{Fleets: []*gatewayapi.Fleet{fleet("a", xdsWithPort(10085))}})
+	results.Publish(&bus.FleetSet{Fleets: []*bus.Fleet{fleet("a", xdsWithPort(10085))}})
 	if c := srv.next(t); c.op != "update" || c.leftOut != 0 || len(c.listeners) != 1 || c.listeners[0] != "listener/0.0.0.0/10085" {
 		t.Fatalf("call %+v, want an update of a on port 10085", c)
 	}
-	if got := metricValue(t, reg, "envoy_gateway_xds_left_out_elements", "a"); got != 0 {
-		t.Errorf("left out elements of a = %v, want 0", got)
+	waitFor(t, func() bool { return metricValue(t, reg, "envoy_gateway_xds_left_out_elements") == 0 })
+	if got := metricValue(t, reg, "envoy_gateway_xds_left_out_total"); got != 1 {
+		t.Errorf("left out of a = %v, want still 1", got)
 	}
 }
 
-// metricValue sums the counter or gauge name over the series of fleet.
-func metricValue(t *testing.T, reg *prometheus.Registry, name, fleet string) float64 {
+// metricValue sums the counter or gauge name over its series (the tests
+// using it have one fleet).
+func metricValue(t *testing.T, reg *prometheus.Registry, name string) float64 {
 	t.Helper()
 	families, err := reg.Gather()
 	if err != nil {
@@ -296,11 +322,7 @@ func metricValue(t *testing.T, reg *prometheus.Registry, name, fleet string) flo
 			continue
 		}
 		for _, m := range f.GetMetric() {
-			for _, l := range m.GetLabel() {
-				if l.GetName() == "fleet" && l.GetValue() == fleet {
-					sum += m.GetCounter().GetValue() + m.GetGauge().GetValue()
-				}
-			}
+			sum += m.GetCounter().GetValue() + m.GetGauge().GetValue()
 		}
 	}
 	return sum
@@ -344,24 +366,25 @@ func TestRunnerWithServer(t *testing.T) {
 			t.Errorf("server Start returned %v", err)
 		}
 	})
-	results := message.NewWatchable[*gatewayapi.Result]("test-results")
+	results := message.NewWatchable[*bus.FleetSet]("test-results")
 	startRunner(t, results, srv, reg)
 
-	results.Publish(&gatewayapi.Result{Fleets: []*gatewayapi.Fleet{fleet("a", xdsWithPort(10080)), fleet("b", xdsWithPort(10081))}})
+	results.Publish(&bus.FleetSet{Fleets: []*bus.Fleet{fleet("a", xdsWithPort(10080)), fleet("b", xdsWithPort(10081))}})
 	waitFor(t, func() bool { return slices.Equal(srv.Fleets(), []string{"a", "b"}) })
-	results.Publish(&gatewayapi.Result{Fleets: []*gatewayapi.Fleet{fleet("b", xdsWithPort(10081))}})
+	results.Publish(&bus.FleetSet{Fleets: []*bus.Fleet{fleet("b", xdsWithPort(10081))}})
 	waitFor(t, func() bool { return slices.Equal(srv.Fleets(), []string{"b"}) })
-	if got := testutil.ToFloat64(counterOf(t, reg, "envoy_gateway_xds_snapshot_updates_total")); got != 3 {
-		t.Errorf("snapshot updates = %v, want 3 (a, b, removal of a)", got)
+	// The first result also set the rate limit service's (empty) configuration.
+	if got := testutil.ToFloat64(counterOf(t, reg, "envoy_gateway_xds_snapshot_updates_total")); got != 4 {
+		t.Errorf("snapshot updates = %v, want 4 (a, b, the rate limit service's, removal of a)", got)
 	}
 }
 
 func waitFor(t *testing.T, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(waitBound)
 	for !cond() {
 		if time.Now().After(deadline) {
-			t.Fatal("condition not met in time")
+			t.Fatalf("condition not met within %s", waitBound)
 		}
 		time.Sleep(10 * time.Millisecond)
 	}

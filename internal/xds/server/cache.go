@@ -27,11 +27,17 @@ const (
 const envoyUserAgent = "envoy"
 
 // nodeHash keys snapshots by the node's cluster: every proxy of a fleet
-// shares one snapshot whatever its node id.
+// shares one snapshot whatever its node id. The rate limit service, whose
+// node has no cluster, is keyed by its node id.
 type nodeHash struct{}
 
-// ID returns the node's cluster.
-func (nodeHash) ID(node *corev3.Node) string { return node.GetCluster() }
+// ID returns the node's cluster, or rateLimitKey for the rate limit service.
+func (nodeHash) ID(node *corev3.Node) string {
+	if node.GetCluster() == "" && node.GetId() == RateLimitNodeID {
+		return rateLimitKey
+	}
+	return node.GetCluster()
+}
 
 func classify(node *corev3.Node) string {
 	if node.GetUserAgentName() == envoyUserAgent {

@@ -9,6 +9,7 @@ import (
 	discoveryv3 "github.com/envoyproxy/go-control-plane/envoy/service/discovery/v3"
 	"github.com/go-logr/logr"
 	"github.com/prometheus/client_golang/prometheus"
+	"google.golang.org/protobuf/types/known/anypb"
 )
 
 // metrics are the server's Prometheus collectors.
@@ -64,6 +65,7 @@ func typeLabel(typeURL string) string {
 type callbacks struct {
 	log     logr.Logger
 	metrics *metrics
+	tracker *tracker
 
 	mu      sync.Mutex
 	streams map[int64]streamInfo
@@ -75,8 +77,8 @@ type streamInfo struct {
 	protocol string
 }
 
-func newCallbacks(log logr.Logger, m *metrics) *callbacks {
-	return &callbacks{log: log, metrics: m, streams: map[int64]streamInfo{}}
+func newCallbacks(log logr.Logger, m *metrics, t *tracker) *callbacks {
+	return &callbacks{log: log, metrics: m, tracker: t, streams: map[int64]streamInfo{}}
 }
 
 // stream returns what is known of stream id, registering it on its first
@@ -89,9 +91,10 @@ func (c *callbacks) stream(id int64, protocol string, node *corev3.Node) streamI
 	if s, ok := c.streams[key]; ok {
 		return s
 	}
-	s := streamInfo{fleet: node.GetCluster(), node: node.GetId(), protocol: protocol}
+	s := streamInfo{fleet: nodeHash{}.ID(node), node: node.GetId(), protocol: protocol}
 	c.streams[key] = s
 	c.metrics.connected.WithLabelValues(s.fleet, protocol).Inc()
+	c.tracker.opened(key, s)
 	log := c.log.WithValues("fleet", s.fleet, "node", s.node, "protocol", protocol, "stream", id)
 	if s.fleet == "" {
 		log.Info("proxy connected without node.cluster; it gets no configuration until it names its fleet")
@@ -115,27 +118,36 @@ func (c *callbacks) closed(id int64, protocol string) {
 	delete(c.streams, key)
 	c.mu.Unlock()
 	if ok {
+		c.tracker.closed(key)
 		c.metrics.connected.WithLabelValues(s.fleet, protocol).Dec()
 		c.log.V(1).Info("proxy disconnected", "fleet", s.fleet, "node", s.node, "protocol", protocol, "stream", id)
 	}
 }
 
-func (c *callbacks) request(id int64, protocol string, node *corev3.Node, typeURL string, errDetail interface{ GetMessage() string }, version, nonce string) {
+// request records a request; for a NACK it returns the version rejected
+// ("" when not known).
+func (c *callbacks) request(
+	id int64, protocol string, node *corev3.Node, typeURL string, errDetail interface{ GetMessage() string }, version, nonce string,
+) (rejected string) {
 	s := c.stream(id, protocol, node)
 	if errDetail == nil {
-		return
+		c.tracker.requested(streamKey(id, protocol), typeURL, version, nonce, "", false)
+		return ""
 	}
+	rejected = c.tracker.requested(streamKey(id, protocol), typeURL, version, nonce, errDetail.GetMessage(), true)
 	c.metrics.nacks.WithLabelValues(s.fleet, typeLabel(typeURL)).Inc()
 	c.log.Error(nil, "proxy rejected xDS configuration (NACK)",
 		"fleet", s.fleet, "node", s.node, "type", typeURL,
 		"rejectedNonce", nonce, "keptVersion", version, "detail", errDetail.GetMessage())
+	return rejected
 }
 
-func (c *callbacks) pushed(id int64, protocol, typeURL string) {
+func (c *callbacks) pushed(id int64, protocol, typeURL string, sent sentResponse) {
 	c.mu.Lock()
 	s := c.streams[streamKey(id, protocol)]
 	c.mu.Unlock()
 	c.metrics.pushes.WithLabelValues(s.fleet, typeLabel(typeURL)).Inc()
+	c.tracker.sent(streamKey(id, protocol), typeURL, sent.version, sent.nonce, sent.resources)
 }
 
 const (
@@ -155,13 +167,22 @@ func (c *callbacks) OnStreamRequest(id int64, req *discoveryv3.DiscoveryRequest)
 	if req.GetErrorDetail() != nil {
 		detail = req.GetErrorDetail()
 	}
-	c.request(id, protocolSotW, req.GetNode(), req.GetTypeUrl(), detail, req.GetVersionInfo(), req.GetResponseNonce())
+	rejected := c.request(id, protocolSotW, req.GetNode(), req.GetTypeUrl(), detail, req.GetVersionInfo(), req.GetResponseNonce())
+	if rejected != "" {
+		// The snapshot cache answers a request whose version differs from
+		// the snapshot's at once, so a NACK (version_info: the version
+		// kept) would get the rejected version again, NACKed again, in a
+		// loop. Seen as a request for the rejected version, it waits for
+		// the next version instead.
+		req.VersionInfo = rejected
+	}
 	return nil
 }
 
 // OnStreamResponse is part of the SotW callbacks.
-func (c *callbacks) OnStreamResponse(_ context.Context, id int64, req *discoveryv3.DiscoveryRequest, _ *discoveryv3.DiscoveryResponse) {
-	c.pushed(id, protocolSotW, req.GetTypeUrl())
+func (c *callbacks) OnStreamResponse(_ context.Context, id int64, req *discoveryv3.DiscoveryRequest, resp *discoveryv3.DiscoveryResponse) {
+	c.pushed(id, protocolSotW, req.GetTypeUrl(),
+		sentResponse{nonce: resp.GetNonce(), version: resp.GetVersionInfo(), resources: resp.GetResources()})
 }
 
 // OnDeltaStreamOpen is part of the delta callbacks.
@@ -181,8 +202,13 @@ func (c *callbacks) OnStreamDeltaRequest(id int64, req *discoveryv3.DeltaDiscove
 }
 
 // OnStreamDeltaResponse is part of the delta callbacks.
-func (c *callbacks) OnStreamDeltaResponse(id int64, req *discoveryv3.DeltaDiscoveryRequest, _ *discoveryv3.DeltaDiscoveryResponse) {
-	c.pushed(id, protocolDelta, req.GetTypeUrl())
+func (c *callbacks) OnStreamDeltaResponse(id int64, req *discoveryv3.DeltaDiscoveryRequest, resp *discoveryv3.DeltaDiscoveryResponse) {
+	resources := make([]*anypb.Any, 0, len(resp.GetResources()))
+	for _, r := range resp.GetResources() {
+		resources = append(resources, r.GetResource())
+	}
+	c.pushed(id, protocolDelta, req.GetTypeUrl(),
+		sentResponse{nonce: resp.GetNonce(), version: resp.GetSystemVersionInfo(), resources: resources})
 }
 
 // OnFetchRequest is part of the REST callbacks; REST is not served.

@@ -85,8 +85,13 @@ type sotwClient struct {
 	done      chan error
 	state     map[string]*typeState
 	follow    bool
-	// received lists the type of every response, in order.
+	// received lists the type of every response that changed what the
+	// client holds (a new version, or other names), in order. Responses
+	// repeating what it holds, as a late answer to a subscription change can,
+	// are left out: tests need not wait for a stream to go quiet.
 	received []string
+	// seen are "<type> <name>" of every resource ever received.
+	seen map[string]bool
 }
 
 func newSotwClient(t *testing.T, conn *grpc.ClientConn, n *corev3.Node, follow bool) *sotwClient {
@@ -102,6 +107,7 @@ func newSotwClient(t *testing.T, conn *grpc.ClientConn, n *corev3.Node, follow b
 		responses: make(chan *discoveryv3.DiscoveryResponse, 64),
 		done:      make(chan error, 1),
 		state:     map[string]*typeState{},
+		seen:      map[string]bool{},
 	}
 	go func() {
 		for {
@@ -170,30 +176,21 @@ func (c *sotwClient) recv() *discoveryv3.DiscoveryResponse {
 	return nil
 }
 
-// expectSilence fails if a response arrives within d.
-func (c *sotwClient) expectSilence(d time.Duration) {
-	c.t.Helper()
-	select {
-	case r, ok := <-c.responses:
-		if ok {
-			c.t.Fatalf("unexpected %s response version %q", r.GetTypeUrl(), r.GetVersionInfo())
-		}
-		c.t.Fatalf("stream ended: %v", <-c.done)
-	case <-time.After(d):
-	}
-}
-
 // handle stores r, ACKs it and, when following, updates the dependent
 // subscriptions.
 func (c *sotwClient) handle(r *discoveryv3.DiscoveryResponse) {
 	c.t.Helper()
-	c.received = append(c.received, r.GetTypeUrl())
 	s := c.typ(r.GetTypeUrl())
+	oldVersion, oldNames := s.version, slices.Sorted(maps.Keys(s.resources))
 	s.version, s.nonce = r.GetVersionInfo(), r.GetNonce()
 	s.resources = map[string]proto.Message{}
 	for _, a := range r.GetResources() {
 		m := unpack(c.t, a)
 		s.resources[resourceName(m)] = m
+		c.seen[r.GetTypeUrl()+" "+resourceName(m)] = true
+	}
+	if s.version != oldVersion || !slices.Equal(oldNames, slices.Sorted(maps.Keys(s.resources))) {
+		c.received = append(c.received, r.GetTypeUrl())
 	}
 	c.send(r.GetTypeUrl(), nil) // ACK
 	if !c.follow {
@@ -222,22 +219,6 @@ func (c *sotwClient) resubscribe(typeURL string, names []string) {
 		names = []string{} // not a wildcard: nothing
 	}
 	c.subscribe(typeURL, names)
-}
-
-// settle handles responses until none arrives for quiet.
-func (c *sotwClient) settle(quiet time.Duration) {
-	c.t.Helper()
-	for {
-		select {
-		case r, ok := <-c.responses:
-			if !ok {
-				c.t.Fatalf("stream ended: %v", <-c.done)
-			}
-			c.handle(r)
-		case <-time.After(quiet):
-			return
-		}
-	}
 }
 
 // syncUntil handles responses until done holds.
@@ -274,7 +255,11 @@ type deltaClient struct {
 	subscribed map[string][]string
 	resources  map[string]map[string]proto.Message
 	versions   map[string]map[string]string
-	received   []string
+	// received lists the type of every response that changed what the
+	// client holds (new versions or removals), in order; see sotwClient.
+	received []string
+	// seen are "<type> <name>" of every resource ever received.
+	seen map[string]bool
 }
 
 func newDeltaClient(t *testing.T, conn *grpc.ClientConn, n *corev3.Node) *deltaClient {
@@ -292,6 +277,7 @@ func newDeltaClient(t *testing.T, conn *grpc.ClientConn, n *corev3.Node) *deltaC
 		subscribed: map[string][]string{},
 		resources:  map[string]map[string]proto.Message{},
 		versions:   map[string]map[string]string{},
+		seen:       map[string]bool{},
 	}
 	go func() {
 		for {
@@ -370,31 +356,26 @@ func (c *deltaClient) recv() *discoveryv3.DeltaDiscoveryResponse {
 	return nil
 }
 
-func (c *deltaClient) expectSilence(d time.Duration) {
-	c.t.Helper()
-	select {
-	case r, ok := <-c.responses:
-		if ok {
-			c.t.Fatalf("unexpected %s delta response with %d resources, %d removed", r.GetTypeUrl(), len(r.GetResources()), len(r.GetRemovedResources()))
-		}
-		c.t.Fatalf("stream ended: %v", <-c.done)
-	case <-time.After(d):
-	}
-}
-
 func (c *deltaClient) handle(r *discoveryv3.DeltaDiscoveryResponse) {
 	c.t.Helper()
 	typeURL := r.GetTypeUrl()
-	c.received = append(c.received, typeURL)
 	held := c.held(typeURL)
+	changed := false
 	for _, res := range r.GetResources() {
 		m := unpack(c.t, res.GetResource())
 		held[res.GetName()] = m
+		changed = changed || c.versions[typeURL][res.GetName()] != res.GetVersion()
 		c.versions[typeURL][res.GetName()] = res.GetVersion()
+		c.seen[typeURL+" "+res.GetName()] = true
 	}
 	for _, name := range r.GetRemovedResources() {
+		_, had := held[name]
+		changed = changed || had
 		delete(held, name)
 		delete(c.versions[typeURL], name)
+	}
+	if changed {
+		c.received = append(c.received, typeURL)
 	}
 	c.send(&discoveryv3.DeltaDiscoveryRequest{TypeUrl: typeURL, ResponseNonce: r.GetNonce()}) // ACK
 	switch typeURL {
@@ -404,22 +385,6 @@ func (c *deltaClient) handle(r *discoveryv3.DeltaDiscoveryResponse) {
 		c.setSubscription(resourcev3.SecretType, secrets)
 	case resourcev3.ClusterType:
 		c.setSubscription(resourcev3.EndpointType, edsRefs(held))
-	}
-}
-
-// settle handles responses until none arrives for quiet.
-func (c *deltaClient) settle(quiet time.Duration) {
-	c.t.Helper()
-	for {
-		select {
-		case r, ok := <-c.responses:
-			if !ok {
-				c.t.Fatalf("stream ended: %v", <-c.done)
-			}
-			c.handle(r)
-		case <-time.After(quiet):
-			return
-		}
 	}
 }
 
@@ -502,4 +467,17 @@ func typeName(typeURL string) string {
 		}
 	}
 	return typeURL
+}
+
+// expectSilence fails if a response arrives within d.
+func (c *sotwClient) expectSilence(d time.Duration) {
+	c.t.Helper()
+	select {
+	case r, ok := <-c.responses:
+		if ok {
+			c.t.Fatalf("unexpected %s response version %q", r.GetTypeUrl(), r.GetVersionInfo())
+		}
+		c.t.Fatalf("stream ended: %v", <-c.done)
+	case <-time.After(d):
+	}
 }

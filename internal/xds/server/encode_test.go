@@ -2,6 +2,8 @@ package server
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"testing"
 
 	endpointv3 "github.com/envoyproxy/go-control-plane/envoy/config/endpoint/v3"
@@ -199,5 +201,52 @@ func TestWithEndpointsKeepsTheOtherTypes(t *testing.T) {
 	}
 	if _, err := c.withEndpoints(moved[:2]); err == nil {
 		t.Error("an assignment missing was accepted")
+	}
+}
+
+// TestContentTakesOverUnchangedTypes checks that a type whose messages are
+// the previous content's, in order, is taken over as it is, and that the
+// content equals a fresh one whether or not it was.
+func TestContentTakesOverUnchangedTypes(t *testing.T) {
+	res := fleetOf(t, 4, 1)
+	first, err := newContent(res, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Same messages in new slices (as the translator gives them).
+	same := *res
+	same.Clusters = slices.Clone(res.Clusters)
+	same.Routes = slices.Clone(res.Routes)
+	again, err := newContent(&same, first)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, typ := range servedTypes {
+		if len(first.entries[typ]) > 0 && &again.entries[typ][0] != &first.entries[typ][0] {
+			t.Errorf("%s: unchanged messages not taken over", typ)
+		}
+	}
+	// The same messages in another order are a change of the type.
+	swapped := same
+	swapped.Clusters = slices.Clone(res.Clusters)
+	slices.Reverse(swapped.Clusters)
+	next, err := newContent(&swapped, again)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if &next.entries[resourcev3.ClusterType][0] == &again.entries[resourcev3.ClusterType][0] {
+		t.Error("reordered clusters taken over")
+	}
+	fresh, err := newContent(&swapped, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !fresh.sameVersions(next) {
+		t.Errorf("versions depend on what was reused: %v, fresh %v", next.versions, fresh.versions)
+	}
+	for _, typ := range servedTypes {
+		if !maps.Equal(fresh.versionMap[typ], next.versionMap[typ]) {
+			t.Errorf("%s: resource versions depend on what was reused", typ)
+		}
 	}
 }

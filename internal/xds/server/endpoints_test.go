@@ -4,7 +4,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	endpointv3 "github.com/envoyproxy/go-control-plane/envoy/config/endpoint/v3"
 	resourcev3 "github.com/envoyproxy/go-control-plane/pkg/resource/v3"
@@ -40,8 +39,6 @@ func TestUpdateEndpointsPushesOnlyEndpoints(t *testing.T) {
 	for typeURL := range want {
 		before[typeURL] = c.typ(typeURL).version
 	}
-	c.expectSilence(200 * time.Millisecond)
-
 	c.received = nil
 	moved := movedEndpoints(t, "a")
 	changed, err := ts.UpdateEndpoints(fleetA, moved)
@@ -62,8 +59,9 @@ func TestUpdateEndpointsPushesOnlyEndpoints(t *testing.T) {
 		t.Errorf("responses after the endpoints update: %v, want one EDS", c.received)
 	}
 
-	// The same endpoints again push nothing; a full update with the same
-	// content as the endpoints update pushes nothing either.
+	// The same endpoints again set no snapshot, so nothing can be pushed; a
+	// full update with the same content as the endpoints update neither.
+	updates := metricSum(t, ts.reg, "envoy_gateway_xds_snapshot_updates_total", map[string]string{"fleet": fleetA})
 	changed, err = ts.UpdateEndpoints(fleetA, movedEndpoints(t, "a"))
 	if err != nil || changed {
 		t.Fatalf("UpdateEndpoints with unchanged endpoints: changed %v, err %v", changed, err)
@@ -75,7 +73,9 @@ func TestUpdateEndpointsPushesOnlyEndpoints(t *testing.T) {
 	if err != nil || changed {
 		t.Fatalf("Update with the served content: changed %v, err %v", changed, err)
 	}
-	c.expectSilence(300 * time.Millisecond)
+	if got := metricSum(t, ts.reg, "envoy_gateway_xds_snapshot_updates_total", map[string]string{"fleet": fleetA}); got != updates {
+		t.Errorf("snapshot updates went from %v to %v without a change", updates, got)
+	}
 	if got := metricSum(t, ts.reg, "envoy_gateway_xds_endpoint_updates_total", map[string]string{"fleet": fleetA}); got != 1 {
 		t.Errorf("endpoint updates = %v, want 1", got)
 	}

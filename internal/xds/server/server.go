@@ -22,7 +22,6 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/keepalive"
 
-	egv1a1 "github.com/envoygw/envoy-gateway/api/v1alpha1"
 	"github.com/envoygw/envoy-gateway/internal/xds/translator"
 )
 
@@ -44,20 +43,10 @@ type Options struct {
 	Registerer prometheus.Registerer
 	// Logger receives the server's logs.
 	Logger logr.Logger
-}
-
-// OptionsFromConfig builds Options from the static configuration's xdsServer
-// section.
-func OptionsFromConfig(c *egv1a1.XdsServer, reg prometheus.Registerer, log logr.Logger) Options {
-	o := Options{Registerer: reg, Logger: log}
-	if c == nil {
-		return o
-	}
-	o.Address, o.Port, o.Plaintext = c.Address, int(c.Port), c.Plaintext
-	if c.TLS != nil {
-		o.TLS = &TLSFiles{CertFile: c.TLS.CertFile, KeyFile: c.TLS.KeyFile, CAFile: c.TLS.CAFile}
-	}
-	return o
+	// OnProxyChange, if set, is called after every event that may change
+	// what FleetStatus reports: a proxy connecting, ACKing, NACKing or
+	// leaving, a fleet's configuration changing. It must not block.
+	OnProxyChange func()
 }
 
 // Server serves each fleet's resources over ADS (state of the world and
@@ -66,6 +55,7 @@ type Server struct {
 	opts    Options
 	log     logr.Logger
 	metrics *metrics
+	tracker *tracker
 	caches  map[string]cachev3.SnapshotCache
 	grpc    *grpc.Server
 	// stopStreams ends every xDS stream handler on shutdown.
@@ -74,6 +64,9 @@ type Server struct {
 	mu       sync.Mutex
 	listener net.Listener
 	fleets   map[string]*content
+	// rateLimitVersion is the version of the rate limit service's
+	// configuration, "" before UpdateRateLimit.
+	rateLimitVersion string
 }
 
 // New validates the options, loads the TLS files and registers the metrics.
@@ -104,15 +97,16 @@ func New(opts Options) (*Server, error) {
 	}
 
 	m := newMetrics()
+	t := newTracker(opts.OnProxyChange)
 	if opts.Registerer != nil {
-		for _, c := range m.collectors() {
+		for _, c := range append(m.collectors(), t.latency) {
 			if err := opts.Registerer.Register(c); err != nil {
 				return nil, fmt.Errorf("registering xds server metrics: %w", err)
 			}
 		}
 	}
 	caches, cache := newCaches(log)
-	cb := newCallbacks(log, m)
+	cb := newCallbacks(log, m, t)
 	streamCtx, stopStreams := context.WithCancel(context.Background())
 	xds := serverv3.NewServer(streamCtx, cache, cb, sotwv3.WithOrderedADS())
 
@@ -128,6 +122,7 @@ func New(opts Options) (*Server, error) {
 		opts:        opts,
 		log:         log,
 		metrics:     m,
+		tracker:     t,
 		caches:      caches,
 		grpc:        g,
 		stopStreams: stopStreams,
@@ -268,6 +263,7 @@ func (s *Server) Remove(fleet string) error {
 		return err
 	}
 	delete(s.fleets, fleet)
+	s.tracker.forget(fleet)
 	s.metrics.updates.WithLabelValues(fleet).Inc()
 	return nil
 }
@@ -291,5 +287,6 @@ func (s *Server) setSnapshots(fleet string, c *content) error {
 			return fmt.Errorf("fleet %s: setting snapshot: %w", fleet, err)
 		}
 	}
+	s.tracker.contentSet(fleet, c)
 	return nil
 }

@@ -30,10 +30,14 @@ var servedTypes = []resourcev3.Type{
 // resources' names and versions: the same resources always get the same
 // versions, so setting an unchanged translation pushes nothing, and delta
 // clients get only the resources whose version changed. Work is
-// proportional to what changed since the previous content: resources the
-// translator reused are not encoded again (see encoder), and the
-// snapshot's groups of a type whose version did not change are reused.
+// proportional to what changed since the previous content: a type whose
+// resources are the previous content's messages, in order (the translator
+// reuses unchanged messages), is taken over as it is; other resources the
+// translator reused are not encoded again (see encoder), and the snapshot's
+// groups of a type whose version did not change are reused.
 type content struct {
+	// inputs are the translator's messages of each type, as given.
+	inputs   map[resourcev3.Type][]types.Resource
 	entries  map[resourcev3.Type][]*entry
 	versions map[resourcev3.Type]string
 	// groups are the snapshot's resources of each type, and versionMap the
@@ -86,6 +90,7 @@ func newEmptyContent(prev *content) *content {
 		prevEnc = prev.enc
 	}
 	return &content{
+		inputs:     map[resourcev3.Type][]types.Resource{},
 		entries:    map[resourcev3.Type][]*entry{},
 		versions:   map[resourcev3.Type]string{},
 		groups:     map[resourcev3.Type]cachev3.Resources{},
@@ -96,6 +101,13 @@ func newEmptyContent(prev *content) *content {
 
 // set makes resources the content's resources of type t.
 func (c *content) set(t resourcev3.Type, resources []types.Resource, prev *content) error {
+	if prev != nil {
+		if in, ok := prev.inputs[t]; ok && sameMessages(resources, in) {
+			c.reuse(prev, t)
+			return nil
+		}
+	}
+	c.inputs[t] = resources
 	entries := make([]*entry, len(resources))
 	for i, r := range resources {
 		e, err := c.enc.entry(t, r)
@@ -119,6 +131,27 @@ func (c *content) set(t resourcev3.Type, resources []types.Resource, prev *conte
 	c.groups[t] = cachev3.NewResources(c.versions[t], served)
 	c.versionMap[t] = versions
 	return nil
+}
+
+// reuse takes over prev's resources of type t as they are.
+func (c *content) reuse(prev *content, t resourcev3.Type) {
+	c.inputs[t], c.entries[t], c.versions[t] = prev.inputs[t], prev.entries[t], prev.versions[t]
+	c.groups[t], c.versionMap[t] = prev.groups[t], prev.versionMap[t]
+	c.enc.share(prev.enc, t)
+}
+
+// sameMessages reports whether a and b hold the same messages (pointers)
+// in the same order.
+func sameMessages(a, b []types.Resource) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
 }
 
 func asResources[T types.Resource](in []T) []types.Resource {
@@ -190,9 +223,7 @@ func (c *content) withEndpoints(endpoints []*endpointv3.ClusterLoadAssignment) (
 		if t == resourcev3.EndpointType {
 			continue
 		}
-		out.entries[t], out.versions[t] = c.entries[t], c.versions[t]
-		out.groups[t], out.versionMap[t] = c.groups[t], c.versionMap[t]
-		out.enc.share(c.enc, t)
+		out.reuse(c, t)
 	}
 	if err := out.set(resourcev3.EndpointType, asResources(endpoints), c); err != nil {
 		return nil, err

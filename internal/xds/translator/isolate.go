@@ -1,6 +1,7 @@
 package translator
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/envoygw/envoy-gateway/internal/ir"
@@ -9,7 +10,8 @@ import (
 // validIR returns the part of x that keeps the IR's invariants
 // (ir.Xds.Validate), leaving out each element that breaks them: an invalid
 // or repeated cluster, an invalid or repeated listener, and each route that
-// is invalid or refers to a cluster left out. x is not modified.
+// is invalid or refers to a cluster left out; an invalid rate limit service,
+// and with it each route with global rate limits. x is not modified.
 func (t *translation) validIR(x *ir.Xds) *ir.Xds {
 	out := &ir.Xds{}
 	clusters := make(map[string]bool, len(x.Clusters))
@@ -25,6 +27,13 @@ func (t *translation) validIR(x *ir.Xds) *ir.Xds {
 		clusters[c.Name] = true
 		out.Clusters = append(out.Clusters, c)
 	}
+	if g := x.GlobalRateLimit; g != nil {
+		if err := g.Validate(); err != nil {
+			t.leaveOut("rate limit service", "", RateLimitClusterName, err)
+		} else {
+			out.GlobalRateLimit = g
+		}
+	}
 	listeners := map[string]bool{}
 	for _, l := range x.HTTP {
 		if !t.validListener(listeners, l.Name, l.ValidateOwn()) {
@@ -33,7 +42,11 @@ func (t *translation) validIR(x *ir.Xds) *ir.Xds {
 		c := *l
 		c.Routes = make([]*ir.HTTPRoute, 0, len(l.Routes))
 		for _, r := range l.Routes {
-			if err := r.Validate(clusters); err != nil {
+			err := r.Validate(clusters)
+			if err == nil && out.GlobalRateLimit == nil && r.RateLimit != nil && len(r.RateLimit.Global) > 0 {
+				err = errors.New("the route has global rate limits, but the fleet has no valid rate limit service")
+			}
+			if err != nil {
 				t.leaveOut("route", "route", r.Name, err)
 				continue
 			}
@@ -55,6 +68,19 @@ func (t *translation) validIR(x *ir.Xds) *ir.Xds {
 			c.Routes = append(c.Routes, r)
 		}
 		out.TLS = append(out.TLS, &c)
+	}
+	for _, l := range x.TCP {
+		if !t.validListener(listeners, l.Name, l.ValidateOwn()) {
+			continue
+		}
+		c := *l
+		if c.Route != nil {
+			if err := c.Route.Validate(clusters); err != nil {
+				t.leaveOut("route", "route", c.Route.Name, err)
+				c.Route = nil
+			}
+		}
+		out.TCP = append(out.TCP, &c)
 	}
 	return out
 }

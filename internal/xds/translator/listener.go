@@ -45,6 +45,9 @@ func (t *translation) addListener(g *addressGroup) {
 	if len(g.http) > 0 {
 		chains = append(chains, t.httpChain(g, len(tlsChains) > 0))
 	}
+	if c := t.tcpChain(g, len(g.http) > 0); c != nil {
+		chains = append(chains, c)
+	}
 	chains = append(chains, tlsChains...)
 	uniqueChainNames(chains)
 	if len(chains) == 0 {
@@ -106,10 +109,10 @@ func (t *translation) httpChain(g *addressGroup, mixed bool) *listenerv3.FilterC
 	for _, l := range g.http {
 		routes = append(routes, l.Routes...)
 	}
-	t.addRouteConfiguration(name, routes)
+	t.addRouteConfiguration(name, routes, nil)
 	chain := &listenerv3.FilterChain{
 		Name:    "http",
-		Filters: []*listenerv3.Filter{HTTPConnectionManager(httpStatPrefix(g.port), name)},
+		Filters: []*listenerv3.Filter{HTTPConnectionManager(httpStatPrefix(g.port), name, t.chainFilters(routes)...)},
 	}
 	if mixed {
 		chain.FilterChainMatch = &listenerv3.FilterChainMatch{TransportProtocol: transportRaw}
@@ -151,58 +154,115 @@ func (t *translation) httpsChains(g *addressGroup, claims sniClaims) []*listener
 		var secrets []string
 		for _, l := range hg.listeners {
 			routes = append(routes, l.Routes...)
-			for _, c := range l.TLS.Certificates {
-				if _, seen := t.secrets[c.Name]; !seen {
-					t.secrets[c.Name] = c
-				}
-				if !slices.Contains(secrets, c.Name) {
-					secrets = append(secrets, c.Name)
-				}
-			}
+			secrets = t.useSecrets(secrets, l.TLS.Certificates)
 		}
-		t.addRouteConfiguration(name, routes)
+		t.addRouteConfiguration(name, routes, misdirectedHostnames(hg.hostnames, otherHostnames(groups, hg)))
 		chains = append(chains, &listenerv3.FilterChain{
 			Name: first,
 			FilterChainMatch: &listenerv3.FilterChainMatch{
 				ServerNames:       serverNames,
 				TransportProtocol: transportTLS,
 			},
-			Filters:         []*listenerv3.Filter{HTTPConnectionManager(httpsStatPrefix(g.port), name)},
+			Filters:         []*listenerv3.Filter{HTTPConnectionManager(httpsStatPrefix(g.port), name, t.chainFilters(routes)...)},
 			TransportSocket: DownstreamTLSTransportSocket(secrets),
 		})
 	}
 	return chains
 }
 
+// otherHostnames are the hostnames of the HTTPS groups other than hg.
+func otherHostnames(groups []*httpsGroup, hg *httpsGroup) []string {
+	var out []string
+	for _, g := range groups {
+		if g != hg {
+			out = append(out, g.hostnames...)
+		}
+	}
+	return out
+}
+
+// useSecrets records the certificates a filter chain terminates TLS with
+// and adds their SDS secret names to names (once each).
+func (t *translation) useSecrets(names []string, certs []*ir.Certificate) []string {
+	for _, c := range certs {
+		if _, seen := t.secrets[c.Name]; !seen {
+			t.secrets[c.Name] = c
+		}
+		if !slices.Contains(names, c.Name) {
+			names = append(names, c.Name)
+		}
+	}
+	return names
+}
+
 // passthroughChains builds one SNI-matched tcp_proxy filter chain per TLS
-// passthrough route of g, in IR order.
+// route of g, in IR order: passthrough forwards the TLS bytes as they are;
+// a listener with certificates terminates TLS first and forwards plain TCP.
 func (t *translation) passthroughChains(g *addressGroup, claims sniClaims) []*listenerv3.FilterChain {
 	var chains []*listenerv3.FilterChain
 	for _, l := range g.tls {
+		prefix := tlsStatPrefix(g.port)
+		if l.TLS != nil {
+			prefix = tlsTerminateStatPrefix(g.port)
+		}
 		for _, r := range l.Routes {
 			serverNames, taken, ok := claims.claim(uniqueSorted(r.Hostnames))
 			if !t.checkClaim("tls route", r.Name, g.port, taken, ok) {
 				continue
 			}
-			backends := r.Destination.Backends
-			if r.Destination.InvalidWeight > 0 {
-				t.invalidBackend = true
-				backends = append(slices.Clip(backends), &ir.WeightedCluster{
-					Cluster: invalidBackendCluster,
-					Weight:  r.Destination.InvalidWeight,
-				})
-			}
-			chains = append(chains, &listenerv3.FilterChain{
+			chain := &listenerv3.FilterChain{
 				Name: r.Name,
 				FilterChainMatch: &listenerv3.FilterChainMatch{
 					ServerNames:       serverNames,
 					TransportProtocol: transportTLS,
 				},
-				Filters: []*listenerv3.Filter{TCPProxy(tlsStatPrefix(g.port), backends)},
-			})
+				Filters: []*listenerv3.Filter{TCPProxy(prefix, t.l4Backends(r.Destination))},
+			}
+			if l.TLS != nil {
+				chain.TransportSocket = DownstreamTLSTransportSocketNoALPN(t.useSecrets(nil, l.TLS.Certificates))
+			}
+			chains = append(chains, chain)
 		}
 	}
 	return chains
+}
+
+// l4Backends are the weighted clusters tcp_proxy forwards a destination
+// to: its invalid share goes to invalidBackendCluster, which closes the
+// connection.
+func (t *translation) l4Backends(d *ir.Destination) []*ir.WeightedCluster {
+	backends := d.Backends
+	if d.InvalidWeight > 0 {
+		t.invalidBackend = true
+		backends = append(slices.Clip(backends), &ir.WeightedCluster{Cluster: invalidBackendCluster, Weight: d.InvalidWeight})
+	}
+	return backends
+}
+
+// tcpChain is the filter chain of the TCP listener of g: every connection
+// (every non-TLS one when TLS chains share the port) goes to its route's
+// destination. Nil when g has no TCP listener with a route. Listener
+// conflicts leave at most one TCP listener per port, and none beside plain
+// HTTP; a second one, or one beside HTTP, is left out with a warning.
+func (t *translation) tcpChain(g *addressGroup, hasHTTP bool) *listenerv3.FilterChain {
+	var chain *listenerv3.FilterChain
+	for _, l := range g.tcp {
+		switch {
+		case l.Route == nil:
+			continue
+		case hasHTTP || chain != nil:
+			t.warnf("tcp listener %q: port %d already has a filter chain for plain connections; skipped", l.Name, g.port)
+			continue
+		}
+		chain = &listenerv3.FilterChain{
+			Name:    l.Route.Name,
+			Filters: []*listenerv3.Filter{TCPProxy(tcpStatPrefix(g.port), t.l4Backends(l.Route.Destination))},
+		}
+	}
+	if chain != nil && (len(g.https) > 0 || len(g.tls) > 0) {
+		chain.FilterChainMatch = &listenerv3.FilterChainMatch{TransportProtocol: transportRaw}
+	}
+	return chain
 }
 
 // checkClaim warns about server names another filter chain already serves
@@ -269,9 +329,21 @@ func TLSInspector() *listenerv3.ListenerFilter {
 	}
 }
 
+// chainFilters are the HTTP filters of a chain serving routes, before the
+// router: the CORS filter first when a route has a CORS policy (so a
+// preflight is answered and every local reply of a later filter gets the
+// CORS headers), then the fleet's rate limit filters.
+func (t *translation) chainFilters(routes []*ir.HTTPRoute) []*hcmv3.HttpFilter {
+	if !hasCORS(routes) {
+		return t.httpFilters
+	}
+	return append([]*hcmv3.HttpFilter{CORSFilter()}, t.httpFilters...)
+}
+
 // HTTPConnectionManager is the HTTP connection manager network filter taking
-// its routes from the RouteConfiguration routeConfig over ADS.
-func HTTPConnectionManager(statPrefix, routeConfig string) *listenerv3.Filter {
+// its routes from the RouteConfiguration routeConfig over ADS; filters run
+// before the router.
+func HTTPConnectionManager(statPrefix, routeConfig string, filters ...*hcmv3.HttpFilter) *listenerv3.Filter {
 	hcm := &hcmv3.HttpConnectionManager{
 		CodecType:  hcmv3.HttpConnectionManager_AUTO,
 		StatPrefix: statPrefix,
@@ -279,10 +351,13 @@ func HTTPConnectionManager(statPrefix, routeConfig string) *listenerv3.Filter {
 			ConfigSource:    ADSConfigSource(),
 			RouteConfigName: routeConfig,
 		}},
-		HttpFilters: []*hcmv3.HttpFilter{{
+		HttpFilters: append(slices.Clip(filters), &hcmv3.HttpFilter{
 			Name:       wellknown.Router,
 			ConfigType: &hcmv3.HttpFilter_TypedConfig{TypedConfig: MustAny(&routerv3.Router{})},
-		}},
+		}),
+		// WebSocket upgrades pass (HTTPRoute backends of appProtocol
+		// kubernetes.io/ws, and any backend that accepts them).
+		UpgradeConfigs: []*hcmv3.HttpConnectionManager_UpgradeConfig{{UpgradeType: "websocket"}},
 		// The proxy is the edge: trust the peer address, not X-Forwarded-For.
 		UseRemoteAddress: wrapperspb.Bool(true),
 		NormalizePath:    wrapperspb.Bool(true),
@@ -297,6 +372,18 @@ func HTTPConnectionManager(statPrefix, routeConfig string) *listenerv3.Filter {
 // DownstreamTLSTransportSocket terminates TLS (1.2 or newer, ALPN h2 and
 // http/1.1) with the certificates of the named SDS secrets.
 func DownstreamTLSTransportSocket(secrets []string) *corev3.TransportSocket {
+	return downstreamTLS(secrets, []string{"h2", "http/1.1"})
+}
+
+// DownstreamTLSTransportSocketNoALPN terminates TLS (1.2 or newer) with the
+// certificates of the named SDS secrets and negotiates no application
+// protocol: the decrypted bytes are forwarded as they are (TLSRoute with
+// mode Terminate).
+func DownstreamTLSTransportSocketNoALPN(secrets []string) *corev3.TransportSocket {
+	return downstreamTLS(secrets, nil)
+}
+
+func downstreamTLS(secrets, alpn []string) *corev3.TransportSocket {
 	sds := make([]*tlsv3.SdsSecretConfig, 0, len(secrets))
 	for _, s := range secrets {
 		sds = append(sds, &tlsv3.SdsSecretConfig{Name: s, SdsConfig: ADSConfigSource()})
@@ -304,7 +391,7 @@ func DownstreamTLSTransportSocket(secrets []string) *corev3.TransportSocket {
 	ctx := &tlsv3.DownstreamTlsContext{CommonTlsContext: &tlsv3.CommonTlsContext{
 		TlsParams:                      &tlsv3.TlsParameters{TlsMinimumProtocolVersion: tlsv3.TlsParameters_TLSv1_2},
 		TlsCertificateSdsSecretConfigs: sds,
-		AlpnProtocols:                  []string{"h2", "http/1.1"},
+		AlpnProtocols:                  alpn,
 	}}
 	return &corev3.TransportSocket{
 		Name:       wellknown.TransportSocketTLS,

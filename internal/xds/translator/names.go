@@ -30,6 +30,8 @@ func invalidBackendRouteName(route string) string {
 	return route + "/invalid-backend"
 }
 
-func httpStatPrefix(port uint32) string  { return fmt.Sprintf("http-%d", port) }
-func httpsStatPrefix(port uint32) string { return fmt.Sprintf("https-%d", port) }
-func tlsStatPrefix(port uint32) string   { return fmt.Sprintf("tls-passthrough-%d", port) }
+func httpStatPrefix(port uint32) string         { return fmt.Sprintf("http-%d", port) }
+func httpsStatPrefix(port uint32) string        { return fmt.Sprintf("https-%d", port) }
+func tlsStatPrefix(port uint32) string          { return fmt.Sprintf("tls-passthrough-%d", port) }
+func tlsTerminateStatPrefix(port uint32) string { return fmt.Sprintf("tls-terminate-%d", port) }
+func tcpStatPrefix(port uint32) string          { return fmt.Sprintf("tcp-%d", port) }

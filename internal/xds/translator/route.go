@@ -17,15 +17,18 @@ import (
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
 	"github.com/envoygw/envoy-gateway/internal/ir"
+	"github.com/envoygw/envoy-gateway/internal/protovalidate"
 	"github.com/envoygw/envoy-gateway/internal/re2size"
 )
 
 // catchAllHostname is the IR hostname of routes that match any host.
 const catchAllHostname = "*"
 
-// addRouteConfiguration adds the RouteConfiguration name built from routes.
-func (t *translation) addRouteConfiguration(name string, routes []*ir.HTTPRoute) {
-	if rc := t.routeConfiguration(name, routes); rc != nil {
+// addRouteConfiguration adds the RouteConfiguration name built from
+// routes, with a virtual host answering 421 for each misdirected hostname
+// that has no routes.
+func (t *translation) addRouteConfiguration(name string, routes []*ir.HTTPRoute, misdirected []string) {
+	if rc := t.routeConfiguration(name, routes, misdirected); rc != nil {
 		t.out.Routes = append(t.out.Routes, rc)
 	}
 }
@@ -34,7 +37,7 @@ func (t *translation) addRouteConfiguration(name string, routes []*ir.HTTPRoute)
 // virtual host per hostname, routes in IR order within each. Each route
 // and virtual host is validated alone; those that fail are left out. It
 // returns nil when the configuration itself is invalid.
-func (t *translation) routeConfiguration(name string, routes []*ir.HTTPRoute) *routev3.RouteConfiguration {
+func (t *translation) routeConfiguration(name string, routes []*ir.HTTPRoute, misdirected []string) *routev3.RouteConfiguration {
 	var order []string
 	byHost := map[string][]*routev3.Route{}
 	for _, r := range routes {
@@ -47,6 +50,12 @@ func (t *translation) routeConfiguration(name string, routes []*ir.HTTPRoute) *r
 			order = append(order, r.Hostname)
 		}
 		byHost[r.Hostname] = append(byHost[r.Hostname], built...)
+	}
+	for _, h := range misdirected {
+		if _, ok := byHost[h]; !ok {
+			order = append(order, h)
+			byHost[h] = []*routev3.Route{misdirectedRoute}
+		}
 	}
 	slices.SortFunc(order, compareHostnames)
 	vhosts := make([]*routev3.VirtualHost, 0, len(order))
@@ -75,7 +84,11 @@ func CheckedRoutes(r *ir.HTTPRoute) ([]*routev3.Route, error) {
 		return nil, err
 	}
 	for _, b := range built {
-		if err := b.ValidateAll(); err != nil {
+		validate := b.ValidateAll
+		if len(b.TypedPerFilterConfig) > 0 {
+			validate = func() error { return protovalidate.Deep(b) }
+		}
+		if err := validate(); err != nil {
 			return nil, err
 		}
 	}
@@ -125,6 +138,7 @@ func buildRoutes(r *ir.HTTPRoute) ([]*routev3.Route, error) {
 	}
 	route := &routev3.Route{Name: r.Name, Match: match}
 	setHeaderModifiers(route, r)
+	setCORS(route, r)
 	switch {
 	case r.Redirect != nil:
 		redirect, err := RedirectAction(r.Redirect, r.PathMatch)
@@ -132,12 +146,14 @@ func buildRoutes(r *ir.HTTPRoute) ([]*routev3.Route, error) {
 			return nil, err
 		}
 		route.Action = &routev3.Route_Redirect{Redirect: redirect}
+		setRateLimits(route, r.RateLimit)
 	case r.DirectResponse != nil:
 		route.Action = DirectResponse(r.DirectResponse.StatusCode, r.DirectResponse.Body)
 	case len(r.Destination.Backends) == 0:
 		route.Action = DirectResponse(500, "")
 	default:
 		route.Action = &routev3.Route_Route{Route: RouteAction(r)}
+		setRateLimits(route, r.RateLimit)
 		if r.Destination.InvalidWeight > 0 {
 			invalid := InvalidBackendRoute(r.Name, match, invalidShare(r.Destination))
 			return []*routev3.Route{invalid, route}, nil
@@ -276,15 +292,12 @@ func checkRegex(re string) error {
 func RouteAction(r *ir.HTTPRoute) *routev3.RouteAction {
 	a := &routev3.RouteAction{}
 	backends := r.Destination.Backends
-	if len(backends) == 1 {
+	if len(backends) == 1 && backends[0].RequestHeaders == nil && backends[0].ResponseHeaders == nil {
 		a.ClusterSpecifier = &routev3.RouteAction_Cluster{Cluster: backends[0].Cluster}
 	} else {
 		w := &routev3.WeightedCluster{}
 		for _, b := range backends {
-			w.Clusters = append(w.Clusters, &routev3.WeightedCluster_ClusterWeight{
-				Name:   b.Cluster,
-				Weight: wrapperspb.UInt32(b.Weight),
-			})
+			w.Clusters = append(w.Clusters, ClusterWeight(b))
 		}
 		a.ClusterSpecifier = &routev3.RouteAction_WeightedClusters{WeightedClusters: w}
 	}
@@ -321,6 +334,21 @@ func RouteAction(r *ir.HTTPRoute) *routev3.RouteAction {
 		}
 	}
 	return a
+}
+
+// ClusterWeight is one cluster of weighted clusters, with the header
+// modifications of its backendRef.
+func ClusterWeight(b *ir.WeightedCluster) *routev3.WeightedCluster_ClusterWeight {
+	c := &routev3.WeightedCluster_ClusterWeight{Name: b.Cluster, Weight: wrapperspb.UInt32(b.Weight)}
+	if m := b.RequestHeaders; m != nil {
+		c.RequestHeadersToAdd = HeaderValueOptions(m)
+		c.RequestHeadersToRemove = removableHeaders(m.Remove)
+	}
+	if m := b.ResponseHeaders; m != nil {
+		c.ResponseHeadersToAdd = HeaderValueOptions(m)
+		c.ResponseHeadersToRemove = removableHeaders(m.Remove)
+	}
+	return c
 }
 
 // pathRewrite turns a path rewrite into either a full path, a prefix

@@ -10,6 +10,7 @@ import (
 	endpointv3 "github.com/envoyproxy/go-control-plane/envoy/config/endpoint/v3"
 	listenerv3 "github.com/envoyproxy/go-control-plane/envoy/config/listener/v3"
 	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
+	hcmv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/http_connection_manager/v3"
 	tlsv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/transport_sockets/tls/v3"
 
 	"github.com/envoygw/envoy-gateway/internal/ir"
@@ -73,10 +74,18 @@ func TranslateWithEndpoints(x *ir.Xds, eps *ir.Endpoints) (*Resources, error) {
 func translate(x *ir.Xds, eps *ir.Endpoints, cache *Cache) *Resources {
 	t := &translation{out: &Resources{}, secrets: map[string]*ir.Certificate{}, cache: cache}
 	x = t.validIR(x)
+	t.httpFilters = rateLimitHTTPFilters(x)
 	for _, g := range groupByAddress(x) {
 		t.addListener(g)
 	}
 	t.addClusters(x.Clusters)
+	if x.GlobalRateLimit != nil {
+		if built, err := checkedCluster(RateLimitServiceCluster(x.GlobalRateLimit)); err != nil {
+			t.leaveOut("cluster", "", RateLimitClusterName, err)
+		} else {
+			t.out.Clusters = append(t.out.Clusters, built)
+		}
+	}
 	t.addEndpoints(x.Clusters, eps)
 	t.addSecrets()
 	t.out.sort()
@@ -92,6 +101,9 @@ type translation struct {
 	secrets map[string]*ir.Certificate
 	// invalidBackend is set when a filter chain refers to invalidBackendCluster.
 	invalidBackend bool
+	// httpFilters are the HTTP filters every HTTP connection manager runs
+	// before the router (rate limiting).
+	httpFilters []*hcmv3.HttpFilter
 }
 
 func (t *translation) warnf(format string, args ...any) {
@@ -116,6 +128,7 @@ type addressGroup struct {
 	http    []*ir.HTTPListener // plain HTTP
 	https   []*ir.HTTPListener
 	tls     []*ir.TLSListener
+	tcp     []*ir.TCPListener
 }
 
 // groupByAddress groups the IR listeners by address:port, sorted by address
@@ -147,6 +160,10 @@ func groupByAddress(x *ir.Xds) []*addressGroup {
 		g := get(l.Address, l.Port)
 		g.tls = append(g.tls, l)
 	}
+	for _, l := range x.TCP {
+		g := get(l.Address, l.Port)
+		g.tcp = append(g.tcp, l)
+	}
 	out := make([]*addressGroup, 0, len(groups))
 	for _, g := range groups {
 		out = append(out, g)
@@ -168,9 +185,10 @@ func (r *Resources) sort() {
 }
 
 // Validate runs the protos' own ValidateAll on every resource, and on the
-// typed extension configs packed in Any fields of listeners and clusters.
-// Route configurations, assignments and secrets are built without Any fields
-// (a test keeps it so), so the costly walk looking for them is skipped there.
+// typed extension configs packed in Any fields of listeners, route
+// configurations (per-route rate limits) and clusters. Assignments and
+// secrets are built without Any fields (a test keeps it so), so the costly
+// walk looking for them is skipped there.
 func (r *Resources) Validate() error {
 	var errs []error
 	check := func(kind, name string, err error) {
@@ -182,7 +200,7 @@ func (r *Resources) Validate() error {
 		check("listener", l.GetName(), protovalidate.Deep(l))
 	}
 	for _, rc := range r.Routes {
-		check("route configuration", rc.GetName(), rc.ValidateAll())
+		check("route configuration", rc.GetName(), protovalidate.Deep(rc))
 	}
 	for _, c := range r.Clusters {
 		check("cluster", c.GetName(), protovalidate.Deep(c))

@@ -5,7 +5,8 @@
 // and versions of each type for assertions, and Await for the moment a
 // condition on them first holds. Client speaks state of the world,
 // DeltaClient incremental (delta) xDS. They use only the generated
-// discovery stubs, nothing of the server's internals.
+// discovery stubs, nothing of the server's internals. Client can also NACK
+// the responses a test refuses (SetReject) and lag behind (Pause, Resume).
 package xdstest
 
 import (
@@ -13,12 +14,15 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sync"
 	"time"
 
 	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
 	discoveryv3 "github.com/envoyproxy/go-control-plane/envoy/service/discovery/v3"
 	resourcev3 "github.com/envoyproxy/go-control-plane/pkg/resource/v3"
+	"google.golang.org/genproto/googleapis/rpc/status"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/protobuf/proto"
 )
@@ -35,6 +39,8 @@ type Options struct {
 	// MaxMessageBytes bounds a response; 0 means gRPC's default (4 MiB),
 	// too small for the routes or clusters of thousands of routes.
 	MaxMessageBytes int
+	// NodeID is node.id; empty means "<client kind>-<fleet>".
+	NodeID string
 }
 
 func (o Options) node(prefix string) *corev3.Node {
@@ -42,7 +48,11 @@ func (o Options) node(prefix string) *corev3.Node {
 	if ua == "" {
 		ua = "xdstest"
 	}
-	return &corev3.Node{Id: prefix + "-" + o.Fleet, Cluster: o.Fleet, UserAgentName: ua}
+	id := o.NodeID
+	if id == "" {
+		id = prefix + "-" + o.Fleet
+	}
+	return &corev3.Node{Id: id, Cluster: o.Fleet, UserAgentName: ua}
 }
 
 func (o Options) dial(addr string) (*grpc.ClientConn, error) {
@@ -58,9 +68,24 @@ type Client struct {
 	*store
 	conn   *grpc.ClientConn
 	stream discoveryv3.AggregatedDiscoveryService_StreamAggregatedResourcesClient
+	ctx    context.Context
 	cancel context.CancelFunc
 	node   *corev3.Node
 	done   chan struct{}
+
+	// applyMu makes responses apply one at a time, in order (see Resume).
+	applyMu sync.Mutex
+	// Guarded by the store's mu: see SetReject and Pause. rejected is the
+	// version last NACKed per type.
+	reject   func(typeURL string, resources map[string]proto.Message) error
+	paused   bool
+	held     []heldResponse
+	rejected map[string]string
+}
+
+type heldResponse struct {
+	r  *discoveryv3.DiscoveryResponse
+	at time.Time
 }
 
 // Dial connects to addr as a proxy of fleet (node.cluster) and starts
@@ -83,8 +108,8 @@ func DialWith(addr string, opts Options) (*Client, error) {
 		return nil, err
 	}
 	c := &Client{
-		store: newStore(), conn: conn, stream: stream, cancel: cancel, done: make(chan struct{}),
-		node: opts.node("xdstest"),
+		store: newStore(), conn: conn, stream: stream, ctx: ctx, cancel: cancel, done: make(chan struct{}),
+		node: opts.node("xdstest"), rejected: map[string]string{},
 	}
 	for _, t := range []string{resourcev3.ClusterType, resourcev3.ListenerType} {
 		if err := c.subscribe(t, nil); err != nil {
@@ -117,9 +142,57 @@ func (c *Client) receive() {
 	}
 }
 
-// handle stores a response received at at, ACKs it and follows the names
-// it refers to.
+// SetReject makes the client NACK every response for which reject returns
+// an error (its message is the error_detail), keeping what it holds, as
+// Envoy does with a configuration it refuses. nil accepts everything.
+func (c *Client) SetReject(reject func(typeURL string, resources map[string]proto.Message) error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.reject = reject
+}
+
+// Pause makes the client hold the responses it receives, neither applying
+// nor ACKing them, until Resume: a proxy that lags behind.
+func (c *Client) Pause() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.paused = true
+}
+
+// Resume applies and ACKs the responses held since Pause, in order, and
+// the next ones as they come.
+func (c *Client) Resume() error {
+	c.applyMu.Lock()
+	defer c.applyMu.Unlock()
+	c.mu.Lock()
+	held := c.held
+	c.held, c.paused = nil, false
+	c.mu.Unlock()
+	for _, h := range held {
+		if err := c.apply(h.r, h.at); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// handle applies a response received at at, or holds it while paused.
 func (c *Client) handle(r *discoveryv3.DiscoveryResponse, at time.Time) error {
+	c.applyMu.Lock()
+	defer c.applyMu.Unlock()
+	c.mu.Lock()
+	if c.paused {
+		c.held = append(c.held, heldResponse{r: r, at: at})
+		c.mu.Unlock()
+		return nil
+	}
+	c.mu.Unlock()
+	return c.apply(r, at)
+}
+
+// apply stores a response received at at, ACKs it and follows the names
+// it refers to, or NACKs it when the reject function refuses it.
+func (c *Client) apply(r *discoveryv3.DiscoveryResponse, at time.Time) error {
 	resources := make(map[string]proto.Message, len(r.GetResources()))
 	for _, a := range r.GetResources() {
 		m, err := a.UnmarshalNew()
@@ -128,6 +201,17 @@ func (c *Client) handle(r *discoveryv3.DiscoveryResponse, at time.Time) error {
 		}
 		resources[resourceName(m)] = m
 	}
+	c.mu.Lock()
+	reject := c.reject
+	c.mu.Unlock()
+	if reject != nil {
+		if err := reject(r.GetTypeUrl(), resources); err != nil {
+			return c.nack(r, err)
+		}
+	}
+	c.mu.Lock()
+	delete(c.rejected, r.GetTypeUrl())
+	c.mu.Unlock()
 	c.updated(r.GetTypeUrl(), r.GetVersionInfo(), r.GetNonce(), resources, at)
 	if err := c.send(r.GetTypeUrl()); err != nil { // ACK
 		return err
@@ -164,12 +248,40 @@ func (c *Client) subscribe(typeURL string, names []string) error {
 }
 
 func (c *Client) send(typeURL string) error {
+	return c.sendWith(typeURL, nil)
+}
+
+func (c *Client) sendWith(typeURL string, errDetail *status.Status) error {
 	c.mu.Lock()
 	s := c.typ(typeURL)
 	req := &discoveryv3.DiscoveryRequest{
 		Node: c.node, TypeUrl: typeURL, ResourceNames: s.names,
-		VersionInfo: s.version, ResponseNonce: s.nonce,
+		VersionInfo: s.version, ResponseNonce: s.nonce, ErrorDetail: errDetail,
 	}
 	c.mu.Unlock()
 	return c.stream.Send(req)
+}
+
+// nackBackoff is how long the client waits before NACKing a version again:
+// the server sends a rejected version again on every NACK, and a test
+// client need not spin on it.
+const nackBackoff = 100 * time.Millisecond
+
+// nack rejects r with err, keeping the version and resources held.
+func (c *Client) nack(r *discoveryv3.DiscoveryResponse, err error) error {
+	c.mu.Lock()
+	again := c.rejected[r.GetTypeUrl()] == r.GetVersionInfo()
+	c.rejected[r.GetTypeUrl()] = r.GetVersionInfo()
+	c.typ(r.GetTypeUrl()).nonce = r.GetNonce()
+	c.mu.Unlock()
+	if again {
+		t := time.NewTimer(nackBackoff)
+		defer t.Stop()
+		select {
+		case <-c.ctx.Done():
+			return c.ctx.Err()
+		case <-t.C:
+		}
+	}
+	return c.sendWith(r.GetTypeUrl(), &status.Status{Code: int32(codes.InvalidArgument), Message: err.Error()})
 }

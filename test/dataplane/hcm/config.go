@@ -10,6 +10,7 @@ import (
 	routerv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/router/v3"
 	hcmv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/http_connection_manager/v3"
 
+	"github.com/envoygw/envoy-gateway/test/dataplane/ratelimit"
 	"github.com/envoygw/envoy-gateway/test/dataplane/router"
 	"github.com/envoygw/envoy-gateway/test/dataplane/strict"
 )
@@ -33,7 +34,14 @@ type Config struct {
 	RDSName string
 	Static  *router.Table
 
-	healthCheck          *healthCheck
+	healthCheck *healthCheck
+	// rateLimits are the rate limit filters, in chain order.
+	rateLimits []rateLimitFilter
+	// cors is set when the CORS filter is in the chain: it applies the
+	// CORS policy of the matched route (cors.go).
+	cors bool
+	// upgrades are the upgrade types upgrade_configs lets through, lower-case.
+	upgrades             []string
 	suppressEnvoyHeaders bool
 	useRemoteAddress     bool
 	normalizePath        bool
@@ -68,7 +76,7 @@ func Compile(h *hcmv3.HttpConnectionManager, path string) (*Config, error) {
 		}
 		c.RDSName = rs.Rds.GetRouteConfigName()
 	case *hcmv3.HttpConnectionManager_RouteConfig:
-		t, err := router.Compile(rs.RouteConfig)
+		t, err := router.CompileWith(rs.RouteConfig, RouteOptions())
 		if err != nil {
 			return nil, fmt.Errorf("%s.route_config.%w", path, err)
 		}
@@ -76,10 +84,19 @@ func Compile(h *hcmv3.HttpConnectionManager, path string) (*Config, error) {
 	default:
 		return nil, fmt.Errorf("%s: invalid: no route_config or rds", path)
 	}
+	if err := c.compileUpgrades(h.GetUpgradeConfigs(), path+".upgrade_configs"); err != nil {
+		return nil, err
+	}
 	if err := c.compileFilters(h.GetHttpFilters(), path+".http_filters"); err != nil {
 		return nil, err
 	}
 	return c, nil
+}
+
+// RouteOptions are the options route configurations are compiled with:
+// the route configurations of the HTTP filters implemented here.
+func RouteOptions() router.CompileOptions {
+	return router.CompileOptions{PerFilterConfig: ratelimit.PerRouteCompiler(nil)}
 }
 
 // compileFilters checks the filter chain as Envoy: the router is the
@@ -121,6 +138,20 @@ func (c *Config) compileFilters(filters []*hcmv3.HttpFilter, path string) error 
 				return err
 			}
 			c.healthCheck = compiled
+		case strict.LocalRateLimitName, strict.RateLimitName:
+			if last {
+				return fmt.Errorf("%s: invalid: non-terminal filter named %s is the last filter in a http filter chain",
+					p, f.GetName())
+			}
+			rl, err := compileRateLimitFilter(f, p)
+			if err != nil {
+				return err
+			}
+			c.rateLimits = append(c.rateLimits, rl)
+		case strict.CORSName:
+			if err := c.compileCORS(f, p, last); err != nil {
+				return err
+			}
 		default:
 			return fmt.Errorf("%s: filter %q is not implemented by the test data plane", p, f.GetName())
 		}

@@ -1,7 +1,7 @@
 // Package hcm is the test data plane's HTTP connection manager
 // (envoy.filters.network.http_connection_manager) with its HTTP filters:
 // the router, whose decisions package router computes and this package
-// executes, and health_check (non-pass-through mode).
+// executes, health_check (non-pass-through mode) and cors (cors.go).
 //
 // What a request goes through, in Envoy's order (ActiveStream::
 // decodeHeaders, ConnectionManagerUtility, Router::Filter):
@@ -9,7 +9,10 @@
 //   - codecs: HTTP/1.1; HTTP/2 over TLS when ALPN says h2; HTTP/2 with
 //     prior knowledge (h2c) on plaintext; codec_type HTTP1/HTTP2 restrict
 //     them. HTTP/1.0 is refused with 426 (accept_http_10 is false by
-//     default), an upgrade request with 403 (no upgrade_configs);
+//     default), an upgrade request of a type not in upgrade_configs with
+//     403; an allowed one (WebSocket) goes to the route's cluster once,
+//     with its Upgrade and Connection headers, and a 101 answer turns the
+//     connection into a byte stream both ways (upgrade.go);
 //   - a target not starting with "/" is answered 404 ("OPTIONS *",
 //     authority form), an absolute-form target becomes its path and host,
 //     a fragment is refused with 400;
@@ -30,6 +33,14 @@
 //     SANITIZE);
 //   - the health_check filter answers a matching request itself: 200
 //     while the proxy is live, 503 otherwise, no body;
+//   - the cors filter, for a route with a CORS policy
+//     (typed_per_filter_config) and a request with an Origin: a preflight
+//     (OPTIONS with access-control-request-method) from an allowed origin
+//     is answered 200 with the allow-origin (the origin), -credentials,
+//     -methods and -headers ("*" echoes what was asked), max-age and
+//     expose-headers; other preflights go on to the route
+//     (forward_not_matching_preflights); responses to requests from an
+//     allowed origin get allow-origin, -credentials and expose-headers;
 //   - the router: no route configuration or no route gives 404 without
 //     body; a direct response or redirect is sent as the router built it;
 //     a forward goes to the cluster (503 without body when the proxy has

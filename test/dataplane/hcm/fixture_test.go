@@ -105,6 +105,14 @@ type fixture struct {
 
 func newFixture(t *testing.T, cfg *Config, rc *routev3.RouteConfiguration, clusters ...*upstream.Cluster) *fixture {
 	t.Helper()
+	return newFixtureWith(t, cfg, rc, nil, clusters...)
+}
+
+// newFixtureWith is newFixture with the connection manager's gRPC
+// connections (the rate limit service).
+func newFixtureWith(t *testing.T, cfg *Config, rc *routev3.RouteConfiguration, grpcConns GRPCConns,
+	clusters ...*upstream.Cluster) *fixture {
+	t.Helper()
 	f := &fixture{clusters: map[string]*upstream.Cluster{}, live: true}
 	for _, c := range clusters {
 		f.clusters[c.Name] = c
@@ -112,7 +120,7 @@ func newFixture(t *testing.T, cfg *Config, rc *routev3.RouteConfiguration, clust
 	var table *router.Table
 	if rc != nil {
 		var err error
-		if table, err = router.Compile(rc); err != nil {
+		if table, err = router.CompileWith(rc, RouteOptions()); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -125,6 +133,7 @@ func newFixture(t *testing.T, cfg *Config, rc *routev3.RouteConfiguration, clust
 		LocalAddress: netip.MustParseAddr("10.1.2.3"),
 		Background:   f.bg,
 		Logger:       logr.Discard(),
+		GRPC:         grpcConns,
 	})
 	srv := NewServer(h, false, logr.Discard())
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

@@ -39,7 +39,10 @@ type Deps struct {
 	BufferLimit int
 	// Background runs the mirrors' shadow requests.
 	Background *Background
-	Logger     logr.Logger
+	// GRPC gives the gRPC connections of the rate limit filter; nil: its
+	// calls fail.
+	GRPC   GRPCConns
+	Logger logr.Logger
 }
 
 // Background runs fire-and-forget work (shadow requests) until its
@@ -96,6 +99,9 @@ type stream struct {
 	w     http.ResponseWriter
 	r     *http.Request
 	start time.Time
+	// cors is the CORS filter's state of the request once it decoded it
+	// (nil when the route has no CORS policy).
+	cors *corsState
 }
 
 func (s *stream) serve() {
@@ -115,10 +121,14 @@ func (s *stream) serve() {
 		s.reply(http.StatusBadRequest, "", nil)
 		return
 	}
+	upgrade := ""
 	if r.ProtoMajor == 1 && isUpgrade(r.Header) {
-		// No upgrade_configs: Envoy refuses the upgrade.
-		s.reply(http.StatusForbidden, "", nil)
-		return
+		upgrade = r.Header.Get("Upgrade")
+		if !s.h.cfg.upgradeAllowed(upgrade) {
+			// Not in upgrade_configs: Envoy refuses the upgrade.
+			s.reply(http.StatusForbidden, "", nil)
+			return
+		}
 	}
 	path, redirect, ok := s.h.cfg.normalize(path)
 	switch {
@@ -135,6 +145,7 @@ func (s *stream) serve() {
 	req := &router.Request{
 		Method: r.Method, Authority: authority, Path: path, Scheme: scheme(headers.Get("x-forwarded-proto"), p.tls),
 		Headers: headers, SuppressEnvoyHeaders: s.h.cfg.suppressEnvoyHeaders,
+		RemoteAddress: downstreamAddress(headers, s.h.cfg.useRemoteAddress, p),
 	}
 	if hc := s.h.cfg.healthCheck; hc != nil && hc.matches(req) {
 		s.healthCheck()
@@ -148,11 +159,32 @@ func (s *stream) serve() {
 		return
 	}
 	d := table.Route(req, randSource{})
-	if d.Direct != nil {
-		s.direct(d.Direct)
+	cors, answered := s.corsDecode(d, headers)
+	if answered {
 		return
 	}
-	s.forward(d.Forward)
+	// The CORS filter comes first in the chain (compileFilters): the local
+	// replies of the later filters pass its encodeHeaders.
+	s.cors = cors
+	if s.rateLimit(req, d) {
+		return
+	}
+	if d.Direct != nil {
+		direct := *d.Direct
+		if cors != nil {
+			direct.Headers = direct.Headers.Clone()
+			cors.encode(direct.Headers)
+		}
+		s.direct(&direct)
+		return
+	}
+	f := *d.Forward
+	f.MutateResponse = withCORS(f.MutateResponse, cors)
+	if upgrade != "" {
+		s.forwardUpgrade(&f, upgrade)
+		return
+	}
+	s.forward(&f)
 }
 
 // requestTarget returns :path and :authority. An HTTP/1 absolute-form

@@ -123,6 +123,25 @@ func mutateRequest(h router.Headers, useRemoteAddress bool, p peer) {
 	h.Del("x-forwarded-client-cert")
 }
 
+// downstreamAddress is the downstream remote address Envoy's connection
+// manager determines (no trusted hops): the peer's with
+// use_remote_address, else the last x-forwarded-for address when it is an
+// IP address, else the peer's.
+func downstreamAddress(h router.Headers, useRemoteAddress bool, p peer) netip.Addr {
+	if useRemoteAddress {
+		return p.remote
+	}
+	xff := strings.Join(h.Values("x-forwarded-for"), ",")
+	if xff == "" {
+		return p.remote
+	}
+	last := strings.TrimSpace(xff[strings.LastIndex(xff, ",")+1:])
+	if a, err := netip.ParseAddr(last); err == nil {
+		return a.Unmap()
+	}
+	return p.remote
+}
+
 // appendXFF appends an address to x-forwarded-for (one comma-separated
 // value, as Envoy's Utility::appendXff).
 func appendXFF(h router.Headers, addr string) {

@@ -28,6 +28,7 @@ func (s *stream) reply(status int, body string, mutate func(router.Headers)) {
 	if mutate != nil {
 		mutate(h)
 	}
+	s.cors.encode(h)
 	h.Set("content-length", strconv.Itoa(len(body)))
 	s.writeHeaders(status, h)
 	if body != "" && s.r.Method != http.MethodHead {

@@ -31,6 +31,7 @@ type routeAction struct {
 	perTryMs       int64
 	retry          *RetryPolicy
 	mirrors        []*mirrorPolicy
+	rateLimits     []*RateLimitPolicy
 }
 
 // weightedCluster is a compiled WeightedCluster.ClusterWeight.
@@ -92,6 +93,9 @@ func compileRouteAction(a *routev3.RouteAction, ctx actionContext, path string) 
 		retry, retryAt = ctx.vhostRetry, ctx.vhostRetryAt
 	}
 	if ra.retry, ra.perTryMs, err = compileRetryPolicy(retry, retryAt); err != nil {
+		return nil, err
+	}
+	if ra.rateLimits, err = CompileRateLimits(a.GetRateLimits(), joinPath(path, "rate_limits")); err != nil {
 		return nil, err
 	}
 	ra.mirrors = ctx.mirrors

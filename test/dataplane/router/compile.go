@@ -3,9 +3,12 @@ package router
 import (
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 
 	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
 	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
+	"google.golang.org/protobuf/types/known/anypb"
 )
 
 // defaultMaxDirectResponseBodyBytes is
@@ -37,13 +40,16 @@ type virtualHost struct {
 // route is a compiled Route: exactly one of action, redirect and direct
 // is set.
 type route struct {
-	name     string
-	match    *routeMatch
-	action   *routeAction
-	redirect *redirect
-	direct   *directResponse
-	request  *headerParser
-	response *headerParser
+	name      string
+	perFilter map[string]any
+	match     *routeMatch
+	action    *routeAction
+	redirect  *redirect
+	direct    *directResponse
+	request   *headerParser
+	response  *headerParser
+	// cors is the CORS filter's policy of the route (in perFilter too).
+	cors *CORSPolicy
 }
 
 // directResponse is a compiled DirectResponseAction.
@@ -60,6 +66,20 @@ type directResponse struct {
 // what Envoy checks when it builds the route table (domains, regexes,
 // header mutations, weights, rewrites, body sizes).
 func Compile(rc *routev3.RouteConfiguration) (*Table, error) {
+	return CompileWith(rc, CompileOptions{})
+}
+
+// CompileOptions are what Compile needs from outside the router.
+type CompileOptions struct {
+	// PerFilterConfig compiles a route's typed_per_filter_config entry for
+	// the HTTP filter name (path names the entry, for errors), as the
+	// filter's factory does in Envoy; nil rejects every entry.
+	PerFilterConfig func(name string, config *anypb.Any, path string) (any, error)
+}
+
+// CompileWith is Compile with the route-specific configurations of the
+// HTTP filters compiled by opts.
+func CompileWith(rc *routev3.RouteConfiguration, opts CompileOptions) (*Table, error) {
 	if rc == nil {
 		return nil, errors.New("route configuration is nil")
 	}
@@ -98,7 +118,7 @@ func Compile(rc *routev3.RouteConfiguration) (*Table, error) {
 	}
 	for i, v := range rc.GetVirtualHosts() {
 		path := fmt.Sprintf("virtual_hosts[%d]", i)
-		vh, err := compileVirtualHost(v, mirrors, maxBody, path)
+		vh, err := compileVirtualHost(v, routeContext{mirrors: mirrors, maxBody: maxBody, opts: opts}, path)
 		if err != nil {
 			return nil, err
 		}
@@ -109,8 +129,15 @@ func Compile(rc *routev3.RouteConfiguration) (*Table, error) {
 	return t, nil
 }
 
-func compileVirtualHost(v *routev3.VirtualHost, rcMirrors []*mirrorPolicy, maxBody uint64,
-	path string) (*virtualHost, error) {
+// routeContext is what the routes of a virtual host get from the route
+// configuration.
+type routeContext struct {
+	mirrors []*mirrorPolicy
+	maxBody uint64
+	opts    CompileOptions
+}
+
+func compileVirtualHost(v *routev3.VirtualHost, rcx routeContext, path string) (*virtualHost, error) {
 	vh := &virtualHost{name: v.GetName()}
 	var err error
 	if vh.request, err = compileHeaderParser(v.GetRequestHeadersToAdd(), v.GetRequestHeadersToRemove(), path,
@@ -121,7 +148,8 @@ func compileVirtualHost(v *routev3.VirtualHost, rcMirrors []*mirrorPolicy, maxBo
 		responseMutationFields); err != nil {
 		return nil, err
 	}
-	ctx := actionContext{vhostRetry: v.GetRetryPolicy(), vhostRetryAt: joinPath(path, "retry_policy"), mirrors: rcMirrors}
+	ctx := actionContext{vhostRetry: v.GetRetryPolicy(), vhostRetryAt: joinPath(path, "retry_policy"),
+		mirrors: rcx.mirrors}
 	if len(v.GetRequestMirrorPolicies()) > 0 {
 		at := joinPath(path, "request_mirror_policies")
 		if ctx.mirrors, err = compileMirrors(v.GetRequestMirrorPolicies(), at); err != nil {
@@ -129,7 +157,7 @@ func compileVirtualHost(v *routev3.VirtualHost, rcMirrors []*mirrorPolicy, maxBo
 		}
 	}
 	for i, r := range v.GetRoutes() {
-		rt, err := compileRoute(r, ctx, maxBody, fmt.Sprintf("%s.routes[%d]", path, i))
+		rt, err := compileRoute(r, ctx, rcx, fmt.Sprintf("%s.routes[%d]", path, i))
 		if err != nil {
 			return nil, err
 		}
@@ -138,9 +166,14 @@ func compileVirtualHost(v *routev3.VirtualHost, rcMirrors []*mirrorPolicy, maxBo
 	return vh, nil
 }
 
-func compileRoute(r *routev3.Route, ctx actionContext, maxBody uint64, path string) (*route, error) {
+func compileRoute(r *routev3.Route, ctx actionContext, rcx routeContext, path string) (*route, error) {
 	rt := &route{name: r.GetName()}
 	var err error
+	if rt.perFilter, err = compilePerFilter(r.GetTypedPerFilterConfig(), rcx.opts,
+		joinPath(path, "typed_per_filter_config")); err != nil {
+		return nil, err
+	}
+	rt.cors, _ = rt.perFilter[CORSFilterName].(*CORSPolicy)
 	if rt.match, err = compileRouteMatch(r.GetMatch(), joinPath(path, "match")); err != nil {
 		return nil, err
 	}
@@ -158,7 +191,7 @@ func compileRoute(r *routev3.Route, ctx actionContext, maxBody uint64, path stri
 	case *routev3.Route_Redirect:
 		rt.redirect, err = compileRedirect(a.Redirect, joinPath(path, "redirect"))
 	case *routev3.Route_DirectResponse:
-		rt.direct, err = compileDirectResponse(a.DirectResponse, maxBody, joinPath(path, "direct_response"))
+		rt.direct, err = compileDirectResponse(a.DirectResponse, rcx.maxBody, joinPath(path, "direct_response"))
 	default:
 		err = fmt.Errorf("%s: invalid: no action", path)
 	}
@@ -181,4 +214,33 @@ func compileDirectResponse(d *routev3.DirectResponseAction, maxBody uint64, path
 			joinPath(path, "body"), len(dr.body), maxBody)
 	}
 	return dr, nil
+}
+
+// compilePerFilter compiles a route's typed_per_filter_config, in key
+// order (so the first error is deterministic).
+func compilePerFilter(m map[string]*anypb.Any, opts CompileOptions, path string) (map[string]any, error) {
+	if len(m) == 0 {
+		return nil, nil
+	}
+	out := make(map[string]any, len(m))
+	for _, name := range slices.Sorted(maps.Keys(m)) {
+		at := fmt.Sprintf("%s[%q]", path, name)
+		if name == CORSFilterName {
+			policy, err := compileCORSPerFilter(m[name], at)
+			if err != nil {
+				return nil, err
+			}
+			out[name] = policy
+			continue
+		}
+		if opts.PerFilterConfig == nil {
+			return nil, fmt.Errorf("%s: not implemented by the test data plane", at)
+		}
+		c, err := opts.PerFilterConfig(name, m[name], at)
+		if err != nil {
+			return nil, err
+		}
+		out[name] = c
+	}
+	return out, nil
 }

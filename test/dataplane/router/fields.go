@@ -49,6 +49,15 @@ var ImplementedFields = []string{
 	"envoy.config.route.v3.Route.request_headers_to_remove",
 	"envoy.config.route.v3.Route.response_headers_to_add",
 	"envoy.config.route.v3.Route.response_headers_to_remove",
+	"envoy.config.route.v3.Route.typed_per_filter_config",
+	// The CORS filter's per-route policy (typed_per_filter_config).
+	"envoy.extensions.filters.http.cors.v3.CorsPolicy.allow_origin_string_match",
+	"envoy.extensions.filters.http.cors.v3.CorsPolicy.allow_methods",
+	"envoy.extensions.filters.http.cors.v3.CorsPolicy.allow_headers",
+	"envoy.extensions.filters.http.cors.v3.CorsPolicy.expose_headers",
+	"envoy.extensions.filters.http.cors.v3.CorsPolicy.max_age",
+	"envoy.extensions.filters.http.cors.v3.CorsPolicy.allow_credentials",
+	"envoy.extensions.filters.http.cors.v3.CorsPolicy.forward_not_matching_preflights",
 
 	// RouteMatch.
 	"envoy.config.route.v3.RouteMatch.prefix",
@@ -90,6 +99,26 @@ var ImplementedFields = []string{
 	"envoy.config.route.v3.RouteAction.RequestMirrorPolicy.cluster",
 	"envoy.config.route.v3.RouteAction.RequestMirrorPolicy.runtime_fraction",
 	"envoy.config.route.v3.RouteAction.RequestMirrorPolicy.disable_shadow_host_suffix_append",
+	"envoy.config.route.v3.RouteAction.rate_limits",
+
+	// RateLimit (rate_limits of routes and of the rate limit filters).
+	"envoy.config.route.v3.RateLimit.actions",
+	"envoy.config.route.v3.RateLimit.Action.generic_key",
+	"envoy.config.route.v3.RateLimit.Action.request_headers",
+	"envoy.config.route.v3.RateLimit.Action.remote_address",
+	"envoy.config.route.v3.RateLimit.Action.masked_remote_address",
+	"envoy.config.route.v3.RateLimit.Action.header_value_match",
+	"envoy.config.route.v3.RateLimit.Action.GenericKey.descriptor_key",
+	"envoy.config.route.v3.RateLimit.Action.GenericKey.descriptor_value",
+	"envoy.config.route.v3.RateLimit.Action.RequestHeaders.header_name",
+	"envoy.config.route.v3.RateLimit.Action.RequestHeaders.descriptor_key",
+	"envoy.config.route.v3.RateLimit.Action.RequestHeaders.skip_if_absent",
+	"envoy.config.route.v3.RateLimit.Action.MaskedRemoteAddress.v4_prefix_mask_len",
+	"envoy.config.route.v3.RateLimit.Action.MaskedRemoteAddress.v6_prefix_mask_len",
+	"envoy.config.route.v3.RateLimit.Action.HeaderValueMatch.descriptor_key",
+	"envoy.config.route.v3.RateLimit.Action.HeaderValueMatch.descriptor_value",
+	"envoy.config.route.v3.RateLimit.Action.HeaderValueMatch.expect_match",
+	"envoy.config.route.v3.RateLimit.Action.HeaderValueMatch.headers",
 
 	// WeightedCluster.
 	"envoy.config.route.v3.WeightedCluster.clusters",
@@ -191,7 +220,8 @@ func checkValue(fd protoreflect.FieldDescriptor, v protoreflect.Value, path stri
 		return nil
 	}
 	if fd.IsMap() {
-		// No map field is implemented; checkFields rejects them before.
+		// The only map implemented is typed_per_filter_config, whose
+		// values CompileOptions.PerFilterConfig checks.
 		return nil
 	}
 	if fd.IsList() {

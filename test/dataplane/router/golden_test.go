@@ -2,13 +2,16 @@ package router
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
+	localratelimitv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/local_ratelimit/v3"
 	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/types/known/anypb"
 	"sigs.k8s.io/yaml"
 )
 
@@ -31,13 +34,24 @@ func TestTranslatorGoldensCompile(t *testing.T) {
 		name := strings.TrimSuffix(filepath.Base(f), ".routes.yaml")
 		for i, rc := range readGoldenRoutes(t, f) {
 			total++
-			if _, err := Compile(rc); err != nil {
+			if _, err := CompileWith(rc, goldenOptions); err != nil {
 				t.Errorf("%s: route configuration %d (%s): %v", name, i, rc.GetName(), err)
 			}
 		}
 	}
 	t.Logf("compiled %d route configurations from %d golden files", total, len(files))
 }
+
+// goldenOptions accept the local rate limit filter's route configurations
+// the translator emits: package ratelimit compiles them, and the data
+// plane's own golden test runs it on these files.
+var goldenOptions = CompileOptions{PerFilterConfig: func(name string, a *anypb.Any, path string) (any, error) {
+	c := &localratelimitv3.LocalRateLimit{}
+	if name != "envoy.filters.http.local_ratelimit" || a.UnmarshalTo(c) != nil {
+		return nil, fmt.Errorf("%s: not a local rate limit configuration", path)
+	}
+	return c, nil
+}}
 
 // readGoldenRoutes parses a golden file: a YAML list of RouteConfigurations
 // in proto-JSON form.

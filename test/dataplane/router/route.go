@@ -40,7 +40,7 @@ func (t *Table) Route(req *Request, rnd Rand) *Decision {
 		d.Direct = notFound()
 		return d
 	}
-	d.RouteName = r.name
+	d.RouteName, d.PerFilter, d.CORS = r.name, r.perFilter, r.cors
 	if r.action == nil {
 		d.Direct = t.localReply(req, vh, r)
 		return d
@@ -116,7 +116,7 @@ func (t *Table) forward(req *Request, vh *virtualHost, r *route, random uint64) 
 	f := &Forward{
 		Cluster: a.cluster, ClusterNotFoundStatus: a.notFoundStatus,
 		Method: req.Method, Authority: req.Authority, Path: req.Path, Scheme: req.Scheme,
-		Headers: req.Headers.Clone(), Retry: a.retry,
+		Headers: req.Headers.Clone(), Retry: a.retry, RateLimits: a.rateLimits,
 	}
 	var wc *weightedCluster
 	if len(a.weighted) > 0 {

@@ -1,6 +1,9 @@
 package router
 
-import "time"
+import (
+	"net/netip"
+	"time"
+)
 
 // Rand is the source of the per-request random value (math/rand/v2's
 // *rand.Rand satisfies it). Route draws exactly one value per call: Envoy
@@ -31,6 +34,11 @@ type Request struct {
 	// when false (the default) the router adds x-envoy-original-path,
 	// x-envoy-original-host and x-envoy-expected-rq-timeout-ms upstream.
 	SuppressEnvoyHeaders bool
+	// RemoteAddress is the downstream remote address as the connection
+	// manager determined it (the peer's with use_remote_address, else the
+	// last x-forwarded-for address): what the rate limit actions
+	// remote_address and masked_remote_address read.
+	RemoteAddress netip.Addr
 }
 
 // Decision is what to do with a request: exactly one of Direct and Forward
@@ -46,6 +54,12 @@ type Decision struct {
 	Direct *DirectResponse
 	// Forward sends the request to a cluster.
 	Forward *Forward
+	// PerFilter holds the matched route's typed_per_filter_config,
+	// compiled by CompileOptions.PerFilterConfig, by filter name.
+	PerFilter map[string]any
+	// CORS is the matched route's CORS policy, for the CORS filter; nil
+	// when the route has none.
+	CORS *CORSPolicy
 }
 
 // DirectResponse is a locally generated response, as Envoy's
@@ -89,6 +103,8 @@ type Forward struct {
 	Retry *RetryPolicy
 	// Mirrors are the shadow requests to send for this request.
 	Mirrors []Mirror
+	// RateLimits are the route action's rate_limits.
+	RateLimits []*RateLimitPolicy
 }
 
 // Mirror is one shadow copy of the forwarded request: same method, path

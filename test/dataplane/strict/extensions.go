@@ -1,7 +1,10 @@
 package strict
 
 import (
+	corsv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/cors/v3"
 	healthcheckv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/health_check/v3"
+	localratelimitv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/local_ratelimit/v3"
+	ratelimitv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/ratelimit/v3"
 	routerv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/http/router/v3"
 	tlsinspectorv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/listener/tls_inspector/v3"
 	hcmv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/http_connection_manager/v3"
@@ -17,6 +20,7 @@ const (
 	httpFilterConfig     = hcm + "HttpFilter.typed_config"
 	transportSocket      = "envoy.config.core.v3.TransportSocket.typed_config"
 	protocolOptions      = "envoy.config.cluster.v3.Cluster.typed_extension_protocol_options"
+	perFilterConfig      = "envoy.config.route.v3.Route.typed_per_filter_config"
 )
 
 // Canonical extension names.
@@ -25,6 +29,9 @@ const (
 	TCPProxyName              = "envoy.filters.network.tcp_proxy"
 	RouterName                = "envoy.filters.http.router"
 	HealthCheckName           = "envoy.filters.http.health_check"
+	RateLimitName             = "envoy.filters.http.ratelimit"
+	LocalRateLimitName        = "envoy.filters.http.local_ratelimit"
+	CORSName                  = "envoy.filters.http.cors"
 	TLSInspectorName          = "envoy.filters.listener.tls_inspector"
 	TLSTransportSocketName    = "envoy.transport_sockets.tls"
 	HTTPProtocolOptionsName   = "envoy.extensions.upstreams.http.v3.HttpProtocolOptions"
@@ -37,6 +44,10 @@ var Extensions = []Extension{
 	{Msg: &tcpproxyv3.TcpProxy{}, Name: TCPProxyName, In: []string{networkFilterConfig}},
 	{Msg: &routerv3.Router{}, Name: RouterName, In: []string{httpFilterConfig}},
 	{Msg: &healthcheckv3.HealthCheck{}, Name: HealthCheckName, In: []string{httpFilterConfig}},
+	{Msg: &ratelimitv3.RateLimit{}, Name: RateLimitName, In: []string{httpFilterConfig}},
+	{Msg: &localratelimitv3.LocalRateLimit{}, Name: LocalRateLimitName, In: []string{httpFilterConfig, perFilterConfig}},
+	{Msg: &corsv3.Cors{}, Name: CORSName, In: []string{httpFilterConfig}},
+	{Msg: &corsv3.CorsPolicy{}, Name: CORSName, In: []string{perFilterConfig}},
 	{Msg: &tlsinspectorv3.TlsInspector{}, Name: TLSInspectorName, In: []string{listenerFilterConfig}},
 	{Msg: &tlsv3.UpstreamTlsContext{}, Name: TLSTransportSocketName, In: []string{transportSocket}},
 	{Msg: &tlsv3.DownstreamTlsContext{}, Name: TLSTransportSocketName, In: []string{transportSocket}},

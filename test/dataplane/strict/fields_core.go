@@ -7,6 +7,8 @@ var coreFields = []Field{
 	{Name: "envoy.config.core.v3.Node.cluster"},
 
 	{Name: "envoy.config.core.v3.Address.socket_address"},
+	{Name: "envoy.config.core.v3.Address.pipe"},
+	{Name: "envoy.config.core.v3.Pipe.path"},
 	{Name: "envoy.config.core.v3.SocketAddress.address"},
 	{Name: "envoy.config.core.v3.SocketAddress.port_value"},
 	{Name: "envoy.config.core.v3.SocketAddress.protocol", Values: []string{"TCP"}},

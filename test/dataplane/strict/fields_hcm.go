@@ -8,6 +8,8 @@ var hcmFields = []Field{
 	{Name: hcm + "HttpConnectionManager.rds"},
 	{Name: hcm + "HttpConnectionManager.route_config"},
 	{Name: hcm + "HttpConnectionManager.http_filters"},
+	{Name: hcm + "HttpConnectionManager.upgrade_configs"},
+	{Name: hcm + "HttpConnectionManager.UpgradeConfig.upgrade_type"},
 	{Name: hcm + "HttpConnectionManager.use_remote_address"},
 	{Name: hcm + "HttpConnectionManager.normalize_path"},
 	{Name: hcm + "HttpConnectionManager.merge_slashes"},

@@ -56,7 +56,7 @@ func allFields() []Field {
 	var out []Field
 	for _, group := range [][]Field{
 		bootstrapFields, coreFields, clusterFields, endpointFields,
-		listenerFields, hcmFields, httpFilterFields, tcpProxyFields, tlsFields, upstreamHTTPFields,
+		listenerFields, hcmFields, httpFilterFields, rateLimitFields, tcpProxyFields, tlsFields, upstreamHTTPFields,
 		wellKnownFields,
 	} {
 		out = append(out, group...)

@@ -29,7 +29,8 @@
 //   - connections: connect_timeout (5 s by default) bounds each connect;
 //     HTTP/1.1 unless the HttpProtocolOptions ask for HTTP/2 (h2c with
 //     prior knowledge in plaintext, "h2" by ALPN over TLS), with HTTP/2
-//     keepalive pings when configured; pools per cluster and host,
+//     keepalive pings when configured; pools per cluster and host; STATIC
+//     and EDS hosts may be unix sockets (pipe addresses);
 //     idle connections kept for an hour (Envoy's idle_timeout default).
 //
 // Circuit breakers, outlier detection, health checks and priorities are

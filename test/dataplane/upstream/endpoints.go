@@ -1,10 +1,12 @@
 package upstream
 
 import (
+	"encoding/hex"
 	"fmt"
 	"net"
 	"net/netip"
 	"strconv"
+	"strings"
 
 	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
 	endpointv3 "github.com/envoyproxy/go-control-plane/envoy/config/endpoint/v3"
@@ -34,6 +36,9 @@ type Host struct {
 // endpointSpec is one lb_endpoint before resolution: Host is an IP
 // address, or a hostname for STRICT_DNS.
 type endpointSpec struct {
+	// pipe is the unix socket path of a pipe endpoint (host and port
+	// unset then).
+	pipe     string
 	host     string
 	port     uint32
 	weight   uint32
@@ -62,20 +67,32 @@ func parseAssignment(cla *endpointv3.ClusterLoadAssignment, ipOnly bool, prefix 
 }
 
 func parseEndpoint(e *endpointv3.LbEndpoint, ipOnly bool, path string) (endpointSpec, error) {
+	if pipe := e.GetEndpoint().GetAddress().GetPipe(); pipe != nil {
+		if !ipOnly {
+			return endpointSpec{}, fmt.Errorf("%s.endpoint.address: invalid: a STRICT_DNS cluster needs socket addresses", path)
+		}
+		return endpointSpec{pipe: pipe.GetPath(), weight: weightOf(e), health: health(e.GetHealthStatus())}, nil
+	}
 	sa := e.GetEndpoint().GetAddress().GetSocketAddress()
 	if sa == nil {
 		return endpointSpec{}, fmt.Errorf("%s.endpoint.address: invalid: a socket address is required", path)
 	}
-	spec := endpointSpec{host: sa.GetAddress(), port: sa.GetPortValue(), weight: 1, health: health(e.GetHealthStatus())}
-	if w := e.GetLoadBalancingWeight(); w != nil {
-		spec.weight = w.GetValue()
-	}
+	spec := endpointSpec{host: sa.GetAddress(), port: sa.GetPortValue(), weight: weightOf(e),
+		health: health(e.GetHealthStatus())}
 	if ipOnly {
 		if _, err := parseIP(spec.host); err != nil {
 			return endpointSpec{}, fmt.Errorf("%s.endpoint.address.socket_address.address: %w", path, err)
 		}
 	}
 	return spec, nil
+}
+
+// weightOf is an endpoint's load_balancing_weight, 1 when unset.
+func weightOf(e *endpointv3.LbEndpoint) uint32 {
+	if w := e.GetLoadBalancingWeight(); w != nil {
+		return w.GetValue()
+	}
+	return 1
 }
 
 // parseIP accepts what Envoy's IP address parser accepts: an IPv4 dotted
@@ -104,11 +121,39 @@ func hostPort(host string, port uint32) string {
 	return net.JoinHostPort(host, strconv.FormatUint(uint64(port), 10))
 }
 
-// hostsOf turns IP endpoints into hosts.
+// hostsOf turns IP and pipe endpoints into hosts.
 func hostsOf(specs []endpointSpec) []*Host {
 	out := make([]*Host, 0, len(specs))
 	for _, s := range specs {
-		out = append(out, &Host{Address: hostPort(s.host, s.port), Weight: s.weight, Health: s.health, Locality: s.locality})
+		addr := hostPort(s.host, s.port)
+		if s.pipe != "" {
+			addr = pipeAddress(s.pipe)
+		}
+		out = append(out, &Host{Address: addr, Weight: s.weight, Health: s.health, Locality: s.locality})
 	}
 	return out
+}
+
+// pipeSuffix ends the host name standing for a unix socket in a host
+// address (URLs of the connection pools need a host name, not a path).
+const pipeSuffix = ".pipe"
+
+// pipeAddress is the host address of a unix socket: its path hex-encoded
+// as a host name, port 0.
+func pipeAddress(path string) string {
+	return hostPort(hex.EncodeToString([]byte(path))+pipeSuffix, 0)
+}
+
+// pipePath returns the unix socket path of a host address made by
+// pipeAddress.
+func pipePath(addr string) (string, bool) {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil || !strings.HasSuffix(host, pipeSuffix) {
+		return "", false
+	}
+	b, err := hex.DecodeString(strings.TrimSuffix(host, pipeSuffix))
+	if err != nil {
+		return "", false
+	}
+	return string(b), true
 }

@@ -78,7 +78,11 @@ func (t *transport) closeIdle() { t.http.CloseIdleConnections() }
 // dial connects to addr within the connect timeout.
 func (t *transport) dial(ctx context.Context, addr string) (net.Conn, error) {
 	d := net.Dialer{Timeout: t.c.connectTimeout}
-	conn, err := d.DialContext(ctx, "tcp", addr)
+	network := "tcp"
+	if path, ok := pipePath(addr); ok {
+		network, addr = "unix", path
+	}
+	conn, err := d.DialContext(ctx, network, addr)
 	if err == nil {
 		return conn, nil
 	}
