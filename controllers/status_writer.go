@@ -86,12 +86,19 @@ func (w *statusWriter) Start(ctx context.Context) error {
 	return nil
 }
 
+// write runs one write round. Rounds are triggered by new results and by
+// Applied changes and may wait for each other: each writes the latest
+// result published when it starts (res only when none is loaded), so a
+// round never writes an older result's statuses over a newer one's.
 func (w *statusWriter) write(ctx context.Context, res *gatewayapi.Result) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if latest, _ := w.opts.Results.Load(); latest != nil {
+		res = latest
+	}
 	if res == nil {
 		return
 	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
 	report := w.appliedReport(res)
 	now, st := w.now(), &res.Statuses
 	writeKind(ctx, w, st.GatewayClasses, func(o *gwapiv1.GatewayClass, s gatewayapi.GatewayClassStatus) bool {

@@ -76,8 +76,11 @@ var _ = Describe("Global rate limiting", Ordered, func() {
 		Eventually(routeParentCondition(ns, "limited", "ResolvedRefs")).Should(haveCondition(metav1.ConditionTrue, "ResolvedRefs"))
 		Eventually(routeParentCondition(ns, "limited", "Accepted")).Should(haveCondition(metav1.ConditionTrue, "Accepted"))
 		Eventually(countOf(rateLimitDeployments)).Should(Equal(1))
+		// The Deployment, Service and ServiceAccount are applied one after the other.
 		for _, obj := range []client.Object{&corev1.Service{}, &corev1.ServiceAccount{}} {
-			Expect(k8sClient.Get(ctx, client.ObjectKey{Namespace: "envoy-gateway-system", Name: render.RateLimitName}, obj)).To(Succeed())
+			Eventually(func() error {
+				return k8sClient.Get(ctx, client.ObjectKey{Namespace: "envoy-gateway-system", Name: render.RateLimitName}, obj)
+			}).Should(Succeed())
 		}
 	})
 

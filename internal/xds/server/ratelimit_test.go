@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -74,6 +75,8 @@ func (c *rlsClient) fetch() []*rlsconfv3.RateLimitConfig {
 	if err := c.client.Ack(); err != nil {
 		c.t.Fatal(err)
 	}
+	// A state-of-the-world response lists its resources in no set order.
+	slices.SortFunc(out, func(a, b *rlsconfv3.RateLimitConfig) int { return strings.Compare(a.GetName(), b.GetName()) })
 	return out
 }
 
