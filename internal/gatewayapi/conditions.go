@@ -215,3 +215,17 @@ func routeResolvedRefsCondition(err *reasonError, generation int64) metav1.Condi
 func routePartiallyInvalidCondition(err *reasonError, generation int64) metav1.Condition {
 	return newCondition(gwapiv1.RouteConditionPartiallyInvalid, metav1.ConditionTrue, err.reason, err.msg, generation)
 }
+
+// Policy conditions.
+
+func policyAcceptedCondition(err *reasonError, generation int64) metav1.Condition {
+	ok := newCondition(gwapiv1.PolicyConditionAccepted, metav1.ConditionTrue, gwapiv1.PolicyReasonAccepted,
+		"Policy is accepted", generation)
+	return conditionFromError(gwapiv1.PolicyConditionAccepted, err, ok, generation)
+}
+
+func backendTLSPolicyResolvedRefsCondition(err *reasonError, generation int64) metav1.Condition {
+	ok := newCondition(gwapiv1.BackendTLSPolicyConditionResolvedRefs, metav1.ConditionTrue,
+		gwapiv1.BackendTLSPolicyReasonResolvedRefs, "All references are resolved", generation)
+	return conditionFromError(gwapiv1.BackendTLSPolicyConditionResolvedRefs, err, ok, generation)
+}

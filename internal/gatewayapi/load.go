@@ -59,9 +59,9 @@ func isEmptyDocument(raw []byte) bool {
 
 // LoadResources decodes a YAML stream of Kubernetes objects into Resources.
 // It accepts GatewayClass, Gateway, ListenerSet, HTTPRoute, GRPCRoute, TLSRoute,
-// TCPRoute and
+// TCPRoute, BackendTLSPolicy and
 // ReferenceGrant (gateway.networking.k8s.io/v1 or v1beta1 where it exists), Namespace,
-// Service and Secret (v1), EndpointSlice (discovery.k8s.io/v1), EnvoyProxy and
+// Service, Secret and ConfigMap (v1), EndpointSlice (discovery.k8s.io/v1), EnvoyProxy and
 // RateLimitFilter (gateway.envoyproxy.io/v1alpha1). Unknown kinds and unknown fields are
 // errors. A Secret's stringData is merged into data, as the API server does.
 // No other defaults are applied: Translate handles unset fields.
@@ -115,6 +115,10 @@ func (res *Resources) add(d document) error {
 		return decodeInto(d.raw, &res.Services)
 	case d.meta.APIVersion == "v1" && d.meta.Kind == kindSecret:
 		return res.addSecret(d.raw)
+	case d.meta.APIVersion == "v1" && d.meta.Kind == kindConfigMap:
+		return decodeInto(d.raw, &res.ConfigMaps)
+	case d.meta.APIVersion == gwapiv1.GroupVersion.String() && d.meta.Kind == kindBackendTLSPolicy:
+		return decodeInto(d.raw, &res.BackendTLSPolicies)
 	case d.meta.APIVersion == discoveryv1.SchemeGroupVersion.String() && d.meta.Kind == "EndpointSlice":
 		return decodeInto(d.raw, &res.EndpointSlices)
 	case d.meta.APIVersion == egv1a1.GroupVersion.String() && d.meta.Kind == egv1a1.KindEnvoyProxy:
