@@ -125,6 +125,7 @@ func (w *statusWriter) write(ctx context.Context, res *gatewayapi.Result) {
 	w.writeRoutes(ctx, grpcRouteKind, res.Statuses.GRPCRoutes, report, now)
 	w.writeRoutes(ctx, tlsRouteKind, res.Statuses.TLSRoutes, report, now)
 	w.writeRoutes(ctx, tcpRouteKind, res.Statuses.TCPRoutes, report, now)
+	w.writeBackendTLSPolicies(ctx, res.Statuses.BackendTLSPolicies, now)
 }
 
 // routeKind says how to read and write the parent statuses of one route kind.
