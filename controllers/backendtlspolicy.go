@@ -4,7 +4,6 @@ import (
 	"context"
 
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/sets"
@@ -43,7 +42,9 @@ func addBackendTLSPolicies(ctx context.Context, r client.Reader, res *gatewayapi
 
 // writeBackendTLSPolicies writes our ancestor entries of every policy, and
 // removes them from policies that no longer apply to any of our Gateways.
-func (w *statusWriter) writeBackendTLSPolicies(ctx context.Context, statuses []gatewayapi.PolicyStatus, now metav1.Time) {
+func (w *statusWriter) writeBackendTLSPolicies(
+	ctx context.Context, statuses []gatewayapi.PolicyStatus, now metav1.Time,
+) {
 	desired := make(map[types.NamespacedName][]gwapiv1.PolicyAncestorStatus, len(statuses))
 	for _, s := range statuses {
 		desired[key(s.ObjectKey)] = s.Status.Ancestors
@@ -74,27 +75,12 @@ func (w *statusWriter) writeBackendTLSPolicies(ctx context.Context, statuses []g
 func mergePolicyAncestors(
 	existing, desired []gwapiv1.PolicyAncestorStatus, controllerName string, now metav1.Time,
 ) ([]gwapiv1.PolicyAncestorStatus, bool) {
-	merged := []gwapiv1.PolicyAncestorStatus{}
-	for _, e := range existing {
-		if string(e.ControllerName) != controllerName {
-			merged = append(merged, *e.DeepCopy())
-		}
-	}
-	for _, d := range desired {
-		d = *d.DeepCopy()
-		var old []metav1.Condition
-		for _, e := range existing {
-			if string(e.ControllerName) == controllerName && equality.Semantic.DeepEqual(e.AncestorRef, d.AncestorRef) {
-				old = e.Conditions
-			}
-		}
-		d.Conditions = mergeConditions(old, d.Conditions, now)
-		merged = append(merged, d)
-	}
-	if len(merged) == 0 && len(existing) == 0 {
-		return existing, false
-	}
-	return merged, !equality.Semantic.DeepEqual(existing, merged)
+	return mergeControllerEntries(existing, desired, now, statusEntry[gwapiv1.PolicyAncestorStatus]{
+		ours:       func(e *gwapiv1.PolicyAncestorStatus) bool { return string(e.ControllerName) == controllerName },
+		ref:        func(e *gwapiv1.PolicyAncestorStatus) any { return e.AncestorRef },
+		conditions: func(e *gwapiv1.PolicyAncestorStatus) *[]metav1.Condition { return &e.Conditions },
+		deepCopy:   func(e *gwapiv1.PolicyAncestorStatus) gwapiv1.PolicyAncestorStatus { return *e.DeepCopy() },
+	})
 }
 
 // hasAncestorsOf reports whether any ancestor entry belongs to controllerName.
