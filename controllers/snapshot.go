@@ -23,6 +23,8 @@ import (
 type references struct {
 	services sets.Set[types.NamespacedName]
 	secrets  sets.Set[types.NamespacedName]
+	// configMaps are the ConfigMaps BackendTLSPolicies name, found or not.
+	configMaps sets.Set[types.NamespacedName]
 	// rateLimitFilters are the RateLimitFilters the routes name, found or not.
 	rateLimitFilters sets.Set[types.NamespacedName]
 }
@@ -41,10 +43,7 @@ func buildResources(
 	ctx context.Context, r client.Reader, opts buildOptions,
 ) (*gatewayapi.Resources, *references, error) {
 	res := &gatewayapi.Resources{}
-	refs := &references{
-		services: sets.New[types.NamespacedName](), secrets: sets.New[types.NamespacedName](),
-		rateLimitFilters: sets.New[types.NamespacedName](),
-	}
+	refs := newReferences()
 
 	classes, err := ourGatewayClasses(ctx, r, opts.controllerName)
 	if err != nil {
@@ -110,6 +109,9 @@ func buildResources(
 	}
 	newSecret := func() *corev1.Secret { return &corev1.Secret{} }
 	if res.Secrets, err = getAll(ctx, r, refs.secrets, newSecret); err != nil {
+		return nil, nil, err
+	}
+	if err := addBackendTLSPolicies(ctx, r, res, refs); err != nil {
 		return nil, nil, err
 	}
 	if opts.fleets != nil {

@@ -13,7 +13,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
 	"k8s.io/apimachinery/pkg/types"
-	"k8s.io/apimachinery/pkg/util/sets"
 	"k8s.io/client-go/util/workqueue"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
@@ -67,10 +66,7 @@ func (p *Provider) setupSnapshotController(opts Options) error {
 			}
 		}
 	}
-	r.refs.Store(&references{
-		services: sets.New[types.NamespacedName](), secrets: sets.New[types.NamespacedName](),
-		rateLimitFilters: sets.New[types.NamespacedName](),
-	})
+	r.refs.Store(newReferences())
 	enqueue := batchingHandler(snapshotKey, opts.BatchDelay, r.batches)
 	enqueueEndpoints := batchingHandler(endpointsKey, opts.BatchDelay, r.batches)
 	spec := predicate.GenerationChangedPredicate{}
@@ -85,6 +81,8 @@ func (p *Provider) setupSnapshotController(opts Options) error {
 		Watches(&gwapiv1.TLSRoute{}, enqueue, builder.WithPredicates(spec)).
 		Watches(&gwapiv1.TCPRoute{}, enqueue, builder.WithPredicates(spec)).
 		Watches(&gwapiv1.ReferenceGrant{}, enqueue, builder.WithPredicates(spec)).
+		Watches(&gwapiv1.BackendTLSPolicy{}, enqueue, builder.WithPredicates(spec)).
+		Watches(&corev1.ConfigMap{}, enqueue, builder.WithPredicates(r.referenced(serviceKey))).
 		Watches(&egv1a1.EnvoyProxy{}, enqueue, builder.WithPredicates(spec)).
 		Watches(&egv1a1.RateLimitFilter{}, enqueue, builder.WithPredicates(spec, r.referenced(serviceKey))).
 		Watches(&corev1.Namespace{}, enqueue, builder.WithPredicates(namespaceLabelsChanged())).
@@ -145,6 +143,8 @@ func (r *snapshotReconciler) referenced(keyOf func(client.Object) (types.Namespa
 		switch o.(type) {
 		case *corev1.Secret:
 			return refs.secrets.Has(key)
+		case *corev1.ConfigMap:
+			return refs.configMaps.Has(key)
 		case *egv1a1.RateLimitFilter:
 			return refs.rateLimitFilters.Has(key)
 		default:

@@ -92,22 +92,44 @@ func listenerEntryStatusConditions(l *gwapiv1.ListenerEntryStatus) (gwapiv1.Sect
 func mergeRouteParents(
 	existing, desired []gwapiv1.RouteParentStatus, controllerName string, now metav1.Time,
 ) ([]gwapiv1.RouteParentStatus, bool) {
-	// Never nil: the route CRDs require status.parents to be a list.
-	merged := []gwapiv1.RouteParentStatus{}
-	for _, e := range existing {
-		if string(e.ControllerName) != controllerName {
-			merged = append(merged, *e.DeepCopy())
+	return mergeControllerEntries(existing, desired, now, statusEntry[gwapiv1.RouteParentStatus]{
+		ours:       func(e *gwapiv1.RouteParentStatus) bool { return string(e.ControllerName) == controllerName },
+		ref:        func(e *gwapiv1.RouteParentStatus) any { return e.ParentRef },
+		conditions: func(e *gwapiv1.RouteParentStatus) *[]metav1.Condition { return &e.Conditions },
+		deepCopy:   func(e *gwapiv1.RouteParentStatus) gwapiv1.RouteParentStatus { return *e.DeepCopy() },
+	})
+}
+
+// statusEntry says how to handle one kind of per-controller status entry
+// (route parents, policy ancestors).
+type statusEntry[T any] struct {
+	ours       func(*T) bool
+	ref        func(*T) any
+	conditions func(*T) *[]metav1.Condition
+	deepCopy   func(*T) T
+}
+
+// mergeControllerEntries returns the entries to store: the entries of other
+// controllers untouched and in place, then ours as desired, with the
+// transition times of our existing entries for the same reference. Our
+// entries that are no longer desired are removed. The result is never nil.
+func mergeControllerEntries[T any](existing, desired []T, now metav1.Time, kind statusEntry[T]) ([]T, bool) {
+	merged := []T{}
+	for i := range existing {
+		if !kind.ours(&existing[i]) {
+			merged = append(merged, kind.deepCopy(&existing[i]))
 		}
 	}
-	for _, d := range desired {
-		d = *d.DeepCopy()
+	for i := range desired {
+		d := kind.deepCopy(&desired[i])
 		var old []metav1.Condition
-		for _, e := range existing {
-			if string(e.ControllerName) == controllerName && equality.Semantic.DeepEqual(e.ParentRef, d.ParentRef) {
-				old = e.Conditions
+		for j := range existing {
+			e := &existing[j]
+			if kind.ours(e) && equality.Semantic.DeepEqual(kind.ref(e), kind.ref(&d)) {
+				old = *kind.conditions(e)
 			}
 		}
-		d.Conditions = mergeConditions(old, d.Conditions, now)
+		*kind.conditions(&d) = mergeConditions(old, *kind.conditions(&d), now)
 		merged = append(merged, d)
 	}
 	if len(merged) == 0 && len(existing) == 0 {

@@ -117,6 +117,7 @@ func (w *statusWriter) write(ctx context.Context, res *gatewayapi.Result) {
 	w.writeRoutes(ctx, grpcRouteKind, st.GRPCRoutes, report, now)
 	w.writeRoutes(ctx, tlsRouteKind, st.TLSRoutes, report, now)
 	w.writeRoutes(ctx, tcpRouteKind, st.TCPRoutes, report, now)
+	w.writeBackendTLSPolicies(ctx, st.BackendTLSPolicies, now)
 }
 
 // routeKind says how to read and write the parent statuses of one route kind.

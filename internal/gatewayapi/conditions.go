@@ -25,12 +25,12 @@ const (
 // conditionReason is the reason type of one condition owner: Gateway API's
 // GatewayClassConditionReason, GatewayConditionReason,
 // ListenerConditionReason, ListenerSetConditionReason and
-// RouteConditionReason, and envoyProxyReason. Each condition constructor
+// RouteConditionReason, PolicyConditionReason, and envoyProxyReason. Each condition constructor
 // takes the errors of its owner only, so a listener reason cannot land on a
 // route condition.
 type conditionReason interface {
 	gwapiv1.GatewayClassConditionReason | gwapiv1.GatewayConditionReason | gwapiv1.ListenerConditionReason |
-		gwapiv1.ListenerSetConditionReason | gwapiv1.RouteConditionReason | envoyProxyReason
+		gwapiv1.ListenerSetConditionReason | gwapiv1.RouteConditionReason | gwapiv1.PolicyConditionReason | envoyProxyReason
 }
 
 // reasonError is an error that knows the condition reason it turns into.
@@ -47,6 +47,7 @@ type (
 	listenerError     = reasonError[gwapiv1.ListenerConditionReason]
 	listenerSetError  = reasonError[gwapiv1.ListenerSetConditionReason]
 	routeError        = reasonError[gwapiv1.RouteConditionReason]
+	policyError       = reasonError[gwapiv1.PolicyConditionReason]
 	envoyProxyError   = reasonError[envoyProxyReason]
 )
 
@@ -233,4 +234,15 @@ func routeResolvedRefsCondition(err *routeError, generation int64) metav1.Condit
 // routePartiallyInvalidCondition is only ever True: it is omitted otherwise.
 func routePartiallyInvalidCondition(err *routeError, generation int64) metav1.Condition {
 	return newCondition(gwapiv1.RouteConditionPartiallyInvalid, metav1.ConditionTrue, err.reason, err.msg, generation)
+}
+
+// Policy conditions.
+
+func policyAcceptedCondition(err *policyError, generation int64) metav1.Condition {
+	return positiveCondition(gwapiv1.PolicyConditionAccepted, err, gwapiv1.PolicyReasonAccepted, "Policy is accepted", generation)
+}
+
+func backendTLSPolicyResolvedRefsCondition(err *policyError, generation int64) metav1.Condition {
+	return positiveCondition(gwapiv1.BackendTLSPolicyConditionResolvedRefs, err,
+		gwapiv1.BackendTLSPolicyReasonResolvedRefs, "All references are resolved", generation)
 }

@@ -152,7 +152,7 @@ func (t *translator) buildIR(f *fleetModel) *bus.Fleet {
 	sortStableBy(xds.HTTP, func(a, b *ir.HTTPListener) bool { return lessListener(a.Port, a.Name, b.Port, b.Name) })
 	sortStableBy(xds.TLS, func(a, b *ir.TLSListener) bool { return lessListener(a.Port, a.Name, b.Port, b.Name) })
 	sortStableBy(xds.TCP, func(a, b *ir.TCPListener) bool { return lessListener(a.Port, a.Name, b.Port, b.Name) })
-	xds.Clusters = t.usedClusters(xds)
+	xds.Clusters = t.applyBackendTLS(f, t.usedClusters(xds))
 	if xds.UsesGlobalRateLimit() {
 		xds.GlobalRateLimit = t.globalRateLimit
 	}

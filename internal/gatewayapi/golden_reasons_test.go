@@ -73,6 +73,13 @@ var emittedReasons = []string{
 	"Route/ResolvedRefs/False/BackendNotFound",
 	"Route/ResolvedRefs/False/InvalidKind",
 	"Route/PartiallyInvalid/True/UnsupportedValue",
+	"BackendTLSPolicy/Accepted/True/Accepted",
+	"BackendTLSPolicy/Accepted/False/Conflicted",
+	"BackendTLSPolicy/Accepted/False/Invalid",
+	"BackendTLSPolicy/Accepted/False/NoValidCACertificate",
+	"BackendTLSPolicy/ResolvedRefs/True/ResolvedRefs",
+	"BackendTLSPolicy/ResolvedRefs/False/InvalidCACertificateRef",
+	"BackendTLSPolicy/ResolvedRefs/False/InvalidKind",
 }
 
 // TestNoPendingWithFalse scans every golden output: Gateway API defines the
@@ -123,6 +130,11 @@ func allConditions(r *Result) []metav1.Condition {
 			out = append(out, p.Conditions...)
 		}
 	}
+	for _, s := range r.Statuses.BackendTLSPolicies {
+		for _, a := range s.Status.Ancestors {
+			out = append(out, a.Conditions...)
+		}
+	}
 	return out
 }
 
@@ -165,6 +177,11 @@ func TestGoldenCoversEveryReason(t *testing.T) {
 		for _, s := range append(r.Statuses.HTTPRoutes, r.Statuses.TLSRoutes...) {
 			for _, p := range s.Parents {
 				add("Route", p.Conditions)
+			}
+		}
+		for _, s := range r.Statuses.BackendTLSPolicies {
+			for _, a := range s.Status.Ancestors {
+				add("BackendTLSPolicy", a.Conditions)
 			}
 		}
 	}

@@ -21,6 +21,7 @@ type index struct {
 	namespaces   map[string]*corev1.Namespace
 	services     map[types.NamespacedName]*corev1.Service
 	secrets      map[types.NamespacedName]*corev1.Secret
+	configMaps   map[types.NamespacedName]*corev1.ConfigMap
 	envoyProxies map[types.NamespacedName]*egv1a1.EnvoyProxy
 	grants       map[grantKey]*grantTargets
 	nsLabels     map[string]labels.Set
@@ -69,6 +70,12 @@ func newIndex(res *Resources) *index {
 	for _, s := range res.Secrets {
 		if s != nil {
 			addFirst(ix.secrets, keyOf(s.Namespace, s.Name), s)
+		}
+	}
+	ix.configMaps = make(map[types.NamespacedName]*corev1.ConfigMap, len(res.ConfigMaps))
+	for _, c := range res.ConfigMaps {
+		if c != nil {
+			addFirst(ix.configMaps, keyOf(c.Namespace, c.Name), c)
 		}
 	}
 	for _, ep := range res.EnvoyProxies {

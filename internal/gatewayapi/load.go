@@ -59,9 +59,9 @@ func isEmptyDocument(raw []byte) bool {
 
 // LoadResources decodes a YAML stream of Kubernetes objects into Resources.
 // It accepts GatewayClass, Gateway, ListenerSet, HTTPRoute, GRPCRoute, TLSRoute,
-// TCPRoute and
+// TCPRoute, BackendTLSPolicy and
 // ReferenceGrant (gateway.networking.k8s.io/v1 or v1beta1 where it exists), Namespace,
-// Service and Secret (v1), EndpointSlice (discovery.k8s.io/v1), EnvoyProxy and
+// Service, Secret and ConfigMap (v1), EndpointSlice (discovery.k8s.io/v1), EnvoyProxy and
 // RateLimitFilter (gateway.envoyproxy.io/v1alpha1). Unknown kinds and unknown fields are
 // errors. A Secret's stringData is merged into data, as the API server does.
 // No other defaults are applied: Translate handles unset fields.
@@ -109,18 +109,31 @@ func (res *Resources) add(d document) error {
 		return decodeInto(d.raw, &res.TLSRoutes)
 	case d.meta.APIVersion == gwapiv1.GroupVersion.String() && d.meta.Kind == kindTCPRoute:
 		return decodeInto(d.raw, &res.TCPRoutes)
-	case d.meta.APIVersion == "v1" && d.meta.Kind == "Namespace":
-		return decodeInto(d.raw, &res.Namespaces)
-	case d.meta.APIVersion == "v1" && d.meta.Kind == kindService:
-		return decodeInto(d.raw, &res.Services)
-	case d.meta.APIVersion == "v1" && d.meta.Kind == kindSecret:
-		return res.addSecret(d.raw)
+	case d.meta.APIVersion == "v1":
+		return res.addCore(d)
+	case d.meta.APIVersion == gwapiv1.GroupVersion.String() && d.meta.Kind == kindBackendTLSPolicy:
+		return decodeInto(d.raw, &res.BackendTLSPolicies)
 	case d.meta.APIVersion == discoveryv1.SchemeGroupVersion.String() && d.meta.Kind == "EndpointSlice":
 		return decodeInto(d.raw, &res.EndpointSlices)
 	case d.meta.APIVersion == egv1a1.GroupVersion.String() && d.meta.Kind == egv1a1.KindEnvoyProxy:
 		return decodeInto(d.raw, &res.EnvoyProxies)
 	case d.meta.APIVersion == egv1a1.GroupVersion.String() && d.meta.Kind == egv1a1.KindRateLimitFilter:
 		return decodeInto(d.raw, &res.RateLimitFilters)
+	}
+	return errors.New("unsupported kind")
+}
+
+// addCore decodes one document of a core (v1) kind into the matching list.
+func (res *Resources) addCore(d document) error {
+	switch d.meta.Kind {
+	case "Namespace":
+		return decodeInto(d.raw, &res.Namespaces)
+	case kindService:
+		return decodeInto(d.raw, &res.Services)
+	case kindSecret:
+		return res.addSecret(d.raw)
+	case kindConfigMap:
+		return decodeInto(d.raw, &res.ConfigMaps)
 	}
 	return errors.New("unsupported kind")
 }

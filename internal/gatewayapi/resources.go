@@ -31,7 +31,11 @@ type Resources struct {
 	Services        []*corev1.Service            `json:"services,omitempty"`
 	EndpointSlices  []*discoveryv1.EndpointSlice `json:"endpointSlices,omitempty"`
 	Secrets         []*corev1.Secret             `json:"secrets,omitempty"`
-	EnvoyProxies    []*egv1a1.EnvoyProxy         `json:"envoyProxies,omitempty"`
+	// ConfigMaps are the ConfigMaps BackendTLSPolicies take CA bundles from.
+	ConfigMaps []*corev1.ConfigMap `json:"configMaps,omitempty"`
+	// BackendTLSPolicies configure the TLS proxies originate to Services.
+	BackendTLSPolicies []*gwapiv1.BackendTLSPolicy `json:"backendTLSPolicies,omitempty"`
+	EnvoyProxies       []*egv1a1.EnvoyProxy        `json:"envoyProxies,omitempty"`
 	// RateLimitFilters are the filters HTTPRoute rules may name in
 	// ExtensionRef filters.
 	RateLimitFilters []*egv1a1.RateLimitFilter `json:"rateLimitFilters,omitempty"`
@@ -143,6 +147,15 @@ type Statuses struct {
 	TLSRoutes      []RouteStatus        `json:"tlsRoutes,omitempty"`
 	TCPRoutes      []RouteStatus        `json:"tcpRoutes,omitempty"`
 	EnvoyProxies   []EnvoyProxyStatus   `json:"envoyProxies,omitempty"`
+	// BackendTLSPolicies are the policies with at least one Gateway of ours
+	// as ancestor; each status lists only our ancestors.
+	BackendTLSPolicies []PolicyStatus `json:"backendTLSPolicies,omitempty"`
+}
+
+// PolicyStatus is the status of a policy, for the ancestors we manage.
+type PolicyStatus struct {
+	ObjectKey `json:",inline"`
+	Status    gwapiv1.PolicyStatus `json:"status"`
 }
 
 // ObjectKey identifies an object; Namespace is empty for cluster-scoped ones.

@@ -19,6 +19,8 @@ func (t *translator) statuses() Statuses {
 		TLSRoutes:      t.tlsRouteStatuses(),
 		TCPRoutes:      t.l4RouteStatuses(t.tcpRoutes),
 		EnvoyProxies:   t.envoyProxyStatuses(),
+
+		BackendTLSPolicies: t.backendTLSPolicyStatuses(),
 	}
 }
 

@@ -40,8 +40,12 @@ type translator struct {
 	tcpRoutes  []*l4RouteModel
 	routeSeen  map[routeKey]bool
 
-	clusters     map[string]*ir.Cluster
-	certificates map[types.NamespacedName]certificateResult
+	clusters map[string]*ir.Cluster
+	// tlsPolicies are the BackendTLSPolicies in precedence order, and
+	// tlsPoliciesByTarget those of each target (the first is in effect).
+	tlsPolicies         []*backendTLSPolicyModel
+	tlsPoliciesByTarget map[policyTarget][]*backendTLSPolicyModel
+	certificates        map[types.NamespacedName]certificateResult
 	// certNames are the DNS names of each certificate, by name (tlsoverlap.go).
 	certNames map[string][]string
 
@@ -79,10 +83,13 @@ func translate(res *Resources, opts Options, memo *Translator) *Result {
 	t.emitHTTPRoutes()
 	t.processTLSRoutes(res.TLSRoutes)
 	t.processTCPRoutes(res.TCPRoutes)
-	out := &Result{Statuses: t.statuses(), FrozenGatewayClasses: t.frozenClasses()}
+	t.processBackendTLSPolicies(res.BackendTLSPolicies)
+	out := &Result{FrozenGatewayClasses: t.frozenClasses()}
+	// The IR goes first: building it finds the ancestors of policies.
 	for _, f := range t.fleets {
 		out.Fleets = append(out.Fleets, t.buildIR(f))
 	}
+	out.Statuses = t.statuses()
 	return out
 }
 

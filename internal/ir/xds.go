@@ -266,6 +266,8 @@ type Cluster struct {
 	Endpoints []*Endpoint `json:"endpoints,omitempty"`
 	// Protocol is the upstream HTTP protocol: HTTP1 (default) or HTTP2.
 	Protocol AppProtocol `json:"protocol,omitempty"`
+	// TLS, when set, makes the proxy originate TLS to the endpoints.
+	TLS *UpstreamTLS `json:"tls,omitempty"`
 }
 
 // AppProtocol is the protocol spoken to an upstream.
@@ -558,6 +560,11 @@ func (c *Cluster) validate() error {
 	for i, e := range c.Endpoints {
 		if e.Address == "" || e.Port == 0 || e.Port > 65535 {
 			return fmt.Errorf("endpoints[%d]: address and a port in 1-65535 are required", i)
+		}
+	}
+	if c.TLS != nil {
+		if err := c.TLS.validate(); err != nil {
+			return fmt.Errorf("tls: %w", err)
 		}
 	}
 	return nil

@@ -48,6 +48,13 @@ func coreValidators() map[schema.GroupVersionKind]*coreValidator {
 			defaults: func(o runtime.Object) { defaultSecret(o.(*corev1.Secret)) },
 			check:    func(o runtime.Object) field.ErrorList { return validateSecret(o.(*corev1.Secret)) },
 		},
+		corev1.SchemeGroupVersion.WithKind("ConfigMap"): {
+			scoped:   true,
+			nameFn:   apimachineryvalidation.NameIsDNSSubdomain,
+			newObj:   func() runtime.Object { return &corev1.ConfigMap{} },
+			defaults: func(runtime.Object) {},
+			check:    func(o runtime.Object) field.ErrorList { return validateConfigMap(o.(*corev1.ConfigMap)) },
+		},
 		discoveryv1.SchemeGroupVersion.WithKind("EndpointSlice"): {
 			scoped:   true,
 			nameFn:   apimachineryvalidation.NameIsDNSSubdomain,

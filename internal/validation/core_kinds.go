@@ -171,6 +171,32 @@ func validateSecret(s *corev1.Secret) field.ErrorList {
 	return errs
 }
 
+// validateConfigMap checks the keys of data and binaryData (valid, not in
+// both) and their total size, as the API server does.
+func validateConfigMap(c *corev1.ConfigMap) field.ErrorList {
+	var errs field.ErrorList
+	size := 0
+	for k, v := range c.Data {
+		for _, msg := range utilvalidation.IsConfigMapKey(k) {
+			errs = append(errs, field.Invalid(field.NewPath("data").Key(k), k, msg))
+		}
+		size += len(v)
+	}
+	for k, v := range c.BinaryData {
+		for _, msg := range utilvalidation.IsConfigMapKey(k) {
+			errs = append(errs, field.Invalid(field.NewPath("binaryData").Key(k), k, msg))
+		}
+		if _, ok := c.Data[k]; ok {
+			errs = append(errs, field.Invalid(field.NewPath("binaryData").Key(k), k, "duplicate of a key in data"))
+		}
+		size += len(v)
+	}
+	if size > maxSecretSize {
+		errs = append(errs, field.TooLong(field.NewPath("data"), "", maxSecretSize))
+	}
+	return errs
+}
+
 func validateEndpointSlice(es *discoveryv1.EndpointSlice) field.ErrorList {
 	var errs field.ErrorList
 	switch es.AddressType {

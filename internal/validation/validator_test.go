@@ -153,8 +153,8 @@ spec: {}
 }
 
 func TestValidateUnknownKind(t *testing.T) {
-	_, errs := validate(t, "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: default}\n")
-	wantErrors(t, errs, `kind: Unsupported value: "/v1, Kind=ConfigMap"`)
+	_, errs := validate(t, "apiVersion: v1\nkind: Pod\nmetadata: {name: c, namespace: default}\n")
+	wantErrors(t, errs, `kind: Unsupported value: "/v1, Kind=Pod"`)
 }
 
 func TestValidateCoreKinds(t *testing.T) {

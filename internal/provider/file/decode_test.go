@@ -98,7 +98,7 @@ func TestParseYAMLSyntaxError(t *testing.T) {
 }
 
 func TestParseIgnoresOtherKinds(t *testing.T) {
-	p := parseOne(t, "cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n")
+	p := parseOne(t, "pod.yaml", "apiVersion: v1\nkind: Pod\nmetadata: {name: c}\n")
 	if len(p.Errors) != 0 || len(p.Warnings) != 1 || len(p.Objects) != 0 {
 		t.Fatalf("got objects %v errors %v warnings %v, want one warning", p.Objects, p.Errors, p.Warnings)
 	}

@@ -70,6 +70,12 @@ var kinds = map[schema.GroupVersionKind]kind{
 			r.TCPRoutes = append(r.TCPRoutes, o.(*gwapiv1.TCPRoute))
 		},
 	},
+	gatewayAPIv1.WithKind("BackendTLSPolicy"): {
+		newObject: func() client.Object { return &gwapiv1.BackendTLSPolicy{} },
+		add: func(r *gatewayapi.Resources, o client.Object) {
+			r.BackendTLSPolicies = append(r.BackendTLSPolicies, o.(*gwapiv1.BackendTLSPolicy))
+		},
+	},
 	gatewayAPIv1.WithKind("ReferenceGrant"): {
 		newObject: func() client.Object { return &gwapiv1.ReferenceGrant{} },
 		add: func(r *gatewayapi.Resources, o client.Object) {
@@ -89,6 +95,12 @@ var kinds = map[schema.GroupVersionKind]kind{
 	corev1.SchemeGroupVersion.WithKind("Secret"): {
 		newObject: func() client.Object { return &corev1.Secret{} },
 		add:       func(r *gatewayapi.Resources, o client.Object) { r.Secrets = append(r.Secrets, o.(*corev1.Secret)) },
+	},
+	corev1.SchemeGroupVersion.WithKind("ConfigMap"): {
+		newObject: func() client.Object { return &corev1.ConfigMap{} },
+		add: func(r *gatewayapi.Resources, o client.Object) {
+			r.ConfigMaps = append(r.ConfigMaps, o.(*corev1.ConfigMap))
+		},
 	},
 	endpointSliceGVK: {
 		newObject: func() client.Object { return &discoveryv1.EndpointSlice{} },

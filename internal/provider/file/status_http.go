@@ -132,12 +132,14 @@ func eachObject(res *gatewayapi.Resources, endpointSlices []*discoveryv1.Endpoin
 	each(res.TLSRoutes, "TLSRoute", fn)
 	each(res.TCPRoutes, "TCPRoute", fn)
 	each(res.ReferenceGrants, "ReferenceGrant", fn)
+	each(res.BackendTLSPolicies, "BackendTLSPolicy", fn)
 	each(res.EnvoyProxies, "EnvoyProxy", fn)
 	each(res.RateLimitFilters, "RateLimitFilter", fn)
 	each(res.Namespaces, "Namespace", fn)
 	each(res.Services, "Service", fn)
 	each(endpointSlices, "EndpointSlice", fn)
 	each(res.Secrets, "Secret", fn)
+	each(res.ConfigMaps, "ConfigMap", fn)
 }
 
 func each[T client.Object](objs []T, kind string, fn func(string, client.Object)) {
@@ -159,7 +161,7 @@ func each[T client.Object](objs []T, kind string, fn func(string, client.Object)
 func indexStatus(s gatewayapi.Statuses, report *applied.Report) map[string]map[gatewayapi.ObjectKey]any {
 	idx := map[string]map[gatewayapi.ObjectKey]any{
 		"GatewayClass": {}, "Gateway": {}, "ListenerSet": {}, "HTTPRoute": {}, "GRPCRoute": {}, "TLSRoute": {}, "TCPRoute": {},
-		"EnvoyProxy": {},
+		"EnvoyProxy": {}, "BackendTLSPolicy": {},
 	}
 	for _, c := range s.GatewayClasses {
 		idx["GatewayClass"][c.ObjectKey] = c.Status
@@ -184,6 +186,9 @@ func indexStatus(s gatewayapi.Statuses, report *applied.Report) map[string]map[g
 	}
 	for _, p := range s.EnvoyProxies {
 		idx["EnvoyProxy"][p.ObjectKey] = p.Status
+	}
+	for _, p := range s.BackendTLSPolicies {
+		idx["BackendTLSPolicy"][p.ObjectKey] = p.Status
 	}
 	return idx
 }

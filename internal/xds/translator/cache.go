@@ -241,7 +241,8 @@ func clusterEqual(a, b *ir.Cluster) bool {
 		return false
 	}
 	return a.Name == b.Name && a.Discovery == b.Discovery && a.Protocol == b.Protocol &&
-		sourceEqual(a.EndpointSource, b.EndpointSource) && endpointsEqual(a.Endpoints, b.Endpoints)
+		sourceEqual(a.EndpointSource, b.EndpointSource) && endpointsEqual(a.Endpoints, b.Endpoints) &&
+		upstreamTLSEqual(a.TLS, b.TLS)
 }
 
 func sourceEqual(a, b *ir.EndpointSource) bool {

@@ -292,7 +292,10 @@ func TestClusterEqualComparesEveryField(t *testing.T) {
 	base := func() *ir.Cluster {
 		return &ir.Cluster{Name: "a", Discovery: ir.DiscoveryEDS, Protocol: ir.AppProtocolHTTP2,
 			EndpointSource: &ir.EndpointSource{Namespace: "ns", Name: "s", Port: 80, PortName: "http", Protocol: ir.ProtocolTCP},
-			Endpoints:      []*ir.Endpoint{{Address: "10.0.0.1", Port: 80, Zone: "z"}}}
+			Endpoints:      []*ir.Endpoint{{Address: "10.0.0.1", Port: 80, Zone: "z"}},
+			TLS: &ir.UpstreamTLS{SNI: "a.example", CACertificate: "ca",
+				SubjectAltNames:   []ir.SubjectAltName{{Type: ir.SANTypeDNS, Value: "a.example"}},
+				ClientCertificate: &ir.Certificate{Name: "c", Certificate: "crt", PrivateKey: "key"}}}
 	}
 	if !clusterEqual(base(), base()) {
 		t.Fatal("equal clusters are not equal")
@@ -323,6 +326,21 @@ func TestClusterEqualComparesEveryField(t *testing.T) {
 		if clusterEqual(base(), c) {
 			t.Errorf("endpoint change %d not seen", i)
 		}
+	}
+	for i, mutate := range []func(u *ir.UpstreamTLS){
+		func(u *ir.UpstreamTLS) { u.SNI = "x" }, func(u *ir.UpstreamTLS) { u.CACertificate = "x" },
+		func(u *ir.UpstreamTLS) { u.SystemCA = true }, func(u *ir.UpstreamTLS) { u.SubjectAltNames[0].Type = ir.SANTypeURI },
+		func(u *ir.UpstreamTLS) { u.SubjectAltNames[0].Value = "x" }, func(u *ir.UpstreamTLS) { u.ClientCertificate.PrivateKey = "x" },
+		func(u *ir.UpstreamTLS) { u.ClientCertificate = nil },
+	} {
+		c := base()
+		mutate(c.TLS)
+		if clusterEqual(base(), c) {
+			t.Errorf("upstream TLS change %d not seen", i)
+		}
+	}
+	if reflect.TypeFor[ir.UpstreamTLS]().NumField() != 5 {
+		t.Error("ir.UpstreamTLS changed: check upstreamTLSEqual, then this test")
 	}
 	if reflect.TypeFor[ir.Endpoint]().NumField() != 3 || reflect.TypeFor[ir.EndpointSource]().NumField() != 5 {
 		t.Error("ir.Endpoint or ir.EndpointSource changed: check endpointsEqual and sourceEqual, then this test")

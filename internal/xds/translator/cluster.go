@@ -52,6 +52,9 @@ func validCluster(c *ir.Cluster) (*clusterv3.Cluster, error) {
 	case ir.DiscoveryDNS:
 		built = DNSCluster(c.Name, c.Protocol, c.Endpoints)
 	}
+	if c.TLS != nil {
+		built.TransportSocket = UpstreamTLSTransportSocket(c.TLS)
+	}
 	return checkedCluster(built)
 }
 

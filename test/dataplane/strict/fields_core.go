@@ -27,6 +27,7 @@ var coreFields = []Field{
 	{Name: "envoy.config.core.v3.TransportSocket.typed_config"},
 
 	{Name: "envoy.config.core.v3.DataSource.filename"},
+	{Name: "envoy.config.core.v3.DataSource.inline_string"},
 
 	{Name: "envoy.config.core.v3.Http2ProtocolOptions.connection_keepalive"},
 	{Name: "envoy.config.core.v3.KeepaliveSettings.interval"},
