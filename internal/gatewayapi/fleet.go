@@ -178,6 +178,7 @@ func (f *fleetModel) infra(ports map[int32]*ir.ProxyListener) *ir.Infra {
 	}
 	slices.Sort(p.Gateways)
 	p.Addresses = f.staticAddresses()
+	p.Labels, p.Annotations = f.infraMetadata()
 	for _, l := range ports {
 		p.Listeners = append(p.Listeners, l)
 	}

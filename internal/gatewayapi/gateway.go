@@ -107,6 +107,9 @@ func validateGatewaySpec(gw *gwapiv1.Gateway, class *gatewayClassModel) *gateway
 		return errorf(gwapiv1.GatewayReasonInvalidParameters,
 			"infrastructure.parametersRef %s/%s %q is not supported; set parameters on the GatewayClass", ref.Group, ref.Kind, ref.Name)
 	}
+	if err := validateInfrastructure(gw.Spec.Infrastructure); err != nil {
+		return err
+	}
 	return validateSpecAddresses(gw.Spec.Addresses)
 }
 

@@ -29,6 +29,12 @@ type ProxyInfra struct {
 	// (spec.addresses), sorted. The fleet's Service requests the address
 	// from the load balancer when there is exactly one.
 	Addresses []string `json:"addresses,omitempty"`
+	// Labels and Annotations are the Gateways' spec.infrastructure metadata,
+	// copied onto every object of the fleet (and its Pods). A fleet of one
+	// Gateway has its Gateway's; a merged fleet has only the entries every
+	// one of its Gateways sets to the same value.
+	Labels      map[string]string `json:"labels,omitempty"`
+	Annotations map[string]string `json:"annotations,omitempty"`
 }
 
 // ProxyConfig is the resolved infrastructure parameters of a fleet.

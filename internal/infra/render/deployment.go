@@ -51,7 +51,7 @@ type deploymentParams struct {
 // deployment runs the fleet's Envoy Pods.
 func deployment(p *ir.ProxyInfra, opts Options, params deploymentParams) *appsv1.Deployment {
 	selector := SelectorLabels(p.Name)
-	podLabels := FleetLabels(p)
+	podLabels := fleetObjectLabels(p)
 	return &appsv1.Deployment{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "apps/v1", Kind: "Deployment"},
 		ObjectMeta: objectMeta(p, opts),
@@ -61,7 +61,7 @@ func deployment(p *ir.ProxyInfra, opts Options, params deploymentParams) *appsv1
 			Template: corev1.PodTemplateSpec{
 				ObjectMeta: metav1.ObjectMeta{
 					Labels:      podLabels,
-					Annotations: map[string]string{AnnotationBootstrapHash: params.bootstrapHash},
+					Annotations: withInfraAnnotations(p, map[string]string{AnnotationBootstrapHash: params.bootstrapHash}),
 				},
 				Spec: podSpec(p, opts, params),
 			},

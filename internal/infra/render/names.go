@@ -7,6 +7,8 @@ import (
 
 	"k8s.io/apimachinery/pkg/util/validation"
 
+	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
+
 	"github.com/envoygw/envoy-gateway/internal/ir"
 )
 
@@ -99,6 +101,7 @@ func FleetLabels(p *ir.ProxyInfra) map[string]string {
 	if ns, name, ok := owningGateway(p); ok {
 		l[LabelOwningGatewayNamespace] = LabelValue(ns)
 		l[LabelOwningGatewayName] = LabelValue(name)
+		l[gwapiv1.GatewayNameLabelKey] = LabelValue(name)
 	}
 	return l
 }

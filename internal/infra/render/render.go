@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"maps"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -52,6 +53,9 @@ func Render(infra *ir.Infra, opts Options) (*Objects, error) {
 	if err := checkReservedPorts(p); err != nil {
 		return nil, err
 	}
+	if err := checkInfraMetadata(p); err != nil {
+		return nil, err
+	}
 	resources, err := containerResources(p.Config.Resources)
 	if err != nil {
 		return nil, fmt.Errorf("fleet %q: %w", p.Name, err)
@@ -86,14 +90,47 @@ func checkReservedPorts(p *ir.ProxyInfra) error {
 	return nil
 }
 
-// objectMeta is the metadata shared by every object of the fleet.
+// checkInfraMetadata rejects infrastructure labels or annotations that
+// would replace the ones this package sets (selectors, ownership, hashes).
+func checkInfraMetadata(p *ir.ProxyInfra) error {
+	for k := range p.Labels {
+		if _, ok := FleetLabels(p)[k]; ok {
+			return fmt.Errorf("fleet %q: infrastructure label %q is reserved for the fleet's own labels", p.Name, k)
+		}
+	}
+	for k := range p.Annotations {
+		if k == AnnotationFleetName || k == AnnotationBootstrapHash {
+			return fmt.Errorf("fleet %q: infrastructure annotation %q is reserved", p.Name, k)
+		}
+	}
+	return nil
+}
+
+// objectMeta is the metadata shared by every object of the fleet: the
+// infrastructure labels and annotations, then this package's own.
 func objectMeta(p *ir.ProxyInfra, opts Options) metav1.ObjectMeta {
 	return metav1.ObjectMeta{
 		Name:        ResourceName(p.Name),
 		Namespace:   opts.Namespace,
-		Labels:      FleetLabels(p),
-		Annotations: map[string]string{AnnotationFleetName: p.Name},
+		Labels:      fleetObjectLabels(p),
+		Annotations: withInfraAnnotations(p, map[string]string{AnnotationFleetName: p.Name}),
 	}
+}
+
+// fleetObjectLabels are the infrastructure labels with FleetLabels over them.
+func fleetObjectLabels(p *ir.ProxyInfra) map[string]string {
+	l := make(map[string]string, len(p.Labels)+8)
+	maps.Copy(l, p.Labels)
+	maps.Copy(l, FleetLabels(p))
+	return l
+}
+
+// withInfraAnnotations returns the infrastructure annotations with own over them.
+func withInfraAnnotations(p *ir.ProxyInfra, own map[string]string) map[string]string {
+	a := make(map[string]string, len(p.Annotations)+len(own))
+	maps.Copy(a, p.Annotations)
+	maps.Copy(a, own)
+	return a
 }
 
 // contentHash is a short, stable hash of s.

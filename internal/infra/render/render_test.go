@@ -55,6 +55,16 @@ func TestRenderErrors(t *testing.T) {
 			wantErr: "reserved",
 		},
 		{
+			name:    "infrastructure label on a fleet label",
+			mutate:  func(i *ir.Infra, _ *Options) { i.Proxy.Labels = map[string]string{LabelFleet: "other"} },
+			wantErr: `infrastructure label "gateway.envoyproxy.io/fleet" is reserved`,
+		},
+		{
+			name:    "infrastructure annotation on the bootstrap hash",
+			mutate:  func(i *ir.Infra, _ *Options) { i.Proxy.Annotations = map[string]string{AnnotationBootstrapHash: "x"} },
+			wantErr: "is reserved",
+		},
+		{
 			name: "bad quantity",
 			mutate: func(i *ir.Infra, _ *Options) {
 				i.Proxy.Config.Resources = &ir.Resources{Limits: map[string]string{"memory": "lots"}}
