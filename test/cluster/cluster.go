@@ -164,7 +164,7 @@ func (c *Cluster) setup(ctx context.Context, mgr manager.Manager) error {
 	}
 	c.proxy = &serviceProxy{
 		client: cl, network: c.opts.Network, log: c.opts.Logger.WithName("service-proxy"), problems: c.probs,
-		frontends: map[types.NamespacedName]map[netip.AddrPort]*frontend{}, lbIPs: map[types.UID]netip.Addr{},
+		frontends: map[types.NamespacedName]map[frontendKey]forwarder{}, lbIPs: map[types.UID]netip.Addr{},
 	}
 	return errors.Join(
 		mgr.Add(c.kubelet),

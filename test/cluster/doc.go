@@ -59,14 +59,18 @@
 // domains and ndots:5 as in a Pod's resolv.conf. Nothing outside the
 // cluster resolves (there is no upstream DNS).
 //
-// Services. The service proxy listens on every ClusterIP and TCP port and
-// forwards connections round robin to the ready endpoints of the Service's
-// EndpointSlices (a Service without any resets connections). For a
+// Services. The service proxy listens on every ClusterIP and TCP or UDP
+// port and forwards connections round robin to the ready endpoints of the
+// Service's EndpointSlices (a Service without any resets connections); a
+// UDP port keeps a session per client address, as connection tracking
+// does: its first datagram picks the endpoint, replies come back from the
+// Service's address, and 30 s without a datagram ends it (a Service
+// without endpoints drops datagrams). For a
 // LoadBalancer Service it allocates an address of the Network (the one
 // spec.loadBalancerIP requests when it is one of the Network's static load
 // balancer addresses and free; none at all when it is another), listens on
 // it at each Service port the same way, and then writes it into
 // status.loadBalancer.ingress; a port it cannot bind (a privileged port
 // without root, for instance) is logged and kept in Problems, and the
-// status is not written. UDP ports are not proxied.
+// status is not written. SCTP ports are not proxied.
 package cluster

@@ -17,14 +17,16 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 )
 
-// serviceProxy plays kube-proxy for the TCP ports of Services (connections
-// to a ClusterIP and port go to the Service's ready endpoints) and the cloud
+// serviceProxy plays kube-proxy for the TCP and UDP ports of Services
+// (connections, or UDP flows, to a ClusterIP and port go to the Service's
+// ready endpoints) and the cloud
 // load balancer for LoadBalancer Services: it gives each one an address of
 // the Network (see loadBalancerIP for requested ones), listens on that address at each Service port, forwards
 // connections to the ready endpoints the same way, and then writes the
 // address into status.loadBalancer.ingress. Endpoints come from the
-// Service's EndpointSlices, whoever wrote them; connections are spread
-// round robin. UDP ports are not proxied.
+// Service's EndpointSlices, whoever wrote them; connections and UDP flows
+// are spread round robin (forward.go, forwardudp.go). SCTP ports are not
+// proxied.
 type serviceProxy struct {
 	client   client.Client
 	network  *Network
@@ -32,8 +34,28 @@ type serviceProxy struct {
 	problems *problems
 
 	mu        sync.Mutex
-	frontends map[types.NamespacedName]map[netip.AddrPort]*frontend
+	frontends map[types.NamespacedName]map[frontendKey]forwarder
 	lbIPs     map[types.UID]netip.Addr
+}
+
+// frontendKey is one address a Service is reached on: a protocol, IP and port.
+type frontendKey struct {
+	protocol corev1.Protocol
+	addr     netip.AddrPort
+}
+
+// forwarder is a listening frontend: TCP (frontend) or UDP (udpFrontend).
+type forwarder interface {
+	setBackends(b []netip.AddrPort)
+	close() error
+}
+
+// listen binds a frontend of the key's protocol.
+func listen(k frontendKey, log logr.Logger) (forwarder, error) {
+	if k.protocol == corev1.ProtocolUDP {
+		return listenUDPFrontend(k.addr, log)
+	}
+	return listenFrontend(k.addr, log)
 }
 
 // Reconcile brings one Service's listeners, endpoints and load balancer
@@ -115,10 +137,10 @@ func (p *serviceProxy) static(ip netip.Addr) bool {
 	return slices.Contains(p.network.StaticLoadBalancerIPs(), ip)
 }
 
-// frontendsOf maps each address and port the Service is reached on to the
-// endpoints of that port.
+// frontendsOf maps each protocol, address and port the Service is reached
+// on to the endpoints of that port.
 func (p *serviceProxy) frontendsOf(svc *corev1.Service, lbIP netip.Addr,
-	sliceList []discoveryv1.EndpointSlice) map[netip.AddrPort][]netip.AddrPort {
+	sliceList []discoveryv1.EndpointSlice) map[frontendKey][]netip.AddrPort {
 	var ips []netip.Addr
 	for _, s := range svc.Spec.ClusterIPs {
 		if a, err := netip.ParseAddr(s); err == nil && p.network.ServiceCIDR().Contains(a) {
@@ -128,26 +150,30 @@ func (p *serviceProxy) frontendsOf(svc *corev1.Service, lbIP netip.Addr,
 	if lbIP.IsValid() {
 		ips = append(ips, lbIP)
 	}
-	out := map[netip.AddrPort][]netip.AddrPort{}
+	out := map[frontendKey][]netip.AddrPort{}
 	for _, sp := range svc.Spec.Ports {
-		if sp.Protocol != corev1.ProtocolTCP && sp.Protocol != "" {
+		proto := sp.Protocol
+		if proto == "" {
+			proto = corev1.ProtocolTCP
+		}
+		if proto != corev1.ProtocolTCP && proto != corev1.ProtocolUDP {
 			continue
 		}
-		backends := readyBackends(sliceList, sp.Name)
+		backends := readyBackends(sliceList, sp.Name, proto)
 		for _, ip := range ips {
-			out[netip.AddrPortFrom(ip, uint16(sp.Port))] = backends //nolint:gosec // a port
+			out[frontendKey{proto, netip.AddrPortFrom(ip, uint16(sp.Port))}] = backends //nolint:gosec // a port
 		}
 	}
 	return out
 }
 
 // readyBackends lists the ready endpoints of the slices' port of that
-// name, as address and port.
-func readyBackends(list []discoveryv1.EndpointSlice, portName string) []netip.AddrPort {
+// name and protocol, as address and port.
+func readyBackends(list []discoveryv1.EndpointSlice, portName string, proto corev1.Protocol) []netip.AddrPort {
 	var out []netip.AddrPort
 	for _, s := range list {
 		i := slices.IndexFunc(s.Ports, func(p discoveryv1.EndpointPort) bool {
-			return ptrString(p.Name) == portName && (p.Protocol == nil || *p.Protocol == corev1.ProtocolTCP) && p.Port != nil
+			return ptrString(p.Name) == portName && endpointProtocol(p) == proto && p.Port != nil
 		})
 		if i < 0 {
 			continue
@@ -167,6 +193,14 @@ func readyBackends(list []discoveryv1.EndpointSlice, portName string) []netip.Ad
 	return out
 }
 
+// endpointProtocol is an EndpointSlice port's protocol (default TCP).
+func endpointProtocol(p discoveryv1.EndpointPort) corev1.Protocol {
+	if p.Protocol == nil {
+		return corev1.ProtocolTCP
+	}
+	return *p.Protocol
+}
+
 func ptrString(s *string) string {
 	if s == nil {
 		return ""
@@ -176,29 +210,29 @@ func ptrString(s *string) string {
 
 // sync makes the Service's listeners those of want, with want's endpoints.
 // A port that cannot be bound is an error naming the address and reason.
-func (p *serviceProxy) sync(svc types.NamespacedName, want map[netip.AddrPort][]netip.AddrPort) error {
+func (p *serviceProxy) sync(svc types.NamespacedName, want map[frontendKey][]netip.AddrPort) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	have := p.frontends[svc]
 	if have == nil {
-		have = map[netip.AddrPort]*frontend{}
+		have = map[frontendKey]forwarder{}
 	}
 	var errs []error
-	for addr, f := range have {
-		if _, ok := want[addr]; !ok {
+	for k, f := range have {
+		if _, ok := want[k]; !ok {
 			errs = append(errs, f.close())
-			delete(have, addr)
+			delete(have, k)
 		}
 	}
-	for addr, backends := range want {
-		f, ok := have[addr]
+	for k, backends := range want {
+		f, ok := have[k]
 		if !ok {
 			var err error
-			if f, err = listenFrontend(addr, p.log.WithValues("service", svc)); err != nil {
-				errs = append(errs, fmt.Errorf("listening on %s: %w", addr, err))
+			if f, err = listen(k, p.log.WithValues("service", svc)); err != nil {
+				errs = append(errs, fmt.Errorf("listening on %s %s: %w", k.protocol, k.addr, err))
 				continue
 			}
-			have[addr] = f
+			have[k] = f
 		}
 		f.setBackends(backends)
 	}
@@ -242,7 +276,7 @@ func (p *serviceProxy) closeAll() error {
 			errs = append(errs, f.close())
 		}
 	}
-	p.frontends = map[types.NamespacedName]map[netip.AddrPort]*frontend{}
+	p.frontends = map[types.NamespacedName]map[frontendKey]forwarder{}
 	return errors.Join(errs...)
 }
 

@@ -2,7 +2,6 @@ package echo
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net/netip"
@@ -17,6 +16,7 @@ const (
 	ModeHTTP Mode = "http"
 	ModeGRPC Mode = "grpc"
 	ModeTCP  Mode = "tcp"
+	ModeUDP  Mode = "udp"
 )
 
 // Config is a server's configuration, read from the container's
@@ -29,9 +29,10 @@ type Config struct {
 	// (NAMESPACE, INGRESS_NAME, SERVICE_NAME, POD_NAME).
 	Namespace, Ingress, Service, Pod string
 	// Ports: HTTPPort is also the gRPC plaintext port, HTTPSPort the gRPC
-	// TLS port; TCPPort and TLSPort are those of the TCP mode.
+	// TLS port; TCPPort and TLSPort are those of the TCP mode, UDPPort
+	// that of the UDP mode.
 	HTTPPort, H2CPort, HTTPSPort int
-	TCPPort, TLSPort             int
+	TCPPort, TLSPort, UDPPort    int
 	// TLSCert and TLSKey are PEM; when both are set the TLS listener runs.
 	TLSCert, TLSKey []byte
 	// ClientCAs (PEM) verify client certificates of HTTPS, when set.
@@ -49,7 +50,7 @@ func ConfigFromEnv(env map[string]string, readFile func(string) ([]byte, error))
 	}
 	switch {
 	case env["UDP_ECHO_SERVER"] != "":
-		return c, errors.New("UDP_ECHO_SERVER: the UDP echo server is not supported")
+		c.Mode = ModeUDP
 	case env["GRPC_ECHO_SERVER"] != "":
 		c.Mode = ModeGRPC
 	case env["TCP_ECHO_SERVER"] != "":
@@ -62,6 +63,7 @@ func ConfigFromEnv(env map[string]string, readFile func(string) ([]byte, error))
 	}{
 		{"HTTP_PORT", 3000, &c.HTTPPort}, {"H2C_PORT", 3001, &c.H2CPort}, {"HTTPS_PORT", 8443, &c.HTTPSPort},
 		{"TCP_PORT", 3000, &c.TCPPort}, {"TLS_PORT", 8443, &c.TLSPort},
+		{"UDP_PORT", 8080, &c.UDPPort},
 	}
 	for _, p := range ports {
 		v, err := port(env, p.name, p.def)

@@ -4,7 +4,7 @@
 // sigs.k8s.io/gateway-api/conformance/utils parse). It is test-only code.
 //
 // Like the image, it is configured by environment variables and picks one
-// of three modes:
+// of four modes:
 //
 //   - HTTP (default): plain HTTP on HTTP_PORT (3000), HTTP/2 cleartext on
 //     H2C_PORT (3001), and HTTPS on HTTPS_PORT (8443) when TLS_SERVER_CERT
@@ -25,7 +25,9 @@
 //   - TCP (TCP_ECHO_SERVER set): a line protocol on TCP_PORT (3000) and
 //     TLS_PORT (8443, with TLS_SERVER_CERT and TLS_SERVER_PRIV_KEY): a
 //     welcome line, then TEST, IS_TLS and PING commands.
+//   - UDP (UDP_ECHO_SERVER set): every datagram on UDP_PORT (8080) is
+//     answered, to its sender, with JSON holding the request (its first
+//     1024 bytes), namespace, ingress, service and pod.
 //
-// UDP_ECHO_SERVER is not supported: Start refuses it with that reason.
 // Servers listen on Config.Addr (the Pod's IP) rather than every address.
 package echo

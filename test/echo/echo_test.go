@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -92,10 +93,14 @@ func TestConfigFromEnv(t *testing.T) {
 	if err != nil || c.Mode != ModeGRPC || string(c.TLSKey) != "KEY" {
 		t.Errorf("gRPC config %+v, %v", c, err)
 	}
+	c, err = ConfigFromEnv(map[string]string{"UDP_ECHO_SERVER": "1", "POD_NAME": "u"}, read)
+	if err != nil || c.Mode != ModeUDP || c.UDPPort != 8080 || c.Pod != "u" {
+		t.Errorf("UDP config %+v, %v", c, err)
+	}
 	for env, want := range map[string]string{
-		"UDP_ECHO_SERVER=1": "UDP_ECHO_SERVER",
-		"HTTP_PORT=http":    "HTTP_PORT",
-		"H2C_PORT=70000":    "H2C_PORT",
+		"UDP_ECHO_SERVER=1,UDP_PORT=0":                 "UDP_PORT",
+		"HTTP_PORT=http":                               "HTTP_PORT",
+		"H2C_PORT=70000":                               "H2C_PORT",
 		"TLS_SERVER_CERT=/x,TLS_SERVER_PRIVKEY=/s/key": "TLS_SERVER_CERT: no such file",
 	} {
 		m := map[string]string{}
@@ -270,6 +275,35 @@ func TestTCP(t *testing.T) {
 	}
 	if got := line("PING"); got != "PONG" {
 		t.Errorf("PING: %q", got)
+	}
+}
+
+func TestUDP(t *testing.T) {
+	s := start(t, Config{Mode: ModeUDP, Namespace: "ns", Service: "udp-backend", Pod: "udp-0"})
+	// Two clients: each answer goes to the datagram's own sender.
+	for _, req := range []string{"first\n", strings.Repeat("x", udpMaxDatagram+10)} {
+		conn, err := net.Dial("udp", addr(t, s, ListenerUDP))
+		if err != nil {
+			t.Fatal(err)
+		}
+		// A generous bound so a lost datagram fails the test instead of hanging it.
+		if err := conn.SetDeadline(time.Now().Add(60 * time.Second)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := conn.Write([]byte(req)); err != nil {
+			t.Fatal(err)
+		}
+		buf := make([]byte, 4096)
+		n, err := conn.Read(buf)
+		_ = conn.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var a udpAnswer
+		want := udpAnswer{Request: req[:min(len(req), udpMaxDatagram)], Namespace: "ns", Service: "udp-backend", Pod: "udp-0"}
+		if err := json.Unmarshal(buf[:n], &a); err != nil || a != want {
+			t.Errorf("answer to %d bytes: %+v, %v", len(req), a, err)
+		}
 	}
 }
 

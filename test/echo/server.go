@@ -47,6 +47,8 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		err = s.startGRPC()
 	case ModeTCP:
 		err = s.startTCP()
+	case ModeUDP:
+		err = s.startUDP()
 	default:
 		err = fmt.Errorf("echo: unknown mode %q", cfg.Mode)
 	}
@@ -96,6 +98,7 @@ const (
 	ListenerGRPCS = "grpc-tls"
 	ListenerTCP   = "tcp"
 	ListenerTLS   = "tcp-tls"
+	ListenerUDP   = "udp"
 )
 
 // Addr returns the address a listener is bound to (port 0 in Config
