@@ -19,6 +19,7 @@ import (
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	egv1a1 "github.com/envoygw/envoy-gateway/api/v1alpha1"
+	"github.com/envoygw/envoy-gateway/internal/applied"
 	"github.com/envoygw/envoy-gateway/internal/gatewayapi"
 	"github.com/envoygw/envoy-gateway/internal/infra"
 	"github.com/envoygw/envoy-gateway/internal/xds/translator"
@@ -169,8 +170,12 @@ func shortType(typeURL string) string { return typeURL[strings.LastIndex(typeURL
 var ignoreTransitions = cmpopts.IgnoreFields(metav1.Condition{}, "LastTransitionTime")
 
 // statusDiff compares the stored statuses of the GatewayClass, the Gateway
-// and every HTTPRoute with the expected ones.
-func statusDiff(ctx context.Context, c client.Client, want *gatewayapi.Result, controllerName string) ([]string, error) {
+// and every HTTPRoute with the expected ones: the translation's, plus on
+// the Gateway the Applied condition its fleet's one proxy (the soak's ADS
+// client, which ACKs every response) earns once it holds the configuration.
+func statusDiff(
+	ctx context.Context, c client.Client, want *gatewayapi.Result, controllerName, fleet string,
+) ([]string, error) {
 	var diffs []string
 	for _, s := range want.Statuses.GatewayClasses {
 		var gc gwapiv1.GatewayClass
@@ -186,7 +191,9 @@ func statusDiff(ctx context.Context, c client.Client, want *gatewayapi.Result, c
 		if err := c.Get(ctx, client.ObjectKey{Namespace: s.Namespace, Name: s.Name}, &gw); err != nil {
 			return nil, err
 		}
-		if d := cmp.Diff(s.Status, gw.Status, ignoreTransitions, cmpopts.EquateEmpty()); d != "" {
+		expected := s.Status
+		expected.Conditions = append(slices.Clone(s.Status.Conditions), appliedByClient(fleet, gw.Generation))
+		if d := cmp.Diff(expected, gw.Status, ignoreTransitions, cmpopts.EquateEmpty()); d != "" {
 			diffs = append(diffs, fmt.Sprintf("Gateway %s/%s (-want +stored):\n%s", s.Namespace, s.Name, d))
 		}
 	}
@@ -206,4 +213,14 @@ func statusDiff(ctx context.Context, c client.Client, want *gatewayapi.Result, c
 		}
 	}
 	return diffs, nil
+}
+
+// appliedByClient is the Applied condition of a Gateway of generation
+// whose fleet's one connected proxy ACKed the current configuration.
+func appliedByClient(fleet string, generation int64) metav1.Condition {
+	return metav1.Condition{
+		Type: applied.ConditionType, Status: metav1.ConditionTrue, Reason: applied.ReasonApplied,
+		ObservedGeneration: generation,
+		Message:            fmt.Sprintf("all 1 connected proxies of fleet %s ACKed the configuration", fleet),
+	}
 }

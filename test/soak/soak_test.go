@@ -140,7 +140,7 @@ func difference(
 		return []string{err.Error()}
 	}
 	diffs := xdsDiff(want.xds, envoy)
-	statuses, err := statusDiff(t.Context(), c, want.result, controllerName)
+	statuses, err := statusDiff(t.Context(), c, want.result, controllerName, fleet)
 	if err != nil {
 		return append(diffs, err.Error())
 	}
