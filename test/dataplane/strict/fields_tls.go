@@ -20,6 +20,7 @@ var tlsFields = []Field{
 	{Name: tlsPkg + "SdsSecretConfig.sds_config"},
 	{Name: tlsPkg + "CertificateValidationContext.trusted_ca"},
 	{Name: tlsPkg + "CertificateValidationContext.match_typed_subject_alt_names"},
+	{Name: tlsPkg + "CertificateValidationContext.trust_chain_verification", Values: trustChainModes},
 	{Name: tlsPkg + "SubjectAltNameMatcher.san_type", Values: []string{"EMAIL", "DNS", "URI", "IP_ADDRESS"}},
 	{Name: tlsPkg + "SubjectAltNameMatcher.matcher"},
 	{Name: tlsPkg + "Secret.name"},
@@ -27,6 +28,8 @@ var tlsFields = []Field{
 }
 
 const tlsPkg = "envoy.extensions.transport_sockets.tls.v3."
+
+var trustChainModes = []string{"VERIFY_TRUST_CHAIN", "ACCEPT_UNTRUSTED"}
 
 var tlsVersions = []string{"TLS_AUTO", "TLSv1_0", "TLSv1_1", "TLSv1_2", "TLSv1_3"}
 

@@ -88,6 +88,10 @@ type validator struct {
 	sans     []sanMatcher
 	usage    x509.ExtKeyUsage
 	required bool // a peer certificate must be presented
+	// acceptUntrusted is trust_chain_verification ACCEPT_UNTRUSTED: a
+	// presented certificate that fails verification (chain or SANs) is
+	// still accepted, as Envoy's default validator does.
+	acceptUntrusted bool
 }
 
 func newValidator(vc *tlsv3.CertificateValidationContext, read ReadFile, path string,
@@ -114,6 +118,7 @@ func newValidator(vc *tlsv3.CertificateValidationContext, read ReadFile, path st
 		return nil, fmt.Errorf("%s.match_typed_subject_alt_names: invalid: SAN-based verification requires trusted_ca", path)
 	}
 	v.sans = sans
+	v.acceptUntrusted = vc.GetTrustChainVerification() == tlsv3.CertificateValidationContext_ACCEPT_UNTRUSTED
 	return v, nil
 }
 
@@ -125,7 +130,7 @@ func (v *validator) verify(cs tls.ConnectionState) error {
 		}
 		return nil
 	}
-	if v.roots == nil {
+	if v.roots == nil || v.acceptUntrusted {
 		return nil
 	}
 	leaf := cs.PeerCertificates[0]

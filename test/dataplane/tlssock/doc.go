@@ -19,7 +19,11 @@
 //     lists, the handshake continues without ALPN (BoringSSL's behaviour;
 //     Go's own default would fail it);
 //   - require_client_certificate asks for and verifies a client
-//     certificate against the validation context.
+//     certificate against the validation context; without it a
+//     certificate is still requested when the context has trusted_ca, and
+//     one presented is verified (a client without one is served);
+//   - trust_chain_verification ACCEPT_UNTRUSTED accepts a presented
+//     certificate that fails verification (chain or SANs).
 //
 // Cipher suites and curves are Go's defaults (Envoy's defaults differ in
 // detail: no TLS 1.2 CBC suites there); they are not configurable here.
