@@ -23,7 +23,7 @@ const reservedPrefix = "gateway.envoyproxy.io/"
 
 // validateInfrastructure rejects spec.infrastructure metadata keys that the
 // fleet's own labels and annotations use.
-func validateInfrastructure(infra *gwapiv1.GatewayInfrastructure) *reasonError {
+func validateInfrastructure(infra *gwapiv1.GatewayInfrastructure) *gatewayError {
 	if infra == nil {
 		return nil
 	}

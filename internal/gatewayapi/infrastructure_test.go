@@ -40,7 +40,7 @@ func TestValidateInfrastructure(t *testing.T) {
 				t.Fatalf("unexpected error %q", err.msg)
 			case tt.wantErr != "" && (err == nil || !strings.Contains(err.msg, tt.wantErr)):
 				t.Fatalf("error = %v, want one containing %q", err, tt.wantErr)
-			case err != nil && err.reason != string(gwapiv1.GatewayReasonInvalidParameters):
+			case err != nil && err.reason != gwapiv1.GatewayReasonInvalidParameters:
 				t.Fatalf("reason = %q, want InvalidParameters", err.reason)
 			}
 		})
