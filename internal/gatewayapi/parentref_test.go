@@ -99,8 +99,9 @@ func TestSelectListeners(t *testing.T) {
 			if tc.port != 0 {
 				ref.Port = new(tc.port)
 			}
-			got := []string{}
-			for _, l := range selectListeners(all, ref) {
+			selected := selectListeners(all, ref)
+			got := make([]string, 0, len(selected))
+			for _, l := range selected {
 				got = append(got, l.name)
 			}
 			if diff := cmp.Diff(tc.want, got); diff != "" {
