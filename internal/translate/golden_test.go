@@ -16,7 +16,7 @@ import (
 
 const samples = "../../config/samples/standalone/resources"
 
-const mixedWarning = "testdata/mixed.in.yaml: document 7 (line 93): ConfigMap ignored: kind v1 ConfigMap is not read by the translator: ignored"
+const mixedWarning = "testdata/mixed.in.yaml: document 7 (line 93): ServiceAccount ignored: kind v1 ServiceAccount is not read by the translator: ignored"
 
 // goldenCases are translations checked against testdata/<name>: the output,
 // or for invalid input the error report.

@@ -11,7 +11,7 @@ import (
 
 // TestUnknownKindOfAReadGroupIsAnError: a kind that no API group we read
 // has (a misspelling) is an error naming the kind and the group; a known
-// kind we do not read (a ConfigMap, a GRPCRoute) is still ignored with a
+// kind we do not read (a ServiceAccount, a GRPCRoute) is still ignored with a
 // warning.
 func TestUnknownKindOfAReadGroupIsAnError(t *testing.T) {
 	cases := []struct {
@@ -46,7 +46,7 @@ func TestUnknownKindOfAReadGroupIsAnError(t *testing.T) {
 // translator does not use are warnings, and the rest is translated.
 func TestKnownKindsWeDoNotReadAreIgnored(t *testing.T) {
 	for _, doc := range []string{
-		"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x, namespace: default}\n",
+		"apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: x, namespace: default}\n",
 		"apiVersion: gateway.networking.k8s.io/v1alpha2\nkind: UDPRoute\nmetadata: {name: x, namespace: default}\n",
 		"apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: x, namespace: default}\n",
 	} {
@@ -67,7 +67,7 @@ func TestEmptyInputIsAnError(t *testing.T) {
 	for _, in := range []string{
 		"",
 		"# nothing here\n---\n",
-		"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x, namespace: default}\n",
+		"apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: x, namespace: default}\n",
 	} {
 		out, err := Translate(context.Background(), []file.FileData{{Name: "in.yaml", Data: []byte(in)}}, Options{To: ToXds, Format: FormatYAML})
 		if err == nil || !strings.Contains(err.Error(), "no object the translator reads") {

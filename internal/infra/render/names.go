@@ -7,8 +7,6 @@ import (
 
 	"k8s.io/apimachinery/pkg/util/validation"
 
-	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
-
 	"github.com/envoygw/envoy-gateway/internal/ir"
 )
 
@@ -101,7 +99,7 @@ func FleetLabels(p *ir.ProxyInfra) map[string]string {
 	if ns, name, ok := owningGateway(p); ok {
 		l[LabelOwningGatewayNamespace] = LabelValue(ns)
 		l[LabelOwningGatewayName] = LabelValue(name)
-		l[gwapiv1.GatewayNameLabelKey] = LabelValue(name)
+		l[GatewayNameLabel] = LabelValue(name)
 	}
 	return l
 }
@@ -169,3 +167,8 @@ func shortHash(s string) string {
 	sum := sha256.Sum256([]byte(s))
 	return hex.EncodeToString(sum[:])[:hashLen]
 }
+
+// GatewayNameLabel is the label Gateway API defines for the objects of a
+// Gateway's infrastructure (its value is the Gateway's name). It is spelled
+// out here: nothing Gateway API-shaped crosses into internal/infra.
+const GatewayNameLabel = "gateway.networking.k8s.io/gateway-name"
