@@ -19,7 +19,12 @@ import (
 // withdrawn. Then the snapshots that changed are published.
 func (p *Provider) sync(ctx context.Context, w *watches) {
 	l := listFiles(p.opts.Paths)
-	w.ensure(l.dirs)
+	if w.ensure(l.dirs) {
+		// A file written between the listing and its folder's new watch has
+		// no event: list again now that the folders are watched.
+		l = listFiles(p.opts.Paths)
+		w.ensure(l.dirs)
+	}
 	present := make(map[string]bool, len(l.files))
 	for _, name := range l.files {
 		present[name] = true
@@ -58,7 +63,11 @@ func (p *Provider) syncPaths(ctx context.Context, w *watches, paths map[string]b
 			if p.isInputDir(path) {
 				var l listing
 				l.walk(path)
-				w.ensure(l.dirs)
+				if w.ensure(l.dirs) {
+					l = listing{} // as in sync: files written before the new watches
+					l.walk(path)
+					w.ensure(l.dirs)
+				}
 				candidates = append(candidates, l.files...)
 			}
 		case p.isInput(path) && info.Mode().IsRegular():

@@ -35,10 +35,11 @@ func (w *watches) errors() chan error {
 	return w.watcher.Errors
 }
 
-// ensure adds a watch for each folder not watched yet.
-func (w *watches) ensure(dirs []string) {
+// ensure adds a watch for each folder not watched yet and reports whether
+// it added one.
+func (w *watches) ensure(dirs []string) (added bool) {
 	if w.watcher == nil {
-		return
+		return false
 	}
 	watched := w.watcher.WatchList()
 	for _, d := range dirs {
@@ -47,8 +48,11 @@ func (w *watches) ensure(dirs []string) {
 		}
 		if err := w.watcher.Add(d); err != nil {
 			w.log.Error(err, "cannot watch folder; changes are seen at the next resync", "folder", d)
+			continue
 		}
+		added = true
 	}
+	return added
 }
 
 // listing is the outcome of listing the configured paths.
