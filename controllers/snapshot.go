@@ -68,35 +68,8 @@ func buildResources(
 		ours.listenerSets.Insert(client.ObjectKeyFromObject(ls))
 		collectListenerSetCertificateRefs(ls, refs.secrets)
 	}
-	if res.HTTPRoutes, err = attachedHTTPRoutes(ctx, r, ours); err != nil {
+	if err := addAttachedRoutes(ctx, r, ours, res, refs); err != nil {
 		return nil, nil, err
-	}
-	if res.GRPCRoutes, err = attachedGRPCRoutes(ctx, r, ours); err != nil {
-		return nil, nil, err
-	}
-	if res.TLSRoutes, err = attachedTLSRoutes(ctx, r, ours); err != nil {
-		return nil, nil, err
-	}
-	if res.TCPRoutes, err = attachedTCPRoutes(ctx, r, ours); err != nil {
-		return nil, nil, err
-	}
-	for _, route := range res.HTTPRoutes {
-		collectHTTPBackendRefs(route, refs.services)
-		collectRateLimitFilterRefs(route, refs.rateLimitFilters)
-	}
-	if res.RateLimitFilters, err = getAll(ctx, r, refs.rateLimitFilters, newRateLimitFilter); err != nil {
-		return nil, nil, err
-	}
-	for _, route := range res.GRPCRoutes {
-		collectGRPCBackendRefs(route, refs.services)
-	}
-	for _, route := range res.TLSRoutes {
-		collectTLSBackendRefs(route, refs.services)
-	}
-	for _, route := range res.TCPRoutes {
-		for _, rule := range route.Spec.Rules {
-			collectBackendRefs(route.Namespace, rule.BackendRefs, refs.services)
-		}
 	}
 	if res.ReferenceGrants, err = listReferenceGrants(ctx, r); err != nil {
 		return nil, nil, err
@@ -120,6 +93,45 @@ func buildResources(
 		}
 	}
 	return res, refs, nil
+}
+
+// addAttachedRoutes adds the routes of every kind attached to our parents,
+// the RateLimitFilters their rules name, and notes the Services they refer to.
+func addAttachedRoutes(
+	ctx context.Context, r client.Reader, ours ourParents, res *gatewayapi.Resources, refs *references,
+) error {
+	var err error
+	if res.HTTPRoutes, err = attachedHTTPRoutes(ctx, r, ours); err != nil {
+		return err
+	}
+	if res.GRPCRoutes, err = attachedGRPCRoutes(ctx, r, ours); err != nil {
+		return err
+	}
+	if res.TLSRoutes, err = attachedTLSRoutes(ctx, r, ours); err != nil {
+		return err
+	}
+	if res.TCPRoutes, err = attachedTCPRoutes(ctx, r, ours); err != nil {
+		return err
+	}
+	for _, route := range res.HTTPRoutes {
+		collectHTTPBackendRefs(route, refs.services)
+		collectRateLimitFilterRefs(route, refs.rateLimitFilters)
+	}
+	if res.RateLimitFilters, err = getAll(ctx, r, refs.rateLimitFilters, newRateLimitFilter); err != nil {
+		return err
+	}
+	for _, route := range res.GRPCRoutes {
+		collectGRPCBackendRefs(route, refs.services)
+	}
+	for _, route := range res.TLSRoutes {
+		collectTLSBackendRefs(route, refs.services)
+	}
+	for _, route := range res.TCPRoutes {
+		for _, rule := range route.Spec.Rules {
+			collectBackendRefs(route.Namespace, rule.BackendRefs, refs.services)
+		}
+	}
+	return nil
 }
 
 func ourGatewayClasses(ctx context.Context, r client.Reader, controllerName string) ([]*gwapiv1.GatewayClass, error) {

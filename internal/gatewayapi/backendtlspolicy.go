@@ -36,7 +36,8 @@ type backendTLSPolicyModel struct {
 	ancestors map[types.NamespacedName]bool
 }
 
-// policyTarget is a Service, or one named port of it (section empty: all).
+// policyTarget names what a BackendTLSPolicy applies to: a whole Service
+// (section empty) or the Service port whose name is section.
 type policyTarget struct {
 	namespace, service, section string
 }

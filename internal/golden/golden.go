@@ -145,6 +145,13 @@ func marshalMessages(t testing.TB, msgs []proto.Message) []byte {
 	return y
 }
 
+// ReadMessages reads a golden file of messages (a YAML list of proto-JSON
+// objects, as CompareMessages writes them), each made with newMsg.
+func ReadMessages(t testing.TB, path string, newMsg func() proto.Message) []proto.Message {
+	t.Helper()
+	return unmarshalMessages(t, path, Read(t, path), newMsg)
+}
+
 func unmarshalMessages(t testing.TB, path string, y []byte, newMsg func() proto.Message) []proto.Message {
 	t.Helper()
 	j, err := yaml.YAMLToJSON(y)

@@ -19,7 +19,7 @@ const (
 	udpMaxDatagram = 64 * 1024
 )
 
-// udpFrontend is one UDP port of the service proxy. Each client address
+// udpFrontend listens on a UDP port the simulated kube-proxy serves. Each client address
 // gets a session, as connection tracking gives a UDP flow: the first
 // datagram picks the next backend, round robin, and the session's later
 // datagrams go to the same one; replies come back from the frontend's

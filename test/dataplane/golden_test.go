@@ -1,9 +1,7 @@
 package dataplane_test
 
 import (
-	"encoding/json"
 	"net/netip"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -13,10 +11,9 @@ import (
 	listenerv3 "github.com/envoyproxy/go-control-plane/envoy/config/listener/v3"
 	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
 	"github.com/go-logr/logr"
-	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
-	"sigs.k8s.io/yaml"
 
+	"github.com/envoygw/envoy-gateway/internal/golden"
 	"github.com/envoygw/envoy-gateway/test/dataplane/hcm"
 	"github.com/envoygw/envoy-gateway/test/dataplane/listener"
 	"github.com/envoygw/envoy-gateway/test/dataplane/router"
@@ -81,25 +78,5 @@ func TestGoldensCompile(t *testing.T) {
 
 func readGolden(t *testing.T, path string, newMsg func() proto.Message) []proto.Message {
 	t.Helper()
-	y, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	j, err := yaml.YAMLToJSON(y)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var list []json.RawMessage
-	if err := json.Unmarshal(j, &list); err != nil {
-		t.Fatal(err)
-	}
-	out := make([]proto.Message, 0, len(list))
-	for _, raw := range list {
-		m := newMsg()
-		if err := protojson.Unmarshal(raw, m); err != nil {
-			t.Fatalf("%s: %v", path, err)
-		}
-		out = append(out, m)
-	}
-	return out
+	return golden.ReadMessages(t, path, newMsg)
 }

@@ -1,8 +1,6 @@
 package strict_test
 
 import (
-	"encoding/json"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -12,10 +10,9 @@ import (
 	listenerv3 "github.com/envoyproxy/go-control-plane/envoy/config/listener/v3"
 	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
 	tlsv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/transport_sockets/tls/v3"
-	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
-	"sigs.k8s.io/yaml"
 
+	"github.com/envoygw/envoy-gateway/internal/golden"
 	"github.com/envoygw/envoy-gateway/test/dataplane/strict"
 )
 
@@ -62,25 +59,5 @@ func TestGoldensPass(t *testing.T) {
 
 func readList(t *testing.T, path string, newMsg func() proto.Message) []proto.Message {
 	t.Helper()
-	y, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	j, err := yaml.YAMLToJSON(y)
-	if err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
-	var list []json.RawMessage
-	if err := json.Unmarshal(j, &list); err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
-	out := make([]proto.Message, 0, len(list))
-	for i, raw := range list {
-		m := newMsg()
-		if err := protojson.Unmarshal(raw, m); err != nil {
-			t.Fatalf("%s[%d]: %v", path, i, err)
-		}
-		out = append(out, m)
-	}
-	return out
+	return golden.ReadMessages(t, path, newMsg)
 }

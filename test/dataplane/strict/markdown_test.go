@@ -1,14 +1,12 @@
 package strict_test
 
 import (
-	"flag"
 	"os"
 	"testing"
 
+	"github.com/envoygw/envoy-gateway/internal/golden"
 	"github.com/envoygw/envoy-gateway/test/dataplane/strict"
 )
-
-var update = flag.Bool("update", false, "regenerate test/dataplane/FIELDS.md")
 
 const fieldsDoc = "../FIELDS.md"
 
@@ -21,7 +19,7 @@ func TestPrintImplementedFields(t *testing.T) {
 // TestFieldsDoc keeps FIELDS.md in step with the table.
 func TestFieldsDoc(t *testing.T) {
 	want := strict.Markdown()
-	if *update {
+	if golden.Update() {
 		if err := os.WriteFile(fieldsDoc, []byte(want), 0o644); err != nil {
 			t.Fatal(err)
 		}
