@@ -54,10 +54,36 @@ func newTranslateCommand() *cobra.Command {
 // the peak memory. GOGC, when set, wins.
 const batchGCPercent = 400
 
-func runTranslate(cmd *cobra.Command, f translateFlags) error {
+// Soft memory limit of the translate command (see batchMemoryLimit).
+const (
+	minBatchMemoryLimit = 384 << 20
+	// liveHeapPerInputByte bounds the live heap per byte of input: about
+	// 25 at 10,000 routes (5 MB of YAML, 120 MB live at most), doubled.
+	liveHeapPerInputByte = 50
+)
+
+// batchMemoryLimit is the soft memory limit for inputs of inputBytes: with
+// GOGC 400 the heap would grow to five times the live heap, but the live
+// heap stays small, so collecting earlier once the heap reaches the limit
+// cuts the peak memory (and the page faults of a larger heap) at no visible
+// CPU cost. The limit stays well above the live heap, so a large input does
+// not make the collector run back to back. GOMEMLIMIT, when set, wins.
+func batchMemoryLimit(inputBytes int64) int64 {
+	return max(minBatchMemoryLimit, liveHeapPerInputByte*inputBytes)
+}
+
+// setBatchGC applies the translate command's GC settings for inputs of
+// inputBytes, unless GOGC or GOMEMLIMIT are set.
+func setBatchGC(inputBytes int64) {
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(batchGCPercent)
 	}
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(batchMemoryLimit(inputBytes))
+	}
+}
+
+func runTranslate(cmd *cobra.Command, f translateFlags) error {
 	opts := translate.Options{ControllerName: f.controllerName, To: f.to, Format: f.output, Types: f.types}
 	if err := opts.Validate(); err != nil {
 		return err
@@ -66,6 +92,11 @@ func runTranslate(cmd *cobra.Command, f translateFlags) error {
 	if err != nil {
 		return err
 	}
+	var inputBytes int64
+	for _, file := range files {
+		inputBytes += int64(len(file.Data))
+	}
+	setBatchGC(inputBytes)
 	out, err := translate.Translate(cmd.Context(), files, opts)
 	if inputErr, ok := errors.AsType[*translate.InputError](err); ok {
 		for _, p := range inputErr.Problems {

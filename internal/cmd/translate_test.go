@@ -82,3 +82,23 @@ func TestTranslateRejectsBadFlags(t *testing.T) {
 		t.Fatalf("err = %v, want a --to error", err)
 	}
 }
+
+func TestBatchMemoryLimit(t *testing.T) {
+	cases := []struct {
+		name       string
+		inputBytes int64
+		want       int64
+	}{
+		{"no input", 0, minBatchMemoryLimit},
+		{"1,000 routes (0.5 MB) keep the floor", 510_413, minBatchMemoryLimit},
+		{"10,000 routes (5 MB) keep the floor", 5_134_433, minBatchMemoryLimit},
+		{"100 MB of input get 50 bytes per byte", 100 << 20, 5000 << 20},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := batchMemoryLimit(tc.inputBytes); got != tc.want {
+				t.Errorf("batchMemoryLimit(%d) = %d, want %d", tc.inputBytes, got, tc.want)
+			}
+		})
+	}
+}
