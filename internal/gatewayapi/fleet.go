@@ -146,7 +146,7 @@ func (t *translator) buildIR(f *fleetModel) *bus.Fleet {
 		case gwapiv1.TCPProtocolType:
 			xds.TCP = append(xds.TCP, buildTCPListener(l))
 		default:
-			xds.HTTP = append(xds.HTTP, buildHTTPListener(l))
+			xds.HTTP = append(xds.HTTP, t.buildHTTPListener(l))
 		}
 	}
 	sortStableBy(xds.HTTP, func(a, b *ir.HTTPListener) bool { return lessListener(a.Port, a.Name, b.Port, b.Name) })

@@ -161,8 +161,8 @@ func (t *translator) emitHTTPRoute(m *httpRouteModel, l *listenerModel, hostname
 	if len(hostnames) == 0 {
 		return
 	}
-	routes := m.emitted(l, hostnames, func() []orderedHTTPRoute { return emitHTTPRules(m, l, hostnames) })
-	l.httpRoutes = append(l.httpRoutes, routes...)
+	e := m.emitted(l, hostnames, func() []orderedHTTPRoute { return emitHTTPRules(m, l, hostnames) })
+	l.httpEntries = append(l.httpEntries, e)
 }
 
 // emitHTTPRules returns the IR routes of m's rules on listener l with hostnames.
@@ -195,7 +195,7 @@ func withPort(r *ir.Redirect, port uint32) *ir.Redirect {
 }
 
 // buildHTTPListener builds the xDS IR of an HTTP or HTTPS listener.
-func buildHTTPListener(l *listenerModel) *ir.HTTPListener {
+func (t *translator) buildHTTPListener(l *listenerModel) *ir.HTTPListener {
 	out := &ir.HTTPListener{
 		Name:      l.irName(),
 		Address:   listenAddress,
@@ -205,10 +205,6 @@ func buildHTTPListener(l *listenerModel) *ir.HTTPListener {
 	if l.spec.Protocol == gwapiv1.HTTPSProtocolType {
 		out.TLS = &ir.TLSConfig{Certificates: l.certificates}
 	}
-	sortHTTPRoutes(l.httpRoutes)
-	out.Routes = make([]*ir.HTTPRoute, len(l.httpRoutes))
-	for i := range l.httpRoutes {
-		out.Routes[i] = l.httpRoutes[i].route
-	}
+	out.Routes = t.listenerRoutes(l)
 	return out
 }

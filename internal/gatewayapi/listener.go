@@ -62,7 +62,9 @@ type listenerModel struct {
 	// the same port, used to keep listeners isolated.
 	programmedSiblings []*listenerModel
 
-	httpRoutes []orderedHTTPRoute
+	// httpEntries are the IR routes each HTTPRoute or GRPCRoute emitted
+	// here, one entry per route (routes.go orders them).
+	httpEntries []*emittedRoutes
 	tlsRoutes  []orderedTLSRoute
 	// l4Routes are the TCPRoutes or UDPRoutes attached to a TCP or UDP listener.
 	l4Routes []orderedL4Route
