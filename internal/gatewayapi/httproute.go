@@ -194,8 +194,9 @@ func withPort(r *ir.Redirect, port uint32) *ir.Redirect {
 	return &c
 }
 
-// buildHTTPListener builds the xDS IR of an HTTP or HTTPS listener.
-func (t *translator) buildHTTPListener(l *listenerModel) *ir.HTTPListener {
+// buildHTTPListener builds the xDS IR of an HTTP or HTTPS listener, and
+// returns how many of its route entries use each cluster.
+func (t *translator) buildHTTPListener(l *listenerModel) (*ir.HTTPListener, map[string]int) {
 	out := &ir.HTTPListener{
 		Name:      l.irName(),
 		Address:   listenAddress,
@@ -205,6 +206,7 @@ func (t *translator) buildHTTPListener(l *listenerModel) *ir.HTTPListener {
 	if l.spec.Protocol == gwapiv1.HTTPSProtocolType {
 		out.TLS = &ir.TLSConfig{Certificates: l.certificates}
 	}
-	out.Routes = t.listenerRoutes(l)
-	return out
+	var clusters map[string]int
+	out.Routes, clusters = t.listenerRoutes(l)
+	return out, clusters
 }

@@ -98,6 +98,8 @@ type emittedRoutes struct {
 	// cur and prev are marks listenerRoutes uses to tell which entries a
 	// listener has now and had before.
 	cur, prev uint64
+	// clusters are the names of the clusters the routes use (usedClusters).
+	clusters []string
 }
 
 // emitKey is what the IR routes a route emits on a listener depend on
