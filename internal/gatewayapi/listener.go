@@ -65,7 +65,7 @@ type listenerModel struct {
 	// httpEntries are the IR routes each HTTPRoute or GRPCRoute emitted
 	// here, one entry per route (routes.go orders them).
 	httpEntries []*emittedRoutes
-	tlsRoutes  []orderedTLSRoute
+	tlsRoutes   []orderedTLSRoute
 	// l4Routes are the TCPRoutes or UDPRoutes attached to a TCP or UDP listener.
 	l4Routes []orderedL4Route
 }
