@@ -62,6 +62,9 @@ type listenerModel struct {
 	// the same port, used to keep listeners isolated.
 	programmedSiblings []*listenerModel
 
+	// irNameMade is irName once made.
+	irNameMade string
+
 	// httpEntries are the IR routes each HTTPRoute or GRPCRoute emitted
 	// here, one entry per route (routes.go orders them).
 	httpEntries []*emittedRoutes
@@ -119,12 +122,17 @@ func (l *listenerModel) programmedError() *listenerError {
 // "<gateway-namespace>/<gateway-name>/<listener>", or for a ListenerSet's
 // listener "<gateway-namespace>/<gateway-name>/<set-namespace>/<set-name>/<listener>"
 // (listener names hold no "/", so the two never collide).
+// It is made once per listener model (every route emitted there asks).
 func (l *listenerModel) irName() string {
+	if l.irNameMade != "" {
+		return l.irNameMade
+	}
 	prefix := l.gateway.key.Namespace + "/" + l.gateway.key.Name + "/"
 	if l.set != nil {
 		prefix += l.set.key.Namespace + "/" + l.set.key.Name + "/"
 	}
-	return prefix + l.name
+	l.irNameMade = prefix + l.name
+	return l.irNameMade
 }
 
 // namespace is the namespace of the object defining the listener: the
