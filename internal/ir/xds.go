@@ -84,12 +84,26 @@ type HTTPRoute struct {
 	Timeout *Duration `json:"timeout,omitempty"`
 	// BackendRequestTimeout is the per-try timeout to the backend.
 	BackendRequestTimeout *Duration `json:"backendRequestTimeout,omitempty"`
+	// Retry, when set, retries requests forwarded to Destination.
+	Retry *Retry `json:"retry,omitempty"`
 	// RateLimit are the route's rate limits. Global ones apply only to
 	// requests forwarded to Destination.
 	RateLimit *RouteRateLimit `json:"rateLimit,omitempty"`
 	// CORS, when set, answers CORS preflight requests from allowed origins
 	// and adds the CORS headers to the responses to them.
 	CORS *CORS `json:"cors,omitempty"`
+}
+
+// Retry is a route's retry policy. A request is retried after a response
+// with one of Codes and after connection errors (connect failure, reset,
+// disconnect, per-try timeout: BackendRequestTimeout).
+type Retry struct {
+	// Codes are the retried response status codes (400-599), sorted.
+	Codes []uint32 `json:"codes,omitempty"`
+	// Attempts is the maximum number of retries (after the first try).
+	Attempts uint32 `json:"attempts"`
+	// Backoff is the base interval between tries; nil means Envoy's default.
+	Backoff *Duration `json:"backoff,omitempty"`
 }
 
 // CORS is a route's Cross-Origin Resource Sharing policy.
