@@ -23,7 +23,7 @@ import (
 type references struct {
 	services sets.Set[types.NamespacedName]
 	secrets  sets.Set[types.NamespacedName]
-	// configMaps are the ConfigMaps BackendTLSPolicies name, found or not.
+	// configMaps are the ConfigMaps BackendTLSPolicies and Gateways' spec.tls.frontend name, found or not.
 	configMaps sets.Set[types.NamespacedName]
 	// rateLimitFilters are the RateLimitFilters the routes name, found or not.
 	rateLimitFilters sets.Set[types.NamespacedName]
@@ -60,6 +60,7 @@ func buildResources(
 	for _, gw := range res.Gateways {
 		ours.gateways.Insert(client.ObjectKeyFromObject(gw))
 		collectCertificateRefs(gw.Namespace, gw.Spec.Listeners, refs.secrets)
+		collectFrontendCARefs(gw, refs)
 	}
 	if res.ListenerSets, err = listenerSetsOfGateways(ctx, r, ours.gateways); err != nil {
 		return nil, nil, err
@@ -289,6 +290,36 @@ func attachedRoutes[T any](
 func collectCertificateRefs(ns string, listeners []gwapiv1.Listener, secrets sets.Set[types.NamespacedName]) {
 	for _, l := range listeners {
 		collectTLSCertificateRefs(ns, l.TLS, secrets)
+	}
+}
+
+// collectFrontendCARefs adds the ConfigMaps and Secrets that the client
+// certificate validation of a Gateway (spec.tls.frontend) takes CAs from.
+func collectFrontendCARefs(gw *gwapiv1.Gateway, refs *references) {
+	if gw.Spec.TLS == nil || gw.Spec.TLS.Frontend == nil {
+		return
+	}
+	fe := gw.Spec.TLS.Frontend
+	validations := []*gwapiv1.FrontendTLSValidation{fe.Default.Validation}
+	for i := range fe.PerPort {
+		validations = append(validations, fe.PerPort[i].TLS.Validation)
+	}
+	for _, v := range validations {
+		if v == nil {
+			continue
+		}
+		for _, ref := range v.CACertificateRefs {
+			key := types.NamespacedName{Namespace: gw.Namespace, Name: string(ref.Name)}
+			if ref.Namespace != nil && *ref.Namespace != "" {
+				key.Namespace = string(*ref.Namespace)
+			}
+			switch {
+			case ref.Group == "" && ref.Kind == "ConfigMap":
+				refs.configMaps.Insert(key)
+			case ref.Group == "" && ref.Kind == "Secret":
+				refs.secrets.Insert(key)
+			}
+		}
 	}
 }
 
