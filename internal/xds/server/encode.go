@@ -21,6 +21,8 @@ type entry struct {
 	name    string
 	served  types.Resource
 	version string
+	// sum is the entry's share of its type's version (see versionSum).
+	sum versionSum
 }
 
 // encoder turns the translator's resources into served entries, keeping
@@ -124,7 +126,9 @@ func (e *encoder) encode(r types.Resource) (*entry, error) {
 		return nil, fmt.Errorf("encoding %q: %w", cachev3.GetResourceName(r), err)
 	}
 	sum := sha256.Sum256(b)
-	return &entry{name: cachev3.GetResourceName(r), served: served, version: hex.EncodeToString(sum[:8])}, nil
+	en := &entry{name: cachev3.GetResourceName(r), served: served, version: hex.EncodeToString(sum[:8])}
+	en.sum = entrySum(en.name, en.version)
+	return en, nil
 }
 
 // preEncoded returns a new message of m's type holding m's name field,
