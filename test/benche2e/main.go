@@ -34,8 +34,10 @@ func main() {
 	batchDelay := flag.Duration("batch-delay", 0, "the server's provider.batchDelay; 0 leaves its default")
 	pprof := flag.Bool("pprof", true,
 		"enable /debug/pprof/ on the server's admin listener (false for binaries without admin.enablePprof)")
+	profiles := flag.String("profiles", "",
+		"folder for the server's pprof profiles of each run (heap after load and after changes, CPU during each kind of change); empty saves none")
 	flag.Parse()
-	base := runOptions{changes: *changes, gap: *gap, batchDelay: *batchDelay, noPprof: !*pprof}
+	base := runOptions{changes: *changes, gap: *gap, batchDelay: *batchDelay, noPprof: !*pprof, profiles: *profiles}
 	if err := mainErr(*binary, *routes, *providers, base, *out, *label); err != nil {
 		log.Fatal(err)
 	}
