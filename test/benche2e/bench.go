@@ -248,7 +248,9 @@ const changeTimeout = 2 * time.Minute
 
 // measureChanges applies o.changes changes of each kind, one at a time,
 // and records their latencies, then memory and CPU.
-func measureChanges(o runOptions, w world, p *serverProcess, clients map[string]follower, res *runResult, prof *profiler) error {
+func measureChanges(
+	o runOptions, w world, p *serverProcess, clients map[string]follower, res *runResult, prof *profiler,
+) error {
 	before, err := p.stats()
 	if err != nil {
 		return err

@@ -37,8 +37,9 @@ func TestWithEndpointsPatchEqualsFreshContent(t *testing.T) {
 		}
 		for range n {
 			i := rng.IntN(clusters)
-			var eps []*ir.Endpoint
-			for k := range rng.IntN(3) {
+			m := rng.IntN(3)
+			eps := make([]*ir.Endpoint, 0, m)
+			for k := range m {
 				eps = append(eps, &ir.Endpoint{Address: fmt.Sprintf("10.1.%d.%d", rng.IntN(4), k+1), Port: 80})
 			}
 			endpoints[i] = translator.ClusterLoadAssignment(endpoints[i].GetClusterName(), eps)
