@@ -1,6 +1,8 @@
 package server
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"maps"
 	"math/rand/v2"
@@ -8,6 +10,7 @@ import (
 	"testing"
 
 	endpointv3 "github.com/envoyproxy/go-control-plane/envoy/config/endpoint/v3"
+	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
 	resourcev3 "github.com/envoyproxy/go-control-plane/pkg/resource/v3"
 	"google.golang.org/protobuf/proto"
 
@@ -116,5 +119,29 @@ func TestWithEndpointsEncodesOnlyTheChanged(t *testing.T) {
 	b, err := proto.Marshal(served)
 	if err != nil || proto.Unmarshal(b, &decoded) != nil || !proto.Equal(&decoded, endpoints[7]) {
 		t.Errorf("the served %s does not decode to the new assignment (err %v)", name, err)
+	}
+}
+
+// TestVersionIsHashOfServedBytes checks that every entry's version is the
+// hash of its served message's deterministic encoding, the pre-encoded
+// route configurations and assignments (hashed in pieces) included, and
+// with a route configuration without a name.
+func TestVersionIsHashOfServedBytes(t *testing.T) {
+	res := fleetOf(t, 5, 1)
+	res.Routes = append(res.Routes, &routev3.RouteConfiguration{VirtualHosts: res.Routes[0].GetVirtualHosts()})
+	e := newEncoder(nil)
+	for _, r := range slices.Concat(asResources(res.Routes), asResources(res.Endpoints), asResources(res.Clusters), asResources(res.Listeners)) {
+		en, err := e.encode(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := deterministic.Marshal(en.served)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum := sha256.Sum256(b)
+		if want := hex.EncodeToString(sum[:8]); en.version != want {
+			t.Errorf("%T %q: version %s, hash of the served bytes %s", r, en.name, en.version, want)
+		}
 	}
 }

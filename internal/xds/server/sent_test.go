@@ -17,7 +17,7 @@ import (
 
 func TestResourceName(t *testing.T) {
 	rc := &routev3.RouteConfiguration{Name: "rc", VirtualHosts: []*routev3.VirtualHost{{Name: "vh", Domains: []string{"*"}}}}
-	served, err := preEncoded(rc, rcNameField, nil, nil)
+	served, _, err := preEncoded(rc, rcNameField, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
