@@ -104,5 +104,5 @@ func (r *snapshotReconciler) reconcileEndpoints(ctx context.Context) error {
 	if !r.synced.Load() {
 		return nil
 	}
-	return r.publishEndpoints(ctx, r.refs.Load().services)
+	return r.publishEndpoints(ctx, r.refs.current().services)
 }
