@@ -169,6 +169,14 @@ func gatewayProgrammedCondition(err *gatewayError, fleet string, generation int6
 		gwapiv1.GatewayReasonProgrammed, fmt.Sprintf("Proxy fleet %s is ready", fleet), generation)
 }
 
+// gatewayResolvedRefsCondition is True when err is nil. It is reported only
+// by Gateways with spec.tls.backend.clientCertificateRef (the one reference
+// a Gateway holds outside its listeners).
+func gatewayResolvedRefsCondition(err *gatewayError, generation int64) metav1.Condition {
+	return positiveCondition(gwapiv1.GatewayConditionResolvedRefs, err, gwapiv1.GatewayReasonResolvedRefs,
+		"All references are resolved", generation)
+}
+
 // Listener conditions.
 
 func listenerAcceptedCondition(err *listenerError, generation int64) metav1.Condition {

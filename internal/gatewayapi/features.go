@@ -49,6 +49,7 @@ var implementedFeatures = []features.FeatureName{
 	features.SupportHTTPRoute308RedirectStatusCode,
 	features.SupportBackendTLSPolicy,
 	features.SupportBackendTLSPolicySANValidation,
+	features.SupportGatewayBackendClientCertificate,
 }
 
 // supportedFeatures returns the features for GatewayClass status, sorted by
