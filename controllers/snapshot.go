@@ -61,6 +61,7 @@ func buildResources(
 		ours.gateways.Insert(client.ObjectKeyFromObject(gw))
 		collectCertificateRefs(gw.Namespace, gw.Spec.Listeners, refs.secrets)
 		collectFrontendCARefs(gw, refs)
+		collectBackendClientCertificateRef(gw, refs.secrets)
 	}
 	if res.ListenerSets, err = listenerSetsOfGateways(ctx, r, ours.gateways); err != nil {
 		return nil, nil, err
@@ -323,6 +324,15 @@ func collectFrontendCARefs(gw *gwapiv1.Gateway, refs *references) {
 	}
 }
 
+// collectBackendClientCertificateRef adds the Secret a Gateway's proxies
+// present to TLS backends (spec.tls.backend.clientCertificateRef).
+func collectBackendClientCertificateRef(gw *gwapiv1.Gateway, secrets sets.Set[types.NamespacedName]) {
+	if gw.Spec.TLS == nil || gw.Spec.TLS.Backend == nil || gw.Spec.TLS.Backend.ClientCertificateRef == nil {
+		return
+	}
+	collectSecretRef(gw.Namespace, *gw.Spec.TLS.Backend.ClientCertificateRef, secrets)
+}
+
 func collectListenerSetCertificateRefs(ls *gwapiv1.ListenerSet, secrets sets.Set[types.NamespacedName]) {
 	for _, l := range ls.Spec.Listeners {
 		collectTLSCertificateRefs(ls.Namespace, l.TLS, secrets)
@@ -334,15 +344,21 @@ func collectTLSCertificateRefs(ns string, tls *gwapiv1.ListenerTLSConfig, secret
 		return
 	}
 	for _, ref := range tls.CertificateRefs {
-		if (ref.Group != nil && *ref.Group != "") || (ref.Kind != nil && *ref.Kind != "Secret") {
-			continue
-		}
-		refNamespace := ns
-		if ref.Namespace != nil {
-			refNamespace = string(*ref.Namespace)
-		}
-		secrets.Insert(types.NamespacedName{Namespace: refNamespace, Name: string(ref.Name)})
+		collectSecretRef(ns, ref, secrets)
 	}
+}
+
+// collectSecretRef adds the Secret ref names, from an object in namespace
+// ns; references to other kinds are ignored.
+func collectSecretRef(ns string, ref gwapiv1.SecretObjectReference, secrets sets.Set[types.NamespacedName]) {
+	if (ref.Group != nil && *ref.Group != "") || (ref.Kind != nil && *ref.Kind != "Secret") {
+		return
+	}
+	refNamespace := ns
+	if ref.Namespace != nil {
+		refNamespace = string(*ref.Namespace)
+	}
+	secrets.Insert(types.NamespacedName{Namespace: refNamespace, Name: string(ref.Name)})
 }
 
 func insertServiceRef(

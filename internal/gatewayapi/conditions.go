@@ -177,6 +177,14 @@ func gatewayInsecureFrontendCondition(generation int64) metav1.Condition {
 		"spec.tls.frontend allows insecure fallback: clients without a valid certificate are served", generation)
 }
 
+// gatewayResolvedRefsCondition is True when err is nil. It is reported only
+// by Gateways with spec.tls.backend.clientCertificateRef (the one reference
+// a Gateway holds outside its listeners).
+func gatewayResolvedRefsCondition(err *gatewayError, generation int64) metav1.Condition {
+	return positiveCondition(gwapiv1.GatewayConditionResolvedRefs, err, gwapiv1.GatewayReasonResolvedRefs,
+		"All references are resolved", generation)
+}
+
 // Listener conditions.
 
 func listenerAcceptedCondition(err *listenerError, generation int64) metav1.Condition {

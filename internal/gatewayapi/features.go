@@ -51,6 +51,7 @@ var implementedFeatures = []features.FeatureName{
 	features.SupportBackendTLSPolicySANValidation,
 	features.SupportGatewayFrontendClientCertificateValidation,
 	features.SupportGatewayFrontendClientCertificateValidationInsecureFallback,
+	features.SupportGatewayBackendClientCertificate,
 }
 
 // supportedFeatures returns the features for GatewayClass status, sorted by

@@ -75,6 +75,9 @@ func (t *translator) gatewayStatuses() []GatewayStatus {
 		if insecureFrontendValidation(g.obj) {
 			st.Conditions = append(st.Conditions, gatewayInsecureFrontendCondition(gen))
 		}
+		if backendClientCertificateRef(g.obj) != nil {
+			st.Conditions = append(st.Conditions, gatewayResolvedRefsCondition(g.gatewayResolvedRefsError(), gen))
+		}
 		for _, l := range g.listeners {
 			st.Listeners = append(st.Listeners, listenerStatus(l, gen))
 		}
