@@ -25,7 +25,7 @@ func frontendValidationFor(gw *gwapiv1.Gateway, port int32) *frontendValidation 
 	}
 	fe := gw.Spec.TLS.Frontend
 	for i := range fe.PerPort {
-		if int32(fe.PerPort[i].Port) == port {
+		if fe.PerPort[i].Port == port {
 			if fe.PerPort[i].TLS.Validation == nil {
 				return nil
 			}
