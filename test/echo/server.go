@@ -193,10 +193,14 @@ func (s *Server) serveHTTP(name string, port int, handler http.Handler, protocol
 	return nil
 }
 
+// listenerStarter starts one named listener on port, over TLS when tlsCfg
+// is set.
+type listenerStarter func(name string, port int, tlsCfg *tls.Config) error
+
 // servePlainAndTLS starts serve in plaintext as plainName on plainPort
 // and, when the server has a certificate, over TLS (the certificate alone,
 // no client certificates) as tlsName on tlsPort.
-func (s *Server) servePlainAndTLS(serve func(name string, port int, tlsCfg *tls.Config) error, plainName string, plainPort int, tlsName string, tlsPort int) error {
+func (s *Server) servePlainAndTLS(serve listenerStarter, plainName string, plainPort int, tlsName string, tlsPort int) error {
 	if err := serve(plainName, plainPort, nil); err != nil {
 		return err
 	}
