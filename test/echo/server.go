@@ -200,7 +200,8 @@ type listenerStarter func(name string, port int, tlsCfg *tls.Config) error
 // servePlainAndTLS starts serve in plaintext as plainName on plainPort
 // and, when the server has a certificate, over TLS (the certificate alone,
 // no client certificates) as tlsName on tlsPort.
-func (s *Server) servePlainAndTLS(serve listenerStarter, plainName string, plainPort int, tlsName string, tlsPort int) error {
+func (s *Server) servePlainAndTLS(serve listenerStarter, plainName string, plainPort int,
+	tlsName string, tlsPort int) error {
 	if err := serve(plainName, plainPort, nil); err != nil {
 		return err
 	}
