@@ -203,7 +203,7 @@ func buildHTTPListener(l *listenerModel) *ir.HTTPListener {
 		Hostnames: []string{irHostname(l.hostname)},
 	}
 	if l.spec.Protocol == gwapiv1.HTTPSProtocolType {
-		out.TLS = &ir.TLSConfig{Certificates: l.certificates}
+		out.TLS = &ir.TLSConfig{Certificates: l.certificates, ClientValidation: l.clientValidation}
 	}
 	sortHTTPRoutes(l.httpRoutes)
 	out.Routes = make([]*ir.HTTPRoute, len(l.httpRoutes))

@@ -39,9 +39,24 @@ type HTTPListener struct {
 	Routes []*HTTPRoute `json:"routes,omitempty"`
 }
 
-// TLSConfig holds the certificates an HTTPS listener terminates TLS with.
+// TLSConfig holds the certificates an HTTPS listener terminates TLS with
+// and, when set, how it validates client certificates.
 type TLSConfig struct {
 	Certificates []*Certificate `json:"certificates"`
+	// ClientValidation, when set, makes the listener ask clients for a
+	// certificate and verify it against trusted CAs.
+	ClientValidation *ClientValidation `json:"clientValidation,omitempty"`
+}
+
+// ClientValidation is how a listener terminating TLS validates client
+// certificates (mutual TLS).
+type ClientValidation struct {
+	// CACertificate is the PEM bundle of CAs a client certificate must
+	// chain to; never empty.
+	CACertificate string `json:"caCertificate"`
+	// AllowInsecureFallback serves a client that presents no certificate or
+	// one that fails verification; otherwise a valid certificate is required.
+	AllowInsecureFallback bool `json:"allowInsecureFallback,omitempty"`
 }
 
 // Certificate is a PEM certificate chain and PEM private key. Name is unique per
@@ -422,6 +437,9 @@ func (c *TLSConfig) validate() error {
 		if cert.Name == "" || len(cert.Certificate) == 0 || len(cert.PrivateKey) == 0 {
 			return fmt.Errorf("tls.certificates[%d]: name, certificate and privateKey are required", i)
 		}
+	}
+	if c.ClientValidation != nil && c.ClientValidation.CACertificate == "" {
+		return errors.New("tls.clientValidation.caCertificate is empty")
 	}
 	return nil
 }

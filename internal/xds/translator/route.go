@@ -341,12 +341,10 @@ func RouteAction(r *ir.HTTPRoute) *routev3.RouteAction {
 func ClusterWeight(b *ir.WeightedCluster) *routev3.WeightedCluster_ClusterWeight {
 	c := &routev3.WeightedCluster_ClusterWeight{Name: b.Cluster, Weight: wrapperspb.UInt32(b.Weight)}
 	if m := b.RequestHeaders; m != nil {
-		c.RequestHeadersToAdd = HeaderValueOptions(m)
-		c.RequestHeadersToRemove = removableHeaders(m.Remove)
+		c.RequestHeadersToAdd, c.RequestHeadersToRemove = headerEdits(m)
 	}
 	if m := b.ResponseHeaders; m != nil {
-		c.ResponseHeadersToAdd = HeaderValueOptions(m)
-		c.ResponseHeadersToRemove = removableHeaders(m.Remove)
+		c.ResponseHeadersToAdd, c.ResponseHeadersToRemove = headerEdits(m)
 	}
 	return c
 }
