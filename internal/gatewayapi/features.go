@@ -52,6 +52,9 @@ var implementedFeatures = []features.FeatureName{
 	features.SupportGatewayFrontendClientCertificateValidation,
 	features.SupportGatewayFrontendClientCertificateValidationInsecureFallback,
 	features.SupportGatewayBackendClientCertificate,
+	features.SupportHTTPRouteRetry,
+	features.SupportHTTPRouteRetryBackendTimeout,
+	features.SupportHTTPRouteRetryConnectionError,
 }
 
 // supportedFeatures returns the features for GatewayClass status, sorted by

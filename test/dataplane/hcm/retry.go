@@ -43,7 +43,7 @@ func (p retryPolicy) retriable(out outcome) bool {
 		case (r.StatusCode == http.StatusBadGateway || r.StatusCode == http.StatusServiceUnavailable ||
 			r.StatusCode == http.StatusGatewayTimeout) && p.has("gateway-error"):
 			return true
-		case p.has("retriable-status-codes") && slices.ContainsFunc(p.codes, func(c uint32) bool { return int64(c) == int64(r.StatusCode) }):
+		case p.has("retriable-status-codes") && p.retriableCode(r.StatusCode):
 			return true
 		case r.StatusCode == http.StatusConflict && p.has("retriable-4xx"):
 			return true
@@ -59,6 +59,11 @@ func (p retryPolicy) retriable(out outcome) bool {
 		return true
 	}
 	return p.has("5xx", "gateway-error", "reset")
+}
+
+// retriableCode reports whether status is one of retriable_status_codes.
+func (p retryPolicy) retriableCode(status int) bool {
+	return slices.ContainsFunc(p.codes, func(c uint32) bool { return int64(c) == int64(status) })
 }
 
 // backoff is Envoy's jittered exponential back-off before retry n

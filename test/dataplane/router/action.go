@@ -187,7 +187,8 @@ func compileRetryPolicy(p *routev3.RetryPolicy, path string) (*RetryPolicy, int6
 	if p.GetNumRetries() != nil {
 		rp.NumRetries = p.GetNumRetries().GetValue()
 	}
-	if rp.BaseInterval, rp.MaxInterval, err = compileRetryBackOff(p.GetRetryBackOff(), joinPath(path, "retry_back_off")); err != nil {
+	backOffAt := joinPath(path, "retry_back_off")
+	if rp.BaseInterval, rp.MaxInterval, err = compileRetryBackOff(p.GetRetryBackOff(), backOffAt); err != nil {
 		return nil, 0, err
 	}
 	for name := range strings.SplitSeq(p.GetRetryOn(), ",") {
@@ -215,7 +216,7 @@ const (
 // checked) under 1 ms counts as 1 ms; max_interval, when set, may not be
 // below base_interval, and defaults to ten base intervals. Without
 // retry_back_off the base is 25 ms.
-func compileRetryBackOff(b *routev3.RetryPolicy_RetryBackOff, path string) (base, maxInterval time.Duration, err error) {
+func compileRetryBackOff(b *routev3.RetryPolicy_RetryBackOff, path string) (base, maxI time.Duration, err error) {
 	if b == nil {
 		return defaultRetryBaseInterval, retryMaxIntervalFactor * defaultRetryBaseInterval, nil
 	}
@@ -224,18 +225,18 @@ func compileRetryBackOff(b *routev3.RetryPolicy_RetryBackOff, path string) (base
 		return 0, 0, err
 	}
 	base = time.Duration(max(baseMs, 1)) * time.Millisecond
-	maxInterval = retryMaxIntervalFactor * base
+	maxI = retryMaxIntervalFactor * base
 	if b.GetMaxInterval() != nil {
 		maxMs, err := durationMillis(b.GetMaxInterval(), 0, joinPath(path, "max_interval"))
 		if err != nil {
 			return 0, 0, err
 		}
-		maxInterval = time.Duration(max(maxMs, 1)) * time.Millisecond
-		if maxInterval < base {
+		maxI = time.Duration(max(maxMs, 1)) * time.Millisecond
+		if maxI < base {
 			return 0, 0, fmt.Errorf("%s: invalid: max_interval must be greater than or equal to the base_interval", path)
 		}
 	}
-	return base, maxInterval, nil
+	return base, maxI, nil
 }
 
 // compileMirrors reads RequestMirrorPolicy entries as Envoy's
