@@ -25,6 +25,7 @@ import (
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	egv1a1 "github.com/envoygw/envoy-gateway/api/v1alpha1"
+	"github.com/envoygw/envoy-gateway/internal/gatewayapi"
 )
 
 // snapshotKey is the work item of every relevant event but EndpointSlice
@@ -48,6 +49,9 @@ type snapshotReconciler struct {
 	// last, when endpointsPublished; only the worker uses them.
 	endpointsSum       [sha256.Size]byte
 	endpointsPublished bool
+	// endpointsIR translates the endpoints snapshots, computing again only
+	// the Services whose slices changed; only the worker uses it.
+	endpointsIR *gatewayapi.EndpointsTranslator
 }
 
 func (p *Provider) setupSnapshotController(opts Options) error {
@@ -59,6 +63,8 @@ func (p *Provider) setupSnapshotController(opts Options) error {
 		snapshots: newSnapshotsCounter(),
 		batches:   newBatchClock(),
 		refs:      newRefGate(),
+
+		endpointsIR: gatewayapi.NewEndpointsTranslator(),
 	}
 	if opts.Registerer != nil {
 		for _, c := range []prometheus.Collector{r.snapshots, r.batches.delay} {

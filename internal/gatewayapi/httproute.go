@@ -204,7 +204,7 @@ func (t *translator) buildHTTPListener(l *listenerModel) (*ir.HTTPListener, map[
 		Hostnames: []string{irHostname(l.hostname)},
 	}
 	if l.spec.Protocol == gwapiv1.HTTPSProtocolType {
-		out.TLS = &ir.TLSConfig{Certificates: l.certificates}
+		out.TLS = &ir.TLSConfig{Certificates: l.certificates, ClientValidation: l.clientValidation}
 	}
 	var clusters map[string]int
 	out.Routes, clusters = t.listenerRoutes(l)

@@ -55,6 +55,9 @@ type listenerModel struct {
 	// certificates are the valid certificates of a listener terminating
 	// TLS (HTTPS, or TLS with mode Terminate).
 	certificates []*ir.Certificate
+	// clientValidation is the client certificate validation of an HTTPS
+	// listener (the Gateway's spec.tls.frontend); nil when there is none.
+	clientValidation *ir.ClientValidation
 
 	// attachedRoutes counts accepted routes attached to this listener.
 	attachedRoutes int32
@@ -169,6 +172,11 @@ func (t *translator) buildListener(g *gatewayModel, set *listenerSetModel, spec 
 	l.resolveKinds(spec)
 	if terminatesTLS(spec) {
 		l.certificates, l.refErrs = t.resolveCertificates(l.certificateReferrer(), spec.TLS)
+	}
+	if spec.Protocol == gwapiv1.HTTPSProtocolType {
+		var errs listenerErrors
+		l.clientValidation, errs, l.acceptErr = t.resolveClientValidation(l)
+		l.refErrs = append(l.refErrs, errs...)
 	}
 	return l
 }
