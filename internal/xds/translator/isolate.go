@@ -35,13 +35,17 @@ func (t *translation) validIR(x *ir.Xds) *ir.Xds {
 		}
 	}
 	listeners := map[string]bool{}
+	var set uint64
+	if t.cache != nil {
+		set = t.cache.clusterSet(out.Clusters)
+	}
 	for _, l := range x.HTTP {
 		if !t.validListener(listeners, l.Name, l.ValidateOwn()) {
 			continue
 		}
 		c := *l
 		c.Routes = validRoutes(t, l.Routes, func(r *ir.HTTPRoute) (string, error) {
-			err := r.Validate(clusters)
+			err := t.validHTTPRoute(r, clusters, set)
 			if err == nil && out.GlobalRateLimit == nil && r.RateLimit != nil && len(r.RateLimit.Global) > 0 {
 				err = errors.New("the route has global rate limits, but the fleet has no valid rate limit service")
 			}
