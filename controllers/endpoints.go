@@ -46,8 +46,10 @@ func buildEndpoints(
 	for _, svc := range sortedKeys(services) {
 		keys = append(keys, gatewayapi.ObjectKey{Namespace: svc.Namespace, Name: svc.Name})
 		var list discoveryv1.EndpointSliceList
+		// The slices are only read: no deep copy of every slice of every
+		// Service on each change.
 		if err := r.List(ctx, &list, client.InNamespace(svc.Namespace),
-			client.MatchingLabels{discoveryv1.LabelServiceName: svc.Name}); err != nil {
+			client.MatchingLabels{discoveryv1.LabelServiceName: svc.Name}, client.UnsafeDisableDeepCopy); err != nil {
 			return nil, err
 		}
 		for i := range list.Items {
@@ -88,7 +90,7 @@ func (r *snapshotReconciler) publishEndpoints(ctx context.Context, services sets
 	if ok && r.endpointsPublished && sum == r.endpointsSum {
 		return nil
 	}
-	r.opts.Endpoints.Publish(gatewayapi.TranslateEndpoints(eps))
+	r.opts.Endpoints.Publish(r.endpointsIR.Translate(eps))
 	r.endpointsSum, r.endpointsPublished = sum, ok
 	r.snapshots.WithLabelValues(snapshotEndpoints).Inc()
 	r.log.V(1).Info("published endpoints snapshot", "services", len(eps.Services), "duration", time.Since(start).String())
@@ -102,5 +104,5 @@ func (r *snapshotReconciler) reconcileEndpoints(ctx context.Context) error {
 	if !r.synced.Load() {
 		return nil
 	}
-	return r.publishEndpoints(ctx, r.refs.Load().services)
+	return r.publishEndpoints(ctx, r.refs.current().services)
 }

@@ -23,7 +23,7 @@ import (
 type references struct {
 	services sets.Set[types.NamespacedName]
 	secrets  sets.Set[types.NamespacedName]
-	// configMaps are the ConfigMaps BackendTLSPolicies name, found or not.
+	// configMaps are the ConfigMaps BackendTLSPolicies and Gateways' spec.tls.frontend name, found or not.
 	configMaps sets.Set[types.NamespacedName]
 	// rateLimitFilters are the RateLimitFilters the routes name, found or not.
 	rateLimitFilters sets.Set[types.NamespacedName]
@@ -60,6 +60,8 @@ func buildResources(
 	for _, gw := range res.Gateways {
 		ours.gateways.Insert(client.ObjectKeyFromObject(gw))
 		collectCertificateRefs(gw.Namespace, gw.Spec.Listeners, refs.secrets)
+		collectFrontendCARefs(gw, refs)
+		collectBackendClientCertificateRef(gw, refs.secrets)
 	}
 	if res.ListenerSets, err = listenerSetsOfGateways(ctx, r, ours.gateways); err != nil {
 		return nil, nil, err
@@ -292,6 +294,45 @@ func collectCertificateRefs(ns string, listeners []gwapiv1.Listener, secrets set
 	}
 }
 
+// collectFrontendCARefs adds the ConfigMaps and Secrets that the client
+// certificate validation of a Gateway (spec.tls.frontend) takes CAs from.
+func collectFrontendCARefs(gw *gwapiv1.Gateway, refs *references) {
+	if gw.Spec.TLS == nil || gw.Spec.TLS.Frontend == nil {
+		return
+	}
+	fe := gw.Spec.TLS.Frontend
+	validations := []*gwapiv1.FrontendTLSValidation{fe.Default.Validation}
+	for i := range fe.PerPort {
+		validations = append(validations, fe.PerPort[i].TLS.Validation)
+	}
+	for _, v := range validations {
+		if v == nil {
+			continue
+		}
+		for _, ref := range v.CACertificateRefs {
+			key := types.NamespacedName{Namespace: gw.Namespace, Name: string(ref.Name)}
+			if ref.Namespace != nil && *ref.Namespace != "" {
+				key.Namespace = string(*ref.Namespace)
+			}
+			switch {
+			case ref.Group == "" && ref.Kind == "ConfigMap":
+				refs.configMaps.Insert(key)
+			case ref.Group == "" && ref.Kind == "Secret":
+				refs.secrets.Insert(key)
+			}
+		}
+	}
+}
+
+// collectBackendClientCertificateRef adds the Secret a Gateway's proxies
+// present to TLS backends (spec.tls.backend.clientCertificateRef).
+func collectBackendClientCertificateRef(gw *gwapiv1.Gateway, secrets sets.Set[types.NamespacedName]) {
+	if gw.Spec.TLS == nil || gw.Spec.TLS.Backend == nil || gw.Spec.TLS.Backend.ClientCertificateRef == nil {
+		return
+	}
+	collectSecretRef(gw.Namespace, *gw.Spec.TLS.Backend.ClientCertificateRef, secrets)
+}
+
 func collectListenerSetCertificateRefs(ls *gwapiv1.ListenerSet, secrets sets.Set[types.NamespacedName]) {
 	for _, l := range ls.Spec.Listeners {
 		collectTLSCertificateRefs(ls.Namespace, l.TLS, secrets)
@@ -303,15 +344,21 @@ func collectTLSCertificateRefs(ns string, tls *gwapiv1.ListenerTLSConfig, secret
 		return
 	}
 	for _, ref := range tls.CertificateRefs {
-		if (ref.Group != nil && *ref.Group != "") || (ref.Kind != nil && *ref.Kind != "Secret") {
-			continue
-		}
-		refNamespace := ns
-		if ref.Namespace != nil {
-			refNamespace = string(*ref.Namespace)
-		}
-		secrets.Insert(types.NamespacedName{Namespace: refNamespace, Name: string(ref.Name)})
+		collectSecretRef(ns, ref, secrets)
 	}
+}
+
+// collectSecretRef adds the Secret ref names, from an object in namespace
+// ns; references to other kinds are ignored.
+func collectSecretRef(ns string, ref gwapiv1.SecretObjectReference, secrets sets.Set[types.NamespacedName]) {
+	if (ref.Group != nil && *ref.Group != "") || (ref.Kind != nil && *ref.Kind != "Secret") {
+		return
+	}
+	refNamespace := ns
+	if ref.Namespace != nil {
+		refNamespace = string(*ref.Namespace)
+	}
+	secrets.Insert(types.NamespacedName{Namespace: refNamespace, Name: string(ref.Name)})
 }
 
 func insertServiceRef(

@@ -25,6 +25,7 @@ import (
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	egv1a1 "github.com/envoygw/envoy-gateway/api/v1alpha1"
+	"github.com/envoygw/envoy-gateway/internal/gatewayapi"
 )
 
 // snapshotKey is the work item of every relevant event but EndpointSlice
@@ -39,7 +40,7 @@ type snapshotReconciler struct {
 	reader    client.Reader
 	opts      Options
 	log       logr.Logger
-	refs      atomic.Pointer[references]
+	refs      *refGate
 	synced    *atomic.Bool
 	snapshots *prometheus.CounterVec
 	batches   *batchClock
@@ -48,6 +49,9 @@ type snapshotReconciler struct {
 	// last, when endpointsPublished; only the worker uses them.
 	endpointsSum       [sha256.Size]byte
 	endpointsPublished bool
+	// endpointsIR translates the endpoints snapshots, computing again only
+	// the Services whose slices changed; only the worker uses it.
+	endpointsIR *gatewayapi.EndpointsTranslator
 }
 
 func (p *Provider) setupSnapshotController(opts Options) error {
@@ -58,6 +62,9 @@ func (p *Provider) setupSnapshotController(opts Options) error {
 		synced:    &p.synced,
 		snapshots: newSnapshotsCounter(),
 		batches:   newBatchClock(),
+		refs:      newRefGate(),
+
+		endpointsIR: gatewayapi.NewEndpointsTranslator(),
 	}
 	if opts.Registerer != nil {
 		for _, c := range []prometheus.Collector{r.snapshots, r.batches.delay} {
@@ -66,7 +73,6 @@ func (p *Provider) setupSnapshotController(opts Options) error {
 			}
 		}
 	}
-	r.refs.Store(newReferences())
 	enqueue := batchingHandler(snapshotKey, opts.BatchDelay, r.batches)
 	enqueueEndpoints := batchingHandler(endpointsKey, opts.BatchDelay, r.batches)
 	spec := predicate.GenerationChangedPredicate{}
@@ -107,14 +113,16 @@ func (r *snapshotReconciler) Reconcile(ctx context.Context, req reconcile.Reques
 		return reconcile.Result{}, r.reconcileEndpoints(ctx)
 	}
 	start := time.Now()
+	r.refs.startBuild()
 	res, refs, err := buildResources(ctx, r.reader, buildOptions{
 		controllerName: r.opts.ControllerName,
 		fleets:         r.opts.Fleets,
 	})
 	if err != nil {
+		r.refs.finishBuild(nil)
 		return reconcile.Result{}, fmt.Errorf("building resource snapshot: %w", err)
 	}
-	r.refs.Store(refs)
+	rebuild := r.refs.finishBuild(refs)
 	// Endpoints first: the translation of res then finds the endpoints of
 	// every Service it refers to.
 	if err := r.publishEndpoints(ctx, refs.services); err != nil {
@@ -128,6 +136,12 @@ func (r *snapshotReconciler) Reconcile(ctx context.Context, req reconcile.Reques
 		"httpRoutes", len(res.HTTPRoutes), "grpcRoutes", len(res.GRPCRoutes), "tlsRoutes", len(res.TLSRoutes),
 		"tcpRoutes", len(res.TCPRoutes),
 		"duration", time.Since(start).String())
+	if rebuild {
+		// An object this snapshot refers to arrived while it was built: build
+		// again so that the next snapshot has it (see refGate).
+		r.log.V(1).Info("a referenced object arrived during the build; building again")
+		return reconcile.Result{RequeueAfter: max(r.opts.BatchDelay, time.Millisecond)}, nil
+	}
 	return reconcile.Result{}, nil
 }
 
@@ -136,20 +150,7 @@ func (r *snapshotReconciler) Reconcile(ctx context.Context, req reconcile.Reques
 func (r *snapshotReconciler) referenced(keyOf func(client.Object) (types.NamespacedName, bool)) predicate.Predicate {
 	return predicate.NewPredicateFuncs(func(o client.Object) bool {
 		key, ok := keyOf(o)
-		if !ok {
-			return false
-		}
-		refs := r.refs.Load()
-		switch o.(type) {
-		case *corev1.Secret:
-			return refs.secrets.Has(key)
-		case *corev1.ConfigMap:
-			return refs.configMaps.Has(key)
-		case *egv1a1.RateLimitFilter:
-			return refs.rateLimitFilters.Has(key)
-		default:
-			return refs.services.Has(key)
-		}
+		return ok && r.refs.pass(o, key)
 	})
 }
 

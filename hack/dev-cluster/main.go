@@ -1,6 +1,6 @@
 // Command dev-cluster starts a local Kubernetes API server (the envtest
 // kube-apiserver and etcd, on loopback) with this project's CRDs and the
-// Gateway API standard-channel CRDs installed, writes an admin kubeconfig and
+// Gateway API experimental-channel CRDs installed, writes an admin kubeconfig and
 // waits for Ctrl-C. There is no scheduler or kubelet: objects are stored and
 // controllers see them, but no Pods run.
 package main
@@ -63,7 +63,7 @@ func run(kubeconfigPath string) error {
 
 func printInstructions(address, kubeconfig string) {
 	fmt.Printf(`Local API server ready at https://%s (Ctrl-C stops it; data is not kept).
-CRDs installed: EnvoyProxy, RateLimitFilter and the Gateway API standard channel.
+CRDs installed: EnvoyProxy, RateLimitFilter and the Gateway API experimental channel.
 
   export KUBECONFIG=%s
   kubectl create namespace envoy-gateway-system

@@ -70,13 +70,20 @@ func (r *Report) GatewayStatus(s gatewayapi.GatewayStatus, stored []metav1.Condi
 	if r == nil {
 		return s.Status
 	}
-	fc, ok := r.fleets[r.index.gateways[s.ObjectKey]]
-	if !ok {
-		return s.Status
-	}
 	out := s.Status
-	out.Conditions = withCondition(s.Status.Conditions, fc.conditionOver(stored, maxGeneration(s.Status.Conditions)))
+	out.Conditions = r.withFleetCondition(r.index.gateways[s.ObjectKey], s.Status.Conditions, stored)
 	return out
+}
+
+// withFleetCondition returns conds (not modified) with the Applied
+// condition of fleet added; conds itself when the fleet has no condition.
+// stored are the conditions stored now (see ReconnectGrace).
+func (r *Report) withFleetCondition(fleet string, conds, stored []metav1.Condition) []metav1.Condition {
+	fc, ok := r.fleets[fleet]
+	if !ok {
+		return conds
+	}
+	return withCondition(conds, fc.conditionOver(stored, maxGeneration(conds)))
 }
 
 // conditionOver returns the condition at generation, or the stored True
@@ -99,12 +106,8 @@ func (r *Report) ListenerSetStatus(s gatewayapi.ListenerSetStatus, stored []meta
 	if r == nil {
 		return s.Status
 	}
-	fc, ok := r.fleets[r.index.listenerSets[s.ObjectKey]]
-	if !ok {
-		return s.Status
-	}
 	out := s.Status
-	out.Conditions = withCondition(s.Status.Conditions, fc.conditionOver(stored, maxGeneration(s.Status.Conditions)))
+	out.Conditions = r.withFleetCondition(r.index.listenerSets[s.ObjectKey], s.Status.Conditions, stored)
 	return out
 }
 

@@ -206,7 +206,8 @@ func (t *translator) backendTLSPolicies(src *ir.EndpointSource) []*backendTLSPol
 
 // applyBackendTLS returns the clusters of a fleet with the TLS of the
 // policies in effect, recording the fleet's Gateways as the ancestors of
-// every policy naming a cluster's Service port. A cluster whose policy has
+// every policy naming a cluster's Service port, and the fleet's backend
+// client certificate (fleetBackendClientCertificate), if any. A cluster whose policy has
 // no valid CA loses its endpoints: its requests fail (503), as the
 // specification demands. Clusters are copied, never modified (they are
 // shared between fleets and translations). Only clusters of Service ports
@@ -232,6 +233,11 @@ func (t *translator) applyBackendTLS(f *fleetModel, clusters []*ir.Cluster) []*i
 			cp.EndpointSource = nil
 		} else {
 			cp.TLS = policies[0].tls
+			if cert := fleetBackendClientCertificate(f); cert != nil {
+				tls := *policies[0].tls
+				tls.ClientCertificate = cert
+				cp.TLS = &tls
+			}
 		}
 		out[i] = &cp
 	}

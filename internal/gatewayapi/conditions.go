@@ -169,6 +169,22 @@ func gatewayProgrammedCondition(err *gatewayError, fleet string, generation int6
 		gwapiv1.GatewayReasonProgrammed, fmt.Sprintf("Proxy fleet %s is ready", fleet), generation)
 }
 
+// gatewayInsecureFrontendCondition is only ever True: it is set while the
+// Gateway's spec.tls.frontend allows insecure fallback, omitted otherwise.
+func gatewayInsecureFrontendCondition(generation int64) metav1.Condition {
+	return newCondition(gwapiv1.GatewayConditionInsecureFrontendValidationMode, metav1.ConditionTrue,
+		gwapiv1.GatewayReasonConfigurationChanged,
+		"spec.tls.frontend allows insecure fallback: clients without a valid certificate are served", generation)
+}
+
+// gatewayResolvedRefsCondition is True when err is nil. It is reported only
+// by Gateways with spec.tls.backend.clientCertificateRef (the one reference
+// a Gateway holds outside its listeners).
+func gatewayResolvedRefsCondition(err *gatewayError, generation int64) metav1.Condition {
+	return positiveCondition(gwapiv1.GatewayConditionResolvedRefs, err, gwapiv1.GatewayReasonResolvedRefs,
+		"All references are resolved", generation)
+}
+
 // Listener conditions.
 
 func listenerAcceptedCondition(err *listenerError, generation int64) metav1.Condition {

@@ -139,6 +139,7 @@ func (f *fleetModel) linkSiblings() {
 // buildIR returns the fleet's infra and xDS IR.
 func (t *translator) buildIR(f *fleetModel) *bus.Fleet {
 	xds := &ir.Xds{}
+	used := map[string]bool{}
 	for _, l := range f.programmedListeners() {
 		switch l.spec.Protocol {
 		case gwapiv1.TLSProtocolType:
@@ -146,13 +147,17 @@ func (t *translator) buildIR(f *fleetModel) *bus.Fleet {
 		case gwapiv1.TCPProtocolType:
 			xds.TCP = append(xds.TCP, buildTCPListener(l))
 		default:
-			xds.HTTP = append(xds.HTTP, buildHTTPListener(l))
+			hl, clusters := t.buildHTTPListener(l)
+			xds.HTTP = append(xds.HTTP, hl)
+			for name := range clusters {
+				used[name] = true
+			}
 		}
 	}
 	sortStableBy(xds.HTTP, func(a, b *ir.HTTPListener) bool { return lessListener(a.Port, a.Name, b.Port, b.Name) })
 	sortStableBy(xds.TLS, func(a, b *ir.TLSListener) bool { return lessListener(a.Port, a.Name, b.Port, b.Name) })
 	sortStableBy(xds.TCP, func(a, b *ir.TCPListener) bool { return lessListener(a.Port, a.Name, b.Port, b.Name) })
-	xds.Clusters = t.applyBackendTLS(f, t.usedClusters(xds))
+	xds.Clusters = t.applyBackendTLS(f, t.usedClusters(xds, used))
 	if xds.UsesGlobalRateLimit() {
 		xds.GlobalRateLimit = t.globalRateLimit
 	}
@@ -186,21 +191,14 @@ func (f *fleetModel) infra(ports map[int32]*ir.ProxyListener) *ir.Infra {
 	return &ir.Infra{Proxy: p}
 }
 
-// usedClusters lists the clusters the routes of an xDS IR use, sorted by name.
-func (t *translator) usedClusters(xds *ir.Xds) []*ir.Cluster {
-	used := map[string]bool{}
+// usedClusters lists the clusters the routes of an xDS IR use, sorted by
+// name: those in used (the HTTP listeners' ones) and those of the TLS and
+// TCP listeners.
+func (t *translator) usedClusters(xds *ir.Xds, used map[string]bool) []*ir.Cluster {
 	addDestination := func(d *ir.Destination) {
 		if d != nil {
 			for _, b := range d.Backends {
 				used[b.Cluster] = true
-			}
-		}
-	}
-	for _, l := range xds.HTTP {
-		for _, r := range l.Routes {
-			addDestination(r.Destination)
-			for _, m := range r.Mirrors {
-				used[m.Cluster] = true
 			}
 		}
 	}

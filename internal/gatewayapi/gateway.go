@@ -9,6 +9,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
+
+	"github.com/envoygw/envoy-gateway/internal/ir"
 )
 
 // gatewayModel is one Gateway of one of our GatewayClasses.
@@ -30,6 +32,10 @@ type gatewayModel struct {
 	// listenerSets are the ListenerSets naming this Gateway as parent,
 	// allowed or not, in precedence order (oldest first, then namespace/name).
 	listenerSets []*listenerSetModel
+	// backendCert is the valid spec.tls.backend.clientCertificateRef, or nil.
+	backendCert *ir.Certificate
+	// backendCertErr is why spec.tls.backend.clientCertificateRef is not used.
+	backendCertErr *gatewayError
 }
 
 // accepted reports whether the Gateway is served (valid after finalize).
@@ -93,6 +99,7 @@ func (t *translator) buildGateway(gw *gwapiv1.Gateway, class *gatewayClassModel)
 		g.listeners = append(g.listeners, t.buildListener(g, nil, spec))
 	}
 	resolveGatewayConflicts(g.listeners)
+	t.resolveBackendClientCertificate(g)
 	return g
 }
 

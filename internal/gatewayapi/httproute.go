@@ -161,8 +161,8 @@ func (t *translator) emitHTTPRoute(m *httpRouteModel, l *listenerModel, hostname
 	if len(hostnames) == 0 {
 		return
 	}
-	routes := m.emitted(l, hostnames, func() []orderedHTTPRoute { return emitHTTPRules(m, l, hostnames) })
-	l.httpRoutes = append(l.httpRoutes, routes...)
+	e := m.emitted(l, hostnames, func() []orderedHTTPRoute { return emitHTTPRules(m, l, hostnames) })
+	l.httpEntries = append(l.httpEntries, e)
 }
 
 // emitHTTPRules returns the IR routes of m's rules on listener l with hostnames.
@@ -194,8 +194,9 @@ func withPort(r *ir.Redirect, port uint32) *ir.Redirect {
 	return &c
 }
 
-// buildHTTPListener builds the xDS IR of an HTTP or HTTPS listener.
-func buildHTTPListener(l *listenerModel) *ir.HTTPListener {
+// buildHTTPListener builds the xDS IR of an HTTP or HTTPS listener, and
+// returns how many of its route entries use each cluster.
+func (t *translator) buildHTTPListener(l *listenerModel) (*ir.HTTPListener, map[string]int) {
 	out := &ir.HTTPListener{
 		Name:      l.irName(),
 		Address:   listenAddress,
@@ -203,12 +204,9 @@ func buildHTTPListener(l *listenerModel) *ir.HTTPListener {
 		Hostnames: []string{irHostname(l.hostname)},
 	}
 	if l.spec.Protocol == gwapiv1.HTTPSProtocolType {
-		out.TLS = &ir.TLSConfig{Certificates: l.certificates}
+		out.TLS = &ir.TLSConfig{Certificates: l.certificates, ClientValidation: l.clientValidation}
 	}
-	sortHTTPRoutes(l.httpRoutes)
-	out.Routes = make([]*ir.HTTPRoute, len(l.httpRoutes))
-	for i := range l.httpRoutes {
-		out.Routes[i] = l.httpRoutes[i].route
-	}
-	return out
+	var clusters map[string]int
+	out.Routes, clusters = t.listenerRoutes(l)
+	return out, clusters
 }

@@ -71,6 +71,8 @@ func (t *translator) buildHTTPRule(in httpRuleInput) *httpRule {
 	invalid.add(unsupportedRuleFields(in.path, in.rule))
 	timeout, backendTimeout, err := ruleTimeouts(in.path.Child("timeouts"), in.rule.Timeouts)
 	invalid.add(err)
+	retry, err := ruleRetry(in.path.Child("retry"), in.rule.Retry)
+	invalid.add(err)
 	backends, err := t.resolveHTTPBackends(in.from, in.path.Child("backendRefs"), in.rule.BackendRefs)
 	invalid.add(err)
 	if filters.redirect != nil && len(in.rule.BackendRefs) > 0 {
@@ -87,6 +89,7 @@ func (t *translator) buildHTTPRule(in httpRuleInput) *httpRule {
 	r.buildAction(filters, backends)
 	if r.template.Destination != nil {
 		r.template.Timeout, r.template.BackendRequestTimeout = timeout, backendTimeout
+		r.template.Retry = retry
 	}
 	if err := t.checkDataPlane(in.path, r); err != nil {
 		r.invalid = err
@@ -218,8 +221,6 @@ func requirePrefixMatches(path *field.Path, matches []gwapiv1.HTTPRouteMatch) *r
 // unsupportedRuleFields rejects rule features this translator does not implement.
 func unsupportedRuleFields(path *field.Path, rule *gwapiv1.HTTPRouteRule) *routeError {
 	switch {
-	case rule.Retry != nil:
-		return unsupportedAt(path.Child("retry"), "retry is not supported")
 	case rule.SessionPersistence != nil:
 		return unsupportedAt(path.Child("sessionPersistence"), "sessionPersistence is not supported")
 	}

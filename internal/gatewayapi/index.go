@@ -50,43 +50,18 @@ type objectRef struct {
 
 func newIndex(res *Resources) *index {
 	ix := &index{
-		namespaces:   make(map[string]*corev1.Namespace, len(res.Namespaces)),
-		services:     make(map[types.NamespacedName]*corev1.Service, len(res.Services)),
-		secrets:      make(map[types.NamespacedName]*corev1.Secret, len(res.Secrets)),
-		envoyProxies: make(map[types.NamespacedName]*egv1a1.EnvoyProxy, len(res.EnvoyProxies)),
-		grants:       make(map[grantKey]*grantTargets),
-		nsLabels:     make(map[string]labels.Set),
+		namespaces:       make(map[string]*corev1.Namespace, len(res.Namespaces)),
+		services:         indexByKey(res.Services),
+		secrets:          indexByKey(res.Secrets),
+		configMaps:       indexByKey(res.ConfigMaps),
+		envoyProxies:     indexByKey(res.EnvoyProxies),
+		rateLimitFilters: indexByKey(res.RateLimitFilters),
+		grants:           make(map[grantKey]*grantTargets),
+		nsLabels:         make(map[string]labels.Set),
 	}
 	for _, ns := range res.Namespaces {
 		if ns != nil && ix.namespaces[ns.Name] == nil {
 			ix.namespaces[ns.Name] = ns
-		}
-	}
-	for _, s := range res.Services {
-		if s != nil {
-			addFirst(ix.services, keyOf(s.Namespace, s.Name), s)
-		}
-	}
-	for _, s := range res.Secrets {
-		if s != nil {
-			addFirst(ix.secrets, keyOf(s.Namespace, s.Name), s)
-		}
-	}
-	ix.configMaps = make(map[types.NamespacedName]*corev1.ConfigMap, len(res.ConfigMaps))
-	for _, c := range res.ConfigMaps {
-		if c != nil {
-			addFirst(ix.configMaps, keyOf(c.Namespace, c.Name), c)
-		}
-	}
-	for _, ep := range res.EnvoyProxies {
-		if ep != nil {
-			addFirst(ix.envoyProxies, keyOf(ep.Namespace, ep.Name), ep)
-		}
-	}
-	ix.rateLimitFilters = make(map[types.NamespacedName]*egv1a1.RateLimitFilter, len(res.RateLimitFilters))
-	for _, f := range res.RateLimitFilters {
-		if f != nil {
-			addFirst(ix.rateLimitFilters, keyOf(f.Namespace, f.Name), f)
 		}
 	}
 	for _, g := range res.ReferenceGrants {
@@ -97,10 +72,28 @@ func newIndex(res *Resources) *index {
 	return ix
 }
 
-func addFirst[T any](m map[types.NamespacedName]*T, k types.NamespacedName, v *T) {
-	if m[k] == nil {
-		m[k] = v
+// namespacedObject is a pointer to a namespaced object.
+type namespacedObject interface {
+	comparable
+	GetNamespace() string
+	GetName() string
+}
+
+// indexByKey maps each non-nil object to its namespace and name; of
+// duplicates, the first one wins.
+func indexByKey[P namespacedObject](objs []P) map[types.NamespacedName]P {
+	var none P
+	m := make(map[types.NamespacedName]P, len(objs))
+	for _, o := range objs {
+		if o == none {
+			continue
+		}
+		k := keyOf(o.GetNamespace(), o.GetName())
+		if _, ok := m[k]; !ok {
+			m[k] = o
+		}
 	}
+	return m
 }
 
 func keyOf(namespace, name string) types.NamespacedName {

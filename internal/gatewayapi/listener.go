@@ -55,6 +55,9 @@ type listenerModel struct {
 	// certificates are the valid certificates of a listener terminating
 	// TLS (HTTPS, or TLS with mode Terminate).
 	certificates []*ir.Certificate
+	// clientValidation is the client certificate validation of an HTTPS
+	// listener (the Gateway's spec.tls.frontend); nil when there is none.
+	clientValidation *ir.ClientValidation
 
 	// attachedRoutes counts accepted routes attached to this listener.
 	attachedRoutes int32
@@ -62,8 +65,13 @@ type listenerModel struct {
 	// the same port, used to keep listeners isolated.
 	programmedSiblings []*listenerModel
 
-	httpRoutes []orderedHTTPRoute
-	tlsRoutes  []orderedTLSRoute
+	// irNameMade is irName once made.
+	irNameMade string
+
+	// httpEntries are the IR routes each HTTPRoute or GRPCRoute emitted
+	// here, one entry per route (routes.go orders them).
+	httpEntries []*emittedRoutes
+	tlsRoutes   []orderedTLSRoute
 	// l4Routes are the TCPRoutes or UDPRoutes attached to a TCP or UDP listener.
 	l4Routes []orderedL4Route
 }
@@ -117,12 +125,17 @@ func (l *listenerModel) programmedError() *listenerError {
 // "<gateway-namespace>/<gateway-name>/<listener>", or for a ListenerSet's
 // listener "<gateway-namespace>/<gateway-name>/<set-namespace>/<set-name>/<listener>"
 // (listener names hold no "/", so the two never collide).
+// It is made once per listener model (every route emitted there asks).
 func (l *listenerModel) irName() string {
+	if l.irNameMade != "" {
+		return l.irNameMade
+	}
 	prefix := l.gateway.key.Namespace + "/" + l.gateway.key.Name + "/"
 	if l.set != nil {
 		prefix += l.set.key.Namespace + "/" + l.set.key.Name + "/"
 	}
-	return prefix + l.name
+	l.irNameMade = prefix + l.name
+	return l.irNameMade
 }
 
 // namespace is the namespace of the object defining the listener: the
@@ -159,6 +172,11 @@ func (t *translator) buildListener(g *gatewayModel, set *listenerSetModel, spec 
 	l.resolveKinds(spec)
 	if terminatesTLS(spec) {
 		l.certificates, l.refErrs = t.resolveCertificates(l.certificateReferrer(), spec.TLS)
+	}
+	if spec.Protocol == gwapiv1.HTTPSProtocolType {
+		var errs listenerErrors
+		l.clientValidation, errs, l.acceptErr = t.resolveClientValidation(l)
+		l.refErrs = append(l.refErrs, errs...)
 	}
 	return l
 }

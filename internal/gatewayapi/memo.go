@@ -26,10 +26,15 @@ import (
 //     (the same Service object, the same grant decision);
 //   - the IR routes it emitted on each listener (by listener, port and
 //     hostnames), so that an unchanged route keeps its *ir.HTTPRoute
-//     pointers, which is what lets the xDS translator's Cache skip it.
+//     pointers, which is what lets the xDS translator's Cache skip it;
+//   - per HTTP listener, its routes in precedence order and the IR route
+//     slice made from them (listenerroutes.go): a call merges the routes
+//     of the entries that came and went into the last order instead of
+//     sorting every route again, and hands out the same slice when
+//     nothing changed on the listener.
 //
-// Attachment to parents, statuses, fleets and the IR around the routes are
-// computed again on every call; they read the memoized routes.
+// Attachment to parents, statuses and fleets are computed again on every
+// call; they read the memoized routes.
 //
 // A Translator keeps what the last call used, nothing older. It is not safe
 // for concurrent use.
@@ -37,11 +42,15 @@ type Translator struct {
 	opts Options
 	gen  uint64
 	http map[*gwapiv1.HTTPRoute]*httpRouteMemo
+	// listeners are the ordered routes of each HTTP listener (by IR
+	// name) in the last call, and mark the last mark listenerRoutes used.
+	listeners map[string]*orderedListener
+	mark      uint64
 }
 
 // NewTranslator returns a Translator with the given options.
 func NewTranslator(opts Options) *Translator {
-	return &Translator{opts: opts, http: map[*gwapiv1.HTTPRoute]*httpRouteMemo{}}
+	return &Translator{opts: opts, http: map[*gwapiv1.HTTPRoute]*httpRouteMemo{}, listeners: map[string]*orderedListener{}}
 }
 
 // Translate is the package's Translate with the translator's options,
@@ -49,6 +58,11 @@ func NewTranslator(opts Options) *Translator {
 func (tr *Translator) Translate(res *Resources) *Result {
 	tr.gen++
 	out := translate(res, tr.opts, tr)
+	for k, l := range tr.listeners {
+		if l.gen != tr.gen {
+			delete(tr.listeners, k)
+		}
+	}
 	for k, m := range tr.http {
 		if m.gen != tr.gen {
 			delete(tr.http, k)
@@ -77,10 +91,15 @@ type httpRouteMemo struct {
 }
 
 // emittedRoutes are the IR routes a route emitted on one listener, and the
-// last call that used them.
+// last call that used them. Its routes are never modified once emitted.
 type emittedRoutes struct {
 	gen    uint64
 	routes []orderedHTTPRoute
+	// cur and prev are marks listenerRoutes uses to tell which entries a
+	// listener has now and had before.
+	cur, prev uint64
+	// clusters are the names of the clusters the routes use (usedClusters).
+	clusters []string
 }
 
 // emitKey is what the IR routes a route emits on a listener depend on
@@ -186,9 +205,9 @@ func (t *translator) httpRoute(obj *gwapiv1.HTTPRoute) *httpRouteModel {
 
 // emitted returns the IR routes of m on listener l with hostnames, from the
 // memo when there is one, otherwise from emit (and memoizes them).
-func (m *httpRouteModel) emitted(l *listenerModel, hostnames []string, emit func() []orderedHTTPRoute) []orderedHTTPRoute {
+func (m *httpRouteModel) emitted(l *listenerModel, hostnames []string, emit func() []orderedHTTPRoute) *emittedRoutes {
 	if m.memo == nil {
-		return emit()
+		return &emittedRoutes{routes: emit()}
 	}
 	key := emitKeyOf(l, hostnames)
 	e, ok := m.memo.emitted[key]
@@ -197,5 +216,5 @@ func (m *httpRouteModel) emitted(l *listenerModel, hostnames []string, emit func
 		m.memo.emitted[key] = e
 	}
 	e.gen = m.memo.gen
-	return e.routes
+	return e
 }

@@ -228,3 +228,49 @@ func TestTranslatorSeesWhatRoutesRead(t *testing.T) {
 		}
 	}
 }
+
+// TestTranslatorOrdersListenersAsTranslate runs a longer random sequence of
+// changes over many routes sharing two listeners, so that the ordered
+// routes of a listener are merged from the last order with routes coming,
+// going and changing (several per step), and compares every result with a
+// fresh Translate.
+func TestTranslatorOrdersListenersAsTranslate(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	res := benchResources(60)
+	tr := NewTranslator(Options{DataPlane: xdstranslator.Checks{}})
+	pool := &Resources{}
+	for step := range 60 {
+		want := marshalResult(t, Translate(res, Options{DataPlane: xdstranslator.Checks{}}))
+		if got := marshalResult(t, tr.Translate(res)); !bytes.Equal(want, got) {
+			t.Fatalf("step %d: the Translator's result differs:\n%s", step, cmp.Diff(string(want), string(got)))
+		}
+		for range 1 + rng.IntN(3) {
+			res = mutate(rng, []int{0, 2, 7}[rng.IntN(3)], res, pool)
+		}
+	}
+}
+
+// TestTranslatorSharesUnchangedListenerRoutes checks that a listener whose
+// routes did not change gets the same IR route slice as the last call, and
+// a new one when a route changed.
+func TestTranslatorSharesUnchangedListenerRoutes(t *testing.T) {
+	res := benchResources(20)
+	tr := NewTranslator(Options{})
+	first := tr.Translate(res).Fleets[0].Xds.HTTP
+	again := *res
+	second := tr.Translate(&again).Fleets[0].Xds.HTTP
+	for i, l := range second {
+		if &l.Routes[0] != &first[i].Routes[0] {
+			t.Errorf("listener %s: unchanged routes, new slice", l.Name)
+		}
+	}
+	changed := again
+	changed.HTTPRoutes = slices.Clone(res.HTTPRoutes)
+	changed.HTTPRoutes[3] = changedRoute(rand.New(rand.NewPCG(1, 2)), res.HTTPRoutes[3])
+	third := tr.Translate(&changed).Fleets[0].Xds.HTTP
+	for i, l := range third {
+		if &l.Routes[0] == &second[i].Routes[0] {
+			t.Errorf("listener %s: a route changed, same slice", l.Name)
+		}
+	}
+}

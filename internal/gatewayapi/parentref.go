@@ -1,7 +1,10 @@
 package gatewayapi
 
 import (
+	"slices"
+
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
 )
 
@@ -68,13 +71,18 @@ func parentKey(ref gwapiv1.ParentReference) string {
 // otherwise accept it.
 func (t *translator) attachParents(route routeMeta, refs []gwapiv1.ParentReference, routeErr *routeError) []*parentAttachment {
 	var out []*parentAttachment
-	seen := make(map[string]bool, len(refs))
+	// seen are the keys of the parents so far: routes have few parentRefs.
+	var seen []string
 	for _, ref := range refs {
 		a, ok := t.attachParent(route, ref)
-		if !ok || seen[parentKey(a.ref)] {
+		if !ok {
 			continue
 		}
-		seen[parentKey(a.ref)] = true
+		key := parentKey(a.ref)
+		if slices.Contains(seen, key) {
+			continue
+		}
+		seen = append(seen, key)
 		if a.err == nil && routeErr != nil {
 			a.err = routeErr
 		}
@@ -86,8 +94,9 @@ func (t *translator) attachParents(route routeMeta, refs []gwapiv1.ParentReferen
 // parent is what a parentRef names: a Gateway of ours (its own listeners),
 // or a ListenerSet of one of our Gateways (the set's listeners).
 type parent struct {
-	// name is "<Kind> <namespace>/<name>", for messages.
-	name      string
+	// kind and key name it, for messages (name).
+	kind      string
+	key       types.NamespacedName
 	listeners []*listenerModel
 	// err is why the parent takes no route (not accepted), or nil.
 	err *routeError
@@ -96,6 +105,9 @@ type parent struct {
 	// NoMatchingParent when the parentRef's sectionName or port selects none).
 	listenersNotValid bool
 }
+
+// name is "<Kind> <namespace>/<name>", for messages.
+func (p *parent) name() string { return p.kind + " " + p.key.String() }
 
 // resolveParent finds the parent a normalized parentRef names; false when it
 // is not ours.
@@ -110,7 +122,7 @@ func (t *translator) resolveParent(ref gwapiv1.ParentReference) (parent, bool) {
 		if g == nil {
 			return parent{}, false
 		}
-		p := parent{name: kindGateway + " " + key.String(), listeners: g.listeners}
+		p := parent{kind: kindGateway, key: key, listeners: g.listeners}
 		switch {
 		case g.frozen():
 			p.err = errorf(gwapiv1.RouteReasonPending, "Gateway %s: %s", key, g.frozenMessage())
@@ -124,7 +136,7 @@ func (t *translator) resolveParent(ref gwapiv1.ParentReference) (parent, bool) {
 		if s == nil {
 			return parent{}, false
 		}
-		p := parent{name: kindListenerSet + " " + key.String(), listeners: s.listeners}
+		p := parent{kind: kindListenerSet, key: key, listeners: s.listeners}
 		switch {
 		case s.gateway.frozen():
 			p.err = errorf(gwapiv1.RouteReasonPending, "ListenerSet %s of Gateway %s: %s", key, s.gateway.key, s.gateway.frozenMessage())
@@ -152,10 +164,10 @@ func (t *translator) attachParent(route routeMeta, spec gwapiv1.ParentReference)
 	selected := selectListeners(p.listeners, ref)
 	switch {
 	case len(selected) == 0:
-		a.err = errorf(gwapiv1.RouteReasonNoMatchingParent, "%s has no listener matching %s", p.name, describeSection(ref))
+		a.err = errorf(gwapiv1.RouteReasonNoMatchingParent, "%s has no listener matching %s", p.name(), describeSection(ref))
 		return a, true
 	case a.err != nil:
-		a.err = errorf(gwapiv1.RouteReasonNotAllowedByListeners, "No listener of %s matching %s is valid (%s)", p.name, describeSection(ref), a.err.msg)
+		a.err = errorf(gwapiv1.RouteReasonNotAllowedByListeners, "No listener of %s matching %s is valid (%s)", p.name(), describeSection(ref), a.err.msg)
 		return a, true
 	}
 	allowed := make([]*listenerModel, 0, len(selected))
@@ -166,7 +178,7 @@ func (t *translator) attachParent(route routeMeta, spec gwapiv1.ParentReference)
 	}
 	if len(allowed) == 0 {
 		a.err = errorf(gwapiv1.RouteReasonNotAllowedByListeners,
-			"No listener of %s matching %s allows %s from namespace %q", p.name, describeSection(ref), route.kind, route.meta.Namespace)
+			"No listener of %s matching %s allows %s from namespace %q", p.name(), describeSection(ref), route.kind, route.meta.Namespace)
 		return a, true
 	}
 	for _, l := range allowed {
@@ -176,7 +188,7 @@ func (t *translator) attachParent(route routeMeta, spec gwapiv1.ParentReference)
 	}
 	if len(a.listeners) == 0 {
 		a.err = errorf(gwapiv1.RouteReasonNoMatchingListenerHostname,
-			"No hostname of the route matches a listener of %s matching %s", p.name, describeSection(ref))
+			"No hostname of the route matches a listener of %s matching %s", p.name(), describeSection(ref))
 	}
 	return a, true
 }
@@ -212,13 +224,13 @@ func describeSection(ref gwapiv1.ParentReference) string {
 // its listeners, once per listener, and returns those listeners.
 func attachedListeners(parents []*parentAttachment) []listenerHostnames {
 	var out []listenerHostnames
-	seen := make(map[*listenerModel]int)
 	for _, p := range parents {
 		if p.err != nil {
 			continue
 		}
 		for _, lh := range p.listeners {
-			if i, ok := seen[lh.listener]; ok {
+			// A route attaches to few listeners: a scan finds a repeated one.
+			if i := slices.IndexFunc(out, func(o listenerHostnames) bool { return o.listener == lh.listener }); i >= 0 {
 				for _, h := range lh.hostnames {
 					if !containsString(out[i].hostnames, h) {
 						out[i].hostnames = append(out[i].hostnames, h)
@@ -226,7 +238,6 @@ func attachedListeners(parents []*parentAttachment) []listenerHostnames {
 				}
 				continue
 			}
-			seen[lh.listener] = len(out)
 			lh.listener.attachedRoutes++
 			out = append(out, listenerHostnames{listener: lh.listener, hostnames: append([]string(nil), lh.hostnames...)})
 		}

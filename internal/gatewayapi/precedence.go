@@ -92,52 +92,46 @@ func httpOrder(m *httpRouteModel, rule int, match *httpMatch, hostname string) h
 // service, longest method, most headers, then the same ties. It returns a
 // negative number when a comes first.
 func compareHTTPOrder(a, b *httpOrderKey) int {
-	if a.hostname != b.hostname {
-		if lessHostname(a.hostname, b.hostname) {
-			return -1
-		}
+	return cmp.Or(
+		compareHostnames(a.hostname, b.hostname),
+		compareTrueFirst(b.grpc, a.grpc),
+		cmp.Compare(b.grpcService, a.grpcService),
+		cmp.Compare(b.grpcMethod, a.grpcMethod),
+		cmp.Compare(a.pathKind, b.pathKind),
+		cmp.Compare(b.pathLen, a.pathLen),
+		compareTrueFirst(a.method, b.method),
+		cmp.Compare(b.headers, a.headers),
+		cmp.Compare(b.queries, a.queries),
+		cmp.Compare(a.created, b.created),
+		strings.Compare(a.route, b.route),
+		cmp.Compare(a.rule, b.rule),
+		cmp.Compare(a.match, b.match),
+	)
+}
+
+// compareHostnames orders two hostnames as lessHostname does, returning 0
+// when they are equal.
+func compareHostnames(a, b string) int {
+	switch {
+	case a == b:
+		return 0
+	case lessHostname(a, b):
+		return -1
+	default:
 		return 1
 	}
-	if a.grpc != b.grpc {
-		if b.grpc {
-			return -1
-		}
+}
+
+// compareTrueFirst orders true before false.
+func compareTrueFirst(a, b bool) int {
+	switch {
+	case a == b:
+		return 0
+	case a:
+		return -1
+	default:
 		return 1
 	}
-	if c := cmp.Compare(b.grpcService, a.grpcService); c != 0 {
-		return c
-	}
-	if c := cmp.Compare(b.grpcMethod, a.grpcMethod); c != 0 {
-		return c
-	}
-	if c := cmp.Compare(a.pathKind, b.pathKind); c != 0 {
-		return c
-	}
-	if c := cmp.Compare(b.pathLen, a.pathLen); c != 0 {
-		return c
-	}
-	if a.method != b.method {
-		if a.method {
-			return -1
-		}
-		return 1
-	}
-	if c := cmp.Compare(b.headers, a.headers); c != 0 {
-		return c
-	}
-	if c := cmp.Compare(b.queries, a.queries); c != 0 {
-		return c
-	}
-	if c := cmp.Compare(a.created, b.created); c != 0 {
-		return c
-	}
-	if c := strings.Compare(a.route, b.route); c != 0 {
-		return c
-	}
-	if c := cmp.Compare(a.rule, b.rule); c != 0 {
-		return c
-	}
-	return cmp.Compare(a.match, b.match)
 }
 
 // lessHTTPOrder reports whether a comes before b.

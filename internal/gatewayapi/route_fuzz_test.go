@@ -144,9 +144,11 @@ func fuzzBaseResources() *Resources {
 }
 
 // TestAdmittedRouteReachesEnvoy keeps FuzzAdmittedHTTPRoute meaningful: a
-// plain route built by fuzzRoute passes validation, and the newline header
-// value of issue 12 passes it too (and is then rejected by the translator,
-// not by Envoy).
+// plain route built by fuzzRoute passes validation and reaches Envoy. The
+// newline header value of issue 12 is refused by the embedded experimental
+// CRDs' header value pattern, but the standard channel a cluster may run
+// admits it: given to the translator directly, it is rejected there, not by
+// Envoy.
 func TestAdmittedRouteReachesEnvoy(t *testing.T) {
 	v, err := validation.Default()
 	if err != nil {
@@ -157,8 +159,11 @@ func TestAdmittedRouteReachesEnvoy(t *testing.T) {
 		{path: "/", headerName: "X-Injected", headerValue: "line1\nline2", matchValue: "v", queryValue: "q", weight: 1},
 	} {
 		admitted, ok := admitObject(t, v, fuzzRoute(rv))
+		if wantAdmitted := rv.headerValue == "a"; ok != wantAdmitted {
+			t.Fatalf("route %+v: admitted %t, want %t", rv, ok, wantAdmitted)
+		}
 		if !ok {
-			t.Fatalf("route %+v is not admitted", rv)
+			admitted = fuzzRoute(rv)
 		}
 		res := fuzzBaseResources()
 		res.HTTPRoutes = []*gwapiv1.HTTPRoute{admitted}

@@ -72,6 +72,12 @@ func (t *translator) gatewayStatuses() []GatewayStatus {
 			st.Addresses = t.gatewayAddresses(g)
 		}
 		st.Conditions = append(st.Conditions, gatewayProgrammedCondition(t.gatewayProgrammedError(g), fleet, gen))
+		if insecureFrontendValidation(g.obj) {
+			st.Conditions = append(st.Conditions, gatewayInsecureFrontendCondition(gen))
+		}
+		if backendClientCertificateRef(g.obj) != nil {
+			st.Conditions = append(st.Conditions, gatewayResolvedRefsCondition(g.gatewayResolvedRefsError(), gen))
+		}
 		for _, l := range g.listeners {
 			st.Listeners = append(st.Listeners, listenerStatus(l, gen))
 		}

@@ -234,24 +234,27 @@ func (m *Manager) delete(ctx context.Context, kind string, obj client.Object) er
 
 // listItems returns pointers to the items of a list of a managed kind.
 func listItems(list client.ObjectList) []client.Object {
-	var out []client.Object
 	switch l := list.(type) {
 	case *corev1.ServiceList:
-		for i := range l.Items {
-			out = append(out, &l.Items[i])
-		}
+		return itemPointers(l.Items)
 	case *appsv1.DeploymentList:
-		for i := range l.Items {
-			out = append(out, &l.Items[i])
-		}
+		return itemPointers(l.Items)
 	case *corev1.ConfigMapList:
-		for i := range l.Items {
-			out = append(out, &l.Items[i])
-		}
+		return itemPointers(l.Items)
 	case *corev1.ServiceAccountList:
-		for i := range l.Items {
-			out = append(out, &l.Items[i])
-		}
+		return itemPointers(l.Items)
+	}
+	return nil
+}
+
+// itemPointers returns a pointer to each of items, in order.
+func itemPointers[T any, P interface {
+	*T
+	client.Object
+}](items []T) []client.Object {
+	out := make([]client.Object, 0, len(items))
+	for i := range items {
+		out = append(out, P(&items[i]))
 	}
 	return out
 }

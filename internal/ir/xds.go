@@ -39,9 +39,24 @@ type HTTPListener struct {
 	Routes []*HTTPRoute `json:"routes,omitempty"`
 }
 
-// TLSConfig holds the certificates an HTTPS listener terminates TLS with.
+// TLSConfig holds the certificates an HTTPS listener terminates TLS with
+// and, when set, how it validates client certificates.
 type TLSConfig struct {
 	Certificates []*Certificate `json:"certificates"`
+	// ClientValidation, when set, makes the listener ask clients for a
+	// certificate and verify it against trusted CAs.
+	ClientValidation *ClientValidation `json:"clientValidation,omitempty"`
+}
+
+// ClientValidation is how a listener terminating TLS validates client
+// certificates (mutual TLS).
+type ClientValidation struct {
+	// CACertificate is the PEM bundle of CAs a client certificate must
+	// chain to; never empty.
+	CACertificate string `json:"caCertificate"`
+	// AllowInsecureFallback serves a client that presents no certificate or
+	// one that fails verification; otherwise a valid certificate is required.
+	AllowInsecureFallback bool `json:"allowInsecureFallback,omitempty"`
 }
 
 // Certificate is a PEM certificate chain and PEM private key. Name is unique per
@@ -84,12 +99,26 @@ type HTTPRoute struct {
 	Timeout *Duration `json:"timeout,omitempty"`
 	// BackendRequestTimeout is the per-try timeout to the backend.
 	BackendRequestTimeout *Duration `json:"backendRequestTimeout,omitempty"`
+	// Retry, when set, retries requests forwarded to Destination.
+	Retry *Retry `json:"retry,omitempty"`
 	// RateLimit are the route's rate limits. Global ones apply only to
 	// requests forwarded to Destination.
 	RateLimit *RouteRateLimit `json:"rateLimit,omitempty"`
 	// CORS, when set, answers CORS preflight requests from allowed origins
 	// and adds the CORS headers to the responses to them.
 	CORS *CORS `json:"cors,omitempty"`
+}
+
+// Retry is a route's retry policy. A request is retried after a response
+// with one of Codes and after connection errors (connect failure, reset,
+// disconnect, per-try timeout: BackendRequestTimeout).
+type Retry struct {
+	// Codes are the retried response status codes (400-599), sorted.
+	Codes []uint32 `json:"codes,omitempty"`
+	// Attempts is the maximum number of retries (after the first try).
+	Attempts uint32 `json:"attempts"`
+	// Backoff is the base interval between tries; nil means Envoy's default.
+	Backoff *Duration `json:"backoff,omitempty"`
 }
 
 // CORS is a route's Cross-Origin Resource Sharing policy.
@@ -408,6 +437,9 @@ func (c *TLSConfig) validate() error {
 		if cert.Name == "" || len(cert.Certificate) == 0 || len(cert.PrivateKey) == 0 {
 			return fmt.Errorf("tls.certificates[%d]: name, certificate and privateKey are required", i)
 		}
+	}
+	if c.ClientValidation != nil && c.ClientValidation.CACertificate == "" {
+		return errors.New("tls.clientValidation.caCertificate is empty")
 	}
 	return nil
 }

@@ -62,14 +62,20 @@ func ProjectCRDDir() string {
 	return filepath.Join(RepoRoot(), "config", "crd", "bases")
 }
 
+// GatewayAPIChannel is the Gateway API CRD channel the envtest environments
+// install: experimental, a superset of the standard channel, so that
+// experimental fields (HTTPRouteRule.retry) reach the controllers and the
+// conformance suite; the File provider's validator embeds the same channel.
+const GatewayAPIChannel = "experimental"
+
 // NewEnvironment returns an envtest environment with this project's CRDs and
-// the Gateway API standard-channel CRDs installed.
+// the Gateway API CRDs of GatewayAPIChannel installed.
 func NewEnvironment() (*envtest.Environment, error) {
 	assets, err := AssetsDir()
 	if err != nil {
 		return nil, err
 	}
-	gwCRDs, err := GatewayAPICRDDir("standard")
+	gwCRDs, err := GatewayAPICRDDir(GatewayAPIChannel)
 	if err != nil {
 		return nil, err
 	}

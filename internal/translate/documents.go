@@ -57,52 +57,36 @@ func gatewayAPIDocument(parsed []*file.Parsed, result *gatewayapi.Result) (*obje
 
 // statusIndex holds the computed statuses by object key.
 type statusIndex struct {
-	classes  map[gatewayapi.ObjectKey]gwapiv1.GatewayClassStatus
-	gateways map[gatewayapi.ObjectKey]gwapiv1.GatewayStatus
-	sets     map[gatewayapi.ObjectKey]gwapiv1.ListenerSetStatus
-	http     map[gatewayapi.ObjectKey][]gwapiv1.RouteParentStatus
-	grpc     map[gatewayapi.ObjectKey][]gwapiv1.RouteParentStatus
-	tls      map[gatewayapi.ObjectKey][]gwapiv1.RouteParentStatus
-	tcp      map[gatewayapi.ObjectKey][]gwapiv1.RouteParentStatus
-	proxies  map[gatewayapi.ObjectKey]egv1a1.EnvoyProxyStatus
+	classes  map[gatewayapi.ObjectKey]gatewayapi.GatewayClassStatus
+	gateways map[gatewayapi.ObjectKey]gatewayapi.GatewayStatus
+	sets     map[gatewayapi.ObjectKey]gatewayapi.ListenerSetStatus
+	// routes are the route statuses by kind ("HTTPRoute") and key.
+	routes  map[string]map[gatewayapi.ObjectKey]gatewayapi.RouteStatus
+	proxies map[gatewayapi.ObjectKey]gatewayapi.EnvoyProxyStatus
 }
 
 func indexStatuses(s gatewayapi.Statuses) statusIndex {
-	idx := statusIndex{
-		classes:  map[gatewayapi.ObjectKey]gwapiv1.GatewayClassStatus{},
-		gateways: map[gatewayapi.ObjectKey]gwapiv1.GatewayStatus{},
-		sets:     map[gatewayapi.ObjectKey]gwapiv1.ListenerSetStatus{},
-		http:     map[gatewayapi.ObjectKey][]gwapiv1.RouteParentStatus{},
-		grpc:     map[gatewayapi.ObjectKey][]gwapiv1.RouteParentStatus{},
-		tls:      map[gatewayapi.ObjectKey][]gwapiv1.RouteParentStatus{},
-		tcp:      map[gatewayapi.ObjectKey][]gwapiv1.RouteParentStatus{},
-		proxies:  map[gatewayapi.ObjectKey]egv1a1.EnvoyProxyStatus{},
+	return statusIndex{
+		classes:  byKey(s.GatewayClasses),
+		gateways: byKey(s.Gateways),
+		sets:     byKey(s.ListenerSets),
+		routes: map[string]map[gatewayapi.ObjectKey]gatewayapi.RouteStatus{
+			"HTTPRoute": byKey(s.HTTPRoutes),
+			"GRPCRoute": byKey(s.GRPCRoutes),
+			"TLSRoute":  byKey(s.TLSRoutes),
+			"TCPRoute":  byKey(s.TCPRoutes),
+		},
+		proxies: byKey(s.EnvoyProxies),
 	}
-	for _, c := range s.GatewayClasses {
-		idx.classes[c.ObjectKey] = c.Status
+}
+
+// byKey maps each status to its object's key.
+func byKey[S gatewayapi.KeyedStatus](statuses []S) map[gatewayapi.ObjectKey]S {
+	m := make(map[gatewayapi.ObjectKey]S, len(statuses))
+	for _, st := range statuses {
+		m[st.Key()] = st
 	}
-	for _, g := range s.Gateways {
-		idx.gateways[g.ObjectKey] = g.Status
-	}
-	for _, l := range s.ListenerSets {
-		idx.sets[l.ObjectKey] = l.Status
-	}
-	for _, r := range s.HTTPRoutes {
-		idx.http[r.ObjectKey] = r.Parents
-	}
-	for _, r := range s.GRPCRoutes {
-		idx.grpc[r.ObjectKey] = r.Parents
-	}
-	for _, r := range s.TLSRoutes {
-		idx.tls[r.ObjectKey] = r.Parents
-	}
-	for _, r := range s.TCPRoutes {
-		idx.tcp[r.ObjectKey] = r.Parents
-	}
-	for _, p := range s.EnvoyProxies {
-		idx.proxies[p.ObjectKey] = p.Status
-	}
-	return idx
+	return m
 }
 
 // apply sets the computed status of obj, if there is one.
@@ -111,40 +95,40 @@ func (idx statusIndex) apply(obj client.Object) {
 	switch o := obj.(type) {
 	case *gwapiv1.GatewayClass:
 		if s, ok := idx.classes[key]; ok {
-			o.Status = s
+			o.Status = s.Status
 		}
 	case *gwapiv1.Gateway:
 		if s, ok := idx.gateways[key]; ok {
-			o.Status = s
+			o.Status = s.Status
 		}
 	case *gwapiv1.ListenerSet:
 		if s, ok := idx.sets[key]; ok {
-			o.Status = s
+			o.Status = s.Status
 		}
 	case *gwapiv1.HTTPRoute:
-		if s, ok := idx.http[key]; ok {
-			o.Status.Parents = s
-		}
+		idx.setParents("HTTPRoute", key, &o.Status.Parents)
 	case *gwapiv1.GRPCRoute:
-		if s, ok := idx.grpc[key]; ok {
-			o.Status.Parents = s
-		}
+		idx.setParents("GRPCRoute", key, &o.Status.Parents)
 	case *gwapiv1.TLSRoute:
-		if s, ok := idx.tls[key]; ok {
-			o.Status.Parents = s
-		}
+		idx.setParents("TLSRoute", key, &o.Status.Parents)
 	case *gwapiv1.TCPRoute:
-		if s, ok := idx.tcp[key]; ok {
-			o.Status.Parents = s
-		}
+		idx.setParents("TCPRoute", key, &o.Status.Parents)
 	case *egv1a1.EnvoyProxy:
 		if s, ok := idx.proxies[key]; ok {
-			o.Status = s
+			o.Status = s.Status
 		}
 	case *corev1.Secret:
 		if _, ok := o.Data[corev1.TLSPrivateKeyKey]; ok {
 			o.Data[corev1.TLSPrivateKeyKey] = nil // replaced by Redacted in cleanObject
 		}
+	}
+}
+
+// setParents sets *parents to the computed parents of the route of kind
+// with key, if it has a status.
+func (idx statusIndex) setParents(kind string, key gatewayapi.ObjectKey, parents *[]gwapiv1.RouteParentStatus) {
+	if s, ok := idx.routes[kind][key]; ok {
+		*parents = s.Parents
 	}
 }
 

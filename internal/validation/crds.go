@@ -14,8 +14,8 @@ import (
 	"github.com/envoygw/envoy-gateway/internal/parallel"
 )
 
-// crdFS holds our CRDs (crds/envoygateway) and the Gateway API standard
-// channel CRDs (crds/gatewayapi), copied by gencrds.go.
+// crdFS holds our CRDs (crds/envoygateway) and the Gateway API experimental
+// channel CRDs (crds/gatewayapi, a superset of the standard channel), copied by gencrds.go.
 //
 //go:embed crds/envoygateway/*.yaml crds/gatewayapi/*.yaml
 var crdFS embed.FS

@@ -1,7 +1,8 @@
 // Package validation owns offline validation of input objects as the
 // Kubernetes API server would perform it on create.
 //
-// Custom resources (the Gateway API standard channel and our EnvoyProxy CRD,
+// Custom resources (the Gateway API experimental channel, a superset of the
+// standard channel, and our EnvoyProxy CRD,
 // embedded in crds/) go through the API server's own code from
 // k8s.io/apiextensions-apiserver, called directly: the structural schema,
 // the decoder's pruning (unknown fields are errors, as with kubectl's

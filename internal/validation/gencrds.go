@@ -1,7 +1,7 @@
 //go:build ignore
 
 // gencrds copies the CRDs the validator embeds into crds/: ours from
-// config/crd/bases and the Gateway API standard channel from the
+// config/crd/bases and the Gateway API experimental channel from the
 // sigs.k8s.io/gateway-api module pinned in go.mod. Run it with
 // `go generate ./internal/validation` after `make manifests` or a
 // gateway-api upgrade; TestEmbeddedCRDsInSync fails until then.
@@ -27,7 +27,7 @@ func run() error {
 	if err != nil {
 		return fmt.Errorf("locating sigs.k8s.io/gateway-api: %w", err)
 	}
-	gwapi := filepath.Join(strings.TrimSpace(string(out)), "config", "crd", "standard")
+	gwapi := filepath.Join(strings.TrimSpace(string(out)), "config", "crd", "experimental")
 	if err := copyYAML(filepath.Join("..", "..", "config", "crd", "bases"), filepath.Join("crds", "envoygateway")); err != nil {
 		return err
 	}

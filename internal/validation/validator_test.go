@@ -22,7 +22,7 @@ func TestEmbeddedCRDsInSync(t *testing.T) {
 	}
 	sources := map[string]string{
 		"crds/envoygateway": filepath.Join("..", "..", "config", "crd", "bases"),
-		"crds/gatewayapi":   filepath.Join(strings.TrimSpace(string(out)), "config", "crd", "standard"),
+		"crds/gatewayapi":   filepath.Join(strings.TrimSpace(string(out)), "config", "crd", "experimental"),
 	}
 	embedded, err := EmbeddedCRDFiles()
 	if err != nil {

@@ -46,6 +46,8 @@ type runOptions struct {
 	// noPprof leaves admin.enablePprof out of the static configuration
 	// (for binaries that predate it).
 	noPprof bool
+	// profiles is the folder for the server's profiles; "" saves none.
+	profiles string
 }
 
 // runResult is what one run measured.
@@ -128,9 +130,12 @@ func run(o runOptions) (*runResult, error) {
 	if err := measureFirstConfig(o, proc, clients, res); err != nil {
 		return nil, err
 	}
-	if err := measureChanges(o, w, proc, clients, res); err != nil {
+	prof := newProfiler(o.profiles, o, proc)
+	prof.heap("after-load")
+	if err := measureChanges(o, w, proc, clients, res, prof); err != nil {
 		return nil, err
 	}
+	prof.heap("after-changes")
 	res.LoadAverage[1] = loadAverage()
 	return res, nil
 }
@@ -243,7 +248,9 @@ const changeTimeout = 2 * time.Minute
 
 // measureChanges applies o.changes changes of each kind, one at a time,
 // and records their latencies, then memory and CPU.
-func measureChanges(o runOptions, w world, p *serverProcess, clients map[string]follower, res *runResult) error {
+func measureChanges(
+	o runOptions, w world, p *serverProcess, clients map[string]follower, res *runResult, prof *profiler,
+) error {
 	before, err := p.stats()
 	if err != nil {
 		return err
@@ -251,12 +258,16 @@ func measureChanges(o runOptions, w world, p *serverProcess, clients map[string]
 	for _, kind := range changeKinds {
 		st := &changeStats{EndToEnd: map[string]durations{}, Processing: map[string]durations{}}
 		res.Changes[kind] = st
+		// The profile lasts as long as the pauses alone: it ends before the
+		// next kind's changes start.
+		profiled := prof.cpu(kind, time.Duration(o.changes)*o.gap)
 		for k := 1; k <= o.changes; k++ {
 			if err := measureChange(o, w, p, clients, kind, k, st); err != nil {
 				return fmt.Errorf("%s change %d: %w", kind, k, err)
 			}
 			time.Sleep(o.gap)
 		}
+		profiled()
 		log.Printf("%s/%d: %s changes: sotw p50 %s p99 %s, batch p50 %s", o.provider, o.routes, kind,
 			ms(st.EndToEnd["sotw"].quantile(0.5)), ms(st.EndToEnd["sotw"].quantile(0.99)), ms(st.Batch.quantile(0.5)))
 	}

@@ -34,8 +34,10 @@ func main() {
 	batchDelay := flag.Duration("batch-delay", 0, "the server's provider.batchDelay; 0 leaves its default")
 	pprof := flag.Bool("pprof", true,
 		"enable /debug/pprof/ on the server's admin listener (false for binaries without admin.enablePprof)")
+	profiles := flag.String("profiles", "", "folder for the server's pprof profiles of each run "+
+		"(heap after load and after changes, CPU during each kind of change); empty saves none")
 	flag.Parse()
-	base := runOptions{changes: *changes, gap: *gap, batchDelay: *batchDelay, noPprof: !*pprof}
+	base := runOptions{changes: *changes, gap: *gap, batchDelay: *batchDelay, noPprof: !*pprof, profiles: *profiles}
 	if err := mainErr(*binary, *routes, *providers, base, *out, *label); err != nil {
 		log.Fatal(err)
 	}
@@ -61,6 +63,11 @@ func mainErr(binary, routes, providers string, base runOptions, out, label strin
 	}
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return err
+	}
+	if base.profiles != "" {
+		if err := os.MkdirAll(base.profiles, 0o755); err != nil {
+			return err
+		}
 	}
 	rep := &report{Label: label, Date: time.Now().UTC(), Machine: machine()}
 	for provider := range strings.SplitSeq(providers, ",") {

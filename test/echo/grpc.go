@@ -91,17 +91,7 @@ func grpcTLS(ctx context.Context) (*pb.TLSAssertions, error) {
 // startGRPC serves GrpcEcho in plaintext on HTTPPort and, with a
 // certificate, over TLS on HTTPSPort; both with server reflection.
 func (s *Server) startGRPC() error {
-	if err := s.serveGRPC(ListenerGRPC, s.cfg.HTTPPort, nil); err != nil {
-		return err
-	}
-	if len(s.cfg.TLSCert) == 0 || len(s.cfg.TLSKey) == 0 {
-		return nil
-	}
-	cert, err := tls.X509KeyPair(s.cfg.TLSCert, s.cfg.TLSKey)
-	if err != nil {
-		return fmt.Errorf("echo: server certificate: %w", err)
-	}
-	return s.serveGRPC(ListenerGRPCS, s.cfg.HTTPSPort, serverTLS(cert))
+	return s.servePlainAndTLS(s.serveGRPC, ListenerGRPC, s.cfg.HTTPPort, ListenerGRPCS, s.cfg.HTTPSPort)
 }
 
 func (s *Server) serveGRPC(name string, port int, tlsCfg *tls.Config) error {

@@ -193,6 +193,28 @@ func (s *Server) serveHTTP(name string, port int, handler http.Handler, protocol
 	return nil
 }
 
+// listenerStarter starts one named listener on port, over TLS when tlsCfg
+// is set.
+type listenerStarter func(name string, port int, tlsCfg *tls.Config) error
+
+// servePlainAndTLS starts serve in plaintext as plainName on plainPort
+// and, when the server has a certificate, over TLS (the certificate alone,
+// no client certificates) as tlsName on tlsPort.
+func (s *Server) servePlainAndTLS(serve listenerStarter, plainName string, plainPort int,
+	tlsName string, tlsPort int) error {
+	if err := serve(plainName, plainPort, nil); err != nil {
+		return err
+	}
+	if len(s.cfg.TLSCert) == 0 || len(s.cfg.TLSKey) == 0 {
+		return nil
+	}
+	cert, err := tls.X509KeyPair(s.cfg.TLSCert, s.cfg.TLSKey)
+	if err != nil {
+		return fmt.Errorf("echo: server certificate: %w", err)
+	}
+	return serve(tlsName, tlsPort, serverTLS(cert))
+}
+
 // tlsConfig is the HTTPS configuration: the server certificate, and
 // optional client certificates verified against ClientCAs.
 func (s *Server) tlsConfig() (*tls.Config, error) {

@@ -39,17 +39,7 @@ type tcpTLS struct {
 // startTCP serves the line protocol on TCPPort and, with a certificate,
 // over TLS on TLSPort.
 func (s *Server) startTCP() error {
-	if err := s.serveTCP(ListenerTCP, s.cfg.TCPPort, nil); err != nil {
-		return err
-	}
-	if len(s.cfg.TLSCert) == 0 || len(s.cfg.TLSKey) == 0 {
-		return nil
-	}
-	cert, err := tls.X509KeyPair(s.cfg.TLSCert, s.cfg.TLSKey)
-	if err != nil {
-		return fmt.Errorf("echo: server certificate: %w", err)
-	}
-	return s.serveTCP(ListenerTLS, s.cfg.TLSPort, serverTLS(cert))
+	return s.servePlainAndTLS(s.serveTCP, ListenerTCP, s.cfg.TCPPort, ListenerTLS, s.cfg.TLSPort)
 }
 
 func (s *Server) serveTCP(name string, port int, tlsCfg *tls.Config) error {

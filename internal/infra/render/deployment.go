@@ -8,7 +8,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/util/intstr"
 
 	"github.com/envoygw/envoy-gateway/internal/ir"
 )
@@ -70,33 +69,20 @@ func deployment(p *ir.ProxyInfra, opts Options, params deploymentParams) *appsv1
 }
 
 func podSpec(p *ir.ProxyInfra, opts Options, params deploymentParams) corev1.PodSpec {
-	return corev1.PodSpec{
-		ServiceAccountName:            ResourceName(p.Name),
-		AutomountServiceAccountToken:  new(false),
-		EnableServiceLinks:            new(false),
-		TerminationGracePeriodSeconds: new(TerminationGracePeriodSeconds),
-		SecurityContext: &corev1.PodSecurityContext{
-			RunAsNonRoot:   new(true),
-			RunAsUser:      new(EnvoyUID),
-			RunAsGroup:     new(EnvoyUID),
-			SeccompProfile: &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault},
+	return restrictedPodSpec(ResourceName(p.Name), []corev1.Container{envoyContainer(p, params)}, []corev1.Volume{
+		{
+			Name: bootstrapVolume,
+			VolumeSource: corev1.VolumeSource{ConfigMap: &corev1.ConfigMapVolumeSource{
+				LocalObjectReference: corev1.LocalObjectReference{Name: ResourceName(p.Name)},
+			}},
 		},
-		Containers: []corev1.Container{envoyContainer(p, params)},
-		Volumes: []corev1.Volume{
-			{
-				Name: bootstrapVolume,
-				VolumeSource: corev1.VolumeSource{ConfigMap: &corev1.ConfigMapVolumeSource{
-					LocalObjectReference: corev1.LocalObjectReference{Name: ResourceName(p.Name)},
-				}},
-			},
-			{
-				Name: clientCertVolume,
-				VolumeSource: corev1.VolumeSource{Secret: &corev1.SecretVolumeSource{
-					SecretName: opts.ClientCertSecret,
-				}},
-			},
+		{
+			Name: clientCertVolume,
+			VolumeSource: corev1.VolumeSource{Secret: &corev1.SecretVolumeSource{
+				SecretName: opts.ClientCertSecret,
+			}},
 		},
-	}
+	})
 }
 
 func envoyContainer(p *ir.ProxyInfra, params deploymentParams) corev1.Container {
@@ -114,28 +100,13 @@ func envoyContainer(p *ir.ProxyInfra, params deploymentParams) corev1.Container 
 				FieldRef: &corev1.ObjectFieldSelector{APIVersion: "v1", FieldPath: "metadata.name"},
 			},
 		}},
-		Ports:     containerPorts(p),
-		Resources: params.resources,
-		ReadinessProbe: &corev1.Probe{
-			ProbeHandler: corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{
-				Path:   ReadyPath,
-				Port:   intstr.FromString(readyPortName),
-				Scheme: corev1.URISchemeHTTP,
-			}},
-			TimeoutSeconds:   1,
-			PeriodSeconds:    5,
-			SuccessThreshold: 1,
-			FailureThreshold: 3,
-		},
+		Ports:          containerPorts(p),
+		Resources:      params.resources,
+		ReadinessProbe: httpReadinessProbe(ReadyPath, readyPortName),
 		Lifecycle: &corev1.Lifecycle{
 			PreStop: &corev1.LifecycleHandler{Sleep: &corev1.SleepAction{Seconds: DrainSeconds}},
 		},
-		SecurityContext: &corev1.SecurityContext{
-			AllowPrivilegeEscalation: new(false),
-			Privileged:               new(false),
-			ReadOnlyRootFilesystem:   new(true),
-			Capabilities:             &corev1.Capabilities{Drop: []corev1.Capability{"ALL"}},
-		},
+		SecurityContext: restrictedContainerSecurity(),
 		VolumeMounts: []corev1.VolumeMount{
 			{Name: bootstrapVolume, MountPath: BootstrapDir, ReadOnly: true},
 			{Name: clientCertVolume, MountPath: ClientCertDir, ReadOnly: true},

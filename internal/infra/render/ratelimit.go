@@ -144,43 +144,20 @@ func rateLimitPodSpec(rl *egv1a1.RateLimit, opts Options, resources corev1.Resou
 		})
 		mounts = append(mounts, corev1.VolumeMount{Name: "redis-ca", MountPath: rateLimitRedisCADir, ReadOnly: true})
 	}
-	return corev1.PodSpec{
-		ServiceAccountName:            RateLimitName,
-		AutomountServiceAccountToken:  new(false),
-		EnableServiceLinks:            new(false),
-		TerminationGracePeriodSeconds: new(TerminationGracePeriodSeconds),
-		SecurityContext: &corev1.PodSecurityContext{
-			RunAsNonRoot:   new(true),
-			RunAsUser:      new(EnvoyUID),
-			RunAsGroup:     new(EnvoyUID),
-			SeccompProfile: &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault},
+	return restrictedPodSpec(RateLimitName, []corev1.Container{{
+		Name:      RateLimitContainerName,
+		Image:     rl.Deployment.Image,
+		Command:   []string{rateLimitCommand},
+		Env:       rateLimitEnv(rl, opts),
+		Resources: resources,
+		Ports: []corev1.ContainerPort{
+			{Name: "grpc", ContainerPort: int32(RateLimitGRPCPort), Protocol: corev1.ProtocolTCP},
+			{Name: "http", ContainerPort: int32(RateLimitHTTPPort), Protocol: corev1.ProtocolTCP},
 		},
-		Containers: []corev1.Container{{
-			Name:      RateLimitContainerName,
-			Image:     rl.Deployment.Image,
-			Command:   []string{rateLimitCommand},
-			Env:       rateLimitEnv(rl, opts),
-			Resources: resources,
-			Ports: []corev1.ContainerPort{
-				{Name: "grpc", ContainerPort: int32(RateLimitGRPCPort), Protocol: corev1.ProtocolTCP},
-				{Name: "http", ContainerPort: int32(RateLimitHTTPPort), Protocol: corev1.ProtocolTCP},
-			},
-			ReadinessProbe: &corev1.Probe{
-				ProbeHandler: corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{
-					Path: "/healthcheck", Port: intstr.FromString("http"), Scheme: corev1.URISchemeHTTP,
-				}},
-				TimeoutSeconds: 1, PeriodSeconds: 5, SuccessThreshold: 1, FailureThreshold: 3,
-			},
-			SecurityContext: &corev1.SecurityContext{
-				AllowPrivilegeEscalation: new(false),
-				Privileged:               new(false),
-				ReadOnlyRootFilesystem:   new(true),
-				Capabilities:             &corev1.Capabilities{Drop: []corev1.Capability{"ALL"}},
-			},
-			VolumeMounts: mounts,
-		}},
-		Volumes: volumes,
-	}
+		ReadinessProbe:  httpReadinessProbe("/healthcheck", "http"),
+		SecurityContext: restrictedContainerSecurity(),
+		VolumeMounts:    mounts,
+	}}, volumes)
 }
 
 // RateLimitServiceEnv is the rate limit service's configuration shared by

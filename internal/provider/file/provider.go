@@ -75,6 +75,7 @@ type Provider struct {
 	// are written by it with mu held (so that the status handler can read
 	// them with mu held); it reads them without.
 	cache        *DocumentCache
+	endpointsIR  *gatewayapi.EndpointsTranslator
 	files        map[string]*fileState
 	world        *inForce
 	pathProblems []Problem
@@ -121,6 +122,8 @@ func New(opts Options) *Provider {
 		files:      map[string]*fileState{},
 		world:      newInForce(),
 		cache:      NewDocumentCache(),
+
+		endpointsIR: gatewayapi.NewEndpointsTranslator(),
 	}
 	return p
 }

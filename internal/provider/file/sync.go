@@ -285,7 +285,7 @@ func (p *Provider) publish() {
 	}
 	p.mu.Unlock()
 	if eps != nil {
-		p.opts.Endpoints.Publish(gatewayapi.TranslateEndpoints(eps))
+		p.opts.Endpoints.Publish(p.endpointsIR.Translate(eps))
 		p.log.Info("published endpoints", "services", len(eps.Services))
 	}
 	if res != nil {

@@ -168,8 +168,8 @@ func benchRunner(b *testing.B, res *gatewayapi.Resources) (*Runner, *message.Wat
 // new snapshot, both ways the control plane can take it:
 //
 //   - endpoints: the endpoints snapshot alone (what an EndpointSlice change
-//     does): TranslateEndpoints, the fleet's ClusterLoadAssignments and
-//     Server.UpdateEndpoints;
+//     does): the providers' EndpointsTranslator, the fleet's
+//     ClusterLoadAssignments and Server.UpdateEndpoints;
 //   - resources: a Resources snapshot (what an EndpointSlice change did
 //     before, and what any other change does): the resource translation,
 //     the fleet's full xDS translation and Server.Update.
@@ -178,12 +178,19 @@ func BenchmarkEndpointsUpdate(b *testing.B) {
 	variants := [2]*gatewayapi.Resources{benchResources(routes, false), benchResources(routes, true)}
 	b.Run(fmt.Sprintf("path=endpoints/routes=%d", routes), func(b *testing.B) {
 		r, endpoints, reg := benchRunner(b, variants[0])
-		snaps := [2]*gatewayapi.Endpoints{endpointsSnapshot(variants[0]), endpointsSnapshot(variants[1])}
+		// The providers' snapshots share the objects of unchanged slices,
+		// and the providers translate them with an EndpointsTranslator.
+		moved := *variants[0]
+		moved.EndpointSlices = slices.Clone(variants[0].EndpointSlices)
+		moved.EndpointSlices[0] = variants[1].EndpointSlices[0]
+		snaps := [2]*gatewayapi.Endpoints{endpointsSnapshot(variants[0]), endpointsSnapshot(&moved)}
+		tr := gatewayapi.NewEndpointsTranslator()
+		tr.Translate(snaps[0])
 		b.ReportAllocs()
 		i := 0
 		for b.Loop() {
 			i++
-			endpoints.Publish(gatewayapi.TranslateEndpoints(snaps[i%2]))
+			endpoints.Publish(tr.Translate(snaps[i%2]))
 			r.handleEndpoints()
 		}
 		if got := testutil.ToFloat64(counterOf(b, reg, "envoy_gateway_xds_endpoint_updates_total")); got != float64(i) {

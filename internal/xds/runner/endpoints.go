@@ -30,17 +30,24 @@ type endpointsView struct {
 
 // merge makes latest (topic version version) the latest snapshot. The view
 // becomes latest plus the Services of the previous view that latest does not
-// cover and keep holds.
-func (v *endpointsView) merge(version uint64, latest *ir.Endpoints, keep map[string]bool) {
+// cover and keep holds; latest itself (no copy) when there are none.
+func (v *endpointsView) merge(version uint64, latest *ir.Endpoints, keep func(string) bool) {
 	if latest == nil {
 		latest = &ir.Endpoints{}
 	}
-	current := &ir.Endpoints{Services: maps.Clone(latest.Services)}
+	current := latest
 	if v.current != nil {
 		for k, se := range v.current.Services {
-			if _, covered := current.Services[k]; !covered && keep[k] {
-				current.Services[k] = se
+			if _, covered := latest.Services[k]; covered || !keep(k) {
+				continue
 			}
+			if current == latest {
+				current = &ir.Endpoints{Services: maps.Clone(latest.Services)}
+				if current.Services == nil {
+					current.Services = map[string]*ir.ServiceEndpoints{}
+				}
+			}
+			current.Services[k] = se
 		}
 	}
 	v.version, v.latest, v.current = version, latest, current
@@ -50,13 +57,13 @@ func (v *endpointsView) merge(version uint64, latest *ir.Endpoints, keep map[str
 // prune drops from the view the Services the latest snapshot does not cover
 // and served does not hold. Assignments of served clusters do not change,
 // so the generation stays.
-func (v *endpointsView) prune(served map[string]bool) {
+func (v *endpointsView) prune(served func(string) bool) {
 	if v.current == nil {
 		return
 	}
 	var drop []string
 	for k := range v.current.Services {
-		if _, covered := v.latest.Services[k]; !covered && !served[k] {
+		if _, covered := v.latest.Services[k]; !covered && !served(k) {
 			drop = append(drop, k)
 		}
 	}
@@ -81,20 +88,40 @@ func (r *Runner) syncEndpoints(extra map[string]bool) bool {
 	if version == r.endpoints.version {
 		return false
 	}
-	keep := r.servedServices()
-	maps.Copy(keep, extra)
-	r.endpoints.merge(version, eps, keep)
+	r.endpoints.merge(version, eps, func(k string) bool { return extra[k] || r.usesService(k) })
 	return true
 }
 
-// servedServices are the Services the clusters of the applied fleets take
-// their endpoints from.
-func (r *Runner) servedServices() map[string]bool {
-	out := map[string]bool{}
+// usesService reports whether the clusters of an applied fleet take their
+// endpoints from Service k.
+func (r *Runner) usesService(k string) bool {
 	for _, x := range r.applied {
-		addServices(out, x)
+		if r.fleetServices(x)[k] {
+			return true
+		}
 	}
-	return out
+	return false
+}
+
+// fleetServices are the Services the clusters of x take their endpoints
+// from, computed once per IR (published IR is never modified).
+func (r *Runner) fleetServices(x *ir.Xds) map[string]bool {
+	if s, ok := r.services[x]; ok {
+		return s
+	}
+	s := map[string]bool{}
+	addServices(s, x)
+	r.services[x] = s
+	return s
+}
+
+// forgetServices drops the Services of IR no fleet is served from any more.
+func (r *Runner) forgetServices() {
+	used := make(map[*ir.Xds]bool, len(r.applied))
+	for _, x := range r.applied {
+		used[x] = true
+	}
+	maps.DeleteFunc(r.services, func(x *ir.Xds, _ map[string]bool) bool { return !used[x] })
 }
 
 // resultServices are the Services the clusters of a fleet set's fleets take

@@ -88,6 +88,8 @@ type Runner struct {
 	served servedResults
 	// caches keep each fleet's translation: a change costs what it changes.
 	caches map[string]*translator.Cache
+	// services are the Services each applied IR's clusters use (see fleetServices).
+	services map[*ir.Xds]map[string]bool
 }
 
 // New checks the options and registers the metrics.
@@ -124,6 +126,7 @@ func New(opts Options) (*Runner, error) {
 		known:          map[string]string{},
 		fleetEndpoints: map[string]uint64{},
 		caches:         map[string]*translator.Cache{},
+		services:       map[*ir.Xds]map[string]bool{},
 	}
 	if opts.Registerer != nil {
 		for _, c := range []prometheus.Collector{r.errors, r.leftOut, r.leftOutNow, r.took, r.endpointTook} {
@@ -210,7 +213,8 @@ func (r *Runner) handle(result *bus.FleetSet) {
 			r.known[f.Name] = fleetClass(f)
 		}
 	}
-	r.endpoints.prune(r.servedServices())
+	r.forgetServices()
+	r.endpoints.prune(r.usesService)
 	r.updateRateLimit()
 }
 

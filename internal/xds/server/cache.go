@@ -63,20 +63,24 @@ func newCaches(log logr.Logger) (map[string]cachev3.SnapshotCache, cachev3.Cache
 
 // cacheLogger adapts logr to go-control-plane's logger. Its informational
 // messages (watches opened, requests held back in ADS mode) are verbose.
+// A message is formatted only when its level is enabled: go-control-plane
+// passes whole maps of resource names (tens of thousands at 10,000 routes)
+// on every watch, and formatting them cost a fifth of an endpoint change's CPU.
 type cacheLogger struct{ log logr.Logger }
 
-func (l cacheLogger) Debugf(format string, args ...any) {
-	l.log.V(3).Info(fmt.Sprintf(format, args...))
-}
+func (l cacheLogger) Debugf(format string, args ...any) { l.at(3, format, args) }
 
-func (l cacheLogger) Infof(format string, args ...any) {
-	l.log.V(2).Info(fmt.Sprintf(format, args...))
-}
+func (l cacheLogger) Infof(format string, args ...any) { l.at(2, format, args) }
 
-func (l cacheLogger) Warnf(format string, args ...any) {
-	l.log.V(1).Info(fmt.Sprintf(format, args...))
-}
+func (l cacheLogger) Warnf(format string, args ...any) { l.at(1, format, args) }
 
 func (l cacheLogger) Errorf(format string, args ...any) {
 	l.log.Error(nil, fmt.Sprintf(format, args...))
+}
+
+// at logs the message at verbosity v, formatting it only when enabled.
+func (l cacheLogger) at(v int, format string, args []any) {
+	if log := l.log.V(v); log.Enabled() {
+		log.Info(fmt.Sprintf(format, args...))
+	}
 }

@@ -142,12 +142,12 @@ func (c *callbacks) request(
 	return rejected
 }
 
-func (c *callbacks) pushed(id int64, protocol, typeURL string, sent sentResponse) {
+func (c *callbacks) pushed(id int64, protocol, typeURL, nonce, version string, resources []*anypb.Any) {
 	c.mu.Lock()
 	s := c.streams[streamKey(id, protocol)]
 	c.mu.Unlock()
 	c.metrics.pushes.WithLabelValues(s.fleet, typeLabel(typeURL)).Inc()
-	c.tracker.sent(streamKey(id, protocol), typeURL, sent.version, sent.nonce, sent.resources)
+	c.tracker.sent(streamKey(id, protocol), typeURL, version, nonce, resources)
 }
 
 const (
@@ -181,8 +181,7 @@ func (c *callbacks) OnStreamRequest(id int64, req *discoveryv3.DiscoveryRequest)
 
 // OnStreamResponse is part of the SotW callbacks.
 func (c *callbacks) OnStreamResponse(_ context.Context, id int64, req *discoveryv3.DiscoveryRequest, resp *discoveryv3.DiscoveryResponse) {
-	c.pushed(id, protocolSotW, req.GetTypeUrl(),
-		sentResponse{nonce: resp.GetNonce(), version: resp.GetVersionInfo(), resources: resp.GetResources()})
+	c.pushed(id, protocolSotW, req.GetTypeUrl(), resp.GetNonce(), resp.GetVersionInfo(), resp.GetResources())
 }
 
 // OnDeltaStreamOpen is part of the delta callbacks.
@@ -207,8 +206,7 @@ func (c *callbacks) OnStreamDeltaResponse(id int64, req *discoveryv3.DeltaDiscov
 	for _, r := range resp.GetResources() {
 		resources = append(resources, r.GetResource())
 	}
-	c.pushed(id, protocolDelta, req.GetTypeUrl(),
-		sentResponse{nonce: resp.GetNonce(), version: resp.GetSystemVersionInfo(), resources: resources})
+	c.pushed(id, protocolDelta, req.GetTypeUrl(), resp.GetNonce(), resp.GetSystemVersionInfo(), resources)
 }
 
 // OnFetchRequest is part of the REST callbacks; REST is not served.

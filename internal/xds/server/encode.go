@@ -21,6 +21,8 @@ type entry struct {
 	name    string
 	served  types.Resource
 	version string
+	// sum is the entry's share of its type's version (see versionSum).
+	sum versionSum
 }
 
 // encoder turns the translator's resources into served entries, keeping
@@ -104,33 +106,39 @@ func (e *encoder) keepVhosts(r types.Resource) {
 
 func (e *encoder) encode(r types.Resource) (*entry, error) {
 	var served types.Resource
+	var sum [sha256.Size]byte
 	var err error
 	switch m := r.(type) {
 	case *routev3.RouteConfiguration:
-		var vhosts []byte
+		var vhosts [][]byte
 		if vhosts, err = e.vhostsOf(m); err == nil {
-			served, err = preEncoded(m, rcNameField, vhostsField, vhosts)
+			served, sum, err = preEncoded(m, rcNameField, vhostsField, vhosts)
 		}
 	case *endpointv3.ClusterLoadAssignment:
-		served, err = preEncoded(m, claNameField, nil, nil)
+		served, sum, err = preEncoded(m, claNameField, nil, nil)
 	default:
 		served = r
+		var b []byte
+		if b, err = deterministic.Marshal(served); err == nil {
+			sum = sha256.Sum256(b)
+		}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("encoding %q: %w", cachev3.GetResourceName(r), err)
 	}
-	b, err := deterministic.Marshal(served)
-	if err != nil {
-		return nil, fmt.Errorf("encoding %q: %w", cachev3.GetResourceName(r), err)
-	}
-	sum := sha256.Sum256(b)
-	return &entry{name: cachev3.GetResourceName(r), served: served, version: hex.EncodeToString(sum[:8])}, nil
+	en := &entry{name: cachev3.GetResourceName(r), served: served, version: hex.EncodeToString(sum[:8])}
+	en.sum = entrySum(en.name, en.version)
+	return en, nil
 }
 
 // preEncoded returns a new message of m's type holding m's name field,
 // with every other field of m but skip encoded as its unknown fields,
-// followed by tail (the encoded skip field, when there is one).
-func preEncoded(m proto.Message, name, skip protoreflect.FieldDescriptor, tail []byte) (types.Resource, error) {
+// followed by tail (the encoded skip field, when there is one), and the
+// SHA-256 of the served message's deterministic encoding (its name field,
+// then its unknown fields), computed without encoding it again: the bytes
+// are built once, in one buffer.
+func preEncoded(m proto.Message, name, skip protoreflect.FieldDescriptor, tail [][]byte) (types.Resource, [sha256.Size]byte, error) {
+	var sum [sha256.Size]byte
 	src := m.ProtoReflect()
 	rest := src.Type().New()
 	src.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
@@ -141,12 +149,26 @@ func preEncoded(m proto.Message, name, skip protoreflect.FieldDescriptor, tail [
 	})
 	b, err := deterministic.Marshal(rest.Interface())
 	if err != nil {
-		return nil, err
+		return nil, sum, err
+	}
+	size := len(b)
+	for _, t := range tail {
+		size += len(t)
+	}
+	unknown := append(make([]byte, 0, size), b...)
+	for _, t := range tail {
+		unknown = append(unknown, t...)
 	}
 	served := src.Type().New()
 	served.Set(name, src.Get(name))
-	served.SetUnknown(append(b, tail...))
-	return served.Interface(), nil
+	served.SetUnknown(unknown)
+	h := sha256.New()
+	if n := src.Get(name).String(); n != "" {
+		h.Write(protowire.AppendString(protowire.AppendTag(nil, name.Number(), protowire.BytesType), n))
+	}
+	h.Write(unknown)
+	copy(sum[:], h.Sum(nil))
+	return served.Interface(), sum, nil
 }
 
 // Fields of the pre-encoded resources.
@@ -156,9 +178,9 @@ var (
 	claNameField = (&endpointv3.ClusterLoadAssignment{}).ProtoReflect().Descriptor().Fields().ByName("cluster_name")
 )
 
-// vhostsOf returns the encoded virtual_hosts fields of rc.
-func (e *encoder) vhostsOf(rc *routev3.RouteConfiguration) ([]byte, error) {
-	size := 0
+// vhostsOf returns the encoded virtual_hosts fields of rc, one per
+// virtual host.
+func (e *encoder) vhostsOf(rc *routev3.RouteConfiguration) ([][]byte, error) {
 	parts := make([][]byte, 0, len(rc.GetVirtualHosts()))
 	for _, vh := range rc.GetVirtualHosts() {
 		b, err := e.vhost(vh)
@@ -166,13 +188,8 @@ func (e *encoder) vhostsOf(rc *routev3.RouteConfiguration) ([]byte, error) {
 			return nil, err
 		}
 		parts = append(parts, b)
-		size += len(b)
 	}
-	out := make([]byte, 0, size)
-	for _, p := range parts {
-		out = append(out, p...)
-	}
-	return out, nil
+	return parts, nil
 }
 
 // vhost returns the encoded virtual_hosts field holding vh.

@@ -8,9 +8,7 @@ import (
 	"strings"
 
 	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
-	cachev3 "github.com/envoyproxy/go-control-plane/pkg/cache/v3"
 	resourcev3 "github.com/envoyproxy/go-control-plane/pkg/resource/v3"
-	"google.golang.org/protobuf/types/known/anypb"
 
 	"github.com/envoygw/envoy-gateway/internal/bus"
 )
@@ -99,39 +97,28 @@ func (f *fleetTrack) proxyState(s *streamTrack) (ProxyState, *Rejection) {
 	return ProxyApplied, nil
 }
 
-// rejectedNames returns the names of the resources that detail mentions,
-// or all of their names when it mentions none.
-func rejectedNames(resources []*anypb.Any, detail string) []string {
-	var all, named []string
-	for _, a := range resources {
-		m, err := a.UnmarshalNew()
-		if err != nil {
-			continue
-		}
-		name := cachev3.GetResourceName(m)
-		all = append(all, name)
+// rejectedNames returns the names among names that detail mentions,
+// or all of them when it mentions none.
+func rejectedNames(names []string, detail string) []string {
+	var named []string
+	for _, name := range names {
 		if name != "" && strings.Contains(detail, name) {
 			named = append(named, name)
 		}
 	}
 	if len(named) == 0 {
-		return all
+		return slices.DeleteFunc(slices.Clone(names), func(n string) bool { return n == "" })
 	}
 	return named
 }
 
 // rejectedRoutes returns the names of the routes of the RouteConfigurations
-// among resources (those named by rejected) that detail names, by their
+// among rcs (those named by rejected) that detail names, by their
 // name or by their "virtual_hosts[i].routes[j]" path.
-func rejectedRoutes(resources []*anypb.Any, rejected []string, detail string) []string {
+func rejectedRoutes(rcs []*routev3.RouteConfiguration, rejected []string, detail string) []string {
 	var out []string
-	for _, a := range resources {
-		m, err := a.UnmarshalNew()
-		if err != nil {
-			continue
-		}
-		rc, ok := m.(*routev3.RouteConfiguration)
-		if !ok || !slices.Contains(rejected, rc.GetName()) {
+	for _, rc := range rcs {
+		if !slices.Contains(rejected, rc.GetName()) {
 			continue
 		}
 		out = append(out, routesNamedIn(rc, detail)...)

@@ -40,6 +40,7 @@ type content struct {
 	inputs   map[resourcev3.Type][]types.Resource
 	entries  map[resourcev3.Type][]*entry
 	versions map[resourcev3.Type]string
+	sums     map[resourcev3.Type]versionSum
 	// groups are the snapshot's resources of each type, and versionMap the
 	// resource versions of each type (by type URL) delta xDS compares;
 	// both are shared, read-only, by every snapshot of the content.
@@ -93,6 +94,7 @@ func newEmptyContent(prev *content) *content {
 		inputs:     map[resourcev3.Type][]types.Resource{},
 		entries:    map[resourcev3.Type][]*entry{},
 		versions:   map[resourcev3.Type]string{},
+		sums:       map[resourcev3.Type]versionSum{},
 		groups:     map[resourcev3.Type]cachev3.Resources{},
 		versionMap: map[string]map[string]string{},
 		enc:        newEncoder(prevEnc),
@@ -117,7 +119,8 @@ func (c *content) set(t resourcev3.Type, resources []types.Resource, prev *conte
 		entries[i] = e
 	}
 	c.entries[t] = entries
-	c.versions[t] = typeVersion(entries)
+	c.sums[t] = typeSum(entries)
+	c.versions[t] = c.sums[t].String()
 	if prev != nil && prev.versions[t] == c.versions[t] {
 		c.groups[t], c.versionMap[t] = prev.groups[t], prev.versionMap[t]
 		return nil
@@ -135,7 +138,7 @@ func (c *content) set(t resourcev3.Type, resources []types.Resource, prev *conte
 
 // reuse takes over prev's resources of type t as they are.
 func (c *content) reuse(prev *content, t resourcev3.Type) {
-	c.inputs[t], c.entries[t], c.versions[t] = prev.inputs[t], prev.entries[t], prev.versions[t]
+	c.inputs[t], c.entries[t], c.versions[t], c.sums[t] = prev.inputs[t], prev.entries[t], prev.versions[t], prev.sums[t]
 	c.groups[t], c.versionMap[t] = prev.groups[t], prev.versionMap[t]
 	c.enc.share(prev.enc, t)
 }
@@ -174,17 +177,43 @@ func edsClusters(clusters []*clusterv3.Cluster) map[string]bool {
 
 var deterministic = proto.MarshalOptions{Deterministic: true}
 
-// typeVersion hashes the names and versions of entries, in order.
-func typeVersion(entries []*entry) string {
+// versionSum is a type's version before formatting: the lane-wise sum
+// (modulo 2^64) of its entries' sums, each a hash of the entry's name and
+// version. Names are unique within a type, so the same resources always
+// give the same sum, and replacing one entry costs a subtraction and an
+// addition (see setPatched).
+type versionSum [2]uint64
+
+func (v versionSum) add(o versionSum) versionSum { return versionSum{v[0] + o[0], v[1] + o[1]} }
+func (v versionSum) sub(o versionSum) versionSum { return versionSum{v[0] - o[0], v[1] - o[1]} }
+
+// String formats the sum as a type version.
+func (v versionSum) String() string {
+	var b [16]byte
+	binary.BigEndian.PutUint64(b[:8], v[0])
+	binary.BigEndian.PutUint64(b[8:], v[1])
+	return hex.EncodeToString(b[:])
+}
+
+// entrySum hashes one entry's name and version.
+func entrySum(name, version string) versionSum {
 	h := sha256.New()
 	var n [8]byte
+	binary.BigEndian.PutUint64(n[:], uint64(len(name)))
+	h.Write(n[:])
+	h.Write([]byte(name))
+	h.Write([]byte(version))
+	d := h.Sum(nil)
+	return versionSum{binary.BigEndian.Uint64(d[:8]), binary.BigEndian.Uint64(d[8:16])}
+}
+
+// typeSum adds up the sums of entries.
+func typeSum(entries []*entry) versionSum {
+	var v versionSum
 	for _, e := range entries {
-		binary.BigEndian.PutUint64(n[:], uint64(len(e.name)))
-		h.Write(n[:])
-		h.Write([]byte(e.name))
-		h.Write([]byte(e.version))
+		v = v.add(e.sum)
 	}
-	return hex.EncodeToString(h.Sum(nil)[:8])
+	return v
 }
 
 // consistent checks the references between the types (go-control-plane's
@@ -225,8 +254,14 @@ func (c *content) withEndpoints(endpoints []*endpointv3.ClusterLoadAssignment) (
 		}
 		out.reuse(c, t)
 	}
-	if err := out.set(resourcev3.EndpointType, asResources(endpoints), c); err != nil {
+	patched, err := out.setPatched(resourcev3.EndpointType, asResources(endpoints), c)
+	if err != nil {
 		return nil, err
+	}
+	if !patched {
+		if err := out.set(resourcev3.EndpointType, asResources(endpoints), c); err != nil {
+			return nil, err
+		}
 	}
 	out.enc.done()
 	out.edsClusters = c.edsClusters

@@ -23,6 +23,8 @@ import (
 //     routes it did not translate again);
 //   - a virtual host, or a route configuration: the same name and exactly
 //     the same route (virtual host) messages;
+//   - a route's validation (ir.HTTPRoute.Validate): the same *ir.HTTPRoute,
+//     and the same valid cluster names as the call that validated it;
 //   - a cluster: an equal IR cluster (clusterEqual);
 //   - an assignment: an equal IR cluster with equal endpoints.
 //
@@ -37,6 +39,12 @@ type Cache struct {
 	configs     map[string]*builtConfig
 	clusters    map[string]*builtCluster
 	assignments map[string]*builtAssignment
+	// validated are the HTTP routes that passed validation, against which
+	// cluster set (see clusterSet); clusterNames and clusterSetID are the
+	// last call's valid cluster names and their set number.
+	validated    map[*ir.HTTPRoute]*validatedRoute
+	clusterNames []string
+	clusterSetID uint64
 }
 
 type builtRoutes struct {
@@ -84,6 +92,7 @@ func NewCache() *Cache {
 		configs:     map[string]*builtConfig{},
 		clusters:    map[string]*builtCluster{},
 		assignments: map[string]*builtAssignment{},
+		validated:   map[*ir.HTTPRoute]*validatedRoute{},
 	}
 }
 
@@ -99,6 +108,7 @@ func (c *Cache) Translate(x *ir.Xds, eps *ir.Endpoints) (*Resources, error) {
 	sweep(c.configs, c.gen, func(e *builtConfig) uint64 { return e.gen })
 	sweep(c.clusters, c.gen, func(e *builtCluster) uint64 { return e.gen })
 	sweep(c.assignments, c.gen, func(e *builtAssignment) uint64 { return e.gen })
+	sweep(c.validated, c.gen, func(e *validatedRoute) uint64 { return e.gen })
 	return res, nil
 }
 

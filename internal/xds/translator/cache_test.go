@@ -28,6 +28,9 @@ type world struct {
 
 const worldServices = 12
 
+// missingCluster is the cluster some routes refer to, which comes and goes.
+const missingCluster = "service/ns/missing/80"
+
 func newWorld(seed uint64) *world {
 	w := &world{rng: rand.New(rand.NewPCG(seed, 1)), services: worldServices}
 	w.x = &ir.Xds{}
@@ -99,7 +102,7 @@ func (w *world) route() *ir.HTTPRoute {
 	case 0:
 		r.RequestHeaders = &ir.HeaderModifier{Add: []ir.Header{{Name: "x", Value: "a\nb"}}}
 	case 1:
-		r.Destination.Backends[0].Cluster = "service/ns/missing/80"
+		r.Destination.Backends[0].Cluster = missingCluster
 	case 2:
 		r.Destination.InvalidWeight = 1
 	case 3:
@@ -111,7 +114,7 @@ func (w *world) route() *ir.HTTPRoute {
 // change makes one random change of the IR or the endpoints, and reports
 // whether it changed only the endpoints.
 func (w *world) change() (endpointsOnly bool) {
-	switch w.rng.IntN(6) {
+	switch w.rng.IntN(7) {
 	case 0, 1: // replace a route
 		l := w.x.HTTP[w.rng.IntN(len(w.x.HTTP))]
 		if len(l.Routes) > 0 {
@@ -134,6 +137,16 @@ func (w *world) change() (endpointsOnly bool) {
 			if w.rng.IntN(3) == 0 {
 				clusters[i] = w.cluster(i)
 			}
+		}
+		w.x = &ir.Xds{HTTP: w.x.HTTP, TLS: w.x.TLS, Clusters: clusters}
+	case 4: // the cluster some routes refer to appears or disappears, so
+		// routes validated before become invalid, or the other way
+		clusters := slices.Clone(w.x.Clusters)
+		if i := slices.IndexFunc(clusters, func(c *ir.Cluster) bool { return c.Name == missingCluster }); i >= 0 {
+			clusters = slices.Delete(clusters, i, i+1)
+		} else {
+			clusters = append(clusters, &ir.Cluster{Name: missingCluster, Discovery: ir.DiscoveryDNS,
+				Endpoints: []*ir.Endpoint{{Address: "missing.example.com", Port: 80}}})
 		}
 		w.x = &ir.Xds{HTTP: w.x.HTTP, TLS: w.x.TLS, Clusters: clusters}
 	default: // endpoints of a Service change

@@ -14,12 +14,10 @@ import (
 // whole route configuration if a route modifies them.
 func setHeaderModifiers(route *routev3.Route, r *ir.HTTPRoute) {
 	if m := r.RequestHeaders; m != nil {
-		route.RequestHeadersToAdd = HeaderValueOptions(m)
-		route.RequestHeadersToRemove = removableHeaders(m.Remove)
+		route.RequestHeadersToAdd, route.RequestHeadersToRemove = headerEdits(m)
 	}
 	if m := r.ResponseHeaders; m != nil {
-		route.ResponseHeadersToAdd = HeaderValueOptions(m)
-		route.ResponseHeadersToRemove = removableHeaders(m.Remove)
+		route.ResponseHeadersToAdd, route.ResponseHeadersToRemove = headerEdits(m)
 	}
 }
 
@@ -41,6 +39,12 @@ func HeaderValueOptions(m *ir.HeaderModifier) []*corev3.HeaderValueOption {
 	add(m.Add, corev3.HeaderValueOption_APPEND_IF_EXISTS_OR_ADD)
 	add(m.Set, corev3.HeaderValueOption_OVERWRITE_IF_EXISTS_OR_ADD)
 	return out
+}
+
+// headerEdits returns the headers m adds or sets, and the names it
+// removes that may be removed.
+func headerEdits(m *ir.HeaderModifier) ([]*corev3.HeaderValueOption, []string) {
+	return HeaderValueOptions(m), removableHeaders(m.Remove)
 }
 
 func removableHeaders(names []string) []string {

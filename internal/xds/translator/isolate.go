@@ -35,23 +35,22 @@ func (t *translation) validIR(x *ir.Xds) *ir.Xds {
 		}
 	}
 	listeners := map[string]bool{}
+	var set uint64
+	if t.cache != nil {
+		set = t.cache.clusterSet(out.Clusters)
+	}
 	for _, l := range x.HTTP {
 		if !t.validListener(listeners, l.Name, l.ValidateOwn()) {
 			continue
 		}
 		c := *l
-		c.Routes = make([]*ir.HTTPRoute, 0, len(l.Routes))
-		for _, r := range l.Routes {
-			err := r.Validate(clusters)
+		c.Routes = validRoutes(t, l.Routes, func(r *ir.HTTPRoute) (string, error) {
+			err := t.validHTTPRoute(r, clusters, set)
 			if err == nil && out.GlobalRateLimit == nil && r.RateLimit != nil && len(r.RateLimit.Global) > 0 {
 				err = errors.New("the route has global rate limits, but the fleet has no valid rate limit service")
 			}
-			if err != nil {
-				t.leaveOut("route", "route", r.Name, err)
-				continue
-			}
-			c.Routes = append(c.Routes, r)
-		}
+			return r.Name, err
+		})
 		out.HTTP = append(out.HTTP, &c)
 	}
 	for _, l := range x.TLS {
@@ -59,14 +58,9 @@ func (t *translation) validIR(x *ir.Xds) *ir.Xds {
 			continue
 		}
 		c := *l
-		c.Routes = make([]*ir.TLSRoute, 0, len(l.Routes))
-		for _, r := range l.Routes {
-			if err := r.Validate(clusters); err != nil {
-				t.leaveOut("route", "route", r.Name, err)
-				continue
-			}
-			c.Routes = append(c.Routes, r)
-		}
+		c.Routes = validRoutes(t, l.Routes, func(r *ir.TLSRoute) (string, error) {
+			return r.Name, r.Validate(clusters)
+		})
 		out.TLS = append(out.TLS, &c)
 	}
 	for _, l := range x.TCP {
@@ -97,4 +91,19 @@ func (t *translation) validListener(seen map[string]bool, name string, err error
 	}
 	seen[name] = true
 	return true
+}
+
+// validRoutes returns the routes (routes is not modified) for which check
+// returns no error, recording each one left out under the name check
+// returns.
+func validRoutes[R any](t *translation, routes []R, check func(R) (string, error)) []R {
+	out := make([]R, 0, len(routes))
+	for _, r := range routes {
+		if name, err := check(r); err != nil {
+			t.leaveOut("route", "route", name, err)
+			continue
+		}
+		out = append(out, r)
+	}
+	return out
 }

@@ -133,7 +133,9 @@ func (t *translation) httpsChains(g *addressGroup, claims sniClaims) []*listener
 	index := map[string]*httpsGroup{}
 	for _, l := range g.https {
 		hostnames := uniqueSorted(l.Hostnames)
-		key := strings.Join(hostnames, ",")
+		// Listeners validating client certificates differently never share
+		// a chain: the second one's hostnames are then already claimed.
+		key := strings.Join(hostnames, ",") + clientValidationKey(l.TLS.ClientValidation)
 		hg, ok := index[key]
 		if !ok {
 			hg = &httpsGroup{hostnames: hostnames}
@@ -164,10 +166,19 @@ func (t *translation) httpsChains(g *addressGroup, claims sniClaims) []*listener
 				TransportProtocol: transportTLS,
 			},
 			Filters:         []*listenerv3.Filter{HTTPConnectionManager(httpsStatPrefix(g.port), name, t.chainFilters(routes)...)},
-			TransportSocket: DownstreamTLSTransportSocket(secrets),
+			TransportSocket: DownstreamTLSTransportSocket(secrets, hg.listeners[0].TLS.ClientValidation),
 		})
 	}
 	return chains
+}
+
+// clientValidationKey tells client certificate validations apart in the
+// grouping key of HTTPS listeners.
+func clientValidationKey(cv *ir.ClientValidation) string {
+	if cv == nil {
+		return ""
+	}
+	return fmt.Sprintf("|mtls:%t:%s", cv.AllowInsecureFallback, cv.CACertificate)
 }
 
 // otherHostnames are the hostnames of the HTTPS groups other than hg.
@@ -370,9 +381,24 @@ func HTTPConnectionManager(statPrefix, routeConfig string, filters ...*hcmv3.Htt
 }
 
 // DownstreamTLSTransportSocket terminates TLS (1.2 or newer, ALPN h2 and
-// http/1.1) with the certificates of the named SDS secrets.
-func DownstreamTLSTransportSocket(secrets []string) *corev3.TransportSocket {
-	return downstreamTLS(secrets, []string{"h2", "http/1.1"})
+// http/1.1) with the certificates of the named SDS secrets. With cv set it
+// also asks clients for a certificate and verifies it against cv's CAs
+// (inline): required and valid, or with insecure fallback optional and
+// accepted whatever its verification says (Envoy's ACCEPT_UNTRUSTED).
+func DownstreamTLSTransportSocket(secrets []string, cv *ir.ClientValidation) *corev3.TransportSocket {
+	ctx := downstreamTLSContext(secrets, []string{"h2", "http/1.1"})
+	if cv != nil {
+		validation := &tlsv3.CertificateValidationContext{
+			TrustedCa: &corev3.DataSource{Specifier: &corev3.DataSource_InlineString{InlineString: cv.CACertificate}},
+		}
+		if cv.AllowInsecureFallback {
+			validation.TrustChainVerification = tlsv3.CertificateValidationContext_ACCEPT_UNTRUSTED
+		} else {
+			ctx.RequireClientCertificate = wrapperspb.Bool(true)
+		}
+		ctx.CommonTlsContext.ValidationContextType = &tlsv3.CommonTlsContext_ValidationContext{ValidationContext: validation}
+	}
+	return downstreamTransportSocket(ctx)
 }
 
 // DownstreamTLSTransportSocketNoALPN terminates TLS (1.2 or newer) with the
@@ -380,10 +406,12 @@ func DownstreamTLSTransportSocket(secrets []string) *corev3.TransportSocket {
 // protocol: the decrypted bytes are forwarded as they are (TLSRoute with
 // mode Terminate).
 func DownstreamTLSTransportSocketNoALPN(secrets []string) *corev3.TransportSocket {
-	return downstreamTLS(secrets, nil)
+	return downstreamTransportSocket(downstreamTLSContext(secrets, nil))
 }
 
-func downstreamTLS(secrets, alpn []string) *corev3.TransportSocket {
+// downstreamTLSContext terminates TLS 1.2 or newer with the certificates of
+// the named SDS secrets, negotiating alpn.
+func downstreamTLSContext(secrets, alpn []string) *tlsv3.DownstreamTlsContext {
 	sds := make([]*tlsv3.SdsSecretConfig, 0, len(secrets))
 	for _, s := range secrets {
 		sds = append(sds, &tlsv3.SdsSecretConfig{Name: s, SdsConfig: ADSConfigSource()})
@@ -393,6 +421,10 @@ func downstreamTLS(secrets, alpn []string) *corev3.TransportSocket {
 		TlsCertificateSdsSecretConfigs: sds,
 		AlpnProtocols:                  alpn,
 	}}
+	return ctx
+}
+
+func downstreamTransportSocket(ctx *tlsv3.DownstreamTlsContext) *corev3.TransportSocket {
 	return &corev3.TransportSocket{
 		Name:       wellknown.TransportSocketTLS,
 		ConfigType: &corev3.TransportSocket_TypedConfig{TypedConfig: MustAny(ctx)},

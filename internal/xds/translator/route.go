@@ -326,14 +326,41 @@ func RouteAction(r *ir.HTTPRoute) *routev3.RouteAction {
 	if r.Timeout != nil {
 		a.Timeout = durationpb.New(time.Duration(*r.Timeout))
 	}
-	if r.BackendRequestTimeout != nil {
-		// num_retries defaults to 1 once a retry policy exists: say 0.
-		a.RetryPolicy = &routev3.RetryPolicy{
-			NumRetries:    wrapperspb.UInt32(0),
-			PerTryTimeout: durationpb.New(time.Duration(*r.BackendRequestTimeout)),
-		}
-	}
+	a.RetryPolicy = retryPolicy(r)
 	return a
+}
+
+// retryPolicy is the route's Envoy retry policy, nil when the route has
+// neither a retry stanza nor a backend request timeout. The backend request
+// timeout is the per-try timeout. A retry stanza retries its status codes
+// ("retriable-status-codes"), connection failures ("connect-failure") and
+// resets, disconnects and per-try timeouts ("reset"), Attempts times, with
+// its back-off as the base interval (Envoy's jittered exponential back-off;
+// the maximum stays ten base intervals). Without one, num_retries is 0: it
+// would default to 1 once a policy exists.
+func retryPolicy(r *ir.HTTPRoute) *routev3.RetryPolicy {
+	if r.Retry == nil && r.BackendRequestTimeout == nil {
+		return nil
+	}
+	p := &routev3.RetryPolicy{NumRetries: wrapperspb.UInt32(0)}
+	if t := r.BackendRequestTimeout; t != nil {
+		p.PerTryTimeout = durationpb.New(time.Duration(*t))
+	}
+	rt := r.Retry
+	if rt == nil {
+		return p
+	}
+	on := []string{"connect-failure", "reset"}
+	if len(rt.Codes) > 0 {
+		on = append([]string{"retriable-status-codes"}, on...)
+		p.RetriableStatusCodes = slices.Clone(rt.Codes)
+	}
+	p.RetryOn = strings.Join(on, ",")
+	p.NumRetries = wrapperspb.UInt32(rt.Attempts)
+	if rt.Backoff != nil {
+		p.RetryBackOff = &routev3.RetryPolicy_RetryBackOff{BaseInterval: durationpb.New(time.Duration(*rt.Backoff))}
+	}
+	return p
 }
 
 // ClusterWeight is one cluster of weighted clusters, with the header
@@ -341,12 +368,10 @@ func RouteAction(r *ir.HTTPRoute) *routev3.RouteAction {
 func ClusterWeight(b *ir.WeightedCluster) *routev3.WeightedCluster_ClusterWeight {
 	c := &routev3.WeightedCluster_ClusterWeight{Name: b.Cluster, Weight: wrapperspb.UInt32(b.Weight)}
 	if m := b.RequestHeaders; m != nil {
-		c.RequestHeadersToAdd = HeaderValueOptions(m)
-		c.RequestHeadersToRemove = removableHeaders(m.Remove)
+		c.RequestHeadersToAdd, c.RequestHeadersToRemove = headerEdits(m)
 	}
 	if m := b.ResponseHeaders; m != nil {
-		c.ResponseHeadersToAdd = HeaderValueOptions(m)
-		c.ResponseHeadersToRemove = removableHeaders(m.Remove)
+		c.ResponseHeadersToAdd, c.ResponseHeadersToRemove = headerEdits(m)
 	}
 	return c
 }

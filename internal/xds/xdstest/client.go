@@ -66,12 +66,9 @@ func (o Options) dial(addr string) (*grpc.ClientConn, error) {
 // Client is a running state-of-the-world ADS client.
 type Client struct {
 	*store
-	conn   *grpc.ClientConn
+	*link
 	stream discoveryv3.AggregatedDiscoveryService_StreamAggregatedResourcesClient
-	ctx    context.Context
-	cancel context.CancelFunc
 	node   *corev3.Node
-	done   chan struct{}
 
 	// applyMu makes responses apply one at a time, in order (see Resume).
 	applyMu sync.Mutex
@@ -96,19 +93,14 @@ func Dial(addr, fleet string, creds credentials.TransportCredentials) (*Client, 
 
 // DialWith is Dial with every option.
 func DialWith(addr string, opts Options) (*Client, error) {
-	conn, err := opts.dial(addr)
+	l, stream, err := openLink(addr, opts, func(ctx context.Context, ads discoveryv3.AggregatedDiscoveryServiceClient) (discoveryv3.AggregatedDiscoveryService_StreamAggregatedResourcesClient, error) {
+		return ads.StreamAggregatedResources(ctx)
+	})
 	if err != nil {
-		return nil, err
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	stream, err := discoveryv3.NewAggregatedDiscoveryServiceClient(conn).StreamAggregatedResources(ctx)
-	if err != nil {
-		cancel()
-		_ = conn.Close()
 		return nil, err
 	}
 	c := &Client{
-		store: newStore(), conn: conn, stream: stream, ctx: ctx, cancel: cancel, done: make(chan struct{}),
+		store: newStore(), link: l, stream: stream,
 		node: opts.node("xdstest"), rejected: map[string]string{},
 	}
 	for _, t := range []string{resourcev3.ClusterType, resourcev3.ListenerType} {
@@ -121,25 +113,8 @@ func DialWith(addr string, opts Options) (*Client, error) {
 	return c, nil
 }
 
-// Close ends the stream and the connection and waits for the receiver.
-func (c *Client) Close() {
-	c.cancel()
-	<-c.done
-	_ = c.conn.Close()
-}
-
 func (c *Client) receive() {
-	defer close(c.done)
-	for {
-		r, err := c.stream.Recv()
-		if err == nil {
-			err = c.handle(r, time.Now())
-		}
-		if err != nil {
-			c.fail(err)
-			return
-		}
-	}
+	receiveUntilError(c.link, c.stream.Recv, c.handle, c.fail)
 }
 
 // SetReject makes the client NACK every response for which reject returns

@@ -10,7 +10,6 @@ import (
 	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
 	discoveryv3 "github.com/envoyproxy/go-control-plane/envoy/service/discovery/v3"
 	resourcev3 "github.com/envoyproxy/go-control-plane/pkg/resource/v3"
-	"google.golang.org/grpc"
 )
 
 // DeltaClient is a running incremental (delta) ADS client: it subscribes to
@@ -19,11 +18,9 @@ import (
 // what it holds, and ACKs it.
 type DeltaClient struct {
 	*store
-	conn   *grpc.ClientConn
+	*link
 	stream discoveryv3.AggregatedDiscoveryService_DeltaAggregatedResourcesClient
-	cancel context.CancelFunc
 	node   *corev3.Node
-	done   chan struct{}
 	// first is set until the first request, which carries the node.
 	first bool
 }
@@ -31,19 +28,14 @@ type DeltaClient struct {
 // DialDelta connects to addr and starts following the configuration of
 // opts.Fleet over delta xDS. Close stops it.
 func DialDelta(addr string, opts Options) (*DeltaClient, error) {
-	conn, err := opts.dial(addr)
+	l, stream, err := openLink(addr, opts, func(ctx context.Context, ads discoveryv3.AggregatedDiscoveryServiceClient) (discoveryv3.AggregatedDiscoveryService_DeltaAggregatedResourcesClient, error) {
+		return ads.DeltaAggregatedResources(ctx)
+	})
 	if err != nil {
-		return nil, err
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	stream, err := discoveryv3.NewAggregatedDiscoveryServiceClient(conn).DeltaAggregatedResources(ctx)
-	if err != nil {
-		cancel()
-		_ = conn.Close()
 		return nil, err
 	}
 	c := &DeltaClient{
-		store: newStore(), conn: conn, stream: stream, cancel: cancel, done: make(chan struct{}),
+		store: newStore(), link: l, stream: stream,
 		node: opts.node("xdstest-delta"), first: true,
 	}
 	for _, t := range []string{resourcev3.ClusterType, resourcev3.ListenerType} {
@@ -58,25 +50,8 @@ func DialDelta(addr string, opts Options) (*DeltaClient, error) {
 	return c, nil
 }
 
-// Close ends the stream and the connection and waits for the receiver.
-func (c *DeltaClient) Close() {
-	c.cancel()
-	<-c.done
-	_ = c.conn.Close()
-}
-
 func (c *DeltaClient) receive() {
-	defer close(c.done)
-	for {
-		r, err := c.stream.Recv()
-		if err == nil {
-			err = c.handle(r, time.Now())
-		}
-		if err != nil {
-			c.fail(err)
-			return
-		}
-	}
+	receiveUntilError(c.link, c.stream.Recv, c.handle, c.fail)
 }
 
 // handle applies a response received at at to the resources held, ACKs it

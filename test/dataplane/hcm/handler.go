@@ -106,37 +106,8 @@ type stream struct {
 
 func (s *stream) serve() {
 	r := s.r
-	if r.ProtoMajor == 1 && r.ProtoMinor == 0 {
-		// accept_http_10 is false: Envoy's HTTP/1 codec refuses HTTP/1.0.
-		s.w.Header().Set("Connection", "close")
-		s.reply(http.StatusUpgradeRequired, "", nil)
-		return
-	}
-	path, authority, ok := requestTarget(r)
+	path, authority, upgrade, ok := s.admit()
 	if !ok {
-		s.reply(http.StatusNotFound, "", nil)
-		return
-	}
-	if strings.Contains(path, "#") {
-		s.reply(http.StatusBadRequest, "", nil)
-		return
-	}
-	upgrade := ""
-	if r.ProtoMajor == 1 && isUpgrade(r.Header) {
-		upgrade = r.Header.Get("Upgrade")
-		if !s.h.cfg.upgradeAllowed(upgrade) {
-			// Not in upgrade_configs: Envoy refuses the upgrade.
-			s.reply(http.StatusForbidden, "", nil)
-			return
-		}
-	}
-	path, redirect, ok := s.h.cfg.normalize(path)
-	switch {
-	case !ok:
-		s.reply(http.StatusBadRequest, "", nil)
-		return
-	case redirect:
-		s.reply(http.StatusTemporaryRedirect, "", func(h router.Headers) { h.Set("location", path) })
 		return
 	}
 	headers := fromHTTP(r.Header)
@@ -185,6 +156,47 @@ func (s *stream) serve() {
 		return
 	}
 	s.forward(&f)
+}
+
+// admit applies the connection manager's checks that come before routing
+// (HTTP/1.0 refused, request target, fragment, upgrade_configs, path
+// normalization) and returns the request's normalized path, authority and
+// upgrade. When it answered the request itself, ok is false.
+func (s *stream) admit() (path, authority, upgrade string, ok bool) {
+	r := s.r
+	if r.ProtoMajor == 1 && r.ProtoMinor == 0 {
+		// accept_http_10 is false: Envoy's HTTP/1 codec refuses HTTP/1.0.
+		s.w.Header().Set("Connection", "close")
+		s.reply(http.StatusUpgradeRequired, "", nil)
+		return "", "", "", false
+	}
+	path, authority, ok = requestTarget(r)
+	if !ok {
+		s.reply(http.StatusNotFound, "", nil)
+		return "", "", "", false
+	}
+	if strings.Contains(path, "#") {
+		s.reply(http.StatusBadRequest, "", nil)
+		return "", "", "", false
+	}
+	if r.ProtoMajor == 1 && isUpgrade(r.Header) {
+		upgrade = r.Header.Get("Upgrade")
+		if !s.h.cfg.upgradeAllowed(upgrade) {
+			// Not in upgrade_configs: Envoy refuses the upgrade.
+			s.reply(http.StatusForbidden, "", nil)
+			return "", "", "", false
+		}
+	}
+	path, redirect, ok := s.h.cfg.normalize(path)
+	switch {
+	case !ok:
+		s.reply(http.StatusBadRequest, "", nil)
+		return "", "", "", false
+	case redirect:
+		s.reply(http.StatusTemporaryRedirect, "", func(h router.Headers) { h.Set("location", path) })
+		return "", "", "", false
+	}
+	return path, authority, upgrade, true
 }
 
 // requestTarget returns :path and :authority. An HTTP/1 absolute-form

@@ -14,22 +14,23 @@ import (
 
 // fromHTTP converts Go's header map to lower-case router headers.
 func fromHTTP(h http.Header) router.Headers {
-	out := make(router.Headers, len(h))
-	for k, vs := range h {
-		lk := strings.ToLower(k)
-		out[lk] = append(out[lk], vs...)
-	}
-	return out
+	return rekey[router.Headers](h, strings.ToLower)
 }
 
 // toHTTP converts router headers to Go's canonical header map (Go's
 // transports and server only recognize framing headers by their
 // canonical keys; names are case-insensitive on the wire anyway).
 func toHTTP(h router.Headers) http.Header {
-	out := make(http.Header, len(h))
+	return rekey[http.Header](h, textproto.CanonicalMIMEHeaderKey)
+}
+
+// rekey copies the header map h into a map of type Out with each name
+// passed through key; values of names that key makes equal are joined.
+func rekey[Out, In ~map[string][]string](h In, key func(string) string) Out {
+	out := make(Out, len(h))
 	for k, vs := range h {
-		ck := textproto.CanonicalMIMEHeaderKey(k)
-		out[ck] = append(out[ck], vs...)
+		nk := key(k)
+		out[nk] = append(out[nk], vs...)
 	}
 	return out
 }

@@ -31,6 +31,16 @@ func failFirst(n int32, status int) (http.HandlerFunc, *atomic.Int32) {
 	}, &count
 }
 
+// retryCodes retries the given status codes (and resets) n times, as the
+// xDS translator writes a Gateway API retry stanza.
+func retryCodes(n uint32, codes ...uint32) func(*routev3.RouteAction) {
+	return func(a *routev3.RouteAction) {
+		a.RetryPolicy = &routev3.RetryPolicy{RetryOn: "retriable-status-codes,connect-failure,reset",
+			NumRetries: wrapperspb.UInt32(n), RetriableStatusCodes: codes,
+			RetryBackOff: &routev3.RetryPolicy_RetryBackOff{BaseInterval: durationpb.New(time.Millisecond)}}
+	}
+}
+
 func TestRetries(t *testing.T) {
 	refused := closedPort(t)
 	tests := []struct {
@@ -49,6 +59,13 @@ func TestRetries(t *testing.T) {
 		{"retries exhausted: last response", retryOn("5xx", 1), 5, 503, 1, 503, "", 2},
 		{"retriable-4xx", retryOn("retriable-4xx", 1), 1, 409, 1, 200, "ok", 2},
 		{"no policy", nil, 1, 503, 1, 503, "", 1},
+		{"retriable status code retried", retryCodes(3, 500), 2, 500, 1, 200, "ok", 3},
+		{"retriable status codes, retries exhausted", retryCodes(3, 500), 4, 500, 1, 500, "", 4},
+		{"status code not listed", retryCodes(3, 500), 2, 503, 1, 503, "", 1},
+		{"listed 4xx code retried", retryCodes(1, 429, 504), 1, 429, 1, 200, "ok", 2},
+		{"codes need retriable-status-codes", func(a *routev3.RouteAction) {
+			a.RetryPolicy = &routev3.RetryPolicy{RetryOn: "reset", RetriableStatusCodes: []uint32{500}}
+		}, 1, 500, 1, 500, "", 1},
 		{"connect failure retried on another host", retryOn("connect-failure", 1), 0, 0, 2, 200, "ok", 1},
 		{"connect failure, retries exhausted", retryOn("connect-failure", 1), 0, 0, 0, 503,
 			"upstream connect error or disconnect/reset before headers. retried and the latest reset reason: " +

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"strings"
+	"time"
 
 	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
 )
@@ -171,6 +172,8 @@ var retryOnNames = map[string]bool{
 // compileRetryPolicy reads a RetryPolicy as Envoy's RetryPolicyImpl:
 // retry_on is a comma-separated list (whitespace trimmed, empty items
 // skipped) of which unknown names are ignored; num_retries defaults to 1;
+// retriable_status_codes are kept as given (they count only under
+// "retriable-status-codes"); retry_back_off as compileRetryBackOff reads it;
 // per_try_timeout defaults to none. It returns the per-try timeout in ms.
 func compileRetryPolicy(p *routev3.RetryPolicy, path string) (*RetryPolicy, int64, error) {
 	if p == nil {
@@ -180,9 +183,13 @@ func compileRetryPolicy(p *routev3.RetryPolicy, path string) (*RetryPolicy, int6
 	if err != nil {
 		return nil, 0, err
 	}
-	rp := &RetryPolicy{NumRetries: 1}
+	rp := &RetryPolicy{NumRetries: 1, RetriableStatusCodes: p.GetRetriableStatusCodes()}
 	if p.GetNumRetries() != nil {
 		rp.NumRetries = p.GetNumRetries().GetValue()
+	}
+	backOffAt := joinPath(path, "retry_back_off")
+	if rp.BaseInterval, rp.MaxInterval, err = compileRetryBackOff(p.GetRetryBackOff(), backOffAt); err != nil {
+		return nil, 0, err
 	}
 	for name := range strings.SplitSeq(p.GetRetryOn(), ",") {
 		name = strings.TrimSpace(name)
@@ -195,6 +202,41 @@ func compileRetryPolicy(p *routev3.RetryPolicy, path string) (*RetryPolicy, int6
 		}
 	}
 	return rp, perTry, nil
+}
+
+// Envoy's retry back-off defaults: a 25 ms base interval and a maximum of
+// ten base intervals.
+const (
+	defaultRetryBaseInterval = 25 * time.Millisecond
+	retryMaxIntervalFactor   = 10
+)
+
+// compileRetryBackOff reads a RetryBackOff as Envoy's RetryPolicyImpl:
+// base_interval (required and positive, which the proto validation has
+// checked) under 1 ms counts as 1 ms; max_interval, when set, may not be
+// below base_interval, and defaults to ten base intervals. Without
+// retry_back_off the base is 25 ms.
+func compileRetryBackOff(b *routev3.RetryPolicy_RetryBackOff, path string) (base, maxI time.Duration, err error) {
+	if b == nil {
+		return defaultRetryBaseInterval, retryMaxIntervalFactor * defaultRetryBaseInterval, nil
+	}
+	baseMs, err := durationMillis(b.GetBaseInterval(), 0, joinPath(path, "base_interval"))
+	if err != nil {
+		return 0, 0, err
+	}
+	base = time.Duration(max(baseMs, 1)) * time.Millisecond
+	maxI = retryMaxIntervalFactor * base
+	if b.GetMaxInterval() != nil {
+		maxMs, err := durationMillis(b.GetMaxInterval(), 0, joinPath(path, "max_interval"))
+		if err != nil {
+			return 0, 0, err
+		}
+		maxI = time.Duration(max(maxMs, 1)) * time.Millisecond
+		if maxI < base {
+			return 0, 0, fmt.Errorf("%s: invalid: max_interval must be greater than or equal to the base_interval", path)
+		}
+	}
+	return base, maxI, nil
 }
 
 // compileMirrors reads RequestMirrorPolicy entries as Envoy's

@@ -135,6 +135,10 @@ var ImplementedFields = []string{
 	"envoy.config.route.v3.RetryPolicy.retry_on",
 	"envoy.config.route.v3.RetryPolicy.num_retries",
 	"envoy.config.route.v3.RetryPolicy.per_try_timeout",
+	"envoy.config.route.v3.RetryPolicy.retriable_status_codes",
+	"envoy.config.route.v3.RetryPolicy.retry_back_off",
+	"envoy.config.route.v3.RetryPolicy.RetryBackOff.base_interval",
+	"envoy.config.route.v3.RetryPolicy.RetryBackOff.max_interval",
 
 	// RedirectAction and DirectResponseAction.
 	"envoy.config.route.v3.RedirectAction.https_redirect",

@@ -218,7 +218,7 @@ virtualHosts:
   requestHeadersToRemove: [x-b]
   responseHeadersToAdd: [{header: {key: x-a, value: a}}]
   responseHeadersToRemove: [x-b]
-  retryPolicy: {retryOn: 5xx, numRetries: 2, perTryTimeout: 1.5s}
+  retryPolicy: {retryOn: "5xx,retriable-status-codes", numRetries: 2, perTryTimeout: 1.5s, retriableStatusCodes: [409], retryBackOff: {baseInterval: 0.05s, maxInterval: 1s}}
   requestMirrorPolicies: [{cluster: m}]
   routes:
   - name: r1

@@ -263,16 +263,62 @@ virtualHosts:
   routes: [{name: none, match: {prefix: /}, route: {cluster: c}}]
 `)
 	own := forwardOf(t, tb, get("h", "/own"), 0).Retry
-	want := &RetryPolicy{RetryOn: []string{"5xx", "gateway-error", "unavailable"}, Ignored: []string{"bogus"}, NumRetries: 1}
+	want := &RetryPolicy{RetryOn: []string{"5xx", "gateway-error", "unavailable"}, Ignored: []string{"bogus"}, NumRetries: 1,
+		BaseInterval: 25 * time.Millisecond, MaxInterval: 250 * time.Millisecond}
 	if !reflect.DeepEqual(own, want) {
 		t.Errorf("own: %+v, want %+v", own, want)
 	}
 	inherited := forwardOf(t, tb, get("h", "/x"), 0).Retry
-	if !reflect.DeepEqual(inherited, &RetryPolicy{RetryOn: []string{"5xx"}, NumRetries: 3}) {
+	if !reflect.DeepEqual(inherited, &RetryPolicy{RetryOn: []string{"5xx"}, NumRetries: 3,
+		BaseInterval: 25 * time.Millisecond, MaxInterval: 250 * time.Millisecond}) {
 		t.Errorf("inherited: %+v", inherited)
 	}
 	if r := forwardOf(t, tb, get("none.example", "/"), 0).Retry; r != nil {
 		t.Errorf("none: %+v", r)
+	}
+}
+
+// RetryPolicy.retriable_status_codes are kept; retry_back_off's
+// base_interval is required and positive (proto validation; under 1 ms
+// counts as 1 ms) and max_interval defaults to ten base intervals and may
+// not be below it (RetryPolicyImpl).
+func TestRetryBackOff(t *testing.T) {
+	route := func(policy string) string {
+		return `
+name: rc
+virtualHosts: [{name: d, domains: ["*"], routes: [{match: {prefix: /}, route: {cluster: c, retryPolicy: ` +
+			policy + `}}]}]`
+	}
+	ok := []struct {
+		name, policy string
+		want         *RetryPolicy
+	}{
+		{"base only", `{retryOn: retriable-status-codes, retriableStatusCodes: [500, 503], retryBackOff: {baseInterval: 0.1s}}`,
+			&RetryPolicy{RetryOn: []string{"retriable-status-codes"}, NumRetries: 1, RetriableStatusCodes: []uint32{500, 503},
+				BaseInterval: 100 * time.Millisecond, MaxInterval: time.Second}},
+		{"base and max", `{retryOn: reset, retryBackOff: {baseInterval: 0.01s, maxInterval: 0.05s}}`,
+			&RetryPolicy{RetryOn: []string{"reset"}, NumRetries: 1, BaseInterval: 10 * time.Millisecond, MaxInterval: 50 * time.Millisecond}},
+		{"sub-millisecond base", `{retryOn: reset, retryBackOff: {baseInterval: 0.0001s}}`,
+			&RetryPolicy{RetryOn: []string{"reset"}, NumRetries: 1, BaseInterval: time.Millisecond, MaxInterval: 10 * time.Millisecond}},
+	}
+	for _, tc := range ok {
+		got := forwardOf(t, compileYAML(t, route(tc.policy)), get("h", "/"), 0).Retry
+		if !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("%s: %+v, want %+v", tc.name, got, tc.want)
+		}
+	}
+	bad := []struct{ name, policy, want string }{
+		{"no base", `{retryOn: reset, retryBackOff: {maxInterval: 1s}}`,
+			"retry_policy.retry_back_off.base_interval: invalid: value is required"},
+		{"max below base", `{retryOn: reset, retryBackOff: {baseInterval: 2s, maxInterval: 1s}}`,
+			"retry_policy.retry_back_off: invalid: max_interval must be greater than or equal to the base_interval"},
+		{"zero max", `{retryOn: reset, retryBackOff: {baseInterval: 1s, maxInterval: 0s}}`,
+			"retry_policy.retry_back_off.max_interval: invalid: value must be greater than 0s"},
+	}
+	for _, tc := range bad {
+		if _, err := Compile(parseRC(t, route(tc.policy))); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: got %v, want error containing %q", tc.name, err, tc.want)
+		}
 	}
 }
 

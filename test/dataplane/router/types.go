@@ -130,4 +130,10 @@ type RetryPolicy struct {
 	Ignored []string
 	// NumRetries defaults to 1 when the policy exists.
 	NumRetries uint32
+	// RetriableStatusCodes are retried under "retriable-status-codes".
+	RetriableStatusCodes []uint32
+	// BaseInterval and MaxInterval bound the jittered exponential
+	// back-off: 25 ms and 10 x BaseInterval unless retry_back_off sets
+	// them.
+	BaseInterval, MaxInterval time.Duration
 }

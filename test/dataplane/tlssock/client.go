@@ -44,7 +44,10 @@ func NewClient(ctx *tlsv3.UpstreamTlsContext, read ReadFile, path string) (*Clie
 		if err != nil {
 			return nil, err
 		}
-		cfg.Certificates = []tls.Certificate{cert}
+		// Envoy presents its certificate whenever the server asks for one,
+		// whatever CAs the server names as acceptable; Go's default
+		// (Certificates) would send none when they do not match.
+		cfg.GetClientCertificate = func(*tls.CertificateRequestInfo) (*tls.Certificate, error) { return &cert, nil }
 	}
 	v, err := newValidator(common.GetValidationContext(), read, cpath+".validation_context", x509.ExtKeyUsageServerAuth)
 	if err != nil {

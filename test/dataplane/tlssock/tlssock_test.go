@@ -2,6 +2,7 @@ package tlssock_test
 
 import (
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"net"
 	"strings"
@@ -102,6 +103,35 @@ func TestClientVerification(t *testing.T) {
 			_, clientErr, _ := handshake(t, c.Config(), server)
 			if tt.wantErr == "" && clientErr != nil || tt.wantErr != "" && (clientErr == nil || !strings.Contains(clientErr.Error(), tt.wantErr)) {
 				t.Fatalf("client handshake error = %v, want %q", clientErr, tt.wantErr)
+			}
+		})
+	}
+}
+
+// TestClientPresentsCertificate checks that an upstream context's
+// certificate is sent whenever the server asks, as Envoy does, even when the
+// server names only CAs that did not issue it.
+func TestClientPresentsCertificate(t *testing.T) {
+	ca, other := testpki.NewCA(t, "ca"), testpki.NewCA(t, "other")
+	serverPair := ca.Issue(t, testpki.Options{DNSNames: []string{"a.test"}})
+	clientPair := ca.Issue(t, testpki.Options{CommonName: "client", Client: true})
+	c, err := tlssock.NewClient(&tlsv3.UpstreamTlsContext{CommonTlsContext: &tlsv3.CommonTlsContext{
+		TlsCertificates: []*tlsv3.TlsCertificate{{CertificateChain: inline(clientPair.CertPEM), PrivateKey: inline(clientPair.KeyPEM)}},
+	}}, nil, "ctx")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, acceptable := range map[string][]byte{"issuing CA named": ca.PEM, "only another CA named": other.PEM} {
+		t.Run(name, func(t *testing.T) {
+			pool := x509.NewCertPool()
+			pool.AppendCertsFromPEM(acceptable)
+			server := &tls.Config{Certificates: []tls.Certificate{serverPair.TLS(t)}, ClientAuth: tls.RequestClientCert, ClientCAs: pool}
+			state, cErr, sErr := handshake(t, c.Config(), server)
+			if cErr != nil || sErr != nil {
+				t.Fatalf("handshake: client %v, server %v", cErr, sErr)
+			}
+			if len(state.PeerCertificates) != 1 || state.PeerCertificates[0].Subject.CommonName != "client" {
+				t.Fatalf("server saw %d client certificates, want the one named client", len(state.PeerCertificates))
 			}
 		})
 	}

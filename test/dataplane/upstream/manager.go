@@ -85,20 +85,22 @@ func (m *Manager) EDSNames() []string {
 func (m *Manager) Clusters() []*clusterv3.Cluster {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	out := make([]*clusterv3.Cluster, 0, len(m.active))
-	for _, name := range slices.Sorted(maps.Keys(m.active)) {
-		out = append(out, m.active[name].Proto)
-	}
-	return out
+	return sortedByName(m.active, func(c *Cluster) *clusterv3.Cluster { return c.Proto })
 }
 
 // Assignments returns the cached EDS assignments, sorted by name.
 func (m *Manager) Assignments() []*endpointv3.ClusterLoadAssignment {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	out := make([]*endpointv3.ClusterLoadAssignment, 0, len(m.eds))
-	for _, name := range slices.Sorted(maps.Keys(m.eds)) {
-		out = append(out, m.eds[name].Proto)
+	return sortedByName(m.eds, func(a *Assignment) *endpointv3.ClusterLoadAssignment { return a.Proto })
+}
+
+// sortedByName returns the part of each value of byName that get picks,
+// in the order of the names.
+func sortedByName[V, P any](byName map[string]V, get func(V) P) []P {
+	out := make([]P, 0, len(byName))
+	for _, name := range slices.Sorted(maps.Keys(byName)) {
+		out = append(out, get(byName[name]))
 	}
 	return out
 }

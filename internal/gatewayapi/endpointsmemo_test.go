@@ -1,0 +1,119 @@
+package gatewayapi
+
+import (
+	"fmt"
+	"maps"
+	"math/rand/v2"
+	"slices"
+	"strconv"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	discoveryv1 "k8s.io/api/discovery/v1"
+	"k8s.io/apimachinery/pkg/types"
+)
+
+// TestEndpointsTranslatorEqualsTranslateEndpoints applies random changes
+// to a set of slices (objects replaced as a provider replaces them, some
+// carrying resourceVersions as informer copies do, some not) and checks,
+// after each, that the memoizing translator's result equals
+// TranslateEndpoints', and that the Services whose slices did not change
+// keep their IR (the same pointer).
+func TestEndpointsTranslatorEqualsTranslateEndpoints(t *testing.T) {
+	rng := rand.New(rand.NewPCG(18, 5))
+	const services = 12
+	keys := make([]ObjectKey, services)
+	for i := range keys {
+		keys[i] = ObjectKey{Namespace: "ns-" + strconv.Itoa(i%3), Name: "svc-" + strconv.Itoa(i)}
+	}
+	world := map[string]*discoveryv1.EndpointSlice{}
+	rv := 0
+	put := func(es *discoveryv1.EndpointSlice, versioned bool) {
+		if versioned {
+			rv++
+			es.ResourceVersion = strconv.Itoa(rv)
+			es.UID = types.UID("uid-" + es.Namespace + "-" + es.Name)
+		}
+		world[es.Namespace+"/"+es.Name] = es
+	}
+	randomSlice := func() *discoveryv1.EndpointSlice {
+		k := keys[rng.IntN(services)]
+		addrs := make([]string, rng.IntN(4))
+		for i := range addrs {
+			addrs[i] = fmt.Sprintf("10.0.%d.%d", rng.IntN(3), rng.IntN(5))
+		}
+		es := slice(k.Namespace, k.Name, fmt.Sprintf("%s-%d", k.Name, rng.IntN(2)), addrs...)
+		if rng.IntN(4) == 0 {
+			ready := false
+			for i := range es.Endpoints {
+				es.Endpoints[i].Conditions.Ready = &ready
+			}
+		}
+		return es
+	}
+	tr := NewEndpointsTranslator()
+	prev := tr.Translate(nil)
+	for step := range 300 {
+		var changed ObjectKey
+		switch op := rng.IntN(10); {
+		case op < 6:
+			es := randomSlice()
+			put(es, rng.IntN(2) == 0)
+			changed = ObjectKey{Namespace: es.Namespace, Name: es.Labels[discoveryv1.LabelServiceName]}
+		case op < 8 && len(world) > 0:
+			name := pick(rng, world)
+			es := world[name]
+			delete(world, name)
+			changed = ObjectKey{Namespace: es.Namespace, Name: es.Labels[discoveryv1.LabelServiceName]}
+		case len(world) > 0:
+			// An informer copy of an unchanged slice: a new object with
+			// the same resourceVersion.
+			if name := pick(rng, world); world[name].ResourceVersion != "" {
+				world[name] = world[name].DeepCopy()
+			}
+		}
+		list := make([]*discoveryv1.EndpointSlice, 0, len(world))
+		for _, name := range slices.Sorted(maps.Keys(world)) {
+			list = append(list, world[name])
+		}
+		snap := NewEndpoints(keys, list)
+		got := tr.Translate(snap)
+		if diff := cmp.Diff(TranslateEndpoints(snap), got); diff != "" {
+			t.Fatalf("step %d: memoized translation differs (-want +got):\n%s", step, diff)
+		}
+		for _, k := range keys {
+			key := k.Namespace + "/" + k.Name
+			if k != changed && got.Services[key] != prev.Services[key] && prev.Services[key] != nil {
+				t.Fatalf("step %d: Service %s did not change but its IR was computed again", step, key)
+			}
+		}
+		prev = got
+	}
+}
+
+// pick returns one of m's keys, chosen by rng (in key order, so a seed
+// always gives the same sequence).
+func pick(rng *rand.Rand, m map[string]*discoveryv1.EndpointSlice) string {
+	names := slices.Sorted(maps.Keys(m))
+	return names[rng.IntN(len(names))]
+}
+
+// TestEndpointsTranslatorForgets checks that a Service left out of a
+// snapshot is computed again when it comes back with other slices.
+func TestEndpointsTranslatorForgets(t *testing.T) {
+	tr := NewEndpointsTranslator()
+	k := ObjectKey{Namespace: "ns", Name: "svc"}
+	a := slice("ns", "svc", "svc-a", "10.0.0.1")
+	first := tr.Translate(NewEndpoints([]ObjectKey{k}, []*discoveryv1.EndpointSlice{a}))
+	if got := tr.Translate(NewEndpoints(nil, nil)); len(got.Services) != 0 {
+		t.Fatalf("empty snapshot: %d Services, want 0", len(got.Services))
+	}
+	b := slice("ns", "svc", "svc-a", "10.0.0.2")
+	again := tr.Translate(NewEndpoints([]ObjectKey{k}, []*discoveryv1.EndpointSlice{b}))
+	if again.Services["ns/svc"] == first.Services["ns/svc"] {
+		t.Fatal("a Service whose slices changed kept its previous IR")
+	}
+	if diff := cmp.Diff(TranslateEndpoints(NewEndpoints([]ObjectKey{k}, []*discoveryv1.EndpointSlice{b})), again); diff != "" {
+		t.Fatalf("(-want +got):\n%s", diff)
+	}
+}

@@ -1,0 +1,147 @@
+package server
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"maps"
+	"math/rand/v2"
+	"slices"
+	"testing"
+
+	endpointv3 "github.com/envoyproxy/go-control-plane/envoy/config/endpoint/v3"
+	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
+	resourcev3 "github.com/envoyproxy/go-control-plane/pkg/resource/v3"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/envoygw/envoy-gateway/internal/ir"
+	"github.com/envoygw/envoy-gateway/internal/xds/translator"
+)
+
+// TestWithEndpointsPatchEqualsFreshContent replaces random assignments,
+// a few at a time (patched) or many (set from scratch), and checks after
+// each update that the content equals a content built from nothing with
+// the same resources: type versions, resource versions, the snapshot's
+// resources (same served bytes), and the encoder's entries.
+func TestWithEndpointsPatchEqualsFreshContent(t *testing.T) {
+	const clusters = 40
+	rng := rand.New(rand.NewPCG(18, 2))
+	res := fleetOf(t, clusters, 1)
+	cur, err := newContent(res, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	endpoints := res.Endpoints
+	for step := range 200 {
+		endpoints = slices.Clone(endpoints)
+		n := 1 + rng.IntN(3)
+		if step%10 == 9 {
+			n = clusters / 2 // too many for a patch
+		}
+		for range n {
+			i := rng.IntN(clusters)
+			m := rng.IntN(3)
+			eps := make([]*ir.Endpoint, 0, m)
+			for k := range m {
+				eps = append(eps, &ir.Endpoint{Address: fmt.Sprintf("10.1.%d.%d", rng.IntN(4), k+1), Port: 80})
+			}
+			endpoints[i] = translator.ClusterLoadAssignment(endpoints[i].GetClusterName(), eps)
+		}
+		next, err := cur.withEndpoints(endpoints)
+		if err != nil {
+			t.Fatalf("step %d: %v", step, err)
+		}
+		fresh, err := newContent(&translator.Resources{
+			Listeners: res.Listeners, Routes: res.Routes, Clusters: res.Clusters, Secrets: res.Secrets, Endpoints: endpoints,
+		}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		assertSameContent(t, step, fresh, next)
+		cur = next
+	}
+}
+
+func assertSameContent(t *testing.T, step int, want, got *content) {
+	t.Helper()
+	for _, typ := range servedTypes {
+		if want.versions[typ] != got.versions[typ] {
+			t.Fatalf("step %d: %s version %s, fresh %s", step, typ, got.versions[typ], want.versions[typ])
+		}
+		if !maps.Equal(want.versionMap[typ], got.versionMap[typ]) {
+			t.Fatalf("step %d: %s resource versions differ from a fresh content's", step, typ)
+		}
+		if got.groups[typ].Version != got.versions[typ] || len(got.groups[typ].Items) != len(want.groups[typ].Items) {
+			t.Fatalf("step %d: %s group version %s with %d items, want %s with %d", step, typ,
+				got.groups[typ].Version, len(got.groups[typ].Items), got.versions[typ], len(want.groups[typ].Items))
+		}
+		for name, w := range want.groups[typ].Items {
+			wb, err1 := deterministic.Marshal(w.Resource)
+			gb, err2 := deterministic.Marshal(got.groups[typ].Items[name].Resource)
+			if err1 != nil || err2 != nil || string(wb) != string(gb) {
+				t.Fatalf("step %d: %s %q is served differently from a fresh content (errors %v, %v)", step, typ, name, err1, err2)
+			}
+		}
+		if len(got.enc.entries[typ]) != len(got.entries[typ]) {
+			t.Fatalf("step %d: %s: the encoder keeps %d entries for %d resources", step, typ, len(got.enc.entries[typ]), len(got.entries[typ]))
+		}
+		for i, r := range got.inputs[typ] {
+			if got.enc.entries[typ][r] != got.entries[typ][i] {
+				t.Fatalf("step %d: %s: the encoder's entry of resource %d is not the content's", step, typ, i)
+			}
+		}
+	}
+}
+
+// TestWithEndpointsEncodesOnlyTheChanged checks that an endpoints update
+// replacing one assignment encodes that one only: every other entry is the
+// previous content's.
+func TestWithEndpointsEncodesOnlyTheChanged(t *testing.T) {
+	res := fleetOf(t, 20, 1)
+	cur, err := newContent(res, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	endpoints := slices.Clone(res.Endpoints)
+	name := endpoints[7].GetClusterName()
+	endpoints[7] = translator.ClusterLoadAssignment(name, []*ir.Endpoint{{Address: "10.7.7.7", Port: 80}})
+	next, err := cur.withEndpoints(endpoints)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, e := range next.entries[resourcev3.EndpointType] {
+		if same := e == cur.entries[resourcev3.EndpointType][i]; same == (i == 7) {
+			t.Errorf("assignment %d: entry reused = %v", i, same)
+		}
+	}
+	served := next.groups[resourcev3.EndpointType].Items[name].Resource
+	var decoded endpointv3.ClusterLoadAssignment
+	b, err := proto.Marshal(served)
+	if err != nil || proto.Unmarshal(b, &decoded) != nil || !proto.Equal(&decoded, endpoints[7]) {
+		t.Errorf("the served %s does not decode to the new assignment (err %v)", name, err)
+	}
+}
+
+// TestVersionIsHashOfServedBytes checks that every entry's version is the
+// hash of its served message's deterministic encoding, the pre-encoded
+// route configurations and assignments (hashed in pieces) included, and
+// with a route configuration without a name.
+func TestVersionIsHashOfServedBytes(t *testing.T) {
+	res := fleetOf(t, 5, 1)
+	res.Routes = append(res.Routes, &routev3.RouteConfiguration{VirtualHosts: res.Routes[0].GetVirtualHosts()})
+	e := newEncoder(nil)
+	for _, r := range slices.Concat(asResources(res.Routes), asResources(res.Endpoints), asResources(res.Clusters), asResources(res.Listeners)) {
+		en, err := e.encode(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := deterministic.Marshal(en.served)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum := sha256.Sum256(b)
+		if want := hex.EncodeToString(sum[:8]); en.version != want {
+			t.Errorf("%T %q: version %s, hash of the served bytes %s", r, en.name, en.version, want)
+		}
+	}
+}

@@ -1,0 +1,81 @@
+package server
+
+import (
+	"slices"
+	"testing"
+
+	clusterv3 "github.com/envoyproxy/go-control-plane/envoy/config/cluster/v3"
+	endpointv3 "github.com/envoyproxy/go-control-plane/envoy/config/endpoint/v3"
+	listenerv3 "github.com/envoyproxy/go-control-plane/envoy/config/listener/v3"
+	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
+	tlsv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/transport_sockets/tls/v3"
+	"github.com/envoyproxy/go-control-plane/pkg/cache/types"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/anypb"
+	"google.golang.org/protobuf/types/known/wrapperspb"
+)
+
+func TestResourceName(t *testing.T) {
+	rc := &routev3.RouteConfiguration{Name: "rc", VirtualHosts: []*routev3.VirtualHost{{Name: "vh", Domains: []string{"*"}}}}
+	served, _, err := preEncoded(rc, rcNameField, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		msg  proto.Message
+		raw  []byte
+		want string
+	}{
+		{name: "listener", msg: &listenerv3.Listener{Name: "l", StatPrefix: "s"}, want: "l"},
+		{name: "cluster", msg: &clusterv3.Cluster{Name: "c", AltStatName: "x"}, want: "c"},
+		{name: "assignment", msg: &endpointv3.ClusterLoadAssignment{ClusterName: "e"}, want: "e"},
+		{name: "secret", msg: &tlsv3.Secret{Name: "s"}, want: "s"},
+		{name: "pre-encoded route configuration", msg: served, want: "rc"},
+		{name: "route configuration without a name", msg: &routev3.RouteConfiguration{VirtualHosts: rc.VirtualHosts}, want: ""},
+		{name: "field 1 not a name, decoded", msg: wrapperspb.UInt32(5), want: ""},
+		{name: "undecodable", raw: []byte{0xff}, want: ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			a := &anypb.Any{TypeUrl: "type.googleapis.com/envoy.config.listener.v3.Listener", Value: tc.raw}
+			if tc.msg != nil {
+				var err error
+				if a, err = anypb.New(tc.msg); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if got := resourceName(a); got != tc.want {
+				t.Errorf("resourceName = %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+// TestRouteConfigurationsOfSentResponse checks that a sent response gives
+// back its route configurations whether it kept them as served or encoded.
+func TestRouteConfigurationsOfSentResponse(t *testing.T) {
+	rc := &routev3.RouteConfiguration{Name: "rc", VirtualHosts: []*routev3.VirtualHost{{
+		Name: "vh", Domains: []string{"*"}, Routes: []*routev3.Route{{Name: "r0"}},
+	}}}
+	e := newEncoder(nil)
+	en, err := e.encode(rc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := anypb.New(rc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, r := range map[string]sentResponse{
+		"served":  {routes: []types.Resource{en.served}},
+		"encoded": {raw: []*anypb.Any{raw}},
+	} {
+		got := r.routeConfigurations()
+		if len(got) != 1 || !proto.Equal(got[0], rc) {
+			t.Errorf("%s: route configurations %v, want %v", name, got, rc)
+		}
+		if routes := rejectedRoutes(got, []string{"rc"}, "virtual_hosts[0].routes[0]: bad"); !slices.Equal(routes, []string{"r0"}) {
+			t.Errorf("%s: rejected routes %v", name, routes)
+		}
+	}
+}
