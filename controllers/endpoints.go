@@ -47,9 +47,11 @@ func buildEndpoints(
 		keys = append(keys, gatewayapi.ObjectKey{Namespace: svc.Namespace, Name: svc.Name})
 		var list discoveryv1.EndpointSliceList
 		// The slices are only read: no deep copy of every slice of every
-		// Service on each change.
+		// Service on each change. The index finds a Service's slices
+		// directly (a label selector would be matched against every slice
+		// of the namespace, for every Service).
 		if err := r.List(ctx, &list, client.InNamespace(svc.Namespace),
-			client.MatchingLabels{discoveryv1.LabelServiceName: svc.Name}, client.UnsafeDisableDeepCopy); err != nil {
+			client.MatchingFields{endpointSliceServiceIndex: svc.Name}, client.UnsafeDisableDeepCopy); err != nil {
 			return nil, err
 		}
 		for i := range list.Items {
