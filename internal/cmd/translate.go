@@ -93,8 +93,8 @@ func runTranslate(cmd *cobra.Command, f translateFlags) error {
 		return err
 	}
 	var inputBytes int64
-	for _, file := range files {
-		inputBytes += int64(len(file.Data))
+	for _, in := range files {
+		inputBytes += int64(len(in.Data))
 	}
 	setBatchGC(inputBytes)
 	out, err := translate.Translate(cmd.Context(), files, opts)
