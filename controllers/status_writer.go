@@ -162,7 +162,8 @@ func (k routeKind) stored(
 	ctx context.Context, r client.Reader,
 ) (map[types.NamespacedName][]gwapiv1.RouteParentStatus, error) {
 	list := k.newList()
-	if err := r.List(ctx, list); err != nil {
+	// Only read: the parents are cloned before anything merges into them.
+	if err := r.List(ctx, list, client.UnsafeDisableDeepCopy); err != nil {
 		return nil, err
 	}
 	items, err := meta.ExtractList(list)
@@ -175,6 +176,15 @@ func (k routeKind) stored(
 		out[client.ObjectKeyFromObject(o)] = *k.parents(o)
 	}
 	return out, nil
+}
+
+// cloneParents is a deep copy of a route's parent statuses.
+func cloneParents(in []gwapiv1.RouteParentStatus) []gwapiv1.RouteParentStatus {
+	out := make([]gwapiv1.RouteParentStatus, len(in))
+	for i := range in {
+		in[i].DeepCopyInto(&out[i])
+	}
+	return out
 }
 
 // writeRoutes writes our parent entries of every route of a kind, and removes
@@ -194,6 +204,11 @@ func (w *statusWriter) writeRoutes(
 	for k, storedParents := range stored {
 		parents, ok := desired[k]
 		if !ok && !hasParentsOf(storedParents, w.opts.ControllerName) {
+			continue
+		}
+		// Most routes are unchanged: find that out on the cached parents
+		// (cloned) rather than reading and copying the whole route.
+		if _, changed := mergeRouteParents(cloneParents(storedParents), parents, w.opts.ControllerName, now); !changed {
 			continue
 		}
 		w.update(ctx, kind.name, k, kind.newObject(), func(o client.Object) bool {
