@@ -285,13 +285,16 @@ func (r *Runner) apply(f *bus.Fleet) {
 // out, each with the object it comes from. The resource translator rejects
 // (with a status) every value it knows Envoy refuses, so an element left out
 // here is one it missed: the log names the object to look at.
+//
+// The counters go up before the gauge is set, so that a reader who sees the
+// gauge of a translation also sees its counts.
 func (r *Runner) reportLeftOut(log logr.Logger, fleet string, res *translator.Resources) {
-	r.leftOutNow.WithLabelValues(fleet).Set(float64(len(res.LeftOut)))
 	for _, l := range res.LeftOut {
 		r.leftOut.WithLabelValues(fleet, l.Kind).Inc()
 		log.Error(nil, "xDS translation left an element out; the rest of the fleet is served",
 			"kind", l.Kind, "name", l.Name, "source", l.Source, "reason", l.Reason)
 	}
+	r.leftOutNow.WithLabelValues(fleet).Set(float64(len(res.LeftOut)))
 	for _, w := range res.Warnings {
 		log.V(1).Info("xDS translation note", "warning", w)
 	}
