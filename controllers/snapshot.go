@@ -200,11 +200,7 @@ func refersToParent(routeNamespace string, ref gwapiv1.ParentReference, ours our
 	if ref.Group != nil && string(*ref.Group) != gwapiv1.GroupName {
 		return false
 	}
-	ns := routeNamespace
-	if ref.Namespace != nil {
-		ns = string(*ref.Namespace)
-	}
-	key := types.NamespacedName{Namespace: ns, Name: string(ref.Name)}
+	key := refKey(routeNamespace, ref.Namespace, ref.Name)
 	if ref.Kind != nil && string(*ref.Kind) == "ListenerSet" {
 		return ours.listenerSets.Has(key)
 	}
@@ -230,11 +226,7 @@ func listenerSetsOfGateways(
 		if ref.Kind != nil && string(*ref.Kind) != "Gateway" {
 			continue
 		}
-		ns := ls.Namespace
-		if ref.Namespace != nil && *ref.Namespace != "" {
-			ns = string(*ref.Namespace)
-		}
-		if gateways.Has(types.NamespacedName{Namespace: ns, Name: string(ref.Name)}) {
+		if gateways.Has(refKey(ls.Namespace, ref.Namespace, ref.Name)) {
 			out = append(out, ls)
 		}
 	}
@@ -310,10 +302,7 @@ func collectFrontendCARefs(gw *gwapiv1.Gateway, refs *references) {
 			continue
 		}
 		for _, ref := range v.CACertificateRefs {
-			key := types.NamespacedName{Namespace: gw.Namespace, Name: string(ref.Name)}
-			if ref.Namespace != nil && *ref.Namespace != "" {
-				key.Namespace = string(*ref.Namespace)
-			}
+			key := refKey(gw.Namespace, ref.Namespace, ref.Name)
 			switch {
 			case ref.Group == "" && ref.Kind == "ConfigMap":
 				refs.configMaps.Insert(key)
@@ -348,17 +337,23 @@ func collectTLSCertificateRefs(ns string, tls *gwapiv1.ListenerTLSConfig, secret
 	}
 }
 
+// refKey is the object a reference from an object in namespace from names:
+// in namespace ns when set, otherwise in from (the API's rule for every
+// reference kind here; it admits no empty namespace).
+func refKey(from string, ns *gwapiv1.Namespace, name gwapiv1.ObjectName) types.NamespacedName {
+	if ns != nil && *ns != "" {
+		from = string(*ns)
+	}
+	return types.NamespacedName{Namespace: from, Name: string(name)}
+}
+
 // collectSecretRef adds the Secret ref names, from an object in namespace
 // ns; references to other kinds are ignored.
 func collectSecretRef(ns string, ref gwapiv1.SecretObjectReference, secrets sets.Set[types.NamespacedName]) {
 	if (ref.Group != nil && *ref.Group != "") || (ref.Kind != nil && *ref.Kind != "Secret") {
 		return
 	}
-	refNamespace := ns
-	if ref.Namespace != nil {
-		refNamespace = string(*ref.Namespace)
-	}
-	secrets.Insert(types.NamespacedName{Namespace: refNamespace, Name: string(ref.Name)})
+	secrets.Insert(refKey(ns, ref.Namespace, ref.Name))
 }
 
 func insertServiceRef(
@@ -367,11 +362,7 @@ func insertServiceRef(
 	if (ref.Group != nil && *ref.Group != "") || (ref.Kind != nil && *ref.Kind != "Service") {
 		return
 	}
-	ns := routeNamespace
-	if ref.Namespace != nil {
-		ns = string(*ref.Namespace)
-	}
-	services.Insert(types.NamespacedName{Namespace: ns, Name: string(ref.Name)})
+	services.Insert(refKey(routeNamespace, ref.Namespace, ref.Name))
 }
 
 func collectHTTPBackendRefs(route *gwapiv1.HTTPRoute, services sets.Set[types.NamespacedName]) {
