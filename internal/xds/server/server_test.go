@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
 	discoveryv3 "github.com/envoyproxy/go-control-plane/envoy/service/discovery/v3"
 	resourcev3 "github.com/envoyproxy/go-control-plane/pkg/resource/v3"
 	"github.com/go-logr/logr"
@@ -661,6 +662,16 @@ func TestUpdateRejectsInconsistentResources(t *testing.T) {
 	bad.Routes = bad.Routes[:1] // a listener now refers to a missing route configuration
 	if _, err := ts.Update(fleetA, bad); err == nil {
 		t.Fatal("Update accepted a listener referring to a missing route configuration")
+	}
+	// Only the route configurations change, but one of them under another
+	// name: the consistency check must still run.
+	renamed := translate(t, fleetIR("a", "update"))
+	rc := proto.Clone(renamed.Routes[0]).(*routev3.RouteConfiguration)
+	rc.Name += "-renamed"
+	renamed.Routes = append([]*routev3.RouteConfiguration{rc}, renamed.Routes[1:]...)
+	renamed.Listeners = good.Listeners
+	if _, err := ts.Update(fleetA, renamed); err == nil {
+		t.Fatal("Update accepted a route configuration no listener names in place of one a listener names")
 	}
 	c := newSotwClient(t, dial(t, ts.addr, ts.clientTLS(t)), node("p", fleetA, "envoy"), true)
 	c.subscribe(resourcev3.ClusterType, nil)

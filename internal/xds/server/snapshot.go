@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
+	"slices"
 
 	clusterv3 "github.com/envoyproxy/go-control-plane/envoy/config/cluster/v3"
 	endpointv3 "github.com/envoyproxy/go-control-plane/envoy/config/endpoint/v3"
@@ -217,18 +218,29 @@ func typeSum(entries []*entry) versionSum {
 }
 
 // consistent checks the references between the types (go-control-plane's
-// Snapshot.Consistent), unless none of the types involved changed since prev.
+// Snapshot.Consistent), unless prev was consistent with the same references:
+// the references come from the clusters (EDS names) and the listeners (RDS
+// names), and what they must match are the names of the assignments and of
+// the route configurations. So a change of route configurations' or
+// assignments' contents alone, the common case, is not checked again.
 func (c *content) consistent(prev *content) error {
 	if prev != nil && c.versions[resourcev3.ClusterType] == prev.versions[resourcev3.ClusterType] &&
-		c.versions[resourcev3.EndpointType] == prev.versions[resourcev3.EndpointType] &&
 		c.versions[resourcev3.ListenerType] == prev.versions[resourcev3.ListenerType] &&
-		c.versions[resourcev3.RouteType] == prev.versions[resourcev3.RouteType] {
+		c.sameNames(prev, resourcev3.EndpointType) && c.sameNames(prev, resourcev3.RouteType) {
 		return nil
 	}
 	if err := c.snapshot().Consistent(); err != nil {
 		return fmt.Errorf("inconsistent resources: %w", err)
 	}
 	return nil
+}
+
+// sameNames reports whether c and prev name the same resources of type t,
+// in the same order (the translator sorts each type by name); the same
+// version says so at once.
+func (c *content) sameNames(prev *content, t resourcev3.Type) bool {
+	return c.versions[t] == prev.versions[t] ||
+		slices.EqualFunc(c.entries[t], prev.entries[t], func(x, y *entry) bool { return x.name == y.name })
 }
 
 // withEndpoints returns a copy of c whose ClusterLoadAssignments are
