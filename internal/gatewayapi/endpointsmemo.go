@@ -1,6 +1,8 @@
 package gatewayapi
 
 import (
+	"maps"
+
 	discoveryv1 "k8s.io/api/discovery/v1"
 
 	"github.com/envoygw/envoy-gateway/internal/ir"
@@ -9,10 +11,13 @@ import (
 // EndpointsTranslator is TranslateEndpoints with a memory: it keeps the IR
 // of each Service of the previous snapshot with the slices it came from,
 // and gives a Service whose slices did not change its previous IR (the same
-// pointer) instead of computing it again. An EndpointSlice change then
-// costs a lookup per Service and the translation of the changed Service
-// only, and the xDS translator, which compares endpoints by pointer first,
-// skips the unchanged ones. The result always equals TranslateEndpoints'.
+// pointer) instead of computing it again. The result is a copy of the
+// previous result's map with the changed, new and removed Services set: an
+// EndpointSlice change costs a lookup and a comparison per Service, a map
+// copy and the translation of the changed Service only, and the xDS
+// translator, which compares Service entries by pointer, rebuilds only the
+// assignments of the changed Service. The result always equals
+// TranslateEndpoints'; results are never modified once returned.
 //
 // A slice is unchanged when it is the same object, or when both have a
 // resourceVersion and the same namespace, name, UID and resourceVersion
@@ -21,10 +26,17 @@ import (
 // slice in place must not use it; none does. Not safe for concurrent use.
 type EndpointsTranslator struct {
 	memo map[ObjectKey]*memoService
+	// gen counts the calls; the Services of the current call carry it.
+	gen uint64
+	// last is the previous result, nil before the first call.
+	last *ir.Endpoints
 }
 
-// memoService is one Service's IR and the slices it was computed from.
+// memoService is one Service's IR, its key in the IR and the slices it was
+// computed from.
 type memoService struct {
+	gen    uint64
+	key    string
 	slices []*discoveryv1.EndpointSlice
 	out    *ir.ServiceEndpoints
 }
@@ -38,25 +50,64 @@ func NewEndpointsTranslator() *EndpointsTranslator {
 // whose slices did not change since the previous call. The memory keeps
 // only the Services of e.
 func (t *EndpointsTranslator) Translate(e *Endpoints) *ir.Endpoints {
-	out := &ir.Endpoints{Services: map[string]*ir.ServiceEndpoints{}}
 	if e == nil {
-		t.memo = map[ObjectKey]*memoService{}
-		return out
+		t.memo, t.last = map[ObjectKey]*memoService{}, nil
+		return &ir.Endpoints{Services: map[string]*ir.ServiceEndpoints{}}
 	}
-	next := make(map[ObjectKey]*memoService, len(e.Services))
+	t.gen++
+	var changed []*memoService
+	seen := 0
 	for _, s := range e.Services {
-		if _, dup := next[s.ObjectKey]; dup {
-			continue
-		}
 		m := t.memo[s.ObjectKey]
-		if m == nil || !sameSlices(m.slices, s.EndpointSlices) {
-			m = &memoService{slices: s.EndpointSlices, out: serviceEndpoints(s.EndpointSlices)}
+		switch {
+		case m != nil && m.gen == t.gen: // a duplicate: the first one counts
+			continue
+		case m == nil:
+			m = &memoService{key: ir.ServiceKey(s.Namespace, s.Name)}
+			t.memo[s.ObjectKey] = m
+			fallthrough
+		case !sameSlices(m.slices, s.EndpointSlices):
+			m.slices, m.out = s.EndpointSlices, serviceEndpoints(s.EndpointSlices)
+			changed = append(changed, m)
 		}
-		next[s.ObjectKey] = m
-		out.Services[ir.ServiceKey(s.Namespace, s.Name)] = m.out
+		m.gen = t.gen
+		seen++
 	}
-	t.memo = next
-	return out
+	var removed []string
+	if seen < len(t.memo) {
+		for k, m := range t.memo {
+			if m.gen != t.gen {
+				removed = append(removed, m.key)
+				delete(t.memo, k)
+			}
+		}
+	}
+	t.last = t.next(changed, removed)
+	return t.last
+}
+
+// next is the result of a call that changed and removed these Services:
+// the previous result's map with them set (or built from the memory on the
+// first call).
+func (t *EndpointsTranslator) next(changed []*memoService, removed []string) *ir.Endpoints {
+	if t.last == nil {
+		out := make(map[string]*ir.ServiceEndpoints, len(t.memo))
+		for _, m := range t.memo {
+			out[m.key] = m.out
+		}
+		return &ir.Endpoints{Services: out}
+	}
+	if len(changed) == 0 && len(removed) == 0 {
+		return &ir.Endpoints{Services: t.last.Services}
+	}
+	out := maps.Clone(t.last.Services)
+	for _, m := range changed {
+		out[m.key] = m.out
+	}
+	for _, k := range removed {
+		delete(out, k)
+	}
+	return &ir.Endpoints{Services: out}
 }
 
 // sameSlices reports whether a and b are the same slices in the same order.

@@ -77,17 +77,23 @@ func (e *Endpoints) Lookup(src *EndpointSource) (endpoints []*Endpoint, known bo
 	if !ok {
 		return nil, false
 	}
-	if svc == nil {
-		return nil, true
+	return svc.PortEndpoints(src), true
+}
+
+// PortEndpoints returns the endpoints of the port of s that src names (by
+// name and protocol), nil when s has none or is nil.
+func (s *ServiceEndpoints) PortEndpoints(src *EndpointSource) []*Endpoint {
+	if s == nil {
+		return nil
 	}
 	proto := src.Protocol
 	if proto == "" {
 		proto = ProtocolTCP
 	}
-	for _, p := range svc.Ports {
+	for _, p := range s.Ports {
 		if p.Name == src.PortName && p.Protocol == proto {
-			return p.Endpoints, true
+			return p.Endpoints
 		}
 	}
-	return nil, true
+	return nil
 }

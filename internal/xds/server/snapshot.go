@@ -247,17 +247,13 @@ func (c *content) sameNames(prev *content, t resourcev3.Type) bool {
 // endpoints; every other type keeps its resources and version. endpoints
 // must hold one assignment per EDS cluster of c, which keeps the snapshot
 // consistent (the other types are those of a consistent snapshot).
+//
+// A patch of c's assignments (see setPatched: the same names in the same
+// order) holds one assignment per EDS cluster because c's do, so only the
+// assignments that are not such a patch are checked one by one.
 func (c *content) withEndpoints(endpoints []*endpointv3.ClusterLoadAssignment) (*content, error) {
 	if len(endpoints) != len(c.edsClusters) {
 		return nil, fmt.Errorf("%d assignments for %d EDS clusters", len(endpoints), len(c.edsClusters))
-	}
-	seen := make(map[string]bool, len(endpoints))
-	for _, e := range endpoints {
-		name := e.GetClusterName()
-		if !c.edsClusters[name] || seen[name] {
-			return nil, fmt.Errorf("assignment %q is not that of an EDS cluster, or not the only one", name)
-		}
-		seen[name] = true
 	}
 	out := newEmptyContent(c)
 	for _, t := range servedTypes {
@@ -271,6 +267,9 @@ func (c *content) withEndpoints(endpoints []*endpointv3.ClusterLoadAssignment) (
 		return nil, err
 	}
 	if !patched {
+		if err := c.checkAssignments(endpoints); err != nil {
+			return nil, err
+		}
 		if err := out.set(resourcev3.EndpointType, asResources(endpoints), c); err != nil {
 			return nil, err
 		}
@@ -278,6 +277,20 @@ func (c *content) withEndpoints(endpoints []*endpointv3.ClusterLoadAssignment) (
 	out.enc.done()
 	out.edsClusters = c.edsClusters
 	return out, nil
+}
+
+// checkAssignments checks that endpoints hold exactly one assignment per
+// EDS cluster of c.
+func (c *content) checkAssignments(endpoints []*endpointv3.ClusterLoadAssignment) error {
+	seen := make(map[string]bool, len(endpoints))
+	for _, e := range endpoints {
+		name := e.GetClusterName()
+		if !c.edsClusters[name] || seen[name] {
+			return fmt.Errorf("assignment %q is not that of an EDS cluster, or not the only one", name)
+		}
+		seen[name] = true
+	}
+	return nil
 }
 
 // sameVersions reports whether c serves exactly what other does.

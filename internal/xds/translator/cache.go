@@ -45,6 +45,8 @@ type Cache struct {
 	validated    map[*ir.HTTPRoute]*validatedRoute
 	clusterNames []string
 	clusterSetID uint64
+	// eds is the last TranslateEndpoints call's index, nil before one.
+	eds *edsIndex
 }
 
 type builtRoutes struct {
@@ -115,13 +117,95 @@ func (c *Cache) Translate(x *ir.Xds, eps *ir.Endpoints) (*Resources, error) {
 // TranslateEndpoints is the package's TranslateEndpoints, reusing the
 // assignments of clusters whose IR and endpoints did not change. The other
 // entries of the cache stay as they are.
+//
+// Called again with the same clusters (the same slice, as the runner does
+// for a fleet between two translations), it reads each cluster's Service
+// entry by a key computed once and rebuilds only the assignments of the
+// clusters whose entry is not the one of the previous call (the providers'
+// snapshots share the entries of unchanged Services): an endpoint change
+// costs a map lookup per cluster and the assignments it changes.
 func (c *Cache) TranslateEndpoints(clusters []*ir.Cluster, eps *ir.Endpoints) (*Resources, error) {
+	fresh := c.eds == nil || c.eds.gen != c.gen || !sameSlice(c.eds.clusters, clusters)
 	c.gen++
+	if fresh {
+		c.eds = newEDSIndex(clusters)
+	}
 	t := &translation{out: &Resources{}, cache: c}
-	t.addEndpoints(clusters, eps)
+	for i := range c.eds.slots {
+		s := &c.eds.slots[i]
+		svc := s.entry(eps)
+		if s.built == nil || svc != s.svc {
+			s.built = t.assignmentEntry(s.cluster, s.endpoints(svc))
+			s.svc = svc
+		}
+		s.built.gen = c.gen
+		t.addAssignment(s.built)
+	}
 	t.out.sort()
-	sweep(c.assignments, c.gen, func(e *builtAssignment) uint64 { return e.gen })
+	if fresh {
+		sweep(c.assignments, c.gen, func(e *builtAssignment) uint64 { return e.gen })
+	}
+	c.eds.gen = c.gen
 	return t.out, nil
+}
+
+// edsIndex is what TranslateEndpoints keeps of its last call: the clusters
+// it was given and, for each EDS cluster, the Service entry its assignment
+// was built from. It is valid while no other call of the cache came in
+// between (gen).
+type edsIndex struct {
+	clusters []*ir.Cluster
+	gen      uint64
+	slots    []edsSlot
+}
+
+// edsSlot is one EDS cluster: the key of its Service ("" when the cluster
+// carries its own endpoints), the entry last read (nil when there was none:
+// a Service the snapshot does not know and one without endpoints give the
+// same assignment) and the assignment.
+type edsSlot struct {
+	cluster *ir.Cluster
+	key     string
+	svc     *ir.ServiceEndpoints
+	built   *builtAssignment
+}
+
+func newEDSIndex(clusters []*ir.Cluster) *edsIndex {
+	x := &edsIndex{clusters: clusters}
+	for _, c := range clusters {
+		if c.Discovery != ir.DiscoveryEDS {
+			continue
+		}
+		s := edsSlot{cluster: c}
+		if c.EndpointSource != nil {
+			s.key = c.EndpointSource.ServiceKey()
+		}
+		x.slots = append(x.slots, s)
+	}
+	return x
+}
+
+// entry returns the slot's Service entry in eps, nil when there is none.
+func (s *edsSlot) entry(eps *ir.Endpoints) *ir.ServiceEndpoints {
+	if s.key == "" || eps == nil {
+		return nil
+	}
+	return eps.Services[s.key]
+}
+
+// endpoints are the cluster's endpoints given its Service entry (see
+// ir.Endpoints.Lookup).
+func (s *edsSlot) endpoints(svc *ir.ServiceEndpoints) []*ir.Endpoint {
+	if s.cluster.EndpointSource == nil {
+		return s.cluster.Endpoints
+	}
+	return svc.PortEndpoints(s.cluster.EndpointSource)
+}
+
+// sameSlice reports whether a and b are the same slice: the same elements
+// in the same backing array.
+func sameSlice[T any](a, b []T) bool {
+	return len(a) == len(b) && (len(a) == 0 || &a[0] == &b[0])
 }
 
 // sweep drops the entries of m that generation gen did not use.
@@ -218,6 +302,16 @@ func (t *translation) assignment(c *ir.Cluster, endpoints []*ir.Endpoint) {
 		t.buildAssignment(c, endpoints)
 		return
 	}
+	b := t.assignmentEntry(c, endpoints)
+	b.gen = cache.gen
+	t.addAssignment(b)
+}
+
+// assignmentEntry returns the cache's entry for the assignment of an EDS
+// cluster whose endpoints are endpoints, building it when the cache has
+// none for the same cluster with the same endpoints.
+func (t *translation) assignmentEntry(c *ir.Cluster, endpoints []*ir.Endpoint) *builtAssignment {
+	cache := t.cache
 	b, ok := cache.assignments[c.Name]
 	if !ok || !clusterEqual(b.cluster, c) || !endpointsEqual(b.endpoints, endpoints) {
 		sub := &translation{out: &Resources{}}
@@ -225,7 +319,11 @@ func (t *translation) assignment(c *ir.Cluster, endpoints []*ir.Endpoint) {
 		b = &builtAssignment{cluster: c, endpoints: endpoints, out: sub.out}
 		cache.assignments[c.Name] = b
 	}
-	b.gen = cache.gen
+	return b
+}
+
+// addAssignment adds an assignment's outcome to the translation's.
+func (t *translation) addAssignment(b *builtAssignment) {
 	t.out.Endpoints = append(t.out.Endpoints, b.out.Endpoints...)
 	t.out.LeftOut = append(t.out.LeftOut, b.out.LeftOut...)
 	t.out.Warnings = append(t.out.Warnings, b.out.Warnings...)

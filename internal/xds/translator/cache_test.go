@@ -152,7 +152,15 @@ func (w *world) change() (endpointsOnly bool) {
 	default: // endpoints of a Service change
 		services := make(map[string]*ir.ServiceEndpoints, len(w.eps.Services)+1)
 		maps.Copy(services, w.eps.Services)
-		services[ir.ServiceKey("ns", fmt.Sprintf("svc-%d", w.rng.IntN(w.services)))] = w.serviceEndpoints()
+		key := ir.ServiceKey("ns", fmt.Sprintf("svc-%d", w.rng.IntN(w.services)))
+		switch w.rng.IntN(6) {
+		case 0: // the snapshot no longer knows the Service
+			delete(services, key)
+		case 1: // the Service is known, with no entry
+			services[key] = nil
+		default:
+			services[key] = w.serviceEndpoints()
+		}
 		w.eps = &ir.Endpoints{Services: services}
 		return true
 	}
@@ -180,7 +188,10 @@ func TestCacheTranslatesAsTranslate(t *testing.T) {
 			endpointsOnly := w.change()
 			var got, want *Resources
 			var err error
-			if endpointsOnly && step%2 == 0 {
+			// Odd seeds translate every endpoint change with
+			// TranslateEndpoints, so that calls follow one another with
+			// the same clusters; even seeds interleave full translations.
+			if endpointsOnly && (seed%2 == 1 || step%2 == 0) {
 				got, err = cache.TranslateEndpoints(w.x.Clusters, w.eps)
 				if err == nil {
 					want, err = TranslateEndpoints(w.x.Clusters, w.eps)
