@@ -19,6 +19,7 @@ import (
 	hcmv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/filters/network/http_connection_manager/v3"
 	tlsv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/transport_sockets/tls/v3"
 	discoveryv3 "github.com/envoyproxy/go-control-plane/envoy/service/discovery/v3"
+	cachev3 "github.com/envoyproxy/go-control-plane/pkg/cache/v3"
 	resourcev3 "github.com/envoyproxy/go-control-plane/pkg/resource/v3"
 	"google.golang.org/genproto/googleapis/rpc/status"
 	"google.golang.org/grpc"
@@ -142,6 +143,10 @@ func (c *sotwClient) subscribe(typeURL string, names []string) {
 	c.t.Helper()
 	s := c.typ(typeURL)
 	s.names, s.requested = names, true
+	if names != nil { // resources no longer named are dropped
+		s.resources = maps.Clone(s.resources)
+		maps.DeleteFunc(s.resources, func(n string, _ proto.Message) bool { return !slices.Contains(names, n) })
+	}
 	c.send(typeURL, nil)
 }
 
@@ -183,7 +188,13 @@ func (c *sotwClient) handle(r *discoveryv3.DiscoveryResponse) {
 	s := c.typ(r.GetTypeUrl())
 	oldVersion, oldNames := s.version, slices.Sorted(maps.Keys(s.resources))
 	s.version, s.nonce = r.GetVersionInfo(), r.GetNonce()
-	s.resources = map[string]proto.Message{}
+	// Listeners and clusters come as the whole set; a response of another
+	// type updates the resources it names, as Envoy applies it.
+	if cachev3.ResourceRequiresFullStateInSotw(r.GetTypeUrl()) {
+		s.resources = map[string]proto.Message{}
+	} else {
+		s.resources = maps.Clone(s.resources)
+	}
 	for _, a := range r.GetResources() {
 		m := unpack(c.t, a)
 		s.resources[resourceName(m)] = m

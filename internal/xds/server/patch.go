@@ -43,6 +43,12 @@ func (c *content) setPatched(t resourcev3.Type, resources []types.Resource, prev
 		c.reuse(prev, t)
 		return true, nil
 	}
+	if t == resourcev3.EndpointType {
+		c.edsBase = prev
+		for _, i := range changed {
+			c.edsChanged = append(c.edsChanged, old[i].name)
+		}
+	}
 	entries := slices.Clone(old)
 	byMsg := maps.Clone(prev.enc.entries[t])
 	sum := prev.sums[t]

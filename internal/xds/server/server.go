@@ -13,6 +13,7 @@ import (
 	endpointv3 "github.com/envoyproxy/go-control-plane/envoy/config/endpoint/v3"
 	discoveryv3 "github.com/envoyproxy/go-control-plane/envoy/service/discovery/v3"
 	cachev3 "github.com/envoyproxy/go-control-plane/pkg/cache/v3"
+	resourcev3 "github.com/envoyproxy/go-control-plane/pkg/resource/v3"
 	sotwv3 "github.com/envoyproxy/go-control-plane/pkg/server/sotw/v3"
 	serverv3 "github.com/envoyproxy/go-control-plane/pkg/server/v3"
 	"github.com/go-logr/logr"
@@ -57,7 +58,9 @@ type Server struct {
 	metrics *metrics
 	tracker *tracker
 	caches  map[string]cachev3.SnapshotCache
-	grpc    *grpc.Server
+	// eds answers the EDS watches (see endpointCache).
+	eds  *endpointCache
+	grpc *grpc.Server
 	// stopStreams ends every xDS stream handler on shutdown.
 	stopStreams context.CancelFunc
 
@@ -106,9 +109,10 @@ func New(opts Options) (*Server, error) {
 		}
 	}
 	caches, cache := newCaches(log)
+	eds := newEndpointCache()
 	cb := newCallbacks(log, m, t)
 	streamCtx, stopStreams := context.WithCancel(context.Background())
-	xds := serverv3.NewServer(streamCtx, cache, cb, sotwv3.WithOrderedADS())
+	xds := serverv3.NewServer(streamCtx, edsRouter{eds: eds, rest: cache}, cb, sotwv3.WithOrderedADS())
 
 	g := grpc.NewServer(
 		grpc.Creds(creds),
@@ -124,6 +128,7 @@ func New(opts Options) (*Server, error) {
 		metrics:     m,
 		tracker:     t,
 		caches:      caches,
+		eds:         eds,
 		grpc:        g,
 		stopStreams: stopStreams,
 		fleets:      map[string]*content{},
@@ -280,12 +285,24 @@ func (s *Server) Fleets() []string {
 	return out
 }
 
-// setSnapshots sets a snapshot of c for fleet in both caches.
+// setSnapshots sets a snapshot of c for fleet in both caches, and c in the
+// endpoint cache. The snapshot caches answer in ADS order (CDS, then LDS and
+// RDS; EDS is the endpoint cache's): the endpoint cache answers first,
+// unless the clusters change, so that assignments still come after the
+// clusters they belong to and before the listeners and routes.
 func (s *Server) setSnapshots(fleet string, c *content) error {
+	prev := s.fleets[fleet]
+	edsFirst := prev != nil && prev.versions[resourcev3.ClusterType] == c.versions[resourcev3.ClusterType]
+	if edsFirst {
+		s.eds.set(fleet, c)
+	}
 	for _, name := range []string{envoyCache, namedCache} {
 		if err := s.caches[name].SetSnapshot(context.Background(), fleet, c.snapshot()); err != nil {
 			return fmt.Errorf("fleet %s: setting snapshot: %w", fleet, err)
 		}
+	}
+	if !edsFirst {
+		s.eds.set(fleet, c)
 	}
 	s.tracker.contentSet(fleet, c)
 	return nil

@@ -50,7 +50,12 @@ type content struct {
 	// edsClusters are the names of the EDS clusters: the assignments an
 	// endpoints-only update must give, one each.
 	edsClusters map[string]bool
-	enc         *encoder
+	// edsBase, when set, is the content whose assignments these are, with
+	// those named edsChanged replaced (see setPatched); the endpoint cache
+	// then compares only those with what its streams have.
+	edsBase    *content
+	edsChanged []string
+	enc        *encoder
 }
 
 // newContent builds the content of res (nil: no resources), reusing what
@@ -142,6 +147,9 @@ func (c *content) reuse(prev *content, t resourcev3.Type) {
 	c.inputs[t], c.entries[t], c.versions[t], c.sums[t] = prev.inputs[t], prev.entries[t], prev.versions[t], prev.sums[t]
 	c.groups[t], c.versionMap[t] = prev.groups[t], prev.versionMap[t]
 	c.enc.share(prev.enc, t)
+	if t == resourcev3.EndpointType {
+		c.edsBase, c.edsChanged = prev, nil
+	}
 }
 
 // sameMessages reports whether a and b hold the same messages (pointers)

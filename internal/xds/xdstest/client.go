@@ -13,12 +13,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"sync"
 	"time"
 
 	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
 	discoveryv3 "github.com/envoyproxy/go-control-plane/envoy/service/discovery/v3"
+	cachev3 "github.com/envoyproxy/go-control-plane/pkg/cache/v3"
 	resourcev3 "github.com/envoyproxy/go-control-plane/pkg/resource/v3"
 	"google.golang.org/genproto/googleapis/rpc/status"
 	"google.golang.org/grpc"
@@ -186,8 +188,9 @@ func (c *Client) apply(r *discoveryv3.DiscoveryResponse, at time.Time) error {
 	}
 	c.mu.Lock()
 	delete(c.rejected, r.GetTypeUrl())
+	held := c.merged(r.GetTypeUrl(), resources)
 	c.mu.Unlock()
-	c.updated(r.GetTypeUrl(), r.GetVersionInfo(), r.GetNonce(), resources, at)
+	c.updated(r.GetTypeUrl(), r.GetVersionInfo(), r.GetNonce(), held, at)
 	if err := c.send(r.GetTypeUrl()); err != nil { // ACK
 		return err
 	}
@@ -218,8 +221,25 @@ func (c *Client) subscribe(typeURL string, names []string) error {
 	c.mu.Lock()
 	s := c.typ(typeURL)
 	s.names, s.requested = names, true
+	if names != nil { // resources no longer named are dropped, as Envoy does
+		s.resources = maps.Clone(s.resources)
+		maps.DeleteFunc(s.resources, func(n string, _ proto.Message) bool { return !slices.Contains(names, n) })
+	}
 	c.mu.Unlock()
 	return c.send(typeURL)
+}
+
+// merged is what the client holds of typeURL after a response carrying
+// resources: listeners and clusters come as the whole set; a response of
+// another type updates the resources it names (state-of-the-world xDS),
+// and the others stay. c.mu must be held.
+func (c *Client) merged(typeURL string, resources map[string]proto.Message) map[string]proto.Message {
+	if cachev3.ResourceRequiresFullStateInSotw(typeURL) {
+		return resources
+	}
+	out := maps.Clone(c.typ(typeURL).resources)
+	maps.Copy(out, resources)
+	return out
 }
 
 func (c *Client) send(typeURL string) error {
