@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sync"
 
+	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
 	discoveryv3 "github.com/envoyproxy/go-control-plane/envoy/service/discovery/v3"
 	"github.com/envoyproxy/go-control-plane/pkg/cache/types"
 	cachev3 "github.com/envoyproxy/go-control-plane/pkg/cache/v3"
@@ -52,6 +53,12 @@ type edsFleet struct {
 	cur   *content
 	sotw  map[int64]*edsSotwWatch
 	delta map[int64]*edsDeltaWatch
+	// deltaSent is the last response of cur sent to each delta stream, by
+	// the stream's node (the go-control-plane server gives every request
+	// of a stream the node object of its first). The stream's ACK of it,
+	// changing no subscription, has nothing pending: its watch waits
+	// without comparing every assignment with what the stream has.
+	deltaSent map[*corev3.Node]*edsDeltaResponse
 }
 
 type edsSotwWatch struct {
@@ -73,7 +80,7 @@ func newEndpointCache() *endpointCache {
 func (e *endpointCache) fleet(name string) *edsFleet {
 	f := e.fleets[name]
 	if f == nil {
-		f = &edsFleet{sotw: map[int64]*edsSotwWatch{}, delta: map[int64]*edsDeltaWatch{}}
+		f = &edsFleet{sotw: map[int64]*edsSotwWatch{}, delta: map[int64]*edsDeltaWatch{}, deltaSent: map[*corev3.Node]*edsDeltaResponse{}}
 		e.fleets[name] = f
 	}
 	return f
@@ -88,6 +95,7 @@ func (e *endpointCache) set(fleet string, c *content) {
 	prev, base := f.cur, c.edsBase
 	f.cur = c
 	c.edsBase = nil // read once: contents must not hold on to their predecessors
+	clear(f.deltaSent)
 	if prev != nil && prev.versions[resourcev3.EndpointType] == c.versions[resourcev3.EndpointType] {
 		return
 	}
@@ -110,7 +118,7 @@ func (e *endpointCache) set(fleet string, c *content) {
 		if len(names) == 0 && len(removed) == 0 {
 			continue
 		}
-		w.ch <- newEDSDeltaResponse(c, w.req, w.sub, names, removed)
+		w.ch <- f.deltaResponse(c, w.req, w.sub, names, removed)
 		delete(f.delta, id)
 	}
 }
@@ -149,10 +157,10 @@ func (e *endpointCache) CreateDeltaWatch(req *cachev3.DeltaRequest, sub cachev3.
 	defer e.mu.Unlock()
 	name := nodeHash{}.ID(req.GetNode())
 	f := e.fleet(name)
-	if c := f.cur; c != nil {
+	if c := f.cur; c != nil && !f.acksSynced(req) {
 		names, removed := deltaPending(c, sub, nil)
 		if len(names) > 0 || len(removed) > 0 || (sub.IsWildcard() && req.GetResponseNonce() == "") {
-			ch <- newEDSDeltaResponse(c, req, sub, names, removed)
+			ch <- f.deltaResponse(c, req, sub, names, removed)
 			return func() {}, nil
 		}
 	}
@@ -177,6 +185,26 @@ func (e *endpointCache) cancel(fleet string, id int64, delta bool) {
 	if f.cur == nil && len(f.sotw) == 0 && len(f.delta) == 0 {
 		delete(e.fleets, fleet) // a stream of a fleet never served
 	}
+}
+
+// deltaResponse is a delta response to a stream of the fleet, remembered
+// as the last one of the stream.
+func (f *edsFleet) deltaResponse(c *content, req *cachev3.DeltaRequest, sub cachev3.Subscription, names, removed []string) *edsDeltaResponse {
+	r := newEDSDeltaResponse(c, req, sub, names, removed)
+	if req.GetNode() != nil {
+		f.deltaSent[req.GetNode()] = r
+	}
+	return r
+}
+
+// acksSynced reports whether req ACKs the last response sent to its
+// stream, of the current content, without changing its subscription.
+func (f *edsFleet) acksSynced(req *cachev3.DeltaRequest) bool {
+	r := f.deltaSent[req.GetNode()]
+	delete(f.deltaSent, req.GetNode())
+	return r != nil && r.content == f.cur && r.out != nil && req.GetResponseNonce() != "" &&
+		r.out.GetNonce() == req.GetResponseNonce() && req.GetErrorDetail() == nil &&
+		len(req.GetResourceNamesSubscribe()) == 0 && len(req.GetResourceNamesUnsubscribe()) == 0
 }
 
 // subscribes reports whether sub covers the resource name.
@@ -301,6 +329,7 @@ func (r *edsResponse) GetContext() context.Context { return context.Background()
 
 // edsDeltaResponse is a delta EDS response.
 type edsDeltaResponse struct {
+	content   *content
 	req       *cachev3.DeltaRequest
 	version   string
 	names     []string
@@ -308,13 +337,15 @@ type edsDeltaResponse struct {
 	versions  []string
 	removed   []string
 	returned  map[string]string
+	// out is the message sent, once marshalled.
+	out *discoveryv3.DeltaDiscoveryResponse
 }
 
 func newEDSDeltaResponse(c *content, req *cachev3.DeltaRequest, sub cachev3.Subscription, names, removed []string) *edsDeltaResponse {
 	items := c.groups[resourcev3.EndpointType].Items
 	versions := c.versionMap[resourcev3.EndpointType]
 	r := &edsDeltaResponse{
-		req: req, version: c.versions[resourcev3.EndpointType], names: names, removed: removed,
+		content: c, req: req, version: c.versions[resourcev3.EndpointType], names: names, removed: removed,
 		returned: returned(c, sub, names, removed),
 	}
 	for _, n := range names {
@@ -324,8 +355,13 @@ func newEDSDeltaResponse(c *content, req *cachev3.DeltaRequest, sub cachev3.Subs
 	return r
 }
 
-// GetDeltaDiscoveryResponse marshals the response's assignments.
+// GetDeltaDiscoveryResponse marshals the response's assignments. The
+// server sets the nonce of the message returned before sending it, which
+// acksSynced reads (on the stream's goroutine, the one calling this).
 func (r *edsDeltaResponse) GetDeltaDiscoveryResponse() (*discoveryv3.DeltaDiscoveryResponse, error) {
+	if r.out != nil {
+		return r.out, nil
+	}
 	out := &discoveryv3.DeltaDiscoveryResponse{
 		TypeUrl: r.req.GetTypeUrl(), SystemVersionInfo: r.version, RemovedResources: r.removed,
 	}
@@ -336,6 +372,7 @@ func (r *edsDeltaResponse) GetDeltaDiscoveryResponse() (*discoveryv3.DeltaDiscov
 		}
 		out.Resources = append(out.Resources, &discoveryv3.Resource{Name: r.names[i], Version: r.versions[i], Resource: a})
 	}
+	r.out = out
 	return out, nil
 }
 

@@ -296,6 +296,13 @@ func (s *Server) setSnapshots(fleet string, c *content) error {
 	if edsFirst {
 		s.eds.set(fleet, c)
 	}
+	if prev != nil && c.sameVersionsBut(prev, resourcev3.EndpointType) {
+		// Only assignments changed, which the snapshot caches do not
+		// serve: setting a snapshot would make them compare every
+		// resource of every other type with each delta stream's.
+		s.tracker.contentSet(fleet, c)
+		return nil
+	}
 	for _, name := range []string{envoyCache, namedCache} {
 		if err := s.caches[name].SetSnapshot(context.Background(), fleet, c.snapshot()); err != nil {
 			return fmt.Errorf("fleet %s: setting snapshot: %w", fleet, err)
