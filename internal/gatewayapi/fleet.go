@@ -2,6 +2,7 @@ package gatewayapi
 
 import (
 	"fmt"
+	"maps"
 	"net/netip"
 	"slices"
 	"strings"
@@ -139,7 +140,7 @@ func (f *fleetModel) linkSiblings() {
 // buildIR returns the fleet's infra and xDS IR.
 func (t *translator) buildIR(f *fleetModel) *bus.Fleet {
 	xds := &ir.Xds{}
-	used := map[string]bool{}
+	used := make(map[string]bool, len(t.clusters))
 	for _, l := range f.programmedListeners() {
 		switch l.spec.Protocol {
 		case gwapiv1.TLSProtocolType:
@@ -212,11 +213,11 @@ func (t *translator) usedClusters(xds *ir.Xds, used map[string]bool) []*ir.Clust
 			addDestination(l.Route.Destination)
 		}
 	}
-	out := make([]*ir.Cluster, 0, len(used))
-	for name := range used {
-		out = append(out, t.clusters[name])
+	names := slices.Sorted(maps.Keys(used))
+	out := make([]*ir.Cluster, len(names))
+	for i, name := range names {
+		out[i] = t.clusters[name]
 	}
-	sortBy(out, func(a, b *ir.Cluster) bool { return a.Name < b.Name })
 	return out
 }
 

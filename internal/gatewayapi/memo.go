@@ -46,6 +46,8 @@ type Translator struct {
 	// name) in the last call, and mark the last mark listenerRoutes used.
 	listeners map[string]*orderedListener
 	mark      uint64
+	// clusters is the number of clusters of the last call.
+	clusters int
 }
 
 // NewTranslator returns a Translator with the given options.

@@ -73,6 +73,10 @@ func translate(res *Resources, opts Options, memo *Translator) *Result {
 	}
 	t := newTranslator(res, opts)
 	t.memo = memo
+	if memo != nil { // the previous call's size: no growing the map one route at a time
+		t.clusters = make(map[string]*ir.Cluster, memo.clusters)
+		defer func() { memo.clusters = len(t.clusters) }()
+	}
 	t.processGatewayClasses(res.GatewayClasses)
 	t.processGateways(res.Gateways)
 	t.processListenerSets(res.ListenerSets)
@@ -120,7 +124,7 @@ func newTranslator(res *Resources, opts Options) *translator {
 		envoyProxies:      map[types.NamespacedName]*envoyProxyModel{},
 		gatewaysByKey:     map[types.NamespacedName]*gatewayModel{},
 		listenerSetsByKey: map[types.NamespacedName]*listenerSetModel{},
-		routeSeen:         map[routeKey]bool{},
+		routeSeen:         make(map[routeKey]bool, len(res.HTTPRoutes)+len(res.GRPCRoutes)+len(res.TLSRoutes)+len(res.TCPRoutes)),
 		clusters:          map[string]*ir.Cluster{},
 		certificates:      map[types.NamespacedName]certificateResult{},
 		certNames:         map[string][]string{},
