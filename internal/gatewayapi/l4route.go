@@ -138,6 +138,5 @@ func (t *translator) l4RouteStatuses(routes []*l4RouteModel) []RouteStatus {
 	for _, m := range routes {
 		out = append(out, t.routeStatus(*m.meta.meta, m.parents, m.refErr, nil))
 	}
-	sortRouteStatuses(out)
-	return out
+	return t.sortedRouteStatuses(kindTCPRoute, out)
 }

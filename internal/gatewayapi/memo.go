@@ -48,11 +48,17 @@ type Translator struct {
 	mark      uint64
 	// clusters is the number of clusters of the last call.
 	clusters int
+	// statusOrder is, by route kind, the order that sorted the last
+	// call's route statuses (see sortedRouteStatuses).
+	statusOrder map[string][]int
 }
 
 // NewTranslator returns a Translator with the given options.
 func NewTranslator(opts Options) *Translator {
-	return &Translator{opts: opts, http: map[*gwapiv1.HTTPRoute]*httpRouteMemo{}, listeners: map[string]*orderedListener{}}
+	return &Translator{
+		opts: opts, http: map[*gwapiv1.HTTPRoute]*httpRouteMemo{}, listeners: map[string]*orderedListener{},
+		statusOrder: map[string][]int{},
+	}
 }
 
 // Translate is the package's Translate with the translator's options,
