@@ -15,7 +15,8 @@
 // link, as when a mounted ConfigMap swaps its ..data link, re-reads every
 // path), and the content in force (inForce) is kept indexed file by file,
 // so that a snapshot is assembled from the objects in force without
-// parsing or hashing the files that did not change, and the endpoints
+// parsing or hashing the files that did not change (the objects of a kind
+// none of whose objects changed are those of the previous snapshot), and the endpoints
 // snapshot recomputes only the entries of the Services whose slices
 // changed. The periodic resync skips files whose size and modification
 // time did not change. A test checks the snapshots equal Build's over

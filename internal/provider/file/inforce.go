@@ -38,6 +38,11 @@ type inForce struct {
 	// Services whose endpoints entry may have changed.
 	resourcesChanged, endpointsChanged bool
 	changedServices                    map[gatewayapi.ObjectKey]bool
+	// kindObjects are the objects in force of each kind, in file order, as
+	// the last resources snapshot took them; changedKinds are the kinds
+	// whose objects in force changed since, taken again from the files.
+	kindObjects  map[schema.GroupVersionKind][]client.Object
+	changedKinds map[schema.GroupVersionKind]bool
 	// endpoints is the endpoints snapshot last taken.
 	endpoints *gatewayapi.Endpoints
 }
@@ -61,6 +66,8 @@ func newInForce() *inForce {
 		namespaceUse:    map[string]int{},
 		sliceFiles:      map[gatewayapi.ObjectKey][]string{},
 		changedServices: map[gatewayapi.ObjectKey]bool{},
+		kindObjects:     map[schema.GroupVersionKind][]client.Object{},
+		changedKinds:    map[schema.GroupVersionKind]bool{},
 		endpoints:       &gatewayapi.Endpoints{},
 	}
 }
@@ -128,6 +135,7 @@ func (f *inForce) winner(key objectKey) client.Object {
 
 // noteChange notes what a new definition in force of key changes.
 func (f *inForce) noteChange(key objectKey, was, now client.Object) {
+	f.changedKinds[key.GVK] = true
 	switch key.GVK {
 	case endpointSliceGVK:
 		f.endpointsChanged = true
@@ -199,23 +207,43 @@ func (f *inForce) inForceObject(name string, i int, o Object) bool {
 	return len(owners) > 0 && owners[0] == owner{file: name, index: i}
 }
 
+// objectsInForce returns the objects in force of kind gvk, in file order:
+// those of the last snapshot unless the kind changed since.
+func (f *inForce) objectsInForce(gvk schema.GroupVersionKind) []client.Object {
+	if objs, ok := f.kindObjects[gvk]; ok && !f.changedKinds[gvk] {
+		return objs
+	}
+	var objs []client.Object
+	for _, name := range f.kindFiles[gvk] {
+		for i, o := range f.files[name].Objects {
+			if o.GVK == gvk && f.inForceObject(name, i, o) {
+				objs = append(objs, o.Object)
+			}
+		}
+	}
+	f.kindObjects[gvk] = objs
+	return objs
+}
+
 // resources is the Resources snapshot of the content in force, with infra.
 // Its EndpointSlices are not set: they are in the endpoints snapshot.
 func (f *inForce) resources(infra map[string]bus.InfraState) *gatewayapi.Resources {
 	res := &gatewayapi.Resources{InfraStates: infra}
-	for gvk, names := range f.kindFiles {
+	for gvk := range f.kindObjects {
+		if _, ok := f.kindFiles[gvk]; !ok {
+			delete(f.kindObjects, gvk)
+		}
+	}
+	for gvk := range f.kindFiles {
 		if gvk == endpointSliceGVK {
 			continue
 		}
 		add := kinds[gvk].add
-		for _, name := range names {
-			for i, o := range f.files[name].Objects {
-				if o.GVK == gvk && f.inForceObject(name, i, o) {
-					add(res, o.Object)
-				}
-			}
+		for _, o := range f.objectsInForce(gvk) {
+			add(res, o)
 		}
 	}
+	clear(f.changedKinds)
 	declared := map[string]bool{}
 	for _, ns := range res.Namespaces {
 		declared[ns.Name] = true
