@@ -79,8 +79,8 @@ func (v *endpointsView) prune(served func(string) bool) {
 
 // syncEndpoints merges the latest endpoints snapshot into the view when it
 // is newer than the one merged, keeping Services the applied fleets or
-// extra use. It reports whether the view changed.
-func (r *Runner) syncEndpoints(extra map[string]bool) bool {
+// the fleets of extra (nil: none) use. It reports whether the view changed.
+func (r *Runner) syncEndpoints(extra *bus.FleetSet) bool {
 	if r.opts.Endpoints == nil {
 		return false
 	}
@@ -88,8 +88,24 @@ func (r *Runner) syncEndpoints(extra map[string]bool) bool {
 	if version == r.endpoints.version {
 		return false
 	}
-	r.endpoints.merge(version, eps, func(k string) bool { return extra[k] || r.usesService(k) })
+	r.endpoints.merge(version, eps, func(k string) bool { return r.resultUses(extra, k) || r.usesService(k) })
 	return true
+}
+
+// resultUses reports whether the clusters of a fleet of result take their
+// endpoints from Service k. It is asked only about Services the latest
+// snapshot does not cover, seldom any: the Services of a result are
+// computed then, not on every result.
+func (r *Runner) resultUses(result *bus.FleetSet, k string) bool {
+	if result == nil {
+		return false
+	}
+	for _, f := range result.Fleets {
+		if f != nil && f.Xds != nil && r.fleetServices(f.Xds)[k] {
+			return true
+		}
+	}
+	return false
 }
 
 // usesService reports whether the clusters of an applied fleet take their
@@ -122,18 +138,6 @@ func (r *Runner) forgetServices() {
 		used[x] = true
 	}
 	maps.DeleteFunc(r.services, func(x *ir.Xds, _ map[string]bool) bool { return !used[x] })
-}
-
-// resultServices are the Services the clusters of a fleet set's fleets take
-// their endpoints from.
-func resultServices(result *bus.FleetSet) map[string]bool {
-	out := map[string]bool{}
-	for _, f := range result.Fleets {
-		if f != nil {
-			addServices(out, f.Xds)
-		}
-	}
-	return out
 }
 
 func addServices(out map[string]bool, x *ir.Xds) {

@@ -164,7 +164,7 @@ func (r *Runner) handle(result *bus.FleetSet) {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.syncEndpoints(resultServices(result))
+	r.syncEndpoints(result)
 	seen := map[string]bool{}
 	for _, f := range result.Fleets {
 		if f == nil || f.Name == "" {
