@@ -3,10 +3,10 @@
 // free), over state-of-the-world and delta ADS, with versions derived from the
 // content so an unchanged translation pushes nothing. UpdateEndpoints replaces
 // only a fleet's ClusterLoadAssignments (endpoint churn), keeping every other
-// type and its version, so only EDS is pushed. EDS watches are answered by
-// its own endpoint cache (edscache.go), which sends each stream only the
-// assignments it does not have; the other types by go-control-plane's
-// snapshot caches. It serves mutual TLS
+// type and its version, so only EDS is pushed. RDS, EDS and SDS watches are
+// answered by its own partial cache (partialcache.go), which sends each
+// stream only the resources it does not have, as their encoded bytes;
+// listeners and clusters by go-control-plane's snapshot caches. It serves mutual TLS
 // (TLS 1.3, client certificates verified against a CA, reloaded when the files
 // change) unless plaintext is asked for on a loopback address. The rate limit
 // service (node id RateLimitNodeID, no cluster) is served its configuration,

@@ -7,6 +7,7 @@ import (
 
 	endpointv3 "github.com/envoyproxy/go-control-plane/envoy/config/endpoint/v3"
 	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
+	tlsv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/transport_sockets/tls/v3"
 	"github.com/envoyproxy/go-control-plane/pkg/cache/types"
 	cachev3 "github.com/envoyproxy/go-control-plane/pkg/cache/v3"
 	resourcev3 "github.com/envoyproxy/go-control-plane/pkg/resource/v3"
@@ -21,6 +22,9 @@ type entry struct {
 	name    string
 	served  types.Resource
 	version string
+	// wire is the served message's encoding, what the partial cache sends
+	// (nil for listeners and clusters, which the snapshot caches serve).
+	wire []byte
 	// sum is the entry's share of its type's version (see versionSum).
 	sum versionSum
 }
@@ -106,27 +110,28 @@ func (e *encoder) keepVhosts(r types.Resource) {
 
 func (e *encoder) encode(r types.Resource) (*entry, error) {
 	var served types.Resource
-	var sum [sha256.Size]byte
+	var wire []byte
 	var err error
 	switch m := r.(type) {
 	case *routev3.RouteConfiguration:
 		var vhosts [][]byte
 		if vhosts, err = e.vhostsOf(m); err == nil {
-			served, sum, err = preEncoded(m, rcNameField, vhostsField, vhosts)
+			served, wire, err = preEncoded(m, rcNameField, vhostsField, vhosts)
 		}
 	case *endpointv3.ClusterLoadAssignment:
-		served, sum, err = preEncoded(m, claNameField, nil, nil)
+		served, wire, err = preEncoded(m, claNameField, nil, nil)
 	default:
 		served = r
-		var b []byte
-		if b, err = deterministic.Marshal(served); err == nil {
-			sum = sha256.Sum256(b)
-		}
+		wire, err = deterministic.Marshal(served)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("encoding %q: %w", cachev3.GetResourceName(r), err)
 	}
+	sum := sha256.Sum256(wire)
 	en := &entry{name: cachev3.GetResourceName(r), served: served, version: hex.EncodeToString(sum[:8])}
+	if _, partial := r.(*tlsv3.Secret); partial || served != r {
+		en.wire = wire
+	}
 	en.sum = entrySum(en.name, en.version)
 	return en, nil
 }
@@ -134,11 +139,10 @@ func (e *encoder) encode(r types.Resource) (*entry, error) {
 // preEncoded returns a new message of m's type holding m's name field,
 // with every other field of m but skip encoded as its unknown fields,
 // followed by tail (the encoded skip field, when there is one), and the
-// SHA-256 of the served message's deterministic encoding (its name field,
-// then its unknown fields), computed without encoding it again: the bytes
-// are built once, in one buffer.
-func preEncoded(m proto.Message, name, skip protoreflect.FieldDescriptor, tail [][]byte) (types.Resource, [sha256.Size]byte, error) {
-	var sum [sha256.Size]byte
+// served message's deterministic encoding (its name field, then its unknown
+// fields), without encoding it again: the bytes are built once, in one
+// buffer, the unknown fields being its end.
+func preEncoded(m proto.Message, name, skip protoreflect.FieldDescriptor, tail [][]byte) (types.Resource, []byte, error) {
 	src := m.ProtoReflect()
 	rest := src.Type().New()
 	src.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
@@ -149,26 +153,24 @@ func preEncoded(m proto.Message, name, skip protoreflect.FieldDescriptor, tail [
 	})
 	b, err := deterministic.Marshal(rest.Interface())
 	if err != nil {
-		return nil, sum, err
+		return nil, nil, err
 	}
-	size := len(b)
+	var head []byte
+	if n := src.Get(name).String(); n != "" {
+		head = protowire.AppendString(protowire.AppendTag(nil, name.Number(), protowire.BytesType), n)
+	}
+	size := len(head) + len(b)
 	for _, t := range tail {
 		size += len(t)
 	}
-	unknown := append(make([]byte, 0, size), b...)
+	wire := append(append(make([]byte, 0, size), head...), b...)
 	for _, t := range tail {
-		unknown = append(unknown, t...)
+		wire = append(wire, t...)
 	}
 	served := src.Type().New()
 	served.Set(name, src.Get(name))
-	served.SetUnknown(unknown)
-	h := sha256.New()
-	if n := src.Get(name).String(); n != "" {
-		h.Write(protowire.AppendString(protowire.AppendTag(nil, name.Number(), protowire.BytesType), n))
-	}
-	h.Write(unknown)
-	copy(sum[:], h.Sum(nil))
-	return served.Interface(), sum, nil
+	served.SetUnknown(wire[len(head):])
+	return served.Interface(), wire, nil
 }
 
 // Fields of the pre-encoded resources.

@@ -64,11 +64,16 @@ func (c *content) setPatched(t resourcev3.Type, resources []types.Resource, prev
 	}
 	items := maps.Clone(prev.groups[t].Items)
 	versions := maps.Clone(prev.versionMap[t])
+	byName := maps.Clone(prev.byName[t])
 	for _, i := range changed {
 		e := entries[i]
 		items[e.name] = types.ResourceWithTTL{Resource: e.served}
 		versions[e.name] = e.version
+		if byName != nil {
+			byName[e.name] = e
+		}
 	}
+	c.byName[t] = byName
 	c.inputs[t], c.entries[t], c.sums[t], c.versions[t] = resources, entries, sum, sum.String()
 	c.enc.entries[t] = byMsg
 	c.groups[t] = cachev3.Resources{Version: c.versions[t], Items: items}

@@ -58,9 +58,9 @@ type Server struct {
 	metrics *metrics
 	tracker *tracker
 	caches  map[string]cachev3.SnapshotCache
-	// eds answers the EDS watches (see endpointCache).
-	eds  *endpointCache
-	grpc *grpc.Server
+	// partial answers the RDS, EDS and SDS watches (see partialCache).
+	partial *partialCache
+	grpc    *grpc.Server
 	// stopStreams ends every xDS stream handler on shutdown.
 	stopStreams context.CancelFunc
 
@@ -109,10 +109,10 @@ func New(opts Options) (*Server, error) {
 		}
 	}
 	caches, cache := newCaches(log)
-	eds := newEndpointCache()
+	partial := newPartialCache()
 	cb := newCallbacks(log, m, t)
 	streamCtx, stopStreams := context.WithCancel(context.Background())
-	xds := serverv3.NewServer(streamCtx, edsRouter{eds: eds, rest: cache}, cb, sotwv3.WithOrderedADS())
+	xds := serverv3.NewServer(streamCtx, partialRouter{partial: partial, rest: cache}, cb, sotwv3.WithOrderedADS())
 
 	g := grpc.NewServer(
 		grpc.Creds(creds),
@@ -128,7 +128,7 @@ func New(opts Options) (*Server, error) {
 		metrics:     m,
 		tracker:     t,
 		caches:      caches,
-		eds:         eds,
+		partial:     partial,
 		grpc:        g,
 		stopStreams: stopStreams,
 		fleets:      map[string]*content{},
@@ -285,32 +285,34 @@ func (s *Server) Fleets() []string {
 	return out
 }
 
-// setSnapshots sets a snapshot of c for fleet in both caches, and c in the
-// endpoint cache. The snapshot caches answer in ADS order (CDS, then LDS and
-// RDS; EDS is the endpoint cache's): the endpoint cache answers first,
-// unless the clusters change, so that assignments still come after the
-// clusters they belong to and before the listeners and routes.
+// setSnapshots sets c for fleet in the partial cache and, when listeners
+// or clusters changed, a snapshot of c in both snapshot caches. The caches
+// answer in ADS order: clusters, assignments, listeners, routes (and the
+// secrets listeners name). Assignments go first unless the clusters
+// changed, so that they come after the clusters they belong to and before
+// the listeners and routes.
 func (s *Server) setSnapshots(fleet string, c *content) error {
 	prev := s.fleets[fleet]
 	edsFirst := prev != nil && prev.versions[resourcev3.ClusterType] == c.versions[resourcev3.ClusterType]
 	if edsFirst {
-		s.eds.set(fleet, c)
+		s.partial.set(fleet, c, resourcev3.EndpointType)
 	}
-	if prev != nil && c.sameVersionsBut(prev, resourcev3.EndpointType) {
-		// Only assignments changed, which the snapshot caches do not
-		// serve: setting a snapshot would make them compare every
-		// resource of every other type with each delta stream's.
-		s.tracker.contentSet(fleet, c)
-		return nil
-	}
-	for _, name := range []string{envoyCache, namedCache} {
-		if err := s.caches[name].SetSnapshot(context.Background(), fleet, c.snapshot()); err != nil {
-			return fmt.Errorf("fleet %s: setting snapshot: %w", fleet, err)
+	// The snapshot caches serve listeners and clusters only: a change of
+	// the other types sets no snapshot (it would make them compare every
+	// cluster with each delta stream's).
+	if prev == nil || prev.versions[resourcev3.ClusterType] != c.versions[resourcev3.ClusterType] ||
+		prev.versions[resourcev3.ListenerType] != c.versions[resourcev3.ListenerType] {
+		for _, name := range []string{envoyCache, namedCache} {
+			if err := s.caches[name].SetSnapshot(context.Background(), fleet, c.snapshot()); err != nil {
+				return fmt.Errorf("fleet %s: setting snapshot: %w", fleet, err)
+			}
 		}
 	}
 	if !edsFirst {
-		s.eds.set(fleet, c)
+		s.partial.set(fleet, c, resourcev3.EndpointType)
 	}
+	s.partial.set(fleet, c, resourcev3.RouteType)
+	s.partial.set(fleet, c, resourcev3.SecretType)
 	s.tracker.contentSet(fleet, c)
 	return nil
 }

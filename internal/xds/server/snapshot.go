@@ -47,11 +47,14 @@ type content struct {
 	// both are shared, read-only, by every snapshot of the content.
 	groups     map[resourcev3.Type]cachev3.Resources
 	versionMap map[string]map[string]string
+	// byName are the entries of the partial types (see partialCache) by
+	// resource name, shared like the groups.
+	byName map[resourcev3.Type]map[string]*entry
 	// edsClusters are the names of the EDS clusters: the assignments an
 	// endpoints-only update must give, one each.
 	edsClusters map[string]bool
 	// edsBase, when set, is the content whose assignments these are, with
-	// those named edsChanged replaced (see setPatched); the endpoint cache
+	// those named edsChanged replaced (see setPatched); the partial cache
 	// then compares only those with what its streams have.
 	edsBase    *content
 	edsChanged []string
@@ -103,6 +106,7 @@ func newEmptyContent(prev *content) *content {
 		sums:       map[resourcev3.Type]versionSum{},
 		groups:     map[resourcev3.Type]cachev3.Resources{},
 		versionMap: map[string]map[string]string{},
+		byName:     map[resourcev3.Type]map[string]*entry{},
 		enc:        newEncoder(prevEnc),
 	}
 }
@@ -128,7 +132,7 @@ func (c *content) set(t resourcev3.Type, resources []types.Resource, prev *conte
 	c.sums[t] = typeSum(entries)
 	c.versions[t] = c.sums[t].String()
 	if prev != nil && prev.versions[t] == c.versions[t] {
-		c.groups[t], c.versionMap[t] = prev.groups[t], prev.versionMap[t]
+		c.groups[t], c.versionMap[t], c.byName[t] = prev.groups[t], prev.versionMap[t], prev.byName[t]
 		return nil
 	}
 	served := make([]types.Resource, len(entries))
@@ -139,13 +143,25 @@ func (c *content) set(t resourcev3.Type, resources []types.Resource, prev *conte
 	}
 	c.groups[t] = cachev3.NewResources(c.versions[t], served)
 	c.versionMap[t] = versions
+	if isPartialType(t) {
+		byName := make(map[string]*entry, len(entries))
+		for _, e := range entries {
+			byName[e.name] = e
+		}
+		c.byName[t] = byName
+	}
 	return nil
+}
+
+// wire is the encoding of the served resource name of partial type t.
+func (c *content) wire(t resourcev3.Type, name string) []byte {
+	return c.byName[t][name].wire
 }
 
 // reuse takes over prev's resources of type t as they are.
 func (c *content) reuse(prev *content, t resourcev3.Type) {
 	c.inputs[t], c.entries[t], c.versions[t], c.sums[t] = prev.inputs[t], prev.entries[t], prev.versions[t], prev.sums[t]
-	c.groups[t], c.versionMap[t] = prev.groups[t], prev.versionMap[t]
+	c.groups[t], c.versionMap[t], c.byName[t] = prev.groups[t], prev.versionMap[t], prev.byName[t]
 	c.enc.share(prev.enc, t)
 	if t == resourcev3.EndpointType {
 		c.edsBase, c.edsChanged = prev, nil

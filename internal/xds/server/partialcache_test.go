@@ -6,8 +6,10 @@ import (
 	"testing"
 
 	endpointv3 "github.com/envoyproxy/go-control-plane/envoy/config/endpoint/v3"
+	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
 	discoveryv3 "github.com/envoyproxy/go-control-plane/envoy/service/discovery/v3"
 	resourcev3 "github.com/envoyproxy/go-control-plane/pkg/resource/v3"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/envoygw/envoy-gateway/internal/ir"
 	"github.com/envoygw/envoy-gateway/internal/xds/translator"
@@ -117,4 +119,50 @@ func TestEndpointChangeSendsOnlyChangedAssignments(t *testing.T) {
 		t.Fatal("the state-of-the-world client does not hold every assignment with both changes")
 	}
 	delta.syncUntil(func() bool { return holds(delta.held, want) })
+}
+
+// TestRouteChangeSendsOnlyChangedRouteConfigurations checks that a route
+// change reaches a state-of-the-world stream as a response holding the
+// route configurations that changed, not every one, and that the stream
+// then holds the whole new configuration.
+func TestRouteChangeSendsOnlyChangedRouteConfigurations(t *testing.T) {
+	ts := startServer(t)
+	initial := translate(t, fleetIR("a", ""))
+	update(t, ts.Server, fleetA, initial)
+	c := newSotwClient(t, dial(t, ts.addr, ts.clientTLS(t)), node("proxy-1", fleetA, "envoy"), true)
+	c.subscribe(resourcev3.ClusterType, nil)
+	c.subscribe(resourcev3.ListenerType, nil)
+	c.syncUntil(func() bool { return holds(c.typ2, byType(initial)) })
+
+	updated := translate(t, fleetIR("a", "update"))
+	var changed []string
+	for i, rc := range updated.Routes {
+		if !proto.Equal(rc, initial.Routes[i]) {
+			changed = append(changed, rc.GetName())
+		}
+	}
+	if len(changed) == 0 || len(changed) == len(updated.Routes) {
+		t.Fatalf("the update changes %d of %d route configurations; the test needs some, not all", len(changed), len(updated.Routes))
+	}
+	update(t, ts.Server, fleetA, updated)
+	for {
+		r := c.recv()
+		if r.GetTypeUrl() == resourcev3.RouteType {
+			var got []string
+			for _, a := range r.GetResources() {
+				rc := &routev3.RouteConfiguration{}
+				if err := a.UnmarshalTo(rc); err != nil {
+					t.Fatal(err)
+				}
+				got = append(got, rc.GetName())
+			}
+			if !slices.Equal(got, changed) {
+				t.Fatalf("RDS response holds %v, want the changed route configurations %v only", got, changed)
+			}
+			c.handle(r)
+			break
+		}
+		c.handle(r)
+	}
+	c.syncUntil(func() bool { return holds(c.typ2, byType(updated)) })
 }

@@ -19,7 +19,7 @@ import (
 )
 
 // edsStream plays the go-control-plane server's side of one EDS stream
-// against the endpoint cache, as its sotw and delta servers do: it keeps
+// against the partial cache, as its sotw and delta servers do: it keeps
 // the subscription, records the returned resources of each response it
 // takes, ACKs it (opening the next watch) and holds the assignments as a
 // client applies them (a response updates the assignments it names, a
@@ -37,7 +37,7 @@ type edsStream struct {
 	held    map[string]string
 }
 
-func newEDSStream(t *testing.T, e *endpointCache, delta bool, names []string) *edsStream {
+func newEDSStream(t *testing.T, e *partialCache, delta bool, names []string) *edsStream {
 	t.Helper()
 	s := &edsStream{
 		delta: delta, node: &corev3.Node{Id: "p", Cluster: "fleet"},
@@ -53,7 +53,7 @@ func newEDSStream(t *testing.T, e *endpointCache, delta bool, names []string) *e
 	return s
 }
 
-func (s *edsStream) watch(t *testing.T, e *endpointCache, names []string) {
+func (s *edsStream) watch(t *testing.T, e *partialCache, names []string) {
 	t.Helper()
 	req := &cachev3.Request{Node: s.node, TypeUrl: resourcev3.EndpointType, ResourceNames: names,
 		VersionInfo: s.version, ResponseNonce: strconv.Itoa(s.nonce)}
@@ -62,7 +62,7 @@ func (s *edsStream) watch(t *testing.T, e *endpointCache, names []string) {
 	}
 }
 
-func (s *edsStream) watchDelta(t *testing.T, e *endpointCache, req *cachev3.DeltaRequest) {
+func (s *edsStream) watchDelta(t *testing.T, e *partialCache, req *cachev3.DeltaRequest) {
 	t.Helper()
 	req.Node, req.TypeUrl = s.node, resourcev3.EndpointType
 	if _, err := e.CreateDeltaWatch(req, &s.sub, s.dch); err != nil {
@@ -71,7 +71,7 @@ func (s *edsStream) watchDelta(t *testing.T, e *endpointCache, req *cachev3.Delt
 }
 
 // drain takes every response the cache has for the stream, ACKing each.
-func (s *edsStream) drain(t *testing.T, e *endpointCache, names []string) {
+func (s *edsStream) drain(t *testing.T, e *partialCache, names []string) {
 	t.Helper()
 	for {
 		select {
@@ -112,13 +112,13 @@ func (s *edsStream) drain(t *testing.T, e *endpointCache, names []string) {
 	}
 }
 
-// TestEndpointCacheStreamsConverge runs random sequences of contents
-// through the endpoint cache, patches of the previous content (an endpoint
+// TestPartialCacheStreamsConverge runs random sequences of contents
+// through the partial cache, patches of the previous content (an endpoint
 // change) and wholly new assignments, with streams that take their
 // responses at once or let several contents go by first, and checks that
 // every stream that took its responses holds exactly the assignments served
 // and, for state of the world, ACKed the version served.
-func TestEndpointCacheStreamsConverge(t *testing.T) {
+func TestPartialCacheStreamsConverge(t *testing.T) {
 	const clusters = 24
 	for seed := range uint64(8) {
 		rng := rand.New(rand.NewPCG(seed, 7))
@@ -127,8 +127,8 @@ func TestEndpointCacheStreamsConverge(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		e := newEndpointCache()
-		e.set("fleet", cur)
+		e := newPartialCache()
+		e.set("fleet", cur, resourcev3.EndpointType)
 		names := slices.Sorted(maps.Keys(cur.versionMap[resourcev3.EndpointType]))
 		streams := []*edsStream{
 			newEDSStream(t, e, false, names), newEDSStream(t, e, true, names),
@@ -150,7 +150,7 @@ func TestEndpointCacheStreamsConverge(t *testing.T) {
 			if cur, err = cur.withEndpoints(endpoints); err != nil {
 				t.Fatal(err)
 			}
-			e.set("fleet", cur)
+			e.set("fleet", cur, resourcev3.EndpointType)
 			for k, s := range streams {
 				if rng.IntN(3) == 0 && step < 59 {
 					continue // this stream lags behind
