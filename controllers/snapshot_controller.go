@@ -52,6 +52,9 @@ type snapshotReconciler struct {
 	// endpointsIR translates the endpoints snapshots, computing again only
 	// the Services whose slices changed; only the worker uses it.
 	endpointsIR *gatewayapi.EndpointsTranslator
+	// stable keeps the pointers of unchanged objects from one snapshot to
+	// the next; only the worker uses it.
+	stable stableObjects
 }
 
 func (p *Provider) setupSnapshotController(opts Options) error {
@@ -122,6 +125,7 @@ func (r *snapshotReconciler) Reconcile(ctx context.Context, req reconcile.Reques
 		r.refs.finishBuild(nil)
 		return reconcile.Result{}, fmt.Errorf("building resource snapshot: %w", err)
 	}
+	r.stable.apply(res)
 	rebuild := r.refs.finishBuild(refs)
 	// Endpoints first: the translation of res then finds the endpoints of
 	// every Service it refers to.

@@ -1,6 +1,8 @@
 package controllers
 
 import (
+	"fmt"
+	"math/rand/v2"
 	"testing"
 	"time"
 
@@ -179,5 +181,80 @@ func TestMergeListenerSetStatus(t *testing.T) {
 	}
 	if _, changed := mergeListenerSetStatus(got, desired, t1); changed {
 		t.Error("merging the same desired status again: want unchanged")
+	}
+}
+
+// TestSameRouteParentsAgreesWithMerge checks, on random stored and desired
+// parents, that sameRouteParents never says unchanged when the merge
+// changes something, and that it says unchanged for parents the merge
+// just wrote with the same desired entries (the common case it is for).
+func TestSameRouteParentsAgreesWithMerge(t *testing.T) {
+	const ours = "example.com/ours"
+	rng := rand.New(rand.NewPCG(7, 18))
+	sections := []string{"", "http", "https"}
+	randomParents := func(controllers ...string) []gwapiv1.RouteParentStatus {
+		out := make([]gwapiv1.RouteParentStatus, rng.IntN(4))
+		for i := range out {
+			ref := gwapiv1.ParentReference{Name: gwapiv1.ObjectName(fmt.Sprintf("gw-%d", rng.IntN(3)))}
+			if s := sections[rng.IntN(len(sections))]; s != "" {
+				ref.SectionName = new(gwapiv1.SectionName(s))
+			}
+			conds := make([]metav1.Condition, rng.IntN(4)) // up to 3: a type twice
+			for j := range conds {
+				conds[j] = metav1.Condition{
+					Type: []string{"Accepted", "ResolvedRefs"}[j%2], Status: []metav1.ConditionStatus{"True", "False"}[rng.IntN(2)],
+					Reason: "R", Message: fmt.Sprint(rng.IntN(2)), ObservedGeneration: int64(rng.IntN(2)),
+					LastTransitionTime: metav1.Unix(int64(rng.IntN(3)), 0),
+				}
+			}
+			out[i] = gwapiv1.RouteParentStatus{ParentRef: ref, ControllerName: gwapiv1.GatewayController(controllers[rng.IntN(len(controllers))]), Conditions: conds}
+		}
+		return out
+	}
+	now := metav1.Unix(100, 0)
+	hits := 0
+	for range 20000 {
+		stored := randomParents(ours, "example.com/other")
+		desired := randomParents(ours)
+		if rng.IntN(2) == 0 {
+			// stored as the merge writes it, desired then unchanged or
+			// changed in one field
+			stored, _ = mergeRouteParents(stored, desired, ours, now)
+			desired = cloneParents(desired)
+			if len(desired) > 0 && rng.IntN(2) == 0 {
+				p := &desired[rng.IntN(len(desired))]
+				switch k := rng.IntN(6); {
+				case k == 0:
+					p.ParentRef.SectionName = new(gwapiv1.SectionName("other"))
+				case k == 1:
+					p.ControllerName = "example.com/other"
+				case len(p.Conditions) == 0:
+					p.Conditions = []metav1.Condition{{Type: "Accepted", Status: "True"}}
+				default:
+					c := &p.Conditions[rng.IntN(len(p.Conditions))]
+					switch k {
+					case 2:
+						c.Message += "!"
+					case 3:
+						c.Reason += "!"
+					case 4:
+						c.ObservedGeneration++
+					default:
+						c.Status = "Unknown"
+					}
+				}
+			}
+		}
+		_, changed := mergeRouteParents(cloneParents(stored), desired, ours, now)
+		same := sameRouteParents(stored, desired, ours)
+		if same && changed {
+			t.Fatalf("sameRouteParents says unchanged, the merge changes it:\nstored %+v\ndesired %+v", stored, desired)
+		}
+		if same {
+			hits++
+		}
+	}
+	if hits < 5000 {
+		t.Errorf("sameRouteParents recognised %d unchanged parents of 20,000, want most of the merged half", hits)
 	}
 }

@@ -206,8 +206,12 @@ func (w *statusWriter) writeRoutes(
 		if !ok && !hasParentsOf(storedParents, w.opts.ControllerName) {
 			continue
 		}
-		// Most routes are unchanged: find that out on the cached parents
-		// (cloned) rather than reading and copying the whole route.
+		// Most routes are unchanged: find that out on the cached parents,
+		// first without copying anything, then on a clone, rather than
+		// reading and copying the whole route.
+		if sameRouteParents(storedParents, parents, w.opts.ControllerName) {
+			continue
+		}
 		if _, changed := mergeRouteParents(cloneParents(storedParents), parents, w.opts.ControllerName, now); !changed {
 			continue
 		}
