@@ -7,6 +7,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
 
+	egv1a1 "github.com/envoygw/envoy-gateway/api/v1alpha1"
 	"github.com/envoygw/envoy-gateway/internal/ir"
 )
 
@@ -21,9 +22,10 @@ import (
 //   - the route built once, whatever its parents: validated hostnames and
 //     rules, with their IR templates, data-plane checks and clusters
 //     (buildHTTPRoute). Building reads other objects only through
-//     Services and ReferenceGrants; the memo records each such read and its
-//     answer, and is used only while every read still gets the same answer
-//     (the same Service object, the same grant decision);
+//     Services, ReferenceGrants and RateLimitFilters; the memo records each
+//     such read and its answer, and is used only while every read still
+//     gets the same answer (the same Service or RateLimitFilter object, the
+//     same grant decision);
 //   - the IR routes it emitted on each listener (by listener, port and
 //     hostnames), so that an unchanged route keeps its *ir.HTTPRoute
 //     pointers, which is what lets the xDS translator's Cache skip it;
@@ -127,6 +129,12 @@ func emitKeyOf(l *listenerModel, hostnames []string) emitKey {
 type reads struct {
 	services []serviceRead
 	grants   []grantRead
+	filters  []filterRead
+}
+
+type filterRead struct {
+	key    types.NamespacedName
+	filter *egv1a1.RateLimitFilter
 }
 
 type serviceRead struct {
@@ -151,7 +159,22 @@ func (r *reads) sameAnswers(ix *index) bool {
 			return false
 		}
 	}
+	for _, f := range r.filters {
+		if ix.rateLimitFilters[f.key] != f.filter {
+			return false
+		}
+	}
 	return true
+}
+
+// rateLimitFilter returns the RateLimitFilter of key, recording the read
+// while a route is being built for the memo.
+func (t *translator) rateLimitFilter(key types.NamespacedName) *egv1a1.RateLimitFilter {
+	f := t.idx.rateLimitFilters[key]
+	if t.recording != nil {
+		t.recording.reads.filters = append(t.recording.reads.filters, filterRead{key: key, filter: f})
+	}
+	return f
 }
 
 // service returns the Service of key, recording the read while a route is

@@ -198,6 +198,11 @@ func TestTranslatorSeesWhatRoutesRead(t *testing.T) {
 			out.Services = nil
 			return &out
 		}},
+		{"httproute-ratelimit", func(res *Resources) *Resources {
+			out := *res
+			out.RateLimitFilters = nil
+			return &out
+		}},
 		{"httproute-redirect", func(res *Resources) *Resources {
 			out := *res
 			out.Gateways = slices.Clone(res.Gateways)

@@ -36,7 +36,7 @@ func isRateLimitFilterRef(ref *gwapiv1.LocalObjectReference) bool {
 func (t *translator) buildRateLimitFilter(in filterInput, out *ruleFilters) {
 	path := in.path.Child("extensionRef")
 	ref := in.f.ExtensionRef
-	obj := t.idx.rateLimitFilters[keyOf(in.from.namespace, string(ref.Name))]
+	obj := t.rateLimitFilter(keyOf(in.from.namespace, string(ref.Name)))
 	if obj == nil {
 		out.failClosed = true
 		out.refErrs.add(errorf(gwapiv1.RouteReasonBackendNotFound, "%s: RateLimitFilter %s/%s not found", path, in.from.namespace, ref.Name))
