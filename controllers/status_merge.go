@@ -172,7 +172,8 @@ func sameRouteParents(stored, desired []gwapiv1.RouteParentStatus, controllerNam
 	}
 	for i := range desired {
 		s, d := &stored[others+i], &desired[i]
-		if s.ControllerName != d.ControllerName || !sameParentRef(s.ParentRef, d.ParentRef) || !sameConditions(s.Conditions, d.Conditions) {
+		if s.ControllerName != d.ControllerName || !sameParentRef(s.ParentRef, d.ParentRef) ||
+			!sameConditions(s.Conditions, d.Conditions) {
 			return false
 		}
 		// The merge takes transition times from the last of our entries

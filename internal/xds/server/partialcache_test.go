@@ -148,7 +148,7 @@ func TestRouteChangeSendsOnlyChangedRouteConfigurations(t *testing.T) {
 	for {
 		r := c.recv()
 		if r.GetTypeUrl() == resourcev3.RouteType {
-			var got []string
+			got := make([]string, 0, len(r.GetResources()))
 			for _, a := range r.GetResources() {
 				rc := &routev3.RouteConfiguration{}
 				if err := a.UnmarshalTo(rc); err != nil {
