@@ -35,8 +35,11 @@ type buildOptions struct {
 }
 
 // buildResources gathers every object that matters to our GatewayClasses
-// from the reader (the informer cache) into a new snapshot. Objects returned
-// by the cache are copies, so the snapshot shares nothing with it. The
+// from the reader (the informer cache) into a new snapshot. Routes are
+// listed without copies (they are many): the snapshot must pass through
+// stableObjects.apply, which replaces every object by the copy of an
+// earlier snapshot or a new copy, before it is published, so that it
+// shares nothing with the cache. The
 // EndpointSlices of the referenced Services are not part of it: they go into
 // the endpoints snapshot (buildEndpoints).
 func buildResources(
@@ -264,7 +267,9 @@ func attachedRoutes[T any](
 	ctx context.Context, r client.Reader, ours ourParents, list client.ObjectList, items *[]T,
 	parents func(*T) (string, []gwapiv1.ParentReference),
 ) ([]*T, error) {
-	if err := r.List(ctx, list); err != nil {
+	// Without copies: the snapshot keeps the routes of the last one, or
+	// copies (stableObjects).
+	if err := r.List(ctx, list, client.UnsafeDisableDeepCopy); err != nil {
 		return nil, err
 	}
 	var out []*T

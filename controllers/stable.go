@@ -41,17 +41,22 @@ func (s *stableObjects) apply(res *gatewayapi.Resources) {
 }
 
 // keepStable replaces the objects of objs that prev holds with the same
-// UID and resourceVersion by prev's, and records them all in next. Objects
-// without a UID or resourceVersion are left as they are.
+// UID and resourceVersion by prev's, and the others by deep copies of
+// their own, and records them all in next (those with a UID and
+// resourceVersion). The objects given may point into a list's items, or
+// share their fields with the informer cache (lists read without copies):
+// a kept object must pin neither a whole list from snapshot to snapshot
+// nor the cache's objects.
 func keepStable[T client.Object](prev, next map[types.UID]client.Object, objs []T) {
 	for i, o := range objs {
 		uid, rv := o.GetUID(), o.GetResourceVersion()
-		if uid == "" || rv == "" {
-			continue
-		}
-		if p, ok := prev[uid].(T); ok && p.GetResourceVersion() == rv {
+		if p, ok := prev[uid].(T); ok && uid != "" && rv != "" && p.GetResourceVersion() == rv {
 			objs[i] = p
+		} else {
+			objs[i] = o.DeepCopyObject().(T)
 		}
-		next[uid] = objs[i]
+		if uid != "" && rv != "" {
+			next[uid] = objs[i]
+		}
 	}
 }

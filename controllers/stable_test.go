@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
@@ -17,7 +18,8 @@ func route(uid, rv string) *gwapiv1.HTTPRoute {
 
 // TestStableObjectsKeepsUnchangedPointers checks that an object read again
 // with the same UID and resourceVersion gets its previous pointer, and
-// that a changed, new or unidentified object keeps its own.
+// that a changed, new or unidentified object gets a copy of its own (the
+// one given may point into a list or share fields with the cache).
 func TestStableObjectsKeepsUnchangedPointers(t *testing.T) {
 	var s stableObjects
 	first := &gatewayapi.Resources{
@@ -29,28 +31,25 @@ func TestStableObjectsKeepsUnchangedPointers(t *testing.T) {
 		HTTPRoutes: []*gwapiv1.HTTPRoute{route("a", "1"), route("b", "2"), route("", "1"), route("c", "1")},
 		Services:   []*corev1.Service{{ObjectMeta: metav1.ObjectMeta{Name: "svc", UID: "s", ResourceVersion: "7"}}},
 	}
-	fresh := append([]*gwapiv1.HTTPRoute(nil), next.HTTPRoutes...)
+	given := append([]*gwapiv1.HTTPRoute(nil), next.HTTPRoutes...)
 	s.apply(next)
-	tests := []struct {
-		name string
-		got  any
-		want any
-	}{
-		{"unchanged route", next.HTTPRoutes[0], first.HTTPRoutes[0]},
-		{"changed route (resourceVersion)", next.HTTPRoutes[1], fresh[1]},
-		{"route without UID", next.HTTPRoutes[2], fresh[2]},
-		{"new route", next.HTTPRoutes[3], fresh[3]},
-		{"unchanged Service", next.Services[0], first.Services[0]},
+	if next.HTTPRoutes[0] != first.HTTPRoutes[0] {
+		t.Error("unchanged route: not its previous pointer")
 	}
-	for _, tc := range tests {
-		if tc.got != tc.want {
-			t.Errorf("%s: not the expected pointer", tc.name)
+	if next.Services[0] != first.Services[0] {
+		t.Error("unchanged Service: not its previous pointer")
+	}
+	for i, name := range map[int]string{1: "changed route (resourceVersion)", 2: "route without UID", 3: "new route"} {
+		got := next.HTTPRoutes[i]
+		if got == given[i] || got == first.HTTPRoutes[min(i, 2)] || !equality.Semantic.DeepEqual(got, given[i]) {
+			t.Errorf("%s: not a copy of its own of the object given", name)
 		}
 	}
 	// A third snapshot: route b at resourceVersion 2 is now the kept one.
+	kept := next.HTTPRoutes[1]
 	third := &gatewayapi.Resources{HTTPRoutes: []*gwapiv1.HTTPRoute{route("b", "2")}}
 	s.apply(third)
-	if third.HTTPRoutes[0] != fresh[1] {
-		t.Error("the changed route's new object was not remembered")
+	if third.HTTPRoutes[0] != kept {
+		t.Error("the changed route's copy was not remembered")
 	}
 }
