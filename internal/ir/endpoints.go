@@ -80,8 +80,9 @@ func (e *Endpoints) Lookup(src *EndpointSource) (endpoints []*Endpoint, known bo
 	return svc.PortEndpoints(src), true
 }
 
-// PortEndpoints returns the endpoints of the port of s that src names (by
-// name and protocol), nil when s has none or is nil.
+// PortEndpoints is the endpoints of the EndpointSlice port matching src's
+// PortName and Protocol (TCP when empty); nil when there is no such port
+// or s is nil.
 func (s *ServiceEndpoints) PortEndpoints(src *EndpointSource) []*Endpoint {
 	if s == nil {
 		return nil

@@ -27,6 +27,8 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/anypb"
+
+	"github.com/envoygw/envoy-gateway/internal/xds/translator"
 )
 
 // waitTimeout bounds every wait for a response.
@@ -126,6 +128,19 @@ func newSotwClient(t *testing.T, conn *grpc.ClientConn, n *corev3.Node, follow b
 		for range c.responses { // wait for the receiver to end
 		}
 	})
+	return c
+}
+
+// syncedEnvoy connects proxy id of fleetA as Envoy does (state of the
+// world, following the listeners' and clusters' references), subscribes to
+// every cluster and listener, and handles responses until it holds res.
+func syncedEnvoy(t *testing.T, ts *testServer, id string, res *translator.Resources) *sotwClient {
+	t.Helper()
+	c := newSotwClient(t, dial(t, ts.addr, ts.clientTLS(t)), node(id, fleetA, "envoy"), true)
+	c.subscribe(resourcev3.ClusterType, nil)
+	c.subscribe(resourcev3.ListenerType, nil)
+	want := byType(res)
+	c.syncUntil(func() bool { return holds(c.typ2, want) })
 	return c
 }
 

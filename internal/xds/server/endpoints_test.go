@@ -30,11 +30,8 @@ func TestUpdateEndpointsPushesOnlyEndpoints(t *testing.T) {
 	initial := translate(t, fleetIR("a", ""))
 	update(t, ts.Server, fleetA, initial)
 
-	c := newSotwClient(t, dial(t, ts.addr, ts.clientTLS(t)), node("proxy-1", fleetA, "envoy"), true)
-	c.subscribe(resourcev3.ClusterType, nil)
-	c.subscribe(resourcev3.ListenerType, nil)
+	c := syncedEnvoy(t, ts, "proxy-1", initial)
 	want := byType(initial)
-	c.syncUntil(func() bool { return holds(c.typ2, want) })
 	before := map[string]string{}
 	for typeURL := range want {
 		before[typeURL] = c.typ(typeURL).version

@@ -129,10 +129,7 @@ func TestRouteChangeSendsOnlyChangedRouteConfigurations(t *testing.T) {
 	ts := startServer(t)
 	initial := translate(t, fleetIR("a", ""))
 	update(t, ts.Server, fleetA, initial)
-	c := newSotwClient(t, dial(t, ts.addr, ts.clientTLS(t)), node("proxy-1", fleetA, "envoy"), true)
-	c.subscribe(resourcev3.ClusterType, nil)
-	c.subscribe(resourcev3.ListenerType, nil)
-	c.syncUntil(func() bool { return holds(c.typ2, byType(initial)) })
+	c := syncedEnvoy(t, ts, "proxy-1", initial)
 
 	updated := translate(t, fleetIR("a", "update"))
 	var changed []string

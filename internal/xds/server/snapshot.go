@@ -319,17 +319,11 @@ func (c *content) checkAssignments(endpoints []*endpointv3.ClusterLoadAssignment
 
 // sameVersions reports whether c serves exactly what other does.
 func (c *content) sameVersions(other *content) bool {
-	return c.sameVersionsBut(other, "")
-}
-
-// sameVersionsBut reports whether c serves what other does, but for type
-// except.
-func (c *content) sameVersionsBut(other *content, except resourcev3.Type) bool {
 	if other == nil {
 		return false
 	}
 	for _, t := range servedTypes {
-		if t != except && c.versions[t] != other.versions[t] {
+		if c.versions[t] != other.versions[t] {
 			return false
 		}
 	}

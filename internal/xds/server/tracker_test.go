@@ -62,11 +62,8 @@ func TestFleetStatusFollowsACKsAndNACKs(t *testing.T) {
 		t.Fatal("a fleet without proxies reports connected proxies")
 	}
 
-	c := newSotwClient(t, dial(t, ts.addr, ts.clientTLS(t)), node("proxy-1", fleetA, "envoy"), true)
-	c.subscribe(resourcev3.ClusterType, nil)
-	c.subscribe(resourcev3.ListenerType, nil)
+	c := syncedEnvoy(t, ts, "proxy-1", good)
 	want := byType(good)
-	c.syncUntil(func() bool { return holds(c.typ2, want) })
 	st := waitFleet(t, ts.Server, "the proxy to hold the configuration", fleetState(server.ProxyApplied))
 	p := st.Proxies[0]
 	if p.Node != "proxy-1" || p.Protocol != "sotw" || p.Types[resourcev3.RouteType].Acked != st.Versions[resourcev3.RouteType] {
@@ -130,10 +127,7 @@ func TestFleetStatusAfterEndpointsUpdate(t *testing.T) {
 	ts := startServer(t)
 	initial := translate(t, fleetIR("a", ""))
 	update(t, ts.Server, fleetA, initial)
-	c := newSotwClient(t, dial(t, ts.addr, ts.clientTLS(t)), node("proxy-1", fleetA, "envoy"), true)
-	c.subscribe(resourcev3.ClusterType, nil)
-	c.subscribe(resourcev3.ListenerType, nil)
-	c.syncUntil(func() bool { return holds(c.typ2, byType(initial)) })
+	c := syncedEnvoy(t, ts, "proxy-1", initial)
 	waitFleet(t, ts.Server, "the proxy to hold the configuration", fleetState(server.ProxyApplied))
 	if _, err := ts.UpdateEndpoints(fleetA, movedEndpoints(t, "a")); err != nil {
 		t.Fatal(err)
