@@ -131,12 +131,12 @@ func newSotwClient(t *testing.T, conn *grpc.ClientConn, n *corev3.Node, follow b
 	return c
 }
 
-// syncedEnvoy connects proxy id of fleetA as Envoy does (state of the
+// syncedEnvoy connects proxy-1 of fleetA as Envoy does (state of the
 // world, following the listeners' and clusters' references), subscribes to
 // every cluster and listener, and handles responses until it holds res.
-func syncedEnvoy(t *testing.T, ts *testServer, id string, res *translator.Resources) *sotwClient {
+func syncedEnvoy(t *testing.T, ts *testServer, res *translator.Resources) *sotwClient {
 	t.Helper()
-	c := newSotwClient(t, dial(t, ts.addr, ts.clientTLS(t)), node(id, fleetA, "envoy"), true)
+	c := newSotwClient(t, dial(t, ts.addr, ts.clientTLS(t)), node("proxy-1", fleetA, "envoy"), true)
 	c.subscribe(resourcev3.ClusterType, nil)
 	c.subscribe(resourcev3.ListenerType, nil)
 	want := byType(res)

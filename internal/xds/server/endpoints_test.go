@@ -30,7 +30,7 @@ func TestUpdateEndpointsPushesOnlyEndpoints(t *testing.T) {
 	initial := translate(t, fleetIR("a", ""))
 	update(t, ts.Server, fleetA, initial)
 
-	c := syncedEnvoy(t, ts, "proxy-1", initial)
+	c := syncedEnvoy(t, ts, initial)
 	want := byType(initial)
 	before := map[string]string{}
 	for typeURL := range want {

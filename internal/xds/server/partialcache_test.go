@@ -129,7 +129,7 @@ func TestRouteChangeSendsOnlyChangedRouteConfigurations(t *testing.T) {
 	ts := startServer(t)
 	initial := translate(t, fleetIR("a", ""))
 	update(t, ts.Server, fleetA, initial)
-	c := syncedEnvoy(t, ts, "proxy-1", initial)
+	c := syncedEnvoy(t, ts, initial)
 
 	updated := translate(t, fleetIR("a", "update"))
 	var changed []string

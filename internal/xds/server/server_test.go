@@ -225,7 +225,7 @@ func TestSotwReceivesFullSetUpdatesAndDeletions(t *testing.T) {
 	initial := translate(t, fleetIR("a", ""))
 	update(t, ts.Server, fleetA, initial)
 
-	c := syncedEnvoy(t, ts, "proxy-1", initial)
+	c := syncedEnvoy(t, ts, initial)
 	want := byType(initial)
 	if n := len(want[resourcev3.SecretType]); n != 1 {
 		t.Fatalf("test fleet should have a secret, has %d", n)

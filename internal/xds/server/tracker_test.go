@@ -62,7 +62,7 @@ func TestFleetStatusFollowsACKsAndNACKs(t *testing.T) {
 		t.Fatal("a fleet without proxies reports connected proxies")
 	}
 
-	c := syncedEnvoy(t, ts, "proxy-1", good)
+	c := syncedEnvoy(t, ts, good)
 	want := byType(good)
 	st := waitFleet(t, ts.Server, "the proxy to hold the configuration", fleetState(server.ProxyApplied))
 	p := st.Proxies[0]
@@ -127,7 +127,7 @@ func TestFleetStatusAfterEndpointsUpdate(t *testing.T) {
 	ts := startServer(t)
 	initial := translate(t, fleetIR("a", ""))
 	update(t, ts.Server, fleetA, initial)
-	c := syncedEnvoy(t, ts, "proxy-1", initial)
+	c := syncedEnvoy(t, ts, initial)
 	waitFleet(t, ts.Server, "the proxy to hold the configuration", fleetState(server.ProxyApplied))
 	if _, err := ts.UpdateEndpoints(fleetA, movedEndpoints(t, "a")); err != nil {
 		t.Fatal(err)
