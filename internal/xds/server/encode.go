@@ -19,7 +19,9 @@ import (
 // entry is one resource as served: the message put into the snapshots and
 // its version, a hash of its wire bytes.
 type entry struct {
-	name    string
+	name string
+	// input is the translator's message the entry was made from.
+	input   types.Resource
 	served  types.Resource
 	version string
 	// wire is the served message's encoding, what the partial cache sends
@@ -128,7 +130,7 @@ func (e *encoder) encode(r types.Resource) (*entry, error) {
 		return nil, fmt.Errorf("encoding %q: %w", cachev3.GetResourceName(r), err)
 	}
 	sum := sha256.Sum256(wire)
-	en := &entry{name: cachev3.GetResourceName(r), served: served, version: hex.EncodeToString(sum[:8])}
+	en := &entry{name: cachev3.GetResourceName(r), input: r, served: served, version: hex.EncodeToString(sum[:8])}
 	if _, partial := r.(*tlsv3.Secret); partial || served != r {
 		en.wire = wire
 	}

@@ -245,7 +245,7 @@ func TestContentTakesOverUnchangedTypes(t *testing.T) {
 		t.Errorf("versions depend on what was reused: %v, fresh %v", next.versions, fresh.versions)
 	}
 	for _, typ := range servedTypes {
-		if !maps.Equal(fresh.versionMap[typ], next.versionMap[typ]) {
+		if !maps.Equal(fresh.snapshot().VersionMap[typ], next.snapshot().VersionMap[typ]) {
 			t.Errorf("%s: resource versions depend on what was reused", typ)
 		}
 	}

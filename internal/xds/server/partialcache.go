@@ -260,13 +260,16 @@ func candidates(c *content, t resourcev3.Type, sub cachev3.Subscription, changed
 	if changed != nil {
 		return changed
 	}
-	versions := c.versionMap[t]
 	if sub.IsWildcard() {
-		return slices.Collect(maps.Keys(versions))
+		out := make([]string, len(c.entries[t]))
+		for i, e := range c.entries[t] {
+			out[i] = e.name
+		}
+		return out
 	}
 	out := make([]string, 0, len(sub.SubscribedResources()))
 	for n := range sub.SubscribedResources() {
-		if _, ok := versions[n]; ok {
+		if _, ok := c.byName[t].get(n); ok {
 			out = append(out, n)
 		}
 	}
@@ -276,12 +279,11 @@ func candidates(c *content, t resourcev3.Type, sub cachev3.Subscription, changed
 // sotwPending are the subscribed resources of type t of c (among changed,
 // when given) whose version the stream does not have, sorted.
 func sotwPending(c *content, t resourcev3.Type, sub cachev3.Subscription, changed []string) []string {
-	versions := c.versionMap[t]
 	known := sub.ReturnedResources()
 	var out []string
 	for _, n := range candidates(c, t, sub, changed) {
-		v, ok := versions[n]
-		if ok && subscribes(sub, n) && known[n] != v {
+		e, ok := c.byName[t].get(n)
+		if ok && subscribes(sub, n) && known[n] != e.version {
 			out = append(out, n)
 		}
 	}
@@ -297,9 +299,8 @@ func deltaPending(c *content, t resourcev3.Type, sub cachev3.Subscription, chang
 	if changed != nil {
 		return names, nil
 	}
-	versions := c.versionMap[t]
 	for n := range sub.ReturnedResources() {
-		if _, ok := versions[n]; !ok && subscribes(sub, n) {
+		if _, ok := c.byName[t].get(n); !ok && subscribes(sub, n) {
 			removed = append(removed, n)
 		}
 	}
@@ -310,13 +311,12 @@ func deltaPending(c *content, t resourcev3.Type, sub cachev3.Subscription, chang
 // returned is the stream's returned-resource map after a response carrying
 // names and removing removed: a copy, the stream owns the one it has.
 func returned(c *content, t resourcev3.Type, sub cachev3.Subscription, names, removed []string) map[string]string {
-	versions := c.versionMap[t]
 	out := maps.Clone(sub.ReturnedResources())
 	if out == nil {
 		out = make(map[string]string, len(names))
 	}
 	for _, n := range names {
-		out[n] = versions[n]
+		out[n] = c.version(t, n)
 	}
 	for _, n := range removed {
 		delete(out, n)
@@ -377,10 +377,9 @@ type deltaResponse struct {
 }
 
 func newDeltaResponse(c *content, t resourcev3.Type, req *cachev3.DeltaRequest, sub cachev3.Subscription, names, removed []string) *deltaResponse {
-	versions := c.versionMap[t]
 	out := &discoveryv3.DeltaDiscoveryResponse{TypeUrl: t, SystemVersionInfo: c.versions[t], RemovedResources: removed}
 	for i, a := range wireOf(c, t, names) {
-		out.Resources = append(out.Resources, &discoveryv3.Resource{Name: names[i], Version: versions[names[i]], Resource: a})
+		out.Resources = append(out.Resources, &discoveryv3.Resource{Name: names[i], Version: c.version(t, names[i]), Resource: a})
 	}
 	return &deltaResponse{
 		content: c, req: req, version: c.versions[t], removed: removed,

@@ -129,7 +129,7 @@ func TestPartialCacheStreamsConverge(t *testing.T) {
 		}
 		e := newPartialCache()
 		e.set("fleet", cur, resourcev3.EndpointType)
-		names := slices.Sorted(maps.Keys(cur.versionMap[resourcev3.EndpointType]))
+		names := slices.Sorted(maps.Keys(cur.snapshot().VersionMap[resourcev3.EndpointType]))
 		streams := []*edsStream{
 			newEDSStream(t, e, false, names), newEDSStream(t, e, true, names),
 			newEDSStream(t, e, false, names[:clusters/2]), newEDSStream(t, e, true, names[clusters/2:]),
@@ -158,7 +158,7 @@ func TestPartialCacheStreamsConverge(t *testing.T) {
 				s.drain(t, e, subscribed[k])
 				want := map[string]string{}
 				for _, n := range subscribed[k] {
-					want[n] = cur.versionMap[resourcev3.EndpointType][n]
+					want[n] = cur.version(resourcev3.EndpointType, n)
 				}
 				if !maps.Equal(s.held, want) {
 					t.Fatalf("seed %d step %d: stream %d (delta %v) holds %v, want %v", seed, step, k, s.delta, s.held, want)

@@ -11,6 +11,7 @@ import (
 
 	endpointv3 "github.com/envoyproxy/go-control-plane/envoy/config/endpoint/v3"
 	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
+	cachev3 "github.com/envoyproxy/go-control-plane/pkg/cache/v3"
 	resourcev3 "github.com/envoyproxy/go-control-plane/pkg/resource/v3"
 	"google.golang.org/protobuf/proto"
 
@@ -64,31 +65,53 @@ func TestWithEndpointsPatchEqualsFreshContent(t *testing.T) {
 
 func assertSameContent(t *testing.T, step int, want, got *content) {
 	t.Helper()
+	wantSnap, gotSnap := want.snapshot(), got.snapshot()
 	for _, typ := range servedTypes {
 		if want.versions[typ] != got.versions[typ] {
 			t.Fatalf("step %d: %s version %s, fresh %s", step, typ, got.versions[typ], want.versions[typ])
 		}
-		if !maps.Equal(want.versionMap[typ], got.versionMap[typ]) {
+		if !maps.Equal(wantSnap.VersionMap[typ], gotSnap.VersionMap[typ]) {
 			t.Fatalf("step %d: %s resource versions differ from a fresh content's", step, typ)
 		}
-		if got.groups[typ].Version != got.versions[typ] || len(got.groups[typ].Items) != len(want.groups[typ].Items) {
+		wantGroup, gotGroup := wantSnap.Resources[cachev3.GetResponseType(typ)], gotSnap.Resources[cachev3.GetResponseType(typ)]
+		if gotGroup.Version != got.versions[typ] || len(gotGroup.Items) != len(wantGroup.Items) {
 			t.Fatalf("step %d: %s group version %s with %d items, want %s with %d", step, typ,
-				got.groups[typ].Version, len(got.groups[typ].Items), got.versions[typ], len(want.groups[typ].Items))
+				gotGroup.Version, len(gotGroup.Items), got.versions[typ], len(wantGroup.Items))
 		}
-		for name, w := range want.groups[typ].Items {
+		for name, w := range wantGroup.Items {
 			wb, err1 := deterministic.Marshal(w.Resource)
-			gb, err2 := deterministic.Marshal(got.groups[typ].Items[name].Resource)
+			gb, err2 := deterministic.Marshal(gotGroup.Items[name].Resource)
 			if err1 != nil || err2 != nil || string(wb) != string(gb) {
 				t.Fatalf("step %d: %s %q is served differently from a fresh content (errors %v, %v)", step, typ, name, err1, err2)
 			}
 		}
-		if len(got.enc.entries[typ]) != len(got.entries[typ]) {
-			t.Fatalf("step %d: %s: the encoder keeps %d entries for %d resources", step, typ, len(got.enc.entries[typ]), len(got.entries[typ]))
+		assertFindsEntries(t, step, typ, got)
+	}
+}
+
+// assertFindsEntries checks that c finds the entry of each of its resources
+// of type typ where later contents look for it: in its index by name for a
+// partial type, otherwise in its encoder, by message; and that the encoder
+// keeps nothing else.
+func assertFindsEntries(t *testing.T, step int, typ resourcev3.Type, c *content) {
+	t.Helper()
+	if isPartialType(typ) {
+		if len(c.enc.entries[typ]) != 0 {
+			t.Fatalf("step %d: %s: the encoder keeps %d entries of a partial type", step, typ, len(c.enc.entries[typ]))
 		}
-		for i, r := range got.inputs[typ] {
-			if got.enc.entries[typ][r] != got.entries[typ][i] {
-				t.Fatalf("step %d: %s: the encoder's entry of resource %d is not the content's", step, typ, i)
+		for i, e := range c.entries[typ] {
+			if got, _ := c.byName[typ].get(e.name); got != e || e.input != c.inputs[typ][i] {
+				t.Fatalf("step %d: %s: the index's entry of %q is not the content's", step, typ, e.name)
 			}
+		}
+		return
+	}
+	if len(c.enc.entries[typ]) != len(c.entries[typ]) {
+		t.Fatalf("step %d: %s: the encoder keeps %d entries for %d resources", step, typ, len(c.enc.entries[typ]), len(c.entries[typ]))
+	}
+	for i, r := range c.inputs[typ] {
+		if c.enc.entries[typ][r] != c.entries[typ][i] {
+			t.Fatalf("step %d: %s: the encoder's entry of resource %d is not the content's", step, typ, i)
 		}
 	}
 }
@@ -114,7 +137,7 @@ func TestWithEndpointsEncodesOnlyTheChanged(t *testing.T) {
 			t.Errorf("assignment %d: entry reused = %v", i, same)
 		}
 	}
-	served := next.groups[resourcev3.EndpointType].Items[name].Resource
+	served := next.snapshot().Resources[cachev3.GetResponseType(resourcev3.EndpointType)].Items[name].Resource
 	var decoded endpointv3.ClusterLoadAssignment
 	b, err := proto.Marshal(served)
 	if err != nil || proto.Unmarshal(b, &decoded) != nil || !proto.Equal(&decoded, endpoints[7]) {

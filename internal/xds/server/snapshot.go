@@ -5,7 +5,9 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
+	"maps"
 	"slices"
+	"sync"
 
 	clusterv3 "github.com/envoyproxy/go-control-plane/envoy/config/cluster/v3"
 	endpointv3 "github.com/envoyproxy/go-control-plane/envoy/config/endpoint/v3"
@@ -42,14 +44,22 @@ type content struct {
 	entries  map[resourcev3.Type][]*entry
 	versions map[resourcev3.Type]string
 	sums     map[resourcev3.Type]versionSum
-	// groups are the snapshot's resources of each type, and versionMap the
-	// resource versions of each type (by type URL) delta xDS compares;
+	// groups are the snapshot's resources of listeners and clusters, and
+	// versionMap their resource versions (by type URL) delta xDS compares;
 	// both are shared, read-only, by every snapshot of the content.
 	groups     map[resourcev3.Type]cachev3.Resources
 	versionMap map[string]map[string]string
 	// byName are the entries of the partial types (see partialCache) by
-	// resource name, shared like the groups.
-	byName map[resourcev3.Type]map[string]*entry
+	// resource name, shared like the groups. The snapshot's groups of these
+	// types are built only when a snapshot is (see snapshot).
+	byName map[resourcev3.Type]*nameIndex
+	// full is the snapshot's groups and version map of every type, built
+	// once, on the first call of snapshot.
+	full struct {
+		once       sync.Once
+		groups     map[resourcev3.Type]cachev3.Resources
+		versionMap map[string]map[string]string
+	}
 	// edsClusters are the names of the EDS clusters: the assignments an
 	// endpoints-only update must give, one each.
 	edsClusters map[string]bool
@@ -106,7 +116,7 @@ func newEmptyContent(prev *content) *content {
 		sums:       map[resourcev3.Type]versionSum{},
 		groups:     map[resourcev3.Type]cachev3.Resources{},
 		versionMap: map[string]map[string]string{},
-		byName:     map[resourcev3.Type]map[string]*entry{},
+		byName:     map[resourcev3.Type]*nameIndex{},
 		enc:        newEncoder(prevEnc),
 	}
 }
@@ -122,7 +132,7 @@ func (c *content) set(t resourcev3.Type, resources []types.Resource, prev *conte
 	c.inputs[t] = resources
 	entries := make([]*entry, len(resources))
 	for i, r := range resources {
-		e, err := c.enc.entry(t, r)
+		e, err := c.entry(t, r, prev)
 		if err != nil {
 			return fmt.Errorf("%s: %w", t, err)
 		}
@@ -135,27 +145,55 @@ func (c *content) set(t resourcev3.Type, resources []types.Resource, prev *conte
 		c.groups[t], c.versionMap[t], c.byName[t] = prev.groups[t], prev.versionMap[t], prev.byName[t]
 		return nil
 	}
+	if isPartialType(t) {
+		c.byName[t] = newNameIndex(entries)
+		return nil
+	}
+	c.groups[t], c.versionMap[t] = groupOf(c.versions[t], entries)
+	return nil
+}
+
+// entry returns the served entry of r, of type t. An entry of a partial
+// type is found by name in prev's index, and reused when it was made from
+// the same message; the encoder finds those of the other types.
+func (c *content) entry(t resourcev3.Type, r types.Resource, prev *content) (*entry, error) {
+	if !isPartialType(t) {
+		return c.enc.entry(t, r)
+	}
+	if prev != nil {
+		if e, ok := prev.byName[t].get(cachev3.GetResourceName(r)); ok && e.input == r {
+			c.enc.keepVhosts(r)
+			return e, nil
+		}
+	}
+	return c.enc.encode(r)
+}
+
+// groupOf returns the snapshot group of entries, whose version is version,
+// and their versions by name.
+func groupOf(version string, entries []*entry) (cachev3.Resources, map[string]string) {
 	served := make([]types.Resource, len(entries))
 	versions := make(map[string]string, len(entries))
 	for i, e := range entries {
 		served[i] = e.served
 		versions[e.name] = e.version
 	}
-	c.groups[t] = cachev3.NewResources(c.versions[t], served)
-	c.versionMap[t] = versions
-	if isPartialType(t) {
-		byName := make(map[string]*entry, len(entries))
-		for _, e := range entries {
-			byName[e.name] = e
-		}
-		c.byName[t] = byName
-	}
-	return nil
+	return cachev3.NewResources(version, served), versions
 }
 
 // wire is the encoding of the served resource name of partial type t.
 func (c *content) wire(t resourcev3.Type, name string) []byte {
-	return c.byName[t][name].wire
+	e, _ := c.byName[t].get(name)
+	return e.wire
+}
+
+// version is the version of the served resource name of partial type t,
+// "" when there is none.
+func (c *content) version(t resourcev3.Type, name string) string {
+	if e, ok := c.byName[t].get(name); ok {
+		return e.version
+	}
+	return ""
 }
 
 // reuse takes over prev's resources of type t as they are.
@@ -334,9 +372,16 @@ func (c *content) sameVersions(other *content) bool {
 // its own snapshot object; they share the groups and the version map,
 // which nothing modifies.
 func (c *content) snapshot() *cachev3.Snapshot {
-	s := &cachev3.Snapshot{VersionMap: c.versionMap}
+	c.full.once.Do(func() {
+		c.full.groups = maps.Clone(c.groups)
+		c.full.versionMap = maps.Clone(c.versionMap)
+		for _, t := range partialTypes {
+			c.full.groups[t], c.full.versionMap[t] = groupOf(c.versions[t], c.entries[t])
+		}
+	})
+	s := &cachev3.Snapshot{VersionMap: c.full.versionMap}
 	for _, t := range servedTypes {
-		s.Resources[cachev3.GetResponseType(t)] = c.groups[t]
+		s.Resources[cachev3.GetResponseType(t)] = c.full.groups[t]
 	}
 	return s
 }

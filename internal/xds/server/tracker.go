@@ -46,9 +46,9 @@ type fleetStats struct {
 type fleetTrack struct {
 	versions map[string]string // by type URL
 	nonEmpty map[string]bool   // types with at least one resource
-	// routes are the route configurations served, as served, by name
-	// (the content's group, shared and read-only).
-	routes map[string]types.ResourceWithTTL
+	// routes are the route configurations served, by name (the content's
+	// index, shared and read-only).
+	routes *nameIndex
 	// oldEndpoints are the EDS versions replaced by endpoint-only updates
 	// since the last update of another type: a proxy still holding one of
 	// them holds the configuration built from the current inputs, with
@@ -118,7 +118,7 @@ func (t *tracker) statsOf(fleet string) *fleetStats {
 
 // contentSet records that fleet serves c from now on.
 func (t *tracker) contentSet(fleet string, c *content) {
-	f := &fleetTrack{versions: map[string]string{}, nonEmpty: map[string]bool{}, routes: c.groups[resourcev3.RouteType].Items}
+	f := &fleetTrack{versions: map[string]string{}, nonEmpty: map[string]bool{}, routes: c.byName[resourcev3.RouteType]}
 	for _, typ := range servedTypes {
 		f.versions[typ] = c.versions[typ]
 		f.nonEmpty[typ] = len(c.entries[typ]) > 0
@@ -210,11 +210,11 @@ func (t *tracker) sentRoutes(fleet, version string, names []string, resources []
 	}
 	out := make([]types.Resource, 0, len(names))
 	for _, n := range names {
-		r, ok := f.routes[n]
+		e, ok := f.routes.get(n)
 		if !ok {
 			return nil, resources
 		}
-		out = append(out, r.Resource)
+		out = append(out, e.served)
 	}
 	return out, nil
 }
