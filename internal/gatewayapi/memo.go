@@ -35,6 +35,11 @@ import (
 //     sorting every route again, and hands out the same slice when
 //     nothing changed on the listener.
 //
+// The index of the input (Services, grants, ... by key) is taken over from
+// the previous call for each kind whose objects are the same (see
+// newIndexFrom); while a route's reads were answered from the same maps,
+// they are not asked again.
+//
 // Attachment to parents, statuses and fleets are computed again on every
 // call; they read the memoized routes.
 //
@@ -53,6 +58,10 @@ type Translator struct {
 	// statusOrder is, by route kind, the order that sorted the last
 	// call's route statuses (see sortedRouteStatuses).
 	statusOrder map[string][]int
+	// idx is the last call's index, and idxGen counts the index's map
+	// builds (see newIndexFrom).
+	idx    *index
+	idxGen uint64
 }
 
 // NewTranslator returns a Translator with the given options.
@@ -78,6 +87,9 @@ func (tr *Translator) Translate(res *Resources) *Result {
 			delete(tr.http, k)
 			continue
 		}
+		if m.emittedUsed == len(m.emitted) {
+			continue // all used: nothing to drop, no need to look
+		}
 		for ek, e := range m.emitted {
 			if e.gen != tr.gen {
 				delete(m.emitted, ek)
@@ -94,10 +106,15 @@ type httpRouteMemo struct {
 	// built is the route as buildHTTPRoute made it (no parents).
 	built *httpRouteModel
 	reads reads
+	// checked are the gens of the index maps the reads last got their
+	// answers from: while the index has the same maps, they still do.
+	checked readGens
 	// clusters are the clusters building the route looked up, in order.
 	clusters []*ir.Cluster
-	// emitted are the IR routes emitted on each listener.
-	emitted map[emitKey]*emittedRoutes
+	// emitted are the IR routes emitted on each listener, and emittedUsed
+	// how many of them the call gen used.
+	emitted     map[emitKey]*emittedRoutes
+	emittedUsed int
 }
 
 // emittedRoutes are the IR routes a route emitted on one listener, and the
@@ -215,8 +232,11 @@ func (t *translator) httpRoute(obj *gwapiv1.HTTPRoute) *httpRouteModel {
 		return t.buildHTTPRoute(obj)
 	}
 	m, ok := tr.http[obj]
-	if !ok || !m.reads.sameAnswers(t.idx) {
-		m = &httpRouteMemo{emitted: map[emitKey]*emittedRoutes{}}
+	if ok && m.checked != t.idx.gens && m.reads.sameAnswers(t.idx) {
+		m.checked = t.idx.gens
+	}
+	if !ok || m.checked != t.idx.gens {
+		m = &httpRouteMemo{emitted: map[emitKey]*emittedRoutes{}, checked: t.idx.gens}
 		t.recording = m
 		m.built = t.buildHTTPRoute(obj)
 		t.recording = nil
@@ -228,7 +248,9 @@ func (t *translator) httpRoute(obj *gwapiv1.HTTPRoute) *httpRouteModel {
 			}
 		}
 	}
-	m.gen = tr.gen
+	if m.gen != tr.gen {
+		m.gen, m.emittedUsed = tr.gen, 0
+	}
 	out := *m.built
 	out.memo = m
 	return &out
@@ -246,6 +268,9 @@ func (m *httpRouteModel) emitted(l *listenerModel, hostnames []string, emit func
 		e = &emittedRoutes{routes: emit()}
 		m.memo.emitted[key] = e
 	}
-	e.gen = m.memo.gen
+	if e.gen != m.memo.gen {
+		e.gen = m.memo.gen
+		m.memo.emittedUsed++
+	}
 	return e
 }

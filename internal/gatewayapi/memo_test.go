@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -133,9 +134,29 @@ func TestTranslatorTranslatesAsTranslate(t *testing.T) {
 				if got := marshalResult(t, tr.Translate(res)); !bytes.Equal(want, got) {
 					t.Fatalf("step %d: the Translator's result differs:\n%s", step, cmp.Diff(string(want), string(got)))
 				}
+				assertKeepsOnlyUsed(t, step, tr)
 				res = mutate(rng, step%mutations, res, pool)
 			}
 		})
+	}
+}
+
+// assertKeepsOnlyUsed checks that tr keeps what its last call used and
+// nothing older: every route memo and every IR route set it holds was used.
+func assertKeepsOnlyUsed(t *testing.T, step int, tr *Translator) {
+	t.Helper()
+	for obj, m := range tr.http {
+		if m.gen != tr.gen {
+			t.Fatalf("step %d: the memo of %s/%s, unused, is kept", step, obj.Namespace, obj.Name)
+		}
+		for k, e := range m.emitted {
+			if e.gen != tr.gen {
+				t.Fatalf("step %d: the IR routes of %s/%s on %v, unused, are kept", step, obj.Namespace, obj.Name, k)
+			}
+		}
+		if m.emittedUsed != len(m.emitted) {
+			t.Fatalf("step %d: %s/%s counts %d IR route sets used of %d", step, obj.Namespace, obj.Name, m.emittedUsed, len(m.emitted))
+		}
 	}
 }
 
@@ -277,5 +298,35 @@ func TestTranslatorSharesUnchangedListenerRoutes(t *testing.T) {
 		if &l.Routes[0] == &second[i].Routes[0] {
 			t.Errorf("listener %s: a route changed, same slice", l.Name)
 		}
+	}
+}
+
+// TestTranslatorKeepsTheIndexOfUnchangedKinds checks that a call takes over
+// the previous call's maps of the kinds whose objects did not change, with
+// their gens (so route memos are not checked again), and builds anew, with a
+// new gen, the map of a kind that changed.
+func TestTranslatorKeepsTheIndexOfUnchangedKinds(t *testing.T) {
+	res := benchResources(50)
+	tr := NewTranslator(Options{})
+	tr.Translate(res)
+	first := tr.idx
+	next := *res
+	next.HTTPRoutes = slices.Clone(res.HTTPRoutes)
+	next.HTTPRoutes[3] = changedRoute(rand.New(rand.NewPCG(1, 2)), res.HTTPRoutes[3])
+	tr.Translate(&next)
+	if reflect.ValueOf(tr.idx.services).UnsafePointer() != reflect.ValueOf(first.services).UnsafePointer() || tr.idx.gens != first.gens {
+		t.Fatalf("a route change rebuilt the index of Services (gens %v, were %v)", tr.idx.gens, first.gens)
+	}
+	moved := next
+	moved.Services = slices.Clone(next.Services)
+	svc := moved.Services[0].DeepCopy()
+	svc.Spec.Ports[0].Port++
+	moved.Services[0] = svc
+	tr.Translate(&moved)
+	if tr.idx.services[keyOf(svc.Namespace, svc.Name)] != svc || tr.idx.gens.services == first.gens.services {
+		t.Fatalf("a Service change kept the old index of Services (gens %v, were %v)", tr.idx.gens, first.gens)
+	}
+	if tr.idx.gens.grants != first.gens.grants || tr.idx.gens.filters != first.gens.filters {
+		t.Fatalf("a Service change rebuilt other maps (gens %v, were %v)", tr.idx.gens, first.gens)
 	}
 }

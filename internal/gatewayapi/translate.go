@@ -71,9 +71,14 @@ func translate(res *Resources, opts Options, memo *Translator) *Result {
 	if res == nil {
 		res = &Resources{}
 	}
-	t := newTranslator(res, opts)
-	t.memo = memo
-	if memo != nil { // the previous call's size: no growing the map one route at a time
+	var t *translator
+	if memo == nil {
+		t = newTranslator(res, opts, newIndex(res))
+	} else {
+		memo.idx = newIndexFrom(res, memo.idx, &memo.idxGen)
+		t = newTranslator(res, opts, memo.idx)
+		t.memo = memo
+		// The previous call's size: no growing the map one route at a time.
 		t.clusters = make(map[string]*ir.Cluster, memo.clusters)
 		defer func() { memo.clusters = len(t.clusters) }()
 	}
@@ -109,7 +114,7 @@ func (t *translator) frozenClasses() []string {
 	return names
 }
 
-func newTranslator(res *Resources, opts Options) *translator {
+func newTranslator(res *Resources, opts Options, idx *index) *translator {
 	name := opts.ControllerName
 	if name == "" {
 		name = egv1a1.DefaultControllerName
@@ -118,7 +123,7 @@ func newTranslator(res *Resources, opts Options) *translator {
 		controllerName:    name,
 		globalRateLimit:   globalRateLimit(opts.GlobalRateLimit),
 		dataPlane:         opts.DataPlane,
-		idx:               newIndex(res),
+		idx:               idx,
 		infraStates:       res.InfraStates,
 		classes:           map[string]*gatewayClassModel{},
 		envoyProxies:      map[types.NamespacedName]*envoyProxyModel{},
