@@ -18,13 +18,15 @@ import (
 // messages are shared with earlier results, and they are never modified.
 //
 // What is reused, and when:
-//   - the routes of an IR route: the same *ir.HTTPRoute (published IR is
-//     never modified; the resource translator keeps the pointers of the
-//     routes it did not translate again);
-//   - a virtual host, or a route configuration: the same name and exactly
-//     the same route (virtual host) messages;
-//   - a route's validation (ir.HTTPRoute.Validate): the same *ir.HTTPRoute,
-//     and the same valid cluster names as the call that validated it;
+//   - the valid routes of an HTTP listener, and a route configuration:
+//     patched from the last call's when the routes are the same but for a
+//     short run (see routememo.go); otherwise rebuilt, reusing the Envoy
+//     routes of the same *ir.HTTPRoute (published IR is never modified;
+//     the resource translator keeps the pointers of the routes it did not
+//     translate again), the validation of a route against the same valid
+//     cluster names, and a virtual host with exactly the same route
+//     messages;
+//   - a route configuration message: exactly the same virtual hosts;
 //   - a cluster: an equal IR cluster (clusterEqual);
 //   - an assignment: an equal IR cluster with equal endpoints.
 //
@@ -33,41 +35,19 @@ import (
 // entries it did not use. It is not safe for concurrent use.
 type Cache struct {
 	// gen counts the calls; entries used by the current call carry it.
-	gen         uint64
-	routes      map[*ir.HTTPRoute]*builtRoutes
-	vhosts      map[vhostKey]*builtVhost
-	configs     map[string]*builtConfig
+	gen uint64
+	// listeners are the validated routes of each HTTP listener (by IR
+	// name), configs the route configurations (by name).
+	listeners   map[string]*validMemo
+	configs     map[string]*configMemo
 	clusters    map[string]*builtCluster
 	assignments map[string]*builtAssignment
-	// validated are the HTTP routes that passed validation, against which
-	// cluster set (see clusterSet); clusterNames and clusterSetID are the
-	// last call's valid cluster names and their set number.
-	validated    map[*ir.HTTPRoute]*validatedRoute
+	// clusterNames and clusterSetID are the last call's valid cluster
+	// names and their set number (see clusterSet).
 	clusterNames []string
 	clusterSetID uint64
 	// eds is the last TranslateEndpoints call's index, nil before one.
 	eds *edsIndex
-}
-
-type builtRoutes struct {
-	gen    uint64
-	routes []*routev3.Route
-	err    error
-}
-
-// vhostKey is a virtual host of a route configuration.
-type vhostKey struct {
-	config, hostname string
-}
-
-type builtVhost struct {
-	gen   uint64
-	vhost *routev3.VirtualHost
-}
-
-type builtConfig struct {
-	gen    uint64
-	config *routev3.RouteConfiguration
 }
 
 type builtCluster struct {
@@ -89,12 +69,10 @@ type builtAssignment struct {
 // NewCache returns an empty cache.
 func NewCache() *Cache {
 	return &Cache{
-		routes:      map[*ir.HTTPRoute]*builtRoutes{},
-		vhosts:      map[vhostKey]*builtVhost{},
-		configs:     map[string]*builtConfig{},
+		listeners:   map[string]*validMemo{},
+		configs:     map[string]*configMemo{},
 		clusters:    map[string]*builtCluster{},
 		assignments: map[string]*builtAssignment{},
-		validated:   map[*ir.HTTPRoute]*validatedRoute{},
 	}
 }
 
@@ -105,12 +83,10 @@ func (c *Cache) Translate(x *ir.Xds, eps *ir.Endpoints) (*Resources, error) {
 	}
 	c.gen++
 	res := translate(x, eps, c)
-	sweep(c.routes, c.gen, func(e *builtRoutes) uint64 { return e.gen })
-	sweep(c.vhosts, c.gen, func(e *builtVhost) uint64 { return e.gen })
-	sweep(c.configs, c.gen, func(e *builtConfig) uint64 { return e.gen })
+	sweep(c.listeners, c.gen, func(e *validMemo) uint64 { return e.gen })
+	sweep(c.configs, c.gen, func(e *configMemo) uint64 { return e.gen })
 	sweep(c.clusters, c.gen, func(e *builtCluster) uint64 { return e.gen })
 	sweep(c.assignments, c.gen, func(e *builtAssignment) uint64 { return e.gen })
-	sweep(c.validated, c.gen, func(e *validatedRoute) uint64 { return e.gen })
 	return res, nil
 }
 
@@ -217,64 +193,12 @@ func sweep[K comparable, E any](m map[K]E, gen uint64, genOf func(E) uint64) {
 	}
 }
 
-// checkedRoutes is CheckedRoutes(r), from the cache when there is one.
-func (t *translation) checkedRoutes(r *ir.HTTPRoute) ([]*routev3.Route, error) {
-	c := t.cache
-	if c == nil {
-		return CheckedRoutes(r)
-	}
-	b, ok := c.routes[r]
-	if !ok {
-		b = &builtRoutes{}
-		b.routes, b.err = CheckedRoutes(r)
-		c.routes[r] = b
-	}
-	b.gen = c.gen
-	return b.routes, b.err
-}
-
-// virtualHost returns the valid virtual host of hostname in the route
-// configuration config, or nil and why it is not valid.
-func (t *translation) virtualHost(config, hostname string, routes []*routev3.Route) (*routev3.VirtualHost, error) {
-	c := t.cache
-	if c == nil {
-		return validVirtualHost(hostname, routes)
-	}
-	key := vhostKey{config: config, hostname: hostname}
-	b, ok := c.vhosts[key]
-	if !ok || !slices.Equal(b.vhost.GetRoutes(), routes) {
-		vh, err := validVirtualHost(hostname, routes)
-		if err != nil {
-			return nil, err
-		}
-		b = &builtVhost{vhost: vh}
-		c.vhosts[key] = b
-	}
-	b.gen = c.gen
-	return b.vhost, nil
-}
-
 func validVirtualHost(hostname string, routes []*routev3.Route) (*routev3.VirtualHost, error) {
 	// The virtual host's own fields, without its routes (validated alone).
 	if err := VirtualHost(hostname, nil).ValidateAll(); err != nil {
 		return nil, err
 	}
 	return VirtualHost(hostname, routes), nil
-}
-
-// routeConfigurationOf returns the RouteConfiguration name of vhosts.
-func (t *translation) routeConfigurationOf(name string, vhosts []*routev3.VirtualHost) *routev3.RouteConfiguration {
-	c := t.cache
-	if c == nil {
-		return RouteConfiguration(name, vhosts)
-	}
-	b, ok := c.configs[name]
-	if !ok || !slices.Equal(b.config.GetVirtualHosts(), vhosts) {
-		b = &builtConfig{config: RouteConfiguration(name, vhosts)}
-		c.configs[name] = b
-	}
-	b.gen = c.gen
-	return b.config
 }
 
 // cluster returns the cluster of an IR cluster and whether it is valid.

@@ -49,6 +49,10 @@ func newWorld(seed uint64) *world {
 		{Name: "ns/eg/alt", Address: "0.0.0.0", Port: 8080, Hostnames: []string{"*"}},
 		{Name: "ns/eg/https", Address: "0.0.0.0", Port: 8443, Hostnames: []string{"*.example.com"},
 			TLS: &ir.TLSConfig{Certificates: []*ir.Certificate{cert}}},
+		// Its hostnames come and go (see change), and with them the
+		// hostnames the other one's configuration answers 421 for.
+		{Name: "ns/eg/https-a", Address: "0.0.0.0", Port: 8443, Hostnames: []string{"a.example.com"},
+			TLS: &ir.TLSConfig{Certificates: []*ir.Certificate{cert}}},
 	}
 	for _, l := range w.x.HTTP {
 		for range 8 {
@@ -114,7 +118,25 @@ func (w *world) route() *ir.HTTPRoute {
 // change makes one random change of the IR or the endpoints, and reports
 // whether it changed only the endpoints.
 func (w *world) change() (endpointsOnly bool) {
-	switch w.rng.IntN(7) {
+	switch w.rng.IntN(9) {
+	case 7: // many routes come or go at once: more than a patch takes on
+		l := w.x.HTTP[w.rng.IntN(len(w.x.HTTP))]
+		w.replaceListener(l, func(routes []*ir.HTTPRoute) []*ir.HTTPRoute {
+			if len(routes) > 40 {
+				return routes[40:]
+			}
+			for range 40 {
+				routes = append(routes, w.route())
+			}
+			return routes
+		})
+	case 8: // the second HTTPS listener serves another hostname
+		l := w.x.HTTP[3]
+		c := *l
+		c.Hostnames = []string{[]string{"a.example.com", "b.example.com", "c.example.com"}[w.rng.IntN(3)]}
+		listeners := slices.Clone(w.x.HTTP)
+		listeners[3] = &c
+		w.x = &ir.Xds{HTTP: listeners, TLS: w.x.TLS, Clusters: w.x.Clusters}
 	case 0, 1: // replace a route
 		l := w.x.HTTP[w.rng.IntN(len(w.x.HTTP))]
 		if len(l.Routes) > 0 {

@@ -44,12 +44,13 @@ func (t *translation) validIR(x *ir.Xds) *ir.Xds {
 			continue
 		}
 		c := *l
-		c.Routes = validRoutes(t, l.Routes, func(r *ir.HTTPRoute) (string, error) {
-			err := t.validHTTPRoute(r, clusters, set)
-			if err == nil && out.GlobalRateLimit == nil && r.RateLimit != nil && len(r.RateLimit.Global) > 0 {
+		rateLimit := out.GlobalRateLimit != nil
+		c.Routes = t.validHTTPRoutes(l, set, rateLimit, func(r *ir.HTTPRoute) error {
+			err := r.Validate(clusters)
+			if err == nil && !rateLimit && r.RateLimit != nil && len(r.RateLimit.Global) > 0 {
 				err = errors.New("the route has global rate limits, but the fleet has no valid rate limit service")
 			}
-			return r.Name, err
+			return err
 		})
 		out.HTTP = append(out.HTTP, &c)
 	}

@@ -36,20 +36,53 @@ func (t *translation) addRouteConfiguration(name string, routes []*ir.HTTPRoute,
 // routeConfiguration builds the RouteConfiguration name from routes: one
 // virtual host per hostname, routes in IR order within each. Each route
 // and virtual host is validated alone; those that fail are left out. It
-// returns nil when the configuration itself is invalid.
+// returns nil when the configuration itself is invalid. With a cache, the
+// configuration is patched from the last call's when it can be (see
+// configMemo.patch), and built reusing its routes and virtual hosts when not.
 func (t *translation) routeConfiguration(name string, routes []*ir.HTTPRoute, misdirected []string) *routev3.RouteConfiguration {
+	c := t.cache
+	if c == nil {
+		return t.buildRouteConfiguration(name, routes, misdirected, nil, nil)
+	}
+	prev := c.configs[name]
+	if prev != nil && prev.patch(name, routes, misdirected) {
+		prev.gen = c.gen
+		t.replay(prev.reports)
+		return prev.config
+	}
+	next := &configMemo{gen: c.gen, routes: slices.Clone(routes), misdirected: slices.Clone(misdirected)}
+	next.reports = t.capture(func() { next.config = t.buildRouteConfiguration(name, routes, misdirected, prev, next) })
+	c.configs[name] = next
+	return next.config
+}
+
+// buildRouteConfiguration builds the configuration routeConfiguration
+// returns, reusing the routes and virtual hosts of prev (nil: none) that
+// did not change, and recording into next (nil: nowhere) the built routes,
+// hostnames and virtual hosts.
+func (t *translation) buildRouteConfiguration(name string, routes []*ir.HTTPRoute, misdirected []string, prev, next *configMemo) *routev3.RouteConfiguration {
+	prevBuilt, prevVhosts := prev.byRoute()
+	if next != nil {
+		next.built = make([]builtRoutes, len(routes))
+	}
 	var order []string
 	byHost := map[string][]*routev3.Route{}
-	for _, r := range routes {
-		built, err := t.checkedRoutes(r)
-		if err != nil {
-			t.leaveOut("route", "route", r.Name, fmt.Errorf("in route configuration %q: %w", name, err))
+	for i, r := range routes {
+		b, ok := prevBuilt[r]
+		if !ok {
+			b.routes, b.err = CheckedRoutes(r)
+		}
+		if next != nil {
+			next.built[i] = b
+		}
+		if b.err != nil {
+			t.leaveOut("route", "route", r.Name, fmt.Errorf("in route configuration %q: %w", name, b.err))
 			continue
 		}
 		if _, ok := byHost[r.Hostname]; !ok {
 			order = append(order, r.Hostname)
 		}
-		byHost[r.Hostname] = append(byHost[r.Hostname], built...)
+		byHost[r.Hostname] = append(byHost[r.Hostname], b.routes...)
 	}
 	for _, h := range misdirected {
 		if _, ok := byHost[h]; !ok {
@@ -60,7 +93,14 @@ func (t *translation) routeConfiguration(name string, routes []*ir.HTTPRoute, mi
 	slices.SortFunc(order, compareHostnames)
 	vhosts := make([]*routev3.VirtualHost, 0, len(order))
 	for _, h := range order {
-		vh, err := t.virtualHost(name, h, byHost[h])
+		vh := prevVhosts[h]
+		var err error
+		if vh == nil || !slices.Equal(vh.GetRoutes(), byHost[h]) {
+			vh, err = validVirtualHost(h, byHost[h])
+		}
+		if next != nil {
+			next.hosts, next.vhosts = append(next.hosts, h), append(next.vhosts, vh)
+		}
 		if err != nil {
 			t.leaveOut("virtual host", "", h, fmt.Errorf("in route configuration %q: %w", name, err))
 			continue
@@ -71,7 +111,10 @@ func (t *translation) routeConfiguration(name string, routes []*ir.HTTPRoute, mi
 		t.leaveOut("route configuration", "", name, err)
 		return nil
 	}
-	return t.routeConfigurationOf(name, vhosts)
+	if prev != nil && prev.config != nil && slices.Equal(prev.config.GetVirtualHosts(), vhosts) {
+		return prev.config
+	}
+	return RouteConfiguration(name, vhosts)
 }
 
 // CheckedRoutes builds the Envoy routes of one IR route (see buildRoutes)

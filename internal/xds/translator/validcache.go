@@ -4,13 +4,6 @@ import (
 	"github.com/envoygw/envoy-gateway/internal/ir"
 )
 
-// validatedRoute records that an HTTP route passed ir.HTTPRoute.Validate
-// against the clusters of cluster set set, and the call that last used the
-// record.
-type validatedRoute struct {
-	gen, set uint64
-}
-
 // clusterSet returns the number of the cluster set of valid, the clusters
 // a call keeps: the same number as the last call's while their names are
 // the same, in the same order, a new one otherwise. A route's Validate
@@ -30,23 +23,4 @@ func (c *Cache) clusterSet(valid []*ir.Cluster) uint64 {
 		}
 	}
 	return c.clusterSetID
-}
-
-// validHTTPRoute returns r.Validate(clusters), skipping the validation
-// when r passed it against the same cluster set (set) before. Without a
-// cache it always validates.
-func (t *translation) validHTTPRoute(r *ir.HTTPRoute, clusters map[string]bool, set uint64) error {
-	c := t.cache
-	if c == nil {
-		return r.Validate(clusters)
-	}
-	if v, ok := c.validated[r]; ok && v.set == set {
-		v.gen = c.gen
-		return nil
-	}
-	if err := r.Validate(clusters); err != nil {
-		return err
-	}
-	c.validated[r] = &validatedRoute{gen: c.gen, set: set}
-	return nil
 }

@@ -1,0 +1,279 @@
+package translator
+
+import (
+	"slices"
+
+	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
+
+	"github.com/envoygw/envoy-gateway/internal/ir"
+)
+
+// The Cache keeps, per HTTP listener and per route configuration, what the
+// last call computed from the listener's routes, aligned with those routes.
+// A call whose routes are the previous ones with a run of them replaced,
+// inserted or removed (what a route change gives: the resource translator
+// keeps the pointers of unchanged IR routes, in order) patches that run
+// alone: it validates and builds the routes of the run, and rebuilds the
+// virtual hosts of their hostnames. Routes outside the run are not looked
+// up in any map. Anything else, or a patch meeting a route or virtual host
+// that is left out, takes the full path, which still reuses what the memo
+// holds for unchanged routes and virtual hosts.
+
+// reports are the left-out elements and warnings a step of a translation
+// recorded, replayed when the step's outcome is reused.
+type reports struct {
+	leftOut  []LeftOut
+	warnings []string
+}
+
+func (r reports) empty() bool { return len(r.leftOut) == 0 && len(r.warnings) == 0 }
+
+// capture runs f and returns what it recorded.
+func (t *translation) capture(f func()) reports {
+	nl, nw := len(t.out.LeftOut), len(t.out.Warnings)
+	f()
+	return reports{leftOut: slices.Clone(t.out.LeftOut[nl:]), warnings: slices.Clone(t.out.Warnings[nw:])}
+}
+
+// replay records r again.
+func (t *translation) replay(r reports) {
+	t.out.LeftOut = append(t.out.LeftOut, r.leftOut...)
+	t.out.Warnings = append(t.out.Warnings, r.warnings...)
+}
+
+// run is where two route lists differ: old[start:oldEnd] became
+// new[start:newEnd]; before and after it they hold the same routes.
+type run struct {
+	start, oldEnd, newEnd int
+}
+
+// maxRun is the largest run (old and new routes together) a patch takes
+// on, for n routes: beyond it the full path costs about as much.
+func maxRun(n int) int { return 32 + n/16 }
+
+// runOf returns the run where old and new differ, and false when it is
+// too long to patch.
+func runOf(old, new []*ir.HTTPRoute) (run, bool) {
+	n := min(len(old), len(new))
+	p := 0
+	for p < n && old[p] == new[p] {
+		p++
+	}
+	s := 0
+	for s < n-p && old[len(old)-1-s] == new[len(new)-1-s] {
+		s++
+	}
+	r := run{start: p, oldEnd: len(old) - s, newEnd: len(new) - s}
+	return r, r.oldEnd-r.start+r.newEnd-r.start <= maxRun(len(new))
+}
+
+func (r run) none() bool { return r.start == r.oldEnd && r.start == r.newEnd }
+
+// oldIndex is the position in the old list of position i of the new list,
+// outside the run.
+func (r run) oldIndex(i int) int {
+	if i < r.start {
+		return i
+	}
+	return i - r.newEnd + r.oldEnd
+}
+
+// validMemo is what validating one HTTP listener's routes gave: the routes
+// given (a copy the memo owns), the valid ones, against which cluster set
+// and rate limit service, and what was left out.
+type validMemo struct {
+	gen       uint64
+	set       uint64
+	rateLimit bool
+	in        []*ir.HTTPRoute
+	valid     []*ir.HTTPRoute
+	reports   reports
+}
+
+// validHTTPRoutes returns the routes of l that check accepts, recording
+// those left out. With a cache, routes validated by the last call against
+// the same cluster set (set) and rate limit service are not validated again.
+func (t *translation) validHTTPRoutes(l *ir.HTTPListener, set uint64, rateLimit bool, check func(*ir.HTTPRoute) error) []*ir.HTTPRoute {
+	named := func(r *ir.HTTPRoute) (string, error) { return r.Name, check(r) }
+	c := t.cache
+	if c == nil {
+		return validRoutes(t, l.Routes, named)
+	}
+	m := c.listeners[l.Name]
+	if m != nil && m.set == set && m.rateLimit == rateLimit {
+		if m.patch(l.Routes, check) {
+			m.gen = c.gen
+			t.replay(m.reports)
+			return m.valid
+		}
+	} else {
+		m = nil
+	}
+	var passed map[*ir.HTTPRoute]bool
+	if m != nil {
+		passed = make(map[*ir.HTTPRoute]bool, len(m.valid))
+		for _, r := range m.valid {
+			passed[r] = true
+		}
+	}
+	next := &validMemo{gen: c.gen, set: set, rateLimit: rateLimit, in: slices.Clone(l.Routes)}
+	next.reports = t.capture(func() {
+		next.valid = validRoutes(t, l.Routes, func(r *ir.HTTPRoute) (string, error) {
+			if passed[r] {
+				return r.Name, nil
+			}
+			return named(r)
+		})
+	})
+	c.listeners[l.Name] = next
+	return next.valid
+}
+
+// patch makes the memo that of routes when they differ from its own by a
+// short run of valid routes, and the memo left nothing out; or when they
+// are the same routes. It reports false, having changed nothing, otherwise.
+func (m *validMemo) patch(routes []*ir.HTTPRoute, check func(*ir.HTTPRoute) error) bool {
+	r, ok := runOf(m.in, routes)
+	switch {
+	case !ok:
+		return false
+	case r.none():
+		return true
+	case !m.reports.empty():
+		return false
+	}
+	for _, route := range routes[r.start:r.newEnd] {
+		if check(route) != nil {
+			return false
+		}
+	}
+	// Nothing was left out: the valid routes are the routes given.
+	m.in = slices.Replace(m.in, r.start, r.oldEnd, routes[r.start:r.newEnd]...)
+	m.valid = m.in
+	return true
+}
+
+// configMemo is what building one route configuration gave: the routes
+// given (a copy the memo owns) and the Envoy routes of each, the hostnames
+// of its virtual hosts (sorted by compareHostnames) and each one's virtual
+// host (nil when left out), and the configuration (nil when left out).
+type configMemo struct {
+	gen         uint64
+	routes      []*ir.HTTPRoute
+	built       []builtRoutes
+	misdirected []string
+	hosts       []string
+	vhosts      []*routev3.VirtualHost
+	reports     reports
+	config      *routev3.RouteConfiguration
+}
+
+// builtRoutes are the Envoy routes of one IR route, or why it is left out.
+type builtRoutes struct {
+	routes []*routev3.Route
+	err    error
+}
+
+// patch returns the configuration of routes and misdirected, built from the
+// memo's when routes differ from its own by a short run of routes that
+// build, whose virtual hosts are valid, and the memo left nothing out (or
+// when they are the same routes), and makes the memo that of the result.
+// It reports false, having changed nothing, otherwise.
+func (m *configMemo) patch(name string, routes []*ir.HTTPRoute, misdirected []string) bool {
+	if !slices.Equal(m.misdirected, misdirected) {
+		return false
+	}
+	r, ok := runOf(m.routes, routes)
+	switch {
+	case !ok:
+		return false
+	case r.none():
+		return true
+	case !m.reports.empty():
+		return false
+	}
+	built := make([]builtRoutes, r.newEnd-r.start)
+	var hosts []string
+	for i, route := range routes[r.start:r.newEnd] {
+		b, err := CheckedRoutes(route)
+		if err != nil {
+			return false
+		}
+		built[i] = builtRoutes{routes: b}
+		hosts = appendNew(hosts, route.Hostname)
+	}
+	for _, route := range m.routes[r.start:r.oldEnd] {
+		hosts = appendNew(hosts, route.Hostname)
+	}
+	builtAt := func(i int) []*routev3.Route {
+		if i >= r.start && i < r.newEnd {
+			return built[i-r.start].routes
+		}
+		return m.built[r.oldIndex(i)].routes
+	}
+	slices.SortFunc(hosts, compareHostnames)
+	newHosts, vhosts := slices.Clone(m.hosts), slices.Clone(m.vhosts)
+	changed := false
+	for _, h := range hosts {
+		var hostRoutes []*routev3.Route
+		for i, route := range routes {
+			if route.Hostname == h {
+				hostRoutes = append(hostRoutes, builtAt(i)...)
+			}
+		}
+		if len(hostRoutes) == 0 && slices.Contains(misdirected, h) {
+			hostRoutes = []*routev3.Route{misdirectedRoute}
+		}
+		at, found := slices.BinarySearchFunc(newHosts, h, compareHostnames)
+		switch {
+		case len(hostRoutes) == 0 && found:
+			newHosts, vhosts = slices.Delete(newHosts, at, at+1), slices.Delete(vhosts, at, at+1)
+			changed = true
+		case len(hostRoutes) == 0, found && slices.Equal(vhosts[at].GetRoutes(), hostRoutes):
+		default:
+			vh, err := validVirtualHost(h, hostRoutes)
+			if err != nil {
+				return false
+			}
+			if found {
+				vhosts[at] = vh
+			} else {
+				newHosts, vhosts = slices.Insert(newHosts, at, h), slices.Insert(vhosts, at, vh)
+			}
+			changed = true
+		}
+	}
+	m.routes = slices.Replace(m.routes, r.start, r.oldEnd, routes[r.start:r.newEnd]...)
+	m.built = slices.Replace(m.built, r.start, r.oldEnd, built...)
+	if changed {
+		m.hosts, m.vhosts, m.config = newHosts, vhosts, RouteConfiguration(name, vhosts)
+	}
+	return true
+}
+
+// appendNew appends s to list unless list has it.
+func appendNew(list []string, s string) []string {
+	if slices.Contains(list, s) {
+		return list
+	}
+	return append(list, s)
+}
+
+// byRoute returns the memo's built routes by IR route and its virtual
+// hosts by hostname; none for a nil memo.
+func (m *configMemo) byRoute() (map[*ir.HTTPRoute]builtRoutes, map[string]*routev3.VirtualHost) {
+	if m == nil {
+		return nil, nil
+	}
+	built := make(map[*ir.HTTPRoute]builtRoutes, len(m.routes))
+	for i, r := range m.routes {
+		built[r] = m.built[i]
+	}
+	vhosts := make(map[string]*routev3.VirtualHost, len(m.hosts))
+	for i, h := range m.hosts {
+		if m.vhosts[i] != nil {
+			vhosts[h] = m.vhosts[i]
+		}
+	}
+	return built, vhosts
+}
