@@ -29,6 +29,9 @@ type entry struct {
 	wire []byte
 	// sum is the entry's share of its type's version (see versionSum).
 	sum versionSum
+	// vhosts are, for a route configuration, the encoded virtual_hosts
+	// fields of its input's virtual hosts, in order.
+	vhosts [][]byte
 }
 
 // encoder turns the translator's resources into served entries, keeping
@@ -36,7 +39,9 @@ type entry struct {
 // reuses the messages of unchanged resources, and published messages are
 // never modified) so that a resource of the previous content costs a map
 // lookup. Each content has its own encoder, seeded from the previous one
-// and holding only what the new content uses.
+// and holding only what the new content uses. Entries of the partial types
+// are not kept here: the content's index by name finds them (see
+// content.entry).
 //
 // Route configurations and cluster load assignments, the large and the
 // numerous resources, are served pre-encoded: the message holds its name
@@ -44,18 +49,17 @@ type entry struct {
 // marshalling copies verbatim. go-control-plane marshals a resource for
 // every response to every proxy; for these it is a copy of bytes computed
 // once. The virtual hosts of a route configuration are encoded one by one
-// and kept, so that a route configuration with one changed virtual host
-// encodes that virtual host only.
+// and kept with its entry, so that a route configuration whose virtual
+// hosts are the previous one's with a few replaced encodes those few (see
+// vhostsOf).
 type encoder struct {
 	prev *encoder
 	// entries are by type, then by the translator's message.
 	entries map[resourcev3.Type]map[types.Resource]*entry
-	// vhosts are the encoded virtual_hosts fields of route configurations.
-	vhosts map[*routev3.VirtualHost][]byte
 }
 
 func newEncoder(prev *encoder) *encoder {
-	return &encoder{prev: prev, entries: map[resourcev3.Type]map[types.Resource]*entry{}, vhosts: map[*routev3.VirtualHost][]byte{}}
+	return &encoder{prev: prev, entries: map[resourcev3.Type]map[types.Resource]*entry{}}
 }
 
 // done drops the link to the previous encoder: the new one holds what the
@@ -66,9 +70,6 @@ func (e *encoder) done() { e.prev = nil }
 // not change); neither modifies them afterwards.
 func (e *encoder) share(prev *encoder, t resourcev3.Type) {
 	e.entries[t] = prev.entries[t]
-	if t == resourcev3.RouteType {
-		e.vhosts = prev.vhosts
-	}
 }
 
 // entry returns the served entry of r, of type t.
@@ -84,11 +85,10 @@ func (e *encoder) entry(t resourcev3.Type, r types.Resource) (*entry, error) {
 	if e.prev != nil {
 		if en, ok := e.prev.entries[t][r]; ok {
 			byMsg[r] = en
-			e.keepVhosts(r)
 			return en, nil
 		}
 	}
-	en, err := e.encode(r)
+	en, err := encode(r, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -96,28 +96,16 @@ func (e *encoder) entry(t resourcev3.Type, r types.Resource) (*entry, error) {
 	return en, nil
 }
 
-// keepVhosts carries the encoded virtual hosts of a reused route
-// configuration over from the previous encoder.
-func (e *encoder) keepVhosts(r types.Resource) {
-	rc, ok := r.(*routev3.RouteConfiguration)
-	if !ok {
-		return
-	}
-	for _, vh := range rc.GetVirtualHosts() {
-		if b, ok := e.prev.vhosts[vh]; ok {
-			e.vhosts[vh] = b
-		}
-	}
-}
-
-func (e *encoder) encode(r types.Resource) (*entry, error) {
+// encode returns the entry of r; prev, when not nil, is the previous entry
+// of the same name, whose encoded parts are reused for the same messages.
+func encode(r types.Resource, prev *entry) (*entry, error) {
 	var served types.Resource
 	var wire []byte
+	var vhosts [][]byte
 	var err error
 	switch m := r.(type) {
 	case *routev3.RouteConfiguration:
-		var vhosts [][]byte
-		if vhosts, err = e.vhostsOf(m); err == nil {
+		if vhosts, err = vhostsOf(m, prev); err == nil {
 			served, wire, err = preEncoded(m, rcNameField, vhostsField, vhosts)
 		}
 	case *endpointv3.ClusterLoadAssignment:
@@ -130,7 +118,7 @@ func (e *encoder) encode(r types.Resource) (*entry, error) {
 		return nil, fmt.Errorf("encoding %q: %w", cachev3.GetResourceName(r), err)
 	}
 	sum := sha256.Sum256(wire)
-	en := &entry{name: cachev3.GetResourceName(r), input: r, served: served, version: hex.EncodeToString(sum[:8])}
+	en := &entry{name: cachev3.GetResourceName(r), input: r, served: served, version: hex.EncodeToString(sum[:8]), vhosts: vhosts}
 	if _, partial := r.(*tlsv3.Secret); partial || served != r {
 		en.wire = wire
 	}
@@ -183,36 +171,62 @@ var (
 )
 
 // vhostsOf returns the encoded virtual_hosts fields of rc, one per
-// virtual host.
-func (e *encoder) vhostsOf(rc *routev3.RouteConfiguration) ([][]byte, error) {
-	parts := make([][]byte, 0, len(rc.GetVirtualHosts()))
-	for _, vh := range rc.GetVirtualHosts() {
-		b, err := e.vhost(vh)
+// virtual host, taking those of the same messages from prev, the previous
+// entry of rc's name (nil: none). The virtual hosts before and after the
+// run where rc's differ from prev's are prev's parts as they are; those of
+// the run are looked up among the run of prev's, or encoded.
+func vhostsOf(rc *routev3.RouteConfiguration, prev *entry) ([][]byte, error) {
+	vhs := rc.GetVirtualHosts()
+	var old []*routev3.VirtualHost
+	var oldParts [][]byte
+	if prevRC, ok := prev.inputOrNil().(*routev3.RouteConfiguration); ok {
+		old, oldParts = prevRC.GetVirtualHosts(), prev.vhosts
+	}
+	parts := make([][]byte, len(vhs))
+	n := min(len(old), len(vhs))
+	p := 0
+	for ; p < n && old[p] == vhs[p]; p++ {
+		parts[p] = oldParts[p]
+	}
+	s := 0
+	for ; s < n-p && old[len(old)-1-s] == vhs[len(vhs)-1-s]; s++ {
+		parts[len(vhs)-1-s] = oldParts[len(old)-1-s]
+	}
+	var inRun map[*routev3.VirtualHost][]byte
+	if len(old)-s > p {
+		inRun = make(map[*routev3.VirtualHost][]byte, len(old)-s-p)
+		for i := p; i < len(old)-s; i++ {
+			inRun[old[i]] = oldParts[i]
+		}
+	}
+	for i := p; i < len(vhs)-s; i++ {
+		if b, ok := inRun[vhs[i]]; ok {
+			parts[i] = b
+			continue
+		}
+		b, err := encodeVhost(vhs[i])
 		if err != nil {
 			return nil, err
 		}
-		parts = append(parts, b)
+		parts[i] = b
 	}
 	return parts, nil
 }
 
-// vhost returns the encoded virtual_hosts field holding vh.
-func (e *encoder) vhost(vh *routev3.VirtualHost) ([]byte, error) {
-	if b, ok := e.vhosts[vh]; ok {
-		return b, nil
+// inputOrNil is the entry's input, nil for a nil entry.
+func (en *entry) inputOrNil() types.Resource {
+	if en == nil {
+		return nil
 	}
-	if e.prev != nil {
-		if b, ok := e.prev.vhosts[vh]; ok {
-			e.vhosts[vh] = b
-			return b, nil
-		}
-	}
+	return en.input
+}
+
+// encodeVhost returns the encoded virtual_hosts field holding vh.
+func encodeVhost(vh *routev3.VirtualHost) ([]byte, error) {
 	inner, err := deterministic.Marshal(vh)
 	if err != nil {
 		return nil, fmt.Errorf("virtual host %q: %w", vh.GetName(), err)
 	}
 	b := protowire.AppendTag(nil, vhostsField.Number(), protowire.BytesType)
-	b = protowire.AppendBytes(b, inner)
-	e.vhosts[vh] = b
-	return b, nil
+	return protowire.AppendBytes(b, inner), nil
 }

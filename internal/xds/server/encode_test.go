@@ -126,9 +126,11 @@ func TestContentReusesWhatDidNotChange(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i, rc := range mixed.Routes {
-		for j, vh := range rc.GetVirtualHosts() {
-			reused := &next.enc.vhosts[vh][0] == &again.enc.vhosts[res.Routes[i].GetVirtualHosts()[j]][0]
+	for _, rc := range mixed.Routes {
+		nextEntry, _ := next.byName[resourcev3.RouteType].get(rc.GetName())
+		againEntry, _ := again.byName[resourcev3.RouteType].get(rc.GetName())
+		for j := range rc.GetVirtualHosts() {
+			reused := &nextEntry.vhosts[j][0] == &againEntry.vhosts[j][0]
 			if j > 0 && !reused {
 				t.Errorf("route configuration %s: unchanged virtual host %d encoded again", rc.GetName(), j)
 			}
@@ -247,6 +249,52 @@ func TestContentTakesOverUnchangedTypes(t *testing.T) {
 	for _, typ := range servedTypes {
 		if !maps.Equal(fresh.snapshot().VersionMap[typ], next.snapshot().VersionMap[typ]) {
 			t.Errorf("%s: resource versions depend on what was reused", typ)
+		}
+	}
+}
+
+// TestVhostsOfReusesTheSameMessages checks vhostsOf on route configurations
+// derived from a previous one in every way a run can take (a replaced, an
+// inserted, a removed virtual host, a reordering, a whole new set): each part
+// is the encoding of its virtual host, and the part of a virtual host the
+// previous configuration had is its part, not a new encoding.
+func TestVhostsOfReusesTheSameMessages(t *testing.T) {
+	vh := func(name string) *routev3.VirtualHost {
+		return translator.VirtualHost(name, []*routev3.Route{{Name: name + "-route"}})
+	}
+	old := []*routev3.VirtualHost{vh("a"), vh("b"), vh("c"), vh("d"), vh("e")}
+	prev, err := encode(translator.RouteConfiguration("rc", old), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := map[string][]*routev3.VirtualHost{
+		"same":     old,
+		"replaced": {old[0], old[1], vh("c"), old[3], old[4]},
+		"inserted": {old[0], old[1], vh("bb"), old[2], old[3], old[4]},
+		"removed":  {old[0], old[2], old[3], old[4]},
+		"reversed": {old[4], old[3], old[2], old[1], old[0]},
+		"new":      {vh("x"), vh("y")},
+		"empty":    {},
+	}
+	for name, vhs := range cases {
+		parts, err := vhostsOf(translator.RouteConfiguration("rc", vhs), prev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(parts) != len(vhs) {
+			t.Fatalf("%s: %d parts for %d virtual hosts", name, len(parts), len(vhs))
+		}
+		for i, v := range vhs {
+			want, err := encodeVhost(v)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if string(parts[i]) != string(want) {
+				t.Errorf("%s: part %d is not the encoding of virtual host %s", name, i, v.GetName())
+			}
+			if j := slices.Index(old, v); j >= 0 && &parts[i][0] != &prev.vhosts[j][0] {
+				t.Errorf("%s: virtual host %s, unchanged, encoded again", name, v.GetName())
+			}
 		}
 	}
 }

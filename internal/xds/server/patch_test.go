@@ -152,9 +152,8 @@ func TestWithEndpointsEncodesOnlyTheChanged(t *testing.T) {
 func TestVersionIsHashOfServedBytes(t *testing.T) {
 	res := fleetOf(t, 5, 1)
 	res.Routes = append(res.Routes, &routev3.RouteConfiguration{VirtualHosts: res.Routes[0].GetVirtualHosts()})
-	e := newEncoder(nil)
 	for _, r := range slices.Concat(asResources(res.Routes), asResources(res.Endpoints), asResources(res.Clusters), asResources(res.Listeners)) {
-		en, err := e.encode(r)
+		en, err := encode(r, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -57,8 +57,7 @@ func TestRouteConfigurationsOfSentResponse(t *testing.T) {
 	rc := &routev3.RouteConfiguration{Name: "rc", VirtualHosts: []*routev3.VirtualHost{{
 		Name: "vh", Domains: []string{"*"}, Routes: []*routev3.Route{{Name: "r0"}},
 	}}}
-	e := newEncoder(nil)
-	en, err := e.encode(rc)
+	en, err := encode(rc, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

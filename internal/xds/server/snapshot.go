@@ -160,13 +160,14 @@ func (c *content) entry(t resourcev3.Type, r types.Resource, prev *content) (*en
 	if !isPartialType(t) {
 		return c.enc.entry(t, r)
 	}
+	var old *entry
 	if prev != nil {
-		if e, ok := prev.byName[t].get(cachev3.GetResourceName(r)); ok && e.input == r {
-			c.enc.keepVhosts(r)
-			return e, nil
-		}
+		old, _ = prev.byName[t].get(cachev3.GetResourceName(r))
 	}
-	return c.enc.encode(r)
+	if old != nil && old.input == r {
+		return old, nil
+	}
+	return encode(r, old)
 }
 
 // groupOf returns the snapshot group of entries, whose version is version,
