@@ -88,26 +88,29 @@ func (t *EndpointsTranslator) Translate(e *Endpoints) *ir.Endpoints {
 
 // next is the result of a call that changed and removed these Services:
 // the previous result's map with them set (or built from the memory on the
-// first call).
+// first call), numbered, with the delta from the previous result.
 func (t *EndpointsTranslator) next(changed []*memoService, removed []string) *ir.Endpoints {
 	if t.last == nil {
 		out := make(map[string]*ir.ServiceEndpoints, len(t.memo))
 		for _, m := range t.memo {
 			out[m.key] = m.out
 		}
-		return &ir.Endpoints{Services: out}
+		return &ir.Endpoints{Services: out, ID: ir.NewEndpointsID()}
 	}
+	delta := &ir.EndpointsDelta{From: t.last.ID}
 	if len(changed) == 0 && len(removed) == 0 {
-		return &ir.Endpoints{Services: t.last.Services}
+		return &ir.Endpoints{Services: t.last.Services, ID: ir.NewEndpointsID(), Delta: delta}
 	}
 	out := maps.Clone(t.last.Services)
 	for _, m := range changed {
 		out[m.key] = m.out
+		delta.Changed = append(delta.Changed, m.key)
 	}
 	for _, k := range removed {
 		delete(out, k)
+		delta.Changed = append(delta.Changed, k)
 	}
-	return &ir.Endpoints{Services: out}
+	return &ir.Endpoints{Services: out, ID: ir.NewEndpointsID(), Delta: delta}
 }
 
 // sameSlices reports whether a and b are the same slices in the same order.

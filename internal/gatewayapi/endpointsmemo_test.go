@@ -11,6 +11,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 	discoveryv1 "k8s.io/api/discovery/v1"
 	"k8s.io/apimachinery/pkg/types"
+
+	"github.com/envoygw/envoy-gateway/internal/ir"
 )
 
 // TestEndpointsTranslatorEqualsTranslateEndpoints applies random changes
@@ -85,12 +87,13 @@ func TestEndpointsTranslatorEqualsTranslateEndpoints(t *testing.T) {
 		}
 		snap := NewEndpoints(known, list)
 		got := tr.Translate(snap)
-		if diff := cmp.Diff(TranslateEndpoints(snap), got); diff != "" {
+		if diff := cmp.Diff(TranslateEndpoints(snap).Services, got.Services); diff != "" {
 			t.Fatalf("step %d: memoized translation differs (-want +got):\n%s", step, diff)
 		}
-		if diff := cmp.Diff(TranslateEndpoints(prevSnap), prev); diff != "" {
+		if diff := cmp.Diff(TranslateEndpoints(prevSnap).Services, prev.Services); diff != "" {
 			t.Fatalf("step %d: the previous result changed (-want +got):\n%s", step, diff)
 		}
+		assertDeltaHolds(t, step, prev, got)
 		for _, k := range known {
 			key := k.Namespace + "/" + k.Name
 			if k != changed && got.Services[key] != prev.Services[key] && prev.Services[key] != nil {
@@ -123,7 +126,31 @@ func TestEndpointsTranslatorForgets(t *testing.T) {
 	if again.Services["ns/svc"] == first.Services["ns/svc"] {
 		t.Fatal("a Service whose slices changed kept its previous IR")
 	}
-	if diff := cmp.Diff(TranslateEndpoints(NewEndpoints([]ObjectKey{k}, []*discoveryv1.EndpointSlice{b})), again); diff != "" {
+	if diff := cmp.Diff(TranslateEndpoints(NewEndpoints([]ObjectKey{k}, []*discoveryv1.EndpointSlice{b})).Services, again.Services); diff != "" {
 		t.Fatalf("(-want +got):\n%s", diff)
+	}
+}
+
+// assertDeltaHolds checks that got, the result following prev, says so
+// (its delta is from prev's ID) and that every key its delta does not list
+// has prev's entry: the same pointer, or absent from both.
+func assertDeltaHolds(t *testing.T, step int, prev, got *ir.Endpoints) {
+	t.Helper()
+	if prev == nil || prev.ID == 0 { // not a result of the translator
+		return
+	}
+	changed, ok := got.ChangedSince(prev.ID)
+	if !ok || got.ID == prev.ID {
+		t.Fatalf("step %d: result %d has no delta from the previous one, %d (%+v)", step, got.ID, prev.ID, got.Delta)
+	}
+	for _, k := range slices.Concat(slices.Collect(maps.Keys(prev.Services)), slices.Collect(maps.Keys(got.Services))) {
+		if slices.Contains(changed, k) {
+			continue
+		}
+		before, had := prev.Services[k]
+		after, has := got.Services[k]
+		if had != has || before != after {
+			t.Fatalf("step %d: Service %s changed but the delta %v does not list it", step, k, changed)
+		}
 	}
 }

@@ -3,6 +3,7 @@ package ir
 import (
 	"errors"
 	"fmt"
+	"sync/atomic"
 )
 
 // EndpointSource says where the endpoints of an EDS cluster come from: the
@@ -50,6 +51,38 @@ type Endpoints struct {
 	// is complete: no ports means no ready endpoints. A Service not listed is
 	// one the snapshot says nothing about.
 	Services map[string]*ServiceEndpoints `json:"services,omitempty"`
+	// ID identifies the snapshot for Delta, 0 when it has no identity (a
+	// snapshot built without NewEndpointsID). Not part of its content.
+	ID uint64 `json:"-"`
+	// Delta, when set, says which keys of Services may differ from those
+	// of an earlier snapshot: a consumer holding what it computed from that
+	// one may redo the changed keys only. Not part of the content.
+	Delta *EndpointsDelta `json:"-"`
+}
+
+// EndpointsDelta says how a snapshot's Services differ from those of the
+// snapshot whose ID is From: every key not in Changed has the same entry
+// (the same pointer, or absent from both); keys in Changed were added,
+// replaced or removed.
+type EndpointsDelta struct {
+	From    uint64
+	Changed []string
+}
+
+// endpointsIDs numbers snapshots across the process.
+var endpointsIDs atomic.Uint64
+
+// NewEndpointsID returns an ID no other snapshot of the process has.
+func NewEndpointsID() uint64 { return endpointsIDs.Add(1) }
+
+// ChangedSince returns the keys whose entries may differ from those of the
+// snapshot with ID from, and false when e does not say (no delta from that
+// snapshot, or either has no identity).
+func (e *Endpoints) ChangedSince(from uint64) ([]string, bool) {
+	if e == nil || e.ID == 0 || from == 0 || e.Delta == nil || e.Delta.From != from {
+		return nil, false
+	}
+	return e.Delta.Changed, true
 }
 
 // ServiceEndpoints are the ready endpoints of one Service.

@@ -31,14 +31,23 @@ type endpointsView struct {
 // merge makes latest (topic version version) the latest snapshot. The view
 // becomes latest plus the Services of the previous view that latest does not
 // cover and keep holds; latest itself (no copy) when there are none.
+//
+// When the view is the previous latest snapshot itself and latest says
+// which keys changed since (ir.Endpoints.Delta), only those keys can have
+// become uncovered: the others are not looked at.
 func (v *endpointsView) merge(version uint64, latest *ir.Endpoints, keep func(string) bool) {
 	if latest == nil {
 		latest = &ir.Endpoints{}
 	}
 	current := latest
 	if v.current != nil {
-		for k, se := range v.current.Services {
-			if _, covered := latest.Services[k]; covered || !keep(k) {
+		candidates := maps.Keys(v.current.Services)
+		if changed, ok := latest.ChangedSince(v.current.ID); ok && v.current == v.latest {
+			candidates = slices.Values(changed)
+		}
+		for k := range candidates {
+			se, had := v.current.Services[k]
+			if _, covered := latest.Services[k]; covered || !had || !keep(k) {
 				continue
 			}
 			if current == latest {
@@ -58,8 +67,8 @@ func (v *endpointsView) merge(version uint64, latest *ir.Endpoints, keep func(st
 // and served does not hold. Assignments of served clusters do not change,
 // so the generation stays.
 func (v *endpointsView) prune(served func(string) bool) {
-	if v.current == nil {
-		return
+	if v.current == nil || v.current == v.latest {
+		return // the latest snapshot covers every Service of the view
 	}
 	var drop []string
 	for k := range v.current.Services {

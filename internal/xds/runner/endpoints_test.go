@@ -42,6 +42,11 @@ func edsXds(services ...string) *ir.Xds {
 // endpointsOf is an endpoints snapshot covering the given Services of
 // namespace ns, each with one EndpointSlice of its addresses on port 8080.
 func endpointsOf(services map[string][]string) *ir.Endpoints {
+	return gatewayapi.TranslateEndpoints(endpointsSnapshotOf(services))
+}
+
+// endpointsSnapshotOf is the provider's snapshot endpointsOf translates.
+func endpointsSnapshotOf(services map[string][]string) *gatewayapi.Endpoints {
 	var keys []gatewayapi.ObjectKey
 	var list []*discoveryv1.EndpointSlice
 	for svc, addrs := range services {
@@ -60,7 +65,7 @@ func endpointsOf(services map[string][]string) *ir.Endpoints {
 		}
 		list = append(list, es)
 	}
-	return gatewayapi.TranslateEndpoints(gatewayapi.NewEndpoints(keys, list))
+	return gatewayapi.NewEndpoints(keys, list)
 }
 
 // runnerTest drives a runner's handlers directly (no Start), so that the
@@ -189,28 +194,51 @@ func TestEndpointsOfFrozenFleetsKeepFlowing(t *testing.T) {
 	rt.expect()
 }
 
+// TestEndpointsOfServicesStillServedAreKept runs with snapshots translated
+// one by one, and with snapshots of an EndpointsTranslator, which say what
+// changed since the previous one (the view then looks at those Services
+// only).
 func TestEndpointsOfServicesStillServedAreKept(t *testing.T) {
-	rt := newRunnerTest(t)
-	listeners := []string{"listener/0.0.0.0/10080"}
-	rt.publishEndpoints(endpointsOf(map[string][]string{"web": {"10.0.0.1"}, "api": {"10.0.1.1"}}))
-	rt.result(&bus.FleetSet{Fleets: []*bus.Fleet{fleet("a", edsXds("web"))}})
-	rt.expect(call{op: "update", fleet: "a", listeners: listeners, endpoints: []string{"service/ns/web/80=10.0.0.1:8080"}})
+	for _, withDelta := range []bool{false, true} {
+		t.Run(fmt.Sprintf("delta=%v", withDelta), func(t *testing.T) {
+			tr := gatewayapi.NewEndpointsTranslator()
+			snapshot := func(services map[string][]string) *ir.Endpoints {
+				if withDelta {
+					return tr.Translate(endpointsSnapshotOf(services))
+				}
+				return endpointsOf(services)
+			}
+			rt := newRunnerTest(t)
+			listeners := []string{"listener/0.0.0.0/10080"}
+			rt.publishEndpoints(snapshot(map[string][]string{"web": {"10.0.0.1"}, "api": {"10.0.1.1"}}))
+			rt.result(&bus.FleetSet{Fleets: []*bus.Fleet{fleet("a", edsXds("web"))}})
+			rt.expect(call{op: "update", fleet: "a", listeners: listeners, endpoints: []string{"service/ns/web/80=10.0.0.1:8080"}})
 
-	// The route moves from web to api: the provider stops covering web
-	// before the new result is applied. The served cluster keeps web's
-	// endpoints meanwhile.
-	rt.publishEndpoints(endpointsOf(map[string][]string{"api": {"10.0.1.1"}}))
-	rt.expect(call{op: "endpoints", fleet: "a", endpoints: []string{"service/ns/web/80=10.0.0.1:8080"}})
-	rt.result(&bus.FleetSet{Fleets: []*bus.Fleet{fleet("a", edsXds("api"))}})
-	rt.expect(call{op: "update", fleet: "a", listeners: listeners, endpoints: []string{"service/ns/api/80=10.0.1.1:8080"}})
+			// The route moves from web to api: the provider stops covering
+			// web before the new result is applied. The served cluster
+			// keeps web's endpoints meanwhile.
+			rt.publishEndpoints(snapshot(map[string][]string{"api": {"10.0.1.1"}}))
+			rt.expect(call{op: "endpoints", fleet: "a", endpoints: []string{"service/ns/web/80=10.0.0.1:8080"}})
+			rt.result(&bus.FleetSet{Fleets: []*bus.Fleet{fleet("a", edsXds("api"))}})
+			rt.expect(call{op: "update", fleet: "a", listeners: listeners, endpoints: []string{"service/ns/api/80=10.0.1.1:8080"}})
 
-	// Once no cluster uses web, its last endpoints are forgotten.
-	rt.result(&bus.FleetSet{Fleets: []*bus.Fleet{fleet("a", edsXds("api", "web"))}})
-	rt.expect(call{op: "update", fleet: "a", listeners: listeners, endpoints: []string{"service/ns/api/80=10.0.1.1:8080", "service/ns/web/80="}})
+			// Once no cluster uses web, its last endpoints are forgotten.
+			rt.result(&bus.FleetSet{Fleets: []*bus.Fleet{fleet("a", edsXds("api", "web"))}})
+			rt.expect(call{op: "update", fleet: "a", listeners: listeners, endpoints: []string{"service/ns/api/80=10.0.1.1:8080", "service/ns/web/80="}})
 
-	// A Service covered without endpoints has none, served or not.
-	rt.publishEndpoints(endpointsOf(map[string][]string{"api": nil, "web": {"10.0.0.5"}}))
-	rt.expect(call{op: "endpoints", fleet: "a", endpoints: []string{"service/ns/api/80=", "service/ns/web/80=10.0.0.5:8080"}})
+			// A Service covered without endpoints has none, served or not.
+			rt.publishEndpoints(snapshot(map[string][]string{"api": nil, "web": {"10.0.0.5"}}))
+			rt.expect(call{op: "endpoints", fleet: "a", endpoints: []string{"service/ns/api/80=", "service/ns/web/80=10.0.0.5:8080"}})
+
+			// api moves: only its assignment changes.
+			rt.publishEndpoints(snapshot(map[string][]string{"api": {"10.0.1.2"}, "web": {"10.0.0.5"}}))
+			rt.expect(call{op: "endpoints", fleet: "a", endpoints: []string{"service/ns/api/80=10.0.1.2:8080", "service/ns/web/80=10.0.0.5:8080"}})
+
+			// web stops being covered while still served: kept.
+			rt.publishEndpoints(snapshot(map[string][]string{"api": {"10.0.1.3"}}))
+			rt.expect(call{op: "endpoints", fleet: "a", endpoints: []string{"service/ns/api/80=10.0.1.3:8080", "service/ns/web/80=10.0.0.5:8080"}})
+		})
+	}
 }
 
 func TestEndpointsUpdateFailureIsRetried(t *testing.T) {

@@ -99,12 +99,17 @@ func (c *Cache) Translate(x *ir.Xds, eps *ir.Endpoints) (*Resources, error) {
 // entry by a key computed once and rebuilds only the assignments of the
 // clusters whose entry is not the one of the previous call (the providers'
 // snapshots share the entries of unchanged Services): an endpoint change
-// costs a map lookup per cluster and the assignments it changes.
+// costs a map lookup per cluster and the assignments it changes. When eps
+// also says which Services changed since the snapshot of that call
+// (ir.Endpoints.Delta), only the clusters of those Services are looked at,
+// and the result is the previous one with their assignments replaced.
 func (c *Cache) TranslateEndpoints(clusters []*ir.Cluster, eps *ir.Endpoints) (*Resources, error) {
 	fresh := c.eds == nil || c.eds.gen != c.gen || !sameSlice(c.eds.clusters, clusters)
 	c.gen++
 	if fresh {
 		c.eds = newEDSIndex(clusters)
+	} else if out, ok := c.eds.patch(c, eps); ok {
+		return out, nil
 	}
 	t := &translation{out: &Resources{}, cache: c}
 	for i := range c.eds.slots {
@@ -121,18 +126,27 @@ func (c *Cache) TranslateEndpoints(clusters []*ir.Cluster, eps *ir.Endpoints) (*
 	if fresh {
 		sweep(c.assignments, c.gen, func(e *builtAssignment) uint64 { return e.gen })
 	}
-	c.eds.gen = c.gen
+	c.eds.done(c.gen, eps, t.out)
 	return t.out, nil
 }
 
 // edsIndex is what TranslateEndpoints keeps of its last call: the clusters
 // it was given and, for each EDS cluster, the Service entry its assignment
-// was built from. It is valid while no other call of the cache came in
-// between (gen).
+// was built from; the snapshot's ID and the result. It is valid while no
+// other call of the cache came in between (gen).
 type edsIndex struct {
 	clusters []*ir.Cluster
 	gen      uint64
 	slots    []edsSlot
+	// epsID is the ID of the last call's snapshot, out its result.
+	epsID uint64
+	out   *Resources
+	// byKey are the slots of each Service key, made on the first patch.
+	byKey map[string][]int
+	// at is, when every slot gave exactly one assignment and nothing was
+	// left out or warned about, each slot's position in out.Endpoints;
+	// nil otherwise.
+	at []int
 }
 
 // edsSlot is one EDS cluster: the key of its Service ("" when the cluster
@@ -159,6 +173,81 @@ func newEDSIndex(clusters []*ir.Cluster) *edsIndex {
 		x.slots = append(x.slots, s)
 	}
 	return x
+}
+
+// done records the end of a call that gave out from eps.
+func (x *edsIndex) done(gen uint64, eps *ir.Endpoints, out *Resources) {
+	x.gen, x.out, x.epsID, x.at = gen, out, 0, nil
+	if eps != nil {
+		x.epsID = eps.ID
+	}
+	if len(out.LeftOut) > 0 || len(out.Warnings) > 0 || len(out.Endpoints) != len(x.slots) {
+		return
+	}
+	pos := make(map[string]int, len(out.Endpoints))
+	for i, cla := range out.Endpoints {
+		pos[cla.GetClusterName()] = i
+	}
+	at := make([]int, len(x.slots))
+	for i := range x.slots {
+		p, ok := pos[x.slots[i].cluster.Name]
+		if !ok {
+			return
+		}
+		at[i] = p
+	}
+	x.at = at
+}
+
+// patch returns the result of a call with eps when eps says which Services
+// changed since the last call's snapshot and the last result has a
+// position for every slot (see at): the last result with the assignments
+// of the clusters of those Services replaced. It reports false, having
+// changed nothing but x.byKey, when it cannot: then every slot is looked at.
+func (x *edsIndex) patch(c *Cache, eps *ir.Endpoints) (*Resources, bool) {
+	changed, ok := eps.ChangedSince(x.epsID)
+	if !ok || x.at == nil {
+		return nil, false
+	}
+	if x.byKey == nil {
+		x.byKey = map[string][]int{}
+		for i, s := range x.slots {
+			if s.key != "" {
+				x.byKey[s.key] = append(x.byKey[s.key], i)
+			}
+		}
+	}
+	type update struct {
+		slot  int
+		svc   *ir.ServiceEndpoints
+		built *builtAssignment
+	}
+	var updates []update
+	for _, k := range changed {
+		for _, i := range x.byKey[k] {
+			s := &x.slots[i]
+			svc := s.entry(eps)
+			if svc == s.svc {
+				continue
+			}
+			t := &translation{out: &Resources{}, cache: c}
+			b := t.assignmentEntry(s.cluster, s.endpoints(svc))
+			if len(b.out.Endpoints) != 1 || len(b.out.LeftOut) > 0 || len(b.out.Warnings) > 0 {
+				return nil, false
+			}
+			updates = append(updates, update{slot: i, svc: svc, built: b})
+		}
+	}
+	out := &Resources{Endpoints: slices.Clone(x.out.Endpoints)}
+	for _, u := range updates {
+		s := &x.slots[u.slot]
+		s.svc, s.built = u.svc, u.built
+		out.Endpoints[x.at[u.slot]] = u.built.out.Endpoints[0]
+	}
+	// The slots' entries keep their gen: only Translate and a fresh call
+	// sweep the cache, and both mark what they use first.
+	x.gen, x.out, x.epsID = c.gen, out, eps.ID
+	return out, true
 }
 
 // entry returns the slot's Service entry in eps, nil when there is none.

@@ -39,7 +39,7 @@ func newWorld(seed uint64) *world {
 	}
 	w.x.Clusters = append(w.x.Clusters, &ir.Cluster{Name: "dns", Discovery: ir.DiscoveryDNS,
 		Endpoints: []*ir.Endpoint{{Address: "example.com", Port: 80}}})
-	w.eps = &ir.Endpoints{Services: map[string]*ir.ServiceEndpoints{}}
+	w.eps = &ir.Endpoints{Services: map[string]*ir.ServiceEndpoints{}, ID: ir.NewEndpointsID()}
 	for s := range w.services {
 		w.eps.Services[ir.ServiceKey("ns", fmt.Sprintf("svc-%d", s))] = w.serviceEndpoints()
 	}
@@ -183,7 +183,12 @@ func (w *world) change() (endpointsOnly bool) {
 		default:
 			services[key] = w.serviceEndpoints()
 		}
-		w.eps = &ir.Endpoints{Services: services}
+		// Most snapshots say what changed, as the providers' do.
+		next := &ir.Endpoints{Services: services, ID: ir.NewEndpointsID()}
+		if w.rng.IntN(4) != 0 {
+			next.Delta = &ir.EndpointsDelta{From: w.eps.ID, Changed: []string{key}}
+		}
+		w.eps = next
 		return true
 	}
 	return false
