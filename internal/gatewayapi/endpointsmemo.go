@@ -23,13 +23,17 @@ import (
 // resourceVersion and the same namespace, name, UID and resourceVersion
 // (the Kubernetes provider's informer copies: the API server changes the
 // resourceVersion on every write). A provider that modifies a published
-// slice in place must not use it; none does. Not safe for concurrent use.
+// slice in place must not use it; none does. When a snapshot says which
+// Services changed since the one of the previous call (Endpoints.Delta),
+// only those are looked at. Not safe for concurrent use.
 type EndpointsTranslator struct {
 	memo map[ObjectKey]*memoService
 	// gen counts the calls; the Services of the current call carry it.
 	gen uint64
-	// last is the previous result, nil before the first call.
-	last *ir.Endpoints
+	// last is the previous result, nil before the first call, and lastIn
+	// the ID of the snapshot it came from.
+	last   *ir.Endpoints
+	lastIn uint64
 }
 
 // memoService is one Service's IR, its key in the IR and the slices it was
@@ -53,6 +57,10 @@ func (t *EndpointsTranslator) Translate(e *Endpoints) *ir.Endpoints {
 	if e == nil {
 		t.memo, t.last = map[ObjectKey]*memoService{}, nil
 		return &ir.Endpoints{Services: map[string]*ir.ServiceEndpoints{}}
+	}
+	if e.Delta != nil && e.Delta.From != 0 && e.Delta.From == t.lastIn && t.last != nil {
+		t.last, t.lastIn = t.translateDelta(e), e.ID
+		return t.last
 	}
 	t.gen++
 	var changed []*memoService
@@ -82,8 +90,35 @@ func (t *EndpointsTranslator) Translate(e *Endpoints) *ir.Endpoints {
 			}
 		}
 	}
-	t.last = t.next(changed, removed)
+	t.last, t.lastIn = t.next(changed, removed), e.ID
 	return t.last
+}
+
+// translateDelta is Translate for a snapshot whose delta is from the last
+// call's: only the Services of the delta are looked at. The memory's
+// entries of the others keep the last call's gen, which is the current
+// one: this call does not count as a new one.
+func (t *EndpointsTranslator) translateDelta(e *Endpoints) *ir.Endpoints {
+	var changed []*memoService
+	var removed []string
+	for _, k := range e.Delta.Changed {
+		s, covered := e.lookup(k)
+		m := t.memo[k]
+		switch {
+		case !covered && m != nil:
+			removed = append(removed, m.key)
+			delete(t.memo, k)
+		case !covered:
+		case m == nil:
+			m = &memoService{key: ir.ServiceKey(k.Namespace, k.Name), gen: t.gen}
+			t.memo[k] = m
+			fallthrough
+		case !sameSlices(m.slices, s.EndpointSlices):
+			m.slices, m.out = s.EndpointSlices, serviceEndpoints(s.EndpointSlices)
+			changed = append(changed, m)
+		}
+	}
+	return t.next(changed, removed)
 }
 
 // next is the result of a call that changed and removed these Services:

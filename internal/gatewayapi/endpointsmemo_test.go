@@ -15,6 +15,31 @@ import (
 	"github.com/envoygw/envoy-gateway/internal/ir"
 )
 
+// changedServices are the Services whose entries differ between two
+// snapshots: covered by one only, or with other slice objects.
+func changedServices(a, b *Endpoints) []ObjectKey {
+	entries := func(e *Endpoints) map[ObjectKey][]*discoveryv1.EndpointSlice {
+		out := map[ObjectKey][]*discoveryv1.EndpointSlice{}
+		for _, s := range e.Services {
+			out[s.ObjectKey] = s.EndpointSlices
+		}
+		return out
+	}
+	ea, eb := entries(a), entries(b)
+	var out []ObjectKey
+	for k, sa := range ea {
+		if sb, ok := eb[k]; !ok || !slices.Equal(sa, sb) {
+			out = append(out, k)
+		}
+	}
+	for k := range eb {
+		if _, ok := ea[k]; !ok {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
 // TestEndpointsTranslatorEqualsTranslateEndpoints applies random changes
 // to a set of slices (objects replaced as a provider replaces them, some
 // carrying resourceVersions as informer copies do, some not) and checks,
@@ -86,6 +111,12 @@ func TestEndpointsTranslatorEqualsTranslateEndpoints(t *testing.T) {
 			known = slices.DeleteFunc(slices.Clone(keys), func(ObjectKey) bool { return rng.IntN(3) == 0 })
 		}
 		snap := NewEndpoints(known, list)
+		// Most snapshots say what changed since the previous one, as the
+		// providers' do; the others make the translator look at everything.
+		snap.ID = uint64(step + 1)
+		if prevSnap != nil && rng.IntN(3) != 0 {
+			snap.Delta = &EndpointsDelta{From: prevSnap.ID, Changed: changedServices(prevSnap, snap)}
+		}
 		got := tr.Translate(snap)
 		if diff := cmp.Diff(TranslateEndpoints(snap).Services, got.Services); diff != "" {
 			t.Fatalf("step %d: memoized translation differs (-want +got):\n%s", step, diff)

@@ -1,6 +1,10 @@
 package gatewayapi
 
 import (
+	"cmp"
+	"slices"
+	"strings"
+
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
@@ -55,6 +59,33 @@ type Endpoints struct {
 	// EndpointSlice it has (none when it has none), sorted by namespace and
 	// name. A Service not listed is one the snapshot says nothing about.
 	Services []ServiceEndpointSlices `json:"services,omitempty"`
+	// ID identifies the snapshot for Delta, 0 when it has none. Not part
+	// of its content.
+	ID uint64 `json:"-"`
+	// Delta, when set, says which Services may differ from those of the
+	// snapshot with ID Delta.From (see EndpointsDelta). Not part of the
+	// content.
+	Delta *EndpointsDelta `json:"-"`
+}
+
+// EndpointsDelta says how a snapshot's Services differ from those of the
+// snapshot with ID From: every Service not in Changed is covered by both or
+// neither, with the same slices (the same objects); Services in Changed
+// were added, changed or removed.
+type EndpointsDelta struct {
+	From    uint64
+	Changed []ObjectKey
+}
+
+// lookup returns the entry of key in e.Services (sorted), if any.
+func (e *Endpoints) lookup(key ObjectKey) (ServiceEndpointSlices, bool) {
+	i, found := slices.BinarySearchFunc(e.Services, key, func(s ServiceEndpointSlices, k ObjectKey) int {
+		return cmp.Or(strings.Compare(s.Namespace, k.Namespace), strings.Compare(s.Name, k.Name))
+	})
+	if !found {
+		return ServiceEndpointSlices{}, false
+	}
+	return e.Services[i], true
 }
 
 // ServiceEndpointSlices are the EndpointSlices of one Service.

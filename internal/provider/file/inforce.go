@@ -38,6 +38,8 @@ type inForce struct {
 	// Services whose endpoints entry may have changed.
 	resourcesChanged, endpointsChanged bool
 	changedServices                    map[gatewayapi.ObjectKey]bool
+	// endpointsIDs numbers the endpoints snapshots (gatewayapi.Endpoints.ID).
+	endpointsIDs uint64
 	// kindObjects are the objects in force of each kind, in file order, as
 	// the last resources snapshot took them; changedKinds are the kinds
 	// whose objects in force changed since, taken again from the files.
@@ -310,7 +312,9 @@ func (f *inForce) endpointsSnapshot() *gatewayapi.Endpoints {
 		return f.endpoints
 	}
 	services := slices.Clone(f.endpoints.Services)
+	delta := &gatewayapi.EndpointsDelta{From: f.endpoints.ID}
 	for svc := range f.changedServices {
+		delta.Changed = append(delta.Changed, svc)
 		entry, covered := f.serviceEntry(svc)
 		i, found := slices.BinarySearchFunc(services, svc, compareServiceEntry)
 		switch {
@@ -322,7 +326,8 @@ func (f *inForce) endpointsSnapshot() *gatewayapi.Endpoints {
 			services = slices.Delete(services, i, i+1)
 		}
 	}
-	f.endpoints = &gatewayapi.Endpoints{Services: services}
+	f.endpointsIDs++
+	f.endpoints = &gatewayapi.Endpoints{Services: services, ID: f.endpointsIDs, Delta: delta}
 	return f.endpoints
 }
 
@@ -342,6 +347,8 @@ func (f *inForce) allEndpoints() *gatewayapi.Endpoints {
 		}
 	}
 	slices.SortFunc(out.Services, func(a, b gatewayapi.ServiceEndpointSlices) int { return compareServiceEntry(a, b.ObjectKey) })
+	f.endpointsIDs++
+	out.ID = f.endpointsIDs
 	return out
 }
 
