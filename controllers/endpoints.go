@@ -42,23 +42,20 @@ func buildEndpoints(
 	ctx context.Context, r client.Reader, services sets.Set[types.NamespacedName],
 ) (*gatewayapi.Endpoints, error) {
 	keys := make([]gatewayapi.ObjectKey, 0, services.Len())
-	var slices []*discoveryv1.EndpointSlice
+	var all []*discoveryv1.EndpointSlice
 	for _, svc := range sortedKeys(services) {
 		keys = append(keys, gatewayapi.ObjectKey{Namespace: svc.Namespace, Name: svc.Name})
-		var list discoveryv1.EndpointSliceList
 		// The slices are only read: no deep copy of every slice of every
 		// Service on each change. The index finds a Service's slices
 		// directly (a label selector would be matched against every slice
 		// of the namespace, for every Service).
-		if err := r.List(ctx, &list, client.InNamespace(svc.Namespace),
-			client.MatchingFields{endpointSliceServiceIndex: svc.Name}, client.UnsafeDisableDeepCopy); err != nil {
+		list, err := listServiceSlices(ctx, r, svc)
+		if err != nil {
 			return nil, err
 		}
-		for i := range list.Items {
-			slices = append(slices, &list.Items[i])
-		}
+		all = append(all, list...)
 	}
-	return gatewayapi.NewEndpoints(keys, slices), nil
+	return gatewayapi.NewEndpoints(keys, all), nil
 }
 
 // endpointsFingerprint identifies what an endpoints snapshot holds by the
@@ -81,21 +78,48 @@ func endpointsFingerprint(e *gatewayapi.Endpoints) (sum [sha256.Size]byte, ok bo
 }
 
 // publishEndpoints builds the endpoints snapshot of services and publishes
-// it, unless it holds exactly what was published last.
+// it, unless it holds exactly what was published last. The snapshot is a
+// patch of the last one when it can be (see endpointsState.patchEndpoints):
+// an EndpointSlice change lists the slices of its Service only.
 func (r *snapshotReconciler) publishEndpoints(ctx context.Context, services sets.Set[types.NamespacedName]) error {
 	start := time.Now()
-	eps, err := buildEndpoints(ctx, r.reader, services)
+	// Taken before listing: an event arriving from now on is seen by the
+	// lists below or by the next call (it queues one).
+	changed := r.endpointsChanged.take()
+	eps, patched, err := r.endpoints.patchEndpoints(ctx, r.reader, services, changed)
 	if err != nil {
-		return fmt.Errorf("building endpoints snapshot: %w", err)
+		r.endpointsChanged.putBack(changed) // the retry must list them
+		return fmt.Errorf("patching endpoints snapshot: %w", err)
 	}
-	sum, ok := endpointsFingerprint(eps)
-	if ok && r.endpointsPublished && sum == r.endpointsSum {
-		return nil
+	if patched {
+		r.endpoints.services = services
+		if eps == nil {
+			return nil // nothing changed
+		}
+		// The fingerprint is not kept up to date by patches.
+		r.endpointsPublished = false
+	} else {
+		if eps, err = buildEndpoints(ctx, r.reader, services); err != nil {
+			r.endpointsChanged.putBack(changed) // the retry may be a patch
+			return fmt.Errorf("building endpoints snapshot: %w", err)
+		}
+		sum, ok := endpointsFingerprint(eps)
+		if ok && r.endpointsPublished && sum == r.endpointsSum {
+			// The same Services and slices: the last snapshot stays the
+			// base of the next patch, as the one translated last.
+			r.endpoints.services = services
+			return nil
+		}
+		r.endpointsSum, r.endpointsPublished = sum, ok
+		r.endpoints.ids++
+		eps.ID = r.endpoints.ids
+		r.endpoints.services = services
 	}
+	r.endpoints.snap = eps
 	r.opts.Endpoints.Publish(r.endpointsIR.Translate(eps))
-	r.endpointsSum, r.endpointsPublished = sum, ok
 	r.snapshots.WithLabelValues(snapshotEndpoints).Inc()
-	r.log.V(1).Info("published endpoints snapshot", "services", len(eps.Services), "duration", time.Since(start).String())
+	r.log.V(1).Info("published endpoints snapshot", "services", len(eps.Services), "patched", patched,
+		"duration", time.Since(start).String())
 	return nil
 }
 

@@ -52,6 +52,11 @@ type snapshotReconciler struct {
 	// endpointsIR translates the endpoints snapshots, computing again only
 	// the Services whose slices changed; only the worker uses it.
 	endpointsIR *gatewayapi.EndpointsTranslator
+	// endpoints is the endpoints snapshot published last (only the worker
+	// uses it), and endpointsChanged the Services whose EndpointSlices had
+	// events since it was built.
+	endpoints        endpointsState
+	endpointsChanged changedServices
 	// stable keeps the pointers of unchanged objects from one snapshot to
 	// the next; only the worker uses it.
 	stable stableObjects
@@ -77,7 +82,7 @@ func (p *Provider) setupSnapshotController(opts Options) error {
 		}
 	}
 	enqueue := batchingHandler(snapshotKey, opts.BatchDelay, r.batches)
-	enqueueEndpoints := batchingHandler(endpointsKey, opts.BatchDelay, r.batches)
+	enqueueEndpoints := recordingHandler(&r.endpointsChanged, batchingHandler(endpointsKey, opts.BatchDelay, r.batches))
 	spec := predicate.GenerationChangedPredicate{}
 	b := ctrl.NewControllerManagedBy(p.mgr).
 		Named("gatewayapi-snapshot").
@@ -202,6 +207,30 @@ type queue = workqueue.TypedRateLimitingInterface[reconcile.Request]
 // batchingHandler enqueues key after delay for every event; the delaying
 // queue keeps one pending item per key, so events within delay coalesce.
 // clock records the first event of each batch.
+// recordingHandler records the Service of each EndpointSlice event (both
+// objects of an update) in changed, then passes the event to next.
+func recordingHandler(changed *changedServices, next handler.EventHandler) handler.EventHandler {
+	return handler.Funcs{
+		CreateFunc: func(ctx context.Context, e event.CreateEvent, q queue) {
+			changed.add(e.Object)
+			next.Create(ctx, e, q)
+		},
+		UpdateFunc: func(ctx context.Context, e event.UpdateEvent, q queue) {
+			changed.add(e.ObjectOld)
+			changed.add(e.ObjectNew)
+			next.Update(ctx, e, q)
+		},
+		DeleteFunc: func(ctx context.Context, e event.DeleteEvent, q queue) {
+			changed.add(e.Object)
+			next.Delete(ctx, e, q)
+		},
+		GenericFunc: func(ctx context.Context, e event.GenericEvent, q queue) {
+			changed.add(e.Object)
+			next.Generic(ctx, e, q)
+		},
+	}
+}
+
 func batchingHandler(key reconcile.Request, delay time.Duration, clock *batchClock) handler.EventHandler {
 	add := func(q queue) {
 		clock.event(key)

@@ -1,0 +1,184 @@
+package controllers
+
+import (
+	"cmp"
+	"context"
+	"reflect"
+	"slices"
+	"strings"
+	"sync"
+
+	discoveryv1 "k8s.io/api/discovery/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/sets"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/envoygw/envoy-gateway/internal/gatewayapi"
+)
+
+// changedServices collects the Services whose EndpointSlices had events
+// since the worker last took them: the event handlers add, the worker takes.
+type changedServices struct {
+	mu  sync.Mutex
+	set sets.Set[types.NamespacedName]
+}
+
+func (c *changedServices) add(o client.Object) {
+	key, ok := endpointSliceServiceKey(o)
+	if !ok {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.set == nil {
+		c.set = sets.New[types.NamespacedName]()
+	}
+	c.set.Insert(key)
+}
+
+// take returns the Services collected and starts a new collection.
+func (c *changedServices) take() sets.Set[types.NamespacedName] {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := c.set
+	c.set = nil
+	return out
+}
+
+// putBack adds Services taken by a call that failed back to the collection.
+func (c *changedServices) putBack(taken sets.Set[types.NamespacedName]) {
+	if taken.Len() == 0 {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.set == nil {
+		c.set = sets.New[types.NamespacedName]()
+	}
+	c.set = c.set.Union(taken)
+}
+
+// endpointsState is what the worker keeps of the endpoints snapshot it
+// published last: the snapshot (nil before the first) and the Services it
+// covers; ids numbers the snapshots (gatewayapi.Endpoints.ID).
+type endpointsState struct {
+	snap     *gatewayapi.Endpoints
+	services sets.Set[types.NamespacedName]
+	ids      uint64
+}
+
+// patchEndpoints returns the endpoints snapshot of services as a patch of
+// the last one: the Services that became covered or whose slices had
+// events (changed) are listed again, those no longer covered are dropped,
+// and the snapshot says which changed (its Delta). It returns nil when
+// nothing changed, and false when there is no last snapshot or the patch
+// would touch more than a quarter of the Services: then the snapshot is
+// built in full.
+func (s *endpointsState) patchEndpoints(
+	ctx context.Context, r client.Reader, services, changed sets.Set[types.NamespacedName],
+) (*gatewayapi.Endpoints, bool, error) {
+	if s.snap == nil {
+		return nil, false, nil
+	}
+	var relist, removed []types.NamespacedName
+	if !sameSet(s.services, services) {
+		for k := range services {
+			if !s.services.Has(k) {
+				relist = append(relist, k)
+			}
+		}
+		for k := range s.services {
+			if !services.Has(k) {
+				removed = append(removed, k)
+			}
+		}
+	}
+	for k := range changed {
+		if services.Has(k) && s.services.Has(k) {
+			relist = append(relist, k)
+		}
+	}
+	if 4*(len(relist)+len(removed)) > max(len(services), 8) {
+		return nil, false, nil
+	}
+	var entries []gatewayapi.ServiceEndpointSlices
+	for _, k := range relist {
+		list, err := listServiceSlices(ctx, r, k)
+		if err != nil {
+			return nil, false, err
+		}
+		key := gatewayapi.ObjectKey{Namespace: k.Namespace, Name: k.Name}
+		if old, ok := entryOf(s.snap, key); ok && sameSlices(old.EndpointSlices, list) {
+			continue
+		}
+		entries = append(entries, gatewayapi.ServiceEndpointSlices{ObjectKey: key, EndpointSlices: list})
+	}
+	if len(entries) == 0 && len(removed) == 0 {
+		return nil, true, nil
+	}
+	out := slices.Clone(s.snap.Services)
+	delta := &gatewayapi.EndpointsDelta{From: s.snap.ID}
+	for _, e := range entries {
+		i, found := slices.BinarySearchFunc(out, e.ObjectKey, compareEntry)
+		if found {
+			out[i] = e
+		} else {
+			out = slices.Insert(out, i, e)
+		}
+		delta.Changed = append(delta.Changed, e.ObjectKey)
+	}
+	for _, k := range removed {
+		key := gatewayapi.ObjectKey{Namespace: k.Namespace, Name: k.Name}
+		if i, found := slices.BinarySearchFunc(out, key, compareEntry); found {
+			out = slices.Delete(out, i, i+1)
+		}
+		delta.Changed = append(delta.Changed, key)
+	}
+	s.ids++
+	return &gatewayapi.Endpoints{Services: out, ID: s.ids, Delta: delta}, true, nil
+}
+
+// listServiceSlices lists the EndpointSlices of one Service from the
+// reader, without copying them (they are only read).
+func listServiceSlices(ctx context.Context, r client.Reader, svc types.NamespacedName) ([]*discoveryv1.EndpointSlice, error) {
+	var list discoveryv1.EndpointSliceList
+	if err := r.List(ctx, &list, client.InNamespace(svc.Namespace),
+		client.MatchingFields{endpointSliceServiceIndex: svc.Name}, client.UnsafeDisableDeepCopy); err != nil {
+		return nil, err
+	}
+	out := make([]*discoveryv1.EndpointSlice, 0, len(list.Items))
+	for i := range list.Items {
+		out = append(out, &list.Items[i])
+	}
+	// The snapshot's order of a Service's slices: by name (NewEndpoints
+	// keeps the order it is given; the full build lists in the same way).
+	slices.SortFunc(out, func(a, b *discoveryv1.EndpointSlice) int { return strings.Compare(a.Name, b.Name) })
+	return out, nil
+}
+
+// entryOf returns the entry of key in the sorted snapshot e.
+func entryOf(e *gatewayapi.Endpoints, key gatewayapi.ObjectKey) (gatewayapi.ServiceEndpointSlices, bool) {
+	i, found := slices.BinarySearchFunc(e.Services, key, compareEntry)
+	if !found {
+		return gatewayapi.ServiceEndpointSlices{}, false
+	}
+	return e.Services[i], true
+}
+
+func compareEntry(e gatewayapi.ServiceEndpointSlices, k gatewayapi.ObjectKey) int {
+	return cmp.Or(strings.Compare(e.Namespace, k.Namespace), strings.Compare(e.Name, k.Name))
+}
+
+// sameSlices reports whether two lists hold the same slices: the same
+// objects, or the same names and resourceVersions, in order.
+func sameSlices(a, b []*discoveryv1.EndpointSlice) bool {
+	return slices.EqualFunc(a, b, func(x, y *discoveryv1.EndpointSlice) bool {
+		return x == y || (x.ResourceVersion != "" && x.Name == y.Name && x.ResourceVersion == y.ResourceVersion && x.UID == y.UID)
+	})
+}
+
+// sameSet reports whether a and b are the same set object (a snapshot's
+// references are a new set per Resources build, the same between them).
+func sameSet(a, b sets.Set[types.NamespacedName]) bool {
+	return reflect.ValueOf(a).UnsafePointer() == reflect.ValueOf(b).UnsafePointer()
+}
