@@ -46,8 +46,10 @@ type Cache struct {
 	// names and their set number (see clusterSet).
 	clusterNames []string
 	clusterSetID uint64
-	// eds is the last TranslateEndpoints call's index, nil before one.
-	eds *edsIndex
+	// eds is the last TranslateEndpoints call's index, nil before one;
+	// lastEndpoints is the last Translate call's assignments.
+	eds           *edsIndex
+	lastEndpoints *endpointsMemo
 }
 
 type builtCluster struct {
@@ -304,20 +306,6 @@ func (t *translation) cluster(c *ir.Cluster) (*clusterv3.Cluster, error) {
 	}
 	b.gen = cache.gen
 	return b.built, b.err
-}
-
-// assignment adds the assignment of an EDS cluster whose endpoints are
-// endpoints (with what the translation reports about it), from the cache
-// when it has the same cluster with the same endpoints.
-func (t *translation) assignment(c *ir.Cluster, endpoints []*ir.Endpoint) {
-	cache := t.cache
-	if cache == nil {
-		t.buildAssignment(c, endpoints)
-		return
-	}
-	b := t.assignmentEntry(c, endpoints)
-	b.gen = cache.gen
-	t.addAssignment(b)
 }
 
 // assignmentEntry returns the cache's entry for the assignment of an EDS

@@ -2,6 +2,7 @@ package translator
 
 import (
 	"net"
+	"slices"
 
 	"github.com/envoygw/envoy-gateway/internal/ir"
 )
@@ -24,17 +25,53 @@ func TranslateEndpoints(clusters []*ir.Cluster, eps *ir.Endpoints) (*Resources, 
 // addEndpoints adds a ClusterLoadAssignment per EDS cluster. A cluster with
 // an EndpointSource takes the endpoints eps has for it (none when eps does
 // not know the Service); any other EDS cluster has its own fixed endpoints.
+//
+// With a cache, a call with the same clusters (the same IR clusters, in
+// order) and the same endpoints snapshot as the last call takes that call's
+// assignments as they are, without looking any up: what a route change
+// gives.
 func (t *translation) addEndpoints(clusters []*ir.Cluster, eps *ir.Endpoints) {
-	for _, c := range clusters {
-		if c.Discovery != ir.DiscoveryEDS {
+	c := t.cache
+	if c != nil && c.lastEndpoints != nil && c.lastEndpoints.eps == eps && slices.Equal(c.lastEndpoints.clusters, clusters) {
+		for _, b := range c.lastEndpoints.built {
+			b.gen = c.gen
+			t.addAssignment(b)
+		}
+		return
+	}
+	var memo *endpointsMemo
+	if c != nil {
+		memo = &endpointsMemo{clusters: slices.Clone(clusters), eps: eps}
+	}
+	for _, cl := range clusters {
+		if cl.Discovery != ir.DiscoveryEDS {
 			continue
 		}
-		endpoints := c.Endpoints
-		if c.EndpointSource != nil {
-			endpoints, _ = eps.Lookup(c.EndpointSource)
+		endpoints := cl.Endpoints
+		if cl.EndpointSource != nil {
+			endpoints, _ = eps.Lookup(cl.EndpointSource)
 		}
-		t.assignment(c, endpoints)
+		if c == nil {
+			t.buildAssignment(cl, endpoints)
+			continue
+		}
+		b := t.assignmentEntry(cl, endpoints)
+		b.gen = c.gen
+		t.addAssignment(b)
+		memo.built = append(memo.built, b)
 	}
+	if c != nil {
+		c.lastEndpoints = memo
+	}
+}
+
+// endpointsMemo is what addEndpoints did in the last Translate call: with
+// which clusters (a copy) and endpoints snapshot, and the assignment entry
+// of each EDS cluster, in order.
+type endpointsMemo struct {
+	clusters []*ir.Cluster
+	eps      *ir.Endpoints
+	built    []*builtAssignment
 }
 
 // ipEndpoints drops (with a warning) EDS endpoints whose address is not an IP
