@@ -32,6 +32,9 @@ type references struct {
 type buildOptions struct {
 	controllerName string
 	fleets         *FleetOptions
+	// services, when set, keeps the referenced Services from one build to
+	// the next; otherwise each build gets every one.
+	services *keptServices
 }
 
 // buildResources gathers every object that matters to our GatewayClasses
@@ -82,7 +85,11 @@ func buildResources(
 	if res.Namespaces, err = listNamespaces(ctx, r); err != nil {
 		return nil, nil, err
 	}
-	if err := addReferencedServices(ctx, r, refs.services, res); err != nil {
+	if opts.services != nil {
+		if res.Services, err = opts.services.get(ctx, r, refs.services); err != nil {
+			return nil, nil, err
+		}
+	} else if err := addReferencedServices(ctx, r, refs.services, res); err != nil {
 		return nil, nil, err
 	}
 	newSecret := func() *corev1.Secret { return &corev1.Secret{} }

@@ -57,6 +57,8 @@ type snapshotReconciler struct {
 	// events since it was built.
 	endpoints        endpointsState
 	endpointsChanged changedServices
+	// services keeps the referenced Services from build to build.
+	services keptServices
 	// stable keeps the pointers of unchanged objects from one snapshot to
 	// the next; only the worker uses it.
 	stable stableObjects
@@ -100,7 +102,7 @@ func (p *Provider) setupSnapshotController(opts Options) error {
 		Watches(&egv1a1.EnvoyProxy{}, enqueue, builder.WithPredicates(spec)).
 		Watches(&egv1a1.RateLimitFilter{}, enqueue, builder.WithPredicates(spec, r.referenced(serviceKey))).
 		Watches(&corev1.Namespace{}, enqueue, builder.WithPredicates(namespaceLabelsChanged())).
-		Watches(&corev1.Service{}, enqueue, builder.WithPredicates(r.referenced(serviceKey))).
+		Watches(&corev1.Service{}, enqueue, builder.WithPredicates(r.services.recorder(), r.referenced(serviceKey))).
 		Watches(&discoveryv1.EndpointSlice{}, enqueueEndpoints,
 			builder.WithPredicates(r.referenced(endpointSliceServiceKey))).
 		Watches(&corev1.Secret{}, enqueue, builder.WithPredicates(r.referenced(secretKey)))
@@ -125,6 +127,7 @@ func (r *snapshotReconciler) Reconcile(ctx context.Context, req reconcile.Reques
 	res, refs, err := buildResources(ctx, r.reader, buildOptions{
 		controllerName: r.opts.ControllerName,
 		fleets:         r.opts.Fleets,
+		services:       &r.services,
 	})
 	if err != nil {
 		r.refs.finishBuild(nil)

@@ -1,0 +1,150 @@
+package controllers
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/sets"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/client/fake"
+)
+
+// TestKeptServicesGetWhatTheCacheHolds applies random Service creations,
+// updates and deletions (each recorded, as the event predicate does) and
+// random changes of the keys asked for, and checks after each step that
+// keptServices.get returns what getting every key gives.
+func TestKeptServicesGetWhatTheCacheHolds(t *testing.T) {
+	ctx := context.Background()
+	scheme := runtime.NewScheme()
+	if err := corev1.AddToScheme(scheme); err != nil {
+		t.Fatal(err)
+	}
+	c := fake.NewClientBuilder().WithScheme(scheme).Build()
+	rng := rand.New(rand.NewPCG(9, 3))
+	key := func(i int) types.NamespacedName {
+		return types.NamespacedName{Namespace: fmt.Sprintf("ns-%d", i%3), Name: fmt.Sprintf("svc-%d", i)}
+	}
+	const services = 30
+	keys := sets.New[types.NamespacedName]()
+	for i := range services {
+		if i%5 != 0 {
+			keys.Insert(key(i))
+		}
+	}
+	var k keptServices
+	for step := range 300 {
+		i := rng.IntN(services)
+		svc := &corev1.Service{}
+		err := c.Get(ctx, key(i), svc)
+		switch {
+		case rng.IntN(8) == 0:
+			keys = keys.Clone()
+			if j := key(rng.IntN(services)); keys.Has(j) {
+				keys.Delete(j)
+			} else {
+				keys.Insert(j)
+			}
+		case err != nil:
+			svc = &corev1.Service{ObjectMeta: metav1.ObjectMeta{Namespace: key(i).Namespace, Name: key(i).Name},
+				Spec: corev1.ServiceSpec{Ports: []corev1.ServicePort{{Port: int32(step + 1)}}}}
+			if err := c.Create(ctx, svc); err != nil {
+				t.Fatal(err)
+			}
+			k.record(key(i))
+		case rng.IntN(3) == 0:
+			if err := c.Delete(ctx, svc); err != nil {
+				t.Fatal(err)
+			}
+			k.record(key(i))
+		default:
+			svc.Spec.Ports = []corev1.ServicePort{{Port: int32(step + 1)}}
+			if err := c.Update(ctx, svc); err != nil {
+				t.Fatal(err)
+			}
+			k.record(key(i))
+		}
+		got, err := k.get(ctx, c, keys)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := getAll(ctx, c, keys, func() *corev1.Service { return &corev1.Service{} })
+		if err != nil {
+			t.Fatal(err)
+		}
+		describe := func(list []*corev1.Service) []string {
+			out := make([]string, len(list))
+			for j, s := range list {
+				out[j] = s.Namespace + "/" + s.Name + "@" + s.ResourceVersion
+			}
+			return out
+		}
+		if !slices.Equal(describe(got), describe(want)) {
+			t.Fatalf("step %d: got %v, want %v", step, describe(got), describe(want))
+		}
+	}
+}
+
+// TestKeptServicesReadOnlyWhatChanged checks which Services get reads from
+// the cache: all the first time, none when nothing happened, the one that
+// had an event, the one newly asked for, and a missing one every time.
+func TestKeptServicesReadOnlyWhatChanged(t *testing.T) {
+	ctx := context.Background()
+	scheme := runtime.NewScheme()
+	if err := corev1.AddToScheme(scheme); err != nil {
+		t.Fatal(err)
+	}
+	c := fake.NewClientBuilder().WithScheme(scheme).Build()
+	keys := sets.New[types.NamespacedName]()
+	for i := range 10 {
+		svc := &corev1.Service{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: fmt.Sprintf("svc-%d", i)}}
+		if err := c.Create(ctx, svc); err != nil {
+			t.Fatal(err)
+		}
+		keys.Insert(client.ObjectKeyFromObject(svc))
+	}
+	missing := types.NamespacedName{Namespace: "ns", Name: "missing"}
+	r := &countingReader{Reader: c}
+	var k keptServices
+	steps := []struct {
+		name  string
+		do    func()
+		reads int
+	}{
+		{"first build", func() {}, 10},
+		{"nothing happened", func() {}, 0},
+		{"an event", func() { k.record(types.NamespacedName{Namespace: "ns", Name: "svc-3"}) }, 1},
+		{"a missing key more", func() {
+			keys = keys.Clone()
+			keys.Insert(types.NamespacedName{Namespace: "ns", Name: "svc-0"}, missing)
+		}, 1},
+		{"the missing one again", func() {}, 1},
+	}
+	for _, s := range steps {
+		s.do()
+		r.gets = 0
+		if _, err := k.get(ctx, r, keys); err != nil {
+			t.Fatal(err)
+		}
+		if r.gets != s.reads {
+			t.Errorf("%s: %d reads from the cache, want %d", s.name, r.gets, s.reads)
+		}
+	}
+}
+
+// countingReader counts the Gets it passes on.
+type countingReader struct {
+	client.Reader
+	gets int
+}
+
+func (r *countingReader) Get(ctx context.Context, key client.ObjectKey, obj client.Object, opts ...client.GetOption) error {
+	r.gets++
+	return r.Reader.Get(ctx, key, obj, opts...)
+}
