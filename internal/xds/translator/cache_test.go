@@ -118,7 +118,16 @@ func (w *world) route() *ir.HTTPRoute {
 // change makes one random change of the IR or the endpoints, and reports
 // whether it changed only the endpoints.
 func (w *world) change() (endpointsOnly bool) {
-	switch w.rng.IntN(9) {
+	switch w.rng.IntN(10) {
+	case 9: // the first and the last route of a listener are replaced
+		// (two runs when the listener is long: see diffOf)
+		l := w.x.HTTP[w.rng.IntN(len(w.x.HTTP))]
+		if len(l.Routes) > 1 {
+			w.replaceListener(l, func(routes []*ir.HTTPRoute) []*ir.HTTPRoute {
+				routes[0], routes[len(routes)-1] = w.route(), w.route()
+				return routes
+			})
+		}
 	case 7: // many routes come or go at once: more than a patch takes on
 		l := w.x.HTTP[w.rng.IntN(len(w.x.HTTP))]
 		w.replaceListener(l, func(routes []*ir.HTTPRoute) []*ir.HTTPRoute {

@@ -42,18 +42,26 @@ func (t *translation) replay(r reports) {
 }
 
 // run is where two route lists differ: old[start:oldEnd] became
-// new[start:newEnd]; before and after it they hold the same routes.
+// new[start:newEnd].
 type run struct {
 	start, oldEnd, newEnd int
 }
 
-// maxRun is the largest run (old and new routes together) a patch takes
-// on, for n routes: beyond it the full path costs about as much.
+// diff is how a new route list differs from an old one, in runs sorted by
+// position: one run of routes replaced, inserted or removed, or, between
+// lists of the same length, several runs of replaced routes (each as long
+// in both lists). Outside its runs the lists hold the same routes. Two
+// routes changed far apart (a route change after another route's status
+// was written, say) are two short runs, not one long one.
+type diff []run
+
+// maxRun is the most routes (old and new together) a patch takes on, for
+// n routes: beyond it the full path costs about as much.
 func maxRun(n int) int { return 32 + n/16 }
 
-// runOf returns the run where old and new differ, and false when it is
-// too long to patch.
-func runOf(old, new []*ir.HTTPRoute) (run, bool) {
+// diffOf returns how new differs from old, and false when it is too much
+// to patch.
+func diffOf(old, new []*ir.HTTPRoute) (diff, bool) {
 	n := min(len(old), len(new))
 	p := 0
 	for p < n && old[p] == new[p] {
@@ -64,18 +72,69 @@ func runOf(old, new []*ir.HTTPRoute) (run, bool) {
 		s++
 	}
 	r := run{start: p, oldEnd: len(old) - s, newEnd: len(new) - s}
-	return r, r.oldEnd-r.start+r.newEnd-r.start <= maxRun(len(new))
+	switch {
+	case r.start == r.oldEnd && r.start == r.newEnd:
+		return nil, true
+	case r.oldEnd-r.start+r.newEnd-r.start <= maxRun(len(new)):
+		return diff{r}, true
+	case len(old) != len(new):
+		return nil, false
+	}
+	var d diff
+	total := 0
+	for i := r.start; i < r.oldEnd; i++ {
+		if old[i] == new[i] {
+			continue
+		}
+		if total += 2; total > maxRun(len(new)) {
+			return nil, false
+		}
+		if last := len(d) - 1; last >= 0 && d[last].oldEnd == i {
+			d[last].oldEnd, d[last].newEnd = i+1, i+1
+		} else {
+			d = append(d, run{start: i, oldEnd: i + 1, newEnd: i + 1})
+		}
+	}
+	return d, true
 }
 
-func (r run) none() bool { return r.start == r.oldEnd && r.start == r.newEnd }
-
 // oldIndex is the position in the old list of position i of the new list,
-// outside the run.
-func (r run) oldIndex(i int) int {
-	if i < r.start {
-		return i
+// which no run covers.
+func (d diff) oldIndex(i int) int {
+	shift := 0
+	for _, r := range d {
+		if i >= r.newEnd {
+			shift += r.oldEnd - r.newEnd
+		}
 	}
-	return i - r.newEnd + r.oldEnd
+	return i + shift
+}
+
+// in returns the run covering position i of the new list, and its index.
+func (d diff) in(i int) (int, bool) {
+	for k, r := range d {
+		if i < r.start {
+			break
+		}
+		if i < r.newEnd {
+			return k, true
+		}
+	}
+	return 0, false
+}
+
+// apply returns old with each run k of d replaced by part(k) (old may be
+// modified: the memos own it).
+func apply[T any](old []T, d diff, part func(k int) []T) []T {
+	for k := len(d) - 1; k >= 0; k-- { // from the end: earlier positions stay
+		old = slices.Replace(old, d[k].start, d[k].oldEnd, part(k)...)
+	}
+	return old
+}
+
+// newOf is, for apply, run k's part of the new list.
+func newOf[T any](list []T, d diff) func(k int) []T {
+	return func(k int) []T { return list[d[k].start:d[k].newEnd] }
 }
 
 // validMemo is what validating one HTTP listener's routes gave: the routes
@@ -133,22 +192,24 @@ func (t *translation) validHTTPRoutes(l *ir.HTTPListener, set uint64, rateLimit 
 // short run of valid routes, and the memo left nothing out; or when they
 // are the same routes. It reports false, having changed nothing, otherwise.
 func (m *validMemo) patch(routes []*ir.HTTPRoute, check func(*ir.HTTPRoute) error) bool {
-	r, ok := runOf(m.in, routes)
+	d, ok := diffOf(m.in, routes)
 	switch {
 	case !ok:
 		return false
-	case r.none():
+	case len(d) == 0:
 		return true
 	case !m.reports.empty():
 		return false
 	}
-	for _, route := range routes[r.start:r.newEnd] {
-		if check(route) != nil {
-			return false
+	for _, r := range d {
+		for _, route := range routes[r.start:r.newEnd] {
+			if check(route) != nil {
+				return false
+			}
 		}
 	}
 	// Nothing was left out: the valid routes are the routes given.
-	m.in = slices.Replace(m.in, r.start, r.oldEnd, routes[r.start:r.newEnd]...)
+	m.in = apply(m.in, d, newOf(routes, d))
 	m.valid = m.in
 	return true
 }
@@ -183,33 +244,36 @@ func (m *configMemo) patch(name string, routes []*ir.HTTPRoute, misdirected []st
 	if !slices.Equal(m.misdirected, misdirected) {
 		return false
 	}
-	r, ok := runOf(m.routes, routes)
+	d, ok := diffOf(m.routes, routes)
 	switch {
 	case !ok:
 		return false
-	case r.none():
+	case len(d) == 0:
 		return true
 	case !m.reports.empty():
 		return false
 	}
-	built := make([]builtRoutes, r.newEnd-r.start)
+	// built are the Envoy routes of each run's new routes.
+	built := make([][]builtRoutes, len(d))
 	var hosts []string
-	for i, route := range routes[r.start:r.newEnd] {
-		b, err := CheckedRoutes(route)
-		if err != nil {
-			return false
+	for k, r := range d {
+		for _, route := range routes[r.start:r.newEnd] {
+			b, err := CheckedRoutes(route)
+			if err != nil {
+				return false
+			}
+			built[k] = append(built[k], builtRoutes{routes: b})
+			hosts = appendNew(hosts, route.Hostname)
 		}
-		built[i] = builtRoutes{routes: b}
-		hosts = appendNew(hosts, route.Hostname)
-	}
-	for _, route := range m.routes[r.start:r.oldEnd] {
-		hosts = appendNew(hosts, route.Hostname)
+		for _, route := range m.routes[r.start:r.oldEnd] {
+			hosts = appendNew(hosts, route.Hostname)
+		}
 	}
 	builtAt := func(i int) []*routev3.Route {
-		if i >= r.start && i < r.newEnd {
-			return built[i-r.start].routes
+		if k, ok := d.in(i); ok {
+			return built[k][i-d[k].start].routes
 		}
-		return m.built[r.oldIndex(i)].routes
+		return m.built[d.oldIndex(i)].routes
 	}
 	slices.SortFunc(hosts, compareHostnames)
 	newHosts, vhosts := slices.Clone(m.hosts), slices.Clone(m.vhosts)
@@ -243,8 +307,8 @@ func (m *configMemo) patch(name string, routes []*ir.HTTPRoute, misdirected []st
 			changed = true
 		}
 	}
-	m.routes = slices.Replace(m.routes, r.start, r.oldEnd, routes[r.start:r.newEnd]...)
-	m.built = slices.Replace(m.built, r.start, r.oldEnd, built...)
+	m.routes = apply(m.routes, d, newOf(routes, d))
+	m.built = apply(m.built, d, func(k int) []builtRoutes { return built[k] })
 	if changed {
 		m.hosts, m.vhosts, m.config = newHosts, vhosts, RouteConfiguration(name, vhosts)
 	}
