@@ -115,6 +115,58 @@ type httpRouteMemo struct {
 	// how many of them the call gen used.
 	emitted     map[emitKey]*emittedRoutes
 	emittedUsed int
+	// status is the route's status as last computed, from the parent
+	// outcomes statusFrom (see httpRouteStatus); nil before.
+	status     *RouteStatus
+	statusFrom []parentOutcome
+}
+
+// parentOutcome is what a route's status says of one parent: the parent
+// reference and why the parent does not accept the route, if it does not.
+type parentOutcome struct {
+	ref         gwapiv1.ParentReference
+	hasErr      bool
+	reason, msg string
+}
+
+func outcomesOf(parents []*parentAttachment) []parentOutcome {
+	out := make([]parentOutcome, len(parents))
+	for i, p := range parents {
+		out[i] = parentOutcome{ref: p.ref}
+		if p.err != nil {
+			out[i].hasErr, out[i].reason, out[i].msg = true, string(p.err.reason), p.err.msg
+		}
+	}
+	return out
+}
+
+// sameOutcomes reports whether parents have the outcomes of before.
+func sameOutcomes(before []parentOutcome, parents []*parentAttachment) bool {
+	if len(before) != len(parents) {
+		return false
+	}
+	for i, p := range parents {
+		b := before[i]
+		if (p.err != nil) != b.hasErr || p.err != nil && (string(p.err.reason) != b.reason || p.err.msg != b.msg) ||
+			!sameParentRef(b.ref, p.ref) {
+			return false
+		}
+	}
+	return true
+}
+
+// sameParentRef reports whether two parent references are equal (their
+// pointers pointing at equal values).
+func sameParentRef(a, b gwapiv1.ParentReference) bool {
+	return a.Name == b.Name && samePointee(a.Group, b.Group) && samePointee(a.Kind, b.Kind) &&
+		samePointee(a.Namespace, b.Namespace) && samePointee(a.SectionName, b.SectionName) && samePointee(a.Port, b.Port)
+}
+
+func samePointee[T comparable](a, b *T) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return *a == *b
 }
 
 // emittedRoutes are the IR routes a route emitted on one listener, and the

@@ -148,9 +148,26 @@ func (t *translator) listenerSetProgrammedError(s *listenerSetModel) *listenerSe
 func (t *translator) httpRouteStatuses(kind string, routes []*httpRouteModel) []RouteStatus {
 	out := make([]RouteStatus, 0, len(routes))
 	for _, m := range routes {
-		out = append(out, t.routeStatus(*m.meta.meta, m.parents, m.refErr, m.partialErr))
+		out = append(out, t.httpRouteStatus(m))
 	}
 	return t.sortedRouteStatuses(kind, out)
+}
+
+// httpRouteStatus is the status of an HTTPRoute or GRPCRoute: with a
+// memo, the one computed last when its parents have the same outcomes (the
+// rest of what it reads is the memoized route's), so that an unchanged
+// route's status is not built again. Statuses are never modified once
+// returned.
+func (t *translator) httpRouteStatus(m *httpRouteModel) RouteStatus {
+	memo := m.memo
+	if memo != nil && memo.status != nil && sameOutcomes(memo.statusFrom, m.parents) {
+		return *memo.status
+	}
+	rs := t.routeStatus(*m.meta.meta, m.parents, m.refErr, m.partialErr)
+	if memo != nil {
+		memo.status, memo.statusFrom = &rs, outcomesOf(m.parents)
+	}
+	return rs
 }
 
 func (t *translator) tlsRouteStatuses() []RouteStatus {
