@@ -14,8 +14,9 @@ import (
 // httpRouteModel is one HTTPRoute or GRPCRoute (meta.kind says which):
 // its rules, its problems and its parents. Both kinds become IR HTTP routes.
 type httpRouteModel struct {
-	meta       routeMeta
-	parentRefs []gwapiv1.ParentReference
+	meta routeMeta
+	// parentRefs are the route's parentRefs, normalized, without repeats.
+	parentRefs []normalizedRef
 	// key is "<namespace>/<name>" and created the creation time in Unix
 	// nanoseconds, both used for precedence.
 	key     string
@@ -55,7 +56,7 @@ func (t *translator) processHTTPRoutes(routes []*gwapiv1.HTTPRoute) {
 // identity, parents and validated hostnames.
 func newRouteModel(kind string, meta *metav1.ObjectMeta, spec *gwapiv1.CommonRouteSpec, hostnames []gwapiv1.Hostname) *httpRouteModel {
 	m := &httpRouteModel{
-		meta: routeMeta{kind: kind, meta: meta}, parentRefs: spec.ParentRefs,
+		meta: routeMeta{kind: kind, meta: meta}, parentRefs: normalizeParentRefs(spec.ParentRefs, meta.Namespace),
 		key: meta.Namespace + "/" + meta.Name, created: unixNanos(meta.CreationTimestamp.Time),
 	}
 	m.meta.hostnames, m.acceptErr = routeHostnames(specPath.Child("hostnames"), hostnames)

@@ -66,23 +66,37 @@ func parentKey(ref gwapiv1.ParentReference) string {
 	return key
 }
 
-// attachParents resolves the parentRefs of a route that are Gateways of
-// ours, once each; routeErr rejects the route on every parent that would
-// otherwise accept it.
-func (t *translator) attachParents(route routeMeta, refs []gwapiv1.ParentReference, routeErr *routeError) []*parentAttachment {
-	var out []*parentAttachment
-	// seen are the keys of the parents so far: routes have few parentRefs.
-	var seen []string
+// normalizedRef is a parentRef with its defaults filled in, and its key.
+type normalizedRef struct {
+	ref gwapiv1.ParentReference
+	key string
+}
+
+// normalizeParentRefs normalizes the parentRefs of a route of namespace
+// routeNamespace, dropping repeated ones (routes have few parentRefs).
+// Routes built once keep theirs (see httpRouteModel).
+func normalizeParentRefs(refs []gwapiv1.ParentReference, routeNamespace string) []normalizedRef {
+	out := make([]normalizedRef, 0, len(refs))
+	for _, spec := range refs {
+		ref := normalizeParentRef(spec, routeNamespace)
+		key := parentKey(ref)
+		if !slices.ContainsFunc(out, func(n normalizedRef) bool { return n.key == key }) {
+			out = append(out, normalizedRef{ref: ref, key: key})
+		}
+	}
+	return out
+}
+
+// attachParents resolves the parentRefs of a route (normalized, without
+// repeats) that are Gateways of ours; routeErr rejects the route on every
+// parent that would otherwise accept it.
+func (t *translator) attachParents(route routeMeta, refs []normalizedRef, routeErr *routeError) []*parentAttachment {
+	out := make([]*parentAttachment, 0, len(refs))
 	for _, ref := range refs {
-		a, ok := t.attachParent(route, ref)
+		a, ok := t.attachParent(route, ref.ref)
 		if !ok {
 			continue
 		}
-		key := parentKey(a.ref)
-		if slices.Contains(seen, key) {
-			continue
-		}
-		seen = append(seen, key)
 		if a.err == nil && routeErr != nil {
 			a.err = routeErr
 		}
@@ -149,10 +163,10 @@ func (t *translator) resolveParent(ref gwapiv1.ParentReference) (parent, bool) {
 	return parent{}, false
 }
 
-// attachParent resolves one parentRef. It returns false when the parent is
-// not ours, in which case the route gets no status entry for it.
-func (t *translator) attachParent(route routeMeta, spec gwapiv1.ParentReference) (*parentAttachment, bool) {
-	ref := normalizeParentRef(spec, route.meta.Namespace)
+// attachParent resolves one normalized parentRef. It returns false when
+// the parent is not ours, in which case the route gets no status entry for
+// it.
+func (t *translator) attachParent(route routeMeta, ref gwapiv1.ParentReference) (*parentAttachment, bool) {
 	p, ok := t.resolveParent(ref)
 	if !ok {
 		return nil, false
