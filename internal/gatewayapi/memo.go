@@ -62,6 +62,9 @@ type Translator struct {
 	// builds (see newIndexFrom).
 	idx    *index
 	idxGen uint64
+	// routeSeen is the calls' set of routes seen (see translator.seenRoute),
+	// emptied by each.
+	routeSeen map[routeKey]bool
 }
 
 // NewTranslator returns a Translator with the given options.

@@ -72,12 +72,21 @@ func translate(res *Resources, opts Options, memo *Translator) *Result {
 		res = &Resources{}
 	}
 	var t *translator
+	routes := len(res.HTTPRoutes) + len(res.GRPCRoutes) + len(res.TLSRoutes) + len(res.TCPRoutes)
 	if memo == nil {
 		t = newTranslator(res, opts, newIndex(res))
+		t.routeSeen = make(map[routeKey]bool, routes)
 	} else {
 		memo.idx = newIndexFrom(res, memo.idx, &memo.idxGen)
 		t = newTranslator(res, opts, memo.idx)
 		t.memo = memo
+		// The set of routes seen is emptied and used again: no map of every
+		// route allocated per call.
+		if memo.routeSeen == nil {
+			memo.routeSeen = make(map[routeKey]bool, routes)
+		}
+		clear(memo.routeSeen)
+		t.routeSeen = memo.routeSeen
 		// The previous call's size: no growing the map one route at a time.
 		t.clusters = make(map[string]*ir.Cluster, memo.clusters)
 		defer func() { memo.clusters = len(t.clusters) }()
@@ -129,7 +138,6 @@ func newTranslator(res *Resources, opts Options, idx *index) *translator {
 		envoyProxies:      map[types.NamespacedName]*envoyProxyModel{},
 		gatewaysByKey:     map[types.NamespacedName]*gatewayModel{},
 		listenerSetsByKey: map[types.NamespacedName]*listenerSetModel{},
-		routeSeen:         make(map[routeKey]bool, len(res.HTTPRoutes)+len(res.GRPCRoutes)+len(res.TLSRoutes)+len(res.TCPRoutes)),
 		clusters:          map[string]*ir.Cluster{},
 		certificates:      map[types.NamespacedName]certificateResult{},
 		certNames:         map[string][]string{},
