@@ -140,7 +140,9 @@ func (s *endpointsState) patchEndpoints(
 
 // listServiceSlices lists the EndpointSlices of one Service from the
 // reader, without copying them (they are only read).
-func listServiceSlices(ctx context.Context, r client.Reader, svc types.NamespacedName) ([]*discoveryv1.EndpointSlice, error) {
+func listServiceSlices(
+	ctx context.Context, r client.Reader, svc types.NamespacedName,
+) ([]*discoveryv1.EndpointSlice, error) {
 	var list discoveryv1.EndpointSliceList
 	if err := r.List(ctx, &list, client.InNamespace(svc.Namespace),
 		client.MatchingFields{endpointSliceServiceIndex: svc.Name}, client.UnsafeDisableDeepCopy); err != nil {
@@ -173,7 +175,8 @@ func compareEntry(e gatewayapi.ServiceEndpointSlices, k gatewayapi.ObjectKey) in
 // objects, or the same names and resourceVersions, in order.
 func sameSlices(a, b []*discoveryv1.EndpointSlice) bool {
 	return slices.EqualFunc(a, b, func(x, y *discoveryv1.EndpointSlice) bool {
-		return x == y || (x.ResourceVersion != "" && x.Name == y.Name && x.ResourceVersion == y.ResourceVersion && x.UID == y.UID)
+		return x == y || (x.ResourceVersion != "" && x.Name == y.Name &&
+			x.ResourceVersion == y.ResourceVersion && x.UID == y.UID)
 	})
 }
 

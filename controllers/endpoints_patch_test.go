@@ -116,7 +116,7 @@ func TestPatchedEndpointsEqualBuiltEndpoints(t *testing.T) {
 
 // describeEndpoints is a snapshot as "<namespace>/<name>: <slice>@<rv>...".
 func describeEndpoints(e *gatewayapi.Endpoints) []string {
-	var out []string
+	out := make([]string, 0, len(e.Services))
 	for _, s := range e.Services {
 		line := s.Namespace + "/" + s.Name + ":"
 		for _, es := range s.EndpointSlices {

@@ -79,7 +79,9 @@ func (k *keptServices) putBack(taken sets.Set[types.NamespacedName]) {
 
 // get returns the Services of keys that exist, in sorted key order: the
 // kept ones that had no event since they were read, the others read from r.
-func (k *keptServices) get(ctx context.Context, r client.Reader, keys sets.Set[types.NamespacedName]) ([]*corev1.Service, error) {
+func (k *keptServices) get(
+	ctx context.Context, r client.Reader, keys sets.Set[types.NamespacedName],
+) ([]*corev1.Service, error) {
 	changed := k.take()
 	sorted, same := k.sorted, sameKeySet(k.keys, keys)
 	if !same {

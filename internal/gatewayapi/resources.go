@@ -94,16 +94,16 @@ type ServiceEndpointSlices struct {
 	EndpointSlices []*discoveryv1.EndpointSlice `json:"endpointSlices,omitempty"`
 }
 
-// NewEndpoints builds an endpoints snapshot of slices, grouped by the Service
+// NewEndpoints builds an endpoints snapshot of endpointSlices, grouped by the Service
 // their kubernetes.io/service-name label names (slices without it are left
 // out). It covers every Service in services, with no slices when none names
 // it, and every Service a slice names. Its arguments are not modified.
-func NewEndpoints(services []ObjectKey, slices []*discoveryv1.EndpointSlice) *Endpoints {
+func NewEndpoints(services []ObjectKey, endpointSlices []*discoveryv1.EndpointSlice) *Endpoints {
 	bySvc := make(map[ObjectKey][]*discoveryv1.EndpointSlice, len(services))
 	for _, k := range services {
 		bySvc[k] = nil
 	}
-	for _, es := range slices {
+	for _, es := range endpointSlices {
 		if es == nil || es.Labels[discoveryv1.LabelServiceName] == "" {
 			continue
 		}

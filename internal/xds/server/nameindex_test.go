@@ -2,6 +2,7 @@ package server
 
 import (
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"testing"
 )
@@ -37,9 +38,7 @@ func TestNameIndexPatchesAgreeWithAMap(t *testing.T) {
 				from = history[rng.IntN(len(history))]
 			}
 			want := make(map[string]*entry, size)
-			for k, e := range from.want {
-				want[k] = e
-			}
+			maps.Copy(want, from.want)
 			var replaced []*entry
 			for range 1 + rng.IntN(3) {
 				e := &entry{name: names[rng.IntN(size)], version: fmt.Sprint(step)}

@@ -126,8 +126,8 @@ func (d diff) in(i int) (int, bool) {
 // apply returns old with each run k of d replaced by part(k) (old may be
 // modified: the memos own it).
 func apply[T any](old []T, d diff, part func(k int) []T) []T {
-	for k := len(d) - 1; k >= 0; k-- { // from the end: earlier positions stay
-		old = slices.Replace(old, d[k].start, d[k].oldEnd, part(k)...)
+	for k, r := range slices.Backward(d) { // from the end: earlier positions stay
+		old = slices.Replace(old, r.start, r.oldEnd, part(k)...)
 	}
 	return old
 }
