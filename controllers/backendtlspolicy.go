@@ -51,6 +51,7 @@ func (w *statusWriter) writeBackendTLSPolicies(
 	}
 	var list gwapiv1.BackendTLSPolicyList
 	if err := w.cache.List(ctx, &list); err != nil {
+		w.roundFailed = true
 		w.log.Error(err, "listing policies for status", "kind", "BackendTLSPolicy")
 		return
 	}

@@ -47,6 +47,12 @@ type statusWriter struct {
 	writes *prometheus.CounterVec
 	// mu makes write rounds (new results, Applied changes) run one at a time.
 	mu sync.Mutex
+	// routesDone is the result whose route and BackendTLSPolicy statuses
+	// the last round wrote or found stored, without errors and with no
+	// route rejected by a proxy; roundFailed says a write of the current
+	// round failed. Both are guarded by mu.
+	routesDone  *gatewayapi.Result
+	roundFailed bool
 }
 
 // newStatusWriter builds the status writer and registers its metrics with
@@ -113,11 +119,24 @@ func (w *statusWriter) write(ctx context.Context, res *gatewayapi.Result) {
 	writeKind(ctx, w, st.ListenerSets, func(o *gwapiv1.ListenerSet, s gatewayapi.ListenerSetStatus) bool {
 		return mergeInto(&o.Status, report.ListenerSetStatus(s, o.Status.Conditions), now, mergeListenerSetStatus)
 	}, nil)
+	// Route and policy statuses depend on the result alone while no proxy
+	// rejects a route: a round for the result the last round wrote them
+	// for (an Applied change: proxies ACKed) skips them, rather than
+	// comparing every route's stored status again. A status someone else
+	// changes is corrected by the next result's round.
+	if res == w.routesDone && !report.RejectsRoutes() {
+		return
+	}
+	w.roundFailed = false
 	w.writeRoutes(ctx, httpRouteKind, st.HTTPRoutes, report, now)
 	w.writeRoutes(ctx, grpcRouteKind, st.GRPCRoutes, report, now)
 	w.writeRoutes(ctx, tlsRouteKind, st.TLSRoutes, report, now)
 	w.writeRoutes(ctx, tcpRouteKind, st.TCPRoutes, report, now)
 	w.writeBackendTLSPolicies(ctx, st.BackendTLSPolicies, now)
+	w.routesDone = nil
+	if !w.roundFailed && !report.RejectsRoutes() {
+		w.routesDone = res
+	}
 }
 
 // routeKind says how to read and write the parent statuses of one route kind.
@@ -198,6 +217,7 @@ func (w *statusWriter) writeRoutes(
 	}
 	stored, err := kind.stored(ctx, w.cache)
 	if err != nil {
+		w.roundFailed = true
 		w.log.Error(err, "listing routes for status", "kind", kind.name)
 		return
 	}
@@ -286,6 +306,7 @@ func (w *statusWriter) update(
 		return err
 	})
 	if err != nil && !apierrors.IsNotFound(err) {
+		w.roundFailed = true
 		w.writes.WithLabelValues(kind, "error").Inc()
 		if ctx.Err() != nil {
 			// Shutdown (or the end of the leader's term) cut the write short:

@@ -45,6 +45,10 @@ func (t *Tracker) Report(current *gatewayapi.Result) *Report {
 	return r
 }
 
+// RejectsRoutes reports whether a fleet's rejection names routes, whose
+// statuses then carry the fleet's condition (see RouteParents).
+func (r *Report) RejectsRoutes() bool { return r != nil && len(r.rejectedRoutes) > 0 }
+
 // Fleet returns the condition of a fleet, and whether the result has it.
 func (r *Report) Fleet(name string) (FleetCondition, bool) {
 	c, ok := r.fleets[name]
