@@ -108,7 +108,7 @@ func (s *endpointsState) patchEndpoints(
 			return nil, false, err
 		}
 		key := gatewayapi.ObjectKey{Namespace: k.Namespace, Name: k.Name}
-		if old, ok := entryOf(s.snap, key); ok && sameSlices(old.EndpointSlices, list) {
+		if old, ok := s.snap.Entry(key); ok && gatewayapi.SameEndpointSlices(old.EndpointSlices, list) {
 			continue
 		}
 		entries = append(entries, gatewayapi.ServiceEndpointSlices{ObjectKey: key, EndpointSlices: list})
@@ -158,26 +158,9 @@ func listServiceSlices(
 	return out, nil
 }
 
-// entryOf returns the entry of key in the sorted snapshot e.
-func entryOf(e *gatewayapi.Endpoints, key gatewayapi.ObjectKey) (gatewayapi.ServiceEndpointSlices, bool) {
-	i, found := slices.BinarySearchFunc(e.Services, key, compareEntry)
-	if !found {
-		return gatewayapi.ServiceEndpointSlices{}, false
-	}
-	return e.Services[i], true
-}
-
+// compareEntry orders snapshot entries by namespace and name.
 func compareEntry(e gatewayapi.ServiceEndpointSlices, k gatewayapi.ObjectKey) int {
 	return cmp.Or(strings.Compare(e.Namespace, k.Namespace), strings.Compare(e.Name, k.Name))
-}
-
-// sameSlices reports whether two lists hold the same slices: the same
-// objects, or the same names and resourceVersions, in order.
-func sameSlices(a, b []*discoveryv1.EndpointSlice) bool {
-	return slices.EqualFunc(a, b, func(x, y *discoveryv1.EndpointSlice) bool {
-		return x == y || (x.ResourceVersion != "" && x.Name == y.Name &&
-			x.ResourceVersion == y.ResourceVersion && x.UID == y.UID)
-	})
 }
 
 // sameSet reports whether a and b are the same set object (a snapshot's

@@ -74,7 +74,7 @@ func (t *EndpointsTranslator) Translate(e *Endpoints) *ir.Endpoints {
 			m = &memoService{key: ir.ServiceKey(s.Namespace, s.Name)}
 			t.memo[s.ObjectKey] = m
 			fallthrough
-		case !sameSlices(m.slices, s.EndpointSlices):
+		case !SameEndpointSlices(m.slices, s.EndpointSlices):
 			m.slices, m.out = s.EndpointSlices, serviceEndpoints(s.EndpointSlices)
 			changed = append(changed, m)
 		}
@@ -102,7 +102,7 @@ func (t *EndpointsTranslator) translateDelta(e *Endpoints) *ir.Endpoints {
 	var changed []*memoService
 	var removed []string
 	for _, k := range e.Delta.Changed {
-		s, covered := e.lookup(k)
+		s, covered := e.Entry(k)
 		m := t.memo[k]
 		switch {
 		case !covered && m != nil:
@@ -113,7 +113,7 @@ func (t *EndpointsTranslator) translateDelta(e *Endpoints) *ir.Endpoints {
 			m = &memoService{key: ir.ServiceKey(k.Namespace, k.Name), gen: t.gen}
 			t.memo[k] = m
 			fallthrough
-		case !sameSlices(m.slices, s.EndpointSlices):
+		case !SameEndpointSlices(m.slices, s.EndpointSlices):
 			m.slices, m.out = s.EndpointSlices, serviceEndpoints(s.EndpointSlices)
 			changed = append(changed, m)
 		}
@@ -149,7 +149,7 @@ func (t *EndpointsTranslator) next(changed []*memoService, removed []string) *ir
 }
 
 // sameSlices reports whether a and b are the same slices in the same order.
-func sameSlices(a, b []*discoveryv1.EndpointSlice) bool {
+func SameEndpointSlices(a, b []*discoveryv1.EndpointSlice) bool {
 	if len(a) != len(b) {
 		return false
 	}

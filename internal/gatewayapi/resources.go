@@ -77,8 +77,8 @@ type EndpointsDelta struct {
 	Changed []ObjectKey
 }
 
-// lookup returns the entry of key in e.Services (sorted), if any.
-func (e *Endpoints) lookup(key ObjectKey) (ServiceEndpointSlices, bool) {
+// Entry returns the entry of key in e.Services (sorted), if any.
+func (e *Endpoints) Entry(key ObjectKey) (ServiceEndpointSlices, bool) {
 	i, found := slices.BinarySearchFunc(e.Services, key, func(s ServiceEndpointSlices, k ObjectKey) int {
 		return cmp.Or(strings.Compare(s.Namespace, k.Namespace), strings.Compare(s.Name, k.Name))
 	})
