@@ -6,7 +6,6 @@ import (
 	"reflect"
 	"slices"
 	"strings"
-	"sync"
 
 	discoveryv1 "k8s.io/api/discovery/v1"
 	"k8s.io/apimachinery/pkg/types"
@@ -15,48 +14,6 @@ import (
 
 	"github.com/envoygw/envoy-gateway/internal/gatewayapi"
 )
-
-// changedServices collects the Services whose EndpointSlices had events
-// since the worker last took them: the event handlers add, the worker takes.
-type changedServices struct {
-	mu  sync.Mutex
-	set sets.Set[types.NamespacedName]
-}
-
-func (c *changedServices) add(o client.Object) {
-	key, ok := endpointSliceServiceKey(o)
-	if !ok {
-		return
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.set == nil {
-		c.set = sets.New[types.NamespacedName]()
-	}
-	c.set.Insert(key)
-}
-
-// take returns the Services collected and starts a new collection.
-func (c *changedServices) take() sets.Set[types.NamespacedName] {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	out := c.set
-	c.set = nil
-	return out
-}
-
-// putBack adds Services taken by a call that failed back to the collection.
-func (c *changedServices) putBack(taken sets.Set[types.NamespacedName]) {
-	if taken.Len() == 0 {
-		return
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.set == nil {
-		c.set = sets.New[types.NamespacedName]()
-	}
-	c.set = c.set.Union(taken)
-}
 
 // endpointsState is what the worker keeps of the endpoints snapshot it
 // published last: the snapshot (nil before the first) and the Services it

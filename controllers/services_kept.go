@@ -2,7 +2,6 @@ package controllers
 
 import (
 	"context"
-	"sync"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -24,8 +23,7 @@ import (
 // worker before it reads; a failed build puts them back. Services that did
 // not exist are not kept: they are asked for again on every build.
 type keptServices struct {
-	mu      sync.Mutex
-	changed sets.Set[types.NamespacedName]
+	changed pendingKeys
 
 	// kept are the Services of the last build and keys its keys, in
 	// sorted order (only the worker uses them).
@@ -40,7 +38,7 @@ type keptServices struct {
 func (k *keptServices) recorder() predicate.Predicate {
 	record := func(o client.Object) bool {
 		if o != nil {
-			k.record(types.NamespacedName{Namespace: o.GetNamespace(), Name: o.GetName()})
+			k.changed.add(types.NamespacedName{Namespace: o.GetNamespace(), Name: o.GetName()})
 		}
 		return true
 	}
@@ -52,37 +50,12 @@ func (k *keptServices) recorder() predicate.Predicate {
 	}
 }
 
-func (k *keptServices) record(key types.NamespacedName) {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	if k.changed == nil {
-		k.changed = sets.New[types.NamespacedName]()
-	}
-	k.changed.Insert(key)
-}
-
-// take returns the recorded keys and starts a new record.
-func (k *keptServices) take() sets.Set[types.NamespacedName] {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	out := k.changed
-	k.changed = nil
-	return out
-}
-
-// putBack records again keys taken by a build that failed.
-func (k *keptServices) putBack(taken sets.Set[types.NamespacedName]) {
-	for key := range taken {
-		k.record(key)
-	}
-}
-
 // get returns the Services of keys that exist, in sorted key order: the
 // kept ones that had no event since they were read, the others read from r.
 func (k *keptServices) get(
 	ctx context.Context, r client.Reader, keys sets.Set[types.NamespacedName],
 ) ([]*corev1.Service, error) {
-	changed := k.take()
+	changed := k.changed.take()
 	sorted, same := k.sorted, sameKeySet(k.keys, keys)
 	if !same {
 		sorted = sortedKeys(keys)
@@ -104,7 +77,7 @@ func (k *keptServices) get(
 				delete(next, key)
 				continue
 			}
-			k.putBack(changed)
+			k.changed.putBack(changed)
 			// next may be k.kept, partly updated: what it holds is
 			// current, and the keys put back are read again.
 			return nil, err

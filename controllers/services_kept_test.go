@@ -9,11 +9,9 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/sets"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/client/fake"
 )
 
 // TestKeptServicesGetWhatTheCacheHolds applies random Service creations,
@@ -22,11 +20,7 @@ import (
 // keptServices.get returns what getting every key gives.
 func TestKeptServicesGetWhatTheCacheHolds(t *testing.T) {
 	ctx := context.Background()
-	scheme := runtime.NewScheme()
-	if err := corev1.AddToScheme(scheme); err != nil {
-		t.Fatal(err)
-	}
-	c := fake.NewClientBuilder().WithScheme(scheme).Build()
+	c := fakeClientBuilder(t, corev1.AddToScheme).Build()
 	rng := rand.New(rand.NewPCG(9, 3))
 	key := func(i int) types.NamespacedName {
 		return types.NamespacedName{Namespace: fmt.Sprintf("ns-%d", i%3), Name: fmt.Sprintf("svc-%d", i)}
@@ -57,18 +51,18 @@ func TestKeptServicesGetWhatTheCacheHolds(t *testing.T) {
 			if err := c.Create(ctx, svc); err != nil {
 				t.Fatal(err)
 			}
-			k.record(key(i))
+			k.changed.add(key(i))
 		case rng.IntN(3) == 0:
 			if err := c.Delete(ctx, svc); err != nil {
 				t.Fatal(err)
 			}
-			k.record(key(i))
+			k.changed.add(key(i))
 		default:
 			svc.Spec.Ports = []corev1.ServicePort{{Port: int32(step + 1)}}
 			if err := c.Update(ctx, svc); err != nil {
 				t.Fatal(err)
 			}
-			k.record(key(i))
+			k.changed.add(key(i))
 		}
 		got, err := k.get(ctx, c, keys)
 		if err != nil {
@@ -96,11 +90,7 @@ func TestKeptServicesGetWhatTheCacheHolds(t *testing.T) {
 // had an event, the one newly asked for, and a missing one every time.
 func TestKeptServicesReadOnlyWhatChanged(t *testing.T) {
 	ctx := context.Background()
-	scheme := runtime.NewScheme()
-	if err := corev1.AddToScheme(scheme); err != nil {
-		t.Fatal(err)
-	}
-	c := fake.NewClientBuilder().WithScheme(scheme).Build()
+	c := fakeClientBuilder(t, corev1.AddToScheme).Build()
 	keys := sets.New[types.NamespacedName]()
 	for i := range 10 {
 		svc := &corev1.Service{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: fmt.Sprintf("svc-%d", i)}}
@@ -119,7 +109,7 @@ func TestKeptServicesReadOnlyWhatChanged(t *testing.T) {
 	}{
 		{"first build", func() {}, 10},
 		{"nothing happened", func() {}, 0},
-		{"an event", func() { k.record(types.NamespacedName{Namespace: "ns", Name: "svc-3"}) }, 1},
+		{"an event", func() { k.changed.add(types.NamespacedName{Namespace: "ns", Name: "svc-3"}) }, 1},
 		{"a missing key more", func() {
 			keys = keys.Clone()
 			keys.Insert(types.NamespacedName{Namespace: "ns", Name: "svc-0"}, missing)

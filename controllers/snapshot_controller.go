@@ -56,7 +56,7 @@ type snapshotReconciler struct {
 	// uses it), and endpointsChanged the Services whose EndpointSlices had
 	// events since it was built.
 	endpoints        endpointsState
-	endpointsChanged changedServices
+	endpointsChanged pendingKeys
 	// services keeps the referenced Services from build to build.
 	services keptServices
 	// stable keeps the pointers of unchanged objects from one snapshot to
@@ -212,23 +212,28 @@ type queue = workqueue.TypedRateLimitingInterface[reconcile.Request]
 // clock records the first event of each batch.
 // recordingHandler records the Service of each EndpointSlice event (both
 // objects of an update) in changed, then passes the event to next.
-func recordingHandler(changed *changedServices, next handler.EventHandler) handler.EventHandler {
+func recordingHandler(changed *pendingKeys, next handler.EventHandler) handler.EventHandler {
+	add := func(o client.Object) {
+		if key, ok := endpointSliceServiceKey(o); ok {
+			changed.add(key)
+		}
+	}
 	return handler.Funcs{
 		CreateFunc: func(ctx context.Context, e event.CreateEvent, q queue) {
-			changed.add(e.Object)
+			add(e.Object)
 			next.Create(ctx, e, q)
 		},
 		UpdateFunc: func(ctx context.Context, e event.UpdateEvent, q queue) {
-			changed.add(e.ObjectOld)
-			changed.add(e.ObjectNew)
+			add(e.ObjectOld)
+			add(e.ObjectNew)
 			next.Update(ctx, e, q)
 		},
 		DeleteFunc: func(ctx context.Context, e event.DeleteEvent, q queue) {
-			changed.add(e.Object)
+			add(e.Object)
 			next.Delete(ctx, e, q)
 		},
 		GenericFunc: func(ctx context.Context, e event.GenericEvent, q queue) {
-			changed.add(e.Object)
+			add(e.Object)
 			next.Generic(ctx, e, q)
 		},
 	}

@@ -6,9 +6,7 @@ import (
 	"testing"
 
 	"github.com/go-logr/logr"
-	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/client/fake"
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	"github.com/envoygw/envoy-gateway/internal/gatewayapi"
@@ -35,11 +33,7 @@ func (c *listCounter) List(ctx context.Context, list client.ObjectList, opts ...
 // triggers) does not read the routes again, that a new result does, and
 // that a round that failed is not taken as written.
 func TestStatusWriterSkipsRoutesOfAResultWritten(t *testing.T) {
-	scheme := runtime.NewScheme()
-	if err := gwapiv1.Install(scheme); err != nil {
-		t.Fatal(err)
-	}
-	c := &listCounter{Client: fake.NewClientBuilder().WithScheme(scheme).Build()}
+	c := &listCounter{Client: fakeClientBuilder(t, gwapiv1.Install).Build()}
 	results := message.NewWatchable[*gatewayapi.Result]("results")
 	w, err := newStatusWriter(c, c, nil, Options{ControllerName: "example.com/gc", Results: results, Logger: logr.Discard()})
 	if err != nil {

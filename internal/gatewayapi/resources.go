@@ -2,6 +2,8 @@ package gatewayapi
 
 import (
 	"cmp"
+	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -75,6 +77,32 @@ type Endpoints struct {
 type EndpointsDelta struct {
 	From    uint64
 	Changed []ObjectKey
+}
+
+// CheckDeltaFrom returns an error when next does not hold the contract of
+// its Delta with prev: the delta is from prev's ID, and every Service it
+// does not list has prev's entry (the same slice objects) or is covered by
+// neither. Providers' tests check their snapshots with it.
+func CheckDeltaFrom(prev, next *Endpoints) error {
+	if next.Delta == nil || prev == nil || next.Delta.From != prev.ID || next.ID == prev.ID {
+		return fmt.Errorf("snapshot %d has delta %+v, not one from the previous snapshot", next.ID, next.Delta)
+	}
+	entries := func(e *Endpoints) map[ObjectKey][]*discoveryv1.EndpointSlice {
+		out := make(map[ObjectKey][]*discoveryv1.EndpointSlice, len(e.Services))
+		for _, s := range e.Services {
+			out[s.ObjectKey] = s.EndpointSlices
+		}
+		return out
+	}
+	before, after := entries(prev), entries(next)
+	for _, k := range slices.Concat(slices.Collect(maps.Keys(before)), slices.Collect(maps.Keys(after))) {
+		b, had := before[k]
+		a, has := after[k]
+		if (had != has || !slices.Equal(a, b)) && !slices.Contains(next.Delta.Changed, k) {
+			return fmt.Errorf("the Service %v changed but the delta %v does not list it", k, next.Delta.Changed)
+		}
+	}
+	return nil
 }
 
 // Entry returns the entry of key in e.Services (sorted), if any.

@@ -137,6 +137,22 @@ func newOf[T any](list []T, d diff) func(k int) []T {
 	return func(k int) []T { return list[d[k].start:d[k].newEnd] }
 }
 
+// patchable returns how routes differ from a memo's own (old, with what it
+// reported), and whether the memo can take them: same when they are the
+// same routes (nothing to patch, the reports stay true); otherwise when the
+// diff is short and the memo left nothing out (a patch does not know which
+// reports would still hold).
+func patchable(old, routes []*ir.HTTPRoute, r reports) (d diff, same, ok bool) {
+	d, ok = diffOf(old, routes)
+	switch {
+	case !ok:
+		return nil, false, false
+	case len(d) == 0:
+		return nil, true, true
+	}
+	return d, false, r.empty()
+}
+
 // validMemo is what validating one HTTP listener's routes gave: the routes
 // given (a copy the memo owns), the valid ones, against which cluster set
 // and rate limit service, and what was left out.
@@ -192,14 +208,9 @@ func (t *translation) validHTTPRoutes(l *ir.HTTPListener, set uint64, rateLimit 
 // short run of valid routes, and the memo left nothing out; or when they
 // are the same routes. It reports false, having changed nothing, otherwise.
 func (m *validMemo) patch(routes []*ir.HTTPRoute, check func(*ir.HTTPRoute) error) bool {
-	d, ok := diffOf(m.in, routes)
-	switch {
-	case !ok:
-		return false
-	case len(d) == 0:
-		return true
-	case !m.reports.empty():
-		return false
+	d, same, ok := patchable(m.in, routes, m.reports)
+	if !ok || same {
+		return ok
 	}
 	for _, r := range d {
 		for _, route := range routes[r.start:r.newEnd] {
@@ -244,14 +255,9 @@ func (m *configMemo) patch(name string, routes []*ir.HTTPRoute, misdirected []st
 	if !slices.Equal(m.misdirected, misdirected) {
 		return false
 	}
-	d, ok := diffOf(m.routes, routes)
-	switch {
-	case !ok:
-		return false
-	case len(d) == 0:
-		return true
-	case !m.reports.empty():
-		return false
+	d, same, ok := patchable(m.routes, routes, m.reports)
+	if !ok || same {
+		return ok
 	}
 	// built are the Envoy routes of each run's new routes.
 	built := make([][]builtRoutes, len(d))
