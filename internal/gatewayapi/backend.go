@@ -106,8 +106,10 @@ func clusterName(namespace, name string, port int32) string {
 }
 
 // cluster returns the name of the cluster of a Service port, building the
-// cluster the first time. sp is nil for an ExternalName Service without
-// ports. The cluster speaks HTTP/2 when the port's appProtocol says h2c, or
+// cluster the first time. A cluster built equal to the memo's last call's
+// is that one, so that the xDS translator sees the same IR cluster and
+// skips what it built for it. sp is nil for an ExternalName Service
+// without ports. The cluster speaks HTTP/2 when the port's appProtocol says h2c, or
 // when http2 is set (gRPC backends): then, for a port that does not say
 // so, it is a cluster of its own, named with the suffix "/h2c".
 func (t *translator) cluster(svc *corev1.Service, sp *corev1.ServicePort, port int32, http2 bool) string {
@@ -132,6 +134,9 @@ func (t *translator) cluster(svc *corev1.Service, sp *corev1.ServicePort, port i
 		// The endpoints come from the endpoints snapshot (TranslateEndpoints),
 		// which changes without a new translation.
 		c.EndpointSource = endpointSource(svc, sp)
+	}
+	if last := t.lastClusters[name]; last.Equal(c) {
+		c = last
 	}
 	t.clusters[name] = c
 	return name

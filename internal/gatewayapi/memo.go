@@ -53,8 +53,10 @@ type Translator struct {
 	// name) in the last call, and mark the last mark listenerRoutes used.
 	listeners map[string]*orderedListener
 	mark      uint64
-	// clusters is the number of clusters of the last call.
-	clusters int
+	// clusters are the clusters of the last call, by name: a cluster built
+	// again equal to the last call's is that cluster (see
+	// translator.cluster).
+	clusters map[string]*ir.Cluster
 	// statusOrder is, by route kind, the order that sorted the last
 	// call's route statuses (see sortedRouteStatuses).
 	statusOrder map[string][]int

@@ -330,3 +330,22 @@ func TestTranslatorKeepsTheIndexOfUnchangedKinds(t *testing.T) {
 		t.Fatalf("a Service change rebuilt other maps (gens %v, were %v)", tr.idx.gens, first.gens)
 	}
 }
+
+// TestTranslatorKeepsEqualClusters checks that a route built again (a new
+// object) gives the IR clusters of the last call for its unchanged Service
+// ports, not equal copies: the xDS translator skips the clusters it saw.
+func TestTranslatorKeepsEqualClusters(t *testing.T) {
+	res := benchResources(20)
+	tr := NewTranslator(Options{DataPlane: xdstranslator.Checks{}})
+	first := tr.Translate(res)
+	changed := *res
+	changed.HTTPRoutes = slices.Clone(res.HTTPRoutes)
+	for i, r := range changed.HTTPRoutes {
+		changed.HTTPRoutes[i] = r.DeepCopy() // every route is built again
+	}
+	second := tr.Translate(&changed)
+	a, b := first.Fleets[0].Xds.Clusters, second.Fleets[0].Xds.Clusters
+	if len(a) == 0 || !slices.Equal(a, b) {
+		t.Fatalf("the clusters are not the same IR clusters: %d then %d", len(a), len(b))
+	}
+}

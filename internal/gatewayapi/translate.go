@@ -41,6 +41,9 @@ type translator struct {
 	routeSeen  map[routeKey]bool
 
 	clusters map[string]*ir.Cluster
+	// lastClusters are the memo's clusters of its last call (nil without a
+	// memo).
+	lastClusters map[string]*ir.Cluster
 	// tlsPolicies are the BackendTLSPolicies in precedence order, and
 	// tlsPoliciesByTarget those of each target (the first is in effect).
 	tlsPolicies         []*backendTLSPolicyModel
@@ -88,8 +91,9 @@ func translate(res *Resources, opts Options, memo *Translator) *Result {
 		clear(memo.routeSeen)
 		t.routeSeen = memo.routeSeen
 		// The previous call's size: no growing the map one route at a time.
-		t.clusters = make(map[string]*ir.Cluster, memo.clusters)
-		defer func() { memo.clusters = len(t.clusters) }()
+		t.clusters = make(map[string]*ir.Cluster, len(memo.clusters))
+		t.lastClusters = memo.clusters
+		defer func() { memo.clusters = t.clusters }()
 	}
 	t.processGatewayClasses(res.GatewayClasses)
 	t.processGateways(res.Gateways)

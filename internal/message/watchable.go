@@ -3,6 +3,7 @@ package message
 import (
 	"context"
 	"fmt"
+	"runtime/trace"
 	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -93,12 +94,15 @@ func (w *Watchable[T]) Subscribe(ctx context.Context, handle func(T), onPanic fu
 				continue
 			}
 			seen = version
-			w.call(handle, v, onPanic)
+			w.call(ctx, handle, v, onPanic)
 		}
 	}
 }
 
-func (w *Watchable[T]) call(handle func(T), v T, onPanic func(error)) {
+// call runs handle on v, recovering a panic. In an execution trace
+// (/debug/pprof/trace) each call is a region named after the topic.
+func (w *Watchable[T]) call(ctx context.Context, handle func(T), v T, onPanic func(error)) {
+	defer trace.StartRegion(ctx, w.topic).End()
 	defer func() {
 		if r := recover(); r != nil {
 			handlerPanics.WithLabelValues(w.topic).Inc()

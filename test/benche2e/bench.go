@@ -48,6 +48,8 @@ type runOptions struct {
 	noPprof bool
 	// profiles is the folder for the server's profiles; "" saves none.
 	profiles string
+	// trace adds an execution trace of each kind of change to the profiles.
+	trace bool
 }
 
 // runResult is what one run measured.

@@ -36,8 +36,11 @@ func main() {
 		"enable /debug/pprof/ on the server's admin listener (false for binaries without admin.enablePprof)")
 	profiles := flag.String("profiles", "", "folder for the server's pprof profiles of each run "+
 		"(heap after load and after changes, CPU during each kind of change); empty saves none")
+	trace := flag.Bool("trace", false,
+		"with -profiles, also save an execution trace of the server during each kind of change (go tool trace)")
 	flag.Parse()
-	base := runOptions{changes: *changes, gap: *gap, batchDelay: *batchDelay, noPprof: !*pprof, profiles: *profiles}
+	base := runOptions{changes: *changes, gap: *gap, batchDelay: *batchDelay, noPprof: !*pprof, profiles: *profiles,
+		trace: *trace}
 	if err := mainErr(*binary, *routes, *providers, base, *out, *label); err != nil {
 		log.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 )
 
@@ -17,6 +18,8 @@ type profiler struct {
 	admin string
 	// dir is the folder, prefix names the run (provider-routes).
 	dir, prefix string
+	// trace also saves an execution trace during the changes of each kind.
+	trace bool
 }
 
 // newProfiler returns a profiler of p's run, or nil when dir is "".
@@ -24,7 +27,7 @@ func newProfiler(dir string, o runOptions, p *serverProcess) *profiler {
 	if dir == "" || o.noPprof {
 		return nil
 	}
-	return &profiler{admin: p.admin, dir: dir, prefix: fmt.Sprintf("%s-%d", o.provider, o.routes)}
+	return &profiler{admin: p.admin, dir: dir, prefix: fmt.Sprintf("%s-%d", o.provider, o.routes), trace: o.trace}
 }
 
 // heap saves the heap profile (after a collection) as heap-<when>.
@@ -35,18 +38,20 @@ func (pr *profiler) heap(when string) {
 	pr.save("/debug/pprof/heap?gc=1", "heap-"+when)
 }
 
-// cpu starts a CPU profile of d, saved as cpu-<kind>; the returned
-// function waits for it to be saved.
+// cpu starts a CPU profile of d, saved as cpu-<kind>, and with the trace
+// option an execution trace of d, saved as trace-<kind>; the returned
+// function waits for them to be saved.
 func (pr *profiler) cpu(kind string, d time.Duration) (wait func()) {
 	if pr == nil || d < time.Second {
 		return func() {}
 	}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		pr.save(fmt.Sprintf("/debug/pprof/profile?seconds=%d", int(d.Seconds())), "cpu-"+kind)
-	}()
-	return func() { <-done }
+	seconds := int(d.Seconds())
+	var wg sync.WaitGroup
+	wg.Go(func() { pr.save(fmt.Sprintf("/debug/pprof/profile?seconds=%d", seconds), "cpu-"+kind) })
+	if pr.trace {
+		wg.Go(func() { pr.save(fmt.Sprintf("/debug/pprof/trace?seconds=%d", seconds), "trace-"+kind) })
+	}
+	return wg.Wait
 }
 
 // save fetches one profile; a failure is logged, not fatal to the run.

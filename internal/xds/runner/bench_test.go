@@ -23,15 +23,16 @@ import (
 	"github.com/envoygw/envoy-gateway/internal/xds/translator"
 )
 
-// benchRoutesPerService is how many routes share one backend Service.
+// benchRoutesPerService is how many routes share one backend Service in
+// the resource translator's benchmark.
 const benchRoutesPerService = 10
 
 // benchResources is the shape of the resource translator's benchmark: one
 // Gateway with two HTTP listeners and n HTTPRoutes (two rules each, own
-// hostname) over n/10 Services, each with an EndpointSlice of three ready
-// endpoints. moved adds a fourth endpoint to the first Service: the
-// endpoint churn the benchmark applies.
-func benchResources(n int, moved bool) *gatewayapi.Resources {
+// hostname) over n/perService Services, each with an EndpointSlice of
+// three ready endpoints. moved adds a fourth endpoint to the first
+// Service: the endpoint churn the benchmark applies.
+func benchResources(n, perService int, moved bool) *gatewayapi.Resources {
 	all := gwapiv1.NamespacesFromAll
 	res := &gatewayapi.Resources{
 		GatewayClasses: []*gwapiv1.GatewayClass{{
@@ -47,7 +48,7 @@ func benchResources(n int, moved bool) *gatewayapi.Resources {
 		}},
 		InfraStates: map[string]bus.InfraState{"infra/eg": {Ready: true, Addresses: []bus.Address{{Type: "IPAddress", Value: "192.0.2.1"}}}},
 	}
-	services := max(n/benchRoutesPerService, 1)
+	services := max(n/perService, 1)
 	for s := range services {
 		ns := fmt.Sprintf("ns-%d", s%10)
 		res.Services = append(res.Services, &corev1.Service{
@@ -58,7 +59,7 @@ func benchResources(n int, moved bool) *gatewayapi.Resources {
 	}
 	t0 := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
 	for i := range n {
-		res.HTTPRoutes = append(res.HTTPRoutes, benchRoute(i, services, t0))
+		res.HTTPRoutes = append(res.HTTPRoutes, benchRoute(i, perService, services, t0))
 	}
 	return res
 }
@@ -86,13 +87,13 @@ func benchSlice(s int, extra bool) *discoveryv1.EndpointSlice {
 	return es
 }
 
-func benchRoute(i, services int, t0 time.Time) *gwapiv1.HTTPRoute {
-	ns := fmt.Sprintf("ns-%d", (i/benchRoutesPerService)%10)
+func benchRoute(i, perService, services int, t0 time.Time) *gwapiv1.HTTPRoute {
+	ns := fmt.Sprintf("ns-%d", (i/perService)%10)
 	svc := func(k int) gwapiv1.HTTPBackendRef {
 		port, w := gwapiv1.PortNumber(8080), int32(k+1)
 		return gwapiv1.HTTPBackendRef{BackendRef: gwapiv1.BackendRef{
 			BackendObjectReference: gwapiv1.BackendObjectReference{
-				Name: gwapiv1.ObjectName(fmt.Sprintf("svc-%d", (i/benchRoutesPerService+k*10)%services)), Port: &port,
+				Name: gwapiv1.ObjectName(fmt.Sprintf("svc-%d", (i/perService+k*10)%services)), Port: &port,
 			},
 			Weight: &w,
 		}}
@@ -175,7 +176,7 @@ func benchRunner(b *testing.B, res *gatewayapi.Resources) (*Runner, *message.Wat
 //     the fleet's full xDS translation and Server.Update.
 func BenchmarkEndpointsUpdate(b *testing.B) {
 	const routes = 10000
-	variants := [2]*gatewayapi.Resources{benchResources(routes, false), benchResources(routes, true)}
+	variants := [2]*gatewayapi.Resources{benchResources(routes, benchRoutesPerService, false), benchResources(routes, benchRoutesPerService, true)}
 	b.Run(fmt.Sprintf("path=endpoints/routes=%d", routes), func(b *testing.B) {
 		r, endpoints, reg := benchRunner(b, variants[0])
 		// The providers' snapshots share the objects of unchanged slices,
@@ -217,10 +218,21 @@ func BenchmarkEndpointsUpdate(b *testing.B) {
 // from the Resources snapshot to the xDS server's new snapshot, the way the
 // control plane takes it: the memoizing resource translator
 // (gatewayapi.Translator, with the data-plane checks), the runner's
-// translation cache and Server.Update.
+// translation cache and Server.Update. With 10 routes per Service, the
+// changed route's Services are also other routes' backends; with 1, as in
+// make bench-e2e's workload, the changed route alone makes the clusters of
+// some of its Services, which are then new IR clusters.
 func BenchmarkRouteChange(b *testing.B) {
+	for _, perService := range []int{benchRoutesPerService, 1} {
+		b.Run(fmt.Sprintf("routes-per-service=%d", perService), func(b *testing.B) {
+			benchmarkRouteChange(b, perService)
+		})
+	}
+}
+
+func benchmarkRouteChange(b *testing.B, perService int) {
 	const routes = 10000
-	res := benchResources(routes, false)
+	res := benchResources(routes, perService, false)
 	r, _, reg := benchRunner(b, res)
 	tr := gatewayapi.NewTranslator(gatewayapi.Options{DataPlane: translator.Checks{}})
 	r.handle(tr.Translate(res).FleetSet())

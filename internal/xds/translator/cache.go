@@ -27,7 +27,7 @@ import (
 //     cluster names, and a virtual host with exactly the same route
 //     messages;
 //   - a route configuration message: exactly the same virtual hosts;
-//   - a cluster: an equal IR cluster (clusterEqual);
+//   - a cluster: an equal IR cluster (ir.Cluster.Equal);
 //   - an assignment: an equal IR cluster with equal endpoints.
 //
 // A Cache holds what the last call used, nothing older: each entry records
@@ -50,6 +50,11 @@ type Cache struct {
 	// lastEndpoints is the last Translate call's assignments.
 	eds           *edsIndex
 	lastEndpoints *endpointsMemo
+	// lastClusters is what the last Translate call made of its clusters;
+	// clustersKept is set when that call took them from the call before
+	// (it used no entry of clusters, nor left one unused).
+	lastClusters *clustersMemo
+	clustersKept bool
 }
 
 type builtCluster struct {
@@ -87,7 +92,9 @@ func (c *Cache) Translate(x *ir.Xds, eps *ir.Endpoints) (*Resources, error) {
 	res := translate(x, eps, c)
 	sweep(c.listeners, c.gen, func(e *validMemo) uint64 { return e.gen })
 	sweep(c.configs, c.gen, func(e *configMemo) uint64 { return e.gen })
-	sweep(c.clusters, c.gen, func(e *builtCluster) uint64 { return e.gen })
+	if !c.clustersKept {
+		sweep(c.clusters, c.gen, func(e *builtCluster) uint64 { return e.gen })
+	}
 	sweep(c.assignments, c.gen, func(e *builtAssignment) uint64 { return e.gen })
 	return res, nil
 }
@@ -299,11 +306,14 @@ func (t *translation) cluster(c *ir.Cluster) (*clusterv3.Cluster, error) {
 		return validCluster(c)
 	}
 	b, ok := cache.clusters[c.Name]
-	if !ok || !clusterEqual(b.ir, c) {
+	if !ok || !b.ir.Equal(c) {
 		b = &builtCluster{ir: c}
 		b.built, b.err = validCluster(c)
 		cache.clusters[c.Name] = b
 	}
+	// An equal cluster under a new pointer takes the entry: the next call,
+	// likely with the same pointer, compares pointers only.
+	b.ir = c
 	b.gen = cache.gen
 	return b.built, b.err
 }
@@ -314,12 +324,13 @@ func (t *translation) cluster(c *ir.Cluster) (*clusterv3.Cluster, error) {
 func (t *translation) assignmentEntry(c *ir.Cluster, endpoints []*ir.Endpoint) *builtAssignment {
 	cache := t.cache
 	b, ok := cache.assignments[c.Name]
-	if !ok || !clusterEqual(b.cluster, c) || !endpointsEqual(b.endpoints, endpoints) {
+	if !ok || !b.cluster.Equal(c) || !ir.EndpointsEqual(b.endpoints, endpoints) {
 		sub := &translation{out: &Resources{}}
 		sub.buildAssignment(c, endpoints)
 		b = &builtAssignment{cluster: c, endpoints: endpoints, out: sub.out}
 		cache.assignments[c.Name] = b
 	}
+	b.cluster = c // as in cluster: the next comparison is likely of pointers
 	return b
 }
 
@@ -338,29 +349,4 @@ func (t *translation) buildAssignment(c *ir.Cluster, endpoints []*ir.Endpoint) {
 		return
 	}
 	t.out.Endpoints = append(t.out.Endpoints, cla)
-}
-
-// clusterEqual reports whether two IR clusters are the same cluster:
-// the same pointer, or equal in every field.
-func clusterEqual(a, b *ir.Cluster) bool {
-	if a == b {
-		return true
-	}
-	if a == nil || b == nil {
-		return false
-	}
-	return a.Name == b.Name && a.Discovery == b.Discovery && a.Protocol == b.Protocol &&
-		sourceEqual(a.EndpointSource, b.EndpointSource) && endpointsEqual(a.Endpoints, b.Endpoints) &&
-		upstreamTLSEqual(a.TLS, b.TLS)
-}
-
-func sourceEqual(a, b *ir.EndpointSource) bool {
-	if a == nil || b == nil {
-		return a == b
-	}
-	return *a == *b
-}
-
-func endpointsEqual(a, b []*ir.Endpoint) bool {
-	return slices.EqualFunc(a, b, func(x, y *ir.Endpoint) bool { return x == y || (x != nil && y != nil && *x == *y) })
 }

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"maps"
 	"math/rand/v2"
-	"reflect"
 	"slices"
 	"testing"
 
@@ -171,13 +170,18 @@ func (w *world) change() (endpointsOnly bool) {
 		}
 		w.x = &ir.Xds{HTTP: w.x.HTTP, TLS: w.x.TLS, Clusters: clusters}
 	case 4: // the cluster some routes refer to appears or disappears, so
-		// routes validated before become invalid, or the other way
+		// routes validated before become invalid, or the other way; half
+		// the time with a repeated cluster after it (left out), which
+		// goes with it
 		clusters := slices.Clone(w.x.Clusters)
 		if i := slices.IndexFunc(clusters, func(c *ir.Cluster) bool { return c.Name == missingCluster }); i >= 0 {
-			clusters = slices.Delete(clusters, i, i+1)
+			clusters = slices.Delete(clusters, i, len(clusters))
 		} else {
 			clusters = append(clusters, &ir.Cluster{Name: missingCluster, Discovery: ir.DiscoveryDNS,
 				Endpoints: []*ir.Endpoint{{Address: "missing.example.com", Port: 80}}})
+			if w.rng.IntN(2) == 0 {
+				clusters = append(clusters, clusters[0])
+			}
 		}
 		w.x = &ir.Xds{HTTP: w.x.HTTP, TLS: w.x.TLS, Clusters: clusters}
 	default: // endpoints of a Service change
@@ -342,67 +346,5 @@ func TestCacheReusesUnchangedMessages(t *testing.T) {
 				t.Errorf("virtual host %s: new message = %v", vh.GetName(), got)
 			}
 		}
-	}
-}
-
-// TestClusterEqualComparesEveryField guards clusterEqual against a field
-// added to ir.Cluster and forgotten there: changing any field of a cluster
-// must make it unequal.
-func TestClusterEqualComparesEveryField(t *testing.T) {
-	base := func() *ir.Cluster {
-		return &ir.Cluster{Name: "a", Discovery: ir.DiscoveryEDS, Protocol: ir.AppProtocolHTTP2,
-			EndpointSource: &ir.EndpointSource{Namespace: "ns", Name: "s", Port: 80, PortName: "http", Protocol: ir.ProtocolTCP},
-			Endpoints:      []*ir.Endpoint{{Address: "10.0.0.1", Port: 80, Zone: "z"}},
-			TLS: &ir.UpstreamTLS{SNI: "a.example", CACertificate: "ca",
-				SubjectAltNames:   []ir.SubjectAltName{{Type: ir.SANTypeDNS, Value: "a.example"}},
-				ClientCertificate: &ir.Certificate{Name: "c", Certificate: "crt", PrivateKey: "key"}}}
-	}
-	if !clusterEqual(base(), base()) {
-		t.Fatal("equal clusters are not equal")
-	}
-	typ := reflect.TypeFor[ir.Cluster]()
-	for i := range typ.NumField() {
-		c := base()
-		f := reflect.ValueOf(c).Elem().Field(i)
-		switch f.Kind() {
-		case reflect.String:
-			f.SetString(f.String() + "x")
-		case reflect.Pointer:
-			f.Elem().Field(0).SetString("other")
-		case reflect.Slice:
-			f.Set(reflect.Append(f, f.Index(0)))
-		default:
-			t.Fatalf("field %s of kind %s: teach this test and clusterEqual about it", typ.Field(i).Name, f.Kind())
-		}
-		if clusterEqual(base(), c) {
-			t.Errorf("clusters differing in %s are equal", typ.Field(i).Name)
-		}
-	}
-	for i, mutate := range []func(e *ir.Endpoint){
-		func(e *ir.Endpoint) { e.Address = "x" }, func(e *ir.Endpoint) { e.Port++ }, func(e *ir.Endpoint) { e.Zone = "y" },
-	} {
-		c := base()
-		mutate(c.Endpoints[0])
-		if clusterEqual(base(), c) {
-			t.Errorf("endpoint change %d not seen", i)
-		}
-	}
-	for i, mutate := range []func(u *ir.UpstreamTLS){
-		func(u *ir.UpstreamTLS) { u.SNI = "x" }, func(u *ir.UpstreamTLS) { u.CACertificate = "x" },
-		func(u *ir.UpstreamTLS) { u.SystemCA = true }, func(u *ir.UpstreamTLS) { u.SubjectAltNames[0].Type = ir.SANTypeURI },
-		func(u *ir.UpstreamTLS) { u.SubjectAltNames[0].Value = "x" }, func(u *ir.UpstreamTLS) { u.ClientCertificate.PrivateKey = "x" },
-		func(u *ir.UpstreamTLS) { u.ClientCertificate = nil },
-	} {
-		c := base()
-		mutate(c.TLS)
-		if clusterEqual(base(), c) {
-			t.Errorf("upstream TLS change %d not seen", i)
-		}
-	}
-	if reflect.TypeFor[ir.UpstreamTLS]().NumField() != 5 {
-		t.Error("ir.UpstreamTLS changed: check upstreamTLSEqual, then this test")
-	}
-	if reflect.TypeFor[ir.Endpoint]().NumField() != 3 || reflect.TypeFor[ir.EndpointSource]().NumField() != 5 {
-		t.Error("ir.Endpoint or ir.EndpointSource changed: check endpointsEqual and sourceEqual, then this test")
 	}
 }

@@ -26,14 +26,7 @@ const (
 // cluster when it is referenced. The ClusterLoadAssignments of EDS clusters
 // are added by addEndpoints.
 func (t *translation) addClusters(clusters []*ir.Cluster) {
-	for _, c := range clusters {
-		built, err := t.cluster(c)
-		if err != nil {
-			t.leaveOut("cluster", "cluster", c.Name, err)
-			continue
-		}
-		t.out.Clusters = append(t.out.Clusters, built)
-	}
+	t.addValidClusters(clusters)
 	if t.invalidBackend {
 		if built, err := checkedCluster(StaticCluster(invalidBackendCluster)); err != nil {
 			t.leaveOut("cluster", "", invalidBackendCluster, err)

@@ -26,52 +26,88 @@ func TranslateEndpoints(clusters []*ir.Cluster, eps *ir.Endpoints) (*Resources, 
 // an EndpointSource takes the endpoints eps has for it (none when eps does
 // not know the Service); any other EDS cluster has its own fixed endpoints.
 //
-// With a cache, a call with the same clusters (the same IR clusters, in
-// order) and the same endpoints snapshot as the last call takes that call's
-// assignments as they are, without looking any up: what a route change
-// gives.
+// With a cache and the same endpoints snapshot as the last call, a cluster
+// that is the same IR cluster as one of the last call's, at its place in
+// name order, takes that call's assignment as it is, without looking its
+// endpoints up: what a route change gives, where at most the clusters of
+// the changed routes are new. A call with the same clusters in the same
+// order takes them all without a walk.
 func (t *translation) addEndpoints(clusters []*ir.Cluster, eps *ir.Endpoints) {
 	c := t.cache
-	if c != nil && c.lastEndpoints != nil && c.lastEndpoints.eps == eps && slices.Equal(c.lastEndpoints.clusters, clusters) {
-		for _, b := range c.lastEndpoints.built {
-			b.gen = c.gen
-			t.addAssignment(b)
+	var last *endpointsMemo
+	if c != nil && c.lastEndpoints != nil && c.lastEndpoints.eps == eps {
+		last = c.lastEndpoints
+	}
+	if last != nil && slices.Equal(last.clusters, clusters) {
+		for _, b := range last.built {
+			if b != nil {
+				b.gen = c.gen
+				t.addAssignment(b)
+			}
 		}
 		return
 	}
 	var memo *endpointsMemo
 	if c != nil {
-		memo = &endpointsMemo{clusters: slices.Clone(clusters), eps: eps}
+		memo = &endpointsMemo{clusters: slices.Clone(clusters), eps: eps, built: make([]*builtAssignment, len(clusters))}
 	}
-	for _, cl := range clusters {
+	j := 0 // the place of the cluster in last.clusters
+	for i, cl := range clusters {
 		if cl.Discovery != ir.DiscoveryEDS {
 			continue
 		}
-		endpoints := cl.Endpoints
-		if cl.EndpointSource != nil {
-			endpoints, _ = eps.Lookup(cl.EndpointSource)
-		}
 		if c == nil {
-			t.buildAssignment(cl, endpoints)
+			t.buildAssignment(cl, t.endpointsOf(cl, eps))
 			continue
 		}
-		b := t.assignmentEntry(cl, endpoints)
+		var b *builtAssignment
+		if last != nil {
+			j = last.find(cl.Name, j)
+			if j < len(last.clusters) && last.clusters[j] == cl {
+				b = last.built[j]
+			}
+		}
+		if b == nil {
+			b = t.assignmentEntry(cl, t.endpointsOf(cl, eps))
+		}
 		b.gen = c.gen
 		t.addAssignment(b)
-		memo.built = append(memo.built, b)
+		memo.built[i] = b
 	}
 	if c != nil {
 		c.lastEndpoints = memo
 	}
 }
 
+// endpointsOf returns the endpoints of an EDS cluster: those eps has for
+// its EndpointSource, or its own.
+func (t *translation) endpointsOf(cl *ir.Cluster, eps *ir.Endpoints) []*ir.Endpoint {
+	if cl.EndpointSource == nil {
+		return cl.Endpoints
+	}
+	endpoints, _ := eps.Lookup(cl.EndpointSource)
+	return endpoints
+}
+
 // endpointsMemo is what addEndpoints did in the last Translate call: with
 // which clusters (a copy) and endpoints snapshot, and the assignment entry
-// of each EDS cluster, in order.
+// of each EDS cluster, at the cluster's index (nil for the others).
 type endpointsMemo struct {
 	clusters []*ir.Cluster
 	eps      *ir.Endpoints
 	built    []*builtAssignment
+}
+
+// find returns the index of the first cluster at or after from whose name
+// is not below name: the place of a cluster named name when the clusters
+// are in name order, as the resource translator gives them. Out of order,
+// it finds a wrong place, and the caller, which compares the cluster
+// there with its own, merely misses a reuse.
+func (m *endpointsMemo) find(name string, from int) int {
+	for from < len(m.clusters) && m.clusters[from].Name < name {
+		from++
+	}
+	return from
 }
 
 // ipEndpoints drops (with a warning) EDS endpoints whose address is not an IP

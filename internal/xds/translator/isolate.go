@@ -14,19 +14,8 @@ import (
 // and with it each route with global rate limits. x is not modified.
 func (t *translation) validIR(x *ir.Xds) *ir.Xds {
 	out := &ir.Xds{}
-	clusters := make(map[string]bool, len(x.Clusters))
-	for _, c := range x.Clusters {
-		err := c.Validate()
-		if err == nil && clusters[c.Name] {
-			err = fmt.Errorf("duplicate cluster name %q", c.Name)
-		}
-		if err != nil {
-			t.leaveOut("cluster", "cluster", c.Name, err)
-			continue
-		}
-		clusters[c.Name] = true
-		out.Clusters = append(out.Clusters, c)
-	}
+	var clusters map[string]bool
+	out.Clusters, clusters = t.validClusters(x.Clusters)
 	if g := x.GlobalRateLimit; g != nil {
 		if err := g.Validate(); err != nil {
 			t.leaveOut("rate limit service", "", RateLimitClusterName, err)

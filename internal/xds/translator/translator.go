@@ -101,6 +101,9 @@ type translation struct {
 	secrets map[string]*ir.Certificate
 	// invalidBackend is set when a filter chain refers to invalidBackendCluster.
 	invalidBackend bool
+	// sameClusters is set when the IR clusters are the cache's last call's
+	// (see validClusters).
+	sameClusters bool
 	// httpFilters are the HTTP filters every HTTP connection manager runs
 	// before the router (rate limiting).
 	httpFilters []*hcmv3.HttpFilter

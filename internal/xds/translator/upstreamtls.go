@@ -1,8 +1,6 @@
 package translator
 
 import (
-	"slices"
-
 	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
 	tlsv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/transport_sockets/tls/v3"
 	matcherv3 "github.com/envoyproxy/go-control-plane/envoy/type/matcher/v3"
@@ -53,15 +51,4 @@ func sanType(t ir.SANType) tlsv3.SubjectAltNameMatcher_SanType {
 		return tlsv3.SubjectAltNameMatcher_URI
 	}
 	return tlsv3.SubjectAltNameMatcher_DNS
-}
-
-// upstreamTLSEqual reports whether two upstream TLS settings are the same.
-func upstreamTLSEqual(a, b *ir.UpstreamTLS) bool {
-	if a == nil || b == nil {
-		return a == b
-	}
-	certEqual := a.ClientCertificate == b.ClientCertificate ||
-		(a.ClientCertificate != nil && b.ClientCertificate != nil && *a.ClientCertificate == *b.ClientCertificate)
-	return a.SNI == b.SNI && a.CACertificate == b.CACertificate && a.SystemCA == b.SystemCA &&
-		slices.Equal(a.SubjectAltNames, b.SubjectAltNames) && certEqual
 }
