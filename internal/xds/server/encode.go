@@ -30,9 +30,14 @@ type entry struct {
 	// sum is the entry's share of its type's version (see versionSum).
 	sum versionSum
 	// vhosts are, for a route configuration, the encoded virtual_hosts
-	// fields of its input's virtual hosts, in order.
-	vhosts [][]byte
+	// fields of its input's virtual hosts, in order, and vhostSums their
+	// hashes.
+	vhosts    [][]byte
+	vhostSums []vhostSum
 }
+
+// vhostSum is the hash of an encoded virtual host (a truncated SHA-256).
+type vhostSum [16]byte
 
 // encoder turns the translator's resources into served entries, keeping
 // what it computed for each resource message (by pointer: the translator
@@ -102,10 +107,11 @@ func encode(r types.Resource, prev *entry) (*entry, error) {
 	var served types.Resource
 	var wire []byte
 	var vhosts [][]byte
+	var vhostSums []vhostSum
 	var err error
 	switch m := r.(type) {
 	case *routev3.RouteConfiguration:
-		if vhosts, err = vhostsOf(m, prev); err == nil {
+		if vhosts, vhostSums, err = vhostsOf(m, prev); err == nil {
 			served, wire, err = preEncoded(m, rcNameField, vhostsField, vhosts)
 		}
 	case *endpointv3.ClusterLoadAssignment:
@@ -117,13 +123,37 @@ func encode(r types.Resource, prev *entry) (*entry, error) {
 	if err != nil {
 		return nil, fmt.Errorf("encoding %q: %w", cachev3.GetResourceName(r), err)
 	}
-	sum := sha256.Sum256(wire)
-	en := &entry{name: cachev3.GetResourceName(r), input: r, served: served, version: hex.EncodeToString(sum[:8]), vhosts: vhosts}
+	en := &entry{name: cachev3.GetResourceName(r), input: r, served: served, vhosts: vhosts, vhostSums: vhostSums}
+	en.version = versionOf(wire, vhosts, vhostSums)
 	if _, partial := r.(*tlsv3.Secret); partial || served != r {
 		en.wire = wire
 	}
 	en.sum = entrySum(en.name, en.version)
 	return en, nil
+}
+
+// versionOf returns the version of a resource encoded as wire: a hash of
+// its bytes. For a route configuration, whose wire ends with its encoded
+// virtual hosts, the hash is of the bytes before them and of their hashes,
+// so that a change of a few virtual hosts hashes those few, not
+// megabytes. Either way the version changes with the bytes.
+func versionOf(wire []byte, vhosts [][]byte, sums []vhostSum) string {
+	var sum [sha256.Size]byte
+	if vhosts == nil {
+		sum = sha256.Sum256(wire)
+	} else {
+		tail := 0
+		for _, v := range vhosts {
+			tail += len(v)
+		}
+		h := sha256.New()
+		h.Write(wire[:len(wire)-tail])
+		for i := range sums {
+			h.Write(sums[i][:])
+		}
+		h.Sum(sum[:0])
+	}
+	return hex.EncodeToString(sum[:8])
 }
 
 // preEncoded returns a new message of m's type holding m's name field,
@@ -171,46 +201,49 @@ var (
 )
 
 // vhostsOf returns the encoded virtual_hosts fields of rc, one per
-// virtual host, taking those of the same messages from prev, the previous
-// entry of rc's name (nil: none). The virtual hosts before and after the
-// run where rc's differ from prev's are prev's parts as they are; those of
-// the run are looked up among the run of prev's, or encoded.
-func vhostsOf(rc *routev3.RouteConfiguration, prev *entry) ([][]byte, error) {
+// virtual host, and their hashes, taking those of the same messages from
+// prev, the previous entry of rc's name (nil: none). The virtual hosts
+// before and after the run where rc's differ from prev's are prev's parts
+// as they are; those of the run are looked up among the run of prev's, or
+// encoded.
+func vhostsOf(rc *routev3.RouteConfiguration, prev *entry) ([][]byte, []vhostSum, error) {
 	vhs := rc.GetVirtualHosts()
 	var old []*routev3.VirtualHost
 	var oldParts [][]byte
+	var oldSums []vhostSum
 	if prevRC, ok := prev.inputOrNil().(*routev3.RouteConfiguration); ok {
-		old, oldParts = prevRC.GetVirtualHosts(), prev.vhosts
+		old, oldParts, oldSums = prevRC.GetVirtualHosts(), prev.vhosts, prev.vhostSums
 	}
-	parts := make([][]byte, len(vhs))
+	parts, sums := make([][]byte, len(vhs)), make([]vhostSum, len(vhs))
 	n := min(len(old), len(vhs))
 	p := 0
 	for ; p < n && old[p] == vhs[p]; p++ {
-		parts[p] = oldParts[p]
+		parts[p], sums[p] = oldParts[p], oldSums[p]
 	}
 	s := 0
 	for ; s < n-p && old[len(old)-1-s] == vhs[len(vhs)-1-s]; s++ {
-		parts[len(vhs)-1-s] = oldParts[len(old)-1-s]
+		parts[len(vhs)-1-s], sums[len(vhs)-1-s] = oldParts[len(old)-1-s], oldSums[len(old)-1-s]
 	}
-	var inRun map[*routev3.VirtualHost][]byte
+	var inRun map[*routev3.VirtualHost]int
 	if len(old)-s > p {
-		inRun = make(map[*routev3.VirtualHost][]byte, len(old)-s-p)
+		inRun = make(map[*routev3.VirtualHost]int, len(old)-s-p)
 		for i := p; i < len(old)-s; i++ {
-			inRun[old[i]] = oldParts[i]
+			inRun[old[i]] = i
 		}
 	}
 	for i := p; i < len(vhs)-s; i++ {
-		if b, ok := inRun[vhs[i]]; ok {
-			parts[i] = b
+		if j, ok := inRun[vhs[i]]; ok {
+			parts[i], sums[i] = oldParts[j], oldSums[j]
 			continue
 		}
 		b, err := encodeVhost(vhs[i])
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		parts[i] = b
+		full := sha256.Sum256(b)
+		parts[i], sums[i] = b, vhostSum(full[:len(vhostSum{})])
 	}
-	return parts, nil
+	return parts, sums, nil
 }
 
 // inputOrNil is the entry's input, nil for a nil entry.

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"crypto/sha256"
 	"fmt"
 	"maps"
 	"slices"
@@ -277,12 +278,12 @@ func TestVhostsOfReusesTheSameMessages(t *testing.T) {
 		"empty":    {},
 	}
 	for name, vhs := range cases {
-		parts, err := vhostsOf(translator.RouteConfiguration("rc", vhs), prev)
+		parts, sums, err := vhostsOf(translator.RouteConfiguration("rc", vhs), prev)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(parts) != len(vhs) {
-			t.Fatalf("%s: %d parts for %d virtual hosts", name, len(parts), len(vhs))
+		if len(parts) != len(vhs) || len(sums) != len(vhs) {
+			t.Fatalf("%s: %d parts and %d sums for %d virtual hosts", name, len(parts), len(sums), len(vhs))
 		}
 		for i, v := range vhs {
 			want, err := encodeVhost(v)
@@ -291,6 +292,9 @@ func TestVhostsOfReusesTheSameMessages(t *testing.T) {
 			}
 			if string(parts[i]) != string(want) {
 				t.Errorf("%s: part %d is not the encoding of virtual host %s", name, i, v.GetName())
+			}
+			if full := sha256.Sum256(want); sums[i] != vhostSum(full[:len(vhostSum{})]) {
+				t.Errorf("%s: sum %d is not the hash of virtual host %s", name, i, v.GetName())
 			}
 			if j := slices.Index(old, v); j >= 0 && &parts[i][0] != &prev.vhosts[j][0] {
 				t.Errorf("%s: virtual host %s, unchanged, encoded again", name, v.GetName())

@@ -145,15 +145,22 @@ func TestWithEndpointsEncodesOnlyTheChanged(t *testing.T) {
 	}
 }
 
-// TestVersionIsHashOfServedBytes checks that every entry's version is the
-// hash of its served message's deterministic encoding, the pre-encoded
-// route configurations and assignments (hashed in pieces) included, and
-// with a route configuration without a name.
-func TestVersionIsHashOfServedBytes(t *testing.T) {
+// TestVersionFollowsServedBytes checks every entry's version against its
+// served message's deterministic encoding: the hash of those bytes, but
+// for route configurations, whose version hashes the bytes before their
+// virtual hosts and the hashes of those (see versionOf). Equal messages
+// (copies) get the same version, and a route configuration with one
+// virtual host changed, or one without a name, another.
+func TestVersionFollowsServedBytes(t *testing.T) {
 	res := fleetOf(t, 5, 1)
 	res.Routes = append(res.Routes, &routev3.RouteConfiguration{VirtualHosts: res.Routes[0].GetVirtualHosts()})
+	versions := map[string]string{} // by served bytes
 	for _, r := range slices.Concat(asResources(res.Routes), asResources(res.Endpoints), asResources(res.Clusters), asResources(res.Listeners)) {
 		en, err := encode(r, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		again, err := encode(proto.Clone(r), nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -161,9 +168,29 @@ func TestVersionIsHashOfServedBytes(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		if again.version != en.version {
+			t.Errorf("%T %q: version %s, of a copy %s", r, en.name, en.version, again.version)
+		}
+		if v, ok := versions[string(b)]; ok && v != en.version || !ok && slices.Contains(slices.Collect(maps.Values(versions)), en.version) {
+			t.Errorf("%T %q: version %s does not follow the served bytes", r, en.name, en.version)
+		}
+		versions[string(b)] = en.version
+		if _, rc := r.(*routev3.RouteConfiguration); rc {
+			continue
+		}
 		sum := sha256.Sum256(b)
 		if want := hex.EncodeToString(sum[:8]); en.version != want {
 			t.Errorf("%T %q: version %s, hash of the served bytes %s", r, en.name, en.version, want)
 		}
+	}
+	changed := proto.Clone(res.Routes[0]).(*routev3.RouteConfiguration)
+	changed.VirtualHosts[len(changed.VirtualHosts)-1].Domains = []string{"changed.example.com"}
+	a, errA := encode(res.Routes[0], nil)
+	b, errB := encode(changed, nil)
+	if errA != nil || errB != nil {
+		t.Fatal(errA, errB)
+	}
+	if a.version == b.version {
+		t.Errorf("a route configuration with its last virtual host changed keeps version %s", a.version)
 	}
 }
