@@ -2,6 +2,7 @@ package file
 
 import (
 	"cmp"
+	"maps"
 	"slices"
 
 	corev1 "k8s.io/api/core/v1"
@@ -41,10 +42,11 @@ type inForce struct {
 	// endpointsIDs numbers the endpoints snapshots (gatewayapi.Endpoints.ID).
 	endpointsIDs uint64
 	// kindObjects are the objects in force of each kind, in file order, as
-	// the last resources snapshot took them; changedKinds are the kinds
-	// whose objects in force changed since, taken again from the files.
-	kindObjects  map[schema.GroupVersionKind][]client.Object
-	changedKinds map[schema.GroupVersionKind]bool
+	// the last resources snapshot took them; changedFiles are, by kind,
+	// the files whose objects in force of the kind may have changed since:
+	// their objects are taken again, the others' kept.
+	kindObjects  map[schema.GroupVersionKind]*kindList
+	changedFiles map[schema.GroupVersionKind]map[string]bool
 	// endpoints is the endpoints snapshot last taken.
 	endpoints *gatewayapi.Endpoints
 }
@@ -68,8 +70,8 @@ func newInForce() *inForce {
 		namespaceUse:    map[string]int{},
 		sliceFiles:      map[gatewayapi.ObjectKey][]string{},
 		changedServices: map[gatewayapi.ObjectKey]bool{},
-		kindObjects:     map[schema.GroupVersionKind][]client.Object{},
-		changedKinds:    map[schema.GroupVersionKind]bool{},
+		kindObjects:     map[schema.GroupVersionKind]*kindList{},
+		changedFiles:    map[schema.GroupVersionKind]map[string]bool{},
 		endpoints:       &gatewayapi.Endpoints{},
 	}
 }
@@ -84,14 +86,14 @@ var serviceGVK = corev1.SchemeGroupVersion.WithKind("Service")
 // Resources snapshot, as does a namespace appearing or going.
 func (f *inForce) set(name string, p *Parsed) {
 	old := f.files[name]
-	keys := map[objectKey]client.Object{}
+	keys := map[objectKey]definition{}
 	namespaces := map[string]bool{}
 	for _, c := range []*Parsed{old, p} {
 		if c == nil {
 			continue
 		}
 		for _, o := range c.Objects {
-			keys[keyOf(o)] = f.winner(keyOf(o))
+			keys[keyOf(o)] = f.definition(keyOf(o))
 			if ns := o.Object.GetNamespace(); ns != "" {
 				namespaces[ns] = f.namespaceUse[ns] > 0
 			}
@@ -106,8 +108,9 @@ func (f *inForce) set(name string, p *Parsed) {
 		f.index(name, p, true)
 	}
 	for key, was := range keys {
-		if now := f.winner(key); now != was {
-			f.noteChange(key, was, now)
+		if now := f.definition(key); now.object != was.object {
+			f.noteChange(key, was.object, now.object)
+			f.noteFiles(key.GVK, was.file, now.file)
 		}
 	}
 	for ns, was := range namespaces {
@@ -126,18 +129,38 @@ func (f *inForce) replace(name string, p *Parsed) {
 	f.resourcesChanged, f.endpointsChanged = resources, endpoints
 }
 
-// winner is the object in force of key, nil when none.
-func (f *inForce) winner(key objectKey) client.Object {
+// definition is the definition in force of a key: the object and its file.
+type definition struct {
+	object client.Object
+	file   string
+}
+
+// definition returns the definition in force of key, the zero one when
+// none.
+func (f *inForce) definition(key objectKey) definition {
 	owners := f.owners[key]
 	if len(owners) == 0 {
-		return nil
+		return definition{}
 	}
-	return f.files[owners[0].file].Objects[owners[0].index].Object
+	return definition{object: f.files[owners[0].file].Objects[owners[0].index].Object, file: owners[0].file}
+}
+
+// noteFiles notes that the objects in force of kind gvk in files may have
+// changed ("" is no file).
+func (f *inForce) noteFiles(gvk schema.GroupVersionKind, files ...string) {
+	for _, name := range files {
+		if name == "" {
+			continue
+		}
+		if f.changedFiles[gvk] == nil {
+			f.changedFiles[gvk] = map[string]bool{}
+		}
+		f.changedFiles[gvk][name] = true
+	}
 }
 
 // noteChange notes what a new definition in force of key changes.
 func (f *inForce) noteChange(key objectKey, was, now client.Object) {
-	f.changedKinds[key.GVK] = true
 	switch key.GVK {
 	case endpointSliceGVK:
 		f.endpointsChanged = true
@@ -209,22 +232,58 @@ func (f *inForce) inForceObject(name string, i int, o Object) bool {
 	return len(owners) > 0 && owners[0] == owner{file: name, index: i}
 }
 
+// kindList is the objects in force of one kind, in file order, and the
+// file of each.
+type kindList struct {
+	objects []client.Object
+	files   []string
+}
+
 // objectsInForce returns the objects in force of kind gvk, in file order:
-// those of the last snapshot unless the kind changed since.
+// those of the last snapshot, but for the files changed since, whose
+// objects are taken again. When more than a quarter of the kind's files
+// changed, every file of the kind is read again.
 func (f *inForce) objectsInForce(gvk schema.GroupVersionKind) []client.Object {
-	if objs, ok := f.kindObjects[gvk]; ok && !f.changedKinds[gvk] {
-		return objs
+	last, ok := f.kindObjects[gvk]
+	changed := f.changedFiles[gvk]
+	if ok && len(changed) == 0 {
+		return last.objects
 	}
-	var objs []client.Object
-	for _, name := range f.kindFiles[gvk] {
-		for i, o := range f.files[name].Objects {
-			if o.GVK == gvk && f.inForceObject(name, i, o) {
-				objs = append(objs, o.Object)
+	next := &kindList{}
+	if ok && len(changed) <= len(f.kindFiles[gvk])/4 {
+		names := slices.Sorted(maps.Keys(changed))
+		i := 0
+		for _, name := range names {
+			for ; i < len(last.files) && last.files[i] < name; i++ {
+				next.objects, next.files = append(next.objects, last.objects[i]), append(next.files, last.files[i])
 			}
+			for i < len(last.files) && last.files[i] == name {
+				i++ // the file's objects as they were
+			}
+			f.addInForce(next, gvk, name)
+		}
+		next.objects, next.files = append(next.objects, last.objects[i:]...), append(next.files, last.files[i:]...)
+	} else {
+		for _, name := range f.kindFiles[gvk] {
+			f.addInForce(next, gvk, name)
 		}
 	}
-	f.kindObjects[gvk] = objs
-	return objs
+	f.kindObjects[gvk] = next
+	return next.objects
+}
+
+// addInForce appends to l the objects in force of kind gvk of file name,
+// none when it is gone.
+func (f *inForce) addInForce(l *kindList, gvk schema.GroupVersionKind, name string) {
+	p := f.files[name]
+	if p == nil {
+		return
+	}
+	for i, o := range p.Objects {
+		if o.GVK == gvk && f.inForceObject(name, i, o) {
+			l.objects, l.files = append(l.objects, o.Object), append(l.files, name)
+		}
+	}
 }
 
 // resources is the Resources snapshot of the content in force, with infra.
@@ -245,7 +304,7 @@ func (f *inForce) resources(infra map[string]bus.InfraState) *gatewayapi.Resourc
 			add(res, o)
 		}
 	}
-	clear(f.changedKinds)
+	clear(f.changedFiles)
 	declared := map[string]bool{}
 	for _, ns := range res.Namespaces {
 		declared[ns.Name] = true
