@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"go.uber.org/goleak"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/envoygw/envoy-gateway/internal/bus"
 	"github.com/envoygw/envoy-gateway/internal/ir"
@@ -96,10 +97,16 @@ func (f *fakeServer) UpdateEndpoints(fleet string, endpoints []*endpointv3.Clust
 	return true, nil
 }
 
-// assignments summarizes ClusterLoadAssignments as "<cluster>=<address>:<port>,...".
+// assignments summarizes ClusterLoadAssignments as "<cluster>=<address>:<port>,...",
+// as their bytes say: the translator's cache hands them over compact, their
+// fields encoded.
 func assignments(cla []*endpointv3.ClusterLoadAssignment) []string {
 	out := make([]string, 0, len(cla))
-	for _, a := range cla {
+	for _, compact := range cla {
+		a := &endpointv3.ClusterLoadAssignment{}
+		if b, err := proto.Marshal(compact); err != nil || proto.Unmarshal(b, a) != nil {
+			panic(fmt.Sprintf("assignment %s does not decode", compact.GetClusterName()))
+		}
 		var addrs []string
 		for _, l := range a.GetEndpoints() {
 			for _, e := range l.GetLbEndpoints() {

@@ -171,6 +171,7 @@ func preEncoded(m proto.Message, name, skip protoreflect.FieldDescriptor, tail [
 		}
 		return true
 	})
+	rest.SetUnknown(src.GetUnknown()) // a message the translator made compact
 	b, err := deterministic.Marshal(rest.Interface())
 	if err != nil {
 		return nil, nil, err

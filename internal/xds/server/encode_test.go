@@ -302,3 +302,25 @@ func TestVhostsOfReusesTheSameMessages(t *testing.T) {
 		}
 	}
 }
+
+// TestMessagesWithUnknownFieldsAreServedWhole checks that a pre-encoded
+// resource keeps the unknown fields of the translator's message: a
+// ClusterLoadAssignment whose fields are held encoded (the translator's
+// cache makes them so) is served as the whole assignment.
+func TestMessagesWithUnknownFieldsAreServedWhole(t *testing.T) {
+	full := translator.ClusterLoadAssignment("service/ns/web/80", []*ir.Endpoint{{Address: "10.0.0.1", Port: 8080}})
+	rest, err := deterministic.Marshal(&endpointv3.ClusterLoadAssignment{Endpoints: full.GetEndpoints()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	held := &endpointv3.ClusterLoadAssignment{ClusterName: full.GetClusterName()}
+	held.ProtoReflect().SetUnknown(rest)
+	a, errA := encode(full, nil)
+	b, errB := encode(held, nil)
+	if errA != nil || errB != nil {
+		t.Fatal(errA, errB)
+	}
+	if string(a.wire) != string(b.wire) || a.version != b.version {
+		t.Errorf("served %x (version %s), want %x (version %s)", b.wire, b.version, a.wire, a.version)
+	}
+}

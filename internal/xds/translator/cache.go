@@ -327,6 +327,7 @@ func (t *translation) assignmentEntry(c *ir.Cluster, endpoints []*ir.Endpoint) *
 	if !ok || !b.cluster.Equal(c) || !ir.EndpointsEqual(b.endpoints, endpoints) {
 		sub := &translation{out: &Resources{}}
 		sub.buildAssignment(c, endpoints)
+		sub.compactAssignments()
 		b = &builtAssignment{cluster: c, endpoints: endpoints, out: sub.out}
 		cache.assignments[c.Name] = b
 	}
@@ -339,6 +340,21 @@ func (t *translation) addAssignment(b *builtAssignment) {
 	t.out.Endpoints = append(t.out.Endpoints, b.out.Endpoints...)
 	t.out.LeftOut = append(t.out.LeftOut, b.out.LeftOut...)
 	t.out.Warnings = append(t.out.Warnings, b.out.Warnings...)
+}
+
+// compactAssignments makes the translation's assignments compact (see
+// compactAssignment), leaving out one that cannot be encoded.
+func (t *translation) compactAssignments() {
+	out := t.out.Endpoints[:0]
+	for _, cla := range t.out.Endpoints {
+		c, err := compactAssignment(cla)
+		if err != nil {
+			t.leaveOut("cluster load assignment", "cluster", cla.GetClusterName(), err)
+			continue
+		}
+		out = append(out, c)
+	}
+	t.out.Endpoints = out
 }
 
 // buildAssignment adds the assignment of an EDS cluster, or leaves it out.
