@@ -11,6 +11,7 @@ import (
 	"time"
 
 	endpointv3 "github.com/envoyproxy/go-control-plane/envoy/config/endpoint/v3"
+	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
 	rlsconfv3 "github.com/envoyproxy/go-control-plane/ratelimit/config/ratelimit/v3"
 	"github.com/go-logr/logr"
 	"github.com/prometheus/client_golang/prometheus"
@@ -418,7 +419,11 @@ func counterOf(t testing.TB, reg *prometheus.Registry, name string) prometheus.C
 // routeNames lists the routes of res, in order, as "<name> <path prefix>".
 func routeNames(res *translator.Resources) []string {
 	var out []string
-	for _, rc := range res.Routes {
+	for _, compact := range res.Routes {
+		rc := &routev3.RouteConfiguration{} // as its bytes say (see assignments)
+		if b, err := proto.Marshal(compact); err != nil || proto.Unmarshal(b, rc) != nil {
+			panic(fmt.Sprintf("route configuration %s does not decode", compact.GetName()))
+		}
 		for _, vh := range rc.GetVirtualHosts() {
 			for _, r := range vh.GetRoutes() {
 				out = append(out, r.GetName()+" "+r.GetMatch().GetPathSeparatedPrefix())

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	endpointv3 "github.com/envoyproxy/go-control-plane/envoy/config/endpoint/v3"
+	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/testing/protocmp"
 
@@ -40,5 +41,47 @@ func TestCompactAssignmentEncodesAsTheAssignment(t *testing.T) {
 		if diff := cmp.Diff(cla, decoded, protocmp.Transform()); diff != "" {
 			t.Errorf("%q: decoded compact assignment differs (-want +got):\n%s", cla.GetClusterName(), diff)
 		}
+	}
+}
+
+// TestCompactRoutesEncodeAsTheRoutes checks that compact routes have the
+// routes' deterministic bytes, alone and inside a virtual host, and decode
+// to them.
+func TestCompactRoutesEncodeAsTheRoutes(t *testing.T) {
+	r := &ir.HTTPRoute{
+		Name: "httproute/ns/r/rule/0/match/0", Hostname: "a.example.com",
+		PathMatch:      &ir.StringMatch{Type: ir.MatchPrefix, Value: "/api"},
+		HeaderMatches:  []*ir.StringMatch{{Name: "x-tenant", Type: ir.MatchExact, Value: "t1"}},
+		RequestHeaders: &ir.HeaderModifier{Add: []ir.Header{{Name: "x-a", Value: "1"}}},
+		Destination: &ir.Destination{Backends: []*ir.WeightedCluster{
+			{Cluster: "service/ns/a/80", Weight: 1}, {Cluster: "service/ns/b/80", Weight: 3},
+		}, InvalidWeight: 1},
+	}
+	routes, err := CheckedRoutes(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	compact, err := compactRoutes(routes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(compact) != len(routes) || len(routes) < 2 {
+		t.Fatalf("%d compact routes for %d routes", len(compact), len(routes))
+	}
+	for i := range routes {
+		want, _ := deterministic.Marshal(routes[i])
+		got, err := deterministic.Marshal(compact[i])
+		if err != nil || string(got) != string(want) || compact[i].GetMatch() != nil {
+			t.Errorf("route %d: compact bytes %x, want %x (%v)", i, got, want, err)
+		}
+		decoded := &routev3.Route{}
+		if err := proto.Unmarshal(got, decoded); err != nil || !proto.Equal(decoded, routes[i]) {
+			t.Errorf("route %d does not decode to the route (%v)", i, err)
+		}
+	}
+	want, _ := deterministic.Marshal(VirtualHost("a.example.com", routes))
+	got, _ := deterministic.Marshal(VirtualHost("a.example.com", compact))
+	if string(got) != string(want) {
+		t.Error("a virtual host of compact routes encodes differently")
 	}
 }

@@ -69,7 +69,11 @@ func (t *translation) buildRouteConfiguration(name string, routes []*ir.HTTPRout
 	byHost := map[string][]*routev3.Route{}
 	for i, r := range routes {
 		b, ok := prevBuilt[r]
-		if !ok {
+		switch {
+		case ok:
+		case next != nil: // kept by the cache: compact
+			b.routes, b.err = cachedRoutes(r)
+		default:
 			b.routes, b.err = CheckedRoutes(r)
 		}
 		if next != nil {

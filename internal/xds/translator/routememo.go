@@ -264,7 +264,7 @@ func (m *configMemo) patch(name string, routes []*ir.HTTPRoute, misdirected []st
 	var hosts []string
 	for k, r := range d {
 		for _, route := range routes[r.start:r.newEnd] {
-			b, err := CheckedRoutes(route)
+			b, err := cachedRoutes(route)
 			if err != nil {
 				return false
 			}
