@@ -95,7 +95,7 @@ type ParseOptions struct {
 	// Workers bound how many documents are decoded at once; 0 means GOMAXPROCS.
 	Workers int
 	// Cache, when set, reuses the outcome of documents seen in the previous
-	// parse of the same file, so editing one document of a large file
+	// parse of the same file, so editing one document of a file of several
 	// re-validates that document only.
 	Cache *DocumentCache
 }
@@ -199,15 +199,21 @@ func Parse(ctx context.Context, files []FileData, opts ParseOptions) ([]*Parsed,
 		data   []byte
 		key    [sha256.Size]byte
 		cached bool
+		// keep is set when the outcome goes into the cache: a document of
+		// a file of several (a file of one is parsed again when its one
+		// document changed, seldom otherwise, and 50,000 such files would
+		// cost the cache about 12 MB).
+		keep bool
 	}
 	var jobs []job
 	var results []docResult
 	for i, f := range files {
-		for _, d := range splitDocuments(f.Data) {
+		docs := splitDocuments(f.Data)
+		for _, d := range docs {
 			j := job{file: i, src: Source{File: f.Name, Document: d.Index, Line: d.Line}, data: d.Data}
 			var r docResult
-			if opts.Cache != nil {
-				j.key = sha256.Sum256(d.Data)
+			if opts.Cache != nil && len(docs) > 1 {
+				j.key, j.keep = sha256.Sum256(d.Data), true
 				r, j.cached = opts.Cache.lookup(f.Name, j.key, j.src)
 			}
 			jobs = append(jobs, j)
@@ -224,7 +230,9 @@ func Parse(ctx context.Context, files []FileData, opts ParseOptions) ([]*Parsed,
 			opts.Cache.Forget(f.Name)
 		}
 		for i, j := range jobs {
-			opts.Cache.store(files[j.file].Name, j.key, results[i])
+			if j.keep {
+				opts.Cache.store(files[j.file].Name, j.key, results[i])
+			}
 		}
 	}
 	out := make([]*Parsed, len(files))

@@ -178,6 +178,28 @@ func TestParseCacheReusesUnchangedDocuments(t *testing.T) {
 	}
 }
 
+// TestParseCacheSkipsFilesOfOneDocument checks that a file of one
+// document leaves nothing in the cache, and that one growing to several
+// documents, then back to one, keeps entries only while it has several.
+func TestParseCacheSkipsFilesOfOneDocument(t *testing.T) {
+	cache := NewDocumentCache()
+	for _, tc := range []struct {
+		data    string
+		entries int
+	}{
+		{routeYAML, 0},
+		{routeYAML + "---\n" + strings.Replace(routeYAML, "name: ", "name: other-", 1), 2},
+		{routeYAML, 0},
+	} {
+		if _, err := Parse(context.Background(), []FileData{{Name: "f.yaml", Data: []byte(tc.data)}}, ParseOptions{Cache: cache}); err != nil {
+			t.Fatal(err)
+		}
+		if len(cache.docs) != tc.entries || len(cache.keys["f.yaml"]) != tc.entries {
+			t.Errorf("%d cached documents (%d keys), want %d", len(cache.docs), len(cache.keys["f.yaml"]), tc.entries)
+		}
+	}
+}
+
 func TestParseRejectsUnservedVersions(t *testing.T) {
 	p := parseOne(t, "old.yaml", strings.Replace(routeYAML, "gateway.networking.k8s.io/v1", "gateway.networking.k8s.io/v1alpha1", 1))
 	if len(p.Errors) != 1 || p.Errors[0].Field != "apiVersion" {

@@ -30,8 +30,8 @@ type entry struct {
 	// sum is the entry's share of its type's version (see versionSum).
 	sum versionSum
 	// vhosts are, for a route configuration, the encoded virtual_hosts
-	// fields of its input's virtual hosts, in order, and vhostSums their
-	// hashes.
+	// fields of its input's virtual hosts, in order (slices of wire), and
+	// vhostSums their hashes.
 	vhosts    [][]byte
 	vhostSums []vhostSum
 }
@@ -123,13 +123,32 @@ func encode(r types.Resource, prev *entry) (*entry, error) {
 	if err != nil {
 		return nil, fmt.Errorf("encoding %q: %w", cachev3.GetResourceName(r), err)
 	}
-	en := &entry{name: cachev3.GetResourceName(r), input: r, served: served, vhosts: vhosts, vhostSums: vhostSums}
+	en := &entry{name: cachev3.GetResourceName(r), input: r, served: served, vhosts: inWire(wire, vhosts), vhostSums: vhostSums}
 	en.version = versionOf(wire, vhosts, vhostSums)
 	if _, partial := r.(*tlsv3.Secret); partial || served != r {
 		en.wire = wire
 	}
 	en.sum = entrySum(en.name, en.version)
 	return en, nil
+}
+
+// inWire returns parts (the last bytes of wire, in order) as slices of
+// wire: the copies they were made from, and the previous wire they may be
+// slices of, are then garbage; a route configuration's bytes are held once.
+func inWire(wire []byte, parts [][]byte) [][]byte {
+	if parts == nil {
+		return nil
+	}
+	out := make([][]byte, len(parts))
+	at := len(wire)
+	for _, p := range parts {
+		at -= len(p)
+	}
+	for i, p := range parts {
+		out[i] = wire[at : at+len(p) : at+len(p)]
+		at += len(p)
+	}
+	return out
 }
 
 // versionOf returns the version of a resource encoded as wire: a hash of
