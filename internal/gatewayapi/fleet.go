@@ -140,7 +140,8 @@ func (f *fleetModel) linkSiblings() {
 // buildIR returns the fleet's infra and xDS IR.
 func (t *translator) buildIR(f *fleetModel) *bus.Fleet {
 	xds := &ir.Xds{}
-	used := make(map[string]bool, len(t.clusters))
+	var http []map[string]int // the clusters of each HTTP listener
+	sameHTTP := true          // all of them with the names of the last call
 	for _, l := range f.programmedListeners() {
 		switch l.spec.Protocol {
 		case gwapiv1.TLSProtocolType:
@@ -148,17 +149,16 @@ func (t *translator) buildIR(f *fleetModel) *bus.Fleet {
 		case gwapiv1.TCPProtocolType:
 			xds.TCP = append(xds.TCP, buildTCPListener(l))
 		default:
-			hl, clusters := t.buildHTTPListener(l)
+			hl, clusters, same := t.buildHTTPListener(l)
 			xds.HTTP = append(xds.HTTP, hl)
-			for name := range clusters {
-				used[name] = true
-			}
+			http = append(http, clusters)
+			sameHTTP = sameHTTP && same
 		}
 	}
 	sortStableBy(xds.HTTP, func(a, b *ir.HTTPListener) bool { return lessListener(a.Port, a.Name, b.Port, b.Name) })
 	sortStableBy(xds.TLS, func(a, b *ir.TLSListener) bool { return lessListener(a.Port, a.Name, b.Port, b.Name) })
 	sortStableBy(xds.TCP, func(a, b *ir.TCPListener) bool { return lessListener(a.Port, a.Name, b.Port, b.Name) })
-	xds.Clusters = t.applyBackendTLS(f, t.usedClusters(xds, used))
+	xds.Clusters = t.applyBackendTLS(f, t.usedClusters(f.name, xds, http, sameHTTP))
 	if xds.UsesGlobalRateLimit() {
 		xds.GlobalRateLimit = t.globalRateLimit
 	}
@@ -192,14 +192,19 @@ func (f *fleetModel) infra(ports map[int32]*ir.ProxyListener) *ir.Infra {
 	return &ir.Infra{Proxy: p}
 }
 
-// usedClusters lists the clusters the routes of an xDS IR use, sorted by
-// name: those in used (the HTTP listeners' ones) and those of the TLS and
-// TCP listeners.
-func (t *translator) usedClusters(xds *ir.Xds, used map[string]bool) []*ir.Cluster {
+// usedClusters lists the clusters the routes of fleet's xDS IR use, sorted
+// by name: those of the HTTP listeners (http, their clusters; sameHTTP when
+// each has the names of its last call) and those of the TLS and TCP
+// listeners. With a Translator, when the HTTP listeners are the last
+// call's with the same names and the TLS and TCP listeners use the same
+// clusters, the names are the last call's, neither gathered nor sorted
+// again (20,000 at 10,000 routes).
+func (t *translator) usedClusters(fleet string, xds *ir.Xds, http []map[string]int, sameHTTP bool) []*ir.Cluster {
+	var other []string // the TLS and TCP listeners' clusters
 	addDestination := func(d *ir.Destination) {
 		if d != nil {
 			for _, b := range d.Backends {
-				used[b.Cluster] = true
+				other = append(other, b.Cluster)
 			}
 		}
 	}
@@ -213,12 +218,48 @@ func (t *translator) usedClusters(xds *ir.Xds, used map[string]bool) []*ir.Clust
 			addDestination(l.Route.Destination)
 		}
 	}
-	names := slices.Sorted(maps.Keys(used))
+	slices.Sort(other)
+	other = slices.Compact(other)
+	listeners := make([]string, len(xds.HTTP))
+	for i, l := range xds.HTTP {
+		listeners[i] = l.Name
+	}
+	var names []string
+	if m := t.lastUsedClusters(fleet); m != nil && sameHTTP && slices.Equal(m.listeners, listeners) && slices.Equal(m.other, other) {
+		names = m.names
+	} else {
+		used := map[string]bool{}
+		for _, clusters := range http {
+			for name := range clusters {
+				used[name] = true
+			}
+		}
+		for _, name := range other {
+			used[name] = true
+		}
+		names = slices.Sorted(maps.Keys(used))
+	}
+	if t.memo != nil {
+		t.memo.usedClusters[fleet] = &usedClustersMemo{gen: t.memo.gen, listeners: listeners, other: other, names: names}
+	}
 	out := make([]*ir.Cluster, len(names))
 	for i, name := range names {
 		out[i] = t.clusters[name]
 	}
 	return out
+}
+
+// lastUsedClusters is the memo's record of fleet's clusters in the last
+// call, nil without one.
+func (t *translator) lastUsedClusters(fleet string) *usedClustersMemo {
+	if t.memo == nil {
+		return nil
+	}
+	m := t.memo.usedClusters[fleet]
+	if m == nil || m.gen != t.memo.gen-1 {
+		return nil
+	}
+	return m
 }
 
 // gatewayProgrammedError says why a Gateway is not programmed: it depends on

@@ -197,7 +197,7 @@ func withPort(r *ir.Redirect, port uint32) *ir.Redirect {
 
 // buildHTTPListener builds the xDS IR of an HTTP or HTTPS listener, and
 // returns how many of its route entries use each cluster.
-func (t *translator) buildHTTPListener(l *listenerModel) (*ir.HTTPListener, map[string]int) {
+func (t *translator) buildHTTPListener(l *listenerModel) (*ir.HTTPListener, map[string]int, bool) {
 	out := &ir.HTTPListener{
 		Name:      l.irName(),
 		Address:   listenAddress,
@@ -208,6 +208,7 @@ func (t *translator) buildHTTPListener(l *listenerModel) (*ir.HTTPListener, map[
 		out.TLS = &ir.TLSConfig{Certificates: l.certificates, ClientValidation: l.clientValidation}
 	}
 	var clusters map[string]int
-	out.Routes, clusters = t.listenerRoutes(l)
-	return out, clusters
+	var sameClusters bool
+	out.Routes, clusters, sameClusters = t.listenerRoutes(l)
+	return out, clusters, sameClusters
 }

@@ -19,33 +19,45 @@ type orderedListener struct {
 }
 
 // listenerRoutes returns the IR routes of an HTTP listener in precedence
-// order, and how many of its entries use each cluster. With a Translator it
-// starts from the listener's last order and counts: the routes of entries
-// gone are dropped and those of new entries merged in, which gives the
-// order a full sort gives because precedence keys are unique. The slice is
-// the last call's when no entry came or went.
-func (t *translator) listenerRoutes(l *listenerModel) ([]*ir.HTTPRoute, map[string]int) {
+// order, how many of its entries use each cluster, and whether the names
+// of those clusters are the last call's (always false without a
+// Translator). With a Translator it starts from the listener's last order
+// and counts: the routes of entries gone are dropped and those of new
+// entries merged in, which gives the order a full sort gives because
+// precedence keys are unique. The slice is the last call's when no entry
+// came or went.
+func (t *translator) listenerRoutes(l *listenerModel) ([]*ir.HTTPRoute, map[string]int, bool) {
 	if t.memo == nil {
-		return irRoutes(sortEntries(l.httpEntries)), countClusters(nil, l.httpEntries, 1)
+		counts, _ := countClusters(nil, l.httpEntries, 1)
+		return irRoutes(sortEntries(l.httpEntries)), counts, false
 	}
 	name := l.irName()
 	prev := t.memo.listeners[name]
 	if !t.memo.markEntries(l.httpEntries) {
 		// An entry appears twice: order from scratch and remember nothing.
 		delete(t.memo.listeners, name)
-		return irRoutes(sortEntries(l.httpEntries)), countClusters(nil, l.httpEntries, 1)
+		counts, _ := countClusters(nil, l.httpEntries, 1)
+		return irRoutes(sortEntries(l.httpEntries)), counts, false
 	}
 	next := &orderedListener{gen: t.memo.gen, entries: l.httpEntries}
 	if prev == nil {
 		next.sorted = sortEntries(l.httpEntries)
-		next.clusters = countClusters(nil, l.httpEntries, 1)
+		next.clusters, _ = countClusters(nil, l.httpEntries, 1)
 		next.routes = irRoutes(next.sorted)
 		t.memo.listeners[name] = next
-		return next.routes, next.clusters
+		return next.routes, next.clusters, false
 	}
 	gone, added := t.memo.changedEntries(prev, l.httpEntries)
-	// prev is replaced by next: its counts are taken over and updated.
-	next.clusters = countClusters(countClusters(prev.clusters, gone, -1), added, 1)
+	// prev is replaced by next: its counts are taken over and updated. A
+	// cluster whose count went to 0 and back (a changed route using the
+	// same clusters) is still there.
+	counts, dropped := countClusters(prev.clusters, gone, -1)
+	counts, created := countClusters(counts, added, 1)
+	next.clusters = counts
+	sameNames := len(dropped) == len(created)
+	for _, n := range dropped {
+		sameNames = sameNames && counts[n] > 0
+	}
 	if len(gone) == 0 && len(added) == 0 {
 		next.sorted, next.routes = prev.sorted, prev.routes
 	} else {
@@ -53,7 +65,7 @@ func (t *translator) listenerRoutes(l *listenerModel) ([]*ir.HTTPRoute, map[stri
 		next.routes = irRoutes(next.sorted)
 	}
 	t.memo.listeners[name] = next
-	return next.routes, next.clusters
+	return next.routes, next.clusters, sameNames
 }
 
 // markEntries marks the entries with a new mark (cur), reporting false
@@ -104,19 +116,26 @@ func goneRoutes(entries []*emittedRoutes) map[*orderedHTTPRoute]bool {
 
 // countClusters adds delta to the count of every cluster each entry uses
 // (once per entry) in counts (a new map when nil), dropping counts that
-// reach 0, and returns counts.
-func countClusters(counts map[string]int, entries []*emittedRoutes, delta int) map[string]int {
+// reach 0, and returns counts with the names that came (delta 1) or went
+// (delta -1).
+func countClusters(counts map[string]int, entries []*emittedRoutes, delta int) (map[string]int, []string) {
 	if counts == nil {
 		counts = map[string]int{}
 	}
+	var changed []string
 	for _, e := range entries {
 		for _, name := range e.usedClusters() {
-			if counts[name] += delta; counts[name] == 0 {
+			counts[name] += delta
+			switch {
+			case counts[name] == 0:
 				delete(counts, name)
+				changed = append(changed, name)
+			case delta > 0 && counts[name] == delta:
+				changed = append(changed, name)
 			}
 		}
 	}
-	return counts
+	return counts, changed
 }
 
 // usedClusters returns the names of the clusters the entry's routes use,

@@ -52,7 +52,10 @@ type Translator struct {
 	// listeners are the ordered routes of each HTTP listener (by IR
 	// name) in the last call, and mark the last mark listenerRoutes used.
 	listeners map[string]*orderedListener
-	mark      uint64
+	// usedClusters are the cluster names of each fleet in the last call
+	// (see translator.usedClusters).
+	usedClusters map[string]*usedClustersMemo
+	mark         uint64
 	// clusters are the clusters of the last call, by name: a cluster built
 	// again equal to the last call's is that cluster (see
 	// translator.cluster).
@@ -73,7 +76,8 @@ type Translator struct {
 func NewTranslator(opts Options) *Translator {
 	return &Translator{
 		opts: opts, http: map[*gwapiv1.HTTPRoute]*httpRouteMemo{}, listeners: map[string]*orderedListener{},
-		statusOrder: map[string][]int{},
+		usedClusters: map[string]*usedClustersMemo{},
+		statusOrder:  map[string][]int{},
 	}
 }
 
@@ -85,6 +89,11 @@ func (tr *Translator) Translate(res *Resources) *Result {
 	for k, l := range tr.listeners {
 		if l.gen != tr.gen {
 			delete(tr.listeners, k)
+		}
+	}
+	for k, u := range tr.usedClusters {
+		if u.gen != tr.gen {
+			delete(tr.usedClusters, k)
 		}
 	}
 	for k, m := range tr.http {
@@ -102,6 +111,16 @@ func (tr *Translator) Translate(res *Resources) *Result {
 		}
 	}
 	return out
+}
+
+// usedClustersMemo is what usedClusters found for a fleet in the call gen:
+// the IR names of its HTTP listeners, the clusters of its TLS and TCP
+// listeners, and all its cluster names, sorted.
+type usedClustersMemo struct {
+	gen       uint64
+	listeners []string
+	other     []string
+	names     []string
 }
 
 // httpRouteMemo is the memoized work of one HTTPRoute object.
