@@ -9,6 +9,7 @@ import (
 
 	"github.com/envoygw/envoy-gateway/internal/bus"
 	"github.com/envoygw/envoy-gateway/internal/gatewayapi"
+	"github.com/envoygw/envoy-gateway/internal/ir"
 	"github.com/envoygw/envoy-gateway/internal/message"
 )
 
@@ -59,18 +60,21 @@ type Tracker struct {
 	mu      sync.Mutex
 	sources Sources
 	count   uint64
-	// indexes caches the fleet inputs of the last few results.
-	indexes map[*gatewayapi.Result]*fleetIndex
+	// indexes caches the fleet inputs of the last few results, and
+	// routeKeys the inputs keys of their IR routes.
+	indexes   map[*gatewayapi.Result]*fleetIndex
+	routeKeys *routeKeys
 }
 
 // New returns a Tracker without sources: every condition is Pending until
 // SetSources is called.
 func New() *Tracker {
 	return &Tracker{
-		changes: message.NewWatchable[uint64]("applied-changes"),
-		started: time.Now(),
-		now:     time.Now,
-		indexes: map[*gatewayapi.Result]*fleetIndex{},
+		changes:   message.NewWatchable[uint64]("applied-changes"),
+		started:   time.Now(),
+		now:       time.Now,
+		indexes:   map[*gatewayapi.Result]*fleetIndex{},
+		routeKeys: &routeKeys{keys: map[*ir.HTTPRoute]routeKey{}},
 	}
 }
 
@@ -117,7 +121,7 @@ func (t *Tracker) index(r *gatewayapi.Result) *fleetIndex {
 	if len(t.indexes) >= 4 {
 		clear(t.indexes)
 	}
-	idx := indexResult(r)
+	idx := indexResult(r, t.routeKeys)
 	t.indexes[r] = idx
 	return idx
 }

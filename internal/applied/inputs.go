@@ -25,8 +25,48 @@ type fleetIndex struct {
 	listenerSets map[gatewayapi.ObjectKey]string
 }
 
-// indexResult computes the inputs of every fleet of r.
-func indexResult(r *gatewayapi.Result) *fleetIndex {
+// routeKeys remembers the inputs key of each IR HTTP route ("HTTPRoute
+// <namespace>/<name>", from its name) of the results indexed last: the
+// resource translator keeps the IR routes of unchanged routes from result
+// to result, so a new result costs a lookup per IR route, not parsing
+// 40,000 names at 10,000 routes. Not safe for concurrent use.
+type routeKeys struct {
+	gen  uint64
+	keys map[*ir.HTTPRoute]routeKey
+}
+
+// routeKey is the inputs key of an IR route ("" when its name names no
+// route) and the last index that used it.
+type routeKey struct {
+	gen uint64
+	key string
+}
+
+// key returns the inputs key of r, "" when its name names no route.
+func (c *routeKeys) key(r *ir.HTTPRoute) string {
+	e, ok := c.keys[r]
+	if !ok {
+		if kind, k, named := routeOf(r.Name); named {
+			e.key = inputKey(kind, k)
+		}
+	}
+	e.gen = c.gen
+	c.keys[r] = e
+	return e.key
+}
+
+// sweep drops the keys of the IR routes the last index did not use.
+func (c *routeKeys) sweep() {
+	for r, e := range c.keys {
+		if e.gen != c.gen {
+			delete(c.keys, r)
+		}
+	}
+}
+
+// indexResult computes the inputs of every fleet of r; keys, when not nil,
+// gives the keys of IR routes seen before and keeps those of r's.
+func indexResult(r *gatewayapi.Result, keys *routeKeys) *fleetIndex {
 	idx := &fleetIndex{
 		inputs:       map[string]inputs{},
 		gateways:     map[gatewayapi.ObjectKey]string{},
@@ -36,6 +76,10 @@ func indexResult(r *gatewayapi.Result) *fleetIndex {
 		return idx
 	}
 	gens := generations(r)
+	if keys != nil {
+		keys.gen++
+		defer keys.sweep()
+	}
 	for _, f := range r.Fleets {
 		if f == nil {
 			continue
@@ -55,7 +99,16 @@ func indexResult(r *gatewayapi.Result) *fleetIndex {
 				in.add("ListenerSet", k, gens)
 			}
 		}
-		for _, name := range routeNames(f.Xds) {
+		if keys != nil && f.Xds != nil {
+			for _, l := range f.Xds.HTTP {
+				for _, route := range l.Routes {
+					if key := keys.key(route); key != "" {
+						in[key] = gens[key]
+					}
+				}
+			}
+		}
+		for _, name := range routeNames(f.Xds, keys == nil) {
 			if kind, k, ok := routeOf(name); ok {
 				in.add(kind, k, gens)
 			}
@@ -66,8 +119,13 @@ func indexResult(r *gatewayapi.Result) *fleetIndex {
 }
 
 func (in inputs) add(kind string, k gatewayapi.ObjectKey, gens map[string]int64) {
-	key := kind + " " + k.Namespace + "/" + k.Name
+	key := inputKey(kind, k)
 	in[key] = gens[key]
+}
+
+// inputKey is the key of an object in inputs.
+func inputKey(kind string, k gatewayapi.ObjectKey) string {
+	return kind + " " + k.Namespace + "/" + k.Name
 }
 
 func (in inputs) equal(other inputs) bool { return maps.Equal(in, other) }
@@ -142,14 +200,18 @@ func listenerNames(x *ir.Xds) []string {
 	return out
 }
 
-func routeNames(x *ir.Xds) []string {
+// routeNames returns the names of the IR routes of x: those of its TLS
+// listeners, and with http those of its HTTP listeners.
+func routeNames(x *ir.Xds, http bool) []string {
 	if x == nil {
 		return nil
 	}
 	var out []string
 	for _, l := range x.HTTP {
 		for _, r := range l.Routes {
-			out = append(out, r.Name)
+			if http {
+				out = append(out, r.Name)
+			}
 		}
 	}
 	for _, l := range x.TLS {
