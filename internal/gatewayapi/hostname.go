@@ -72,9 +72,15 @@ func intersectHostname(route, listener string) (string, bool) {
 // intersectHostnames returns the hostnames a route serves on a listener, in
 // route order without duplicates. A route without hostnames gets the
 // listener's hostname; an empty result means the route does not match.
+// When the listener covers every hostname of the route and the route
+// repeats none (what validated hostnames and most listeners give), the
+// result is route itself: callers never modify it.
 func intersectHostnames(route []string, listener string) []string {
 	if len(route) == 0 {
 		return []string{listener}
+	}
+	if coversAll(listener, route) {
+		return route
 	}
 	out := make([]string, 0, len(route))
 	for _, h := range route {
@@ -83,6 +89,17 @@ func intersectHostnames(route []string, listener string) []string {
 		}
 	}
 	return out
+}
+
+// coversAll reports whether listener covers each of hostnames, and
+// hostnames has no repeats.
+func coversAll(listener string, hostnames []string) bool {
+	for i, h := range hostnames {
+		if !hostnameCovers(listener, h) || containsString(hostnames[:i], h) {
+			return false
+		}
+	}
+	return true
 }
 
 func containsString(list []string, s string) bool {

@@ -77,6 +77,9 @@ func TestIntersectHostnames(t *testing.T) {
 		{"keeps matches in route order", []string{"b.example.com", "x.org", "a.example.com"}, "*.example.com", []string{"b.example.com", "a.example.com"}},
 		{"narrows and deduplicates", []string{"*.example.com", "*.foo.example.com"}, "*.foo.example.com", []string{"*.foo.example.com"}},
 		{"nothing in common", []string{"x.org"}, "*.example.com", []string{}},
+		{"all covered", []string{"a.example.com", "*.b.example.com"}, "*.example.com", []string{"a.example.com", "*.b.example.com"}},
+		{"all covered by any", []string{"a.example.com", "b.org"}, "", []string{"a.example.com", "b.org"}},
+		{"all covered, with a repeat", []string{"a.example.com", "a.example.com"}, "", []string{"a.example.com"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -184,7 +184,7 @@ func (t *translator) attachParent(route routeMeta, ref gwapiv1.ParentReference) 
 		a.err = errorf(gwapiv1.RouteReasonNotAllowedByListeners, "No listener of %s matching %s is valid (%s)", p.name(), describeSection(ref), a.err.msg)
 		return a, true
 	}
-	allowed := make([]*listenerModel, 0, len(selected))
+	allowed := selected[:0] // selected is this call's own: filtered in place
 	for _, l := range selected {
 		if l.allowsKind(route.kind) && l.allowsNamespace(t, route.meta.Namespace) {
 			allowed = append(allowed, l)
@@ -195,6 +195,7 @@ func (t *translator) attachParent(route routeMeta, ref gwapiv1.ParentReference) 
 			"No listener of %s matching %s allows %s from namespace %q", p.name(), describeSection(ref), route.kind, route.meta.Namespace)
 		return a, true
 	}
+	a.listeners = make([]listenerHostnames, 0, len(allowed))
 	for _, l := range allowed {
 		if hs := intersectHostnames(route.hostnames, l.hostname); len(hs) > 0 {
 			a.listeners = append(a.listeners, listenerHostnames{listener: l, hostnames: hs})
