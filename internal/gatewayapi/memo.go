@@ -58,8 +58,11 @@ type Translator struct {
 	mark         uint64
 	// clusters are the clusters of the last call, by name: a cluster built
 	// again equal to the last call's is that cluster (see
-	// translator.cluster).
-	clusters map[string]*ir.Cluster
+	// translator.cluster); clustersServices is the generation of the
+	// Services map they were built from. A call with the same Services
+	// starts from them.
+	clusters         map[string]*ir.Cluster
+	clustersServices uint64
 	// statusOrder is, by route kind, the order that sorted the last
 	// call's route statuses (see sortedRouteStatuses).
 	statusOrder map[string][]int
@@ -317,7 +320,7 @@ func (t *translator) httpRoute(obj *gwapiv1.HTTPRoute) *httpRouteModel {
 		m.built = t.buildHTTPRoute(obj)
 		t.recording = nil
 		tr.http[obj] = m
-	} else {
+	} else if !t.clustersKept { // else the route's clusters are there
 		for _, c := range m.clusters {
 			if t.clusters[c.Name] == nil {
 				t.clusters[c.Name] = c

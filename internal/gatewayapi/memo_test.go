@@ -38,15 +38,21 @@ func mutate(rng *rand.Rand, kind int, res *Resources, pool *Resources) *Resource
 		out.HTTPRoutes, pool.HTTPRoutes = moveOne(rng, res.HTTPRoutes, pool.HTTPRoutes)
 	case 3: // a Service goes or comes back
 		out.Services, pool.Services = moveOne(rng, res.Services, pool.Services)
-	case 4: // a Service changes its ports
+	case 4: // a Service changes its ports: a number (a cluster of another
+		// name), or its appProtocol (another cluster of the same name)
 		if len(res.Services) > 0 {
 			out.Services = slices.Clone(res.Services)
 			i := rng.IntN(len(out.Services))
 			svc := out.Services[i].DeepCopy()
-			if len(svc.Spec.Ports) > 0 {
-				svc.Spec.Ports[0].Port++
-			} else {
+			switch {
+			case len(svc.Spec.Ports) == 0:
 				svc.Spec.Ports = []corev1.ServicePort{{Port: 80}}
+			case rng.IntN(2) == 0:
+				svc.Spec.Ports[0].Port++
+			case svc.Spec.Ports[0].AppProtocol == nil:
+				svc.Spec.Ports[0].AppProtocol = new(appProtocolH2C)
+			default:
+				svc.Spec.Ports[0].AppProtocol = nil
 			}
 			out.Services[i] = svc
 		}

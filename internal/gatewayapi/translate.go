@@ -1,6 +1,7 @@
 package gatewayapi
 
 import (
+	"maps"
 	"strconv"
 
 	"k8s.io/apimachinery/pkg/types"
@@ -42,8 +43,9 @@ type translator struct {
 
 	clusters map[string]*ir.Cluster
 	// lastClusters are the memo's clusters of its last call (nil without a
-	// memo).
+	// memo); clustersKept is set when clusters started as a copy of them.
 	lastClusters map[string]*ir.Cluster
+	clustersKept bool
 	// tlsPolicies are the BackendTLSPolicies in precedence order, and
 	// tlsPoliciesByTarget those of each target (the first is in effect).
 	tlsPolicies         []*backendTLSPolicyModel
@@ -91,9 +93,15 @@ func translate(res *Resources, opts Options, memo *Translator) *Result {
 		clear(memo.routeSeen)
 		t.routeSeen = memo.routeSeen
 		// The previous call's size: no growing the map one route at a time.
-		t.clusters = make(map[string]*ir.Cluster, len(memo.clusters))
 		t.lastClusters = memo.clusters
-		defer func() { memo.clusters = t.clusters }()
+		if memo.clusters != nil && memo.clustersServices == memo.idx.gens.services {
+			// The same Services: the clusters of a name are the last
+			// call's, which had every cluster of the routes kept.
+			t.clusters, t.clustersKept = maps.Clone(memo.clusters), true
+		} else {
+			t.clusters = make(map[string]*ir.Cluster, len(memo.clusters))
+		}
+		defer func() { memo.clusters, memo.clustersServices = t.clusters, t.idx.gens.services }()
 	}
 	t.processGatewayClasses(res.GatewayClasses)
 	t.processGateways(res.Gateways)
