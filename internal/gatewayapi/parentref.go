@@ -238,7 +238,13 @@ func describeSection(ref gwapiv1.ParentReference) string {
 // attachedListeners records the attachment of an accepted route on each of
 // its listeners, once per listener, and returns those listeners.
 func attachedListeners(parents []*parentAttachment) []listenerHostnames {
-	var out []listenerHostnames
+	n := 0
+	for _, p := range parents {
+		if p.err == nil {
+			n += len(p.listeners)
+		}
+	}
+	out := make([]listenerHostnames, 0, n)
 	for _, p := range parents {
 		if p.err != nil {
 			continue
@@ -248,13 +254,15 @@ func attachedListeners(parents []*parentAttachment) []listenerHostnames {
 			if i := slices.IndexFunc(out, func(o listenerHostnames) bool { return o.listener == lh.listener }); i >= 0 {
 				for _, h := range lh.hostnames {
 					if !containsString(out[i].hostnames, h) {
-						out[i].hostnames = append(out[i].hostnames, h)
+						// Clipped: the hostnames are shared (the parent's,
+						// or the route's own), an append copies them.
+						out[i].hostnames = append(slices.Clip(out[i].hostnames), h)
 					}
 				}
 				continue
 			}
 			lh.listener.attachedRoutes++
-			out = append(out, listenerHostnames{listener: lh.listener, hostnames: append([]string(nil), lh.hostnames...)})
+			out = append(out, lh)
 		}
 	}
 	return out

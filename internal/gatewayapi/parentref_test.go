@@ -1,6 +1,7 @@
 package gatewayapi
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -165,5 +166,36 @@ func TestAttachedListeners(t *testing.T) {
 	}
 	if diff := cmp.Diff([]string{"x.example.com"}, parents[0].listeners[0].hostnames); diff != "" {
 		t.Errorf("input hostnames modified (-want +got):\n%s", diff)
+	}
+}
+
+// TestAttachedListenersMergesWithoutWritingShared checks that a listener
+// reached through two parentRefs serves the hostnames of both, once, and
+// that merging them leaves the parents' hostname lists, which it shares,
+// as they were.
+func TestAttachedListenersMergesWithoutWritingShared(t *testing.T) {
+	l, other := &listenerModel{name: "http"}, &listenerModel{name: "other"}
+	first := make([]string, 1, 4) // room to append in place: must not be used
+	first[0] = "a.example.com"
+	parents := []*parentAttachment{
+		{listeners: []listenerHostnames{{listener: l, hostnames: first}}},
+		{listeners: []listenerHostnames{{listener: l, hostnames: []string{"b.example.com", "a.example.com"}}, {listener: other, hostnames: first}}},
+		{err: errorf(gwapiv1.RouteReasonNoMatchingParent, "refused"), listeners: []listenerHostnames{{listener: other, hostnames: []string{"c.example.com"}}}},
+	}
+	got := attachedListeners(parents)
+	if len(got) != 2 || got[0].listener != l || got[1].listener != other {
+		t.Fatalf("listeners %v", got)
+	}
+	if want := []string{"a.example.com", "b.example.com"}; !slices.Equal(got[0].hostnames, want) {
+		t.Errorf("merged hostnames %q, want %q", got[0].hostnames, want)
+	}
+	if !slices.Equal(got[1].hostnames, []string{"a.example.com"}) {
+		t.Errorf("hostnames of the other listener %q", got[1].hostnames)
+	}
+	if first[:2][1] != "" || len(first) != 1 {
+		t.Errorf("the shared hostname list was written: %q", first[:2])
+	}
+	if l.attachedRoutes != 1 || other.attachedRoutes != 1 {
+		t.Errorf("attached routes %d and %d, want 1 each", l.attachedRoutes, other.attachedRoutes)
 	}
 }
