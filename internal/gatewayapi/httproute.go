@@ -28,8 +28,12 @@ type httpRouteModel struct {
 	// partialErr is set when some rules, not all, are invalid.
 	partialErr *routeError
 	// refErr is the ResolvedRefs problem, if any.
-	refErr  *routeError
-	parents []*parentAttachment
+	refErr *routeError
+	// parents are the route's parents in this call, and attached the
+	// listeners it attaches to (emitAttached). A memoized model keeps the
+	// last call's until they are filled again (see attachParents).
+	parents  []*parentAttachment
+	attached []listenerHostnames
 	// memo is the route's memo entry when translating with a Translator.
 	memo *httpRouteMemo
 }
@@ -134,7 +138,7 @@ func routeHostnames(path *field.Path, hs []gwapiv1.Hostname) ([]string, *routeEr
 
 // attachHTTPRoute resolves the parents of an HTTPRoute or GRPCRoute.
 func (t *translator) attachHTTPRoute(m *httpRouteModel) {
-	m.parents = t.attachParents(m.meta, m.parentRefs, m.acceptErr)
+	m.parents = t.attachParents(m.meta, m.parentRefs, m.acceptErr, m.parents)
 }
 
 // emitHTTPRoutes emits the IR routes of every HTTPRoute and GRPCRoute on
@@ -150,7 +154,8 @@ func (t *translator) emitHTTPRoutes() {
 // emitAttached records the route's attachments and emits its IR routes on
 // every programmed listener it attaches to.
 func (t *translator) emitAttached(m *httpRouteModel) {
-	for _, lh := range attachedListeners(m.parents) {
+	m.attached = attachedListeners(m.parents, m.attached)
+	for _, lh := range m.attached {
 		if lh.listener.programmable() {
 			t.emitHTTPRoute(m, lh.listener, isolatedHostnames(lh.listener, lh.hostnames))
 		}

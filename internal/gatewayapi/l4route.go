@@ -105,8 +105,8 @@ func (t *translator) buildL4Destination(from backendFrom, path *field.Path, refs
 // programmed listener it attaches to. Routes have no hostnames, so every
 // attachment is for the whole listener.
 func (t *translator) attachL4Route(m *l4RouteModel) {
-	m.parents = t.attachParents(m.meta, normalizeParentRefs(m.parentRefs, m.meta.meta.Namespace), m.acceptErr)
-	for _, lh := range attachedListeners(m.parents) {
+	m.parents = t.attachParents(m.meta, normalizeParentRefs(m.parentRefs, m.meta.meta.Namespace), m.acceptErr, nil)
+	for _, lh := range attachedListeners(m.parents, nil) {
 		if lh.listener.programmable() {
 			lh.listener.l4Routes = append(lh.listener.l4Routes, orderedL4Route{created: m.meta.meta.CreationTimestamp.Time, route: m})
 		}

@@ -330,9 +330,9 @@ func (t *translator) httpRoute(obj *gwapiv1.HTTPRoute) *httpRouteModel {
 	if m.gen != tr.gen {
 		m.gen, m.emittedUsed = tr.gen, 0
 	}
-	// The memo's model itself, its parents emptied for this call's
-	// (attachHTTPRoute): no copy of 10,000 models per call.
-	m.built.memo, m.built.parents = m, nil
+	// The memo's model itself, its parents (the last call's, filled again
+	// by attachHTTPRoute) this call's: no copy of 10,000 models per call.
+	m.built.memo = m
 	return m.built
 }
 

@@ -19,7 +19,7 @@ import (
 )
 
 // mutations is the number of kinds of changes mutate makes.
-const mutations = 10
+const mutations = 11
 
 // mutate makes a change of kind kind (0 to mutations-1) of res, the way
 // providers do (a changed object is a new object; the others keep their
@@ -72,6 +72,25 @@ func mutate(rng *rand.Rand, kind int, res *Resources, pool *Resources) *Resource
 			gw := out.Gateways[0].DeepCopy()
 			gw.Generation++
 			gw.Spec.Listeners[0].Port += 1000
+			out.Gateways[0] = gw
+		}
+	case 9: // a Gateway's first listener allows routes from its own
+		// namespace only, or from all: routes of other namespaces are
+		// refused on it, or accepted again, without changing
+		if len(res.Gateways) > 0 && len(res.Gateways[0].Spec.Listeners) > 0 {
+			out.Gateways = slices.Clone(res.Gateways)
+			gw := out.Gateways[0].DeepCopy()
+			gw.Generation++
+			l := &gw.Spec.Listeners[0]
+			from := gwapiv1.NamespacesFromSame
+			if l.AllowedRoutes != nil && l.AllowedRoutes.Namespaces != nil && l.AllowedRoutes.Namespaces.From != nil &&
+				*l.AllowedRoutes.Namespaces.From == gwapiv1.NamespacesFromSame {
+				from = gwapiv1.NamespacesFromAll
+			}
+			if l.AllowedRoutes == nil {
+				l.AllowedRoutes = &gwapiv1.AllowedRoutes{}
+			}
+			l.AllowedRoutes.Namespaces = &gwapiv1.RouteNamespaces{From: &from}
 			out.Gateways[0] = gw
 		}
 	default: // a Namespace goes or comes back

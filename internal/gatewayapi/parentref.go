@@ -89,11 +89,21 @@ func normalizeParentRefs(refs []gwapiv1.ParentReference, routeNamespace string) 
 
 // attachParents resolves the parentRefs of a route (normalized, without
 // repeats) that are Gateways of ours; routeErr rejects the route on every
-// parent that would otherwise accept it.
-func (t *translator) attachParents(route routeMeta, refs []normalizedRef, routeErr *routeError) []*parentAttachment {
-	out := make([]*parentAttachment, 0, len(refs))
+// parent that would otherwise accept it. reuse, when not nil, are the
+// route's attachments of the last call, which no one holds any more: their
+// slice and objects are filled again (a memoized route allocates nothing
+// here from call to call).
+func (t *translator) attachParents(route routeMeta, refs []normalizedRef, routeErr *routeError, reuse []*parentAttachment) []*parentAttachment {
+	out := reuse[:0]
+	if cap(out) < len(refs) {
+		out = make([]*parentAttachment, 0, len(refs))
+	}
 	for _, ref := range refs {
-		a, ok := t.attachParent(route, ref.ref)
+		var spare *parentAttachment
+		if len(out) < len(reuse) {
+			spare = reuse[len(out)]
+		}
+		a, ok := t.attachParent(route, ref.ref, spare)
 		if !ok {
 			continue
 		}
@@ -163,19 +173,24 @@ func (t *translator) resolveParent(ref gwapiv1.ParentReference) (parent, bool) {
 	return parent{}, false
 }
 
-// attachParent resolves one normalized parentRef. It returns false when
-// the parent is not ours, in which case the route gets no status entry for
-// it.
-func (t *translator) attachParent(route routeMeta, ref gwapiv1.ParentReference) (*parentAttachment, bool) {
+// attachParent resolves one normalized parentRef, into spare when it is not
+// nil (see attachParents). It returns false when the parent is not ours, in
+// which case the route gets no status entry for it.
+func (t *translator) attachParent(route routeMeta, ref gwapiv1.ParentReference, spare *parentAttachment) (*parentAttachment, bool) {
 	p, ok := t.resolveParent(ref)
 	if !ok {
 		return nil, false
 	}
-	a := &parentAttachment{ref: ref, err: p.err}
+	a := spare
+	if a == nil {
+		a = &parentAttachment{}
+	}
+	*a = parentAttachment{ref: ref, err: p.err, listeners: a.listeners[:0]}
 	if a.err != nil && !p.listenersNotValid {
 		return a, true
 	}
-	selected := selectListeners(p.listeners, ref)
+	t.selected = selectListeners(t.selected[:0], p.listeners, ref)
+	selected := t.selected
 	switch {
 	case len(selected) == 0:
 		a.err = errorf(gwapiv1.RouteReasonNoMatchingParent, "%s has no listener matching %s", p.name(), describeSection(ref))
@@ -184,7 +199,7 @@ func (t *translator) attachParent(route routeMeta, ref gwapiv1.ParentReference) 
 		a.err = errorf(gwapiv1.RouteReasonNotAllowedByListeners, "No listener of %s matching %s is valid (%s)", p.name(), describeSection(ref), a.err.msg)
 		return a, true
 	}
-	allowed := selected[:0] // selected is this call's own: filtered in place
+	allowed := selected[:0] // t.selected, scratch space: filtered in place
 	for _, l := range selected {
 		if l.allowsKind(route.kind) && l.allowsNamespace(t, route.meta.Namespace) {
 			allowed = append(allowed, l)
@@ -195,7 +210,9 @@ func (t *translator) attachParent(route routeMeta, ref gwapiv1.ParentReference) 
 			"No listener of %s matching %s allows %s from namespace %q", p.name(), describeSection(ref), route.kind, route.meta.Namespace)
 		return a, true
 	}
-	a.listeners = make([]listenerHostnames, 0, len(allowed))
+	if cap(a.listeners) < len(allowed) {
+		a.listeners = make([]listenerHostnames, 0, len(allowed))
+	}
 	for _, l := range allowed {
 		if hs := intersectHostnames(route.hostnames, l.hostname); len(hs) > 0 {
 			a.listeners = append(a.listeners, listenerHostnames{listener: l, hostnames: hs})
@@ -208,9 +225,9 @@ func (t *translator) attachParent(route routeMeta, ref gwapiv1.ParentReference) 
 	return a, true
 }
 
-// selectListeners returns the listeners named by sectionName and port.
-func selectListeners(listeners []*listenerModel, ref gwapiv1.ParentReference) []*listenerModel {
-	out := make([]*listenerModel, 0, len(listeners))
+// selectListeners appends to out the listeners named by sectionName and
+// port, and returns it.
+func selectListeners(out, listeners []*listenerModel, ref gwapiv1.ParentReference) []*listenerModel {
 	for _, l := range listeners {
 		if ref.SectionName != nil && *ref.SectionName != "" && string(*ref.SectionName) != l.name {
 			continue
@@ -237,14 +254,20 @@ func describeSection(ref gwapiv1.ParentReference) string {
 
 // attachedListeners records the attachment of an accepted route on each of
 // its listeners, once per listener, and returns those listeners.
-func attachedListeners(parents []*parentAttachment) []listenerHostnames {
+//
+// reuse, when not nil, is the slice the last call returned for the route,
+// which no one holds any more: it is filled again.
+func attachedListeners(parents []*parentAttachment, reuse []listenerHostnames) []listenerHostnames {
 	n := 0
 	for _, p := range parents {
 		if p.err == nil {
 			n += len(p.listeners)
 		}
 	}
-	out := make([]listenerHostnames, 0, n)
+	out := reuse[:0]
+	if cap(out) < n {
+		out = make([]listenerHostnames, 0, n)
+	}
 	for _, p := range parents {
 		if p.err != nil {
 			continue

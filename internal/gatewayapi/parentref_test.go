@@ -100,7 +100,7 @@ func TestSelectListeners(t *testing.T) {
 			if tc.port != 0 {
 				ref.Port = new(tc.port)
 			}
-			selected := selectListeners(all, ref)
+			selected := selectListeners(nil, all, ref)
 			got := make([]string, 0, len(selected))
 			for _, l := range selected {
 				got = append(got, l.name)
@@ -151,7 +151,7 @@ func TestAttachedListeners(t *testing.T) {
 		}},
 		{err: errorf(gwapiv1.RouteReasonNotAllowedByListeners, "no"), listeners: []listenerHostnames{{listener: b}}},
 	}
-	got := attachedListeners(parents)
+	got := attachedListeners(parents, nil)
 	if len(got) != 2 || got[0].listener != a || got[1].listener != b {
 		t.Fatalf("attachedListeners = %+v, want listeners a then b", got)
 	}
@@ -182,7 +182,7 @@ func TestAttachedListenersMergesWithoutWritingShared(t *testing.T) {
 		{listeners: []listenerHostnames{{listener: l, hostnames: []string{"b.example.com", "a.example.com"}}, {listener: other, hostnames: first}}},
 		{err: errorf(gwapiv1.RouteReasonNoMatchingParent, "refused"), listeners: []listenerHostnames{{listener: other, hostnames: []string{"c.example.com"}}}},
 	}
-	got := attachedListeners(parents)
+	got := attachedListeners(parents, nil)
 	if len(got) != 2 || got[0].listener != l || got[1].listener != other {
 		t.Fatalf("listeners %v", got)
 	}

@@ -84,8 +84,8 @@ func (t *translator) buildTLSRule(from backendFrom, i int, rule *gwapiv1.TLSRout
 // attachTLSRoute resolves the route's parents and queues its rules on every
 // programmed listener it attaches to.
 func (t *translator) attachTLSRoute(m *tlsRouteModel) {
-	m.parents = t.attachParents(m.meta, normalizeParentRefs(m.obj.Spec.ParentRefs, m.obj.Namespace), m.acceptErr)
-	for _, lh := range attachedListeners(m.parents) {
+	m.parents = t.attachParents(m.meta, normalizeParentRefs(m.obj.Spec.ParentRefs, m.obj.Namespace), m.acceptErr, nil)
+	for _, lh := range attachedListeners(m.parents, nil) {
 		l := lh.listener
 		if !l.programmable() {
 			continue

@@ -40,6 +40,8 @@ type translator struct {
 	tlsRoutes  []*tlsRouteModel
 	tcpRoutes  []*l4RouteModel
 	routeSeen  map[routeKey]bool
+	// selected is scratch space for attachParent's listeners.
+	selected []*listenerModel
 
 	clusters map[string]*ir.Cluster
 	// lastClusters are the memo's clusters of its last call (nil without a
