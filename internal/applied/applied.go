@@ -74,7 +74,7 @@ func New() *Tracker {
 		started:   time.Now(),
 		now:       time.Now,
 		indexes:   map[*gatewayapi.Result]*fleetIndex{},
-		routeKeys: &routeKeys{keys: map[*ir.HTTPRoute]routeKey{}},
+		routeKeys: &routeKeys{keys: map[*ir.HTTPRoute]*routeKey{}},
 	}
 }
 

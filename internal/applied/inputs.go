@@ -32,7 +32,7 @@ type fleetIndex struct {
 // 40,000 names at 10,000 routes. Not safe for concurrent use.
 type routeKeys struct {
 	gen  uint64
-	keys map[*ir.HTTPRoute]routeKey
+	keys map[*ir.HTTPRoute]*routeKey
 }
 
 // routeKey is the inputs key of an IR route ("" when its name names no
@@ -44,14 +44,15 @@ type routeKey struct {
 
 // key returns the inputs key of r, "" when its name names no route.
 func (c *routeKeys) key(r *ir.HTTPRoute) string {
-	e, ok := c.keys[r]
-	if !ok {
+	e := c.keys[r]
+	if e == nil {
+		e = &routeKey{}
 		if kind, k, named := routeOf(r.Name); named {
 			e.key = inputKey(kind, k)
 		}
+		c.keys[r] = e
 	}
 	e.gen = c.gen
-	c.keys[r] = e
 	return e.key
 }
 
@@ -101,9 +102,13 @@ func indexResult(r *gatewayapi.Result, keys *routeKeys) *fleetIndex {
 		}
 		if keys != nil && f.Xds != nil {
 			for _, l := range f.Xds.HTTP {
+				last := ""
 				for _, route := range l.Routes {
-					if key := keys.key(route); key != "" {
+					// The IR routes of a route are often next to one
+					// another: its key, once added, is not added again.
+					if key := keys.key(route); key != "" && key != last {
 						in[key] = gens[key]
+						last = key
 					}
 				}
 			}

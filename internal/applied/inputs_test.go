@@ -20,7 +20,7 @@ import (
 // same, and the keys hold the last result's IR routes only.
 func TestIndexWithRouteKeysIsIndex(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
-	keys := &routeKeys{keys: map[*ir.HTTPRoute]routeKey{}}
+	keys := &routeKeys{keys: map[*ir.HTTPRoute]*routeKey{}}
 	var routes []*ir.HTTPRoute
 	newRoute := func() *ir.HTTPRoute {
 		names := []string{"httproute/ns/a/rule/0/match/0", "httproute/ns/b/rule/1/match/0", "httproute/other/a/rule/0/match/1", "not-a-route"}
@@ -76,7 +76,7 @@ func BenchmarkIndexRouteChange(b *testing.B) {
 			routes = append(routes, &ir.HTTPRoute{Name: fmt.Sprintf("httproute/ns-%d/route-%d/rule/%d/match/0", i%10, i, r)})
 		}
 	}
-	keys := &routeKeys{keys: map[*ir.HTTPRoute]routeKey{}}
+	keys := &routeKeys{keys: map[*ir.HTTPRoute]*routeKey{}}
 	indexResult(indexedResult(routes, 1), keys)
 	b.ReportAllocs()
 	i := 0
