@@ -1,6 +1,8 @@
 package controllers
 
 import (
+	"maps"
+
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -10,7 +12,8 @@ import (
 // stableObjects gives the objects of a new snapshot the pointers they had
 // in the previous one when they did not change (the same UID and
 // resourceVersion: the API server changes the resourceVersion on every
-// write). The informer cache returns a new copy of every object on every
+// write; for the Gateway API kinds with a status, the same generation and
+// metadata, see sameSpec). The informer cache returns a new copy of every object on every
 // read, and the resource translator memoizes its work per object pointer
 // (an HTTPRoute's model, the Services it reads): without this, every
 // snapshot would look entirely new to it. Only the snapshot worker uses it.
@@ -35,21 +38,21 @@ func (s *stableObjects) apply(res *gatewayapi.Resources) {
 		s.objects = map[types.UID]*stableObject{}
 	}
 	s.gen++
-	keepStable(s, res.GatewayClasses)
-	keepStable(s, res.Gateways)
-	keepStable(s, res.ListenerSets)
-	keepStable(s, res.HTTPRoutes)
-	keepStable(s, res.GRPCRoutes)
-	keepStable(s, res.TLSRoutes)
-	keepStable(s, res.TCPRoutes)
-	keepStable(s, res.ReferenceGrants)
-	keepStable(s, res.Namespaces)
-	keepStable(s, res.Services)
-	keepStable(s, res.Secrets)
-	keepStable(s, res.ConfigMaps)
-	keepStable(s, res.BackendTLSPolicies)
-	keepStable(s, res.EnvoyProxies)
-	keepStable(s, res.RateLimitFilters)
+	keepStable(s, res.GatewayClasses, sameSpec)
+	keepStable(s, res.Gateways, sameSpec)
+	keepStable(s, res.ListenerSets, sameSpec)
+	keepStable(s, res.HTTPRoutes, sameSpec)
+	keepStable(s, res.GRPCRoutes, sameSpec)
+	keepStable(s, res.TLSRoutes, sameSpec)
+	keepStable(s, res.TCPRoutes, sameSpec)
+	keepStable(s, res.ReferenceGrants, sameVersion)
+	keepStable(s, res.Namespaces, sameVersion)
+	keepStable(s, res.Services, sameVersion)
+	keepStable(s, res.Secrets, sameVersion)
+	keepStable(s, res.ConfigMaps, sameVersion)
+	keepStable(s, res.BackendTLSPolicies, sameSpec)
+	keepStable(s, res.EnvoyProxies, sameVersion)
+	keepStable(s, res.RateLimitFilters, sameVersion)
 	for uid, o := range s.objects {
 		if o.gen != s.gen {
 			delete(s.objects, uid)
@@ -63,7 +66,7 @@ func (s *stableObjects) apply(res *gatewayapi.Resources) {
 // objects given may point into a list's items, or share their fields with
 // the informer cache (lists read without copies): a kept object must pin
 // neither a whole list from snapshot to snapshot nor the cache's objects.
-func keepStable[T client.Object](s *stableObjects, objs []T) {
+func keepStable[T client.Object](s *stableObjects, objs []T, same func(kept, o client.Object) bool) {
 	for i, o := range objs {
 		uid, rv := o.GetUID(), o.GetResourceVersion()
 		kept := s.objects[uid]
@@ -72,7 +75,7 @@ func keepStable[T client.Object](s *stableObjects, objs []T) {
 		if kept != nil {
 			p, ok = kept.obj.(T)
 		}
-		if ok && uid != "" && rv != "" && p.GetResourceVersion() == rv {
+		if ok && uid != "" && rv != "" && same(p, o) {
 			objs[i] = p
 		} else {
 			objs[i] = o.DeepCopyObject().(T)
@@ -85,4 +88,27 @@ func keepStable[T client.Object](s *stableObjects, objs []T) {
 			kept.obj, kept.gen = objs[i], s.gen
 		}
 	}
+}
+
+// sameVersion reports whether o is kept written again: the same
+// resourceVersion.
+func sameVersion(kept, o client.Object) bool {
+	return kept.GetResourceVersion() == o.GetResourceVersion()
+}
+
+// sameSpec reports whether o is kept as far as translation goes, for the
+// Gateway API kinds with a status subresource: the same resourceVersion,
+// or the same generation (the API server bumps it on every change of the
+// spec, not on a status write), labels, annotations and deletion. The
+// resource translator reads no status, so a status write (the status
+// writer writes the status of every route after the first result) does not
+// make the object new to its memo: without this, the next snapshot after
+// such a round built every route again.
+func sameSpec(kept, o client.Object) bool {
+	if sameVersion(kept, o) {
+		return true
+	}
+	return o.GetGeneration() != 0 && kept.GetGeneration() == o.GetGeneration() &&
+		maps.Equal(kept.GetLabels(), o.GetLabels()) && maps.Equal(kept.GetAnnotations(), o.GetAnnotations()) &&
+		(kept.GetDeletionTimestamp() == nil) == (o.GetDeletionTimestamp() == nil)
 }

@@ -60,6 +60,50 @@ func TestStableObjectsKeepsUnchangedPointers(t *testing.T) {
 	}
 }
 
+// TestStableObjectsKeepRoutesAcrossStatusWrites checks that a Gateway API
+// object written again with the same generation and metadata (a status
+// write) keeps its pointer, and that a new generation, new labels or
+// annotations, or a deletion make it new; a Service keeps its pointer only
+// with the same resourceVersion.
+func TestStableObjectsKeepRoutesAcrossStatusWrites(t *testing.T) {
+	withGen := func(rv string, gen int64) *gwapiv1.HTTPRoute {
+		r := route("a", rv)
+		r.Generation, r.Labels, r.Annotations = gen, map[string]string{"l": "1"}, map[string]string{"a": "1"}
+		return r
+	}
+	svc := func(rv string) *corev1.Service {
+		return &corev1.Service{ObjectMeta: metav1.ObjectMeta{Name: "svc", UID: "s", ResourceVersion: rv, Generation: 1}}
+	}
+	var s stableObjects
+	first := &gatewayapi.Resources{HTTPRoutes: []*gwapiv1.HTTPRoute{withGen("1", 3)}, Services: []*corev1.Service{svc("1")}}
+	s.apply(first)
+	statusWritten := &gatewayapi.Resources{HTTPRoutes: []*gwapiv1.HTTPRoute{withGen("2", 3)}, Services: []*corev1.Service{svc("2")}}
+	s.apply(statusWritten)
+	if statusWritten.HTTPRoutes[0] != first.HTTPRoutes[0] {
+		t.Error("a route whose status was written (new resourceVersion, same generation) is a new object")
+	}
+	if statusWritten.Services[0] == first.Services[0] {
+		t.Error("a Service with a new resourceVersion kept its previous object")
+	}
+	for name, changed := range map[string]func(r *gwapiv1.HTTPRoute){
+		"a new generation": func(r *gwapiv1.HTTPRoute) { r.Generation++ },
+		"new labels":       func(r *gwapiv1.HTTPRoute) { r.Labels = map[string]string{"l": "2"} },
+		"new annotations":  func(r *gwapiv1.HTTPRoute) { r.Annotations = nil },
+		"a deletion":       func(r *gwapiv1.HTTPRoute) { r.DeletionTimestamp = &metav1.Time{} },
+	} {
+		var s stableObjects
+		before := &gatewayapi.Resources{HTTPRoutes: []*gwapiv1.HTTPRoute{withGen("1", 3)}}
+		s.apply(before)
+		r := withGen("2", 3)
+		changed(r)
+		after := &gatewayapi.Resources{HTTPRoutes: []*gwapiv1.HTTPRoute{r}}
+		s.apply(after)
+		if after.HTTPRoutes[0] == before.HTTPRoutes[0] {
+			t.Errorf("%s: the route kept its previous object", name)
+		}
+	}
+}
+
 // BenchmarkStableObjectsRouteChange measures a snapshot of 10,000 routes
 // and 20,000 Services in which one route changed.
 func BenchmarkStableObjectsRouteChange(b *testing.B) {
