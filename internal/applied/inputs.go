@@ -213,10 +213,11 @@ func routeNames(x *ir.Xds, http bool) []string {
 	}
 	var out []string
 	for _, l := range x.HTTP {
+		if !http {
+			break
+		}
 		for _, r := range l.Routes {
-			if http {
-				out = append(out, r.Name)
-			}
+			out = append(out, r.Name)
 		}
 	}
 	for _, l := range x.TLS {
