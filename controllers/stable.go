@@ -60,8 +60,8 @@ func (s *stableObjects) apply(res *gatewayapi.Resources) {
 	}
 }
 
-// keepStable replaces the objects of objs that s holds with the same UID
-// and resourceVersion by s's, and the others by deep copies of their own,
+// keepStable replaces the objects of objs that s holds with the same UID,
+// when same accepts them, by s's, and the others by deep copies of their own,
 // and records them all in s (those with a UID and resourceVersion). The
 // objects given may point into a list's items, or share their fields with
 // the informer cache (lists read without copies): a kept object must pin
@@ -90,7 +90,7 @@ func keepStable[T client.Object](s *stableObjects, objs []T, same func(kept, o c
 	}
 }
 
-// sameVersion reports whether o is kept written again: the same
+// sameVersion reports whether o is the kept object as it was: the same
 // resourceVersion.
 func sameVersion(kept, o client.Object) bool {
 	return kept.GetResourceVersion() == o.GetResourceVersion()
