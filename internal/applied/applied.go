@@ -33,7 +33,9 @@ const (
 // ReconnectGrace is how long after start an Unknown condition does not
 // replace a stored condition of the same generation: after a restart of
 // the control plane the proxies reconnect and ACK again, and a restart must
-// not rewrite every Gateway's status meanwhile.
+// not rewrite every Gateway's status meanwhile. The Tracker notifies once
+// when the grace ends, so that a fleet whose proxies did not come back is
+// reported as it stands.
 const ReconnectGrace = 30 * time.Second
 
 // maxMessage bounds a condition message (the API allows 32768 bytes).
@@ -56,6 +58,7 @@ type Tracker struct {
 	changes *message.Watchable[uint64]
 	started time.Time
 	now     func() time.Time
+	grace   time.Duration // ReconnectGrace but in tests
 
 	mu      sync.Mutex
 	sources Sources
@@ -68,14 +71,20 @@ type Tracker struct {
 
 // New returns a Tracker without sources: every condition is Pending until
 // SetSources is called.
-func New() *Tracker {
-	return &Tracker{
+func New() *Tracker { return newTracker(ReconnectGrace) }
+
+// newTracker returns a Tracker whose restart grace lasts grace.
+func newTracker(grace time.Duration) *Tracker {
+	t := &Tracker{
+		grace:     grace,
 		changes:   message.NewWatchable[uint64]("applied-changes"),
 		started:   time.Now(),
 		now:       time.Now,
 		indexes:   map[*gatewayapi.Result]*fleetIndex{},
 		routeKeys: &routeKeys{keys: map[*ir.HTTPRoute]*routeKey{}},
 	}
+	time.AfterFunc(grace, t.Notify)
+	return t
 }
 
 // SetSources sets where the Tracker reads served results and proxy states.
@@ -135,8 +144,9 @@ type FleetCondition struct {
 	Rejection *bus.Rejection
 	// KeepStored says that a stored condition of the same generation
 	// stays: within ReconnectGrace of start, the fleet has no proxies or
-	// only proxies that have ACKed nothing yet (the states a restart goes
-	// through), and is not served yet or not ACKed.
+	// only proxies still receiving their first configuration on their
+	// stream (the states a restart goes through), and is not served yet
+	// or not ACKed.
 	KeepStored bool
 	// restarting says the condition is one a restart goes through.
 	restarting bool
@@ -154,7 +164,7 @@ func (t *Tracker) fleetCondition(current *gatewayapi.Result, fleet string) Fleet
 	fs := src.Proxies(fleet)
 	served := src.Served(fleet)
 	if served == nil || !t.index(served).inputs[fleet].equal(want) {
-		return FleetCondition{Status: metav1.ConditionUnknown, Reason: ReasonPending, restarting: noneAcked(fs),
+		return FleetCondition{Status: metav1.ConditionUnknown, Reason: ReasonPending, restarting: noneSynced(fs),
 			Message: fmt.Sprintf("the configuration of fleet %s built from the current generations is not served yet", fleet)}
 	}
 	state, rej, connected := fs.State()
@@ -167,7 +177,7 @@ func (t *Tracker) fleetCondition(current *gatewayapi.Result, fleet string) Fleet
 			Message: truncate(fmt.Sprintf("proxy %s rejected %s version %s: %s",
 				rej.Node, typeName(rej.TypeURL), rej.Nacked, rej.ErrorDetail))}
 	case state == bus.ProxyPending:
-		return FleetCondition{Status: metav1.ConditionUnknown, Reason: ReasonPending, restarting: noneAcked(fs),
+		return FleetCondition{Status: metav1.ConditionUnknown, Reason: ReasonPending, restarting: noneSynced(fs),
 			Message: fmt.Sprintf("%d of %d connected proxies of fleet %s hold the configuration",
 				countApplied(fs), len(fs.Proxies), fleet)}
 	}
@@ -175,14 +185,13 @@ func (t *Tracker) fleetCondition(current *gatewayapi.Result, fleet string) Fleet
 		Message: fmt.Sprintf("all %d connected proxies of fleet %s ACKed the configuration", len(fs.Proxies), fleet)}
 }
 
-// noneAcked reports whether no connected proxy has ACKed anything yet on
-// its stream: they have just (re)connected, as after a restart.
-func noneAcked(fs bus.FleetStatus) bool {
+// noneSynced reports whether no connected proxy has held the fleet's whole
+// configuration yet on its stream: they have just (re)connected, as after
+// a restart, and are still receiving their first configuration.
+func noneSynced(fs bus.FleetStatus) bool {
 	for _, p := range fs.Proxies {
-		for _, ts := range p.Types {
-			if ts.Acked != "" {
-				return false
-			}
+		if p.Synced {
+			return false
 		}
 	}
 	return true

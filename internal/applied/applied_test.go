@@ -160,14 +160,17 @@ func TestNotifyPublishes(t *testing.T) {
 }
 
 // TestRestartKeepsStoredCondition: right after start, the states a restart
-// goes through (no proxies, fresh proxies that have ACKed nothing) keep a
-// stored condition of the same generation; a proxy that ACKed an older
-// version does not.
+// goes through (no proxies, proxies still receiving their first
+// configuration on their stream, whatever they ACKed of it) keep a stored
+// condition of the same generation; a proxy that held the whole
+// configuration on its stream and is behind now does not.
 func TestRestartKeepsStoredCondition(t *testing.T) {
 	stored := []metav1.Condition{{Type: applied.ConditionType, Status: metav1.ConditionTrue, Reason: applied.ReasonApplied, ObservedGeneration: 2}}
 	fresh := xdsserver.ProxyStatus{Node: "pod-1", State: xdsserver.ProxyPending,
 		Types: map[string]xdsserver.TypeStatus{resourcev3.ListenerType: {Sent: "v2"}}}
-	behind := xdsserver.ProxyStatus{Node: "pod-1", State: xdsserver.ProxyPending,
+	partly := xdsserver.ProxyStatus{Node: "pod-1", State: xdsserver.ProxyPending,
+		Types: map[string]xdsserver.TypeStatus{resourcev3.ClusterType: {Sent: "c1", Acked: "c1"}, resourcev3.ListenerType: {Sent: "v2", Acked: "v1"}}}
+	behind := xdsserver.ProxyStatus{Node: "pod-1", State: xdsserver.ProxyPending, Synced: true,
 		Types: map[string]xdsserver.TypeStatus{resourcev3.ListenerType: {Sent: "v2", Acked: "v1"}}}
 	tests := []struct {
 		name       string
@@ -177,8 +180,10 @@ func TestRestartKeepsStoredCondition(t *testing.T) {
 	}{
 		{"no proxies, same generation", nil, 2, applied.ReasonApplied},
 		{"fresh proxy, same generation", []xdsserver.ProxyStatus{fresh}, 2, applied.ReasonApplied},
+		{"proxy partly through its first configuration", []xdsserver.ProxyStatus{partly}, 2, applied.ReasonApplied},
+		{"a synced proxy and a fresh one", []xdsserver.ProxyStatus{behind, fresh}, 2, applied.ReasonPending},
 		{"no proxies, new generation", nil, 3, applied.ReasonNoProxies},
-		{"proxy behind", []xdsserver.ProxyStatus{behind}, 2, applied.ReasonPending},
+		{"synced proxy behind", []xdsserver.ProxyStatus{behind}, 2, applied.ReasonPending},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

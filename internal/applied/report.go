@@ -31,7 +31,7 @@ func (t *Tracker) Report(current *gatewayapi.Result) *Report {
 			continue
 		}
 		c := t.fleetCondition(current, f.Name)
-		c.KeepStored = c.restarting && t.now().Sub(t.started) < ReconnectGrace
+		c.KeepStored = c.restarting && t.now().Sub(t.started) < t.grace
 		r.fleets[f.Name] = c
 		if c.Rejection == nil {
 			continue

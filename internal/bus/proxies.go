@@ -43,6 +43,10 @@ type ProxyStatus struct {
 	State ProxyState `json:"state"`
 	// Rejection is the NACK of a current version when State is Rejected.
 	Rejection *Rejection `json:"rejection,omitempty"`
+	// Synced says the proxy has held its fleet's whole configuration
+	// (State Applied) at least once on this stream: false while a proxy
+	// that just connected is still receiving its first configuration.
+	Synced bool `json:"synced"`
 	// Types are the types the proxy subscribed to or was sent, by type URL.
 	Types map[string]TypeStatus `json:"types"`
 }

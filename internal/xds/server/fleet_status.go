@@ -59,6 +59,8 @@ func (t *tracker) fleetStatus(fleet string) FleetStatus {
 		if f != nil {
 			p.State, p.Rejection = f.proxyState(s)
 		}
+		s.synced = s.synced || p.State == ProxyApplied
+		p.Synced = s.synced
 		out.Proxies = append(out.Proxies, p)
 	}
 	slices.SortFunc(out.Proxies, func(a, b ProxyStatus) int {

@@ -64,6 +64,9 @@ type streamTrack struct {
 	fleet, node, protocol string
 	id                    int64
 	types                 map[string]*typeTrack
+	// synced says the stream has held its fleet's whole configuration
+	// (see ProxyStatus.Synced).
+	synced bool
 }
 
 type typeTrack struct {
@@ -251,6 +254,7 @@ func (t *tracker) requested(key int64, typeURL, acked, nonce, detail string, nac
 		tt.status.Acked = resp.version
 	}
 	fleet := t.streams[key].fleet
+	t.noteSynced(t.streams[key])
 	t.observe(fleet)
 	if nack {
 		rejected = tt.status.Nacked
@@ -258,6 +262,18 @@ func (t *tracker) requested(key int64, typeURL, acked, nonce, detail string, nac
 	t.mu.Unlock()
 	t.onChange()
 	return rejected
+}
+
+// noteSynced marks s synced once it holds its fleet's whole configuration.
+// t.mu must be held.
+func (t *tracker) noteSynced(s *streamTrack) {
+	f := t.fleets[s.fleet]
+	if s.synced || f == nil {
+		return
+	}
+	if state, _ := f.proxyState(s); state == ProxyApplied {
+		s.synced = true
+	}
 }
 
 // typ returns the state of typeURL on stream key, nil for an unknown stream.

@@ -66,7 +66,7 @@ func TestFleetStatusFollowsACKsAndNACKs(t *testing.T) {
 	want := byType(good)
 	st := waitFleet(t, ts.Server, "the proxy to hold the configuration", fleetState(server.ProxyApplied))
 	p := st.Proxies[0]
-	if p.Node != "proxy-1" || p.Protocol != "sotw" || p.Types[resourcev3.RouteType].Acked != st.Versions[resourcev3.RouteType] {
+	if p.Node != "proxy-1" || p.Protocol != "sotw" || !p.Synced || p.Types[resourcev3.RouteType].Acked != st.Versions[resourcev3.RouteType] {
 		t.Errorf("proxy status = %+v, versions %v", p, st.Versions)
 	}
 
@@ -78,6 +78,9 @@ func TestFleetStatusFollowsACKsAndNACKs(t *testing.T) {
 	st = waitFleet(t, ts.Server, "the NACK", fleetState(server.ProxyRejected))
 	c.expectSilence(500 * time.Millisecond) // the rejected version is not sent again
 	_, rej, _ := st.State()
+	if !st.Proxies[0].Synced {
+		t.Error("a proxy that held the whole configuration on its stream is no longer synced after a NACK")
+	}
 	if rej.Node != "proxy-1" || rej.TypeURL != resourcev3.RouteType || rej.ErrorDetail != detail ||
 		rej.Nacked != st.Versions[resourcev3.RouteType] ||
 		!slices.Equal(rej.Rejected, []string{"route/0.0.0.0/10080"}) ||
@@ -95,11 +98,14 @@ func TestFleetStatusFollowsACKsAndNACKs(t *testing.T) {
 	lagging.subscribe(resourcev3.ClusterType, nil)
 	lagging.subscribe(resourcev3.ListenerType, nil)
 	st = waitFleet(t, ts.Server, "the second proxy", func(st server.FleetStatus) bool { return len(st.Proxies) == 2 })
-	if got, _, _ := st.State(); got != server.ProxyPending || st.Proxies[1].State != server.ProxyPending {
+	if got, _, _ := st.State(); got != server.ProxyPending || st.Proxies[1].State != server.ProxyPending || st.Proxies[1].Synced {
 		t.Errorf("fleet with a proxy that has ACKed nothing: state %s, proxies %+v", got, st.Proxies)
 	}
 	lagging.syncUntil(func() bool { return holds(lagging.typ2, want) })
-	waitFleet(t, ts.Server, "both proxies", fleetState(server.ProxyApplied))
+	st = waitFleet(t, ts.Server, "both proxies", fleetState(server.ProxyApplied))
+	if !st.Proxies[1].Synced {
+		t.Errorf("the second proxy holds the configuration but is not synced: %+v", st.Proxies[1])
+	}
 
 	if n := histogramCount(t, ts.reg, "envoy_gateway_xds_propagation_duration_seconds"); n < 2 {
 		t.Errorf("propagation latency observed %d times, want at least 2 (first configuration, fix)", n)
