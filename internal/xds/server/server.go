@@ -116,6 +116,7 @@ func New(opts Options) (*Server, error) {
 
 	g := grpc.NewServer(
 		grpc.Creds(creds),
+		grpc.ForceServerCodecV2(newResponseCodec()),
 		grpc.MaxConcurrentStreams(1<<20),
 		grpc.KeepaliveParams(keepalive.ServerParameters{Time: 30 * time.Second, Timeout: 5 * time.Second}),
 		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: 15 * time.Second, PermitWithoutStream: true}),

@@ -1,0 +1,101 @@
+package server
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+	"unsafe"
+
+	discoveryv3 "github.com/envoyproxy/go-control-plane/envoy/service/discovery/v3"
+	resourcev3 "github.com/envoyproxy/go-control-plane/pkg/resource/v3"
+	"google.golang.org/grpc/mem"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/anypb"
+	"google.golang.org/protobuf/types/known/durationpb"
+)
+
+func value(n int, fill byte) []byte { return bytes.Repeat([]byte{fill}, n) }
+
+// decoded materializes what the codec marshals and parses it into a new
+// message of m's type.
+func decoded(t *testing.T, m proto.Message) (proto.Message, mem.BufferSlice) {
+	t.Helper()
+	data, err := newResponseCodec().Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := m.ProtoReflect().Type().New().Interface()
+	if err := proto.Unmarshal(data.Materialize(), out); err != nil {
+		t.Fatalf("the encoding does not parse: %v", err)
+	}
+	return out, data
+}
+
+// pointsAt reports whether one of data's buffers is b itself (not a copy).
+func pointsAt(data mem.BufferSlice, b []byte) bool {
+	for _, d := range data {
+		if r := d.ReadOnlyData(); len(r) == len(b) && unsafe.SliceData(r) == unsafe.SliceData(b) {
+			return true
+		}
+	}
+	return false
+}
+
+func TestCodecEncodesLargeResourcesWithoutCopies(t *testing.T) {
+	large := value(largeValue, 'r')
+	resp := &discoveryv3.DiscoveryResponse{
+		VersionInfo: "v1", TypeUrl: resourcev3.RouteType, Nonce: "7",
+		Resources: []*anypb.Any{
+			{TypeUrl: resourcev3.RouteType, Value: value(10, 'a')},
+			{TypeUrl: resourcev3.RouteType, Value: large},
+			{TypeUrl: resourcev3.RouteType, Value: value(20, 'b')},
+			{TypeUrl: resourcev3.RouteType},
+			{TypeUrl: resourcev3.RouteType, Value: value(3*largeValue, 'c')},
+		},
+	}
+	got, data := decoded(t, resp)
+	if !proto.Equal(got, resp) {
+		t.Error("the sotw response decodes to another message")
+	}
+	if !pointsAt(data, large) || !pointsAt(data, resp.Resources[4].Value) {
+		t.Error("a large value was copied")
+	}
+
+	delta := &discoveryv3.DeltaDiscoveryResponse{
+		SystemVersionInfo: "s1", TypeUrl: resourcev3.RouteType, Nonce: "8", RemovedResources: []string{"gone"},
+		Resources: []*discoveryv3.Resource{
+			{Name: "small", Version: "1", Resource: &anypb.Any{TypeUrl: resourcev3.RouteType, Value: value(5, 'x')}},
+			{Name: "large", Version: "2", Aliases: []string{"alias"}, Ttl: durationpb.New(3),
+				Resource: &anypb.Any{TypeUrl: resourcev3.RouteType, Value: large}},
+			{Name: "empty", Version: "3"},
+		},
+	}
+	gotDelta, data := decoded(t, delta)
+	if !proto.Equal(gotDelta, delta) {
+		t.Error("the delta response decodes to another message")
+	}
+	if !pointsAt(data, large) {
+		t.Error("a large value of a delta response was copied")
+	}
+}
+
+// TestCodecEncodesSmallResponsesAsProto: without a large value, the
+// encoding is gRPC's proto codec's, byte for byte.
+func TestCodecEncodesSmallResponsesAsProto(t *testing.T) {
+	c := newResponseCodec()
+	resp := &discoveryv3.DiscoveryResponse{VersionInfo: "v", Resources: []*anypb.Any{{TypeUrl: "t", Value: value(100, 'a')}}}
+	mine, err := c.Marshal(resp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	theirs, err := c.proto.Marshal(resp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(mine.Materialize(), theirs.Materialize()) {
+		t.Error("a response without large values is encoded differently")
+	}
+	if _, err := c.Marshal(struct{}{}); err == nil || !strings.Contains(err.Error(), "proto") {
+		t.Errorf("marshaling a non-message: error %v", err)
+	}
+}
