@@ -127,6 +127,7 @@ func New(cfg *rest.Config, opts Options) (*Provider, error) {
 	if err != nil {
 		return nil, err
 	}
+	writer.informers = mgr.GetCache()
 	p.leaderWork = []runner.Runner{
 		writer,
 		newFinalizerWriter(mgr.GetClient(), mgr.GetAPIReader(), opts),

@@ -10,6 +10,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/sets"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
 
@@ -35,6 +36,9 @@ type buildOptions struct {
 	// services, when set, keeps the referenced Services from one build to
 	// the next; otherwise each build gets every one.
 	services *keptServices
+	// informers, when set, is the informer cache r reads: routes are read
+	// from its stores, without a List's copies (see listShared).
+	informers cache.Informers
 }
 
 // buildResources gathers every object that matters to our GatewayClasses
@@ -76,7 +80,7 @@ func buildResources(
 		ours.listenerSets.Insert(client.ObjectKeyFromObject(ls))
 		collectListenerSetCertificateRefs(ls, refs.secrets)
 	}
-	if err := addAttachedRoutes(ctx, r, ours, res, refs); err != nil {
+	if err := addAttachedRoutes(ctx, r, opts, ours, res, refs); err != nil {
 		return nil, nil, err
 	}
 	if res.ReferenceGrants, err = listReferenceGrants(ctx, r); err != nil {
@@ -110,20 +114,27 @@ func buildResources(
 // addAttachedRoutes adds the routes of every kind attached to our parents,
 // the RateLimitFilters their rules name, and notes the Services they refer to.
 func addAttachedRoutes(
-	ctx context.Context, r client.Reader, ours ourParents, res *gatewayapi.Resources, refs *references,
+	ctx context.Context, r client.Reader, opts buildOptions, ours ourParents, res *gatewayapi.Resources, refs *references,
 ) error {
 	var err error
-	if res.HTTPRoutes, err = attachedHTTPRoutes(ctx, r, ours); err != nil {
+	if res.HTTPRoutes, err = attachedHTTPRoutes(ctx, r, opts, ours); err != nil {
 		return err
 	}
-	if res.GRPCRoutes, err = attachedGRPCRoutes(ctx, r, ours); err != nil {
+	if res.GRPCRoutes, err = attachedGRPCRoutes(ctx, r, opts, ours); err != nil {
 		return err
 	}
-	if res.TLSRoutes, err = attachedTLSRoutes(ctx, r, ours); err != nil {
+	if res.TLSRoutes, err = attachedTLSRoutes(ctx, r, opts, ours); err != nil {
 		return err
 	}
-	if res.TCPRoutes, err = attachedTCPRoutes(ctx, r, ours); err != nil {
+	if res.TCPRoutes, err = attachedTCPRoutes(ctx, r, opts, ours); err != nil {
 		return err
+	}
+	// Sized for a Service per route at least: no growing the set (and
+	// hashing its keys again) one route at a time.
+	if n := len(res.HTTPRoutes) + len(res.GRPCRoutes) + len(res.TLSRoutes) + len(res.TCPRoutes); n > len(refs.services) {
+		grown := make(sets.Set[types.NamespacedName], n)
+		grown.Insert(refs.services.UnsortedList()...)
+		refs.services = grown
 	}
 	for _, route := range res.HTTPRoutes {
 		collectHTTPBackendRefs(route, refs.services)
@@ -243,45 +254,48 @@ func listenerSetsOfGateways(
 	return out, nil
 }
 
-func attachedHTTPRoutes(ctx context.Context, r client.Reader, ours ourParents) ([]*gwapiv1.HTTPRoute, error) {
+func attachedHTTPRoutes(ctx context.Context, r client.Reader, opts buildOptions, ours ourParents) ([]*gwapiv1.HTTPRoute, error) {
 	var list gwapiv1.HTTPRouteList
-	return attachedRoutes(ctx, r, ours, &list, &list.Items,
+	return attachedRoutes(ctx, r, opts, ours, &list, &list.Items,
 		func(o *gwapiv1.HTTPRoute) (string, []gwapiv1.ParentReference) { return o.Namespace, o.Spec.ParentRefs })
 }
 
-func attachedGRPCRoutes(ctx context.Context, r client.Reader, ours ourParents) ([]*gwapiv1.GRPCRoute, error) {
+func attachedGRPCRoutes(ctx context.Context, r client.Reader, opts buildOptions, ours ourParents) ([]*gwapiv1.GRPCRoute, error) {
 	var list gwapiv1.GRPCRouteList
-	return attachedRoutes(ctx, r, ours, &list, &list.Items,
+	return attachedRoutes(ctx, r, opts, ours, &list, &list.Items,
 		func(o *gwapiv1.GRPCRoute) (string, []gwapiv1.ParentReference) { return o.Namespace, o.Spec.ParentRefs })
 }
 
-func attachedTLSRoutes(ctx context.Context, r client.Reader, ours ourParents) ([]*gwapiv1.TLSRoute, error) {
+func attachedTLSRoutes(ctx context.Context, r client.Reader, opts buildOptions, ours ourParents) ([]*gwapiv1.TLSRoute, error) {
 	var list gwapiv1.TLSRouteList
-	return attachedRoutes(ctx, r, ours, &list, &list.Items,
+	return attachedRoutes(ctx, r, opts, ours, &list, &list.Items,
 		func(o *gwapiv1.TLSRoute) (string, []gwapiv1.ParentReference) { return o.Namespace, o.Spec.ParentRefs })
 }
 
-func attachedTCPRoutes(ctx context.Context, r client.Reader, ours ourParents) ([]*gwapiv1.TCPRoute, error) {
+func attachedTCPRoutes(ctx context.Context, r client.Reader, opts buildOptions, ours ourParents) ([]*gwapiv1.TCPRoute, error) {
 	var list gwapiv1.TCPRouteList
-	return attachedRoutes(ctx, r, ours, &list, &list.Items,
+	return attachedRoutes(ctx, r, opts, ours, &list, &list.Items,
 		func(o *gwapiv1.TCPRoute) (string, []gwapiv1.ParentReference) { return o.Namespace, o.Spec.ParentRefs })
 }
 
 // attachedRoutes lists the routes of one kind (list, whose items are
 // items) and returns those with a parentRef to one of our parents; parents
 // gives a route's namespace and parentRefs.
-func attachedRoutes[T any](
-	ctx context.Context, r client.Reader, ours ourParents, list client.ObjectList, items *[]T,
-	parents func(*T) (string, []gwapiv1.ParentReference),
-) ([]*T, error) {
+func attachedRoutes[T any, PT interface {
+	*T
+	client.Object
+}](
+	ctx context.Context, r client.Reader, opts buildOptions, ours ourParents, list client.ObjectList, items *[]T,
+	parents func(PT) (string, []gwapiv1.ParentReference),
+) ([]PT, error) {
 	// Without copies: the snapshot keeps the routes of the last one, or
 	// copies (stableObjects).
-	if err := r.List(ctx, list, client.UnsafeDisableDeepCopy); err != nil {
+	all, err := listShared[T, PT](ctx, r, opts.informers, list, items)
+	if err != nil {
 		return nil, err
 	}
-	var out []*T
-	for i := range *items {
-		route := &(*items)[i]
+	var out []PT
+	for _, route := range all {
 		ns, refs := parents(route)
 		if slices.ContainsFunc(refs, func(p gwapiv1.ParentReference) bool { return refersToParent(ns, p, ours) }) {
 			out = append(out, route)

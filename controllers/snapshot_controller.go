@@ -16,6 +16,7 @@ import (
 	"k8s.io/client-go/util/workqueue"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/event"
@@ -37,7 +38,10 @@ var snapshotKey = reconcile.Request{NamespacedName: types.NamespacedName{Name: "
 // snapshot alone (endpointsKey). Both keys share one queue processed by one
 // worker, so the two never build at the same time.
 type snapshotReconciler struct {
-	reader    client.Reader
+	reader client.Reader
+	// informers is the cache reader reads, whose stores give the routes
+	// without copies (see listShared).
+	informers cache.Informers
 	opts      Options
 	log       logr.Logger
 	refs      *refGate
@@ -67,6 +71,7 @@ type snapshotReconciler struct {
 func (p *Provider) setupSnapshotController(opts Options) error {
 	r := &snapshotReconciler{
 		reader:    p.mgr.GetClient(),
+		informers: p.mgr.GetCache(),
 		opts:      opts,
 		log:       opts.Logger.WithName("snapshot"),
 		synced:    &p.synced,
@@ -128,6 +133,7 @@ func (r *snapshotReconciler) Reconcile(ctx context.Context, req reconcile.Reques
 		controllerName: r.opts.ControllerName,
 		fleets:         r.opts.Fleets,
 		services:       &r.services,
+		informers:      r.informers,
 	})
 	if err != nil {
 		r.refs.finishBuild(nil)

@@ -11,10 +11,10 @@ import (
 	"github.com/go-logr/logr"
 	"github.com/prometheus/client_golang/prometheus"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/util/retry"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/recorder"
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
@@ -37,12 +37,15 @@ func newStatusWritesCounter() *prometheus.CounterVec {
 // only what changed, and retries on conflicts with a fresh read from the API
 // server.
 type statusWriter struct {
-	cache    client.Client
-	api      client.Reader
-	recorder recorder.EventRecorder
-	opts     Options
-	log      logr.Logger
-	now      func() metav1.Time
+	cache client.Client
+	// informers, when set, is the informer cache that cache reads: routes
+	// are read from its stores, without a List's copies (see listShared).
+	informers cache.Informers
+	api       client.Reader
+	recorder  recorder.EventRecorder
+	opts      Options
+	log       logr.Logger
+	now       func() metav1.Time
 	// writes counts the writes (envoy_gateway_status_writes_total).
 	writes *prometheus.CounterVec
 	// mu makes write rounds (new results, Applied changes) run one at a time.
@@ -141,8 +144,9 @@ func (w *statusWriter) write(ctx context.Context, res *gatewayapi.Result) {
 
 // routeKind says how to read and write the parent statuses of one route kind.
 type routeKind struct {
-	name      string
-	newList   func() client.ObjectList
+	name string
+	// list returns every route of the kind, without copies (listShared).
+	list      func(ctx context.Context, r client.Reader, informers cache.Informers) ([]client.Object, error)
 	newObject func() client.Object
 	// parents points at the parent statuses of a route of the kind.
 	parents func(client.Object) *[]gwapiv1.RouteParentStatus
@@ -150,51 +154,69 @@ type routeKind struct {
 
 var httpRouteKind = routeKind{
 	name:      "HTTPRoute",
-	newList:   func() client.ObjectList { return &gwapiv1.HTTPRouteList{} },
+	list:      listRoutes[gwapiv1.HTTPRoute](func(l *gwapiv1.HTTPRouteList) *[]gwapiv1.HTTPRoute { return &l.Items }),
 	newObject: func() client.Object { return &gwapiv1.HTTPRoute{} },
 	parents:   func(o client.Object) *[]gwapiv1.RouteParentStatus { return &o.(*gwapiv1.HTTPRoute).Status.Parents },
 }
 
 var grpcRouteKind = routeKind{
 	name:      "GRPCRoute",
-	newList:   func() client.ObjectList { return &gwapiv1.GRPCRouteList{} },
+	list:      listRoutes[gwapiv1.GRPCRoute](func(l *gwapiv1.GRPCRouteList) *[]gwapiv1.GRPCRoute { return &l.Items }),
 	newObject: func() client.Object { return &gwapiv1.GRPCRoute{} },
 	parents:   func(o client.Object) *[]gwapiv1.RouteParentStatus { return &o.(*gwapiv1.GRPCRoute).Status.Parents },
 }
 
 var tlsRouteKind = routeKind{
 	name:      "TLSRoute",
-	newList:   func() client.ObjectList { return &gwapiv1.TLSRouteList{} },
+	list:      listRoutes[gwapiv1.TLSRoute](func(l *gwapiv1.TLSRouteList) *[]gwapiv1.TLSRoute { return &l.Items }),
 	newObject: func() client.Object { return &gwapiv1.TLSRoute{} },
 	parents:   func(o client.Object) *[]gwapiv1.RouteParentStatus { return &o.(*gwapiv1.TLSRoute).Status.Parents },
 }
 
 var tcpRouteKind = routeKind{
 	name:      "TCPRoute",
-	newList:   func() client.ObjectList { return &gwapiv1.TCPRouteList{} },
+	list:      listRoutes[gwapiv1.TCPRoute](func(l *gwapiv1.TCPRouteList) *[]gwapiv1.TCPRoute { return &l.Items }),
 	newObject: func() client.Object { return &gwapiv1.TCPRoute{} },
 	parents:   func(o client.Object) *[]gwapiv1.RouteParentStatus { return &o.(*gwapiv1.TCPRoute).Status.Parents },
 }
 
-// stored lists every route of the kind with its stored parent statuses.
+// stored lists every route of the kind with its stored parent statuses
+// (read-only: shared with the cache).
 func (k routeKind) stored(
-	ctx context.Context, r client.Reader,
+	ctx context.Context, r client.Reader, informers cache.Informers,
 ) (map[types.NamespacedName][]gwapiv1.RouteParentStatus, error) {
-	list := k.newList()
-	// Only read: the parents are cloned before anything merges into them.
-	if err := r.List(ctx, list, client.UnsafeDisableDeepCopy); err != nil {
-		return nil, err
-	}
-	items, err := meta.ExtractList(list)
+	objs, err := k.list(ctx, r, informers)
 	if err != nil {
 		return nil, err
 	}
-	out := make(map[types.NamespacedName][]gwapiv1.RouteParentStatus, len(items))
-	for _, item := range items {
-		o := item.(client.Object)
+	out := make(map[types.NamespacedName][]gwapiv1.RouteParentStatus, len(objs))
+	for _, o := range objs {
 		out[client.ObjectKeyFromObject(o)] = *k.parents(o)
 	}
 	return out, nil
+}
+
+// listRoutes returns a routeKind's list for the route type T, whose list
+// type is L (items gives its items).
+func listRoutes[T any, L any, PT interface {
+	*T
+	client.Object
+}, PL interface {
+	*L
+	client.ObjectList
+}](items func(*L) *[]T) func(context.Context, client.Reader, cache.Informers) ([]client.Object, error) {
+	return func(ctx context.Context, r client.Reader, informers cache.Informers) ([]client.Object, error) {
+		list := PL(new(L))
+		objs, err := listShared[T, PT](ctx, r, informers, list, items(list))
+		if err != nil {
+			return nil, err
+		}
+		out := make([]client.Object, len(objs))
+		for i, o := range objs {
+			out[i] = o
+		}
+		return out, nil
+	}
 }
 
 // cloneParents is a deep copy of a route's parent statuses.
@@ -215,7 +237,7 @@ func (w *statusWriter) writeRoutes(
 	for _, s := range statuses {
 		desired[key(s.ObjectKey)] = report.RouteParents(kind.name, s)
 	}
-	stored, err := kind.stored(ctx, w.cache)
+	stored, err := kind.stored(ctx, w.cache, w.informers)
 	if err != nil {
 		w.roundFailed = true
 		w.log.Error(err, "listing routes for status", "kind", kind.name)

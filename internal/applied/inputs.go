@@ -33,6 +33,28 @@ type fleetIndex struct {
 type routeKeys struct {
 	gen  uint64
 	keys map[*ir.HTTPRoute]*routeKey
+	// sizes are the numbers of inputs of each fleet when last indexed.
+	sizes map[string]int
+}
+
+// size returns the number of inputs fleet had when last indexed (0 for a
+// nil c or a fleet not indexed yet).
+func (c *routeKeys) size(fleet string) int {
+	if c == nil {
+		return 0
+	}
+	return c.sizes[fleet]
+}
+
+// setSize records the number of inputs of fleet; a nil c records nothing.
+func (c *routeKeys) setSize(fleet string, n int) {
+	if c == nil {
+		return
+	}
+	if c.sizes == nil {
+		c.sizes = map[string]int{}
+	}
+	c.sizes[fleet] = n
 }
 
 // routeKey is the inputs key of an IR route ("" when its name names no
@@ -85,7 +107,9 @@ func indexResult(r *gatewayapi.Result, keys *routeKeys) *fleetIndex {
 		if f == nil {
 			continue
 		}
-		in := inputs{}
+		// Sized as the fleet's inputs were last time: no growing the map
+		// one route at a time.
+		in := make(inputs, keys.size(f.Name))
 		if f.Infra != nil && f.Infra.Proxy != nil {
 			for _, gw := range f.Infra.Proxy.Gateways {
 				k := objectKey(gw)
@@ -119,6 +143,14 @@ func indexResult(r *gatewayapi.Result, keys *routeKeys) *fleetIndex {
 			}
 		}
 		idx.inputs[f.Name] = in
+		keys.setSize(f.Name, len(in))
+	}
+	if keys != nil {
+		for fleet := range keys.sizes {
+			if _, ok := idx.inputs[fleet]; !ok {
+				delete(keys.sizes, fleet)
+			}
+		}
 	}
 	return idx
 }
@@ -138,7 +170,8 @@ func (in inputs) equal(other inputs) bool { return maps.Equal(in, other) }
 // generations returns the generation of every object with a status in r,
 // keyed like inputs: the observedGeneration of its conditions.
 func generations(r *gatewayapi.Result) map[string]int64 {
-	out := map[string]int64{}
+	st := &r.Statuses
+	out := make(map[string]int64, len(st.Gateways)+len(st.ListenerSets)+len(st.HTTPRoutes)+len(st.TLSRoutes))
 	for _, s := range r.Statuses.Gateways {
 		out["Gateway "+s.Namespace+"/"+s.Name] = maxGeneration(s.Status.Conditions)
 	}
