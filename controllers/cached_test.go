@@ -37,7 +37,7 @@ func namedRoute(ns, name string) *gwapiv1.HTTPRoute {
 }
 
 func routeNames(objs []*gwapiv1.HTTPRoute) []string {
-	var out []string
+	out := make([]string, 0, len(objs))
 	for _, o := range objs {
 		out = append(out, o.Namespace+"/"+o.Name)
 	}

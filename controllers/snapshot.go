@@ -254,25 +254,33 @@ func listenerSetsOfGateways(
 	return out, nil
 }
 
-func attachedHTTPRoutes(ctx context.Context, r client.Reader, opts buildOptions, ours ourParents) ([]*gwapiv1.HTTPRoute, error) {
+func attachedHTTPRoutes(
+	ctx context.Context, r client.Reader, opts buildOptions, ours ourParents,
+) ([]*gwapiv1.HTTPRoute, error) {
 	var list gwapiv1.HTTPRouteList
 	return attachedRoutes(ctx, r, opts, ours, &list, &list.Items,
 		func(o *gwapiv1.HTTPRoute) (string, []gwapiv1.ParentReference) { return o.Namespace, o.Spec.ParentRefs })
 }
 
-func attachedGRPCRoutes(ctx context.Context, r client.Reader, opts buildOptions, ours ourParents) ([]*gwapiv1.GRPCRoute, error) {
+func attachedGRPCRoutes(
+	ctx context.Context, r client.Reader, opts buildOptions, ours ourParents,
+) ([]*gwapiv1.GRPCRoute, error) {
 	var list gwapiv1.GRPCRouteList
 	return attachedRoutes(ctx, r, opts, ours, &list, &list.Items,
 		func(o *gwapiv1.GRPCRoute) (string, []gwapiv1.ParentReference) { return o.Namespace, o.Spec.ParentRefs })
 }
 
-func attachedTLSRoutes(ctx context.Context, r client.Reader, opts buildOptions, ours ourParents) ([]*gwapiv1.TLSRoute, error) {
+func attachedTLSRoutes(
+	ctx context.Context, r client.Reader, opts buildOptions, ours ourParents,
+) ([]*gwapiv1.TLSRoute, error) {
 	var list gwapiv1.TLSRouteList
 	return attachedRoutes(ctx, r, opts, ours, &list, &list.Items,
 		func(o *gwapiv1.TLSRoute) (string, []gwapiv1.ParentReference) { return o.Namespace, o.Spec.ParentRefs })
 }
 
-func attachedTCPRoutes(ctx context.Context, r client.Reader, opts buildOptions, ours ourParents) ([]*gwapiv1.TCPRoute, error) {
+func attachedTCPRoutes(
+	ctx context.Context, r client.Reader, opts buildOptions, ours ourParents,
+) ([]*gwapiv1.TCPRoute, error) {
 	var list gwapiv1.TCPRouteList
 	return attachedRoutes(ctx, r, opts, ours, &list, &list.Items,
 		func(o *gwapiv1.TCPRoute) (string, []gwapiv1.ParentReference) { return o.Namespace, o.Spec.ParentRefs })
