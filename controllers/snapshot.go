@@ -39,6 +39,9 @@ type buildOptions struct {
 	// informers, when set, is the informer cache r reads: routes are read
 	// from its stores, without a List's copies (see listShared).
 	informers cache.Informers
+	// routes, when set, remembers what each route object attaches to and
+	// refers to from one build to the next.
+	routes *routeMemo
 }
 
 // buildResources gathers every object that matters to our GatewayClasses
@@ -80,6 +83,8 @@ func buildResources(
 		ours.listenerSets.Insert(client.ObjectKeyFromObject(ls))
 		collectListenerSetCertificateRefs(ls, refs.secrets)
 	}
+	opts.routes.begin(ours)
+	defer opts.routes.end()
 	if err := addAttachedRoutes(ctx, r, opts, ours, res, refs); err != nil {
 		return nil, nil, err
 	}
@@ -137,22 +142,31 @@ func addAttachedRoutes(
 		refs.services = grown
 	}
 	for _, route := range res.HTTPRoutes {
-		collectHTTPBackendRefs(route, refs.services)
-		collectRateLimitFilterRefs(route, refs.rateLimitFilters)
+		collect := func(services, filters sets.Set[types.NamespacedName]) {
+			collectHTTPBackendRefs(route, services)
+			collectRateLimitFilterRefs(route, filters)
+		}
+		opts.routes.collect(route, refs.services, refs.rateLimitFilters, collect)
 	}
 	if res.RateLimitFilters, err = getAll(ctx, r, refs.rateLimitFilters, newRateLimitFilter); err != nil {
 		return err
 	}
 	for _, route := range res.GRPCRoutes {
-		collectGRPCBackendRefs(route, refs.services)
+		opts.routes.collect(route, refs.services, refs.rateLimitFilters, func(services, _ sets.Set[types.NamespacedName]) {
+			collectGRPCBackendRefs(route, services)
+		})
 	}
 	for _, route := range res.TLSRoutes {
-		collectTLSBackendRefs(route, refs.services)
+		opts.routes.collect(route, refs.services, refs.rateLimitFilters, func(services, _ sets.Set[types.NamespacedName]) {
+			collectTLSBackendRefs(route, services)
+		})
 	}
 	for _, route := range res.TCPRoutes {
-		for _, rule := range route.Spec.Rules {
-			collectBackendRefs(route.Namespace, rule.BackendRefs, refs.services)
-		}
+		opts.routes.collect(route, refs.services, refs.rateLimitFilters, func(services, _ sets.Set[types.NamespacedName]) {
+			for _, rule := range route.Spec.Rules {
+				collectBackendRefs(route.Namespace, rule.BackendRefs, services)
+			}
+		})
 	}
 	return nil
 }
@@ -304,8 +318,11 @@ func attachedRoutes[T any, PT interface {
 	}
 	var out []PT
 	for _, route := range all {
-		ns, refs := parents(route)
-		if slices.ContainsFunc(refs, func(p gwapiv1.ParentReference) bool { return refersToParent(ns, p, ours) }) {
+		attached := opts.routes.attached(route, func() bool {
+			ns, refs := parents(route)
+			return slices.ContainsFunc(refs, func(p gwapiv1.ParentReference) bool { return refersToParent(ns, p, ours) })
+		})
+		if attached {
 			out = append(out, route)
 		}
 	}

@@ -66,6 +66,9 @@ type snapshotReconciler struct {
 	// stable keeps the pointers of unchanged objects from one snapshot to
 	// the next; only the worker uses it.
 	stable stableObjects
+	// routes remembers what each route object attaches to and refers to;
+	// only the worker uses it.
+	routes routeMemo
 }
 
 func (p *Provider) setupSnapshotController(opts Options) error {
@@ -134,6 +137,7 @@ func (r *snapshotReconciler) Reconcile(ctx context.Context, req reconcile.Reques
 		fleets:         r.opts.Fleets,
 		services:       &r.services,
 		informers:      r.informers,
+		routes:         &r.routes,
 	})
 	if err != nil {
 		r.refs.finishBuild(nil)
