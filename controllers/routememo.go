@@ -10,16 +10,22 @@ import (
 
 // routeMemo remembers, per route object, whether it has a parentRef to one
 // of our parents and what it refers to, from one snapshot build to the
-// next. The routes come from the informer stores (listShared): the same
-// pointer until the route is updated, when the store holds a new object.
-// At 10,000 routes this makes a build look each route up once instead of
-// walking its parentRefs and rules. Only the snapshot worker uses it.
+// next, and counts the references of the attached routes. The routes come
+// from the informer stores (listShared): the same pointer until the route
+// is updated, when the store holds a new object. At 10,000 routes this
+// makes a build look each route up once instead of walking its parentRefs
+// and rules, and the referenced Services change by the routes that
+// changed instead of being collected into a new set of 10,000. Only the
+// snapshot worker uses it.
 type routeMemo struct {
 	gen uint64
 	// ours are the parents the attached answers hold for; a build with
 	// other parents forgets them.
 	ours   ourParents
 	routes map[client.Object]*routeFacts
+	// services and rateLimitFilters are what the routes that refer to
+	// them (routeFacts.counted) refer to, with the number of such routes.
+	services, rateLimitFilters refCounts
 }
 
 // routeFacts are what a build found out about one route object.
@@ -31,6 +37,45 @@ type routeFacts struct {
 	// once collected (refsKnown).
 	services, rateLimitFilters []types.NamespacedName
 	refsKnown                  bool
+	// counted says the refs are counted in the memo's refCounts;
+	// collected is the last build that collected them.
+	counted   bool
+	collected uint64
+}
+
+// refCounts is a set of keys with, for each, the number of routes
+// referring to it.
+type refCounts struct {
+	keys  sets.Set[types.NamespacedName]
+	count map[types.NamespacedName]int
+}
+
+func (c *refCounts) add(keys []types.NamespacedName) {
+	if c.keys == nil {
+		c.keys, c.count = sets.New[types.NamespacedName](), map[types.NamespacedName]int{}
+	}
+	for _, k := range keys {
+		if c.count[k]++; c.count[k] == 1 {
+			c.keys.Insert(k)
+		}
+	}
+}
+
+func (c *refCounts) remove(keys []types.NamespacedName) {
+	for _, k := range keys {
+		if c.count[k]--; c.count[k] <= 0 {
+			delete(c.count, k)
+			c.keys.Delete(k)
+		}
+	}
+}
+
+// set returns the keys as a set of their own.
+func (c *refCounts) set() sets.Set[types.NamespacedName] {
+	if c.keys == nil {
+		return sets.New[types.NamespacedName]()
+	}
+	return maps.Clone(c.keys)
 }
 
 // begin starts a build with our parents ours.
@@ -50,16 +95,36 @@ func (m *routeMemo) begin(ours ourParents) {
 	}
 }
 
-// end forgets the routes the build did not see.
-func (m *routeMemo) end() {
+// settle ends the collection of a build: the routes it did not see are
+// forgotten, those it did not collect (not attached, or gone) are no
+// longer counted, and refs gets the references of the routes it
+// collected. A nil m leaves refs as the collection made it.
+func (m *routeMemo) settle(refs *references) {
 	if m == nil {
 		return
 	}
 	for o, f := range m.routes {
+		if f.counted && f.collected != m.gen {
+			m.services.remove(f.services)
+			m.rateLimitFilters.remove(f.rateLimitFilters)
+			f.counted = false
+		}
 		if f.gen != m.gen {
 			delete(m.routes, o)
 		}
 	}
+	refs.services = union(refs.services, m.services.set())
+	refs.rateLimitFilters = union(refs.rateLimitFilters, m.rateLimitFilters.set())
+}
+
+// union returns a with b's keys added: b itself (a set of its own) when a
+// is empty, which it is in a build (only routes add references of these
+// kinds).
+func union(a, b sets.Set[types.NamespacedName]) sets.Set[types.NamespacedName] {
+	if len(a) == 0 {
+		return b
+	}
+	return a.Insert(b.UnsortedList()...)
 }
 
 // facts returns the facts of route (nil for a nil m), marking it seen.
@@ -89,15 +154,15 @@ func (m *routeMemo) attached(route client.Object, compute func() bool) bool {
 	return f.attached
 }
 
-// collect adds what route refers to to services and rateLimitFilters,
-// collecting it with collect once per route object.
+// collect notes what an attached route refers to, collecting it with
+// collect once per route object: into refs without a memo, otherwise into
+// the memo's counts (settle gives them to refs).
 func (m *routeMemo) collect(
-	route client.Object, services, rateLimitFilters sets.Set[types.NamespacedName],
-	collect func(services, rateLimitFilters sets.Set[types.NamespacedName]),
+	route client.Object, refs *references, collect func(services, rateLimitFilters sets.Set[types.NamespacedName]),
 ) {
 	f := m.facts(route)
 	if f == nil {
-		collect(services, rateLimitFilters)
+		collect(refs.services, refs.rateLimitFilters)
 		return
 	}
 	if !f.refsKnown {
@@ -105,6 +170,10 @@ func (m *routeMemo) collect(
 		collect(s, r)
 		f.services, f.rateLimitFilters, f.refsKnown = s.UnsortedList(), r.UnsortedList(), true
 	}
-	services.Insert(f.services...)
-	rateLimitFilters.Insert(f.rateLimitFilters...)
+	f.collected = m.gen
+	if !f.counted {
+		m.services.add(f.services)
+		m.rateLimitFilters.add(f.rateLimitFilters)
+		f.counted = true
+	}
 }

@@ -1,6 +1,7 @@
 package controllers
 
 import (
+	"maps"
 	"testing"
 
 	"k8s.io/apimachinery/pkg/types"
@@ -16,44 +17,71 @@ func parentsOf(gateways ...string) ourParents {
 	return ours
 }
 
-// TestRouteMemoAnswersOncePerObject: a route object's attachment is
+// memoBuild is one build's use of a route memo (nil: none): the routes
+// attached (all but those named "detached") and the Services they refer
+// to (their own and a shared one), with the number of attachment
+// computations and collections made.
+type memoBuild struct {
+	computed, collected int
+}
+
+func (b *memoBuild) run(m *routeMemo, ours ourParents, routes ...*gwapiv1.HTTPRoute) sets.Set[types.NamespacedName] {
+	refs := newReferences()
+	m.begin(ours)
+	for _, r := range routes {
+		attached := m.attached(r, func() bool { b.computed++; return r.Name != "detached" })
+		if !attached {
+			continue
+		}
+		m.collect(r, refs, func(s, _ sets.Set[types.NamespacedName]) {
+			b.collected++
+			s.Insert(types.NamespacedName{Namespace: "ns", Name: "svc-of-" + r.Name}, types.NamespacedName{Namespace: "ns", Name: "shared"})
+		})
+	}
+	m.settle(refs)
+	return refs.services
+}
+
+// TestRouteMemoAnswersOncePerObject: with a memo, every build refers to
+// the Services a build without one finds; a route object's attachment is
 // computed once while our parents stay the same, and again when they
-// change; its references are collected once and added on every build; a
-// route a build did not see is forgotten.
+// change; its references are collected once; a route the build did not
+// see, or that is no longer attached, no longer counts, and one another
+// route also refers to stays.
 func TestRouteMemoAnswersOncePerObject(t *testing.T) {
 	var m routeMemo
-	a, b := namedRoute("ns", "a"), namedRoute("ns", "b")
-	svc := types.NamespacedName{Namespace: "ns", Name: "svc"}
-	computed, collected := 0, 0
-	build := func(ours ourParents, routes ...*gwapiv1.HTTPRoute) sets.Set[types.NamespacedName] {
-		services, filters := sets.New[types.NamespacedName](), sets.New[types.NamespacedName]()
-		m.begin(ours)
-		defer m.end()
-		for _, r := range routes {
-			if m.attached(r, func() bool { computed++; return true }) {
-				m.collect(r, services, filters, func(s, _ sets.Set[types.NamespacedName]) { collected++; s.Insert(svc) })
-			}
+	var memo memoBuild
+	check := func(step string, ours ourParents, routes ...*gwapiv1.HTTPRoute) {
+		t.Helper()
+		got := memo.run(&m, ours, routes...)
+		var fresh memoBuild
+		if want := fresh.run(nil, ours, routes...); !maps.Equal(got, want) {
+			t.Errorf("%s: services %v, want %v", step, got.UnsortedList(), want.UnsortedList())
 		}
-		return services
+		got.Insert(types.NamespacedName{Name: "written-by-the-caller"}) // the build's own set
 	}
-	if got := build(parentsOf("gw"), a, b); !got.Has(svc) || computed != 2 || collected != 2 {
-		t.Fatalf("first build: services %v, computed %d, collected %d", got, computed, collected)
+	a, b, detached := namedRoute("ns", "a"), namedRoute("ns", "b"), namedRoute("ns", "detached")
+	check("first build", parentsOf("gw"), a, b, detached)
+	if memo.computed != 3 || memo.collected != 2 {
+		t.Fatalf("first build: computed %d, collected %d, want 3 and 2", memo.computed, memo.collected)
 	}
-	if got := build(parentsOf("gw"), a, b); !got.Has(svc) || computed != 2 || collected != 2 {
-		t.Errorf("same objects, same parents: services %v, computed %d, collected %d (want 2, 2)", got, computed, collected)
+	check("same objects", parentsOf("gw"), a, b, detached)
+	if memo.computed != 3 || memo.collected != 2 {
+		t.Errorf("same objects, same parents: computed %d, collected %d, want 3 and 2", memo.computed, memo.collected)
 	}
-	build(parentsOf("gw", "other"), a, b)
-	if computed != 4 || collected != 2 {
-		t.Errorf("other parents: computed %d (want 4), collected %d (want 2)", computed, collected)
+	check("other parents", parentsOf("gw", "other"), a, b, detached)
+	if memo.computed != 6 || memo.collected != 2 {
+		t.Errorf("other parents: computed %d (want 6), collected %d (want 2)", memo.computed, memo.collected)
 	}
-	build(parentsOf("gw", "other"), a)
+	b2 := namedRoute("ns", "b") // b updated: a new object
+	check("updated route", parentsOf("gw", "other"), a, b2)
+	if memo.collected != 3 {
+		t.Errorf("an updated route was collected %d times in all, want 3", memo.collected)
+	}
 	if _, kept := m.routes[b]; kept {
-		t.Error("a route the build did not see is still remembered")
+		t.Error("a route object the build did not see is still remembered")
 	}
-	var nilMemo *routeMemo
-	nilMemo.begin(parentsOf("gw"))
-	if !nilMemo.attached(a, func() bool { return true }) {
-		t.Error("a nil memo does not compute")
-	}
-	nilMemo.end()
+	check("route gone", parentsOf("gw", "other"), a)
+	check("all gone", parentsOf("gw", "other"))
+	check("back", parentsOf("gw"), a, b2)
 }

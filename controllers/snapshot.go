@@ -84,7 +84,6 @@ func buildResources(
 		collectListenerSetCertificateRefs(ls, refs.secrets)
 	}
 	opts.routes.begin(ours)
-	defer opts.routes.end()
 	if err := addAttachedRoutes(ctx, r, opts, ours, res, refs); err != nil {
 		return nil, nil, err
 	}
@@ -136,7 +135,8 @@ func addAttachedRoutes(
 	}
 	// Sized for a Service per route at least: no growing the set (and
 	// hashing its keys again) one route at a time.
-	if n := len(res.HTTPRoutes) + len(res.GRPCRoutes) + len(res.TLSRoutes) + len(res.TCPRoutes); n > len(refs.services) {
+	n := len(res.HTTPRoutes) + len(res.GRPCRoutes) + len(res.TLSRoutes) + len(res.TCPRoutes)
+	if opts.routes == nil && n > len(refs.services) {
 		grown := make(sets.Set[types.NamespacedName], n)
 		grown.Insert(refs.services.UnsortedList()...)
 		refs.services = grown
@@ -146,29 +146,28 @@ func addAttachedRoutes(
 			collectHTTPBackendRefs(route, services)
 			collectRateLimitFilterRefs(route, filters)
 		}
-		opts.routes.collect(route, refs.services, refs.rateLimitFilters, collect)
-	}
-	if res.RateLimitFilters, err = getAll(ctx, r, refs.rateLimitFilters, newRateLimitFilter); err != nil {
-		return err
+		opts.routes.collect(route, refs, collect)
 	}
 	for _, route := range res.GRPCRoutes {
-		opts.routes.collect(route, refs.services, refs.rateLimitFilters, func(services, _ sets.Set[types.NamespacedName]) {
+		opts.routes.collect(route, refs, func(services, _ sets.Set[types.NamespacedName]) {
 			collectGRPCBackendRefs(route, services)
 		})
 	}
 	for _, route := range res.TLSRoutes {
-		opts.routes.collect(route, refs.services, refs.rateLimitFilters, func(services, _ sets.Set[types.NamespacedName]) {
+		opts.routes.collect(route, refs, func(services, _ sets.Set[types.NamespacedName]) {
 			collectTLSBackendRefs(route, services)
 		})
 	}
 	for _, route := range res.TCPRoutes {
-		opts.routes.collect(route, refs.services, refs.rateLimitFilters, func(services, _ sets.Set[types.NamespacedName]) {
+		opts.routes.collect(route, refs, func(services, _ sets.Set[types.NamespacedName]) {
 			for _, rule := range route.Spec.Rules {
 				collectBackendRefs(route.Namespace, rule.BackendRefs, services)
 			}
 		})
 	}
-	return nil
+	opts.routes.settle(refs)
+	res.RateLimitFilters, err = getAll(ctx, r, refs.rateLimitFilters, newRateLimitFilter)
+	return err
 }
 
 func ourGatewayClasses(ctx context.Context, r client.Reader, controllerName string) ([]*gwapiv1.GatewayClass, error) {

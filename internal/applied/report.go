@@ -120,7 +120,7 @@ func (r *Report) ListenerSetStatus(s gatewayapi.ListenerSetStatus, stored []meta
 // the fleet whose proxies rejected one of its routes (s is not modified).
 // Other routes get no Applied condition.
 func (r *Report) RouteParents(kind string, s gatewayapi.RouteStatus) []gwapiv1.RouteParentStatus {
-	if r == nil {
+	if r == nil || len(r.rejectedRoutes) == 0 {
 		return s.Parents
 	}
 	fleet, ok := r.rejectedRoutes[kind+" "+s.Namespace+"/"+s.Name]
