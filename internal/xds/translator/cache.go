@@ -103,8 +103,9 @@ func (c *Cache) Translate(x *ir.Xds, eps *ir.Endpoints) (*Resources, error) {
 // assignments of clusters whose IR and endpoints did not change. The other
 // entries of the cache stay as they are.
 //
-// Called again with the same clusters (the same slice, as the runner does
-// for a fleet between two translations), it reads each cluster's Service
+// Called again with the same clusters (the same IR pointers in the same
+// order, as after a Translate whose change kept the clusters), it reads
+// each cluster's Service
 // entry by a key computed once and rebuilds only the assignments of the
 // clusters whose entry is not the one of the previous call (the providers'
 // snapshots share the entries of unchanged Services): an endpoint change
@@ -112,13 +113,20 @@ func (c *Cache) Translate(x *ir.Xds, eps *ir.Endpoints) (*Resources, error) {
 // also says which Services changed since the snapshot of that call
 // (ir.Endpoints.Delta), only the clusters of those Services are looked at,
 // and the result is the previous one with their assignments replaced.
+// With other clusters, the slots of the clusters kept (by pointer, at
+// their place in name order) keep their Service entry and assignment.
 func (c *Cache) TranslateEndpoints(clusters []*ir.Cluster, eps *ir.Endpoints) (*Resources, error) {
-	fresh := c.eds == nil || c.eds.gen != c.gen || !sameSlice(c.eds.clusters, clusters)
+	// The same clusters (the same IR pointers, in order: a Translate in
+	// between that changed routes only gives them) keep their slots.
+	fresh := c.eds == nil || !slices.Equal(c.eds.clusters, clusters)
 	c.gen++
 	if fresh {
-		c.eds = newEDSIndex(clusters)
-	} else if out, ok := c.eds.patch(c, eps); ok {
-		return out, nil
+		c.eds = newEDSIndex(clusters, c.eds)
+	} else {
+		c.eds.clusters = clusters
+		if out, ok := c.eds.patch(c, eps); ok {
+			return out, nil
+		}
 	}
 	t := &translation{out: &Resources{}, cache: c}
 	for i := range c.eds.slots {
@@ -135,17 +143,17 @@ func (c *Cache) TranslateEndpoints(clusters []*ir.Cluster, eps *ir.Endpoints) (*
 	if fresh {
 		sweep(c.assignments, c.gen, func(e *builtAssignment) uint64 { return e.gen })
 	}
-	c.eds.done(c.gen, eps, t.out)
+	c.eds.done(eps, t.out)
 	return t.out, nil
 }
 
 // edsIndex is what TranslateEndpoints keeps of its last call: the clusters
 // it was given and, for each EDS cluster, the Service entry its assignment
-// was built from; the snapshot's ID and the result. It is valid while no
-// other call of the cache came in between (gen).
+// was built from; the snapshot's ID and the result. It stays valid across
+// Translate calls: a slot's assignment depends on its cluster (an
+// immutable IR value, kept by pointer) and its Service entry only.
 type edsIndex struct {
 	clusters []*ir.Cluster
-	gen      uint64
 	slots    []edsSlot
 	// epsID is the ID of the last call's snapshot, out its result.
 	epsID uint64
@@ -169,10 +177,26 @@ type edsSlot struct {
 	built   *builtAssignment
 }
 
-func newEDSIndex(clusters []*ir.Cluster) *edsIndex {
-	x := &edsIndex{clusters: clusters}
+// newEDSIndex returns the index of clusters. A slot of prev (nil: none)
+// whose cluster is at the same place in name order is taken as it is (its
+// key, Service entry and assignment): clusters come sorted by name, and a
+// route change keeps the IR pointers of the clusters it did not change.
+func newEDSIndex(clusters []*ir.Cluster, prev *edsIndex) *edsIndex {
+	x := &edsIndex{clusters: clusters, slots: make([]edsSlot, 0, len(clusters))}
+	var old []edsSlot
+	if prev != nil {
+		old = prev.slots
+	}
 	for _, c := range clusters {
 		if c.Discovery != ir.DiscoveryEDS {
+			continue
+		}
+		for len(old) > 0 && old[0].cluster.Name < c.Name {
+			old = old[1:]
+		}
+		if len(old) > 0 && old[0].cluster == c {
+			x.slots = append(x.slots, old[0])
+			old = old[1:]
 			continue
 		}
 		s := edsSlot{cluster: c}
@@ -185,19 +209,31 @@ func newEDSIndex(clusters []*ir.Cluster) *edsIndex {
 }
 
 // done records the end of a call that gave out from eps.
-func (x *edsIndex) done(gen uint64, eps *ir.Endpoints, out *Resources) {
-	x.gen, x.out, x.epsID, x.at = gen, out, 0, nil
+func (x *edsIndex) done(eps *ir.Endpoints, out *Resources) {
+	x.out, x.epsID, x.at = out, 0, nil
 	if eps != nil {
 		x.epsID = eps.ID
 	}
 	if len(out.LeftOut) > 0 || len(out.Warnings) > 0 || len(out.Endpoints) != len(x.slots) {
 		return
 	}
+	at := make([]int, len(x.slots))
+	inOrder := true // each slot's assignment at the slot's place
+	for i := range x.slots {
+		if out.Endpoints[i].GetClusterName() != x.slots[i].cluster.Name {
+			inOrder = false
+			break
+		}
+		at[i] = i
+	}
+	if inOrder {
+		x.at = at
+		return
+	}
 	pos := make(map[string]int, len(out.Endpoints))
 	for i, cla := range out.Endpoints {
 		pos[cla.GetClusterName()] = i
 	}
-	at := make([]int, len(x.slots))
 	for i := range x.slots {
 		p, ok := pos[x.slots[i].cluster.Name]
 		if !ok {
@@ -255,7 +291,7 @@ func (x *edsIndex) patch(c *Cache, eps *ir.Endpoints) (*Resources, bool) {
 	}
 	// The slots' entries keep their gen: only Translate and a fresh call
 	// sweep the cache, and both mark what they use first.
-	x.gen, x.out, x.epsID = c.gen, out, eps.ID
+	x.out, x.epsID = out, eps.ID
 	return out, true
 }
 
@@ -274,12 +310,6 @@ func (s *edsSlot) endpoints(svc *ir.ServiceEndpoints) []*ir.Endpoint {
 		return s.cluster.Endpoints
 	}
 	return svc.PortEndpoints(s.cluster.EndpointSource)
-}
-
-// sameSlice reports whether a and b are the same slice: the same elements
-// in the same backing array.
-func sameSlice[T any](a, b []T) bool {
-	return len(a) == len(b) && (len(a) == 0 || &a[0] == &b[0])
 }
 
 // sweep drops the entries of m that generation gen did not use.

@@ -71,6 +71,9 @@ func (w *world) cluster(s int) *ir.Cluster {
 	if w.rng.IntN(4) == 0 {
 		c.Protocol = ir.AppProtocolHTTP2
 	}
+	if w.rng.IntN(6) == 0 { // a port the Services do not have: no endpoints
+		c.EndpointSource.PortName = "grpc"
+	}
 	return c
 }
 
@@ -161,7 +164,7 @@ func (w *world) change() (endpointsOnly bool) {
 			}
 			return append(routes, w.route())
 		})
-	case 3: // a cluster changes protocol (equal clusters are new values too)
+	case 3: // a cluster changes protocol or port (equal clusters are new values too)
 		clusters := slices.Clone(w.x.Clusters)
 		for i := range w.services {
 			if w.rng.IntN(3) == 0 {
