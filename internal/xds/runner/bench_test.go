@@ -141,7 +141,7 @@ func endpointsSnapshot(res *gatewayapi.Resources) *gatewayapi.Endpoints {
 // benchRunner is a runner over a real xDS server (not serving: Update and
 // UpdateEndpoints set the snapshot caches, which is what a push costs short
 // of the network) that has applied the translation of res.
-func benchRunner(b *testing.B, res *gatewayapi.Resources) (*Runner, *message.Watchable[*ir.Endpoints], *prometheus.Registry) {
+func benchRunner(b testing.TB, res *gatewayapi.Resources) (*Runner, *message.Watchable[*ir.Endpoints], *prometheus.Registry) {
 	b.Helper()
 	reg := prometheus.NewRegistry()
 	srv, err := server.New(server.Options{Address: "127.0.0.1", Plaintext: true, Registerer: reg, Logger: logr.Discard()})
@@ -196,6 +196,44 @@ func BenchmarkEndpointsUpdate(b *testing.B) {
 		}
 		if got := testutil.ToFloat64(counterOf(b, reg, "envoy_gateway_xds_endpoint_updates_total")); got != float64(i) {
 			b.Fatalf("%v endpoints-only snapshot updates, want %d", got, i)
+		}
+	})
+	// The first endpoint change after a route change (the xDS translator
+	// kept its index of the clusters before the route change, see
+	// Cache.TranslateEndpoints): each iteration changes a route (not
+	// timed), then one EndpointSlice (timed).
+	b.Run(fmt.Sprintf("path=endpoints-after-route-change/routes=%d", routes), func(b *testing.B) {
+		res := benchResources(routes, 1, false)
+		orig, alt := res, benchResources(routes, 1, true)
+		r, endpoints, _ := benchRunner(b, res)
+		tr := gatewayapi.NewTranslator(gatewayapi.Options{DataPlane: translator.Checks{}})
+		etr := gatewayapi.NewEndpointsTranslator()
+		endpoints.Publish(etr.Translate(endpointsSnapshot(res)))
+		r.handle(tr.Translate(res).FleetSet())
+		b.ReportAllocs()
+		i := 0
+		for b.Loop() {
+			b.StopTimer()
+			i++
+			k := (i * 7919) % routes
+			next := *res
+			next.HTTPRoutes = slices.Clone(res.HTTPRoutes)
+			changed := res.HTTPRoutes[k].DeepCopy()
+			changed.Generation++
+			changed.Spec.Rules[0].Matches[0].Headers[0].Value = fmt.Sprintf("v%d", i)
+			next.HTTPRoutes[k] = changed
+			next.EndpointSlices = slices.Clone(res.EndpointSlices)
+			s := i % len(res.EndpointSlices)
+			if next.EndpointSlices[s] == alt.EndpointSlices[s] {
+				next.EndpointSlices[s] = orig.EndpointSlices[s]
+			} else {
+				next.EndpointSlices[s] = alt.EndpointSlices[s]
+			}
+			res = &next
+			r.handle(tr.Translate(res).FleetSet())
+			endpoints.Publish(etr.Translate(endpointsSnapshot(res)))
+			b.StartTimer()
+			r.handleEndpoints()
 		}
 	})
 	b.Run(fmt.Sprintf("path=resources/routes=%d", routes), func(b *testing.B) {
