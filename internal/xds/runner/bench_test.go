@@ -27,12 +27,16 @@ import (
 // the resource translator's benchmark.
 const benchRoutesPerService = 10
 
+// benchRoutes is the number of HTTPRoutes of the benchmarks' world.
+const benchRoutes = 10000
+
 // benchResources is the shape of the resource translator's benchmark: one
-// Gateway with two HTTP listeners and n HTTPRoutes (two rules each, own
-// hostname) over n/perService Services, each with an EndpointSlice of
+// Gateway with two HTTP listeners and benchRoutes HTTPRoutes (n: two rules
+// each, own hostname) over n/perService Services, each with an EndpointSlice of
 // three ready endpoints. moved adds a fourth endpoint to the first
 // Service: the endpoint churn the benchmark applies.
-func benchResources(n, perService int, moved bool) *gatewayapi.Resources {
+func benchResources(perService int, moved bool) *gatewayapi.Resources {
+	n := benchRoutes
 	all := gwapiv1.NamespacesFromAll
 	res := &gatewayapi.Resources{
 		GatewayClasses: []*gwapiv1.GatewayClass{{
@@ -175,8 +179,8 @@ func benchRunner(b testing.TB, res *gatewayapi.Resources) (*Runner, *message.Wat
 //     before, and what any other change does): the resource translation,
 //     the fleet's full xDS translation and Server.Update.
 func BenchmarkEndpointsUpdate(b *testing.B) {
-	const routes = 10000
-	variants := [2]*gatewayapi.Resources{benchResources(routes, benchRoutesPerService, false), benchResources(routes, benchRoutesPerService, true)}
+	const routes = benchRoutes
+	variants := [2]*gatewayapi.Resources{benchResources(benchRoutesPerService, false), benchResources(benchRoutesPerService, true)}
 	b.Run(fmt.Sprintf("path=endpoints/routes=%d", routes), func(b *testing.B) {
 		r, endpoints, reg := benchRunner(b, variants[0])
 		// The providers' snapshots share the objects of unchanged slices,
@@ -203,8 +207,8 @@ func BenchmarkEndpointsUpdate(b *testing.B) {
 	// Cache.TranslateEndpoints): each iteration changes a route (not
 	// timed), then one EndpointSlice (timed).
 	b.Run(fmt.Sprintf("path=endpoints-after-route-change/routes=%d", routes), func(b *testing.B) {
-		res := benchResources(routes, 1, false)
-		orig, alt := res, benchResources(routes, 1, true)
+		res := benchResources(1, false)
+		orig, alt := res, benchResources(1, true)
 		r, endpoints, _ := benchRunner(b, res)
 		tr := gatewayapi.NewTranslator(gatewayapi.Options{DataPlane: translator.Checks{}})
 		etr := gatewayapi.NewEndpointsTranslator()
@@ -269,8 +273,8 @@ func BenchmarkRouteChange(b *testing.B) {
 }
 
 func benchmarkRouteChange(b *testing.B, perService int) {
-	const routes = 10000
-	res := benchResources(routes, perService, false)
+	const routes = benchRoutes
+	res := benchResources(perService, false)
 	r, _, reg := benchRunner(b, res)
 	tr := gatewayapi.NewTranslator(gatewayapi.Options{DataPlane: translator.Checks{}})
 	r.handle(tr.Translate(res).FleetSet())
