@@ -219,13 +219,7 @@ func BenchmarkEndpointsUpdate(b *testing.B) {
 		for b.Loop() {
 			b.StopTimer()
 			i++
-			k := (i * 7919) % routes
-			next := *res
-			next.HTTPRoutes = slices.Clone(res.HTTPRoutes)
-			changed := res.HTTPRoutes[k].DeepCopy()
-			changed.Generation++
-			changed.Spec.Rules[0].Matches[0].Headers[0].Value = fmt.Sprintf("v%d", i)
-			next.HTTPRoutes[k] = changed
+			next := withRouteChanged(res, i)
 			next.EndpointSlices = slices.Clone(res.EndpointSlices)
 			s := i % len(res.EndpointSlices)
 			if next.EndpointSlices[s] == alt.EndpointSlices[s] {
@@ -233,7 +227,7 @@ func BenchmarkEndpointsUpdate(b *testing.B) {
 			} else {
 				next.EndpointSlices[s] = alt.EndpointSlices[s]
 			}
-			res = &next
+			res = next
 			r.handle(tr.Translate(res).FleetSet())
 			endpoints.Publish(etr.Translate(endpointsSnapshot(res)))
 			b.StartTimer()
@@ -264,6 +258,20 @@ func BenchmarkEndpointsUpdate(b *testing.B) {
 // changed route's Services are also other routes' backends; with 1, as in
 // make bench-e2e's workload, the changed route alone makes the clusters of
 // some of its Services, which are then new IR clusters.
+// withRouteChanged returns res with the i-th changed route's header match
+// changed (a new object, its generation bumped); the other objects are
+// res's.
+func withRouteChanged(res *gatewayapi.Resources, i int) *gatewayapi.Resources {
+	k := (i * 7919) % len(res.HTTPRoutes)
+	next := *res
+	next.HTTPRoutes = slices.Clone(res.HTTPRoutes)
+	changed := res.HTTPRoutes[k].DeepCopy()
+	changed.Generation++
+	changed.Spec.Rules[0].Matches[0].Headers[0].Value = fmt.Sprintf("v%d", i)
+	next.HTTPRoutes[k] = changed
+	return &next
+}
+
 func BenchmarkRouteChange(b *testing.B) {
 	for _, perService := range []int{benchRoutesPerService, 1} {
 		b.Run(fmt.Sprintf("routes-per-service=%d", perService), func(b *testing.B) {
@@ -273,7 +281,6 @@ func BenchmarkRouteChange(b *testing.B) {
 }
 
 func benchmarkRouteChange(b *testing.B, perService int) {
-	const routes = benchRoutes
 	res := benchResources(perService, false)
 	r, _, reg := benchRunner(b, res)
 	tr := gatewayapi.NewTranslator(gatewayapi.Options{DataPlane: translator.Checks{}})
@@ -282,14 +289,7 @@ func benchmarkRouteChange(b *testing.B, perService int) {
 	i := 0
 	for b.Loop() {
 		i++
-		k := (i * 7919) % routes
-		next := *res
-		next.HTTPRoutes = slices.Clone(res.HTTPRoutes)
-		changed := res.HTTPRoutes[k].DeepCopy()
-		changed.Generation++
-		changed.Spec.Rules[0].Matches[0].Headers[0].Value = fmt.Sprintf("v%d", i)
-		next.HTTPRoutes[k] = changed
-		res = &next
+		res = withRouteChanged(res, i)
 		r.handle(tr.Translate(res).FleetSet())
 	}
 	if got := testutil.ToFloat64(counterOf(b, reg, "envoy_gateway_xds_snapshot_updates_total")); got < float64(i) {

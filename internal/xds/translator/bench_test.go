@@ -62,6 +62,20 @@ func BenchmarkXdsTranslate(b *testing.B) {
 	}
 }
 
+// withRouteChanged returns l with one route replaced, the i-th change: a
+// new IR route with another header match; the other routes keep their
+// pointers.
+func withRouteChanged(l *ir.HTTPListener, i int) *ir.HTTPListener {
+	k := (i * 7919) % len(l.Routes)
+	changed := *l.Routes[k]
+	changed.HeaderMatches = []*ir.StringMatch{{Name: "x-tenant", Type: ir.MatchExact, Value: fmt.Sprintf("v%d", i)}}
+	routes := slices.Clone(l.Routes)
+	routes[k] = &changed
+	listener := *l
+	listener.Routes = routes
+	return &listener
+}
+
 // BenchmarkXdsTranslateRouteChange measures what one route changing costs
 // in a fleet of 10,000 routes translated with a Cache: each iteration
 // replaces one route (a new IR route, as the resource translator gives for
@@ -79,14 +93,8 @@ func BenchmarkXdsTranslateRouteChange(b *testing.B) {
 	i := 0
 	for b.Loop() {
 		i++
-		k := (i * 7919) % n
-		changed := *l.Routes[k]
-		changed.HeaderMatches = []*ir.StringMatch{{Name: "x-tenant", Type: ir.MatchExact, Value: fmt.Sprintf("v%d", i)}}
-		routes := slices.Clone(l.Routes)
-		routes[k] = &changed
-		listener := *l
-		listener.Routes = routes
-		next := &ir.Xds{HTTP: []*ir.HTTPListener{&listener}, Clusters: x.Clusters}
+		l = withRouteChanged(l, i)
+		next := &ir.Xds{HTTP: []*ir.HTTPListener{l}, Clusters: x.Clusters}
 		res, err := cache.Translate(next, nil)
 		if err != nil {
 			b.Fatal(err)
@@ -94,7 +102,6 @@ func BenchmarkXdsTranslateRouteChange(b *testing.B) {
 		if len(res.LeftOut) > 0 {
 			b.Fatalf("left out: %v", res.LeftOut)
 		}
-		l = &listener
 	}
 }
 
@@ -131,18 +138,11 @@ func BenchmarkTranslateEndpointsAfterRouteChange(b *testing.B) {
 	for b.Loop() {
 		b.StopTimer()
 		i++
-		k := (i * 7919) % len(l.Routes)
-		changed := *l.Routes[k]
-		changed.HeaderMatches = []*ir.StringMatch{{Name: "x-tenant", Type: ir.MatchExact, Value: fmt.Sprintf("v%d", i)}}
-		routes := slices.Clone(l.Routes)
-		routes[k] = &changed
-		listener := *l
-		listener.Routes = routes
-		next := &ir.Xds{HTTP: []*ir.HTTPListener{&listener}, Clusters: x.Clusters}
+		l = withRouteChanged(l, i)
+		next := &ir.Xds{HTTP: []*ir.HTTPListener{l}, Clusters: x.Clusters}
 		if _, err := cache.Translate(next, eps); err != nil {
 			b.Fatal(err)
 		}
-		l = &listener
 		key := fmt.Sprintf("bench/svc-%05d", i%n)
 		nextEps := &ir.Endpoints{Services: maps.Clone(eps.Services), ID: ir.NewEndpointsID(),
 			Delta: &ir.EndpointsDelta{From: eps.ID, Changed: []string{key}}}
