@@ -22,13 +22,22 @@ type stableObjects struct {
 	// snapshot (gen) that had it; updated in place, so that a snapshot of
 	// 50,000 objects does not build a map of 50,000 again.
 	objects map[types.UID]*stableObject
-	gen     uint64
+	// bySource are the same objects by the object they were last given as
+	// (src): routes come from the informer stores and Services from
+	// keptServices, both of which replace an object on a change and never
+	// modify one, so the same pointer given again is the same object, and
+	// its entry is found without hashing its UID or comparing it. With the
+	// List fallback (listShared) the sources are list items, never given
+	// again: they pin the last build's lists until the next build.
+	bySource map[client.Object]*stableObject
+	gen      uint64
 }
 
-// stableObject is an object of a snapshot and the last snapshot that had it.
+// stableObject is an object of a snapshot, the object it was last given
+// as, and the last snapshot that had it.
 type stableObject struct {
-	obj client.Object
-	gen uint64
+	obj, src client.Object
+	gen      uint64
 }
 
 // apply replaces, in res, the objects that did not change since the
@@ -36,6 +45,7 @@ type stableObject struct {
 func (s *stableObjects) apply(res *gatewayapi.Resources) {
 	if s.objects == nil {
 		s.objects = map[types.UID]*stableObject{}
+		s.bySource = map[client.Object]*stableObject{}
 	}
 	s.gen++
 	keepStable(s, res.GatewayClasses, sameSpec)
@@ -56,6 +66,7 @@ func (s *stableObjects) apply(res *gatewayapi.Resources) {
 	for uid, o := range s.objects {
 		if o.gen != s.gen {
 			delete(s.objects, uid)
+			delete(s.bySource, o.src)
 		}
 	}
 }
@@ -68,6 +79,12 @@ func (s *stableObjects) apply(res *gatewayapi.Resources) {
 // neither a whole list from snapshot to snapshot nor the cache's objects.
 func keepStable[T client.Object](s *stableObjects, objs []T, same func(kept, o client.Object) bool) {
 	for i, o := range objs {
+		if kept := s.bySource[o]; kept != nil {
+			if p, ok := kept.obj.(T); ok {
+				objs[i], kept.gen = p, s.gen
+				continue
+			}
+		}
 		uid, rv := o.GetUID(), o.GetResourceVersion()
 		kept := s.objects[uid]
 		var p T
@@ -85,7 +102,11 @@ func keepStable[T client.Object](s *stableObjects, objs []T, same func(kept, o c
 				kept = &stableObject{}
 				s.objects[uid] = kept
 			}
-			kept.obj, kept.gen = objs[i], s.gen
+			if kept.src != nil {
+				delete(s.bySource, kept.src)
+			}
+			kept.obj, kept.src, kept.gen = objs[i], o, s.gen
+			s.bySource[o] = kept
 		}
 	}
 }

@@ -58,6 +58,38 @@ func TestStableObjectsKeepsUnchangedPointers(t *testing.T) {
 	if len(s.objects) != 1 || s.objects["b"] == nil {
 		t.Errorf("%d objects remembered after a snapshot of route b alone", len(s.objects))
 	}
+	if len(s.bySource) != 1 {
+		t.Errorf("%d sources remembered after a snapshot of route b alone", len(s.bySource))
+	}
+}
+
+// TestStableObjectsKnowTheSameSource: an object given again as the same
+// pointer (the informer store's, which is replaced on a change, never
+// modified) gets its kept copy; once given as a new pointer, the old one
+// is forgotten.
+func TestStableObjectsKnowTheSameSource(t *testing.T) {
+	var s stableObjects
+	src := route("a", "1")
+	first := &gatewayapi.Resources{HTTPRoutes: []*gwapiv1.HTTPRoute{src}}
+	s.apply(first)
+	kept := first.HTTPRoutes[0]
+	if kept == src {
+		t.Fatal("the snapshot holds the source object, not a copy")
+	}
+	again := &gatewayapi.Resources{HTTPRoutes: []*gwapiv1.HTTPRoute{src}}
+	s.apply(again)
+	if again.HTTPRoutes[0] != kept {
+		t.Error("the same source pointer did not get its kept copy")
+	}
+	updated := route("a", "2")
+	third := &gatewayapi.Resources{HTTPRoutes: []*gwapiv1.HTTPRoute{updated}}
+	s.apply(third)
+	if third.HTTPRoutes[0] == kept || third.HTTPRoutes[0].ResourceVersion != "2" {
+		t.Error("an updated object kept the old copy")
+	}
+	if _, ok := s.bySource[src]; ok || len(s.bySource) != 1 {
+		t.Errorf("the replaced source is still remembered (%d sources)", len(s.bySource))
+	}
 }
 
 // TestStableObjectsKeepRoutesAcrossStatusWrites checks that a Gateway API
@@ -107,34 +139,29 @@ func TestStableObjectsKeepRoutesAcrossStatusWrites(t *testing.T) {
 // BenchmarkStableObjectsRouteChange measures a snapshot of 10,000 routes
 // and 20,000 Services in which one route changed.
 func BenchmarkStableObjectsRouteChange(b *testing.B) {
-	snapshot := func(changed, rv int) *gatewayapi.Resources {
-		res := &gatewayapi.Resources{}
-		for i := range 10000 {
-			r := route(fmt.Sprint("r", i), "1")
-			if i == changed {
-				r.ResourceVersion = fmt.Sprint(rv)
-			}
-			res.HTTPRoutes = append(res.HTTPRoutes, r)
-		}
-		for i := range 20000 {
-			res.Services = append(res.Services, &corev1.Service{ObjectMeta: metav1.ObjectMeta{UID: types.UID(fmt.Sprint("s", i)), ResourceVersion: "1"}})
-		}
-		return res
+	// The objects of a build are the informer stores' (routes) and
+	// keptServices' (Services): the same pointers from build to build but
+	// the changed route, a new object.
+	base := &gatewayapi.Resources{}
+	for i := range 10000 {
+		base.HTTPRoutes = append(base.HTTPRoutes, route(fmt.Sprint("r", i), "1"))
+	}
+	for i := range 20000 {
+		base.Services = append(base.Services, &corev1.Service{ObjectMeta: metav1.ObjectMeta{UID: types.UID(fmt.Sprint("s", i)), ResourceVersion: "1"}})
 	}
 	var s stableObjects
-	s.apply(snapshot(-1, 0))
-	snapshots := make([]*gatewayapi.Resources, 16)
-	for i := range snapshots {
-		snapshots[i] = snapshot((i*7919)%10000, i+2)
-	}
+	first := *base
+	first.HTTPRoutes, first.Services = slices.Clone(base.HTTPRoutes), slices.Clone(base.Services)
+	s.apply(&first)
 	b.ReportAllocs()
 	i := 0
 	for b.Loop() {
-		// A fresh copy of the lists, as a build gives (apply replaces their items).
-		next := *snapshots[i%len(snapshots)]
-		next.HTTPRoutes = slices.Clone(next.HTTPRoutes)
-		next.Services = slices.Clone(next.Services)
-		s.apply(&next)
 		i++
+		k := (i * 7919) % len(base.HTTPRoutes)
+		base.HTTPRoutes[k] = route(fmt.Sprint("r", k), fmt.Sprint(i+1))
+		// The lists of a build are its own (apply replaces their items).
+		next := *base
+		next.HTTPRoutes, next.Services = slices.Clone(base.HTTPRoutes), slices.Clone(base.Services)
+		s.apply(&next)
 	}
 }
