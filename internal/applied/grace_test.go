@@ -1,6 +1,7 @@
 package applied
 
 import (
+	"context"
 	"testing"
 	"time"
 
@@ -18,15 +19,17 @@ func TestGraceEndNotifies(t *testing.T) {
 		Proxies: func(f string) bus.FleetStatus { return bus.FleetStatus{Fleet: f} },
 	})
 	// Two notifications in any order: SetSources and the grace's end.
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		if n, _ := tr.Changes().Load(); n >= 2 {
-			break
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	notified := false
+	tr.Changes().Subscribe(ctx, func(n uint64) {
+		if n >= 2 && !notified {
+			notified = true
+			cancel()
 		}
-		if time.Now().After(deadline) {
-			t.Fatal("no notification when the restart grace ended")
-		}
-		time.Sleep(5 * time.Millisecond)
+	}, func(err error) { t.Error(err) })
+	if !notified {
+		t.Fatal("no notification when the restart grace ended")
 	}
 	c, ok := tr.Report(current).Fleet("ns/gw")
 	if !ok || c.Reason != ReasonNoProxies || c.KeepStored {
