@@ -3,6 +3,7 @@ package controlplane
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -195,4 +196,60 @@ func routeAccepted(report file.StatusReport) bool {
 		return strings.Contains(string(b), `"reason":"Accepted","status":"True","type":"Accepted"`) // map keys print sorted
 	}
 	return false
+}
+
+// TestFileProviderRouteEditsArePatched edits a route file: the File
+// provider gives the objects of the files that did not change as they
+// were, so the resource translator patches its last model with the edited
+// route instead of translating everything again (gatewayapi.Translator,
+// patchRoutes). An infra state change that lands in the same snapshot
+// makes that one edit a full translation, hence three edits and at least
+// one patch.
+func TestFileProviderRouteEditsArePatched(t *testing.T) {
+	f := startFileControlPlane(t)
+	route := func(host string) string {
+		return strings.ReplaceAll(`apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: extra}
+spec:
+  parentRefs: [{name: eg}]
+  hostnames: [HOST]
+  rules: [{backendRefs: [{name: backend, port: 3000}]}]
+`, "HOST", host)
+	}
+	f.writeFile("extra.yaml", route("extra-0.example.com"))
+	f.waitFor("the extra route", func() bool { return slices.Contains(f.domains(), "extra-0.example.com") })
+	patches := func() float64 { return f.metricWithLabel("envoy_gateway_translations_total", "mode", "patch") }
+	before := patches()
+	for i := 1; i <= 3; i++ {
+		host := fmt.Sprintf("extra-%d.example.com", i)
+		f.writeFile("extra.yaml", route(host))
+		f.waitFor(host, func() bool { return slices.Equal(f.domains(), []string{host, "www.example.com"}) })
+	}
+	if got := patches(); got < before+1 {
+		t.Errorf("none of 3 route edits was patched (%v patches before, %v after)", before, got)
+	}
+}
+
+// metricWithLabel is the value of the counter name with label=value in the
+// control plane's registry, 0 when absent.
+func (f *fileControlPlane) metricWithLabel(name, label, value string) float64 {
+	f.t.Helper()
+	families, err := f.reg.Gather()
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	for _, fam := range families {
+		if fam.GetName() != name {
+			continue
+		}
+		for _, m := range fam.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == label && l.GetValue() == value {
+					return m.GetCounter().GetValue()
+				}
+			}
+		}
+	}
+	return 0
 }

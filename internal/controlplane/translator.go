@@ -23,6 +23,13 @@ func newTranslateSeconds() prometheus.Histogram {
 	})
 }
 
+func newTranslations() *prometheus.CounterVec {
+	return prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "envoy_gateway_translations_total",
+		Help: "Resource snapshots translated, by how: patch (only HTTPRoutes changed: the last model patched) or full.",
+	}, []string{"mode"})
+}
+
 // TranslateOptions are the resource translator's options for a static
 // configuration, as the control plane translates with them (the soak test
 // translates what the API server holds with them too).
@@ -41,8 +48,11 @@ func TranslateOptions(cfg *egv1a1.EnvoyGateway) gatewayapi.Options {
 // an unknown state, so the translator is replaced.
 func (c *ControlPlane) translatorRunner() (runner.Runner, error) {
 	translateSeconds := newTranslateSeconds()
-	if err := c.registerer.Register(translateSeconds); err != nil {
-		return nil, fmt.Errorf("registering translator metrics: %w", err)
+	translations := newTranslations()
+	for _, m := range []prometheus.Collector{translateSeconds, translations} {
+		if err := c.registerer.Register(m); err != nil {
+			return nil, fmt.Errorf("registering translator metrics: %w", err)
+		}
 	}
 	opts := TranslateOptions(c.cfg)
 	log := c.log.WithName("translator")
@@ -55,7 +65,12 @@ func (c *ControlPlane) translatorRunner() (runner.Runner, error) {
 			start := time.Now()
 			result := translator.Translate(res)
 			translateSeconds.Observe(time.Since(start).Seconds())
-			log.V(1).Info("translated resources", "fleets", len(result.Fleets), "duration", time.Since(start).String())
+			mode := "full"
+			if translator.Patched() {
+				mode = "patch"
+			}
+			translations.WithLabelValues(mode).Inc()
+			log.V(1).Info("translated resources", "fleets", len(result.Fleets), "mode", mode, "duration", time.Since(start).String())
 			c.results.Publish(result)
 			c.fleets.Publish(result.FleetSet())
 		}, func(err error) {

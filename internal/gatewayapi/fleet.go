@@ -255,8 +255,10 @@ func (t *translator) lastUsedClusters(fleet string) *usedClustersMemo {
 	if t.memo == nil {
 		return nil
 	}
+	// The last call is the one before (gen-1) or, when patchRoutes patches
+	// it, the same.
 	m := t.memo.usedClusters[fleet]
-	if m == nil || m.gen != t.memo.gen-1 {
+	if m == nil || m.gen+1 < t.memo.gen {
 		return nil
 	}
 	return m

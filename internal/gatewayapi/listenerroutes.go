@@ -58,11 +58,14 @@ func (t *translator) listenerRoutes(l *listenerModel) ([]*ir.HTTPRoute, map[stri
 	for _, n := range dropped {
 		sameNames = sameNames && counts[n] > 0
 	}
-	if len(gone) == 0 && len(added) == 0 {
-		next.sorted, next.routes = prev.sorted, prev.routes
-	} else {
-		next.sorted = mergeSorted(prev.sorted, goneRoutes(gone), sortEntries(added))
-		next.routes = irRoutes(next.sorted)
+	next.sorted, next.routes = prev.sorted, prev.routes
+	if len(gone) > 0 || len(added) > 0 {
+		var ok bool
+		next.sorted, next.routes, ok = spliceSorted(prev.sorted, prev.routes, gone, sortEntries(added))
+		if !ok { // a route gone is not where its key says: never so
+			next.sorted = sortEntries(l.httpEntries)
+			next.routes = irRoutes(next.sorted)
+		}
 	}
 	t.memo.listeners[name] = next
 	return next.routes, next.clusters, sameNames
@@ -98,20 +101,6 @@ func (tr *Translator) changedEntries(prev *orderedListener, entries []*emittedRo
 		}
 	}
 	return gone, added
-}
-
-// goneRoutes returns the set of the routes of entries, nil when none.
-func goneRoutes(entries []*emittedRoutes) map[*orderedHTTPRoute]bool {
-	if len(entries) == 0 {
-		return nil
-	}
-	out := map[*orderedHTTPRoute]bool{}
-	for _, e := range entries {
-		for i := range e.routes {
-			out[&e.routes[i]] = true
-		}
-	}
-	return out
 }
 
 // countClusters adds delta to the count of every cluster each entry uses
@@ -163,22 +152,49 @@ func (e *emittedRoutes) usedClusters() []string {
 	return e.clusters
 }
 
-// mergeSorted merges two lists in precedence order, leaving out the routes
-// of a that are gone.
-func mergeSorted(a []*orderedHTTPRoute, gone map[*orderedHTTPRoute]bool, b []*orderedHTTPRoute) []*orderedHTTPRoute {
-	out := make([]*orderedHTTPRoute, 0, len(a)-len(gone)+len(b))
-	j := 0
-	for _, r := range a {
-		if gone[r] {
-			continue
+// spliceSorted returns the routes of sorted (in precedence order) and
+// routes (their IR routes, index for index) without the routes of the
+// entries gone and with added (in precedence order) merged in: each route
+// gone or added is found by binary search on its key (keys are unique on a
+// listener), and the runs between are copied whole. It returns false when
+// a route gone is not in sorted at the place of its key.
+func spliceSorted(sorted []*orderedHTTPRoute, routes []*ir.HTTPRoute, gone []*emittedRoutes, added []*orderedHTTPRoute) ([]*orderedHTTPRoute, []*ir.HTTPRoute, bool) {
+	compare := func(r *orderedHTTPRoute, key *httpOrderKey) int { return compareHTTPOrder(&r.key, key) }
+	var drop []int
+	for _, e := range gone {
+		for i := range e.routes {
+			at, found := slices.BinarySearchFunc(sorted, &e.routes[i].key, compare)
+			if !found || sorted[at] != &e.routes[i] {
+				return nil, nil, false
+			}
+			drop = append(drop, at)
 		}
-		for j < len(b) && compareHTTPOrder(&b[j].key, &r.key) < 0 {
-			out = append(out, b[j])
-			j++
-		}
-		out = append(out, r)
 	}
-	return append(out, b[j:]...)
+	slices.Sort(drop)
+	n := len(sorted) - len(drop) + len(added)
+	outSorted, outRoutes := make([]*orderedHTTPRoute, 0, n), make([]*ir.HTTPRoute, 0, n)
+	from := 0 // the first index of sorted not copied yet
+	copyTo := func(to int) {
+		outSorted, outRoutes = append(outSorted, sorted[from:to]...), append(outRoutes, routes[from:to]...)
+	}
+	for _, r := range added {
+		// A route added goes before the first route not less than it (one
+		// with its key is gone: it comes out next).
+		at, _ := slices.BinarySearchFunc(sorted, &r.key, compare)
+		for len(drop) > 0 && drop[0] < at {
+			copyTo(drop[0])
+			from, drop = drop[0]+1, drop[1:]
+		}
+		copyTo(max(at, from))
+		from = max(at, from)
+		outSorted, outRoutes = append(outSorted, r), append(outRoutes, r.route)
+	}
+	for _, d := range drop {
+		copyTo(d)
+		from = d + 1
+	}
+	copyTo(len(sorted))
+	return outSorted, outRoutes, true
 }
 
 // sortEntries returns the routes of entries in precedence order.

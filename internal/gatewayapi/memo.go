@@ -71,8 +71,14 @@ type Translator struct {
 	idx    *index
 	idxGen uint64
 	// routeSeen is the calls' set of routes seen (see translator.seenRoute),
-	// emptied by each.
+	// emptied by each full translation.
 	routeSeen map[routeKey]bool
+	// last is the last call's input, model and result, which patchRoutes
+	// patches; patches counts the calls it answered, and patched says
+	// whether it answered the last one.
+	last    *lastCall
+	patches int
+	patched bool
 }
 
 // NewTranslator returns a Translator with the given options.
@@ -87,8 +93,12 @@ func NewTranslator(opts Options) *Translator {
 // Translate is the package's Translate with the translator's options,
 // reusing the memoized work of routes that did not change.
 func (tr *Translator) Translate(res *Resources) *Result {
+	var out *Result
+	if out, tr.patched = tr.patchRoutes(res); tr.patched {
+		return out
+	}
 	tr.gen++
-	out := translate(res, tr.opts, tr)
+	out = translate(res, tr.opts, tr)
 	for k, l := range tr.listeners {
 		if l.gen != tr.gen {
 			delete(tr.listeners, k)
@@ -115,6 +125,11 @@ func (tr *Translator) Translate(res *Resources) *Result {
 	}
 	return out
 }
+
+// Patched reports whether the last call patched the model of the call
+// before it (HTTPRoutes changed, nothing else: see patchRoutes) rather
+// than translating in full.
+func (tr *Translator) Patched() bool { return tr.patched }
 
 // usedClustersMemo is what usedClusters found for a fleet in the call gen:
 // the IR names of its HTTP listeners, the clusters of its TLS and TCP

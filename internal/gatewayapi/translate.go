@@ -122,6 +122,9 @@ func translate(res *Resources, opts Options, memo *Translator) *Result {
 		out.Fleets = append(out.Fleets, t.buildIR(f))
 	}
 	out.Statuses = t.statuses()
+	if memo != nil {
+		memo.last = &lastCall{res: res, t: t, out: out}
+	}
 	return out
 }
 

@@ -16,7 +16,8 @@ import (
 
 // Metric names the harness reads from the server.
 const (
-	batchDelayMetric = "envoy_gateway_provider_batch_delay_seconds"
+	batchDelayMetric   = "envoy_gateway_provider_batch_delay_seconds"
+	translationsMetric = "envoy_gateway_translations_total"
 )
 
 // clientNames are the two ADS clients of a run.
@@ -84,6 +85,10 @@ type changeStats struct {
 	// Unbatched counts the changes the server did not report a batch for
 	// (no Batch and Processing sample).
 	Unbatched int `json:"unbatched"`
+	// Translations counts the resource translations the changes caused,
+	// by mode (the server's envoy_gateway_translations_total: "patch" or
+	// "full").
+	Translations map[string]int `json:"translations"`
 }
 
 // run measures one provider at one size.
@@ -258,7 +263,9 @@ func measureChanges(
 		return err
 	}
 	for _, kind := range changeKinds {
-		st := &changeStats{EndToEnd: map[string]durations{}, Processing: map[string]durations{}}
+		st := &changeStats{
+			EndToEnd: map[string]durations{}, Processing: map[string]durations{}, Translations: map[string]int{},
+		}
 		res.Changes[kind] = st
 		// The profile lasts as long as the pauses alone: it ends before the
 		// next kind's changes start.
@@ -270,8 +277,9 @@ func measureChanges(
 			time.Sleep(o.gap)
 		}
 		profiled()
-		log.Printf("%s/%d: %s changes: sotw p50 %s p99 %s, batch p50 %s", o.provider, o.routes, kind,
-			ms(st.EndToEnd["sotw"].quantile(0.5)), ms(st.EndToEnd["sotw"].quantile(0.99)), ms(st.Batch.quantile(0.5)))
+		log.Printf("%s/%d: %s changes: sotw p50 %s p99 %s, batch p50 %s, translations %v", o.provider, o.routes, kind,
+			ms(st.EndToEnd["sotw"].quantile(0.5)), ms(st.EndToEnd["sotw"].quantile(0.99)), ms(st.Batch.quantile(0.5)),
+			st.Translations)
 	}
 	after, err := waitIdle(p)
 	if err != nil {
@@ -323,6 +331,12 @@ func measureChange(
 	}
 	for name, l := range latency {
 		st.EndToEnd[name] = append(st.EndToEnd[name], l)
+	}
+	for _, mode := range []string{"patch", "full"} {
+		name := translationsMetric + `{mode="` + mode + `"}`
+		if n := int(m1.count[name] - m0.count[name]); n > 0 {
+			st.Translations[mode] += n
+		}
 	}
 	batch, batches := delta(m0, m1, batchDelayMetric)
 	if batches == 0 {

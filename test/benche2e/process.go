@@ -15,6 +15,7 @@ import (
 	"syscall"
 	"time"
 
+	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 )
@@ -209,10 +210,24 @@ func (p *serverProcess) scrape() (metrics, error) {
 			}
 			if c := s.GetCounter(); c != nil {
 				m.count[name] += c.GetValue()
+				m.count[name+labelsOf(s)] += c.GetValue()
 			}
 		}
 	}
 	return m, nil
+}
+
+// labelsOf is a sample's labels as in the text format, {a="x",b="y"}, or
+// "" when it has none.
+func labelsOf(s *dto.Metric) string {
+	if len(s.GetLabel()) == 0 {
+		return ""
+	}
+	parts := make([]string, 0, len(s.GetLabel()))
+	for _, l := range s.GetLabel() {
+		parts = append(parts, l.GetName()+`="`+l.GetValue()+`"`)
+	}
+	return "{" + strings.Join(parts, ",") + "}"
 }
 
 // delta is the mean of a histogram's observations between two scrapes and

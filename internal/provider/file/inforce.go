@@ -30,6 +30,11 @@ type inForce struct {
 	kindFiles map[schema.GroupVersionKind][]string
 	// namespaceUse counts the objects of each namespace.
 	namespaceUse map[string]int
+	// implicit are the implicit Namespaces of the last snapshot, given
+	// again as the same objects while they stay implicit: an unchanged
+	// snapshot part is the same objects (the resource translator relies
+	// on it to patch its last model).
+	implicit map[string]*corev1.Namespace
 	// sliceFiles are the files holding EndpointSlices of each Service
 	// (by their kubernetes.io/service-name label), sorted.
 	sliceFiles map[gatewayapi.ObjectKey][]string
@@ -68,6 +73,7 @@ func newInForce() *inForce {
 		owners:          map[objectKey][]owner{},
 		kindFiles:       map[schema.GroupVersionKind][]string{},
 		namespaceUse:    map[string]int{},
+		implicit:        map[string]*corev1.Namespace{},
 		sliceFiles:      map[gatewayapi.ObjectKey][]string{},
 		changedServices: map[gatewayapi.ObjectKey]bool{},
 		kindObjects:     map[schema.GroupVersionKind]*kindList{},
@@ -316,9 +322,16 @@ func (f *inForce) resources(infra map[string]bus.InfraState) *gatewayapi.Resourc
 		}
 	}
 	slices.Sort(implicit)
-	for _, ns := range implicit {
-		res.Namespaces = append(res.Namespaces, ImplicitNamespace(ns))
+	kept := make(map[string]*corev1.Namespace, len(implicit))
+	for _, name := range implicit {
+		ns := f.implicit[name]
+		if ns == nil {
+			ns = ImplicitNamespace(name)
+		}
+		kept[name] = ns
+		res.Namespaces = append(res.Namespaces, ns)
 	}
+	f.implicit = kept
 	f.resourcesChanged = false
 	return res
 }

@@ -69,6 +69,7 @@ func TestInForceGivesWhatBuildGives(t *testing.T) {
 	for seed := range uint64(30) {
 		rng := rand.New(rand.NewPCG(seed, 7))
 		var prevEps *gatewayapi.Endpoints
+		prevImplicit := map[string]*corev1.Namespace{}
 		f := newInForce()
 		good := map[string]*Parsed{}
 		for step := range 40 {
@@ -92,6 +93,7 @@ func TestInForceGivesWhatBuildGives(t *testing.T) {
 			if diff := cmp.Diff(want, got, cmpopts.EquateEmpty()); diff != "" {
 				t.Fatalf("seed %d step %d: resources differ (-Build +inForce):\n%s", seed, step, diff)
 			}
+			prevImplicit = checkImplicitKept(t, prevImplicit, got.Namespaces, files)
 			eps := f.endpointsSnapshot()
 			if diff := cmp.Diff(wantEps.Services, eps.Services, cmpopts.EquateEmpty()); diff != "" {
 				t.Fatalf("seed %d step %d: endpoints differ (-EndpointsOf +inForce):\n%s", seed, step, diff)
@@ -114,6 +116,30 @@ func TestInForceGivesWhatBuildGives(t *testing.T) {
 			}
 		}
 	}
+}
+
+// checkImplicitKept checks that the implicit Namespaces of a snapshot (not
+// objects of files) that were implicit in the last one are the same
+// objects, and returns them by name.
+func checkImplicitKept(t *testing.T, prev map[string]*corev1.Namespace, namespaces []*corev1.Namespace, files []*Parsed) map[string]*corev1.Namespace {
+	t.Helper()
+	declared := map[*corev1.Namespace]bool{}
+	for _, o := range allObjects(files) {
+		if ns, ok := o.Object.(*corev1.Namespace); ok {
+			declared[ns] = true
+		}
+	}
+	out := map[string]*corev1.Namespace{}
+	for _, ns := range namespaces {
+		if declared[ns] {
+			continue
+		}
+		if p := prev[ns.Name]; p != nil && p != ns {
+			t.Fatalf("the implicit Namespace %s is a new object, though it was implicit before", ns.Name)
+		}
+		out[ns.Name] = ns
+	}
+	return out
 }
 
 func allObjects(files []*Parsed) []Object {
