@@ -34,10 +34,12 @@ type stableObjects struct {
 }
 
 // stableObject is an object of a snapshot, the object it was last given
-// as, and the last snapshot that had it.
+// as, the last snapshot that had it, and its index in its kind's list of
+// that snapshot (see keepStable).
 type stableObject struct {
 	obj, src client.Object
 	gen      uint64
+	rank     int
 }
 
 // apply replaces, in res, the objects that did not change since the
@@ -77,11 +79,24 @@ func (s *stableObjects) apply(res *gatewayapi.Resources) {
 // objects given may point into a list's items, or share their fields with
 // the informer cache (lists read without copies): a kept object must pin
 // neither a whole list from snapshot to snapshot nor the cache's objects.
+//
+// objs is then put in a stable order: the objects of the last snapshot in
+// its order, then the new ones, then those without a UID (see ordered).
+// The informer stores list their objects in a random order, and the
+// resource translator patches its last model only when the other kinds
+// are the same objects in the same order and a changed route is at the
+// place of its previous object.
 func keepStable[T client.Object](s *stableObjects, objs []T, same func(kept, o client.Object) bool) {
+	entries := make([]*stableObject, len(objs))
+	lastRanks := make([]int, len(objs))
 	for i, o := range objs {
+		lastRanks[i] = -1
 		if kept := s.bySource[o]; kept != nil {
 			if p, ok := kept.obj.(T); ok {
-				objs[i], kept.gen = p, s.gen
+				if kept.gen == s.gen-1 {
+					lastRanks[i] = kept.rank
+				}
+				objs[i], kept.gen, entries[i] = p, s.gen, kept
 				continue
 			}
 		}
@@ -97,18 +112,95 @@ func keepStable[T client.Object](s *stableObjects, objs []T, same func(kept, o c
 		} else {
 			objs[i] = o.DeepCopyObject().(T)
 		}
-		if uid != "" && rv != "" {
-			if kept == nil {
-				kept = &stableObject{}
-				s.objects[uid] = kept
+		if uid == "" || rv == "" {
+			continue
+		}
+		if kept == nil {
+			kept = &stableObject{}
+			s.objects[uid] = kept
+		} else if kept.gen == s.gen-1 {
+			lastRanks[i] = kept.rank
+		}
+		if kept.src != nil {
+			delete(s.bySource, kept.src)
+		}
+		kept.obj, kept.src, kept.gen = objs[i], o, s.gen
+		s.bySource[o] = kept
+		entries[i] = kept
+	}
+	if inStableOrder(entries, lastRanks) {
+		for i, e := range entries {
+			if e != nil {
+				e.rank = i
 			}
-			if kept.src != nil {
-				delete(s.bySource, kept.src)
-			}
-			kept.obj, kept.src, kept.gen = objs[i], o, s.gen
-			s.bySource[o] = kept
+		}
+		return
+	}
+	order := ordered(entries, lastRanks)
+	sorted := make([]T, len(objs))
+	for to, from := range order {
+		sorted[to] = objs[from]
+		if e := entries[from]; e != nil {
+			e.rank = to
 		}
 	}
+	copy(objs, sorted)
+}
+
+// inStableOrder reports whether the objects are already in the order
+// ordered gives (as the Services keptServices gives in key order are).
+func inStableOrder(entries []*stableObject, lastRanks []int) bool {
+	const ranked, fresh, anonymous = 0, 1, 2
+	stage, prev := ranked, -1
+	for i, r := range lastRanks {
+		switch {
+		case r >= 0 && stage == ranked && r > prev:
+			prev = r
+		case r < 0 && entries[i] != nil && stage <= fresh:
+			stage = fresh
+		case entries[i] == nil:
+			stage = anonymous
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// ordered returns the indexes of a kind's objects in their stable order:
+// first those that were in the last snapshot (lastRanks[i] is their index
+// there, -1 for the others), in the order of that snapshot; then those
+// with an entry (entries[i]) that were not, in the order given; then those
+// without an entry (no UID), in the order given. The last snapshot was in
+// this order too, so an object keeps its place from snapshot to snapshot
+// but for the objects gone before it. No comparison: the ranks place them.
+func ordered(entries []*stableObject, lastRanks []int) []int {
+	maxRank := -1
+	for _, r := range lastRanks {
+		maxRank = max(maxRank, r)
+	}
+	slots := make([]int, maxRank+1)
+	for i := range slots {
+		slots[i] = -1
+	}
+	var fresh, anonymous []int
+	for i, r := range lastRanks {
+		switch {
+		case r >= 0 && slots[r] < 0:
+			slots[r] = i
+		case entries[i] != nil: // new, or a rank taken twice (never so)
+			fresh = append(fresh, i)
+		default:
+			anonymous = append(anonymous, i)
+		}
+	}
+	out := make([]int, 0, len(lastRanks))
+	for _, i := range slots {
+		if i >= 0 {
+			out = append(out, i)
+		}
+	}
+	return append(append(out, fresh...), anonymous...)
 }
 
 // sameVersion reports whether o is the kept object as it was: the same

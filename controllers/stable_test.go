@@ -2,6 +2,7 @@ package controllers
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"slices"
 	"testing"
 
@@ -41,10 +42,15 @@ func TestStableObjectsKeepsUnchangedPointers(t *testing.T) {
 	if next.Services[0] != first.Services[0] {
 		t.Error("unchanged Service: not its previous pointer")
 	}
-	for i, name := range map[int]string{1: "changed route (resourceVersion)", 2: "route without UID", 3: "new route"} {
-		got := next.HTTPRoutes[i]
-		if got == given[i] || got == first.HTTPRoutes[min(i, 2)] || !equality.Semantic.DeepEqual(got, given[i]) {
-			t.Errorf("%s: not a copy of its own of the object given", name)
+	// The objects come in the order first seen: a, b, then the new c,
+	// and the route without a UID last.
+	for i, c := range []struct {
+		name        string
+		given, prev int
+	}{{"changed route (resourceVersion)", 1, 1}, {"new route", 3, -1}, {"route without UID", 2, 2}} {
+		got := next.HTTPRoutes[i+1]
+		if got == given[c.given] || c.prev >= 0 && got == first.HTTPRoutes[c.prev] || !equality.Semantic.DeepEqual(got, given[c.given]) {
+			t.Errorf("%s: not a copy of its own of the object given", c.name)
 		}
 	}
 	// A third snapshot: route b at resourceVersion 2 is now the kept one.
@@ -60,6 +66,60 @@ func TestStableObjectsKeepsUnchangedPointers(t *testing.T) {
 	}
 	if len(s.bySource) != 1 {
 		t.Errorf("%d sources remembered after a snapshot of route b alone", len(s.bySource))
+	}
+}
+
+// TestStableObjectsGiveFirstSeenOrder gives the same routes in shuffled
+// orders, as the informer stores list them: each snapshot has them in the
+// order first seen, a changed route at the place of its previous object,
+// a new one after the others, one gone leaving the others in place.
+func TestStableObjectsGiveFirstSeenOrder(t *testing.T) {
+	var s stableObjects
+	rng := rand.New(rand.NewPCG(1, 2))
+	uids := func(routes []*gwapiv1.HTTPRoute) []string {
+		out := make([]string, len(routes))
+		for i, r := range routes {
+			out[i] = string(r.UID)
+		}
+		return out
+	}
+	snapshot := func(routes ...*gwapiv1.HTTPRoute) []*gwapiv1.HTTPRoute {
+		routes = slices.Clone(routes)
+		rng.Shuffle(len(routes), func(i, j int) { routes[i], routes[j] = routes[j], routes[i] })
+		res := &gatewayapi.Resources{HTTPRoutes: routes}
+		s.apply(res)
+		return res.HTTPRoutes
+	}
+	first := snapshot(route("a", "1"), route("b", "1"), route("c", "1"), route("d", "1"))
+	order := uids(first) // the first snapshot's order, whatever it is
+	for range 5 {
+		if got := uids(snapshot(route("a", "1"), route("b", "1"), route("c", "1"), route("d", "1"))); !slices.Equal(got, order) {
+			t.Fatalf("order %v, want the first snapshot's %v", got, order)
+		}
+	}
+	changed := order[2]
+	got := snapshot(route("a", "1"), route("b", "1"), route("c", "1"), route("d", "1"), route("e", "1"))
+	want := append(slices.Clone(order), "e")
+	if !slices.Equal(uids(got), want) {
+		t.Fatalf("with a new route: order %v, want %v", uids(got), want)
+	}
+	var routes []*gwapiv1.HTTPRoute
+	for _, u := range []string{"a", "b", "c", "d", "e"} {
+		rv := "1"
+		if u == changed {
+			rv = "2"
+		}
+		if u != order[0] {
+			routes = append(routes, route(u, rv))
+		}
+	}
+	got = snapshot(routes...)
+	want = append(slices.Clone(order[1:]), "e")
+	if !slices.Equal(uids(got), want) {
+		t.Fatalf("with a route changed and one gone: order %v, want %v", uids(got), want)
+	}
+	if got[1].ResourceVersion != "2" {
+		t.Errorf("the changed route at index 1 has resourceVersion %s", got[1].ResourceVersion)
 	}
 }
 
@@ -150,6 +210,7 @@ func BenchmarkStableObjectsRouteChange(b *testing.B) {
 		base.Services = append(base.Services, &corev1.Service{ObjectMeta: metav1.ObjectMeta{UID: types.UID(fmt.Sprint("s", i)), ResourceVersion: "1"}})
 	}
 	var s stableObjects
+	rng := rand.New(rand.NewPCG(1, 2))
 	first := *base
 	first.HTTPRoutes, first.Services = slices.Clone(base.HTTPRoutes), slices.Clone(base.Services)
 	s.apply(&first)
@@ -159,9 +220,15 @@ func BenchmarkStableObjectsRouteChange(b *testing.B) {
 		i++
 		k := (i * 7919) % len(base.HTTPRoutes)
 		base.HTTPRoutes[k] = route(fmt.Sprint("r", k), fmt.Sprint(i+1))
-		// The lists of a build are its own (apply replaces their items).
+		// The lists of a build are its own (apply replaces their items);
+		// the informer stores list the routes in a random order.
+		b.StopTimer()
 		next := *base
 		next.HTTPRoutes, next.Services = slices.Clone(base.HTTPRoutes), slices.Clone(base.Services)
+		rng.Shuffle(len(next.HTTPRoutes), func(i, j int) {
+			next.HTTPRoutes[i], next.HTTPRoutes[j] = next.HTTPRoutes[j], next.HTTPRoutes[i]
+		})
+		b.StartTimer()
 		s.apply(&next)
 	}
 }
