@@ -48,6 +48,8 @@ type routeFacts struct {
 type refCounts struct {
 	keys  sets.Set[types.NamespacedName]
 	count map[types.NamespacedName]int
+	// handed is the copy of keys set handed out, nil once keys changed.
+	handed sets.Set[types.NamespacedName]
 }
 
 func (c *refCounts) add(keys []types.NamespacedName) {
@@ -57,6 +59,7 @@ func (c *refCounts) add(keys []types.NamespacedName) {
 	for _, k := range keys {
 		if c.count[k]++; c.count[k] == 1 {
 			c.keys.Insert(k)
+			c.handed = nil
 		}
 	}
 }
@@ -66,16 +69,24 @@ func (c *refCounts) remove(keys []types.NamespacedName) {
 		if c.count[k]--; c.count[k] <= 0 {
 			delete(c.count, k)
 			c.keys.Delete(k)
+			c.handed = nil
 		}
 	}
 }
 
-// set returns the keys as a set of their own.
+// set returns the keys as a set apart from c's: the same set from build to
+// build while the keys stay the same (a route change that keeps its
+// references copies no set of 20,000 Services; keptServices knows the set
+// by identity), a new one once they changed. The set is shared: no one
+// modifies it.
 func (c *refCounts) set() sets.Set[types.NamespacedName] {
-	if c.keys == nil {
-		return sets.New[types.NamespacedName]()
+	if c.handed == nil {
+		c.handed = sets.New[types.NamespacedName]()
+		if c.keys != nil {
+			c.handed = maps.Clone(c.keys)
+		}
 	}
-	return maps.Clone(c.keys)
+	return c.handed
 }
 
 // begin starts a build with our parents ours.

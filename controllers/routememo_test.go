@@ -51,6 +51,13 @@ func (b *memoBuild) run(m *routeMemo, ours ourParents, routes ...*gwapiv1.HTTPRo
 func TestRouteMemoAnswersOncePerObject(t *testing.T) {
 	var m routeMemo
 	var memo memoBuild
+	// Every set handed out, with its keys then: the memo never modifies
+	// one afterwards (builds share it while the keys stay the same).
+	type handedSet struct {
+		set, keys sets.Set[types.NamespacedName]
+	}
+	var handed []handedSet
+	var last sets.Set[types.NamespacedName]
 	check := func(step string, ours ourParents, routes ...*gwapiv1.HTTPRoute) {
 		t.Helper()
 		got := memo.run(&m, ours, routes...)
@@ -58,7 +65,15 @@ func TestRouteMemoAnswersOncePerObject(t *testing.T) {
 		if want := fresh.run(nil, ours, routes...); !maps.Equal(got, want) {
 			t.Errorf("%s: services %v, want %v", step, got.UnsortedList(), want.UnsortedList())
 		}
-		got.Insert(types.NamespacedName{Name: "written-by-the-caller"}) // the build's own set
+		if last != nil && maps.Equal(last, got) != sameMap(last, got) {
+			t.Errorf("%s: the same keys in a new set, or other keys in the same set", step)
+		}
+		for _, h := range handed {
+			if !maps.Equal(h.set, h.keys) {
+				t.Fatalf("%s: a set handed out earlier was modified", step)
+			}
+		}
+		handed, last = append(handed, handedSet{set: got, keys: maps.Clone(got)}), got
 	}
 	a, b, detached := namedRoute("ns", "a"), namedRoute("ns", "b"), namedRoute("ns", "detached")
 	check("first build", parentsOf("gw"), a, b, detached)

@@ -2,6 +2,7 @@ package controllers
 
 import (
 	"context"
+	"reflect"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -89,10 +90,20 @@ func (k *keptServices) get(
 	return out, nil
 }
 
+// sameMap reports whether a and b are the same map (not merely equal).
+func sameMap[K comparable, V any](a, b map[K]V) bool {
+	return reflect.ValueOf(a).UnsafePointer() == reflect.ValueOf(b).UnsafePointer()
+}
+
 // sameKeySet reports whether a and b hold the same keys.
+// The route memo hands out the same set while the keys stay the same: then
+// no key is looked up.
 func sameKeySet(a, b sets.Set[types.NamespacedName]) bool {
 	if a == nil || len(a) != len(b) {
 		return false
+	}
+	if sameMap(a, b) {
+		return true
 	}
 	for key := range b {
 		if !a.Has(key) {
