@@ -216,3 +216,15 @@ func translateEndpointsSafely(c *translator.Cache, clusters []*ir.Cluster, eps *
 	}()
 	return c.TranslateEndpoints(clusters, eps)
 }
+
+// warmEndpointsSafely is Cache.WarmEndpoints, turning a panic into an
+// error.
+func warmEndpointsSafely(c *translator.Cache, clusters []*ir.Cluster, eps *ir.Endpoints) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("panic in xds endpoints translator: %v", p)
+		}
+	}()
+	c.WarmEndpoints(clusters, eps)
+	return nil
+}

@@ -275,6 +275,11 @@ func (r *Runner) apply(f *bus.Fleet) {
 	r.reportLeftOut(log, f.Name, res)
 	r.applied[f.Name] = f.Xds
 	r.fleetEndpoints[f.Name] = r.endpoints.generation
+	// Served: the first endpoint change of the fleet need not build the
+	// endpoint index (once per fleet).
+	if err := warmEndpointsSafely(r.cache(f.Name), f.Xds.Clusters, r.endpoints.current); err != nil {
+		log.Error(err, "preparing the endpoint index failed; the next endpoint change builds it")
+	}
 	if changed {
 		log.V(1).Info("xDS configuration updated", "listeners", len(res.Listeners), "routeConfigurations", len(res.Routes),
 			"clusters", len(res.Clusters), "secrets", len(res.Secrets))

@@ -351,3 +351,38 @@ func TestCacheReusesUnchangedMessages(t *testing.T) {
 		}
 	}
 }
+
+// TestWarmEndpointsPreparesThePatch: after WarmEndpoints, the cache holds
+// the endpoint index a patch needs (each slot's place in the result, the
+// slots of each Service), and the next endpoint change gives what
+// TranslateEndpoints gives.
+func TestWarmEndpointsPreparesThePatch(t *testing.T) {
+	x := benchIR(200)
+	eps := benchEDS(x)
+	c := NewCache()
+	if _, err := c.Translate(x, eps); err != nil {
+		t.Fatal(err)
+	}
+	c.WarmEndpoints(x.Clusters, eps)
+	if c.eds == nil || c.eds.at == nil || c.eds.byKey == nil {
+		t.Fatal("WarmEndpoints left no endpoint index with places and Services")
+	}
+	warmed := c.eds
+	c.WarmEndpoints(x.Clusters, eps)
+	if c.eds != warmed {
+		t.Error("WarmEndpoints made the index again")
+	}
+	key := "bench/svc-00003"
+	next := &ir.Endpoints{Services: maps.Clone(eps.Services), ID: ir.NewEndpointsID(),
+		Delta: &ir.EndpointsDelta{From: eps.ID, Changed: []string{key}}}
+	next.Services[key] = &ir.ServiceEndpoints{Ports: []*ir.PortEndpoints{{Protocol: ir.ProtocolTCP,
+		Endpoints: []*ir.Endpoint{{Address: "10.255.0.1", Port: 8080}}}}}
+	got, err := c.TranslateEndpoints(x.Clusters, next)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := TranslateEndpoints(x.Clusters, next)
+	if !sameResources(t, got, want) {
+		t.Fatal("the endpoint change after WarmEndpoints gives other assignments than TranslateEndpoints")
+	}
+}
