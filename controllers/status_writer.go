@@ -56,6 +56,10 @@ type statusWriter struct {
 	// round failed. Both are guarded by mu.
 	routesDone  *gatewayapi.Result
 	roundFailed bool
+	// desired is writeRoutes' map of the desired parents of each route,
+	// emptied and filled again by each call (guarded by mu): a map of
+	// 10,000 routes made anew per round cost more than filling it.
+	desired map[types.NamespacedName][]gwapiv1.RouteParentStatus
 }
 
 // newStatusWriter builds the status writer and registers its metrics with
@@ -180,22 +184,6 @@ var tcpRouteKind = routeKind{
 	parents:   func(o client.Object) *[]gwapiv1.RouteParentStatus { return &o.(*gwapiv1.TCPRoute).Status.Parents },
 }
 
-// stored lists every route of the kind with its stored parent statuses
-// (read-only: shared with the cache).
-func (k routeKind) stored(
-	ctx context.Context, r client.Reader, informers cache.Informers,
-) (map[types.NamespacedName][]gwapiv1.RouteParentStatus, error) {
-	objs, err := k.list(ctx, r, informers)
-	if err != nil {
-		return nil, err
-	}
-	out := make(map[types.NamespacedName][]gwapiv1.RouteParentStatus, len(objs))
-	for _, o := range objs {
-		out[client.ObjectKeyFromObject(o)] = *k.parents(o)
-	}
-	return out, nil
-}
-
 // listRoutes returns a routeKind's list for the route type T, whose list
 // type is L (items gives its items).
 func listRoutes[T any, L any, PT interface {
@@ -233,17 +221,23 @@ func cloneParents(in []gwapiv1.RouteParentStatus) []gwapiv1.RouteParentStatus {
 func (w *statusWriter) writeRoutes(
 	ctx context.Context, kind routeKind, statuses []gatewayapi.RouteStatus, report *applied.Report, now metav1.Time,
 ) {
-	desired := make(map[types.NamespacedName][]gwapiv1.RouteParentStatus, len(statuses))
+	if w.desired == nil {
+		w.desired = make(map[types.NamespacedName][]gwapiv1.RouteParentStatus, len(statuses))
+	}
+	desired := w.desired
+	clear(desired)
 	for _, s := range statuses {
 		desired[key(s.ObjectKey)] = report.RouteParents(kind.name, s)
 	}
-	stored, err := kind.stored(ctx, w.cache, w.informers)
+	// The stored routes, read-only: shared with the cache.
+	objs, err := kind.list(ctx, w.cache, w.informers)
 	if err != nil {
 		w.roundFailed = true
 		w.log.Error(err, "listing routes for status", "kind", kind.name)
 		return
 	}
-	for k, storedParents := range stored {
+	for _, o := range objs {
+		k, storedParents := client.ObjectKeyFromObject(o), *kind.parents(o)
 		parents, ok := desired[k]
 		if !ok && !hasParentsOf(storedParents, w.opts.ControllerName) {
 			continue
