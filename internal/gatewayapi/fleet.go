@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"maps"
 	"net/netip"
+	"reflect"
 	"slices"
 	"strings"
 
@@ -239,14 +240,30 @@ func (t *translator) usedClusters(fleet string, xds *ir.Xds, http []map[string]i
 		}
 		names = slices.Sorted(maps.Keys(used))
 	}
-	if t.memo != nil {
-		t.memo.usedClusters[fleet] = &usedClustersMemo{gen: t.memo.gen, listeners: listeners, other: other, names: names}
+	last := t.lastUsedClusters(fleet)
+	var out []*ir.Cluster
+	if last != nil && len(names) > 0 && len(last.names) == len(names) && &last.names[0] == &names[0] &&
+		sameMap(last.from, t.clusters) {
+		// The same names, looked up in the same map, whose entries are
+		// only ever added: the same clusters.
+		out = last.clusters
+	} else {
+		out = make([]*ir.Cluster, len(names))
+		for i, name := range names {
+			out[i] = t.clusters[name]
+		}
 	}
-	out := make([]*ir.Cluster, len(names))
-	for i, name := range names {
-		out[i] = t.clusters[name]
+	if t.memo != nil {
+		t.memo.usedClusters[fleet] = &usedClustersMemo{
+			gen: t.memo.gen, listeners: listeners, other: other, names: names, clusters: out, from: t.clusters,
+		}
 	}
 	return out
+}
+
+// sameMap reports whether a and b are the same map (not merely equal).
+func sameMap[K comparable, V any](a, b map[K]V) bool {
+	return reflect.ValueOf(a).UnsafePointer() == reflect.ValueOf(b).UnsafePointer()
 }
 
 // lastUsedClusters is the memo's record of fleet's clusters in the last

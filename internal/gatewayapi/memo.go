@@ -133,12 +133,16 @@ func (tr *Translator) Patched() bool { return tr.patched }
 
 // usedClustersMemo is what usedClusters found for a fleet in the call gen:
 // the IR names of its HTTP listeners, the clusters of its TLS and TCP
-// listeners, and all its cluster names, sorted.
+// listeners, and all its cluster names, sorted; and the clusters of those
+// names, looked up in the map from (translator.clusters, to which entries
+// are only ever added).
 type usedClustersMemo struct {
 	gen       uint64
 	listeners []string
 	other     []string
 	names     []string
+	clusters  []*ir.Cluster
+	from      map[string]*ir.Cluster
 }
 
 // httpRouteMemo is the memoized work of one HTTPRoute object.
