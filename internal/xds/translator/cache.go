@@ -55,6 +55,10 @@ type Cache struct {
 	// (it used no entry of clusters, nor left one unused).
 	lastClusters *clustersMemo
 	clustersKept bool
+	// assignmentsKept is set when the last Translate call took the
+	// assignments of the call before whole (addEndpoints): it used the
+	// same assignment entries, and the cache keeps them unswept.
+	assignmentsKept bool
 }
 
 type builtCluster struct {
@@ -95,7 +99,9 @@ func (c *Cache) Translate(x *ir.Xds, eps *ir.Endpoints) (*Resources, error) {
 	if !c.clustersKept {
 		sweep(c.clusters, c.gen, func(e *builtCluster) uint64 { return e.gen })
 	}
-	sweep(c.assignments, c.gen, func(e *builtAssignment) uint64 { return e.gen })
+	if !c.assignmentsKept {
+		sweep(c.assignments, c.gen, func(e *builtAssignment) uint64 { return e.gen })
+	}
 	return res, nil
 }
 

@@ -4,6 +4,8 @@ import (
 	"net"
 	"slices"
 
+	endpointv3 "github.com/envoyproxy/go-control-plane/envoy/config/endpoint/v3"
+
 	"github.com/envoygw/envoy-gateway/internal/ir"
 )
 
@@ -39,14 +41,19 @@ func (t *translation) addEndpoints(clusters []*ir.Cluster, eps *ir.Endpoints) {
 		last = c.lastEndpoints
 	}
 	if last != nil && slices.Equal(last.clusters, clusters) {
-		for _, b := range last.built {
-			if b != nil {
-				b.gen = c.gen
-				t.addAssignment(b)
-			}
-		}
+		// The last call's assignments, whole: the cache keeps its
+		// assignment entries as they are (no sweep, see assignmentsKept).
+		t.out.Endpoints = append(t.out.Endpoints, last.endpoints...)
+		t.out.LeftOut = append(t.out.LeftOut, last.leftOut...)
+		t.out.Warnings = append(t.out.Warnings, last.warnings...)
+		t.endpointsSorted = last.sorted && len(t.out.Endpoints) == len(last.endpoints)
+		c.assignmentsKept = true
 		return
 	}
+	if c != nil {
+		c.assignmentsKept = false
+	}
+	from := [3]int{len(t.out.Endpoints), len(t.out.LeftOut), len(t.out.Warnings)}
 	var memo *endpointsMemo
 	if c != nil {
 		memo = &endpointsMemo{clusters: slices.Clone(clusters), eps: eps, built: make([]*builtAssignment, len(clusters))}
@@ -75,6 +82,10 @@ func (t *translation) addEndpoints(clusters []*ir.Cluster, eps *ir.Endpoints) {
 		memo.built[i] = b
 	}
 	if c != nil {
+		memo.endpoints = slices.Clone(t.out.Endpoints[from[0]:])
+		memo.leftOut = slices.Clone(t.out.LeftOut[from[1]:])
+		memo.warnings = slices.Clone(t.out.Warnings[from[2]:])
+		memo.sorted = slices.IsSortedFunc(memo.endpoints, compareAssignments)
 		c.lastEndpoints = memo
 	}
 }
@@ -96,6 +107,12 @@ type endpointsMemo struct {
 	clusters []*ir.Cluster
 	eps      *ir.Endpoints
 	built    []*builtAssignment
+	// endpoints, leftOut and warnings are what the call added to its
+	// result, in order; sorted says the assignments are in name order.
+	endpoints []*endpointv3.ClusterLoadAssignment
+	leftOut   []LeftOut
+	warnings  []string
+	sorted    bool
 }
 
 // find returns the index of the first cluster at or after from whose name

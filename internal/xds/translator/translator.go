@@ -88,7 +88,10 @@ func translate(x *ir.Xds, eps *ir.Endpoints, cache *Cache) *Resources {
 	}
 	t.addEndpoints(x.Clusters, eps)
 	t.addSecrets()
-	t.out.sort()
+	t.out.sortButEndpoints()
+	if !t.endpointsSorted {
+		t.out.sortEndpoints()
+	}
 	return t.out
 }
 
@@ -107,6 +110,9 @@ type translation struct {
 	// httpFilters are the HTTP filters every HTTP connection manager runs
 	// before the router (rate limiting).
 	httpFilters []*hcmv3.HttpFilter
+	// endpointsSorted says the assignments are the last call's, known to
+	// be in name order (see addEndpoints): not sorted again.
+	endpointsSorted bool
 }
 
 func (t *translation) warnf(format string, args ...any) {
@@ -178,13 +184,22 @@ func groupByAddress(x *ir.Xds) []*addressGroup {
 }
 
 func (r *Resources) sort() {
+	r.sortButEndpoints()
+	r.sortEndpoints()
+}
+
+func (r *Resources) sortButEndpoints() {
 	slices.SortFunc(r.Listeners, func(a, b *listenerv3.Listener) int { return cmp.Compare(a.GetName(), b.GetName()) })
 	slices.SortFunc(r.Routes, func(a, b *routev3.RouteConfiguration) int { return cmp.Compare(a.GetName(), b.GetName()) })
 	slices.SortFunc(r.Clusters, func(a, b *clusterv3.Cluster) int { return cmp.Compare(a.GetName(), b.GetName()) })
-	slices.SortFunc(r.Endpoints, func(a, b *endpointv3.ClusterLoadAssignment) int {
-		return cmp.Compare(a.GetClusterName(), b.GetClusterName())
-	})
 	slices.SortFunc(r.Secrets, func(a, b *tlsv3.Secret) int { return cmp.Compare(a.GetName(), b.GetName()) })
+}
+
+func (r *Resources) sortEndpoints() { slices.SortFunc(r.Endpoints, compareAssignments) }
+
+// compareAssignments orders assignments by cluster name.
+func compareAssignments(a, b *endpointv3.ClusterLoadAssignment) int {
+	return cmp.Compare(a.GetClusterName(), b.GetClusterName())
 }
 
 // Validate runs the protos' own ValidateAll on every resource, and on the
