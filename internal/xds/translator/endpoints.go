@@ -33,7 +33,9 @@ func TranslateEndpoints(clusters []*ir.Cluster, eps *ir.Endpoints) (*Resources, 
 // name order, takes that call's assignment as it is, without looking its
 // endpoints up: what a route change gives, where at most the clusters of
 // the changed routes are new. A call with the same clusters in the same
-// order takes them all without a walk.
+// order takes the last call's assignments, warnings and left-out elements
+// as lists, whole, and the result's assignments are not sorted again when
+// they were in name order.
 func (t *translation) addEndpoints(clusters []*ir.Cluster, eps *ir.Endpoints) {
 	c := t.cache
 	var last *endpointsMemo
