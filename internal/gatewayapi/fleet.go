@@ -242,8 +242,7 @@ func (t *translator) usedClusters(fleet string, xds *ir.Xds, http []map[string]i
 	}
 	last := t.lastUsedClusters(fleet)
 	var out []*ir.Cluster
-	if last != nil && len(names) > 0 && len(last.names) == len(names) && &last.names[0] == &names[0] &&
-		sameMap(last.from, t.clusters) {
+	if last != nil && len(names) > 0 && sameBacking(last.names, names) && sameMap(last.from, t.clusters) {
 		// The same names, looked up in the same map, whose entries are
 		// only ever added: the same clusters.
 		out = last.clusters
@@ -259,6 +258,12 @@ func (t *translator) usedClusters(fleet string, xds *ir.Xds, http []map[string]i
 		}
 	}
 	return out
+}
+
+// sameBacking reports whether a and b are the same slice: the same elements
+// in the same backing array.
+func sameBacking[T any](a, b []T) bool {
+	return len(a) == len(b) && (len(a) == 0 || &a[0] == &b[0])
 }
 
 // sameMap reports whether a and b are the same map (not merely equal).

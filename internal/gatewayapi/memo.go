@@ -74,10 +74,8 @@ type Translator struct {
 	// emptied by each full translation.
 	routeSeen map[routeKey]bool
 	// last is the last call's input, model and result, which patchRoutes
-	// patches; patches counts the calls it answered, and patched says
-	// whether it answered the last one.
+	// patches; patched says whether it answered the last call.
 	last    *lastCall
-	patches int
 	patched bool
 }
 

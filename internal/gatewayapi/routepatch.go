@@ -115,7 +115,6 @@ func (tr *Translator) patchRoutes(res *Resources) (*Result, bool) {
 			gone = append(gone, m)
 		}
 	}
-	tr.patches++
 	t.detachRoutes(gone)
 	for _, m := range gone {
 		delete(t.routeSeen, routeKey{kind: kindHTTPRoute, namespace: m.meta.meta.Namespace, name: m.meta.meta.Name})
