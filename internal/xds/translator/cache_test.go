@@ -5,6 +5,7 @@ import (
 	"maps"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -38,6 +39,17 @@ func newWorld(seed uint64) *world {
 	}
 	w.x.Clusters = append(w.x.Clusters, &ir.Cluster{Name: "dns", Discovery: ir.DiscoveryDNS,
 		Endpoints: []*ir.Endpoint{{Address: "example.com", Port: 80}}})
+	if seed%2 == 1 {
+		// In name order, as the resource translator gives them: the
+		// translator then keeps the last call's order and puts only the
+		// clusters it adds in place.
+		slices.SortFunc(w.x.Clusters, func(a, b *ir.Cluster) int { return strings.Compare(a.Name, b.Name) })
+	}
+	if seed%4 == 1 {
+		// A cluster the translator adds after the IR's ("ratelimit"),
+		// which goes between them.
+		w.x.GlobalRateLimit = &ir.GlobalRateLimit{Domain: "envoy-gateway", Host: "rls", Port: 8081, Timeout: 1}
+	}
 	w.eps = &ir.Endpoints{Services: map[string]*ir.ServiceEndpoints{}, ID: ir.NewEndpointsID()}
 	for s := range w.services {
 		w.eps.Services[ir.ServiceKey("ns", fmt.Sprintf("svc-%d", s))] = w.serviceEndpoints()
@@ -147,7 +159,7 @@ func (w *world) change() (endpointsOnly bool) {
 		c.Hostnames = []string{[]string{"a.example.com", "b.example.com", "c.example.com"}[w.rng.IntN(3)]}
 		listeners := slices.Clone(w.x.HTTP)
 		listeners[3] = &c
-		w.x = &ir.Xds{HTTP: listeners, TLS: w.x.TLS, Clusters: w.x.Clusters}
+		w.x = &ir.Xds{HTTP: listeners, TLS: w.x.TLS, GlobalRateLimit: w.x.GlobalRateLimit, Clusters: w.x.Clusters}
 	case 0, 1: // replace a route
 		l := w.x.HTTP[w.rng.IntN(len(w.x.HTTP))]
 		if len(l.Routes) > 0 {
@@ -168,10 +180,11 @@ func (w *world) change() (endpointsOnly bool) {
 		clusters := slices.Clone(w.x.Clusters)
 		for i := range w.services {
 			if w.rng.IntN(3) == 0 {
-				clusters[i] = w.cluster(i)
+				c := w.cluster(i)
+				clusters[slices.IndexFunc(clusters, func(x *ir.Cluster) bool { return x.Name == c.Name })] = c
 			}
 		}
-		w.x = &ir.Xds{HTTP: w.x.HTTP, TLS: w.x.TLS, Clusters: clusters}
+		w.x = &ir.Xds{HTTP: w.x.HTTP, TLS: w.x.TLS, GlobalRateLimit: w.x.GlobalRateLimit, Clusters: clusters}
 	case 4: // the cluster some routes refer to appears or disappears, so
 		// routes validated before become invalid, or the other way; half
 		// the time with a repeated cluster after it (left out), which
@@ -186,7 +199,7 @@ func (w *world) change() (endpointsOnly bool) {
 				clusters = append(clusters, clusters[0])
 			}
 		}
-		w.x = &ir.Xds{HTTP: w.x.HTTP, TLS: w.x.TLS, Clusters: clusters}
+		w.x = &ir.Xds{HTTP: w.x.HTTP, TLS: w.x.TLS, GlobalRateLimit: w.x.GlobalRateLimit, Clusters: clusters}
 	default: // endpoints of a Service change
 		services := make(map[string]*ir.ServiceEndpoints, len(w.eps.Services)+1)
 		maps.Copy(services, w.eps.Services)
@@ -217,7 +230,7 @@ func (w *world) replaceListener(l *ir.HTTPListener, edit func([]*ir.HTTPRoute) [
 	c.Routes = edit(slices.Clone(l.Routes))
 	listeners := slices.Clone(w.x.HTTP)
 	listeners[slices.Index(listeners, l)] = &c
-	w.x = &ir.Xds{HTTP: listeners, TLS: w.x.TLS, Clusters: w.x.Clusters}
+	w.x = &ir.Xds{HTTP: listeners, TLS: w.x.TLS, GlobalRateLimit: w.x.GlobalRateLimit, Clusters: w.x.Clusters}
 }
 
 // TestCacheTranslatesAsTranslate runs random sequences of changes through
@@ -317,7 +330,9 @@ func TestCacheReusesUnchangedMessages(t *testing.T) {
 		}
 	}
 	for i := range first.Clusters {
-		if first.Clusters[i] != again.Clusters[i] && first.Clusters[i].GetName() != invalidBackendCluster {
+		// The translator's own clusters are built by every call.
+		own := first.Clusters[i].GetName() == invalidBackendCluster || first.Clusters[i].GetName() == RateLimitClusterName
+		if first.Clusters[i] != again.Clusters[i] && !own {
 			t.Errorf("cluster %s built again", first.Clusters[i].GetName())
 		}
 	}

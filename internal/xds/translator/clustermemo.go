@@ -22,8 +22,9 @@ type clustersMemo struct {
 	valid []*ir.Cluster
 	names map[string]bool
 	// built are the messages of valid (those left out missing), nil until
-	// addClusters made them.
-	built []*clusterv3.Cluster
+	// addClusters made them; builtSorted says they are in name order.
+	built       []*clusterv3.Cluster
+	builtSorted bool
 	// validated and building are what validating and building reported.
 	validated, building reports
 }
@@ -71,6 +72,9 @@ func (t *translation) addValidClusters(clusters []*ir.Cluster) {
 		m = t.cache.lastClusters
 	}
 	if t.sameClusters && m.built != nil {
+		if len(t.out.Clusters) == 0 && m.builtSorted {
+			t.clustersSorted = len(m.built)
+		}
 		t.out.Clusters = append(t.out.Clusters, m.built...)
 		t.replay(m.building)
 		return
@@ -88,5 +92,6 @@ func (t *translation) addValidClusters(clusters []*ir.Cluster) {
 	})
 	if m != nil {
 		m.built, m.building = slices.Clone(t.out.Clusters[first:]), building
+		m.builtSorted = slices.IsSortedFunc(m.built, compareClusters)
 	}
 }

@@ -88,7 +88,7 @@ func translate(x *ir.Xds, eps *ir.Endpoints, cache *Cache) *Resources {
 	}
 	t.addEndpoints(x.Clusters, eps)
 	t.addSecrets()
-	t.out.sortButEndpoints()
+	t.out.sortButEndpoints(t.clustersSorted)
 	if !t.endpointsSorted {
 		t.out.sortEndpoints()
 	}
@@ -113,6 +113,10 @@ type translation struct {
 	// endpointsSorted says the assignments are the last call's, known to
 	// be in name order (see addEndpoints): not sorted again.
 	endpointsSorted bool
+	// clustersSorted is how many clusters, at the start of the result's
+	// list, are known to be in name order (the last call's, see
+	// addValidClusters): only those after them are put in place.
+	clustersSorted int
 }
 
 func (t *translation) warnf(format string, args ...any) {
@@ -184,16 +188,42 @@ func groupByAddress(x *ir.Xds) []*addressGroup {
 }
 
 func (r *Resources) sort() {
-	r.sortButEndpoints()
+	r.sortButEndpoints(0)
 	r.sortEndpoints()
 }
 
-func (r *Resources) sortButEndpoints() {
+// sortButEndpoints sorts every list but the assignments by name; the first
+// sortedClusters clusters are known to be in order.
+func (r *Resources) sortButEndpoints(sortedClusters int) {
 	slices.SortFunc(r.Listeners, func(a, b *listenerv3.Listener) int { return cmp.Compare(a.GetName(), b.GetName()) })
 	slices.SortFunc(r.Routes, func(a, b *routev3.RouteConfiguration) int { return cmp.Compare(a.GetName(), b.GetName()) })
-	slices.SortFunc(r.Clusters, func(a, b *clusterv3.Cluster) int { return cmp.Compare(a.GetName(), b.GetName()) })
+	sortClusters(r.Clusters, sortedClusters)
 	slices.SortFunc(r.Secrets, func(a, b *tlsv3.Secret) int { return cmp.Compare(a.GetName(), b.GetName()) })
 }
+
+// fewUnsorted is how many clusters after a sorted run sortClusters inserts
+// one by one; more are sorted with the rest.
+const fewUnsorted = 8
+
+// sortClusters sorts cs by name, its first sorted elements being in order
+// already. A few after them (the invalid-backend and rate limit clusters)
+// are each inserted at their place: at 20,000 clusters a sort compares
+// names scattered over the heap, and a route change keeps the list.
+func sortClusters(cs []*clusterv3.Cluster, sorted int) {
+	if sorted == 0 || len(cs)-sorted > fewUnsorted {
+		slices.SortFunc(cs, compareClusters)
+		return
+	}
+	for i := sorted; i < len(cs); i++ {
+		c := cs[i]
+		at, _ := slices.BinarySearchFunc(cs[:i], c, compareClusters)
+		copy(cs[at+1:i+1], cs[at:i])
+		cs[at] = c
+	}
+}
+
+// compareClusters orders clusters by name.
+func compareClusters(a, b *clusterv3.Cluster) int { return cmp.Compare(a.GetName(), b.GetName()) }
 
 func (r *Resources) sortEndpoints() { slices.SortFunc(r.Endpoints, compareAssignments) }
 

@@ -1,8 +1,10 @@
 package translator
 
 import (
+	"slices"
 	"testing"
 
+	clusterv3 "github.com/envoyproxy/go-control-plane/envoy/config/cluster/v3"
 	listenerv3 "github.com/envoyproxy/go-control-plane/envoy/config/listener/v3"
 	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
 	matcherv3 "github.com/envoyproxy/go-control-plane/envoy/type/matcher/v3"
@@ -210,5 +212,47 @@ func TestSNIClaims(t *testing.T) {
 		if ok != s.wantOK {
 			t.Errorf("%s: ok = %v, want %v", s.description, ok, s.wantOK)
 		}
+	}
+}
+
+func TestSortClustersKeepsTheSortedRun(t *testing.T) {
+	named := func(names ...string) []*clusterv3.Cluster {
+		out := make([]*clusterv3.Cluster, len(names))
+		for i, n := range names {
+			out[i] = &clusterv3.Cluster{Name: n}
+		}
+		return out
+	}
+	names := func(cs []*clusterv3.Cluster) []string {
+		out := make([]string, len(cs))
+		for i, c := range cs {
+			out[i] = c.GetName()
+		}
+		return out
+	}
+	tests := []struct {
+		name   string
+		in     []string
+		sorted int
+		want   []string
+	}{
+		{"nothing known sorted", []string{"c", "a", "b"}, 0, []string{"a", "b", "c"}},
+		{"all sorted", []string{"a", "b", "c"}, 3, []string{"a", "b", "c"}},
+		{"one after, goes first", []string{"b", "c", "d", "a"}, 3, []string{"a", "b", "c", "d"}},
+		{"one after, goes in the middle", []string{"a", "c", "e", "d"}, 3, []string{"a", "c", "d", "e"}},
+		{"one after, stays last", []string{"a", "b", "z"}, 2, []string{"a", "b", "z"}},
+		{"two after, out of order", []string{"b", "d", "f", "e", "a"}, 3, []string{"a", "b", "d", "e", "f"}},
+		{"empty run", []string{"b", "a"}, 0, []string{"a", "b"}},
+		{"too many after: sorted whole", []string{"m", "z", "y", "x", "w", "v", "u", "t", "s", "r"}, 1,
+			[]string{"m", "r", "s", "t", "u", "v", "w", "x", "y", "z"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cs := named(tt.in...)
+			sortClusters(cs, tt.sorted)
+			if got := names(cs); !slices.Equal(got, tt.want) {
+				t.Fatalf("sortClusters(%v, %d) = %v, want %v", tt.in, tt.sorted, got, tt.want)
+			}
+		})
 	}
 }
