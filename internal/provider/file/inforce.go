@@ -243,20 +243,34 @@ func (f *inForce) inForceObject(name string, i int, o Object) bool {
 type kindList struct {
 	objects []client.Object
 	files   []string
+	// typed is objects as the kind's typed list (see kind.typed), made by
+	// the first snapshot that uses it: the snapshots after it until the
+	// kind's files change share it (nothing modifies a snapshot's lists).
+	typed any
+}
+
+// typedList returns l's objects as the typed list of kind k.
+func (l *kindList) typedList(k kind) any {
+	if l.typed == nil {
+		l.typed = k.typed(l.objects)
+	}
+	return l.typed
 }
 
 // objectsInForce returns the objects in force of kind gvk, in file order:
 // those of the last snapshot, but for the files changed since, whose
 // objects are taken again. When more than a quarter of the kind's files
 // changed, every file of the kind is read again.
-func (f *inForce) objectsInForce(gvk schema.GroupVersionKind) []client.Object {
+func (f *inForce) objectsInForce(gvk schema.GroupVersionKind) *kindList {
 	last, ok := f.kindObjects[gvk]
 	changed := f.changedFiles[gvk]
 	if ok && len(changed) == 0 {
-		return last.objects
+		return last
 	}
 	next := &kindList{}
 	if ok && len(changed) <= len(f.kindFiles[gvk])/4 {
+		next.objects = make([]client.Object, 0, len(last.objects)+len(changed))
+		next.files = make([]string, 0, len(last.files)+len(changed))
 		names := slices.Sorted(maps.Keys(changed))
 		i := 0
 		for _, name := range names {
@@ -275,7 +289,7 @@ func (f *inForce) objectsInForce(gvk schema.GroupVersionKind) []client.Object {
 		}
 	}
 	f.kindObjects[gvk] = next
-	return next.objects
+	return next
 }
 
 // addInForce appends to l the objects in force of kind gvk of file name,
@@ -305,10 +319,8 @@ func (f *inForce) resources(infra map[string]bus.InfraState) *gatewayapi.Resourc
 		if gvk == endpointSliceGVK {
 			continue
 		}
-		add := kinds[gvk].add
-		for _, o := range f.objectsInForce(gvk) {
-			add(res, o)
-		}
+		k := kinds[gvk]
+		k.set(res, f.objectsInForce(gvk).typedList(k))
 	}
 	clear(f.changedFiles)
 	declared := map[string]bool{}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"maps"
 	"math/rand/v2"
+	"reflect"
 	"slices"
 	"testing"
 
@@ -69,6 +70,8 @@ func TestInForceGivesWhatBuildGives(t *testing.T) {
 	for seed := range uint64(30) {
 		rng := rand.New(rand.NewPCG(seed, 7))
 		var prevEps *gatewayapi.Endpoints
+		var prev *gatewayapi.Resources
+		var prevLists map[string][]any
 		prevImplicit := map[string]*corev1.Namespace{}
 		f := newInForce()
 		good := map[string]*Parsed{}
@@ -93,6 +96,12 @@ func TestInForceGivesWhatBuildGives(t *testing.T) {
 			if diff := cmp.Diff(want, got, cmpopts.EquateEmpty()); diff != "" {
 				t.Fatalf("seed %d step %d: resources differ (-Build +inForce):\n%s", seed, step, diff)
 			}
+			// Snapshots share the lists of unchanged kinds: taking this
+			// one changed none of the last one's.
+			if prev != nil && !reflect.DeepEqual(listsOf(prev), prevLists) {
+				t.Fatalf("seed %d step %d: the last snapshot's lists changed", seed, step)
+			}
+			prev, prevLists = got, listsOf(got)
 			prevImplicit = checkImplicitKept(t, prevImplicit, got.Namespaces, files)
 			eps := f.endpointsSnapshot()
 			if diff := cmp.Diff(wantEps.Services, eps.Services, cmpopts.EquateEmpty()); diff != "" {
@@ -116,6 +125,24 @@ func TestInForceGivesWhatBuildGives(t *testing.T) {
 			}
 		}
 	}
+}
+
+// listsOf returns the elements of every list of r (pointers), by field.
+func listsOf(r *gatewayapi.Resources) map[string][]any {
+	out := map[string][]any{}
+	v := reflect.ValueOf(r).Elem()
+	for i := range v.NumField() {
+		field := v.Field(i)
+		if field.Kind() != reflect.Slice {
+			continue
+		}
+		elems := make([]any, field.Len())
+		for j := range elems {
+			elems[j] = field.Index(j).Interface()
+		}
+		out[v.Type().Field(i).Name] = elems
+	}
+	return out
 }
 
 // checkImplicitKept checks that the implicit Namespaces of a snapshot (not

@@ -11,11 +11,39 @@ import (
 	"github.com/envoygw/envoy-gateway/internal/gatewayapi"
 )
 
-// kind is one kind the translator reads: how to make its Go value and how to
-// add one to a Resources snapshot.
+// kind is one kind the translator reads: how to make its Go value, how to
+// add one to a Resources snapshot, and how to put a whole list of them
+// there.
 type kind struct {
 	newObject func() client.Object
 	add       func(res *gatewayapi.Resources, obj client.Object)
+	// typed returns objects (all of the kind) as the kind's typed list, a
+	// new slice exactly as long (nil for none); set puts such a list in res.
+	typed func(objects []client.Object) any
+	set   func(res *gatewayapi.Resources, list any)
+}
+
+// kindOf is the kind of the Go type T, held in the Resources list that
+// field returns.
+func kindOf[T client.Object](newObject func() T, field func(*gatewayapi.Resources) *[]T) kind {
+	return kind{
+		newObject: func() client.Object { return newObject() },
+		add: func(res *gatewayapi.Resources, obj client.Object) {
+			list := field(res)
+			*list = append(*list, obj.(T))
+		},
+		typed: func(objects []client.Object) any {
+			if len(objects) == 0 {
+				return []T(nil)
+			}
+			out := make([]T, len(objects))
+			for i, o := range objects {
+				out[i] = o.(T)
+			}
+			return out
+		},
+		set: func(res *gatewayapi.Resources, list any) { *field(res) = list.([]T) },
+	}
 }
 
 // endpointSliceGVK is the kind of EndpointSlices, which go into the
@@ -30,96 +58,38 @@ var gatewayAPIv1 = schema.GroupVersion{Group: gwapiv1.GroupVersion.Group, Versio
 // validated against their own schema and read as v1 (their schemas are the
 // same and the CRDs convert with strategy None).
 var kinds = map[schema.GroupVersionKind]kind{
-	gatewayAPIv1.WithKind("GatewayClass"): {
-		newObject: func() client.Object { return &gwapiv1.GatewayClass{} },
-		add: func(r *gatewayapi.Resources, o client.Object) {
-			r.GatewayClasses = append(r.GatewayClasses, o.(*gwapiv1.GatewayClass))
-		},
-	},
-	gatewayAPIv1.WithKind("Gateway"): {
-		newObject: func() client.Object { return &gwapiv1.Gateway{} },
-		add:       func(r *gatewayapi.Resources, o client.Object) { r.Gateways = append(r.Gateways, o.(*gwapiv1.Gateway)) },
-	},
-	gatewayAPIv1.WithKind("ListenerSet"): {
-		newObject: func() client.Object { return &gwapiv1.ListenerSet{} },
-		add: func(r *gatewayapi.Resources, o client.Object) {
-			r.ListenerSets = append(r.ListenerSets, o.(*gwapiv1.ListenerSet))
-		},
-	},
-	gatewayAPIv1.WithKind("HTTPRoute"): {
-		newObject: func() client.Object { return &gwapiv1.HTTPRoute{} },
-		add: func(r *gatewayapi.Resources, o client.Object) {
-			r.HTTPRoutes = append(r.HTTPRoutes, o.(*gwapiv1.HTTPRoute))
-		},
-	},
-	gatewayAPIv1.WithKind("GRPCRoute"): {
-		newObject: func() client.Object { return &gwapiv1.GRPCRoute{} },
-		add: func(r *gatewayapi.Resources, o client.Object) {
-			r.GRPCRoutes = append(r.GRPCRoutes, o.(*gwapiv1.GRPCRoute))
-		},
-	},
-	gatewayAPIv1.WithKind("TLSRoute"): {
-		newObject: func() client.Object { return &gwapiv1.TLSRoute{} },
-		add: func(r *gatewayapi.Resources, o client.Object) {
-			r.TLSRoutes = append(r.TLSRoutes, o.(*gwapiv1.TLSRoute))
-		},
-	},
-	gatewayAPIv1.WithKind("TCPRoute"): {
-		newObject: func() client.Object { return &gwapiv1.TCPRoute{} },
-		add: func(r *gatewayapi.Resources, o client.Object) {
-			r.TCPRoutes = append(r.TCPRoutes, o.(*gwapiv1.TCPRoute))
-		},
-	},
-	gatewayAPIv1.WithKind("BackendTLSPolicy"): {
-		newObject: func() client.Object { return &gwapiv1.BackendTLSPolicy{} },
-		add: func(r *gatewayapi.Resources, o client.Object) {
-			r.BackendTLSPolicies = append(r.BackendTLSPolicies, o.(*gwapiv1.BackendTLSPolicy))
-		},
-	},
-	gatewayAPIv1.WithKind("ReferenceGrant"): {
-		newObject: func() client.Object { return &gwapiv1.ReferenceGrant{} },
-		add: func(r *gatewayapi.Resources, o client.Object) {
-			r.ReferenceGrants = append(r.ReferenceGrants, o.(*gwapiv1.ReferenceGrant))
-		},
-	},
-	corev1.SchemeGroupVersion.WithKind("Namespace"): {
-		newObject: func() client.Object { return &corev1.Namespace{} },
-		add: func(r *gatewayapi.Resources, o client.Object) {
-			r.Namespaces = append(r.Namespaces, o.(*corev1.Namespace))
-		},
-	},
-	corev1.SchemeGroupVersion.WithKind("Service"): {
-		newObject: func() client.Object { return &corev1.Service{} },
-		add:       func(r *gatewayapi.Resources, o client.Object) { r.Services = append(r.Services, o.(*corev1.Service)) },
-	},
-	corev1.SchemeGroupVersion.WithKind("Secret"): {
-		newObject: func() client.Object { return &corev1.Secret{} },
-		add:       func(r *gatewayapi.Resources, o client.Object) { r.Secrets = append(r.Secrets, o.(*corev1.Secret)) },
-	},
-	corev1.SchemeGroupVersion.WithKind("ConfigMap"): {
-		newObject: func() client.Object { return &corev1.ConfigMap{} },
-		add: func(r *gatewayapi.Resources, o client.Object) {
-			r.ConfigMaps = append(r.ConfigMaps, o.(*corev1.ConfigMap))
-		},
-	},
-	endpointSliceGVK: {
-		newObject: func() client.Object { return &discoveryv1.EndpointSlice{} },
-		add: func(r *gatewayapi.Resources, o client.Object) {
-			r.EndpointSlices = append(r.EndpointSlices, o.(*discoveryv1.EndpointSlice))
-		},
-	},
-	egv1a1.GroupVersion.WithKind(egv1a1.KindEnvoyProxy): {
-		newObject: func() client.Object { return &egv1a1.EnvoyProxy{} },
-		add: func(r *gatewayapi.Resources, o client.Object) {
-			r.EnvoyProxies = append(r.EnvoyProxies, o.(*egv1a1.EnvoyProxy))
-		},
-	},
-	egv1a1.GroupVersion.WithKind(egv1a1.KindRateLimitFilter): {
-		newObject: func() client.Object { return &egv1a1.RateLimitFilter{} },
-		add: func(r *gatewayapi.Resources, o client.Object) {
-			r.RateLimitFilters = append(r.RateLimitFilters, o.(*egv1a1.RateLimitFilter))
-		},
-	},
+	gatewayAPIv1.WithKind("GatewayClass"): kindOf(func() *gwapiv1.GatewayClass { return &gwapiv1.GatewayClass{} },
+		func(r *gatewayapi.Resources) *[]*gwapiv1.GatewayClass { return &r.GatewayClasses }),
+	gatewayAPIv1.WithKind("Gateway"): kindOf(func() *gwapiv1.Gateway { return &gwapiv1.Gateway{} },
+		func(r *gatewayapi.Resources) *[]*gwapiv1.Gateway { return &r.Gateways }),
+	gatewayAPIv1.WithKind("ListenerSet"): kindOf(func() *gwapiv1.ListenerSet { return &gwapiv1.ListenerSet{} },
+		func(r *gatewayapi.Resources) *[]*gwapiv1.ListenerSet { return &r.ListenerSets }),
+	gatewayAPIv1.WithKind("HTTPRoute"): kindOf(func() *gwapiv1.HTTPRoute { return &gwapiv1.HTTPRoute{} },
+		func(r *gatewayapi.Resources) *[]*gwapiv1.HTTPRoute { return &r.HTTPRoutes }),
+	gatewayAPIv1.WithKind("GRPCRoute"): kindOf(func() *gwapiv1.GRPCRoute { return &gwapiv1.GRPCRoute{} },
+		func(r *gatewayapi.Resources) *[]*gwapiv1.GRPCRoute { return &r.GRPCRoutes }),
+	gatewayAPIv1.WithKind("TLSRoute"): kindOf(func() *gwapiv1.TLSRoute { return &gwapiv1.TLSRoute{} },
+		func(r *gatewayapi.Resources) *[]*gwapiv1.TLSRoute { return &r.TLSRoutes }),
+	gatewayAPIv1.WithKind("TCPRoute"): kindOf(func() *gwapiv1.TCPRoute { return &gwapiv1.TCPRoute{} },
+		func(r *gatewayapi.Resources) *[]*gwapiv1.TCPRoute { return &r.TCPRoutes }),
+	gatewayAPIv1.WithKind("BackendTLSPolicy"): kindOf(func() *gwapiv1.BackendTLSPolicy { return &gwapiv1.BackendTLSPolicy{} },
+		func(r *gatewayapi.Resources) *[]*gwapiv1.BackendTLSPolicy { return &r.BackendTLSPolicies }),
+	gatewayAPIv1.WithKind("ReferenceGrant"): kindOf(func() *gwapiv1.ReferenceGrant { return &gwapiv1.ReferenceGrant{} },
+		func(r *gatewayapi.Resources) *[]*gwapiv1.ReferenceGrant { return &r.ReferenceGrants }),
+	corev1.SchemeGroupVersion.WithKind("Namespace"): kindOf(func() *corev1.Namespace { return &corev1.Namespace{} },
+		func(r *gatewayapi.Resources) *[]*corev1.Namespace { return &r.Namespaces }),
+	corev1.SchemeGroupVersion.WithKind("Service"): kindOf(func() *corev1.Service { return &corev1.Service{} },
+		func(r *gatewayapi.Resources) *[]*corev1.Service { return &r.Services }),
+	corev1.SchemeGroupVersion.WithKind("Secret"): kindOf(func() *corev1.Secret { return &corev1.Secret{} },
+		func(r *gatewayapi.Resources) *[]*corev1.Secret { return &r.Secrets }),
+	corev1.SchemeGroupVersion.WithKind("ConfigMap"): kindOf(func() *corev1.ConfigMap { return &corev1.ConfigMap{} },
+		func(r *gatewayapi.Resources) *[]*corev1.ConfigMap { return &r.ConfigMaps }),
+	endpointSliceGVK: kindOf(func() *discoveryv1.EndpointSlice { return &discoveryv1.EndpointSlice{} },
+		func(r *gatewayapi.Resources) *[]*discoveryv1.EndpointSlice { return &r.EndpointSlices }),
+	egv1a1.GroupVersion.WithKind(egv1a1.KindEnvoyProxy): kindOf(func() *egv1a1.EnvoyProxy { return &egv1a1.EnvoyProxy{} },
+		func(r *gatewayapi.Resources) *[]*egv1a1.EnvoyProxy { return &r.EnvoyProxies }),
+	egv1a1.GroupVersion.WithKind(egv1a1.KindRateLimitFilter): kindOf(func() *egv1a1.RateLimitFilter { return &egv1a1.RateLimitFilter{} },
+		func(r *gatewayapi.Resources) *[]*egv1a1.RateLimitFilter { return &r.RateLimitFilters }),
 }
 
 // translatorGVK returns the group/version/kind the translator reads objects
