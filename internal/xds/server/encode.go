@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -111,8 +112,9 @@ func encode(r types.Resource, prev *entry) (*entry, error) {
 	var err error
 	switch m := r.(type) {
 	case *routev3.RouteConfiguration:
-		if vhosts, vhostSums, err = vhostsOf(m, prev); err == nil {
-			served, wire, err = preEncoded(m, rcNameField, vhostsField, vhosts)
+		var kept keptRuns
+		if vhosts, vhostSums, kept, err = vhostsOf(m, prev); err == nil {
+			served, wire, err = preEncoded(m, rcNameField, vhostsField, wireSegments(vhosts, kept, prev))
 		}
 	case *endpointv3.ClusterLoadAssignment:
 		served, wire, err = preEncoded(m, claNameField, nil, nil)
@@ -199,14 +201,8 @@ func preEncoded(m proto.Message, name, skip protoreflect.FieldDescriptor, tail [
 	if n := src.Get(name).String(); n != "" {
 		head = protowire.AppendString(protowire.AppendTag(nil, name.Number(), protowire.BytesType), n)
 	}
-	size := len(head) + len(b)
-	for _, t := range tail {
-		size += len(t)
-	}
-	wire := append(append(make([]byte, 0, size), head...), b...)
-	for _, t := range tail {
-		wire = append(wire, t...)
-	}
+	// Join does not clear the memory it then fills: megabytes, per change.
+	wire := bytes.Join(append([][]byte{head, b}, tail...), nil)
 	served := src.Type().New()
 	served.Set(name, src.Get(name))
 	served.SetUnknown(wire[len(head):])
@@ -220,13 +216,17 @@ var (
 	claNameField = (&endpointv3.ClusterLoadAssignment{}).ProtoReflect().Descriptor().Fields().ByName("cluster_name")
 )
 
+// keptRuns are how many virtual hosts, at the start and at the end of a
+// route configuration, are its previous entry's in place.
+type keptRuns struct{ head, tail int }
+
 // vhostsOf returns the encoded virtual_hosts fields of rc, one per
 // virtual host, and their hashes, taking those of the same messages from
 // prev, the previous entry of rc's name (nil: none). The virtual hosts
 // before and after the run where rc's differ from prev's are prev's parts
-// as they are; those of the run are looked up among the run of prev's, or
-// encoded.
-func vhostsOf(rc *routev3.RouteConfiguration, prev *entry) ([][]byte, []vhostSum, error) {
+// as they are (kept says how many); those of the run are looked up among
+// the run of prev's, or encoded.
+func vhostsOf(rc *routev3.RouteConfiguration, prev *entry) ([][]byte, []vhostSum, keptRuns, error) {
 	vhs := rc.GetVirtualHosts()
 	var old []*routev3.VirtualHost
 	var oldParts [][]byte
@@ -258,12 +258,42 @@ func vhostsOf(rc *routev3.RouteConfiguration, prev *entry) ([][]byte, []vhostSum
 		}
 		b, err := encodeVhost(vhs[i])
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, keptRuns{}, err
 		}
 		full := sha256.Sum256(b)
 		parts[i], sums[i] = b, vhostSum(full[:len(vhostSum{})])
 	}
-	return parts, sums, nil
+	return parts, sums, keptRuns{head: p, tail: s}, nil
+}
+
+// wireSegments returns the bytes to follow a route configuration's other
+// fields: parts, its encoded virtual hosts, except that the kept runs
+// (prev's parts in place, which are consecutive in prev's wire: see
+// inWire) are each one slice of prev's wire. A change of one virtual host
+// among thousands is then three copies, not thousands.
+func wireSegments(parts [][]byte, kept keptRuns, prev *entry) [][]byte {
+	if kept.head+kept.tail == 0 {
+		return parts
+	}
+	start := len(prev.wire) - totalLen(prev.vhosts)
+	out := make([][]byte, 0, len(parts)-kept.head-kept.tail+2)
+	if kept.head > 0 {
+		out = append(out, prev.wire[start:start+totalLen(prev.vhosts[:kept.head])])
+	}
+	out = append(out, parts[kept.head:len(parts)-kept.tail]...)
+	if kept.tail > 0 {
+		out = append(out, prev.wire[len(prev.wire)-totalLen(prev.vhosts[len(prev.vhosts)-kept.tail:]):])
+	}
+	return out
+}
+
+// totalLen is the sum of the lengths of parts.
+func totalLen(parts [][]byte) int {
+	n := 0
+	for _, p := range parts {
+		n += len(p)
+	}
+	return n
 }
 
 // inputOrNil is the entry's input, nil for a nil entry.

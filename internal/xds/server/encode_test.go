@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"fmt"
 	"maps"
@@ -282,12 +283,18 @@ func TestVhostsOfReusesTheSameMessages(t *testing.T) {
 		"empty":    {},
 	}
 	for name, vhs := range cases {
-		parts, sums, err := vhostsOf(translator.RouteConfiguration("rc", vhs), prev)
+		parts, sums, kept, err := vhostsOf(translator.RouteConfiguration("rc", vhs), prev)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if len(parts) != len(vhs) || len(sums) != len(vhs) {
 			t.Fatalf("%s: %d parts and %d sums for %d virtual hosts", name, len(parts), len(sums), len(vhs))
+		}
+		if want := keptRunsOf(old, vhs); kept != want {
+			t.Errorf("%s: kept runs %+v, want %+v", name, kept, want)
+		}
+		if got, want := bytes.Join(wireSegments(parts, kept, prev), nil), bytes.Join(parts, nil); !bytes.Equal(got, want) {
+			t.Errorf("%s: the wire segments are not the parts in order", name)
 		}
 		for i, v := range vhs {
 			want, err := encodeVhost(v)
@@ -305,6 +312,20 @@ func TestVhostsOfReusesTheSameMessages(t *testing.T) {
 			}
 		}
 	}
+}
+
+// keptRunsOf counts the virtual hosts at the start and at the end of vhs
+// that are old's in place (the end's not overlapping the start's).
+func keptRunsOf(old, vhs []*routev3.VirtualHost) keptRuns {
+	var k keptRuns
+	n := min(len(old), len(vhs))
+	for k.head < n && old[k.head] == vhs[k.head] {
+		k.head++
+	}
+	for k.tail < n-k.head && old[len(old)-1-k.tail] == vhs[len(vhs)-1-k.tail] {
+		k.tail++
+	}
+	return k
 }
 
 // TestMessagesWithUnknownFieldsAreServedWhole checks that a pre-encoded
