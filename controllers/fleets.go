@@ -36,17 +36,22 @@ func (o *FleetOptions) owns(obj client.Object) bool {
 	return obj.GetNamespace() == o.Namespace && o.Selector.Matches(labels.Set(obj.GetLabels()))
 }
 
-// fleetCacheOptions restricts the Deployment cache to the fleets' Deployments.
+// fleetCacheOptions are the provider's cache options: objects are kept
+// without their managedFields, which nothing here reads and which are a
+// large share of an object stored by the API server (an update leaving
+// managedFields unset leaves them as they are); the Deployment cache holds
+// the fleets' Deployments only.
 func fleetCacheOptions(opts *FleetOptions) cache.Options {
-	if opts == nil {
-		return cache.Options{}
+	o := cache.Options{DefaultTransform: cache.TransformStripManagedFields()}
+	if opts != nil {
+		o.ByObject = map[client.Object]cache.ByObject{
+			&appsv1.Deployment{}: {
+				Label:      opts.Selector,
+				Namespaces: map[string]cache.Config{opts.Namespace: {}},
+			},
+		}
 	}
-	return cache.Options{ByObject: map[client.Object]cache.ByObject{
-		&appsv1.Deployment{}: {
-			Label:      opts.Selector,
-			Namespaces: map[string]cache.Config{opts.Namespace: {}},
-		},
-	}}
+	return o
 }
 
 // fleetObjectChanged passes events of the fleets' Deployments and Services.
