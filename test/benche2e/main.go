@@ -28,6 +28,7 @@ func main() {
 	routes := flag.String("routes", "1000,10000", "comma-separated workload sizes (HTTPRoutes)")
 	providers := flag.String("providers", "file,kubernetes", "comma-separated providers: file, kubernetes")
 	changes := flag.Int("changes", 50, "changes of each kind per run")
+	warmup := flag.Int("warmup", 20, "changes of each kind made before the measured ones, reported apart")
 	gap := flag.Duration("gap", 300*time.Millisecond, "pause between two changes")
 	out := flag.String("out", "bin/bench-e2e", "folder for results.json, results.md and the runs' server logs")
 	label := flag.String("label", "", "label of this set of runs in the results (before, after, ...)")
@@ -39,7 +40,7 @@ func main() {
 	trace := flag.Bool("trace", false,
 		"with -profiles, also save an execution trace of the server during each kind of change (go tool trace)")
 	flag.Parse()
-	base := runOptions{changes: *changes, gap: *gap, batchDelay: *batchDelay, noPprof: !*pprof, profiles: *profiles,
+	base := runOptions{changes: *changes, warmup: *warmup, gap: *gap, batchDelay: *batchDelay, noPprof: !*pprof, profiles: *profiles,
 		trace: *trace}
 	if err := mainErr(*binary, *routes, *providers, base, *out, *label); err != nil {
 		log.Fatal(err)
@@ -158,21 +159,41 @@ func markdown(rep *report) string {
 			r.LoadAverage[0], r.LoadAverage[1])
 	}
 	b.WriteString("\n| provider | routes | change | n | sotw p50 / p99 / max (ms) | delta p50 / p99 / max (ms) " +
-		"| batching p50 (ms) | processing sotw p50 / p99 (ms) | processing delta p50 / p99 (ms) |\n")
-	b.WriteString("|---|---:|---|---:|---:|---:|---:|---:|---:|\n")
+		"| batching p50 (ms) | processing sotw p50 / p99 (ms) | processing delta p50 / p99 (ms) " +
+		"| page faults a change | warm-up: n, sotw p50 / max (ms), page faults a change |\n")
+	b.WriteString("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 	for _, r := range rep.Runs {
 		for _, kind := range changeKinds {
 			c := r.Changes[kind]
 			if c == nil {
 				continue
 			}
-			fmt.Fprintf(&b, "| %s | %d | %s | %d | %s | %s | %.0f | %s | %s |\n",
+			fmt.Fprintf(&b, "| %s | %d | %s | %d | %s | %s | %.0f | %s | %s | %d | %s |\n",
 				r.Provider, r.Routes, kind, len(c.EndToEnd["sotw"]),
 				triple(c.EndToEnd["sotw"]), triple(c.EndToEnd["delta"]), msf(c.Batch.quantile(0.5)),
-				pair(c.Processing["sotw"]), pair(c.Processing["delta"]))
+				pair(c.Processing["sotw"]), pair(c.Processing["delta"]), perChange(c.MinorFaults, len(c.EndToEnd["sotw"])),
+				warmupCell(c))
 		}
 	}
 	return b.String()
+}
+
+// perChange is n divided by changes (0 for none).
+func perChange(n int64, changes int) int64 {
+	if changes == 0 {
+		return 0
+	}
+	return n / int64(changes)
+}
+
+// warmupCell sums up the warm-up changes of c ("-" for none).
+func warmupCell(c *changeStats) string {
+	w := c.WarmupEndToEnd["sotw"]
+	if len(w) == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%d, %.0f / %.0f, %d", len(w), msf(w.quantile(0.5)), msf(w.quantile(1)),
+		perChange(c.WarmupMinorFaults, len(w)))
 }
 
 func msf(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }

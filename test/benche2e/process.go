@@ -139,6 +139,9 @@ type procStats struct {
 	rssMB, peakMB float64
 	// cpuSeconds is user + system time.
 	cpuSeconds float64
+	// minorFaults are the page faults served without I/O (first touches
+	// of memory the process got from the kernel, or gave back).
+	minorFaults int64
 }
 
 // clockTicks is USER_HZ, the unit of /proc/<pid>/stat times (100 on Linux).
@@ -173,6 +176,7 @@ func (p *serverProcess) stats() (procStats, error) {
 	if len(rest) < 13 {
 		return s, fmt.Errorf("short /proc/%d/stat", pid)
 	}
+	s.minorFaults, _ = strconv.ParseInt(rest[7], 10, 64)
 	utime, _ := strconv.ParseFloat(rest[11], 64)
 	stime, _ := strconv.ParseFloat(rest[12], 64)
 	s.cpuSeconds = (utime + stime) / clockTicks
