@@ -67,6 +67,8 @@ type Tracker struct {
 	// routeKeys the inputs keys of their IR routes.
 	indexes   map[*gatewayapi.Result]*fleetIndex
 	routeKeys *routeKeys
+	// last is the index computed last, which the next one patches.
+	last *fleetIndex
 }
 
 // New returns a Tracker without sources: every condition is Pending until
@@ -130,8 +132,8 @@ func (t *Tracker) index(r *gatewayapi.Result) *fleetIndex {
 	if len(t.indexes) >= 4 {
 		clear(t.indexes)
 	}
-	idx := indexResult(r, t.routeKeys)
-	t.indexes[r] = idx
+	idx := indexResult(r, t.routeKeys, t.last)
+	t.indexes[r], t.last = idx, idx
 	return idx
 }
 

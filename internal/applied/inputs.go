@@ -11,21 +11,49 @@ import (
 )
 
 // inputs are the objects a fleet's configuration is built from, with their
-// generations, keyed "<Kind> <namespace>/<name>": its Gateways, the
-// ListenerSets and routes that contribute listeners and routes. Two results
-// whose fleet has equal inputs give that fleet the same configuration (up to
-// endpoints and Secrets, which have no generation in status).
-type inputs map[string]int64
+// generations: its Gateways, the ListenerSets and routes that contribute
+// listeners and routes. Two results whose fleet has equal inputs give that
+// fleet the same configuration (up to endpoints and Secrets, which have no
+// generation in status). The HTTPRoutes behind the fleet's HTTP listeners,
+// the many, are held apart, with the IR they were found in, so that the
+// next result's inputs can be patched from them (see patchHTTPRoutes).
+type inputs struct {
+	// other are the Gateways, ListenerSets and TLSRoutes, keyed
+	// "<Kind> <namespace>/<name>", with their generations.
+	other map[string]int64
+	// http are the HTTPRoutes of the IR routes of xds's HTTP listeners.
+	http map[string]routeInput
+	xds  *ir.Xds
+}
+
+// routeInput is an HTTPRoute input: its generation, and how many IR routes
+// of the fleet's HTTP listeners come from it.
+type routeInput struct {
+	gen int64
+	n   int
+}
+
+// equal reports whether in and other name the same objects with the same
+// generations (nil: no inputs).
+func (in *inputs) equal(other *inputs) bool {
+	if in == nil || other == nil {
+		return in == other
+	}
+	return maps.Equal(in.other, other.other) &&
+		maps.EqualFunc(in.http, other.http, func(a, b routeInput) bool { return a.gen == b.gen })
+}
 
 // fleetIndex holds, for one result, the inputs of each fleet and the fleet
 // of each Gateway and ListenerSet.
 type fleetIndex struct {
-	inputs       map[string]inputs
+	inputs       map[string]*inputs
 	gateways     map[gatewayapi.ObjectKey]string
 	listenerSets map[gatewayapi.ObjectKey]string
+	// patched counts the fleets whose HTTPRoute inputs were patched.
+	patched int
 }
 
-// routeKeys remembers the inputs key of each IR HTTP route ("HTTPRoute
+// routeKeys remembers the inputs key of each IR route ("HTTPRoute
 // <namespace>/<name>", from its name) of the results indexed last: the
 // resource translator keeps the IR routes of unchanged routes from result
 // to result, so a new result costs a lookup per IR route, not parsing
@@ -33,12 +61,13 @@ type fleetIndex struct {
 type routeKeys struct {
 	gen  uint64
 	keys map[*ir.HTTPRoute]*routeKey
-	// sizes are the numbers of inputs of each fleet when last indexed.
+	// sizes are the numbers of HTTPRoute inputs of each fleet when last
+	// indexed.
 	sizes map[string]int
 }
 
-// size returns the number of inputs fleet had when last indexed (0 for a
-// nil c or a fleet not indexed yet).
+// size returns the number of HTTPRoute inputs fleet had when last indexed
+// (0 for a nil c or a fleet not indexed yet).
 func (c *routeKeys) size(fleet string) int {
 	if c == nil {
 		return 0
@@ -46,7 +75,8 @@ func (c *routeKeys) size(fleet string) int {
 	return c.sizes[fleet]
 }
 
-// setSize records the number of inputs of fleet; a nil c records nothing.
+// setSize records the number of HTTPRoute inputs of fleet; a nil c records
+// nothing.
 func (c *routeKeys) setSize(fleet string, n int) {
 	if c == nil {
 		return
@@ -58,24 +88,26 @@ func (c *routeKeys) setSize(fleet string, n int) {
 }
 
 // routeKey is the inputs key of an IR route ("" when its name names no
-// route) and the last index that used it.
+// HTTPRoute), the route's namespace and name, and the last index that used
+// it.
 type routeKey struct {
-	gen uint64
-	key string
+	gen   uint64
+	key   string
+	route gatewayapi.ObjectKey
 }
 
-// key returns the inputs key of r, "" when its name names no route.
-func (c *routeKeys) key(r *ir.HTTPRoute) string {
+// key returns the inputs entry of r.
+func (c *routeKeys) key(r *ir.HTTPRoute) *routeKey {
 	e := c.keys[r]
 	if e == nil {
 		e = &routeKey{}
-		if kind, k, named := routeOf(r.Name); named {
-			e.key = inputKey(kind, k)
+		if kind, k, named := routeOf(r.Name); named && kind == "HTTPRoute" {
+			e.key, e.route = inputKey(kind, k), k
 		}
 		c.keys[r] = e
 	}
 	e.gen = c.gen
-	return e.key
+	return e
 }
 
 // sweep drops the keys of the IR routes the last index did not use.
@@ -87,65 +119,71 @@ func (c *routeKeys) sweep() {
 	}
 }
 
-// indexResult computes the inputs of every fleet of r; keys, when not nil,
-// gives the keys of IR routes seen before and keeps those of r's.
-func indexResult(r *gatewayapi.Result, keys *routeKeys) *fleetIndex {
+// indexResult computes the inputs of every fleet of r. keys, when not nil,
+// gives the keys of IR routes seen before and keeps those of r's; base,
+// when not nil, is the index of an earlier result, whose HTTPRoute inputs
+// a fleet's are patched from when its HTTP listeners are base's with a
+// few IR routes replaced (see patchHTTPRoutes). Without keys, nothing is
+// patched.
+func indexResult(r *gatewayapi.Result, keys *routeKeys, base *fleetIndex) *fleetIndex {
 	idx := &fleetIndex{
-		inputs:       map[string]inputs{},
+		inputs:       map[string]*inputs{},
 		gateways:     map[gatewayapi.ObjectKey]string{},
 		listenerSets: map[gatewayapi.ObjectKey]string{},
 	}
 	if r == nil {
 		return idx
 	}
-	gens := generations(r)
-	if keys != nil {
-		keys.gen++
-		defer keys.sweep()
-	}
+	gens := otherGenerations(r)
+	var routeGens map[string]int64 // made when a fleet's HTTPRoutes are indexed whole
 	for _, f := range r.Fleets {
 		if f == nil {
 			continue
 		}
-		// Sized as the fleet's inputs were last time: no growing the map
-		// one route at a time.
-		in := make(inputs, keys.size(f.Name))
+		in := &inputs{other: map[string]int64{}, xds: f.Xds}
 		if f.Infra != nil && f.Infra.Proxy != nil {
 			for _, gw := range f.Infra.Proxy.Gateways {
 				k := objectKey(gw)
 				idx.gateways[k] = f.Name
-				in.add("Gateway", k, gens)
+				in.other[inputKey("Gateway", k)] = gens[inputKey("Gateway", k)]
 			}
 		}
 		for _, name := range listenerNames(f.Xds) {
 			if parts := strings.Split(name, "/"); len(parts) == 5 {
 				k := gatewayapi.ObjectKey{Namespace: parts[2], Name: parts[3]}
 				idx.listenerSets[k] = f.Name
-				in.add("ListenerSet", k, gens)
+				in.other[inputKey("ListenerSet", k)] = gens[inputKey("ListenerSet", k)]
 			}
 		}
-		if keys != nil && f.Xds != nil {
-			for _, l := range f.Xds.HTTP {
-				last := ""
-				for _, route := range l.Routes {
-					// The IR routes of a route are often next to one
-					// another: its key, once added, is not added again.
-					if key := keys.key(route); key != "" && key != last {
-						in[key] = gens[key]
-						last = key
-					}
-				}
-			}
-		}
-		for _, name := range routeNames(f.Xds, keys == nil) {
+		for _, name := range tlsRouteNames(f.Xds) {
 			if kind, k, ok := routeOf(name); ok {
-				in.add(kind, k, gens)
+				in.other[inputKey(kind, k)] = gens[inputKey(kind, k)]
 			}
+		}
+		var ok bool
+		if keys != nil && base != nil {
+			in.http, ok = patchHTTPRoutes(base.inputs[f.Name], f.Xds, keys, r)
+		}
+		if ok {
+			idx.patched++
+		} else {
+			if routeGens == nil {
+				routeGens = httpRouteGenerations(r)
+			}
+			in.http = httpRoutes(f.Xds, keys, routeGens, keys.size(f.Name))
 		}
 		idx.inputs[f.Name] = in
-		keys.setSize(f.Name, len(in))
+		keys.setSize(f.Name, len(in.http))
 	}
 	if keys != nil {
+		// A patch visits the IR routes that changed only: the keys of
+		// the others are not marked as used. Keys are swept when every
+		// fleet was indexed whole; patchHTTPRoutes drops those of the IR
+		// routes it sees go.
+		if idx.patched == 0 {
+			keys.sweep()
+		}
+		keys.gen++
 		for fleet := range keys.sizes {
 			if _, ok := idx.inputs[fleet]; !ok {
 				delete(keys.sizes, fleet)
@@ -155,9 +193,124 @@ func indexResult(r *gatewayapi.Result, keys *routeKeys) *fleetIndex {
 	return idx
 }
 
-func (in inputs) add(kind string, k gatewayapi.ObjectKey, gens map[string]int64) {
-	key := inputKey(kind, k)
-	in[key] = gens[key]
+// httpRoutes returns the HTTPRoute inputs of the IR routes of x's HTTP
+// listeners, taking their keys from keys when not nil and their
+// generations from gens. size is the expected number of inputs (the
+// fleet's last time): no growing the map one route at a time.
+func httpRoutes(x *ir.Xds, keys *routeKeys, gens map[string]int64, size int) map[string]routeInput {
+	out := make(map[string]routeInput, size)
+	if x == nil {
+		return out
+	}
+	for _, l := range x.HTTP {
+		last := ""
+		for _, route := range l.Routes {
+			var key string
+			if keys != nil {
+				key = keys.key(route).key
+			} else if kind, k, named := routeOf(route.Name); named && kind == "HTTPRoute" {
+				key = inputKey(kind, k)
+			}
+			if key == "" {
+				continue
+			}
+			e := out[key]
+			e.n++
+			if key != last {
+				// The IR routes of a route are often next to one another:
+				// its generation, once looked up, is not looked up again.
+				e.gen = gens[key]
+				last = key
+			}
+			out[key] = e
+		}
+	}
+	return out
+}
+
+// maxPatchedRoutes is the number of changed IR routes from which a fleet's
+// HTTPRoute inputs are computed whole rather than patched.
+const maxPatchedRoutes = 1024
+
+// patchHTTPRoutes returns the HTTPRoute inputs of x's HTTP listeners when
+// they can be patched from base, the inputs of the same fleet in an earlier
+// result: x has base's HTTP listeners (by name, in order), and each
+// listener's IR routes are base's but for one run of replaced, inserted or
+// removed ones (compared by pointer from both ends), as the resource
+// translator gives after a route change. The IR routes of the runs are
+// taken out of a copy of base's inputs, then those of r's runs put in,
+// with their generations from r's statuses. The other IR routes are the
+// same pointers: the same route objects, of the same generations (the
+// resource translator builds new IR routes for a new generation).
+func patchHTTPRoutes(base *inputs, x *ir.Xds, keys *routeKeys, r *gatewayapi.Result) (map[string]routeInput, bool) {
+	if base == nil || base.xds == nil || x == nil || len(base.xds.HTTP) != len(x.HTTP) {
+		return nil, false
+	}
+	if x == base.xds {
+		return base.http, true // inputs are never modified once made
+	}
+	var gone, came []*ir.HTTPRoute
+	for i, l := range x.HTTP {
+		old := base.xds.HTTP[i]
+		if old.Name != l.Name {
+			return nil, false
+		}
+		o, c := changedRun(old.Routes, l.Routes)
+		if gone, came = append(gone, o...), append(came, c...); len(gone)+len(came) > maxPatchedRoutes {
+			return nil, false
+		}
+	}
+	out := maps.Clone(base.http)
+	// Every IR route that went first, then every one that came: a route
+	// whose IR routes were all replaced (a new generation) has no entry
+	// left when its new ones come, and takes the new generation.
+	for _, route := range gone {
+		e := keys.key(route)
+		if e.key == "" {
+			continue
+		}
+		if in := out[e.key]; in.n > 1 {
+			in.n--
+			out[e.key] = in
+		} else {
+			delete(out, e.key)
+		}
+	}
+	cameSet := make(map[*ir.HTTPRoute]bool, len(came))
+	for _, route := range came {
+		cameSet[route] = true
+		e := keys.key(route)
+		if e.key == "" {
+			continue
+		}
+		in := out[e.key]
+		if in.n == 0 {
+			in.gen = httpRouteGeneration(r, e.route)
+		}
+		in.n++
+		out[e.key] = in
+	}
+	for _, route := range gone {
+		if !cameSet[route] {
+			delete(keys.keys, route)
+		}
+	}
+	return out, true
+}
+
+// changedRun returns the IR routes of old and of cur between their common
+// beginning and end (compared by pointer).
+func changedRun(old, cur []*ir.HTTPRoute) (gone, came []*ir.HTTPRoute) {
+	n := min(len(old), len(cur))
+	p := 0
+	for p < n && old[p] == cur[p] {
+		p++
+	}
+	s := 0
+	for s < n-p && old[len(old)-1-s] == cur[len(cur)-1-s] {
+		s++
+	}
+	return old[p : len(old)-s], cur[p : len(cur)-s]
 }
 
 // inputKey is the key of an object in inputs.
@@ -165,31 +318,53 @@ func inputKey(kind string, k gatewayapi.ObjectKey) string {
 	return kind + " " + k.Namespace + "/" + k.Name
 }
 
-func (in inputs) equal(other inputs) bool { return maps.Equal(in, other) }
-
-// generations returns the generation of every object with a status in r,
-// keyed like inputs: the observedGeneration of its conditions.
-func generations(r *gatewayapi.Result) map[string]int64 {
+// otherGenerations returns the generation of every Gateway, ListenerSet
+// and TLSRoute with a status in r, keyed like inputs: the
+// observedGeneration of its conditions.
+func otherGenerations(r *gatewayapi.Result) map[string]int64 {
 	st := &r.Statuses
-	out := make(map[string]int64, len(st.Gateways)+len(st.ListenerSets)+len(st.HTTPRoutes)+len(st.TLSRoutes))
-	for _, s := range r.Statuses.Gateways {
+	out := make(map[string]int64, len(st.Gateways)+len(st.ListenerSets)+len(st.TLSRoutes))
+	for _, s := range st.Gateways {
 		out["Gateway "+s.Namespace+"/"+s.Name] = maxGeneration(s.Status.Conditions)
 	}
-	for _, s := range r.Statuses.ListenerSets {
+	for _, s := range st.ListenerSets {
 		out["ListenerSet "+s.Namespace+"/"+s.Name] = maxGeneration(s.Status.Conditions)
 	}
-	for kind, routes := range map[string][]gatewayapi.RouteStatus{
-		"HTTPRoute": r.Statuses.HTTPRoutes, "TLSRoute": r.Statuses.TLSRoutes,
-	} {
-		for _, s := range routes {
-			var g int64
-			for _, p := range s.Parents {
-				g = max(g, maxGeneration(p.Conditions))
-			}
-			out[kind+" "+s.Namespace+"/"+s.Name] = g
-		}
+	for _, s := range st.TLSRoutes {
+		out["TLSRoute "+s.Namespace+"/"+s.Name] = routeGeneration(s)
 	}
 	return out
+}
+
+// httpRouteGenerations returns the generation of every HTTPRoute with a
+// status in r, keyed like inputs.
+func httpRouteGenerations(r *gatewayapi.Result) map[string]int64 {
+	out := make(map[string]int64, len(r.Statuses.HTTPRoutes))
+	for _, s := range r.Statuses.HTTPRoutes {
+		out["HTTPRoute "+s.Namespace+"/"+s.Name] = routeGeneration(s)
+	}
+	return out
+}
+
+// httpRouteGeneration returns the generation of the HTTPRoute k in r's
+// statuses (0 without a status).
+func httpRouteGeneration(r *gatewayapi.Result, k gatewayapi.ObjectKey) int64 {
+	for _, s := range r.Statuses.HTTPRoutes {
+		if s.ObjectKey == k {
+			return routeGeneration(s)
+		}
+	}
+	return 0
+}
+
+// routeGeneration is the generation of a route's status: the largest
+// observedGeneration of its parents' conditions.
+func routeGeneration(s gatewayapi.RouteStatus) int64 {
+	var g int64
+	for _, p := range s.Parents {
+		g = max(g, maxGeneration(p.Conditions))
+	}
+	return g
 }
 
 func maxGeneration(conds []metav1.Condition) int64 {
@@ -238,21 +413,12 @@ func listenerNames(x *ir.Xds) []string {
 	return out
 }
 
-// routeNames returns the names of the IR routes of x: those of its TLS
-// listeners, and with http those of its HTTP listeners.
-func routeNames(x *ir.Xds, http bool) []string {
+// tlsRouteNames returns the names of the IR routes of x's TLS listeners.
+func tlsRouteNames(x *ir.Xds) []string {
 	if x == nil {
 		return nil
 	}
 	var out []string
-	for _, l := range x.HTTP {
-		if !http {
-			break
-		}
-		for _, r := range l.Routes {
-			out = append(out, r.Name)
-		}
-	}
 	for _, l := range x.TLS {
 		for _, r := range l.Routes {
 			out = append(out, r.Name)

@@ -2,6 +2,7 @@ package applied
 
 import (
 	"fmt"
+	"slices"
 	"math/rand/v2"
 	"reflect"
 	"testing"
@@ -14,77 +15,151 @@ import (
 	"github.com/envoygw/envoy-gateway/internal/ir"
 )
 
-// TestIndexWithRouteKeysIsIndex indexes random results, each keeping some
-// IR routes of the one before (as the resource translator does), with
-// route keys kept from result to result and without: the indexes are the
-// same, and the keys hold the last result's IR routes only.
-func TestIndexWithRouteKeysIsIndex(t *testing.T) {
-	rng := rand.New(rand.NewPCG(1, 2))
-	keys := &routeKeys{keys: map[*ir.HTTPRoute]*routeKey{}}
-	var routes []*ir.HTTPRoute
-	newRoute := func() *ir.HTTPRoute {
-		names := []string{"httproute/ns/a/rule/0/match/0", "httproute/ns/b/rule/1/match/0", "httproute/other/a/rule/0/match/1", "not-a-route"}
-		return &ir.HTTPRoute{Name: names[rng.IntN(len(names))]}
-	}
-	for step := range 50 {
-		// Some IR routes go, some come; the others are kept.
-		next := routes[:0:0]
-		for _, r := range routes {
-			if rng.IntN(4) != 0 {
-				next = append(next, r)
-			}
-		}
-		for range rng.IntN(4) {
-			next = append(next, newRoute())
-		}
-		routes = next
-		res := indexedResult(routes, int64(step))
-		got, want := indexResult(res, keys), indexResult(res, nil)
-		if !reflect.DeepEqual(got, want) {
-			t.Fatalf("step %d: index with route keys %v, without %v", step, got.inputs, want.inputs)
-		}
-		if len(keys.keys) > len(routes) {
-			t.Fatalf("step %d: %d route keys kept for %d IR routes", step, len(keys.keys), len(routes))
-		}
+// indexWorld is a fleet's HTTPRoutes as the resource translator gives
+// them from result to result: each route of a generation has its own IR
+// routes (new ones for a new generation), on a first listener, and those
+// of every other route on a second one as well.
+type indexWorld struct {
+	rng    *rand.Rand
+	routes []*worldRoute
+	serial int
+	// notARoute puts an IR route no HTTPRoute names first.
+	notARoute bool
+}
+
+type worldRoute struct {
+	key gatewayapi.ObjectKey
+	gen int64
+	ir  []*ir.HTTPRoute
+}
+
+func (w *indexWorld) newIR(r *worldRoute) {
+	r.ir = nil
+	for i := range 1 + w.rng.IntN(3) {
+		r.ir = append(r.ir, &ir.HTTPRoute{Name: fmt.Sprintf("httproute/%s/%s/rule/%d/match/0", r.key.Namespace, r.key.Name, i)})
 	}
 }
 
-// indexedResult is a result whose fleet has routes on one listener and
-// half of them on another, with the statuses of routes ns/a and other/a.
-func indexedResult(routes []*ir.HTTPRoute, gen int64) *gatewayapi.Result {
-	conds := []metav1.Condition{{Type: "Accepted", Status: metav1.ConditionTrue, ObservedGeneration: gen}}
-	status := func(ns, name string) gatewayapi.RouteStatus {
-		return gatewayapi.RouteStatus{ObjectKey: gatewayapi.ObjectKey{Namespace: ns, Name: name},
-			Parents: []gwapiv1.RouteParentStatus{{ParentRef: gwapiv1.ParentReference{Name: "eg"}, Conditions: conds}}}
+func (w *indexWorld) add() {
+	w.serial++
+	r := &worldRoute{key: gatewayapi.ObjectKey{Namespace: fmt.Sprintf("ns-%d", w.serial%3), Name: fmt.Sprintf("r-%d", w.serial)}, gen: 1}
+	w.newIR(r)
+	w.routes = slices.Insert(w.routes, w.rng.IntN(len(w.routes)+1), r)
+}
+
+// change makes one random change: a route's new generation, a route
+// added or removed, or an IR route that is no route's coming or going.
+func (w *indexWorld) change() {
+	switch n := w.rng.IntN(10); {
+	case n < 5 && len(w.routes) > 0:
+		r := w.routes[w.rng.IntN(len(w.routes))]
+		w.routes = slices.Clone(w.routes)
+		next := &worldRoute{key: r.key, gen: r.gen + 1}
+		w.newIR(next)
+		w.routes[slices.Index(w.routes, r)] = next
+	case n < 7:
+		w.add()
+	case n < 9 && len(w.routes) > 0:
+		i := w.rng.IntN(len(w.routes))
+		w.routes = slices.Delete(slices.Clone(w.routes), i, i+1)
+	default:
+		w.notARoute = !w.notARoute
+	}
+}
+
+// result is the world as a result, with a status per route.
+func (w *indexWorld) result() *gatewayapi.Result {
+	var all, every2nd []*ir.HTTPRoute
+	var statuses []gatewayapi.RouteStatus
+	for i, r := range w.routes {
+		all = append(all, r.ir...)
+		if i%2 == 0 {
+			every2nd = append(every2nd, r.ir...)
+		}
+		conds := []metav1.Condition{{Type: "Accepted", Status: metav1.ConditionTrue, ObservedGeneration: r.gen}}
+		statuses = append(statuses, gatewayapi.RouteStatus{ObjectKey: r.key,
+			Parents: []gwapiv1.RouteParentStatus{{ParentRef: gwapiv1.ParentReference{Name: "eg"}, Conditions: conds}}})
+	}
+	if w.notARoute {
+		all = append([]*ir.HTTPRoute{{Name: "not-a-route"}}, all...)
 	}
 	return &gatewayapi.Result{
 		Fleets: []*bus.Fleet{{Name: "ns/eg", Xds: &ir.Xds{HTTP: []*ir.HTTPListener{
-			{Name: "ns/eg/http", Routes: routes},
-			{Name: "ns/eg/alt", Routes: routes[:len(routes)/2]},
-		}, TLS: []*ir.TLSListener{{Name: "ns/eg/tls", Routes: []*ir.TLSRoute{{Name: fmt.Sprintf("tlsroute/ns/t%d/rule/0", gen%2)}}}}}}},
-		Statuses: gatewayapi.Statuses{HTTPRoutes: []gatewayapi.RouteStatus{status("ns", "a"), status("other", "a")}},
+			{Name: "ns/eg/http", Routes: all},
+			{Name: "ns/eg/alt", Routes: every2nd},
+		}, TLS: []*ir.TLSListener{{Name: "ns/eg/tls", Routes: []*ir.TLSRoute{{Name: "tlsroute/ns/t/rule/0"}}}}}}},
+		Statuses: gatewayapi.Statuses{HTTPRoutes: statuses},
+	}
+}
+
+// TestPatchedIndexIsIndex indexes a world's results as they follow one
+// another, each patched from the last when it can be, and checks every
+// index against one computed whole without route keys: the same inputs,
+// the same counts of IR routes per route. The route keys kept are those of
+// the last result's IR routes only.
+func TestPatchedIndexIsIndex(t *testing.T) {
+	for seed := range uint64(20) {
+		w := &indexWorld{rng: rand.New(rand.NewPCG(seed, 2))}
+		for range 8 {
+			w.add()
+		}
+		keys := &routeKeys{keys: map[*ir.HTTPRoute]*routeKey{}}
+		var last *fleetIndex
+		patched := 0
+		for step := range 60 {
+			w.change()
+			res := w.result()
+			got := indexResult(res, keys, last)
+			want := indexResult(res, nil, nil)
+			if !reflect.DeepEqual(got.inputs, want.inputs) || !reflect.DeepEqual(got.gateways, want.gateways) ||
+				!reflect.DeepEqual(got.listenerSets, want.listenerSets) {
+				t.Fatalf("seed %d step %d: index %+v, computed whole %+v", seed, step, got.inputs["ns/eg"], want.inputs["ns/eg"])
+			}
+			patched += got.patched
+			irRoutes := len(res.Fleets[0].Xds.HTTP[0].Routes)
+			if len(keys.keys) > irRoutes {
+				t.Fatalf("seed %d step %d: %d route keys kept for %d IR routes", seed, step, len(keys.keys), irRoutes)
+			}
+			last = got
+		}
+		// Every step but the first can be patched: the listeners stay.
+		if patched != 59 {
+			t.Errorf("seed %d: %d of 59 indexes patched", seed, patched)
+		}
 	}
 }
 
 // BenchmarkIndexRouteChange measures indexing a result of 10,000
-// HTTPRoutes (40,000 IR routes on two listeners) after one route changed.
+// HTTPRoutes (about 20,000 IR routes on one listener, half of them on
+// another, a status each) after one route's new generation, patched from
+// the last index and computed whole.
 func BenchmarkIndexRouteChange(b *testing.B) {
-	const n = 10000
-	routes := make([]*ir.HTTPRoute, 0, 2*n)
-	for i := range n {
-		for r := range 2 {
-			routes = append(routes, &ir.HTTPRoute{Name: fmt.Sprintf("httproute/ns-%d/route-%d/rule/%d/match/0", i%10, i, r)})
-		}
-	}
-	keys := &routeKeys{keys: map[*ir.HTTPRoute]*routeKey{}}
-	indexResult(indexedResult(routes, 1), keys)
-	b.ReportAllocs()
-	i := 0
-	for b.Loop() {
-		i++
-		k := (i * 7919) % len(routes)
-		routes = append(routes[:0:0], routes...)
-		routes[k] = &ir.HTTPRoute{Name: routes[k].Name}
-		indexResult(indexedResult(routes, 1), keys)
+	for _, mode := range []string{"patched", "whole"} {
+		b.Run(mode, func(b *testing.B) {
+			w := &indexWorld{rng: rand.New(rand.NewPCG(1, 2))}
+			for range 10000 {
+				w.serial++
+				r := &worldRoute{key: gatewayapi.ObjectKey{Namespace: fmt.Sprintf("ns-%d", w.serial%10), Name: fmt.Sprintf("r-%d", w.serial)}, gen: 1}
+				w.newIR(r)
+				w.routes = append(w.routes, r)
+			}
+			keys := &routeKeys{keys: map[*ir.HTTPRoute]*routeKey{}}
+			last := indexResult(w.result(), keys, nil)
+			b.ReportAllocs()
+			for b.Loop() {
+				b.StopTimer()
+				i := w.rng.IntN(len(w.routes))
+				next := &worldRoute{key: w.routes[i].key, gen: w.routes[i].gen + 1}
+				w.newIR(next)
+				w.routes = slices.Clone(w.routes)
+				w.routes[i] = next
+				res := w.result()
+				b.StartTimer()
+				if mode == "whole" {
+					last = nil
+				}
+				last = indexResult(res, keys, last)
+			}
+		})
 	}
 }
