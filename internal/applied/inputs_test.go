@@ -2,9 +2,9 @@ package applied
 
 import (
 	"fmt"
-	"slices"
 	"math/rand/v2"
 	"reflect"
+	"slices"
 	"testing"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
