@@ -79,16 +79,22 @@ func newContent(res *translator.Resources, prev *content) (*content, error) {
 	if res == nil {
 		res = &translator.Resources{}
 	}
-	byType := map[resourcev3.Type][]types.Resource{
-		resourcev3.ClusterType:  asResources(res.Clusters),
-		resourcev3.EndpointType: asResources(res.Endpoints),
-		resourcev3.ListenerType: asResources(res.Listeners),
-		resourcev3.RouteType:    asResources(res.Routes),
-		resourcev3.SecretType:   asResources(res.Secrets),
-	}
 	c := newEmptyContent(prev)
 	for _, t := range servedTypes {
-		if err := c.set(t, byType[t], prev); err != nil {
+		var err error
+		switch t {
+		case resourcev3.ClusterType:
+			err = setTyped(c, t, res.Clusters, prev)
+		case resourcev3.EndpointType:
+			err = setTyped(c, t, res.Endpoints, prev)
+		case resourcev3.ListenerType:
+			err = setTyped(c, t, res.Listeners, prev)
+		case resourcev3.RouteType:
+			err = setTyped(c, t, res.Routes, prev)
+		case resourcev3.SecretType:
+			err = setTyped(c, t, res.Secrets, prev)
+		}
+		if err != nil {
 			return nil, err
 		}
 	}
@@ -215,6 +221,32 @@ func sameMessages(a, b []types.Resource) bool {
 	}
 	for i := range a {
 		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// setTyped is set for the translator's typed list of type t: the list is
+// converted to resources only when it is not prev's (a route change keeps
+// 20,000 clusters and assignments, two lists of interfaces fewer).
+func setTyped[T types.Resource](c *content, t resourcev3.Type, in []T, prev *content) error {
+	if prev != nil {
+		if old, ok := prev.inputs[t]; ok && sameTyped(in, old) {
+			c.reuse(prev, t)
+			return nil
+		}
+	}
+	return c.set(t, asResources(in), prev)
+}
+
+// sameTyped reports whether a holds the messages of b, in order.
+func sameTyped[T types.Resource](a []T, b []types.Resource) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if types.Resource(a[i]) != b[i] {
 			return false
 		}
 	}
