@@ -101,7 +101,7 @@ func (c *routeKeys) key(r *ir.HTTPRoute) *routeKey {
 	e := c.keys[r]
 	if e == nil {
 		e = &routeKey{}
-		if kind, k, named := routeOf(r.Name); named && kind == "HTTPRoute" {
+		if kind, k, named := routeOf(r.Name); named && kind == kindHTTPRoute {
 			e.key, e.route = inputKey(kind, k), k
 		}
 		c.keys[r] = e
@@ -208,7 +208,7 @@ func httpRoutes(x *ir.Xds, keys *routeKeys, gens map[string]int64, size int) map
 			var key string
 			if keys != nil {
 				key = keys.key(route).key
-			} else if kind, k, named := routeOf(route.Name); named && kind == "HTTPRoute" {
+			} else if kind, k, named := routeOf(route.Name); named && kind == kindHTTPRoute {
 				key = inputKey(kind, k)
 			}
 			if key == "" {
@@ -313,6 +313,9 @@ func changedRun(old, cur []*ir.HTTPRoute) (gone, came []*ir.HTTPRoute) {
 	return old[p : len(old)-s], cur[p : len(cur)-s]
 }
 
+// kindHTTPRoute is the kind of HTTPRoute inputs.
+const kindHTTPRoute = "HTTPRoute"
+
 // inputKey is the key of an object in inputs.
 func inputKey(kind string, k gatewayapi.ObjectKey) string {
 	return kind + " " + k.Namespace + "/" + k.Name
@@ -390,7 +393,7 @@ func routeOf(name string) (kind string, k gatewayapi.ObjectKey, ok bool) {
 	}
 	switch parts[0] {
 	case "httproute":
-		kind = "HTTPRoute"
+		kind = kindHTTPRoute
 	case "tlsroute":
 		kind = "TLSRoute"
 	default:

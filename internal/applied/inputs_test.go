@@ -70,7 +70,7 @@ func (w *indexWorld) change() {
 // result is the world as a result, with a status per route.
 func (w *indexWorld) result() *gatewayapi.Result {
 	var all, every2nd []*ir.HTTPRoute
-	var statuses []gatewayapi.RouteStatus
+	statuses := make([]gatewayapi.RouteStatus, 0, len(w.routes))
 	for i, r := range w.routes {
 		all = append(all, r.ir...)
 		if i%2 == 0 {

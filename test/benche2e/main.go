@@ -40,8 +40,8 @@ func main() {
 	trace := flag.Bool("trace", false,
 		"with -profiles, also save an execution trace of the server during each kind of change (go tool trace)")
 	flag.Parse()
-	base := runOptions{changes: *changes, warmup: *warmup, gap: *gap, batchDelay: *batchDelay, noPprof: !*pprof, profiles: *profiles,
-		trace: *trace}
+	base := runOptions{changes: *changes, warmup: *warmup, gap: *gap, batchDelay: *batchDelay, noPprof: !*pprof,
+		profiles: *profiles, trace: *trace}
 	if err := mainErr(*binary, *routes, *providers, base, *out, *label); err != nil {
 		log.Fatal(err)
 	}
