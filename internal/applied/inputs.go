@@ -136,6 +136,12 @@ func indexResult(r *gatewayapi.Result, keys *routeKeys, base *fleetIndex) *fleet
 	}
 	gens := otherGenerations(r)
 	var routeGens map[string]int64 // made when a fleet's HTTPRoutes are indexed whole
+	if keys != nil && len(keys.keys) > 2*httpRouteCount(r) {
+		// Patches drop the keys of the IR routes they see go, not those
+		// of an older result indexed after a newer one: an index computed
+		// whole sweeps them.
+		base = nil
+	}
 	for _, f := range r.Fleets {
 		if f == nil {
 			continue
@@ -226,6 +232,19 @@ func httpRoutes(x *ir.Xds, keys *routeKeys, gens map[string]int64, size int) map
 		}
 	}
 	return out
+}
+
+// httpRouteCount is the number of IR routes of r's HTTP listeners.
+func httpRouteCount(r *gatewayapi.Result) int {
+	n := 0
+	for _, f := range r.Fleets {
+		if f != nil && f.Xds != nil {
+			for _, l := range f.Xds.HTTP {
+				n += len(l.Routes)
+			}
+		}
+	}
+	return n
 }
 
 // maxPatchedRoutes is the number of changed IR routes from which a fleet's

@@ -105,10 +105,9 @@ func TestPatchedIndexIsIndex(t *testing.T) {
 		}
 		keys := &routeKeys{keys: map[*ir.HTTPRoute]*routeKey{}}
 		var last *fleetIndex
+		var older []*gatewayapi.Result
 		patched := 0
-		for step := range 60 {
-			w.change()
-			res := w.result()
+		check := func(step int, res *gatewayapi.Result) *fleetIndex {
 			got := indexResult(res, keys, last)
 			want := indexResult(res, nil, nil)
 			if !reflect.DeepEqual(got.inputs, want.inputs) || !reflect.DeepEqual(got.gateways, want.gateways) ||
@@ -116,16 +115,54 @@ func TestPatchedIndexIsIndex(t *testing.T) {
 				t.Fatalf("seed %d step %d: index %+v, computed whole %+v", seed, step, got.inputs["ns/eg"], want.inputs["ns/eg"])
 			}
 			patched += got.patched
-			irRoutes := len(res.Fleets[0].Xds.HTTP[0].Routes)
-			if len(keys.keys) > irRoutes {
+			if irRoutes := httpRouteCount(res); len(keys.keys) > 2*irRoutes {
 				t.Fatalf("seed %d step %d: %d route keys kept for %d IR routes", seed, step, len(keys.keys), irRoutes)
 			}
-			last = got
+			return got
 		}
-		// Every step but the first can be patched: the listeners stay.
-		if patched != 59 {
-			t.Errorf("seed %d: %d of 59 indexes patched", seed, patched)
+		for step := range 60 {
+			w.change()
+			res := w.result()
+			last = check(step, res)
+			// Every fifth step, an older result is indexed after it (the
+			// Tracker indexes the served result when its cached index is
+			// gone), and patched from it; the next result is patched from
+			// that older one's index.
+			if older = append(older, res); step%5 == 4 && len(older) > 3 {
+				last = check(step, older[len(older)-3])
+			}
 		}
+		// Nearly every index is patched: the listeners stay.
+		if patched < 60 {
+			t.Errorf("seed %d: %d of 71 indexes patched", seed, patched)
+		}
+	}
+}
+
+// TestRouteKeysOfAGoneFleetAreSwept checks that the route keys of a fleet
+// that went (whose IR routes no patch sees go) are swept once they
+// outnumber twice the IR routes indexed: the index is then computed whole.
+func TestRouteKeysOfAGoneFleetAreSwept(t *testing.T) {
+	fleet := func(name string, routes int) *bus.Fleet {
+		var rs []*ir.HTTPRoute
+		for i := range routes {
+			rs = append(rs, &ir.HTTPRoute{Name: fmt.Sprintf("httproute/ns/%s-%d/rule/0/match/0", name, i)})
+		}
+		return &bus.Fleet{Name: "ns/" + name, Xds: &ir.Xds{HTTP: []*ir.HTTPListener{{Name: "ns/" + name + "/http", Routes: rs}}}}
+	}
+	a, b := fleet("a", 2), fleet("b", 10)
+	keys := &routeKeys{keys: map[*ir.HTTPRoute]*routeKey{}}
+	last := indexResult(&gatewayapi.Result{Fleets: []*bus.Fleet{a, b}}, keys, nil)
+	if len(keys.keys) != 12 {
+		t.Fatalf("%d route keys for 12 IR routes", len(keys.keys))
+	}
+	idx := indexResult(&gatewayapi.Result{Fleets: []*bus.Fleet{a}}, keys, last)
+	if idx.patched != 0 || len(keys.keys) != 2 {
+		t.Fatalf("fleet b gone: %d fleets patched, %d route keys kept for 2 IR routes", idx.patched, len(keys.keys))
+	}
+	idx = indexResult(&gatewayapi.Result{Fleets: []*bus.Fleet{a}}, keys, idx)
+	if idx.patched != 1 {
+		t.Fatalf("%d fleets patched, want 1", idx.patched)
 	}
 }
 
