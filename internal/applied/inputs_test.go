@@ -105,7 +105,7 @@ func TestPatchedIndexIsIndex(t *testing.T) {
 		}
 		keys := &routeKeys{keys: map[*ir.HTTPRoute]*routeKey{}}
 		var last *fleetIndex
-		var older []*gatewayapi.Result
+		older := make([]*gatewayapi.Result, 0, 60)
 		patched := 0
 		check := func(step int, res *gatewayapi.Result) *fleetIndex {
 			got := indexResult(res, keys, last)
@@ -144,7 +144,7 @@ func TestPatchedIndexIsIndex(t *testing.T) {
 // outnumber twice the IR routes indexed: the index is then computed whole.
 func TestRouteKeysOfAGoneFleetAreSwept(t *testing.T) {
 	fleet := func(name string, routes int) *bus.Fleet {
-		var rs []*ir.HTTPRoute
+		rs := make([]*ir.HTTPRoute, 0, routes)
 		for i := range routes {
 			rs = append(rs, &ir.HTTPRoute{Name: fmt.Sprintf("httproute/ns/%s-%d/rule/0/match/0", name, i)})
 		}
