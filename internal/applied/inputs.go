@@ -8,6 +8,7 @@ import (
 
 	"github.com/envoygw/envoy-gateway/internal/gatewayapi"
 	"github.com/envoygw/envoy-gateway/internal/ir"
+	"github.com/envoygw/envoy-gateway/internal/sliceends"
 )
 
 // inputs are the objects a fleet's configuration is built from, with their
@@ -320,15 +321,7 @@ func patchHTTPRoutes(base *inputs, x *ir.Xds, keys *routeKeys, r *gatewayapi.Res
 // changedRun returns the IR routes of old and of cur between their common
 // beginning and end (compared by pointer).
 func changedRun(old, cur []*ir.HTTPRoute) (gone, came []*ir.HTTPRoute) {
-	n := min(len(old), len(cur))
-	p := 0
-	for p < n && old[p] == cur[p] {
-		p++
-	}
-	s := 0
-	for s < n-p && old[len(old)-1-s] == cur[len(cur)-1-s] {
-		s++
-	}
+	p, s := sliceends.Common(old, cur)
 	return old[p : len(old)-s], cur[p : len(cur)-s]
 }
 

@@ -7,6 +7,7 @@ import (
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	"github.com/envoygw/envoy-gateway/internal/bus"
+	"github.com/envoygw/envoy-gateway/internal/sliceends"
 )
 
 // lastCall is what a Translator keeps of its last call for patchRoutes:
@@ -56,14 +57,7 @@ func routeSpans(prev, next []*gwapiv1.HTTPRoute) ([]routeSpan, bool) {
 		}
 		return out, true
 	}
-	p := 0
-	for p < len(prev) && p < len(next) && prev[p] == next[p] {
-		p++
-	}
-	s := 0
-	for s < len(prev)-p && s < len(next)-p && prev[len(prev)-1-s] == next[len(next)-1-s] {
-		s++
-	}
+	p, s := sliceends.Common(prev, next)
 	span := routeSpan{at: p, removed: prev[p : len(prev)-s], added: next[p : len(next)-s]}
 	if len(span.removed)+len(span.added) > maxPatchedRoutes {
 		return nil, false

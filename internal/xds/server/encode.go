@@ -15,6 +15,8 @@ import (
 	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
+
+	"github.com/envoygw/envoy-gateway/internal/sliceends"
 )
 
 // entry is one resource as served: the message put into the snapshots and
@@ -235,15 +237,11 @@ func vhostsOf(rc *routev3.RouteConfiguration, prev *entry) ([][]byte, []vhostSum
 		old, oldParts, oldSums = prevRC.GetVirtualHosts(), prev.vhosts, prev.vhostSums
 	}
 	parts, sums := make([][]byte, len(vhs)), make([]vhostSum, len(vhs))
-	n := min(len(old), len(vhs))
-	p := 0
-	for ; p < n && old[p] == vhs[p]; p++ {
-		parts[p], sums[p] = oldParts[p], oldSums[p]
-	}
-	s := 0
-	for ; s < n-p && old[len(old)-1-s] == vhs[len(vhs)-1-s]; s++ {
-		parts[len(vhs)-1-s], sums[len(vhs)-1-s] = oldParts[len(old)-1-s], oldSums[len(old)-1-s]
-	}
+	p, s := sliceends.Common(old, vhs)
+	copy(parts, oldParts[:p])
+	copy(sums, oldSums[:p])
+	copy(parts[len(vhs)-s:], oldParts[len(old)-s:])
+	copy(sums[len(vhs)-s:], oldSums[len(old)-s:])
 	var inRun map[*routev3.VirtualHost]int
 	if len(old)-s > p {
 		inRun = make(map[*routev3.VirtualHost]int, len(old)-s-p)

@@ -6,6 +6,7 @@ import (
 	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
 
 	"github.com/envoygw/envoy-gateway/internal/ir"
+	"github.com/envoygw/envoy-gateway/internal/sliceends"
 )
 
 // The Cache keeps, per HTTP listener and per route configuration, what the
@@ -62,15 +63,7 @@ func maxRun(n int) int { return 32 + n/16 }
 // diffOf returns how new differs from old, and false when it is too much
 // to patch.
 func diffOf(old, new []*ir.HTTPRoute) (diff, bool) {
-	n := min(len(old), len(new))
-	p := 0
-	for p < n && old[p] == new[p] {
-		p++
-	}
-	s := 0
-	for s < n-p && old[len(old)-1-s] == new[len(new)-1-s] {
-		s++
-	}
+	p, s := sliceends.Common(old, new)
 	r := run{start: p, oldEnd: len(old) - s, newEnd: len(new) - s}
 	switch {
 	case r.start == r.oldEnd && r.start == r.newEnd:
