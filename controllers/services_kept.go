@@ -3,6 +3,7 @@ package controllers
 import (
 	"context"
 	"reflect"
+	"slices"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -22,7 +23,9 @@ import (
 // event the reference gate turns away during a build may concern a Service
 // that build refers to (see refGate). The recorded keys are taken by the
 // worker before it reads; a failed build puts them back. Services that did
-// not exist are not kept: they are asked for again on every build.
+// not exist are not kept: they are asked for again on every build that
+// reads any (a Service created since has an event, which makes its build
+// read). A build of the same keys after no event reads nothing.
 type keptServices struct {
 	changed pendingKeys
 
@@ -32,6 +35,8 @@ type keptServices struct {
 	keys sets.Set[types.NamespacedName]
 	// sorted are keys in sortedKeys order.
 	sorted []types.NamespacedName
+	// last is what the last build got, which only get reads.
+	last []*corev1.Service
 }
 
 // recorder is a predicate that records the key of every Service event and
@@ -58,6 +63,12 @@ func (k *keptServices) get(
 ) ([]*corev1.Service, error) {
 	changed := k.changed.take()
 	sorted, same := k.sorted, sameKeySet(k.keys, keys)
+	if same && len(changed) == 0 && k.last != nil {
+		// Nothing happened to the Services of the same keys: the last
+		// list, copied (the snapshot build reorders the list it is given
+		// in place, and the last one belongs to the last snapshot).
+		return slices.Clone(k.last), nil
+	}
 	if !same {
 		sorted = sortedKeys(keys)
 	}
@@ -86,8 +97,8 @@ func (k *keptServices) get(
 		next[key] = svc
 		out = append(out, svc)
 	}
-	k.kept, k.keys, k.sorted = next, keys, sorted
-	return out, nil
+	k.kept, k.keys, k.sorted, k.last = next, keys, sorted, out
+	return slices.Clone(out), nil
 }
 
 // sameMap reports whether a and b are the same map (not merely equal).

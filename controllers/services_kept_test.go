@@ -87,7 +87,9 @@ func TestKeptServicesGetWhatTheCacheHolds(t *testing.T) {
 
 // TestKeptServicesReadOnlyWhatChanged checks which Services get reads from
 // the cache: all the first time, none when nothing happened, the one that
-// had an event, the one newly asked for, and a missing one every time.
+// had an event, the one newly asked for and a missing one, the missing one
+// again when another had an event, none when nothing happened, and the
+// missing one once created (its event).
 func TestKeptServicesReadOnlyWhatChanged(t *testing.T) {
 	ctx := context.Background()
 	c := fakeClientBuilder(t, corev1.AddToScheme).Build()
@@ -103,28 +105,47 @@ func TestKeptServicesReadOnlyWhatChanged(t *testing.T) {
 	r := &countingReader{Reader: c}
 	var k keptServices
 	steps := []struct {
-		name  string
-		do    func()
-		reads int
+		name     string
+		do       func()
+		reads    int
+		services int
 	}{
-		{"first build", func() {}, 10},
-		{"nothing happened", func() {}, 0},
-		{"an event", func() { k.changed.add(types.NamespacedName{Namespace: "ns", Name: "svc-3"}) }, 1},
+		{"first build", func() {}, 10, 10},
+		{"nothing happened", func() {}, 0, 10},
+		{"an event", func() { k.changed.add(types.NamespacedName{Namespace: "ns", Name: "svc-3"}) }, 1, 10},
 		{"a missing key more", func() {
 			keys = keys.Clone()
 			keys.Insert(types.NamespacedName{Namespace: "ns", Name: "svc-0"}, missing)
-		}, 1},
-		{"the missing one again", func() {}, 1},
+		}, 1, 10},
+		{"another event: the missing one again", func() {
+			k.changed.add(types.NamespacedName{Namespace: "ns", Name: "svc-4"})
+		}, 2, 10},
+		{"nothing happened again", func() {}, 0, 10},
+		{"the missing one created", func() {
+			svc := &corev1.Service{ObjectMeta: metav1.ObjectMeta{Namespace: missing.Namespace, Name: missing.Name}}
+			if err := c.Create(ctx, svc); err != nil {
+				t.Fatal(err)
+			}
+			k.changed.add(missing)
+		}, 1, 11},
 	}
+	var last []*corev1.Service
 	for _, s := range steps {
 		s.do()
 		r.gets = 0
-		if _, err := k.get(ctx, r, keys); err != nil {
+		got, err := k.get(ctx, r, keys)
+		if err != nil {
 			t.Fatal(err)
 		}
-		if r.gets != s.reads {
-			t.Errorf("%s: %d reads from the cache, want %d", s.name, r.gets, s.reads)
+		if r.gets != s.reads || len(got) != s.services {
+			t.Errorf("%s: %d reads from the cache and %d Services, want %d and %d",
+				s.name, r.gets, len(got), s.reads, s.services)
 		}
+		// Each build has its own list: the snapshot build reorders it.
+		if len(got) > 0 && len(last) > 0 && &got[0] == &last[0] {
+			t.Errorf("%s: the list of the last build given again", s.name)
+		}
+		last = got
 	}
 }
 
