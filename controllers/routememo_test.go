@@ -7,6 +7,8 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/sets"
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
+
+	"github.com/envoygw/envoy-gateway/internal/identity"
 )
 
 func parentsOf(gateways ...string) ourParents {
@@ -65,7 +67,7 @@ func TestRouteMemoAnswersOncePerObject(t *testing.T) {
 		if want := fresh.run(nil, ours, routes...); !maps.Equal(got, want) {
 			t.Errorf("%s: services %v, want %v", step, got.UnsortedList(), want.UnsortedList())
 		}
-		if last != nil && maps.Equal(last, got) != sameMap(last, got) {
+		if last != nil && maps.Equal(last, got) != identity.Map(last, got) {
 			t.Errorf("%s: the same keys in a new set, or other keys in the same set", step)
 		}
 		for _, h := range handed {

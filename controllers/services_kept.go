@@ -2,7 +2,6 @@ package controllers
 
 import (
 	"context"
-	"reflect"
 	"slices"
 
 	corev1 "k8s.io/api/core/v1"
@@ -12,6 +11,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
+
+	"github.com/envoygw/envoy-gateway/internal/identity"
 )
 
 // keptServices keeps the Services the last snapshot referred to, so that
@@ -101,11 +102,6 @@ func (k *keptServices) get(
 	return slices.Clone(out), nil
 }
 
-// sameMap reports whether a and b are the same map (not merely equal).
-func sameMap[K comparable, V any](a, b map[K]V) bool {
-	return reflect.ValueOf(a).UnsafePointer() == reflect.ValueOf(b).UnsafePointer()
-}
-
 // sameKeySet reports whether a and b hold the same keys.
 // The route memo hands out the same set while the keys stay the same: then
 // no key is looked up.
@@ -113,7 +109,7 @@ func sameKeySet(a, b sets.Set[types.NamespacedName]) bool {
 	if a == nil || len(a) != len(b) {
 		return false
 	}
-	if sameMap(a, b) {
+	if identity.Map(a, b) {
 		return true
 	}
 	for key := range b {

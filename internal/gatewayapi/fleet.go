@@ -4,13 +4,13 @@ import (
 	"fmt"
 	"maps"
 	"net/netip"
-	"reflect"
 	"slices"
 	"strings"
 
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	"github.com/envoygw/envoy-gateway/internal/bus"
+	"github.com/envoygw/envoy-gateway/internal/identity"
 	"github.com/envoygw/envoy-gateway/internal/ir"
 )
 
@@ -242,7 +242,7 @@ func (t *translator) usedClusters(fleet string, xds *ir.Xds, http []map[string]i
 	}
 	last := t.lastUsedClusters(fleet)
 	var out []*ir.Cluster
-	if last != nil && len(names) > 0 && sameBacking(last.names, names) && sameMap(last.from, t.clusters) {
+	if last != nil && len(names) > 0 && identity.Slice(last.names, names) && identity.Map(last.from, t.clusters) {
 		// The same names, looked up in the same map, whose entries are
 		// only ever added: the same clusters.
 		out = last.clusters
@@ -258,17 +258,6 @@ func (t *translator) usedClusters(fleet string, xds *ir.Xds, http []map[string]i
 		}
 	}
 	return out
-}
-
-// sameBacking reports whether a and b are the same slice: the same elements
-// in the same backing array.
-func sameBacking[T any](a, b []T) bool {
-	return len(a) == len(b) && (len(a) == 0 || &a[0] == &b[0])
-}
-
-// sameMap reports whether a and b are the same map (not merely equal).
-func sameMap[K comparable, V any](a, b map[K]V) bool {
-	return reflect.ValueOf(a).UnsafePointer() == reflect.ValueOf(b).UnsafePointer()
 }
 
 // lastUsedClusters is the memo's record of fleet's clusters in the last
