@@ -46,8 +46,14 @@ func isPartialType(t resourcev3.Type) bool { return slices.Contains(partialTypes
 // compared with what the stream has; any other content is compared in
 // full, as on a new watch.
 //
-// The streams' returned-resource maps are never modified here: a response
-// carries a copy with its changes. Responses are sent while holding the
+// A response changes its stream's returned-resource map in place, when the
+// stream takes the map (GetReturnedResources, GetNextVersionMap: on the
+// stream's goroutine, after sending it): not a copy of the 20,000 versions
+// of an EDS subscription per response. No watch of the stream for the type
+// is open then (the go-control-plane servers take a response of a type, or
+// drop it, before opening the type's next watch), so the cache, which reads
+// the map of open watches only, never reads it concurrently; a response the
+// stream drops changes nothing. Responses are sent while holding the
 // cache's lock, as the snapshot caches do: a stream has at most one open
 // watch per type and the go-control-plane servers' response channels hold
 // one response per type, so a send never blocks.
@@ -308,19 +314,36 @@ func deltaPending(c *content, t resourcev3.Type, sub cachev3.Subscription, chang
 	return names, removed
 }
 
-// returned is the stream's returned-resource map after a response carrying
-// names and removing removed: a copy, the stream owns the one it has.
-func returned(c *content, t resourcev3.Type, sub cachev3.Subscription, names, removed []string) map[string]string {
-	out := maps.Clone(sub.ReturnedResources())
+// returnedUpdate is what a response changes in its stream's
+// returned-resource map: the versions of the resources it carries, and the
+// names it removes.
+type returnedUpdate struct {
+	content *content
+	typ     resourcev3.Type
+	sub     cachev3.Subscription
+	names   []string
+	removed []string
+	// out is the updated map, once taken.
+	out map[string]string
+}
+
+// take returns the stream's returned-resource map with the response's
+// changes, made in place on the first call (see partialCache).
+func (u *returnedUpdate) take() map[string]string {
+	if u.out != nil {
+		return u.out
+	}
+	out := u.sub.ReturnedResources()
 	if out == nil {
-		out = make(map[string]string, len(names))
+		out = make(map[string]string, len(u.names))
 	}
-	for _, n := range names {
-		out[n] = c.version(t, n)
+	for _, n := range u.names {
+		out[n] = u.content.version(u.typ, n)
 	}
-	for _, n := range removed {
+	for _, n := range u.removed {
 		delete(out, n)
 	}
+	u.out = out
 	return out
 }
 
@@ -339,12 +362,13 @@ type sotwResponse struct {
 	req       *cachev3.Request
 	version   string
 	resources []*anypb.Any
-	returned  map[string]string
+	returned  returnedUpdate
 }
 
 func newSotwResponse(c *content, t resourcev3.Type, req *cachev3.Request, sub cachev3.Subscription, names []string) *sotwResponse {
 	return &sotwResponse{
-		req: req, version: c.versions[t], resources: wireOf(c, t, names), returned: returned(c, t, sub, names, nil),
+		req: req, version: c.versions[t], resources: wireOf(c, t, names),
+		returned: returnedUpdate{content: c, typ: t, sub: sub, names: names},
 	}
 }
 
@@ -359,7 +383,7 @@ func (r *sotwResponse) GetVersion() (string, error) { return r.version, nil }
 
 func (r *sotwResponse) GetResponseVersion() string { return r.version }
 
-func (r *sotwResponse) GetReturnedResources() map[string]string { return r.returned }
+func (r *sotwResponse) GetReturnedResources() map[string]string { return r.returned.take() }
 
 func (r *sotwResponse) GetContext() context.Context { return context.Background() }
 
@@ -369,7 +393,7 @@ type deltaResponse struct {
 	req      *cachev3.DeltaRequest
 	version  string
 	removed  []string
-	returned map[string]string
+	returned returnedUpdate
 	// out is the message, built at once: the server sets its nonce before
 	// sending it, which acksSynced reads (on the stream's goroutine, the
 	// one sending).
@@ -383,7 +407,7 @@ func newDeltaResponse(c *content, t resourcev3.Type, req *cachev3.DeltaRequest, 
 	}
 	return &deltaResponse{
 		content: c, req: req, version: c.versions[t], removed: removed,
-		returned: returned(c, t, sub, names, removed), out: out,
+		returned: returnedUpdate{content: c, typ: t, sub: sub, names: names, removed: removed}, out: out,
 	}
 }
 
@@ -398,9 +422,9 @@ func (r *deltaResponse) GetSystemVersion() (string, error) { return r.version, n
 
 func (r *deltaResponse) GetResponseVersion() string { return r.version }
 
-func (r *deltaResponse) GetNextVersionMap() map[string]string { return r.returned }
+func (r *deltaResponse) GetNextVersionMap() map[string]string { return r.returned.take() }
 
-func (r *deltaResponse) GetReturnedResources() map[string]string { return r.returned }
+func (r *deltaResponse) GetReturnedResources() map[string]string { return r.returned.take() }
 
 func (r *deltaResponse) GetContext() context.Context { return context.Background() }
 

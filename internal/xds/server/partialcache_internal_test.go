@@ -170,3 +170,48 @@ func TestPartialCacheStreamsConverge(t *testing.T) {
 		}
 	}
 }
+
+// TestResponseChangesReturnedResourcesWhenTaken checks that a response
+// leaves its stream's returned-resource map as it was until the stream
+// takes it (a dropped response changes nothing), then gives the same map
+// with the versions it carries and without the names it removes, however
+// often it is asked.
+func TestResponseChangesReturnedResourcesWhenTaken(t *testing.T) {
+	c, err := newContent(fleetOf(t, 3, 1), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	typ := resourcev3.EndpointType
+	names := slices.Sorted(maps.Keys(c.snapshot().VersionMap[typ]))
+	for _, delta := range []bool{false, true} {
+		sub := stream.NewSotwSubscription(names, false)
+		sub.SetReturnedResources(map[string]string{names[0]: "old", names[1]: "old", "gone": "old"})
+		before := maps.Clone(sub.ReturnedResources())
+		var take func() map[string]string
+		if delta {
+			r := newDeltaResponse(c, typ, &cachev3.DeltaRequest{TypeUrl: typ}, sub, names[:1], []string{"gone"})
+			take = r.GetNextVersionMap
+		} else {
+			r := newSotwResponse(c, typ, &cachev3.Request{TypeUrl: typ}, sub, names[:1])
+			take = r.GetReturnedResources
+		}
+		if !maps.Equal(sub.ReturnedResources(), before) {
+			t.Fatalf("delta %v: an untaken response changed the stream's map: %v", delta, sub.ReturnedResources())
+		}
+		want := map[string]string{names[0]: c.version(typ, names[0]), names[1]: "old"}
+		if !delta {
+			want["gone"] = "old" // a state-of-the-world response removes nothing
+		}
+		for range 2 {
+			got := take()
+			if !maps.Equal(got, want) {
+				t.Fatalf("delta %v: taken map %v, want %v", delta, got, want)
+			}
+			got["probe"] = "x" // the stream's own map, changed in place
+			if sub.ReturnedResources()["probe"] != "x" {
+				t.Fatalf("delta %v: the taken map is not the stream's", delta)
+			}
+			delete(got, "probe")
+		}
+	}
+}
