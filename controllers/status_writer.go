@@ -13,6 +13,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/sets"
 	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -60,6 +61,11 @@ type statusWriter struct {
 	// emptied and filled again by each call (guarded by mu): a map of
 	// 10,000 routes made anew per round cost more than filling it.
 	desired map[types.NamespacedName][]gwapiv1.RouteParentStatus
+	// events, while the writer runs with an informer cache, are the
+	// routes with informer events since the last round took them (set by
+	// Start, guarded by mu): a round after routesDone looks only at the
+	// routes whose status changed since and at those.
+	events *routeEvents
 }
 
 // newStatusWriter builds the status writer and registers its metrics with
@@ -87,8 +93,29 @@ func newStatusWriter(
 // Name implements runner.Runner.
 func (w *statusWriter) Name() string { return "status-writer" }
 
-// Start writes statuses for every result until ctx is done.
+// Start writes statuses for every result until ctx is done. The first
+// round of each start (a leader term) looks at every route: another leader
+// may have written statuses since this one last did.
 func (w *statusWriter) Start(ctx context.Context) error {
+	w.mu.Lock()
+	w.routesDone = nil
+	if w.informers != nil {
+		events, err := watchRouteEvents(ctx, w.informers)
+		if err != nil {
+			// Every round looks at every route then, as without a cache.
+			w.log.Error(err, "route events unavailable: each status round reads every route")
+		}
+		w.events = events
+	}
+	w.mu.Unlock()
+	defer func() {
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		if w.events != nil {
+			w.events.stop()
+			w.events = nil
+		}
+	}()
 	var wg sync.WaitGroup
 	if w.opts.Applied != nil {
 		wg.Go(func() { w.followApplied(ctx) })
@@ -134,11 +161,26 @@ func (w *statusWriter) write(ctx context.Context, res *gatewayapi.Result) {
 	if res == w.routesDone && !report.RejectsRoutes() {
 		return
 	}
+	// After a round that wrote every route status of routesDone, and with
+	// no route rejected (whose statuses the report changes), a route whose
+	// status did not change and whose object had no event since has the
+	// stored status it should have.
+	var events map[string]sets.Set[types.NamespacedName]
+	if w.events != nil {
+		events = w.events.take()
+	}
+	done := w.routesDone
+	if events == nil || report.RejectsRoutes() {
+		done = nil
+	}
 	w.roundFailed = false
-	w.writeRoutes(ctx, httpRouteKind, st.HTTPRoutes, report, now)
-	w.writeRoutes(ctx, grpcRouteKind, st.GRPCRoutes, report, now)
-	w.writeRoutes(ctx, tlsRouteKind, st.TLSRoutes, report, now)
-	w.writeRoutes(ctx, tcpRouteKind, st.TCPRoutes, report, now)
+	for _, kind := range routeKinds {
+		if done != nil {
+			w.writeChangedRoutes(ctx, kind, kind.statuses(&done.Statuses), kind.statuses(st), events[kind.name], now)
+		} else {
+			w.writeRoutes(ctx, kind, kind.statuses(st), report, now)
+		}
+	}
 	w.writeBackendTLSPolicies(ctx, st.BackendTLSPolicies, now)
 	w.routesDone = nil
 	if !w.roundFailed && !report.RejectsRoutes() {
@@ -154,6 +196,8 @@ type routeKind struct {
 	newObject func() client.Object
 	// parents points at the parent statuses of a route of the kind.
 	parents func(client.Object) *[]gwapiv1.RouteParentStatus
+	// statuses are the computed statuses of the kind's routes.
+	statuses func(*gatewayapi.Statuses) []gatewayapi.RouteStatus
 }
 
 var httpRouteKind = routeKind{
@@ -161,6 +205,7 @@ var httpRouteKind = routeKind{
 	list:      listRoutes[gwapiv1.HTTPRoute](func(l *gwapiv1.HTTPRouteList) *[]gwapiv1.HTTPRoute { return &l.Items }),
 	newObject: func() client.Object { return &gwapiv1.HTTPRoute{} },
 	parents:   func(o client.Object) *[]gwapiv1.RouteParentStatus { return &o.(*gwapiv1.HTTPRoute).Status.Parents },
+	statuses:  func(s *gatewayapi.Statuses) []gatewayapi.RouteStatus { return s.HTTPRoutes },
 }
 
 var grpcRouteKind = routeKind{
@@ -168,6 +213,7 @@ var grpcRouteKind = routeKind{
 	list:      listRoutes[gwapiv1.GRPCRoute](func(l *gwapiv1.GRPCRouteList) *[]gwapiv1.GRPCRoute { return &l.Items }),
 	newObject: func() client.Object { return &gwapiv1.GRPCRoute{} },
 	parents:   func(o client.Object) *[]gwapiv1.RouteParentStatus { return &o.(*gwapiv1.GRPCRoute).Status.Parents },
+	statuses:  func(s *gatewayapi.Statuses) []gatewayapi.RouteStatus { return s.GRPCRoutes },
 }
 
 var tlsRouteKind = routeKind{
@@ -175,6 +221,7 @@ var tlsRouteKind = routeKind{
 	list:      listRoutes[gwapiv1.TLSRoute](func(l *gwapiv1.TLSRouteList) *[]gwapiv1.TLSRoute { return &l.Items }),
 	newObject: func() client.Object { return &gwapiv1.TLSRoute{} },
 	parents:   func(o client.Object) *[]gwapiv1.RouteParentStatus { return &o.(*gwapiv1.TLSRoute).Status.Parents },
+	statuses:  func(s *gatewayapi.Statuses) []gatewayapi.RouteStatus { return s.TLSRoutes },
 }
 
 var tcpRouteKind = routeKind{
@@ -182,6 +229,7 @@ var tcpRouteKind = routeKind{
 	list:      listRoutes[gwapiv1.TCPRoute](func(l *gwapiv1.TCPRouteList) *[]gwapiv1.TCPRoute { return &l.Items }),
 	newObject: func() client.Object { return &gwapiv1.TCPRoute{} },
 	parents:   func(o client.Object) *[]gwapiv1.RouteParentStatus { return &o.(*gwapiv1.TCPRoute).Status.Parents },
+	statuses:  func(s *gatewayapi.Statuses) []gatewayapi.RouteStatus { return s.TCPRoutes },
 }
 
 // listRoutes returns a routeKind's list for the route type T, whose list
@@ -237,27 +285,60 @@ func (w *statusWriter) writeRoutes(
 		return
 	}
 	for _, o := range objs {
-		k, storedParents := client.ObjectKeyFromObject(o), *kind.parents(o)
+		k := client.ObjectKeyFromObject(o)
 		parents, ok := desired[k]
-		if !ok && !hasParentsOf(storedParents, w.opts.ControllerName) {
-			continue
-		}
-		// Most routes are unchanged: find that out on the cached parents,
-		// first without copying anything, then on a clone, rather than
-		// reading and copying the whole route.
-		if sameRouteParents(storedParents, parents, w.opts.ControllerName) {
-			continue
-		}
-		if _, changed := mergeRouteParents(cloneParents(storedParents), parents, w.opts.ControllerName, now); !changed {
-			continue
-		}
-		w.update(ctx, kind.name, k, kind.newObject(), func(o client.Object) bool {
-			p := kind.parents(o)
-			var changed bool
-			*p, changed = mergeRouteParents(*p, parents, w.opts.ControllerName, now)
-			return changed
-		})
+		w.writeRouteParents(ctx, kind, k, *kind.parents(o), parents, ok, now)
 	}
+}
+
+// writeChangedRoutes is writeRoutes after a round that wrote every route
+// status of a result whose statuses were prev (no route rejected by a
+// proxy then or now): it looks only at the routes whose status changed
+// since and at those with events (the stored object changed).
+func (w *statusWriter) writeChangedRoutes(
+	ctx context.Context, kind routeKind, prev, statuses []gatewayapi.RouteStatus,
+	events sets.Set[types.NamespacedName], now metav1.Time,
+) {
+	for _, k := range routesToCheck(prev, statuses, events) {
+		o, found, err := w.storedRoute(ctx, kind, k)
+		if err != nil {
+			w.roundFailed = true
+			w.log.Error(err, "reading route for status", "kind", kind.name, "object", k.String())
+			continue
+		}
+		if !found {
+			continue
+		}
+		s, ok := routeStatusOf(statuses, k)
+		w.writeRouteParents(ctx, kind, k, *kind.parents(o), s.Parents, ok, now)
+	}
+}
+
+// writeRouteParents writes the route k's parent statuses of ours
+// (parents, when desired; none otherwise) over those stored, if they
+// differ.
+func (w *statusWriter) writeRouteParents(
+	ctx context.Context, kind routeKind, k types.NamespacedName,
+	storedParents, parents []gwapiv1.RouteParentStatus, desired bool, now metav1.Time,
+) {
+	if !desired && !hasParentsOf(storedParents, w.opts.ControllerName) {
+		return
+	}
+	// Most routes are unchanged: find that out on the cached parents,
+	// first without copying anything, then on a clone, rather than
+	// reading and copying the whole route.
+	if sameRouteParents(storedParents, parents, w.opts.ControllerName) {
+		return
+	}
+	if _, changed := mergeRouteParents(cloneParents(storedParents), parents, w.opts.ControllerName, now); !changed {
+		return
+	}
+	w.update(ctx, kind.name, k, kind.newObject(), func(o client.Object) bool {
+		p := kind.parents(o)
+		var changed bool
+		*p, changed = mergeRouteParents(*p, parents, w.opts.ControllerName, now)
+		return changed
+	})
 }
 
 // writeKind updates the stored status of the object of every status of one

@@ -75,6 +75,23 @@ var _ = Describe("Kubernetes provider", Ordered, func() {
 		Eventually(listenerStatus(ns, "gw", "http")).Should(HaveField("AttachedRoutes", int32(1)))
 	})
 
+	It("writes a route's parent status again at the next result after someone else removed it", func() {
+		Eventually(func() error {
+			var web gwapiv1.HTTPRoute
+			if err := k8sClient.Get(ctx, client.ObjectKey{Namespace: ns, Name: "web"}, &web); err != nil {
+				return err
+			}
+			web.Status.Parents = []gwapiv1.RouteParentStatus{}
+			return k8sClient.Status().Update(ctx, &web)
+		}).Should(Succeed())
+		// A new result whose status of web did not change: the writer looks
+		// at web because its informer had an event for it.
+		Expect(k8sClient.Create(ctx, httpRoute(ns, "web-next", nil, "web", 8080))).To(Succeed())
+		Eventually(routeParentCondition(ns, "web-next", "Accepted")).Should(haveCondition(metav1.ConditionTrue, "Accepted"))
+		Eventually(routeParentCondition(ns, "web", "Accepted")).Should(haveCondition(metav1.ConditionTrue, "Accepted"))
+		Expect(k8sClient.Delete(ctx, &gwapiv1.HTTPRoute{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "web-next"}})).To(Succeed())
+	})
+
 	It("refuses a cross-namespace backend until a ReferenceGrant allows it", func() {
 		Expect(k8sClient.Create(ctx, backendService(backendNS, "api", 9090))).To(Succeed())
 		Expect(k8sClient.Create(ctx, httpRoute(ns, "cross", ptr.To(backendNS), "api", 9090))).To(Succeed())

@@ -1,0 +1,186 @@
+package controllers
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"testing"
+
+	"github.com/go-logr/logr"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
+
+	"github.com/envoygw/envoy-gateway/internal/gatewayapi"
+	"github.com/envoygw/envoy-gateway/internal/message"
+)
+
+func routeStatus(name string, parents []gwapiv1.RouteParentStatus) gatewayapi.RouteStatus {
+	return gatewayapi.RouteStatus{ObjectKey: gatewayapi.ObjectKey{Namespace: "ns", Name: name}, Parents: parents}
+}
+
+func TestChangedRouteKeys(t *testing.T) {
+	p := func() []gwapiv1.RouteParentStatus {
+		return []gwapiv1.RouteParentStatus{{ControllerName: "example.com/gc"}}
+	}
+	a, b, c, d := p(), p(), p(), p()
+	k := func(names ...string) []types.NamespacedName {
+		out := make([]types.NamespacedName, 0, len(names))
+		for _, n := range names {
+			out = append(out, types.NamespacedName{Namespace: "ns", Name: n})
+		}
+		return out
+	}
+	tests := []struct {
+		name      string
+		prev, cur []gatewayapi.RouteStatus
+		want      []types.NamespacedName
+	}{
+		{"same statuses", []gatewayapi.RouteStatus{routeStatus("a", a), routeStatus("b", b)},
+			[]gatewayapi.RouteStatus{routeStatus("a", a), routeStatus("b", b)}, nil},
+		{"equal parents in a new slice count as changed",
+			[]gatewayapi.RouteStatus{routeStatus("a", a), routeStatus("b", b)},
+			[]gatewayapi.RouteStatus{routeStatus("a", a), routeStatus("b", p())}, k("b")},
+		{"one replaced in the middle",
+			[]gatewayapi.RouteStatus{routeStatus("a", a), routeStatus("b", b), routeStatus("c", c)},
+			[]gatewayapi.RouteStatus{routeStatus("a", a), routeStatus("b", d), routeStatus("c", c)}, k("b")},
+		{"added and removed",
+			[]gatewayapi.RouteStatus{routeStatus("a", a), routeStatus("b", b), routeStatus("d", d)},
+			[]gatewayapi.RouteStatus{routeStatus("a", a), routeStatus("c", c), routeStatus("d", d)}, k("b", "c")},
+		{"from none", nil, []gatewayapi.RouteStatus{routeStatus("a", a)}, k("a")},
+		{"to none", []gatewayapi.RouteStatus{routeStatus("a", a), routeStatus("b", b)}, nil, k("a", "b")},
+		{"a route's parents moved to another route",
+			[]gatewayapi.RouteStatus{routeStatus("a", a), routeStatus("b", b)},
+			[]gatewayapi.RouteStatus{routeStatus("a", b), routeStatus("b", a)}, k("a", "b")},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := changedRouteKeys(tt.prev, tt.cur); !slices.Equal(got, tt.want) {
+				t.Fatalf("changedRouteKeys = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+// getCounter records the routes a client reads one by one and counts its
+// lists of HTTPRoutes.
+type getCounter struct {
+	client.Client
+	gets  []string
+	lists int
+}
+
+func (c *getCounter) List(ctx context.Context, list client.ObjectList, opts ...client.ListOption) error {
+	if _, ok := list.(*gwapiv1.HTTPRouteList); ok {
+		c.lists++
+	}
+	return c.Client.List(ctx, list, opts...)
+}
+
+func (c *getCounter) Get(ctx context.Context, k client.ObjectKey, o client.Object, opts ...client.GetOption) error {
+	c.gets = append(c.gets, k.Name)
+	return c.Client.Get(ctx, k, o, opts...)
+}
+
+// TestStatusWriterLooksOnlyAtChangedRoutes checks the rounds after one that
+// wrote every route status: they read only the routes whose status changed
+// and those with events (as the informer handlers report them), write what
+// a round reading every route would, and fall back to reading every route
+// after a failed round.
+func TestStatusWriterLooksOnlyAtChangedRoutes(t *testing.T) {
+	const controller = "example.com/gc"
+	routes := make([]client.Object, 0, 4)
+	for i := range 4 {
+		routes = append(routes, &gwapiv1.HTTPRoute{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: fmt.Sprintf("r%d", i), Generation: 1}})
+	}
+	fc := fakeClientBuilder(t, gwapiv1.Install).WithObjects(routes...).WithStatusSubresource(&gwapiv1.HTTPRoute{}).Build()
+	c := &getCounter{Client: fc}
+	results := message.NewWatchable[*gatewayapi.Result]("results")
+	w, err := newStatusWriter(c, c, nil, Options{ControllerName: controller, Results: results, Logger: logr.Discard()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.events = &routeEvents{keys: map[string]*pendingKeys{}}
+	for _, kind := range routeKinds {
+		w.events.keys[kind.name] = &pendingKeys{}
+	}
+	parents := func(gen int64) []gwapiv1.RouteParentStatus {
+		return []gwapiv1.RouteParentStatus{{
+			ParentRef:      gwapiv1.ParentReference{Name: "gw"},
+			ControllerName: controller,
+			Conditions:     []metav1.Condition{{Type: "Accepted", Status: metav1.ConditionTrue, Reason: "Accepted", ObservedGeneration: gen}},
+		}}
+	}
+	ctx := context.Background()
+	round := func(statuses ...gatewayapi.RouteStatus) (lists int, read []string) {
+		res := &gatewayapi.Result{Statuses: gatewayapi.Statuses{HTTPRoutes: statuses}}
+		results.Publish(res)
+		lists, c.gets = c.lists, nil
+		w.write(ctx, res)
+		read = slices.Clone(c.gets)
+		slices.Sort(read)
+		return c.lists - lists, slices.Compact(read)
+	}
+	stored := func(name string) []gwapiv1.RouteParentStatus {
+		r := &gwapiv1.HTTPRoute{}
+		if err := fc.Get(ctx, types.NamespacedName{Namespace: "ns", Name: name}, r); err != nil {
+			t.Fatal(err)
+		}
+		return r.Status.Parents
+	}
+	wantGen := func(name string, gen int64) {
+		t.Helper()
+		got := stored(name)
+		if gen == 0 {
+			if len(got) != 0 {
+				t.Fatalf("%s has parents %v, want none", name, got)
+			}
+			return
+		}
+		if len(got) != 1 || got[0].Conditions[0].ObservedGeneration != gen {
+			t.Fatalf("%s has parents %v, want one at generation %d", name, got, gen)
+		}
+	}
+
+	p0, p1, p2 := parents(1), parents(1), parents(1)
+	if lists, _ := round(routeStatus("r0", p0), routeStatus("r1", p1), routeStatus("r2", p2)); lists == 0 {
+		t.Fatal("the first round did not read every route")
+	}
+	for _, n := range []string{"r0", "r1", "r2"} {
+		wantGen(n, 1)
+	}
+
+	// r1 changed; someone else cleared r2's status, with an event.
+	r2 := &gwapiv1.HTTPRoute{}
+	if err := fc.Get(ctx, types.NamespacedName{Namespace: "ns", Name: "r2"}, r2); err != nil {
+		t.Fatal(err)
+	}
+	r2.Status.Parents = nil
+	if err := fc.Status().Update(ctx, r2); err != nil {
+		t.Fatal(err)
+	}
+	w.events.keys[httpRouteKind.name].add(types.NamespacedName{Namespace: "ns", Name: "r2"})
+	p1 = parents(2)
+	lists, read := round(routeStatus("r0", p0), routeStatus("r1", p1), routeStatus("r2", p2))
+	if lists != 0 || !slices.Equal(read, []string{"r1", "r2"}) {
+		t.Fatalf("the round read %d lists and routes %v, want none and r1, r2", lists, read)
+	}
+	wantGen("r1", 2)
+	wantGen("r2", 1)
+
+	// r0 left our Gateways, r3 came.
+	lists, read = round(routeStatus("r1", p1), routeStatus("r2", p2), routeStatus("r3", parents(1)))
+	if lists != 0 || !slices.Equal(read, []string{"r0", "r3"}) {
+		t.Fatalf("the round read %d lists and routes %v, want none and r0, r3", lists, read)
+	}
+	wantGen("r0", 0)
+	wantGen("r3", 1)
+
+	// A round that fails is followed by one that reads every route.
+	w.roundFailed = true
+	w.routesDone = nil
+	if lists, _ := round(routeStatus("r1", p1), routeStatus("r2", p2), routeStatus("r3", parents(1))); lists == 0 {
+		t.Fatal("a round after a failed one did not read every route")
+	}
+}
