@@ -85,6 +85,12 @@ type changeStats struct {
 	Batch durations `json:"batch"`
 	// Processing are, per client, EndToEnd minus Batch.
 	Processing map[string]durations `json:"processing"`
+	// Delivery are, with the Kubernetes provider, the times from the write
+	// to a watcher's event of it (the API server's part, which Processing
+	// includes), and ServerProcessing, per client, Processing minus
+	// Delivery: what the control plane takes after the batching delay.
+	Delivery         durations            `json:"delivery,omitempty"`
+	ServerProcessing map[string]durations `json:"serverProcessing,omitempty"`
 	// Unbatched counts the changes the server did not report a batch for
 	// (no Batch and Processing sample).
 	Unbatched int `json:"unbatched"`
@@ -368,7 +374,7 @@ func measureChange(
 		return err
 	}
 	t0 := time.Now()
-	if err := update(); err != nil {
+	if err := update.apply(); err != nil {
 		return err
 	}
 	latency := map[string]time.Duration{}
@@ -405,6 +411,21 @@ func measureChange(
 	st.Batch = append(st.Batch, secs(batch))
 	for name, l := range latency {
 		st.Processing[name] = append(st.Processing[name], l-secs(batch))
+	}
+	if update.delivered == nil {
+		return nil
+	}
+	at, err := update.delivered()
+	if err != nil {
+		return err
+	}
+	delivery := at.Sub(t0)
+	st.Delivery = append(st.Delivery, delivery)
+	if st.ServerProcessing == nil {
+		st.ServerProcessing = map[string]durations{}
+	}
+	for name, l := range latency {
+		st.ServerProcessing[name] = append(st.ServerProcessing[name], l-secs(batch)-delivery)
 	}
 	return nil
 }

@@ -160,22 +160,33 @@ func markdown(rep *report) string {
 	}
 	b.WriteString("\n| provider | routes | change | n | sotw p50 / p99 / max (ms) | delta p50 / p99 / max (ms) " +
 		"| batching p50 (ms) | processing sotw p50 / p99 (ms) | processing delta p50 / p99 (ms) " +
+		"| API server delivery p50 / p99 (ms) | processing after delivery, sotw p50 / p99 (ms) " +
 		"| page faults a change | warm-up: n, sotw p50 / max (ms), page faults a change |\n")
-	b.WriteString("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+	b.WriteString("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 	for _, r := range rep.Runs {
 		for _, kind := range changeKinds {
 			c := r.Changes[kind]
 			if c == nil {
 				continue
 			}
-			fmt.Fprintf(&b, "| %s | %d | %s | %d | %s | %s | %.0f | %s | %s | %d | %s |\n",
+			fmt.Fprintf(&b, "| %s | %d | %s | %d | %s | %s | %.0f | %s | %s | %s | %s | %d | %s |\n",
 				r.Provider, r.Routes, kind, len(c.EndToEnd["sotw"]),
 				triple(c.EndToEnd["sotw"]), triple(c.EndToEnd["delta"]), msf(c.Batch.quantile(0.5)),
-				pair(c.Processing["sotw"]), pair(c.Processing["delta"]), perChange(c.MinorFaults, len(c.EndToEnd["sotw"])),
-				warmupCell(c))
+				pair(c.Processing["sotw"]), pair(c.Processing["delta"]),
+				pairOrNone(c.Delivery), pairOrNone(c.ServerProcessing["sotw"]),
+				perChange(c.MinorFaults, len(c.EndToEnd["sotw"])), warmupCell(c))
 		}
 	}
 	return b.String()
+}
+
+// pairOrNone is pair(d), or "-" for no samples (a provider without a
+// delivery step).
+func pairOrNone(d durations) string {
+	if len(d) == 0 {
+		return "-"
+	}
+	return pair(d)
 }
 
 // perChange is n divided by changes (0 for none).

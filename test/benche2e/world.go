@@ -10,12 +10,15 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/watch"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/client/apiutil"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
 	"sigs.k8s.io/yaml"
@@ -30,12 +33,25 @@ type world interface {
 	// create writes every object.
 	create(objs []client.Object) error
 	// prepare readies an update of obj (reads what it needs) and returns
-	// the update itself, which the measurement times.
-	prepare(obj client.Object) (func() error, error)
+	// it: the update itself, which the measurement times, and how to know
+	// when it was delivered.
+	prepare(obj client.Object) (preparedUpdate, error)
 	// server is the provider part of the static configuration and the
 	// environment of the control plane process.
 	server() (serverConfig, []string)
 	close()
+}
+
+// preparedUpdate is an update ready to apply.
+type preparedUpdate struct {
+	// apply makes the update.
+	apply func() error
+	// delivered, for a world that delivers updates to the server (the API
+	// server's watch), returns when a watcher of its own got the update,
+	// and stops watching; nil for a world without such a step (the File
+	// provider watches the files itself). A change's delivery is then
+	// apart from the server's processing, both counted after the write.
+	delivered func() (time.Time, error)
 }
 
 // fileWorld is a folder with one file per object.
@@ -76,8 +92,8 @@ func (w *fileWorld) create(objs []client.Object) error {
 	return nil
 }
 
-func (w *fileWorld) prepare(obj client.Object) (func() error, error) {
-	return func() error { return w.write(obj) }, nil
+func (w *fileWorld) prepare(obj client.Object) (preparedUpdate, error) {
+	return preparedUpdate{apply: func() error { return w.write(obj) }}, nil
 }
 
 func (w *fileWorld) server() (serverConfig, []string) {
@@ -89,7 +105,7 @@ func (w *fileWorld) close() {}
 // kubeWorld is an envtest API server (kube-apiserver and etcd).
 type kubeWorld struct {
 	env        *envtest.Environment
-	client     client.Client
+	client     client.WithWatch
 	kubeconfig string
 }
 
@@ -117,7 +133,7 @@ func newKubeWorld(dir string) (*kubeWorld, error) {
 	}
 	fast := rest.CopyConfig(cfg)
 	fast.QPS, fast.Burst = 2000, 4000
-	if w.client, err = client.New(fast, client.Options{Scheme: scheme}); err != nil {
+	if w.client, err = client.NewWithWatch(fast, client.Options{Scheme: scheme}); err != nil {
 		w.close()
 		return nil, err
 	}
@@ -186,18 +202,72 @@ func (w *kubeWorld) create(objs []client.Object) error {
 	return errors.Join(all...)
 }
 
-func (w *kubeWorld) prepare(obj client.Object) (func() error, error) {
+func (w *kubeWorld) prepare(obj client.Object) (preparedUpdate, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	cur, ok := obj.DeepCopyObject().(client.Object)
 	if !ok {
-		return nil, fmt.Errorf("%T is not an object", obj)
+		return preparedUpdate{}, fmt.Errorf("%T is not an object", obj)
 	}
 	if err := w.client.Get(ctx, client.ObjectKeyFromObject(obj), cur); err != nil {
-		return nil, err
+		return preparedUpdate{}, err
 	}
 	obj.SetResourceVersion(cur.GetResourceVersion())
-	return func() error { return w.client.Update(context.Background(), obj) }, nil
+	delivered, err := w.watchUpdate(obj)
+	if err != nil {
+		return preparedUpdate{}, err
+	}
+	return preparedUpdate{
+		apply:     func() error { return w.client.Update(context.Background(), obj) },
+		delivered: delivered,
+	}, nil
+}
+
+// watchUpdate opens a watch of obj's metadata before the update, as the
+// server's informers watch; the returned function gives the arrival of the
+// first change after the watch's start (an object's own resourceVersion
+// may be older than the API server's watch cache holds: the watch starts
+// at the most recent state instead, which it sends first, as an ADDED
+// event).
+func (w *kubeWorld) watchUpdate(obj client.Object) (func() (time.Time, error), error) {
+	gvk, err := apiutil.GVKForObject(obj, w.client.Scheme())
+	if err != nil {
+		return nil, err
+	}
+	list := &metav1.PartialObjectMetadataList{}
+	list.SetGroupVersionKind(gvk.GroupVersion().WithKind(gvk.Kind + "List"))
+	ctx, cancel := context.WithTimeout(context.Background(), changeTimeout)
+	wi, err := w.client.Watch(ctx, list, client.InNamespace(obj.GetNamespace()),
+		client.MatchingFields{"metadata.name": obj.GetName()})
+	if err != nil {
+		cancel()
+		return nil, fmt.Errorf("watching %s %s: %w", gvk.Kind, client.ObjectKeyFromObject(obj), err)
+	}
+	arrived, failed := make(chan time.Time, 1), make(chan error, 1)
+	go func() {
+		for ev := range wi.ResultChan() {
+			switch ev.Type {
+			case watch.Modified:
+				arrived <- time.Now()
+				return
+			case watch.Error:
+				failed <- fmt.Errorf("watch error: %v", ev.Object)
+				return
+			}
+		}
+	}()
+	return func() (time.Time, error) {
+		defer cancel()
+		defer wi.Stop()
+		select {
+		case at := <-arrived:
+			return at, nil
+		case err := <-failed:
+			return time.Time{}, fmt.Errorf("%s %s: %w", gvk.Kind, client.ObjectKeyFromObject(obj), err)
+		case <-ctx.Done():
+			return time.Time{}, fmt.Errorf("no watch event for %s %s", gvk.Kind, client.ObjectKeyFromObject(obj))
+		}
+	}, nil
 }
 
 func (w *kubeWorld) server() (serverConfig, []string) {
