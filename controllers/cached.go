@@ -61,3 +61,34 @@ func storeObjects[T any, PT interface {
 	}
 	return objs, true, nil
 }
+
+// storeGet returns the object of obj's kind named key from its informer's
+// store (the cache's own object, read-only; found false when the store has
+// none), when informers is set and the informer has a store; hasStore is
+// false otherwise, for the caller to read a copy instead. The informers
+// replace an object on an update and never modify one: an object read
+// here stays as it is, and may be kept read-only.
+func storeGet(
+	ctx context.Context, informers cache.Informers, obj client.Object, key client.ObjectKey,
+) (o client.Object, found, hasStore bool, err error) {
+	if informers == nil {
+		return nil, false, false, nil
+	}
+	inf, err := informers.GetInformer(ctx, obj)
+	if err != nil {
+		return nil, false, false, err
+	}
+	withStore, ok := inf.(interface{ GetStore() toolscache.Store })
+	if !ok || withStore.GetStore() == nil {
+		return nil, false, false, nil
+	}
+	item, exists, err := withStore.GetStore().GetByKey(key.String())
+	if err != nil || !exists {
+		return nil, false, true, err
+	}
+	o, ok = item.(client.Object)
+	if !ok {
+		return nil, false, false, nil
+	}
+	return o, true, true, nil
+}

@@ -9,8 +9,11 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/sets"
+	toolscache "k8s.io/client-go/tools/cache"
+	"sigs.k8s.io/controller-runtime/pkg/cache/informertest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 )
 
@@ -64,7 +67,7 @@ func TestKeptServicesGetWhatTheCacheHolds(t *testing.T) {
 			}
 			k.changed.add(key(i))
 		}
-		got, err := k.get(ctx, c, keys)
+		got, err := k.get(ctx, c, nil, keys)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -133,7 +136,7 @@ func TestKeptServicesReadOnlyWhatChanged(t *testing.T) {
 	for _, s := range steps {
 		s.do()
 		r.gets = 0
-		got, err := k.get(ctx, r, keys)
+		got, err := k.get(ctx, r, nil, keys)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -158,4 +161,48 @@ type countingReader struct {
 func (r *countingReader) Get(ctx context.Context, key client.ObjectKey, obj client.Object, opts ...client.GetOption) error {
 	r.gets++
 	return r.Reader.Get(ctx, key, obj, opts...)
+}
+
+// TestKeptServicesAreTheStoresObjects checks that with an informer store
+// the kept Services are the store's own objects (no copy next to the
+// cache's), that a Service missing from the store is left out, and that an
+// updated one is the store's new object.
+func TestKeptServicesAreTheStoresObjects(t *testing.T) {
+	ctx := context.Background()
+	store := toolscache.NewSharedIndexInformer(&toolscache.ListWatch{}, &corev1.Service{}, 0, toolscache.Indexers{})
+	informers := &informertest.FakeInformers{InformersByGVK: map[schema.GroupVersionKind]toolscache.SharedIndexInformer{
+		corev1.SchemeGroupVersion.WithKind("Service"): store,
+	}}
+	svc := func(name, rv string) *corev1.Service {
+		return &corev1.Service{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: name, ResourceVersion: rv}}
+	}
+	a, b := svc("a", "1"), svc("b", "1")
+	for _, s := range []*corev1.Service{a, b} {
+		if err := store.GetStore().Add(s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The client has no Service: what get gives comes from the store.
+	c := fakeClientBuilder(t, corev1.AddToScheme).Build()
+	keys := sets.New(types.NamespacedName{Namespace: "ns", Name: "a"}, types.NamespacedName{Namespace: "ns", Name: "b"},
+		types.NamespacedName{Namespace: "ns", Name: "missing"})
+	var k keptServices
+	got, err := k.get(ctx, c, informers, keys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[0] != a || got[1] != b {
+		t.Fatalf("got %v, want the store's a and b", got)
+	}
+	b2 := svc("b", "2")
+	if err := store.GetStore().Update(b2); err != nil {
+		t.Fatal(err)
+	}
+	k.changed.add(types.NamespacedName{Namespace: "ns", Name: "b"})
+	if got, err = k.get(ctx, c, informers, keys); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[0] != a || got[1] != b2 {
+		t.Fatalf("after b's update got %v, want the store's a and new b", got)
+	}
 }

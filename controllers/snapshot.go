@@ -94,7 +94,7 @@ func buildResources(
 		return nil, nil, err
 	}
 	if opts.services != nil {
-		if res.Services, err = opts.services.get(ctx, r, refs.services); err != nil {
+		if res.Services, err = opts.services.get(ctx, r, opts.informers, refs.services); err != nil {
 			return nil, nil, err
 		}
 	} else if err := addReferencedServices(ctx, r, refs.services, res); err != nil {

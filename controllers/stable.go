@@ -50,21 +50,21 @@ func (s *stableObjects) apply(res *gatewayapi.Resources) {
 		s.bySource = map[client.Object]*stableObject{}
 	}
 	s.gen++
-	keepStable(s, res.GatewayClasses, sameSpec)
-	keepStable(s, res.Gateways, sameSpec)
-	keepStable(s, res.ListenerSets, sameSpec)
-	keepStable(s, res.HTTPRoutes, sameSpec)
-	keepStable(s, res.GRPCRoutes, sameSpec)
-	keepStable(s, res.TLSRoutes, sameSpec)
-	keepStable(s, res.TCPRoutes, sameSpec)
-	keepStable(s, res.ReferenceGrants, sameVersion)
-	keepStable(s, res.Namespaces, sameVersion)
-	keepStable(s, res.Services, sameVersion)
-	keepStable(s, res.Secrets, sameVersion)
-	keepStable(s, res.ConfigMaps, sameVersion)
-	keepStable(s, res.BackendTLSPolicies, sameSpec)
-	keepStable(s, res.EnvoyProxies, sameVersion)
-	keepStable(s, res.RateLimitFilters, sameVersion)
+	keepStable(s, res.GatewayClasses, sameSpec, copyNew)
+	keepStable(s, res.Gateways, sameSpec, copyNew)
+	keepStable(s, res.ListenerSets, sameSpec, copyNew)
+	keepStable(s, res.HTTPRoutes, sameSpec, copyNew)
+	keepStable(s, res.GRPCRoutes, sameSpec, copyNew)
+	keepStable(s, res.TLSRoutes, sameSpec, copyNew)
+	keepStable(s, res.TCPRoutes, sameSpec, copyNew)
+	keepStable(s, res.ReferenceGrants, sameVersion, copyNew)
+	keepStable(s, res.Namespaces, sameVersion, copyNew)
+	keepStable(s, res.Services, sameVersion, keepGiven)
+	keepStable(s, res.Secrets, sameVersion, copyNew)
+	keepStable(s, res.ConfigMaps, sameVersion, copyNew)
+	keepStable(s, res.BackendTLSPolicies, sameSpec, copyNew)
+	keepStable(s, res.EnvoyProxies, sameVersion, copyNew)
+	keepStable(s, res.RateLimitFilters, sameVersion, copyNew)
 	for uid, o := range s.objects {
 		if o.gen != s.gen {
 			delete(s.objects, uid)
@@ -73,12 +73,25 @@ func (s *stableObjects) apply(res *gatewayapi.Resources) {
 	}
 }
 
+// newObjects says what keepStable does with an object it does not hold.
+type newObjects bool
+
+const (
+	// copyNew: a deep copy is kept. The objects given may point into a
+	// list's items, or share their fields with the informer cache (lists
+	// read without copies): a kept object must pin neither a whole list
+	// from snapshot to snapshot nor the cache's objects.
+	copyNew newObjects = true
+	// keepGiven: the object given is kept, the caller's to give: a copy
+	// of its own or an informer store's object (see storeGet), as
+	// keptServices gives.
+	keepGiven newObjects = false
+)
+
 // keepStable replaces the objects of objs that s holds with the same UID,
-// when same accepts them, by s's, and the others by deep copies of their own,
-// and records them all in s (those with a UID and resourceVersion). The
-// objects given may point into a list's items, or share their fields with
-// the informer cache (lists read without copies): a kept object must pin
-// neither a whole list from snapshot to snapshot nor the cache's objects.
+// when same accepts them, by s's, and the others by deep copies of their
+// own or themselves (see newObjects), and records them all in s (those
+// with a UID and resourceVersion).
 //
 // objs is then put in a stable order: the objects of the last snapshot in
 // its order, then the new ones, then those without a UID (see ordered).
@@ -86,7 +99,7 @@ func (s *stableObjects) apply(res *gatewayapi.Resources) {
 // resource translator patches its last model only when the other kinds
 // are the same objects in the same order and a changed route is at the
 // place of its previous object.
-func keepStable[T client.Object](s *stableObjects, objs []T, same func(kept, o client.Object) bool) {
+func keepStable[T client.Object](s *stableObjects, objs []T, same func(kept, o client.Object) bool, fresh newObjects) {
 	entries := make([]*stableObject, len(objs))
 	lastRanks := make([]int, len(objs))
 	for i, o := range objs {
@@ -107,9 +120,10 @@ func keepStable[T client.Object](s *stableObjects, objs []T, same func(kept, o c
 		if kept != nil {
 			p, ok = kept.obj.(T)
 		}
-		if ok && uid != "" && rv != "" && same(p, o) {
+		switch {
+		case ok && uid != "" && rv != "" && same(p, o):
 			objs[i] = p
-		} else {
+		case fresh == copyNew:
 			objs[i] = o.DeepCopyObject().(T)
 		}
 		if uid == "" || rv == "" {

@@ -42,6 +42,16 @@ func TestStableObjectsKeepsUnchangedPointers(t *testing.T) {
 	if next.Services[0] != first.Services[0] {
 		t.Error("unchanged Service: not its previous pointer")
 	}
+	// A changed Service is kept as given (keptServices gives store objects
+	// or copies of its own), not copied again.
+	changedSvc := &corev1.Service{ObjectMeta: metav1.ObjectMeta{Name: "svc", UID: "s", ResourceVersion: "8"}}
+	svcs := &gatewayapi.Resources{Services: []*corev1.Service{changedSvc}}
+	var own stableObjects
+	own.apply(&gatewayapi.Resources{Services: []*corev1.Service{first.Services[0]}})
+	own.apply(svcs)
+	if svcs.Services[0] != changedSvc {
+		t.Error("changed Service: not the object given")
+	}
 	// The objects come in the order first seen: a, b, then the new c,
 	// and the route without a UID last.
 	for i, c := range []struct {

@@ -155,26 +155,15 @@ func routesToCheck(prev, cur []gatewayapi.RouteStatus, events sets.Set[types.Nam
 
 // storedRoute returns the route k of a kind as the cache has it, found or
 // not: the informer store's object itself when the cache has a store of
-// them (read-only, as listShared's), a copy otherwise.
+// them (read-only, see storeGet), a copy otherwise.
 func (w *statusWriter) storedRoute(
 	ctx context.Context, kind routeKind, k types.NamespacedName,
 ) (client.Object, bool, error) {
-	if w.informers != nil {
-		inf, err := w.informers.GetInformer(ctx, kind.newObject())
-		if err != nil {
-			return nil, false, err
-		}
-		if withStore, ok := inf.(interface{ GetStore() toolscache.Store }); ok {
-			item, exists, err := withStore.GetStore().GetByKey(k.String())
-			if err != nil || !exists {
-				return nil, false, err
-			}
-			if o, ok := item.(client.Object); ok {
-				return o, true, nil
-			}
-		}
+	o, found, hasStore, err := storeGet(ctx, w.informers, kind.newObject(), k)
+	if err != nil || hasStore {
+		return o, found, err
 	}
-	o := kind.newObject()
+	o = kind.newObject()
 	if err := w.cache.Get(ctx, k, o); err != nil {
 		return nil, false, client.IgnoreNotFound(err)
 	}
