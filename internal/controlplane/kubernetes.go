@@ -1,12 +1,14 @@
 package controlplane
 
 import (
+	"context"
 	"fmt"
 	"os"
 
 	ctrl "sigs.k8s.io/controller-runtime"
 
 	"github.com/envoygw/envoy-gateway/controllers"
+	"github.com/envoygw/envoy-gateway/internal/bus"
 	"github.com/envoygw/envoy-gateway/internal/infra"
 	"github.com/envoygw/envoy-gateway/internal/infra/render"
 	"github.com/envoygw/envoy-gateway/internal/leader"
@@ -58,7 +60,7 @@ func (c *ControlPlane) addKubernetesRunners() error {
 	if err != nil {
 		return err
 	}
-	infraRunner, err := c.infraRunner(provider, render.DefaultOptions(ns))
+	infraRunner, err := c.infraRunner(provider, render.DefaultOptions(ns), observer)
 	if err != nil {
 		return err
 	}
@@ -86,7 +88,9 @@ func (c *ControlPlane) addKubernetesRunners() error {
 
 // infraRunner builds the infra manager, which applies the fleets' objects
 // with the provider's clients, and its runner over the fleets topic.
-func (c *ControlPlane) infraRunner(provider *controllers.Provider, opts render.Options) (*infra.Runner, error) {
+func (c *ControlPlane) infraRunner(
+	provider *controllers.Provider, opts render.Options, observer infra.Observer,
+) (*infra.Runner, error) {
 	log := c.log.WithName("infra")
 	m, err := infra.NewManager(infra.Options{
 		Client:    provider.Client(),
@@ -99,5 +103,8 @@ func (c *ControlPlane) infraRunner(provider *controllers.Provider, opts render.O
 	if err != nil {
 		return nil, err
 	}
-	return infra.NewRunner(infra.RunnerOptions{Manager: m, Fleets: c.fleets, Logger: log}), nil
+	observed := func(ctx context.Context) (map[string]bus.InfraState, error) {
+		return observer.States(ctx, provider.Client())
+	}
+	return infra.NewRunner(infra.RunnerOptions{Manager: m, Fleets: c.fleets, Logger: log, Observed: observed}), nil
 }

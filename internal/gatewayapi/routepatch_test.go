@@ -165,3 +165,33 @@ func assertMemoHoldsInput(t *testing.T, tr *Translator, res *Resources) {
 		}
 	}
 }
+
+// TestRouteChangesKeepTheInfraIR checks that route changes, patched or
+// translated in full, give each fleet an infra IR equal to the last one's:
+// the infra runner skips the fleet sets whose infra did not change.
+func TestRouteChangesKeepTheInfraIR(t *testing.T) {
+	res := benchResources(40)
+	tr := NewTranslator(Options{})
+	last := tr.Translate(res)
+	for i, full := range []bool{false, true, false} {
+		next := *res
+		next.HTTPRoutes = slices.Clone(res.HTTPRoutes)
+		c := res.HTTPRoutes[i*7].DeepCopy()
+		c.Generation++
+		c.Spec.Hostnames = append(c.Spec.Hostnames, "more.example.com")
+		next.HTTPRoutes[i*7] = c
+		if full {
+			tr = NewTranslator(Options{})
+		}
+		got := tr.Translate(&next)
+		if len(got.Fleets) != len(last.Fleets) || len(got.Fleets) == 0 {
+			t.Fatalf("step %d: %d fleets, then %d", i, len(last.Fleets), len(got.Fleets))
+		}
+		for k, f := range got.Fleets {
+			if diff := cmp.Diff(last.Fleets[k].Infra, f.Infra); diff != "" {
+				t.Fatalf("step %d (full %v): fleet %s's infra IR changed (-last +got):\n%s", i, full, f.Name, diff)
+			}
+		}
+		res, last = &next, got
+	}
+}

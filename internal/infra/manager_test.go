@@ -1,6 +1,9 @@
 package infra_test
 
 import (
+	"context"
+	"maps"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-logr/logr"
@@ -9,6 +12,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -57,6 +61,17 @@ func getService(fleetName string) *corev1.Service {
 	svc := &corev1.Service{}
 	Expect(k8sClient.Get(ctx, key(fleetName), svc)).To(Succeed())
 	return svc
+}
+
+// applyCounter counts the server-side applies of a client.
+type applyCounter struct {
+	client.Client
+	applies atomic.Int64
+}
+
+func (c *applyCounter) Apply(ctx context.Context, obj runtime.ApplyConfiguration, opts ...client.ApplyOption) error {
+	c.applies.Add(1)
+	return c.Client.Apply(ctx, obj, opts...)
 }
 
 // egResourceVersions returns the resourceVersion of each object of fleet default/eg.
@@ -252,6 +267,54 @@ var _ = Describe("Manager", func() {
 		Expect(m.Reconcile(ctx, []*bus.Fleet{fleet("default/eg", "LoadBalancer")}, nil)).To(Succeed())
 		Expect(k8sClient.Get(ctx, key("default/eg"), d)).To(Succeed())
 		Expect(d.Spec.Template.Spec.Containers[0].Image).To(Equal("docker.io/envoyproxy/envoy:distroless-v1.36.2"))
+	})
+
+	It("reconciles a fleet set again only when its infra or the observed states changed, or when told", func() {
+		counter := &applyCounter{Client: k8sClient}
+		counted, err := infra.NewManager(infra.Options{Client: counter, Render: render.DefaultOptions(namespace), Logger: logr.Discard()})
+		Expect(err).NotTo(HaveOccurred())
+		states := map[string]bus.InfraState{}
+		r := infra.NewRunner(infra.RunnerOptions{Manager: counted, Fleets: newFleets(), Logger: logr.Discard(),
+			Observed: func(context.Context) (map[string]bus.InfraState, error) { return maps.Clone(states), nil }})
+		withXds := func(f *bus.Fleet, routes int) *bus.FleetSet {
+			f.Xds = &ir.Xds{}
+			for range routes {
+				f.Xds.HTTP = append(f.Xds.HTTP, &ir.HTTPListener{Name: "http-80"})
+			}
+			return &bus.FleetSet{Fleets: []*bus.Fleet{f}}
+		}
+		step := func(set *bus.FleetSet, done *infra.InfraInput) (*infra.InfraInput, bool, int64) {
+			before := counter.applies.Load()
+			in, reconciled, err := r.ReconcileOnce(ctx, set, done)
+			Expect(err).NotTo(HaveOccurred())
+			return in, reconciled, counter.applies.Load() - before
+		}
+
+		in, reconciled, applies := step(withXds(fleet("default/eg", "NodePort"), 1), nil)
+		Expect(reconciled).To(BeTrue())
+		Expect(applies).To(BeNumerically(">", 0))
+
+		By("skipping a set whose xDS IR alone changed (a route change)")
+		in, reconciled, applies = step(withXds(fleet("default/eg", "NodePort"), 2), in)
+		Expect(reconciled).To(BeFalse())
+		Expect(applies).To(BeZero())
+
+		By("reconciling when the observed states change (a Deployment deleted, a fleet turning ready)")
+		states["default/eg"] = bus.InfraState{Ready: true}
+		in, reconciled, _ = step(withXds(fleet("default/eg", "NodePort"), 2), in)
+		Expect(reconciled).To(BeTrue())
+
+		By("reconciling when the infra IR changes")
+		_, reconciled, _ = step(withXds(fleet("default/eg", "ClusterIP"), 2), in)
+		Expect(reconciled).To(BeTrue())
+		svc := &corev1.Service{}
+		Expect(k8sClient.Get(ctx, key("default/eg"), svc)).To(Succeed())
+		Expect(svc.Spec.Type).To(Equal(corev1.ServiceTypeClusterIP))
+
+		By("reconciling an unchanged set when nothing was reconciled (a resync, a retry)")
+		_, reconciled, applies = step(withXds(fleet("default/eg", "ClusterIP"), 2), nil)
+		Expect(reconciled).To(BeTrue())
+		Expect(applies).To(BeNumerically(">", 0))
 	})
 
 	It("is driven by the Runner from published fleet sets", func() {
