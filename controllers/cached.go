@@ -42,15 +42,11 @@ func storeObjects[T any, PT interface {
 	*T
 	client.Object
 }](ctx context.Context, informers cache.Informers) (objs []PT, ok bool, err error) {
-	inf, err := informers.GetInformer(ctx, PT(new(T)))
-	if err != nil {
+	store, err := storeOf(ctx, informers, PT(new(T)))
+	if err != nil || store == nil {
 		return nil, false, err
 	}
-	withStore, ok := inf.(interface{ GetStore() toolscache.Store })
-	if !ok {
-		return nil, false, nil
-	}
-	items := withStore.GetStore().List()
+	items := store.List()
 	objs = make([]PT, 0, len(items))
 	for _, item := range items {
 		o, isT := item.(PT)
@@ -62,33 +58,33 @@ func storeObjects[T any, PT interface {
 	return objs, true, nil
 }
 
-// storeGet returns the object of obj's kind named key from its informer's
-// store (the cache's own object, read-only; found false when the store has
-// none), when informers is set and the informer has a store; hasStore is
-// false otherwise, for the caller to read a copy instead. The informers
-// replace an object on an update and never modify one: an object read
-// here stays as it is, and may be kept read-only.
-func storeGet(
-	ctx context.Context, informers cache.Informers, obj client.Object, key client.ObjectKey,
-) (o client.Object, found, hasStore bool, err error) {
+// storeOf returns the store of the informer of obj's kind: the cache's
+// own objects, which the informers replace on an update and never modify
+// (an object read from it stays as it is, and may be kept read-only). It is
+// nil when informers is nil or the informer has no store (a namespaced
+// cache's), for the caller to read copies instead.
+func storeOf(ctx context.Context, informers cache.Informers, obj client.Object) (toolscache.Store, error) {
 	if informers == nil {
-		return nil, false, false, nil
+		return nil, nil
 	}
 	inf, err := informers.GetInformer(ctx, obj)
 	if err != nil {
-		return nil, false, false, err
+		return nil, err
 	}
 	withStore, ok := inf.(interface{ GetStore() toolscache.Store })
-	if !ok || withStore.GetStore() == nil {
-		return nil, false, false, nil
-	}
-	item, exists, err := withStore.GetStore().GetByKey(key.String())
-	if err != nil || !exists {
-		return nil, false, true, err
-	}
-	o, ok = item.(client.Object)
 	if !ok {
-		return nil, false, false, nil
+		return nil, nil
 	}
-	return o, true, true, nil
+	return withStore.GetStore(), nil
+}
+
+// storeGet returns the object named key from store (found false when it
+// has none): see storeOf.
+func storeGet(store toolscache.Store, key client.ObjectKey) (client.Object, bool, error) {
+	item, exists, err := store.GetByKey(key.String())
+	if err != nil || !exists {
+		return nil, false, err
+	}
+	o, ok := item.(client.Object)
+	return o, ok, nil
 }

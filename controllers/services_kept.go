@@ -8,6 +8,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/sets"
+	toolscache "k8s.io/client-go/tools/cache"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/event"
@@ -20,7 +21,7 @@ import (
 // a build gets from the cache only the Services that had an event since, or
 // that the last build did not refer to: a route change at 10,000 routes no
 // longer copies 20,000 Services. A Service is the informer store's own
-// object when the cache has a store (kept read-only, see storeGet: no copy
+// object when the cache has a store (kept read-only, see storeOf: no copy
 // of 20,000 Services next to the cache's), a copy otherwise.
 //
 // Every Service event is recorded, referred to or not (see recorder): an
@@ -73,6 +74,11 @@ func (k *keptServices) get(
 		// in place, and the last one belongs to the last snapshot).
 		return slices.Clone(k.last), nil
 	}
+	store, err := storeOf(ctx, informers, &corev1.Service{})
+	if err != nil {
+		k.changed.putBack(changed)
+		return nil, err
+	}
 	if !same {
 		sorted = sortedKeys(keys)
 	}
@@ -87,7 +93,7 @@ func (k *keptServices) get(
 			out = append(out, svc)
 			continue
 		}
-		svc, err := readService(ctx, r, informers, key)
+		svc, err := readService(ctx, r, store, key)
 		if err != nil {
 			k.changed.putBack(changed)
 			// next may be k.kept, partly updated: what it holds is
@@ -105,20 +111,17 @@ func (k *keptServices) get(
 	return slices.Clone(out), nil
 }
 
-// readService returns the Service key from the informer store (see
-// storeGet) or, without a store, a copy from r; nil when there is none.
+// readService returns the Service key from store (see storeOf) or,
+// without a store, a copy from r; nil when there is none.
 func readService(
-	ctx context.Context, r client.Reader, informers cache.Informers, key types.NamespacedName,
+	ctx context.Context, r client.Reader, store toolscache.Store, key types.NamespacedName,
 ) (*corev1.Service, error) {
-	o, found, hasStore, err := storeGet(ctx, informers, &corev1.Service{}, key)
-	if err != nil {
-		return nil, err
-	}
-	if hasStore {
-		svc, _ := o.(*corev1.Service)
-		if !found || svc == nil {
-			return nil, nil
+	if store != nil {
+		o, found, err := storeGet(store, key)
+		if err != nil || !found {
+			return nil, err
 		}
+		svc, _ := o.(*corev1.Service)
 		return svc, nil
 	}
 	svc := &corev1.Service{}

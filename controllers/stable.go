@@ -83,7 +83,7 @@ const (
 	// from snapshot to snapshot nor the cache's objects.
 	copyNew newObjects = true
 	// keepGiven: the object given is kept, the caller's to give: a copy
-	// of its own or an informer store's object (see storeGet), as
+	// of its own or an informer store's object (see storeOf), as
 	// keptServices gives.
 	keepGiven newObjects = false
 )

@@ -153,19 +153,25 @@ func routesToCheck(prev, cur []gatewayapi.RouteStatus, events sets.Set[types.Nam
 	return slices.Compact(out)
 }
 
-// storedRoute returns the route k of a kind as the cache has it, found or
-// not: the informer store's object itself when the cache has a store of
-// them (read-only, see storeGet), a copy otherwise.
-func (w *statusWriter) storedRoute(
-	ctx context.Context, kind routeKind, k types.NamespacedName,
-) (client.Object, bool, error) {
-	o, found, hasStore, err := storeGet(ctx, w.informers, kind.newObject(), k)
-	if err != nil || hasStore {
-		return o, found, err
+// routeReader returns how to read the routes of a kind as the cache has
+// them, found or not: the informer store's objects themselves when the
+// cache has a store of them (read-only, see storeOf; the store is looked
+// up once per round, not per route), copies otherwise.
+func (w *statusWriter) routeReader(
+	ctx context.Context, kind routeKind,
+) func(k types.NamespacedName) (client.Object, bool, error) {
+	store, err := storeOf(ctx, w.informers, kind.newObject())
+	switch {
+	case err != nil:
+		return func(types.NamespacedName) (client.Object, bool, error) { return nil, false, err }
+	case store != nil:
+		return func(k types.NamespacedName) (client.Object, bool, error) { return storeGet(store, k) }
 	}
-	o = kind.newObject()
-	if err := w.cache.Get(ctx, k, o); err != nil {
-		return nil, false, client.IgnoreNotFound(err)
+	return func(k types.NamespacedName) (client.Object, bool, error) {
+		o := kind.newObject()
+		if err := w.cache.Get(ctx, k, o); err != nil {
+			return nil, false, client.IgnoreNotFound(err)
+		}
+		return o, true, nil
 	}
-	return o, true, nil
 }

@@ -299,8 +299,9 @@ func (w *statusWriter) writeChangedRoutes(
 	ctx context.Context, kind routeKind, prev, statuses []gatewayapi.RouteStatus,
 	events sets.Set[types.NamespacedName], now metav1.Time,
 ) {
+	read := w.routeReader(ctx, kind)
 	for _, k := range routesToCheck(prev, statuses, events) {
-		o, found, err := w.storedRoute(ctx, kind, k)
+		o, found, err := read(k)
 		if err != nil {
 			w.roundFailed = true
 			w.log.Error(err, "reading route for status", "kind", kind.name, "object", k.String())
