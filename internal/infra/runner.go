@@ -51,28 +51,19 @@ type RunnerOptions struct {
 // yet handled; a failed reconcile is retried after RetryInterval unless a
 // newer set comes first.
 type Runner struct {
-	manager  *Manager
-	fleets   *message.Watchable[*bus.FleetSet]
-	log      logr.Logger
-	retry    time.Duration
-	observed func(ctx context.Context) (map[string]bus.InfraState, error)
-	resync   time.Duration
+	// opts are the options, defaults applied.
+	opts RunnerOptions
 }
 
 // NewRunner returns a Runner.
 func NewRunner(opts RunnerOptions) *Runner {
-	retry := opts.RetryInterval
-	if retry == 0 {
-		retry = DefaultRetryInterval
+	if opts.RetryInterval == 0 {
+		opts.RetryInterval = DefaultRetryInterval
 	}
-	resync := opts.ResyncInterval
-	if resync == 0 {
-		resync = DefaultResyncInterval
+	if opts.ResyncInterval == 0 {
+		opts.ResyncInterval = DefaultResyncInterval
 	}
-	return &Runner{
-		manager: opts.Manager, fleets: opts.Fleets, log: opts.Logger, retry: retry,
-		observed: opts.Observed, resync: resync,
-	}
+	return &Runner{opts: opts}
 }
 
 // Name returns the runner name.
@@ -82,11 +73,11 @@ func (r *Runner) Name() string { return "infra" }
 // are ignored.
 func (r *Runner) Start(ctx context.Context) error {
 	latest := make(chan *bus.FleetSet, 1)
-	go r.fleets.Subscribe(ctx, func(res *bus.FleetSet) {
+	go r.opts.Fleets.Subscribe(ctx, func(res *bus.FleetSet) {
 		if res != nil {
 			replace(latest, res)
 		}
-	}, func(err error) { r.log.Error(err, "infra subscriber panicked") })
+	}, func(err error) { r.opts.Logger.Error(err, "infra subscriber panicked") })
 
 	var current *bus.FleetSet
 	// done is the input of the last successful reconcile (nil: none, or
@@ -108,12 +99,12 @@ func (r *Runner) Start(ctx context.Context) error {
 			if ctx.Err() != nil {
 				return nil
 			}
-			r.log.Error(err, "reconciling the Envoy fleets failed; retrying", "after", r.retry)
-			retry, done = time.After(r.retry), nil
+			r.opts.Logger.Error(err, "reconciling the Envoy fleets failed; retrying", "after", r.opts.RetryInterval)
+			retry, done = time.After(r.opts.RetryInterval), nil
 			continue
 		}
 		if reconciled {
-			resync = time.After(r.resync)
+			resync = time.After(r.opts.ResyncInterval)
 		}
 		done = in
 	}
@@ -127,7 +118,7 @@ func (r *Runner) reconcile(ctx context.Context, set *bus.FleetSet, done *infraIn
 	if done != nil && in != nil && in.same(done) {
 		return done, false, nil
 	}
-	if err := r.manager.Reconcile(ctx, set.Fleets, set.FrozenGatewayClasses); err != nil {
+	if err := r.opts.Manager.Reconcile(ctx, set.Fleets, set.FrozenGatewayClasses); err != nil {
 		return nil, true, err
 	}
 	return in, true, nil
@@ -136,12 +127,12 @@ func (r *Runner) reconcile(ctx context.Context, set *bus.FleetSet, done *infraIn
 // input returns what the infra of set is made from, nil without Observed
 // or when the observed states cannot be read (the set is reconciled).
 func (r *Runner) input(ctx context.Context, set *bus.FleetSet) *infraInput {
-	if r.observed == nil {
+	if r.opts.Observed == nil {
 		return nil
 	}
-	states, err := r.observed(ctx)
+	states, err := r.opts.Observed(ctx)
 	if err != nil {
-		r.log.V(1).Info("reading the fleets' states failed; reconciling", "reason", err.Error())
+		r.opts.Logger.V(1).Info("reading the fleets' states failed; reconciling", "reason", err.Error())
 		return nil
 	}
 	in := newInfraInput(set, states)
