@@ -15,7 +15,6 @@ import (
 
 	"github.com/envoygw/envoy-gateway/internal/gatewayapi"
 	"github.com/envoygw/envoy-gateway/internal/identity"
-	"github.com/envoygw/envoy-gateway/internal/sliceends"
 )
 
 // routeKinds are the route kinds whose statuses the writer writes.
@@ -92,10 +91,6 @@ func (e *routeEvents) stop() {
 // and those whose parent statuses are not the same slice (the resource
 // translator keeps an unchanged route's status from result to result).
 func changedRouteKeys(prev, cur []gatewayapi.RouteStatus) []types.NamespacedName {
-	prefix, suffix := sliceends.CommonFunc(prev, cur, func(a, b gatewayapi.RouteStatus) bool {
-		return a.ObjectKey == b.ObjectKey && identity.Slice(a.Parents, b.Parents)
-	})
-	prev, cur = prev[prefix:len(prev)-suffix], cur[prefix:len(cur)-suffix]
 	var out []types.NamespacedName
 	for len(prev) > 0 || len(cur) > 0 {
 		switch c := compareStatusKeys(prev, cur); {

@@ -176,7 +176,7 @@ func (w *statusWriter) write(ctx context.Context, res *gatewayapi.Result) {
 	w.roundFailed = false
 	for _, kind := range routeKinds {
 		if done != nil {
-			w.writeChangedRoutes(ctx, kind, kind.statuses(&done.Statuses), kind.statuses(st), events[kind.name], now)
+			w.writeChangedRoutes(ctx, kind, kind.statuses(&done.Statuses), kind.statuses(st), events[kind.name], report, now)
 		} else {
 			w.writeRoutes(ctx, kind, kind.statuses(st), report, now)
 		}
@@ -297,7 +297,7 @@ func (w *statusWriter) writeRoutes(
 // since and at those with events (the stored object changed).
 func (w *statusWriter) writeChangedRoutes(
 	ctx context.Context, kind routeKind, prev, statuses []gatewayapi.RouteStatus,
-	events sets.Set[types.NamespacedName], now metav1.Time,
+	events sets.Set[types.NamespacedName], report *applied.Report, now metav1.Time,
 ) {
 	read := w.routeReader(ctx, kind)
 	for _, k := range routesToCheck(prev, statuses, events) {
@@ -311,7 +311,7 @@ func (w *statusWriter) writeChangedRoutes(
 			continue
 		}
 		s, ok := routeStatusOf(statuses, k)
-		w.writeRouteParents(ctx, kind, k, *kind.parents(o), s.Parents, ok, now)
+		w.writeRouteParents(ctx, kind, k, *kind.parents(o), report.RouteParents(kind.name, s), ok, now)
 	}
 }
 

@@ -14,15 +14,3 @@ func Common[T comparable](a, b []T) (prefix, suffix int) {
 	}
 	return prefix, suffix
 }
-
-// CommonFunc is Common with the elements compared by eq.
-func CommonFunc[T any](a, b []T, eq func(x, y T) bool) (prefix, suffix int) {
-	n := min(len(a), len(b))
-	for prefix < n && eq(a[prefix], b[prefix]) {
-		prefix++
-	}
-	for suffix < n-prefix && eq(a[len(a)-1-suffix], b[len(b)-1-suffix]) {
-		suffix++
-	}
-	return prefix, suffix
-}

@@ -26,9 +26,6 @@ func TestCommon(t *testing.T) {
 			if p != tt.prefix || s != tt.suffix {
 				t.Fatalf("Common(%q, %q) = %d, %d; want %d, %d", tt.a, tt.b, p, s, tt.prefix, tt.suffix)
 			}
-			if fp, fs := CommonFunc([]byte(tt.a), []byte(tt.b), func(x, y byte) bool { return x == y }); fp != p || fs != s {
-				t.Fatalf("CommonFunc(%q, %q) = %d, %d; Common gives %d, %d", tt.a, tt.b, fp, fs, p, s)
-			}
 			if p+s > min(len(tt.a), len(tt.b)) {
 				t.Fatalf("Common(%q, %q): prefix and suffix overlap", tt.a, tt.b)
 			}

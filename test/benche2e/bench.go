@@ -388,6 +388,15 @@ func measureChange(
 			return fmt.Errorf("the server exited: %v", p.exitErr)
 		}
 	}
+	// The delivery's watch stops here, whatever is measured next.
+	var delivery time.Duration
+	if update.delivered != nil {
+		at, err := update.delivered()
+		if err != nil {
+			return err
+		}
+		delivery = at.Sub(t0)
+	}
 	m1, err := p.scrape()
 	if err != nil {
 		return err
@@ -415,11 +424,6 @@ func measureChange(
 	if update.delivered == nil {
 		return nil
 	}
-	at, err := update.delivered()
-	if err != nil {
-		return err
-	}
-	delivery := at.Sub(t0)
 	st.Delivery = append(st.Delivery, delivery)
 	if st.ServerProcessing == nil {
 		st.ServerProcessing = map[string]durations{}
