@@ -1,12 +1,15 @@
 package controlplane
 
 import (
+	"fmt"
+
 	"github.com/go-logr/logr"
 	"github.com/prometheus/client_golang/prometheus"
 
 	egv1a1 "github.com/envoygw/envoy-gateway/api/v1alpha1"
 	"github.com/envoygw/envoy-gateway/internal/applied"
 	"github.com/envoygw/envoy-gateway/internal/gatewayapi"
+	"github.com/envoygw/envoy-gateway/internal/idlegc"
 	"github.com/envoygw/envoy-gateway/internal/runner"
 	xdsrunner "github.com/envoygw/envoy-gateway/internal/xds/runner"
 	xdsserver "github.com/envoygw/envoy-gateway/internal/xds/server"
@@ -19,6 +22,13 @@ func (c *ControlPlane) xdsRunners() ([]runner.Runner, error) {
 	c.applied = applied.New()
 	serverOpts := xdsServerOptions(c.cfg.XdsServer, c.registerer, c.log.WithName("xds-server"))
 	serverOpts.OnProxyChange = c.applied.Notify
+	gc := idlegc.New()
+	for _, m := range gc.Collectors() {
+		if err := c.registerer.Register(m); err != nil {
+			return nil, fmt.Errorf("registering the idle collector's metrics: %w", err)
+		}
+	}
+	serverOpts.OnPropagated = gc.AfterChange
 	server, err := xdsserver.New(serverOpts)
 	if err != nil {
 		return nil, err

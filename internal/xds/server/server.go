@@ -48,6 +48,11 @@ type Options struct {
 	// what FleetStatus reports: a proxy connecting, ACKing, NACKing or
 	// leaving, a fleet's configuration changing. It must not block.
 	OnProxyChange func()
+	// OnPropagated, if set, is called each time a fleet's configuration
+	// has been ACKed by every connected proxy of the fleet (when
+	// envoy_gateway_xds_propagation_duration_seconds is observed): the
+	// change is then done. It must not block nor call the Server.
+	OnPropagated func()
 }
 
 // Server serves each fleet's resources over ADS (state of the world and
@@ -101,6 +106,7 @@ func New(opts Options) (*Server, error) {
 
 	m := newMetrics()
 	t := newTracker(opts.OnProxyChange)
+	t.onPropagated = opts.OnPropagated
 	if opts.Registerer != nil {
 		for _, c := range append(m.collectors(), t.latency) {
 			if err := opts.Registerer.Register(c); err != nil {

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -64,6 +65,8 @@ type testServer struct {
 	dir   string
 	reg   *prometheus.Registry
 	logs  *logBuffer
+	// propagated counts the calls of Options.OnPropagated.
+	propagated *atomic.Int64
 }
 
 // startServer runs an mTLS server on a free loopback port until the test ends.
@@ -77,7 +80,7 @@ func startServer(t *testing.T) *testServer {
 	if err := certs.WriteDir(dir, false); err != nil {
 		t.Fatal(err)
 	}
-	ts := &testServer{certs: certs, dir: dir, reg: prometheus.NewRegistry(), logs: &logBuffer{}}
+	ts := &testServer{certs: certs, dir: dir, reg: prometheus.NewRegistry(), logs: &logBuffer{}, propagated: &atomic.Int64{}}
 	s, err := server.New(server.Options{
 		Address: "127.0.0.1",
 		TLS: &server.TLSFiles{
@@ -85,8 +88,9 @@ func startServer(t *testing.T) *testServer {
 			KeyFile:  filepath.Join(dir, crypto.ServerDir, crypto.KeyFile),
 			CAFile:   filepath.Join(dir, crypto.ServerDir, crypto.CAFile),
 		},
-		Registerer: ts.reg,
-		Logger:     ts.logs.logger(),
+		Registerer:   ts.reg,
+		Logger:       ts.logs.logger(),
+		OnPropagated: func() { ts.propagated.Add(1) },
 	})
 	if err != nil {
 		t.Fatal(err)

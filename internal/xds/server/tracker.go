@@ -23,11 +23,14 @@ const maxOldEndpoints = 8
 // version of each type sent, ACKed and NACKed, and what each fleet serves
 // now. It is fed by the stream callbacks and by setSnapshots, and read by
 // FleetStatus. onChange is called, without the lock, after every event that
-// may change a proxy's state.
+// may change a proxy's state; onPropagated, if set, with the lock held,
+// each time a fleet's configuration has reached every connected proxy of
+// the fleet.
 type tracker struct {
-	onChange func()
-	latency  prometheus.Histogram
-	now      func() time.Time
+	onChange     func()
+	onPropagated func()
+	latency      prometheus.Histogram
+	now          func() time.Time
 
 	mu      sync.Mutex
 	fleets  map[string]*fleetTrack
@@ -327,4 +330,7 @@ func (t *tracker) observe(fleet string) {
 	took := t.now().Sub(f.setAt)
 	t.statsOf(fleet).propagation = took
 	t.latency.Observe(took.Seconds())
+	if t.onPropagated != nil {
+		t.onPropagated()
+	}
 }

@@ -61,6 +61,9 @@ func TestFleetStatusFollowsACKsAndNACKs(t *testing.T) {
 	if _, _, connected := ts.FleetStatus(fleetA).State(); connected {
 		t.Fatal("a fleet without proxies reports connected proxies")
 	}
+	if got := ts.propagated.Load(); got != 0 {
+		t.Errorf("OnPropagated called %d times without a proxy", got)
+	}
 
 	c := syncedEnvoy(t, ts, good)
 	want := byType(good)
@@ -107,8 +110,12 @@ func TestFleetStatusFollowsACKsAndNACKs(t *testing.T) {
 		t.Errorf("the second proxy holds the configuration but is not synced: %+v", st.Proxies[1])
 	}
 
-	if n := histogramCount(t, ts.reg, "envoy_gateway_xds_propagation_duration_seconds"); n < 2 {
+	n := histogramCount(t, ts.reg, "envoy_gateway_xds_propagation_duration_seconds")
+	if n < 2 {
 		t.Errorf("propagation latency observed %d times, want at least 2 (first configuration, fix)", n)
+	}
+	if got := ts.propagated.Load(); got != int64(n) {
+		t.Errorf("OnPropagated called %d times, want %d (each observed propagation)", got, n)
 	}
 }
 

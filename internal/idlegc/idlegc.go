@@ -1,0 +1,71 @@
+package idlegc
+
+import (
+	"runtime"
+	"runtime/metrics"
+	"sync"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Runtime metrics read after each change.
+const (
+	cyclesMetric = "/gc/cycles/total:gc-cycles"
+	allocsMetric = "/gc/heap/allocs:bytes"
+	liveMetric   = "/gc/heap/live:bytes"
+	goalMetric   = "/gc/heap/goal:bytes"
+)
+
+// Collector decides after each change whether to collect garbage now. Its
+// methods may be called from any goroutine.
+type Collector struct {
+	mu    sync.Mutex
+	pacer pacer
+	// running is true while a collection it started runs.
+	running bool
+	started prometheus.Counter
+	// read and collect are readRuntime and runtime.GC but in tests.
+	read    func() reading
+	collect func()
+}
+
+// New returns a Collector.
+func New() *Collector {
+	return &Collector{
+		started: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "envoy_gateway_idle_gc_total",
+			Help: "Garbage collections the control plane started between two changes, because the next change would likely have started one.",
+		}),
+		read:    readRuntime,
+		collect: runtime.GC,
+	}
+}
+
+// Collectors are the Collector's metrics.
+func (c *Collector) Collectors() []prometheus.Collector { return []prometheus.Collector{c.started} }
+
+// AfterChange is called when a change is done. It reads the heap's state
+// and, when the next change would likely start a collection, starts one in
+// its own goroutine. It does not block.
+func (c *Collector) AfterChange() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.pacer.observe(c.read()) || c.running {
+		return
+	}
+	c.running = true
+	c.started.Inc()
+	go func() {
+		c.collect()
+		c.mu.Lock()
+		c.running = false
+		c.mu.Unlock()
+	}()
+}
+
+// readRuntime reads the runtime's metrics.
+func readRuntime() reading {
+	s := []metrics.Sample{{Name: cyclesMetric}, {Name: allocsMetric}, {Name: liveMetric}, {Name: goalMetric}}
+	metrics.Read(s)
+	return reading{cycles: s[0].Value.Uint64(), allocs: s[1].Value.Uint64(), live: s[2].Value.Uint64(), goal: s[3].Value.Uint64()}
+}

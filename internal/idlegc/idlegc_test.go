@@ -1,0 +1,58 @@
+package idlegc
+
+import (
+	"runtime"
+	"testing"
+
+	"github.com/prometheus/client_golang/prometheus/testutil"
+)
+
+// TestCollectorStartsOneCollectionAtATime drives a Collector with readings
+// that each ask for a collection: while the one it started runs, it starts
+// no other; once it has ended, the next reading that asks starts one.
+func TestCollectorStartsOneCollectionAtATime(t *testing.T) {
+	c := New()
+	var r reading
+	c.read = func() reading {
+		// A cycle ended since the last reading, which was 10 MB ago: the
+		// heap is 310 MB, under the lowest trigger (322.5 MB) by less than
+		// twice 10 MB.
+		r = reading{cycles: r.cycles + 1, allocs: r.allocs + 10*mb, live: 300 * mb, goal: 332 * mb}
+		return r
+	}
+	release := make(chan struct{})
+	started := make(chan struct{}, 4)
+	c.collect = func() {
+		started <- struct{}{}
+		<-release
+	}
+	c.AfterChange() // the first reading sets the base
+	c.AfterChange()
+	<-started
+	c.AfterChange() // while the collection runs
+	if got := testutil.ToFloat64(c.started); got != 1 {
+		t.Fatalf("collections started = %v, want 1", got)
+	}
+	release <- struct{}{}
+	waitIdle(c)
+	c.AfterChange()
+	<-started
+	if got := testutil.ToFloat64(c.started); got != 2 {
+		t.Fatalf("collections started = %v, want 2", got)
+	}
+	release <- struct{}{}
+	waitIdle(c)
+}
+
+// waitIdle waits until c's collection has ended.
+func waitIdle(c *Collector) {
+	for {
+		c.mu.Lock()
+		running := c.running
+		c.mu.Unlock()
+		if !running {
+			return
+		}
+		runtime.Gosched()
+	}
+}

@@ -1,0 +1,56 @@
+package idlegc
+
+// Go's pacer starts a cycle once the heap reaches its trigger, which lies
+// between these fractions of the way from the heap marked by the last
+// cycle to the heap goal (runtime/mgcpacer.go: triggerRatioDen,
+// minTriggerRatioNum).
+const (
+	triggerRatioDen    = 64
+	minTriggerRatioNum = 45 // about 0.7
+)
+
+// reading is the runtime's state after a change.
+type reading struct {
+	// cycles is the number of collections completed.
+	cycles uint64
+	// allocs is the heap memory allocated since the process started.
+	allocs uint64
+	// live is the heap the last cycle marked live; goal is the heap size
+	// at which the current cycle is to end.
+	live, goal uint64
+}
+
+// pacer predicts, from the readings after each change, whether the next
+// change will likely start a collection.
+type pacer struct {
+	seen bool
+	// cycles and allocs are the previous reading's.
+	cycles, allocs uint64
+	// base is the allocation count when the last completed cycle ended, as
+	// far as the readings tell: the reading before the one that saw it
+	// complete, an overestimate of the heap since by at most one change.
+	base uint64
+}
+
+// observe takes the reading after a change and reports whether to start
+// a collection now: the heap, the live heap plus what was allocated
+// since the last cycle, is below the lowest trigger the pacer may pick
+// (a cycle may be running otherwise) and within twice the last change's
+// allocation of it.
+func (p *pacer) observe(r reading) bool {
+	if !p.seen {
+		p.seen, p.cycles, p.allocs, p.base = true, r.cycles, r.allocs, r.allocs
+		return false
+	}
+	step := r.allocs - p.allocs
+	if r.cycles != p.cycles {
+		p.cycles, p.base = r.cycles, p.allocs
+	}
+	p.allocs = r.allocs
+	if r.goal <= r.live || step == 0 {
+		return false
+	}
+	heap := r.live + (r.allocs - p.base)
+	lowest := r.live + (r.goal-r.live)/triggerRatioDen*minTriggerRatioNum
+	return heap < lowest && heap+2*step >= lowest
+}

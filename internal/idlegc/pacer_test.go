@@ -1,0 +1,74 @@
+package idlegc
+
+import (
+	"slices"
+	"testing"
+)
+
+const mb = 1 << 20
+
+func TestPacerObserve(t *testing.T) {
+	// live 300 MB, goal 600 MB: the lowest trigger is at 300 + 300*45/64,
+	// about 510.9 MB of heap.
+	at := func(cycles, allocs uint64) reading {
+		return reading{cycles: cycles, allocs: allocs, live: 300 * mb, goal: 600 * mb}
+	}
+	// every10MB are readings 10 MB apart from allocs 1000 MB, in cycle 1:
+	// the heap is 300 MB at the first, 300 + 10i MB at the i-th.
+	every10MB := func(n int) []reading {
+		rs := make([]reading, 0, n)
+		for i := range n {
+			rs = append(rs, at(1, 1000*mb+uint64(i)*10*mb))
+		}
+		return rs
+	}
+	tests := []struct {
+		name     string
+		readings []reading
+		// want are the indexes of the readings that ask for a collection.
+		want []int
+	}{{
+		name:     "the first reading only sets the base",
+		readings: []reading{at(1, 5000*mb)},
+	}, {
+		name: "within twice the last change of the lowest trigger, and not past it",
+		// Heap 500 and 510 MB; at 490 twice 10 MB falls short, at 520 a
+		// cycle may be running.
+		readings: every10MB(24),
+		want:     []int{20, 21},
+	}, {
+		name: "a completed cycle moves the base to the reading before it",
+		// The reading that sees cycle 2 counts the heap from the reading
+		// before, 10 MB: far from the trigger again.
+		readings: append(every10MB(20), at(2, 1000*mb+200*mb), at(2, 1000*mb+210*mb)),
+	}, {
+		name: "a change as large as the way left asks at once",
+		// A 150 MB change, then the heap at 450 MB.
+		readings: []reading{at(1, 1000*mb), at(1, 1150*mb)},
+		want:     []int{1},
+	}, {
+		name:     "no allocation since the last reading",
+		readings: append(every10MB(21), at(1, 1000*mb+200*mb)),
+		want:     []int{20},
+	}, {
+		name:     "no collection planned (GOGC=off)",
+		readings: []reading{{cycles: 1, allocs: 1000 * mb, live: 300 * mb, goal: ^uint64(0)}, {cycles: 1, allocs: 1100 * mb, live: 300 * mb, goal: ^uint64(0)}},
+	}, {
+		name:     "goal not above the live heap",
+		readings: []reading{{cycles: 1, allocs: 1000 * mb, live: 300 * mb, goal: 300 * mb}, {cycles: 1, allocs: 1001 * mb, live: 300 * mb, goal: 300 * mb}},
+	}}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var p pacer
+			var got []int
+			for i, r := range tt.readings {
+				if p.observe(r) {
+					got = append(got, i)
+				}
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("readings asking for a collection = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
