@@ -283,12 +283,11 @@ func measureChanges(
 			EndToEnd: map[string]durations{}, Processing: map[string]durations{}, Translations: map[string]int{},
 		}
 		res.Changes[kind] = st
-		// The profile lasts as long as the pauses alone: it ends before the
-		// next kind's changes start.
+		warmStart := time.Now()
 		if err := warmUp(o, w, p, clients, kind, st); err != nil {
 			return err
 		}
-		profiled := prof.cpu(kind, time.Duration(o.changes)*o.gap)
+		profiled := prof.cpu(kind, profileLength(o, time.Since(warmStart)))
 		start, err := p.stats()
 		if err != nil {
 			return err
@@ -316,6 +315,18 @@ func measureChanges(
 	res.RSSAfterChangesMB, res.PeakRSSMB = after.rssMB, after.peakMB
 	res.CPUChangesSeconds = after.cpuSeconds - before.cpuSeconds
 	return nil
+}
+
+// profileLength is how long the profiles of a kind's measured changes
+// last: as long as the warm-up changes took, scaled to the number of
+// measured changes, plus a second (the profiles then cover them all;
+// the next kind waits for them to end); without warm-up, the pauses
+// alone (the profiles then end before the last changes).
+func profileLength(o runOptions, warmUp time.Duration) time.Duration {
+	if o.warmup == 0 {
+		return time.Duration(o.changes) * o.gap
+	}
+	return warmUp*time.Duration(o.changes)/time.Duration(o.warmup) + time.Second
 }
 
 // warmUp makes the first o.warmup changes of a kind, recording their
