@@ -69,6 +69,8 @@ func (p *Proxy) startXDS() error {
 		}),
 		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(maxXDSMessage)),
 	}
+	streamWindow, connWindow := cluster.HTTP2Windows()
+	opts = append(opts, grpc.WithInitialWindowSize(streamWindow), grpc.WithInitialConnWindowSize(connWindow))
 	if iv, to := cluster.Keepalive(); iv > 0 {
 		ka := keepalive.ClientParameters{Time: iv, Timeout: to, PermitWithoutStream: true}
 		opts = append(opts, grpc.WithKeepaliveParams(ka))

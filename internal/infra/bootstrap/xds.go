@@ -73,6 +73,18 @@ func xdsCluster(x Xds) (*clusterv3.Cluster, error) {
 	return c, nil
 }
 
+// The HTTP/2 receive windows Envoy advertises to the xDS server: the
+// xds_cluster's Http2ProtocolOptions set no initial_stream_window_size or
+// initial_connection_window_size, so Envoy's defaults (16 MiB, 24 MiB)
+// hold. Clients standing in for Envoy in tests and benchmarks advertise
+// the same: with gRPC-Go's default (64 KiB, grown by bandwidth-delay
+// estimates that stay small on a loopback) the server stops for a window
+// update many times in a response of megabytes.
+const (
+	EnvoyStreamWindowBytes     = 16 << 20
+	EnvoyConnectionWindowBytes = 24 << 20
+)
+
 // http2Options speaks HTTP/2 (gRPC) to the xDS server with keepalive pings.
 func http2Options() *httpv3.HttpProtocolOptions {
 	return &httpv3.HttpProtocolOptions{

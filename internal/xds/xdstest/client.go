@@ -27,6 +27,8 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/protobuf/proto"
+
+	"github.com/envoygw/envoy-gateway/internal/infra/bootstrap"
 )
 
 // Options configure a client.
@@ -57,22 +59,12 @@ func (o Options) node(prefix string) *corev3.Node {
 	return &corev3.Node{Id: id, Cluster: o.Fleet, UserAgentName: ua}
 }
 
-// Envoy's HTTP/2 flow-control receive windows when the bootstrap sets
-// none, as ours does not (Http2ProtocolOptions initial_stream_window_size
-// and initial_connection_window_size). The clients advertise them as a
-// proxy does: with gRPC-Go's own (64 KiB, grown by bandwidth-delay
-// estimates that stay small on a loopback) the server would stop for a
-// window update many times in each response of megabytes.
-const (
-	envoyStreamWindowBytes     = 16 << 20
-	envoyConnectionWindowBytes = 24 << 20
-)
-
 func (o Options) dial(addr string) (*grpc.ClientConn, error) {
 	opts := []grpc.DialOption{
 		grpc.WithTransportCredentials(o.Creds),
-		grpc.WithInitialWindowSize(envoyStreamWindowBytes),
-		grpc.WithInitialConnWindowSize(envoyConnectionWindowBytes),
+		// Envoy's windows, not gRPC-Go's.
+		grpc.WithInitialWindowSize(bootstrap.EnvoyStreamWindowBytes),
+		grpc.WithInitialConnWindowSize(bootstrap.EnvoyConnectionWindowBytes),
 	}
 	if o.MaxMessageBytes > 0 {
 		opts = append(opts, grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(o.MaxMessageBytes)))

@@ -255,6 +255,14 @@ func (c *Cluster) Pick() (*Host, error) {
 	return s.pick()
 }
 
+// HTTP2Windows are the HTTP/2 receive windows the cluster's connections
+// advertise, per stream and per connection: Envoy's defaults (16 MiB and
+// 24 MiB), the strict walker admitting no initial_stream_window_size or
+// initial_connection_window_size.
+func (c *Cluster) HTTP2Windows() (stream, connection int32) {
+	return 16 << 20, 24 << 20
+}
+
 // Keepalive is the HTTP/2 keepalive ping interval and timeout (zero: no
 // pings).
 func (c *Cluster) Keepalive() (interval, timeout time.Duration) {
