@@ -3,10 +3,11 @@
 // does (wildcard listeners and clusters, then the routes, secrets and
 // endpoints they name; Envoy's HTTP/2 receive windows), ACK every
 // response, and expose the latest resources and versions of each type for
-// assertions, and Await for the moment a condition on them first holds. Client speaks state of the world,
-// DeltaClient incremental (delta) xDS. They use only the generated
-// discovery stubs, nothing of the server's internals. Client can also NACK
-// the responses a test refuses (SetReject) and lag behind (Pause, Resume).
+// assertions, and Await for the moment a condition on them first holds.
+// Client speaks state of the world, DeltaClient incremental (delta) xDS.
+// They use only the generated discovery stubs, nothing of the server's
+// internals. Client can also NACK the responses a test refuses (SetReject)
+// and lag behind (Pause, Resume).
 package xdstest
 
 import (
