@@ -255,10 +255,10 @@ const maxPatchedRoutes = 1024
 // patchHTTPRoutes returns the HTTPRoute inputs of x's HTTP listeners when
 // they can be patched from base, the inputs of the same fleet in an earlier
 // result: x has base's HTTP listeners (by name, in order), and each
-// listener's IR routes are base's but for one run of replaced, inserted or
-// removed ones (compared by pointer from both ends), as the resource
-// translator gives after a route change. The IR routes of the runs are
-// taken out of a copy of base's inputs, then those of r's runs put in,
+// listener's IR routes are base's but for a few replaced, inserted or
+// removed ones (compared by pointer: see changed), as the resource
+// translator gives after a route change. The IR routes that went are
+// taken out of a copy of base's inputs, then those that came put in,
 // with their generations from r's statuses. The other IR routes are the
 // same pointers: the same route objects, of the same generations (the
 // resource translator builds new IR routes for a new generation).
@@ -275,10 +275,13 @@ func patchHTTPRoutes(base *inputs, x *ir.Xds, keys *routeKeys, r *gatewayapi.Res
 		if old.Name != l.Name {
 			return nil, false
 		}
-		o, c := changedRun(old.Routes, l.Routes)
-		if gone, came = append(gone, o...), append(came, c...); len(gone)+len(came) > maxPatchedRoutes {
+		o, c, ok := changed(old.Routes, l.Routes, maxPatchedRoutes-len(gone)-len(came))
+		if gone, came = append(gone, o...), append(came, c...); !ok || len(gone)+len(came) > maxPatchedRoutes {
 			return nil, false
 		}
+	}
+	if len(gone) == 0 && len(came) == 0 {
+		return base.http, true
 	}
 	out := maps.Clone(base.http)
 	// Every IR route that went first, then every one that came: a route
@@ -318,11 +321,60 @@ func patchHTTPRoutes(base *inputs, x *ir.Xds, keys *routeKeys, r *gatewayapi.Res
 	return out, true
 }
 
-// changedRun returns the IR routes of old and of cur between their common
-// beginning and end (compared by pointer).
-func changedRun(old, cur []*ir.HTTPRoute) (gone, came []*ir.HTTPRoute) {
+// changed returns the IR routes of old that cur lacks and those of cur
+// that old lacks (compared by pointer), giving up, with false, once they
+// number more than limit. A route's IR routes are not next to one
+// another (a listener's are in precedence order), so a change of one
+// route replaces IR routes far apart: the lists are compared position by
+// position between their common beginning and end when they have the same
+// length, as a route changed in place leaves them, and otherwise (or when
+// that finds too many) as multisets, which costs a map of the run.
+func changed(old, cur []*ir.HTTPRoute, limit int) (gone, came []*ir.HTTPRoute, ok bool) {
 	p, s := sliceends.Common(old, cur)
-	return old[p : len(old)-s], cur[p : len(cur)-s]
+	o, c := old[p:len(old)-s], cur[p:len(cur)-s]
+	if len(o) == len(c) {
+		if gone, came, ok = changedInPlace(o, c, limit); ok {
+			// A route moved among the replaced ones is in both.
+			o, c = gone, came
+		}
+	}
+	if len(o)+len(c) <= 2 {
+		return o, c, len(o)+len(c) <= limit
+	}
+	left := make(map[*ir.HTTPRoute]int, len(o))
+	for _, route := range o {
+		left[route]++
+	}
+	gone, came = nil, nil
+	for _, route := range c {
+		if left[route] > 0 {
+			left[route]--
+		} else if came = append(came, route); len(came) > limit {
+			return nil, nil, false
+		}
+	}
+	for _, route := range o {
+		if left[route] > 0 {
+			left[route]--
+			if gone = append(gone, route); len(gone)+len(came) > limit {
+				return nil, nil, false
+			}
+		}
+	}
+	return gone, came, true
+}
+
+// changedInPlace returns the elements of o and c (of the same length) at
+// the positions where they differ, false when there are more than limit.
+func changedInPlace(o, c []*ir.HTTPRoute, limit int) (gone, came []*ir.HTTPRoute, ok bool) {
+	for i := range o {
+		if o[i] != c[i] {
+			if gone, came = append(gone, o[i]), append(came, c[i]); 2*len(gone) > limit {
+				return nil, nil, false
+			}
+		}
+	}
+	return gone, came, true
 }
 
 // kindHTTPRoute is the kind of HTTPRoute inputs.

@@ -18,7 +18,9 @@ import (
 // indexWorld is a fleet's HTTPRoutes as the resource translator gives
 // them from result to result: each route of a generation has its own IR
 // routes (new ones for a new generation), on a first listener, and those
-// of every other route on a second one as well.
+// of every other route on a second one as well. A listener's IR routes
+// are ordered by rule, then route (a route's are far apart, as precedence
+// order puts them).
 type indexWorld struct {
 	rng    *rand.Rand
 	routes []*worldRoute
@@ -70,12 +72,18 @@ func (w *indexWorld) change() {
 // result is the world as a result, with a status per route.
 func (w *indexWorld) result() *gatewayapi.Result {
 	var all, every2nd []*ir.HTTPRoute
-	statuses := make([]gatewayapi.RouteStatus, 0, len(w.routes))
-	for i, r := range w.routes {
-		all = append(all, r.ir...)
-		if i%2 == 0 {
-			every2nd = append(every2nd, r.ir...)
+	for rule := range 3 {
+		for i, r := range w.routes {
+			if rule < len(r.ir) {
+				all = append(all, r.ir[rule])
+				if i%2 == 0 {
+					every2nd = append(every2nd, r.ir[rule])
+				}
+			}
 		}
+	}
+	statuses := make([]gatewayapi.RouteStatus, 0, len(w.routes))
+	for _, r := range w.routes {
 		conds := []metav1.Condition{{Type: "Accepted", Status: metav1.ConditionTrue, ObservedGeneration: r.gen}}
 		statuses = append(statuses, gatewayapi.RouteStatus{ObjectKey: r.key,
 			Parents: []gwapiv1.RouteParentStatus{{ParentRef: gwapiv1.ParentReference{Name: "eg"}, Conditions: conds}}})
@@ -136,6 +144,51 @@ func TestPatchedIndexIsIndex(t *testing.T) {
 		if patched < 60 {
 			t.Errorf("seed %d: %d of 71 indexes patched", seed, patched)
 		}
+	}
+}
+
+func TestChanged(t *testing.T) {
+	routes := map[byte]*ir.HTTPRoute{}
+	list := func(s string) []*ir.HTTPRoute {
+		out := []*ir.HTTPRoute{}
+		for _, c := range []byte(s) {
+			if routes[c] == nil {
+				routes[c] = &ir.HTTPRoute{Name: string(c)}
+			}
+			out = append(out, routes[c])
+		}
+		return out
+	}
+	names := func(rs []*ir.HTTPRoute) string {
+		s := ""
+		for _, r := range rs {
+			s += r.Name
+		}
+		return s
+	}
+	tests := []struct {
+		name, old, cur, gone, came string
+		limit                      int
+		ok                         bool
+	}{
+		{"same", "abcd", "abcd", "", "", 4, true},
+		{"replaced far apart", "abcdefgh", "aBcdefGh", "bg", "BG", 4, true},
+		{"replaced far apart over the limit", "abcdefgh", "aBcdefGh", "", "", 3, false},
+		{"inserted and removed far apart", "abcdefgh", "aXbcdefh", "g", "X", 2, true},
+		{"moved within the run", "abcdefgh", "acdebfgh", "", "", 0, true},
+		{"moved and replaced", "abcdefgh", "acdeBfgh", "b", "B", 2, true},
+		{"removed", "abcd", "abd", "c", "", 1, true},
+		{"to empty", "abcd", "", "abcd", "", 4, true},
+		{"to empty over the limit", "abcd", "", "", "", 3, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			gone, came, ok := changed(list(tt.old), list(tt.cur), tt.limit)
+			if ok != tt.ok || ok && (names(gone) != tt.gone || names(came) != tt.came) {
+				t.Fatalf("changed(%q, %q, %d) = %q, %q, %v; want %q, %q, %v",
+					tt.old, tt.cur, tt.limit, names(gone), names(came), ok, tt.gone, tt.came, tt.ok)
+			}
+		})
 	}
 }
 
