@@ -1,7 +1,9 @@
 package applied
 
 import (
+	"hash/maphash"
 	"maps"
+	"slices"
 	"strings"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -22,9 +24,11 @@ type inputs struct {
 	// other are the Gateways, ListenerSets and TLSRoutes, keyed
 	// "<Kind> <namespace>/<name>", with their generations.
 	other map[string]int64
-	// http are the HTTPRoutes of the IR routes of xds's HTTP listeners.
-	http map[string]routeInput
-	xds  *ir.Xds
+	// http are the HTTPRoutes of the IR routes of xds's HTTP listeners,
+	// and httpSum the sum of their entries' hashes (see entryHash).
+	http    map[string]routeInput
+	httpSum uint64
+	xds     *ir.Xds
 }
 
 // routeInput is an HTTPRoute input: its generation, and how many IR routes
@@ -37,11 +41,33 @@ type routeInput struct {
 // equal reports whether in and other name the same objects with the same
 // generations (nil: no inputs).
 func (in *inputs) equal(other *inputs) bool {
-	if in == nil || other == nil {
+	if in == nil || other == nil || in == other {
 		return in == other
 	}
-	return maps.Equal(in.other, other.other) &&
+	// Different sums are different entries: the HTTPRoutes, the many, are
+	// compared one by one only when their sums say they may be equal.
+	return in.httpSum == other.httpSum && len(in.http) == len(other.http) && maps.Equal(in.other, other.other) &&
 		maps.EqualFunc(in.http, other.http, func(a, b routeInput) bool { return a.gen == b.gen })
+}
+
+// hashSeed seeds the hashes of HTTPRoute inputs.
+var hashSeed = maphash.MakeSeed()
+
+// entryHash is the hash of an HTTPRoute input of key at generation gen.
+// An inputs' httpSum is the sum of its entries' hashes: the same entries
+// give the same sum whatever the order, and a patch updates it by the
+// entries it changes.
+func entryHash(key string, gen int64) uint64 {
+	return maphash.String(hashSeed, key) ^ uint64(gen)*0x9e3779b97f4a7c15
+}
+
+// sumOf returns the sum of the hashes of http's entries.
+func sumOf(http map[string]routeInput) uint64 {
+	var sum uint64
+	for k, e := range http {
+		sum += entryHash(k, e.gen)
+	}
+	return sum
 }
 
 // fleetIndex holds, for one result, the inputs of each fleet and the fleet
@@ -169,7 +195,7 @@ func indexResult(r *gatewayapi.Result, keys *routeKeys, base *fleetIndex) *fleet
 		}
 		var ok bool
 		if keys != nil && base != nil {
-			in.http, ok = patchHTTPRoutes(base.inputs[f.Name], f.Xds, keys, r)
+			in.http, in.httpSum, ok = patchHTTPRoutes(base.inputs[f.Name], f.Xds, keys, r)
 		}
 		if ok {
 			idx.patched++
@@ -178,6 +204,7 @@ func indexResult(r *gatewayapi.Result, keys *routeKeys, base *fleetIndex) *fleet
 				routeGens = httpRouteGenerations(r)
 			}
 			in.http = httpRoutes(f.Xds, keys, routeGens, keys.size(f.Name))
+			in.httpSum = sumOf(in.http)
 		}
 		idx.inputs[f.Name] = in
 		keys.setSize(f.Name, len(in.http))
@@ -262,28 +289,40 @@ const maxPatchedRoutes = 1024
 // with their generations from r's statuses. The other IR routes are the
 // same pointers: the same route objects, of the same generations (the
 // resource translator builds new IR routes for a new generation).
-func patchHTTPRoutes(base *inputs, x *ir.Xds, keys *routeKeys, r *gatewayapi.Result) (map[string]routeInput, bool) {
+func patchHTTPRoutes(base *inputs, x *ir.Xds, keys *routeKeys, r *gatewayapi.Result) (map[string]routeInput, uint64, bool) {
 	if base == nil || base.xds == nil || x == nil || len(base.xds.HTTP) != len(x.HTTP) {
-		return nil, false
+		return nil, 0, false
 	}
 	if x == base.xds {
-		return base.http, true // inputs are never modified once made
+		return base.http, base.httpSum, true // inputs are never modified once made
 	}
 	var gone, came []*ir.HTTPRoute
 	for i, l := range x.HTTP {
 		old := base.xds.HTTP[i]
 		if old.Name != l.Name {
-			return nil, false
+			return nil, 0, false
 		}
 		o, c, ok := changed(old.Routes, l.Routes, maxPatchedRoutes-len(gone)-len(came))
 		if gone, came = append(gone, o...), append(came, c...); !ok || len(gone)+len(came) > maxPatchedRoutes {
-			return nil, false
+			return nil, 0, false
 		}
 	}
 	if len(gone) == 0 && len(came) == 0 {
-		return base.http, true
+		return base.http, base.httpSum, true
 	}
 	out := maps.Clone(base.http)
+	// The entries the patch touches leave the sum as they were in base,
+	// and come back as they are in out.
+	sum := base.httpSum
+	touched := make(map[string]bool, len(gone)+len(came))
+	for _, route := range slices.Concat(gone, came) {
+		if e := keys.key(route); e.key != "" && !touched[e.key] {
+			touched[e.key] = true
+			if in, ok := base.http[e.key]; ok {
+				sum -= entryHash(e.key, in.gen)
+			}
+		}
+	}
 	// Every IR route that went first, then every one that came: a route
 	// whose IR routes were all replaced (a new generation) has no entry
 	// left when its new ones come, and takes the new generation.
@@ -313,12 +352,17 @@ func patchHTTPRoutes(base *inputs, x *ir.Xds, keys *routeKeys, r *gatewayapi.Res
 		in.n++
 		out[e.key] = in
 	}
+	for k := range touched {
+		if in, ok := out[k]; ok {
+			sum += entryHash(k, in.gen)
+		}
+	}
 	for _, route := range gone {
 		if !cameSet[route] {
 			delete(keys.keys, route)
 		}
 	}
-	return out, true
+	return out, sum, true
 }
 
 // changed returns the IR routes of old that cur lacks and those of cur

@@ -253,3 +253,37 @@ func BenchmarkIndexRouteChange(b *testing.B) {
 		})
 	}
 }
+
+// TestInputsEqual checks equal on inputs made apart: the same entries in
+// maps of their own are equal, whatever the IR routes' counts; a
+// generation or an entry more or less is not.
+func TestInputsEqual(t *testing.T) {
+	mk := func(other map[string]int64, http map[string]routeInput) *inputs {
+		return &inputs{other: other, http: http, httpSum: sumOf(http)}
+	}
+	gw := map[string]int64{"Gateway ns/eg": 1}
+	base := mk(gw, map[string]routeInput{"HTTPRoute ns/a": {gen: 1, n: 2}, "HTTPRoute ns/b": {gen: 3, n: 1}})
+	tests := []struct {
+		name  string
+		other *inputs
+		want  bool
+	}{
+		{"itself", base, true},
+		{"same entries", mk(map[string]int64{"Gateway ns/eg": 1},
+			map[string]routeInput{"HTTPRoute ns/b": {gen: 3, n: 1}, "HTTPRoute ns/a": {gen: 1, n: 1}}), true},
+		{"a route's generation", mk(gw, map[string]routeInput{"HTTPRoute ns/a": {gen: 2, n: 2}, "HTTPRoute ns/b": {gen: 3, n: 1}}), false},
+		{"a route less", mk(gw, map[string]routeInput{"HTTPRoute ns/a": {gen: 1, n: 2}}), false},
+		{"the Gateway's generation", mk(map[string]int64{"Gateway ns/eg": 2}, base.http), false},
+		{"none", nil, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := base.equal(tt.other); got != tt.want {
+				t.Fatalf("equal = %v, want %v", got, tt.want)
+			}
+			if got := tt.other.equal(base); got != tt.want {
+				t.Fatalf("equal the other way = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
