@@ -42,6 +42,9 @@ type buildOptions struct {
 	// routes, when set, remembers what each route object attaches to and
 	// refers to from one build to the next.
 	routes *routeMemo
+	// httpRoutes, when set with routes and an informer store of
+	// HTTPRoutes, gives the HTTPRoutes (see httpRouteSet).
+	httpRoutes *httpRouteSet
 }
 
 // buildResources gathers every object that matters to our GatewayClasses
@@ -120,9 +123,14 @@ func buildResources(
 func addAttachedRoutes(
 	ctx context.Context, r client.Reader, opts buildOptions, ours ourParents, res *gatewayapi.Resources, refs *references,
 ) error {
-	var err error
-	if res.HTTPRoutes, err = attachedHTTPRoutes(ctx, r, opts, ours); err != nil {
+	fromSet, err := addHTTPRoutesFromSet(ctx, opts, ours, res)
+	if err != nil {
 		return err
+	}
+	if !fromSet {
+		if res.HTTPRoutes, err = attachedHTTPRoutes(ctx, r, opts, ours); err != nil {
+			return err
+		}
 	}
 	if res.GRPCRoutes, err = attachedGRPCRoutes(ctx, r, opts, ours); err != nil {
 		return err
@@ -142,6 +150,9 @@ func addAttachedRoutes(
 		refs.services = grown
 	}
 	for _, route := range res.HTTPRoutes {
+		if fromSet {
+			break // counted by the set
+		}
 		collect := func(services, filters sets.Set[types.NamespacedName]) {
 			collectHTTPBackendRefs(route, services)
 			collectRateLimitFilterRefs(route, filters)
@@ -168,6 +179,30 @@ func addAttachedRoutes(
 	opts.routes.settle(refs)
 	res.RateLimitFilters, err = getAll(ctx, r, refs.rateLimitFilters, newRateLimitFilter)
 	return err
+}
+
+// addHTTPRoutesFromSet sets res's HTTPRoutes from opts.httpRoutes when
+// the build has one, a route memo and an informer store of HTTPRoutes,
+// and reports whether it did.
+func addHTTPRoutesFromSet(
+	ctx context.Context, opts buildOptions, ours ourParents, res *gatewayapi.Resources,
+) (bool, error) {
+	if opts.httpRoutes == nil {
+		return false, nil
+	}
+	opts.httpRoutes.gaveLast = false
+	if opts.routes == nil {
+		return false, nil
+	}
+	store, err := storeOf(ctx, opts.informers, &gwapiv1.HTTPRoute{})
+	if err != nil || store == nil {
+		return false, err
+	}
+	if res.HTTPRoutes, err = opts.httpRoutes.build(store, ours, opts.routes); err != nil {
+		return false, err
+	}
+	opts.httpRoutes.gaveLast = true
+	return true, nil
 }
 
 func ourGatewayClasses(ctx context.Context, r client.Reader, controllerName string) ([]*gwapiv1.GatewayClass, error) {

@@ -69,6 +69,9 @@ type snapshotReconciler struct {
 	// routes remembers what each route object attaches to and refers to;
 	// only the worker uses it.
 	routes routeMemo
+	// httpRoutes keeps the HTTPRoutes from build to build, recording the
+	// routes with events.
+	httpRoutes httpRouteSet
 }
 
 func (p *Provider) setupSnapshotController(opts Options) error {
@@ -100,7 +103,7 @@ func (p *Provider) setupSnapshotController(opts Options) error {
 		Watches(&gwapiv1.GatewayClass{}, enqueue, builder.WithPredicates(spec)).
 		Watches(&gwapiv1.Gateway{}, enqueue, builder.WithPredicates(spec)).
 		Watches(&gwapiv1.ListenerSet{}, enqueue, builder.WithPredicates(spec)).
-		Watches(&gwapiv1.HTTPRoute{}, enqueue, builder.WithPredicates(spec)).
+		Watches(&gwapiv1.HTTPRoute{}, recordAllThen(&r.httpRoutes.changes, spec, enqueue)).
 		Watches(&gwapiv1.GRPCRoute{}, enqueue, builder.WithPredicates(spec)).
 		Watches(&gwapiv1.TLSRoute{}, enqueue, builder.WithPredicates(spec)).
 		Watches(&gwapiv1.TCPRoute{}, enqueue, builder.WithPredicates(spec)).
@@ -138,12 +141,13 @@ func (r *snapshotReconciler) Reconcile(ctx context.Context, req reconcile.Reques
 		services:       &r.services,
 		informers:      r.informers,
 		routes:         &r.routes,
+		httpRoutes:     &r.httpRoutes,
 	})
 	if err != nil {
 		r.refs.finishBuild(nil)
 		return reconcile.Result{}, fmt.Errorf("building resource snapshot: %w", err)
 	}
-	r.stable.apply(res)
+	r.stable.apply(res, r.httpRoutes.gaveLast)
 	rebuild := r.refs.finishBuild(refs)
 	// Endpoints first: the translation of res then finds the endpoints of
 	// every Service it refers to.
@@ -259,5 +263,39 @@ func batchingHandler(key reconcile.Request, delay time.Duration, clock *batchClo
 		UpdateFunc:  func(_ context.Context, _ event.UpdateEvent, q queue) { add(q) },
 		DeleteFunc:  func(_ context.Context, _ event.DeleteEvent, q queue) { add(q) },
 		GenericFunc: func(_ context.Context, _ event.GenericEvent, q queue) { add(q) },
+	}
+}
+
+// recordAllThen records the key of the object of every event in changed,
+// then passes the events pred accepts to next: a build queued by an event
+// finds its key recorded (one handler, in that order), and events that
+// queue no build (status writes) are recorded for the next one.
+func recordAllThen(changed *pendingKeys, pred predicate.Predicate, next handler.EventHandler) handler.EventHandler {
+	add := func(o client.Object) { changed.add(client.ObjectKeyFromObject(o)) }
+	return handler.Funcs{
+		CreateFunc: func(ctx context.Context, e event.CreateEvent, q queue) {
+			add(e.Object)
+			if pred.Create(e) {
+				next.Create(ctx, e, q)
+			}
+		},
+		UpdateFunc: func(ctx context.Context, e event.UpdateEvent, q queue) {
+			add(e.ObjectNew)
+			if pred.Update(e) {
+				next.Update(ctx, e, q)
+			}
+		},
+		DeleteFunc: func(ctx context.Context, e event.DeleteEvent, q queue) {
+			add(e.Object)
+			if pred.Delete(e) {
+				next.Delete(ctx, e, q)
+			}
+		},
+		GenericFunc: func(ctx context.Context, e event.GenericEvent, q queue) {
+			add(e.Object)
+			if pred.Generic(e) {
+				next.Generic(ctx, e, q)
+			}
+		},
 	}
 }

@@ -44,7 +44,9 @@ type stableObject struct {
 
 // apply replaces, in res, the objects that did not change since the
 // previous snapshot with their previous pointers, and remembers res's.
-func (s *stableObjects) apply(res *gatewayapi.Resources) {
+// httpRoutesKept says res's HTTPRoutes are kept elsewhere, stable
+// already (see httpRouteSet): they are left as they are.
+func (s *stableObjects) apply(res *gatewayapi.Resources, httpRoutesKept bool) {
 	if s.objects == nil {
 		s.objects = map[types.UID]*stableObject{}
 		s.bySource = map[client.Object]*stableObject{}
@@ -53,7 +55,9 @@ func (s *stableObjects) apply(res *gatewayapi.Resources) {
 	keepStable(s, res.GatewayClasses, sameSpec, copyNew)
 	keepStable(s, res.Gateways, sameSpec, copyNew)
 	keepStable(s, res.ListenerSets, sameSpec, copyNew)
-	keepStable(s, res.HTTPRoutes, sameSpec, copyNew)
+	if !httpRoutesKept {
+		keepStable(s, res.HTTPRoutes, sameSpec, copyNew)
+	}
 	keepStable(s, res.GRPCRoutes, sameSpec, copyNew)
 	keepStable(s, res.TLSRoutes, sameSpec, copyNew)
 	keepStable(s, res.TCPRoutes, sameSpec, copyNew)

@@ -29,13 +29,13 @@ func TestStableObjectsKeepsUnchangedPointers(t *testing.T) {
 		HTTPRoutes: []*gwapiv1.HTTPRoute{route("a", "1"), route("b", "1"), route("", "1")},
 		Services:   []*corev1.Service{{ObjectMeta: metav1.ObjectMeta{Name: "svc", UID: "s", ResourceVersion: "7"}}},
 	}
-	s.apply(first)
+	s.apply(first, false)
 	next := &gatewayapi.Resources{
 		HTTPRoutes: []*gwapiv1.HTTPRoute{route("a", "1"), route("b", "2"), route("", "1"), route("c", "1")},
 		Services:   []*corev1.Service{{ObjectMeta: metav1.ObjectMeta{Name: "svc", UID: "s", ResourceVersion: "7"}}},
 	}
 	given := append([]*gwapiv1.HTTPRoute(nil), next.HTTPRoutes...)
-	s.apply(next)
+	s.apply(next, false)
 	if next.HTTPRoutes[0] != first.HTTPRoutes[0] {
 		t.Error("unchanged route: not its previous pointer")
 	}
@@ -47,8 +47,8 @@ func TestStableObjectsKeepsUnchangedPointers(t *testing.T) {
 	changedSvc := &corev1.Service{ObjectMeta: metav1.ObjectMeta{Name: "svc", UID: "s", ResourceVersion: "8"}}
 	svcs := &gatewayapi.Resources{Services: []*corev1.Service{changedSvc}}
 	var own stableObjects
-	own.apply(&gatewayapi.Resources{Services: []*corev1.Service{first.Services[0]}})
-	own.apply(svcs)
+	own.apply(&gatewayapi.Resources{Services: []*corev1.Service{first.Services[0]}}, false)
+	own.apply(svcs, false)
 	if svcs.Services[0] != changedSvc {
 		t.Error("changed Service: not the object given")
 	}
@@ -66,7 +66,7 @@ func TestStableObjectsKeepsUnchangedPointers(t *testing.T) {
 	// A third snapshot: route b at resourceVersion 2 is now the kept one.
 	kept := next.HTTPRoutes[1]
 	third := &gatewayapi.Resources{HTTPRoutes: []*gwapiv1.HTTPRoute{route("b", "2")}}
-	s.apply(third)
+	s.apply(third, false)
 	if third.HTTPRoutes[0] != kept {
 		t.Error("the changed route's copy was not remembered")
 	}
@@ -97,7 +97,7 @@ func TestStableObjectsGiveFirstSeenOrder(t *testing.T) {
 		routes = slices.Clone(routes)
 		rng.Shuffle(len(routes), func(i, j int) { routes[i], routes[j] = routes[j], routes[i] })
 		res := &gatewayapi.Resources{HTTPRoutes: routes}
-		s.apply(res)
+		s.apply(res, false)
 		return res.HTTPRoutes
 	}
 	first := snapshot(route("a", "1"), route("b", "1"), route("c", "1"), route("d", "1"))
@@ -141,19 +141,19 @@ func TestStableObjectsKnowTheSameSource(t *testing.T) {
 	var s stableObjects
 	src := route("a", "1")
 	first := &gatewayapi.Resources{HTTPRoutes: []*gwapiv1.HTTPRoute{src}}
-	s.apply(first)
+	s.apply(first, false)
 	kept := first.HTTPRoutes[0]
 	if kept == src {
 		t.Fatal("the snapshot holds the source object, not a copy")
 	}
 	again := &gatewayapi.Resources{HTTPRoutes: []*gwapiv1.HTTPRoute{src}}
-	s.apply(again)
+	s.apply(again, false)
 	if again.HTTPRoutes[0] != kept {
 		t.Error("the same source pointer did not get its kept copy")
 	}
 	updated := route("a", "2")
 	third := &gatewayapi.Resources{HTTPRoutes: []*gwapiv1.HTTPRoute{updated}}
-	s.apply(third)
+	s.apply(third, false)
 	if third.HTTPRoutes[0] == kept || third.HTTPRoutes[0].ResourceVersion != "2" {
 		t.Error("an updated object kept the old copy")
 	}
@@ -178,9 +178,9 @@ func TestStableObjectsKeepRoutesAcrossStatusWrites(t *testing.T) {
 	}
 	var s stableObjects
 	first := &gatewayapi.Resources{HTTPRoutes: []*gwapiv1.HTTPRoute{withGen("1", 3)}, Services: []*corev1.Service{svc("1")}}
-	s.apply(first)
+	s.apply(first, false)
 	statusWritten := &gatewayapi.Resources{HTTPRoutes: []*gwapiv1.HTTPRoute{withGen("2", 3)}, Services: []*corev1.Service{svc("2")}}
-	s.apply(statusWritten)
+	s.apply(statusWritten, false)
 	if statusWritten.HTTPRoutes[0] != first.HTTPRoutes[0] {
 		t.Error("a route whose status was written (new resourceVersion, same generation) is a new object")
 	}
@@ -195,11 +195,11 @@ func TestStableObjectsKeepRoutesAcrossStatusWrites(t *testing.T) {
 	} {
 		var s stableObjects
 		before := &gatewayapi.Resources{HTTPRoutes: []*gwapiv1.HTTPRoute{withGen("1", 3)}}
-		s.apply(before)
+		s.apply(before, false)
 		r := withGen("2", 3)
 		changed(r)
 		after := &gatewayapi.Resources{HTTPRoutes: []*gwapiv1.HTTPRoute{r}}
-		s.apply(after)
+		s.apply(after, false)
 		if after.HTTPRoutes[0] == before.HTTPRoutes[0] {
 			t.Errorf("%s: the route kept its previous object", name)
 		}
@@ -223,7 +223,7 @@ func BenchmarkStableObjectsRouteChange(b *testing.B) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	first := *base
 	first.HTTPRoutes, first.Services = slices.Clone(base.HTTPRoutes), slices.Clone(base.Services)
-	s.apply(&first)
+	s.apply(&first, false)
 	b.ReportAllocs()
 	i := 0
 	for b.Loop() {
@@ -239,6 +239,6 @@ func BenchmarkStableObjectsRouteChange(b *testing.B) {
 			next.HTTPRoutes[i], next.HTTPRoutes[j] = next.HTTPRoutes[j], next.HTTPRoutes[i]
 		})
 		b.StartTimer()
-		s.apply(&next)
+		s.apply(&next, false)
 	}
 }

@@ -150,7 +150,7 @@ func TestPatchedIndexIsIndex(t *testing.T) {
 func TestChanged(t *testing.T) {
 	routes := map[byte]*ir.HTTPRoute{}
 	list := func(s string) []*ir.HTTPRoute {
-		out := []*ir.HTTPRoute{}
+		out := make([]*ir.HTTPRoute, 0, len(s))
 		for _, c := range []byte(s) {
 			if routes[c] == nil {
 				routes[c] = &ir.HTTPRoute{Name: string(c)}

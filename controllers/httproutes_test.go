@@ -1,0 +1,213 @@
+package controllers
+
+import (
+	"fmt"
+	"maps"
+	"math/rand/v2"
+	"reflect"
+	"slices"
+	"testing"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/sets"
+	toolscache "k8s.io/client-go/tools/cache"
+	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
+)
+
+// routeWorld is an informer store of HTTPRoutes changed at random, each
+// change recorded as the informer's handler records it.
+type routeWorld struct {
+	t       *testing.T
+	rng     *rand.Rand
+	store   toolscache.Store
+	set     *httpRouteSet
+	serial  int
+	version int
+}
+
+func (w *routeWorld) route(name string, gen int64, parent, service string) *gwapiv1.HTTPRoute {
+	w.version++
+	return &gwapiv1.HTTPRoute{
+		ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: name, UID: types.UID("uid-" + name),
+			Generation: gen, ResourceVersion: fmt.Sprint(w.version)},
+		Spec: gwapiv1.HTTPRouteSpec{
+			CommonRouteSpec: gwapiv1.CommonRouteSpec{ParentRefs: []gwapiv1.ParentReference{{Name: gwapiv1.ObjectName(parent)}}},
+			Rules: []gwapiv1.HTTPRouteRule{{BackendRefs: []gwapiv1.HTTPBackendRef{{BackendRef: gwapiv1.BackendRef{
+				BackendObjectReference: gwapiv1.BackendObjectReference{Name: gwapiv1.ObjectName(service)}}}}}},
+		},
+	}
+}
+
+func (w *routeWorld) put(r *gwapiv1.HTTPRoute) {
+	if err := w.store.Update(r); err != nil {
+		w.t.Fatal(err)
+	}
+	w.set.changes.add(types.NamespacedName{Namespace: r.Namespace, Name: r.Name})
+}
+
+func (w *routeWorld) routes() []*gwapiv1.HTTPRoute {
+	items := w.store.List()
+	out := make([]*gwapiv1.HTTPRoute, 0, len(items))
+	for _, o := range items {
+		out = append(out, o.(*gwapiv1.HTTPRoute))
+	}
+	return out
+}
+
+// change makes one random change: a route added, its spec changed (a new
+// generation: another parent or Service), its status written (a new
+// object of the same generation), or the route deleted.
+func (w *routeWorld) change() {
+	parents, services := []string{"eg", "other"}, []string{"svc-a", "svc-b", "svc-c"}
+	all := w.routes()
+	switch n := w.rng.IntN(10); {
+	case n < 3 || len(all) == 0:
+		w.serial++
+		w.put(w.route(fmt.Sprintf("r-%d", w.serial), 1, parents[w.rng.IntN(2)], services[w.rng.IntN(3)]))
+	case n < 6:
+		old := all[w.rng.IntN(len(all))]
+		w.put(w.route(old.Name, old.Generation+1, parents[w.rng.IntN(2)], services[w.rng.IntN(3)]))
+	case n < 8:
+		old := all[w.rng.IntN(len(all))]
+		next := old.DeepCopy()
+		w.version++
+		next.ResourceVersion = fmt.Sprint(w.version)
+		next.Status.Parents = []gwapiv1.RouteParentStatus{{ParentRef: gwapiv1.ParentReference{Name: "eg"}}}
+		w.put(next)
+	default:
+		old := all[w.rng.IntN(len(all))]
+		if err := w.store.Delete(old); err != nil {
+			w.t.Fatal(err)
+		}
+		w.set.changes.add(types.NamespacedName{Namespace: old.Namespace, Name: old.Name})
+	}
+}
+
+// TestHTTPRouteSetIsTheStoresAttachedRoutes builds after random changes,
+// a few at a time, with our parents changing now and then, and checks each
+// build against the store: the attached routes with the store's specs, the
+// Services of those counted, a route of an unchanged spec given as the
+// same copy in the same order as before, and no store object given.
+func TestHTTPRouteSetIsTheStoresAttachedRoutes(t *testing.T) {
+	for seed := range uint64(10) {
+		w := &routeWorld{t: t, rng: rand.New(rand.NewPCG(seed, 7)), store: toolscache.NewStore(toolscache.MetaNamespaceKeyFunc),
+			set: &httpRouteSet{}}
+		var memo routeMemo
+		ours := parentsOf("eg")
+		var last []*gwapiv1.HTTPRoute
+		lastSpec := map[types.NamespacedName]int64{}
+		for step := range 200 {
+			for range 1 + w.rng.IntN(3) {
+				w.change()
+			}
+			if w.rng.IntN(20) == 0 {
+				ours = parentsOf([][]string{{"eg"}, {"other"}, {"eg", "other"}}[w.rng.IntN(3)]...)
+			}
+			got, err := w.set.build(w.store, ours, &memo)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := map[types.NamespacedName]*gwapiv1.HTTPRoute{}
+			wantServices := sets.New[types.NamespacedName]()
+			for _, r := range w.routes() {
+				if attachedTo(r, ours) {
+					want[types.NamespacedName{Namespace: r.Namespace, Name: r.Name}] = r
+					collectHTTPBackendRefs(r, wantServices)
+				}
+			}
+			if len(got) != len(want) {
+				t.Fatalf("seed %d step %d: %d routes, want %d", seed, step, len(got), len(want))
+			}
+			for _, r := range got {
+				key := types.NamespacedName{Namespace: r.Namespace, Name: r.Name}
+				s := want[key]
+				if s == nil || !reflect.DeepEqual(r.Spec, s.Spec) || r.Generation != s.Generation {
+					t.Fatalf("seed %d step %d: route %s is not the store's", seed, step, key)
+				}
+				if r == s {
+					t.Fatalf("seed %d step %d: route %s is the store's object, not a copy", seed, step, key)
+				}
+			}
+			if !maps.Equal(memo.services.keys, wantServices) && (len(memo.services.keys) != 0 || len(wantServices) != 0) {
+				t.Fatalf("seed %d step %d: services %v, want %v", seed, step, memo.services.keys.UnsortedList(), wantServices.UnsortedList())
+			}
+			checkStable(t, seed, step, last, got, lastSpec)
+			last = got
+			lastSpec = map[types.NamespacedName]int64{}
+			for _, r := range got {
+				lastSpec[types.NamespacedName{Namespace: r.Namespace, Name: r.Name}] = r.Generation
+			}
+		}
+	}
+}
+
+// checkStable checks that the routes of got also in last with the same
+// generation are last's copies, in last's order.
+func checkStable(t *testing.T, seed uint64, step int, last, got []*gwapiv1.HTTPRoute, lastGen map[types.NamespacedName]int64) {
+	t.Helper()
+	lastAt := map[types.NamespacedName]int{}
+	for i, r := range last {
+		lastAt[types.NamespacedName{Namespace: r.Namespace, Name: r.Name}] = i
+	}
+	prev := -1
+	for _, r := range got {
+		key := types.NamespacedName{Namespace: r.Namespace, Name: r.Name}
+		i, ok := lastAt[key]
+		if !ok {
+			continue
+		}
+		if i < prev {
+			t.Fatalf("seed %d step %d: route %s moved before another one", seed, step, key)
+		}
+		prev = i
+		if lastGen[key] == r.Generation && last[i] != r {
+			t.Fatalf("seed %d step %d: route %s of an unchanged spec is a new copy", seed, step, key)
+		}
+	}
+}
+
+// TestHTTPRouteSetLooksAtTheChangedRoutesOnly checks that a build after
+// one route's change copies that route only, and that a route changed
+// without a recorded event is not seen until its event (the informer's
+// handler records every event before it queues a build).
+func TestHTTPRouteSetLooksAtTheChangedRoutesOnly(t *testing.T) {
+	w := &routeWorld{t: t, rng: rand.New(rand.NewPCG(1, 1)), store: toolscache.NewStore(toolscache.MetaNamespaceKeyFunc),
+		set: &httpRouteSet{}}
+	var memo routeMemo
+	ours := parentsOf("eg")
+	for i := range 100 {
+		w.put(w.route(fmt.Sprintf("r-%02d", i), 1, "eg", "svc"))
+	}
+	first, err := w.set.build(w.store, ours, &memo)
+	if err != nil || len(first) != 100 {
+		t.Fatalf("first build: %d routes, %v", len(first), err)
+	}
+	w.put(w.route("r-07", 2, "eg", "svc-7"))
+	second, err := w.set.build(w.store, ours, &memo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range first {
+		if (first[i] != second[i]) != (i == 7) {
+			t.Fatalf("route %d: copied %v", i, first[i] != second[i])
+		}
+	}
+	if !memo.services.keys.Has(types.NamespacedName{Namespace: "ns", Name: "svc-7"}) {
+		t.Fatalf("services %v lack svc-7", memo.services.keys.UnsortedList())
+	}
+	// A change the handler has not recorded yet: the next build does not see it.
+	unrecorded := w.route("r-08", 2, "eg", "svc-8")
+	if err := w.store.Update(unrecorded); err != nil {
+		t.Fatal(err)
+	}
+	third, _ := w.set.build(w.store, ours, &memo)
+	if third[8] != second[8] {
+		t.Fatal("route r-08 copied without an event")
+	}
+	w.set.changes.add(types.NamespacedName{Namespace: "ns", Name: "r-08"})
+	fourth, _ := w.set.build(w.store, ours, &memo)
+	if fourth[8].Generation != 2 || !slices.Equal(fourth[:8], third[:8]) {
+		t.Fatal("route r-08's event did not bring its new generation, or others changed")
+	}
+}
