@@ -9,6 +9,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/envoygw/envoy-gateway/internal/gatewayapi"
+	"github.com/envoygw/envoy-gateway/internal/identity"
 	"github.com/envoygw/envoy-gateway/internal/ir"
 	"github.com/envoygw/envoy-gateway/internal/sliceends"
 )
@@ -44,9 +45,13 @@ func (in *inputs) equal(other *inputs) bool {
 	if in == nil || other == nil || in == other {
 		return in == other
 	}
+	if in.httpSum != other.httpSum || len(in.http) != len(other.http) || !maps.Equal(in.other, other.other) {
+		return false
+	}
 	// Different sums are different entries: the HTTPRoutes, the many, are
-	// compared one by one only when their sums say they may be equal.
-	return in.httpSum == other.httpSum && len(in.http) == len(other.http) && maps.Equal(in.other, other.other) &&
+	// compared one by one only when their sums say they may be equal, and
+	// not when they are one map (a patch that changed none keeps it).
+	return identity.Map(in.http, other.http) ||
 		maps.EqualFunc(in.http, other.http, func(a, b routeInput) bool { return a.gen == b.gen })
 }
 
