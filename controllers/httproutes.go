@@ -162,17 +162,20 @@ func (s *httpRouteSet) update(key types.NamespacedName, route *gwapiv1.HTTPRoute
 }
 
 // setFacts sets what the entry's route refers to and whether it is
-// attached, moving its counts in memo.
+// attached, moving its counts in memo: the new references are counted
+// before the old ones are taken out, so that a key referred to before and
+// after never leaves the counts' set (which would make it a new set, and
+// the Services kept look changed: see refCounts.set).
 func (e *httpRouteEntry) setFacts(attached bool, services, filters []types.NamespacedName, memo *routeMemo) {
+	if attached {
+		memo.services.add(services)
+		memo.rateLimitFilters.add(filters)
+	}
 	if e.attached {
 		memo.services.remove(e.services)
 		memo.rateLimitFilters.remove(e.rateLimitFilters)
 	}
 	e.attached, e.services, e.rateLimitFilters = attached, services, filters
-	if attached {
-		memo.services.add(services)
-		memo.rateLimitFilters.add(filters)
-	}
 }
 
 // attachedTo reports whether route has a parentRef to one of ours.

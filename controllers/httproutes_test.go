@@ -13,6 +13,8 @@ import (
 	"k8s.io/apimachinery/pkg/util/sets"
 	toolscache "k8s.io/client-go/tools/cache"
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
+
+	"github.com/envoygw/envoy-gateway/internal/identity"
 )
 
 // routeWorld is an informer store of HTTPRoutes changed at random, each
@@ -195,6 +197,17 @@ func TestHTTPRouteSetLooksAtTheChangedRoutesOnly(t *testing.T) {
 	}
 	if !memo.services.keys.Has(types.NamespacedName{Namespace: "ns", Name: "svc-7"}) {
 		t.Fatalf("services %v lack svc-7", memo.services.keys.UnsortedList())
+	}
+	// A new generation that refers to the same Service (no other route
+	// does) leaves the counted set as it was: the same set (see
+	// refCounts.set).
+	before := memo.services.set()
+	w.put(w.route("r-07", 3, "eg", "svc-7"))
+	if _, err := w.set.build(w.store, ours, &memo); err != nil {
+		t.Fatal(err)
+	}
+	if !identity.Map(before, memo.services.set()) {
+		t.Fatal("a route referring to the same Service again made a new set of Services")
 	}
 	// A change the handler has not recorded yet: the next build does not see it.
 	unrecorded := w.route("r-08", 2, "eg", "svc-8")
