@@ -1,6 +1,7 @@
 package controllers
 
 import (
+	"context"
 	"fmt"
 	"maps"
 	"math/rand/v2"
@@ -12,6 +13,9 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/sets"
 	toolscache "k8s.io/client-go/tools/cache"
+	"sigs.k8s.io/controller-runtime/pkg/event"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	"github.com/envoygw/envoy-gateway/internal/identity"
@@ -222,5 +226,32 @@ func TestHTTPRouteSetLooksAtTheChangedRoutesOnly(t *testing.T) {
 	fourth, _ := w.set.build(w.store, ours, &memo)
 	if fourth[8].Generation != 2 || !slices.Equal(fourth[:8], third[:8]) {
 		t.Fatal("route r-08's event did not bring its new generation, or others changed")
+	}
+}
+
+// TestRecordAllThenRecordsEveryEvent: every event's key is recorded, and
+// only the events the predicate accepts are passed on (a status write is
+// recorded and queues nothing).
+func TestRecordAllThenRecordsEveryEvent(t *testing.T) {
+	var changed pendingKeys
+	passed := 0
+	next := handler.Funcs{UpdateFunc: func(context.Context, event.UpdateEvent, queue) { passed++ },
+		CreateFunc: func(context.Context, event.CreateEvent, queue) { passed++ }}
+	h := recordAllThen(&changed, predicate.GenerationChangedPredicate{}, next)
+	old := namedRoute("ns", "a")
+	old.Generation = 1
+	status := old.DeepCopy()
+	status.Status.Parents = []gwapiv1.RouteParentStatus{{ParentRef: gwapiv1.ParentReference{Name: "eg"}}}
+	spec := old.DeepCopy()
+	spec.Generation = 2
+	ctx := context.Background()
+	h.Update(ctx, event.UpdateEvent{ObjectOld: old, ObjectNew: status}, nil)
+	if got := changed.take(); passed != 0 || !got.Has(types.NamespacedName{Namespace: "ns", Name: "a"}) {
+		t.Fatalf("status write: %d passed, recorded %v", passed, got.UnsortedList())
+	}
+	h.Update(ctx, event.UpdateEvent{ObjectOld: status, ObjectNew: spec}, nil)
+	h.Create(ctx, event.CreateEvent{Object: namedRoute("ns", "b")}, nil)
+	if got := changed.take(); passed != 2 || got.Len() != 2 {
+		t.Fatalf("new generation and creation: %d passed, recorded %v", passed, got.UnsortedList())
 	}
 }

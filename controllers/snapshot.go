@@ -149,15 +149,8 @@ func addAttachedRoutes(
 		grown.Insert(refs.services.UnsortedList()...)
 		refs.services = grown
 	}
-	for _, route := range res.HTTPRoutes {
-		if fromSet {
-			break // counted by the set
-		}
-		collect := func(services, filters sets.Set[types.NamespacedName]) {
-			collectHTTPBackendRefs(route, services)
-			collectRateLimitFilterRefs(route, filters)
-		}
-		opts.routes.collect(route, refs, collect)
+	if !fromSet { // the set counts its routes' references
+		collectHTTPRoutes(res.HTTPRoutes, opts.routes, refs)
 	}
 	for _, route := range res.GRPCRoutes {
 		opts.routes.collect(route, refs, func(services, _ sets.Set[types.NamespacedName]) {
@@ -179,6 +172,17 @@ func addAttachedRoutes(
 	opts.routes.settle(refs)
 	res.RateLimitFilters, err = getAll(ctx, r, refs.rateLimitFilters, newRateLimitFilter)
 	return err
+}
+
+// collectHTTPRoutes notes what routes refer to, through memo (see
+// routeMemo.collect).
+func collectHTTPRoutes(routes []*gwapiv1.HTTPRoute, memo *routeMemo, refs *references) {
+	for _, route := range routes {
+		memo.collect(route, refs, func(services, filters sets.Set[types.NamespacedName]) {
+			collectHTTPBackendRefs(route, services)
+			collectRateLimitFilterRefs(route, filters)
+		})
+	}
 }
 
 // addHTTPRoutesFromSet sets res's HTTPRoutes from opts.httpRoutes when
