@@ -370,6 +370,12 @@ func patchHTTPRoutes(base *inputs, x *ir.Xds, keys *routeKeys, r *gatewayapi.Res
 	return out, sum, true
 }
 
+// maxMultisetRun is the longest run (old and new IR routes together)
+// changed compares as multisets: a longer one (a listener's IR routes all
+// new, as after a full translation that built them again) is given up at
+// once rather than mapped.
+const maxMultisetRun = 4096
+
 // changed returns the IR routes of old that cur lacks and those of cur
 // that old lacks (compared by pointer), giving up, with false, once they
 // number more than limit. A route's IR routes are not next to one
@@ -377,7 +383,8 @@ func patchHTTPRoutes(base *inputs, x *ir.Xds, keys *routeKeys, r *gatewayapi.Res
 // route replaces IR routes far apart: the lists are compared position by
 // position between their common beginning and end when they have the same
 // length, as a route changed in place leaves them, and otherwise (or when
-// that finds too many) as multisets, which costs a map of the run.
+// that finds too many) as multisets, which costs a map of the run (up to
+// maxMultisetRun).
 func changed(old, cur []*ir.HTTPRoute, limit int) (gone, came []*ir.HTTPRoute, ok bool) {
 	p, s := sliceends.Common(old, cur)
 	o, c := old[p:len(old)-s], cur[p:len(cur)-s]
@@ -387,8 +394,11 @@ func changed(old, cur []*ir.HTTPRoute, limit int) (gone, came []*ir.HTTPRoute, o
 			o, c = gone, came
 		}
 	}
-	if len(o)+len(c) <= 2 {
+	switch {
+	case len(o)+len(c) <= 2:
 		return o, c, len(o)+len(c) <= limit
+	case len(o)+len(c) > maxMultisetRun:
+		return nil, nil, false
 	}
 	left := make(map[*ir.HTTPRoute]int, len(o))
 	for _, route := range o {

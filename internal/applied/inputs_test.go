@@ -180,6 +180,7 @@ func TestChanged(t *testing.T) {
 		{"removed", "abcd", "abd", "c", "", 1, true},
 		{"to empty", "abcd", "", "abcd", "", 4, true},
 		{"to empty over the limit", "abcd", "", "", "", 3, false},
+		{"all new", "abcdefgh", "ABCDEFGH", "", "", 4, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -285,5 +286,25 @@ func TestInputsEqual(t *testing.T) {
 				t.Fatalf("equal the other way = %v, want %v", got, tt.want)
 			}
 		})
+	}
+}
+
+// TestChangedGivesUpOnLongRuns: a run longer than maxMultisetRun (every
+// IR route new, as after a full translation that built them again) is
+// given up whatever the limit, without mapping it.
+func TestChangedGivesUpOnLongRuns(t *testing.T) {
+	old, cur := make([]*ir.HTTPRoute, maxMultisetRun), make([]*ir.HTTPRoute, maxMultisetRun+1)
+	for i := range old {
+		old[i] = &ir.HTTPRoute{}
+	}
+	for i := range cur {
+		cur[i] = &ir.HTTPRoute{}
+	}
+	if _, _, ok := changed(old, cur, 1<<20); ok {
+		t.Fatal("a run of every IR route new was compared")
+	}
+	cur = append(slices.Clone(old[:10]), old[11:]...)
+	if gone, came, ok := changed(old, cur, 1); !ok || len(gone) != 1 || len(came) != 0 {
+		t.Fatalf("one IR route removed: %d gone, %d came, %v", len(gone), len(came), ok)
 	}
 }
