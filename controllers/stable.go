@@ -2,6 +2,7 @@ package controllers
 
 import (
 	"maps"
+	"slices"
 
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -18,8 +19,14 @@ import (
 // (an HTTPRoute's model, the Services it reads): without this, every
 // snapshot would look entirely new to it. Only the snapshot worker uses it.
 type stableObjects struct {
-	// objects are the objects of the snapshots by UID, each with the last
-	// snapshot (gen) that had it; updated in place, so that a snapshot of
+	// kinds are the objects of each kind (see stableKind), by kind.
+	kinds map[string]*stableKind
+}
+
+// stableKind holds the objects of one kind of the snapshots.
+type stableKind struct {
+	// objects are the kind's objects by UID, each with the last build of
+	// the kind (gen) that had it; updated in place, so that a snapshot of
 	// 50,000 objects does not build a map of 50,000 again.
 	objects map[types.UID]*stableObject
 	// bySource are the same objects by the object they were last given as
@@ -30,7 +37,12 @@ type stableObjects struct {
 	// List fallback (listShared) the sources are list items, never given
 	// again: they pin the last build's lists until the next build.
 	bySource map[client.Object]*stableObject
-	gen      uint64
+	// gen counts the builds of the kind.
+	gen uint64
+	// given and kept are the objects ([]T) the last build was given and
+	// gave: given the same objects in the same order (a route change's
+	// Services), a build gives the same ones without a lookup.
+	given, kept any
 }
 
 // stableObject is an object of a snapshot, the object it was last given
@@ -47,34 +59,38 @@ type stableObject struct {
 // httpRoutesKept says res's HTTPRoutes are kept elsewhere, stable
 // already (see httpRouteSet): they are left as they are.
 func (s *stableObjects) apply(res *gatewayapi.Resources, httpRoutesKept bool) {
-	if s.objects == nil {
-		s.objects = map[types.UID]*stableObject{}
-		s.bySource = map[client.Object]*stableObject{}
+	if s.kinds == nil {
+		s.kinds = map[string]*stableKind{}
 	}
-	s.gen++
-	keepStable(s, res.GatewayClasses, sameSpec, copyNew)
-	keepStable(s, res.Gateways, sameSpec, copyNew)
-	keepStable(s, res.ListenerSets, sameSpec, copyNew)
-	if !httpRoutesKept {
-		keepStable(s, res.HTTPRoutes, sameSpec, copyNew)
+	keepStable(s.kind("GatewayClass"), res.GatewayClasses, sameSpec, copyNew)
+	keepStable(s.kind("Gateway"), res.Gateways, sameSpec, copyNew)
+	keepStable(s.kind("ListenerSet"), res.ListenerSets, sameSpec, copyNew)
+	if httpRoutesKept {
+		delete(s.kinds, "HTTPRoute")
+	} else {
+		keepStable(s.kind("HTTPRoute"), res.HTTPRoutes, sameSpec, copyNew)
 	}
-	keepStable(s, res.GRPCRoutes, sameSpec, copyNew)
-	keepStable(s, res.TLSRoutes, sameSpec, copyNew)
-	keepStable(s, res.TCPRoutes, sameSpec, copyNew)
-	keepStable(s, res.ReferenceGrants, sameVersion, copyNew)
-	keepStable(s, res.Namespaces, sameVersion, copyNew)
-	keepStable(s, res.Services, sameVersion, keepGiven)
-	keepStable(s, res.Secrets, sameVersion, copyNew)
-	keepStable(s, res.ConfigMaps, sameVersion, copyNew)
-	keepStable(s, res.BackendTLSPolicies, sameSpec, copyNew)
-	keepStable(s, res.EnvoyProxies, sameVersion, copyNew)
-	keepStable(s, res.RateLimitFilters, sameVersion, copyNew)
-	for uid, o := range s.objects {
-		if o.gen != s.gen {
-			delete(s.objects, uid)
-			delete(s.bySource, o.src)
-		}
+	keepStable(s.kind("GRPCRoute"), res.GRPCRoutes, sameSpec, copyNew)
+	keepStable(s.kind("TLSRoute"), res.TLSRoutes, sameSpec, copyNew)
+	keepStable(s.kind("TCPRoute"), res.TCPRoutes, sameSpec, copyNew)
+	keepStable(s.kind("ReferenceGrant"), res.ReferenceGrants, sameVersion, copyNew)
+	keepStable(s.kind("Namespace"), res.Namespaces, sameVersion, copyNew)
+	keepStable(s.kind("Service"), res.Services, sameVersion, keepGiven)
+	keepStable(s.kind("Secret"), res.Secrets, sameVersion, copyNew)
+	keepStable(s.kind("ConfigMap"), res.ConfigMaps, sameVersion, copyNew)
+	keepStable(s.kind("BackendTLSPolicy"), res.BackendTLSPolicies, sameSpec, copyNew)
+	keepStable(s.kind("EnvoyProxy"), res.EnvoyProxies, sameVersion, copyNew)
+	keepStable(s.kind("RateLimitFilter"), res.RateLimitFilters, sameVersion, copyNew)
+}
+
+// kind returns the objects of kind, made empty the first time.
+func (s *stableObjects) kind(kind string) *stableKind {
+	k := s.kinds[kind]
+	if k == nil {
+		k = &stableKind{objects: map[types.UID]*stableObject{}, bySource: map[client.Object]*stableObject{}}
+		s.kinds[kind] = k
 	}
+	return k
 }
 
 // newObjects says what keepStable does with an object it does not hold.
@@ -103,7 +119,13 @@ const (
 // resource translator patches its last model only when the other kinds
 // are the same objects in the same order and a changed route is at the
 // place of its previous object.
-func keepStable[T client.Object](s *stableObjects, objs []T, same func(kept, o client.Object) bool, fresh newObjects) {
+func keepStable[T client.Object](s *stableKind, objs []T, same func(kept, o client.Object) bool, fresh newObjects) {
+	if given, ok := s.given.([]T); ok && sameObjects(given, objs) {
+		copy(objs, s.kept.([]T))
+		return
+	}
+	s.gen++
+	given := slices.Clone(objs)
 	entries := make([]*stableObject, len(objs))
 	lastRanks := make([]int, len(objs))
 	for i, o := range objs {
@@ -146,6 +168,25 @@ func keepStable[T client.Object](s *stableObjects, objs []T, same func(kept, o c
 		s.bySource[o] = kept
 		entries[i] = kept
 	}
+	placeStable(objs, entries, lastRanks)
+	for uid, o := range s.objects {
+		if o.gen != s.gen {
+			delete(s.objects, uid)
+			delete(s.bySource, o.src)
+		}
+	}
+	s.given, s.kept = given, slices.Clone(objs)
+}
+
+// sameObjects reports whether a and b hold the same objects (pointers) in
+// the same order.
+func sameObjects[T client.Object](a, b []T) bool {
+	return slices.EqualFunc(a, b, func(x, y T) bool { return client.Object(x) == client.Object(y) })
+}
+
+// placeStable puts objs in their stable order (see ordered) and records
+// each entry's place.
+func placeStable[T client.Object](objs []T, entries []*stableObject, lastRanks []int) {
 	if inStableOrder(entries, lastRanks) {
 		for i, e := range entries {
 			if e != nil {

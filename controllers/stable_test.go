@@ -71,11 +71,11 @@ func TestStableObjectsKeepsUnchangedPointers(t *testing.T) {
 		t.Error("the changed route's copy was not remembered")
 	}
 	// Objects the third snapshot does not have are forgotten.
-	if len(s.objects) != 1 || s.objects["b"] == nil {
-		t.Errorf("%d objects remembered after a snapshot of route b alone", len(s.objects))
+	if len(s.kinds["HTTPRoute"].objects) != 1 || s.kinds["HTTPRoute"].objects["b"] == nil {
+		t.Errorf("%d objects remembered after a snapshot of route b alone", len(s.kinds["HTTPRoute"].objects))
 	}
-	if len(s.bySource) != 1 {
-		t.Errorf("%d sources remembered after a snapshot of route b alone", len(s.bySource))
+	if len(s.kinds["HTTPRoute"].bySource) != 1 {
+		t.Errorf("%d sources remembered after a snapshot of route b alone", len(s.kinds["HTTPRoute"].bySource))
 	}
 }
 
@@ -157,8 +157,8 @@ func TestStableObjectsKnowTheSameSource(t *testing.T) {
 	if third.HTTPRoutes[0] == kept || third.HTTPRoutes[0].ResourceVersion != "2" {
 		t.Error("an updated object kept the old copy")
 	}
-	if _, ok := s.bySource[src]; ok || len(s.bySource) != 1 {
-		t.Errorf("the replaced source is still remembered (%d sources)", len(s.bySource))
+	if _, ok := s.kinds["HTTPRoute"].bySource[src]; ok || len(s.kinds["HTTPRoute"].bySource) != 1 {
+		t.Errorf("the replaced source is still remembered (%d sources)", len(s.kinds["HTTPRoute"].bySource))
 	}
 }
 
@@ -241,4 +241,40 @@ func BenchmarkStableObjectsRouteChange(b *testing.B) {
 		b.StartTimer()
 		s.apply(&next, false)
 	}
+}
+
+// TestStableObjectsGivenTheSameObjectsAgain: a kind given the same objects
+// in the same order as its last build (a route change's Services) gives
+// that build's objects again; a later build that changes one still places
+// the others where the last builds had them, as copies kept since.
+func TestStableObjectsGivenTheSameObjectsAgain(t *testing.T) {
+	var s stableObjects
+	a, b, c := route("a", "1"), route("b", "1"), route("c", "1")
+	build := func(routes ...*gwapiv1.HTTPRoute) []*gwapiv1.HTTPRoute {
+		res := &gatewayapi.Resources{HTTPRoutes: slices.Clone(routes)}
+		s.apply(res, false)
+		return res.HTTPRoutes
+	}
+	first := build(a, b, c)
+	for range 3 {
+		if again := build(a, b, c); !slices.Equal(again, first) {
+			t.Fatal("the same objects given again did not give the same kept objects")
+		}
+	}
+	c2 := route("c", "2")
+	next := build(c2, a, b) // a store's random order
+	if next[0] != first[0] || next[1] != first[1] || next[2] == first[2] || next[2].ResourceVersion != "2" {
+		t.Fatalf("after the same objects twice, a changed one: %v", uidsAndVersions(next))
+	}
+	if gone := build(a, b); len(s.kinds["HTTPRoute"].objects) != 2 || gone[0] != first[0] {
+		t.Fatalf("route c gone: %d objects kept", len(s.kinds["HTTPRoute"].objects))
+	}
+}
+
+func uidsAndVersions(routes []*gwapiv1.HTTPRoute) []string {
+	out := make([]string, 0, len(routes))
+	for _, r := range routes {
+		out = append(out, string(r.UID)+"@"+r.ResourceVersion)
+	}
+	return out
 }
