@@ -148,7 +148,9 @@ func (s *httpRouteSet) update(key types.NamespacedName, route *gwapiv1.HTTPRoute
 		return
 	}
 	e.src = route
-	if e.obj != nil && sameSpec(e.obj, route) {
+	// The same object (a route deleted and created again under its name
+	// is another, of the same generation 1) with the same spec.
+	if e.obj != nil && e.obj.UID == route.UID && sameSpec(e.obj, route) {
 		if reattach {
 			e.setFacts(attachedTo(e.obj, s.ours), e.services, e.rateLimitFilters, memo)
 		}

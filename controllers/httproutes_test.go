@@ -30,12 +30,19 @@ type routeWorld struct {
 	set     *httpRouteSet
 	serial  int
 	version int
+	uids    map[string]types.UID
 }
 
 func (w *routeWorld) route(name string, gen int64, parent, service string) *gwapiv1.HTTPRoute {
 	w.version++
+	uid := w.uids[name]
+	if gen == 1 {
+		// A new object, or one deleted and created again: a UID of its own.
+		uid = types.UID(fmt.Sprintf("uid-%s-%d", name, w.version))
+		w.uids[name] = uid
+	}
 	return &gwapiv1.HTTPRoute{
-		ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: name, UID: types.UID("uid-" + name),
+		ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: name, UID: uid,
 			Generation: gen, ResourceVersion: fmt.Sprint(w.version)},
 		Spec: gwapiv1.HTTPRouteSpec{
 			CommonRouteSpec: gwapiv1.CommonRouteSpec{ParentRefs: []gwapiv1.ParentReference{{Name: gwapiv1.ObjectName(parent)}}},
@@ -63,7 +70,8 @@ func (w *routeWorld) routes() []*gwapiv1.HTTPRoute {
 
 // change makes one random change: a route added, its spec changed (a new
 // generation: another parent or Service), its status written (a new
-// object of the same generation), or the route deleted.
+// object of the same generation), the route deleted, or deleted and
+// created again.
 func (w *routeWorld) change() {
 	parents, services := []string{"eg", "other"}, []string{"svc-a", "svc-b", "svc-c"}
 	all := w.routes()
@@ -81,12 +89,17 @@ func (w *routeWorld) change() {
 		next.ResourceVersion = fmt.Sprint(w.version)
 		next.Status.Parents = []gwapiv1.RouteParentStatus{{ParentRef: gwapiv1.ParentReference{Name: "eg"}}}
 		w.put(next)
-	default:
+	case n < 9:
 		old := all[w.rng.IntN(len(all))]
 		if err := w.store.Delete(old); err != nil {
 			w.t.Fatal(err)
 		}
 		w.set.changes.add(types.NamespacedName{Namespace: old.Namespace, Name: old.Name})
+	default:
+		// Deleted and created again under its name (another object, of
+		// generation 1 again) before the next build.
+		old := all[w.rng.IntN(len(all))]
+		w.put(w.route(old.Name, 1, parents[w.rng.IntN(2)], services[w.rng.IntN(3)]))
 	}
 }
 
@@ -98,11 +111,11 @@ func (w *routeWorld) change() {
 func TestHTTPRouteSetIsTheStoresAttachedRoutes(t *testing.T) {
 	for seed := range uint64(10) {
 		w := &routeWorld{t: t, rng: rand.New(rand.NewPCG(seed, 7)), store: toolscache.NewStore(toolscache.MetaNamespaceKeyFunc),
-			set: &httpRouteSet{}}
+			set: &httpRouteSet{}, uids: map[string]types.UID{}}
 		var memo routeMemo
 		ours := parentsOf("eg")
 		var last []*gwapiv1.HTTPRoute
-		lastSpec := map[types.NamespacedName]int64{}
+		lastSpec := map[types.NamespacedName]string{}
 		for step := range 200 {
 			for range 1 + w.rng.IntN(3) {
 				w.change()
@@ -128,7 +141,7 @@ func TestHTTPRouteSetIsTheStoresAttachedRoutes(t *testing.T) {
 			for _, r := range got {
 				key := types.NamespacedName{Namespace: r.Namespace, Name: r.Name}
 				s := want[key]
-				if s == nil || !reflect.DeepEqual(r.Spec, s.Spec) || r.Generation != s.Generation {
+				if s == nil || !reflect.DeepEqual(r.Spec, s.Spec) || specOf(r) != specOf(s) {
 					t.Fatalf("seed %d step %d: route %s is not the store's", seed, step, key)
 				}
 				if r == s {
@@ -140,17 +153,20 @@ func TestHTTPRouteSetIsTheStoresAttachedRoutes(t *testing.T) {
 			}
 			checkStable(t, seed, step, last, got, lastSpec)
 			last = got
-			lastSpec = map[types.NamespacedName]int64{}
+			lastSpec = map[types.NamespacedName]string{}
 			for _, r := range got {
-				lastSpec[types.NamespacedName{Namespace: r.Namespace, Name: r.Name}] = r.Generation
+				lastSpec[types.NamespacedName{Namespace: r.Namespace, Name: r.Name}] = specOf(r)
 			}
 		}
 	}
 }
 
-// checkStable checks that the routes of got also in last with the same
-// generation are last's copies, in last's order.
-func checkStable(t *testing.T, seed uint64, step int, last, got []*gwapiv1.HTTPRoute, lastGen map[types.NamespacedName]int64) {
+// specOf names a route object's spec: its UID and generation.
+func specOf(r *gwapiv1.HTTPRoute) string { return fmt.Sprintf("%s@%d", r.UID, r.Generation) }
+
+// checkStable checks that the routes of got also in last as the same
+// object of the same generation are last's copies, in last's order.
+func checkStable(t *testing.T, seed uint64, step int, last, got []*gwapiv1.HTTPRoute, lastSpec map[types.NamespacedName]string) {
 	t.Helper()
 	lastAt := map[types.NamespacedName]int{}
 	for i, r := range last {
@@ -167,7 +183,7 @@ func checkStable(t *testing.T, seed uint64, step int, last, got []*gwapiv1.HTTPR
 			t.Fatalf("seed %d step %d: route %s moved before another one", seed, step, key)
 		}
 		prev = i
-		if lastGen[key] == r.Generation && last[i] != r {
+		if lastSpec[key] == specOf(r) && last[i] != r {
 			t.Fatalf("seed %d step %d: route %s of an unchanged spec is a new copy", seed, step, key)
 		}
 	}
@@ -179,7 +195,7 @@ func checkStable(t *testing.T, seed uint64, step int, last, got []*gwapiv1.HTTPR
 // handler records every event before it queues a build).
 func TestHTTPRouteSetLooksAtTheChangedRoutesOnly(t *testing.T) {
 	w := &routeWorld{t: t, rng: rand.New(rand.NewPCG(1, 1)), store: toolscache.NewStore(toolscache.MetaNamespaceKeyFunc),
-		set: &httpRouteSet{}}
+		set: &httpRouteSet{}, uids: map[string]types.UID{}}
 	var memo routeMemo
 	ours := parentsOf("eg")
 	for i := range 100 {
