@@ -17,8 +17,9 @@ const largeValue = 64 << 10
 // responseCodec is the server's gRPC codec: gRPC's proto codec, except that
 // it encodes a discovery response whose resources hold large encoded
 // values (a RouteConfiguration of thousands of virtual hosts is megabytes)
-// as buffers that point at those values. The default codec copies each
-// response into one new buffer: per stream and per change, megabytes
+// as buffers that point at those values, and sends the parts of a parted
+// Any (see newPartedAny) in place of its value. The default codec copies
+// each response into one new buffer: per stream and per change, megabytes
 // allocated and copied. The bytes on the wire are a valid encoding of the
 // same message: the fields other than resources first, then each resource
 // in order, the way any protobuf parser reads them.
@@ -56,7 +57,8 @@ var (
 
 func hasLarge[R any](resources []R, anyOf func(R) *anypb.Any) bool {
 	for _, r := range resources {
-		if len(anyOf(r).GetValue()) >= largeValue {
+		a := anyOf(r)
+		if _, _, parted := partsOf(a); parted || len(a.GetValue()) >= largeValue {
 			return true
 		}
 	}
@@ -64,23 +66,27 @@ func hasLarge[R any](resources []R, anyOf func(R) *anypb.Any) bool {
 }
 
 // marshalSplit encodes m: its fields but resources in one buffer, then
-// each resource (field) appended by appendResource, which returns a large
-// value to send as it is after the bytes it appended.
+// each resource (field) appended by appendResource, which returns the
+// large parts of the value to send as they are after the bytes it
+// appended.
 func marshalSplit[R proto.Message](m proto.Message, field protoreflect.FieldDescriptor, resources []R,
-	appendResource func(b []byte, r R) ([]byte, []byte, error)) (mem.BufferSlice, error) {
+	appendResource func(b []byte, r R) ([]byte, [][]byte, error)) (mem.BufferSlice, error) {
 	b, err := proto.MarshalOptions{}.Marshal(without(m, field))
 	if err != nil {
 		return nil, err
 	}
 	var out mem.BufferSlice
 	for _, r := range resources {
-		var large []byte
+		var large [][]byte
 		b, large, err = appendResource(protowire.AppendTag(b, field.Number(), protowire.BytesType), r)
 		if err != nil {
 			return nil, err
 		}
 		if large != nil {
-			out = append(out, mem.SliceBuffer(b), mem.SliceBuffer(large))
+			out = append(out, mem.SliceBuffer(b))
+			for _, part := range large {
+				out = append(out, mem.SliceBuffer(part))
+			}
 			b = nil
 		}
 	}
@@ -106,22 +112,23 @@ func without(m proto.Message, field protoreflect.FieldDescriptor) proto.Message 
 
 // appendAny appends the length and encoding of a (its field tag is in b).
 // A large value is not appended but returned: it follows b on the wire.
-func appendAny(b []byte, a *anypb.Any) ([]byte, []byte, error) {
-	value := a.GetValue()
-	if len(value) < largeValue || len(a.ProtoReflect().GetUnknown()) > 0 {
+func appendAny(b []byte, a *anypb.Any) ([]byte, [][]byte, error) {
+	parts, size, sendApart := splitValue(a)
+	if parts == nil {
 		b = protowire.AppendVarint(b, uint64(proto.Size(a)))
 		b, err := proto.MarshalOptions{UseCachedSize: true}.MarshalAppend(b, a)
 		return b, nil, err
 	}
-	b = protowire.AppendVarint(b, uint64(anySize(a)))
-	return appendAnyHead(b, a), value, nil
+	b = protowire.AppendVarint(b, uint64(anySize(a, size)))
+	return appendValue(appendAnyHead(b, a, size), parts, sendApart)
 }
 
 // appendDeltaResource appends the length and encoding of r (its field tag
 // is in b); a large value of its resource is returned, not appended.
-func appendDeltaResource(b []byte, r *discoveryv3.Resource) ([]byte, []byte, error) {
+func appendDeltaResource(b []byte, r *discoveryv3.Resource) ([]byte, [][]byte, error) {
 	a := r.GetResource()
-	if len(a.GetValue()) < largeValue || len(a.ProtoReflect().GetUnknown()) > 0 {
+	parts, size, sendApart := splitValue(a)
+	if parts == nil {
 		b = protowire.AppendVarint(b, uint64(proto.Size(r)))
 		b, err := proto.MarshalOptions{UseCachedSize: true}.MarshalAppend(b, r)
 		return b, nil, err
@@ -130,31 +137,61 @@ func appendDeltaResource(b []byte, r *discoveryv3.Resource) ([]byte, []byte, err
 	if err != nil {
 		return nil, nil, err
 	}
-	size := anySize(a)
-	anyField := protowire.SizeTag(deltaResourceAny.Number()) + protowire.SizeBytes(size)
+	anyLen := anySize(a, size)
+	anyField := protowire.SizeTag(deltaResourceAny.Number()) + protowire.SizeBytes(anyLen)
 	b = protowire.AppendVarint(b, uint64(len(rest)+anyField))
 	b = append(b, rest...)
 	b = protowire.AppendTag(b, deltaResourceAny.Number(), protowire.BytesType)
-	b = protowire.AppendVarint(b, uint64(size))
-	return appendAnyHead(b, a), a.GetValue(), nil
+	b = protowire.AppendVarint(b, uint64(anyLen))
+	return appendValue(appendAnyHead(b, a, size), parts, sendApart)
 }
 
-// anySize is the encoded size of a (without unknown fields).
-func anySize(a *anypb.Any) int {
-	n := protowire.SizeTag(2) + protowire.SizeBytes(len(a.GetValue()))
+// splitValue returns the parts of a's value and their total length when
+// the codec writes it itself: a parted Any's parts, or a large value as
+// one part (nil parts: a is marshalled as it is). sendApart says whether
+// the parts are sent as buffers of their own (a large value) or appended
+// (a small parted one).
+func splitValue(a *anypb.Any) (parts [][]byte, size int, sendApart bool) {
+	if len(a.ProtoReflect().GetUnknown()) > 0 {
+		return nil, 0, false
+	}
+	if parts, size, ok := partsOf(a); ok {
+		return parts, size, size >= largeValue
+	}
+	if v := a.GetValue(); len(v) >= largeValue {
+		return [][]byte{v}, len(v), true
+	}
+	return nil, 0, false
+}
+
+// appendValue appends parts to b, or returns them to be sent apart.
+func appendValue(b []byte, parts [][]byte, sendApart bool) ([]byte, [][]byte, error) {
+	if sendApart {
+		return b, parts, nil
+	}
+	for _, part := range parts {
+		b = append(b, part...)
+	}
+	return b, nil, nil
+}
+
+// anySize is the encoded size of a whose value is size bytes long (without
+// unknown fields).
+func anySize(a *anypb.Any, size int) int {
+	n := protowire.SizeTag(2) + protowire.SizeBytes(size)
 	if a.GetTypeUrl() != "" {
 		n += protowire.SizeTag(1) + protowire.SizeBytes(len(a.GetTypeUrl()))
 	}
 	return n
 }
 
-// appendAnyHead appends a's fields up to its value's bytes: the type URL,
-// then the value's tag and length.
-func appendAnyHead(b []byte, a *anypb.Any) []byte {
+// appendAnyHead appends a's fields up to its value's bytes (size of them):
+// the type URL, then the value's tag and length.
+func appendAnyHead(b []byte, a *anypb.Any, size int) []byte {
 	if a.GetTypeUrl() != "" {
 		b = protowire.AppendTag(b, 1, protowire.BytesType)
 		b = protowire.AppendString(b, a.GetTypeUrl())
 	}
 	b = protowire.AppendTag(b, 2, protowire.BytesType)
-	return protowire.AppendVarint(b, uint64(len(a.GetValue())))
+	return protowire.AppendVarint(b, uint64(size))
 }

@@ -79,6 +79,54 @@ func TestCodecEncodesLargeResourcesWithoutCopies(t *testing.T) {
 	}
 }
 
+// TestCodecSendsPartedValuesInPlace checks that the parts of a parted Any
+// go on the wire in place of its empty value, in both protocols: a large
+// one as buffers pointing at its parts, a small one appended. The decoded
+// response holds the joined value.
+func TestCodecSendsPartedValuesInPlace(t *testing.T) {
+	largeParts := [][]byte{value(10, 'h'), value(largeValue, 'a'), value(7, 'b')}
+	smallParts := [][]byte{value(3, 'h'), value(4, 'c')}
+	large := newPartedAny(resourcev3.RouteType, largeParts)
+	small := newPartedAny(resourcev3.RouteType, smallParts)
+	want := func(parts [][]byte) *anypb.Any {
+		return &anypb.Any{TypeUrl: resourcev3.RouteType, Value: bytes.Join(parts, nil)}
+	}
+	resp := &discoveryv3.DiscoveryResponse{VersionInfo: "v1", TypeUrl: resourcev3.RouteType, Nonce: "7",
+		Resources: []*anypb.Any{small, {TypeUrl: resourcev3.RouteType, Value: value(5, 'x')}, large}}
+	got, data := decoded(t, resp)
+	wantResp := &discoveryv3.DiscoveryResponse{VersionInfo: "v1", TypeUrl: resourcev3.RouteType, Nonce: "7",
+		Resources: []*anypb.Any{want(smallParts), resp.Resources[1], want(largeParts)}}
+	if !proto.Equal(got, wantResp) {
+		t.Error("the sotw response does not decode to the joined values")
+	}
+	for _, part := range largeParts {
+		if !pointsAt(data, part) {
+			t.Errorf("a part of %d bytes of a large parted value was copied", len(part))
+		}
+	}
+	if pointsAt(data, smallParts[1]) {
+		t.Error("a small parted value was sent as buffers of its own")
+	}
+
+	delta := &discoveryv3.DeltaDiscoveryResponse{SystemVersionInfo: "s1", TypeUrl: resourcev3.RouteType, Nonce: "8",
+		Resources: []*discoveryv3.Resource{{Name: "small", Version: "1", Resource: small}, {Name: "large", Version: "2", Resource: large}}}
+	gotDelta, data := decoded(t, delta)
+	wantDelta := &discoveryv3.DeltaDiscoveryResponse{SystemVersionInfo: "s1", TypeUrl: resourcev3.RouteType, Nonce: "8",
+		Resources: []*discoveryv3.Resource{{Name: "small", Version: "1", Resource: want(smallParts)}, {Name: "large", Version: "2", Resource: want(largeParts)}}}
+	if !proto.Equal(gotDelta, wantDelta) {
+		t.Error("the delta response does not decode to the joined values")
+	}
+	if !pointsAt(data, largeParts[1]) {
+		t.Error("a large part of a delta response was copied")
+	}
+	if got := valueOf(large); !bytes.Equal(got, bytes.Join(largeParts, nil)) {
+		t.Error("valueOf does not join the parts")
+	}
+	if _, _, ok := partsOf(&anypb.Any{TypeUrl: resourcev3.RouteType}); ok {
+		t.Error("an Any not made parted has parts")
+	}
+}
+
 // TestCodecEncodesSmallResponsesAsProto: without a large value, the
 // encoding is gRPC's proto codec's, byte for byte.
 func TestCodecEncodesSmallResponsesAsProto(t *testing.T) {

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -15,12 +14,13 @@ import (
 	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/types/known/anypb"
 
 	"github.com/envoygw/envoy-gateway/internal/sliceends"
 )
 
 // entry is one resource as served: the message put into the snapshots and
-// its version, a hash of its wire bytes.
+// its version, a hash of its encoding.
 type entry struct {
 	name string
 	// input is the translator's message the entry was made from.
@@ -28,13 +28,18 @@ type entry struct {
 	served  types.Resource
 	version string
 	// wire is the served message's encoding, what the partial cache sends
-	// (nil for listeners and clusters, which the snapshot caches serve).
+	// (nil for listeners and clusters, which the snapshot caches serve);
+	// for a route configuration, the encoding of its fields but
+	// virtual_hosts, which vhosts follow.
 	wire []byte
+	// value is, for a route configuration, what the partial cache sends:
+	// a parted Any of wire and vhosts (see encodeRouteConfiguration).
+	value *anypb.Any
 	// sum is the entry's share of its type's version (see versionSum).
 	sum versionSum
 	// vhosts are, for a route configuration, the encoded virtual_hosts
-	// fields of its input's virtual hosts, in order (slices of wire), and
-	// vhostSums their hashes.
+	// fields of its input's virtual hosts, in order, and vhostSums their
+	// hashes.
 	vhosts    [][]byte
 	vhostSums []vhostSum
 }
@@ -52,14 +57,15 @@ type vhostSum [16]byte
 // content.entry).
 //
 // Route configurations and cluster load assignments, the large and the
-// numerous resources, are served pre-encoded: the message holds its name
-// and carries every other field as its unknown fields, which proto
-// marshalling copies verbatim. go-control-plane marshals a resource for
-// every response to every proxy; for these it is a copy of bytes computed
-// once. The virtual hosts of a route configuration are encoded one by one
-// and kept with its entry, so that a route configuration whose virtual
-// hosts are the previous one's with a few replaced encodes those few (see
-// vhostsOf).
+// numerous resources, are sent as bytes encoded once per entry (the
+// partial cache sends them). A cluster load assignment is served
+// pre-encoded: the message holds its name and carries every other field as
+// its unknown fields, which proto marshalling copies verbatim. The virtual
+// hosts of a route configuration are encoded one by one and kept with its
+// entry, so that a route configuration whose virtual hosts are the
+// previous one's with a few replaced encodes those few (see vhostsOf), and
+// its encoding is sent in parts, never joined (see
+// encodeRouteConfiguration).
 type encoder struct {
 	prev *encoder
 	// entries are by type, then by the translator's message.
@@ -109,17 +115,12 @@ func (e *encoder) entry(t resourcev3.Type, r types.Resource) (*entry, error) {
 func encode(r types.Resource, prev *entry) (*entry, error) {
 	var served types.Resource
 	var wire []byte
-	var vhosts [][]byte
-	var vhostSums []vhostSum
 	var err error
 	switch m := r.(type) {
 	case *routev3.RouteConfiguration:
-		var kept keptRuns
-		if vhosts, vhostSums, kept, err = vhostsOf(m, prev); err == nil {
-			served, wire, err = preEncoded(m, rcNameField, vhostsField, wireSegments(vhosts, kept, prev))
-		}
+		return encodeRouteConfiguration(m, prev)
 	case *endpointv3.ClusterLoadAssignment:
-		served, wire, err = preEncoded(m, claNameField, nil, nil)
+		served, wire, err = preEncoded(m, claNameField)
 	default:
 		served = r
 		wire, err = deterministic.Marshal(served)
@@ -127,8 +128,8 @@ func encode(r types.Resource, prev *entry) (*entry, error) {
 	if err != nil {
 		return nil, fmt.Errorf("encoding %q: %w", cachev3.GetResourceName(r), err)
 	}
-	en := &entry{name: cachev3.GetResourceName(r), input: r, served: served, vhosts: inWire(wire, vhosts), vhostSums: vhostSums}
-	en.version = versionOf(wire, vhosts, vhostSums)
+	en := &entry{name: cachev3.GetResourceName(r), input: r, served: served}
+	en.version = versionOf(wire, nil)
 	if _, partial := r.(*tlsv3.Secret); partial || served != r {
 		en.wire = wire
 	}
@@ -136,79 +137,95 @@ func encode(r types.Resource, prev *entry) (*entry, error) {
 	return en, nil
 }
 
-// inWire returns parts (the last bytes of wire, in order) as slices of
-// wire: the copies they were made from, and the previous wire they may be
-// slices of, are then garbage; a route configuration's bytes are held once.
-func inWire(wire []byte, parts [][]byte) [][]byte {
-	if parts == nil {
-		return nil
+// encodeRouteConfiguration returns the entry of rc: its fields but
+// virtual_hosts encoded (its name first), then the encoded virtual_hosts
+// field of each virtual host (see vhostsOf), served as a parted Any whose
+// parts are the runs of those bytes that are consecutive in memory (see
+// runsOf). The bytes are never joined: a change of one virtual host among
+// thousands encodes that one and sends the rest from the buffers that hold
+// them, where a joined encoding would copy megabytes per change. The
+// served message is rc itself (the partial cache sends the parted Any; the
+// snapshot caches, which do not serve route configurations, read its name).
+func encodeRouteConfiguration(rc *routev3.RouteConfiguration, prev *entry) (*entry, error) {
+	head, err := headOf(rc)
+	if err != nil {
+		return nil, fmt.Errorf("encoding %q: %w", rc.GetName(), err)
 	}
-	out := make([][]byte, len(parts))
-	at := len(wire)
-	for _, p := range parts {
-		at -= len(p)
+	vhosts, sums, err := vhostsOf(rc, prev)
+	if err != nil {
+		return nil, fmt.Errorf("encoding %q: %w", rc.GetName(), err)
 	}
-	for i, p := range parts {
-		out[i] = wire[at : at+len(p) : at+len(p)]
-		at += len(p)
+	runs := runsOf(vhosts)
+	if len(runs) > maxRuns {
+		vhosts = compacted(vhosts)
+		runs = runsOf(vhosts)
 	}
-	return out
+	en := &entry{name: rc.GetName(), input: rc, served: rc, wire: head, vhosts: vhosts, vhostSums: sums}
+	en.value = newPartedAny(resourcev3.RouteType, append([][]byte{head}, runs...))
+	en.version = versionOf(head, sums)
+	en.sum = entrySum(en.name, en.version)
+	return en, nil
 }
 
-// versionOf returns the version of a resource encoded as wire: a hash of
-// its bytes. For a route configuration, whose wire ends with its encoded
-// virtual hosts, the hash is of the bytes before them and of their hashes,
-// so that a change of a few virtual hosts hashes those few, not
-// megabytes. Either way the version changes with the bytes.
-func versionOf(wire []byte, vhosts [][]byte, sums []vhostSum) string {
-	var sum [sha256.Size]byte
-	if vhosts == nil {
-		sum = sha256.Sum256(wire)
-	} else {
-		tail := 0
-		for _, v := range vhosts {
-			tail += len(v)
-		}
-		h := sha256.New()
-		h.Write(wire[:len(wire)-tail])
-		for i := range sums {
-			h.Write(sums[i][:])
-		}
-		h.Sum(sum[:0])
+// maxRuns is how many runs of consecutive bytes a route configuration's
+// virtual hosts may be sent as before they are copied into one buffer
+// again. Each change of a virtual host in the middle adds up to two runs;
+// the copy, once every few dozen changes, bounds the number of buffers a
+// response is made of and the old buffers kept alive by a few slices.
+const maxRuns = 128
+
+// versionOf returns the version of a resource encoded as wire, followed,
+// for a route configuration, by its encoded virtual hosts, whose hashes
+// are sums: a hash of wire and of those hashes, so that a change of a few
+// virtual hosts hashes those few, not megabytes. Either way the version
+// changes with the bytes.
+func versionOf(wire []byte, sums []vhostSum) string {
+	h := sha256.New()
+	h.Write(wire)
+	for i := range sums {
+		h.Write(sums[i][:])
 	}
-	return hex.EncodeToString(sum[:8])
+	var sum [sha256.Size]byte
+	return hex.EncodeToString(h.Sum(sum[:0])[:8])
 }
 
 // preEncoded returns a new message of m's type holding m's name field,
-// with every other field of m but skip encoded as its unknown fields,
-// followed by tail (the encoded skip field, when there is one), and the
+// with every other field of m encoded as its unknown fields, and the
 // served message's deterministic encoding (its name field, then its unknown
 // fields), without encoding it again: the bytes are built once, in one
 // buffer, the unknown fields being its end.
-func preEncoded(m proto.Message, name, skip protoreflect.FieldDescriptor, tail [][]byte) (types.Resource, []byte, error) {
+func preEncoded(m proto.Message, name protoreflect.FieldDescriptor) (types.Resource, []byte, error) {
 	src := m.ProtoReflect()
-	rest := src.Type().New()
-	src.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
-		if fd != name && fd != skip {
-			rest.Set(fd, v)
-		}
-		return true
-	})
-	rest.SetUnknown(src.GetUnknown()) // a message the translator made compact
-	b, err := deterministic.Marshal(rest.Interface())
+	b, err := deterministic.Marshal(without(m, name))
 	if err != nil {
 		return nil, nil, err
 	}
-	var head []byte
-	if n := src.Get(name).String(); n != "" {
-		head = protowire.AppendString(protowire.AppendTag(nil, name.Number(), protowire.BytesType), n)
+	n := src.Get(name).String()
+	wire := make([]byte, 0, protowire.SizeTag(name.Number())+protowire.SizeBytes(len(n))+len(b))
+	if n != "" {
+		wire = protowire.AppendString(protowire.AppendTag(wire, name.Number(), protowire.BytesType), n)
 	}
-	// Join does not clear the memory it then fills: megabytes, per change.
-	wire := bytes.Join(append([][]byte{head, b}, tail...), nil)
+	head := len(wire)
+	wire = append(wire, b...)
 	served := src.Type().New()
 	served.Set(name, src.Get(name))
-	served.SetUnknown(wire[len(head):])
+	served.SetUnknown(wire[head:])
 	return served.Interface(), wire, nil
+}
+
+// headOf returns the encoding of rc's fields but virtual_hosts: its name
+// first, then the others (and its unknown fields: a message the translator
+// made compact).
+func headOf(rc *routev3.RouteConfiguration) ([]byte, error) {
+	rest, err := deterministic.Marshal(without(without(rc, rcNameField), vhostsField))
+	if err != nil {
+		return nil, err
+	}
+	var head []byte
+	if n := rc.GetName(); n != "" {
+		head = protowire.AppendString(protowire.AppendTag(nil, rcNameField.Number(), protowire.BytesType), n)
+	}
+	return append(head, rest...), nil
 }
 
 // Fields of the pre-encoded resources.
@@ -218,17 +235,15 @@ var (
 	claNameField = (&endpointv3.ClusterLoadAssignment{}).ProtoReflect().Descriptor().Fields().ByName("cluster_name")
 )
 
-// keptRuns are how many virtual hosts, at the start and at the end of a
-// route configuration, are its previous entry's in place.
-type keptRuns struct{ head, tail int }
-
 // vhostsOf returns the encoded virtual_hosts fields of rc, one per
 // virtual host, and their hashes, taking those of the same messages from
 // prev, the previous entry of rc's name (nil: none). The virtual hosts
 // before and after the run where rc's differ from prev's are prev's parts
-// as they are (kept says how many); those of the run are looked up among
-// the run of prev's, or encoded.
-func vhostsOf(rc *routev3.RouteConfiguration, prev *entry) ([][]byte, []vhostSum, keptRuns, error) {
+// as they are; those of the run are looked up among the run of prev's, or
+// encoded, one after the other into one new buffer. Each part is a slice
+// of the buffer holding it that extends to that buffer's end (see
+// runsOf); parts are never modified.
+func vhostsOf(rc *routev3.RouteConfiguration, prev *entry) ([][]byte, []vhostSum, error) {
 	vhs := rc.GetVirtualHosts()
 	var old []*routev3.VirtualHost
 	var oldParts [][]byte
@@ -249,38 +264,65 @@ func vhostsOf(rc *routev3.RouteConfiguration, prev *entry) ([][]byte, []vhostSum
 			inRun[old[i]] = i
 		}
 	}
+	var buf []byte
+	var encoded []int // the indexes of the virtual hosts encoded into buf, and their ends in it
 	for i := p; i < len(vhs)-s; i++ {
 		if j, ok := inRun[vhs[i]]; ok {
 			parts[i], sums[i] = oldParts[j], oldSums[j]
 			continue
 		}
-		b, err := encodeVhost(vhs[i])
-		if err != nil {
-			return nil, nil, keptRuns{}, err
+		start := len(buf)
+		var err error
+		if buf, err = appendVhost(buf, vhs[i]); err != nil {
+			return nil, nil, err
 		}
-		full := sha256.Sum256(b)
-		parts[i], sums[i] = b, vhostSum(full[:len(vhostSum{})])
+		full := sha256.Sum256(buf[start:])
+		sums[i] = vhostSum(full[:len(vhostSum{})])
+		encoded = append(encoded, i, len(buf))
 	}
-	return parts, sums, keptRuns{head: p, tail: s}, nil
+	start := 0
+	for k := 0; k < len(encoded); k += 2 {
+		parts[encoded[k]] = buf[start:encoded[k+1]]
+		start = encoded[k+1]
+	}
+	return parts, sums, nil
 }
 
-// wireSegments returns the bytes to follow a route configuration's other
-// fields: parts, its encoded virtual hosts, except that the kept runs
-// (prev's parts in place, which are consecutive in prev's wire: see
-// inWire) are each one slice of prev's wire. A change of one virtual host
-// among thousands is then three copies, not thousands.
-func wireSegments(parts [][]byte, kept keptRuns, prev *entry) [][]byte {
-	if kept.head+kept.tail == 0 {
-		return parts
+// runsOf returns parts as runs of consecutive bytes: each part that starts
+// where the one before it ends, in the same buffer, extends that run.
+// Parts are slices of buffers that extend to their buffer's end, so one
+// that follows another is found by address, within the capacity of the
+// one before.
+func runsOf(parts [][]byte) [][]byte {
+	var runs [][]byte
+	for _, part := range parts {
+		if n := len(runs); n > 0 && follows(runs[n-1], part) {
+			runs[n-1] = runs[n-1][:len(runs[n-1])+len(part)]
+			continue
+		}
+		runs = append(runs, part)
 	}
-	start := len(prev.wire) - totalLen(prev.vhosts)
-	out := make([][]byte, 0, len(parts)-kept.head-kept.tail+2)
-	if kept.head > 0 {
-		out = append(out, prev.wire[start:start+totalLen(prev.vhosts[:kept.head])])
+	return runs
+}
+
+// follows reports whether b starts where a ends, within a's buffer.
+func follows(a, b []byte) bool {
+	return len(b) > 0 && cap(a)-len(a) >= len(b) && &a[:len(a)+1][len(a)] == &b[0]
+}
+
+// compacted returns parts copied into one new buffer, in order.
+func compacted(parts [][]byte) [][]byte {
+	buf := make([]byte, 0, totalLen(parts))
+	ends := make([]int, len(parts))
+	for i, part := range parts {
+		buf = append(buf, part...)
+		ends[i] = len(buf)
 	}
-	out = append(out, parts[kept.head:len(parts)-kept.tail]...)
-	if kept.tail > 0 {
-		out = append(out, prev.wire[len(prev.wire)-totalLen(prev.vhosts[len(prev.vhosts)-kept.tail:]):])
+	out := make([][]byte, len(parts))
+	start := 0
+	for i, end := range ends {
+		out[i] = buf[start:end]
+		start = end
 	}
 	return out
 }
@@ -302,12 +344,17 @@ func (en *entry) inputOrNil() types.Resource {
 	return en.input
 }
 
-// encodeVhost returns the encoded virtual_hosts field holding vh.
-func encodeVhost(vh *routev3.VirtualHost) ([]byte, error) {
-	inner, err := deterministic.Marshal(vh)
+// appendVhost appends the encoded virtual_hosts field holding vh to b.
+func appendVhost(b []byte, vh *routev3.VirtualHost) ([]byte, error) {
+	b = protowire.AppendTag(b, vhostsField.Number(), protowire.BytesType)
+	b = protowire.AppendVarint(b, uint64(deterministic.Size(vh)))
+	b, err := deterministicSized.MarshalAppend(b, vh)
 	if err != nil {
 		return nil, fmt.Errorf("virtual host %q: %w", vh.GetName(), err)
 	}
-	b := protowire.AppendTag(nil, vhostsField.Number(), protowire.BytesType)
-	return protowire.AppendBytes(b, inner), nil
+	return b, nil
 }
+
+// deterministicSized marshals a message whose sizes deterministic.Size
+// has just computed (and cached in it).
+var deterministicSized = proto.MarshalOptions{Deterministic: true, UseCachedSize: true}

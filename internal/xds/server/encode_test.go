@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"maps"
+	"math/rand/v2"
 	"slices"
 	"testing"
 
@@ -53,7 +54,7 @@ func fleetOf(t *testing.T, routes, version int) *translator.Resources {
 
 // TestServedFormDecodesToTheResource checks that every served resource,
 // marshalled as go-control-plane does and decoded as a proxy does, is the
-// translator's resource.
+// translator's resource, and so is what the partial cache sends of it.
 func TestServedFormDecodesToTheResource(t *testing.T) {
 	res := fleetOf(t, 5, 1)
 	c, err := newContent(res, nil)
@@ -72,11 +73,15 @@ func TestServedFormDecodesToTheResource(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := proto.Unmarshal(b, decoded); err != nil {
-			t.Fatal(err)
-		}
-		if diff := cmp.Diff(want, decoded, protocmp.Transform()); diff != "" {
-			t.Errorf("%s %s decodes differently (-want +got):\n%s", typ, nameOf(want), diff)
+		sent := valueOf(c.value(typ, nameOf(want)))
+		for form, b := range map[string][]byte{"served": b, "sent": sent} {
+			proto.Reset(decoded)
+			if err := proto.Unmarshal(b, decoded); err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(want, decoded, protocmp.Transform()); diff != "" {
+				t.Errorf("%s %s %s decodes differently (-want +got):\n%s", typ, nameOf(want), form, diff)
+			}
 		}
 	}
 	for _, rc := range res.Routes {
@@ -133,16 +138,17 @@ func TestContentReusesWhatDidNotChange(t *testing.T) {
 		againEntry, _ := again.byName[resourcev3.RouteType].get(rc.GetName())
 		// Which virtual hosts are encoded again is vhostsOf's (see
 		// TestVhostsOfReusesTheSameMessages); here, their parts are those
-		// of the content before but for the changed one, held in the
-		// entry's wire.
+		// of the content before, in place, but for the changed one, and
+		// they are sent as two runs after the configuration's other
+		// fields: the new part, and the unchanged ones in their buffer.
 		for j := range rc.GetVirtualHosts() {
-			same := string(nextEntry.vhosts[j]) == string(againEntry.vhosts[j])
+			same := &nextEntry.vhosts[j][0] == &againEntry.vhosts[j][0]
 			if j > 0 && !same || j == 0 && same {
 				t.Errorf("route configuration %s: virtual host %d: the same part = %v", rc.GetName(), j, same)
 			}
-			if !inside(nextEntry.vhosts[j], nextEntry.wire) {
-				t.Errorf("route configuration %s: virtual host %d is a copy, not a part of the wire", rc.GetName(), j)
-			}
+		}
+		if parts, _, _ := partsOf(nextEntry.value); len(parts) != 3 {
+			t.Errorf("route configuration %s is sent in %d parts, want 3", rc.GetName(), len(parts))
 		}
 	}
 	for _, typ := range servedTypes {
@@ -283,21 +289,18 @@ func TestVhostsOfReusesTheSameMessages(t *testing.T) {
 		"empty":    {},
 	}
 	for name, vhs := range cases {
-		parts, sums, kept, err := vhostsOf(translator.RouteConfiguration("rc", vhs), prev)
+		parts, sums, err := vhostsOf(translator.RouteConfiguration("rc", vhs), prev)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if len(parts) != len(vhs) || len(sums) != len(vhs) {
 			t.Fatalf("%s: %d parts and %d sums for %d virtual hosts", name, len(parts), len(sums), len(vhs))
 		}
-		if want := keptRunsOf(old, vhs); kept != want {
-			t.Errorf("%s: kept runs %+v, want %+v", name, kept, want)
-		}
-		if got, want := bytes.Join(wireSegments(parts, kept, prev), nil), bytes.Join(parts, nil); !bytes.Equal(got, want) {
-			t.Errorf("%s: the wire segments are not the parts in order", name)
+		if got, want := bytes.Join(runsOf(parts), nil), bytes.Join(parts, nil); !bytes.Equal(got, want) {
+			t.Errorf("%s: the runs are not the parts in order", name)
 		}
 		for i, v := range vhs {
-			want, err := encodeVhost(v)
+			want, err := appendVhost(nil, v)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -312,20 +315,6 @@ func TestVhostsOfReusesTheSameMessages(t *testing.T) {
 			}
 		}
 	}
-}
-
-// keptRunsOf counts the virtual hosts at the start and at the end of vhs
-// that are old's in place (the end's not overlapping the start's).
-func keptRunsOf(old, vhs []*routev3.VirtualHost) keptRuns {
-	var k keptRuns
-	n := min(len(old), len(vhs))
-	for k.head < n && old[k.head] == vhs[k.head] {
-		k.head++
-	}
-	for k.tail < n-k.head && old[len(old)-1-k.tail] == vhs[len(vhs)-1-k.tail] {
-		k.tail++
-	}
-	return k
 }
 
 // TestMessagesWithUnknownFieldsAreServedWhole checks that a pre-encoded
@@ -350,15 +339,77 @@ func TestMessagesWithUnknownFieldsAreServedWhole(t *testing.T) {
 	}
 }
 
-// inside reports whether part is a slice of b.
-func inside(part, b []byte) bool {
-	if len(part) == 0 {
-		return false
+// TestRouteConfigurationEncodingOverManyChanges encodes a route
+// configuration through a long series of random changes (virtual hosts
+// replaced, inserted, removed, moved), each from the entry before, and
+// checks every entry against one encoded afresh: the same bytes sent and
+// the same version, in no more parts than maxRuns allows (the runs are
+// copied into one buffer again past it).
+func TestRouteConfigurationEncodingOverManyChanges(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 11))
+	n := 0
+	vh := func() *routev3.VirtualHost {
+		n++
+		name := fmt.Sprintf("vh-%d", n)
+		return translator.VirtualHost(name, []*routev3.Route{{Name: name + "-route"}})
 	}
-	for i := range b {
-		if &b[i] == &part[0] {
-			return i+len(part) <= len(b)
+	vhs := make([]*routev3.VirtualHost, 400)
+	for i := range vhs {
+		vhs[i] = vh()
+	}
+	prev, err := encode(translator.RouteConfiguration("rc", vhs), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	maxParts, compactions := 0, 0
+	for step := range 800 {
+		vhs = slices.Clone(vhs)
+		switch i := rng.IntN(len(vhs)); rng.IntN(4) {
+		case 0:
+			vhs[i] = vh()
+		case 1:
+			vhs = slices.Insert(vhs, i, vh())
+		case 2:
+			if len(vhs) > 1 {
+				vhs = slices.Delete(vhs, i, i+1)
+			}
+		case 3:
+			j := rng.IntN(len(vhs))
+			vhs[i], vhs[j] = vhs[j], vhs[i]
 		}
+		rc := translator.RouteConfiguration("rc", vhs)
+		en, err := encode(rc, prev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fresh, err := encode(rc, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(valueOf(en.value), valueOf(fresh.value)) || en.version != fresh.version {
+			t.Fatalf("step %d: the entry encoded from the one before differs from one encoded afresh", step)
+		}
+		parts, size, _ := partsOf(en.value)
+		if size != len(valueOf(fresh.value)) {
+			t.Fatalf("step %d: the parts' size is %d, want %d", step, size, len(valueOf(fresh.value)))
+		}
+		if len(parts) > maxRuns+1 {
+			t.Fatalf("step %d: sent in %d parts", step, len(parts))
+		}
+		if prevParts, _, _ := partsOf(prev.value); len(parts) < len(prevParts)-2 {
+			compactions++ // a change removes at most two runs
+		}
+		maxParts = max(maxParts, len(parts))
+		prev = en
 	}
-	return false
+	if compactions == 0 {
+		t.Errorf("the runs were never copied into one buffer again (at most %d parts): the test does not reach maxRuns", maxParts)
+	}
+	decoded := &routev3.RouteConfiguration{}
+	if err := proto.Unmarshal(valueOf(prev.value), decoded); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(translator.RouteConfiguration("rc", vhs), decoded, protocmp.Transform()); diff != "" {
+		t.Errorf("the last entry decodes differently (-want +got):\n%s", diff)
+	}
 }

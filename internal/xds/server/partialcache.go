@@ -37,8 +37,8 @@ func isPartialType(t resourcev3.Type) bool { return slices.Contains(partialTypes
 //     compares).
 //   - a delta response carries the changed resources and the removed
 //     names, and none is sent when nothing the stream subscribes to changed.
-//   - resources are sent as their encoded bytes (entry.wire), not marshalled
-//     again per response.
+//   - resources are sent as their encoded bytes (entry.wire, or a route
+//     configuration's parts), not marshalled again per response.
 //
 // A watch that is open (parked) has nothing pending against the current
 // content of its type: when a content comes, a patch of the previous one
@@ -352,7 +352,7 @@ func (u *returnedUpdate) take() map[string]string {
 func wireOf(c *content, t resourcev3.Type, names []string) []*anypb.Any {
 	out := make([]*anypb.Any, len(names))
 	for i, n := range names {
-		out[i] = &anypb.Any{TypeUrl: t, Value: c.wire(t, n)}
+		out[i] = c.value(t, n)
 	}
 	return out
 }

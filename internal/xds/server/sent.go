@@ -15,13 +15,13 @@ import (
 // the rest (a route configuration is megabytes at 10,000 routes). Anything
 // else is decoded. "" when the resource cannot be decoded.
 func resourceName(a *anypb.Any) string {
-	b := a.GetValue()
+	b := leadingBytes(a)
 	if num, typ, n := protowire.ConsumeTag(b); n > 0 && num == 1 && typ == protowire.BytesType {
 		if v, m := protowire.ConsumeBytes(b[n:]); m > 0 {
 			return string(v)
 		}
 	}
-	m, err := a.UnmarshalNew()
+	m, err := (&anypb.Any{TypeUrl: a.GetTypeUrl(), Value: valueOf(a)}).UnmarshalNew()
 	if err != nil {
 		return ""
 	}
@@ -42,7 +42,7 @@ func (r sentResponse) routeConfigurations() []*routev3.RouteConfiguration {
 	}
 	for _, a := range r.raw {
 		rc := &routev3.RouteConfiguration{}
-		if a.UnmarshalTo(rc) == nil {
+		if a.MessageIs(rc) && proto.Unmarshal(valueOf(a), rc) == nil {
 			out = append(out, rc)
 		}
 	}

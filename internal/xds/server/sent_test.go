@@ -17,13 +17,18 @@ import (
 
 func TestResourceName(t *testing.T) {
 	rc := &routev3.RouteConfiguration{Name: "rc", VirtualHosts: []*routev3.VirtualHost{{Name: "vh", Domains: []string{"*"}}}}
-	served, _, err := preEncoded(rc, rcNameField, nil, nil)
+	served, err := encode(rc, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cla, err := encode(&endpointv3.ClusterLoadAssignment{ClusterName: "e", Endpoints: []*endpointv3.LocalityLbEndpoints{{Priority: 1}}}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, tc := range []struct {
 		name string
 		msg  proto.Message
+		sent *anypb.Any
 		raw  []byte
 		want string
 	}{
@@ -31,7 +36,8 @@ func TestResourceName(t *testing.T) {
 		{name: "cluster", msg: &clusterv3.Cluster{Name: "c", AltStatName: "x"}, want: "c"},
 		{name: "assignment", msg: &endpointv3.ClusterLoadAssignment{ClusterName: "e"}, want: "e"},
 		{name: "secret", msg: &tlsv3.Secret{Name: "s"}, want: "s"},
-		{name: "pre-encoded route configuration", msg: served, want: "rc"},
+		{name: "route configuration as sent (parted)", sent: served.value, want: "rc"},
+		{name: "pre-encoded assignment", msg: cla.served, want: "e"},
 		{name: "route configuration without a name", msg: &routev3.RouteConfiguration{VirtualHosts: rc.VirtualHosts}, want: ""},
 		{name: "field 1 not a name, decoded", msg: wrapperspb.UInt32(5), want: ""},
 		{name: "undecodable", raw: []byte{0xff}, want: ""},
@@ -43,6 +49,9 @@ func TestResourceName(t *testing.T) {
 				if a, err = anypb.New(tc.msg); err != nil {
 					t.Fatal(err)
 				}
+			}
+			if tc.sent != nil {
+				a = tc.sent
 			}
 			if got := resourceName(a); got != tc.want {
 				t.Errorf("resourceName = %q, want %q", got, tc.want)
@@ -68,6 +77,7 @@ func TestRouteConfigurationsOfSentResponse(t *testing.T) {
 	for name, r := range map[string]sentResponse{
 		"served":  {routes: []types.Resource{en.served}},
 		"encoded": {raw: []*anypb.Any{raw}},
+		"parted":  {raw: []*anypb.Any{en.value}},
 	} {
 		got := r.routeConfigurations()
 		if len(got) != 1 || !proto.Equal(got[0], rc) {

@@ -15,6 +15,7 @@ import (
 	cachev3 "github.com/envoyproxy/go-control-plane/pkg/cache/v3"
 	resourcev3 "github.com/envoyproxy/go-control-plane/pkg/resource/v3"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/anypb"
 
 	"github.com/envoygw/envoy-gateway/internal/xds/translator"
 )
@@ -188,10 +189,15 @@ func groupOf(version string, entries []*entry) (cachev3.Resources, map[string]st
 	return cachev3.NewResources(version, served), versions
 }
 
-// wire is the encoding of the served resource name of partial type t.
-func (c *content) wire(t resourcev3.Type, name string) []byte {
+// value is the served resource name of partial type t as the partial
+// cache sends it: its encoding in an Any (a parted Any for a route
+// configuration, see encodeRouteConfiguration).
+func (c *content) value(t resourcev3.Type, name string) *anypb.Any {
 	e, _ := c.byName[t].get(name)
-	return e.wire
+	if e.value != nil {
+		return e.value
+	}
+	return &anypb.Any{TypeUrl: t, Value: e.wire}
 }
 
 // version is the version of the served resource name of partial type t,
