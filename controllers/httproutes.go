@@ -27,7 +27,7 @@ const maxHTTPRouteChanges = 1024
 // order of the last one, new ones last, as stableObjects orders.
 //
 // changes are the routes' keys with events (every event, status writes
-// included: recordAllThen), recorded before the build is queued, so a build
+// included: recordingHandler), recorded before the build is queued, so a build
 // sees every event that queued it. A build looks at every route instead
 // (and forgets what it knew of routes no longer in the store) the first
 // time, after more than maxHTTPRouteChanges changes, and when our parents

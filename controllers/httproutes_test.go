@@ -245,15 +245,15 @@ func TestHTTPRouteSetLooksAtTheChangedRoutesOnly(t *testing.T) {
 	}
 }
 
-// TestRecordAllThenRecordsEveryEvent: every event's key is recorded, and
+// TestRecordingHandlerRecordsEveryEvent: every event's key is recorded, and
 // only the events the predicate accepts are passed on (a status write is
 // recorded and queues nothing).
-func TestRecordAllThenRecordsEveryEvent(t *testing.T) {
+func TestRecordingHandlerRecordsEveryEvent(t *testing.T) {
 	var changed pendingKeys
 	passed := 0
 	next := handler.Funcs{UpdateFunc: func(context.Context, event.UpdateEvent, queue) { passed++ },
 		CreateFunc: func(context.Context, event.CreateEvent, queue) { passed++ }}
-	h := recordAllThen(&changed, predicate.GenerationChangedPredicate{}, next)
+	h := recordingHandler(&changed, objectKey, predicate.GenerationChangedPredicate{}, next)
 	old := namedRoute("ns", "a")
 	old.Generation = 1
 	status := old.DeepCopy()

@@ -95,7 +95,8 @@ func (p *Provider) setupSnapshotController(opts Options) error {
 		}
 	}
 	enqueue := batchingHandler(snapshotKey, opts.BatchDelay, r.batches)
-	enqueueEndpoints := recordingHandler(&r.endpointsChanged, batchingHandler(endpointsKey, opts.BatchDelay, r.batches))
+	enqueueEndpoints := recordingHandler(&r.endpointsChanged, endpointSliceServiceKey, predicate.Funcs{},
+		batchingHandler(endpointsKey, opts.BatchDelay, r.batches))
 	spec := predicate.GenerationChangedPredicate{}
 	b := ctrl.NewControllerManagedBy(p.mgr).
 		Named("gatewayapi-snapshot").
@@ -103,7 +104,7 @@ func (p *Provider) setupSnapshotController(opts Options) error {
 		Watches(&gwapiv1.GatewayClass{}, enqueue, builder.WithPredicates(spec)).
 		Watches(&gwapiv1.Gateway{}, enqueue, builder.WithPredicates(spec)).
 		Watches(&gwapiv1.ListenerSet{}, enqueue, builder.WithPredicates(spec)).
-		Watches(&gwapiv1.HTTPRoute{}, recordAllThen(&r.httpRoutes.changes, spec, enqueue)).
+		Watches(&gwapiv1.HTTPRoute{}, recordingHandler(&r.httpRoutes.changes, objectKey, spec, enqueue)).
 		Watches(&gwapiv1.GRPCRoute{}, enqueue, builder.WithPredicates(spec)).
 		Watches(&gwapiv1.TLSRoute{}, enqueue, builder.WithPredicates(spec)).
 		Watches(&gwapiv1.TCPRoute{}, enqueue, builder.WithPredicates(spec)).
@@ -224,35 +225,6 @@ type queue = workqueue.TypedRateLimitingInterface[reconcile.Request]
 // batchingHandler enqueues key after delay for every event; the delaying
 // queue keeps one pending item per key, so events within delay coalesce.
 // clock records the first event of each batch.
-// recordingHandler records the Service of each EndpointSlice event (both
-// objects of an update) in changed, then passes the event to next.
-func recordingHandler(changed *pendingKeys, next handler.EventHandler) handler.EventHandler {
-	add := func(o client.Object) {
-		if key, ok := endpointSliceServiceKey(o); ok {
-			changed.add(key)
-		}
-	}
-	return handler.Funcs{
-		CreateFunc: func(ctx context.Context, e event.CreateEvent, q queue) {
-			add(e.Object)
-			next.Create(ctx, e, q)
-		},
-		UpdateFunc: func(ctx context.Context, e event.UpdateEvent, q queue) {
-			add(e.ObjectOld)
-			add(e.ObjectNew)
-			next.Update(ctx, e, q)
-		},
-		DeleteFunc: func(ctx context.Context, e event.DeleteEvent, q queue) {
-			add(e.Object)
-			next.Delete(ctx, e, q)
-		},
-		GenericFunc: func(ctx context.Context, e event.GenericEvent, q queue) {
-			add(e.Object)
-			next.Generic(ctx, e, q)
-		},
-	}
-}
-
 func batchingHandler(key reconcile.Request, delay time.Duration, clock *batchClock) handler.EventHandler {
 	add := func(q queue) {
 		clock.event(key)
@@ -266,12 +238,20 @@ func batchingHandler(key reconcile.Request, delay time.Duration, clock *batchClo
 	}
 }
 
-// recordAllThen records the key of the object of every event in changed,
-// then passes the events pred accepts to next: a build queued by an event
-// finds its key recorded (one handler, in that order), and events that
-// queue no build (status writes) are recorded for the next one.
-func recordAllThen(changed *pendingKeys, pred predicate.Predicate, next handler.EventHandler) handler.EventHandler {
-	add := func(o client.Object) { changed.add(client.ObjectKeyFromObject(o)) }
+// recordingHandler records in changed the keys keyOf gives the objects of
+// every event (both objects of an update), then passes the events pred
+// accepts to next: a build queued by an event finds its key recorded (one
+// handler, in that order), and events that queue no build (an HTTPRoute's
+// status write) are recorded for the next one.
+func recordingHandler(changed *pendingKeys, keyOf func(client.Object) (types.NamespacedName, bool),
+	pred predicate.Predicate, next handler.EventHandler) handler.EventHandler {
+	add := func(objects ...client.Object) {
+		for _, o := range objects {
+			if key, ok := keyOf(o); ok {
+				changed.add(key)
+			}
+		}
+	}
 	return handler.Funcs{
 		CreateFunc: func(ctx context.Context, e event.CreateEvent, q queue) {
 			add(e.Object)
@@ -280,7 +260,7 @@ func recordAllThen(changed *pendingKeys, pred predicate.Predicate, next handler.
 			}
 		},
 		UpdateFunc: func(ctx context.Context, e event.UpdateEvent, q queue) {
-			add(e.ObjectNew)
+			add(e.ObjectOld, e.ObjectNew)
 			if pred.Update(e) {
 				next.Update(ctx, e, q)
 			}
@@ -298,4 +278,9 @@ func recordAllThen(changed *pendingKeys, pred predicate.Predicate, next handler.
 			}
 		},
 	}
+}
+
+// objectKey is the key of o (for recordingHandler).
+func objectKey(o client.Object) (types.NamespacedName, bool) {
+	return client.ObjectKeyFromObject(o), true
 }
