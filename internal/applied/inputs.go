@@ -9,7 +9,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/envoygw/envoy-gateway/internal/gatewayapi"
-	"github.com/envoygw/envoy-gateway/internal/identity"
 	"github.com/envoygw/envoy-gateway/internal/ir"
 	"github.com/envoygw/envoy-gateway/internal/sliceends"
 )
@@ -27,7 +26,7 @@ type inputs struct {
 	other map[string]int64
 	// http are the HTTPRoutes of the IR routes of xds's HTTP listeners,
 	// and httpSum the sum of their entries' hashes (see entryHash).
-	http    map[string]routeInput
+	http    *routeInputs
 	httpSum uint64
 	xds     *ir.Xds
 }
@@ -45,14 +44,14 @@ func (in *inputs) equal(other *inputs) bool {
 	if in == nil || other == nil || in == other {
 		return in == other
 	}
-	if in.httpSum != other.httpSum || len(in.http) != len(other.http) || !maps.Equal(in.other, other.other) {
+	if in.httpSum != other.httpSum || in.http.len() != other.http.len() || !maps.Equal(in.other, other.other) {
 		return false
 	}
 	// Different sums are different entries: the HTTPRoutes, the many, are
 	// compared one by one only when their sums say they may be equal, and
-	// not when they are one map (a patch that changed none keeps it).
-	return identity.Map(in.http, other.http) ||
-		maps.EqualFunc(in.http, other.http, func(a, b routeInput) bool { return a.gen == b.gen })
+	// not when they are the same maps (a patch that changed none keeps
+	// them).
+	return in.http.sameGenerations(other.http)
 }
 
 // hashSeed seeds the hashes of HTTPRoute inputs.
@@ -67,9 +66,9 @@ func entryHash(key string, gen int64) uint64 {
 }
 
 // sumOf returns the sum of the hashes of http's entries.
-func sumOf(http map[string]routeInput) uint64 {
+func sumOf(http *routeInputs) uint64 {
 	var sum uint64
-	for k, e := range http {
+	for k, e := range http.all {
 		sum += entryHash(k, e.gen)
 	}
 	return sum
@@ -212,7 +211,7 @@ func indexResult(r *gatewayapi.Result, keys *routeKeys, base *fleetIndex) *fleet
 			in.httpSum = sumOf(in.http)
 		}
 		idx.inputs[f.Name] = in
-		keys.setSize(f.Name, len(in.http))
+		keys.setSize(f.Name, in.http.len())
 	}
 	if keys != nil {
 		// A patch visits the IR routes that changed only: the keys of
@@ -236,10 +235,10 @@ func indexResult(r *gatewayapi.Result, keys *routeKeys, base *fleetIndex) *fleet
 // listeners, taking their keys from keys when not nil and their
 // generations from gens. size is the expected number of inputs (the
 // fleet's last time): no growing the map one route at a time.
-func httpRoutes(x *ir.Xds, keys *routeKeys, gens map[string]int64, size int) map[string]routeInput {
+func httpRoutes(x *ir.Xds, keys *routeKeys, gens map[string]int64, size int) *routeInputs {
 	out := make(map[string]routeInput, size)
 	if x == nil {
-		return out
+		return newRouteInputs(out)
 	}
 	for _, l := range x.HTTP {
 		last := ""
@@ -264,7 +263,7 @@ func httpRoutes(x *ir.Xds, keys *routeKeys, gens map[string]int64, size int) map
 			out[key] = e
 		}
 	}
-	return out
+	return newRouteInputs(out)
 }
 
 // httpRouteCount is the number of IR routes of r's HTTP listeners.
@@ -290,11 +289,12 @@ const maxPatchedRoutes = 1024
 // listener's IR routes are base's but for a few replaced, inserted or
 // removed ones (compared by pointer: see changed), as the resource
 // translator gives after a route change. The IR routes that went are
-// taken out of a copy of base's inputs, then those that came put in,
-// with their generations from r's statuses. The other IR routes are the
+// taken out of base's inputs, then those that came put in, with their
+// generations from r's statuses, into inputs that share base's maps and
+// hold the entries changed apart (see routeInputs). The other IR routes are the
 // same pointers: the same route objects, of the same generations (the
 // resource translator builds new IR routes for a new generation).
-func patchHTTPRoutes(base *inputs, x *ir.Xds, keys *routeKeys, r *gatewayapi.Result) (map[string]routeInput, uint64, bool) {
+func patchHTTPRoutes(base *inputs, x *ir.Xds, keys *routeKeys, r *gatewayapi.Result) (*routeInputs, uint64, bool) {
 	if base == nil || base.xds == nil || x == nil || len(base.xds.HTTP) != len(x.HTTP) {
 		return nil, 0, false
 	}
@@ -315,16 +315,18 @@ func patchHTTPRoutes(base *inputs, x *ir.Xds, keys *routeKeys, r *gatewayapi.Res
 	if len(gone) == 0 && len(came) == 0 {
 		return base.http, base.httpSum, true
 	}
-	out := maps.Clone(base.http)
-	// The entries the patch touches leave the sum as they were in base,
-	// and come back as they are in out.
+	// changes are the entries the patch touches, as they become: they
+	// leave the sum as they were in base, and come back as they are.
+	changes := make(map[string]routeInput, len(gone)+len(came))
 	sum := base.httpSum
-	touched := make(map[string]bool, len(gone)+len(came))
 	for _, route := range slices.Concat(gone, came) {
-		if e := keys.key(route); e.key != "" && !touched[e.key] {
-			touched[e.key] = true
-			if in, ok := base.http[e.key]; ok {
-				sum -= entryHash(e.key, in.gen)
+		if e := keys.key(route); e.key != "" {
+			if _, touched := changes[e.key]; !touched {
+				in, _ := base.http.get(e.key)
+				changes[e.key] = in
+				if in.n > 0 {
+					sum -= entryHash(e.key, in.gen)
+				}
 			}
 		}
 	}
@@ -336,11 +338,11 @@ func patchHTTPRoutes(base *inputs, x *ir.Xds, keys *routeKeys, r *gatewayapi.Res
 		if e.key == "" {
 			continue
 		}
-		if in := out[e.key]; in.n > 1 {
+		if in := changes[e.key]; in.n > 1 {
 			in.n--
-			out[e.key] = in
+			changes[e.key] = in
 		} else {
-			delete(out, e.key)
+			changes[e.key] = routeInput{}
 		}
 	}
 	cameSet := make(map[*ir.HTTPRoute]bool, len(came))
@@ -350,15 +352,15 @@ func patchHTTPRoutes(base *inputs, x *ir.Xds, keys *routeKeys, r *gatewayapi.Res
 		if e.key == "" {
 			continue
 		}
-		in := out[e.key]
+		in := changes[e.key]
 		if in.n == 0 {
 			in.gen = httpRouteGeneration(r, e.route)
 		}
 		in.n++
-		out[e.key] = in
+		changes[e.key] = in
 	}
-	for k := range touched {
-		if in, ok := out[k]; ok {
+	for k, in := range changes {
+		if in.n > 0 {
 			sum += entryHash(k, in.gen)
 		}
 	}
@@ -367,7 +369,7 @@ func patchHTTPRoutes(base *inputs, x *ir.Xds, keys *routeKeys, r *gatewayapi.Res
 			delete(keys.keys, route)
 		}
 	}
-	return out, sum, true
+	return base.http.with(changes), sum, true
 }
 
 // maxMultisetRun is the longest run (old and new IR routes together)

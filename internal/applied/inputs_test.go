@@ -2,6 +2,8 @@ package applied
 
 import (
 	"fmt"
+	"iter"
+	"maps"
 	"math/rand/v2"
 	"reflect"
 	"slices"
@@ -118,9 +120,9 @@ func TestPatchedIndexIsIndex(t *testing.T) {
 		check := func(step int, res *gatewayapi.Result) *fleetIndex {
 			got := indexResult(res, keys, last)
 			want := indexResult(res, nil, nil)
-			if !reflect.DeepEqual(got.inputs, want.inputs) || !reflect.DeepEqual(got.gateways, want.gateways) ||
+			if !reflect.DeepEqual(flatInputs(got), flatInputs(want)) || !reflect.DeepEqual(got.gateways, want.gateways) ||
 				!reflect.DeepEqual(got.listenerSets, want.listenerSets) {
-				t.Fatalf("seed %d step %d: index %+v, computed whole %+v", seed, step, got.inputs["ns/eg"], want.inputs["ns/eg"])
+				t.Fatalf("seed %d step %d: index %+v, computed whole %+v", seed, step, flatInputs(got)["ns/eg"], flatInputs(want)["ns/eg"])
 			}
 			patched += got.patched
 			if irRoutes := httpRouteCount(res); len(keys.keys) > 2*irRoutes {
@@ -260,10 +262,18 @@ func BenchmarkIndexRouteChange(b *testing.B) {
 // generation or an entry more or less is not.
 func TestInputsEqual(t *testing.T) {
 	mk := func(other map[string]int64, http map[string]routeInput) *inputs {
-		return &inputs{other: other, http: http, httpSum: sumOf(http)}
+		in := newRouteInputs(http)
+		return &inputs{other: other, http: in, httpSum: sumOf(in)}
 	}
 	gw := map[string]int64{"Gateway ns/eg": 1}
-	base := mk(gw, map[string]routeInput{"HTTPRoute ns/a": {gen: 1, n: 2}, "HTTPRoute ns/b": {gen: 3, n: 1}})
+	baseHTTP := map[string]routeInput{"HTTPRoute ns/a": {gen: 1, n: 2}, "HTTPRoute ns/b": {gen: 3, n: 1}}
+	base := mk(gw, baseHTTP)
+	patched := &inputs{other: gw, http: newRouteInputs(baseHTTP).with(map[string]routeInput{
+		"HTTPRoute ns/a": {gen: 1, n: 1}, "HTTPRoute ns/c": {gen: 1, n: 1}, "HTTPRoute ns/b": {}})}
+	patched.httpSum = sumOf(patched.http)
+	patchedBack := &inputs{other: gw, http: patched.http.with(map[string]routeInput{
+		"HTTPRoute ns/c": {}, "HTTPRoute ns/b": {gen: 3, n: 2}})}
+	patchedBack.httpSum = sumOf(patchedBack.http)
 	tests := []struct {
 		name  string
 		other *inputs
@@ -274,7 +284,9 @@ func TestInputsEqual(t *testing.T) {
 			map[string]routeInput{"HTTPRoute ns/b": {gen: 3, n: 1}, "HTTPRoute ns/a": {gen: 1, n: 1}}), true},
 		{"a route's generation", mk(gw, map[string]routeInput{"HTTPRoute ns/a": {gen: 2, n: 2}, "HTTPRoute ns/b": {gen: 3, n: 1}}), false},
 		{"a route less", mk(gw, map[string]routeInput{"HTTPRoute ns/a": {gen: 1, n: 2}}), false},
-		{"the Gateway's generation", mk(map[string]int64{"Gateway ns/eg": 2}, base.http), false},
+		{"the Gateway's generation", mk(map[string]int64{"Gateway ns/eg": 2}, baseHTTP), false},
+		{"patched: a route replaced", patched, false},
+		{"patched back", patchedBack, true},
 		{"none", nil, false},
 	}
 	for _, tt := range tests {
@@ -307,4 +319,84 @@ func TestChangedGivesUpOnLongRuns(t *testing.T) {
 	if gone, came, ok := changed(old, cur, 1); !ok || len(gone) != 1 || len(came) != 0 {
 		t.Fatalf("one IR route removed: %d gone, %d came, %v", len(gone), len(came), ok)
 	}
+}
+
+// flatInput is an inputs with its HTTPRoute entries in one map, whatever
+// the maps that hold them.
+type flatInput struct {
+	other   map[string]int64
+	http    map[string]routeInput
+	httpSum uint64
+	xds     *ir.Xds
+}
+
+func flatInputs(idx *fleetIndex) map[string]flatInput {
+	out := map[string]flatInput{}
+	for fleet, in := range idx.inputs {
+		http := flatOf(in.http)
+		if len(http) != in.http.len() {
+			panic("routeInputs: len is not the number of entries")
+		}
+		out[fleet] = flatInput{other: in.other, http: http, httpSum: in.httpSum, xds: in.xds}
+	}
+	return out
+}
+
+// TestRouteInputsWith checks routeInputs through random patches against a
+// plain map: the same entries and size, whether the overlay is merged or
+// not.
+func TestRouteInputsWith(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 5))
+	want := map[string]routeInput{}
+	for i := range 400 {
+		want[fmt.Sprintf("HTTPRoute ns/r%d", i)] = routeInput{gen: 1, n: 1 + i%3}
+	}
+	got := newRouteInputs(maps.Clone(want))
+	merged := 0
+	for step := range 300 {
+		changes := map[string]routeInput{}
+		for range 1 + rng.IntN(12) {
+			k := fmt.Sprintf("HTTPRoute ns/r%d", rng.IntN(500))
+			if rng.IntN(3) == 0 {
+				changes[k] = routeInput{}
+			} else {
+				changes[k] = routeInput{gen: int64(step), n: 1 + rng.IntN(3)}
+			}
+		}
+		for k, e := range changes {
+			if e.n == 0 {
+				delete(want, k)
+			} else {
+				want[k] = e
+			}
+		}
+		before := got
+		got = got.with(changes)
+		if got.over == nil {
+			merged++
+		}
+		flat := flatOf(got)
+		if !maps.Equal(flat, want) || got.len() != len(want) {
+			t.Fatalf("step %d: %d entries (len %d), want %d", step, len(flat), got.len(), len(want))
+		}
+		for k, e := range want {
+			if g, ok := got.get(k); !ok || g != e {
+				t.Fatalf("step %d: get(%s) = %v, %v; want %v", step, k, g, ok, e)
+			}
+		}
+		if _, ok := got.get("HTTPRoute ns/none"); ok {
+			t.Fatalf("step %d: a key never added is found", step)
+		}
+		if before.sameGenerations(got) != maps.EqualFunc(flatOf(before), want, func(a, b routeInput) bool { return a.gen == b.gen }) {
+			t.Fatalf("step %d: sameGenerations disagrees with the entries", step)
+		}
+	}
+	if merged == 0 {
+		t.Error("no overlay was merged: the test does not reach maxOverlay")
+	}
+}
+
+// flatOf returns the entries of r in one map.
+func flatOf(r *routeInputs) map[string]routeInput {
+	return maps.Collect(iter.Seq2[string, routeInput](r.all))
 }
