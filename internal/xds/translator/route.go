@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unique"
 
 	corev3 "github.com/envoyproxy/go-control-plane/envoy/config/core/v3"
 	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
@@ -64,6 +65,7 @@ func (t *translation) buildRouteConfiguration(name string, routes []*ir.HTTPRout
 	prevBuilt, prevVhosts := prev.byRoute()
 	if next != nil {
 		next.built = make([]builtRoutes, len(routes))
+		next.hostOf = make([]unique.Handle[string], len(routes))
 	}
 	var order []string
 	byHost := map[string][]*routev3.Route{}
@@ -78,6 +80,7 @@ func (t *translation) buildRouteConfiguration(name string, routes []*ir.HTTPRout
 		}
 		if next != nil {
 			next.built[i] = b
+			next.hostOf[i] = unique.Make(r.Hostname)
 		}
 		if b.err != nil {
 			t.leaveOut("route", "route", r.Name, fmt.Errorf("in route configuration %q: %w", name, b.err))

@@ -1,7 +1,9 @@
 package translator
 
 import (
+	"iter"
 	"slices"
+	"unique"
 
 	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
 
@@ -116,6 +118,33 @@ func (d diff) in(i int) (int, bool) {
 	return 0, false
 }
 
+// hosts yields each position of the new list of n routes with its
+// hostname: old's (the old list's hostnames) for the positions no run
+// covers, runs[k]'s for run k's.
+func (d diff) hosts(old []unique.Handle[string], runs [][]unique.Handle[string], n int) iter.Seq2[int, unique.Handle[string]] {
+	return func(yield func(int, unique.Handle[string]) bool) {
+		at, shift := 0, 0 // the next position, and what to add to it in old
+		for k, r := range d {
+			for ; at < r.start; at++ {
+				if !yield(at, old[at+shift]) {
+					return
+				}
+			}
+			for ; at < r.newEnd; at++ {
+				if !yield(at, runs[k][at-r.start]) {
+					return
+				}
+			}
+			shift += r.oldEnd - r.newEnd
+		}
+		for ; at < n; at++ {
+			if !yield(at, old[at+shift]) {
+				return
+			}
+		}
+	}
+}
+
 // apply returns old with each run k of d replaced by part(k) (old may be
 // modified: the memos own it).
 func apply[T any](old []T, d diff, part func(k int) []T) []T {
@@ -219,13 +248,17 @@ func (m *validMemo) patch(routes []*ir.HTTPRoute, check func(*ir.HTTPRoute) erro
 }
 
 // configMemo is what building one route configuration gave: the routes
-// given (a copy the memo owns) and the Envoy routes of each, the hostnames
-// of its virtual hosts (sorted by compareHostnames) and each one's virtual
-// host (nil when left out), and the configuration (nil when left out).
+// given (a copy the memo owns), the Envoy routes of each and its
+// hostname (as a unique handle: finding a hostname's routes among 20,000
+// compares pointers in one array, not strings behind each route), the
+// hostnames of its virtual hosts (sorted by compareHostnames) and each
+// one's virtual host (nil when left out), and the configuration (nil when
+// left out).
 type configMemo struct {
 	gen         uint64
 	routes      []*ir.HTTPRoute
 	built       []builtRoutes
+	hostOf      []unique.Handle[string]
 	misdirected []string
 	hosts       []string
 	vhosts      []*routev3.VirtualHost
@@ -252,8 +285,10 @@ func (m *configMemo) patch(name string, routes []*ir.HTTPRoute, misdirected []st
 	if !ok || same {
 		return ok
 	}
-	// built are the Envoy routes of each run's new routes.
+	// built are the Envoy routes of each run's new routes, runHosts
+	// their hostnames.
 	built := make([][]builtRoutes, len(d))
+	runHosts := make([][]unique.Handle[string], len(d))
 	var hosts []string
 	for k, r := range d {
 		for _, route := range routes[r.start:r.newEnd] {
@@ -262,6 +297,7 @@ func (m *configMemo) patch(name string, routes []*ir.HTTPRoute, misdirected []st
 				return false
 			}
 			built[k] = append(built[k], builtRoutes{routes: b})
+			runHosts[k] = append(runHosts[k], unique.Make(route.Hostname))
 			hosts = appendNew(hosts, route.Hostname)
 		}
 		for _, route := range m.routes[r.start:r.oldEnd] {
@@ -279,8 +315,9 @@ func (m *configMemo) patch(name string, routes []*ir.HTTPRoute, misdirected []st
 	changed := false
 	for _, h := range hosts {
 		var hostRoutes []*routev3.Route
-		for i, route := range routes {
-			if route.Hostname == h {
+		handle := unique.Make(h)
+		for i, host := range d.hosts(m.hostOf, runHosts, len(routes)) {
+			if host == handle {
 				hostRoutes = append(hostRoutes, builtAt(i)...)
 			}
 		}
@@ -308,6 +345,7 @@ func (m *configMemo) patch(name string, routes []*ir.HTTPRoute, misdirected []st
 	}
 	m.routes = apply(m.routes, d, newOf(routes, d))
 	m.built = apply(m.built, d, func(k int) []builtRoutes { return built[k] })
+	m.hostOf = apply(m.hostOf, d, func(k int) []unique.Handle[string] { return runHosts[k] })
 	if changed {
 		m.hosts, m.vhosts, m.config = newHosts, vhosts, RouteConfiguration(name, vhosts)
 	}
