@@ -373,9 +373,10 @@ func patchHTTPRoutes(base *inputs, x *ir.Xds, keys *routeKeys, r *gatewayapi.Res
 }
 
 // maxMultisetRun is the longest run (old and new IR routes together)
-// changed compares as multisets: a longer one (a listener's IR routes all
-// new, as after a full translation that built them again) is given up at
-// once rather than mapped.
+// changed compares as multisets: a longer one (a route's IR routes
+// inserted far apart, or a listener's IR routes all new, as after a full
+// translation that built them again) is searched for a few edits rather
+// than mapped.
 const maxMultisetRun = 4096
 
 // changed returns the IR routes of old that cur lacks and those of cur
@@ -386,7 +387,8 @@ const maxMultisetRun = 4096
 // position between their common beginning and end when they have the same
 // length, as a route changed in place leaves them, and otherwise (or when
 // that finds too many) as multisets, which costs a map of the run (up to
-// maxMultisetRun).
+// maxMultisetRun), or, in a longer run, by the fewest edits that turn
+// one into the other (up to maxEdits).
 func changed(old, cur []*ir.HTTPRoute, limit int) (gone, came []*ir.HTTPRoute, ok bool) {
 	p, s := sliceends.Common(old, cur)
 	o, c := old[p:len(old)-s], cur[p:len(cur)-s]
@@ -400,7 +402,7 @@ func changed(old, cur []*ir.HTTPRoute, limit int) (gone, came []*ir.HTTPRoute, o
 	case len(o)+len(c) <= 2:
 		return o, c, len(o)+len(c) <= limit
 	case len(o)+len(c) > maxMultisetRun:
-		return nil, nil, false
+		return edits(o, c, limit)
 	}
 	left := make(map[*ir.HTTPRoute]int, len(o))
 	for _, route := range o {

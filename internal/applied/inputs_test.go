@@ -20,7 +20,7 @@ import (
 // indexWorld is a fleet's HTTPRoutes as the resource translator gives
 // them from result to result: each route of a generation has its own IR
 // routes (new ones for a new generation), on a first listener, and those
-// of every other route on a second one as well. A listener's IR routes
+// of every other route made on a second one as well. A listener's IR routes
 // are ordered by rule, then route (a route's are far apart, as precedence
 // order puts them).
 type indexWorld struct {
@@ -35,6 +35,8 @@ type worldRoute struct {
 	key gatewayapi.ObjectKey
 	gen int64
 	ir  []*ir.HTTPRoute
+	// alt puts the route's IR routes on the second listener too.
+	alt bool
 }
 
 func (w *indexWorld) newIR(r *worldRoute) {
@@ -46,7 +48,8 @@ func (w *indexWorld) newIR(r *worldRoute) {
 
 func (w *indexWorld) add() {
 	w.serial++
-	r := &worldRoute{key: gatewayapi.ObjectKey{Namespace: fmt.Sprintf("ns-%d", w.serial%3), Name: fmt.Sprintf("r-%d", w.serial)}, gen: 1}
+	r := &worldRoute{key: gatewayapi.ObjectKey{Namespace: fmt.Sprintf("ns-%d", w.serial%3), Name: fmt.Sprintf("r-%d", w.serial)}, gen: 1,
+		alt: w.serial%2 == 0}
 	w.newIR(r)
 	w.routes = slices.Insert(w.routes, w.rng.IntN(len(w.routes)+1), r)
 }
@@ -58,7 +61,7 @@ func (w *indexWorld) change() {
 	case n < 5 && len(w.routes) > 0:
 		r := w.routes[w.rng.IntN(len(w.routes))]
 		w.routes = slices.Clone(w.routes)
-		next := &worldRoute{key: r.key, gen: r.gen + 1}
+		next := &worldRoute{key: r.key, gen: r.gen + 1, alt: r.alt}
 		w.newIR(next)
 		w.routes[slices.Index(w.routes, r)] = next
 	case n < 7:
@@ -75,10 +78,10 @@ func (w *indexWorld) change() {
 func (w *indexWorld) result() *gatewayapi.Result {
 	var all, every2nd []*ir.HTTPRoute
 	for rule := range 3 {
-		for i, r := range w.routes {
+		for _, r := range w.routes {
 			if rule < len(r.ir) {
 				all = append(all, r.ir[rule])
-				if i%2 == 0 {
+				if r.alt {
 					every2nd = append(every2nd, r.ir[rule])
 				}
 			}
@@ -109,43 +112,56 @@ func (w *indexWorld) result() *gatewayapi.Result {
 // the last result's IR routes only.
 func TestPatchedIndexIsIndex(t *testing.T) {
 	for seed := range uint64(20) {
-		w := &indexWorld{rng: rand.New(rand.NewPCG(seed, 2))}
-		for range 8 {
-			w.add()
+		checkPatchedIndex(t, seed, 8, 60)
+	}
+	// Lists long enough that a route's IR routes are added and removed
+	// far apart (more than maxMultisetRun between them): the patch finds
+	// them by their edits.
+	for seed := range uint64(2) {
+		checkPatchedIndex(t, seed, 3000, 30)
+	}
+}
+
+// checkPatchedIndex makes steps random changes to a world of routes,
+// indexing each result patched from the last and whole, and checks they
+// agree and that nearly every index was patched.
+func checkPatchedIndex(t *testing.T, seed uint64, routes, steps int) {
+	w := &indexWorld{rng: rand.New(rand.NewPCG(seed, 2))}
+	for range routes {
+		w.add()
+	}
+	keys := &routeKeys{keys: map[*ir.HTTPRoute]*routeKey{}}
+	var last *fleetIndex
+	older := make([]*gatewayapi.Result, 0, steps)
+	patched, indexed := 0, 0
+	check := func(step int, res *gatewayapi.Result) *fleetIndex {
+		got := indexResult(res, keys, last)
+		want := indexResult(res, nil, nil)
+		if !reflect.DeepEqual(flatInputs(got), flatInputs(want)) || !reflect.DeepEqual(got.gateways, want.gateways) ||
+			!reflect.DeepEqual(got.listenerSets, want.listenerSets) {
+			t.Fatalf("seed %d step %d: index %+v, computed whole %+v", seed, step, flatInputs(got)["ns/eg"], flatInputs(want)["ns/eg"])
 		}
-		keys := &routeKeys{keys: map[*ir.HTTPRoute]*routeKey{}}
-		var last *fleetIndex
-		older := make([]*gatewayapi.Result, 0, 60)
-		patched := 0
-		check := func(step int, res *gatewayapi.Result) *fleetIndex {
-			got := indexResult(res, keys, last)
-			want := indexResult(res, nil, nil)
-			if !reflect.DeepEqual(flatInputs(got), flatInputs(want)) || !reflect.DeepEqual(got.gateways, want.gateways) ||
-				!reflect.DeepEqual(got.listenerSets, want.listenerSets) {
-				t.Fatalf("seed %d step %d: index %+v, computed whole %+v", seed, step, flatInputs(got)["ns/eg"], flatInputs(want)["ns/eg"])
-			}
-			patched += got.patched
-			if irRoutes := httpRouteCount(res); len(keys.keys) > 2*irRoutes {
-				t.Fatalf("seed %d step %d: %d route keys kept for %d IR routes", seed, step, len(keys.keys), irRoutes)
-			}
-			return got
+		patched, indexed = patched+got.patched, indexed+1
+		if irRoutes := httpRouteCount(res); len(keys.keys) > 2*irRoutes {
+			t.Fatalf("seed %d step %d: %d route keys kept for %d IR routes", seed, step, len(keys.keys), irRoutes)
 		}
-		for step := range 60 {
-			w.change()
-			res := w.result()
-			last = check(step, res)
-			// Every fifth step, an older result is indexed after it (the
-			// Tracker indexes the served result when its cached index is
-			// gone), and patched from it; the next result is patched from
-			// that older one's index.
-			if older = append(older, res); step%5 == 4 && len(older) > 3 {
-				last = check(step, older[len(older)-3])
-			}
+		return got
+	}
+	for step := range steps {
+		w.change()
+		res := w.result()
+		last = check(step, res)
+		// Every fifth step, an older result is indexed after it (the
+		// Tracker indexes the served result when its cached index is
+		// gone), and patched from it; the next result is patched from
+		// that older one's index.
+		if older = append(older, res); step%5 == 4 && len(older) > 3 {
+			last = check(step, older[len(older)-3])
 		}
-		// Nearly every index is patched: the listeners stay.
-		if patched < 60 {
-			t.Errorf("seed %d: %d of 71 indexes patched", seed, patched)
-		}
+	}
+	// Nearly every index is patched: the listeners stay.
+	if patched < steps {
+		t.Errorf("seed %d, %d routes: %d of %d indexes patched", seed, routes, patched, indexed)
 	}
 }
 
@@ -232,7 +248,8 @@ func BenchmarkIndexRouteChange(b *testing.B) {
 			w := &indexWorld{rng: rand.New(rand.NewPCG(1, 2))}
 			for range 10000 {
 				w.serial++
-				r := &worldRoute{key: gatewayapi.ObjectKey{Namespace: fmt.Sprintf("ns-%d", w.serial%10), Name: fmt.Sprintf("r-%d", w.serial)}, gen: 1}
+				r := &worldRoute{key: gatewayapi.ObjectKey{Namespace: fmt.Sprintf("ns-%d", w.serial%10), Name: fmt.Sprintf("r-%d", w.serial)}, gen: 1,
+					alt: w.serial%2 == 0}
 				w.newIR(r)
 				w.routes = append(w.routes, r)
 			}
@@ -242,7 +259,7 @@ func BenchmarkIndexRouteChange(b *testing.B) {
 			for b.Loop() {
 				b.StopTimer()
 				i := w.rng.IntN(len(w.routes))
-				next := &worldRoute{key: w.routes[i].key, gen: w.routes[i].gen + 1}
+				next := &worldRoute{key: w.routes[i].key, gen: w.routes[i].gen + 1, alt: w.routes[i].alt}
 				w.newIR(next)
 				w.routes = slices.Clone(w.routes)
 				w.routes[i] = next

@@ -18,6 +18,9 @@ import (
 const (
 	batchDelayMetric   = "envoy_gateway_provider_batch_delay_seconds"
 	translationsMetric = "envoy_gateway_translations_total"
+	// serverGCMetric is the Go collector's summary of GC pauses, one
+	// observation per cycle.
+	serverGCMetric = "go_gc_duration_seconds"
 )
 
 // clientNames are the two ADS clients of a run.
@@ -105,6 +108,15 @@ type changeStats struct {
 	// changes, made before the measured ones (see measureChanges).
 	WarmupEndToEnd    map[string]durations `json:"warmupEndToEnd,omitempty"`
 	WarmupMinorFaults int64                `json:"warmupMinorFaults,omitempty"`
+	// Per measured change, in order, from the write to both clients
+	// holding the change: the CPU the harness used (its clients' decoding,
+	// its collector, its API client) and the GC cycles it completed, and
+	// the server's CPU (in clock ticks of 10 ms). ServerGC are the server's
+	// GC cycles between the scrapes of its metrics before and after.
+	HarnessCPU []time.Duration `json:"harnessCPU,omitempty"`
+	HarnessGC  []int           `json:"harnessGC,omitempty"`
+	ServerCPU  []time.Duration `json:"serverCPU,omitempty"`
+	ServerGC   []int           `json:"serverGC,omitempty"`
 }
 
 // run measures one provider at one size.
@@ -384,6 +396,10 @@ func measureChange(
 	if err != nil {
 		return err
 	}
+	own0, server0, err := sampleBoth(p)
+	if err != nil {
+		return err
+	}
 	t0 := time.Now()
 	if err := update.apply(); err != nil {
 		return err
@@ -398,6 +414,10 @@ func measureChange(
 		case <-p.exited:
 			return fmt.Errorf("the server exited: %v", p.exitErr)
 		}
+	}
+	own1, server1, err := sampleBoth(p)
+	if err != nil {
+		return err
 	}
 	// The delivery's watch stops here, whatever is measured next.
 	var delivery time.Duration
@@ -415,6 +435,10 @@ func measureChange(
 	for name, l := range latency {
 		st.EndToEnd[name] = append(st.EndToEnd[name], l)
 	}
+	st.HarnessCPU = append(st.HarnessCPU, own1.cpu-own0.cpu)
+	st.HarnessGC = append(st.HarnessGC, int(own1.gcCycles-own0.gcCycles))
+	st.ServerCPU = append(st.ServerCPU, secs(server1.cpuSeconds-server0.cpuSeconds))
+	st.ServerGC = append(st.ServerGC, int(m1.count[serverGCMetric]-m0.count[serverGCMetric]))
 	for _, mode := range []string{"patch", "full"} {
 		name := translationsMetric + `{mode="` + mode + `"}`
 		if n := int(m1.count[name] - m0.count[name]); n > 0 {
@@ -443,6 +467,13 @@ func measureChange(
 		st.ServerProcessing[name] = append(st.ServerProcessing[name], l-secs(batch)-delivery)
 	}
 	return nil
+}
+
+// sampleBoth samples the harness and the server process.
+func sampleBoth(p *serverProcess) (ownSample, procStats, error) {
+	own := sampleOwn()
+	server, err := p.stats()
+	return own, server, err
 }
 
 func newChange(n int, kind string, k int) (change, error) {
