@@ -63,6 +63,26 @@ func (c *Collector) AfterChange() {
 	}()
 }
 
+// CollectNowIfDue is AfterChange for a caller that has nothing else to do
+// until its next change (a benchmark's driver): when the next change would
+// likely start a collection, it collects in the calling goroutine, and
+// reports whether it did.
+func (c *Collector) CollectNowIfDue() bool {
+	c.mu.Lock()
+	if !c.pacer.observe(c.read()) || c.running {
+		c.mu.Unlock()
+		return false
+	}
+	c.running = true
+	c.started.Inc()
+	c.mu.Unlock()
+	c.collect()
+	c.mu.Lock()
+	c.running = false
+	c.mu.Unlock()
+	return true
+}
+
 // readRuntime reads the runtime's metrics.
 func readRuntime() reading {
 	s := []metrics.Sample{{Name: cyclesMetric}, {Name: allocsMetric}, {Name: liveMetric}, {Name: goalMetric}}

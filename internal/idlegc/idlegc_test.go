@@ -2,6 +2,7 @@ package idlegc
 
 import (
 	"runtime"
+	"slices"
 	"testing"
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
@@ -54,5 +55,37 @@ func waitIdle(c *Collector) {
 			return
 		}
 		runtime.Gosched()
+	}
+}
+
+// TestCollectNowIfDueCollectsInTheCaller checks the blocking variant: it
+// collects, before returning, when the next change would start a cycle,
+// and not otherwise.
+func TestCollectNowIfDueCollectsInTheCaller(t *testing.T) {
+	c := New()
+	var r reading
+	live := uint64(300 * mb)
+	c.read = func() reading {
+		// 10 MB a change, no cycle ending: the heap grows from 300 MB
+		// toward the lowest trigger (322.5 MB).
+		r = reading{cycles: 1, allocs: r.allocs + 10*mb, live: live, goal: 332 * mb}
+		return r
+	}
+	collected := 0
+	c.collect = func() { collected++ }
+	got := []bool{}
+	for range 3 {
+		got = append(got, c.CollectNowIfDue())
+	}
+	// The first reading sets the base (300 MB); the second sees 310 MB,
+	// within twice 10 MB of 322.5; the third 320 MB, within again.
+	if want := []bool{false, true, true}; !slices.Equal(got, want) || collected != 2 {
+		t.Fatalf("collected %v (%d times), want %v", got, collected, want)
+	}
+	if c.running {
+		t.Fatal("still marked running after collecting")
+	}
+	if got := testutil.ToFloat64(c.started); got != 2 {
+		t.Fatalf("collections started = %v, want 2", got)
 	}
 }

@@ -18,6 +18,8 @@ import (
 const (
 	batchDelayMetric   = "envoy_gateway_provider_batch_delay_seconds"
 	translationsMetric = "envoy_gateway_translations_total"
+	translateMetric    = "envoy_gateway_translate_duration_seconds"
+	xdsTranslateMetric = "envoy_gateway_xds_translation_duration_seconds"
 	// serverGCMetric is the Go collector's summary of GC pauses, one
 	// observation per cycle.
 	serverGCMetric = "go_gc_duration_seconds"
@@ -117,6 +119,17 @@ type changeStats struct {
 	HarnessGC  []int           `json:"harnessGC,omitempty"`
 	ServerCPU  []time.Duration `json:"serverCPU,omitempty"`
 	ServerGC   []int           `json:"serverGC,omitempty"`
+	// Translate and XdsTranslate are, per measured change, the time the
+	// server spent in its resource translation and in its xDS
+	// translations between the scrapes before and after it (its
+	// envoy_gateway_translate_duration_seconds and
+	// envoy_gateway_xds_translation_duration_seconds): the processing
+	// they leave is the snapshot's building, the push and any waiting.
+	Translate    []time.Duration `json:"translate,omitempty"`
+	XdsTranslate []time.Duration `json:"xdsTranslate,omitempty"`
+	// HarnessCollections counts the harness's own garbage collections
+	// made between the measured changes (collectOwnGarbage).
+	HarnessCollections int `json:"harnessCollections"`
 }
 
 // run measures one provider at one size.
@@ -308,6 +321,9 @@ func measureChanges(
 			if err := measureChange(o, w, p, clients, kind, k, st); err != nil {
 				return fmt.Errorf("%s change %d: %w", kind, k, err)
 			}
+			if collectOwnGarbage() {
+				st.HarnessCollections++
+			}
 			time.Sleep(o.gap)
 		}
 		profiled()
@@ -363,6 +379,7 @@ func warmUp(o runOptions, w world, p *serverProcess, clients map[string]follower
 		if err := measureChange(o, w, p, clients, kind, k, warm); err != nil {
 			return fmt.Errorf("%s warm-up change %d: %w", kind, k, err)
 		}
+		collectOwnGarbage()
 		time.Sleep(o.gap)
 	}
 	end, err := p.stats()
@@ -439,6 +456,8 @@ func measureChange(
 	st.HarnessGC = append(st.HarnessGC, int(own1.gcCycles-own0.gcCycles))
 	st.ServerCPU = append(st.ServerCPU, secs(server1.cpuSeconds-server0.cpuSeconds))
 	st.ServerGC = append(st.ServerGC, int(m1.count[serverGCMetric]-m0.count[serverGCMetric]))
+	st.Translate = append(st.Translate, secs(m1.sum[translateMetric]-m0.sum[translateMetric]))
+	st.XdsTranslate = append(st.XdsTranslate, secs(m1.sum[xdsTranslateMetric]-m0.sum[xdsTranslateMetric]))
 	for _, mode := range []string{"patch", "full"} {
 		name := translationsMetric + `{mode="` + mode + `"}`
 		if n := int(m1.count[name] - m0.count[name]); n > 0 {
