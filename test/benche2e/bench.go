@@ -59,6 +59,9 @@ type runOptions struct {
 	profiles string
 	// trace adds an execution trace of each kind of change to the profiles.
 	trace bool
+	// serverEnv are KEY=VALUE settings added to the server's environment
+	// only (not the harness's, nor the API server's).
+	serverEnv []string
 }
 
 // runResult is what one run measured.
@@ -119,6 +122,8 @@ type changeStats struct {
 	HarnessGC  []int           `json:"harnessGC,omitempty"`
 	ServerCPU  []time.Duration `json:"serverCPU,omitempty"`
 	ServerGC   []int           `json:"serverGC,omitempty"`
+	// ServerFaults are the server's minor page faults in each change.
+	ServerFaults []int64 `json:"serverFaults,omitempty"`
 	// Translate and XdsTranslate are, per measured change, the time the
 	// server spent in its resource translation and in its xDS
 	// translations between the scrapes before and after it (its
@@ -157,7 +162,7 @@ func run(o runOptions) (*runResult, error) {
 
 	cfg, env := w.server()
 	cfg.batchDelay, cfg.noPprof = o.batchDelay, o.noPprof
-	proc, err := startServer(o.binary, o.dir, cfg, env, filepath.Join(o.dir, "server.log"))
+	proc, err := startServer(o.binary, o.dir, cfg, append(env, o.serverEnv...), filepath.Join(o.dir, "server.log"))
 	if err != nil {
 		return nil, err
 	}
@@ -456,6 +461,7 @@ func measureChange(
 	st.HarnessGC = append(st.HarnessGC, int(own1.gcCycles-own0.gcCycles))
 	st.ServerCPU = append(st.ServerCPU, secs(server1.cpuSeconds-server0.cpuSeconds))
 	st.ServerGC = append(st.ServerGC, int(m1.count[serverGCMetric]-m0.count[serverGCMetric]))
+	st.ServerFaults = append(st.ServerFaults, server1.minorFaults-server0.minorFaults)
 	st.Translate = append(st.Translate, secs(m1.sum[translateMetric]-m0.sum[translateMetric]))
 	st.XdsTranslate = append(st.XdsTranslate, secs(m1.sum[xdsTranslateMetric]-m0.sum[xdsTranslateMetric]))
 	for _, mode := range []string{"patch", "full"} {
