@@ -48,19 +48,12 @@ func (c *Collector) Collectors() []prometheus.Collector { return []prometheus.Co
 // and, when the next change would likely start a collection, starts one in
 // its own goroutine. It does not block.
 func (c *Collector) AfterChange() {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if !c.pacer.observe(c.read()) || c.running {
-		return
+	if c.start() {
+		go func() {
+			c.collect()
+			c.finish()
+		}()
 	}
-	c.running = true
-	c.started.Inc()
-	go func() {
-		c.collect()
-		c.mu.Lock()
-		c.running = false
-		c.mu.Unlock()
-	}()
 }
 
 // CollectNowIfDue is AfterChange for a caller that has nothing else to do
@@ -68,19 +61,32 @@ func (c *Collector) AfterChange() {
 // likely start a collection, it collects in the calling goroutine, and
 // reports whether it did.
 func (c *Collector) CollectNowIfDue() bool {
+	if !c.start() {
+		return false
+	}
+	c.collect()
+	c.finish()
+	return true
+}
+
+// start takes the reading after a change and reports whether a collection
+// is due and none of its own runs; if so, it marks one running.
+func (c *Collector) start() bool {
 	c.mu.Lock()
+	defer c.mu.Unlock()
 	if !c.pacer.observe(c.read()) || c.running {
-		c.mu.Unlock()
 		return false
 	}
 	c.running = true
 	c.started.Inc()
-	c.mu.Unlock()
-	c.collect()
+	return true
+}
+
+// finish marks the collection start began as ended.
+func (c *Collector) finish() {
 	c.mu.Lock()
 	c.running = false
 	c.mu.Unlock()
-	return true
 }
 
 // readRuntime reads the runtime's metrics.

@@ -426,16 +426,9 @@ func measureChange(
 	if err := update.apply(); err != nil {
 		return err
 	}
-	latency := map[string]time.Duration{}
-	for _, name := range clientNames {
-		select {
-		case at := <-waits[name]:
-			latency[name] = at.Sub(t0)
-		case <-time.After(changeTimeout):
-			return fmt.Errorf("%s client did not get it within %s (client error: %v)", name, changeTimeout, clients[name].Err())
-		case <-p.exited:
-			return fmt.Errorf("the server exited: %v", p.exitErr)
-		}
+	latency, err := awaitClients(p, clients, waits, t0)
+	if err != nil {
+		return err
 	}
 	own1, server1, err := sampleBoth(p)
 	if err != nil {
@@ -457,13 +450,7 @@ func measureChange(
 	for name, l := range latency {
 		st.EndToEnd[name] = append(st.EndToEnd[name], l)
 	}
-	st.HarnessCPU = append(st.HarnessCPU, own1.cpu-own0.cpu)
-	st.HarnessGC = append(st.HarnessGC, int(own1.gcCycles-own0.gcCycles))
-	st.ServerCPU = append(st.ServerCPU, secs(server1.cpuSeconds-server0.cpuSeconds))
-	st.ServerGC = append(st.ServerGC, int(m1.count[serverGCMetric]-m0.count[serverGCMetric]))
-	st.ServerFaults = append(st.ServerFaults, server1.minorFaults-server0.minorFaults)
-	st.Translate = append(st.Translate, secs(m1.sum[translateMetric]-m0.sum[translateMetric]))
-	st.XdsTranslate = append(st.XdsTranslate, secs(m1.sum[xdsTranslateMetric]-m0.sum[xdsTranslateMetric]))
+	st.recordCosts(own0, own1, server0, server1, m0, m1)
 	for _, mode := range []string{"patch", "full"} {
 		name := translationsMetric + `{mode="` + mode + `"}`
 		if n := int(m1.count[name] - m0.count[name]); n > 0 {
@@ -492,6 +479,38 @@ func measureChange(
 		st.ServerProcessing[name] = append(st.ServerProcessing[name], l-secs(batch)-delivery)
 	}
 	return nil
+}
+
+// awaitClients waits for each client to hold the change written at t0 and
+// returns each one's latency.
+func awaitClients(
+	p *serverProcess, clients map[string]follower, waits map[string]<-chan time.Time, t0 time.Time,
+) (map[string]time.Duration, error) {
+	latency := map[string]time.Duration{}
+	for _, name := range clientNames {
+		select {
+		case at := <-waits[name]:
+			latency[name] = at.Sub(t0)
+		case <-time.After(changeTimeout):
+			return nil, fmt.Errorf("%s client did not get it within %s (client error: %v)",
+				name, changeTimeout, clients[name].Err())
+		case <-p.exited:
+			return nil, fmt.Errorf("the server exited: %v", p.exitErr)
+		}
+	}
+	return latency, nil
+}
+
+// recordCosts records what one change cost the harness and the server,
+// from the samples and scrapes taken before and after it.
+func (st *changeStats) recordCosts(own0, own1 ownSample, server0, server1 procStats, m0, m1 metrics) {
+	st.HarnessCPU = append(st.HarnessCPU, own1.cpu-own0.cpu)
+	st.HarnessGC = append(st.HarnessGC, int(own1.gcCycles-own0.gcCycles))
+	st.ServerCPU = append(st.ServerCPU, secs(server1.cpuSeconds-server0.cpuSeconds))
+	st.ServerGC = append(st.ServerGC, int(m1.count[serverGCMetric]-m0.count[serverGCMetric]))
+	st.ServerFaults = append(st.ServerFaults, server1.minorFaults-server0.minorFaults)
+	st.Translate = append(st.Translate, secs(m1.sum[translateMetric]-m0.sum[translateMetric]))
+	st.XdsTranslate = append(st.XdsTranslate, secs(m1.sum[xdsTranslateMetric]-m0.sum[xdsTranslateMetric]))
 }
 
 // sampleBoth samples the harness and the server process.
