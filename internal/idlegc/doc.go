@@ -15,6 +15,10 @@
 // reach it, starts a collection at once, while nothing waits on the
 // process. It never collects when a cycle may already be running, nor
 // while its own collection runs, so it moves cycles earlier by a change
-// or two and adds few. Without connected proxies nothing calls it, and
+// or two and adds few. Collecting at the same point of every cycle also
+// keeps the heap within the pages earlier cycles touched: a heap that
+// grows past them touches new pages, a page fault each (about 11 µs on a
+// virtual machine's first touch), which made every change of a Kubernetes
+// run's first cycle after the load several times slower. Without connected proxies nothing calls it, and
 // the runtime collects as it would.
 package idlegc

@@ -10,10 +10,11 @@ import (
 
 // Runtime metrics read after each change.
 const (
-	cyclesMetric = "/gc/cycles/total:gc-cycles"
-	allocsMetric = "/gc/heap/allocs:bytes"
-	liveMetric   = "/gc/heap/live:bytes"
-	goalMetric   = "/gc/heap/goal:bytes"
+	cyclesMetric  = "/gc/cycles/total:gc-cycles"
+	allocsMetric  = "/gc/heap/allocs:bytes"
+	liveMetric    = "/gc/heap/live:bytes"
+	goalMetric    = "/gc/heap/goal:bytes"
+	objectsMetric = "/memory/classes/heap/objects:bytes"
 )
 
 // Collector decides after each change whether to collect garbage now. Its
@@ -91,7 +92,10 @@ func (c *Collector) finish() {
 
 // readRuntime reads the runtime's metrics.
 func readRuntime() reading {
-	s := []metrics.Sample{{Name: cyclesMetric}, {Name: allocsMetric}, {Name: liveMetric}, {Name: goalMetric}}
+	s := []metrics.Sample{{Name: cyclesMetric}, {Name: allocsMetric}, {Name: liveMetric}, {Name: goalMetric}, {Name: objectsMetric}}
 	metrics.Read(s)
-	return reading{cycles: s[0].Value.Uint64(), allocs: s[1].Value.Uint64(), live: s[2].Value.Uint64(), goal: s[3].Value.Uint64()}
+	return reading{
+		cycles: s[0].Value.Uint64(), allocs: s[1].Value.Uint64(),
+		live: s[2].Value.Uint64(), goal: s[3].Value.Uint64(), objects: s[4].Value.Uint64(),
+	}
 }

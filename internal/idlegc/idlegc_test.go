@@ -15,10 +15,10 @@ func TestCollectorStartsOneCollectionAtATime(t *testing.T) {
 	c := New()
 	var r reading
 	c.read = func() reading {
-		// A cycle ended since the last reading, which was 10 MB ago: the
-		// heap is 310 MB, under the lowest trigger (322.5 MB) by less than
-		// twice 10 MB.
-		r = reading{cycles: r.cycles + 1, allocs: r.allocs + 10*mb, live: 300 * mb, goal: 332 * mb}
+		// The last reading was 10 MB ago and the heap is 310 MB (no cycle
+		// counted since: the collections are fakes), under the lowest
+		// trigger (322.5 MB) by less than twice 10 MB.
+		r = reading{cycles: 1, allocs: r.allocs + 10*mb, live: 300 * mb, goal: 332 * mb, objects: 310 * mb}
 		return r
 	}
 	release := make(chan struct{})
@@ -27,20 +27,26 @@ func TestCollectorStartsOneCollectionAtATime(t *testing.T) {
 		started <- struct{}{}
 		<-release
 	}
+	// expectStarted fails unless n collections were started (counted
+	// before the collection's goroutine runs), then waits for the last.
+	expectStarted := func(n float64) {
+		t.Helper()
+		if got := testutil.ToFloat64(c.started); got != n {
+			t.Fatalf("collections started = %v, want %v", got, n)
+		}
+		<-started
+	}
 	c.AfterChange() // the first reading sets the base
 	c.AfterChange()
-	<-started
+	expectStarted(1)
 	c.AfterChange() // while the collection runs
 	if got := testutil.ToFloat64(c.started); got != 1 {
-		t.Fatalf("collections started = %v, want 1", got)
+		t.Fatalf("collections started while one runs = %v, want 1", got)
 	}
 	release <- struct{}{}
 	waitIdle(c)
 	c.AfterChange()
-	<-started
-	if got := testutil.ToFloat64(c.started); got != 2 {
-		t.Fatalf("collections started = %v, want 2", got)
-	}
+	expectStarted(2)
 	release <- struct{}{}
 	waitIdle(c)
 }
@@ -69,6 +75,7 @@ func TestCollectNowIfDueCollectsInTheCaller(t *testing.T) {
 		// 10 MB a change, no cycle ending: the heap grows from 300 MB
 		// toward the lowest trigger (322.5 MB).
 		r = reading{cycles: 1, allocs: r.allocs + 10*mb, live: live, goal: 332 * mb}
+		r.objects = live + r.allocs - 10*mb
 		return r
 	}
 	collected := 0

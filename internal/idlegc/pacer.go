@@ -18,6 +18,9 @@ type reading struct {
 	// live is the heap the last cycle marked live; goal is the heap size
 	// at which the current cycle is to end.
 	live, goal uint64
+	// objects is the heap's objects now, live or not, including those of
+	// the last cycle's garbage not yet swept.
+	objects uint64
 }
 
 // pacer predicts, from the readings after each change, whether the next
@@ -28,29 +31,37 @@ type pacer struct {
 	cycles, allocs uint64
 	// base is the allocation count when the last completed cycle ended, as
 	// far as the readings tell: the reading before the one that saw it
-	// complete, an overestimate of the heap since by at most one change.
+	// complete. The heap since counted from it is over by what was
+	// allocated between that reading and the cycle's end: a change's
+	// allocation when changes follow each other, but anything allocated
+	// without a change (start-up, a resync) when they do not.
 	base uint64
 }
 
 // observe takes the reading after a change and reports whether to start
-// a collection now: the heap, the live heap plus what was allocated
-// since the last cycle, is below the lowest trigger the pacer may pick
-// (a cycle may be running otherwise) and within twice the last change's
-// allocation of it.
+// a collection now: no cycle ended since the last reading (the heap is
+// then close to the live heap, and the step since that reading counts
+// allocation made before the cycle's end), and the heap is below the lowest trigger the pacer may
+// pick (a cycle may be running otherwise) and within twice the last
+// change's allocation of it. The heap is the lower of two bounds, each
+// over the heap the pacer counts: the live heap plus what was allocated
+// since base, and the heap's objects (over while the last cycle's garbage
+// is being swept, right after it).
 func (p *pacer) observe(r reading) bool {
 	if !p.seen {
 		p.seen, p.cycles, p.allocs, p.base = true, r.cycles, r.allocs, r.allocs
 		return false
 	}
 	step := r.allocs - p.allocs
-	if r.cycles != p.cycles {
+	ended := r.cycles != p.cycles
+	if ended {
 		p.cycles, p.base = r.cycles, p.allocs
 	}
 	p.allocs = r.allocs
-	if r.goal <= r.live || step == 0 {
+	if ended || r.goal <= r.live || step == 0 {
 		return false
 	}
-	heap := r.live + (r.allocs - p.base)
+	heap := min(r.live+(r.allocs-p.base), r.objects)
 	lowest := r.live + (r.goal-r.live)/triggerRatioDen*minTriggerRatioNum
 	return heap < lowest && heap+2*step >= lowest
 }

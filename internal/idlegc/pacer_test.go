@@ -10,15 +10,25 @@ const mb = 1 << 20
 func TestPacerObserve(t *testing.T) {
 	// live 300 MB, goal 600 MB: the lowest trigger is at 300 + 300*45/64,
 	// about 510.9 MB of heap.
-	at := func(cycles, allocs uint64) reading {
-		return reading{cycles: cycles, allocs: allocs, live: 300 * mb, goal: 600 * mb}
+	at := func(cycles, allocs, objects uint64) reading {
+		return reading{cycles: cycles, allocs: allocs, live: 300 * mb, goal: 600 * mb, objects: objects}
 	}
 	// every10MB are readings 10 MB apart from allocs 1000 MB, in cycle 1:
 	// the heap is 300 MB at the first, 300 + 10i MB at the i-th.
 	every10MB := func(n int) []reading {
 		rs := make([]reading, 0, n)
 		for i := range n {
-			rs = append(rs, at(1, 1000*mb+uint64(i)*10*mb))
+			rs = append(rs, at(1, 1000*mb+uint64(i)*10*mb, 300*mb+uint64(i)*10*mb))
+		}
+		return rs
+	}
+	// afterQuietCycle are readings 10 MB apart from a heap of 310 MB in
+	// cycle 2, which ended after 800 MB were allocated without a change:
+	// counted from the reading before it, the heap would be over 1,100 MB.
+	afterQuietCycle := func(n int) []reading {
+		rs := []reading{at(1, 1000*mb, 300*mb)}
+		for i := range n {
+			rs = append(rs, at(2, 1810*mb+uint64(i)*10*mb, 310*mb+uint64(i)*10*mb))
 		}
 		return rs
 	}
@@ -29,7 +39,7 @@ func TestPacerObserve(t *testing.T) {
 		want []int
 	}{{
 		name:     "the first reading only sets the base",
-		readings: []reading{at(1, 5000*mb)},
+		readings: []reading{at(1, 5000*mb, 400*mb)},
 	}, {
 		name: "within twice the last change of the lowest trigger, and not past it",
 		// Heap 500 and 510 MB; at 490 twice 10 MB falls short, at 520 a
@@ -40,22 +50,33 @@ func TestPacerObserve(t *testing.T) {
 		name: "a completed cycle moves the base to the reading before it",
 		// The reading that sees cycle 2 counts the heap from the reading
 		// before, 10 MB: far from the trigger again.
-		readings: append(every10MB(20), at(2, 1000*mb+200*mb), at(2, 1000*mb+210*mb)),
+		readings: append(every10MB(20), at(2, 1000*mb+200*mb, 500*mb), at(2, 1000*mb+210*mb, 320*mb)),
+	}, {
+		name: "the objects bound the heap when a cycle ended long after the last reading",
+		// Heap 310 MB at reading 1, 500 MB at 20 and 510 at 21.
+		readings: afterQuietCycle(24),
+		want:     []int{20, 21},
+	}, {
+		name: "unswept garbage counts no more than what was allocated since",
+		// The objects (1,000 MB) are above any trigger; the heap counted
+		// from the base is 500 MB.
+		readings: append(every10MB(20), at(1, 1000*mb+200*mb, 1000*mb)),
+		want:     []int{20},
 	}, {
 		name: "a change as large as the way left asks at once",
 		// A 150 MB change, then the heap at 450 MB.
-		readings: []reading{at(1, 1000*mb), at(1, 1150*mb)},
+		readings: []reading{at(1, 1000*mb, 300*mb), at(1, 1150*mb, 450*mb)},
 		want:     []int{1},
 	}, {
 		name:     "no allocation since the last reading",
-		readings: append(every10MB(21), at(1, 1000*mb+200*mb)),
+		readings: append(every10MB(21), at(1, 1000*mb+200*mb, 500*mb)),
 		want:     []int{20},
 	}, {
 		name:     "no collection planned (GOGC=off)",
-		readings: []reading{{cycles: 1, allocs: 1000 * mb, live: 300 * mb, goal: ^uint64(0)}, {cycles: 1, allocs: 1100 * mb, live: 300 * mb, goal: ^uint64(0)}},
+		readings: []reading{{cycles: 1, allocs: 1000 * mb, live: 300 * mb, goal: ^uint64(0), objects: 300 * mb}, {cycles: 1, allocs: 1100 * mb, live: 300 * mb, goal: ^uint64(0), objects: 400 * mb}},
 	}, {
 		name:     "goal not above the live heap",
-		readings: []reading{{cycles: 1, allocs: 1000 * mb, live: 300 * mb, goal: 300 * mb}, {cycles: 1, allocs: 1001 * mb, live: 300 * mb, goal: 300 * mb}},
+		readings: []reading{{cycles: 1, allocs: 1000 * mb, live: 300 * mb, goal: 300 * mb, objects: 300 * mb}, {cycles: 1, allocs: 1001 * mb, live: 300 * mb, goal: 300 * mb, objects: 301 * mb}},
 	}}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -132,6 +132,10 @@ type changeStats struct {
 	// they leave is the snapshot's building, the push and any waiting.
 	Translate    []time.Duration `json:"translate,omitempty"`
 	XdsTranslate []time.Duration `json:"xdsTranslate,omitempty"`
+	// WrittenAt are, per measured change, the seconds from the server's
+	// start to the change's write (to line its log, e.g. the runtime's
+	// gctrace, up with the changes).
+	WrittenAt []float64 `json:"writtenAt,omitempty"`
 	// HarnessCollections counts the harness's own garbage collections
 	// made between the measured changes (collectOwnGarbage).
 	HarnessCollections int `json:"harnessCollections"`
@@ -450,6 +454,7 @@ func measureChange(
 	for name, l := range latency {
 		st.EndToEnd[name] = append(st.EndToEnd[name], l)
 	}
+	st.WrittenAt = append(st.WrittenAt, t0.Sub(p.started).Seconds())
 	st.recordCosts(own0, own1, server0, server1, m0, m1)
 	for _, mode := range []string{"patch", "full"} {
 		name := translationsMetric + `{mode="` + mode + `"}`
