@@ -17,8 +17,9 @@
 // while its own collection runs, so it moves cycles earlier by a change
 // or two and adds few. Collecting at the same point of every cycle also
 // keeps the heap within the pages earlier cycles touched: a heap that
-// grows past them touches new pages, a page fault each (about 11 µs on a
-// virtual machine's first touch), which made every change of a Kubernetes
-// run's first cycle after the load several times slower. Without connected proxies nothing calls it, and
+// grows past them touches new pages, a page fault each (about 11 µs for
+// a first touch on a virtual machine), which made the translations of a
+// Kubernetes run's changes, until the first cycle after the load, three
+// to seven times slower. Without connected proxies nothing calls it, and
 // the runtime collects as it would.
 package idlegc

@@ -43,15 +43,19 @@ func main() {
 	gogc := flag.Int("gogc", 400, "the harness's own GOGC: its two clients hold decoded copies of the whole "+
 		"configuration (about 300 MB at 10,000 routes) and, at the default 100, collect every change or two, "+
 		"taking CPU from the server on a small machine; the server keeps the caller's environment")
-	serverEnv := flag.String("server-env", "", "comma-separated KEY=VALUE settings added to the server's environment "+
-		"only (GODEBUG=..., GOGC=...); the server otherwise keeps the caller's")
+	var serverEnv []string
+	flag.Func("server-env", "a KEY=VALUE setting added to the server's environment only (GODEBUG=gctrace=1,scavtrace=1, "+
+		"GOGC=200); may be repeated; the server otherwise keeps the caller's", func(kv string) error {
+		if !strings.Contains(kv, "=") {
+			return fmt.Errorf("%q is not KEY=VALUE", kv)
+		}
+		serverEnv = append(serverEnv, kv)
+		return nil
+	})
 	flag.Parse()
 	debug.SetGCPercent(*gogc)
 	base := runOptions{changes: *changes, warmup: *warmup, gap: *gap, batchDelay: *batchDelay, noPprof: !*pprof,
-		profiles: *profiles, trace: *trace}
-	if *serverEnv != "" {
-		base.serverEnv = strings.Split(*serverEnv, ",")
-	}
+		profiles: *profiles, trace: *trace, serverEnv: serverEnv}
 	if err := mainErr(*binary, *routes, *providers, base, *out, *label); err != nil {
 		log.Fatal(err)
 	}
