@@ -13,8 +13,8 @@
 // than about 70% of the way from the live heap to the heap goal) and,
 // when the next change's allocation, estimated from the last one's, may
 // reach it, starts a collection at once, while nothing waits on the
-// process. It never collects when a cycle may already be running, nor
-// while its own collection runs, so it moves cycles earlier by a change
+// process. It never collects when a cycle may already be running or
+// be about to start, nor while its own collection runs, so it moves cycles earlier by a change
 // or two and adds few. Collecting at the same point of every cycle also
 // keeps the heap within the pages earlier cycles touched: a heap that
 // grows past them touches new pages, a page fault each (about 11 µs for
