@@ -13,13 +13,13 @@
 // than about 70% of the way from the live heap to the heap goal) and,
 // when the next change's allocation, estimated from the last one's, may
 // reach it, starts a collection at once, while nothing waits on the
-// process. It never collects when a cycle may already be running or
-// be about to start, nor while its own collection runs, so it moves cycles earlier by a change
-// or two and adds few. Collecting at the same point of every cycle also
-// keeps the heap within the pages earlier cycles touched: a heap that
-// grows past them touches new pages, a page fault each (about 11 µs for
-// a first touch on a virtual machine), which made the translations of a
-// Kubernetes run's changes, until the first cycle after the load, three
-// to seven times slower. Without connected proxies nothing calls it, and
-// the runtime collects as it would.
+// process. It never collects when a cycle may already be running or be
+// about to start, nor while its own collection runs, so it moves cycles
+// earlier by a change or two and adds few. Without connected proxies
+// nothing calls it, and the runtime collects as it would.
+//
+// It does not keep the heap from growing late in a cycle: when a
+// change's long allocations find no free run of pages long enough, the
+// heap maps new pages, the runtime returns as many elsewhere, and the
+// changes after fault pages in again (docs/performance.md, session 19).
 package idlegc

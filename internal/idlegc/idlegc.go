@@ -92,7 +92,9 @@ func (c *Collector) finish() {
 
 // readRuntime reads the runtime's metrics.
 func readRuntime() reading {
-	s := []metrics.Sample{{Name: cyclesMetric}, {Name: allocsMetric}, {Name: liveMetric}, {Name: goalMetric}, {Name: objectsMetric}}
+	s := []metrics.Sample{
+		{Name: cyclesMetric}, {Name: allocsMetric}, {Name: liveMetric}, {Name: goalMetric}, {Name: objectsMetric},
+	}
 	metrics.Read(s)
 	return reading{
 		cycles: s[0].Value.Uint64(), allocs: s[1].Value.Uint64(),
