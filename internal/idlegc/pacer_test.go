@@ -26,7 +26,8 @@ func TestPacerObserve(t *testing.T) {
 	// cycle 2, which ended after 800 MB were allocated without a change:
 	// counted from the reading before it, the heap would be over 1,100 MB.
 	afterQuietCycle := func(n int) []reading {
-		rs := []reading{at(1, 1000*mb, 300*mb)}
+		rs := make([]reading, 0, 1+n)
+		rs = append(rs, at(1, 1000*mb, 300*mb))
 		for i := range n {
 			rs = append(rs, at(2, 1810*mb+uint64(i)*10*mb, 310*mb+uint64(i)*10*mb))
 		}
