@@ -7,32 +7,36 @@ import (
 
 const mb = 1 << 20
 
+// at is a reading of a heap whose last cycle marked 300 MB live and whose
+// goal is 600 MB: the lowest trigger is at 300 + 300*45/64, about 510.9 MB
+// of heap.
+func at(cycles, allocs, objects uint64) reading {
+	return reading{cycles: cycles, allocs: allocs, live: 300 * mb, goal: 600 * mb, objects: objects}
+}
+
+// every10MB are readings 10 MB apart from allocs 1000 MB, in cycle 1: the
+// heap is 300 MB at the first, 300 + 10i MB at the i-th.
+func every10MB(n int) []reading {
+	rs := make([]reading, 0, n)
+	for i := range n {
+		rs = append(rs, at(1, 1000*mb+uint64(i)*10*mb, 300*mb+uint64(i)*10*mb))
+	}
+	return rs
+}
+
+// afterQuietCycle are readings 10 MB apart from a heap of 310 MB in cycle
+// 2, which ended after 800 MB were allocated without a change: counted
+// from the reading before it, the heap would be over 1,100 MB.
+func afterQuietCycle(n int) []reading {
+	rs := make([]reading, 0, 1+n)
+	rs = append(rs, at(1, 1000*mb, 300*mb))
+	for i := range n {
+		rs = append(rs, at(2, 1810*mb+uint64(i)*10*mb, 310*mb+uint64(i)*10*mb))
+	}
+	return rs
+}
+
 func TestPacerObserve(t *testing.T) {
-	// live 300 MB, goal 600 MB: the lowest trigger is at 300 + 300*45/64,
-	// about 510.9 MB of heap.
-	at := func(cycles, allocs, objects uint64) reading {
-		return reading{cycles: cycles, allocs: allocs, live: 300 * mb, goal: 600 * mb, objects: objects}
-	}
-	// every10MB are readings 10 MB apart from allocs 1000 MB, in cycle 1:
-	// the heap is 300 MB at the first, 300 + 10i MB at the i-th.
-	every10MB := func(n int) []reading {
-		rs := make([]reading, 0, n)
-		for i := range n {
-			rs = append(rs, at(1, 1000*mb+uint64(i)*10*mb, 300*mb+uint64(i)*10*mb))
-		}
-		return rs
-	}
-	// afterQuietCycle are readings 10 MB apart from a heap of 310 MB in
-	// cycle 2, which ended after 800 MB were allocated without a change:
-	// counted from the reading before it, the heap would be over 1,100 MB.
-	afterQuietCycle := func(n int) []reading {
-		rs := make([]reading, 0, 1+n)
-		rs = append(rs, at(1, 1000*mb, 300*mb))
-		for i := range n {
-			rs = append(rs, at(2, 1810*mb+uint64(i)*10*mb, 310*mb+uint64(i)*10*mb))
-		}
-		return rs
-	}
 	tests := []struct {
 		name     string
 		readings []reading

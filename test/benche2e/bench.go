@@ -451,30 +451,35 @@ func measureChange(
 	if err != nil {
 		return err
 	}
-	for name, l := range latency {
-		st.EndToEnd[name] = append(st.EndToEnd[name], l)
-	}
 	st.WrittenAt = append(st.WrittenAt, t0.Sub(p.started).Seconds())
 	st.recordCosts(own0, own1, server0, server1, m0, m1)
-	for _, mode := range []string{"patch", "full"} {
-		name := translationsMetric + `{mode="` + mode + `"}`
-		if n := int(m1.count[name] - m0.count[name]); n > 0 {
-			st.Translations[mode] += n
-		}
+	st.recordLatency(latency, m0, m1, delivery, update.delivered != nil)
+	return nil
+}
+
+// recordLatency records one change's latency at each client and, when the
+// server reported a batch for it, its batching delay and the processing
+// (end to end minus the batching delay, and minus the API server's
+// delivery when it was watched).
+func (st *changeStats) recordLatency(
+	latency map[string]time.Duration, m0, m1 metrics, delivery time.Duration, delivered bool,
+) {
+	for name, l := range latency {
+		st.EndToEnd[name] = append(st.EndToEnd[name], l)
 	}
 	batch, batches := delta(m0, m1, batchDelayMetric)
 	if batches == 0 {
 		// Picked up by something else than a batch of events (the File
 		// provider's periodic re-read): no batching delay to take off.
 		st.Unbatched++
-		return nil
+		return
 	}
 	st.Batch = append(st.Batch, secs(batch))
 	for name, l := range latency {
 		st.Processing[name] = append(st.Processing[name], l-secs(batch))
 	}
-	if update.delivered == nil {
-		return nil
+	if !delivered {
+		return
 	}
 	st.Delivery = append(st.Delivery, delivery)
 	if st.ServerProcessing == nil {
@@ -483,7 +488,6 @@ func measureChange(
 	for name, l := range latency {
 		st.ServerProcessing[name] = append(st.ServerProcessing[name], l-secs(batch)-delivery)
 	}
-	return nil
 }
 
 // awaitClients waits for each client to hold the change written at t0 and
@@ -507,7 +511,8 @@ func awaitClients(
 }
 
 // recordCosts records what one change cost the harness and the server,
-// from the samples and scrapes taken before and after it.
+// from the samples and scrapes taken before and after it, and the
+// translations it caused.
 func (st *changeStats) recordCosts(own0, own1 ownSample, server0, server1 procStats, m0, m1 metrics) {
 	st.HarnessCPU = append(st.HarnessCPU, own1.cpu-own0.cpu)
 	st.HarnessGC = append(st.HarnessGC, int(own1.gcCycles-own0.gcCycles))
@@ -516,6 +521,12 @@ func (st *changeStats) recordCosts(own0, own1 ownSample, server0, server1 procSt
 	st.ServerFaults = append(st.ServerFaults, server1.minorFaults-server0.minorFaults)
 	st.Translate = append(st.Translate, secs(m1.sum[translateMetric]-m0.sum[translateMetric]))
 	st.XdsTranslate = append(st.XdsTranslate, secs(m1.sum[xdsTranslateMetric]-m0.sum[xdsTranslateMetric]))
+	for _, mode := range []string{"patch", "full"} {
+		name := translationsMetric + `{mode="` + mode + `"}`
+		if n := int(m1.count[name] - m0.count[name]); n > 0 {
+			st.Translations[mode] += n
+		}
+	}
 }
 
 // sampleBoth samples the harness and the server process.
