@@ -163,3 +163,17 @@ func endsOf[T any](ends []int, chunks [][]T, from int) []int {
 	}
 	return ends
 }
+
+// Map returns a list of f applied to each element of l, in order, chunked
+// as l is.
+func Map[T any](l List[T], f func(T) T) List[T] {
+	out := List[T]{chunks: make([][]T, len(l.chunks)), ends: l.ends}
+	for c, chunk := range l.chunks {
+		mapped := make([]T, len(chunk))
+		for i, v := range chunk {
+			mapped[i] = f(v)
+		}
+		out.chunks[c] = mapped
+	}
+	return out
+}

@@ -182,3 +182,19 @@ func TestReplaceShrinkingMerges(t *testing.T) {
 		t.Fatalf("%d chunks for %d elements, want 1", len(l.chunks), len(want))
 	}
 }
+
+func TestMap(t *testing.T) {
+	l := Of(seq(3*maxChunk + 5)).Replace(10, 20)
+	doubled := Map(l, func(v int) int { return 2 * v })
+	want := l.Slice()
+	for i := range want {
+		want[i] *= 2
+	}
+	check(t, doubled, want)
+	check(t, l, slices.Delete(seq(3*maxChunk+5), 10, 20))
+	for c := range l.chunks {
+		if &l.chunks[c][0] == &doubled.chunks[c][0] {
+			t.Fatalf("chunk %d shared: Map modified l", c)
+		}
+	}
+}

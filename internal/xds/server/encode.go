@@ -16,6 +16,7 @@ import (
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/types/known/anypb"
 
+	"github.com/envoygw/envoy-gateway/internal/chunked"
 	"github.com/envoygw/envoy-gateway/internal/sliceends"
 )
 
@@ -38,10 +39,18 @@ type entry struct {
 	// sum is the entry's share of its type's version (see versionSum).
 	sum versionSum
 	// vhosts are, for a route configuration, the encoded virtual_hosts
-	// fields of its input's virtual hosts, in order, and vhostSums their
-	// hashes.
-	vhosts    [][]byte
-	vhostSums []vhostSum
+	// fields of its input's virtual hosts, in order, with their hashes:
+	// a chunked list, so that the next entry of a configuration with
+	// thousands of virtual hosts, a few of them changed, shares all but a
+	// few chunks of it.
+	vhosts chunked.List[vhostPart]
+}
+
+// vhostPart is one virtual host of a route configuration as encoded: its
+// virtual_hosts field and the field's hash.
+type vhostPart struct {
+	wire []byte
+	sum  vhostSum
 }
 
 // vhostSum is the hash of an encoded virtual host (a truncated SHA-256).
@@ -129,7 +138,7 @@ func encode(r types.Resource, prev *entry) (*entry, error) {
 		return nil, fmt.Errorf("encoding %q: %w", cachev3.GetResourceName(r), err)
 	}
 	en := &entry{name: cachev3.GetResourceName(r), input: r, served: served}
-	en.version = versionOf(wire, nil)
+	en.version = versionOf(wire, chunked.List[vhostPart]{})
 	if _, partial := r.(*tlsv3.Secret); partial || served != r {
 		en.wire = wire
 	}
@@ -151,7 +160,7 @@ func encodeRouteConfiguration(rc *routev3.RouteConfiguration, prev *entry) (*ent
 	if err != nil {
 		return nil, fmt.Errorf("encoding %q: %w", rc.GetName(), err)
 	}
-	vhosts, sums, err := vhostsOf(rc, prev)
+	vhosts, err := vhostsOf(rc, prev)
 	if err != nil {
 		return nil, fmt.Errorf("encoding %q: %w", rc.GetName(), err)
 	}
@@ -160,9 +169,9 @@ func encodeRouteConfiguration(rc *routev3.RouteConfiguration, prev *entry) (*ent
 		vhosts = compacted(vhosts)
 		runs = runsOf(vhosts)
 	}
-	en := &entry{name: rc.GetName(), input: rc, served: rc, wire: head, vhosts: vhosts, vhostSums: sums}
+	en := &entry{name: rc.GetName(), input: rc, served: rc, wire: head, vhosts: vhosts}
 	en.value = newPartedAny(resourcev3.RouteType, append([][]byte{head}, runs...))
-	en.version = versionOf(head, sums)
+	en.version = versionOf(head, vhosts)
 	en.sum = entrySum(en.name, en.version)
 	return en, nil
 }
@@ -176,14 +185,14 @@ const maxRuns = 128
 
 // versionOf returns the version of a resource encoded as wire, followed,
 // for a route configuration, by its encoded virtual hosts, whose hashes
-// are sums: a hash of wire and of those hashes, so that a change of a few
-// virtual hosts hashes those few, not megabytes. Either way the version
+// are in vhosts: a hash of wire and of those hashes, so that a change of a
+// few virtual hosts hashes those few, not megabytes. Either way the version
 // changes with the bytes.
-func versionOf(wire []byte, sums []vhostSum) string {
+func versionOf(wire []byte, vhosts chunked.List[vhostPart]) string {
 	h := sha256.New()
 	h.Write(wire)
-	for i := range sums {
-		h.Write(sums[i][:])
+	for _, part := range vhosts.All() {
+		h.Write(part.sum[:])
 	}
 	var sum [sha256.Size]byte
 	return hex.EncodeToString(h.Sum(sum[:0])[:8])
@@ -236,27 +245,24 @@ var (
 )
 
 // vhostsOf returns the encoded virtual_hosts fields of rc, one per
-// virtual host, and their hashes, taking those of the same messages from
+// virtual host, with their hashes, taking those of the same messages from
 // prev, the previous entry of rc's name (nil: none). The virtual hosts
-// before and after the run where rc's differ from prev's are prev's parts
-// as they are; those of the run are looked up among the run of prev's, or
-// encoded, one after the other into one new buffer. Each part is a slice
-// of the buffer holding it that extends to that buffer's end (see
-// runsOf); parts are never modified.
-func vhostsOf(rc *routev3.RouteConfiguration, prev *entry) ([][]byte, []vhostSum, error) {
+// before and after the run where rc's differ from prev's keep prev's parts,
+// in prev's chunks (see chunked.List.Replace); those of the run are looked
+// up among the run of prev's, or encoded, one after the other into one new
+// buffer. Each part is a slice of the buffer holding it that extends to
+// that buffer's end (see runsOf); parts are never modified.
+func vhostsOf(rc *routev3.RouteConfiguration, prev *entry) (chunked.List[vhostPart], error) {
 	vhs := rc.GetVirtualHosts()
 	var old []*routev3.VirtualHost
-	var oldParts [][]byte
-	var oldSums []vhostSum
+	var parts chunked.List[vhostPart]
 	if prevRC, ok := prev.inputOrNil().(*routev3.RouteConfiguration); ok {
-		old, oldParts, oldSums = prevRC.GetVirtualHosts(), prev.vhosts, prev.vhostSums
+		old, parts = prevRC.GetVirtualHosts(), prev.vhosts
 	}
-	parts, sums := make([][]byte, len(vhs)), make([]vhostSum, len(vhs))
 	p, s := sliceends.Common(old, vhs)
-	copy(parts, oldParts[:p])
-	copy(sums, oldSums[:p])
-	copy(parts[len(vhs)-s:], oldParts[len(old)-s:])
-	copy(sums[len(vhs)-s:], oldSums[len(old)-s:])
+	if p+s == len(old) && len(old) == len(vhs) {
+		return parts, nil
+	}
 	var inRun map[*routev3.VirtualHost]int
 	if len(old)-s > p {
 		inRun = make(map[*routev3.VirtualHost]int, len(old)-s-p)
@@ -264,43 +270,45 @@ func vhostsOf(rc *routev3.RouteConfiguration, prev *entry) ([][]byte, []vhostSum
 			inRun[old[i]] = i
 		}
 	}
+	run := make([]vhostPart, len(vhs)-s-p)
 	var buf []byte
-	var encoded []int // the indexes of the virtual hosts encoded into buf, and their ends in it
-	for i := p; i < len(vhs)-s; i++ {
-		if j, ok := inRun[vhs[i]]; ok {
-			parts[i], sums[i] = oldParts[j], oldSums[j]
+	var encoded []int // the indexes in run of the virtual hosts encoded into buf, and their ends in it
+	for i := range run {
+		vh := vhs[p+i]
+		if j, ok := inRun[vh]; ok {
+			run[i] = parts.At(j)
 			continue
 		}
 		start := len(buf)
 		var err error
-		if buf, err = appendVhost(buf, vhs[i]); err != nil {
-			return nil, nil, err
+		if buf, err = appendVhost(buf, vh); err != nil {
+			return chunked.List[vhostPart]{}, err
 		}
 		full := sha256.Sum256(buf[start:])
-		sums[i] = vhostSum(full[:len(vhostSum{})])
+		run[i].sum = vhostSum(full[:len(vhostSum{})])
 		encoded = append(encoded, i, len(buf))
 	}
 	start := 0
 	for k := 0; k < len(encoded); k += 2 {
-		parts[encoded[k]] = buf[start:encoded[k+1]]
+		run[encoded[k]].wire = buf[start:encoded[k+1]]
 		start = encoded[k+1]
 	}
-	return parts, sums, nil
+	return parts.Replace(p, len(old)-s, run...), nil
 }
 
-// runsOf returns parts as runs of consecutive bytes: each part that starts
-// where the one before it ends, in the same buffer, extends that run.
-// Parts are slices of buffers that extend to their buffer's end, so one
-// that follows another is found by address, within the capacity of the
-// one before.
-func runsOf(parts [][]byte) [][]byte {
+// runsOf returns the wire of parts as runs of consecutive bytes: each part
+// that starts where the one before it ends, in the same buffer, extends
+// that run. Parts are slices of buffers that extend to their buffer's end,
+// so one that follows another is found by address, within the capacity of
+// the one before.
+func runsOf(parts chunked.List[vhostPart]) [][]byte {
 	var runs [][]byte
-	for _, part := range parts {
-		if n := len(runs); n > 0 && follows(runs[n-1], part) {
-			runs[n-1] = runs[n-1][:len(runs[n-1])+len(part)]
+	for _, part := range parts.All() {
+		if n := len(runs); n > 0 && follows(runs[n-1], part.wire) {
+			runs[n-1] = runs[n-1][:len(runs[n-1])+len(part.wire)]
 			continue
 		}
-		runs = append(runs, part)
+		runs = append(runs, part.wire)
 	}
 	return runs
 }
@@ -310,21 +318,19 @@ func follows(a, b []byte) bool {
 	return len(b) > 0 && cap(a)-len(a) >= len(b) && &a[:len(a)+1][len(a)] == &b[0]
 }
 
-// compacted returns parts copied into one new buffer, in order.
-func compacted(parts [][]byte) [][]byte {
-	buf := make([]byte, 0, totalLen(parts))
-	ends := make([]int, len(parts))
-	for i, part := range parts {
-		buf = append(buf, part...)
-		ends[i] = len(buf)
+// compacted returns parts with their wire copied into one new buffer, in
+// order (and the same chunks: see chunked.Map).
+func compacted(parts chunked.List[vhostPart]) chunked.List[vhostPart] {
+	size := 0
+	for _, part := range parts.All() {
+		size += len(part.wire)
 	}
-	out := make([][]byte, len(parts))
-	start := 0
-	for i, end := range ends {
-		out[i] = buf[start:end]
-		start = end
-	}
-	return out
+	buf := make([]byte, 0, size)
+	return chunked.Map(parts, func(part vhostPart) vhostPart {
+		start := len(buf)
+		buf = append(buf, part.wire...)
+		return vhostPart{wire: buf[start:], sum: part.sum}
+	})
 }
 
 // totalLen is the sum of the lengths of parts.

@@ -142,7 +142,7 @@ func TestContentReusesWhatDidNotChange(t *testing.T) {
 		// they are sent as two runs after the configuration's other
 		// fields: the new part, and the unchanged ones in their buffer.
 		for j := range rc.GetVirtualHosts() {
-			same := &nextEntry.vhosts[j][0] == &againEntry.vhosts[j][0]
+			same := &nextEntry.vhosts.At(j).wire[0] == &againEntry.vhosts.At(j).wire[0]
 			if j > 0 && !same || j == 0 && same {
 				t.Errorf("route configuration %s: virtual host %d: the same part = %v", rc.GetName(), j, same)
 			}
@@ -289,14 +289,19 @@ func TestVhostsOfReusesTheSameMessages(t *testing.T) {
 		"empty":    {},
 	}
 	for name, vhs := range cases {
-		parts, sums, err := vhostsOf(translator.RouteConfiguration("rc", vhs), prev)
+		list, err := vhostsOf(translator.RouteConfiguration("rc", vhs), prev)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(parts) != len(vhs) || len(sums) != len(vhs) {
-			t.Fatalf("%s: %d parts and %d sums for %d virtual hosts", name, len(parts), len(sums), len(vhs))
+		parts := list.Slice()
+		if len(parts) != len(vhs) {
+			t.Fatalf("%s: %d parts for %d virtual hosts", name, len(parts), len(vhs))
 		}
-		if got, want := bytes.Join(runsOf(parts), nil), bytes.Join(parts, nil); !bytes.Equal(got, want) {
+		var joined []byte
+		for _, part := range parts {
+			joined = append(joined, part.wire...)
+		}
+		if got := bytes.Join(runsOf(list), nil); !bytes.Equal(got, joined) {
 			t.Errorf("%s: the runs are not the parts in order", name)
 		}
 		for i, v := range vhs {
@@ -304,13 +309,13 @@ func TestVhostsOfReusesTheSameMessages(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if string(parts[i]) != string(want) {
+			if string(parts[i].wire) != string(want) {
 				t.Errorf("%s: part %d is not the encoding of virtual host %s", name, i, v.GetName())
 			}
-			if full := sha256.Sum256(want); sums[i] != vhostSum(full[:len(vhostSum{})]) {
+			if full := sha256.Sum256(want); parts[i].sum != vhostSum(full[:len(vhostSum{})]) {
 				t.Errorf("%s: sum %d is not the hash of virtual host %s", name, i, v.GetName())
 			}
-			if j := slices.Index(old, v); j >= 0 && &parts[i][0] != &prev.vhosts[j][0] {
+			if j := slices.Index(old, v); j >= 0 && &parts[i].wire[0] != &prev.vhosts.At(j).wire[0] {
 				t.Errorf("%s: virtual host %s, unchanged, encoded again", name, v.GetName())
 			}
 		}
