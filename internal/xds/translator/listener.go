@@ -105,10 +105,7 @@ func uniqueChainNames(chains []*listenerv3.FilterChain) {
 // the port also has TLS chains it matches only non-TLS connections.
 func (t *translation) httpChain(g *addressGroup, mixed bool) *listenerv3.FilterChain {
 	name := HTTPRouteConfigName(g.address, g.port)
-	var routes []*ir.HTTPRoute
-	for _, l := range g.http {
-		routes = append(routes, l.Routes...)
-	}
+	routes := routesOf(g.http)
 	t.addRouteConfiguration(name, routes, nil)
 	chain := &listenerv3.FilterChain{
 		Name:    "http",
@@ -118,6 +115,20 @@ func (t *translation) httpChain(g *addressGroup, mixed bool) *listenerv3.FilterC
 		chain.FilterChainMatch = &listenerv3.FilterChainMatch{TransportProtocol: transportRaw}
 	}
 	return chain
+}
+
+// routesOf returns the routes of listeners, in order: the one listener's
+// slice itself (a route configuration memo keeps it: nothing modifies it),
+// or a new one joining several.
+func routesOf(listeners []*ir.HTTPListener) []*ir.HTTPRoute {
+	if len(listeners) == 1 {
+		return listeners[0].Routes
+	}
+	var routes []*ir.HTTPRoute
+	for _, l := range listeners {
+		routes = append(routes, l.Routes...)
+	}
+	return routes
 }
 
 // httpsGroup is the HTTPS listeners of one port that share a hostname set.
@@ -152,12 +163,11 @@ func (t *translation) httpsChains(g *addressGroup, claims sniClaims) []*listener
 			continue
 		}
 		name := HTTPSRouteConfigName(g.address, g.port, first)
-		var routes []*ir.HTTPRoute
 		var secrets []string
 		for _, l := range hg.listeners {
-			routes = append(routes, l.Routes...)
 			secrets = t.useSecrets(secrets, l.TLS.Certificates)
 		}
+		routes := routesOf(hg.listeners)
 		t.addRouteConfiguration(name, routes, misdirectedHostnames(hg.hostnames, otherHostnames(groups, hg)))
 		chains = append(chains, &listenerv3.FilterChain{
 			Name: first,

@@ -51,7 +51,7 @@ func (t *translation) routeConfiguration(name string, routes []*ir.HTTPRoute, mi
 		t.replay(prev.reports)
 		return prev.config
 	}
-	next := &configMemo{gen: c.gen, routes: slices.Clone(routes), misdirected: slices.Clone(misdirected)}
+	next := &configMemo{gen: c.gen, routes: routes, misdirected: slices.Clone(misdirected)}
 	next.reports = t.capture(func() { next.config = t.buildRouteConfiguration(name, routes, misdirected, prev, next) })
 	c.configs[name] = next
 	return next.config
@@ -106,7 +106,7 @@ func (t *translation) buildRouteConfiguration(name string, routes []*ir.HTTPRout
 			vh, err = validVirtualHost(h, byHost[h])
 		}
 		if next != nil {
-			next.hosts, next.vhosts = append(next.hosts, h), append(next.vhosts, vh)
+			next.vhosts = append(next.vhosts, vh)
 		}
 		if err != nil {
 			t.leaveOut("virtual host", "", h, fmt.Errorf("in route configuration %q: %w", name, err))

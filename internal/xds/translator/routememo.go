@@ -154,11 +154,6 @@ func apply[T any](old []T, d diff, part func(k int) []T) []T {
 	return old
 }
 
-// newOf is, for apply, run k's part of the new list.
-func newOf[T any](list []T, d diff) func(k int) []T {
-	return func(k int) []T { return list[d[k].start:d[k].newEnd] }
-}
-
 // patchable returns how routes differ from a memo's own (old, with what it
 // reported), and whether the memo can take them: same when they are the
 // same routes (nothing to patch, the reports stay true); otherwise when the
@@ -176,8 +171,9 @@ func patchable(old, routes []*ir.HTTPRoute, r reports) (d diff, same, ok bool) {
 }
 
 // validMemo is what validating one HTTP listener's routes gave: the routes
-// given (a copy the memo owns), the valid ones, against which cluster set
-// and rate limit service, and what was left out.
+// given (the IR listener's slice: published IR is never modified), the
+// valid ones, against which cluster set and rate limit service, and what
+// was left out. Neither slice is modified once in the memo.
 type validMemo struct {
 	gen       uint64
 	set       uint64
@@ -213,7 +209,7 @@ func (t *translation) validHTTPRoutes(l *ir.HTTPListener, set uint64, rateLimit 
 			passed[r] = true
 		}
 	}
-	next := &validMemo{gen: c.gen, set: set, rateLimit: rateLimit, in: slices.Clone(l.Routes)}
+	next := &validMemo{gen: c.gen, set: set, rateLimit: rateLimit, in: l.Routes}
 	next.reports = t.capture(func() {
 		next.valid = validRoutes(t, l.Routes, func(r *ir.HTTPRoute) (string, error) {
 			if passed[r] {
@@ -242,25 +238,24 @@ func (m *validMemo) patch(routes []*ir.HTTPRoute, check func(*ir.HTTPRoute) erro
 		}
 	}
 	// Nothing was left out: the valid routes are the routes given.
-	m.in = apply(m.in, d, newOf(routes, d))
-	m.valid = m.in
+	m.in, m.valid = routes, routes
 	return true
 }
 
 // configMemo is what building one route configuration gave: the routes
-// given (a copy the memo owns), the Envoy routes of each and its
-// hostname (as a unique handle: finding a hostname's routes among 20,000
-// compares pointers in one array, not strings behind each route), the
-// hostnames of its virtual hosts (sorted by compareHostnames) and each
-// one's virtual host (nil when left out), and the configuration (nil when
-// left out).
+// given (never modified: the caller's slice, see httpChain), the Envoy
+// routes of each and its hostname (as a unique handle: finding a
+// hostname's routes among 20,000 compares pointers in one array, not
+// strings behind each route), the virtual host of each hostname (sorted by
+// compareHostnames; nil when left out, which a patch never meets: the memo
+// then reports something left out), and the configuration (nil when left
+// out). The memo owns built and hostOf, which a patch modifies.
 type configMemo struct {
 	gen         uint64
 	routes      []*ir.HTTPRoute
 	built       []builtRoutes
 	hostOf      []unique.Handle[string]
 	misdirected []string
-	hosts       []string
 	vhosts      []*routev3.VirtualHost
 	reports     reports
 	config      *routev3.RouteConfiguration
@@ -311,7 +306,7 @@ func (m *configMemo) patch(name string, routes []*ir.HTTPRoute, misdirected []st
 		return m.built[d.oldIndex(i)].routes
 	}
 	slices.SortFunc(hosts, compareHostnames)
-	newHosts, vhosts := slices.Clone(m.hosts), slices.Clone(m.vhosts)
+	vhosts := slices.Clone(m.vhosts)
 	changed := false
 	for _, h := range hosts {
 		var hostRoutes []*routev3.Route
@@ -324,10 +319,10 @@ func (m *configMemo) patch(name string, routes []*ir.HTTPRoute, misdirected []st
 		if len(hostRoutes) == 0 && slices.Contains(misdirected, h) {
 			hostRoutes = []*routev3.Route{misdirectedRoute}
 		}
-		at, found := slices.BinarySearchFunc(newHosts, h, compareHostnames)
+		at, found := slices.BinarySearchFunc(vhosts, h, compareVhostName)
 		switch {
 		case len(hostRoutes) == 0 && found:
-			newHosts, vhosts = slices.Delete(newHosts, at, at+1), slices.Delete(vhosts, at, at+1)
+			vhosts = slices.Delete(vhosts, at, at+1)
 			changed = true
 		case len(hostRoutes) == 0, found && slices.Equal(vhosts[at].GetRoutes(), hostRoutes):
 		default:
@@ -338,18 +333,24 @@ func (m *configMemo) patch(name string, routes []*ir.HTTPRoute, misdirected []st
 			if found {
 				vhosts[at] = vh
 			} else {
-				newHosts, vhosts = slices.Insert(newHosts, at, h), slices.Insert(vhosts, at, vh)
+				vhosts = slices.Insert(vhosts, at, vh)
 			}
 			changed = true
 		}
 	}
-	m.routes = apply(m.routes, d, newOf(routes, d))
+	m.routes = routes
 	m.built = apply(m.built, d, func(k int) []builtRoutes { return built[k] })
 	m.hostOf = apply(m.hostOf, d, func(k int) []unique.Handle[string] { return runHosts[k] })
 	if changed {
-		m.hosts, m.vhosts, m.config = newHosts, vhosts, RouteConfiguration(name, vhosts)
+		m.vhosts, m.config = vhosts, RouteConfiguration(name, vhosts)
 	}
 	return true
+}
+
+// compareVhostName compares a virtual host's name (its hostname) with a
+// hostname, by compareHostnames.
+func compareVhostName(vh *routev3.VirtualHost, hostname string) int {
+	return compareHostnames(vh.GetName(), hostname)
 }
 
 // appendNew appends s to list unless list has it.
@@ -370,10 +371,10 @@ func (m *configMemo) byRoute() (map[*ir.HTTPRoute]builtRoutes, map[string]*route
 	for i, r := range m.routes {
 		built[r] = m.built[i]
 	}
-	vhosts := make(map[string]*routev3.VirtualHost, len(m.hosts))
-	for i, h := range m.hosts {
-		if m.vhosts[i] != nil {
-			vhosts[h] = m.vhosts[i]
+	vhosts := make(map[string]*routev3.VirtualHost, len(m.vhosts))
+	for _, vh := range m.vhosts {
+		if vh != nil {
+			vhosts[vh.GetName()] = vh
 		}
 	}
 	return built, vhosts

@@ -47,7 +47,7 @@ func TestDiffOf(t *testing.T) {
 		if !ok {
 			continue
 		}
-		if got := apply(slices.Clone(routes), d, newOf(c.new, d)); !slices.Equal(got, c.new) {
+		if got := apply(slices.Clone(routes), d, func(k int) []*ir.HTTPRoute { return c.new[d[k].start:d[k].newEnd] }); !slices.Equal(got, c.new) {
 			t.Errorf("%s: applying the diff does not give the new list", c.name)
 		}
 		for i := range c.new {
