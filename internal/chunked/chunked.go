@@ -3,6 +3,7 @@ package chunked
 import (
 	"fmt"
 	"iter"
+	"slices"
 	"sort"
 )
 
@@ -176,4 +177,22 @@ func Map[T any](l List[T], f func(T) T) List[T] {
 		out.chunks[c] = mapped
 	}
 	return out
+}
+
+// BinarySearchFunc searches l, sorted in the increasing order cmp defines,
+// for target as slices.BinarySearchFunc does a slice: it returns the
+// position where target is found, or where it would be inserted, and
+// whether it is found.
+func BinarySearchFunc[T, K any](l List[T], target K, cmp func(T, K) int) (int, bool) {
+	// The first chunk whose last element is not less than target holds
+	// target's position, when any chunk does.
+	c := sort.Search(len(l.chunks), func(c int) bool {
+		chunk := l.chunks[c]
+		return cmp(chunk[len(chunk)-1], target) >= 0
+	})
+	if c == len(l.chunks) {
+		return l.Len(), false
+	}
+	i, found := slices.BinarySearchFunc(l.chunks[c], target, cmp)
+	return l.start(c) + i, found
 }

@@ -198,3 +198,23 @@ func TestMap(t *testing.T) {
 		}
 	}
 }
+
+func TestBinarySearchFunc(t *testing.T) {
+	even := make([]int, 0, 1000)
+	for i := range 1000 {
+		even = append(even, 2*i)
+	}
+	l := Of(even).Replace(300, 310) // chunks of unequal sizes
+	want := l.Slice()
+	cmp := func(a, b int) int { return a - b }
+	for target := -1; target <= 2001; target++ {
+		gotAt, gotFound := BinarySearchFunc(l, target, cmp)
+		wantAt, wantFound := slices.BinarySearchFunc(want, target, cmp)
+		if gotAt != wantAt || gotFound != wantFound {
+			t.Fatalf("BinarySearchFunc(%d) = %d, %v; want %d, %v", target, gotAt, gotFound, wantAt, wantFound)
+		}
+	}
+	if at, found := BinarySearchFunc(List[int]{}, 5, cmp); at != 0 || found {
+		t.Fatalf("BinarySearchFunc on an empty list = %d, %v; want 0, false", at, found)
+	}
+}

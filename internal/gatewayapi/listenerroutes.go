@@ -3,16 +3,19 @@ package gatewayapi
 import (
 	"slices"
 
+	"github.com/envoygw/envoy-gateway/internal/chunked"
 	"github.com/envoygw/envoy-gateway/internal/ir"
 )
 
 // orderedListener is what a Translator remembers of one HTTP listener: the
-// route entries it had, their routes in precedence order and the IR route
-// slice made from that order. None of them is modified once made.
+// route entries it had, their routes in precedence order (a chunked list:
+// the next order, a few routes changed, shares all but a few chunks) and
+// the IR route slice made from that order. None of them is modified once
+// made.
 type orderedListener struct {
 	gen     uint64
 	entries []*emittedRoutes
-	sorted  []*orderedHTTPRoute
+	sorted  chunked.List[*orderedHTTPRoute]
 	routes  []*ir.HTTPRoute
 	// clusters counts the entries using each cluster.
 	clusters map[string]int
@@ -31,6 +34,11 @@ func (t *translator) listenerRoutes(l *listenerModel) ([]*ir.HTTPRoute, map[stri
 		counts, _ := countClusters(nil, l.httpEntries, 1)
 		return irRoutes(sortEntries(l.httpEntries)), counts, false
 	}
+	return t.memoListenerRoutes(l)
+}
+
+// memoListenerRoutes is listenerRoutes with a Translator.
+func (t *translator) memoListenerRoutes(l *listenerModel) ([]*ir.HTTPRoute, map[string]int, bool) {
 	name := l.irName()
 	prev := t.memo.listeners[name]
 	if !t.memo.markEntries(l.httpEntries) {
@@ -41,9 +49,10 @@ func (t *translator) listenerRoutes(l *listenerModel) ([]*ir.HTTPRoute, map[stri
 	}
 	next := &orderedListener{gen: t.memo.gen, entries: l.httpEntries}
 	if prev == nil {
-		next.sorted = sortEntries(l.httpEntries)
+		sorted := sortEntries(l.httpEntries)
+		next.sorted = chunked.Of(sorted)
 		next.clusters, _ = countClusters(nil, l.httpEntries, 1)
-		next.routes = irRoutes(next.sorted)
+		next.routes = irRoutes(sorted)
 		t.memo.listeners[name] = next
 		return next.routes, next.clusters, false
 	}
@@ -63,8 +72,8 @@ func (t *translator) listenerRoutes(l *listenerModel) ([]*ir.HTTPRoute, map[stri
 		var ok bool
 		next.sorted, next.routes, ok = spliceSorted(prev.sorted, prev.routes, gone, sortEntries(added))
 		if !ok { // a route gone is not where its key says: never so
-			next.sorted = sortEntries(l.httpEntries)
-			next.routes = irRoutes(next.sorted)
+			sorted := sortEntries(l.httpEntries)
+			next.sorted, next.routes = chunked.Of(sorted), irRoutes(sorted)
 		}
 	}
 	t.memo.listeners[name] = next
@@ -156,45 +165,64 @@ func (e *emittedRoutes) usedClusters() []string {
 // routes (their IR routes, index for index) without the routes of the
 // entries gone and with added (in precedence order) merged in: each route
 // gone or added is found by binary search on its key (keys are unique on a
-// listener), and the runs between are copied whole. It returns false when
-// a route gone is not in sorted at the place of its key.
-func spliceSorted(sorted []*orderedHTTPRoute, routes []*ir.HTTPRoute, gone []*emittedRoutes, added []*orderedHTTPRoute) ([]*orderedHTTPRoute, []*ir.HTTPRoute, bool) {
+// listener), and the runs of routes between are copied whole (the sorted
+// list is edited in place of each, sharing its other chunks). It returns
+// false when a route gone is not in sorted at the place of its key.
+func spliceSorted(sorted chunked.List[*orderedHTTPRoute], routes []*ir.HTTPRoute, gone []*emittedRoutes, added []*orderedHTTPRoute) (chunked.List[*orderedHTTPRoute], []*ir.HTTPRoute, bool) {
 	compare := func(r *orderedHTTPRoute, key *httpOrderKey) int { return compareHTTPOrder(&r.key, key) }
 	var drop []int
 	for _, e := range gone {
 		for i := range e.routes {
-			at, found := slices.BinarySearchFunc(sorted, &e.routes[i].key, compare)
-			if !found || sorted[at] != &e.routes[i] {
-				return nil, nil, false
+			at, found := chunked.BinarySearchFunc(sorted, &e.routes[i].key, compare)
+			if !found || sorted.At(at) != &e.routes[i] {
+				return sorted, nil, false
 			}
 			drop = append(drop, at)
 		}
 	}
 	slices.Sort(drop)
-	n := len(sorted) - len(drop) + len(added)
-	outSorted, outRoutes := make([]*orderedHTTPRoute, 0, n), make([]*ir.HTTPRoute, 0, n)
+	// edits are the positions of sorted where a route is dropped (nil) or
+	// one inserted, in increasing order; at one position, the insertions
+	// come before the drop (a route added with the key of one gone).
+	type edit struct {
+		at    int
+		route *orderedHTTPRoute
+	}
+	var edits []edit
+	outRoutes := make([]*ir.HTTPRoute, 0, len(routes)-len(drop)+len(added))
 	from := 0 // the first index of sorted not copied yet
 	copyTo := func(to int) {
-		outSorted, outRoutes = append(outSorted, sorted[from:to]...), append(outRoutes, routes[from:to]...)
+		outRoutes = append(outRoutes, routes[from:to]...)
 	}
 	for _, r := range added {
 		// A route added goes before the first route not less than it (one
 		// with its key is gone: it comes out next).
-		at, _ := slices.BinarySearchFunc(sorted, &r.key, compare)
+		at, _ := chunked.BinarySearchFunc(sorted, &r.key, compare)
 		for len(drop) > 0 && drop[0] < at {
 			copyTo(drop[0])
+			edits = append(edits, edit{at: drop[0]})
 			from, drop = drop[0]+1, drop[1:]
 		}
 		copyTo(max(at, from))
 		from = max(at, from)
-		outSorted, outRoutes = append(outSorted, r), append(outRoutes, r.route)
+		outRoutes = append(outRoutes, r.route)
+		edits = append(edits, edit{at: from, route: r})
 	}
 	for _, d := range drop {
 		copyTo(d)
+		edits = append(edits, edit{at: d})
 		from = d + 1
 	}
-	copyTo(len(sorted))
-	return outSorted, outRoutes, true
+	copyTo(sorted.Len())
+	// From the last edit back, so that the positions before stay sorted's.
+	for _, e := range slices.Backward(edits) {
+		if e.route == nil {
+			sorted = sorted.Replace(e.at, e.at+1)
+		} else {
+			sorted = sorted.Replace(e.at, e.at, e.route)
+		}
+	}
+	return sorted, outRoutes, true
 }
 
 // sortEntries returns the routes of entries in precedence order.
