@@ -85,7 +85,8 @@ func TestCollectNowIfDueCollectsInTheCaller(t *testing.T) {
 		got = append(got, c.CollectNowIfDue())
 	}
 	// The first reading sets the base (300 MB); the second sees 310 MB,
-	// within twice 10 MB of 322.5; the third 320 MB, within again.
+	// within the guard (0.5 MB) and twice 10 MB of 322.5; the third
+	// 320 MB, within again.
 	if want := []bool{false, true, true}; !slices.Equal(got, want) || collected != 2 {
 		t.Fatalf("collected %v (%d times), want %v", got, collected, want)
 	}

@@ -41,12 +41,16 @@ type pacer struct {
 // observe takes the reading after a change and reports whether to start
 // a collection now: no cycle ended since the last reading (the heap is
 // then close to the live heap, and the step since that reading counts
-// allocation made before the cycle's end), and the heap is within twice
-// the last change's allocation of the lowest trigger the pacer may pick
-// but more than a 64th of the way from the live heap to the goal below
-// it. Past the trigger a cycle may be running; just below it the
-// runtime may start one before the collection asked for begins, and
-// runtime.GC would then finish that cycle and run a whole one more. The
+// allocation made before the cycle's end), and the heap is below the
+// lowest trigger the pacer may pick by more than a guard of a 64th of the
+// way from the live heap to the goal, but by no more than that guard and
+// twice the last change's allocation. Past the trigger a cycle may be
+// running; within the guard the runtime may start one before the
+// collection asked for begins, and runtime.GC would then finish that
+// cycle and run a whole one more. The window below the guard is twice a
+// change wide, so that one reading falls into it however small the
+// changes (a window ending at the trigger less the guard would be empty
+// for changes under half the guard). The
 // heap is the lower of two bounds, each over the heap the pacer counts:
 // the live heap plus what was allocated since base, and the heap's
 // objects (over while the last cycle's garbage is being swept, right
@@ -68,5 +72,6 @@ func (p *pacer) observe(r reading) bool {
 	heap := min(r.live+(r.allocs-p.base), r.objects)
 	way := r.goal - r.live
 	lowest := r.live + way/triggerRatioDen*minTriggerRatioNum
-	return heap+way/triggerRatioDen < lowest && heap+2*step >= lowest
+	guard := way / triggerRatioDen
+	return heap+guard < lowest && heap+guard+2*step >= lowest
 }

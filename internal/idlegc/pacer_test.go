@@ -14,15 +14,17 @@ func at(cycles, allocs, objects uint64) reading {
 	return reading{cycles: cycles, allocs: allocs, live: 300 * mb, goal: 600 * mb, objects: objects}
 }
 
-// every10MB are readings 10 MB apart from allocs 1000 MB, in cycle 1: the
-// heap is 300 MB at the first, 300 + 10i MB at the i-th.
-func every10MB(n int) []reading {
+// every are readings step MB apart from allocs 1000 MB, in cycle 1: the
+// heap is 300 MB at the first, 300 + step*i MB at the i-th.
+func every(step uint64, n int) []reading {
 	rs := make([]reading, 0, n)
-	for i := range n {
-		rs = append(rs, at(1, 1000*mb+uint64(i)*10*mb, 300*mb+uint64(i)*10*mb))
+	for i := range uint64(n) {
+		rs = append(rs, at(1, 1000*mb+i*step*mb, 300*mb+i*step*mb))
 	}
 	return rs
 }
+
+func every10MB(n int) []reading { return every(10, n) }
 
 // afterQuietCycle are readings 10 MB apart from a heap of 310 MB in cycle
 // 2, which ended after 800 MB were allocated without a change: counted
@@ -46,28 +48,37 @@ func TestPacerObserve(t *testing.T) {
 		name:     "the first reading only sets the base",
 		readings: []reading{at(1, 5000*mb, 400*mb)},
 	}, {
-		name: "within twice the last change of the lowest trigger, and not just below it",
-		// Heap 500 MB; at 490 twice 10 MB falls short; 510 is within a
-		// 64th of the way (4.7 MB) of the trigger, where the runtime may
-		// start its own cycle first; at 520 a cycle may be running.
+		name: "within the guard and twice the last change of the lowest trigger, and not within the guard",
+		// The guard is a 64th of the way, 4.7 MB: the window is from
+		// 486.3 to 506.3 MB of heap. At 480 it is not reached; 510 is
+		// within the guard of the trigger, where the runtime may start
+		// its own cycle first; at 520 a cycle may be running. (Had the
+		// collection asked at 490 run, the reading at 500 would see a
+		// cycle ended.)
 		readings: every10MB(24),
-		want:     []int{20},
+		want:     []int{19, 20},
+	}, {
+		name: "changes smaller than half the guard",
+		// 2 MB changes: the window is from 502.3 to 506.3 MB, the heap at
+		// 504 and 506 MB.
+		readings: every(2, 110),
+		want:     []int{102, 103},
 	}, {
 		name: "a completed cycle moves the base to the reading before it",
 		// The reading that sees cycle 2 counts the heap from the reading
-		// before, 10 MB: far from the trigger again.
-		readings: append(every10MB(20), at(2, 1000*mb+200*mb, 500*mb), at(2, 1000*mb+210*mb, 320*mb)),
+		// before, 20 MB: far from the trigger again.
+		readings: append(every10MB(19), at(2, 1000*mb+190*mb, 490*mb), at(2, 1000*mb+200*mb, 320*mb)),
 	}, {
 		name: "the objects bound the heap when a cycle ended long after the last reading",
-		// Heap 310 MB at reading 1, 500 MB at 20.
+		// Heap 310 MB at reading 1, 490 MB at 19, 500 MB at 20.
 		readings: afterQuietCycle(24),
-		want:     []int{20},
+		want:     []int{19, 20},
 	}, {
 		name: "unswept garbage counts no more than what was allocated since",
 		// The objects (1,000 MB) are above any trigger; the heap counted
 		// from the base is 500 MB.
 		readings: append(every10MB(20), at(1, 1000*mb+200*mb, 1000*mb)),
-		want:     []int{20},
+		want:     []int{19, 20},
 	}, {
 		name: "a change as large as the way left asks at once",
 		// A 150 MB change, then the heap at 450 MB.
@@ -76,7 +87,7 @@ func TestPacerObserve(t *testing.T) {
 	}, {
 		name:     "no allocation since the last reading",
 		readings: append(every10MB(21), at(1, 1000*mb+200*mb, 500*mb)),
-		want:     []int{20},
+		want:     []int{19, 20},
 	}, {
 		name:     "no collection planned (GOGC=off)",
 		readings: []reading{{cycles: 1, allocs: 1000 * mb, live: 300 * mb, goal: ^uint64(0), objects: 300 * mb}, {cycles: 1, allocs: 1100 * mb, live: 300 * mb, goal: ^uint64(0), objects: 400 * mb}},
