@@ -34,8 +34,13 @@ type pacer struct {
 	// complete. The heap since counted from it is over by what was
 	// allocated between that reading and the cycle's end: a change's
 	// allocation when changes follow each other, but anything allocated
-	// without a change (start-up, a resync) when they do not.
-	base uint64
+	// without a change (start-up, a resync) when they do not. Until the
+	// readings see a cycle end, base is the first reading's allocation
+	// count, and the heap counted from it leaves out what was allocated
+	// between the last cycle's end and that reading (a load's last tens of
+	// megabytes): baseSeen is false, and that count is not used.
+	base     uint64
+	baseSeen bool
 }
 
 // observe takes the reading after a change and reports whether to start
@@ -54,7 +59,7 @@ type pacer struct {
 // heap is the lower of two bounds, each over the heap the pacer counts:
 // the live heap plus what was allocated since base, and the heap's
 // objects (over while the last cycle's garbage is being swept, right
-// after it).
+// after it); the objects alone until the readings have seen a cycle end.
 func (p *pacer) observe(r reading) bool {
 	if !p.seen {
 		p.seen, p.cycles, p.allocs, p.base = true, r.cycles, r.allocs, r.allocs
@@ -63,13 +68,16 @@ func (p *pacer) observe(r reading) bool {
 	step := r.allocs - p.allocs
 	ended := r.cycles != p.cycles
 	if ended {
-		p.cycles, p.base = r.cycles, p.allocs
+		p.cycles, p.base, p.baseSeen = r.cycles, p.allocs, true
 	}
 	p.allocs = r.allocs
 	if ended || r.goal <= r.live || step == 0 {
 		return false
 	}
-	heap := min(r.live+(r.allocs-p.base), r.objects)
+	heap := r.objects
+	if p.baseSeen {
+		heap = min(heap, r.live+(r.allocs-p.base))
+	}
 	way := r.goal - r.live
 	lowest := r.live + way/triggerRatioDen*minTriggerRatioNum
 	guard := way / triggerRatioDen

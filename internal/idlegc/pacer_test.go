@@ -58,6 +58,19 @@ func TestPacerObserve(t *testing.T) {
 		readings: every10MB(24),
 		want:     []int{19, 20},
 	}, {
+		name: "before a cycle end is seen, the objects alone count",
+		// The first reading comes 100 MB after the last cycle ended (a
+		// load's end): counted from it, the heap would be 100 MB under.
+		// The objects are 490 MB at reading 9, 500 at 10.
+		readings: func() []reading {
+			rs := every10MB(25)
+			for i := range rs {
+				rs[i].objects += 100 * mb
+			}
+			return rs[:15]
+		}(),
+		want: []int{9, 10},
+	}, {
 		name: "changes smaller than half the guard",
 		// 2 MB changes: the window is from 502.3 to 506.3 MB, the heap at
 		// 504 and 506 MB.
@@ -75,10 +88,12 @@ func TestPacerObserve(t *testing.T) {
 		want:     []int{19, 20},
 	}, {
 		name: "unswept garbage counts no more than what was allocated since",
-		// The objects (1,000 MB) are above any trigger; the heap counted
-		// from the base is 500 MB.
-		readings: append(every10MB(20), at(1, 1000*mb+200*mb, 1000*mb)),
-		want:     []int{19, 20},
+		// After a cycle end seen (the first reading is in cycle 0), the
+		// heap is 300 MB, then 10 MB more a reading. At the last, the
+		// objects (1,000 MB) are above any trigger; the heap counted from
+		// the base is 500 MB.
+		readings: append(append([]reading{at(0, 1000*mb, 300*mb)}, every10MB(20)...), at(1, 1000*mb+200*mb, 1000*mb)),
+		want:     []int{20, 21},
 	}, {
 		name: "a change as large as the way left asks at once",
 		// A 150 MB change, then the heap at 450 MB.
