@@ -13,6 +13,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/envoygw/envoy-gateway/internal/chunked"
 	"github.com/envoygw/envoy-gateway/internal/gatewayapi"
 	"github.com/envoygw/envoy-gateway/internal/identity"
 )
@@ -90,34 +91,37 @@ func (e *routeEvents) stop() {
 // namespace and name, see gatewayapi.Statuses): the routes only one has,
 // and those whose parent statuses are not the same slice (the resource
 // translator keeps an unchanged route's status from result to result).
-func changedRouteKeys(prev, cur []gatewayapi.RouteStatus) []types.NamespacedName {
+func changedRouteKeys(prev, cur gatewayapi.RouteStatuses) []types.NamespacedName {
 	var out []types.NamespacedName
-	for len(prev) > 0 || len(cur) > 0 {
-		switch c := compareStatusKeys(prev, cur); {
+	i, j := 0, 0
+	for i < prev.Len() || j < cur.Len() {
+		switch c := compareStatusKeys(prev, i, cur, j); {
 		case c < 0:
-			out, prev = append(out, key(prev[0].ObjectKey)), prev[1:]
+			out = append(out, key(prev.At(i).ObjectKey))
+			i++
 		case c > 0:
-			out, cur = append(out, key(cur[0].ObjectKey)), cur[1:]
+			out = append(out, key(cur.At(j).ObjectKey))
+			j++
 		default:
-			if !identity.Slice(prev[0].Parents, cur[0].Parents) {
-				out = append(out, key(cur[0].ObjectKey))
+			if p, n := prev.At(i), cur.At(j); !identity.Slice(p.Parents, n.Parents) {
+				out = append(out, key(n.ObjectKey))
 			}
-			prev, cur = prev[1:], cur[1:]
+			i, j = i+1, j+1
 		}
 	}
 	return out
 }
 
-// compareStatusKeys compares the keys of the first statuses of a and b,
-// an empty list coming after any key.
-func compareStatusKeys(a, b []gatewayapi.RouteStatus) int {
+// compareStatusKeys compares the keys of a's status i and b's status j, a
+// position past a list's end coming after any key.
+func compareStatusKeys(a gatewayapi.RouteStatuses, i int, b gatewayapi.RouteStatuses, j int) int {
 	switch {
-	case len(a) == 0:
+	case i == a.Len():
 		return 1
-	case len(b) == 0:
+	case j == b.Len():
 		return -1
 	}
-	return compareKeys(key(a[0].ObjectKey), key(b[0].ObjectKey))
+	return compareKeys(key(a.At(i).ObjectKey), key(b.At(j).ObjectKey))
 }
 
 func compareKeys(a, b types.NamespacedName) int {
@@ -125,21 +129,21 @@ func compareKeys(a, b types.NamespacedName) int {
 }
 
 // routeStatusOf returns the status of the route k in statuses (sorted).
-func routeStatusOf(statuses []gatewayapi.RouteStatus, k types.NamespacedName) (gatewayapi.RouteStatus, bool) {
-	i, found := slices.BinarySearchFunc(statuses, k, func(s gatewayapi.RouteStatus, k types.NamespacedName) int {
+func routeStatusOf(statuses gatewayapi.RouteStatuses, k types.NamespacedName) (gatewayapi.RouteStatus, bool) {
+	i, found := chunked.BinarySearchFunc(statuses, k, func(s gatewayapi.RouteStatus, k types.NamespacedName) int {
 		return compareKeys(key(s.ObjectKey), k)
 	})
 	if !found {
 		return gatewayapi.RouteStatus{}, false
 	}
-	return statuses[i], true
+	return statuses.At(i), true
 }
 
 // routesToCheck returns the routes of a kind a round must look at after a
 // round that wrote every route status of prev (and wrote none of a
 // rejected route): those whose status changed from prev to cur and those
 // with an event since, sorted.
-func routesToCheck(prev, cur []gatewayapi.RouteStatus, events sets.Set[types.NamespacedName]) []types.NamespacedName {
+func routesToCheck(prev, cur gatewayapi.RouteStatuses, events sets.Set[types.NamespacedName]) []types.NamespacedName {
 	out := changedRouteKeys(prev, cur)
 	for k := range events {
 		out = append(out, k)

@@ -12,6 +12,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
 
+	"github.com/envoygw/envoy-gateway/internal/chunked"
 	"github.com/envoygw/envoy-gateway/internal/gatewayapi"
 	"github.com/envoygw/envoy-gateway/internal/message"
 )
@@ -56,7 +57,7 @@ func TestChangedRouteKeys(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := changedRouteKeys(tt.prev, tt.cur); !slices.Equal(got, tt.want) {
+			if got := changedRouteKeys(chunked.Of(tt.prev), chunked.Of(tt.cur)); !slices.Equal(got, tt.want) {
 				t.Fatalf("changedRouteKeys = %v, want %v", got, tt.want)
 			}
 		})
@@ -114,7 +115,7 @@ func TestStatusWriterLooksOnlyAtChangedRoutes(t *testing.T) {
 	}
 	ctx := context.Background()
 	round := func(statuses ...gatewayapi.RouteStatus) (lists int, read []string) {
-		res := &gatewayapi.Result{Statuses: gatewayapi.Statuses{HTTPRoutes: statuses}}
+		res := &gatewayapi.Result{Statuses: gatewayapi.Statuses{HTTPRoutes: chunked.Of(statuses)}}
 		results.Publish(res)
 		lists, c.gets = c.lists, nil
 		w.write(ctx, res)

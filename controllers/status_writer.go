@@ -197,7 +197,7 @@ type routeKind struct {
 	// parents points at the parent statuses of a route of the kind.
 	parents func(client.Object) *[]gwapiv1.RouteParentStatus
 	// statuses are the computed statuses of the kind's routes.
-	statuses func(*gatewayapi.Statuses) []gatewayapi.RouteStatus
+	statuses func(*gatewayapi.Statuses) gatewayapi.RouteStatuses
 }
 
 var httpRouteKind = routeKind{
@@ -205,7 +205,7 @@ var httpRouteKind = routeKind{
 	list:      listRoutes[gwapiv1.HTTPRoute](func(l *gwapiv1.HTTPRouteList) *[]gwapiv1.HTTPRoute { return &l.Items }),
 	newObject: func() client.Object { return &gwapiv1.HTTPRoute{} },
 	parents:   func(o client.Object) *[]gwapiv1.RouteParentStatus { return &o.(*gwapiv1.HTTPRoute).Status.Parents },
-	statuses:  func(s *gatewayapi.Statuses) []gatewayapi.RouteStatus { return s.HTTPRoutes },
+	statuses:  func(s *gatewayapi.Statuses) gatewayapi.RouteStatuses { return s.HTTPRoutes },
 }
 
 var grpcRouteKind = routeKind{
@@ -213,7 +213,7 @@ var grpcRouteKind = routeKind{
 	list:      listRoutes[gwapiv1.GRPCRoute](func(l *gwapiv1.GRPCRouteList) *[]gwapiv1.GRPCRoute { return &l.Items }),
 	newObject: func() client.Object { return &gwapiv1.GRPCRoute{} },
 	parents:   func(o client.Object) *[]gwapiv1.RouteParentStatus { return &o.(*gwapiv1.GRPCRoute).Status.Parents },
-	statuses:  func(s *gatewayapi.Statuses) []gatewayapi.RouteStatus { return s.GRPCRoutes },
+	statuses:  func(s *gatewayapi.Statuses) gatewayapi.RouteStatuses { return s.GRPCRoutes },
 }
 
 var tlsRouteKind = routeKind{
@@ -221,7 +221,7 @@ var tlsRouteKind = routeKind{
 	list:      listRoutes[gwapiv1.TLSRoute](func(l *gwapiv1.TLSRouteList) *[]gwapiv1.TLSRoute { return &l.Items }),
 	newObject: func() client.Object { return &gwapiv1.TLSRoute{} },
 	parents:   func(o client.Object) *[]gwapiv1.RouteParentStatus { return &o.(*gwapiv1.TLSRoute).Status.Parents },
-	statuses:  func(s *gatewayapi.Statuses) []gatewayapi.RouteStatus { return s.TLSRoutes },
+	statuses:  func(s *gatewayapi.Statuses) gatewayapi.RouteStatuses { return s.TLSRoutes },
 }
 
 var tcpRouteKind = routeKind{
@@ -229,7 +229,7 @@ var tcpRouteKind = routeKind{
 	list:      listRoutes[gwapiv1.TCPRoute](func(l *gwapiv1.TCPRouteList) *[]gwapiv1.TCPRoute { return &l.Items }),
 	newObject: func() client.Object { return &gwapiv1.TCPRoute{} },
 	parents:   func(o client.Object) *[]gwapiv1.RouteParentStatus { return &o.(*gwapiv1.TCPRoute).Status.Parents },
-	statuses:  func(s *gatewayapi.Statuses) []gatewayapi.RouteStatus { return s.TCPRoutes },
+	statuses:  func(s *gatewayapi.Statuses) gatewayapi.RouteStatuses { return s.TCPRoutes },
 }
 
 // listRoutes returns a routeKind's list for the route type T, whose list
@@ -267,14 +267,14 @@ func cloneParents(in []gwapiv1.RouteParentStatus) []gwapiv1.RouteParentStatus {
 // writeRoutes writes our parent entries of every route of a kind, and removes
 // them from routes that are no longer attached to any of our Gateways.
 func (w *statusWriter) writeRoutes(
-	ctx context.Context, kind routeKind, statuses []gatewayapi.RouteStatus, report *applied.Report, now metav1.Time,
+	ctx context.Context, kind routeKind, statuses gatewayapi.RouteStatuses, report *applied.Report, now metav1.Time,
 ) {
 	if w.desired == nil {
-		w.desired = make(map[types.NamespacedName][]gwapiv1.RouteParentStatus, len(statuses))
+		w.desired = make(map[types.NamespacedName][]gwapiv1.RouteParentStatus, statuses.Len())
 	}
 	desired := w.desired
 	clear(desired)
-	for _, s := range statuses {
+	for _, s := range statuses.All() {
 		desired[key(s.ObjectKey)] = report.RouteParents(kind.name, s)
 	}
 	// The stored routes, read-only: shared with the cache.
@@ -296,7 +296,7 @@ func (w *statusWriter) writeRoutes(
 // proxy then or now): it looks only at the routes whose status changed
 // since and at those with events (the stored object changed).
 func (w *statusWriter) writeChangedRoutes(
-	ctx context.Context, kind routeKind, prev, statuses []gatewayapi.RouteStatus,
+	ctx context.Context, kind routeKind, prev, statuses gatewayapi.RouteStatuses,
 	events sets.Set[types.NamespacedName], report *applied.Report, now metav1.Time,
 ) {
 	read := w.routeReader(ctx, kind)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/envoygw/envoy-gateway/internal/applied"
 	"github.com/envoygw/envoy-gateway/internal/bus"
+	"github.com/envoygw/envoy-gateway/internal/chunked"
 	"github.com/envoygw/envoy-gateway/internal/gatewayapi"
 	"github.com/envoygw/envoy-gateway/internal/ir"
 	xdsserver "github.com/envoygw/envoy-gateway/internal/xds/server"
@@ -42,10 +43,10 @@ func result(gwGen, routeGen int64) *gatewayapi.Result {
 		Statuses: gatewayapi.Statuses{
 			Gateways:     []gatewayapi.GatewayStatus{{ObjectKey: key("eg"), Status: gwapiv1.GatewayStatus{Conditions: conds(gwGen)}}},
 			ListenerSets: []gatewayapi.ListenerSetStatus{{ObjectKey: key("extra"), Status: gwapiv1.ListenerSetStatus{Conditions: conds(3)}}},
-			HTTPRoutes: []gatewayapi.RouteStatus{
+			HTTPRoutes: chunked.Of([]gatewayapi.RouteStatus{
 				{ObjectKey: key("a"), Parents: []gwapiv1.RouteParentStatus{{ParentRef: gw, Conditions: conds(routeGen)}, {ParentRef: ls, Conditions: conds(routeGen)}}},
 				{ObjectKey: key("b"), Parents: []gwapiv1.RouteParentStatus{{ParentRef: gw, Conditions: conds(1)}}},
-			},
+			}),
 		},
 	}
 }
@@ -113,13 +114,13 @@ func TestReport(t *testing.T) {
 			if len(current.Statuses.Gateways[0].Status.Conditions) != 1 {
 				t.Error("Report modified the result's Gateway status")
 			}
-			for _, p := range r.RouteParents("HTTPRoute", current.Statuses.HTTPRoutes[0]) {
+			for _, p := range r.RouteParents("HTTPRoute", current.Statuses.HTTPRoutes.At(0)) {
 				c := meta.FindStatusCondition(p.Conditions, applied.ConditionType)
 				if (c != nil) != tt.wantRouteA || (c != nil && (c.Reason != applied.ReasonRejected || c.ObservedGeneration != 5)) {
 					t.Errorf("route a parent %s: condition %+v, want one: %v", p.ParentRef.Name, c, tt.wantRouteA)
 				}
 			}
-			for _, p := range r.RouteParents("HTTPRoute", current.Statuses.HTTPRoutes[1]) {
+			for _, p := range r.RouteParents("HTTPRoute", current.Statuses.HTTPRoutes.At(1)) {
 				if c := meta.FindStatusCondition(p.Conditions, applied.ConditionType); c != nil {
 					t.Errorf("route b (not rejected) got %+v", c)
 				}

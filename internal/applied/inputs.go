@@ -453,14 +453,14 @@ func inputKey(kind string, k gatewayapi.ObjectKey) string {
 // observedGeneration of its conditions.
 func otherGenerations(r *gatewayapi.Result) map[string]int64 {
 	st := &r.Statuses
-	out := make(map[string]int64, len(st.Gateways)+len(st.ListenerSets)+len(st.TLSRoutes))
+	out := make(map[string]int64, len(st.Gateways)+len(st.ListenerSets)+st.TLSRoutes.Len())
 	for _, s := range st.Gateways {
 		out["Gateway "+s.Namespace+"/"+s.Name] = maxGeneration(s.Status.Conditions)
 	}
 	for _, s := range st.ListenerSets {
 		out["ListenerSet "+s.Namespace+"/"+s.Name] = maxGeneration(s.Status.Conditions)
 	}
-	for _, s := range st.TLSRoutes {
+	for _, s := range st.TLSRoutes.All() {
 		out["TLSRoute "+s.Namespace+"/"+s.Name] = routeGeneration(s)
 	}
 	return out
@@ -469,8 +469,8 @@ func otherGenerations(r *gatewayapi.Result) map[string]int64 {
 // httpRouteGenerations returns the generation of every HTTPRoute with a
 // status in r, keyed like inputs.
 func httpRouteGenerations(r *gatewayapi.Result) map[string]int64 {
-	out := make(map[string]int64, len(r.Statuses.HTTPRoutes))
-	for _, s := range r.Statuses.HTTPRoutes {
+	out := make(map[string]int64, r.Statuses.HTTPRoutes.Len())
+	for _, s := range r.Statuses.HTTPRoutes.All() {
 		out["HTTPRoute "+s.Namespace+"/"+s.Name] = routeGeneration(s)
 	}
 	return out
@@ -479,7 +479,7 @@ func httpRouteGenerations(r *gatewayapi.Result) map[string]int64 {
 // httpRouteGeneration returns the generation of the HTTPRoute k in r's
 // statuses (0 without a status).
 func httpRouteGeneration(r *gatewayapi.Result, k gatewayapi.ObjectKey) int64 {
-	for _, s := range r.Statuses.HTTPRoutes {
+	for _, s := range r.Statuses.HTTPRoutes.All() {
 		if s.ObjectKey == k {
 			return routeGeneration(s)
 		}

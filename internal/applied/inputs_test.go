@@ -13,6 +13,7 @@ import (
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	"github.com/envoygw/envoy-gateway/internal/bus"
+	"github.com/envoygw/envoy-gateway/internal/chunked"
 	"github.com/envoygw/envoy-gateway/internal/gatewayapi"
 	"github.com/envoygw/envoy-gateway/internal/ir"
 )
@@ -101,7 +102,7 @@ func (w *indexWorld) result() *gatewayapi.Result {
 			{Name: "ns/eg/http", Routes: all},
 			{Name: "ns/eg/alt", Routes: every2nd},
 		}, TLS: []*ir.TLSListener{{Name: "ns/eg/tls", Routes: []*ir.TLSRoute{{Name: "tlsroute/ns/t/rule/0"}}}}}}},
-		Statuses: gatewayapi.Statuses{HTTPRoutes: statuses},
+		Statuses: gatewayapi.Statuses{HTTPRoutes: chunked.Of(statuses)},
 	}
 }
 

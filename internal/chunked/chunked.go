@@ -1,6 +1,7 @@
 package chunked
 
 import (
+	"encoding/json"
 	"fmt"
 	"iter"
 	"slices"
@@ -195,4 +196,22 @@ func BinarySearchFunc[T, K any](l List[T], target K, cmp func(T, K) int) (int, b
 	}
 	i, found := slices.BinarySearchFunc(l.chunks[c], target, cmp)
 	return l.start(c) + i, found
+}
+
+// IsZero reports whether l is empty (for the omitzero JSON option).
+func (l List[T]) IsZero() bool { return l.Len() == 0 }
+
+// MarshalJSON encodes l as a JSON array.
+func (l List[T]) MarshalJSON() ([]byte, error) {
+	return json.Marshal(l.Slice())
+}
+
+// UnmarshalJSON decodes a JSON array (or null) into l.
+func (l *List[T]) UnmarshalJSON(b []byte) error {
+	var s []T
+	if err := json.Unmarshal(b, &s); err != nil {
+		return err
+	}
+	*l = Of(s)
+	return nil
 }

@@ -1,6 +1,7 @@
 package chunked
 
 import (
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -184,7 +185,7 @@ func TestReplaceShrinkingMerges(t *testing.T) {
 }
 
 func TestMap(t *testing.T) {
-	l := Of(seq(3*maxChunk + 5)).Replace(10, 20)
+	l := Of(seq(3*maxChunk+5)).Replace(10, 20)
 	doubled := Map(l, func(v int) int { return 2 * v })
 	want := l.Slice()
 	for i := range want {
@@ -216,5 +217,29 @@ func TestBinarySearchFunc(t *testing.T) {
 	}
 	if at, found := BinarySearchFunc(List[int]{}, 5, cmp); at != 0 || found {
 		t.Fatalf("BinarySearchFunc on an empty list = %d, %v; want 0, false", at, found)
+	}
+}
+
+func TestJSON(t *testing.T) {
+	type doc struct {
+		L List[int] `json:"l,omitzero"`
+	}
+	for _, want := range [][]int{nil, {1}, seq(3*maxChunk + 1)} {
+		b, err := json.Marshal(doc{L: Of(want)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(want) == 0 && string(b) != "{}" {
+			t.Fatalf("an empty list encodes as %s, want {} (omitzero)", b)
+		}
+		var got doc
+		if err := json.Unmarshal(b, &got); err != nil {
+			t.Fatal(err)
+		}
+		check(t, got.L, want)
+	}
+	var l List[int]
+	if err := json.Unmarshal([]byte(`{"a": 1}`), &l); err == nil {
+		t.Fatal("decoding an object into a list did not fail")
 	}
 }

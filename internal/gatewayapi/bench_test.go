@@ -130,10 +130,10 @@ func TestBenchResources(t *testing.T) {
 	if len(xds.Clusters) != n/routesPerService {
 		t.Errorf("got %d clusters, want %d", len(xds.Clusters), n/routesPerService)
 	}
-	if len(r.Statuses.HTTPRoutes) != n {
-		t.Fatalf("got %d route statuses, want %d", len(r.Statuses.HTTPRoutes), n)
+	if r.Statuses.HTTPRoutes.Len() != n {
+		t.Fatalf("got %d route statuses, want %d", r.Statuses.HTTPRoutes.Len(), n)
 	}
-	for _, rs := range r.Statuses.HTTPRoutes {
+	for _, rs := range r.Statuses.HTTPRoutes.All() {
 		if len(rs.Parents) != 1 || len(rs.Parents[0].Conditions) != 2 ||
 			rs.Parents[0].Conditions[0].Status != metav1.ConditionTrue || rs.Parents[0].Conditions[1].Status != metav1.ConditionTrue {
 			t.Fatalf("route %s/%s: want accepted with resolved refs, got %+v", rs.Namespace, rs.Name, rs.Parents)

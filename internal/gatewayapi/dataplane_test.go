@@ -33,7 +33,7 @@ func TestDataPlaneRefusalReachesStatus(t *testing.T) {
 	opts.DataPlane = refuseRoutes{prefix: "httproute/default/good/"}
 	result := Translate(res, opts)
 	var found bool
-	for _, rs := range result.Statuses.HTTPRoutes {
+	for _, rs := range result.Statuses.HTTPRoutes.All() {
 		if rs.Name != "good" {
 			continue
 		}

@@ -133,7 +133,7 @@ func allConditions(r *Result) []metav1.Condition {
 			out = append(out, l.Conditions...)
 		}
 	}
-	for _, s := range append(r.Statuses.HTTPRoutes, r.Statuses.TLSRoutes...) {
+	for _, s := range append(r.Statuses.HTTPRoutes.Slice(), r.Statuses.TLSRoutes.Slice()...) {
 		for _, p := range s.Parents {
 			out = append(out, p.Conditions...)
 		}
@@ -182,7 +182,7 @@ func TestGoldenCoversEveryReason(t *testing.T) {
 				add("Listener", l.Conditions)
 			}
 		}
-		for _, s := range append(r.Statuses.HTTPRoutes, r.Statuses.TLSRoutes...) {
+		for _, s := range append(r.Statuses.HTTPRoutes.Slice(), r.Statuses.TLSRoutes.Slice()...) {
 			for _, p := range s.Parents {
 				add("Route", p.Conditions)
 			}

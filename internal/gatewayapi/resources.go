@@ -3,6 +3,7 @@ package gatewayapi
 import (
 	"cmp"
 	"fmt"
+	"github.com/envoygw/envoy-gateway/internal/chunked"
 	"maps"
 	"slices"
 	"strings"
@@ -201,10 +202,10 @@ type Statuses struct {
 	GatewayClasses []GatewayClassStatus `json:"gatewayClasses,omitempty"`
 	Gateways       []GatewayStatus      `json:"gateways,omitempty"`
 	ListenerSets   []ListenerSetStatus  `json:"listenerSets,omitempty"`
-	HTTPRoutes     []RouteStatus        `json:"httpRoutes,omitempty"`
-	GRPCRoutes     []RouteStatus        `json:"grpcRoutes,omitempty"`
-	TLSRoutes      []RouteStatus        `json:"tlsRoutes,omitempty"`
-	TCPRoutes      []RouteStatus        `json:"tcpRoutes,omitempty"`
+	HTTPRoutes     RouteStatuses        `json:"httpRoutes,omitzero"`
+	GRPCRoutes     RouteStatuses        `json:"grpcRoutes,omitzero"`
+	TLSRoutes      RouteStatuses        `json:"tlsRoutes,omitzero"`
+	TCPRoutes      RouteStatuses        `json:"tcpRoutes,omitzero"`
 	EnvoyProxies   []EnvoyProxyStatus   `json:"envoyProxies,omitempty"`
 	// BackendTLSPolicies are the policies with at least one Gateway of ours
 	// as ancestor; each status lists only our ancestors.
@@ -260,6 +261,12 @@ type RouteStatus struct {
 	ObjectKey `json:",inline"`
 	Parents   []gwapiv1.RouteParentStatus `json:"parents"`
 }
+
+// RouteStatuses are the statuses of the routes of one kind, sorted by
+// namespace and name: a chunked list, so that a patched translation, one
+// route changed among ten thousand, makes a list that shares all but a
+// chunk or two of the last one's (see chunked.List).
+type RouteStatuses = chunked.List[RouteStatus]
 
 // EnvoyProxyStatus is the status of an EnvoyProxy referenced by one of our GatewayClasses.
 type EnvoyProxyStatus struct {

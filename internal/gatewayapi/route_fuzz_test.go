@@ -169,7 +169,7 @@ func TestAdmittedRouteReachesEnvoy(t *testing.T) {
 		res.HTTPRoutes = []*gwapiv1.HTTPRoute{admitted}
 		result := Translate(res, Options{DataPlane: xdstranslator.Checks{}})
 		checkEnvoyConfiguration(t, res, result)
-		accepted := result.Statuses.HTTPRoutes[0].Parents[0].Conditions[0]
+		accepted := result.Statuses.HTTPRoutes.At(0).Parents[0].Conditions[0]
 		if wantAccepted := rv.headerValue == "a"; (accepted.Status == metav1.ConditionTrue) != wantAccepted {
 			t.Errorf("route %+v: Accepted = %s %s %s", rv, accepted.Status, accepted.Reason, accepted.Message)
 		}

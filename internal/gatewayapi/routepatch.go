@@ -7,6 +7,7 @@ import (
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	"github.com/envoygw/envoy-gateway/internal/bus"
+	"github.com/envoygw/envoy-gateway/internal/chunked"
 	"github.com/envoygw/envoy-gateway/internal/sliceends"
 )
 
@@ -204,22 +205,23 @@ func (t *translator) detachRoutes(routes []*httpRouteModel) {
 
 // patchedRouteStatuses returns prev (sorted by namespace and name) without
 // the statuses of the routes gone and with those of the routes that came,
-// in order. prev is not modified.
-func (t *translator) patchedRouteStatuses(prev []RouteStatus, gone, came []*httpRouteModel) []RouteStatus {
-	out := slices.Clone(prev)
+// in order: a list sharing prev's chunks but those edited. prev is not
+// modified.
+func (t *translator) patchedRouteStatuses(prev RouteStatuses, gone, came []*httpRouteModel) RouteStatuses {
+	out := prev
 	for _, m := range gone {
-		if i, found := slices.BinarySearchFunc(out, routeStatusKey(m), compareRouteStatus); found {
-			out = slices.Delete(out, i, i+1)
+		if i, found := chunked.BinarySearchFunc(out, routeStatusKey(m), compareRouteStatus); found {
+			out = out.Replace(i, i+1)
 		}
 	}
 	for _, m := range came {
 		rs := t.httpRouteStatus(m)
-		i, found := slices.BinarySearchFunc(out, rs, compareRouteStatus)
+		i, found := chunked.BinarySearchFunc(out, rs, compareRouteStatus)
+		end := i
 		if found {
-			out[i] = rs // never so: keys are unique (patchKeysUnique)
-			continue
+			end = i + 1 // never so: keys are unique (patchKeysUnique)
 		}
-		out = slices.Insert(out, i, rs)
+		out = out.Replace(i, end, rs)
 	}
 	return out
 }

@@ -2,6 +2,7 @@ package gatewayapi
 
 import (
 	"cmp"
+	"github.com/envoygw/envoy-gateway/internal/chunked"
 	"slices"
 	"strings"
 
@@ -18,10 +19,10 @@ func (t *translator) statuses() Statuses {
 		GatewayClasses: t.gatewayClassStatuses(),
 		Gateways:       t.gatewayStatuses(),
 		ListenerSets:   t.listenerSetStatuses(),
-		HTTPRoutes:     t.httpRouteStatuses(kindHTTPRoute, t.httpRoutes),
-		GRPCRoutes:     t.httpRouteStatuses(kindGRPCRoute, t.grpcRoutes),
-		TLSRoutes:      t.tlsRouteStatuses(),
-		TCPRoutes:      t.l4RouteStatuses(t.tcpRoutes),
+		HTTPRoutes:     chunked.Of(t.httpRouteStatuses(kindHTTPRoute, t.httpRoutes)),
+		GRPCRoutes:     chunked.Of(t.httpRouteStatuses(kindGRPCRoute, t.grpcRoutes)),
+		TLSRoutes:      chunked.Of(t.tlsRouteStatuses()),
+		TCPRoutes:      chunked.Of(t.l4RouteStatuses(t.tcpRoutes)),
 		EnvoyProxies:   t.envoyProxyStatuses(),
 
 		BackendTLSPolicies: t.backendTLSPolicyStatuses(),

@@ -71,10 +71,10 @@ func indexStatuses(s gatewayapi.Statuses) statusIndex {
 		gateways: byKey(s.Gateways),
 		sets:     byKey(s.ListenerSets),
 		routes: map[string]map[gatewayapi.ObjectKey]gatewayapi.RouteStatus{
-			"HTTPRoute": byKey(s.HTTPRoutes),
-			"GRPCRoute": byKey(s.GRPCRoutes),
-			"TLSRoute":  byKey(s.TLSRoutes),
-			"TCPRoute":  byKey(s.TCPRoutes),
+			"HTTPRoute": byKey(s.HTTPRoutes.Slice()),
+			"GRPCRoute": byKey(s.GRPCRoutes.Slice()),
+			"TLSRoute":  byKey(s.TLSRoutes.Slice()),
+			"TCPRoute":  byKey(s.TCPRoutes.Slice()),
 		},
 		proxies: byKey(s.EnvoyProxies),
 	}

@@ -75,7 +75,7 @@ func newWorld(t *testing.T) *world {
 func (w *world) publish(t *testing.T) {
 	t.Helper()
 	result := gatewayapi.Translate(w.res, w.opts)
-	for _, r := range result.Statuses.HTTPRoutes {
+	for _, r := range result.Statuses.HTTPRoutes.All() {
 		for _, p := range r.Parents {
 			for _, c := range p.Conditions {
 				if c.Status != metav1.ConditionTrue {

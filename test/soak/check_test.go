@@ -197,7 +197,7 @@ func statusDiff(
 			diffs = append(diffs, fmt.Sprintf("Gateway %s/%s (-want +stored):\n%s", s.Namespace, s.Name, d))
 		}
 	}
-	for _, s := range want.Statuses.HTTPRoutes {
+	for _, s := range want.Statuses.HTTPRoutes.All() {
 		var r gwapiv1.HTTPRoute
 		if err := c.Get(ctx, client.ObjectKey{Namespace: s.Namespace, Name: s.Name}, &r); err != nil {
 			return nil, err

@@ -172,16 +172,16 @@ func indexStatus(s gatewayapi.Statuses, report *applied.Report) map[string]map[g
 	for _, l := range s.ListenerSets {
 		idx["ListenerSet"][l.ObjectKey] = report.ListenerSetStatus(l, nil)
 	}
-	for _, r := range s.HTTPRoutes {
+	for _, r := range s.HTTPRoutes.All() {
 		idx["HTTPRoute"][r.ObjectKey] = routeStatus{Parents: report.RouteParents("HTTPRoute", r)}
 	}
-	for _, r := range s.GRPCRoutes {
+	for _, r := range s.GRPCRoutes.All() {
 		idx["GRPCRoute"][r.ObjectKey] = routeStatus{Parents: r.Parents}
 	}
-	for _, r := range s.TLSRoutes {
+	for _, r := range s.TLSRoutes.All() {
 		idx["TLSRoute"][r.ObjectKey] = routeStatus{Parents: report.RouteParents("TLSRoute", r)}
 	}
-	for _, r := range s.TCPRoutes {
+	for _, r := range s.TCPRoutes.All() {
 		idx["TCPRoute"][r.ObjectKey] = routeStatus{Parents: r.Parents}
 	}
 	for _, p := range s.EnvoyProxies {

@@ -77,7 +77,7 @@ func TestNewlineHeaderValueDoesNotFreezeTheFleet(t *testing.T) {
 		return gatewayapi.Translate(res, opts)
 	}
 	first := translate("/v1")
-	for _, rs := range first.Statuses.HTTPRoutes {
+	for _, rs := range first.Statuses.HTTPRoutes.All() {
 		c := rs.Parents[0].Conditions[0]
 		wantAccepted := rs.Name == "good"
 		if (c.Status == "True") != wantAccepted {
