@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"iter"
 	"slices"
-	"sort"
 )
 
 // maxChunk is the most elements a chunk holds. A chunk of 256 16-byte
@@ -128,7 +127,8 @@ func (l List[T]) absorbNeighbour(first, last int, mid []T) (int, int, []T) {
 
 // chunkOf returns the index of the chunk holding element i (0 <= i < Len).
 func (l List[T]) chunkOf(i int) int {
-	return sort.Search(len(l.ends), func(c int) bool { return l.ends[c] > i })
+	c, _ := slices.BinarySearch(l.ends, i+1) // the first chunk ending past i
+	return c
 }
 
 // start returns the index of chunk c's first element.
@@ -187,9 +187,8 @@ func Map[T any](l List[T], f func(T) T) List[T] {
 func BinarySearchFunc[T, K any](l List[T], target K, cmp func(T, K) int) (int, bool) {
 	// The first chunk whose last element is not less than target holds
 	// target's position, when any chunk does.
-	c := sort.Search(len(l.chunks), func(c int) bool {
-		chunk := l.chunks[c]
-		return cmp(chunk[len(chunk)-1], target) >= 0
+	c, _ := slices.BinarySearchFunc(l.chunks, target, func(chunk []T, target K) int {
+		return cmp(chunk[len(chunk)-1], target)
 	})
 	if c == len(l.chunks) {
 		return l.Len(), false

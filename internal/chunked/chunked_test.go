@@ -152,8 +152,9 @@ func TestReplaceRandom(t *testing.T) {
 	for step := range 3000 {
 		start := rng.IntN(len(want) + 1)
 		end := start + rng.IntN(min(len(want)-start, 5)+1)
-		var with []int
-		for range rng.IntN(4 + step%300/299*400) { // now and then a long run
+		n := rng.IntN(4 + step%300/299*400) // now and then a long run
+		with := make([]int, 0, n)
+		for range n {
 			with = append(with, next)
 			next++
 		}

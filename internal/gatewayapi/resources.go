@@ -3,7 +3,6 @@ package gatewayapi
 import (
 	"cmp"
 	"fmt"
-	"github.com/envoygw/envoy-gateway/internal/chunked"
 	"maps"
 	"slices"
 	"strings"
@@ -14,6 +13,7 @@ import (
 
 	egv1a1 "github.com/envoygw/envoy-gateway/api/v1alpha1"
 	"github.com/envoygw/envoy-gateway/internal/bus"
+	"github.com/envoygw/envoy-gateway/internal/chunked"
 	"github.com/envoygw/envoy-gateway/internal/ir"
 )
 

@@ -2,7 +2,6 @@ package gatewayapi
 
 import (
 	"cmp"
-	"github.com/envoygw/envoy-gateway/internal/chunked"
 	"slices"
 	"strings"
 
@@ -10,6 +9,7 @@ import (
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	egv1a1 "github.com/envoygw/envoy-gateway/api/v1alpha1"
+	"github.com/envoygw/envoy-gateway/internal/chunked"
 )
 
 // statuses turns the model into the status of every object: this is the one
