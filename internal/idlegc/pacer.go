@@ -9,6 +9,14 @@ const (
 	minTriggerRatioNum = 45 // about 0.7
 )
 
+// guardDen sets the guard below the lowest trigger, a guardDen-th of the
+// way from the live heap to the goal (about 20 MB at 10,000 routes). The
+// heap a reading gives is under the heap the pacer counts, which takes in
+// whole spans as they are cached for allocation; a guard of a 64th (5 MB)
+// let the runtime's cycle start first in a File run at 10,000 routes
+// (session 20), and runtime.GC then ran a whole cycle more.
+const guardDen = 16
+
 // reading is the runtime's state after a change.
 type reading struct {
 	// cycles is the number of collections completed.
@@ -47,8 +55,8 @@ type pacer struct {
 // a collection now: no cycle ended since the last reading (the heap is
 // then close to the live heap, and the step since that reading counts
 // allocation made before the cycle's end), and the heap is below the
-// lowest trigger the pacer may pick by more than a guard of a 64th of the
-// way from the live heap to the goal, but by no more than that guard and
+// lowest trigger the pacer may pick by more than a guard (see guardDen),
+// but by no more than that guard and
 // twice the last change's allocation. Past the trigger a cycle may be
 // running; within the guard the runtime may start one before the
 // collection asked for begins, and runtime.GC would then finish that
@@ -80,6 +88,6 @@ func (p *pacer) observe(r reading) bool {
 	}
 	way := r.goal - r.live
 	lowest := r.live + way/triggerRatioDen*minTriggerRatioNum
-	guard := way / triggerRatioDen
+	guard := way / guardDen
 	return heap+guard < lowest && heap+guard+2*step >= lowest
 }

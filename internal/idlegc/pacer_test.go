@@ -49,19 +49,19 @@ func TestPacerObserve(t *testing.T) {
 		readings: []reading{at(1, 5000*mb, 400*mb)},
 	}, {
 		name: "within the guard and twice the last change of the lowest trigger, and not within the guard",
-		// The guard is a 64th of the way, 4.7 MB: the window is from
-		// 486.3 to 506.3 MB of heap. At 480 it is not reached; 510 is
-		// within the guard of the trigger, where the runtime may start
-		// its own cycle first; at 520 a cycle may be running. (Had the
-		// collection asked at 490 run, the reading at 500 would see a
+		// The guard is a 16th of the way, 18.75 MB: the window is from
+		// 472.2 to 492.2 MB of heap. At 470 it is not reached; 500 and
+		// 510 are within the guard of the trigger, where the runtime may
+		// start its own cycle first; at 520 a cycle may be running. (Had
+		// the collection asked at 480 run, the reading at 490 would see a
 		// cycle ended.)
 		readings: every10MB(24),
-		want:     []int{19, 20},
+		want:     []int{18, 19},
 	}, {
 		name: "before a cycle end is seen, the objects alone count",
 		// The first reading comes 100 MB after the last cycle ended (a
 		// load's end): counted from it, the heap would be 100 MB under.
-		// The objects are 490 MB at reading 9, 500 at 10.
+		// The objects are 480 MB at reading 8, 490 at 9.
 		readings: func() []reading {
 			rs := every10MB(25)
 			for i := range rs {
@@ -69,31 +69,31 @@ func TestPacerObserve(t *testing.T) {
 			}
 			return rs[:15]
 		}(),
-		want: []int{9, 10},
+		want: []int{8, 9},
 	}, {
 		name: "changes smaller than half the guard",
-		// 2 MB changes: the window is from 502.3 to 506.3 MB, the heap at
-		// 504 and 506 MB.
+		// 2 MB changes: the window is from 488.2 to 492.2 MB, the heap at
+		// 490 and 492 MB.
 		readings: every(2, 110),
-		want:     []int{102, 103},
+		want:     []int{95, 96},
 	}, {
 		name: "a completed cycle moves the base to the reading before it",
 		// The reading that sees cycle 2 counts the heap from the reading
 		// before, 20 MB: far from the trigger again.
-		readings: append(every10MB(19), at(2, 1000*mb+190*mb, 490*mb), at(2, 1000*mb+200*mb, 320*mb)),
+		readings: append(every10MB(18), at(2, 1000*mb+180*mb, 480*mb), at(2, 1000*mb+190*mb, 320*mb)),
 	}, {
 		name: "the objects bound the heap when a cycle ended long after the last reading",
-		// Heap 310 MB at reading 1, 490 MB at 19, 500 MB at 20.
+		// Heap 310 MB at reading 1, 480 MB at 18, 490 MB at 19.
 		readings: afterQuietCycle(24),
-		want:     []int{19, 20},
+		want:     []int{18, 19},
 	}, {
 		name: "unswept garbage counts no more than what was allocated since",
 		// After a cycle end seen (the first reading is in cycle 0), the
 		// heap is 300 MB, then 10 MB more a reading. At the last, the
 		// objects (1,000 MB) are above any trigger; the heap counted from
-		// the base is 500 MB.
-		readings: append(append([]reading{at(0, 1000*mb, 300*mb)}, every10MB(20)...), at(1, 1000*mb+200*mb, 1000*mb)),
-		want:     []int{20, 21},
+		// the base is 490 MB.
+		readings: append(append([]reading{at(0, 1000*mb, 300*mb)}, every10MB(19)...), at(1, 1000*mb+190*mb, 1000*mb)),
+		want:     []int{19, 20},
 	}, {
 		name: "a change as large as the way left asks at once",
 		// A 150 MB change, then the heap at 450 MB.
@@ -101,8 +101,8 @@ func TestPacerObserve(t *testing.T) {
 		want:     []int{1},
 	}, {
 		name:     "no allocation since the last reading",
-		readings: append(every10MB(21), at(1, 1000*mb+200*mb, 500*mb)),
-		want:     []int{19, 20},
+		readings: append(every10MB(20), at(1, 1000*mb+190*mb, 490*mb)),
+		want:     []int{18, 19},
 	}, {
 		name:     "no collection planned (GOGC=off)",
 		readings: []reading{{cycles: 1, allocs: 1000 * mb, live: 300 * mb, goal: ^uint64(0), objects: 300 * mb}, {cycles: 1, allocs: 1100 * mb, live: 300 * mb, goal: ^uint64(0), objects: 400 * mb}},
