@@ -38,13 +38,36 @@ func afterQuietCycle(n int) []reading {
 	return rs
 }
 
-func TestPacerObserve(t *testing.T) {
-	tests := []struct {
-		name     string
-		readings []reading
-		// want are the indexes of the readings that ask for a collection.
-		want []int
-	}{{
+// pacerCase is readings given to a pacer in order, and the indexes of
+// those that should ask for a collection.
+type pacerCase struct {
+	name     string
+	readings []reading
+	want     []int
+}
+
+func runPacerCases(t *testing.T, tests []pacerCase) {
+	t.Helper()
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var p pacer
+			var got []int
+			for i, r := range tt.readings {
+				if p.observe(r) {
+					got = append(got, i)
+				}
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("readings asking for a collection = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestPacerObserveWindow checks when a heap the readings give asks for a
+// collection: in the window below the guard, never past it.
+func TestPacerObserveWindow(t *testing.T) {
+	runPacerCases(t, []pacerCase{{
 		name:     "the first reading only sets the base",
 		readings: []reading{at(1, 5000*mb, 400*mb)},
 	}, {
@@ -58,6 +81,34 @@ func TestPacerObserve(t *testing.T) {
 		readings: every10MB(24),
 		want:     []int{18, 19},
 	}, {
+		name: "changes smaller than half the guard",
+		// 2 MB changes: the window is from 488.2 to 492.2 MB, the heap at
+		// 490 and 492 MB.
+		readings: every(2, 110),
+		want:     []int{95, 96},
+	}, {
+		name: "a change as large as the way left asks at once",
+		// A 150 MB change, then the heap at 450 MB.
+		readings: []reading{at(1, 1000*mb, 300*mb), at(1, 1150*mb, 450*mb)},
+		want:     []int{1},
+	}, {
+		name:     "no allocation since the last reading",
+		readings: append(every10MB(20), at(1, 1000*mb+190*mb, 490*mb)),
+		want:     []int{18, 19},
+	}, {
+		name:     "no collection planned (GOGC=off)",
+		readings: []reading{{cycles: 1, allocs: 1000 * mb, live: 300 * mb, goal: ^uint64(0), objects: 300 * mb}, {cycles: 1, allocs: 1100 * mb, live: 300 * mb, goal: ^uint64(0), objects: 400 * mb}},
+	}, {
+		name:     "goal not above the live heap",
+		readings: []reading{{cycles: 1, allocs: 1000 * mb, live: 300 * mb, goal: 300 * mb, objects: 300 * mb}, {cycles: 1, allocs: 1001 * mb, live: 300 * mb, goal: 300 * mb, objects: 301 * mb}},
+	}})
+}
+
+// TestPacerObserveHeapEstimate checks the heap the readings give: from
+// the allocation since the reading before a cycle end, bounded by the
+// objects, and the objects alone before a cycle end is seen.
+func TestPacerObserveHeapEstimate(t *testing.T) {
+	runPacerCases(t, []pacerCase{{
 		name: "before a cycle end is seen, the objects alone count",
 		// The first reading comes 100 MB after the last cycle ended (a
 		// load's end): counted from it, the heap would be 100 MB under.
@@ -70,12 +121,6 @@ func TestPacerObserve(t *testing.T) {
 			return rs[:15]
 		}(),
 		want: []int{8, 9},
-	}, {
-		name: "changes smaller than half the guard",
-		// 2 MB changes: the window is from 488.2 to 492.2 MB, the heap at
-		// 490 and 492 MB.
-		readings: every(2, 110),
-		want:     []int{95, 96},
 	}, {
 		name: "a completed cycle moves the base to the reading before it",
 		// The reading that sees cycle 2 counts the heap from the reading
@@ -94,34 +139,5 @@ func TestPacerObserve(t *testing.T) {
 		// the base is 490 MB.
 		readings: append(append([]reading{at(0, 1000*mb, 300*mb)}, every10MB(19)...), at(1, 1000*mb+190*mb, 1000*mb)),
 		want:     []int{19, 20},
-	}, {
-		name: "a change as large as the way left asks at once",
-		// A 150 MB change, then the heap at 450 MB.
-		readings: []reading{at(1, 1000*mb, 300*mb), at(1, 1150*mb, 450*mb)},
-		want:     []int{1},
-	}, {
-		name:     "no allocation since the last reading",
-		readings: append(every10MB(20), at(1, 1000*mb+190*mb, 490*mb)),
-		want:     []int{18, 19},
-	}, {
-		name:     "no collection planned (GOGC=off)",
-		readings: []reading{{cycles: 1, allocs: 1000 * mb, live: 300 * mb, goal: ^uint64(0), objects: 300 * mb}, {cycles: 1, allocs: 1100 * mb, live: 300 * mb, goal: ^uint64(0), objects: 400 * mb}},
-	}, {
-		name:     "goal not above the live heap",
-		readings: []reading{{cycles: 1, allocs: 1000 * mb, live: 300 * mb, goal: 300 * mb, objects: 300 * mb}, {cycles: 1, allocs: 1001 * mb, live: 300 * mb, goal: 300 * mb, objects: 301 * mb}},
-	}}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			var p pacer
-			var got []int
-			for i, r := range tt.readings {
-				if p.observe(r) {
-					got = append(got, i)
-				}
-			}
-			if !slices.Equal(got, tt.want) {
-				t.Errorf("readings asking for a collection = %v, want %v", got, tt.want)
-			}
-		})
-	}
+	}})
 }
