@@ -91,37 +91,42 @@ func (e *routeEvents) stop() {
 // namespace and name, see gatewayapi.Statuses): the routes only one has,
 // and those whose parent statuses are not the same slice (the resource
 // translator keeps an unchanged route's status from result to result).
+// The chunks the two lists share are skipped whole.
 func changedRouteKeys(prev, cur gatewayapi.RouteStatuses) []types.NamespacedName {
 	var out []types.NamespacedName
-	i, j := 0, 0
-	for i < prev.Len() || j < cur.Len() {
-		switch c := compareStatusKeys(prev, i, cur, j); {
+	a, b := prev.Cursor(), cur.Cursor()
+	for !a.Done() || !b.Done() {
+		if chunked.SkipShared(a, b) { // the same statuses: none changed
+			continue
+		}
+		switch c := compareStatusKeys(a, b); {
 		case c < 0:
-			out = append(out, key(prev.At(i).ObjectKey))
-			i++
+			out = append(out, key(a.Value().ObjectKey))
+			a.Next()
 		case c > 0:
-			out = append(out, key(cur.At(j).ObjectKey))
-			j++
+			out = append(out, key(b.Value().ObjectKey))
+			b.Next()
 		default:
-			if p, n := prev.At(i), cur.At(j); !identity.Slice(p.Parents, n.Parents) {
+			if p, n := a.Value(), b.Value(); !identity.Slice(p.Parents, n.Parents) {
 				out = append(out, key(n.ObjectKey))
 			}
-			i, j = i+1, j+1
+			a.Next()
+			b.Next()
 		}
 	}
 	return out
 }
 
-// compareStatusKeys compares the keys of a's status i and b's status j, a
-// position past a list's end coming after any key.
-func compareStatusKeys(a gatewayapi.RouteStatuses, i int, b gatewayapi.RouteStatuses, j int) int {
+// compareStatusKeys compares the keys of the statuses at a and b, a
+// cursor past its list's end coming after any key.
+func compareStatusKeys(a, b *chunked.Cursor[gatewayapi.RouteStatus]) int {
 	switch {
-	case i == a.Len():
+	case a.Done():
 		return 1
-	case j == b.Len():
+	case b.Done():
 		return -1
 	}
-	return compareKeys(key(a.At(i).ObjectKey), key(b.At(j).ObjectKey))
+	return compareKeys(key(a.Value().ObjectKey), key(b.Value().ObjectKey))
 }
 
 func compareKeys(a, b types.NamespacedName) int {

@@ -84,6 +84,27 @@ func (c *getCounter) Get(ctx context.Context, k client.ObjectKey, o client.Objec
 	return c.Client.Get(ctx, k, o, opts...)
 }
 
+// TestChangedRouteKeysAcrossSharedChunks compares thousands of statuses
+// with a list patched from them (sharing all but the edited chunks), an
+// unrelated copy of which must give the same keys.
+func TestChangedRouteKeysAcrossSharedChunks(t *testing.T) {
+	statuses := make([]gatewayapi.RouteStatus, 0, 5000)
+	for i := range 5000 {
+		statuses = append(statuses, routeStatus(fmt.Sprintf("r%05d", i), []gwapiv1.RouteParentStatus{{ControllerName: "example.com/gc"}}))
+	}
+	prev := chunked.Of(statuses)
+	cur := prev.Replace(1000, 1001, routeStatus("r01000", nil)).
+		Replace(4000, 4000, routeStatus("r03999x", nil)). // before r04000
+		Replace(3000, 3001)
+	want := []types.NamespacedName{{Namespace: "ns", Name: "r01000"}, {Namespace: "ns", Name: "r03000"}, {Namespace: "ns", Name: "r03999x"}}
+	if got := changedRouteKeys(prev, cur); !slices.Equal(got, want) {
+		t.Fatalf("changedRouteKeys = %v, want %v", got, want)
+	}
+	if got := changedRouteKeys(prev, chunked.Of(cur.Slice())); !slices.Equal(got, want) {
+		t.Fatalf("changedRouteKeys without shared chunks = %v, want %v", got, want)
+	}
+}
+
 // TestStatusWriterLooksOnlyAtChangedRoutes checks the rounds after one that
 // wrote every route status: they read only the routes whose status changed
 // and those with events (as the informer handlers report them), write what

@@ -214,3 +214,42 @@ func (l *List[T]) UnmarshalJSON(b []byte) error {
 	*l = Of(s)
 	return nil
 }
+
+// Cursor walks a list's elements in order. The zero Cursor is done.
+type Cursor[T any] struct {
+	chunks [][]T
+	// c is the chunk of the element at the cursor, i its index in it.
+	c, i int
+}
+
+// Cursor returns a cursor at l's first element.
+func (l List[T]) Cursor() *Cursor[T] { return &Cursor[T]{chunks: l.chunks} }
+
+// Done reports whether the cursor is past the list's last element.
+func (c *Cursor[T]) Done() bool { return c.c == len(c.chunks) }
+
+// Value returns the element at the cursor (not Done).
+func (c *Cursor[T]) Value() T { return c.chunks[c.c][c.i] }
+
+// Next moves the cursor to the next element (not Done).
+func (c *Cursor[T]) Next() {
+	if c.i++; c.i == len(c.chunks[c.c]) {
+		c.c, c.i = c.c+1, 0
+	}
+}
+
+// SkipShared moves a and b past the chunk they are at, and reports true,
+// when both are at the start of one chunk the two lists share (a list and
+// one Replace made from it share the chunks the edit did not touch): the
+// elements of that chunk are the same in both walks.
+func SkipShared[T any](a, b *Cursor[T]) bool {
+	if a.Done() || b.Done() || a.i != 0 || b.i != 0 {
+		return false
+	}
+	ca, cb := a.chunks[a.c], b.chunks[b.c]
+	if len(ca) != len(cb) || &ca[0] != &cb[0] {
+		return false
+	}
+	a.c, b.c = a.c+1, b.c+1
+	return true
+}

@@ -244,3 +244,47 @@ func TestJSON(t *testing.T) {
 		t.Fatal("decoding an object into a list did not fail")
 	}
 }
+
+// TestCursorSkipShared walks a list and a Replace made from it side by
+// side: the walk sees every element of both, and skips all chunks but
+// those the edit touched.
+func TestCursorSkipShared(t *testing.T) {
+	l := Of(seq(20000))
+	next := l.Replace(10000, 10001, -1)
+	a, b := l.Cursor(), next.Cursor()
+	var seenA, seenB []int
+	skipped := 0
+	for !a.Done() || !b.Done() {
+		if SkipShared(a, b) {
+			skipped++
+			continue
+		}
+		if !a.Done() {
+			seenA = append(seenA, a.Value())
+			a.Next()
+		}
+		if !b.Done() {
+			seenB = append(seenB, b.Value())
+			b.Next()
+		}
+	}
+	if len(seenA) > 2*maxChunk || len(seenB) > 2*maxChunk {
+		t.Fatalf("walked %d and %d elements outside shared chunks, want at most %d", len(seenA), len(seenB), 2*maxChunk)
+	}
+	if !slices.Contains(seenA, 10000) || !slices.Contains(seenB, -1) {
+		t.Fatal("the walk skipped the edited chunk")
+	}
+	if skipped+2 < len(l.chunks) {
+		t.Fatalf("skipped %d of %d chunks", skipped, len(l.chunks))
+	}
+	var all []int
+	for c := l.Cursor(); !c.Done(); c.Next() {
+		all = append(all, c.Value())
+	}
+	if !slices.Equal(all, seq(20000)) {
+		t.Fatal("a cursor does not walk the list in order")
+	}
+	if !(&Cursor[int]{}).Done() || !(List[int]{}).Cursor().Done() {
+		t.Fatal("the cursor of an empty list is not done")
+	}
+}

@@ -2,8 +2,8 @@
 // changes, when the next change would otherwise start it.
 //
 // At 10,000 routes the control plane's live heap is about 300 MB and a
-// change allocates about 10 MB, so with the default GOGC one change in
-// twenty or thirty starts a collection while it is being processed; that
+// change allocates a few megabytes, so with the default GOGC one change
+// in a hundred or so starts a collection while it is being processed; that
 // change then shares the CPU with the collector's marking (whose idle
 // workers take every core the process leaves free) and takes several
 // times as long. The control plane calls Collector.AfterChange when a
@@ -21,5 +21,6 @@
 // It does not keep the heap from growing late in a cycle: when a
 // change's long allocations find no free run of pages long enough, the
 // heap maps new pages, the runtime returns as many elsewhere, and the
-// changes after fault pages in again (docs/performance.md, session 19).
+// changes after fault pages in again (docs/performance.md, sessions 19
+// and 20; chunked lists made those allocations fewer, not none).
 package idlegc

@@ -42,11 +42,11 @@ type pacer struct {
 	// complete. The heap since counted from it is over by what was
 	// allocated between that reading and the cycle's end: a change's
 	// allocation when changes follow each other, but anything allocated
-	// without a change (start-up, a resync) when they do not. Until the
-	// readings see a cycle end, base is the first reading's allocation
-	// count, and the heap counted from it leaves out what was allocated
-	// between the last cycle's end and that reading (a load's last tens of
-	// megabytes): baseSeen is false, and that count is not used.
+	// without a change (start-up, a resync) when they do not. baseSeen
+	// says whether the readings have seen a cycle end: until then there is
+	// no base (counted from the first reading, the heap would leave out
+	// what was allocated between the last cycle's end and that reading, a
+	// load's last tens of megabytes).
 	base     uint64
 	baseSeen bool
 }
@@ -56,21 +56,20 @@ type pacer struct {
 // then close to the live heap, and the step since that reading counts
 // allocation made before the cycle's end), and the heap is below the
 // lowest trigger the pacer may pick by more than a guard (see guardDen),
-// but by no more than that guard and
-// twice the last change's allocation. Past the trigger a cycle may be
-// running; within the guard the runtime may start one before the
-// collection asked for begins, and runtime.GC would then finish that
-// cycle and run a whole one more. The window below the guard is twice a
-// change wide, so that one reading falls into it however small the
-// changes (a window ending at the trigger less the guard would be empty
-// for changes under half the guard). The
-// heap is the lower of two bounds, each over the heap the pacer counts:
-// the live heap plus what was allocated since base, and the heap's
-// objects (over while the last cycle's garbage is being swept, right
-// after it); the objects alone until the readings have seen a cycle end.
+// but by no more than that guard and twice the last change's allocation.
+// Past the trigger a cycle may be running; within the guard the runtime
+// may start one before the collection asked for begins, and runtime.GC
+// would then finish that cycle and run a whole one more. The window below
+// the guard is twice a change wide, so that one reading falls into it
+// however small the changes (a window ending at the trigger less the
+// guard would be empty for changes under half the guard). The heap is the
+// lower of two bounds, each over the heap the pacer counts: the live heap
+// plus what was allocated since base, and the heap's objects (over while
+// the last cycle's garbage is being swept, right after it); the objects
+// alone until the readings have seen a cycle end.
 func (p *pacer) observe(r reading) bool {
 	if !p.seen {
-		p.seen, p.cycles, p.allocs, p.base = true, r.cycles, r.allocs, r.allocs
+		p.seen, p.cycles, p.allocs = true, r.cycles, r.allocs
 		return false
 	}
 	step := r.allocs - p.allocs
