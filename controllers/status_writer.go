@@ -66,6 +66,13 @@ type statusWriter struct {
 	// Start, guarded by mu): a round after routesDone looks only at the
 	// routes whose status changed since and at those.
 	events *routeEvents
+	// pushWaitSince is when the first round that waits for the proxies
+	// (waitForPush) found them taking the configuration, zero when the
+	// last round did not wait; pushWait is maxPushWait but in tests, and
+	// clock time.Now. pushWaitSince is guarded by mu.
+	pushWaitSince time.Time
+	pushWait      time.Duration
+	clock         func() time.Time
 }
 
 // newStatusWriter builds the status writer and registers its metrics with
@@ -81,6 +88,8 @@ func newStatusWriter(
 		log:      opts.Logger.WithName("status"),
 		now:      func() metav1.Time { return metav1.NewTime(time.Now().Truncate(time.Second)) },
 		writes:   newStatusWritesCounter(),
+		pushWait: maxPushWait,
+		clock:    time.Now,
 	}
 	if opts.Registerer != nil {
 		if err := opts.Registerer.Register(w.writes); err != nil {
@@ -140,6 +149,9 @@ func (w *statusWriter) write(ctx context.Context, res *gatewayapi.Result) {
 		return
 	}
 	report := w.appliedReport(res)
+	if w.waitForPush(ctx, report) {
+		return
+	}
 	now, st := w.now(), &res.Statuses
 	writeKind(ctx, w, st.GatewayClasses, func(o *gwapiv1.GatewayClass, s gatewayapi.GatewayClassStatus) bool {
 		return mergeInto(&o.Status, s.Status, now, mergeGatewayClassStatus)

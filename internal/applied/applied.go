@@ -152,6 +152,10 @@ type FleetCondition struct {
 	KeepStored bool
 	// restarting says the condition is one a restart goes through.
 	restarting bool
+	// pushing says the fleet has connected proxies that do not all hold
+	// the configuration built from the result yet: it is not served yet,
+	// or some proxy has not ACKed it.
+	pushing bool
 }
 
 // fleetCondition computes the Applied condition of fleet for current.
@@ -165,11 +169,11 @@ func (t *Tracker) fleetCondition(current *gatewayapi.Result, fleet string) Fleet
 	want := t.index(current).inputs[fleet]
 	fs := src.Proxies(fleet)
 	served := src.Served(fleet)
+	state, rej, connected := fs.State()
 	if served == nil || !t.index(served).inputs[fleet].equal(want) {
-		return FleetCondition{Status: metav1.ConditionUnknown, Reason: ReasonPending, restarting: noneSynced(fs),
+		return FleetCondition{Status: metav1.ConditionUnknown, Reason: ReasonPending, restarting: noneSynced(fs), pushing: connected,
 			Message: fmt.Sprintf("the configuration of fleet %s built from the current generations is not served yet", fleet)}
 	}
-	state, rej, connected := fs.State()
 	switch {
 	case !connected:
 		return FleetCondition{Status: metav1.ConditionUnknown, Reason: ReasonNoProxies, restarting: true,
@@ -179,7 +183,7 @@ func (t *Tracker) fleetCondition(current *gatewayapi.Result, fleet string) Fleet
 			Message: truncate(fmt.Sprintf("proxy %s rejected %s version %s: %s",
 				rej.Node, typeName(rej.TypeURL), rej.Nacked, rej.ErrorDetail))}
 	case state == bus.ProxyPending:
-		return FleetCondition{Status: metav1.ConditionUnknown, Reason: ReasonPending, restarting: noneSynced(fs),
+		return FleetCondition{Status: metav1.ConditionUnknown, Reason: ReasonPending, restarting: noneSynced(fs), pushing: true,
 			Message: fmt.Sprintf("%d of %d connected proxies of fleet %s hold the configuration",
 				countApplied(fs), len(fs.Proxies), fleet)}
 	}

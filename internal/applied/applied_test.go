@@ -73,17 +73,21 @@ func TestReport(t *testing.T) {
 		wantReason string
 		// wantRouteA says whether route a's parents carry the condition.
 		wantRouteA bool
+		// wantPushing says whether proxies do not all hold current yet.
+		wantPushing bool
 	}{
 		{name: "no xDS server", noSources: true, wantStatus: metav1.ConditionUnknown, wantReason: applied.ReasonPending},
 		{name: "nothing served", wantStatus: metav1.ConditionUnknown, wantReason: applied.ReasonPending},
 		{name: "older route generation served", served: result(2, 4), proxies: []xdsserver.ProxyStatus{proxy("pod-1", xdsserver.ProxyApplied, nil)},
-			wantStatus: metav1.ConditionUnknown, wantReason: applied.ReasonPending},
+			wantStatus: metav1.ConditionUnknown, wantReason: applied.ReasonPending, wantPushing: true},
 		{name: "older gateway generation served", served: result(1, 5), proxies: []xdsserver.ProxyStatus{proxy("pod-1", xdsserver.ProxyApplied, nil)},
+			wantStatus: metav1.ConditionUnknown, wantReason: applied.ReasonPending, wantPushing: true},
+		{name: "older generation served, no proxies", served: result(2, 4),
 			wantStatus: metav1.ConditionUnknown, wantReason: applied.ReasonPending},
 		{name: "no proxies", served: result(2, 5), wantStatus: metav1.ConditionUnknown, wantReason: applied.ReasonNoProxies},
 		{name: "one proxy lags", served: result(2, 5),
 			proxies:    []xdsserver.ProxyStatus{proxy("pod-1", xdsserver.ProxyApplied, nil), proxy("pod-2", xdsserver.ProxyPending, nil)},
-			wantStatus: metav1.ConditionUnknown, wantReason: applied.ReasonPending},
+			wantStatus: metav1.ConditionUnknown, wantReason: applied.ReasonPending, wantPushing: true},
 		{name: "rejected", served: result(2, 5),
 			proxies:    []xdsserver.ProxyStatus{proxy("pod-1", xdsserver.ProxyRejected, rejection), proxy("pod-2", xdsserver.ProxyApplied, nil)},
 			wantStatus: metav1.ConditionFalse, wantReason: applied.ReasonRejected, wantRouteA: true},
@@ -103,6 +107,9 @@ func TestReport(t *testing.T) {
 				})
 			}
 			r := tr.Report(current)
+			if r.Pushing() != tt.wantPushing {
+				t.Errorf("Pushing() = %v, want %v", r.Pushing(), tt.wantPushing)
+			}
 			gw := meta.FindStatusCondition(r.GatewayStatus(current.Statuses.Gateways[0], nil).Conditions, applied.ConditionType)
 			if gw == nil || gw.Status != tt.wantStatus || gw.Reason != tt.wantReason || gw.ObservedGeneration != 2 {
 				t.Fatalf("Gateway condition = %+v, want %s/%s at generation 2", gw, tt.wantStatus, tt.wantReason)

@@ -49,6 +49,21 @@ func (t *Tracker) Report(current *gatewayapi.Result) *Report {
 // statuses then carry the fleet's condition (see RouteParents).
 func (r *Report) RejectsRoutes() bool { return r != nil && len(r.rejectedRoutes) > 0 }
 
+// Pushing reports whether some fleet of the result has connected proxies
+// that do not all hold the configuration built from it yet: the xDS
+// server has yet to serve it, or is sending it, or waits for an ACK.
+func (r *Report) Pushing() bool {
+	if r == nil {
+		return false
+	}
+	for _, c := range r.fleets {
+		if c.pushing {
+			return true
+		}
+	}
+	return false
+}
+
 // Fleet returns the condition of a fleet, and whether the result has it.
 func (r *Report) Fleet(name string) (FleetCondition, bool) {
 	c, ok := r.fleets[name]
