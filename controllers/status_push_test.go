@@ -69,8 +69,7 @@ func (pw *pushWorld) round(ctx context.Context, res *gatewayapi.Result) bool {
 // at once without connected proxies, and runs, still pushing, once
 // maxPushWait passed since the first round that waited.
 func TestStatusRoundWaitsForThePush(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel() // the armed timer then does nothing
+	ctx := t.Context() // done when the test ends: the armed timer then does nothing
 	pw := newPushWorld(t)
 	now := time.Unix(1000, 0)
 	pw.w.clock = func() time.Time { return now }
@@ -120,8 +119,7 @@ func TestStatusRoundWaitsForThePush(t *testing.T) {
 // a round that waits runs a round when the wait ends, though nothing else
 // starts one.
 func TestStatusRoundWaitingRunsWhenTheWaitEnds(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
+	ctx := t.Context()
 	pw := newPushWorld(t)
 	pw.w.pushWait = time.Millisecond
 	pw.served, pw.proxies = fleetResult(1), []bus.ProxyStatus{{Node: "pod-1", State: bus.ProxyPending}}
