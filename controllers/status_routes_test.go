@@ -111,15 +111,69 @@ func TestChangedRouteKeysAcrossSharedChunks(t *testing.T) {
 // a round reading every route would, and fall back to reading every route
 // after a failed round.
 func TestStatusWriterLooksOnlyAtChangedRoutes(t *testing.T) {
-	const controller = "example.com/gc"
-	routes := make([]client.Object, 0, 4)
-	for i := range 4 {
+	cw := newChangedRoutesWorld(t, 4)
+	p0, p1, p2 := cw.parents(1), cw.parents(1), cw.parents(1)
+	if lists, _ := cw.round(routeStatus("r0", p0), routeStatus("r1", p1), routeStatus("r2", p2)); lists == 0 {
+		t.Fatal("the first round did not read every route")
+	}
+	for _, n := range []string{"r0", "r1", "r2"} {
+		cw.wantGen(n, 1)
+	}
+
+	// r1 changed; someone else cleared r2's status, with an event.
+	r2 := cw.stored("r2")
+	r2.Status.Parents = nil
+	if err := cw.fc.Status().Update(cw.ctx, r2); err != nil {
+		t.Fatal(err)
+	}
+	cw.w.events.keys[httpRouteKind.name].add(types.NamespacedName{Namespace: "ns", Name: "r2"})
+	p1 = cw.parents(2)
+	lists, read := cw.round(routeStatus("r0", p0), routeStatus("r1", p1), routeStatus("r2", p2))
+	if lists != 0 || !slices.Equal(read, []string{"r1", "r2"}) {
+		t.Fatalf("the round read %d lists and routes %v, want none and r1, r2", lists, read)
+	}
+	cw.wantGen("r1", 2)
+	cw.wantGen("r2", 1)
+
+	// r0 left our Gateways, r3 came.
+	lists, read = cw.round(routeStatus("r1", p1), routeStatus("r2", p2), routeStatus("r3", cw.parents(1)))
+	if lists != 0 || !slices.Equal(read, []string{"r0", "r3"}) {
+		t.Fatalf("the round read %d lists and routes %v, want none and r0, r3", lists, read)
+	}
+	cw.wantGen("r0", 0)
+	cw.wantGen("r3", 1)
+
+	// A round that fails is followed by one that reads every route.
+	cw.w.roundFailed = true
+	cw.w.routesDone = nil
+	if lists, _ := cw.round(routeStatus("r1", p1), routeStatus("r2", p2), routeStatus("r3", cw.parents(1))); lists == 0 {
+		t.Fatal("a round after a failed one did not read every route")
+	}
+}
+
+// changedRoutesWorld is a status writer with route events over a fake
+// client holding HTTPRoutes ns/r0..r<n-1>, counting the client's reads.
+type changedRoutesWorld struct {
+	t       *testing.T
+	ctx     context.Context
+	fc      client.Client
+	c       *getCounter
+	results *message.Watchable[*gatewayapi.Result]
+	w       *statusWriter
+}
+
+const changedRoutesController = "example.com/gc"
+
+func newChangedRoutesWorld(t *testing.T, n int) *changedRoutesWorld {
+	t.Helper()
+	routes := make([]client.Object, 0, n)
+	for i := range n {
 		routes = append(routes, &gwapiv1.HTTPRoute{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: fmt.Sprintf("r%d", i), Generation: 1}})
 	}
 	fc := fakeClientBuilder(t, gwapiv1.Install).WithObjects(routes...).WithStatusSubresource(&gwapiv1.HTTPRoute{}).Build()
-	c := &getCounter{Client: fc}
-	results := message.NewWatchable[*gatewayapi.Result]("results")
-	w, err := newStatusWriter(c, c, nil, Options{ControllerName: controller, Results: results, Logger: logr.Discard()})
+	cw := &changedRoutesWorld{t: t, ctx: context.Background(), fc: fc, c: &getCounter{Client: fc},
+		results: message.NewWatchable[*gatewayapi.Result]("results")}
+	w, err := newStatusWriter(cw.c, cw.c, nil, Options{ControllerName: changedRoutesController, Results: cw.results, Logger: logr.Discard()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,82 +181,52 @@ func TestStatusWriterLooksOnlyAtChangedRoutes(t *testing.T) {
 	for _, kind := range routeKinds {
 		w.events.keys[kind.name] = &pendingKeys{}
 	}
-	parents := func(gen int64) []gwapiv1.RouteParentStatus {
-		return []gwapiv1.RouteParentStatus{{
-			ParentRef:      gwapiv1.ParentReference{Name: "gw"},
-			ControllerName: controller,
-			Conditions:     []metav1.Condition{{Type: "Accepted", Status: metav1.ConditionTrue, Reason: "Accepted", ObservedGeneration: gen}},
-		}}
+	cw.w = w
+	return cw
+}
+
+// parents is our parent entry, Accepted at generation gen.
+func (cw *changedRoutesWorld) parents(gen int64) []gwapiv1.RouteParentStatus {
+	return []gwapiv1.RouteParentStatus{{
+		ParentRef:      gwapiv1.ParentReference{Name: "gw"},
+		ControllerName: changedRoutesController,
+		Conditions:     []metav1.Condition{{Type: "Accepted", Status: metav1.ConditionTrue, Reason: "Accepted", ObservedGeneration: gen}},
+	}}
+}
+
+// round runs a round for a result of statuses; it returns the lists it
+// made and the routes it read one by one.
+func (cw *changedRoutesWorld) round(statuses ...gatewayapi.RouteStatus) (lists int, read []string) {
+	res := &gatewayapi.Result{Statuses: gatewayapi.Statuses{HTTPRoutes: chunked.Of(statuses)}}
+	cw.results.Publish(res)
+	lists, cw.c.gets = cw.c.lists, nil
+	cw.w.write(cw.ctx, res)
+	read = slices.Clone(cw.c.gets)
+	slices.Sort(read)
+	return cw.c.lists - lists, slices.Compact(read)
+}
+
+// stored is route ns/name as stored.
+func (cw *changedRoutesWorld) stored(name string) *gwapiv1.HTTPRoute {
+	r := &gwapiv1.HTTPRoute{}
+	if err := cw.fc.Get(cw.ctx, types.NamespacedName{Namespace: "ns", Name: name}, r); err != nil {
+		cw.t.Fatal(err)
 	}
-	ctx := context.Background()
-	round := func(statuses ...gatewayapi.RouteStatus) (lists int, read []string) {
-		res := &gatewayapi.Result{Statuses: gatewayapi.Statuses{HTTPRoutes: chunked.Of(statuses)}}
-		results.Publish(res)
-		lists, c.gets = c.lists, nil
-		w.write(ctx, res)
-		read = slices.Clone(c.gets)
-		slices.Sort(read)
-		return c.lists - lists, slices.Compact(read)
-	}
-	stored := func(name string) []gwapiv1.RouteParentStatus {
-		r := &gwapiv1.HTTPRoute{}
-		if err := fc.Get(ctx, types.NamespacedName{Namespace: "ns", Name: name}, r); err != nil {
-			t.Fatal(err)
+	return r
+}
+
+// wantGen fails unless route name has one parent at generation gen, or
+// none when gen is 0.
+func (cw *changedRoutesWorld) wantGen(name string, gen int64) {
+	cw.t.Helper()
+	got := cw.stored(name).Status.Parents
+	if gen == 0 {
+		if len(got) != 0 {
+			cw.t.Fatalf("%s has parents %v, want none", name, got)
 		}
-		return r.Status.Parents
+		return
 	}
-	wantGen := func(name string, gen int64) {
-		t.Helper()
-		got := stored(name)
-		if gen == 0 {
-			if len(got) != 0 {
-				t.Fatalf("%s has parents %v, want none", name, got)
-			}
-			return
-		}
-		if len(got) != 1 || got[0].Conditions[0].ObservedGeneration != gen {
-			t.Fatalf("%s has parents %v, want one at generation %d", name, got, gen)
-		}
-	}
-
-	p0, p1, p2 := parents(1), parents(1), parents(1)
-	if lists, _ := round(routeStatus("r0", p0), routeStatus("r1", p1), routeStatus("r2", p2)); lists == 0 {
-		t.Fatal("the first round did not read every route")
-	}
-	for _, n := range []string{"r0", "r1", "r2"} {
-		wantGen(n, 1)
-	}
-
-	// r1 changed; someone else cleared r2's status, with an event.
-	r2 := &gwapiv1.HTTPRoute{}
-	if err := fc.Get(ctx, types.NamespacedName{Namespace: "ns", Name: "r2"}, r2); err != nil {
-		t.Fatal(err)
-	}
-	r2.Status.Parents = nil
-	if err := fc.Status().Update(ctx, r2); err != nil {
-		t.Fatal(err)
-	}
-	w.events.keys[httpRouteKind.name].add(types.NamespacedName{Namespace: "ns", Name: "r2"})
-	p1 = parents(2)
-	lists, read := round(routeStatus("r0", p0), routeStatus("r1", p1), routeStatus("r2", p2))
-	if lists != 0 || !slices.Equal(read, []string{"r1", "r2"}) {
-		t.Fatalf("the round read %d lists and routes %v, want none and r1, r2", lists, read)
-	}
-	wantGen("r1", 2)
-	wantGen("r2", 1)
-
-	// r0 left our Gateways, r3 came.
-	lists, read = round(routeStatus("r1", p1), routeStatus("r2", p2), routeStatus("r3", parents(1)))
-	if lists != 0 || !slices.Equal(read, []string{"r0", "r3"}) {
-		t.Fatalf("the round read %d lists and routes %v, want none and r0, r3", lists, read)
-	}
-	wantGen("r0", 0)
-	wantGen("r3", 1)
-
-	// A round that fails is followed by one that reads every route.
-	w.roundFailed = true
-	w.routesDone = nil
-	if lists, _ := round(routeStatus("r1", p1), routeStatus("r2", p2), routeStatus("r3", parents(1))); lists == 0 {
-		t.Fatal("a round after a failed one did not read every route")
+	if len(got) != 1 || got[0].Conditions[0].ObservedGeneration != gen {
+		cw.t.Fatalf("%s has parents %v, want one at generation %d", name, got, gen)
 	}
 }
