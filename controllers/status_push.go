@@ -27,11 +27,15 @@ func (w *statusWriter) waitForPush(ctx context.Context, report *applied.Report) 
 	now := w.clock()
 	if !report.Pushing() || (!w.pushWaitSince.IsZero() && now.Sub(w.pushWaitSince) >= w.pushWait) {
 		w.pushWaitSince = time.Time{}
+		if w.pushTimer != nil {
+			w.pushTimer.Stop() // the round runs now: no later one for this wait
+			w.pushTimer = nil
+		}
 		return false
 	}
 	if w.pushWaitSince.IsZero() {
 		w.pushWaitSince = now
-		time.AfterFunc(w.pushWait, func() {
+		w.pushTimer = time.AfterFunc(w.pushWait, func() {
 			if ctx.Err() == nil {
 				w.write(ctx, nil)
 			}

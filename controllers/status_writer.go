@@ -68,9 +68,11 @@ type statusWriter struct {
 	events *routeEvents
 	// pushWaitSince is when the first round that waits for the proxies
 	// (waitForPush) found them taking the configuration, zero when the
-	// last round did not wait; pushWait is maxPushWait but in tests, and
-	// clock time.Now. pushWaitSince is guarded by mu.
+	// last round did not wait, and pushTimer the timer that round armed;
+	// pushWait is maxPushWait but in tests, and clock time.Now.
+	// pushWaitSince and pushTimer are guarded by mu.
 	pushWaitSince time.Time
+	pushTimer     *time.Timer
 	pushWait      time.Duration
 	clock         func() time.Time
 }
