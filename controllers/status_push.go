@@ -14,11 +14,12 @@ const maxPushWait = time.Second
 // waitForPush reports whether the round should not run yet because the
 // proxies are taking the result's configuration (report.Pushing: the xDS
 // server has yet to serve it, is sending it, or waits for an ACK). The
-// proxies come first: at 10,000 routes a round's writes, and the API
-// server's work on them, share the CPU with the xDS translation and the
-// push, and made a route change reach the proxies about 10 ms later at the
-// median and 25 ms at the 99th percentile (docs/performance.md, session
-// 21). The round runs when the proxies hold the configuration (the Applied
+// proxies come first: at 10,000 routes a round's writes, the API server's
+// work on them and the watch events they send back shared the CPU with
+// the xDS translation and the push (starting rounds 150 ms late took a
+// route change's processing from 33 to 21 ms at the median, and from 49
+// to 25 ms at the 99th percentile after the API server's delivery:
+// docs/performance.md, session 21). The round runs when the proxies hold the configuration (the Applied
 // change that says so starts a round: followApplied), or maxPushWait after
 // the first round that waited, whichever comes first: a timer armed by
 // that round runs it then. Without an Applied tracker, connected proxies

@@ -88,12 +88,13 @@ func StaticCluster(name string) *clusterv3.Cluster {
 
 // The parts of clusters that are the same in every cluster that has them
 // are one message each, which those clusters share: a fleet has a cluster
-// per backend, 20,000 at 10,000 routes, and one copy each of these parts
+// per backend, 20,000 at 10,000 routes, and a copy of these parts in each
 // took 310 bytes an EDS cluster, 730 with HTTP/2 options (927 and 1,332
-// bytes a cluster in all, against 615 and 600: 6 to 15 MB at 20,000). Shared parts are read (encoded, validated,
-// compared), never modified: the translator does not modify what it built,
-// and a caller that changes a built cluster replaces its fields rather
-// than writing into them.
+// bytes a cluster in all, against 615 and 600 now: 6 to 15 MB at
+// 20,000). Shared parts are read (encoded, validated, compared), never
+// modified: the translator does not modify what it built, and a caller
+// that changes a built cluster replaces its fields rather than writing
+// into them.
 var (
 	sharedConnectTimeout = durationpb.New(connectTimeout)
 	edsType              = &clusterv3.Cluster_Type{Type: clusterv3.Cluster_EDS}
