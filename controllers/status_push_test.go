@@ -7,6 +7,7 @@ import (
 
 	"github.com/go-logr/logr"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	"github.com/envoygw/envoy-gateway/internal/applied"
@@ -115,12 +116,28 @@ func TestStatusRoundWaitsForThePush(t *testing.T) {
 	}
 }
 
+// listSignal signals each List of its client on listed.
+type listSignal struct {
+	client.Client
+	listed chan struct{}
+}
+
+func (c *listSignal) List(ctx context.Context, list client.ObjectList, opts ...client.ListOption) error {
+	select {
+	case c.listed <- struct{}{}:
+	default:
+	}
+	return c.Client.List(ctx, list, opts...)
+}
+
 // TestStatusRoundWaitingRunsWhenTheWaitEnds checks that the timer armed by
 // a round that waits runs a round when the wait ends, though nothing else
 // starts one.
 func TestStatusRoundWaitingRunsWhenTheWaitEnds(t *testing.T) {
 	ctx := t.Context()
 	pw := newPushWorld(t)
+	signal := &listSignal{Client: pw.c, listed: make(chan struct{}, 1)}
+	pw.w.cache, pw.w.api = signal, signal
 	pw.w.pushWait = time.Millisecond
 	pw.served, pw.proxies = fleetResult(1), []bus.ProxyStatus{{Node: "pod-1", State: bus.ProxyPending}}
 	pw.w.mu.Lock()
@@ -131,17 +148,14 @@ func TestStatusRoundWaitingRunsWhenTheWaitEnds(t *testing.T) {
 	if !waited {
 		t.Fatal("the round did not wait while pushing")
 	}
-	deadline := time.Now().Add(time.Minute)
-	for {
-		pw.w.mu.Lock()
-		ran := pw.w.routesDone == res
-		pw.w.mu.Unlock()
-		if ran {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("no round ran when the wait ended")
-		}
-		time.Sleep(10 * time.Millisecond)
+	select {
+	case <-signal.listed: // the timer's round reads the routes
+	case <-time.After(time.Minute):
+		t.Fatal("no round ran when the wait ended")
+	}
+	pw.w.mu.Lock() // held by the round until it ends
+	defer pw.w.mu.Unlock()
+	if pw.w.routesDone != res {
+		t.Error("the round that ran when the wait ended did not write the result's statuses")
 	}
 }
