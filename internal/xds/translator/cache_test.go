@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
 	"github.com/google/go-cmp/cmp"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/testing/protocmp"
@@ -265,8 +266,35 @@ func TestCacheTranslatesAsTranslate(t *testing.T) {
 				t.Fatalf("seed %d step %d: the cache's result differs (-fresh +cache):\n%s",
 					seed, step, cmp.Diff(want, got, protocmp.Transform()))
 			}
+			if err := routeBytesShared(cache); err != nil {
+				t.Fatalf("seed %d step %d: %v", seed, step, err)
+			}
 		}
 	}
+}
+
+// routeBytesShared checks that the cache keeps one copy of the encoded
+// routes of each route configuration: those of every route of a valid
+// virtual host are a slice of that virtual host's bytes.
+func routeBytesShared(c *Cache) error {
+	for name, m := range c.configs {
+		vhosts := map[string]*routev3.VirtualHost{}
+		for _, vh := range m.vhosts {
+			if vh != nil {
+				vhosts[vh.GetName()] = vh
+			}
+		}
+		for i, r := range m.routes {
+			vh, b := vhosts[r.Hostname], m.built[i]
+			if vh == nil || b.err != nil || len(b.wire) == 0 {
+				continue
+			}
+			if !inside(b.wire, vh.ProtoReflect().GetUnknown()) {
+				return fmt.Errorf("%s: the routes of %s are a copy of their virtual host's bytes", name, r.Name)
+			}
+		}
+	}
+	return nil
 }
 
 // sameResources reports whether two results are byte-identical: the same

@@ -1,6 +1,7 @@
 package translator
 
 import (
+	"slices"
 	"testing"
 
 	endpointv3 "github.com/envoyproxy/go-control-plane/envoy/config/endpoint/v3"
@@ -44,10 +45,11 @@ func TestCompactAssignmentEncodesAsTheAssignment(t *testing.T) {
 	}
 }
 
-// TestCompactRoutesEncodeAsTheRoutes checks that compact routes have the
-// routes' deterministic bytes, alone and inside a virtual host, and decode
-// to them.
-func TestCompactRoutesEncodeAsTheRoutes(t *testing.T) {
+// TestCompactVirtualHostEncodesAsTheVirtualHost checks that a compact
+// virtual host has the bytes of the virtual host of the same routes and
+// decodes to it, that its parts are its own bytes, and that it is reused
+// when it has the same routes.
+func TestCompactVirtualHostEncodesAsTheVirtualHost(t *testing.T) {
 	r := &ir.HTTPRoute{
 		Name: "httproute/ns/r/rule/0/match/0", Hostname: "a.example.com",
 		PathMatch:      &ir.StringMatch{Type: ir.MatchPrefix, Value: "/api"},
@@ -58,30 +60,54 @@ func TestCompactRoutesEncodeAsTheRoutes(t *testing.T) {
 		}, InvalidWeight: 1},
 	}
 	routes, err := CheckedRoutes(r)
+	if err != nil || len(routes) < 2 {
+		t.Fatalf("%d routes (%v)", len(routes), err)
+	}
+	wire, err := cachedRoutes(r)
 	if err != nil {
 		t.Fatal(err)
 	}
-	compact, err := compactRoutes(routes)
+	wires := [][]byte{wire, misdirectedWire}
+	vh, parts, err := checkedCompactVirtualHost("a.example.com", wires, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(compact) != len(routes) || len(routes) < 2 {
-		t.Fatalf("%d compact routes for %d routes", len(compact), len(routes))
+	full := VirtualHost("a.example.com", append(slices.Clone(routes), misdirectedRoute))
+	want, _ := deterministic.Marshal(full)
+	got, err := deterministic.Marshal(vh)
+	if err != nil || string(got) != string(want) || len(vh.GetRoutes()) != 0 || len(vh.GetDomains()) != 0 {
+		t.Fatalf("compact bytes %x, want %x (%v)", got, want, err)
 	}
-	for i := range routes {
-		want, _ := deterministic.Marshal(routes[i])
-		got, err := deterministic.Marshal(compact[i])
-		if err != nil || string(got) != string(want) || compact[i].GetMatch() != nil {
-			t.Errorf("route %d: compact bytes %x, want %x (%v)", i, got, want, err)
+	decoded := &routev3.VirtualHost{}
+	if err := proto.Unmarshal(got, decoded); err != nil || !proto.Equal(decoded, full) {
+		t.Errorf("the compact virtual host does not decode to the virtual host (%v)", err)
+	}
+	unknown := vh.ProtoReflect().GetUnknown()
+	for i, p := range parts {
+		if string(p) != string(wires[i]) || &p[0] == &wires[i][0] || !inside(p, unknown) {
+			t.Errorf("part %d is not a copy of its routes within the virtual host's bytes", i)
 		}
-		decoded := &routev3.Route{}
-		if err := proto.Unmarshal(got, decoded); err != nil || !proto.Equal(decoded, routes[i]) {
-			t.Errorf("route %d does not decode to the route (%v)", i, err)
+	}
+
+	again, partsAgain, err := checkedCompactVirtualHost("a.example.com", [][]byte{slices.Clone(wire), misdirectedWire}, vh)
+	if err != nil || again != vh || &partsAgain[0][0] != &parts[0][0] {
+		t.Errorf("the same routes built another virtual host (%v)", err)
+	}
+	other, _, err := checkedCompactVirtualHost("a.example.com", [][]byte{wire}, vh)
+	if err != nil || other == vh {
+		t.Errorf("other routes kept the virtual host (%v)", err)
+	}
+	if _, _, err := checkedCompactVirtualHost("", wires, nil); err == nil {
+		t.Error("a virtual host without a name was built")
+	}
+}
+
+// inside reports whether p is a slice of buf.
+func inside(p, buf []byte) bool {
+	for i := range buf {
+		if &buf[i] == &p[0] {
+			return len(buf)-i >= len(p)
 		}
 	}
-	want, _ := deterministic.Marshal(VirtualHost("a.example.com", routes))
-	got, _ := deterministic.Marshal(VirtualHost("a.example.com", compact))
-	if string(got) != string(want) {
-		t.Error("a virtual host of compact routes encodes differently")
-	}
+	return false
 }

@@ -60,28 +60,23 @@ func (t *translation) routeConfiguration(name string, routes []*ir.HTTPRoute, mi
 // buildRouteConfiguration builds the configuration routeConfiguration
 // returns, reusing the routes and virtual hosts of prev (nil: none) that
 // did not change, and recording into next (nil: nowhere) the built routes,
-// hostnames and virtual hosts.
+// hostnames and virtual hosts. With next (a Cache's), routes are kept
+// encoded and virtual hosts compact (see checkedCompactVirtualHost).
 func (t *translation) buildRouteConfiguration(name string, routes []*ir.HTTPRoute, misdirected []string, prev, next *configMemo) *routev3.RouteConfiguration {
 	prevBuilt, prevVhosts := prev.byRoute()
-	if next != nil {
-		next.built = make([]builtRoutes, len(routes))
-		next.hostOf = make([]unique.Handle[string], len(routes))
-	}
+	built := make([]builtRoutes, len(routes))
 	var order []string
-	byHost := map[string][]*routev3.Route{}
+	byHost := map[string][]int{} // the positions in routes of each hostname's routes
 	for i, r := range routes {
 		b, ok := prevBuilt[r]
 		switch {
 		case ok:
-		case next != nil: // kept by the cache: compact
-			b.routes, b.err = cachedRoutes(r)
+		case next != nil:
+			b.wire, b.err = cachedRoutes(r)
 		default:
 			b.routes, b.err = CheckedRoutes(r)
 		}
-		if next != nil {
-			next.built[i] = b
-			next.hostOf[i] = unique.Make(r.Hostname)
-		}
+		built[i] = b
 		if b.err != nil {
 			t.leaveOut("route", "route", r.Name, fmt.Errorf("in route configuration %q: %w", name, b.err))
 			continue
@@ -89,30 +84,32 @@ func (t *translation) buildRouteConfiguration(name string, routes []*ir.HTTPRout
 		if _, ok := byHost[r.Hostname]; !ok {
 			order = append(order, r.Hostname)
 		}
-		byHost[r.Hostname] = append(byHost[r.Hostname], b.routes...)
+		byHost[r.Hostname] = append(byHost[r.Hostname], i)
 	}
 	for _, h := range misdirected {
 		if _, ok := byHost[h]; !ok {
 			order = append(order, h)
-			byHost[h] = []*routev3.Route{misdirectedRoute}
+			byHost[h] = nil // the misdirected route alone
 		}
 	}
 	slices.SortFunc(order, compareHostnames)
 	vhosts := make([]*routev3.VirtualHost, 0, len(order))
+	var memoVhosts []*routev3.VirtualHost
 	for _, h := range order {
-		vh := prevVhosts[h]
-		var err error
-		if vh == nil || !slices.Equal(vh.GetRoutes(), byHost[h]) {
-			vh, err = validVirtualHost(h, byHost[h])
-		}
-		if next != nil {
-			next.vhosts = append(next.vhosts, vh)
-		}
+		vh, err := hostVirtualHost(h, byHost[h], built, prevVhosts[h], next != nil)
+		memoVhosts = append(memoVhosts, vh)
 		if err != nil {
 			t.leaveOut("virtual host", "", h, fmt.Errorf("in route configuration %q: %w", name, err))
 			continue
 		}
 		vhosts = append(vhosts, vh)
+	}
+	if next != nil {
+		next.built, next.vhosts = built, memoVhosts
+		next.hostOf = make([]unique.Handle[string], len(routes))
+		for i, r := range routes {
+			next.hostOf[i] = unique.Make(r.Hostname)
+		}
 	}
 	if err := RouteConfiguration(name, nil).ValidateAll(); err != nil {
 		t.leaveOut("route configuration", "", name, err)
@@ -122,6 +119,42 @@ func (t *translation) buildRouteConfiguration(name string, routes []*ir.HTTPRout
 		return prev.config
 	}
 	return RouteConfiguration(name, vhosts)
+}
+
+// hostVirtualHost returns the virtual host of hostname whose routes are
+// those of built at the positions at (none: the misdirected route alone),
+// its own fields checked, or prev (nil: none) when it is that virtual host
+// already. compact (a Cache's) makes it compact from the routes' encodings
+// and makes those slices of its bytes.
+func hostVirtualHost(hostname string, at []int, built []builtRoutes, prev *routev3.VirtualHost, compact bool) (*routev3.VirtualHost, error) {
+	if !compact {
+		routes := []*routev3.Route{misdirectedRoute}
+		if len(at) > 0 {
+			routes = nil
+			for _, i := range at {
+				routes = append(routes, built[i].routes...)
+			}
+		}
+		if prev != nil && slices.Equal(prev.GetRoutes(), routes) {
+			return prev, nil
+		}
+		return validVirtualHost(hostname, routes)
+	}
+	wires := [][]byte{misdirectedWire}
+	if len(at) > 0 {
+		wires = make([][]byte, len(at))
+		for k, i := range at {
+			wires[k] = built[i].wire
+		}
+	}
+	vh, parts, err := checkedCompactVirtualHost(hostname, wires, prev)
+	if err != nil {
+		return nil, err
+	}
+	for k, i := range at {
+		built[i].wire = parts[k]
+	}
+	return vh, nil
 }
 
 // CheckedRoutes builds the Envoy routes of one IR route (see buildRoutes)

@@ -262,8 +262,12 @@ type configMemo struct {
 }
 
 // builtRoutes are the Envoy routes of one IR route, or why it is left out.
+// A Cache keeps them encoded (wire: see cachedRoutes), as a slice of the
+// bytes of the compact virtual host holding them once it is built;
+// Translate keeps the messages (routes).
 type builtRoutes struct {
 	routes []*routev3.Route
+	wire   []byte
 	err    error
 }
 
@@ -291,7 +295,7 @@ func (m *configMemo) patch(name string, routes []*ir.HTTPRoute, misdirected []st
 			if err != nil {
 				return false
 			}
-			built[k] = append(built[k], builtRoutes{routes: b})
+			built[k] = append(built[k], builtRoutes{wire: b})
 			runHosts[k] = append(runHosts[k], unique.Make(route.Hostname))
 			hosts = appendNew(hosts, route.Hostname)
 		}
@@ -299,41 +303,53 @@ func (m *configMemo) patch(name string, routes []*ir.HTTPRoute, misdirected []st
 			hosts = appendNew(hosts, route.Hostname)
 		}
 	}
-	builtAt := func(i int) []*routev3.Route {
+	wireAt := func(i int) []byte {
 		if k, ok := d.in(i); ok {
-			return built[k][i-d[k].start].routes
+			return built[k][i-d[k].start].wire
 		}
-		return m.built[d.oldIndex(i)].routes
+		return m.built[d.oldIndex(i)].wire
 	}
 	slices.SortFunc(hosts, compareHostnames)
 	vhosts := slices.Clone(m.vhosts)
 	changed := false
+	var moved []movedWire
 	for _, h := range hosts {
-		var hostRoutes []*routev3.Route
+		var at []int
+		var wires [][]byte
 		handle := unique.Make(h)
 		for i, host := range d.hosts(m.hostOf, runHosts, len(routes)) {
 			if host == handle {
-				hostRoutes = append(hostRoutes, builtAt(i)...)
+				at, wires = append(at, i), append(wires, wireAt(i))
 			}
 		}
-		if len(hostRoutes) == 0 && slices.Contains(misdirected, h) {
-			hostRoutes = []*routev3.Route{misdirectedRoute}
+		if len(wires) == 0 && slices.Contains(misdirected, h) {
+			wires = [][]byte{misdirectedWire}
 		}
-		at, found := slices.BinarySearchFunc(vhosts, h, compareVhostName)
+		pos, found := slices.BinarySearchFunc(vhosts, h, compareVhostName)
 		switch {
-		case len(hostRoutes) == 0 && found:
-			vhosts = slices.Delete(vhosts, at, at+1)
+		case len(wires) == 0 && found:
+			vhosts = slices.Delete(vhosts, pos, pos+1)
 			changed = true
-		case len(hostRoutes) == 0, found && slices.Equal(vhosts[at].GetRoutes(), hostRoutes):
+		case len(wires) == 0:
 		default:
-			vh, err := validVirtualHost(h, hostRoutes)
+			var prev *routev3.VirtualHost
+			if found {
+				prev = vhosts[pos]
+			}
+			vh, parts, err := checkedCompactVirtualHost(h, wires, prev)
 			if err != nil {
 				return false
 			}
-			if found {
-				vhosts[at] = vh
-			} else {
-				vhosts = slices.Insert(vhosts, at, vh)
+			for k, i := range at {
+				moved = append(moved, movedWire{at: i, wire: parts[k]})
+			}
+			switch {
+			case vh == prev:
+				continue
+			case found:
+				vhosts[pos] = vh
+			default:
+				vhosts = slices.Insert(vhosts, pos, vh)
 			}
 			changed = true
 		}
@@ -341,10 +357,20 @@ func (m *configMemo) patch(name string, routes []*ir.HTTPRoute, misdirected []st
 	m.routes = routes
 	m.built = apply(m.built, d, func(k int) []builtRoutes { return built[k] })
 	m.hostOf = apply(m.hostOf, d, func(k int) []unique.Handle[string] { return runHosts[k] })
+	for _, mv := range moved {
+		m.built[mv.at].wire = mv.wire
+	}
 	if changed {
 		m.vhosts, m.config = vhosts, RouteConfiguration(name, vhosts)
 	}
 	return true
+}
+
+// movedWire is the new place of the encoded routes of the route at a
+// position: a slice of the bytes of the virtual host holding them.
+type movedWire struct {
+	at   int
+	wire []byte
 }
 
 // compareVhostName compares a virtual host's name (its hostname) with a
