@@ -1,6 +1,7 @@
 package gatewayapi
 
 import (
+	"slices"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
@@ -353,6 +354,29 @@ func (t *translator) httpRoute(obj *gwapiv1.HTTPRoute) *httpRouteModel {
 	return m.built
 }
 
+// sameRoutes returns the IR routes this memo emitted on another listener
+// with the same hostnames as key's (and the same port when portUsed: a
+// redirect to the listener's port), as a new list of the same IR routes:
+// the routes of a rule depend on nothing else of the listener, so the
+// listeners share them (an HTTPRoute attached to the HTTP and HTTPS
+// listeners of a Gateway, or to two ports, holds one IR route per match
+// and hostname, not one per listener). The list is the listener's own
+// (listenerRoutes takes its elements' addresses).
+func (m *httpRouteMemo) sameRoutes(key emitKey, portUsed bool) ([]orderedHTTPRoute, bool) {
+	for k, e := range m.emitted {
+		if k.hostnames == key.hostnames && (!portUsed || k.port == key.port) {
+			return slices.Clone(e.routes), true
+		}
+	}
+	return nil, false
+}
+
+// listenerPortUsed reports whether a rule of m redirects to the port of
+// the listener its request came in on.
+func (m *httpRouteModel) listenerPortUsed() bool {
+	return slices.ContainsFunc(m.rules, func(r *httpRule) bool { return r.redirectToListenerPort })
+}
+
 // emitted returns the IR routes of m on listener l with hostnames, from the
 // memo when there is one, otherwise from emit (and memoizes them).
 func (m *httpRouteModel) emitted(l *listenerModel, hostnames []string, emit func() []orderedHTTPRoute) *emittedRoutes {
@@ -362,7 +386,11 @@ func (m *httpRouteModel) emitted(l *listenerModel, hostnames []string, emit func
 	key := emitKeyOf(l, hostnames)
 	e, ok := m.memo.emitted[key]
 	if !ok {
-		e = &emittedRoutes{routes: emit()}
+		routes, shared := m.memo.sameRoutes(key, m.listenerPortUsed())
+		if !shared {
+			routes = emit()
+		}
+		e = &emittedRoutes{routes: routes}
 		m.memo.emitted[key] = e
 	}
 	if e.gen != m.memo.gen {

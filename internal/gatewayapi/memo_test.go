@@ -15,6 +15,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
 
+	"github.com/envoygw/envoy-gateway/internal/ir"
 	xdstranslator "github.com/envoygw/envoy-gateway/internal/xds/translator"
 )
 
@@ -372,5 +373,60 @@ func TestTranslatorKeepsEqualClusters(t *testing.T) {
 	a, b := first.Fleets[0].Xds.Clusters, second.Fleets[0].Xds.Clusters
 	if len(a) == 0 || !slices.Equal(a, b) {
 		t.Fatalf("the clusters are not the same IR clusters: %d then %d", len(a), len(b))
+	}
+}
+
+// TestTranslatorListenersShareIRRoutes checks that a route attached to two
+// listeners with the same hostnames gives both the same IR routes, unless
+// a rule redirects to the listener's port: then each listener has its own,
+// with its port.
+func TestTranslatorListenersShareIRRoutes(t *testing.T) {
+	res := benchResources(20)
+	redirecting := res.HTTPRoutes[5].DeepCopy()
+	redirecting.Spec.Rules[0].Filters = []gwapiv1.HTTPRouteFilter{{
+		Type:            gwapiv1.HTTPRouteFilterRequestRedirect,
+		RequestRedirect: &gwapiv1.HTTPRequestRedirectFilter{Hostname: new(gwapiv1.PreciseHostname("elsewhere.example.com"))},
+	}}
+	redirecting.Spec.Rules[0].BackendRefs = nil
+	res.HTTPRoutes[5] = redirecting
+	prefix := "httproute/" + redirecting.Namespace + "/" + redirecting.Name + "/"
+
+	want := Translate(res, Options{}).Fleets[0].Xds.HTTP
+	got := NewTranslator(Options{}).Translate(res).Fleets[0].Xds.HTTP
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Fatalf("the Translator's listeners differ from Translate's (-want +got):\n%s", diff)
+	}
+	if len(got) != 2 || got[0].Port == got[1].Port {
+		t.Fatalf("want two HTTP listeners on two ports, got %d", len(got))
+	}
+	byName := map[string]*ir.HTTPRoute{}
+	for _, r := range got[0].Routes {
+		byName[r.Name+" "+r.Hostname] = r
+	}
+	shared, own := 0, 0
+	for _, r := range got[1].Routes {
+		other := byName[r.Name+" "+r.Hostname]
+		switch {
+		case other == nil:
+			t.Errorf("route %s is on one listener only", r.Name)
+		case strings.HasPrefix(r.Name, prefix): // all its rules: one redirects to the listener's port
+			if other == r {
+				t.Errorf("route %s redirects to the listener's port through one IR route", r.Name)
+			}
+			if r.Redirect != nil {
+				ports := []uint32{*other.Redirect.Port, *r.Redirect.Port}
+				if !slices.Equal(ports, []uint32{8080, 80}) && !slices.Equal(ports, []uint32{80, 8080}) {
+					t.Errorf("route %s redirects to ports %v, want the listeners' 80 and 8080", r.Name, ports)
+				}
+			}
+			own++
+		case other != r:
+			t.Errorf("route %s: one IR route per listener", r.Name)
+		default:
+			shared++
+		}
+	}
+	if shared == 0 || own == 0 {
+		t.Fatalf("%d shared, %d own: the test does not test", shared, own)
 	}
 }

@@ -71,6 +71,12 @@ func newWorld(seed uint64) *world {
 			l.Routes = append(l.Routes, w.route())
 		}
 	}
+	if seed%3 == 0 {
+		// The first two listeners serve the same IR routes, as the
+		// resource translator gives those of listeners with the same
+		// hostnames (see replaceListener).
+		w.x.HTTP[1].Routes = slices.Clone(w.x.HTTP[0].Routes)
+	}
 	w.x.TLS = []*ir.TLSListener{{Name: "ns/eg/tls", Address: "0.0.0.0", Port: 9443, Routes: []*ir.TLSRoute{{
 		Name: "tlsroute/ns/t/rule/0", Hostnames: []string{"tls.example.com"},
 		Destination: &ir.Destination{Backends: []*ir.WeightedCluster{{Cluster: "service/ns/svc-0/80", Weight: 1}}},
@@ -226,11 +232,21 @@ func (w *world) change() (endpointsOnly bool) {
 
 // replaceListener gives the IR a new listener l with edit applied to a copy
 // of its routes (other listeners and routes keep their pointers).
+//
+// When the first two listeners serve the same IR routes, the edit of one
+// is most often made to both (a route attached to both changed), and
+// sometimes to that one alone (a route attached to one).
 func (w *world) replaceListener(l *ir.HTTPListener, edit func([]*ir.HTTPRoute) []*ir.HTTPRoute) {
 	c := *l
 	c.Routes = edit(slices.Clone(l.Routes))
 	listeners := slices.Clone(w.x.HTTP)
-	listeners[slices.Index(listeners, l)] = &c
+	at := slices.Index(listeners, l)
+	listeners[at] = &c
+	if at < 2 && slices.Equal(listeners[0].Routes, listeners[1].Routes) && w.rng.IntN(4) != 0 {
+		other := *listeners[1-at]
+		other.Routes = slices.Clone(c.Routes)
+		listeners[1-at] = &other
+	}
 	w.x = &ir.Xds{HTTP: listeners, TLS: w.x.TLS, GlobalRateLimit: w.x.GlobalRateLimit, Clusters: w.x.Clusters}
 }
 
@@ -391,6 +407,81 @@ func TestCacheReusesUnchangedMessages(t *testing.T) {
 			if got := vh != again.Routes[i].GetVirtualHosts()[j]; got != (vh.GetName() == changed.Hostname) {
 				t.Errorf("virtual host %s: new message = %v", vh.GetName(), got)
 			}
+		}
+	}
+}
+
+// TestCacheSharesVirtualHostsAcrossConfigurations checks that two route
+// configurations of the same IR routes hold the same virtual hosts, built
+// once, after a full translation and after a route change made to both
+// (which patches both configurations).
+func TestCacheSharesVirtualHostsAcrossConfigurations(t *testing.T) {
+	cluster := &ir.Cluster{Name: "service/ns/svc/80", Discovery: ir.DiscoveryDNS, Endpoints: []*ir.Endpoint{{Address: "svc.example.com", Port: 80}}}
+	route := func(i int, host string) *ir.HTTPRoute {
+		return &ir.HTTPRoute{
+			Name: fmt.Sprintf("httproute/ns/r%d/rule/0/match/0", i), Hostname: host,
+			PathMatch:   &ir.StringMatch{Type: ir.MatchPrefix, Value: fmt.Sprintf("/p%d", i)},
+			Destination: &ir.Destination{Backends: []*ir.WeightedCluster{{Cluster: cluster.Name, Weight: 1}}},
+		}
+	}
+	hosts := []string{"a.example.com", "b.example.com", "a.example.com", "*", "b.example.com"}
+	routes := make([]*ir.HTTPRoute, 0, len(hosts))
+	for i, h := range hosts {
+		routes = append(routes, route(i, h))
+	}
+	x := &ir.Xds{Clusters: []*ir.Cluster{cluster}, HTTP: []*ir.HTTPListener{
+		{Name: "ns/eg/http", Address: "0.0.0.0", Port: 10080, Hostnames: []string{"*"}, Routes: routes},
+		{Name: "ns/eg/alt", Address: "0.0.0.0", Port: 8080, Hostnames: []string{"*"}, Routes: slices.Clone(routes)},
+		// Other routes on the same hostnames, between the two in name order.
+		{Name: "ns/eg/other", Address: "0.0.0.0", Port: 9080, Hostnames: []string{"*"}, Routes: []*ir.HTTPRoute{route(7, "a.example.com"), route(8, "*")}},
+	}}
+	cache := NewCache()
+	res, err := cache.Translate(x, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	assertSharedVhosts(t, res)
+
+	memos := maps.Clone(cache.configs)
+	changed := route(9, "b.example.com")
+	next := *x
+	next.HTTP = slices.Clone(x.HTTP)
+	for i := range 2 {
+		l := *x.HTTP[i]
+		l.Routes = slices.Clone(l.Routes)
+		l.Routes[1] = changed
+		next.HTTP[i] = &l
+	}
+	again, err := cache.Translate(&next, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, m := range memos {
+		if cache.configs[name] != m {
+			t.Fatalf("configuration %s built again, not patched: the test does not test", name)
+		}
+	}
+	if again.Routes[0] == res.Routes[0] || again.Routes[1] == res.Routes[1] {
+		t.Fatal("no route configuration changed: the test does not test")
+	}
+	assertSharedVhosts(t, again)
+}
+
+// assertSharedVhosts checks that the configurations of the listeners on
+// ports 10080 and 8080 hold the same virtual hosts.
+func assertSharedVhosts(t *testing.T, res *Resources) {
+	t.Helper()
+	configs := map[string]*routev3.RouteConfiguration{}
+	for _, rc := range res.Routes {
+		configs[rc.GetName()] = rc
+	}
+	a, b := configs[HTTPRouteConfigName("0.0.0.0", 10080)], configs[HTTPRouteConfigName("0.0.0.0", 8080)]
+	if a == nil || b == nil || len(a.GetVirtualHosts()) != 3 || len(b.GetVirtualHosts()) != 3 {
+		t.Fatalf("configurations %v and %v", a, b)
+	}
+	for i, vh := range a.GetVirtualHosts() {
+		if b.GetVirtualHosts()[i] != vh {
+			t.Errorf("virtual host %s built twice", vh.GetName())
 		}
 	}
 }

@@ -94,8 +94,8 @@ func domainsWire(hostname string) []byte {
 
 // checkedCompactVirtualHost returns the compact virtual host of hostname
 // whose routes are encoded in wires (each from routesWire), its own fields
-// checked, or prev when prev (nil: none) is that virtual host already.
-// parts are wires as slices of its bytes, for the caller to keep instead
+// checked, or prev (nil: none) or the first of others that is that
+// virtual host already. parts are wires as slices of its bytes, for the caller to keep instead
 // of its own: the Cache then holds one copy of a route's bytes.
 //
 // A compact virtual host holds its name, and its domains and routes
@@ -105,11 +105,14 @@ func domainsWire(hostname string) []byte {
 // tree each (a route message alone is about 380 bytes). The xDS server
 // compares virtual hosts by pointer and encodes them; nothing reads their
 // routes.
-func checkedCompactVirtualHost(hostname string, wires [][]byte, prev *routev3.VirtualHost) (*routev3.VirtualHost, [][]byte, error) {
+func checkedCompactVirtualHost(hostname string, wires [][]byte, prev *routev3.VirtualHost, others []*routev3.VirtualHost) (*routev3.VirtualHost, [][]byte, error) {
 	head := domainsWire(hostname)
-	if prev != nil && prev.GetName() == hostname {
-		if parts, ok := splitAs(prev.ProtoReflect().GetUnknown(), head, wires); ok {
-			return prev, parts, nil
+	if vh, parts, ok := sameVirtualHost(hostname, head, wires, prev); ok {
+		return vh, parts, nil
+	}
+	for _, o := range others {
+		if vh, parts, ok := sameVirtualHost(hostname, head, wires, o); ok {
+			return vh, parts, nil
 		}
 	}
 	if err := VirtualHost(hostname, nil).ValidateAll(); err != nil {
@@ -129,6 +132,17 @@ func checkedCompactVirtualHost(hostname string, wires [][]byte, prev *routev3.Vi
 	vh := &routev3.VirtualHost{Name: hostname}
 	vh.ProtoReflect().SetUnknown(buf)
 	return vh, parts, nil
+}
+
+// sameVirtualHost returns vh and wires as slices of its bytes when vh (nil:
+// none) is the compact virtual host of hostname, whose domains encode as
+// head, with the routes encoded in wires.
+func sameVirtualHost(hostname string, head []byte, wires [][]byte, vh *routev3.VirtualHost) (*routev3.VirtualHost, [][]byte, bool) {
+	if vh == nil || vh.GetName() != hostname {
+		return nil, nil, false
+	}
+	parts, ok := splitAs(vh.ProtoReflect().GetUnknown(), head, wires)
+	return vh, parts, ok
 }
 
 // splitAs returns unknown cut into the parts of wires, when it is head

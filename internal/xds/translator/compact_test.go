@@ -68,7 +68,7 @@ func TestCompactVirtualHostEncodesAsTheVirtualHost(t *testing.T) {
 		t.Fatal(err)
 	}
 	wires := [][]byte{wire, misdirectedWire}
-	vh, parts, err := checkedCompactVirtualHost("a.example.com", wires, nil)
+	vh, parts, err := checkedCompactVirtualHost("a.example.com", wires, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,15 +89,15 @@ func TestCompactVirtualHostEncodesAsTheVirtualHost(t *testing.T) {
 		}
 	}
 
-	again, partsAgain, err := checkedCompactVirtualHost("a.example.com", [][]byte{slices.Clone(wire), misdirectedWire}, vh)
+	again, partsAgain, err := checkedCompactVirtualHost("a.example.com", [][]byte{slices.Clone(wire), misdirectedWire}, nil, []*routev3.VirtualHost{vh})
 	if err != nil || again != vh || &partsAgain[0][0] != &parts[0][0] {
 		t.Errorf("the same routes built another virtual host (%v)", err)
 	}
-	other, _, err := checkedCompactVirtualHost("a.example.com", [][]byte{wire}, vh)
+	other, _, err := checkedCompactVirtualHost("a.example.com", [][]byte{wire}, vh, []*routev3.VirtualHost{vh})
 	if err != nil || other == vh {
 		t.Errorf("other routes kept the virtual host (%v)", err)
 	}
-	if _, _, err := checkedCompactVirtualHost("", wires, nil); err == nil {
+	if _, _, err := checkedCompactVirtualHost("", wires, nil, nil); err == nil {
 		t.Error("a virtual host without a name was built")
 	}
 }

@@ -46,7 +46,7 @@ func (t *translation) routeConfiguration(name string, routes []*ir.HTTPRoute, mi
 		return t.buildRouteConfiguration(name, routes, misdirected, nil, nil)
 	}
 	prev := c.configs[name]
-	if prev != nil && prev.patch(name, routes, misdirected) {
+	if prev != nil && prev.patch(name, routes, misdirected, &t.shared) {
 		prev.gen = c.gen
 		t.replay(prev.reports)
 		return prev.config
@@ -72,7 +72,7 @@ func (t *translation) buildRouteConfiguration(name string, routes []*ir.HTTPRout
 		switch {
 		case ok:
 		case next != nil:
-			b.wire, b.err = cachedRoutes(r)
+			b.wire, b.err = t.shared.routesOf(r)
 		default:
 			b.routes, b.err = CheckedRoutes(r)
 		}
@@ -96,7 +96,7 @@ func (t *translation) buildRouteConfiguration(name string, routes []*ir.HTTPRout
 	vhosts := make([]*routev3.VirtualHost, 0, len(order))
 	var memoVhosts []*routev3.VirtualHost
 	for _, h := range order {
-		vh, err := hostVirtualHost(h, byHost[h], built, prevVhosts[h], next != nil)
+		vh, err := t.hostVirtualHost(h, byHost[h], routes, built, prevVhosts[h], next != nil)
 		memoVhosts = append(memoVhosts, vh)
 		if err != nil {
 			t.leaveOut("virtual host", "", h, fmt.Errorf("in route configuration %q: %w", name, err))
@@ -122,23 +122,25 @@ func (t *translation) buildRouteConfiguration(name string, routes []*ir.HTTPRout
 }
 
 // hostVirtualHost returns the virtual host of hostname whose routes are
-// those of built at the positions at (none: the misdirected route alone),
-// its own fields checked, or prev (nil: none) when it is that virtual host
-// already. compact (a Cache's) makes it compact from the routes' encodings
-// and makes those slices of its bytes.
-func hostVirtualHost(hostname string, at []int, built []builtRoutes, prev *routev3.VirtualHost, compact bool) (*routev3.VirtualHost, error) {
+// those of built (for routes) at the positions at (none: the misdirected
+// route alone), its own fields checked, or prev (nil: none) when it is
+// that virtual host already. compact (a Cache's) makes it compact from the
+// routes' encodings, or takes an equal one another configuration of the
+// translation built (see sharedRoutes), and makes those encodings slices
+// of its bytes.
+func (t *translation) hostVirtualHost(hostname string, at []int, routes []*ir.HTTPRoute, built []builtRoutes, prev *routev3.VirtualHost, compact bool) (*routev3.VirtualHost, error) {
 	if !compact {
-		routes := []*routev3.Route{misdirectedRoute}
+		envoyRoutes := []*routev3.Route{misdirectedRoute}
 		if len(at) > 0 {
-			routes = nil
+			envoyRoutes = nil
 			for _, i := range at {
-				routes = append(routes, built[i].routes...)
+				envoyRoutes = append(envoyRoutes, built[i].routes...)
 			}
 		}
-		if prev != nil && slices.Equal(prev.GetRoutes(), routes) {
+		if prev != nil && slices.Equal(prev.GetRoutes(), envoyRoutes) {
 			return prev, nil
 		}
-		return validVirtualHost(hostname, routes)
+		return validVirtualHost(hostname, envoyRoutes)
 	}
 	wires := [][]byte{misdirectedWire}
 	if len(at) > 0 {
@@ -147,13 +149,16 @@ func hostVirtualHost(hostname string, at []int, built []builtRoutes, prev *route
 			wires[k] = built[i].wire
 		}
 	}
-	vh, parts, err := checkedCompactVirtualHost(hostname, wires, prev)
+	vh, parts, err := checkedCompactVirtualHost(hostname, wires, prev, t.shared.vhostsOf(hostname))
 	if err != nil {
 		return nil, err
 	}
+	hostRoutes := make([]*ir.HTTPRoute, len(at))
 	for k, i := range at {
 		built[i].wire = parts[k]
+		hostRoutes[k] = routes[i]
 	}
+	t.shared.add(vh, hostRoutes, parts)
 	return vh, nil
 }
 

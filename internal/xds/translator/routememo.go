@@ -276,7 +276,7 @@ type builtRoutes struct {
 // build, whose virtual hosts are valid, and the memo left nothing out (or
 // when they are the same routes), and makes the memo that of the result.
 // It reports false, having changed nothing, otherwise.
-func (m *configMemo) patch(name string, routes []*ir.HTTPRoute, misdirected []string) bool {
+func (m *configMemo) patch(name string, routes []*ir.HTTPRoute, misdirected []string, shared *sharedRoutes) bool {
 	if !slices.Equal(m.misdirected, misdirected) {
 		return false
 	}
@@ -291,7 +291,7 @@ func (m *configMemo) patch(name string, routes []*ir.HTTPRoute, misdirected []st
 	var hosts []string
 	for k, r := range d {
 		for _, route := range routes[r.start:r.newEnd] {
-			b, err := cachedRoutes(route)
+			b, err := shared.routesOf(route)
 			if err != nil {
 				return false
 			}
@@ -336,13 +336,16 @@ func (m *configMemo) patch(name string, routes []*ir.HTTPRoute, misdirected []st
 			if found {
 				prev = vhosts[pos]
 			}
-			vh, parts, err := checkedCompactVirtualHost(h, wires, prev)
+			vh, parts, err := checkedCompactVirtualHost(h, wires, prev, shared.vhostsOf(h))
 			if err != nil {
 				return false
 			}
+			hostRoutes := make([]*ir.HTTPRoute, len(at))
 			for k, i := range at {
 				moved = append(moved, movedWire{at: i, wire: parts[k]})
+				hostRoutes[k] = routes[i]
 			}
+			shared.add(vh, hostRoutes, parts)
 			switch {
 			case vh == prev:
 				continue

@@ -117,6 +117,9 @@ type translation struct {
 	// list, are known to be in name order (the last call's, see
 	// addValidClusters): only those after them are put in place.
 	clustersSorted int
+	// shared are the routes and virtual hosts of the route configurations
+	// built so far, with a cache (see sharedRoutes).
+	shared sharedRoutes
 }
 
 func (t *translation) warnf(format string, args ...any) {
