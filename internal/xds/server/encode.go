@@ -111,7 +111,7 @@ func (e *encoder) entry(t resourcev3.Type, r types.Resource) (*entry, error) {
 			return en, nil
 		}
 	}
-	en, err := encode(r, nil)
+	en, err := encode(r, nil, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -120,14 +120,16 @@ func (e *encoder) entry(t resourcev3.Type, r types.Resource) (*entry, error) {
 }
 
 // encode returns the entry of r; prev, when not nil, is the previous entry
-// of the same name, whose encoded parts are reused for the same messages.
-func encode(r types.Resource, prev *entry) (*entry, error) {
+// of the same name, whose encoded parts are reused for the same messages,
+// and vhosts (nil: none) the virtual hosts other route configurations of
+// the same content encoded (see vhostIndex).
+func encode(r types.Resource, prev *entry, vhosts vhostIndex) (*entry, error) {
 	var served types.Resource
 	var wire []byte
 	var err error
 	switch m := r.(type) {
 	case *routev3.RouteConfiguration:
-		return encodeRouteConfiguration(m, prev)
+		return encodeRouteConfiguration(m, prev, vhosts)
 	case *endpointv3.ClusterLoadAssignment:
 		served, wire, err = preEncoded(m, claNameField)
 	default:
@@ -155,12 +157,12 @@ func encode(r types.Resource, prev *entry) (*entry, error) {
 // them, where a joined encoding would copy megabytes per change. The
 // served message is rc itself (the partial cache sends the parted Any; the
 // snapshot caches, which do not serve route configurations, read its name).
-func encodeRouteConfiguration(rc *routev3.RouteConfiguration, prev *entry) (*entry, error) {
+func encodeRouteConfiguration(rc *routev3.RouteConfiguration, prev *entry, others vhostIndex) (*entry, error) {
 	head, err := headOf(rc)
 	if err != nil {
 		return nil, fmt.Errorf("encoding %q: %w", rc.GetName(), err)
 	}
-	vhosts, err := vhostsOf(rc, prev)
+	vhosts, err := vhostsOf(rc, prev, others)
 	if err != nil {
 		return nil, fmt.Errorf("encoding %q: %w", rc.GetName(), err)
 	}
@@ -246,13 +248,14 @@ var (
 
 // vhostsOf returns the encoded virtual_hosts fields of rc, one per
 // virtual host, with their hashes, taking those of the same messages from
-// prev, the previous entry of rc's name (nil: none). The virtual hosts
-// before and after the run where rc's differ from prev's keep prev's parts,
-// in prev's chunks (see chunked.List.Replace); those of the run are looked
-// up among the run of prev's, or encoded, one after the other into one new
-// buffer. Each part is a slice of the buffer holding it that extends to
-// that buffer's end (see runsOf); parts are never modified.
-func vhostsOf(rc *routev3.RouteConfiguration, prev *entry) (chunked.List[vhostPart], error) {
+// prev, the previous entry of rc's name (nil: none), or from others. The
+// virtual hosts before and after the run where rc's differ from prev's
+// keep prev's parts, in prev's chunks (see chunked.List.Replace); those of
+// the run are looked up among the run of prev's, then in others, or
+// encoded, one after the other into one new buffer, and added to others.
+// Each part is a slice of the buffer holding it that extends to that
+// buffer's end (see runsOf); parts are never modified.
+func vhostsOf(rc *routev3.RouteConfiguration, prev *entry, others vhostIndex) (chunked.List[vhostPart], error) {
 	vhs := rc.GetVirtualHosts()
 	var old []*routev3.VirtualHost
 	var parts chunked.List[vhostPart]
@@ -279,6 +282,10 @@ func vhostsOf(rc *routev3.RouteConfiguration, prev *entry) (chunked.List[vhostPa
 			run[i] = parts.At(j)
 			continue
 		}
+		if part, ok := others[vh]; ok {
+			run[i] = part
+			continue
+		}
 		start := len(buf)
 		var err error
 		if buf, err = appendVhost(buf, vh); err != nil {
@@ -292,8 +299,24 @@ func vhostsOf(rc *routev3.RouteConfiguration, prev *entry) (chunked.List[vhostPa
 	for k := 0; k < len(encoded); k += 2 {
 		run[encoded[k]].wire = buf[start:encoded[k+1]]
 		start = encoded[k+1]
+		others.add(vhs[p+encoded[k]], run[encoded[k]])
 	}
 	return parts.Replace(p, len(old)-s, run...), nil
+}
+
+// vhostIndex is the encoded virtual hosts of the route configurations of
+// one content, by message: the translator gives configurations of the
+// same routes (two listeners of a Gateway on two ports, say) the same
+// virtual host messages, whose bytes are then held once. Only the virtual
+// hosts a configuration encodes are added (at the first update, all of
+// them; then those of a change).
+type vhostIndex map[*routev3.VirtualHost]vhostPart
+
+// add records the encoded part of vh; a nil index records nothing.
+func (x vhostIndex) add(vh *routev3.VirtualHost, part vhostPart) {
+	if x != nil {
+		x[vh] = part
+	}
 }
 
 // runsOf returns the wire of parts as runs of consecutive bytes: each part

@@ -275,7 +275,7 @@ func TestVhostsOfReusesTheSameMessages(t *testing.T) {
 		return translator.VirtualHost(name, []*routev3.Route{{Name: name + "-route"}})
 	}
 	old := []*routev3.VirtualHost{vh("a"), vh("b"), vh("c"), vh("d"), vh("e")}
-	prev, err := encode(translator.RouteConfiguration("rc", old), nil)
+	prev, err := encode(translator.RouteConfiguration("rc", old), nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -289,7 +289,7 @@ func TestVhostsOfReusesTheSameMessages(t *testing.T) {
 		"empty":    {},
 	}
 	for name, vhs := range cases {
-		list, err := vhostsOf(translator.RouteConfiguration("rc", vhs), prev)
+		list, err := vhostsOf(translator.RouteConfiguration("rc", vhs), prev, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -334,8 +334,8 @@ func TestMessagesWithUnknownFieldsAreServedWhole(t *testing.T) {
 	}
 	held := &endpointv3.ClusterLoadAssignment{ClusterName: full.GetClusterName()}
 	held.ProtoReflect().SetUnknown(rest)
-	a, errA := encode(full, nil)
-	b, errB := encode(held, nil)
+	a, errA := encode(full, nil, nil)
+	b, errB := encode(held, nil, nil)
 	if errA != nil || errB != nil {
 		t.Fatal(errA, errB)
 	}
@@ -362,7 +362,7 @@ func TestRouteConfigurationEncodingOverManyChanges(t *testing.T) {
 	for i := range vhs {
 		vhs[i] = vh()
 	}
-	prev, err := encode(translator.RouteConfiguration("rc", vhs), nil)
+	prev, err := encode(translator.RouteConfiguration("rc", vhs), nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -383,11 +383,11 @@ func TestRouteConfigurationEncodingOverManyChanges(t *testing.T) {
 			vhs[i], vhs[j] = vhs[j], vhs[i]
 		}
 		rc := translator.RouteConfiguration("rc", vhs)
-		en, err := encode(rc, prev)
+		en, err := encode(rc, prev, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		fresh, err := encode(rc, nil)
+		fresh, err := encode(rc, nil, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -416,5 +416,66 @@ func TestRouteConfigurationEncodingOverManyChanges(t *testing.T) {
 	}
 	if diff := cmp.Diff(translator.RouteConfiguration("rc", vhs), decoded, protocmp.Transform()); diff != "" {
 		t.Errorf("the last entry decodes differently (-want +got):\n%s", diff)
+	}
+}
+
+// TestRouteConfigurationsShareVirtualHosts checks that two route
+// configurations of the same virtual host messages (the translator's for
+// listeners serving the same routes) hold one encoding of each, at the
+// first content and after a change of one virtual host in both, and that
+// each is still served as its configuration.
+func TestRouteConfigurationsShareVirtualHosts(t *testing.T) {
+	vh := func(name string) *routev3.VirtualHost {
+		return translator.VirtualHost(name, []*routev3.Route{{Name: name + "-route"}})
+	}
+	res := fleetOf(t, 1, 1) // two listeners, one route configuration each
+	withVhosts := func(vhs []*routev3.VirtualHost) *translator.Resources {
+		out := *res
+		out.Routes = []*routev3.RouteConfiguration{
+			translator.RouteConfiguration(res.Routes[0].GetName(), vhs),
+			translator.RouteConfiguration(res.Routes[1].GetName(), slices.Clone(vhs)),
+		}
+		return &out
+	}
+	vhs := []*routev3.VirtualHost{vh("a"), vh("b"), vh("c")}
+	first, err := newContent(withVhosts(vhs), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	assertSharedParts(t, first, 3)
+
+	changed := slices.Clone(vhs)
+	changed[1] = vh("b")
+	changed[1].Domains = append(changed[1].Domains, "b.example.com")
+	next, err := newContent(withVhosts(changed), first)
+	if err != nil {
+		t.Fatal(err)
+	}
+	assertSharedParts(t, next, 3)
+}
+
+// assertSharedParts checks that the two route configurations of c have the
+// same encoded virtual hosts, n of them, and that each is served as its
+// input.
+func assertSharedParts(t *testing.T, c *content, n int) {
+	t.Helper()
+	entries := c.entries[resourcev3.RouteType]
+	if len(entries) != 2 || c.vhosts != nil {
+		t.Fatalf("%d route configurations; index kept: %v", len(entries), c.vhosts != nil)
+	}
+	a, b := entries[0].vhosts.Slice(), entries[1].vhosts.Slice()
+	if len(a) != n || len(b) != n {
+		t.Fatalf("%d and %d encoded virtual hosts, want %d", len(a), len(b), n)
+	}
+	for i := range a {
+		if &a[i].wire[0] != &b[i].wire[0] || a[i].sum != b[i].sum {
+			t.Errorf("virtual host %d encoded twice", i)
+		}
+	}
+	for _, e := range entries {
+		got := &routev3.RouteConfiguration{}
+		if err := proto.Unmarshal(valueOf(e.value), got); err != nil || !proto.Equal(got, e.input) {
+			t.Errorf("%s is not served as its configuration (%v)", e.name, err)
+		}
 	}
 }

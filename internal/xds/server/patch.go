@@ -52,7 +52,7 @@ func (c *content) setPatched(t resourcev3.Type, resources []types.Resource, prev
 	replaced := make([]*entry, 0, len(changed))
 	sum := prev.sums[t]
 	for _, i := range changed {
-		e, err := encode(resources[i], old[i])
+		e, err := encode(resources[i], old[i], nil) // assignments: no virtual hosts
 		if err != nil {
 			return false, fmt.Errorf("%s: %w", t, err)
 		}

@@ -156,11 +156,11 @@ func TestVersionFollowsServedBytes(t *testing.T) {
 	res.Routes = append(res.Routes, &routev3.RouteConfiguration{VirtualHosts: res.Routes[0].GetVirtualHosts()})
 	versions := map[string]string{} // by served bytes
 	for _, r := range slices.Concat(asResources(res.Routes), asResources(res.Endpoints), asResources(res.Clusters), asResources(res.Listeners)) {
-		en, err := encode(r, nil)
+		en, err := encode(r, nil, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		again, err := encode(proto.Clone(r), nil)
+		again, err := encode(proto.Clone(r), nil, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -185,8 +185,8 @@ func TestVersionFollowsServedBytes(t *testing.T) {
 	}
 	changed := proto.Clone(res.Routes[0]).(*routev3.RouteConfiguration)
 	changed.VirtualHosts[len(changed.VirtualHosts)-1].Domains = []string{"changed.example.com"}
-	a, errA := encode(res.Routes[0], nil)
-	b, errB := encode(changed, nil)
+	a, errA := encode(res.Routes[0], nil, nil)
+	b, errB := encode(changed, nil, nil)
 	if errA != nil || errB != nil {
 		t.Fatal(errA, errB)
 	}

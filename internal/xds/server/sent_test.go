@@ -17,11 +17,11 @@ import (
 
 func TestResourceName(t *testing.T) {
 	rc := &routev3.RouteConfiguration{Name: "rc", VirtualHosts: []*routev3.VirtualHost{{Name: "vh", Domains: []string{"*"}}}}
-	served, err := encode(rc, nil)
+	served, err := encode(rc, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cla, err := encode(&endpointv3.ClusterLoadAssignment{ClusterName: "e", Endpoints: []*endpointv3.LocalityLbEndpoints{{Priority: 1}}}, nil)
+	cla, err := encode(&endpointv3.ClusterLoadAssignment{ClusterName: "e", Endpoints: []*endpointv3.LocalityLbEndpoints{{Priority: 1}}}, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,7 +66,7 @@ func TestRouteConfigurationsOfSentResponse(t *testing.T) {
 	rc := &routev3.RouteConfiguration{Name: "rc", VirtualHosts: []*routev3.VirtualHost{{
 		Name: "vh", Domains: []string{"*"}, Routes: []*routev3.Route{{Name: "r0"}},
 	}}}
-	en, err := encode(rc, nil)
+	en, err := encode(rc, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -70,6 +70,9 @@ type content struct {
 	edsBase    *content
 	edsChanged []string
 	enc        *encoder
+	// vhosts are, while the content is built, the virtual hosts its route
+	// configurations encoded, for those after them (see vhostIndex).
+	vhosts vhostIndex
 }
 
 // newContent builds the content of res (nil: no resources), reusing what
@@ -100,6 +103,7 @@ func newContent(res *translator.Resources, prev *content) (*content, error) {
 		}
 	}
 	c.enc.done()
+	c.vhosts = nil // the content is built
 	if prev != nil && c.versions[resourcev3.ClusterType] == prev.versions[resourcev3.ClusterType] {
 		c.edsClusters = prev.edsClusters
 	} else {
@@ -174,7 +178,16 @@ func (c *content) entry(t resourcev3.Type, r types.Resource, prev *content) (*en
 	if old != nil && old.input == r {
 		return old, nil
 	}
-	return encode(r, old)
+	return encode(r, old, c.vhostIndex())
+}
+
+// vhostIndex returns the content's index of encoded virtual hosts, made on
+// first use.
+func (c *content) vhostIndex() vhostIndex {
+	if c.vhosts == nil {
+		c.vhosts = vhostIndex{}
+	}
+	return c.vhosts
 }
 
 // groupOf returns the snapshot group of entries, whose version is version,
