@@ -16,4 +16,10 @@
 // new term and the work resumes from the latest published values. Nothing
 // exits until the control plane stops, when the Elector releases the lease
 // (ReleaseOnCancel) so that another replica takes over at once.
+//
+// The end of a term cancels the API requests of its work in flight;
+// client-go logs such a request's failure as an error through the logger
+// of the request's context. The work's context carries a logger that logs
+// those cancellations, once the term is over, as V(1) information
+// (termlog.go): stopping the control plane logs no error.
 package leader

@@ -206,7 +206,7 @@ func (e *Elector) lead(term context.Context) {
 	defer e.leading.Set(0)
 	e.log.Info("leading: starting the leader-only work", "identity", e.opts.Identity)
 	group := runner.Group{ShutdownTimeout: e.opts.ShutdownTimeout, Logger: e.log}
-	err := group.Run(term, e.opts.Work...)
+	err := group.Run(withTermLogger(term), e.opts.Work...)
 	switch {
 	case err != nil:
 		e.log.Error(err, "the leader-only work failed; giving up the lease")
