@@ -178,7 +178,11 @@ func (c *content) entry(t resourcev3.Type, r types.Resource, prev *content) (*en
 	if old != nil && old.input == r {
 		return old, nil
 	}
-	return encode(r, old, c.vhostIndex())
+	var vhosts vhostIndex
+	if t == resourcev3.RouteType {
+		vhosts = c.vhostIndex()
+	}
+	return encode(r, old, vhosts)
 }
 
 // vhostIndex returns the content's index of encoded virtual hosts, made on
