@@ -168,7 +168,7 @@ func encodeRouteConfiguration(rc *routev3.RouteConfiguration, prev *entry, other
 	}
 	runs := runsOf(vhosts)
 	if len(runs) > maxRuns {
-		vhosts = compacted(vhosts)
+		vhosts = compacted(vhosts, rc.GetVirtualHosts(), others)
 		runs = runsOf(vhosts)
 	}
 	en := &entry{name: rc.GetName(), input: rc, served: rc, wire: head, vhosts: vhosts}
@@ -308,8 +308,9 @@ func vhostsOf(rc *routev3.RouteConfiguration, prev *entry, others vhostIndex) (c
 // one content, by message: the translator gives configurations of the
 // same routes (two listeners of a Gateway on two ports, say) the same
 // virtual host messages, whose bytes are then held once. Only the virtual
-// hosts a configuration encodes are added (at the first update, all of
-// them; then those of a change).
+// hosts a configuration encodes or compacts are added (at the first
+// update, all of them; then those of a change, and all of them at a
+// compaction).
 type vhostIndex map[*routev3.VirtualHost]vhostPart
 
 // add records the encoded part of vh; a nil index records nothing.
@@ -341,18 +342,33 @@ func follows(a, b []byte) bool {
 	return len(b) > 0 && cap(a)-len(a) >= len(b) && &a[:len(a)+1][len(a)] == &b[0]
 }
 
-// compacted returns parts with their wire copied into one new buffer, in
-// order (and the same chunks: see chunked.Map).
-func compacted(parts chunked.List[vhostPart]) chunked.List[vhostPart] {
+// compacted returns parts, the encodings of vhs, with their wire copied
+// into one new buffer, in order (and the same chunks: see chunked.Map),
+// but for the virtual hosts others has: another route configuration of
+// the content encoded or compacted them, and its parts are taken (the
+// configurations of the same routes compact at the same changes, and
+// then share the new buffer as they shared the old ones). The parts it
+// copies are added to others.
+func compacted(parts chunked.List[vhostPart], vhs []*routev3.VirtualHost, others vhostIndex) chunked.List[vhostPart] {
 	size := 0
-	for _, part := range parts.All() {
-		size += len(part.wire)
+	for i, part := range parts.All() {
+		if _, ok := others[vhs[i]]; !ok {
+			size += len(part.wire)
+		}
 	}
 	buf := make([]byte, 0, size)
+	i := 0
 	return chunked.Map(parts, func(part vhostPart) vhostPart {
+		vh := vhs[i]
+		i++
+		if shared, ok := others[vh]; ok {
+			return shared
+		}
 		start := len(buf)
 		buf = append(buf, part.wire...)
-		return vhostPart{wire: buf[start:], sum: part.sum}
+		copied := vhostPart{wire: buf[start:], sum: part.sum}
+		others.add(vh, copied)
+		return copied
 	})
 }
 

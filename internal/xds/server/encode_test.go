@@ -17,6 +17,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/envoygw/envoy-gateway/internal/chunked"
 	"github.com/envoygw/envoy-gateway/internal/ir"
 	"github.com/envoygw/envoy-gateway/internal/xds/translator"
 )
@@ -476,6 +477,44 @@ func assertSharedParts(t *testing.T, c *content, n int) {
 		got := &routev3.RouteConfiguration{}
 		if err := proto.Unmarshal(valueOf(e.value), got); err != nil || !proto.Equal(got, e.input) {
 			t.Errorf("%s is not served as its configuration (%v)", e.name, err)
+		}
+	}
+}
+
+// TestCompactedTakesTheOtherConfigurationsParts checks that compacting the
+// encoded virtual hosts of a route configuration copies them into one
+// buffer, in order, and that compacting another configuration of the same
+// virtual host messages then takes those parts instead of copying again.
+func TestCompactedTakesTheOtherConfigurationsParts(t *testing.T) {
+	names := []string{"a", "b", "c", "d"}
+	vhs := make([]*routev3.VirtualHost, 0, len(names))
+	for _, name := range names {
+		vhs = append(vhs, translator.VirtualHost(name, []*routev3.Route{{Name: name + "-route"}}))
+	}
+	scattered := func() chunked.List[vhostPart] { // each part in a buffer of its own
+		parts := make([]vhostPart, len(vhs))
+		for i, vh := range vhs {
+			wire, err := appendVhost(nil, vh)
+			if err != nil {
+				t.Fatal(err)
+			}
+			parts[i] = vhostPart{wire: wire, sum: vhostSum{byte(i)}}
+		}
+		return chunked.Of(parts)
+	}
+	others := vhostIndex{}
+	first := compacted(scattered(), vhs, others)
+	if got := runsOf(first); len(got) != 1 || len(others) != len(vhs) {
+		t.Fatalf("compacted into %d runs, %d parts indexed", len(got), len(others))
+	}
+	second := compacted(scattered(), vhs, others)
+	for i, part := range second.All() {
+		want, _ := appendVhost(nil, vhs[i])
+		if !bytes.Equal(part.wire, want) || part.sum != (vhostSum{byte(i)}) {
+			t.Errorf("part %d is not its virtual host's", i)
+		}
+		if &part.wire[0] != &first.At(i).wire[0] {
+			t.Errorf("part %d copied again", i)
 		}
 	}
 }
