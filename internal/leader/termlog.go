@@ -26,8 +26,16 @@ func withTermLogger(term context.Context) context.Context {
 	if err != nil || log.GetSink() == nil {
 		return term
 	}
-	return logr.NewContext(term, logr.New(endOfTermSink{LogSink: log.GetSink(), term: term}))
+	sink := log.GetSink()
+	if cd, ok := sink.(logr.CallDepthLogSink); ok {
+		sink = cd.WithCallDepth(1) // a copy: the entries' callers skip endOfTermSink's frame
+	}
+	return logr.NewContext(term, logr.New(endOfTermSink{LogSink: sink, term: term}))
 }
+
+// Init does nothing: the sink wrapped is initialized already, and is in
+// use by other loggers (initializing it again would write it under them).
+func (s endOfTermSink) Init(logr.RuntimeInfo) {}
 
 func (s endOfTermSink) Error(err error, msg string, keysAndValues ...any) {
 	if s.term.Err() != nil && errors.Is(err, context.Canceled) {
