@@ -19,11 +19,12 @@ const maxPushWait = time.Second
 // the xDS translation and the push (starting rounds 150 ms late took a
 // route change's processing from 33 to 21 ms at the median, and from 49
 // to 25 ms at the 99th percentile after the API server's delivery:
-// docs/performance.md, session 21). The round runs when the proxies hold the configuration (the Applied
-// change that says so starts a round: followApplied), or maxPushWait after
-// the first round that waited, whichever comes first: a timer armed by
-// that round runs it then. Without an Applied tracker, connected proxies
-// or a configuration to push, rounds never wait. Called with w.mu held.
+// docs/performance.md, session 21). The round runs when the proxies hold
+// the configuration (the Applied change that says so starts a round:
+// followApplied), or maxPushWait after the first round that waited,
+// whichever comes first: a timer armed by that round runs it then.
+// Without an Applied tracker, connected proxies or a configuration to
+// push, rounds never wait. Called with w.mu held.
 func (w *statusWriter) waitForPush(ctx context.Context, report *applied.Report) bool {
 	now := w.clock()
 	if !report.Pushing() || (!w.pushWaitSince.IsZero() && now.Sub(w.pushWaitSince) >= w.pushWait) {

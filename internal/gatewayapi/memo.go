@@ -371,8 +371,8 @@ func (m *httpRouteMemo) sameRoutes(key emitKey, portUsed bool) ([]orderedHTTPRou
 	return nil, false
 }
 
-// listenerPortUsed reports whether a rule of m redirects to the port of
-// the listener its request came in on.
+// listenerPortUsed reports whether one of m's rules has a redirect whose
+// port is the listener's (redirectPort: neither a port nor a scheme given).
 func (m *httpRouteModel) listenerPortUsed() bool {
 	return slices.ContainsFunc(m.rules, func(r *httpRule) bool { return r.redirectToListenerPort })
 }

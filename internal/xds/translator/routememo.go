@@ -284,88 +284,137 @@ func (m *configMemo) patch(name string, routes []*ir.HTTPRoute, misdirected []st
 	if !ok || same {
 		return ok
 	}
-	// built are the Envoy routes of each run's new routes, runHosts
-	// their hostnames.
-	built := make([][]builtRoutes, len(d))
-	runHosts := make([][]unique.Handle[string], len(d))
-	var hosts []string
-	for k, r := range d {
-		for _, route := range routes[r.start:r.newEnd] {
-			b, err := shared.routesOf(route)
-			if err != nil {
-				return false
-			}
-			built[k] = append(built[k], builtRoutes{wire: b})
-			runHosts[k] = append(runHosts[k], unique.Make(route.Hostname))
-			hosts = appendNew(hosts, route.Hostname)
-		}
-		for _, route := range m.routes[r.start:r.oldEnd] {
-			hosts = appendNew(hosts, route.Hostname)
-		}
+	p := &routePatch{m: m, d: d, routes: routes, misdirected: misdirected, shared: shared}
+	hosts, ok := p.buildRuns()
+	if !ok {
+		return false
 	}
-	wireAt := func(i int) []byte {
-		if k, ok := d.in(i); ok {
-			return built[k][i-d[k].start].wire
-		}
-		return m.built[d.oldIndex(i)].wire
-	}
-	slices.SortFunc(hosts, compareHostnames)
-	vhosts := slices.Clone(m.vhosts)
-	changed := false
-	var moved []movedWire
+	p.vhosts = slices.Clone(m.vhosts)
 	for _, h := range hosts {
-		var at []int
-		var wires [][]byte
-		handle := unique.Make(h)
-		for i, host := range d.hosts(m.hostOf, runHosts, len(routes)) {
-			if host == handle {
-				at, wires = append(at, i), append(wires, wireAt(i))
-			}
-		}
-		if len(wires) == 0 && slices.Contains(misdirected, h) {
-			wires = [][]byte{misdirectedWire}
-		}
-		pos, found := slices.BinarySearchFunc(vhosts, h, compareVhostName)
-		switch {
-		case len(wires) == 0 && found:
-			vhosts = slices.Delete(vhosts, pos, pos+1)
-			changed = true
-		case len(wires) == 0:
-		default:
-			var prev *routev3.VirtualHost
-			if found {
-				prev = vhosts[pos]
-			}
-			vh, parts, err := checkedCompactVirtualHost(h, wires, prev, shared.vhostsOf(h))
-			if err != nil {
-				return false
-			}
-			hostRoutes := make([]*ir.HTTPRoute, len(at))
-			for k, i := range at {
-				moved = append(moved, movedWire{at: i, wire: parts[k]})
-				hostRoutes[k] = routes[i]
-			}
-			shared.add(vh, hostRoutes, parts)
-			switch {
-			case vh == prev:
-				continue
-			case found:
-				vhosts[pos] = vh
-			default:
-				vhosts = slices.Insert(vhosts, pos, vh)
-			}
-			changed = true
+		if !p.patchHost(h) {
+			return false
 		}
 	}
 	m.routes = routes
-	m.built = apply(m.built, d, func(k int) []builtRoutes { return built[k] })
-	m.hostOf = apply(m.hostOf, d, func(k int) []unique.Handle[string] { return runHosts[k] })
-	for _, mv := range moved {
+	m.built = apply(m.built, d, func(k int) []builtRoutes { return p.built[k] })
+	m.hostOf = apply(m.hostOf, d, func(k int) []unique.Handle[string] { return p.runHosts[k] })
+	for _, mv := range p.moved {
 		m.built[mv.at].wire = mv.wire
 	}
-	if changed {
-		m.vhosts, m.config = vhosts, RouteConfiguration(name, vhosts)
+	if p.changed {
+		m.vhosts, m.config = p.vhosts, RouteConfiguration(name, p.vhosts)
 	}
+	return true
+}
+
+// routePatch is a patch of a configuration memo in progress (see
+// configMemo.patch): the diff of its routes and the new ones, the built
+// routes (built) and hostnames (runHosts) of each run's new routes, and
+// what it computed so far: the virtual hosts, whether they changed, and
+// the new places of the encoded routes of the virtual hosts built again.
+// The memo is not modified until the patch is known to apply.
+type routePatch struct {
+	m           *configMemo
+	d           diff
+	routes      []*ir.HTTPRoute
+	misdirected []string
+	shared      *sharedRoutes
+	built       [][]builtRoutes
+	runHosts    [][]unique.Handle[string]
+	vhosts      []*routev3.VirtualHost
+	changed     bool
+	moved       []movedWire
+}
+
+// buildRuns builds the routes of each run's new routes, and returns the
+// hostnames of the runs' old and new routes, sorted (compareHostnames);
+// false when a route does not build.
+func (p *routePatch) buildRuns() ([]string, bool) {
+	p.built = make([][]builtRoutes, len(p.d))
+	p.runHosts = make([][]unique.Handle[string], len(p.d))
+	var hosts []string
+	for k, r := range p.d {
+		for _, route := range p.routes[r.start:r.newEnd] {
+			b, err := p.shared.routesOf(route)
+			if err != nil {
+				return nil, false
+			}
+			p.built[k] = append(p.built[k], builtRoutes{wire: b})
+			p.runHosts[k] = append(p.runHosts[k], unique.Make(route.Hostname))
+			hosts = appendNew(hosts, route.Hostname)
+		}
+		for _, route := range p.m.routes[r.start:r.oldEnd] {
+			hosts = appendNew(hosts, route.Hostname)
+		}
+	}
+	slices.SortFunc(hosts, compareHostnames)
+	return hosts, true
+}
+
+// wireAt returns the encoded routes of the new route at position i.
+func (p *routePatch) wireAt(i int) []byte {
+	if k, ok := p.d.in(i); ok {
+		return p.built[k][i-p.d[k].start].wire
+	}
+	return p.m.built[p.d.oldIndex(i)].wire
+}
+
+// hostWires returns the positions of hostname's new routes and their
+// encoded routes, or the misdirected route alone when it has none and is
+// misdirected (no positions).
+func (p *routePatch) hostWires(hostname string) ([]int, [][]byte) {
+	var at []int
+	var wires [][]byte
+	handle := unique.Make(hostname)
+	for i, host := range p.d.hosts(p.m.hostOf, p.runHosts, len(p.routes)) {
+		if host == handle {
+			at, wires = append(at, i), append(wires, p.wireAt(i))
+		}
+	}
+	if len(wires) == 0 && slices.Contains(p.misdirected, hostname) {
+		wires = [][]byte{misdirectedWire}
+	}
+	return at, wires
+}
+
+// patchHost brings the virtual host of hostname up to its new routes:
+// removed when it has none, kept when its bytes are the same, built (or
+// taken from another configuration) otherwise; false when it is not
+// valid.
+func (p *routePatch) patchHost(hostname string) bool {
+	at, wires := p.hostWires(hostname)
+	pos, found := slices.BinarySearchFunc(p.vhosts, hostname, compareVhostName)
+	switch {
+	case len(wires) == 0 && found:
+		p.vhosts = slices.Delete(p.vhosts, pos, pos+1)
+		p.changed = true
+		return true
+	case len(wires) == 0:
+		return true
+	}
+	var prev *routev3.VirtualHost
+	if found {
+		prev = p.vhosts[pos]
+	}
+	vh, parts, err := checkedCompactVirtualHost(hostname, wires, prev, p.shared.vhostsOf(hostname))
+	if err != nil {
+		return false
+	}
+	hostRoutes := make([]*ir.HTTPRoute, len(at))
+	for k, i := range at {
+		p.moved = append(p.moved, movedWire{at: i, wire: parts[k]})
+		hostRoutes[k] = p.routes[i]
+	}
+	p.shared.add(vh, hostRoutes, parts)
+	switch {
+	case vh == prev:
+		return true
+	case found:
+		p.vhosts[pos] = vh
+	default:
+		p.vhosts = slices.Insert(p.vhosts, pos, vh)
+	}
+	p.changed = true
 	return true
 }
 
