@@ -400,12 +400,18 @@ func (p *routePatch) patchHost(hostname string) bool {
 	if err != nil {
 		return false
 	}
-	hostRoutes := make([]*ir.HTTPRoute, len(at))
+	// The encodings of the runs' new routes are offered to the other
+	// configurations of the translation (their patches ask for those; the
+	// unchanged routes are in their memos).
+	var newRoutes []*ir.HTTPRoute
+	var newParts [][]byte
 	for k, i := range at {
 		p.moved = append(p.moved, movedWire{at: i, wire: parts[k]})
-		hostRoutes[k] = p.routes[i]
+		if _, inRun := p.d.in(i); inRun {
+			newRoutes, newParts = append(newRoutes, p.routes[i]), append(newParts, parts[k])
+		}
 	}
-	p.shared.add(vh, hostRoutes, parts)
+	p.shared.add(vh, newRoutes, newParts)
 	switch {
 	case vh == prev:
 		return true
