@@ -2,8 +2,10 @@ package idlegc
 
 import (
 	"runtime"
+	"runtime/debug"
 	"runtime/metrics"
 	"sync"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -22,12 +24,24 @@ const (
 type Collector struct {
 	mu    sync.Mutex
 	pacer pacer
-	// running is true while a collection it started runs.
+	// running is true while a collection it started runs (an idle one or
+	// a return of memory at rest).
 	running bool
 	started prometheus.Counter
-	// read and collect are readRuntime and runtime.GC but in tests.
-	read    func() reading
-	collect func()
+	// restTimer fires RestAfter after the last change (nil before the
+	// first); heldAfterReturn is the heap memory held right after the last
+	// return of memory, 0 before any.
+	restTimer       restTimer
+	heldAfterReturn uint64
+	returns         prometheus.Counter
+	// read, collect, readMemory, returnMemory and afterFunc are
+	// readRuntime, runtime.GC, readMemory, debug.FreeOSMemory and
+	// time.AfterFunc but in tests.
+	read         func() reading
+	collect      func()
+	readMemory   func() heapMemory
+	returnMemory func()
+	afterFunc    func(time.Duration, func()) restTimer
 }
 
 // New returns a Collector.
@@ -37,18 +51,31 @@ func New() *Collector {
 			Name: "envoy_gateway_idle_gc_total",
 			Help: "Garbage collections the control plane started between two changes, because the next change would likely have started one.",
 		}),
-		read:    readRuntime,
-		collect: runtime.GC,
+		returns: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "envoy_gateway_memory_returns_total",
+			Help: "Times the control plane, at rest after changes, collected garbage and returned its free heap memory to the system.",
+		}),
+		read:         readRuntime,
+		collect:      runtime.GC,
+		readMemory:   readMemory,
+		returnMemory: debug.FreeOSMemory,
+		afterFunc:    afterFunc,
 	}
 }
 
 // Collectors are the Collector's metrics.
-func (c *Collector) Collectors() []prometheus.Collector { return []prometheus.Collector{c.started} }
+func (c *Collector) Collectors() []prometheus.Collector {
+	return []prometheus.Collector{c.started, c.returns}
+}
 
 // AfterChange is called when a change is done. It reads the heap's state
 // and, when the next change would likely start a collection, starts one in
-// its own goroutine. It does not block.
+// its own goroutine; and it waits for rest again (see RestAfter). It does
+// not block.
 func (c *Collector) AfterChange() {
+	c.mu.Lock()
+	c.restAgain()
+	c.mu.Unlock()
 	if c.start() {
 		go func() {
 			c.collect()

@@ -2,12 +2,19 @@ package file
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 	corev1 "k8s.io/api/core/v1"
+	k8sruntime "k8s.io/apimachinery/pkg/runtime"
+	utiljson "k8s.io/apimachinery/pkg/util/json"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
+
+	"github.com/envoygw/envoy-gateway/internal/validation"
 )
 
 const gatewayYAML = `apiVersion: gateway.networking.k8s.io/v1
@@ -204,5 +211,74 @@ func TestParseRejectsUnservedVersions(t *testing.T) {
 	p := parseOne(t, "old.yaml", strings.Replace(routeYAML, "gateway.networking.k8s.io/v1", "gateway.networking.k8s.io/v1alpha1", 1))
 	if len(p.Errors) != 1 || p.Errors[0].Field != "apiVersion" {
 		t.Fatalf("errors = %v, want one apiVersion error", p.Errors)
+	}
+}
+
+// TestTypedObjectsAreTheUnstructuredConversions checks, over the resource
+// translator's test inputs, that each validated object decoded from its
+// JSON (docResult.decodeTyped) equals the unstructured converter's object
+// of the same content, nil and empty values told apart.
+func TestTypedObjectsAreTheUnstructuredConversions(t *testing.T) {
+	v, err := validation.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	inputs, err := filepath.Glob("../../gatewayapi/testdata/*.in.yaml")
+	if err != nil || len(inputs) < 50 {
+		t.Fatalf("%d inputs (%v)", len(inputs), err)
+	}
+	converted := 0
+	for _, in := range inputs {
+		data, err := os.ReadFile(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range splitDocuments(data) {
+			r := decodeDocument(context.Background(), v, Source{File: in, Document: d.Index}, d.Data)
+			want := make([]client.Object, len(r.encoded))
+			for i, e := range r.encoded {
+				var content map[string]any
+				if err := utiljson.Unmarshal(e.json, &content); err != nil {
+					t.Fatal(err)
+				}
+				want[i] = kinds[r.objects[i].GVK].newObject()
+				if err := k8sruntime.DefaultUnstructuredConverter.FromUnstructured(content, want[i]); err != nil {
+					t.Fatalf("%s document %d: %v", in, d.Index, err)
+				}
+			}
+			r.decodeTyped()
+			if len(r.objects) != len(want) {
+				t.Fatalf("%s document %d: %d objects decoded of %d", in, d.Index, len(r.objects), len(want))
+			}
+			for i, o := range r.objects {
+				if diff := cmp.Diff(want[i], o.Object); diff != "" {
+					t.Errorf("%s document %d: decoded object differs from the converter's (-converter +decoded):\n%s", in, d.Index, diff)
+				}
+				converted++
+			}
+		}
+	}
+	t.Logf("%d objects of %d files compared", converted, len(inputs))
+}
+
+// TestDecodeTypedReportsObjectsThatDoNotConvert: an encoded object that
+// does not fit its Go type is left out, with its problem.
+func TestDecodeTypedReportsObjectsThatDoNotConvert(t *testing.T) {
+	route := gwapiv1.GroupVersion.WithKind("HTTPRoute")
+	src := Source{File: "routes.yaml", Document: 1, Line: 1}
+	r := docResult{
+		objects: []Object{{Source: src, GVK: route}, {Source: src, GVK: route}},
+		encoded: []encodedObject{
+			{json: []byte(`{"metadata":{"name":"good"},"spec":{"hostnames":["a.example.com"]}}`)},
+			{json: []byte(`{"metadata":{"name":"bad"},"spec":{"hostnames":5}}`),
+				problem: Problem{Source: src, Kind: "HTTPRoute", Name: "bad"}},
+		},
+	}
+	r.decodeTyped()
+	if len(r.objects) != 1 || r.objects[0].Object.GetName() != "good" || r.objects[0].Object.GetObjectKind().GroupVersionKind() != route {
+		t.Fatalf("objects %+v, want the good route alone, with its kind", r.objects)
+	}
+	if len(r.errors) != 1 || r.errors[0].Name != "bad" || !strings.Contains(r.errors[0].Message, "hostnames") || r.encoded != nil {
+		t.Fatalf("errors %+v (encoded %d), want the bad route's conversion error", r.errors, len(r.encoded))
 	}
 }
