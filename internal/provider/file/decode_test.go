@@ -264,7 +264,7 @@ func TestTypedObjectsAreTheUnstructuredConversions(t *testing.T) {
 // TestDecodeTypedReportsObjectsThatDoNotConvert: an encoded object that
 // does not fit its Go type is left out, with its problem.
 func TestDecodeTypedReportsObjectsThatDoNotConvert(t *testing.T) {
-	route := gwapiv1.GroupVersion.WithKind("HTTPRoute")
+	route := gatewayAPIv1.WithKind("HTTPRoute")
 	src := Source{File: "routes.yaml", Document: 1, Line: 1}
 	r := docResult{
 		objects: []Object{{Source: src, GVK: route}, {Source: src, GVK: route}},
