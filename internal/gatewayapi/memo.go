@@ -116,11 +116,7 @@ func (tr *Translator) Translate(res *Resources) *Result {
 		if m.emittedUsed == len(m.emitted) {
 			continue // all used: nothing to drop, no need to look
 		}
-		for ek, e := range m.emitted {
-			if e.gen != tr.gen {
-				delete(m.emitted, ek)
-			}
-		}
+		m.emitted = slices.DeleteFunc(m.emitted, func(e *emittedRoutes) bool { return e.gen != tr.gen })
 	}
 	return out
 }
@@ -156,9 +152,11 @@ type httpRouteMemo struct {
 	checked readGens
 	// clusters are the clusters building the route looked up, in order.
 	clusters []*ir.Cluster
-	// emitted are the IR routes emitted on each listener, and emittedUsed
-	// how many of them the call gen used.
-	emitted     map[emitKey]*emittedRoutes
+	// emitted are the IR routes emitted on each listener (each key
+	// once), and emittedUsed how many of them the call gen used. A list,
+	// not a map: a route has a few (a map of one entry took about 450
+	// bytes, 4.5 MB at 10,000 routes).
+	emitted     []*emittedRoutes
 	emittedUsed int
 	// status is the route's status as last computed, from the parent
 	// outcomes statusFrom (see httpRouteStatus); nil before.
@@ -217,6 +215,8 @@ func samePointee[T comparable](a, b *T) bool {
 // emittedRoutes are the IR routes a route emitted on one listener, and the
 // last call that used them. Its routes are never modified once emitted.
 type emittedRoutes struct {
+	// key is the listener, port and hostnames they were emitted for.
+	key    emitKey
 	gen    uint64
 	routes []orderedHTTPRoute
 	// cur and prev are marks listenerRoutes uses to tell which entries a
@@ -333,7 +333,7 @@ func (t *translator) httpRoute(obj *gwapiv1.HTTPRoute) *httpRouteModel {
 		m.checked = t.idx.gens
 	}
 	if !ok || m.checked != t.idx.gens {
-		m = &httpRouteMemo{emitted: map[emitKey]*emittedRoutes{}, checked: t.idx.gens}
+		m = &httpRouteMemo{checked: t.idx.gens}
 		t.recording = m
 		m.built = t.buildHTTPRoute(obj)
 		t.recording = nil
@@ -363,8 +363,8 @@ func (t *translator) httpRoute(obj *gwapiv1.HTTPRoute) *httpRouteModel {
 // and hostname, not one per listener). The list is the listener's own
 // (listenerRoutes takes its elements' addresses).
 func (m *httpRouteMemo) sameRoutes(key emitKey, portUsed bool) ([]orderedHTTPRoute, bool) {
-	for k, e := range m.emitted {
-		if k.hostnames == key.hostnames && (!portUsed || k.port == key.port) {
+	for _, e := range m.emitted {
+		if e.key.hostnames == key.hostnames && (!portUsed || e.key.port == key.port) {
 			return slices.Clone(e.routes), true
 		}
 	}
@@ -384,14 +384,17 @@ func (m *httpRouteModel) emitted(l *listenerModel, hostnames []string, emit func
 		return &emittedRoutes{routes: emit()}
 	}
 	key := emitKeyOf(l, hostnames)
-	e, ok := m.memo.emitted[key]
-	if !ok {
+	i := slices.IndexFunc(m.memo.emitted, func(e *emittedRoutes) bool { return e.key == key })
+	var e *emittedRoutes
+	if i >= 0 {
+		e = m.memo.emitted[i]
+	} else {
 		routes, shared := m.memo.sameRoutes(key, m.listenerPortUsed())
 		if !shared {
 			routes = emit()
 		}
-		e = &emittedRoutes{routes: routes}
-		m.memo.emitted[key] = e
+		e = &emittedRoutes{key: key, routes: routes}
+		m.memo.emitted = append(m.memo.emitted, e)
 	}
 	if e.gen != m.memo.gen {
 		e.gen = m.memo.gen

@@ -175,9 +175,12 @@ func assertKeepsOnlyUsed(t *testing.T, step int, tr *Translator) {
 		if m.gen != tr.gen {
 			t.Fatalf("step %d: the memo of %s/%s, unused, is kept", step, obj.Namespace, obj.Name)
 		}
-		for k, e := range m.emitted {
+		for _, e := range m.emitted {
 			if e.gen != tr.gen {
-				t.Fatalf("step %d: the IR routes of %s/%s on %v, unused, are kept", step, obj.Namespace, obj.Name, k)
+				t.Fatalf("step %d: the IR routes of %s/%s on %v, unused, are kept", step, obj.Namespace, obj.Name, e.key)
+			}
+			if n := len(slices.DeleteFunc(slices.Clone(m.emitted), func(o *emittedRoutes) bool { return o.key != e.key })); n != 1 {
+				t.Fatalf("step %d: %s/%s holds %d IR route sets for %v", step, obj.Namespace, obj.Name, n, e.key)
 			}
 		}
 		if m.emittedUsed != len(m.emitted) {
