@@ -56,7 +56,8 @@ func (c *ControlPlane) xdsRunners() ([]runner.Runner, error) {
 		result, _ := set.Source.(*gatewayapi.Result)
 		return result
 	}, Proxies: server.FleetStatus})
-	return []runner.Runner{server, r}, nil
+	atRest := runner.Func{RunnerName: "memory-at-rest", Run: gc.ReturnMemoryAtRest}
+	return []runner.Runner{server, r, atRest}, nil
 }
 
 // XdsAddress returns the bound xDS address.

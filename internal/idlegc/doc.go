@@ -25,9 +25,11 @@
 // changes after fault pages in again (docs/performance.md, sessions 19
 // and 20; chunked lists made those allocations fewer, not none).
 //
-// At rest (no change done for RestAfter), when the heap memory held grew
-// by an eighth of the live heap since the last return (at least 16 MiB),
-// the Collector collects and returns every free page to the system
+// At rest, ReturnMemoryAtRest (a runner of the control plane) returns
+// memory: every RestCheck it looks at the heap, and when the process
+// allocated less than 1 MiB since the last look and the heap memory held
+// grew by an eighth of the live heap (at least 16 MiB) since the last
+// return, it collects and returns every free page to the system
 // (debug.FreeOSMemory, counted by envoy_gateway_memory_returns_total).
 // Without it the runtime keeps the heap it grew to, about twice the live
 // heap at the default GOGC, for as long as the process is idle; with it

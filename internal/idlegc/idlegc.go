@@ -28,20 +28,21 @@ type Collector struct {
 	// a return of memory at rest).
 	running bool
 	started prometheus.Counter
-	// restTimer fires RestAfter after the last change (nil before the
-	// first); heldAfterReturn is the heap memory held right after the last
-	// return of memory, 0 before any.
-	restTimer       restTimer
+	// looked says whether checkRest looked before, and lastAllocs is the
+	// heap allocated then; heldAfterReturn is the heap memory held right
+	// after the last return of memory, 0 before any.
+	looked          bool
+	lastAllocs      uint64
 	heldAfterReturn uint64
 	returns         prometheus.Counter
-	// read, collect, readMemory, returnMemory and afterFunc are
-	// readRuntime, runtime.GC, readMemory, debug.FreeOSMemory and
-	// time.AfterFunc but in tests.
+	// read, collect, readMemory, returnMemory and ticker are readRuntime,
+	// runtime.GC, readMemory, debug.FreeOSMemory and newTicker but in
+	// tests.
 	read         func() reading
 	collect      func()
 	readMemory   func() heapMemory
 	returnMemory func()
-	afterFunc    func(time.Duration, func()) restTimer
+	ticker       func(time.Duration) (<-chan time.Time, func())
 }
 
 // New returns a Collector.
@@ -59,7 +60,7 @@ func New() *Collector {
 		collect:      runtime.GC,
 		readMemory:   readMemory,
 		returnMemory: debug.FreeOSMemory,
-		afterFunc:    afterFunc,
+		ticker:       newTicker,
 	}
 }
 
@@ -70,12 +71,8 @@ func (c *Collector) Collectors() []prometheus.Collector {
 
 // AfterChange is called when a change is done. It reads the heap's state
 // and, when the next change would likely start a collection, starts one in
-// its own goroutine; and it waits for rest again (see RestAfter). It does
-// not block.
+// its own goroutine. It does not block.
 func (c *Collector) AfterChange() {
-	c.mu.Lock()
-	c.restAgain()
-	c.mu.Unlock()
 	if c.start() {
 		go func() {
 			c.collect()

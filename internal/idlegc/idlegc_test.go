@@ -4,7 +4,6 @@ import (
 	"runtime"
 	"slices"
 	"testing"
-	"time"
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
 )
@@ -13,7 +12,7 @@ import (
 // that each ask for a collection: while the one it started runs, it starts
 // no other; once it has ended, the next reading that asks starts one.
 func TestCollectorStartsOneCollectionAtATime(t *testing.T) {
-	c := newTestCollector()
+	c := New()
 	var r reading
 	c.read = func() reading {
 		// The last reading was 10 MB ago and the heap is 310 MB (no cycle
@@ -50,14 +49,6 @@ func TestCollectorStartsOneCollectionAtATime(t *testing.T) {
 	expectStarted(2)
 	release <- struct{}{}
 	waitIdle(c)
-}
-
-// newTestCollector is a Collector whose rest timer never fires (see
-// rest_test.go for returns of memory at rest).
-func newTestCollector() *Collector {
-	c := New()
-	c.afterFunc = func(time.Duration, func()) restTimer { return &fakeRest{} }
-	return c
 }
 
 // waitIdle waits until c's collection has ended.

@@ -1,6 +1,7 @@
 package idlegc
 
 import (
+	"context"
 	"runtime/metrics"
 	"time"
 )
@@ -8,19 +9,22 @@ import (
 // Returning memory at rest: after a load or a run of changes, the heap has
 // grown toward the collector's goal, about twice the live heap, and the
 // runtime keeps those pages (its background scavenger returns only what
-// lies well beyond the goal). Once no change has been done for RestAfter,
-// and the heap memory the process holds has grown by restGrowth since the
-// last return, the Collector collects and returns every free page to the
-// system.
+// lies well beyond the goal). ReturnMemoryAtRest looks every RestCheck:
+// when the process allocated less than restQuiet since the last look (it
+// is at rest) and the heap memory it holds grew by restGrowth since the
+// last return, it collects and returns every free page to the system.
 const (
-	// RestAfter is how long after the last change the control plane is
-	// taken to be at rest.
-	RestAfter = time.Second
+	// RestCheck is the period of the looks, and the rest a look needs.
+	RestCheck = time.Second
+	// restQuiet is the most the process may allocate in RestCheck and be
+	// at rest: a change allocates megabytes, an idle process (metrics
+	// scrapes, lease renewals) kilobytes.
+	restQuiet = 1 << 20
 	// restGrowthDen and restMinGrowth set the growth that makes a return
 	// worth its collection: an eighth of the live heap, at least 16 MiB. A
-	// return costs a collection (about 0.3 s of CPU at 10,000 routes), so
-	// there are at most eight of them per live heap of growth, and none
-	// while changes follow each other within RestAfter.
+	// return costs a collection (about 0.2-0.3 s of CPU at 10,000 routes),
+	// so there are at most eight of them per live heap of growth, and none
+	// while the process works.
 	restGrowthDen = 8
 	restMinGrowth = 16 << 20
 )
@@ -33,40 +37,37 @@ const (
 
 // heapMemory is the heap memory the process holds (its objects, the room
 // unused in their pages and the free pages not yet returned to the
-// system) and the live heap the last collection marked.
+// system), the live heap the last collection marked, and the heap memory
+// allocated since the process started.
 type heapMemory struct {
-	held, live uint64
+	held, live, allocs uint64
 }
 
-// restTimer is the part of *time.Timer the Collector uses.
-type restTimer interface {
-	Reset(d time.Duration) bool
-}
-
-func afterFunc(d time.Duration, f func()) restTimer { return time.AfterFunc(d, f) }
-
-// restAgain (re)starts the wait for rest, with c.mu held.
-func (c *Collector) restAgain() {
-	if c.restTimer == nil {
-		c.restTimer = c.afterFunc(RestAfter, c.atRest)
-		return
+// ReturnMemoryAtRest looks for rest every RestCheck until ctx is done (see
+// checkRest).
+func (c *Collector) ReturnMemoryAtRest(ctx context.Context) error {
+	ticks, stop := c.ticker(RestCheck)
+	defer stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-ticks:
+			c.checkRest()
+		}
 	}
-	c.restTimer.Reset(RestAfter)
 }
 
-// atRest runs RestAfter after the last change: it returns memory when the
-// heap held grew enough since the last return. While a collection of the
-// Collector's runs, it waits for rest again.
-func (c *Collector) atRest() {
+// checkRest takes a look: at rest (less than restQuiet allocated since
+// the last look), and when the heap held grew enough since the last
+// return, it returns memory, unless a collection of the Collector's runs.
+func (c *Collector) checkRest() {
 	c.mu.Lock()
-	if c.running {
-		c.restAgain()
-		c.mu.Unlock()
-		return
-	}
 	m := c.readMemory()
-	due := m.held >= c.heldAfterReturn+max(restMinGrowth, m.live/restGrowthDen)
-	c.running = due
+	quiet := c.looked && m.allocs-c.lastAllocs < restQuiet
+	c.looked, c.lastAllocs = true, m.allocs
+	due := quiet && !c.running && m.held >= c.heldAfterReturn+max(restMinGrowth, m.live/restGrowthDen)
+	c.running = c.running || due
 	c.mu.Unlock()
 	if !due {
 		return
@@ -74,17 +75,24 @@ func (c *Collector) atRest() {
 	c.returnMemory()
 	m = c.readMemory()
 	c.mu.Lock()
-	c.heldAfterReturn, c.running = m.held, false
+	c.heldAfterReturn, c.lastAllocs, c.running = m.held, m.allocs, false
 	c.returns.Inc()
 	c.mu.Unlock()
 }
 
 // readMemory reads the heap memory from the runtime's metrics.
 func readMemory() heapMemory {
-	s := []metrics.Sample{{Name: objectsMetric}, {Name: unusedMetric}, {Name: freeMetric}, {Name: liveMetric}}
+	s := []metrics.Sample{{Name: objectsMetric}, {Name: unusedMetric}, {Name: freeMetric}, {Name: liveMetric}, {Name: allocsMetric}}
 	metrics.Read(s)
 	return heapMemory{
-		held: s[0].Value.Uint64() + s[1].Value.Uint64() + s[2].Value.Uint64(),
-		live: s[3].Value.Uint64(),
+		held:   s[0].Value.Uint64() + s[1].Value.Uint64() + s[2].Value.Uint64(),
+		live:   s[3].Value.Uint64(),
+		allocs: s[4].Value.Uint64(),
 	}
+}
+
+// newTicker is time.NewTicker as a channel and its stop.
+func newTicker(d time.Duration) (<-chan time.Time, func()) {
+	t := time.NewTicker(d)
+	return t.C, t.Stop
 }

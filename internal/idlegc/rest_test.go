@@ -1,81 +1,64 @@
 package idlegc
 
 import (
+	"context"
 	"testing"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
 )
 
-// fakeRest stands for the rest timer: fire runs what the timer would run
-// RestAfter after the last change.
-type fakeRest struct {
-	created, resets int
-	fire            func()
+// fakeHeap is the heap memory readings of a restCollector: the test sets
+// held, live and allocs; a return of memory sets held to the live heap
+// and 20 MB of unused room.
+type fakeHeap struct {
+	heapMemory
+	returned int
 }
 
-func (f *fakeRest) Reset(d time.Duration) bool {
-	if d != RestAfter {
-		panic("the rest timer is reset to " + d.String())
-	}
-	f.resets++
-	return true
-}
-
-// restCollector is a Collector whose idle collections are never due,
-// with a fake rest timer and heap memory readings taken from *held and
-// *live.
-func restCollector(t *testing.T, held, live *uint64) (*Collector, *fakeRest, *int) {
+func restCollector(t *testing.T) (*Collector, *fakeHeap) {
 	t.Helper()
-	c := newTestCollector()
-	c.read = func() reading { return reading{} } // no goal: no idle collection
+	c := New()
 	c.collect = func() { t.Fatal("an idle collection was started") }
-	timer := &fakeRest{}
-	c.afterFunc = func(d time.Duration, f func()) restTimer {
-		if d != RestAfter {
-			t.Fatalf("the rest timer waits %v, want %v", d, RestAfter)
-		}
-		timer.created++
-		timer.fire = f
-		return timer
-	}
-	c.readMemory = func() heapMemory { return heapMemory{held: *held, live: *live} }
-	returned := 0
+	h := &fakeHeap{}
+	c.readMemory = func() heapMemory { return h.heapMemory }
 	c.returnMemory = func() {
-		returned++
-		*held = *live + 20*mb // the free pages returned; unused room stays
+		h.returned++
+		h.held = h.live + 20*mb
 	}
-	return c, timer, &returned
+	return c, h
 }
 
 // TestCollectorReturnsMemoryAtRestOnceTheHeapGrew follows a load and
-// changes: each change waits for rest again on the one timer; at rest,
-// memory is returned when the heap held grew by an eighth of the live heap
-// (31.25 MB of 250) since the last return, and not otherwise.
+// changes: a look at rest (under 1 MiB allocated since the last look)
+// returns memory when the heap held grew by an eighth of the live heap
+// (31.25 MB of 250) since the last return; a look during work does not,
+// nor does the first look (no allocation count to compare).
 func TestCollectorReturnsMemoryAtRestOnceTheHeapGrew(t *testing.T) {
-	held, live := uint64(520*mb), uint64(250*mb)
-	c, timer, returned := restCollector(t, &held, &live)
-	c.AfterChange() // the load reached the proxies
-	c.AfterChange()
-	if timer.created != 1 || timer.resets != 1 {
-		t.Fatalf("timer created %d times and reset %d, want once and once", timer.created, timer.resets)
-	}
+	c, h := restCollector(t)
+	h.live = 250 * mb
 	steps := []struct {
 		name       string
 		held       uint64
+		allocated  uint64
 		wantReturn bool
 	}{
-		{"after the load", 520 * mb, true},                  // 0 + 31.25 MB reached
-		{"nothing allocated since", 270 * mb, false},        // held as after the return
-		{"30 MB more", 300 * mb, false},                     // 270 + 31.25 not reached
-		{"an eighth of the live heap more", 302 * mb, true}, // reached
+		{"first look, in the load", 300 * mb, 0, false},
+		{"loading", 450 * mb, 150 * mb, false},
+		{"at rest after the load", 520 * mb, 100 << 10, true}, // 0 + 31.25 MB reached
+		{"at rest, nothing since", 270 * mb, 0, false},        // held as after the return
+		{"a change", 290 * mb, 4 * mb, false},
+		{"at rest, 30 MB grown", 300 * mb, 0, false},     // 270 + 31.25 not reached
+		{"a change", 302 * mb, 4 * mb, false},            // grown enough, but working
+		{"at rest, an eighth grown", 302 * mb, 0, true},  // reached
+		{"at rest after the return", 270 * mb, 0, false}, // nothing grown
 	}
 	for _, s := range steps {
-		held = s.held
-		before := *returned
-		timer.fire()
-		if got := *returned > before; got != s.wantReturn {
-			t.Fatalf("%s (held %d MB): returned %v, want %v", s.name, held/mb, got, s.wantReturn)
+		h.held, h.allocs = s.held, h.allocs+s.allocated
+		before := h.returned
+		c.checkRest()
+		if got := h.returned > before; got != s.wantReturn {
+			t.Fatalf("%s (held %d MB): returned %v, want %v", s.name, h.held/mb, got, s.wantReturn)
 		}
 	}
 	if got := testutil.ToFloat64(c.returns); got != 2 {
@@ -86,53 +69,84 @@ func TestCollectorReturnsMemoryAtRestOnceTheHeapGrew(t *testing.T) {
 	}
 }
 
-// TestCollectorWaitsForItsCollectionBeforeReturningMemory: at rest while
-// an idle collection of its own runs, the Collector waits for rest again
-// instead of collecting a second time.
-func TestCollectorWaitsForItsCollectionBeforeReturningMemory(t *testing.T) {
-	held, live := uint64(520*mb), uint64(250*mb)
-	c, timer, returned := restCollector(t, &held, &live)
-	c.AfterChange()
+// TestCollectorLeavesMemoryWhileItsCollectionRuns: at rest while an idle
+// collection of its own runs, the Collector does not collect a second
+// time; it returns memory at a look after the collection.
+func TestCollectorLeavesMemoryWhileItsCollectionRuns(t *testing.T) {
+	c, h := restCollector(t)
+	h.live, h.held = 250*mb, 520*mb
+	c.checkRest() // the first look
 	c.mu.Lock()
 	c.running = true
 	c.mu.Unlock()
-	timer.fire()
-	if *returned != 0 || timer.resets != 1 {
-		t.Fatalf("returned %d times and reset the timer %d times, want 0 and 1", *returned, timer.resets)
+	c.checkRest()
+	if h.returned != 0 {
+		t.Fatalf("returned %d times while a collection ran, want 0", h.returned)
 	}
 	c.finish()
-	timer.fire()
-	if *returned != 1 {
-		t.Fatalf("returned %d times once the collection ended, want 1", *returned)
+	c.checkRest()
+	if h.returned != 1 {
+		t.Fatalf("returned %d times once the collection ended, want 1", h.returned)
 	}
 }
 
 // TestCollectorReturnsAtLeastSixteenMebibytes: on a small heap, a return
 // needs 16 MiB of growth, not an eighth of the live heap.
 func TestCollectorReturnsAtLeastSixteenMebibytes(t *testing.T) {
-	held, live := uint64(30*mb), uint64(20*mb)
-	c, timer, returned := restCollector(t, &held, &live)
-	c.AfterChange()
-	timer.fire() // 30 MB >= 16 MiB since nothing
-	held = 40 * mb
-	timer.fire() // 40 - 40 (after the return) < 16 MiB
-	held = 40*mb + restMinGrowth
-	timer.fire()
-	if *returned != 2 {
-		t.Fatalf("returned %d times, want 2", *returned)
+	c, h := restCollector(t)
+	h.live, h.held = 20*mb, 30*mb
+	c.checkRest()
+	c.checkRest() // 30 MB >= 16 MiB since nothing: returned, 40 MB held
+	h.held = 40*mb + restMinGrowth - 1
+	c.checkRest()
+	h.held++
+	c.checkRest()
+	if h.returned != 2 {
+		t.Fatalf("returned %d times, want 2", h.returned)
+	}
+}
+
+// TestReturnMemoryAtRestLooksEachTick runs the loop on a fake ticker:
+// each tick is a look, and the loop ends with its context.
+func TestReturnMemoryAtRestLooksEachTick(t *testing.T) {
+	c, h := restCollector(t)
+	h.live, h.held = 250*mb, 520*mb
+	ticks := make(chan time.Time)
+	stopped := make(chan struct{})
+	c.ticker = func(d time.Duration) (<-chan time.Time, func()) {
+		if d != RestCheck {
+			t.Errorf("ticker period %v, want %v", d, RestCheck)
+		}
+		return ticks, func() { close(stopped) }
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error)
+	go func() { done <- c.ReturnMemoryAtRest(ctx) }()
+	ticks <- time.Time{} // the first look
+	ticks <- time.Time{} // at rest: a return
+	ticks <- time.Time{} // the unbuffered send waited for the last look to begin
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	<-stopped
+	if h.returned != 1 {
+		t.Fatalf("returned %d times, want 1", h.returned)
 	}
 }
 
 // TestReadMemoryReadsTheRuntime checks the runtime's figures make sense:
-// the heap held covers the live heap.
+// the heap held covers the live heap and what is kept, and allocating
+// counts.
 func TestReadMemoryReadsTheRuntime(t *testing.T) {
+	before := readMemory()
 	keep := make([][]byte, 0, 64)
 	for range 64 {
 		keep = append(keep, make([]byte, 64<<10))
 	}
 	m := readMemory()
-	if m.held < 4<<20 || m.held < m.live {
-		t.Fatalf("held %d bytes, live %d: the 4 MiB kept are not covered", m.held, m.live)
+	if m.held < 4<<20 || m.held < m.live || m.allocs < before.allocs+4<<20 {
+		t.Fatalf("held %d bytes, live %d, allocated %d since: the 4 MiB kept are not covered", m.held, m.live, m.allocs-before.allocs)
 	}
 	_ = keep[63]
 }
