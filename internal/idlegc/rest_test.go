@@ -58,7 +58,7 @@ func TestCollectorReturnsMemoryAtRestOnceTheHeapGrew(t *testing.T) {
 		before := h.returned
 		c.checkRest()
 		if got := h.returned > before; got != s.wantReturn {
-			t.Fatalf("%s (held %d MB): returned %v, want %v", s.name, h.held/mb, got, s.wantReturn)
+			t.Fatalf("%s (held %d MB): returned %v, want %v", s.name, s.held/mb, got, s.wantReturn)
 		}
 	}
 	if got := testutil.ToFloat64(c.returns); got != 2 {
@@ -71,7 +71,8 @@ func TestCollectorReturnsMemoryAtRestOnceTheHeapGrew(t *testing.T) {
 
 // TestCollectorLeavesMemoryWhileItsCollectionRuns: at rest while an idle
 // collection of its own runs, the Collector does not collect a second
-// time; it returns memory at a look after the collection.
+// time; it returns memory at a look after the collection, and starts no
+// idle collection while it does.
 func TestCollectorLeavesMemoryWhileItsCollectionRuns(t *testing.T) {
 	c, h := restCollector(t)
 	h.live, h.held = 250*mb, 520*mb
@@ -84,6 +85,21 @@ func TestCollectorLeavesMemoryWhileItsCollectionRuns(t *testing.T) {
 		t.Fatalf("returned %d times while a collection ran, want 0", h.returned)
 	}
 	c.finish()
+	// While the return runs, a change that asks for an idle collection
+	// gets none.
+	var r reading
+	c.read = func() reading {
+		r = reading{cycles: 1, allocs: r.allocs + 10*mb, live: 300 * mb, goal: 332 * mb, objects: 310 * mb}
+		return r
+	}
+	c.AfterChange() // the first reading sets the base
+	returnMemory := c.returnMemory
+	c.returnMemory = func() {
+		if c.start() {
+			t.Error("an idle collection started while memory was being returned")
+		}
+		returnMemory()
+	}
 	c.checkRest()
 	if h.returned != 1 {
 		t.Fatalf("returned %d times once the collection ended, want 1", h.returned)
