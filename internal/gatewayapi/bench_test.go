@@ -13,6 +13,7 @@ import (
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	egv1a1 "github.com/envoygw/envoy-gateway/api/v1alpha1"
+	"github.com/envoygw/envoy-gateway/internal/benchheap"
 	"github.com/envoygw/envoy-gateway/internal/bus"
 	xdstranslator "github.com/envoygw/envoy-gateway/internal/xds/translator"
 )
@@ -196,20 +197,12 @@ func BenchmarkTranslatorHeap(b *testing.B) {
 	res := benchResources(10000)
 	var held uint64
 	for b.Loop() {
-		before := liveHeap()
+		before := benchheap.Live()
 		tr := NewTranslator(Options{DataPlane: xdstranslator.Checks{}})
 		out := tr.Translate(res)
-		held = liveHeap() - before
+		held = benchheap.Live() - before
 		runtime.KeepAlive(tr)
 		runtime.KeepAlive(out)
 	}
 	b.ReportMetric(float64(held)/1e6, "held-MB")
-}
-
-// liveHeap is the heap in use right after a collection.
-func liveHeap() uint64 {
-	runtime.GC()
-	var m runtime.MemStats
-	runtime.ReadMemStats(&m)
-	return m.HeapAlloc
 }

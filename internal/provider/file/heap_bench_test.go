@@ -6,12 +6,11 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"runtime/debug"
-	"runtime/metrics"
 	"testing"
 
 	"github.com/go-logr/logr"
 
+	"github.com/envoygw/envoy-gateway/internal/benchheap"
 	"github.com/envoygw/envoy-gateway/internal/gatewayapi"
 	"github.com/envoygw/envoy-gateway/internal/ir"
 	"github.com/envoygw/envoy-gateway/internal/message"
@@ -31,12 +30,12 @@ func BenchmarkProviderHeap(b *testing.B) {
 	var held, resident int64
 	for b.Loop() {
 		b.StopTimer()
-		before := readHeapMemory()
+		before := benchheap.Settled()
 		b.StartTimer()
 		p, res, eps := loadProvider(b, dir)
 		b.StopTimer()
-		after := readHeapMemory()
-		held, resident = after.objects-before.objects, after.resident-before.resident
+		after := benchheap.Settled()
+		held, resident = after.Objects-before.Objects, after.Resident-before.Resident
 		if snap, _ := res.Load(); snap == nil || len(snap.HTTPRoutes) != 10000 {
 			b.Fatal("the snapshot does not hold the 10,000 routes")
 		}
@@ -46,22 +45,6 @@ func BenchmarkProviderHeap(b *testing.B) {
 	}
 	b.ReportMetric(float64(held)/1e6, "held-MB")
 	b.ReportMetric(float64(resident)/1e6, "resident-MB")
-}
-
-// heapMemory is the heap's objects and the heap memory not returned to the
-// system, right after every free page was returned.
-type heapMemory struct{ objects, resident int64 }
-
-func readHeapMemory() heapMemory {
-	debug.FreeOSMemory()
-	s := []metrics.Sample{
-		{Name: "/memory/classes/heap/objects:bytes"},
-		{Name: "/memory/classes/heap/unused:bytes"},
-		{Name: "/memory/classes/heap/free:bytes"},
-	}
-	metrics.Read(s)
-	objects := int64(s[0].Value.Uint64())
-	return heapMemory{objects: objects, resident: objects + int64(s[1].Value.Uint64()+s[2].Value.Uint64())}
 }
 
 // loadProvider reads dir with a provider, as its Start does first, and

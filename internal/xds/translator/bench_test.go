@@ -7,6 +7,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/envoygw/envoy-gateway/internal/benchheap"
 	"github.com/envoygw/envoy-gateway/internal/ir"
 )
 
@@ -169,23 +170,15 @@ func BenchmarkCacheHeap(b *testing.B) {
 	eps := benchEDS(x)
 	var held uint64
 	for b.Loop() {
-		before := liveHeap()
+		before := benchheap.Live()
 		cache := NewCache()
 		res, err := cache.Translate(x, eps)
 		if err != nil {
 			b.Fatal(err)
 		}
-		held = liveHeap() - before
+		held = benchheap.Live() - before
 		runtime.KeepAlive(cache)
 		runtime.KeepAlive(res)
 	}
 	b.ReportMetric(float64(held)/1e6, "held-MB")
-}
-
-// liveHeap is the heap in use right after a collection.
-func liveHeap() uint64 {
-	runtime.GC()
-	var m runtime.MemStats
-	runtime.ReadMemStats(&m)
-	return m.HeapAlloc
 }
