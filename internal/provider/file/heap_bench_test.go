@@ -69,8 +69,7 @@ func loadProvider(b testing.TB, dir string) (*Provider, *message.Watchable[*gate
 
 // writeHeapWorkload writes the Gateway, its GatewayClass and n routes with
 // their Services and EndpointSlices into dir, one object per file.
-func writeHeapWorkload(b testing.TB, dir string, n int) []string {
-	var names []string
+func writeHeapWorkload(b testing.TB, dir string, n int) {
 	write := func(rel, content string) {
 		path := filepath.Join(dir, rel)
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
@@ -79,7 +78,6 @@ func writeHeapWorkload(b testing.TB, dir string, n int) []string {
 		if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
 			b.Fatal(err)
 		}
-		names = append(names, path)
 	}
 	write("base/gatewayclass.yaml", `apiVersion: gateway.networking.k8s.io/v1
 kind: GatewayClass
@@ -109,7 +107,6 @@ spec:
 			write(fmt.Sprintf("endpointslice/%s/%s-1.yaml", ns, svc), heapSlice(ns, svc, i, rule))
 		}
 	}
-	return names
 }
 
 func heapRoute(ns string, i int) string {
