@@ -34,5 +34,6 @@
 // Without it the runtime keeps the heap it grew to, about twice the live
 // heap at the default GOGC, for as long as the process is idle; with it
 // RSS at rest is about the live heap and the room unused in its pages.
-// The first change after a return faults pages in again.
+// The changes after a return allocate into returned pages, which fault in
+// again until the heap has grown back.
 package idlegc
