@@ -29,6 +29,29 @@ func restCollector(t *testing.T) (*Collector, *fakeHeap) {
 	return c, h
 }
 
+// restStep is a look at rest: the heap held then, what was allocated
+// since the last look, and whether the look returns memory.
+type restStep struct {
+	name       string
+	held       uint64
+	allocated  uint64
+	wantReturn bool
+}
+
+// checkSteps takes the looks of steps in turn, failing at the first that
+// does not return memory as it should.
+func checkSteps(t *testing.T, c *Collector, h *fakeHeap, steps []restStep) {
+	t.Helper()
+	for _, s := range steps {
+		h.held, h.allocs = s.held, h.allocs+s.allocated
+		before := h.returned
+		c.checkRest()
+		if got := h.returned > before; got != s.wantReturn {
+			t.Fatalf("%s (held %d MB): returned %v, want %v", s.name, s.held/mb, got, s.wantReturn)
+		}
+	}
+}
+
 // TestCollectorReturnsMemoryAtRestOnceTheHeapGrew follows a load and
 // changes: a look at rest (under 1 MiB allocated since the last look)
 // returns memory when the heap held grew by an eighth of the live heap
@@ -37,12 +60,7 @@ func restCollector(t *testing.T) (*Collector, *fakeHeap) {
 func TestCollectorReturnsMemoryAtRestOnceTheHeapGrew(t *testing.T) {
 	c, h := restCollector(t)
 	h.live = 250 * mb
-	steps := []struct {
-		name       string
-		held       uint64
-		allocated  uint64
-		wantReturn bool
-	}{
+	checkSteps(t, c, h, []restStep{
 		{"first look, in the load", 300 * mb, 0, false},
 		{"loading", 450 * mb, 150 * mb, false},
 		{"at rest after the load", 520 * mb, 100 << 10, true}, // 0 + 31.25 MB reached
@@ -52,15 +70,7 @@ func TestCollectorReturnsMemoryAtRestOnceTheHeapGrew(t *testing.T) {
 		{"a change", 302 * mb, 4 * mb, false},            // grown enough, but working
 		{"at rest, an eighth grown", 302 * mb, 0, true},  // reached
 		{"at rest after the return", 270 * mb, 0, false}, // nothing grown
-	}
-	for _, s := range steps {
-		h.held, h.allocs = s.held, h.allocs+s.allocated
-		before := h.returned
-		c.checkRest()
-		if got := h.returned > before; got != s.wantReturn {
-			t.Fatalf("%s (held %d MB): returned %v, want %v", s.name, s.held/mb, got, s.wantReturn)
-		}
-	}
+	})
 	if got := testutil.ToFloat64(c.returns); got != 2 {
 		t.Fatalf("envoy_gateway_memory_returns_total = %v, want 2", got)
 	}
@@ -107,19 +117,16 @@ func TestCollectorLeavesMemoryWhileItsCollectionRuns(t *testing.T) {
 }
 
 // TestCollectorReturnsAtLeastSixteenMebibytes: on a small heap, a return
-// needs 16 MiB of growth, not an eighth of the live heap.
+// needs 16 MiB of growth, not an eighth of the live heap (2.5 MB of 20).
 func TestCollectorReturnsAtLeastSixteenMebibytes(t *testing.T) {
 	c, h := restCollector(t)
-	h.live, h.held = 20*mb, 30*mb
-	c.checkRest()
-	c.checkRest() // 30 MB >= 16 MiB since nothing: returned, 40 MB held
-	h.held = 40*mb + restMinGrowth - 1
-	c.checkRest()
-	h.held++
-	c.checkRest()
-	if h.returned != 2 {
-		t.Fatalf("returned %d times, want 2", h.returned)
-	}
+	h.live = 20 * mb
+	checkSteps(t, c, h, []restStep{
+		{"first look", 30 * mb, 0, false},
+		{"at rest, 30 MB held", 30 * mb, 0, true}, // 0 + 16 MiB reached; 40 MB held after
+		{"at rest, 16 MiB less a byte grown", 40*mb + restMinGrowth - 1, 0, false},
+		{"at rest, 16 MiB grown", 40*mb + restMinGrowth, 0, true},
+	})
 }
 
 // TestReturnMemoryAtRestLooksEachTick runs the loop on a fake ticker:
