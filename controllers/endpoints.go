@@ -10,7 +10,6 @@ import (
 	discoveryv1 "k8s.io/api/discovery/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/sets"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	"github.com/envoygw/envoy-gateway/internal/gatewayapi"
@@ -39,17 +38,15 @@ func newSnapshotsCounter() *prometheus.CounterVec {
 // informer cache) into a new endpoints snapshot covering each of them, with
 // no slices for a Service that has none (or does not exist).
 func buildEndpoints(
-	ctx context.Context, r client.Reader, services sets.Set[types.NamespacedName],
+	ctx context.Context, r *sliceReader, services sets.Set[types.NamespacedName],
 ) (*gatewayapi.Endpoints, error) {
 	keys := make([]gatewayapi.ObjectKey, 0, services.Len())
 	var all []*discoveryv1.EndpointSlice
 	for _, svc := range sortedKeys(services) {
 		keys = append(keys, gatewayapi.ObjectKey{Namespace: svc.Namespace, Name: svc.Name})
-		// The slices are only read: no deep copy of every slice of every
-		// Service on each change. The index finds a Service's slices
-		// directly (a label selector would be matched against every slice
-		// of the namespace, for every Service).
-		list, err := listServiceSlices(ctx, r, svc)
+		// The slices are only read: no copy of every slice of every
+		// Service on each change (see sliceReader).
+		list, err := r.list(ctx, svc)
 		if err != nil {
 			return nil, err
 		}
@@ -86,7 +83,7 @@ func (r *snapshotReconciler) publishEndpoints(ctx context.Context, services sets
 	// Taken before listing: an event arriving from now on is seen by the
 	// lists below or by the next call (it queues one).
 	changed := r.endpointsChanged.take()
-	eps, patched, err := r.endpoints.patchEndpoints(ctx, r.reader, services, changed)
+	eps, patched, err := r.endpoints.patchEndpoints(ctx, r.slices, services, changed)
 	if err != nil {
 		r.endpointsChanged.putBack(changed) // the retry must list them
 		return fmt.Errorf("patching endpoints snapshot: %w", err)
@@ -99,7 +96,7 @@ func (r *snapshotReconciler) publishEndpoints(ctx context.Context, services sets
 		// The fingerprint is not kept up to date by patches.
 		r.endpointsPublished = false
 	} else {
-		if eps, err = buildEndpoints(ctx, r.reader, services); err != nil {
+		if eps, err = buildEndpoints(ctx, r.slices, services); err != nil {
 			r.endpointsChanged.putBack(changed) // the retry may be a patch
 			return fmt.Errorf("building endpoints snapshot: %w", err)
 		}

@@ -3,6 +3,7 @@ package controllers
 import (
 	"cmp"
 	"context"
+	"fmt"
 	"reflect"
 	"slices"
 	"strings"
@@ -10,6 +11,8 @@ import (
 	discoveryv1 "k8s.io/api/discovery/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/sets"
+	toolscache "k8s.io/client-go/tools/cache"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/envoygw/envoy-gateway/internal/gatewayapi"
@@ -32,7 +35,7 @@ type endpointsState struct {
 // would touch more than a quarter of the Services: then the snapshot is
 // built in full.
 func (s *endpointsState) patchEndpoints(
-	ctx context.Context, r client.Reader, services, changed sets.Set[types.NamespacedName],
+	ctx context.Context, r *sliceReader, services, changed sets.Set[types.NamespacedName],
 ) (*gatewayapi.Endpoints, bool, error) {
 	if s.snap == nil {
 		return nil, false, nil
@@ -60,7 +63,7 @@ func (s *endpointsState) patchEndpoints(
 	}
 	var entries []gatewayapi.ServiceEndpointSlices
 	for _, k := range relist {
-		list, err := listServiceSlices(ctx, r, k)
+		list, err := r.list(ctx, k)
 		if err != nil {
 			return nil, false, err
 		}
@@ -95,24 +98,81 @@ func (s *endpointsState) patchEndpoints(
 	return &gatewayapi.Endpoints{Services: out, ID: s.ids, Delta: delta}, true, nil
 }
 
-// listServiceSlices lists the EndpointSlices of one Service from the
-// reader, without copying them (they are only read).
-func listServiceSlices(
-	ctx context.Context, r client.Reader, svc types.NamespacedName,
-) ([]*discoveryv1.EndpointSlice, error) {
+// sliceReader reads the EndpointSlices of one Service, without copying
+// them (they are only read): from the EndpointSlice informer's
+// serviceSlicesIndex when informers has it (the store's own objects, which
+// the informer replaces on an update and never modifies), otherwise with a
+// List by label (readers without informers: tests' fake clients).
+type sliceReader struct {
+	r         client.Reader
+	informers cache.Informers
+	// index is the informer's indexer, looked for on first use (resolved).
+	index    toolscache.Indexer
+	resolved bool
+}
+
+// list returns the slices of svc, by name (NewEndpoints keeps the order it
+// is given; a full build lists in the same way).
+func (s *sliceReader) list(ctx context.Context, svc types.NamespacedName) ([]*discoveryv1.EndpointSlice, error) {
+	out, err := s.read(ctx, svc)
+	if err != nil {
+		return nil, err
+	}
+	slices.SortFunc(out, func(a, b *discoveryv1.EndpointSlice) int { return strings.Compare(a.Name, b.Name) })
+	return out, nil
+}
+
+func (s *sliceReader) read(ctx context.Context, svc types.NamespacedName) ([]*discoveryv1.EndpointSlice, error) {
+	if !s.resolved && s.informers != nil {
+		index, err := serviceSlicesIndexer(ctx, s.informers)
+		if err != nil {
+			return nil, err
+		}
+		s.index, s.resolved = index, true
+	}
+	if s.index != nil {
+		items, err := s.index.ByIndex(serviceSlicesIndex, svc.String())
+		if err != nil {
+			return nil, err
+		}
+		out := make([]*discoveryv1.EndpointSlice, 0, len(items))
+		for _, item := range items {
+			es, ok := item.(*discoveryv1.EndpointSlice)
+			if !ok {
+				return nil, fmt.Errorf("EndpointSlice index of %s holds a %T", svc, item)
+			}
+			out = append(out, es)
+		}
+		return out, nil
+	}
 	var list discoveryv1.EndpointSliceList
-	if err := r.List(ctx, &list, client.InNamespace(svc.Namespace),
-		client.MatchingFields{endpointSliceServiceIndex: svc.Name}, client.UnsafeDisableDeepCopy); err != nil {
+	if err := s.r.List(ctx, &list, client.InNamespace(svc.Namespace),
+		client.MatchingLabels{discoveryv1.LabelServiceName: svc.Name}, client.UnsafeDisableDeepCopy); err != nil {
 		return nil, err
 	}
 	out := make([]*discoveryv1.EndpointSlice, 0, len(list.Items))
 	for i := range list.Items {
 		out = append(out, &list.Items[i])
 	}
-	// The snapshot's order of a Service's slices: by name (NewEndpoints
-	// keeps the order it is given; the full build lists in the same way).
-	slices.SortFunc(out, func(a, b *discoveryv1.EndpointSlice) int { return strings.Compare(a.Name, b.Name) })
 	return out, nil
+}
+
+// serviceSlicesIndexer returns the indexer of the EndpointSlice informer
+// when it has the serviceSlicesIndex, nil otherwise.
+func serviceSlicesIndexer(ctx context.Context, informers cache.Informers) (toolscache.Indexer, error) {
+	inf, err := informers.GetInformer(ctx, &discoveryv1.EndpointSlice{})
+	if err != nil {
+		return nil, err
+	}
+	withIndexer, ok := inf.(interface{ GetIndexer() toolscache.Indexer })
+	if !ok {
+		return nil, nil
+	}
+	index := withIndexer.GetIndexer()
+	if _, ok := index.GetIndexers()[serviceSlicesIndex]; !ok {
+		return nil, nil
+	}
+	return index, nil
 }
 
 // compareEntry orders snapshot entries by namespace and name.

@@ -23,8 +23,7 @@ import (
 // each patch's delta lists every Service whose entry changed.
 func TestPatchedEndpointsEqualBuiltEndpoints(t *testing.T) {
 	ctx := context.Background()
-	c := fakeClientBuilder(t, discoveryv1.AddToScheme).
-		WithIndex(&discoveryv1.EndpointSlice{}, endpointSliceServiceIndex, endpointSliceService).Build()
+	c := fakeClientBuilder(t, discoveryv1.AddToScheme).Build()
 	rng := rand.New(rand.NewPCG(4, 2))
 	svc := func(i int) types.NamespacedName {
 		return types.NamespacedName{Namespace: fmt.Sprintf("ns-%d", i%2), Name: fmt.Sprintf("svc-%d", i)}
@@ -75,12 +74,12 @@ func TestPatchedEndpointsEqualBuiltEndpoints(t *testing.T) {
 			events.add(types.NamespacedName{Namespace: es.Namespace, Name: es.Labels[discoveryv1.LabelServiceName]})
 		}
 		prev := state.snap
-		eps, patched, err := state.patchEndpoints(ctx, c, covered, events.take())
+		eps, patched, err := state.patchEndpoints(ctx, &sliceReader{r: c}, covered, events.take())
 		if err != nil {
 			t.Fatal(err)
 		}
 		if !patched {
-			if eps, err = buildEndpoints(ctx, c, covered); err != nil {
+			if eps, err = buildEndpoints(ctx, &sliceReader{r: c}, covered); err != nil {
 				t.Fatal(err)
 			}
 			state.ids++
@@ -92,7 +91,7 @@ func TestPatchedEndpointsEqualBuiltEndpoints(t *testing.T) {
 			state.snap = eps
 		}
 		state.services = covered
-		want, err := buildEndpoints(ctx, c, covered)
+		want, err := buildEndpoints(ctx, &sliceReader{r: c}, covered)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -42,6 +42,8 @@ type snapshotReconciler struct {
 	// informers is the cache reader reads, whose stores give the routes
 	// without copies (see listShared).
 	informers cache.Informers
+	// slices reads the EndpointSlices of a Service; only the worker uses it.
+	slices    *sliceReader
 	opts      Options
 	log       logr.Logger
 	refs      *refGate
@@ -78,6 +80,7 @@ func (p *Provider) setupSnapshotController(opts Options) error {
 	r := &snapshotReconciler{
 		reader:    p.mgr.GetClient(),
 		informers: p.mgr.GetCache(),
+		slices:    &sliceReader{r: p.mgr.GetClient(), informers: p.mgr.GetCache()},
 		opts:      opts,
 		log:       opts.Logger.WithName("snapshot"),
 		synced:    &p.synced,

@@ -303,10 +303,13 @@ func (t *translator) service(key types.NamespacedName) *corev1.Service {
 }
 
 // refAllowed is index.refAllowed, recording the read while a route is
-// being built for the memo.
+// being built for the memo. A reference within a namespace is always
+// allowed, whatever the ReferenceGrants: it is not recorded (at 10,000
+// routes with two backendRefs each, 20,000 reads of about 150 bytes the
+// memo would keep and check on every translation).
 func (t *translator) refAllowed(from, to objectRef) bool {
 	allowed := t.idx.refAllowed(from, to)
-	if t.recording != nil {
+	if t.recording != nil && from.namespace != to.namespace {
 		t.recording.reads.grants = append(t.recording.reads.grants, grantRead{from: from, to: to, allowed: allowed})
 	}
 	return allowed
