@@ -148,8 +148,8 @@ func TestHTTPRouteSetIsTheStoresAttachedRoutes(t *testing.T) {
 					t.Fatalf("seed %d step %d: route %s is the store's object, not a copy", seed, step, key)
 				}
 			}
-			if !maps.Equal(memo.services.keys, wantServices) && (len(memo.services.keys) != 0 || len(wantServices) != 0) {
-				t.Fatalf("seed %d step %d: services %v, want %v", seed, step, memo.services.keys.UnsortedList(), wantServices.UnsortedList())
+			if !maps.Equal(memo.services.set(), wantServices) && (len(memo.services.count) != 0 || len(wantServices) != 0) {
+				t.Fatalf("seed %d step %d: services %v, want %v", seed, step, memo.services.set().UnsortedList(), wantServices.UnsortedList())
 			}
 			checkStable(t, seed, step, last, got, lastSpec)
 			last = got
@@ -215,8 +215,8 @@ func TestHTTPRouteSetLooksAtTheChangedRoutesOnly(t *testing.T) {
 			t.Fatalf("route %d: copied %v", i, first[i] != second[i])
 		}
 	}
-	if !memo.services.keys.Has(types.NamespacedName{Namespace: "ns", Name: "svc-7"}) {
-		t.Fatalf("services %v lack svc-7", memo.services.keys.UnsortedList())
+	if !memo.services.set().Has(types.NamespacedName{Namespace: "ns", Name: "svc-7"}) {
+		t.Fatalf("services %v lack svc-7", memo.services.set().UnsortedList())
 	}
 	// A new generation that refers to the same Service (no other route
 	// does) leaves the counted set as it was: the same set (see
