@@ -110,7 +110,7 @@ func TestSliceReaderReadsTheIndexedStore(t *testing.T) {
 }
 
 func sliceNames(list []*discoveryv1.EndpointSlice) []string {
-	var out []string
+	out := make([]string, 0, len(list))
 	for _, es := range list {
 		out = append(out, es.Namespace+"/"+es.Name)
 	}
