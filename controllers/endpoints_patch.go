@@ -14,6 +14,7 @@ import (
 	toolscache "k8s.io/client-go/tools/cache"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/manager"
 
 	"github.com/envoygw/envoy-gateway/internal/gatewayapi"
 )
@@ -111,6 +112,11 @@ type sliceReader struct {
 	resolved bool
 }
 
+// newSliceReader returns the reader of the manager's cache.
+func newSliceReader(mgr manager.Manager) *sliceReader {
+	return &sliceReader{r: mgr.GetClient(), informers: mgr.GetCache()}
+}
+
 // list returns the slices of svc, by name (NewEndpoints keeps the order it
 // is given; a full build lists in the same way).
 func (s *sliceReader) list(ctx context.Context, svc types.NamespacedName) ([]*discoveryv1.EndpointSlice, error) {
@@ -157,18 +163,18 @@ func (s *sliceReader) read(ctx context.Context, svc types.NamespacedName) ([]*di
 	return out, nil
 }
 
-// serviceSlicesIndexer returns the indexer of the EndpointSlice informer
-// when it has the serviceSlicesIndex, nil otherwise.
+// serviceSlicesIndexer returns the store of the EndpointSlice informer
+// (see storeOf) when it is an indexer with the serviceSlicesIndex, nil
+// otherwise.
 func serviceSlicesIndexer(ctx context.Context, informers cache.Informers) (toolscache.Indexer, error) {
-	inf, err := informers.GetInformer(ctx, &discoveryv1.EndpointSlice{})
+	store, err := storeOf(ctx, informers, &discoveryv1.EndpointSlice{})
 	if err != nil {
 		return nil, err
 	}
-	withIndexer, ok := inf.(interface{ GetIndexer() toolscache.Indexer })
+	index, ok := store.(toolscache.Indexer)
 	if !ok {
 		return nil, nil
 	}
-	index := withIndexer.GetIndexer()
 	if _, ok := index.GetIndexers()[serviceSlicesIndex]; !ok {
 		return nil, nil
 	}

@@ -10,7 +10,7 @@ import (
 // does (names as namespace/name); indexed says whether they came from the
 // informer's serviceSlicesIndex.
 func EndpointSlicesOf(ctx context.Context, p *Provider, svc types.NamespacedName) (names []string, indexed bool, err error) {
-	r := &sliceReader{r: p.mgr.GetClient(), informers: p.mgr.GetCache()}
+	r := newSliceReader(p.mgr)
 	list, err := r.list(ctx, svc)
 	return sliceNames(list), r.index != nil, err
 }

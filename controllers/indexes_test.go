@@ -37,8 +37,8 @@ func TestSliceServiceKey(t *testing.T) {
 	}
 }
 
-// indexedInformers are informers whose EndpointSlice informer has an
-// indexer: GetInformer is the only method the sliceReader calls.
+// indexedInformers are informers whose EndpointSlice informer's store is
+// an indexer: GetInformer is the only method the sliceReader calls.
 type indexedInformers struct {
 	cache.Informers
 	indexer toolscache.Indexer
@@ -53,7 +53,7 @@ type indexedInformer struct {
 	indexer toolscache.Indexer
 }
 
-func (i indexedInformer) GetIndexer() toolscache.Indexer { return i.indexer }
+func (i indexedInformer) GetStore() toolscache.Store { return i.indexer }
 
 // TestSliceReaderReadsTheIndexedStore checks that a Service's slices come
 // from the informer's index as the store's own objects, by name, and that

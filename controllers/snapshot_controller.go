@@ -80,7 +80,7 @@ func (p *Provider) setupSnapshotController(opts Options) error {
 	r := &snapshotReconciler{
 		reader:    p.mgr.GetClient(),
 		informers: p.mgr.GetCache(),
-		slices:    &sliceReader{r: p.mgr.GetClient(), informers: p.mgr.GetCache()},
+		slices:    newSliceReader(p.mgr),
 		opts:      opts,
 		log:       opts.Logger.WithName("snapshot"),
 		synced:    &p.synced,
