@@ -37,12 +37,11 @@ func (o *FleetOptions) owns(obj client.Object) bool {
 }
 
 // fleetCacheOptions are the provider's cache options: objects are kept
-// without their managedFields, which nothing here reads and which are a
-// large share of an object stored by the API server (an update leaving
-// managedFields unset leaves them as they are); the Deployment cache holds
-// the fleets' Deployments only.
+// without what nothing here reads (trimCached: managedFields, a large
+// share of an object stored by the API server, and more of some kinds);
+// the Deployment cache holds the fleets' Deployments only.
 func fleetCacheOptions(opts *FleetOptions) cache.Options {
-	o := cache.Options{DefaultTransform: cache.TransformStripManagedFields()}
+	o := cache.Options{DefaultTransform: trimCached}
 	if opts != nil {
 		o.ByObject = map[client.Object]cache.ByObject{
 			&appsv1.Deployment{}: {

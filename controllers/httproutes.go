@@ -156,7 +156,7 @@ func (s *httpRouteSet) update(key types.NamespacedName, route *gwapiv1.HTTPRoute
 		}
 		return
 	}
-	e.obj = route.DeepCopy()
+	e.obj = specCopy(route)
 	services, filters := sets.New[types.NamespacedName](), sets.New[types.NamespacedName]()
 	collectHTTPBackendRefs(e.obj, services)
 	collectRateLimitFilterRefs(e.obj, filters)
@@ -202,4 +202,14 @@ func storeRoute(store toolscache.Store, key types.NamespacedName) (*gwapiv1.HTTP
 
 func sameParents(a, b ourParents) bool {
 	return a.gateways.Equal(b.gateways) && a.listenerSets.Equal(b.listenerSets)
+}
+
+// specCopy is a deep copy of route without its status, which the resource
+// translator does not read: a route's status (a few conditions per
+// parent) is about as large as its spec, and the store's objects have it
+// once the provider wrote it (at start-up, every route).
+func specCopy(route *gwapiv1.HTTPRoute) *gwapiv1.HTTPRoute {
+	return &gwapiv1.HTTPRoute{
+		TypeMeta: route.TypeMeta, ObjectMeta: *route.ObjectMeta.DeepCopy(), Spec: *route.Spec.DeepCopy(),
+	}
 }

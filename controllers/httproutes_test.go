@@ -49,6 +49,12 @@ func (w *routeWorld) route(name string, gen int64, parent, service string) *gwap
 			Rules: []gwapiv1.HTTPRouteRule{{BackendRefs: []gwapiv1.HTTPBackendRef{{BackendRef: gwapiv1.BackendRef{
 				BackendObjectReference: gwapiv1.BackendObjectReference{Name: gwapiv1.ObjectName(service)}}}}}},
 		},
+		// As the store has routes once their status is written (at
+		// start-up, by a provider that wrote it before).
+		Status: gwapiv1.HTTPRouteStatus{RouteStatus: gwapiv1.RouteStatus{Parents: []gwapiv1.RouteParentStatus{{
+			ParentRef: gwapiv1.ParentReference{Name: gwapiv1.ObjectName(parent)}, ControllerName: "example.com/gateway",
+			Conditions: []metav1.Condition{{Type: "Accepted", Status: metav1.ConditionTrue, Reason: "Accepted", ObservedGeneration: gen}},
+		}}}},
 	}
 }
 
@@ -107,7 +113,8 @@ func (w *routeWorld) change() {
 // a few at a time, with our parents changing now and then, and checks each
 // build against the store: the attached routes with the store's specs, the
 // Services of those counted, a route of an unchanged spec given as the
-// same copy in the same order as before, and no store object given.
+// same copy in the same order as before, and no store object given (the
+// copies without the status, which the translator does not read).
 func TestHTTPRouteSetIsTheStoresAttachedRoutes(t *testing.T) {
 	for seed := range uint64(10) {
 		w := &routeWorld{t: t, rng: rand.New(rand.NewPCG(seed, 7)), store: toolscache.NewStore(toolscache.MetaNamespaceKeyFunc),
@@ -146,6 +153,9 @@ func TestHTTPRouteSetIsTheStoresAttachedRoutes(t *testing.T) {
 				}
 				if r == s {
 					t.Fatalf("seed %d step %d: route %s is the store's object, not a copy", seed, step, key)
+				}
+				if r.Status.Parents != nil {
+					t.Fatalf("seed %d step %d: the copy of route %s keeps its status", seed, step, key)
 				}
 			}
 			if !maps.Equal(memo.services.set(), wantServices) && (len(memo.services.count) != 0 || len(wantServices) != 0) {
