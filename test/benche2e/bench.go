@@ -62,12 +62,17 @@ type runOptions struct {
 	// serverEnv are KEY=VALUE settings added to the server's environment
 	// only (not the harness's, nor the API server's).
 	serverEnv []string
+	// clusterMetadata gives the Kubernetes provider's objects what a
+	// cluster's carry (withClusterMetadata).
+	clusterMetadata bool
 }
 
 // runResult is what one run measured.
 type runResult struct {
 	Provider string `json:"provider"`
-	Routes   int    `json:"routes"`
+	// ClusterMetadata says the objects carried what a cluster's do.
+	ClusterMetadata bool `json:"clusterMetadata,omitempty"`
+	Routes          int  `json:"routes"`
 	// CreateSeconds is how long writing the workload took (not the server's).
 	CreateSeconds float64 `json:"createSeconds"`
 	// FirstConfigSeconds is from the server's start to each client holding
@@ -145,7 +150,8 @@ type changeStats struct {
 func run(o runOptions) (*runResult, error) {
 	res := &runResult{
 		Provider: o.provider, Routes: o.routes, FirstConfigSeconds: map[string]float64{},
-		Changes: map[string]*changeStats{},
+		ClusterMetadata: o.clusterMetadata && o.provider == "kubernetes",
+		Changes:         map[string]*changeStats{},
 	}
 	res.LoadAverage[0] = loadAverage()
 	w, err := newWorld(o)
@@ -202,7 +208,7 @@ func newWorld(o runOptions) (world, error) {
 	case "file":
 		return newFileWorld(o.dir), nil
 	case "kubernetes":
-		return newKubeWorld(o.dir)
+		return newKubeWorld(o.dir, o.clusterMetadata)
 	}
 	return nil, fmt.Errorf("unknown provider %q (file or kubernetes)", o.provider)
 }

@@ -52,10 +52,13 @@ func main() {
 		serverEnv = append(serverEnv, kv)
 		return nil
 	})
+	clusterMetadata := flag.Bool("cluster-metadata", false, "Kubernetes provider: the objects carry what a cluster's do "+
+		"beyond the workload's (kubectl's last-applied-configuration annotation on the Gateway API objects and "+
+		"Services, EndpointSlices as the EndpointSlice controller writes them: see withClusterMetadata)")
 	flag.Parse()
 	debug.SetGCPercent(*gogc)
 	base := runOptions{changes: *changes, warmup: *warmup, gap: *gap, batchDelay: *batchDelay, noPprof: !*pprof,
-		profiles: *profiles, trace: *trace, serverEnv: serverEnv}
+		profiles: *profiles, trace: *trace, serverEnv: serverEnv, clusterMetadata: *clusterMetadata}
 	if err := mainErr(*binary, *routes, *providers, base, *out, *label); err != nil {
 		log.Fatal(err)
 	}
@@ -168,7 +171,7 @@ func markdown(rep *report) string {
 	b.WriteString("|---|---:|---:|---:|---:|---:|\n")
 	for _, r := range rep.Runs {
 		fmt.Fprintf(&b, "| %s | %d | %.2f / %.2f | %.0f / %.0f / %.0f | %.1f / %.1f | %.1f / %.1f |\n",
-			r.Provider, r.Routes, r.FirstConfigSeconds["sotw"], r.FirstConfigSeconds["delta"],
+			r.providerLabel(), r.Routes, r.FirstConfigSeconds["sotw"], r.FirstConfigSeconds["delta"],
 			r.RSSAfterLoadMB, r.RSSAfterChangesMB, r.PeakRSSMB, r.CPULoadSeconds, r.CPUChangesSeconds,
 			r.LoadAverage[0], r.LoadAverage[1])
 	}
@@ -184,7 +187,7 @@ func markdown(rep *report) string {
 				continue
 			}
 			fmt.Fprintf(&b, "| %s | %d | %s | %d | %s | %s | %.0f | %s | %s | %s | %s | %d | %s |\n",
-				r.Provider, r.Routes, kind, len(c.EndToEnd["sotw"]),
+				r.providerLabel(), r.Routes, kind, len(c.EndToEnd["sotw"]),
 				triple(c.EndToEnd["sotw"]), triple(c.EndToEnd["delta"]), msf(c.Batch.quantile(0.5)),
 				pair(c.Processing["sotw"]), pair(c.Processing["delta"]),
 				pairOrNone(c.Delivery), pairOrNone(c.ServerProcessing["sotw"]),
@@ -229,4 +232,13 @@ func triple(d durations) string {
 
 func pair(d durations) string {
 	return fmt.Sprintf("%.0f / %.0f", msf(d.quantile(0.5)), msf(d.quantile(0.99)))
+}
+
+// providerLabel is the run's provider as the tables name it: with
+// "+cluster metadata" when the objects carried it.
+func (r *runResult) providerLabel() string {
+	if r.ClusterMetadata {
+		return r.Provider + " +cluster metadata"
+	}
+	return r.Provider
 }

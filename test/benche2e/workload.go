@@ -142,8 +142,11 @@ func gateway() *gwapiv1.Gateway {
 	return gw
 }
 
-// kindHTTPRoute is the HTTPRoute kind name.
-const kindHTTPRoute = "HTTPRoute"
+// kindHTTPRoute and kindService are kind names.
+const (
+	kindHTTPRoute = "HTTPRoute"
+	kindService   = "Service"
+)
 
 // secureRoute is the HTTPRoute of the HTTPS listener (to route 0's first Service).
 func secureRoute() *gwapiv1.HTTPRoute {
@@ -210,7 +213,7 @@ func httpRoute(i, v int) *gwapiv1.HTTPRoute {
 
 func service(i, rule int) *corev1.Service {
 	return &corev1.Service{
-		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Service"},
+		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: kindService},
 		ObjectMeta: metav1.ObjectMeta{Namespace: routeNamespace(i), Name: serviceName(i, rule)},
 		Spec: corev1.ServiceSpec{Ports: []corev1.ServicePort{{
 			Name: "http", Port: servicePort, TargetPort: intstr.FromInt32(3000), Protocol: corev1.ProtocolTCP,

@@ -66,7 +66,7 @@ func newFileWorld(dir string) *fileWorld { return &fileWorld{dir: filepath.Join(
 func (w *fileWorld) path(obj client.Object) string {
 	kind := obj.GetObjectKind().GroupVersionKind().Kind
 	switch kind {
-	case kindHTTPRoute, "Service", "EndpointSlice":
+	case kindHTTPRoute, kindService, "EndpointSlice":
 		return filepath.Join(w.dir, kind, obj.GetNamespace(), obj.GetName()+".yaml")
 	}
 	return filepath.Join(w.dir, "base", fmt.Sprintf("%s-%s-%s.yaml", kind, obj.GetNamespace(), obj.GetName()))
@@ -107,12 +107,15 @@ type kubeWorld struct {
 	env        *envtest.Environment
 	client     client.WithWatch
 	kubeconfig string
+	// clusterMetadata says the objects get what a cluster's carry
+	// (withClusterMetadata) before they are written.
+	clusterMetadata bool
 }
 
 // controlPlaneNamespace is where the infra manager puts the fleets' objects.
 const controlPlaneNamespace = "envoy-gateway-system"
 
-func newKubeWorld(dir string) (*kubeWorld, error) {
+func newKubeWorld(dir string, clusterMetadata bool) (*kubeWorld, error) {
 	env, err := testenv.NewEnvironment()
 	if err != nil {
 		return nil, err
@@ -123,7 +126,7 @@ func newKubeWorld(dir string) (*kubeWorld, error) {
 	if err != nil {
 		return nil, fmt.Errorf("starting envtest: %w", err)
 	}
-	w := &kubeWorld{env: env, kubeconfig: filepath.Join(dir, "kubeconfig")}
+	w := &kubeWorld{env: env, kubeconfig: filepath.Join(dir, "kubeconfig"), clusterMetadata: clusterMetadata}
 	scheme := runtime.NewScheme()
 	for _, add := range []func(*runtime.Scheme) error{clientgoscheme.AddToScheme, gwapiv1.Install, egv1a1.AddToScheme} {
 		if err := add(scheme); err != nil {
@@ -160,6 +163,9 @@ func (w *kubeWorld) create(objs []client.Object) error {
 	ctx := context.Background()
 	var others []client.Object
 	for _, o := range objs {
+		if err := w.decorate(o); err != nil {
+			return err
+		}
 		if _, ok := o.(*corev1.Namespace); ok {
 			if err := w.client.Create(ctx, o); err != nil {
 				return err
@@ -213,6 +219,9 @@ func (w *kubeWorld) prepare(obj client.Object) (preparedUpdate, error) {
 		return preparedUpdate{}, err
 	}
 	obj.SetResourceVersion(cur.GetResourceVersion())
+	if err := w.decorate(obj); err != nil {
+		return preparedUpdate{}, err
+	}
 	delivered, err := w.watchUpdate(obj)
 	if err != nil {
 		return preparedUpdate{}, err
@@ -221,6 +230,15 @@ func (w *kubeWorld) prepare(obj client.Object) (preparedUpdate, error) {
 		apply:     func() error { return w.client.Update(context.Background(), obj) },
 		delivered: delivered,
 	}, nil
+}
+
+// decorate gives obj what a cluster's objects carry, when the world's
+// objects are to have it.
+func (w *kubeWorld) decorate(obj client.Object) error {
+	if !w.clusterMetadata {
+		return nil
+	}
+	return withClusterMetadata(obj, w.client.Scheme())
 }
 
 // watchUpdate opens a watch of obj's metadata before the update, as the
