@@ -17,14 +17,19 @@ import (
 const maxHTTPRouteChanges = 1024
 
 // httpRouteSet gives each snapshot build the HTTPRoutes attached to our
-// parents, as stable copies (see stableObjects), looking only at the
-// routes that had events since the last build: at 10,000 routes a build
-// after one route's change does not list, look up and copy 10,000 routes.
+// parents, the informer store's own objects (read-only: the informer
+// replaces an object on an update and never modifies one), looking only
+// at the routes that had events since the last build: at 10,000 routes a
+// build after one route's change does not list and look up 10,000 routes.
 // It keeps, by store key, every route of the informer's store with what
-// the last build found: its copy (kept while the spec stays, see
-// sameSpec), whether it is attached, what it refers to (counted in the
-// routeMemo's counts while attached). The routes of a snapshot are in the
-// order of the last one, new ones last, as stableObjects orders.
+// the last build found: its object, whether it is attached, what it
+// refers to (counted in the routeMemo's counts while attached, and
+// collected again only when the spec changed, see sameSpec). A status
+// write gives a route a new object of the same spec, which the resource
+// translator takes over the work of the old one for
+// (gatewayapi.Resources.GenerationTracksSpec): no copy of a route is kept
+// beside the store's. The routes of a snapshot are in the order of the
+// last one, new ones last, as stableObjects orders.
 //
 // changes are the routes' keys with events (every event, status writes
 // included: recordingHandler), recorded before the build is queued, so a build
@@ -43,15 +48,15 @@ type httpRouteSet struct {
 	order []*httpRouteEntry
 	gone  int
 	// gaveLast says the last build's HTTPRoutes came from the set (they
-	// are then stable copies already).
+	// are then not to be copied by stableObjects).
 	gaveLast bool
 }
 
 // httpRouteEntry is what the set knows of one route of the store.
 type httpRouteEntry struct {
 	key types.NamespacedName
-	// src is the store's object last seen, obj the snapshot's copy.
-	src, obj *gwapiv1.HTTPRoute
+	// obj is the store's object last seen.
+	obj      *gwapiv1.HTTPRoute
 	attached bool
 	// services and rateLimitFilters are what obj refers to, counted in
 	// the routeMemo's counts while attached.
@@ -144,19 +149,22 @@ func (s *httpRouteSet) update(key types.NamespacedName, route *gwapiv1.HTTPRoute
 		e = &httpRouteEntry{key: key}
 		s.entries[key] = e
 		s.order = append(s.order, e)
-	case e.src == route && !reattach:
+	case e.obj == route && !reattach:
 		return
 	}
-	e.src = route
 	// The same object (a route deleted and created again under its name
-	// is another, of the same generation 1) with the same spec.
+	// is another, of the same generation 1) with the same spec: a status
+	// write. The snapshot gets the new object (the resource translator
+	// takes over its work for the old one: GenerationTracksSpec), and its
+	// references stay.
 	if e.obj != nil && e.obj.UID == route.UID && sameSpec(e.obj, route) {
+		e.obj = route
 		if reattach {
 			e.setFacts(attachedTo(e.obj, s.ours), e.services, e.rateLimitFilters, memo)
 		}
 		return
 	}
-	e.obj = specCopy(route)
+	e.obj = route
 	services, filters := sets.New[types.NamespacedName](), sets.New[types.NamespacedName]()
 	collectHTTPBackendRefs(e.obj, services)
 	collectRateLimitFilterRefs(e.obj, filters)
@@ -202,14 +210,4 @@ func storeRoute(store toolscache.Store, key types.NamespacedName) (*gwapiv1.HTTP
 
 func sameParents(a, b ourParents) bool {
 	return a.gateways.Equal(b.gateways) && a.listenerSets.Equal(b.listenerSets)
-}
-
-// specCopy is a deep copy of route without its status, which the resource
-// translator does not read: a route's status (a few conditions per
-// parent) is about as large as its spec, and the store's objects have it
-// once the provider wrote it (at start-up, every route).
-func specCopy(route *gwapiv1.HTTPRoute) *gwapiv1.HTTPRoute {
-	return &gwapiv1.HTTPRoute{
-		TypeMeta: route.TypeMeta, ObjectMeta: *route.ObjectMeta.DeepCopy(), Spec: *route.Spec.DeepCopy(),
-	}
 }

@@ -58,7 +58,9 @@ type buildOptions struct {
 func buildResources(
 	ctx context.Context, r client.Reader, opts buildOptions,
 ) (*gatewayapi.Resources, *references, error) {
-	res := &gatewayapi.Resources{}
+	// The objects are the API server's: an HTTPRoute's new object of the
+	// same generation has the same spec.
+	res := &gatewayapi.Resources{GenerationTracksSpec: true}
 	refs := newReferences()
 
 	classes, err := ourGatewayClasses(ctx, r, opts.controllerName)

@@ -56,8 +56,9 @@ type stableObject struct {
 
 // apply replaces, in res, the objects that did not change since the
 // previous snapshot with their previous pointers, and remembers res's.
-// httpRoutesKept says res's HTTPRoutes are kept elsewhere, stable
-// already (see httpRouteSet): they are left as they are.
+// httpRoutesKept says res's HTTPRoutes come from httpRouteSet, the
+// informer store's objects, which the resource translator takes over on
+// a status write (GenerationTracksSpec): they are left as they are.
 func (s *stableObjects) apply(res *gatewayapi.Resources, httpRoutesKept bool) {
 	if s.kinds == nil {
 		s.kinds = map[string]*stableKind{}

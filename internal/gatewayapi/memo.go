@@ -93,7 +93,8 @@ func NewTranslator(opts Options) *Translator {
 // reusing the memoized work of routes that did not change.
 func (tr *Translator) Translate(res *Resources) *Result {
 	var out *Result
-	if out, tr.patched = tr.patchRoutes(res); tr.patched {
+	lastRoutes := tr.rekeyRoutes(res)
+	if out, tr.patched = tr.patchRoutes(res, lastRoutes); tr.patched {
 		return out
 	}
 	tr.gen++

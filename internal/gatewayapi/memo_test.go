@@ -7,12 +7,16 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
+	"weak"
 
 	"github.com/google/go-cmp/cmp"
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	"github.com/envoygw/envoy-gateway/internal/ir"
@@ -20,7 +24,7 @@ import (
 )
 
 // mutations is the number of kinds of changes mutate makes.
-const mutations = 11
+const mutations = 12
 
 // mutate makes a change of kind kind (0 to mutations-1) of res, the way
 // providers do (a changed object is a new object; the others keep their
@@ -94,10 +98,43 @@ func mutate(rng *rand.Rand, kind int, res *Resources, pool *Resources) *Resource
 			l.AllowedRoutes.Namespaces = &gwapiv1.RouteNamespaces{From: &from}
 			out.Gateways[0] = gw
 		}
+	case 10: // an HTTPRoute's status is written: a new object of the
+		// same generation (the same route, for GenerationTracksSpec)
+		if len(res.HTTPRoutes) > 0 {
+			out.HTTPRoutes = slices.Clone(res.HTTPRoutes)
+			i := rng.IntN(len(out.HTTPRoutes))
+			out.HTTPRoutes[i] = statusWritten(out.HTTPRoutes[i])
+		}
 	default: // a Namespace goes or comes back
 		out.Namespaces, pool.Namespaces = moveOne(rng, res.Namespaces, pool.Namespaces)
 	}
 	return &out
+}
+
+// statusWritten is the object the API server gives r once a status is
+// written to it: a copy with that status and a new resourceVersion.
+func statusWritten(r *gwapiv1.HTTPRoute) *gwapiv1.HTTPRoute {
+	c := r.DeepCopy()
+	c.ResourceVersion += "1"
+	c.Status.Parents = append(c.Status.Parents, gwapiv1.RouteParentStatus{
+		ParentRef: gwapiv1.ParentReference{Name: "eg"}, ControllerName: "example.com/other",
+		Conditions: []metav1.Condition{{Type: "Accepted", Status: metav1.ConditionTrue, Reason: "Accepted"}},
+	})
+	return c
+}
+
+// asFromAPIServer makes res's HTTPRoutes objects as an API server holds
+// them (a UID, generation 1 at least) and says generations track specs.
+func asFromAPIServer(res *Resources) {
+	res.GenerationTracksSpec = true
+	for i, r := range res.HTTPRoutes {
+		if r.UID == "" || r.Generation == 0 {
+			c := r.DeepCopy()
+			c.UID = types.UID("uid-" + r.Namespace + "-" + r.Name)
+			c.Generation = max(c.Generation, 1)
+			res.HTTPRoutes[i] = c
+		}
+	}
 }
 
 // changedRoute is a copy of r with one of its fields changed.
@@ -145,13 +182,16 @@ func moveOne[T any](rng *rand.Rand, list, pool []*T) ([]*T, []*T) {
 // fresh Translate: the memo is an optimisation only.
 func TestTranslatorTranslatesAsTranslate(t *testing.T) {
 	rng := rand.New(rand.NewPCG(11, 12))
-	for _, in := range goldenInputs(t) {
+	for n, in := range goldenInputs(t) {
 		t.Run(filepath.Base(in), func(t *testing.T) {
 			data, err := os.ReadFile(in)
 			if err != nil {
 				t.Fatal(err)
 			}
 			res, opts := loadGoldenInput(t, data)
+			if n%2 == 0 { // half the inputs as the Kubernetes provider gives them
+				asFromAPIServer(res)
+			}
 			opts.DataPlane = xdstranslator.Checks{}
 			tr := NewTranslator(opts)
 			pool := &Resources{}
@@ -186,7 +226,66 @@ func assertKeepsOnlyUsed(t *testing.T, step int, tr *Translator) {
 		if m.emittedUsed != len(m.emitted) {
 			t.Fatalf("step %d: %s/%s counts %d IR route sets used of %d", step, obj.Namespace, obj.Name, m.emittedUsed, len(m.emitted))
 		}
+		if m.built.meta.meta != &obj.ObjectMeta {
+			t.Fatalf("step %d: the model of %s/%s reads another object's metadata", step, obj.Namespace, obj.Name)
+		}
 	}
+}
+
+// TestTranslatorTakesOverStatusWrittenRoutes: when generations track
+// specs, a route given again as a new object of the same generation (its
+// status written) keeps its memo: the call is a patch, every IR route is
+// the same pointer, the result is Translate's, and the Translator no
+// longer holds the old object. Without GenerationTracksSpec the new object
+// is built again.
+func TestTranslatorTakesOverStatusWrittenRoutes(t *testing.T) {
+	for _, tracks := range []bool{true, false} {
+		res := benchResources(20)
+		asFromAPIServer(res)
+		res.GenerationTracksSpec = tracks
+		tr := NewTranslator(Options{DataPlane: xdstranslator.Checks{}})
+		before := resultRoutes(tr.Translate(res))
+		next := *res
+		next.HTTPRoutes = slices.Clone(res.HTTPRoutes)
+		next.HTTPRoutes[3] = statusWritten(res.HTTPRoutes[3])
+		gone := weak.Make(res.HTTPRoutes[3])
+		goneRules := weak.Make(&res.HTTPRoutes[3].Spec.Rules[0])
+		res = nil
+		out := tr.Translate(&next)
+		if want, got := marshalResult(t, Translate(&next, tr.opts)), marshalResult(t, out); !bytes.Equal(want, got) {
+			t.Fatalf("tracks %v: the result differs:\n%s", tracks, cmp.Diff(string(want), string(got)))
+		}
+		renewed := 0
+		for k, r := range resultRoutes(out) {
+			if before[k] != r {
+				renewed++
+			}
+		}
+		if tracks && (renewed != 0 || !tr.Patched()) {
+			t.Fatalf("a status write renewed %d IR routes (patched: %v), want none, patched", renewed, tr.Patched())
+		}
+		if !tracks && renewed == 0 {
+			t.Fatal("without GenerationTracksSpec, the new object's IR routes are the old ones")
+		}
+		runtime.GC()
+		if tracks && (gone.Value() != nil || goneRules.Value() != nil) {
+			t.Fatal("the Translator holds the route's old object")
+		}
+		runtime.KeepAlive(tr)
+	}
+}
+
+// resultRoutes are a result's IR routes by listener, name and hostname.
+func resultRoutes(out *Result) map[string]*ir.HTTPRoute {
+	m := map[string]*ir.HTTPRoute{}
+	for _, f := range out.Fleets {
+		for _, l := range f.Xds.HTTP {
+			for _, r := range l.Routes {
+				m[l.Name+" "+r.Name+" "+r.Hostname] = r
+			}
+		}
+	}
+	return m
 }
 
 // TestTranslatorKeepsUnchangedRoutes checks that a route that did not

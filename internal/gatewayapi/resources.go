@@ -51,6 +51,14 @@ type Resources struct {
 	// keyed by fleet name (ir.ProxyInfra.Name). A fleet with no entry has no
 	// running infrastructure yet.
 	InfraStates map[string]bus.InfraState `json:"infraStates,omitempty"`
+
+	// GenerationTracksSpec says the objects come from an API server, which
+	// increments an object's metadata.generation with every change of its
+	// spec (the Kubernetes provider). A Translator then takes an HTTPRoute
+	// of the same UID, generation, labels and annotations as the route at
+	// its place in the last call for that route unchanged (a status write
+	// gives a route a new object), and keeps its memoized work.
+	GenerationTracksSpec bool `json:"-"`
 }
 
 // Endpoints is one immutable snapshot of the EndpointSlices of Services,

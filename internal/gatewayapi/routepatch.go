@@ -90,12 +90,15 @@ func sameButHTTPRoutes(a, b *Resources) bool {
 // result is Translate's (TestTranslatorTranslatesAsTranslate). It returns
 // false, having changed nothing, when res cannot be patched so; the caller
 // then translates in full.
-func (tr *Translator) patchRoutes(res *Resources) (*Result, bool) {
+//
+// lastRoutes are the last call's HTTPRoutes, those rekeyRoutes took over
+// replaced by their new objects.
+func (tr *Translator) patchRoutes(res *Resources, lastRoutes []*gwapiv1.HTTPRoute) (*Result, bool) {
 	last := tr.last
 	if last == nil || res == nil || !last.patchable() || !sameButHTTPRoutes(last.res, res) {
 		return nil, false
 	}
-	spans, ok := routeSpans(last.res.HTTPRoutes, res.HTTPRoutes)
+	spans, ok := routeSpans(lastRoutes, res.HTTPRoutes)
 	if !ok || !tr.patchKeysUnique(spans) {
 		return nil, false
 	}
