@@ -25,10 +25,11 @@ const maxHTTPRouteChanges = 1024
 // the last build found: its object, whether it is attached, what it
 // refers to (counted in the routeMemo's counts while attached, and
 // collected again only when the spec changed, see sameSpec). A status
-// write gives a route a new object of the same spec, which the resource
-// translator takes over the work of the old one for
-// (gatewayapi.Resources.GenerationTracksSpec): no copy of a route is kept
-// beside the store's. The routes of a snapshot are in the order of the
+// write gives a route a new object of the same spec (recorded, it queues
+// no build): the next build gives it, and the resource translator takes
+// over the work of the old one for it
+// (gatewayapi.Resources.GenerationTracksSpec). No copy of a route is kept
+// beside the store's; an old object is let go at the next build. The routes of a snapshot are in the order of the
 // last one, new ones last, as stableObjects orders.
 //
 // changes are the routes' keys with events (every event, status writes

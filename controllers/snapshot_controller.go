@@ -107,11 +107,10 @@ func (p *Provider) setupSnapshotController(opts Options) error {
 		Watches(&gwapiv1.GatewayClass{}, enqueue, builder.WithPredicates(spec)).
 		Watches(&gwapiv1.Gateway{}, enqueue, builder.WithPredicates(spec)).
 		Watches(&gwapiv1.ListenerSet{}, enqueue, builder.WithPredicates(spec)).
-		// Every HTTPRoute event queues a build, status writes too: the build
-		// gives the route's new object, and the resource translator takes
-		// over its work (httpRouteSet), so the old object, which nothing
-		// else holds, is let go.
-		Watches(&gwapiv1.HTTPRoute{}, recordingHandler(&r.httpRoutes.changes, objectKey, predicate.Funcs{}, enqueue)).
+		// A status write queues no build; the next build gives the route's
+		// new object, and the resource translator takes over its work
+		// (httpRouteSet), so the old object is let go then.
+		Watches(&gwapiv1.HTTPRoute{}, recordingHandler(&r.httpRoutes.changes, objectKey, spec, enqueue)).
 		Watches(&gwapiv1.GRPCRoute{}, enqueue, builder.WithPredicates(spec)).
 		Watches(&gwapiv1.TLSRoute{}, enqueue, builder.WithPredicates(spec)).
 		Watches(&gwapiv1.TCPRoute{}, enqueue, builder.WithPredicates(spec)).
@@ -248,8 +247,8 @@ func batchingHandler(key reconcile.Request, delay time.Duration, clock *batchClo
 // recordingHandler records in changed the keys keyOf gives the objects of
 // every event (both objects of an update), then passes the events pred
 // accepts to next: a build queued by an event finds its key recorded (one
-// handler, in that order), and events that queue no build are recorded
-// for the next one.
+// handler, in that order), and events that queue no build (an HTTPRoute's
+// status write) are recorded for the next one.
 func recordingHandler(changed *pendingKeys, keyOf func(client.Object) (types.NamespacedName, bool),
 	pred predicate.Predicate, next handler.EventHandler) handler.EventHandler {
 	add := func(objects ...client.Object) {
