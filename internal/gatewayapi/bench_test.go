@@ -190,6 +190,39 @@ func BenchmarkTranslateRouteChange(b *testing.B) {
 	}
 }
 
+// BenchmarkTranslateStatusWrite measures what one HTTPRoute's status write
+// costs in a world of 10,000 with a Translator: each iteration replaces
+// one route by a new object of the same generation (as the API server
+// gives it after a status write) and translates the snapshot; with
+// GenerationTracksSpec (tracks=true, the Kubernetes provider) the
+// Translator takes the route's memo over, without it builds the route
+// again.
+func BenchmarkTranslateStatusWrite(b *testing.B) {
+	const n = 10000
+	for _, tracks := range []bool{true, false} {
+		b.Run(fmt.Sprintf("tracks=%v", tracks), func(b *testing.B) {
+			res := benchResources(n)
+			asFromAPIServer(res)
+			res.GenerationTracksSpec = tracks
+			tr := NewTranslator(Options{DataPlane: xdstranslator.Checks{}})
+			tr.Translate(res)
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				i++
+				k := (i * 7919) % n
+				next := *res
+				next.HTTPRoutes = slices.Clone(res.HTTPRoutes)
+				next.HTTPRoutes[k] = statusWritten(res.HTTPRoutes[k])
+				res = &next
+				if out := tr.Translate(res); len(out.Fleets) != 1 {
+					b.Fatalf("%d fleets", len(out.Fleets))
+				}
+			}
+		})
+	}
+}
+
 // BenchmarkTranslatorHeap reports the heap a Translator and its result
 // hold after translating 10,000 HTTPRoutes (the objects not counted):
 // its memo of every route, the IR and the statuses.
