@@ -19,7 +19,8 @@ import (
 //
 // What is memoized, per HTTPRoute object (by pointer: providers keep the
 // object of an unchanged route, and published objects are never
-// modified):
+// modified; with Resources.GenerationTracksSpec, a new object of an
+// unchanged route takes the old one's memo over, see rekeyRoutes):
 //   - the route built once, whatever its parents: validated hostnames and
 //     rules, with their IR templates, data-plane checks and clusters
 //     (buildHTTPRoute). Building reads other objects only through
