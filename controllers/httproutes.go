@@ -29,8 +29,9 @@ const maxHTTPRouteChanges = 1024
 // no build): the next build gives it, and the resource translator takes
 // over the work of the old one for it
 // (gatewayapi.Resources.GenerationTracksSpec). No copy of a route is kept
-// beside the store's; an old object is let go at the next build. The routes of a snapshot are in the order of the
-// last one, new ones last, as stableObjects orders.
+// beside the store's; an old object is let go at the next build. The
+// routes of a snapshot are in the order of the last one, new ones last,
+// as stableObjects orders.
 //
 // changes are the routes' keys with events (every event, status writes
 // included: recordingHandler), recorded before the build is queued, so a build
