@@ -168,26 +168,12 @@ func BenchmarkTranslate(b *testing.B) {
 // iteration replaces one route by a changed copy (a new object, as
 // providers give) and translates the snapshot.
 func BenchmarkTranslateRouteChange(b *testing.B) {
-	const n = 10000
-	res := benchResources(n)
-	tr := NewTranslator(Options{DataPlane: xdstranslator.Checks{}})
-	tr.Translate(res)
-	b.ReportAllocs()
-	i := 0
-	for b.Loop() {
-		i++
-		k := (i * 7919) % n
-		next := *res
-		next.HTTPRoutes = slices.Clone(res.HTTPRoutes)
-		r := res.HTTPRoutes[k].DeepCopy()
-		r.Generation++
-		r.Spec.Rules[0].Matches[0].Headers[0].Value = fmt.Sprintf("v%d", i)
-		next.HTTPRoutes[k] = r
-		res = &next
-		if out := tr.Translate(res); len(out.Fleets) != 1 {
-			b.Fatalf("%d fleets", len(out.Fleets))
-		}
-	}
+	translateReplacing(b, benchResources(10000), func(i int, r *gwapiv1.HTTPRoute) *gwapiv1.HTTPRoute {
+		c := r.DeepCopy()
+		c.Generation++
+		c.Spec.Rules[0].Matches[0].Headers[0].Value = fmt.Sprintf("v%d", i)
+		return c
+	})
 }
 
 // BenchmarkTranslateStatusWrite measures what one HTTPRoute's status write
@@ -198,28 +184,35 @@ func BenchmarkTranslateRouteChange(b *testing.B) {
 // Translator takes the route's memo over, without it builds the route
 // again.
 func BenchmarkTranslateStatusWrite(b *testing.B) {
-	const n = 10000
 	for _, tracks := range []bool{true, false} {
 		b.Run(fmt.Sprintf("tracks=%v", tracks), func(b *testing.B) {
-			res := benchResources(n)
+			res := benchResources(10000)
 			asFromAPIServer(res)
 			res.GenerationTracksSpec = tracks
-			tr := NewTranslator(Options{DataPlane: xdstranslator.Checks{}})
-			tr.Translate(res)
-			b.ReportAllocs()
-			i := 0
-			for b.Loop() {
-				i++
-				k := (i * 7919) % n
-				next := *res
-				next.HTTPRoutes = slices.Clone(res.HTTPRoutes)
-				next.HTTPRoutes[k] = statusWritten(res.HTTPRoutes[k])
-				res = &next
-				if out := tr.Translate(res); len(out.Fleets) != 1 {
-					b.Fatalf("%d fleets", len(out.Fleets))
-				}
-			}
+			translateReplacing(b, res, func(_ int, r *gwapiv1.HTTPRoute) *gwapiv1.HTTPRoute { return statusWritten(r) })
 		})
+	}
+}
+
+// translateReplacing translates res with a Translator (and the data-plane
+// checks), then, each iteration i, replaces one of its routes r by
+// replace(i, r) and translates the snapshot.
+func translateReplacing(b *testing.B, res *Resources, replace func(i int, r *gwapiv1.HTTPRoute) *gwapiv1.HTTPRoute) {
+	n := len(res.HTTPRoutes)
+	tr := NewTranslator(Options{DataPlane: xdstranslator.Checks{}})
+	tr.Translate(res)
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		i++
+		k := (i * 7919) % n
+		next := *res
+		next.HTTPRoutes = slices.Clone(res.HTTPRoutes)
+		next.HTTPRoutes[k] = replace(i, res.HTTPRoutes[k])
+		res = &next
+		if out := tr.Translate(res); len(out.Fleets) != 1 {
+			b.Fatalf("%d fleets", len(out.Fleets))
+		}
 	}
 }
 
