@@ -26,7 +26,7 @@ func (tr *Translator) rekeyRoutes(res *Resources) []*gwapiv1.HTTPRoute {
 	if res == nil || !res.GenerationTracksSpec || len(prev) != len(res.HTTPRoutes) {
 		return prev
 	}
-	out := prev
+	out, cloned := prev, false
 	for i, obj := range res.HTTPRoutes {
 		old := prev[i]
 		if old == obj || old == nil || obj == nil || !sameRouteObject(old, obj) {
@@ -39,8 +39,8 @@ func (tr *Translator) rekeyRoutes(res *Resources) []*gwapiv1.HTTPRoute {
 		delete(tr.http, old)
 		tr.http[obj] = m
 		m.built.meta.meta = &obj.ObjectMeta
-		if len(out) > 0 && &out[0] == &prev[0] {
-			out = slices.Clone(prev)
+		if !cloned { // the last call's list is its input's: not to be modified
+			out, cloned = slices.Clone(prev), true
 		}
 		out[i] = obj
 	}
