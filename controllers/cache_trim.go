@@ -3,6 +3,7 @@ package controllers
 import (
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
 )
@@ -25,24 +26,25 @@ import (
 // Nothing else is changed: GatewayClasses, Services, Secrets and the
 // fleets' objects are written from the cache, or may be.
 func trimCached(in any) (any, error) {
-	o, ok := in.(client.Object)
-	if !ok {
-		return in, nil
+	in, err := stripManagedFields(in)
+	if err != nil {
+		return in, err
 	}
-	// Nil-checked, as controller-runtime's TransformStripManagedFields does:
-	// setting them on an object without any allocates an empty list.
-	if o.GetManagedFields() != nil {
-		o.SetManagedFields(nil)
-	}
-	switch obj := o.(type) {
+	switch obj := in.(type) {
 	case *discoveryv1.EndpointSlice:
 		trimEndpointSlice(obj)
 	case *gwapiv1.HTTPRoute, *gwapiv1.GRPCRoute, *gwapiv1.TLSRoute, *gwapiv1.TCPRoute,
 		*gwapiv1.Gateway, *gwapiv1.ListenerSet, *gwapiv1.ReferenceGrant, *gwapiv1.BackendTLSPolicy:
-		dropLastApplied(obj)
+		if o, ok := obj.(client.Object); ok {
+			dropLastApplied(o)
+		}
 	}
 	return in, nil
 }
+
+// stripManagedFields is controller-runtime's transform that drops an
+// object's managedFields.
+var stripManagedFields = cache.TransformStripManagedFields()
 
 // dropLastApplied removes kubectl's last-applied-configuration annotation.
 func dropLastApplied(o client.Object) {

@@ -155,18 +155,18 @@ func (s *httpRouteSet) update(key types.NamespacedName, route *gwapiv1.HTTPRoute
 		return
 	}
 	// The same object (a route deleted and created again under its name
-	// is another, of the same generation 1) with the same spec: a status
-	// write. The snapshot gets the new object (the resource translator
-	// takes over its work for the old one: GenerationTracksSpec), and its
-	// references stay.
-	if e.obj != nil && e.obj.UID == route.UID && sameSpec(e.obj, route) {
-		e.obj = route
+	// is another, of the same generation 1) with the same spec, e.g. after
+	// a status write: the snapshot gets the new object (the resource
+	// translator takes over its work for the old one:
+	// GenerationTracksSpec), and its references stay.
+	unchanged := e.obj != nil && e.obj.UID == route.UID && sameSpec(e.obj, route)
+	e.obj = route
+	if unchanged {
 		if reattach {
 			e.setFacts(attachedTo(e.obj, s.ours), e.services, e.rateLimitFilters, memo)
 		}
 		return
 	}
-	e.obj = route
 	services, filters := sets.New[types.NamespacedName](), sets.New[types.NamespacedName]()
 	collectHTTPBackendRefs(e.obj, services)
 	collectRateLimitFilterRefs(e.obj, filters)
