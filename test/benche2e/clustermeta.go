@@ -84,10 +84,11 @@ func asControllerWrites(s *discoveryv1.EndpointSlice) {
 		APIVersion: "v1", Kind: kindService, Name: service, UID: fakeUID(kindService, s.Namespace, service),
 		Controller: &yes, BlockOwnerDeletion: &yes,
 	}}
+	h := sha256.Sum256([]byte(service))
+	node := fmt.Sprintf("node-%d", h[0]%8)
 	for i := range s.Endpoints {
 		e := &s.Endpoints[i]
-		h := sha256.Sum256([]byte(service))
-		pod, node := fmt.Sprintf("%s-%x-%d", service, h[:5], i), fmt.Sprintf("node-%d", h[0]%8)
+		pod := fmt.Sprintf("%s-%x-%d", service, h[:5], i)
 		e.TargetRef = &corev1.ObjectReference{
 			Kind: "Pod", Namespace: s.Namespace, Name: pod, UID: fakeUID("Pod", s.Namespace, pod),
 		}
