@@ -4,7 +4,6 @@ import (
 	"regexp"
 	"strings"
 
-	"k8s.io/apimachinery/pkg/util/validation/field"
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	"github.com/envoygw/envoy-gateway/internal/ir"
@@ -33,7 +32,7 @@ func buildCORSFilter(_ *translator, in filterInput, out *ruleFilters) {
 }
 
 // corsPolicy validates a CORS filter whose field path is path.
-func corsPolicy(path *field.Path, f *gwapiv1.HTTPCORSFilter) (*ir.CORS, *routeError) {
+func corsPolicy(path fieldPath, f *gwapiv1.HTTPCORSFilter) (*ir.CORS, *routeError) {
 	c := &ir.CORS{MaxAgeSeconds: defaultCORSMaxAge, AllowCredentials: f.AllowCredentials != nil && *f.AllowCredentials}
 	if f.MaxAge != 0 {
 		if f.MaxAge < 0 {
@@ -64,7 +63,7 @@ func corsPolicy(path *field.Path, f *gwapiv1.HTTPCORSFilter) (*ir.CORS, *routeEr
 }
 
 // corsHeaders checks header names, or "*".
-func corsHeaders(path *field.Path, names []gwapiv1.HTTPHeaderName) ([]string, *routeError) {
+func corsHeaders(path fieldPath, names []gwapiv1.HTTPHeaderName) ([]string, *routeError) {
 	out := make([]string, 0, len(names))
 	for i, n := range names {
 		if n == "*" {

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"strings"
 
-	"k8s.io/apimachinery/pkg/util/validation/field"
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	"github.com/envoygw/envoy-gateway/internal/re2size"
@@ -35,7 +34,7 @@ const maxHeaderBytes = 16384
 const maxQueryParamNameBytes = 1024
 
 // unsupportedAt builds an UnsupportedValue error for a field.
-func unsupportedAt(path *field.Path, format string, args ...any) *routeError {
+func unsupportedAt(path fieldPath, format string, args ...any) *routeError {
 	return errorf(gwapiv1.RouteReasonUnsupportedValue, "%s: %s", path, fmt.Sprintf(format, args...))
 }
 
@@ -56,7 +55,7 @@ func forbiddenHeaderChar(s string) string {
 
 // checkHeaderString rejects a string Envoy takes as a header value (a header
 // value, a redirect or rewrite target): no NUL, CR or LF, at most 16384 bytes.
-func checkHeaderString(path *field.Path, value string) *routeError {
+func checkHeaderString(path fieldPath, value string) *routeError {
 	if c := forbiddenHeaderChar(value); c != "" {
 		return unsupportedAt(path, "must not contain %s", c)
 	}
@@ -77,7 +76,7 @@ func isTokenChar(c byte) bool {
 
 // checkHeaderName rejects a header name that is empty, too long or not an
 // HTTP token.
-func checkHeaderName(path *field.Path, name string) *routeError {
+func checkHeaderName(path fieldPath, name string) *routeError {
 	if name == "" {
 		return unsupportedAt(path, "must not be empty")
 	}
@@ -95,7 +94,7 @@ func checkHeaderName(path *field.Path, name string) *routeError {
 // checkModifiableHeader rejects a header a route may not add, set or remove:
 // Envoy refuses the whole route configuration for "host" (and pseudo-headers,
 // which checkHeaderName already refuses).
-func checkModifiableHeader(path *field.Path, name string) *routeError {
+func checkModifiableHeader(path fieldPath, name string) *routeError {
 	if err := checkHeaderName(path, name); err != nil {
 		return err
 	}
@@ -106,7 +105,7 @@ func checkModifiableHeader(path *field.Path, name string) *routeError {
 }
 
 // checkQueryParamName rejects a query parameter name Envoy refuses.
-func checkQueryParamName(path *field.Path, name string) *routeError {
+func checkQueryParamName(path fieldPath, name string) *routeError {
 	switch {
 	case name == "":
 		return unsupportedAt(path, "must not be empty")
@@ -118,7 +117,7 @@ func checkQueryParamName(path *field.Path, name string) *routeError {
 
 // checkPathPrefix rejects a path prefix Envoy's path_separated_prefix cannot
 // hold: it must not contain "?" or "#".
-func checkPathPrefix(path *field.Path, prefix string) *routeError {
+func checkPathPrefix(path fieldPath, prefix string) *routeError {
 	if i := strings.IndexAny(prefix, "?#"); i >= 0 {
 		return unsupportedAt(path, "path prefix %q must not contain %q", prefix, prefix[i])
 	}
@@ -127,7 +126,7 @@ func checkPathPrefix(path *field.Path, prefix string) *routeError {
 
 // checkRegex rejects a regular expression Envoy refuses: empty, not RE2
 // syntax, or with an RE2 program too big (re2size.Check).
-func checkRegex(path *field.Path, expr string) *routeError {
+func checkRegex(path fieldPath, expr string) *routeError {
 	if err := re2size.Check(expr); err != nil {
 		return unsupportedAt(path, "%s", err)
 	}

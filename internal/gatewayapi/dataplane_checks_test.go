@@ -4,12 +4,11 @@ import (
 	"strings"
 	"testing"
 
-	"k8s.io/apimachinery/pkg/util/validation/field"
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
 )
 
 func TestDataPlaneChecks(t *testing.T) {
-	path := field.NewPath("spec", "x")
+	path := newFieldPath("spec", "x")
 	long := strings.Repeat("a", maxHeaderBytes+1)
 	tests := []struct {
 		name  string

@@ -3,7 +3,6 @@ package gatewayapi
 import (
 	"regexp"
 
-	"k8s.io/apimachinery/pkg/util/validation/field"
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	"github.com/envoygw/envoy-gateway/internal/ir"
@@ -28,7 +27,7 @@ var defaultGRPCMatches = []gwapiv1.GRPCRouteMatch{{}}
 // buildGRPCMatches validates the matches of a GRPCRoute rule. Invalid
 // matches are left out; their errors make the rule invalid. path is the
 // rule's "matches" field.
-func buildGRPCMatches(path *field.Path, matches []gwapiv1.GRPCRouteMatch) ([]*httpMatch, routeErrors) {
+func buildGRPCMatches(path fieldPath, matches []gwapiv1.GRPCRouteMatch) ([]*httpMatch, routeErrors) {
 	if len(matches) == 0 {
 		matches = defaultGRPCMatches
 	}
@@ -45,7 +44,7 @@ func buildGRPCMatches(path *field.Path, matches []gwapiv1.GRPCRouteMatch) ([]*ht
 	return out, errs
 }
 
-func buildGRPCMatch(path *field.Path, j int, m *gwapiv1.GRPCRouteMatch) (*httpMatch, *routeError) {
+func buildGRPCMatch(path fieldPath, j int, m *gwapiv1.GRPCRouteMatch) (*httpMatch, *routeError) {
 	out := &httpMatch{index: j, grpc: true, path: &ir.StringMatch{Type: ir.MatchPrefix, Value: "/"}}
 	if m.Method != nil {
 		if err := out.setGRPCMethod(path.Child("method"), m.Method); err != nil {
@@ -68,7 +67,7 @@ func buildGRPCMatch(path *field.Path, j int, m *gwapiv1.GRPCRouteMatch) (*httpMa
 
 // setGRPCMethod sets the path match of a method match (path is its field
 // path) and the lengths precedence looks at.
-func (out *httpMatch) setGRPCMethod(path *field.Path, mm *gwapiv1.GRPCMethodMatch) *routeError {
+func (out *httpMatch) setGRPCMethod(path fieldPath, mm *gwapiv1.GRPCMethodMatch) *routeError {
 	var service, method string
 	if mm.Service != nil {
 		service = *mm.Service
@@ -99,7 +98,7 @@ func (out *httpMatch) setGRPCMethod(path *field.Path, mm *gwapiv1.GRPCMethodMatc
 
 // exactGRPCPath is the path match of an Exact method match: the exact
 // path, the service's path prefix, or any service with that method.
-func exactGRPCPath(path *field.Path, service, method string) (*ir.StringMatch, *routeError) {
+func exactGRPCPath(path fieldPath, service, method string) (*ir.StringMatch, *routeError) {
 	if service != "" && !grpcServiceName.MatchString(service) {
 		return nil, unsupportedAt(path.Child("service"), "service %q is not a valid gRPC service name", service)
 	}
@@ -118,7 +117,7 @@ func exactGRPCPath(path *field.Path, service, method string) (*ir.StringMatch, *
 // regexGRPCPath is the path match of a RegularExpression method match:
 // "/<service>/<method>" with each expression as a group, an empty one
 // matching any single path element.
-func regexGRPCPath(path *field.Path, service, method string) (*ir.StringMatch, *routeError) {
+func regexGRPCPath(path fieldPath, service, method string) (*ir.StringMatch, *routeError) {
 	parts := [2]string{grpcAnyName, grpcAnyName}
 	for i, p := range []struct {
 		name, value string

@@ -4,7 +4,6 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-	"k8s.io/apimachinery/pkg/util/validation/field"
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	"github.com/envoygw/envoy-gateway/internal/ir"
@@ -43,7 +42,7 @@ func TestBuildGRPCMatch(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := buildGRPCMatch(field.NewPath("m"), 0, &tt.in)
+			got, err := buildGRPCMatch(newFieldPath("m"), 0, &tt.in)
 			if tt.want == nil {
 				if err == nil || err.reason != gwapiv1.RouteReasonUnsupportedValue {
 					t.Errorf("want UnsupportedValue, got %v, %v", got, err)
@@ -70,7 +69,7 @@ func TestBuildGRPCMatchHeaders(t *testing.T) {
 		{Name: "color", Type: &regex, Value: "red|blue"},
 		{Name: "VERSION", Value: "ignored"},
 	}}
-	got, err := buildGRPCMatch(field.NewPath("m"), 0, &in)
+	got, err := buildGRPCMatch(newFieldPath("m"), 0, &in)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,7 +1,6 @@
 package gatewayapi
 
 import (
-	"k8s.io/apimachinery/pkg/util/validation/field"
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
 )
 
@@ -36,7 +35,7 @@ func (t *translator) buildGRPCRoute(obj *gwapiv1.GRPCRoute) *httpRouteModel {
 		rules = defaultGRPCRules
 	}
 	from := backendFrom{kind: kindGRPCRoute, namespace: obj.Namespace}
-	m.addRules(len(rules), func(i int, path *field.Path) *httpRule {
+	m.addRules(len(rules), func(i int, path fieldPath) *httpRule {
 		rule := httpRuleOf(&rules[i])
 		return t.buildHTTPRule(httpRuleInput{
 			from: from, route: m.key, index: i, path: path, rule: rule, grpcMatches: rules[i].Matches,

@@ -4,7 +4,6 @@ import (
 	"strings"
 
 	"k8s.io/apimachinery/pkg/util/validation"
-	"k8s.io/apimachinery/pkg/util/validation/field"
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	"github.com/envoygw/envoy-gateway/internal/ir"
@@ -40,7 +39,7 @@ type ruleFilters struct {
 type filterInput struct {
 	// index is the filter's position in the rule's filters.
 	index int
-	path  *field.Path
+	path  fieldPath
 	from  backendFrom
 	f     *gwapiv1.HTTPRouteFilter
 }
@@ -66,7 +65,7 @@ var repeatable = map[gwapiv1.HTTPRouteFilterType]bool{
 
 // buildFilters converts the filters of a rule, in order; path is the
 // rule's "filters" field.
-func (t *translator) buildFilters(from backendFrom, path *field.Path, filters []gwapiv1.HTTPRouteFilter) *ruleFilters {
+func (t *translator) buildFilters(from backendFrom, path fieldPath, filters []gwapiv1.HTTPRouteFilter) *ruleFilters {
 	out := &ruleFilters{}
 	seen := make(map[gwapiv1.HTTPRouteFilterType]bool, len(filters))
 	for i := range filters {
@@ -120,7 +119,7 @@ func buildResponseHeaderFilter(_ *translator, in filterInput, out *ruleFilters) 
 // headerModifier converts a header filter whose field path is path. Names
 // must be HTTP tokens Envoy lets a route modify, values must be valid header
 // values.
-func headerModifier(path *field.Path, f *gwapiv1.HTTPHeaderFilter) (*ir.HeaderModifier, *routeError) {
+func headerModifier(path fieldPath, f *gwapiv1.HTTPHeaderFilter) (*ir.HeaderModifier, *routeError) {
 	m := &ir.HeaderModifier{}
 	for i, h := range f.Add {
 		if err := checkHeader(path.Child("add").Index(i), h); err != nil {
@@ -144,7 +143,7 @@ func headerModifier(path *field.Path, f *gwapiv1.HTTPHeaderFilter) (*ir.HeaderMo
 }
 
 // checkHeader checks one header a filter adds or sets.
-func checkHeader(path *field.Path, h gwapiv1.HTTPHeader) *routeError {
+func checkHeader(path fieldPath, h gwapiv1.HTTPHeader) *routeError {
 	if err := checkModifiableHeader(path.Child("name"), string(h.Name)); err != nil {
 		return err
 	}
@@ -182,7 +181,7 @@ func buildRedirectFilter(_ *translator, in filterInput, out *ruleFilters) {
 }
 
 // redirect converts a redirect's status code, scheme and hostname.
-func redirect(path *field.Path, rf *gwapiv1.HTTPRequestRedirectFilter) (*ir.Redirect, *routeError) {
+func redirect(path fieldPath, rf *gwapiv1.HTTPRequestRedirectFilter) (*ir.Redirect, *routeError) {
 	r := &ir.Redirect{StatusCode: 302}
 	if rf.StatusCode != nil {
 		r.StatusCode = *rf.StatusCode
@@ -207,7 +206,7 @@ func redirect(path *field.Path, rf *gwapiv1.HTTPRequestRedirectFilter) (*ir.Redi
 
 // checkPreciseHostname rejects a redirect or rewrite hostname that is not a
 // precise hostname (an RFC 1123 subdomain, which includes IPv4 addresses).
-func checkPreciseHostname(path *field.Path, h string) *routeError {
+func checkPreciseHostname(path fieldPath, h string) *routeError {
 	if errs := validation.IsDNS1123Subdomain(h); len(errs) > 0 {
 		return unsupportedAt(path, "hostname %q is invalid: %s", h, strings.Join(errs, ", "))
 	}
@@ -216,7 +215,7 @@ func checkPreciseHostname(path *field.Path, h string) *routeError {
 
 // redirectPort applies Gateway API's port rules: the given port, else the
 // scheme's well-known port, else the listener's port (filled in per listener).
-func redirectPort(path *field.Path, rf *gwapiv1.HTTPRequestRedirectFilter, r *ir.Redirect, out *ruleFilters) *routeError {
+func redirectPort(path fieldPath, rf *gwapiv1.HTTPRequestRedirectFilter, r *ir.Redirect, out *ruleFilters) *routeError {
 	switch {
 	case rf.Port != nil:
 		if *rf.Port < 1 || *rf.Port > 65535 {
@@ -258,7 +257,7 @@ func buildRewriteFilter(_ *translator, in filterInput, out *ruleFilters) {
 // pathRewrite converts a path modifier whose field path is path; prefix
 // reports a ReplacePrefixMatch. The new path must be absolute and a valid
 // header value (Envoy puts it in the :path header).
-func pathRewrite(path *field.Path, p *gwapiv1.HTTPPathModifier) (rw *ir.PathRewrite, prefix bool, err *routeError) {
+func pathRewrite(path fieldPath, p *gwapiv1.HTTPPathModifier) (rw *ir.PathRewrite, prefix bool, err *routeError) {
 	if p == nil {
 		return nil, false, nil
 	}
@@ -285,7 +284,7 @@ func pathRewrite(path *field.Path, p *gwapiv1.HTTPPathModifier) (rw *ir.PathRewr
 
 // checkNewPath rejects a replacement path that is not absolute or that Envoy
 // cannot put in a header.
-func checkNewPath(path *field.Path, value string) *routeError {
+func checkNewPath(path fieldPath, value string) *routeError {
 	if !strings.HasPrefix(value, "/") {
 		return unsupportedAt(path, "path %q must start with /", value)
 	}
@@ -312,7 +311,7 @@ func buildMirrorFilter(t *translator, in filterInput, out *ruleFilters) {
 }
 
 // mirrorPercent converts percent or fraction; nil means every request.
-func mirrorPercent(path *field.Path, mf *gwapiv1.HTTPRequestMirrorFilter) (*float64, *routeError) {
+func mirrorPercent(path fieldPath, mf *gwapiv1.HTTPRequestMirrorFilter) (*float64, *routeError) {
 	switch {
 	case mf.Percent != nil && mf.Fraction != nil:
 		return nil, unsupportedAt(path, "requestMirror must not set both percent and fraction")

@@ -4,7 +4,6 @@ import (
 	"testing"
 	"time"
 
-	"k8s.io/apimachinery/pkg/util/validation/field"
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	"github.com/envoygw/envoy-gateway/internal/ir"
@@ -28,7 +27,7 @@ func TestMirrorPercent(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := mirrorPercent(field.NewPath("f"), &tt.in)
+			got, err := mirrorPercent(newFieldPath("f"), &tt.in)
 			if (err == nil) != tt.valid {
 				t.Fatalf("err = %v, want valid=%v", err, tt.valid)
 			}
@@ -55,7 +54,7 @@ func TestRuleTimeouts(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			req, backend, err := ruleTimeouts(field.NewPath("t"), tt.in)
+			req, backend, err := ruleTimeouts(newFieldPath("t"), tt.in)
 			if (err == nil) != tt.valid {
 				t.Fatalf("err = %v, want valid=%v", err, tt.valid)
 			}
@@ -67,7 +66,7 @@ func TestRuleTimeouts(t *testing.T) {
 			}
 		})
 	}
-	if req, backend, err := ruleTimeouts(field.NewPath("t"), nil); req != nil || backend != nil || err != nil {
+	if req, backend, err := ruleTimeouts(newFieldPath("t"), nil); req != nil || backend != nil || err != nil {
 		t.Error("no timeouts must give nothing")
 	}
 }
@@ -88,7 +87,7 @@ func TestRedirectPort(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			out := &ruleFilters{}
 			f := &gwapiv1.HTTPRouteFilter{Type: gwapiv1.HTTPRouteFilterRequestRedirect, RequestRedirect: &tt.in}
-			buildRedirectFilter(nil, filterInput{path: field.NewPath("f"), f: f}, out)
+			buildRedirectFilter(nil, filterInput{path: newFieldPath("f"), f: f}, out)
 			if len(out.invalid) > 0 {
 				t.Fatalf("unexpected error: %v", out.invalid.join())
 			}

@@ -3,7 +3,6 @@ package gatewayapi
 import (
 	"strings"
 
-	"k8s.io/apimachinery/pkg/util/validation/field"
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	"github.com/envoygw/envoy-gateway/internal/ir"
@@ -30,7 +29,7 @@ var defaultMatches = []gwapiv1.HTTPRouteMatch{{}}
 // buildMatches validates the matches of a rule. Invalid matches cannot be
 // expressed and are left out; their errors make the rule invalid.
 // path is the rule's "matches" field.
-func buildMatches(path *field.Path, matches []gwapiv1.HTTPRouteMatch) ([]*httpMatch, routeErrors) {
+func buildMatches(path fieldPath, matches []gwapiv1.HTTPRouteMatch) ([]*httpMatch, routeErrors) {
 	if len(matches) == 0 {
 		matches = defaultMatches
 	}
@@ -47,7 +46,7 @@ func buildMatches(path *field.Path, matches []gwapiv1.HTTPRouteMatch) ([]*httpMa
 	return out, errs
 }
 
-func buildMatch(path *field.Path, j int, m *gwapiv1.HTTPRouteMatch) (*httpMatch, *routeError) {
+func buildMatch(path fieldPath, j int, m *gwapiv1.HTTPRouteMatch) (*httpMatch, *routeError) {
 	pm, err := pathMatch(path.Child("path"), m.Path)
 	if err != nil {
 		return nil, err
@@ -71,7 +70,7 @@ func buildMatch(path *field.Path, j int, m *gwapiv1.HTTPRouteMatch) (*httpMatch,
 // pathMatch converts a path match (default: PathPrefix "/"). A trailing "/"
 // of a prefix is dropped: Gateway API ignores it and the IR prefix match is
 // already element-wise. path is the match's "path" field.
-func pathMatch(path *field.Path, p *gwapiv1.HTTPPathMatch) (*ir.StringMatch, *routeError) {
+func pathMatch(path fieldPath, p *gwapiv1.HTTPPathMatch) (*ir.StringMatch, *routeError) {
 	typ, value := gwapiv1.PathMatchPathPrefix, "/"
 	if p != nil && p.Type != nil {
 		typ = *p.Type
@@ -108,7 +107,7 @@ func pathMatch(path *field.Path, p *gwapiv1.HTTPPathMatch) (*ir.StringMatch, *ro
 
 // headerMatches converts header matches; names are case-insensitive and only
 // the first match of a name counts. path is the match's "headers" field.
-func headerMatches(path *field.Path, hs []gwapiv1.HTTPHeaderMatch) ([]*ir.StringMatch, *routeError) {
+func headerMatches(path fieldPath, hs []gwapiv1.HTTPHeaderMatch) ([]*ir.StringMatch, *routeError) {
 	var out []*ir.StringMatch
 	for i, h := range hs {
 		name := strings.ToLower(string(h.Name))
@@ -133,7 +132,7 @@ func headerMatches(path *field.Path, hs []gwapiv1.HTTPHeaderMatch) ([]*ir.String
 
 // queryMatches converts query parameter matches; names are case-sensitive and
 // only the first match of a name counts. path is the match's "queryParams" field.
-func queryMatches(path *field.Path, qs []gwapiv1.HTTPQueryParamMatch) ([]*ir.StringMatch, *routeError) {
+func queryMatches(path fieldPath, qs []gwapiv1.HTTPQueryParamMatch) ([]*ir.StringMatch, *routeError) {
 	var out []*ir.StringMatch
 	for i, q := range qs {
 		name := string(q.Name)
@@ -167,7 +166,7 @@ func hasMatchName(ms []*ir.StringMatch, name string) bool {
 
 // valueMatch converts an Exact or RegularExpression match of a named value;
 // path is the header or query parameter match.
-func valueMatch(path *field.Path, name, typ, value string) (*ir.StringMatch, *routeError) {
+func valueMatch(path fieldPath, name, typ, value string) (*ir.StringMatch, *routeError) {
 	switch typ {
 	case string(gwapiv1.HeaderMatchExact):
 		return &ir.StringMatch{Name: name, Type: ir.MatchExact, Value: value}, nil

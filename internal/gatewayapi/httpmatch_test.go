@@ -4,7 +4,6 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-	"k8s.io/apimachinery/pkg/util/validation/field"
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	"github.com/envoygw/envoy-gateway/internal/ir"
@@ -30,7 +29,7 @@ func TestPathMatch(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := pathMatch(field.NewPath("p"), tt.in)
+			got, err := pathMatch(newFieldPath("p"), tt.in)
 			if tt.want == nil {
 				if err == nil || err.reason != gwapiv1.RouteReasonUnsupportedValue {
 					t.Errorf("want UnsupportedValue, got %v, %v", got, err)
@@ -49,7 +48,7 @@ func TestPathMatch(t *testing.T) {
 
 func TestHeaderMatches(t *testing.T) {
 	re := gwapiv1.HeaderMatchRegularExpression
-	got, err := headerMatches(field.NewPath("h"), []gwapiv1.HTTPHeaderMatch{
+	got, err := headerMatches(newFieldPath("h"), []gwapiv1.HTTPHeaderMatch{
 		{Name: "X-A", Value: "1"},
 		{Name: "x-a", Value: "ignored"},
 		{Name: "X-B", Value: "v.*", Type: &re},
@@ -65,13 +64,13 @@ func TestHeaderMatches(t *testing.T) {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
 	bad := gwapiv1.HeaderMatchType("Prefix")
-	if _, err := headerMatches(field.NewPath("h"), []gwapiv1.HTTPHeaderMatch{{Name: "a", Type: &bad}}); err == nil {
+	if _, err := headerMatches(newFieldPath("h"), []gwapiv1.HTTPHeaderMatch{{Name: "a", Type: &bad}}); err == nil {
 		t.Error("an unknown header match type must be rejected")
 	}
 }
 
 func TestQueryMatchesAreCaseSensitive(t *testing.T) {
-	got, err := queryMatches(field.NewPath("q"), []gwapiv1.HTTPQueryParamMatch{{Name: "q", Value: "1"}, {Name: "Q", Value: "2"}, {Name: "q", Value: "3"}})
+	got, err := queryMatches(newFieldPath("q"), []gwapiv1.HTTPQueryParamMatch{{Name: "q", Value: "1"}, {Name: "Q", Value: "2"}, {Name: "q", Value: "3"}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,7 +5,6 @@ import (
 	"strings"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/util/validation/field"
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	"github.com/envoygw/envoy-gateway/internal/ir"
@@ -75,7 +74,7 @@ func (t *translator) buildHTTPRoute(obj *gwapiv1.HTTPRoute) *httpRouteModel {
 		rules = defaultHTTPRules
 	}
 	from := backendFrom{kind: kindHTTPRoute, namespace: obj.Namespace}
-	m.addRules(len(rules), func(i int, path *field.Path) *httpRule {
+	m.addRules(len(rules), func(i int, path fieldPath) *httpRule {
 		return t.buildHTTPRule(httpRuleInput{from: from, route: m.key, index: i, path: path, rule: &rules[i]})
 	})
 	return m
@@ -83,7 +82,7 @@ func (t *translator) buildHTTPRoute(obj *gwapiv1.HTTPRoute) *httpRouteModel {
 
 // addRules builds the n rules of a route with build and records their
 // problems on the route.
-func (m *httpRouteModel) addRules(n int, build func(i int, path *field.Path) *httpRule) {
+func (m *httpRouteModel) addRules(n int, build func(i int, path fieldPath) *httpRule) {
 	var refErrs routeErrors
 	var invalid []int
 	var invalidErrs routeErrors
@@ -119,11 +118,11 @@ func (m *httpRouteModel) setRuleValidity(invalid []int, errs routeErrors, total 
 }
 
 // specPath is the field path of an object's spec.
-var specPath = field.NewPath("spec")
+var specPath = newFieldPath("spec")
 
 // routeHostnames validates route hostnames (whose field path is path); any
 // invalid one rejects the route.
-func routeHostnames(path *field.Path, hs []gwapiv1.Hostname) ([]string, *routeError) {
+func routeHostnames(path fieldPath, hs []gwapiv1.Hostname) ([]string, *routeError) {
 	out := make([]string, 0, len(hs))
 	for i, h := range hs {
 		if err := validateHostname(string(h)); err != nil {

@@ -7,7 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"k8s.io/apimachinery/pkg/util/validation/field"
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	"github.com/envoygw/envoy-gateway/internal/ir"
@@ -35,7 +34,7 @@ type httpRuleInput struct {
 	route string
 	index int
 	// path is the rule's field path, "spec.rules[<index>]".
-	path *field.Path
+	path fieldPath
 	// rule is the rule; for a GRPCRoute its conversion (grpcroute.go),
 	// whose matches are grpcMatches.
 	rule        *gwapiv1.HTTPRouteRule
@@ -103,7 +102,7 @@ func (t *translator) buildHTTPRule(in httpRuleInput) *httpRule {
 // valid rule (whose field path is path). The hostname and a redirect's
 // listener port do not change what Envoy accepts: a placeholder stands for
 // them.
-func (t *translator) checkDataPlane(path *field.Path, r *httpRule) *routeError {
+func (t *translator) checkDataPlane(path fieldPath, r *httpRule) *routeError {
 	if t.dataPlane == nil {
 		return nil
 	}
@@ -145,7 +144,7 @@ func (r *httpRule) buildAction(f *ruleFilters, backends []weightedBackend) {
 
 // resolveHTTPBackends resolves the backendRefs of a rule (whose field path
 // is path) with their filters.
-func (t *translator) resolveHTTPBackends(from backendFrom, path *field.Path, refs []gwapiv1.HTTPBackendRef) ([]weightedBackend, *routeError) {
+func (t *translator) resolveHTTPBackends(from backendFrom, path fieldPath, refs []gwapiv1.HTTPBackendRef) ([]weightedBackend, *routeError) {
 	out := make([]weightedBackend, 0, len(refs))
 	for i := range refs {
 		ref := &refs[i]
@@ -165,7 +164,7 @@ func (t *translator) resolveHTTPBackends(from backendFrom, path *field.Path, ref
 
 // backendFilters converts the filters of a backendRef (whose field path is
 // path) into b: request and response header modifiers, each at most once.
-func backendFilters(path *field.Path, filters []gwapiv1.HTTPRouteFilter, b *weightedBackend) *routeError {
+func backendFilters(path fieldPath, filters []gwapiv1.HTTPRouteFilter, b *weightedBackend) *routeError {
 	for i := range filters {
 		f := &filters[i]
 		var target **ir.HeaderModifier
@@ -196,7 +195,7 @@ func backendFilters(path *field.Path, filters []gwapiv1.HTTPRouteFilter, b *weig
 
 // checkTotalWeight rejects weights whose sum does not fit the uint32 Envoy
 // adds them up in.
-func checkTotalWeight(path *field.Path, backends []weightedBackend) *routeError {
+func checkTotalWeight(path fieldPath, backends []weightedBackend) *routeError {
 	var total uint64
 	for _, b := range backends {
 		total += uint64(b.weight)
@@ -209,7 +208,7 @@ func checkTotalWeight(path *field.Path, backends []weightedBackend) *routeError 
 
 // requirePrefixMatches enforces that ReplacePrefixMatch only comes with
 // PathPrefix matches (the default match is one); path is the rule's "matches".
-func requirePrefixMatches(path *field.Path, matches []gwapiv1.HTTPRouteMatch) *routeError {
+func requirePrefixMatches(path fieldPath, matches []gwapiv1.HTTPRouteMatch) *routeError {
 	for i, m := range matches {
 		if m.Path != nil && m.Path.Type != nil && *m.Path.Type != gwapiv1.PathMatchPathPrefix {
 			return unsupportedAt(path.Index(i).Child("path", "type"), "ReplacePrefixMatch requires PathPrefix matches, not %s", *m.Path.Type)
@@ -219,7 +218,7 @@ func requirePrefixMatches(path *field.Path, matches []gwapiv1.HTTPRouteMatch) *r
 }
 
 // unsupportedRuleFields rejects rule features this translator does not implement.
-func unsupportedRuleFields(path *field.Path, rule *gwapiv1.HTTPRouteRule) *routeError {
+func unsupportedRuleFields(path fieldPath, rule *gwapiv1.HTTPRouteRule) *routeError {
 	switch {
 	case rule.SessionPersistence != nil:
 		return unsupportedAt(path.Child("sessionPersistence"), "sessionPersistence is not supported")
@@ -232,7 +231,7 @@ var gatewayDuration = regexp.MustCompile(`^([0-9]{1,5}(h|m|s|ms)){1,4}$`)
 
 // ruleTimeouts converts the request and backend request timeouts; path is
 // the rule's "timeouts".
-func ruleTimeouts(path *field.Path, to *gwapiv1.HTTPRouteTimeouts) (request, backend *ir.Duration, err *routeError) {
+func ruleTimeouts(path fieldPath, to *gwapiv1.HTTPRouteTimeouts) (request, backend *ir.Duration, err *routeError) {
 	if to == nil {
 		return nil, nil, nil
 	}
@@ -250,7 +249,7 @@ func ruleTimeouts(path *field.Path, to *gwapiv1.HTTPRouteTimeouts) (request, bac
 
 // parseDuration converts a Gateway API duration (at most 4 x 99999h, which
 // fits both time.Duration and Envoy's protobuf Duration).
-func parseDuration(path *field.Path, d *gwapiv1.Duration) (*ir.Duration, *routeError) {
+func parseDuration(path fieldPath, d *gwapiv1.Duration) (*ir.Duration, *routeError) {
 	if d == nil {
 		return nil, nil
 	}

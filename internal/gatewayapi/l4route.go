@@ -4,7 +4,6 @@ import (
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/util/validation/field"
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	"github.com/envoygw/envoy-gateway/internal/ir"
@@ -73,7 +72,7 @@ func l4RouteName(kind, namespace, name string) string {
 // there is no valid backend at all, are rejected in proportion to weight.
 // The routeErrors holds the backends' ResolvedRefs problems; the reasonError
 // rejects the rule.
-func (t *translator) buildL4Destination(from backendFrom, path *field.Path, refs []gwapiv1.BackendRef) (*ir.Destination, routeErrors, *routeError) {
+func (t *translator) buildL4Destination(from backendFrom, path fieldPath, refs []gwapiv1.BackendRef) (*ir.Destination, routeErrors, *routeError) {
 	var refErrs routeErrors
 	var backends []weightedBackend
 	for j := range refs {

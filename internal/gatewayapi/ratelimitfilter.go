@@ -151,7 +151,7 @@ func rateLimitSelector(path *field.Path, s *egv1a1.RateLimitSelector) (*ir.RateL
 }
 
 func headerSelector(path *field.Path, h *egv1a1.HeaderSelector) (*ir.RateLimitSelector, *field.Error) {
-	if err := checkHeaderName(path.Child("name"), h.Name); err != nil {
+	if err := checkHeaderName(fieldPath{root: path.Child("name")}, h.Name); err != nil {
 		return nil, field.Invalid(path.Child("name"), h.Name, "must be an HTTP header name")
 	}
 	distinct, err := matchType(path.Child("type"), h.Type)

@@ -4,7 +4,6 @@ import (
 	"math"
 	"slices"
 
-	"k8s.io/apimachinery/pkg/util/validation/field"
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	"github.com/envoygw/envoy-gateway/internal/ir"
@@ -19,7 +18,7 @@ const defaultRetryAttempts = 1
 // Codes must lie in 400-599 (the API's range), attempts must be at least 1,
 // and backoff must be a Gateway API duration. A zero backoff leaves Envoy's
 // default base interval (25 ms), which is no shorter than the minimum asked.
-func ruleRetry(path *field.Path, r *gwapiv1.HTTPRouteRetry) (*ir.Retry, *routeError) {
+func ruleRetry(path fieldPath, r *gwapiv1.HTTPRouteRetry) (*ir.Retry, *routeError) {
 	if r == nil {
 		return nil, nil
 	}

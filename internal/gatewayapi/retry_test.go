@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"k8s.io/apimachinery/pkg/util/validation/field"
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	"github.com/envoygw/envoy-gateway/internal/ir"
@@ -47,7 +46,7 @@ func TestRuleRetry(t *testing.T) {
 			wantErr: `spec.rules[0].retry.backoff: "1.5s" is not a Gateway API duration`,
 		},
 	}
-	path := field.NewPath("spec", "rules").Index(0).Child("retry")
+	path := newFieldPath("spec", "rules").Index(0).Child("retry")
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := ruleRetry(path, tc.in)
