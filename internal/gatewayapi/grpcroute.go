@@ -17,13 +17,16 @@ var defaultGRPCRules = []gwapiv1.GRPCRouteRule{{}}
 // processGRPCRoutes builds every GRPCRoute and resolves its parents, as
 // processHTTPRoutes does.
 func (t *translator) processGRPCRoutes(routes []*gwapiv1.GRPCRoute) {
+	start := len(t.grpcRoutes)
 	for _, obj := range routes {
 		if obj == nil || t.seenRoute(kindGRPCRoute, obj.Namespace, obj.Name) {
 			continue
 		}
-		m := t.buildGRPCRoute(obj)
+		t.grpcRoutes = append(t.grpcRoutes, t.buildGRPCRoute(obj))
+	}
+	t.checkBuiltRules()
+	for _, m := range t.grpcRoutes[start:] {
 		t.attachHTTPRoute(m)
-		t.grpcRoutes = append(t.grpcRoutes, m)
 	}
 }
 
@@ -35,7 +38,7 @@ func (t *translator) buildGRPCRoute(obj *gwapiv1.GRPCRoute) *httpRouteModel {
 		rules = defaultGRPCRules
 	}
 	from := backendFrom{kind: kindGRPCRoute, namespace: obj.Namespace}
-	m.addRules(len(rules), func(i int, path fieldPath) *httpRule {
+	t.addRules(m, len(rules), func(i int, path fieldPath) *httpRule {
 		rule := httpRuleOf(&rules[i])
 		return t.buildHTTPRule(httpRuleInput{
 			from: from, route: m.key, index: i, path: path, rule: rule, grpcMatches: rules[i].Matches,

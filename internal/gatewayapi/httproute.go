@@ -45,13 +45,16 @@ var defaultHTTPRules = []gwapiv1.HTTPRouteRule{{}}
 // routes are emitted once the conflicts with GRPCRoutes are resolved
 // (emitHTTPRoutes).
 func (t *translator) processHTTPRoutes(routes []*gwapiv1.HTTPRoute) {
+	start := len(t.httpRoutes)
 	for _, obj := range routes {
 		if obj == nil || t.seenRoute(kindHTTPRoute, obj.Namespace, obj.Name) {
 			continue
 		}
-		m := t.httpRoute(obj)
+		t.httpRoutes = append(t.httpRoutes, t.httpRoute(obj))
+	}
+	t.checkBuiltRules()
+	for _, m := range t.httpRoutes[start:] {
 		t.attachHTTPRoute(m)
-		t.httpRoutes = append(t.httpRoutes, m)
 	}
 }
 
@@ -74,21 +77,53 @@ func (t *translator) buildHTTPRoute(obj *gwapiv1.HTTPRoute) *httpRouteModel {
 		rules = defaultHTTPRules
 	}
 	from := backendFrom{kind: kindHTTPRoute, namespace: obj.Namespace}
-	m.addRules(len(rules), func(i int, path fieldPath) *httpRule {
+	t.addRules(m, len(rules), func(i int, path fieldPath) *httpRule {
 		return t.buildHTTPRule(httpRuleInput{from: from, route: m.key, index: i, path: path, rule: &rules[i]})
 	})
 	return m
 }
 
-// addRules builds the n rules of a route with build and records their
-// problems on the route.
-func (m *httpRouteModel) addRules(n int, build func(i int, path fieldPath) *httpRule) {
+// addRules builds the n rules of a route with build. Their problems are
+// recorded on the route once the data-plane checks ran (checkBuiltRules),
+// at once without checks.
+func (t *translator) addRules(m *httpRouteModel, n int, build func(i int, path fieldPath) *httpRule) {
+	for i := range n {
+		m.rules = append(m.rules, build(i, rulePath(i)))
+	}
+	if t.dataPlane == nil {
+		m.recordRuleProblems()
+		return
+	}
+	t.unchecked = append(t.unchecked, m)
+}
+
+// rulePath is the field path of rule i of a route.
+func rulePath(i int) fieldPath {
+	return specPath.Child("rules").Index(i)
+}
+
+// checkBuiltRules runs the data-plane checks on the rules of the routes
+// built since its last call and records their rules' problems on them.
+// The checks build Envoy's messages for each route and drop them: run
+// while the routes are built, that garbage was allocated between the
+// models the Translator keeps, and once collected left their pages half
+// empty; run after all the routes are built, it fills pages of its own.
+func (t *translator) checkBuiltRules() {
+	for _, m := range t.unchecked {
+		for _, r := range m.rules {
+			t.checkRule(r)
+		}
+		m.recordRuleProblems()
+	}
+	t.unchecked = nil
+}
+
+// recordRuleProblems records the problems of the route's rules on the route.
+func (m *httpRouteModel) recordRuleProblems() {
 	var refErrs routeErrors
 	var invalid []int
 	var invalidErrs routeErrors
-	for i := range n {
-		r := build(i, specPath.Child("rules").Index(i))
-		m.rules = append(m.rules, r)
+	for i, r := range m.rules {
 		refErrs = append(refErrs, r.refErrs...)
 		if r.invalid != nil {
 			invalid = append(invalid, i)
@@ -96,7 +131,7 @@ func (m *httpRouteModel) addRules(n int, build func(i int, path fieldPath) *http
 		}
 	}
 	m.refErr = refErrs.join()
-	m.setRuleValidity(invalid, invalidErrs, n)
+	m.setRuleValidity(invalid, invalidErrs, len(m.rules))
 }
 
 // setRuleValidity turns invalid rules into the route's Accepted or

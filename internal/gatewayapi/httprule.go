@@ -25,6 +25,9 @@ type httpRule struct {
 	template ir.HTTPRoute
 	// redirectToListenerPort: the redirect port is the listener's.
 	redirectToListenerPort bool
+	// checkPending: the rule is valid so far and waits for the data-plane
+	// checks (checkRule).
+	checkPending bool
 }
 
 // httpRuleInput is what building a rule needs to know about its route.
@@ -90,12 +93,22 @@ func (t *translator) buildHTTPRule(in httpRuleInput) *httpRule {
 		r.template.Timeout, r.template.BackendRequestTimeout = timeout, backendTimeout
 		r.template.Retry = retry
 	}
-	if err := t.checkDataPlane(in.path, r); err != nil {
+	r.checkPending = t.dataPlane != nil
+	return r
+}
+
+// checkRule runs the data-plane checks on a rule waiting for them; a rule
+// Envoy would refuse is invalid and answers 500.
+func (t *translator) checkRule(r *httpRule) {
+	if !r.checkPending {
+		return
+	}
+	r.checkPending = false
+	if err := t.checkDataPlane(rulePath(r.index), r); err != nil {
 		r.invalid = err
 		r.template = ir.HTTPRoute{DirectResponse: &ir.DirectResponse{StatusCode: 500}}
 		r.redirectToListenerPort = false
 	}
-	return r
 }
 
 // checkDataPlane runs Options.DataPlane on the route of each match of a

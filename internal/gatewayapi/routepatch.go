@@ -131,6 +131,7 @@ func (tr *Translator) patchRoutes(res *Resources, lastRoutes []*gwapiv1.HTTPRout
 		for _, obj := range s.added {
 			t.seenRoute(kindHTTPRoute, obj.Namespace, obj.Name)
 			m := t.httpRoute(obj)
+			t.checkBuiltRules()
 			t.attachHTTPRoute(m)
 			t.emitAttached(m)
 			routes = append(routes, m)

@@ -21,8 +21,11 @@ type translator struct {
 
 	controllerName string
 	dataPlane      DataPlane
-	idx            *index
-	infraStates    map[string]bus.InfraState
+	// unchecked are the routes built since checkBuiltRules last ran:
+	// their rules wait for the data-plane checks (see checkBuiltRules).
+	unchecked   []*httpRouteModel
+	idx         *index
+	infraStates map[string]bus.InfraState
 
 	classes      map[string]*gatewayClassModel
 	classOrder   []*gatewayClassModel
