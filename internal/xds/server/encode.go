@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"slices"
 
 	endpointv3 "github.com/envoyproxy/go-control-plane/envoy/config/endpoint/v3"
 	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
@@ -141,7 +142,8 @@ func encode(r types.Resource, prev *entry, vhosts vhostIndex) (*entry, error) {
 	}
 	en := &entry{name: cachev3.GetResourceName(r), input: r, served: served}
 	en.version = versionOf(wire, chunked.List[vhostPart]{})
-	if _, partial := r.(*tlsv3.Secret); partial || served != r {
+	switch r.(type) {
+	case *tlsv3.Secret, *endpointv3.ClusterLoadAssignment: // sent as their bytes
 		en.wire = wire
 	}
 	en.sum = entrySum(en.name, en.version)
@@ -204,24 +206,44 @@ func versionOf(wire []byte, vhosts chunked.List[vhostPart]) string {
 // with every other field of m encoded as its unknown fields, and the
 // served message's deterministic encoding (its name field, then its unknown
 // fields), without encoding it again: the bytes are built once, in one
-// buffer, the unknown fields being its end.
+// buffer, the unknown fields being its end. A message already so (its name
+// field and unknown fields only: the xDS translator's compact assignments)
+// is served as it is, with its encoding made from its fields' bytes.
 func preEncoded(m proto.Message, name protoreflect.FieldDescriptor) (types.Resource, []byte, error) {
 	src := m.ProtoReflect()
+	if onlyField(src, name) {
+		return m, appendNamed(nil, name, src.Get(name).String(), src.GetUnknown()), nil
+	}
 	b, err := deterministic.Marshal(without(m, name))
 	if err != nil {
 		return nil, nil, err
 	}
-	n := src.Get(name).String()
-	wire := make([]byte, 0, protowire.SizeTag(name.Number())+protowire.SizeBytes(len(n))+len(b))
-	if n != "" {
-		wire = protowire.AppendString(protowire.AppendTag(wire, name.Number(), protowire.BytesType), n)
-	}
-	head := len(wire)
-	wire = append(wire, b...)
+	wire := appendNamed(nil, name, src.Get(name).String(), b)
 	served := src.Type().New()
 	served.Set(name, src.Get(name))
-	served.SetUnknown(wire[head:])
+	served.SetUnknown(wire[len(wire)-len(b):])
 	return served.Interface(), wire, nil
+}
+
+// onlyField reports whether m has no field set but f (unknown fields aside).
+func onlyField(m protoreflect.Message, f protoreflect.FieldDescriptor) bool {
+	only := true
+	m.Range(func(fd protoreflect.FieldDescriptor, _ protoreflect.Value) bool {
+		only = fd == f
+		return only
+	})
+	return only
+}
+
+// appendNamed appends to b the deterministic encoding of a message whose
+// string field f is n (omitted when empty) and whose other fields encode
+// as rest, in one allocation.
+func appendNamed(b []byte, f protoreflect.FieldDescriptor, n string, rest []byte) []byte {
+	b = slices.Grow(b, protowire.SizeTag(f.Number())+protowire.SizeBytes(len(n))+len(rest))
+	if n != "" {
+		b = protowire.AppendString(protowire.AppendTag(b, f.Number(), protowire.BytesType), n)
+	}
+	return append(b, rest...)
 }
 
 // headOf returns the encoding of rc's fields but virtual_hosts: its name

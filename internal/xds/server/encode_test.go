@@ -11,6 +11,7 @@ import (
 
 	endpointv3 "github.com/envoyproxy/go-control-plane/envoy/config/endpoint/v3"
 	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
+	"github.com/envoyproxy/go-control-plane/pkg/cache/types"
 	resourcev3 "github.com/envoyproxy/go-control-plane/pkg/resource/v3"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/testing/protocmp"
@@ -326,7 +327,8 @@ func TestVhostsOfReusesTheSameMessages(t *testing.T) {
 // TestMessagesWithUnknownFieldsAreServedWhole checks that a pre-encoded
 // resource keeps the unknown fields of the translator's message: a
 // ClusterLoadAssignment whose fields are held encoded (the translator's
-// cache makes them so) is served as the whole assignment.
+// cache makes them so) is served as the whole assignment, and as the
+// translator's message itself, where a full one is served pre-encoded.
 func TestMessagesWithUnknownFieldsAreServedWhole(t *testing.T) {
 	full := translator.ClusterLoadAssignment("service/ns/web/80", []*ir.Endpoint{{Address: "10.0.0.1", Port: 8080}})
 	rest, err := deterministic.Marshal(&endpointv3.ClusterLoadAssignment{Endpoints: full.GetEndpoints()})
@@ -342,6 +344,12 @@ func TestMessagesWithUnknownFieldsAreServedWhole(t *testing.T) {
 	}
 	if string(a.wire) != string(b.wire) || a.version != b.version {
 		t.Errorf("served %x (version %s), want %x (version %s)", b.wire, b.version, a.wire, a.version)
+	}
+	if b.served != types.Resource(held) {
+		t.Error("the pre-encoded assignment is not served as the translator's message")
+	}
+	if served := a.served.(*endpointv3.ClusterLoadAssignment); served == full || len(served.GetEndpoints()) != 0 {
+		t.Error("the full assignment is not served pre-encoded")
 	}
 }
 

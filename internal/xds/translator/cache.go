@@ -77,8 +77,15 @@ type builtAssignment struct {
 	gen       uint64
 	cluster   *ir.Cluster
 	endpoints []*ir.Endpoint
-	cla       *endpointv3.ClusterLoadAssignment
-	report    *Resources
+	// cla is the compact assignment (see compactAssignment), nil when the
+	// assignment is left out; compact is where it is held: an entry and
+	// its assignment are one allocation. Made one after the other, they
+	// were allocated between the garbage of building and checking each
+	// assignment (messages of their sizes) and, once it was collected,
+	// held pages left a third full.
+	cla     *endpointv3.ClusterLoadAssignment
+	compact endpointv3.ClusterLoadAssignment
+	report  *Resources
 }
 
 // NewCache returns an empty cache.
@@ -389,10 +396,14 @@ func (t *translation) assignmentEntry(c *ir.Cluster, endpoints []*ir.Endpoint) *
 	if !ok || !b.cluster.Equal(c) || !ir.EndpointsEqual(b.endpoints, endpoints) {
 		sub := &translation{out: &Resources{}}
 		sub.buildAssignment(c, endpoints)
-		sub.compactAssignments()
 		b = &builtAssignment{cluster: c, endpoints: endpoints}
-		if len(sub.out.Endpoints) > 0 {
-			b.cla = sub.out.Endpoints[0] // buildAssignment adds one or none
+		if len(sub.out.Endpoints) > 0 { // buildAssignment adds one or none
+			cla := sub.out.Endpoints[0]
+			if err := compactAssignment(&b.compact, cla); err != nil {
+				sub.leaveOut("cluster load assignment", "cluster", cla.GetClusterName(), err)
+			} else {
+				b.cla = &b.compact
+			}
 		}
 		if len(sub.out.LeftOut) > 0 || len(sub.out.Warnings) > 0 {
 			b.report = &Resources{LeftOut: sub.out.LeftOut, Warnings: sub.out.Warnings}
@@ -412,21 +423,6 @@ func (t *translation) addAssignment(b *builtAssignment) {
 		t.out.LeftOut = append(t.out.LeftOut, b.report.LeftOut...)
 		t.out.Warnings = append(t.out.Warnings, b.report.Warnings...)
 	}
-}
-
-// compactAssignments makes the translation's assignments compact (see
-// compactAssignment), leaving out one that cannot be encoded.
-func (t *translation) compactAssignments() {
-	out := t.out.Endpoints[:0]
-	for _, cla := range t.out.Endpoints {
-		c, err := compactAssignment(cla)
-		if err != nil {
-			t.leaveOut("cluster load assignment", "cluster", cla.GetClusterName(), err)
-			continue
-		}
-		out = append(out, c)
-	}
-	t.out.Endpoints = out
 }
 
 // buildAssignment adds the assignment of an EDS cluster, or leaves it out.

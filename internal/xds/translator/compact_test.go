@@ -23,8 +23,8 @@ func TestCompactAssignmentEncodesAsTheAssignment(t *testing.T) {
 		ClusterLoadAssignment("service/ns/empty/80", nil),
 		ClusterLoadAssignment("", []*ir.Endpoint{{Address: "10.0.0.3", Port: 80}}),
 	} {
-		compact, err := compactAssignment(cla)
-		if err != nil {
+		compact := &endpointv3.ClusterLoadAssignment{}
+		if err := compactAssignment(compact, cla); err != nil {
 			t.Fatal(err)
 		}
 		if compact.GetClusterName() != cla.GetClusterName() || len(compact.GetEndpoints()) != 0 {
