@@ -11,8 +11,6 @@ import (
 	"github.com/envoygw/envoy-gateway/internal/ir"
 )
 
-var claNameField = (&endpointv3.ClusterLoadAssignment{}).ProtoReflect().Descriptor().Fields().ByName("cluster_name")
-
 // compactAssignment makes dst the compact form of cla: it encodes exactly
 // as cla (deterministically) but holds, besides its cluster name, the
 // encoding of cla's other fields as unknown fields: a few hundred bytes
