@@ -1,6 +1,8 @@
 package controllers
 
 import (
+	"slices"
+
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
@@ -79,5 +81,10 @@ func trimEndpointSlice(s *discoveryv1.EndpointSlice) {
 		e := &s.Endpoints[i]
 		e.Conditions = discoveryv1.EndpointConditions{Ready: e.Conditions.Ready}
 		e.Hostname, e.TargetRef, e.NodeName, e.DeprecatedTopology, e.Hints = nil, nil, nil, nil, nil
+	}
+	// Decoding appends endpoints one by one: their array has room for up
+	// to twice as many (4 for 3, 128 for 100), kept as long as the slice.
+	if cap(s.Endpoints) > len(s.Endpoints) {
+		s.Endpoints = slices.Clone(s.Endpoints)
 	}
 }

@@ -2,6 +2,7 @@ package controllers
 
 import (
 	"reflect"
+	"slices"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
@@ -56,7 +57,8 @@ func controllerSlice(name string, addresses ...string) *discoveryv1.EndpointSlic
 // TestTrimmedEndpointSlicesTranslateAsTheirOriginals: the resource
 // translator gives the same endpoints for EndpointSlices as the
 // EndpointSlice controller writes them and for the cache's trimmed copies,
-// and the trimmed ones keep none of what trimEndpointSlice takes out.
+// and the trimmed ones keep none of what trimEndpointSlice takes out, nor
+// room for more endpoints than they hold.
 func TestTrimmedEndpointSlicesTranslateAsTheirOriginals(t *testing.T) {
 	full := []*discoveryv1.EndpointSlice{
 		controllerSlice("web-1", "10.0.0.1", "10.0.0.2", "10.0.0.3"),
@@ -66,6 +68,7 @@ func TestTrimmedEndpointSlicesTranslateAsTheirOriginals(t *testing.T) {
 	trimmed := make([]*discoveryv1.EndpointSlice, 0, len(full))
 	for _, s := range full {
 		c := s.DeepCopy()
+		c.Endpoints = slices.Grow(c.Endpoints, 8) // as decoding leaves them
 		out, err := trimCached(c)
 		if err != nil || out != c {
 			t.Fatalf("trimCached returned %v, %v; want the object given", out, err)
@@ -85,6 +88,9 @@ func TestTrimmedEndpointSlicesTranslateAsTheirOriginals(t *testing.T) {
 		}
 		if s.UID == "" || s.ResourceVersion != "42" || s.Generation != 3 {
 			t.Errorf("%s: identity or versions lost: %+v", s.Name, s.ObjectMeta)
+		}
+		if cap(s.Endpoints) >= len(s.Endpoints)+8 {
+			t.Errorf("%s: room for %d endpoints kept for %d", s.Name, cap(s.Endpoints), len(s.Endpoints))
 		}
 		for _, e := range s.Endpoints {
 			if e.Hostname != nil || e.TargetRef != nil || e.NodeName != nil || e.Hints != nil ||

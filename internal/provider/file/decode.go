@@ -5,9 +5,11 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
+	discoveryv1 "k8s.io/api/discovery/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	utiljson "k8s.io/apimachinery/pkg/util/json"
@@ -292,10 +294,21 @@ func (r *docResult) decodeTyped() {
 			continue
 		}
 		obj.GetObjectKind().SetGroupVersionKind(o.GVK)
+		clipEndpoints(obj)
 		o.Object = obj
 		objects = append(objects, o)
 	}
 	r.objects, r.encoded = objects, nil
+}
+
+// clipEndpoints gives an EndpointSlice's endpoints an array of their
+// size: decoding appends them one by one, leaving room for up to twice as
+// many (4 for 3, 128 for 100), which the provider would hold as long as
+// the slice.
+func clipEndpoints(obj client.Object) {
+	if s, ok := obj.(*discoveryv1.EndpointSlice); ok && cap(s.Endpoints) > len(s.Endpoints) {
+		s.Endpoints = slices.Clone(s.Endpoints)
+	}
 }
 
 // decodeDocument turns one YAML document (an object or a List of objects)

@@ -2,6 +2,7 @@ package file
 
 import (
 	"context"
+	discoveryv1 "k8s.io/api/discovery/v1"
 	"os"
 	"path/filepath"
 	"strings"
@@ -280,5 +281,28 @@ func TestDecodeTypedReportsObjectsThatDoNotConvert(t *testing.T) {
 	}
 	if len(r.errors) != 1 || r.errors[0].Name != "bad" || !strings.Contains(r.errors[0].Message, "hostnames") || r.encoded != nil {
 		t.Fatalf("errors %+v (encoded %d), want the bad route's conversion error", r.errors, len(r.encoded))
+	}
+}
+
+// TestParseLeavesEndpointSlicesNoRoom: an EndpointSlice's endpoints are
+// held in an array of their size, not in the one decoding grew (room for 4
+// after 3), which the provider would keep as long as the slice.
+func TestParseLeavesEndpointSlicesNoRoom(t *testing.T) {
+	p := parseOne(t, "slice.yaml", `apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: {name: web-1, namespace: ns, labels: {kubernetes.io/service-name: web}}
+addressType: IPv4
+ports: [{name: http, port: 8080, protocol: TCP}]
+endpoints:
+- addresses: [10.0.0.1]
+- addresses: [10.0.0.2]
+- addresses: [10.0.0.3]
+`)
+	if len(p.Errors) > 0 || len(p.Objects) != 1 {
+		t.Fatalf("objects %d, errors %v", len(p.Objects), p.Errors)
+	}
+	s := p.Objects[0].Object.(*discoveryv1.EndpointSlice)
+	if len(s.Endpoints) != 3 || cap(s.Endpoints) > 3 {
+		t.Errorf("%d endpoints in an array of %d", len(s.Endpoints), cap(s.Endpoints))
 	}
 }
