@@ -1,13 +1,13 @@
 package controllers
 
 import (
-	"slices"
-
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
+
+	"github.com/envoygw/envoy-gateway/internal/gatewayapi"
 )
 
 // trimCached is the provider's cache transform: it takes out of each
@@ -82,9 +82,5 @@ func trimEndpointSlice(s *discoveryv1.EndpointSlice) {
 		e.Conditions = discoveryv1.EndpointConditions{Ready: e.Conditions.Ready}
 		e.Hostname, e.TargetRef, e.NodeName, e.DeprecatedTopology, e.Hints = nil, nil, nil, nil, nil
 	}
-	// Decoding appends endpoints one by one: their array has room for up
-	// to twice as many (4 for 3, 128 for 100), kept as long as the slice.
-	if cap(s.Endpoints) > len(s.Endpoints) {
-		s.Endpoints = slices.Clone(s.Endpoints)
-	}
+	gatewayapi.ClipEndpoints(s)
 }

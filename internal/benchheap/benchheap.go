@@ -33,3 +33,15 @@ func Settled() Memory {
 	objects := int64(s[0].Value.Uint64())
 	return Memory{Objects: objects, Resident: objects + int64(s[1].Value.Uint64()+s[2].Value.Uint64())}
 }
+
+// Since is the memory m holds beyond before.
+func (m Memory) Since(before Memory) Memory {
+	return Memory{Objects: m.Objects - before.Objects, Resident: m.Resident - before.Resident}
+}
+
+// Report reports m as a benchmark's held-MB (heap objects) and resident-MB
+// (with the room unused in their pages).
+func (m Memory) Report(b interface{ ReportMetric(n float64, unit string) }) {
+	b.ReportMetric(float64(m.Objects)/1e6, "held-MB")
+	b.ReportMetric(float64(m.Resident)/1e6, "resident-MB")
+}

@@ -224,16 +224,14 @@ func translateReplacing(b *testing.B, res *Resources, replace func(i int, r *gwa
 // the pages they share with the translation's garbage).
 func BenchmarkTranslatorHeap(b *testing.B) {
 	res := benchResources(10000)
-	var held, resident int64
+	var held benchheap.Memory
 	for b.Loop() {
 		before := benchheap.Settled()
 		tr := NewTranslator(Options{DataPlane: xdstranslator.Checks{}})
 		out := tr.Translate(res)
-		after := benchheap.Settled()
-		held, resident = after.Objects-before.Objects, after.Resident-before.Resident
+		held = benchheap.Settled().Since(before)
 		runtime.KeepAlive(tr)
 		runtime.KeepAlive(out)
 	}
-	b.ReportMetric(float64(held)/1e6, "held-MB")
-	b.ReportMetric(float64(resident)/1e6, "resident-MB")
+	held.Report(b)
 }

@@ -131,6 +131,16 @@ type ServiceEndpointSlices struct {
 	EndpointSlices []*discoveryv1.EndpointSlice `json:"endpointSlices,omitempty"`
 }
 
+// ClipEndpoints gives s's endpoints an array of their size. Decoding (JSON
+// or protobuf) appends them one by one and leaves room for up to twice as
+// many (4 for 3, 128 for 100), which a provider would hold as long as the
+// slice; the providers call it on every EndpointSlice they keep.
+func ClipEndpoints(s *discoveryv1.EndpointSlice) {
+	if cap(s.Endpoints) > len(s.Endpoints) {
+		s.Endpoints = slices.Clone(s.Endpoints)
+	}
+}
+
 // NewEndpoints builds an endpoints snapshot of endpointSlices, grouped by the Service
 // their kubernetes.io/service-name label names (slices without it are left
 // out). It covers every Service in services, with no slices when none names

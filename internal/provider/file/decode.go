@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -17,6 +16,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/yaml"
 
+	"github.com/envoygw/envoy-gateway/internal/gatewayapi"
 	"github.com/envoygw/envoy-gateway/internal/parallel"
 	"github.com/envoygw/envoy-gateway/internal/validation"
 )
@@ -294,21 +294,13 @@ func (r *docResult) decodeTyped() {
 			continue
 		}
 		obj.GetObjectKind().SetGroupVersionKind(o.GVK)
-		clipEndpoints(obj)
+		if s, ok := obj.(*discoveryv1.EndpointSlice); ok {
+			gatewayapi.ClipEndpoints(s)
+		}
 		o.Object = obj
 		objects = append(objects, o)
 	}
 	r.objects, r.encoded = objects, nil
-}
-
-// clipEndpoints gives an EndpointSlice's endpoints an array of their
-// size: decoding appends them one by one, leaving room for up to twice as
-// many (4 for 3, 128 for 100), which the provider would hold as long as
-// the slice.
-func clipEndpoints(obj client.Object) {
-	if s, ok := obj.(*discoveryv1.EndpointSlice); ok && cap(s.Endpoints) > len(s.Endpoints) {
-		s.Endpoints = slices.Clone(s.Endpoints)
-	}
 }
 
 // decodeDocument turns one YAML document (an object or a List of objects)

@@ -27,15 +27,14 @@ import (
 func BenchmarkProviderHeap(b *testing.B) {
 	dir := b.TempDir()
 	writeHeapWorkload(b, dir, 10000)
-	var held, resident int64
+	var held benchheap.Memory
 	for b.Loop() {
 		b.StopTimer()
 		before := benchheap.Settled()
 		b.StartTimer()
 		p, res, eps := loadProvider(b, dir)
 		b.StopTimer()
-		after := benchheap.Settled()
-		held, resident = after.Objects-before.Objects, after.Resident-before.Resident
+		held = benchheap.Settled().Since(before)
 		if snap, _ := res.Load(); snap == nil || len(snap.HTTPRoutes) != 10000 {
 			b.Fatal("the snapshot does not hold the 10,000 routes")
 		}
@@ -43,8 +42,7 @@ func BenchmarkProviderHeap(b *testing.B) {
 		runtime.KeepAlive(eps)
 		b.StartTimer()
 	}
-	b.ReportMetric(float64(held)/1e6, "held-MB")
-	b.ReportMetric(float64(resident)/1e6, "resident-MB")
+	held.Report(b)
 }
 
 // loadProvider reads dir with a provider, as its Start does first, and

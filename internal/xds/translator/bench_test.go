@@ -171,7 +171,7 @@ func BenchmarkTranslateEndpointsAfterRouteChange(b *testing.B) {
 func BenchmarkCacheHeap(b *testing.B) {
 	x := benchIR(10000)
 	eps := benchEDS(x)
-	var held, resident int64
+	var held benchheap.Memory
 	for b.Loop() {
 		before := benchheap.Settled()
 		cache := NewCache()
@@ -179,11 +179,9 @@ func BenchmarkCacheHeap(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		after := benchheap.Settled()
-		held, resident = after.Objects-before.Objects, after.Resident-before.Resident
+		held = benchheap.Settled().Since(before)
 		runtime.KeepAlive(cache)
 		runtime.KeepAlive(res)
 	}
-	b.ReportMetric(float64(held)/1e6, "held-MB")
-	b.ReportMetric(float64(resident)/1e6, "resident-MB")
+	held.Report(b)
 }
