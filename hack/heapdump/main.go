@@ -23,6 +23,7 @@ import (
 	"cmp"
 	"flag"
 	"fmt"
+	"math"
 	"os"
 	"os/exec"
 	"regexp"
@@ -52,6 +53,7 @@ func main() {
 	spans, spanOf := groupSpans(d.objects, pages)
 	reportClasses(d, spans)
 	reportSites(d, spanOf, *depth, *rate)
+	reportLive(d, spanOf, *depth, *rate)
 }
 
 // span is a span rebuilt from its objects: those of one size, consecutive
@@ -173,6 +175,43 @@ func reportSites(d *dump, spanOf map[uint64]*span, depth int, rate float64) {
 	}
 }
 
+// reportLive prints the live bytes the samples stand for (an object of
+// size s sampled at rate r stands for s / (1 - e^(-s/r)) bytes, as pprof
+// counts it), per site and per package of this module.
+func reportLive(d *dump, spanOf map[uint64]*span, depth int, rate float64) {
+	sites := map[string]float64{}
+	byFunction := map[string]float64{}
+	byPackage := map[string]float64{}
+	for addr, bucket := range d.samples {
+		s := spanOf[addr]
+		if s == nil {
+			continue
+		}
+		size := float64(s.size)
+		live := size / (1 - math.Exp(-size/rate))
+		stack := d.stacks[bucket]
+		sites[siteName(stack, depth)] += live
+		byFunction[functionOf(stack)] += live
+		byPackage[packageOf(stack)] += live
+	}
+	printLargest("live MB  site", sites, 40)
+	printLargest("live MB  function of this module (the deepest in the site's stack)", byFunction, 60)
+	printLargest("live MB  package", byPackage, len(byPackage))
+}
+
+// printLargest prints the n largest entries of m, in MB, under title.
+func printLargest(title string, m map[string]float64, n int) {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, func(a, b string) int { return cmp.Compare(m[b], m[a]) })
+	fmt.Println("\n" + title)
+	for _, k := range keys[:min(n, len(keys))] {
+		fmt.Printf("%7.1f  %s\n", m[k]/1e6, k)
+	}
+}
+
 const module = "github.com/envoygw/envoy-gateway/"
 
 // siteName is the first depth frames of stack outside the runtime and
@@ -189,6 +228,16 @@ func siteName(stack []string, depth int) string {
 		}
 	}
 	return strings.Join(frames, " < ")
+}
+
+// functionOf is the deepest function of this module in stack, or "other".
+func functionOf(stack []string) string {
+	for _, fn := range stack {
+		if rest, ok := strings.CutPrefix(fn, module); ok {
+			return rest
+		}
+	}
+	return "other"
 }
 
 // packageOf is the package of the deepest frame of this module in stack,

@@ -82,8 +82,11 @@ type runResult struct {
 	RSSAfterLoadMB    float64 `json:"rssAfterLoadMB"`
 	RSSAfterChangesMB float64 `json:"rssAfterChangesMB"`
 	PeakRSSMB         float64 `json:"peakRSSMB"`
-	CPULoadSeconds    float64 `json:"cpuLoadSeconds"`
-	CPUChangesSeconds float64 `json:"cpuChangesSeconds"`
+	// AfterLoad and AfterChanges say what the RSS readings were made of.
+	AfterLoad         memoryReading `json:"afterLoad"`
+	AfterChanges      memoryReading `json:"afterChanges"`
+	CPULoadSeconds    float64       `json:"cpuLoadSeconds"`
+	CPUChangesSeconds float64       `json:"cpuChangesSeconds"`
 	// Changes are the latencies by change kind.
 	Changes map[string]*changeStats `json:"changes"`
 	// LoadAverage is the machine's 1-minute load average at the start and end.
@@ -274,7 +277,8 @@ func measureFirstConfig(o runOptions, p *serverProcess, clients map[string]follo
 		return err
 	}
 	res.RSSAfterLoadMB, res.CPULoadSeconds = st.rssMB, st.cpuSeconds
-	return nil
+	res.AfterLoad, err = readMemory(p, st)
+	return err
 }
 
 func maxTime(a, b time.Time) time.Time {
@@ -357,7 +361,35 @@ func measureChanges(
 	}
 	res.RSSAfterChangesMB, res.PeakRSSMB = after.rssMB, after.peakMB
 	res.CPUChangesSeconds = after.cpuSeconds - before.cpuSeconds
-	return nil
+	res.AfterChanges, err = readMemory(p, after)
+	return err
+}
+
+// memoryReading is what an RSS reading at rest is made of (MiB): the
+// pages mapped from files (the binary's), and the Go heap as the server's
+// runtime reports it right after: the pages of its spans in use, the free
+// pages it holds without having returned them to the system, and the
+// live objects.
+type memoryReading struct {
+	FileMB       float64 `json:"fileMB"`
+	HeapInuseMB  float64 `json:"heapInuseMB"`
+	HeapFreeMB   float64 `json:"heapFreeMB"`
+	HeapObjectMB float64 `json:"heapObjectMB"`
+}
+
+// readMemory completes the reading st with the server's heap metrics.
+func readMemory(p *serverProcess, st procStats) (memoryReading, error) {
+	m, err := p.scrape()
+	if err != nil {
+		return memoryReading{}, err
+	}
+	const mib = 1 << 20
+	return memoryReading{
+		FileMB:       st.rssFileMB,
+		HeapInuseMB:  m.gauge["go_memstats_heap_inuse_bytes"] / mib,
+		HeapFreeMB:   (m.gauge["go_memstats_heap_idle_bytes"] - m.gauge["go_memstats_heap_released_bytes"]) / mib,
+		HeapObjectMB: m.gauge["go_memstats_heap_alloc_bytes"] / mib,
+	}, nil
 }
 
 // profileLength is how long the profiles of a kind's measured changes

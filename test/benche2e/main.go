@@ -175,6 +175,18 @@ func markdown(rep *report) string {
 			r.RSSAfterLoadMB, r.RSSAfterChangesMB, r.PeakRSSMB, r.CPULoadSeconds, r.CPUChangesSeconds,
 			r.LoadAverage[0], r.LoadAverage[1])
 	}
+	b.WriteString("\n| provider | routes | at rest | RSS (MiB) | from files | heap spans in use | heap free, not returned | heap objects |\n")
+	b.WriteString("|---|---:|---|---:|---:|---:|---:|---:|\n")
+	for _, r := range rep.Runs {
+		for _, x := range []struct {
+			when string
+			rss  float64
+			m    memoryReading
+		}{{"after load", r.RSSAfterLoadMB, r.AfterLoad}, {"after changes", r.RSSAfterChangesMB, r.AfterChanges}} {
+			fmt.Fprintf(&b, "| %s | %d | %s | %.0f | %.0f | %.0f | %.0f | %.0f |\n", r.providerLabel(), r.Routes, x.when,
+				x.rss, x.m.FileMB, x.m.HeapInuseMB, x.m.HeapFreeMB, x.m.HeapObjectMB)
+		}
+	}
 	b.WriteString("\n| provider | routes | change | n | sotw p50 / p99 / max (ms) | delta p50 / p99 / max (ms) " +
 		"| batching p50 (ms) | processing sotw p50 / p99 (ms) | processing delta p50 / p99 (ms) " +
 		"| API server delivery p50 / p99 (ms) | processing after delivery, sotw p50 / p99 (ms) " +

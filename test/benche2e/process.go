@@ -135,8 +135,9 @@ func (p *serverProcess) stop() error {
 
 // procStats are a process's memory and CPU use from /proc.
 type procStats struct {
-	// rssMB and peakMB are VmRSS and VmHWM in MiB.
-	rssMB, peakMB float64
+	// rssMB and peakMB are VmRSS and VmHWM in MiB; rssFileMB is the part
+	// of VmRSS mapped from files (RssFile: the binary's pages).
+	rssMB, peakMB, rssFileMB float64
 	// cpuSeconds is user + system time.
 	cpuSeconds float64
 	// minorFaults are the page faults served without I/O (first touches
@@ -165,6 +166,8 @@ func (p *serverProcess) stats() (procStats, error) {
 			s.rssMB = kb / 1024
 		case "VmHWM:":
 			s.peakMB = kb / 1024
+		case "RssFile:":
+			s.rssFileMB = kb / 1024
 		}
 	}
 	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
@@ -186,12 +189,12 @@ func (p *serverProcess) stats() (procStats, error) {
 // metrics are the sums and counts of the server's histograms, and its
 // counters, by metric name (labels summed).
 type metrics struct {
-	sum, count map[string]float64
+	sum, count, gauge map[string]float64
 }
 
 // scrape reads the admin listener's /metrics.
 func (p *serverProcess) scrape() (metrics, error) {
-	m := metrics{sum: map[string]float64{}, count: map[string]float64{}}
+	m := metrics{sum: map[string]float64{}, count: map[string]float64{}, gauge: map[string]float64{}}
 	req, err := http.NewRequest(http.MethodGet, "http://"+p.admin+"/metrics", nil)
 	if err != nil {
 		return m, err
@@ -222,6 +225,9 @@ func (p *serverProcess) scrape() (metrics, error) {
 			if sm := s.GetSummary(); sm != nil {
 				m.sum[name] += sm.GetSampleSum()
 				m.count[name] += float64(sm.GetSampleCount())
+			}
+			if g := s.GetGauge(); g != nil {
+				m.gauge[name] += g.GetValue()
 			}
 			if c := s.GetCounter(); c != nil {
 				m.count[name] += c.GetValue()

@@ -38,6 +38,21 @@ func (x *nameIndex) get(name string) (*entry, bool) {
 	return e, ok
 }
 
+// nameOf returns the name of the entry named name as the index holds it.
+// (Indexing a map with string(name) makes no copy of name.)
+func (x *nameIndex) nameOf(name []byte) (string, bool) {
+	if x == nil {
+		return "", false
+	}
+	if e, ok := x.over[string(name)]; ok {
+		return e.name, true
+	}
+	if e, ok := x.base[string(name)]; ok {
+		return e.name, true
+	}
+	return "", false
+}
+
 // patched returns the index of x's entries with replaced put in place of
 // the entries of the same names, which x must have (a patch keeps the
 // names).

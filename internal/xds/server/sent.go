@@ -13,11 +13,18 @@ import (
 // name, ClusterLoadAssignment cluster_name), which deterministic
 // marshalling writes first; the name is read from there without decoding
 // the rest (a route configuration is megabytes at 10,000 routes). Anything
-// else is decoded. "" when the resource cannot be decoded.
-func resourceName(a *anypb.Any) string {
+// else is decoded. "" when the resource cannot be decoded. A name that c
+// (when not nil) serves under the type of a is its string in c, shared,
+// instead of a copy: the tracker keeps the names of the last responses
+// of every stream, and the first ones of a proxy name every cluster and
+// assignment (40,000 at 10,000 routes).
+func resourceName(a *anypb.Any, c *content) string {
 	b := leadingBytes(a)
 	if num, typ, n := protowire.ConsumeTag(b); n > 0 && num == 1 && typ == protowire.BytesType {
 		if v, m := protowire.ConsumeBytes(b[n:]); m > 0 {
+			if name, ok := c.servedName(a.GetTypeUrl(), v); ok {
+				return name
+			}
 			return string(v)
 		}
 	}

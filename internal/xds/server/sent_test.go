@@ -3,6 +3,7 @@ package server
 import (
 	"slices"
 	"testing"
+	"unsafe"
 
 	clusterv3 "github.com/envoyproxy/go-control-plane/envoy/config/cluster/v3"
 	endpointv3 "github.com/envoyproxy/go-control-plane/envoy/config/endpoint/v3"
@@ -10,6 +11,8 @@ import (
 	routev3 "github.com/envoyproxy/go-control-plane/envoy/config/route/v3"
 	tlsv3 "github.com/envoyproxy/go-control-plane/envoy/extensions/transport_sockets/tls/v3"
 	"github.com/envoyproxy/go-control-plane/pkg/cache/types"
+	cachev3 "github.com/envoyproxy/go-control-plane/pkg/cache/v3"
+	resourcev3 "github.com/envoyproxy/go-control-plane/pkg/resource/v3"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/anypb"
 	"google.golang.org/protobuf/types/known/wrapperspb"
@@ -53,7 +56,7 @@ func TestResourceName(t *testing.T) {
 			if tc.sent != nil {
 				a = tc.sent
 			}
-			if got := resourceName(a); got != tc.want {
+			if got := resourceName(a, nil); got != tc.want {
 				t.Errorf("resourceName = %q, want %q", got, tc.want)
 			}
 		})
@@ -86,5 +89,42 @@ func TestRouteConfigurationsOfSentResponse(t *testing.T) {
 		if routes := rejectedRoutes(got, []string{"rc"}, "virtual_hosts[0].routes[0]: bad"); !slices.Equal(routes, []string{"r0"}) {
 			t.Errorf("%s: rejected routes %v", name, routes)
 		}
+	}
+}
+
+// TestResourceNameSharesServedName checks that the name of a resource the
+// fleet serves is the content's string, not a copy (the tracker keeps the
+// names of every stream's last responses), for a type the snapshot caches
+// serve and for one the partial cache serves, and that a name the content
+// does not serve is still read.
+func TestResourceNameSharesServedName(t *testing.T) {
+	c, err := newContent(fleetOf(t, 2, 1), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cluster := c.entries[resourcev3.ClusterType][0]
+	assignment := c.entries[resourcev3.EndpointType][0]
+	for _, tc := range []struct {
+		msg  proto.Message
+		held string
+	}{
+		{msg: cluster.input, held: cachev3.GetResourceName(c.groups[resourcev3.ClusterType].Items[cluster.name].Resource)},
+		{msg: assignment.input, held: assignment.name},
+	} {
+		a, err := anypb.New(tc.msg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := resourceName(a, c)
+		if got != tc.held || unsafe.StringData(got) != unsafe.StringData(tc.held) {
+			t.Errorf("%s: resourceName = %q, not the content's string", a.GetTypeUrl(), got)
+		}
+	}
+	a, err := anypb.New(&clusterv3.Cluster{Name: "other"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := resourceName(a, c); got != "other" {
+		t.Errorf("resourceName = %q, want other", got)
 	}
 }

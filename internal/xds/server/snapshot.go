@@ -206,6 +206,21 @@ func groupOf(version string, entries []*entry) (cachev3.Resources, map[string]st
 	return cachev3.NewResources(version, served), versions
 }
 
+// servedName returns the name of c's resource of type t named name, as c
+// holds it; false when c (nil or not) has none.
+func (c *content) servedName(t resourcev3.Type, name []byte) (string, bool) {
+	if c == nil {
+		return "", false
+	}
+	if x, ok := c.byName[t]; ok {
+		return x.nameOf(name)
+	}
+	if r, ok := c.groups[t].Items[string(name)]; ok {
+		return cachev3.GetResourceName(r.Resource), true
+	}
+	return "", false
+}
+
 // value is the served resource name of partial type t as the partial
 // cache sends it: its encoding in an Any (a parted Any for a route
 // configuration, see encodeRouteConfiguration).

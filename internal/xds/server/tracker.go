@@ -52,6 +52,9 @@ type fleetTrack struct {
 	// routes are the route configurations served, by name (the content's
 	// index, shared and read-only).
 	routes *nameIndex
+	// content is what the fleet serves (read-only), whose resource names
+	// the names of sent responses share.
+	content *content
 	// oldEndpoints are the EDS versions replaced by endpoint-only updates
 	// since the last update of another type: a proxy still holding one of
 	// them holds the configuration built from the current inputs, with
@@ -124,7 +127,7 @@ func (t *tracker) statsOf(fleet string) *fleetStats {
 
 // contentSet records that fleet serves c from now on.
 func (t *tracker) contentSet(fleet string, c *content) {
-	f := &fleetTrack{versions: map[string]string{}, nonEmpty: map[string]bool{}, routes: c.byName[resourcev3.RouteType]}
+	f := &fleetTrack{versions: map[string]string{}, nonEmpty: map[string]bool{}, routes: c.byName[resourcev3.RouteType], content: c}
 	for _, typ := range servedTypes {
 		f.versions[typ] = c.versions[typ]
 		f.nonEmpty[typ] = len(c.entries[typ]) > 0
@@ -194,8 +197,12 @@ func (t *tracker) sent(key int64, typeURL, version, nonce string, resources []*a
 	}
 	tt.status.Sent = version
 	r := sentResponse{nonce: nonce, version: version, names: make([]string, len(resources))}
+	var served *content
+	if f := t.fleets[t.streams[key].fleet]; f != nil {
+		served = f.content
+	}
 	for i, a := range resources {
-		r.names[i] = resourceName(a)
+		r.names[i] = resourceName(a, served)
 	}
 	if typeURL == resourcev3.RouteType {
 		r.routes, r.raw = t.sentRoutes(t.streams[key].fleet, version, r.names, resources)
