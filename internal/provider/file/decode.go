@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	discoveryv1 "k8s.io/api/discovery/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	utiljson "k8s.io/apimachinery/pkg/util/json"
@@ -287,13 +288,14 @@ func (r *docResult) decodeTyped() {
 	objects := r.objects[:0]
 	for i, o := range r.objects {
 		e := r.encoded[i]
-		obj := kinds[o.GVK].newObject()
+		k := kinds[o.GVK]
+		obj := k.newObject()
 		if err := utiljson.Unmarshal(e.json, obj); err != nil {
 			e.problem.Message = err.Error()
 			r.errors = append(r.errors, e.problem)
 			continue
 		}
-		obj.GetObjectKind().SetGroupVersionKind(o.GVK)
+		setTypeMeta(obj, k)
 		if s, ok := obj.(*discoveryv1.EndpointSlice); ok {
 			gatewayapi.ClipEndpoints(s)
 		}
@@ -301,6 +303,16 @@ func (r *docResult) decodeTyped() {
 		objects = append(objects, o)
 	}
 	r.objects, r.encoded = objects, nil
+}
+
+// setTypeMeta gives obj its kind's TypeMeta, whose strings every object
+// of the kind shares.
+func setTypeMeta(obj client.Object, k kind) {
+	if tm, ok := obj.GetObjectKind().(*metav1.TypeMeta); ok {
+		*tm = k.typeMeta
+		return
+	}
+	obj.GetObjectKind().SetGroupVersionKind(k.gvk)
 }
 
 // decodeDocument turns one YAML document (an object or a List of objects)

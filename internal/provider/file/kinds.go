@@ -3,6 +3,7 @@ package file
 import (
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
@@ -15,6 +16,12 @@ import (
 // add one to a Resources snapshot, and how to put a whole list of them
 // there.
 type kind struct {
+	// gvk is the kind's group/version/kind and typeMeta its objects'
+	// TypeMeta, made once: the strings every object of the kind shares
+	// (each object decoded from a document would otherwise hold copies of
+	// its own: about 60 bytes an object).
+	gvk       schema.GroupVersionKind
+	typeMeta  metav1.TypeMeta
 	newObject func() client.Object
 	add       func(res *gatewayapi.Resources, obj client.Object)
 	// typed returns objects (all of the kind) as the kind's typed list, a
@@ -57,7 +64,7 @@ var gatewayAPIv1 = schema.GroupVersion{Group: gwapiv1.GroupVersion.Group, Versio
 // the translator reads. Other versions of these Gateway API kinds are
 // validated against their own schema and read as v1 (their schemas are the
 // same and the CRDs convert with strategy None).
-var kinds = map[schema.GroupVersionKind]kind{
+var kinds = withKeys(map[schema.GroupVersionKind]kind{
 	gatewayAPIv1.WithKind("GatewayClass"): kindOf(func() *gwapiv1.GatewayClass { return &gwapiv1.GatewayClass{} },
 		func(r *gatewayapi.Resources) *[]*gwapiv1.GatewayClass { return &r.GatewayClasses }),
 	gatewayAPIv1.WithKind("Gateway"): kindOf(func() *gwapiv1.Gateway { return &gwapiv1.Gateway{} },
@@ -90,18 +97,29 @@ var kinds = map[schema.GroupVersionKind]kind{
 		func(r *gatewayapi.Resources) *[]*egv1a1.EnvoyProxy { return &r.EnvoyProxies }),
 	egv1a1.GroupVersion.WithKind(egv1a1.KindRateLimitFilter): kindOf(func() *egv1a1.RateLimitFilter { return &egv1a1.RateLimitFilter{} },
 		func(r *gatewayapi.Resources) *[]*egv1a1.RateLimitFilter { return &r.RateLimitFilters }),
+})
+
+// withKeys sets each kind's gvk and typeMeta from its key.
+func withKeys(m map[schema.GroupVersionKind]kind) map[schema.GroupVersionKind]kind {
+	for gvk, k := range m {
+		k.gvk = gvk
+		k.typeMeta.APIVersion, k.typeMeta.Kind = gvk.ToAPIVersionAndKind()
+		m[gvk] = k
+	}
+	return m
 }
 
 // translatorGVK returns the group/version/kind the translator reads objects
-// of gvk as, and whether the kind is accepted at all.
+// of gvk as (the kind's own value, see kind.gvk), and whether the kind is
+// accepted at all.
 func translatorGVK(gvk schema.GroupVersionKind) (schema.GroupVersionKind, bool) {
-	if _, ok := kinds[gvk]; ok {
-		return gvk, true
+	if k, ok := kinds[gvk]; ok {
+		return k.gvk, true
 	}
 	if gvk.Group == gwapiv1.GroupName {
-		v1 := gatewayAPIv1.WithKind(gvk.Kind)
-		_, ok := kinds[v1]
-		return v1, ok
+		if k, ok := kinds[gatewayAPIv1.WithKind(gvk.Kind)]; ok {
+			return k.gvk, true
+		}
 	}
 	return gvk, false
 }
