@@ -2,7 +2,6 @@ package file
 
 import (
 	"context"
-	"crypto/sha256"
 	"errors"
 	"maps"
 	"path/filepath"
@@ -97,8 +96,8 @@ type fileState struct {
 	// goodHash is the contentHash of its objects but EndpointSlices,
 	// goodEndpointsHash that of its EndpointSlices.
 	good              *Parsed
-	goodHash          [sha256.Size]byte
-	goodEndpointsHash [sha256.Size]byte
+	goodHash          digest
+	goodEndpointsHash digest
 	// errors are the problems of the content last read; nil when it is good.
 	errors []Problem
 }

@@ -1,7 +1,9 @@
 package file
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
 	"os"
 	"path/filepath"
 	"strings"
@@ -303,4 +305,18 @@ func TestProviderFollowsConfigMapSwap(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitRoutes("team-a/swapped")
+}
+
+func TestDigestIsTheSHA256Prefix(t *testing.T) {
+	for _, data := range []string{"", "a", "apiVersion: v1\nkind: Service\n"} {
+		sum := sha256.Sum256([]byte(data))
+		h := sha256.New()
+		h.Write([]byte(data))
+		if got := digestOf([]byte(data)); !bytes.Equal(got[:], sum[:16]) {
+			t.Errorf("digestOf(%q) = %x, want %x", data, got, sum[:16])
+		}
+		if got := digestSum(h); got != digestOf([]byte(data)) {
+			t.Errorf("digestSum(%q) = %x, want %x", data, got, sum[:16])
+		}
+	}
 }
