@@ -310,7 +310,7 @@ func (s *Server) setSnapshots(fleet string, c *content) error {
 	if prev == nil || prev.versions[resourcev3.ClusterType] != c.versions[resourcev3.ClusterType] ||
 		prev.versions[resourcev3.ListenerType] != c.versions[resourcev3.ListenerType] {
 		for _, name := range []string{envoyCache, namedCache} {
-			if err := s.caches[name].SetSnapshot(context.Background(), fleet, c.snapshot()); err != nil {
+			if err := s.caches[name].SetSnapshot(context.Background(), fleet, c.cacheSnapshot()); err != nil {
 				return fmt.Errorf("fleet %s: setting snapshot: %w", fleet, err)
 			}
 		}

@@ -60,3 +60,32 @@ func TestContentVersions(t *testing.T) {
 		t.Errorf("snapshot cluster version %q, want %q", got, want)
 	}
 }
+
+// TestCacheSnapshotHoldsListenersAndClusters checks that the snapshot the
+// snapshot caches get holds the types they serve and none of the partial
+// cache's (whose groups, 20,000 assignments at 10,000 routes, the content
+// would otherwise keep), while the snapshot checked for consistency holds
+// every type.
+func TestCacheSnapshotHoldsListenersAndClusters(t *testing.T) {
+	c, err := newContent(fleetOf(t, 3, 1), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cached, full := c.cacheSnapshot(), c.snapshot()
+	for _, typ := range servedTypes {
+		n := len(c.entries[typ])
+		if n == 0 && typ != resourcev3.SecretType {
+			t.Fatalf("the fleet has no %s", typ)
+		}
+		wantCached := n
+		if isPartialType(typ) {
+			wantCached = 0
+		}
+		if got := len(cached.GetResources(typ)); got != wantCached {
+			t.Errorf("cache snapshot: %d %s, want %d", got, typ, wantCached)
+		}
+		if got := len(full.GetResources(typ)); got != n {
+			t.Errorf("full snapshot: %d %s, want %d", got, typ, n)
+		}
+	}
+}
