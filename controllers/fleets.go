@@ -6,6 +6,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/labels"
+	toolscache "k8s.io/client-go/tools/cache"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
@@ -36,12 +37,13 @@ func (o *FleetOptions) owns(obj client.Object) bool {
 	return obj.GetNamespace() == o.Namespace && o.Selector.Matches(labels.Set(obj.GetLabels()))
 }
 
-// fleetCacheOptions are the provider's cache options: objects are kept
-// without what nothing here reads (trimCached: managedFields, a large
-// share of an object stored by the API server, and more of some kinds);
-// the Deployment cache holds the fleets' Deployments only.
-func fleetCacheOptions(opts *FleetOptions) cache.Options {
-	o := cache.Options{DefaultTransform: trimCached}
+// fleetCacheOptions are the provider's cache options: objects go through
+// transform (cacheTransform: they are kept without what nothing here
+// reads, see trimCached, and a route written back by a status write keeps
+// the spec stored, see keepSpec); the Deployment cache holds the fleets'
+// Deployments only.
+func fleetCacheOptions(opts *FleetOptions, transform toolscache.TransformFunc) cache.Options {
+	o := cache.Options{DefaultTransform: transform}
 	if opts != nil {
 		o.ByObject = map[client.Object]cache.ByObject{
 			&appsv1.Deployment{}: {

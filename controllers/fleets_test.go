@@ -13,7 +13,7 @@ import (
 // objects without their managedFields, and keeps the rest of them.
 func TestCacheKeepsNoManagedFields(t *testing.T) {
 	for _, opts := range []*FleetOptions{nil, {Namespace: "eg", Selector: labels.Everything()}} {
-		o := fleetCacheOptions(opts)
+		o := fleetCacheOptions(opts, (&cacheTransform{}).transform)
 		if o.DefaultTransform == nil {
 			t.Fatalf("fleet options %v: no transform", opts)
 		}

@@ -105,10 +105,11 @@ func New(cfg *rest.Config, opts Options) (*Provider, error) {
 	if err != nil {
 		return nil, err
 	}
+	transform := &cacheTransform{}
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
 		Scheme:                 scheme,
 		Logger:                 opts.Logger,
-		Cache:                  fleetCacheOptions(opts.Fleets),
+		Cache:                  fleetCacheOptions(opts.Fleets, transform.transform),
 		Controller:             config.Controller{SkipNameValidation: new(true)},
 		Metrics:                metricsserver.Options{BindAddress: "0"},
 		HealthProbeBindAddress: "0",
@@ -119,6 +120,9 @@ func New(cfg *rest.Config, opts Options) (*Provider, error) {
 	p := &Provider{mgr: mgr, recorder: mgr.GetEventRecorder(eventReporter)}
 	if err := setupIndexes(context.Background(), mgr); err != nil {
 		return nil, err
+	}
+	if err := transform.keepStoredSpecs(context.Background(), mgr.GetCache()); err != nil {
+		return nil, fmt.Errorf("kubernetes provider: %w", err)
 	}
 	if err := p.setupSnapshotController(opts); err != nil {
 		return nil, err
