@@ -56,7 +56,7 @@ func implicitNamespaces(seen map[objectKey]Source) []*corev1.Namespace {
 		}
 	}
 	for k := range seen {
-		if k.GVK == namespaceGVK {
+		if k.Kind == namespaceGVK.Kind {
 			delete(used, k.Name)
 		}
 	}

@@ -462,13 +462,16 @@ func joinPath(base *field.Path, p string) string {
 	return base.String() + "." + p
 }
 
-// objectKey identifies an object across files.
+// objectKey identifies an object across files: its kind's name (the kinds
+// the File provider reads have distinct names, see kinds), namespace and
+// name. The provider keeps one per object (50,000 at 10,000 routes), the
+// kind's name instead of its group, version and kind: 32 bytes less each.
 type objectKey struct {
-	GVK       schema.GroupVersionKind
+	Kind      string
 	Namespace string
 	Name      string
 }
 
 func keyOf(o Object) objectKey {
-	return objectKey{GVK: o.GVK, Namespace: o.Object.GetNamespace(), Name: o.Object.GetName()}
+	return objectKey{Kind: o.GVK.Kind, Namespace: o.Object.GetNamespace(), Name: o.Object.GetName()}
 }

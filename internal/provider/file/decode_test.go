@@ -13,6 +13,7 @@ import (
 	discoveryv1 "k8s.io/api/discovery/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	k8sruntime "k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	utiljson "k8s.io/apimachinery/pkg/util/json"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
@@ -329,5 +330,17 @@ func TestObjectsShareTheirKindsStrings(t *testing.T) {
 		if tm.APIVersion != "gateway.networking.k8s.io/v1" || tm.Kind != "HTTPRoute" {
 			t.Errorf("TypeMeta = %+v", tm)
 		}
+	}
+}
+
+// TestKindNamesAreDistinct checks what objectKey relies on: no two kinds
+// the provider reads share a name.
+func TestKindNamesAreDistinct(t *testing.T) {
+	seen := map[string]schema.GroupVersionKind{}
+	for gvk := range kinds {
+		if other, dup := seen[gvk.Kind]; dup {
+			t.Errorf("%v and %v share their name: objectKey would mix their objects", gvk, other)
+		}
+		seen[gvk.Kind] = gvk
 	}
 }

@@ -92,14 +92,18 @@ var serviceGVK = corev1.SchemeGroupVersion.WithKind("Service")
 // Resources snapshot, as does a namespace appearing or going.
 func (f *inForce) set(name string, p *Parsed) {
 	old := f.files[name]
-	keys := map[objectKey]definition{}
+	type before struct {
+		gvk schema.GroupVersionKind
+		was definition
+	}
+	keys := map[objectKey]before{}
 	namespaces := map[string]bool{}
 	for _, c := range []*Parsed{old, p} {
 		if c == nil {
 			continue
 		}
 		for _, o := range c.Objects {
-			keys[keyOf(o)] = f.definition(keyOf(o))
+			keys[keyOf(o)] = before{gvk: o.GVK, was: f.definition(keyOf(o))}
 			if ns := o.Object.GetNamespace(); ns != "" {
 				namespaces[ns] = f.namespaceUse[ns] > 0
 			}
@@ -113,10 +117,10 @@ func (f *inForce) set(name string, p *Parsed) {
 		f.files[name] = p
 		f.index(name, p, true)
 	}
-	for key, was := range keys {
-		if now := f.definition(key); now.object != was.object {
-			f.noteChange(key, was.object, now.object)
-			f.noteFiles(key.GVK, was.file, now.file)
+	for key, b := range keys {
+		if now := f.definition(key); now.object != b.was.object {
+			f.noteChange(key, b.was.object, now.object)
+			f.noteFiles(b.gvk, b.was.file, now.file)
 		}
 	}
 	for ns, was := range namespaces {
@@ -167,15 +171,15 @@ func (f *inForce) noteFiles(gvk schema.GroupVersionKind, files ...string) {
 
 // noteChange notes what a new definition in force of key changes.
 func (f *inForce) noteChange(key objectKey, was, now client.Object) {
-	switch key.GVK {
-	case endpointSliceGVK:
+	switch key.Kind {
+	case endpointSliceGVK.Kind:
 		f.endpointsChanged = true
 		for _, o := range []client.Object{was, now} {
 			if o != nil && o.GetLabels()[discoveryv1.LabelServiceName] != "" {
 				f.changedServices[gatewayapi.ObjectKey{Namespace: o.GetNamespace(), Name: o.GetLabels()[discoveryv1.LabelServiceName]}] = true
 			}
 		}
-	case serviceGVK:
+	case serviceGVK.Kind:
 		f.resourcesChanged = true
 		if (was == nil) != (now == nil) {
 			f.endpointsChanged = true
@@ -369,13 +373,8 @@ func (f *inForce) duplicates() []Problem {
 
 // source is where the object in force of a kind and key was read.
 func (f *inForce) source(kind string, key gatewayapi.ObjectKey) (Source, bool) {
-	for gvk := range f.kindFiles {
-		if gvk.Kind != kind {
-			continue
-		}
-		if owners := f.owners[objectKey{GVK: gvk, Namespace: key.Namespace, Name: key.Name}]; len(owners) > 0 {
-			return f.files[owners[0].file].Objects[owners[0].index].Source, true
-		}
+	if owners := f.owners[objectKey{Kind: kind, Namespace: key.Namespace, Name: key.Name}]; len(owners) > 0 {
+		return f.files[owners[0].file].Objects[owners[0].index].Source, true
 	}
 	return Source{}, false
 }
@@ -454,7 +453,7 @@ func (f *inForce) serviceEntry(svc gatewayapi.ObjectKey) (gatewayapi.ServiceEndp
 			}
 		}
 	}
-	_, isService := f.owners[objectKey{GVK: serviceGVK, Namespace: svc.Namespace, Name: svc.Name}]
+	_, isService := f.owners[objectKey{Kind: serviceGVK.Kind, Namespace: svc.Namespace, Name: svc.Name}]
 	return entry, isService || len(entry.EndpointSlices) > 0
 }
 

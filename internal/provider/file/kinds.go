@@ -63,7 +63,8 @@ var gatewayAPIv1 = schema.GroupVersion{Group: gwapiv1.GroupVersion.Group, Versio
 // kinds are the kinds the File provider accepts, by the group/version/kind
 // the translator reads. Other versions of these Gateway API kinds are
 // validated against their own schema and read as v1 (their schemas are the
-// same and the CRDs convert with strategy None).
+// same and the CRDs convert with strategy None). Their kind names are
+// distinct: objectKey names a kind by its name alone.
 var kinds = withKeys(map[schema.GroupVersionKind]kind{
 	gatewayAPIv1.WithKind("GatewayClass"): kindOf(func() *gwapiv1.GatewayClass { return &gwapiv1.GatewayClass{} },
 		func(r *gatewayapi.Resources) *[]*gwapiv1.GatewayClass { return &r.GatewayClasses }),
