@@ -3,6 +3,7 @@ package controllers
 import (
 	"context"
 	"fmt"
+	"maps"
 	"reflect"
 	"sync"
 
@@ -94,7 +95,8 @@ func (t *cacheTransform) keepStoredSpecs(ctx context.Context, informers cache.In
 // keepSpec gives o the spec of the object store holds for it when that is
 // the same object (UID) at the same generation: the same spec. The spec is
 // the stored one's value; its slices and pointers are shared, as cached
-// objects are never modified.
+// objects are never modified. So are the metadata's equal strings and
+// maps (keepMeta).
 func keepSpec[T client.Object, S any](store keyGetter, o T, spec func(T) *S) {
 	if store == nil || o.GetGeneration() == 0 {
 		return
@@ -112,4 +114,20 @@ func keepSpec[T client.Object, S any](store keyGetter, o T, spec func(T) *S) {
 		return
 	}
 	*spec(o) = *spec(prev)
+	keepMeta(o, prev)
+}
+
+// keepMeta gives o the strings and maps of prev's metadata that have the
+// same values (name, namespace and UID, labels and annotations), instead
+// of the copies just decoded.
+func keepMeta(o, prev client.Object) {
+	o.SetName(prev.GetName())
+	o.SetNamespace(prev.GetNamespace())
+	o.SetUID(prev.GetUID())
+	if maps.Equal(o.GetLabels(), prev.GetLabels()) {
+		o.SetLabels(prev.GetLabels())
+	}
+	if maps.Equal(o.GetAnnotations(), prev.GetAnnotations()) {
+		o.SetAnnotations(prev.GetAnnotations())
+	}
 }

@@ -1,7 +1,10 @@
 package controllers
 
 import (
+	"reflect"
+	"strings"
 	"testing"
+	"unsafe"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
@@ -17,7 +20,10 @@ import (
 func TestStatusWriteKeepsStoredSpec(t *testing.T) {
 	route := func(uid types.UID, generation int64, status string) *gwapiv1.HTTPRoute {
 		return &gwapiv1.HTTPRoute{
-			ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "web", UID: uid, Generation: generation, ResourceVersion: status},
+			ObjectMeta: metav1.ObjectMeta{
+				Namespace: strings.Clone("ns"), Name: strings.Clone("web"), UID: types.UID(strings.Clone(string(uid))),
+				Generation: generation, ResourceVersion: status, Labels: map[string]string{"app": "web"},
+			},
 			Spec: gwapiv1.HTTPRouteSpec{
 				Hostnames: []gwapiv1.Hostname{"web.example.com"},
 				Rules:     []gwapiv1.HTTPRouteRule{{Name: new(gwapiv1.SectionName("r"))}},
@@ -51,6 +57,12 @@ func TestStatusWriteKeepsStoredSpec(t *testing.T) {
 		shared := &tc.in.Spec.Rules[0] == &stored.Spec.Rules[0] && &tc.in.Spec.Hostnames[0] == &stored.Spec.Hostnames[0]
 		if shared != tc.shared {
 			t.Errorf("%s: spec shared with the stored object: %v, want %v", tc.name, shared, tc.shared)
+		}
+		sharedName := unsafe.StringData(tc.in.Name) == unsafe.StringData(stored.Name) &&
+			unsafe.StringData(string(tc.in.UID)) == unsafe.StringData(string(stored.UID)) &&
+			reflect.ValueOf(tc.in.Labels).UnsafePointer() == reflect.ValueOf(stored.Labels).UnsafePointer()
+		if sharedName != tc.shared {
+			t.Errorf("%s: name, UID and labels shared with the stored object: %v, want %v", tc.name, sharedName, tc.shared)
 		}
 		if tc.in.ResourceVersion != "new" || tc.in.Status.Parents[0].ControllerName != "new" {
 			t.Errorf("%s: the object lost its own metadata or status: %v", tc.name, tc.in)
