@@ -32,7 +32,7 @@ func Build(files []*Parsed, infra map[string]bus.InfraState) (*gatewayapi.Resour
 				continue
 			}
 			seen[k] = o.Source
-			kinds[o.GVK].add(res, o.Object)
+			o.kind.add(res, o.Object)
 		}
 	}
 	res.Namespaces = append(res.Namespaces, implicitNamespaces(seen)...)
@@ -41,7 +41,7 @@ func Build(files []*Parsed, infra map[string]bus.InfraState) (*gatewayapi.Resour
 
 func duplicate(o Object, first Source) Problem {
 	return Problem{
-		Source: o.Source, Kind: o.GVK.Kind, Namespace: o.Object.GetNamespace(), Name: o.Object.GetName(),
+		Source: o.Source, Kind: o.GVK().Kind, Namespace: o.Object.GetNamespace(), Name: o.Object.GetName(),
 		Message: fmt.Sprintf("already defined in %s document %d (the first definition is used)", first.File, first.Document),
 	}
 }

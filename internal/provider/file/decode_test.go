@@ -137,8 +137,8 @@ func TestParseReadsV1beta1AsV1(t *testing.T) {
 	if len(p.Errors) != 0 || len(p.Objects) != 1 {
 		t.Fatalf("got %v, want one object", p.Errors)
 	}
-	if _, ok := p.Objects[0].Object.(*gwapiv1.HTTPRoute); !ok || p.Objects[0].GVK.Version != "v1" {
-		t.Errorf("v1beta1 HTTPRoute not read as v1: %v", p.Objects[0].GVK)
+	if _, ok := p.Objects[0].Object.(*gwapiv1.HTTPRoute); !ok || p.Objects[0].GVK().Version != "v1" {
+		t.Errorf("v1beta1 HTTPRoute not read as v1: %v", p.Objects[0].GVK())
 	}
 }
 
@@ -245,7 +245,7 @@ func TestTypedObjectsAreTheUnstructuredConversions(t *testing.T) {
 				if err := utiljson.Unmarshal(e.json, &content); err != nil {
 					t.Fatal(err)
 				}
-				want[i] = kinds[r.objects[i].GVK].newObject()
+				want[i] = r.objects[i].kind.newObject()
 				if err := k8sruntime.DefaultUnstructuredConverter.FromUnstructured(content, want[i]); err != nil {
 					t.Fatalf("%s document %d: %v", in, d.Index, err)
 				}
@@ -271,7 +271,7 @@ func TestDecodeTypedReportsObjectsThatDoNotConvert(t *testing.T) {
 	route := gatewayAPIv1.WithKind("HTTPRoute")
 	src := Source{File: "routes.yaml", Document: 1, Line: 1}
 	r := docResult{
-		objects: []Object{{Source: src, GVK: route}, {Source: src, GVK: route}},
+		objects: []Object{{Source: src, kind: kinds[route]}, {Source: src, kind: kinds[route]}},
 		encoded: []encodedObject{
 			{json: []byte(`{"metadata":{"name":"good"},"spec":{"hostnames":["a.example.com"]}}`)},
 			{json: []byte(`{"metadata":{"name":"bad"},"spec":{"hostnames":5}}`),
@@ -318,10 +318,10 @@ func TestObjectsShareTheirKindsStrings(t *testing.T) {
 	v1beta1 := strings.Replace(routeYAML, "gateway.networking.k8s.io/v1", "gateway.networking.k8s.io/v1beta1", 1)
 	for _, data := range []string{routeYAML, v1beta1} {
 		o := parseOne(t, "f.yaml", data).Objects[0]
-		k := kinds[o.GVK]
+		k := o.kind
 		tm := o.Object.GetObjectKind().(*metav1.TypeMeta)
 		for _, s := range []struct{ got, held string }{
-			{o.GVK.Group, k.gvk.Group}, {o.GVK.Kind, k.gvk.Kind}, {tm.APIVersion, k.typeMeta.APIVersion}, {tm.Kind, k.typeMeta.Kind},
+			{o.GVK().Group, k.gvk.Group}, {o.GVK().Kind, k.gvk.Kind}, {tm.APIVersion, k.typeMeta.APIVersion}, {tm.Kind, k.typeMeta.Kind},
 		} {
 			if s.got != s.held || unsafe.StringData(s.got) != unsafe.StringData(s.held) {
 				t.Errorf("%q is not the kind's string %q", s.got, s.held)

@@ -103,7 +103,7 @@ func (f *inForce) set(name string, p *Parsed) {
 			continue
 		}
 		for _, o := range c.Objects {
-			keys[keyOf(o)] = before{gvk: o.GVK, was: f.definition(keyOf(o))}
+			keys[keyOf(o)] = before{gvk: o.GVK(), was: f.definition(keyOf(o))}
 			if ns := o.Object.GetNamespace(); ns != "" {
 				namespaces[ns] = f.namespaceUse[ns] > 0
 			}
@@ -202,10 +202,10 @@ func (f *inForce) index(name string, p *Parsed, add bool) {
 		if f.owners[key] = updateSorted(f.owners[key], owner{file: name, index: i}, add, compareOwners); len(f.owners[key]) == 0 {
 			delete(f.owners, key)
 		}
-		if !kindsSeen[o.GVK] {
-			kindsSeen[o.GVK] = true
-			if f.kindFiles[o.GVK] = updateSorted(f.kindFiles[o.GVK], name, add, cmp.Compare[string]); len(f.kindFiles[o.GVK]) == 0 {
-				delete(f.kindFiles, o.GVK)
+		if gvk := o.GVK(); !kindsSeen[gvk] {
+			kindsSeen[gvk] = true
+			if f.kindFiles[gvk] = updateSorted(f.kindFiles[gvk], name, add, cmp.Compare[string]); len(f.kindFiles[gvk]) == 0 {
+				delete(f.kindFiles, gvk)
 			}
 		}
 		if ns := o.Object.GetNamespace(); ns != "" {
@@ -225,7 +225,7 @@ func (f *inForce) index(name string, p *Parsed, add bool) {
 
 // sliceService is the Service an EndpointSlice object belongs to.
 func sliceService(o Object) (gatewayapi.ObjectKey, bool) {
-	if o.GVK != endpointSliceGVK {
+	if o.GVK() != endpointSliceGVK {
 		return gatewayapi.ObjectKey{}, false
 	}
 	name := o.Object.GetLabels()[discoveryv1.LabelServiceName]
@@ -254,7 +254,7 @@ type kindList struct {
 }
 
 // typedList returns l's objects as the typed list of kind k.
-func (l *kindList) typedList(k kind) any {
+func (l *kindList) typedList(k *kind) any {
 	if l.typed == nil {
 		l.typed = k.typed(l.objects)
 	}
@@ -304,7 +304,7 @@ func (f *inForce) addInForce(l *kindList, gvk schema.GroupVersionKind, name stri
 		return
 	}
 	for i, o := range p.Objects {
-		if o.GVK == gvk && f.inForceObject(name, i, o) {
+		if o.GVK() == gvk && f.inForceObject(name, i, o) {
 			l.objects, l.files = append(l.objects, o.Object), append(l.files, name)
 		}
 	}

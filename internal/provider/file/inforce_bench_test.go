@@ -16,7 +16,7 @@ import (
 func BenchmarkInForceRouteChange(b *testing.B) {
 	const n = 10000
 	file := func(name string, obj client.Object) *Parsed {
-		return &Parsed{Objects: []Object{{Source: Source{File: name, Document: 1, Line: 1}, GVK: gvkOf(obj), Object: obj}}}
+		return &Parsed{Objects: []Object{{Source: Source{File: name, Document: 1, Line: 1}, kind: kinds[gvkOf(obj)], Object: obj}}}
 	}
 	route := func(i, v int) *Parsed {
 		name := fmt.Sprintf("routes/r%05d.yaml", i)

@@ -44,7 +44,7 @@ func randomFile(rng *rand.Rand, name string) *Parsed {
 		default:
 			obj = &gwapiv1.Gateway{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "gw"}}
 		}
-		p.Objects = append(p.Objects, Object{Source: Source{File: name, Document: d + 1, Line: 1}, GVK: gvkOf(obj), Object: obj})
+		p.Objects = append(p.Objects, Object{Source: Source{File: name, Document: d + 1, Line: 1}, kind: kinds[gvkOf(obj)], Object: obj})
 	}
 	return p
 }
@@ -119,8 +119,8 @@ func TestInForceGivesWhatBuildGives(t *testing.T) {
 			}
 			for _, o := range allObjects(files) {
 				key := gatewayapi.ObjectKey{Namespace: o.Object.GetNamespace(), Name: o.Object.GetName()}
-				if _, ok := f.source(o.GVK.Kind, key); !ok {
-					t.Fatalf("seed %d step %d: no source for %s %v", seed, step, o.GVK.Kind, key)
+				if _, ok := f.source(o.GVK().Kind, key); !ok {
+					t.Fatalf("seed %d step %d: no source for %s %v", seed, step, o.GVK().Kind, key)
 				}
 			}
 		}

@@ -32,8 +32,8 @@ type kind struct {
 
 // kindOf is the kind of the Go type T, held in the Resources list that
 // field returns.
-func kindOf[T client.Object](newObject func() T, field func(*gatewayapi.Resources) *[]T) kind {
-	return kind{
+func kindOf[T client.Object](newObject func() T, field func(*gatewayapi.Resources) *[]T) *kind {
+	return &kind{
 		newObject: func() client.Object { return newObject() },
 		add: func(res *gatewayapi.Resources, obj client.Object) {
 			list := field(res)
@@ -65,7 +65,7 @@ var gatewayAPIv1 = schema.GroupVersion{Group: gwapiv1.GroupVersion.Group, Versio
 // validated against their own schema and read as v1 (their schemas are the
 // same and the CRDs convert with strategy None). Their kind names are
 // distinct: objectKey names a kind by its name alone.
-var kinds = withKeys(map[schema.GroupVersionKind]kind{
+var kinds = withKeys(map[schema.GroupVersionKind]*kind{
 	gatewayAPIv1.WithKind("GatewayClass"): kindOf(func() *gwapiv1.GatewayClass { return &gwapiv1.GatewayClass{} },
 		func(r *gatewayapi.Resources) *[]*gwapiv1.GatewayClass { return &r.GatewayClasses }),
 	gatewayAPIv1.WithKind("Gateway"): kindOf(func() *gwapiv1.Gateway { return &gwapiv1.Gateway{} },
@@ -101,11 +101,10 @@ var kinds = withKeys(map[schema.GroupVersionKind]kind{
 })
 
 // withKeys sets each kind's gvk and typeMeta from its key.
-func withKeys(m map[schema.GroupVersionKind]kind) map[schema.GroupVersionKind]kind {
+func withKeys(m map[schema.GroupVersionKind]*kind) map[schema.GroupVersionKind]*kind {
 	for gvk, k := range m {
 		k.gvk = gvk
 		k.typeMeta.APIVersion, k.typeMeta.Kind = gvk.ToAPIVersionAndKind()
-		m[gvk] = k
 	}
 	return m
 }

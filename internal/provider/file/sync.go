@@ -237,7 +237,7 @@ func contentHash(parsed *Parsed) (resources, endpoints digest) {
 	resEnc, epsEnc := json.NewEncoder(res), json.NewEncoder(eps)
 	var nRes, nEps int
 	for _, o := range parsed.Objects {
-		if o.GVK == endpointSliceGVK {
+		if o.GVK() == endpointSliceGVK {
 			_ = epsEnc.Encode(o.Object)
 			nEps++
 		} else {
