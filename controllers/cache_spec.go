@@ -14,7 +14,8 @@ import (
 )
 
 // cacheTransform is the provider's cache transform: trimCached, then, for
-// the route kinds, keepSpec.
+// the route kinds, keepSpec and the statuses' shared values
+// (sharedValues).
 //
 // The status writer writes the status of every route after the first
 // result, and of each route whose status changes after that; the API
@@ -33,6 +34,8 @@ type cacheTransform struct {
 	// once their informers exist (before the cache starts, see
 	// keepStoredSpecs): until then objects keep their own specs.
 	stores map[reflect.Type]keyGetter
+	// values are the strings the routes' statuses share.
+	values sharedValues
 }
 
 // keyGetter is the part of an informer store keepSpec reads.
@@ -48,12 +51,16 @@ func (t *cacheTransform) transform(in any) (any, error) {
 	switch o := in.(type) {
 	case *gwapiv1.HTTPRoute:
 		keepSpec(t.store(o), o, func(r *gwapiv1.HTTPRoute) *gwapiv1.HTTPRouteSpec { return &r.Spec })
+		t.values.shareRouteStatus(&o.Status.RouteStatus)
 	case *gwapiv1.GRPCRoute:
 		keepSpec(t.store(o), o, func(r *gwapiv1.GRPCRoute) *gwapiv1.GRPCRouteSpec { return &r.Spec })
+		t.values.shareRouteStatus(&o.Status.RouteStatus)
 	case *gwapiv1.TLSRoute:
 		keepSpec(t.store(o), o, func(r *gwapiv1.TLSRoute) *gwapiv1.TLSRouteSpec { return &r.Spec })
+		t.values.shareRouteStatus(&o.Status.RouteStatus)
 	case *gwapiv1.TCPRoute:
 		keepSpec(t.store(o), o, func(r *gwapiv1.TCPRoute) *gwapiv1.TCPRouteSpec { return &r.Spec })
+		t.values.shareRouteStatus(&o.Status.RouteStatus)
 	}
 	return in, nil
 }
