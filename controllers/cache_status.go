@@ -40,7 +40,8 @@ func (v *sharedValues) shareRouteStatus(s *gwapiv1.RouteStatus) {
 		ref.Name, p.ControllerName = shared(v, ref.Name), shared(v, p.ControllerName)
 		for j := range p.Conditions {
 			c := &p.Conditions[j]
-			c.Type, c.Status, c.Reason, c.Message = shared(v, c.Type), shared(v, c.Status), shared(v, c.Reason), shared(v, c.Message)
+			c.Type, c.Status = shared(v, c.Type), shared(v, c.Status)
+			c.Reason, c.Message = shared(v, c.Reason), shared(v, c.Message)
 		}
 	}
 }

@@ -175,7 +175,8 @@ func markdown(rep *report) string {
 			r.RSSAfterLoadMB, r.RSSAfterChangesMB, r.PeakRSSMB, r.CPULoadSeconds, r.CPUChangesSeconds,
 			r.LoadAverage[0], r.LoadAverage[1])
 	}
-	b.WriteString("\n| provider | routes | at rest | RSS (MiB) | from files | heap spans in use | heap free, not returned | heap objects |\n")
+	b.WriteString("\n| provider | routes | at rest | RSS (MiB) | from files | heap spans in use " +
+		"| heap free, not returned | heap objects |\n")
 	b.WriteString("|---|---:|---|---:|---:|---:|---:|---:|\n")
 	for _, r := range rep.Runs {
 		for _, x := range []struct {
