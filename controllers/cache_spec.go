@@ -50,19 +50,22 @@ func (t *cacheTransform) transform(in any) (any, error) {
 	}
 	switch o := in.(type) {
 	case *gwapiv1.HTTPRoute:
-		keepSpec(t.store(o), o, func(r *gwapiv1.HTTPRoute) *gwapiv1.HTTPRouteSpec { return &r.Spec })
-		t.values.shareRouteStatus(&o.Status.RouteStatus)
+		keepRoute(t, o, func(r *gwapiv1.HTTPRoute) *gwapiv1.HTTPRouteSpec { return &r.Spec }, &o.Status.RouteStatus)
 	case *gwapiv1.GRPCRoute:
-		keepSpec(t.store(o), o, func(r *gwapiv1.GRPCRoute) *gwapiv1.GRPCRouteSpec { return &r.Spec })
-		t.values.shareRouteStatus(&o.Status.RouteStatus)
+		keepRoute(t, o, func(r *gwapiv1.GRPCRoute) *gwapiv1.GRPCRouteSpec { return &r.Spec }, &o.Status.RouteStatus)
 	case *gwapiv1.TLSRoute:
-		keepSpec(t.store(o), o, func(r *gwapiv1.TLSRoute) *gwapiv1.TLSRouteSpec { return &r.Spec })
-		t.values.shareRouteStatus(&o.Status.RouteStatus)
+		keepRoute(t, o, func(r *gwapiv1.TLSRoute) *gwapiv1.TLSRouteSpec { return &r.Spec }, &o.Status.RouteStatus)
 	case *gwapiv1.TCPRoute:
-		keepSpec(t.store(o), o, func(r *gwapiv1.TCPRoute) *gwapiv1.TCPRouteSpec { return &r.Spec })
-		t.values.shareRouteStatus(&o.Status.RouteStatus)
+		keepRoute(t, o, func(r *gwapiv1.TCPRoute) *gwapiv1.TCPRouteSpec { return &r.Spec }, &o.Status.RouteStatus)
 	}
 	return in, nil
+}
+
+// keepRoute gives route o the stored spec (keepSpec) and its status's
+// shared values.
+func keepRoute[T client.Object, S any](t *cacheTransform, o T, spec func(T) *S, status *gwapiv1.RouteStatus) {
+	keepSpec(t.store(o), o, spec)
+	t.values.shareRouteStatus(status)
 }
 
 // store returns the informer store of o's kind, nil when not set.

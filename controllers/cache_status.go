@@ -52,38 +52,38 @@ func shared[T ~string](v *sharedValues, s T) T {
 	if s == "" || len(s) > maxSharedLen {
 		return s
 	}
-	if c, ok := v.values[s]; ok {
-		return c.(T)
-	}
-	if len(v.values) >= maxShared {
-		return s
-	}
-	if v.values == nil {
-		v.values = map[any]any{}
-	}
-	v.values[s] = s
-	return s
+	return v.share(s, s).(T)
 }
 
 // sharedPtrKey is the key of the shared pointer to a value.
 type sharedPtrKey[T any] struct{ value T }
 
-// sharedPtr returns the shared pointer to *p's value. v.mu must be held.
+// sharedPtr returns the shared pointer to *p's value: p itself, its value
+// shared, the first time the value is seen while there is room. v.mu must
+// be held.
 func sharedPtr[T ~string](v *sharedValues, p *T) *T {
 	if p == nil || len(*p) > maxSharedLen {
 		return p
 	}
-	key := sharedPtrKey[T]{*p}
+	c := v.share(sharedPtrKey[T]{*p}, p).(*T)
+	if c == p {
+		*p = shared(v, *p)
+	}
+	return c
+}
+
+// share returns the value held for key, holding value for it when there
+// is none and there is room (value itself otherwise). v.mu must be held.
+func (v *sharedValues) share(key, value any) any {
 	if c, ok := v.values[key]; ok {
-		return c.(*T)
+		return c
 	}
 	if len(v.values) >= maxShared {
-		return p
+		return value
 	}
 	if v.values == nil {
 		v.values = map[any]any{}
 	}
-	*p = shared(v, *p)
-	v.values[key] = p
-	return p
+	v.values[key] = value
+	return value
 }
