@@ -416,7 +416,7 @@ func decodeObject(ctx context.Context, v *validation.Validator, src Source, u *u
 	if gvk.Kind == "" || gvk.Version == "" {
 		return docResult{errors: []Problem{problem("", "apiVersion and kind are required")}}
 	}
-	target, ok := translatorGVK(gvk)
+	k, ok := translatorKind(gvk)
 	if !ok {
 		if msg := unknownKind(v, gvk); msg != "" {
 			return docResult{errors: []Problem{problem("kind", msg)}}
@@ -424,7 +424,7 @@ func decodeObject(ctx context.Context, v *validation.Validator, src Source, u *u
 		return docResult{warnings: []Problem{problem("", fmt.Sprintf("kind %s is not read by the translator: ignored", gvk.GroupVersion().String()+" "+gvk.Kind))}}
 	}
 	if !v.Known(gvk) {
-		return docResult{errors: []Problem{problem("apiVersion", fmt.Sprintf("%s is not a served version of %s (use %s)", gvk.GroupVersion(), gvk.Kind, target.GroupVersion()))}}
+		return docResult{errors: []Problem{problem("apiVersion", fmt.Sprintf("%s is not a served version of %s (use %s)", gvk.GroupVersion(), gvk.Kind, k.gvk.GroupVersion()))}}
 	}
 	if v.Namespaced(gvk) {
 		if u.GetNamespace() == "" {
@@ -440,13 +440,13 @@ func decodeObject(ctx context.Context, v *validation.Validator, src Source, u *u
 		}
 		return res
 	}
-	u.SetGroupVersionKind(target)
+	u.SetGroupVersionKind(k.gvk)
 	encoded, err := utiljson.Marshal(u.Object)
 	if err != nil {
 		return docResult{errors: []Problem{problem("", err.Error())}}
 	}
 	return docResult{
-		objects: []Object{{Source: src, kind: kinds[target]}},
+		objects: []Object{{Source: src, kind: k}},
 		encoded: []encodedObject{{json: encoded, problem: problem("", "")}},
 	}
 }

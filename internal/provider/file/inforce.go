@@ -103,7 +103,8 @@ func (f *inForce) set(name string, p *Parsed) {
 			continue
 		}
 		for _, o := range c.Objects {
-			keys[keyOf(o)] = before{gvk: o.GVK(), was: f.definition(keyOf(o))}
+			k := keyOf(o)
+			keys[k] = before{gvk: o.GVK(), was: f.definition(k)}
 			if ns := o.Object.GetNamespace(); ns != "" {
 				namespaces[ns] = f.namespaceUse[ns] > 0
 			}

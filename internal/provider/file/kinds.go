@@ -109,17 +109,16 @@ func withKeys(m map[schema.GroupVersionKind]*kind) map[schema.GroupVersionKind]*
 	return m
 }
 
-// translatorGVK returns the group/version/kind the translator reads objects
-// of gvk as (the kind's own value, see kind.gvk), and whether the kind is
-// accepted at all.
-func translatorGVK(gvk schema.GroupVersionKind) (schema.GroupVersionKind, bool) {
+// translatorKind returns the kind the translator reads objects of gvk as
+// (the same group/version/kind, or v1 for another version of a Gateway
+// API kind); false when the kind is not accepted at all.
+func translatorKind(gvk schema.GroupVersionKind) (*kind, bool) {
 	if k, ok := kinds[gvk]; ok {
-		return k.gvk, true
+		return k, true
 	}
 	if gvk.Group == gwapiv1.GroupName {
-		if k, ok := kinds[gatewayAPIv1.WithKind(gvk.Kind)]; ok {
-			return k.gvk, true
-		}
+		k, ok := kinds[gatewayAPIv1.WithKind(gvk.Kind)]
+		return k, ok
 	}
-	return gvk, false
+	return nil, false
 }
