@@ -177,7 +177,8 @@ func reportSites(d *dump, spanOf map[uint64]*span, depth int, rate float64) {
 
 // reportLive prints the live bytes the samples stand for (an object of
 // size s sampled at rate r stands for s / (1 - e^(-s/r)) bytes, as pprof
-// counts it), per site and per package of this module.
+// counts it), per site, per function of this module (the deepest in the
+// site's stack) and per package of this module.
 func reportLive(d *dump, spanOf map[uint64]*span, depth int, rate float64) {
 	sites := map[string]float64{}
 	byFunction := map[string]float64{}

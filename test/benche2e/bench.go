@@ -383,6 +383,12 @@ func readMemory(p *serverProcess, st procStats) (memoryReading, error) {
 	if err != nil {
 		return memoryReading{}, err
 	}
+	for _, name := range []string{"go_memstats_heap_inuse_bytes", "go_memstats_heap_idle_bytes",
+		"go_memstats_heap_released_bytes", "go_memstats_heap_alloc_bytes"} {
+		if _, ok := m.gauge[name]; !ok {
+			return memoryReading{}, fmt.Errorf("/metrics has no %s", name)
+		}
+	}
 	const mib = 1 << 20
 	return memoryReading{
 		FileMB:       st.rssFileMB,

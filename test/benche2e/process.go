@@ -186,8 +186,8 @@ func (p *serverProcess) stats() (procStats, error) {
 	return s, nil
 }
 
-// metrics are the sums and counts of the server's histograms, and its
-// counters, by metric name (labels summed).
+// metrics are the sums and counts of the server's histograms, its
+// counters and its gauges, by metric name (labels summed).
 type metrics struct {
 	sum, count, gauge map[string]float64
 }
