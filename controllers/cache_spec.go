@@ -11,11 +11,15 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
+
+	"github.com/envoygw/envoy-gateway/internal/intern"
 )
 
 // cacheTransform is the provider's cache transform: trimCached, then, for
-// the route kinds, keepSpec and the statuses' shared values
-// (sharedValues).
+// the route kinds, keepSpec, and the shared copies of the values that
+// repeat across objects (see package intern) for what is newly decoded:
+// the whole object, or a route's status when its spec and metadata are
+// the stored ones.
 //
 // The status writer writes the status of every route after the first
 // result, and of each route whose status changes after that; the API
@@ -34,8 +38,13 @@ type cacheTransform struct {
 	// once their informers exist (before the cache starts, see
 	// keepStoredSpecs): until then objects keep their own specs.
 	stores map[reflect.Type]keyGetter
-	// values are the strings the routes' statuses share.
-	values sharedValues
+	// values are the values the cached objects share. Every object is
+	// decoded from the API server's JSON or protobuf with its own copies,
+	// a few dozen small allocations a route; a status write of every route
+	// (the status writer's first round) decodes 10,000 statuses among the
+	// round's garbage, where they leave memory pages mostly empty that the
+	// runtime cannot return. Shared, they are garbage too, and the pages go.
+	values intern.Table
 }
 
 // keyGetter is the part of an informer store keepSpec reads.
@@ -57,15 +66,22 @@ func (t *cacheTransform) transform(in any) (any, error) {
 		keepRoute(t, o, func(r *gwapiv1.TLSRoute) *gwapiv1.TLSRouteSpec { return &r.Spec }, &o.Status.RouteStatus)
 	case *gwapiv1.TCPRoute:
 		keepRoute(t, o, func(r *gwapiv1.TCPRoute) *gwapiv1.TCPRouteSpec { return &r.Spec }, &o.Status.RouteStatus)
+	default:
+		t.values.Object(in)
 	}
 	return in, nil
 }
 
-// keepRoute gives route o the stored spec (keepSpec) and its status's
-// shared values.
+// keepRoute gives route o the stored spec (keepSpec) and the shared
+// values of what is new: its status, or the whole route. A kept spec is
+// the stored object's, already shared and read by others: it is not
+// walked again.
 func keepRoute[T client.Object, S any](t *cacheTransform, o T, spec func(T) *S, status *gwapiv1.RouteStatus) {
-	keepSpec(t.store(o), o, spec)
-	t.values.shareRouteStatus(status)
+	if keepSpec(t.store(o), o, spec) {
+		t.values.Object(status)
+		return
+	}
+	t.values.Object(o)
 }
 
 // store returns the informer store of o's kind, nil when not set.
@@ -106,25 +122,26 @@ func (t *cacheTransform) keepStoredSpecs(ctx context.Context, informers cache.In
 // the same object (UID) at the same generation: the same spec. The spec is
 // the stored one's value; its slices and pointers are shared, as cached
 // objects are never modified. So are the metadata's equal strings and
-// maps (keepMeta).
-func keepSpec[T client.Object, S any](store keyGetter, o T, spec func(T) *S) {
+// maps (keepMeta). It reports whether it kept them.
+func keepSpec[T client.Object, S any](store keyGetter, o T, spec func(T) *S) bool {
 	if store == nil || o.GetGeneration() == 0 {
-		return
+		return false
 	}
 	key, err := toolscache.MetaNamespaceKeyFunc(o)
 	if err != nil {
-		return
+		return false
 	}
 	item, ok, err := store.GetByKey(key)
 	if err != nil || !ok {
-		return
+		return false
 	}
 	prev, ok := item.(T)
 	if !ok || any(prev) == any(o) || prev.GetUID() != o.GetUID() || prev.GetGeneration() != o.GetGeneration() {
-		return
+		return false
 	}
 	*spec(o) = *spec(prev)
 	keepMeta(o, prev)
+	return true
 }
 
 // keepMeta gives o the strings and maps of prev's metadata that have the

@@ -35,6 +35,7 @@ import (
 func main() {
 	depth := flag.Int("depth", 4, "frames of a site's stack shown")
 	rate := flag.Float64("rate", 65536, "the server's runtime.MemProfileRate: the bytes a sample stands for")
+	sites := flag.Int("sites", 40, "sites listed by live bytes")
 	flag.Parse()
 	if flag.NArg() != 1 {
 		fmt.Fprintln(os.Stderr, "usage: heapdump [-depth N] [-rate BYTES] DUMP")
@@ -53,7 +54,7 @@ func main() {
 	spans, spanOf := groupSpans(d.objects, pages)
 	reportClasses(d, spans)
 	reportSites(d, spanOf, *depth, *rate)
-	reportLive(d, spanOf, *depth, *rate)
+	reportLive(d, spanOf, *depth, *rate, *sites)
 }
 
 // span is a span rebuilt from its objects: those of one size, consecutive
@@ -179,7 +180,7 @@ func reportSites(d *dump, spanOf map[uint64]*span, depth int, rate float64) {
 // size s sampled at rate r stands for s / (1 - e^(-s/r)) bytes, as pprof
 // counts it), per site, per function of this module (the deepest in the
 // site's stack) and per package of this module.
-func reportLive(d *dump, spanOf map[uint64]*span, depth int, rate float64) {
+func reportLive(d *dump, spanOf map[uint64]*span, depth int, rate float64, top int) {
 	sites := map[string]float64{}
 	byFunction := map[string]float64{}
 	byPackage := map[string]float64{}
@@ -195,7 +196,7 @@ func reportLive(d *dump, spanOf map[uint64]*span, depth int, rate float64) {
 		byFunction[functionOf(stack)] += live
 		byPackage[packageOf(stack)] += live
 	}
-	printLargest("live MB  site", sites, 40)
+	printLargest("live MB  site", sites, top)
 	printLargest("live MB  function of this module (the deepest in the site's stack)", byFunction, 60)
 	printLargest("live MB  package", byPackage, len(byPackage))
 }

@@ -18,6 +18,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/envoygw/envoy-gateway/internal/gatewayapi"
+	"github.com/envoygw/envoy-gateway/internal/intern"
 	"github.com/envoygw/envoy-gateway/internal/parallel"
 	"github.com/envoygw/envoy-gateway/internal/validation"
 )
@@ -106,6 +107,9 @@ type ParseOptions struct {
 	// parse of the same file, so editing one document of a file of several
 	// re-validates that document only.
 	Cache *DocumentCache
+	// Values, when set, holds the values the objects share (see package
+	// intern); nil means a table for this parse only.
+	Values *intern.Table
 }
 
 // DocumentCache remembers, per file, the outcome of each document by content
@@ -235,9 +239,13 @@ func Parse(ctx context.Context, files []FileData, opts ParseOptions) ([]*Parsed,
 			results[i] = decodeDocument(ctx, v, jobs[i].src, jobs[i].data)
 		}
 	})
+	values := opts.Values
+	if values == nil {
+		values = &intern.Table{}
+	}
 	parallel.For(len(jobs), opts.Workers, func(i int) {
 		if !jobs[i].cached {
-			results[i].decodeTyped()
+			results[i].decodeTyped(values)
 		}
 	})
 	if opts.Cache != nil {
@@ -285,9 +293,10 @@ type encodedObject struct {
 	problem Problem
 }
 
-// decodeTyped converts the encoded objects to their Go types; one that
-// does not convert is left out, with an error.
-func (r *docResult) decodeTyped() {
+// decodeTyped converts the encoded objects to their Go types, their
+// repeated values shared through values; one that does not convert is
+// left out, with an error.
+func (r *docResult) decodeTyped(values *intern.Table) {
 	if len(r.encoded) == 0 {
 		return
 	}
@@ -305,6 +314,7 @@ func (r *docResult) decodeTyped() {
 		if s, ok := obj.(*discoveryv1.EndpointSlice); ok {
 			gatewayapi.ClipEndpoints(s)
 		}
+		values.Object(obj)
 		o.Object = obj
 		objects = append(objects, o)
 	}

@@ -18,6 +18,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
 
+	"github.com/envoygw/envoy-gateway/internal/intern"
 	"github.com/envoygw/envoy-gateway/internal/validation"
 )
 
@@ -221,7 +222,8 @@ func TestParseRejectsUnservedVersions(t *testing.T) {
 // TestTypedObjectsAreTheUnstructuredConversions checks, over the resource
 // translator's test inputs, that each validated object decoded from its
 // JSON (docResult.decodeTyped) equals the unstructured converter's object
-// of the same content, nil and empty values told apart.
+// of the same content, nil and empty values told apart, with the values
+// that repeat across the inputs shared (one intern.Table for all).
 func TestTypedObjectsAreTheUnstructuredConversions(t *testing.T) {
 	v, err := validation.Default()
 	if err != nil {
@@ -232,6 +234,7 @@ func TestTypedObjectsAreTheUnstructuredConversions(t *testing.T) {
 		t.Fatalf("%d inputs (%v)", len(inputs), err)
 	}
 	converted := 0
+	values := &intern.Table{}
 	for _, in := range inputs {
 		data, err := os.ReadFile(in)
 		if err != nil {
@@ -250,7 +253,7 @@ func TestTypedObjectsAreTheUnstructuredConversions(t *testing.T) {
 					t.Fatalf("%s document %d: %v", in, d.Index, err)
 				}
 			}
-			r.decodeTyped()
+			r.decodeTyped(values)
 			if len(r.objects) != len(want) {
 				t.Fatalf("%s document %d: %d objects decoded of %d", in, d.Index, len(r.objects), len(want))
 			}
@@ -278,7 +281,7 @@ func TestDecodeTypedReportsObjectsThatDoNotConvert(t *testing.T) {
 				problem: Problem{Source: src, Kind: "HTTPRoute", Name: "bad"}},
 		},
 	}
-	r.decodeTyped()
+	r.decodeTyped(&intern.Table{})
 	if len(r.objects) != 1 || r.objects[0].Object.GetName() != "good" || r.objects[0].Object.GetObjectKind().GroupVersionKind() != route {
 		t.Fatalf("objects %+v, want the good route alone, with its kind", r.objects)
 	}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/envoygw/envoy-gateway/internal/bus"
 	"github.com/envoygw/envoy-gateway/internal/gatewayapi"
+	"github.com/envoygw/envoy-gateway/internal/intern"
 	"github.com/envoygw/envoy-gateway/internal/ir"
 	"github.com/envoygw/envoy-gateway/internal/message"
 	"github.com/envoygw/envoy-gateway/internal/validation"
@@ -74,6 +75,7 @@ type Provider struct {
 	// are written by it with mu held (so that the status handler can read
 	// them with mu held); it reads them without.
 	cache        *DocumentCache
+	values       *intern.Table
 	endpointsIR  *gatewayapi.EndpointsTranslator
 	files        map[string]*fileState
 	world        *inForce
@@ -121,6 +123,7 @@ func New(opts Options) *Provider {
 		files:      map[string]*fileState{},
 		world:      newInForce(),
 		cache:      NewDocumentCache(),
+		values:     &intern.Table{},
 
 		endpointsIR: gatewayapi.NewEndpointsTranslator(),
 	}

@@ -196,7 +196,7 @@ func (p *Provider) parseChanged(ctx context.Context, changed []FileData, stamps 
 	if len(changed) == 0 {
 		return
 	}
-	parsed, err := Parse(ctx, changed, ParseOptions{Validator: p.opts.Validator, Cache: p.cache})
+	parsed, err := Parse(ctx, changed, ParseOptions{Validator: p.opts.Validator, Cache: p.cache, Values: p.values})
 	if err != nil {
 		p.log.Error(err, "cannot parse files")
 		return

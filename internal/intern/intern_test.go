@@ -1,0 +1,173 @@
+package intern
+
+import (
+	"fmt"
+	"reflect"
+	"strings"
+	"testing"
+	"unsafe"
+)
+
+type kind string
+
+type ref struct {
+	Kind   *kind
+	Name   string
+	Port   *int32
+	Weight *int32
+}
+
+type object struct {
+	Namespace string
+	Refs      []ref
+	Target    *ref
+	Hosts     []string
+	Data      []byte
+	Labels    map[string]string
+	hidden    string
+}
+
+// decoded is an object whose every value is its own copy, as a decoder
+// makes them; name is its own.
+func decoded(name string) *object {
+	c := strings.Clone
+	k, port, weight := kind(c("Service")), int32(8080), int32(1)
+	return &object{
+		Namespace: c("team-a"),
+		Refs:      []ref{{Kind: &k, Name: c(name), Port: &port, Weight: &weight}},
+		Target:    &ref{Kind: new(kind(c("Service"))), Name: c("shared-target")},
+		Hosts:     []string{c("example.com"), c(name + ".example.com")},
+		Data:      []byte("data"),
+		Labels:    map[string]string{c("app"): c("web")},
+		hidden:    c("hidden"),
+	}
+}
+
+func sameString(a, b string) bool { return unsafe.StringData(a) == unsafe.StringData(b) }
+
+// TestObjectSharesRepeatedValues checks that from the second object on,
+// the values seen before are one copy (pointers and string data), the
+// objects' content unchanged, and that values of one object, bytes, maps
+// and unexported fields keep their own copies.
+func TestObjectSharesRepeatedValues(t *testing.T) {
+	var tab Table
+	objs := []*object{decoded("a"), decoded("b"), decoded("c")}
+	for _, o := range objs {
+		want := decoded(o.Refs[0].Name)
+		tab.Object(o)
+		if !reflect.DeepEqual(o, want) {
+			t.Fatalf("interning changed the object:\n%+v\nwant %+v", o, want)
+		}
+	}
+	b, c := objs[1], objs[2]
+	for name, shared := range map[string]bool{
+		"namespace":     sameString(b.Namespace, c.Namespace),
+		"kind pointer":  b.Refs[0].Kind == c.Refs[0].Kind,
+		"port pointer":  b.Refs[0].Port == c.Refs[0].Port,
+		"nested struct": b.Target.Kind == c.Target.Kind && sameString(b.Target.Name, c.Target.Name),
+		"slice string":  sameString(b.Hosts[0], c.Hosts[0]),
+	} {
+		if !shared {
+			t.Errorf("the second and third objects hold two copies of their %s", name)
+		}
+	}
+	if b.Refs[0].Port == c.Refs[0].Weight {
+		t.Error("pointers to different values are shared")
+	}
+	if b.Target.Kind != c.Refs[0].Kind {
+		t.Error("equal pointed-to values of the same type are not one pointer")
+	}
+	for name, own := range map[string]bool{
+		"name":   !sameString(b.Refs[0].Name, c.Refs[0].Name),
+		"host":   !sameString(b.Hosts[1], c.Hosts[1]),
+		"bytes":  &b.Data[0] != &c.Data[0],
+		"hidden": !sameString(b.hidden, c.hidden),
+	} {
+		if !own {
+			t.Errorf("the objects share their %s", name)
+		}
+	}
+	for k := range c.Labels {
+		for k2 := range b.Labels {
+			if sameString(k, k2) {
+				t.Error("map keys are shared; the walk leaves maps alone")
+			}
+		}
+	}
+}
+
+// TestPointersOfDifferentTypesAreApart: a pointer is shared only with
+// pointers of its type to an equal value.
+func TestPointersOfDifferentTypesAreApart(t *testing.T) {
+	type pair struct {
+		K *kind
+		S *string
+	}
+	var tab Table
+	objs := []*pair{}
+	for range 3 {
+		objs = append(objs, &pair{K: new(kind("x")), S: new("x")})
+		tab.Object(objs[len(objs)-1])
+	}
+	if objs[1].K != objs[2].K || objs[1].S != objs[2].S {
+		t.Fatal("repeated pointers are not shared")
+	}
+	if unsafe.Pointer(objs[2].K) == unsafe.Pointer(objs[2].S) {
+		t.Fatal("a *kind and a *string share one pointer")
+	}
+}
+
+// TestValuesSeenOnceAreNotHeld: values of one object only (names) are
+// never held, however many objects there are.
+func TestValuesSeenOnceAreNotHeld(t *testing.T) {
+	type named struct{ Name string }
+	var tab Table
+	for i := range 3 * maxSeen {
+		tab.Object(&named{Name: fmt.Sprintf("object-%d", i)})
+	}
+	if n := tab.Len(); n != 0 {
+		t.Fatalf("%d values held, want none", n)
+	}
+}
+
+// TestTableIsBounded: once MaxValues values are held, or for a value
+// longer than MaxLen, objects keep their own copies.
+func TestTableIsBounded(t *testing.T) {
+	type named struct{ Name string }
+	var tab Table
+	for i := range MaxValues {
+		for range 2 {
+			tab.Object(&named{Name: fmt.Sprintf("value-%d", i)})
+		}
+	}
+	if n := tab.Len(); n != MaxValues {
+		t.Fatalf("%d values held, want %d", n, MaxValues)
+	}
+	for _, s := range []string{"a value not seen", strings.Repeat("x", MaxLen+1)} {
+		var last *named
+		for range 3 {
+			o := &named{Name: strings.Clone(s)}
+			tab.Object(o)
+			if last != nil && sameString(last.Name, o.Name) {
+				t.Errorf("a value of %d bytes is shared past the bound", len(s))
+			}
+			last = o
+		}
+	}
+	if n := tab.Len(); n != MaxValues {
+		t.Errorf("%d values held, want %d", n, MaxValues)
+	}
+}
+
+// TestObjectIgnoresWhatIsNotAPointerToAStruct: nil, a nil pointer and a
+// non-pointer leave the table empty.
+func TestObjectIgnoresWhatIsNotAPointerToAStruct(t *testing.T) {
+	var tab Table
+	var nilObj *object
+	for _, v := range []any{nil, nilObj, object{Namespace: "a"}, object{Namespace: "a"}} {
+		tab.Object(v)
+	}
+	if tab.Len() != 0 {
+		t.Fatal("values held from non-pointers")
+	}
+}
