@@ -1,13 +1,14 @@
 package intern
 
 import (
+	"math"
 	"reflect"
 	"sync"
 )
 
-// Limits of a Table: it holds at most MaxValues shared values of at most
-// MaxLen bytes, and remembers at most maxSeen values seen once (forgotten
-// all at once when full).
+// Limits of a Table: it holds at most MaxValues shared values (strings and
+// pointers) of at most MaxLen bytes, and remembers at most maxSeen values
+// seen once, forgotten all at once when full.
 const (
 	MaxValues = 4096
 	MaxLen    = 256
@@ -17,20 +18,27 @@ const (
 // Table holds the shared copies. It is safe for concurrent use; the zero
 // value is ready.
 type Table struct {
-	mu     sync.Mutex
-	values map[any]any
-	seen   map[any]struct{}
+	mu   sync.Mutex
+	strs map[string]string
+	ptrs map[ptrKey]any
+	// seenStrs and seenPtrs are the values seen once.
+	seenStrs map[string]struct{}
+	seenPtrs map[ptrKey]struct{}
 }
 
-// ptrKey is the key of the shared pointer to a value (the value itself is
-// the key of its shared string).
-type ptrKey struct{ value any }
+// ptrKey is the key of the shared pointer to a value: its type and its
+// value (a string, or the bits of a number or a bool).
+type ptrKey struct {
+	typ  reflect.Type
+	str  string
+	bits uint64
+}
 
 // Object replaces the repeated values of obj, a pointer to a struct, by
 // their shared copies; its content is unchanged.
 func (t *Table) Object(obj any) {
 	v := reflect.ValueOf(obj)
-	if v.Kind() != reflect.Pointer || v.IsNil() {
+	if v.Kind() != reflect.Pointer || v.IsNil() || v.Elem().Kind() != reflect.Struct {
 		return
 	}
 	t.mu.Lock()
@@ -42,10 +50,11 @@ func (t *Table) Object(obj any) {
 func (t *Table) Len() int {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	return len(t.values)
+	return len(t.strs) + len(t.ptrs)
 }
 
 // walk interns what v holds; v is settable (reached through a pointer).
+// Maps, interfaces and unexported fields are left alone.
 func (t *Table) walk(v reflect.Value) {
 	switch v.Kind() {
 	case reflect.Struct:
@@ -65,7 +74,7 @@ func (t *Table) walk(v reflect.Value) {
 		}
 	case reflect.String:
 		if s := v.String(); s != "" && len(s) <= MaxLen {
-			v.SetString(t.share(s, s).(string))
+			v.SetString(t.shareString(s))
 		}
 	}
 }
@@ -81,48 +90,86 @@ func (t *Table) walkPointer(v reflect.Value) {
 		t.walk(elem)
 		return
 	}
-	if !scalar(elem.Kind()) || (elem.Kind() == reflect.String && len(elem.String()) > MaxLen) {
+	key, ok := keyOf(elem)
+	if !ok {
 		return
 	}
-	c := t.share(ptrKey{elem.Interface()}, v.Interface())
-	if c == v.Interface() {
-		t.walk(elem) // the pointer is kept: its string may be shared
+	if c := t.sharePointer(key, v.Interface()); c != v.Interface() {
+		v.Set(reflect.ValueOf(c))
 		return
 	}
-	v.Set(reflect.ValueOf(c))
+	t.walk(elem) // the pointer is its own: its string may be shared
 }
 
-// scalar reports whether values of kind k are compared whole: a pointer
-// to one can stand for any other pointer to an equal value.
-func scalar(k reflect.Kind) bool {
-	switch k {
-	case reflect.String, reflect.Bool, reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
-		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Float32, reflect.Float64:
-		return true
+// keyOf returns the key of the shared pointer to v, false when pointers
+// to v are not shared: v is not a scalar (whose values are compared
+// whole), or a string longer than MaxLen.
+func keyOf(v reflect.Value) (ptrKey, bool) {
+	k := ptrKey{typ: v.Type()}
+	switch v.Kind() {
+	case reflect.String:
+		k.str = v.String()
+		return k, len(k.str) <= MaxLen
+	case reflect.Bool:
+		if v.Bool() {
+			k.bits = 1
+		}
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		k.bits = uint64(v.Int())
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		k.bits = v.Uint()
+	case reflect.Float32, reflect.Float64:
+		k.bits = math.Float64bits(v.Float())
+	default:
+		return ptrKey{}, false
 	}
-	return false
+	return k, true
 }
 
-// share returns the value held for key, holding value for it the second
-// time key is seen while there is room (value itself otherwise). t.mu is
-// held.
-func (t *Table) share(key, value any) any {
-	if c, ok := t.values[key]; ok {
+// shareString returns the copy of s held, holding s itself the second
+// time it is seen while there is room. t.mu is held.
+func (t *Table) shareString(s string) string {
+	if c, ok := t.strs[s]; ok {
 		return c
 	}
-	if _, ok := t.seen[key]; !ok {
-		if len(t.seen) >= maxSeen || t.seen == nil {
-			t.seen = make(map[any]struct{}, maxSeen)
+	if admit(t, &t.seenStrs, s) {
+		if t.strs == nil {
+			t.strs = map[string]string{}
 		}
-		t.seen[key] = struct{}{}
-		return value
+		t.strs[s] = s
 	}
-	delete(t.seen, key)
-	if len(t.values) < MaxValues {
-		if t.values == nil {
-			t.values = map[any]any{}
+	return s
+}
+
+// sharePointer returns the pointer held for key, holding p itself the
+// second time key is seen while there is room. t.mu is held.
+func (t *Table) sharePointer(key ptrKey, p any) any {
+	if c, ok := t.ptrs[key]; ok {
+		return c
+	}
+	if admit(t, &t.seenPtrs, key) {
+		if t.ptrs == nil {
+			t.ptrs = map[ptrKey]any{}
 		}
-		t.values[key] = value
+		t.ptrs[key] = p
 	}
-	return value
+	return p
+}
+
+// admit reports whether a value not held is to be held: it was seen
+// before (and is forgotten as seen) and there is room. A value seen for
+// the first time is remembered. t.mu is held.
+func admit[K comparable](t *Table, seen *map[K]struct{}, key K) bool {
+	if _, ok := (*seen)[key]; !ok {
+		if len(t.seenStrs)+len(t.seenPtrs) >= maxSeen {
+			t.seenStrs, t.seenPtrs = nil, nil
+		}
+		if *seen == nil {
+			*seen = make(map[K]struct{})
+		}
+		(*seen)[key] = struct{}{}
+		return false
+	}
+	delete(*seen, key)
+	return len(t.strs)+len(t.ptrs) < MaxValues
 }
