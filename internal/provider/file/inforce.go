@@ -25,7 +25,7 @@ type inForce struct {
 	files map[string]*Parsed
 	// owners are the definitions of each object, in file and document
 	// order: the first one is in force, the others are duplicates.
-	owners map[objectKey][]owner
+	owners sortedSets[objectKey, owner]
 	// kindFiles are the files holding objects of each kind, sorted.
 	kindFiles map[schema.GroupVersionKind][]string
 	// namespaceUse counts the objects of each namespace.
@@ -37,7 +37,7 @@ type inForce struct {
 	implicit map[string]*corev1.Namespace
 	// sliceFiles are the files holding EndpointSlices of each Service
 	// (by their kubernetes.io/service-name label), sorted.
-	sliceFiles map[gatewayapi.ObjectKey][]string
+	sliceFiles sortedSets[gatewayapi.ObjectKey, string]
 
 	// resourcesChanged and endpointsChanged say whether the snapshots
 	// changed since they were last taken; changedServices are the
@@ -70,11 +70,11 @@ func compareOwners(a, b owner) int {
 func newInForce() *inForce {
 	return &inForce{
 		files:           map[string]*Parsed{},
-		owners:          map[objectKey][]owner{},
+		owners:          newSortedSets[objectKey](compareOwners),
 		kindFiles:       map[schema.GroupVersionKind][]string{},
 		namespaceUse:    map[string]int{},
 		implicit:        map[string]*corev1.Namespace{},
-		sliceFiles:      map[gatewayapi.ObjectKey][]string{},
+		sliceFiles:      newSortedSets[gatewayapi.ObjectKey](cmp.Compare[string]),
 		changedServices: map[gatewayapi.ObjectKey]bool{},
 		kindObjects:     map[schema.GroupVersionKind]*kindList{},
 		changedFiles:    map[schema.GroupVersionKind]map[string]bool{},
@@ -149,11 +149,11 @@ type definition struct {
 // definition returns the definition in force of key, the zero one when
 // none.
 func (f *inForce) definition(key objectKey) definition {
-	owners := f.owners[key]
-	if len(owners) == 0 {
+	first, ok := f.owners.min(key)
+	if !ok {
 		return definition{}
 	}
-	return definition{object: f.files[owners[0].file].Objects[owners[0].index].Object, file: owners[0].file}
+	return definition{object: f.files[first.file].Objects[first.index].Object, file: first.file}
 }
 
 // noteFiles notes that the objects in force of kind gvk in files may have
@@ -200,9 +200,7 @@ func (f *inForce) index(name string, p *Parsed, add bool) {
 	kindsSeen := map[schema.GroupVersionKind]bool{}
 	for i, o := range p.Objects {
 		key := keyOf(o)
-		if f.owners[key] = updateSorted(f.owners[key], owner{file: name, index: i}, add, compareOwners); len(f.owners[key]) == 0 {
-			delete(f.owners, key)
-		}
+		f.owners.update(key, owner{file: name, index: i}, add)
 		if gvk := o.GVK(); !kindsSeen[gvk] {
 			kindsSeen[gvk] = true
 			if f.kindFiles[gvk] = updateSorted(f.kindFiles[gvk], name, add, cmp.Compare[string]); len(f.kindFiles[gvk]) == 0 {
@@ -217,9 +215,7 @@ func (f *inForce) index(name string, p *Parsed, add bool) {
 		if svc, ok := sliceService(o); ok {
 			// Several slices of a file may name the Service: the file is
 			// listed once, and withdrawn with its whole content.
-			if f.sliceFiles[svc] = updateSorted(f.sliceFiles[svc], name, add, cmp.Compare[string]); len(f.sliceFiles[svc]) == 0 {
-				delete(f.sliceFiles, svc)
-			}
+			f.sliceFiles.update(svc, name, add)
 		}
 	}
 }
@@ -239,8 +235,8 @@ func sliceService(o Object) (gatewayapi.ObjectKey, bool) {
 // inForceObject reports whether object i of file name is the definition
 // in force of its key.
 func (f *inForce) inForceObject(name string, i int, o Object) bool {
-	owners := f.owners[keyOf(o)]
-	return len(owners) > 0 && owners[0] == owner{file: name, index: i}
+	first, ok := f.owners.min(keyOf(o))
+	return ok && first == owner{file: name, index: i}
 }
 
 // kindList is the objects in force of one kind, in file order, and the
@@ -357,12 +353,10 @@ func (f *inForce) resources(infra map[string]bus.InfraState) *gatewayapi.Resourc
 // and document order.
 func (f *inForce) duplicates() []Problem {
 	var out []Problem
-	for _, owners := range f.owners {
-		if len(owners) < 2 {
-			continue
-		}
-		first := f.files[owners[0].file].Objects[owners[0].index]
-		for _, o := range owners[1:] {
+	for key, rest := range f.owners.rest {
+		owner := f.owners.first[key]
+		first := f.files[owner.file].Objects[owner.index]
+		for _, o := range rest {
 			out = append(out, duplicate(f.files[o.file].Objects[o.index], first.Source))
 		}
 	}
@@ -374,8 +368,8 @@ func (f *inForce) duplicates() []Problem {
 
 // source is where the object in force of a kind and key was read.
 func (f *inForce) source(kind string, key gatewayapi.ObjectKey) (Source, bool) {
-	if owners := f.owners[objectKey{Kind: kind, Namespace: key.Namespace, Name: key.Name}]; len(owners) > 0 {
-		return f.files[owners[0].file].Objects[owners[0].index].Source, true
+	if first, ok := f.owners.min(objectKey{Kind: kind, Namespace: key.Namespace, Name: key.Name}); ok {
+		return f.files[first.file].Objects[first.index].Source, true
 	}
 	return Source{}, false
 }
@@ -447,14 +441,14 @@ func compareServiceEntry(e gatewayapi.ServiceEndpointSlices, k gatewayapi.Object
 // covers svc at all (a Service of the files, or one a slice names).
 func (f *inForce) serviceEntry(svc gatewayapi.ObjectKey) (gatewayapi.ServiceEndpointSlices, bool) {
 	entry := gatewayapi.ServiceEndpointSlices{ObjectKey: svc}
-	for _, name := range f.sliceFiles[svc] {
+	for name := range f.sliceFiles.values(svc) {
 		for i, o := range f.files[name].Objects {
 			if s, ok := sliceService(o); ok && s == svc && f.inForceObject(name, i, o) {
 				entry.EndpointSlices = append(entry.EndpointSlices, o.Object.(*discoveryv1.EndpointSlice))
 			}
 		}
 	}
-	_, isService := f.owners[objectKey{Kind: serviceGVK.Kind, Namespace: svc.Namespace, Name: svc.Name}]
+	_, isService := f.owners.min(objectKey{Kind: serviceGVK.Kind, Namespace: svc.Namespace, Name: svc.Name})
 	return entry, isService || len(entry.EndpointSlices) > 0
 }
 
