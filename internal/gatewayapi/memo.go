@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	gwapiv1 "sigs.k8s.io/gateway-api/apis/v1"
 
@@ -68,6 +69,10 @@ type Translator struct {
 	// statusOrder is, by route kind, the order that sorted the last
 	// call's route statuses (see sortedRouteStatuses).
 	statusOrder map[string][]int
+	// acceptedConditions are, by generation, the conditions of a route
+	// accepted by a parent with every reference resolved: every such
+	// route's status holds them (see translator.routeConditions).
+	acceptedConditions map[int64][]metav1.Condition
 	// idx is the last call's index, and idxGen counts the index's map
 	// builds (see newIndexFrom).
 	idx    *index
@@ -86,7 +91,7 @@ func NewTranslator(opts Options) *Translator {
 	return &Translator{
 		opts: opts, http: map[*gwapiv1.HTTPRoute]*httpRouteMemo{}, listeners: map[string]*orderedListener{},
 		usedClusters: map[string]*usedClustersMemo{},
-		statusOrder:  map[string][]int{},
+		statusOrder:  map[string][]int{}, acceptedConditions: map[int64][]metav1.Condition{},
 	}
 }
 

@@ -532,3 +532,39 @@ func TestTranslatorListenersShareIRRoutes(t *testing.T) {
 		t.Fatalf("%d shared, %d own: the test does not test", shared, own)
 	}
 }
+
+// TestTranslatorSharesAcceptedConditions checks that the statuses of
+// routes accepted with every reference resolved, at the same generation,
+// hold one conditions slice, equal to Translate's, and that a route with
+// an unresolved reference has its own.
+func TestTranslatorSharesAcceptedConditions(t *testing.T) {
+	res := benchResources(20)
+	broken := res.HTTPRoutes[4].DeepCopy()
+	broken.Spec.Rules[0].BackendRefs[0].Name = "no-such-service"
+	res.HTTPRoutes[4] = broken
+	want := Translate(res, Options{}).Statuses.HTTPRoutes.Slice()
+	got := NewTranslator(Options{}).Translate(res).Statuses.HTTPRoutes.Slice()
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Fatalf("the Translator's route statuses differ from Translate's (-want +got):\n%s", diff)
+	}
+	var shared *metav1.Condition
+	sharing := 0
+	for _, s := range got {
+		conds := s.Parents[0].Conditions
+		if s.Name == broken.Name {
+			if shared != nil && &conds[0] == shared {
+				t.Errorf("route %s with an unresolved reference holds the accepted conditions", s.Name)
+			}
+			continue
+		}
+		if shared == nil {
+			shared = &conds[0]
+		}
+		if &conds[0] == shared && cap(conds) == len(conds) {
+			sharing++
+		}
+	}
+	if sharing != len(got)-1 {
+		t.Fatalf("%d of %d accepted routes share their conditions (clipped), want all", sharing, len(got)-1)
+	}
+}

@@ -185,20 +185,41 @@ func (t *translator) tlsRouteStatuses() []RouteStatus {
 func (t *translator) routeStatus(meta metav1.ObjectMeta, parents []*parentAttachment, refErr, partialErr *routeError) RouteStatus {
 	rs := RouteStatus{ObjectKey: ObjectKey{Namespace: meta.Namespace, Name: meta.Name}, Parents: []gwapiv1.RouteParentStatus{}}
 	for _, p := range parents {
-		conds := []metav1.Condition{
-			routeAcceptedCondition(p.err, meta.Generation),
-			routeResolvedRefsCondition(refErr, meta.Generation),
-		}
-		if p.err == nil && partialErr != nil {
-			conds = append(conds, routePartiallyInvalidCondition(partialErr, meta.Generation))
-		}
 		rs.Parents = append(rs.Parents, gwapiv1.RouteParentStatus{
 			ParentRef:      p.ref,
 			ControllerName: gwapiv1.GatewayController(t.controllerName),
-			Conditions:     conds,
+			Conditions:     t.routeConditions(p.err, refErr, partialErr, meta.Generation),
 		})
 	}
 	return rs
+}
+
+// maxAcceptedConditions bounds the generations whose accepted conditions
+// the memo keeps.
+const maxAcceptedConditions = 1024
+
+// routeConditions are the conditions of a route's parent entry. Those of
+// a route accepted with every reference resolved, the same for every such
+// route of a generation, are one slice (the memo's, when there is one),
+// never modified: at 10,000 routes, 2 MB held once.
+func (t *translator) routeConditions(parentErr, refErr, partialErr *routeError, generation int64) []metav1.Condition {
+	accepted := parentErr == nil && refErr == nil && partialErr == nil && t.memo != nil
+	if accepted {
+		if c, ok := t.memo.acceptedConditions[generation]; ok {
+			return c
+		}
+	}
+	conds := []metav1.Condition{
+		routeAcceptedCondition(parentErr, generation),
+		routeResolvedRefsCondition(refErr, generation),
+	}
+	if parentErr == nil && partialErr != nil {
+		conds = append(conds, routePartiallyInvalidCondition(partialErr, generation))
+	}
+	if accepted && len(t.memo.acceptedConditions) < maxAcceptedConditions {
+		t.memo.acceptedConditions[generation] = slices.Clip(conds)
+	}
+	return conds
 }
 
 // sortedRouteStatuses returns the statuses of routes of one kind sorted by
