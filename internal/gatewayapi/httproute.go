@@ -209,18 +209,21 @@ func (t *translator) emitHTTPRoute(m *httpRouteModel, l *listenerModel, hostname
 func emitHTTPRules(m *httpRouteModel, l *listenerModel, hostnames []string) []orderedHTTPRoute {
 	var out []orderedHTTPRoute
 	for _, r := range m.rules {
+		// The template's redirect, or, once the template is emitted, the
+		// one it was emitted with: the same but for the port, which
+		// withPort sets.
 		redirect := r.template.Redirect
 		if r.redirectToListenerPort {
 			redirect = withPort(redirect, uint32(l.port))
 		}
 		for _, match := range r.matches {
 			for _, h := range hostnames {
-				route := r.template
+				route := r.emittable()
 				route.Name = match.name
 				route.Hostname = irHostname(h)
 				route.PathMatch, route.HeaderMatches, route.QueryParamMatches, route.Method = match.path, match.headers, match.queries, match.method
 				route.Redirect = redirect
-				out = append(out, orderedHTTPRoute{key: httpOrder(m, r.index, match, h), route: &route})
+				out = append(out, orderedHTTPRoute{key: httpOrder(m, r.index, match, h), route: route})
 			}
 		}
 	}

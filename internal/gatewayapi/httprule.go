@@ -21,8 +21,11 @@ type httpRule struct {
 	invalid *routeError
 	// refErrs are reported on ResolvedRefs.
 	refErrs routeErrors
-	// template is the route every match copies (without match and hostname).
-	template ir.HTTPRoute
+	// template is the route every match copies (without match and
+	// hostname), and the first route the rule emits (see emittable).
+	template *ir.HTTPRoute
+	// emitted says whether template was emitted.
+	emitted bool
 	// redirectToListenerPort: the redirect port is the listener's.
 	redirectToListenerPort bool
 	// checkPending: the rule is valid so far and waits for the data-plane
@@ -55,7 +58,7 @@ func (in *httpRuleInput) buildRuleMatches() ([]*httpMatch, routeErrors) {
 
 // buildHTTPRule validates one rule and builds its action.
 func (t *translator) buildHTTPRule(in httpRuleInput) *httpRule {
-	r := &httpRule{index: in.index}
+	r := &httpRule{index: in.index, template: &ir.HTTPRoute{}}
 	matches, matchErrs := in.buildRuleMatches()
 	r.matches = matches
 	for _, m := range r.matches {
@@ -97,6 +100,22 @@ func (t *translator) buildHTTPRule(in httpRuleInput) *httpRule {
 	return r
 }
 
+// emittable returns the IR route the rule emits next, for the caller to
+// give its name, hostname, match and redirect (every route emitted gets
+// them; the others are the template's): the template itself the first
+// time, a copy of it after. The template is emitted before it is
+// published and never changed after; copies of it read it. At 10,000
+// routes of two rules, the template's copy that every rule kept besides
+// its routes was 20,000 routes.
+func (r *httpRule) emittable() *ir.HTTPRoute {
+	if !r.emitted {
+		r.emitted = true
+		return r.template
+	}
+	c := *r.template
+	return &c
+}
+
 // checkRule runs the data-plane checks on a rule waiting for them; a rule
 // Envoy would refuse is invalid and answers 500.
 func (t *translator) checkRule(r *httpRule) {
@@ -106,7 +125,7 @@ func (t *translator) checkRule(r *httpRule) {
 	r.checkPending = false
 	if err := t.checkDataPlane(rulePath(r.index), r); err != nil {
 		r.invalid = err
-		r.template = ir.HTTPRoute{DirectResponse: &ir.DirectResponse{StatusCode: 500}}
+		r.template, r.emitted = &ir.HTTPRoute{DirectResponse: &ir.DirectResponse{StatusCode: 500}}, false
 		r.redirectToListenerPort = false
 	}
 }
@@ -120,7 +139,7 @@ func (t *translator) checkDataPlane(path fieldPath, r *httpRule) *routeError {
 		return nil
 	}
 	for _, m := range r.matches {
-		route := r.template
+		route := *r.template
 		route.Name, route.Hostname = m.name, anyHost
 		route.PathMatch, route.HeaderMatches, route.QueryParamMatches, route.Method = m.path, m.headers, m.queries, m.method
 		if r.redirectToListenerPort {

@@ -568,3 +568,33 @@ func TestTranslatorSharesAcceptedConditions(t *testing.T) {
 		t.Fatalf("%d of %d accepted routes share their conditions (clipped), want all", sharing, len(got)-1)
 	}
 }
+
+// TestRulesEmitTheirTemplates checks that each rule's first emitted IR
+// route is its template (no copy kept besides the routes), and that the
+// result is Translate's.
+func TestRulesEmitTheirTemplates(t *testing.T) {
+	res := benchResources(20)
+	tr := NewTranslator(Options{})
+	got := tr.Translate(res).Fleets[0].Xds.HTTP
+	if diff := cmp.Diff(Translate(res, Options{}).Fleets[0].Xds.HTTP, got); diff != "" {
+		t.Fatalf("the Translator's listeners differ from Translate's (-want +got):\n%s", diff)
+	}
+	rules := 0
+	for route, memo := range tr.http {
+		emitted := map[*ir.HTTPRoute]bool{}
+		for _, e := range memo.emitted {
+			for _, o := range e.routes {
+				emitted[o.route] = true
+			}
+		}
+		for _, r := range memo.built.rules {
+			rules++
+			if !emitted[r.template] {
+				t.Errorf("route %s rule %d: the template is not one of the emitted routes", route.Name, r.index)
+			}
+		}
+	}
+	if rules == 0 {
+		t.Fatal("no rule: the test does not test")
+	}
+}

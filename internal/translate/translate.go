@@ -93,8 +93,8 @@ func Translate(ctx context.Context, files []file.FileData, opts Options) (*Outpu
 	out := &Output{}
 	var problems []file.Problem
 	for _, p := range parsed {
-		problems = append(problems, p.Errors...)
-		for _, w := range p.Warnings {
+		problems = append(problems, p.Errors()...)
+		for _, w := range p.Warnings() {
 			out.Warnings = append(out.Warnings, w.Error())
 		}
 	}

@@ -67,8 +67,8 @@ func parseOne(t *testing.T, name, data string) *Parsed {
 
 func TestParseValidDocuments(t *testing.T) {
 	p := parseOne(t, "gw.yaml", gatewayYAML+"---\n"+routeYAML)
-	if len(p.Errors) > 0 || len(p.Warnings) > 0 {
-		t.Fatalf("unexpected problems: %v %v", p.Errors, p.Warnings)
+	if len(p.Errors()) > 0 || len(p.Warnings()) > 0 {
+		t.Fatalf("unexpected problems: %v %v", p.Errors(), p.Warnings())
 	}
 	if len(p.Objects) != 3 {
 		t.Fatalf("got %d objects, want 3", len(p.Objects))
@@ -92,10 +92,10 @@ func TestParseValidDocuments(t *testing.T) {
 func TestParseReportsFileDocumentAndField(t *testing.T) {
 	bad := strings.Replace(routeYAML, "port: 3000", "port: 0", 1)
 	p := parseOne(t, "routes.yaml", gatewayYAML+"---\n"+bad)
-	if len(p.Errors) != 1 {
-		t.Fatalf("got errors %v, want 1", p.Errors)
+	if len(p.Errors()) != 1 {
+		t.Fatalf("got errors %v, want 1", p.Errors())
 	}
-	got := p.Errors[0].Error()
+	got := p.Errors()[0].Error()
 	want := "routes.yaml: document 3 (line 19): HTTPRoute team-a/backend: spec.rules[0].backendRefs[0].port (line 31): Invalid value: 0: spec.rules[0].backendRefs[0].port in body should be greater than or equal to 1"
 	if got != want {
 		t.Errorf("error:\n got %s\nwant %s", got, want)
@@ -104,15 +104,15 @@ func TestParseReportsFileDocumentAndField(t *testing.T) {
 
 func TestParseYAMLSyntaxError(t *testing.T) {
 	p := parseOne(t, "broken.yaml", gatewayYAML+"---\nkind: [\n")
-	if len(p.Errors) != 1 || p.Errors[0].Document != 3 || !strings.Contains(p.Errors[0].Message, "invalid YAML") {
-		t.Fatalf("got %v, want one YAML error in document 3", p.Errors)
+	if len(p.Errors()) != 1 || p.Errors()[0].Document != 3 || !strings.Contains(p.Errors()[0].Message, "invalid YAML") {
+		t.Fatalf("got %v, want one YAML error in document 3", p.Errors())
 	}
 }
 
 func TestParseIgnoresOtherKinds(t *testing.T) {
 	p := parseOne(t, "pod.yaml", "apiVersion: v1\nkind: Pod\nmetadata: {name: c}\n")
-	if len(p.Errors) != 0 || len(p.Warnings) != 1 || len(p.Objects) != 0 {
-		t.Fatalf("got objects %v errors %v warnings %v, want one warning", p.Objects, p.Errors, p.Warnings)
+	if len(p.Errors()) != 0 || len(p.Warnings()) != 1 || len(p.Objects) != 0 {
+		t.Fatalf("got objects %v errors %v warnings %v, want one warning", p.Objects, p.Errors(), p.Warnings())
 	}
 }
 
@@ -128,15 +128,15 @@ items:
   metadata: {name: Bad_Name}
   spec: {ports: [{port: 80}]}
 `)
-	if len(p.Objects) != 1 || len(p.Errors) != 1 || p.Errors[0].Field != "items[1].metadata.name" {
-		t.Fatalf("got objects %d errors %v, want 1 object and an error on items[1].metadata.name", len(p.Objects), p.Errors)
+	if len(p.Objects) != 1 || len(p.Errors()) != 1 || p.Errors()[0].Field != "items[1].metadata.name" {
+		t.Fatalf("got objects %d errors %v, want 1 object and an error on items[1].metadata.name", len(p.Objects), p.Errors())
 	}
 }
 
 func TestParseReadsV1beta1AsV1(t *testing.T) {
 	p := parseOne(t, "old.yaml", strings.Replace(routeYAML, "gateway.networking.k8s.io/v1", "gateway.networking.k8s.io/v1beta1", 1))
-	if len(p.Errors) != 0 || len(p.Objects) != 1 {
-		t.Fatalf("got %v, want one object", p.Errors)
+	if len(p.Errors()) != 0 || len(p.Objects) != 1 {
+		t.Fatalf("got %v, want one object", p.Errors())
 	}
 	if _, ok := p.Objects[0].Object.(*gwapiv1.HTTPRoute); !ok || p.Objects[0].GVK().Version != "v1" {
 		t.Errorf("v1beta1 HTTPRoute not read as v1: %v", p.Objects[0].GVK())
@@ -178,8 +178,8 @@ func TestParseCacheReusesUnchangedDocuments(t *testing.T) {
 	// A new document before the others shifts their index and line.
 	second := parse(routeYAML + "---\n" + gatewayYAML + "---\n" + routeYAML)
 	// The route is defined twice: Parse does not mind (Build reports it).
-	if len(second.Errors) != 0 || len(second.Objects) != 4 {
-		t.Fatalf("second parse: %d objects, errors %v", len(second.Objects), second.Errors)
+	if len(second.Errors()) != 0 || len(second.Objects) != 4 {
+		t.Fatalf("second parse: %d objects, errors %v", len(second.Objects), second.Errors())
 	}
 	gw := second.Objects[2]
 	if gw.Object != first.Objects[1].Object {
@@ -214,8 +214,8 @@ func TestParseCacheSkipsFilesOfOneDocument(t *testing.T) {
 
 func TestParseRejectsUnservedVersions(t *testing.T) {
 	p := parseOne(t, "old.yaml", strings.Replace(routeYAML, "gateway.networking.k8s.io/v1", "gateway.networking.k8s.io/v1alpha1", 1))
-	if len(p.Errors) != 1 || p.Errors[0].Field != "apiVersion" {
-		t.Fatalf("errors = %v, want one apiVersion error", p.Errors)
+	if len(p.Errors()) != 1 || p.Errors()[0].Field != "apiVersion" {
+		t.Fatalf("errors = %v, want one apiVersion error", p.Errors())
 	}
 }
 
@@ -304,8 +304,8 @@ endpoints:
 - addresses: [10.0.0.2]
 - addresses: [10.0.0.3]
 `)
-	if len(p.Errors) > 0 || len(p.Objects) != 1 {
-		t.Fatalf("objects %d, errors %v", len(p.Objects), p.Errors)
+	if len(p.Errors()) > 0 || len(p.Objects) != 1 {
+		t.Fatalf("objects %d, errors %v", len(p.Objects), p.Errors())
 	}
 	s := p.Objects[0].Object.(*discoveryv1.EndpointSlice)
 	if len(s.Endpoints) != 3 || cap(s.Endpoints) > 3 {

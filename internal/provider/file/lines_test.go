@@ -77,10 +77,10 @@ func TestParseFieldLinesMoveWithCachedDocuments(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(out[0].Errors) != 1 {
-			t.Fatalf("errors = %v, want one", out[0].Errors)
+		if len(out[0].Errors()) != 1 {
+			t.Fatalf("errors = %v, want one", out[0].Errors())
 		}
-		lines = append(lines, out[0].Errors[0].FieldLine)
+		lines = append(lines, out[0].Errors()[0].FieldLine)
 	}
 	if diff := cmp.Diff([]int{13, 31}, lines); diff != "" {
 		t.Errorf("field lines (-want +got):\n%s", diff)

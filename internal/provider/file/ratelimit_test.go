@@ -30,8 +30,8 @@ spec:
 // (defaults applied) and ends in the snapshot.
 func TestParseRateLimitFilter(t *testing.T) {
 	p := parseOne(t, "rl.yaml", rateLimitFilterYAML)
-	if len(p.Errors) > 0 || len(p.Warnings) > 0 {
-		t.Fatalf("unexpected problems: %v %v", p.Errors, p.Warnings)
+	if len(p.Errors()) > 0 || len(p.Warnings()) > 0 {
+		t.Fatalf("unexpected problems: %v %v", p.Errors(), p.Warnings())
 	}
 	res, problems := Build([]*Parsed{p}, nil)
 	if len(problems) > 0 || len(res.RateLimitFilters) != 1 {
@@ -67,13 +67,13 @@ func TestParseRateLimitFilterRejects(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			p := parseOne(t, "rl.yaml", strings.Replace(rateLimitFilterYAML, tc.from, tc.to, 1))
-			for _, e := range p.Errors {
+			for _, e := range p.Errors() {
 				msg := e.Error()
 				if strings.Contains(msg, ": "+tc.field+" (line ") && strings.Contains(msg, tc.want) {
 					return
 				}
 			}
-			t.Fatalf("errors %v, want one on %s containing %q", p.Errors, tc.field, tc.want)
+			t.Fatalf("errors %v, want one on %s containing %q", p.Errors(), tc.field, tc.want)
 		})
 	}
 }

@@ -46,7 +46,7 @@ func (p *Provider) Status() Status {
 		fs := FileStatus{Path: name, Valid: st.errors == nil, LastGood: st.good != nil}
 		if st.good != nil {
 			fs.Objects = len(st.good.Objects)
-			s.Warnings = append(s.Warnings, st.good.Warnings...)
+			s.Warnings = append(s.Warnings, st.good.Warnings()...)
 		}
 		s.Files = append(s.Files, fs)
 		s.Errors = append(s.Errors, st.errors...)

@@ -206,8 +206,8 @@ func (p *Provider) parseChanged(ctx context.Context, changed []FileData, stamps 
 		st := p.state(f.Name)
 		st.stamp = stamps[i]
 		p.mu.Unlock()
-		if len(parsed[i].Errors) > 0 {
-			p.fileFailed(f.Name, parsed[i].Errors)
+		if len(parsed[i].Errors()) > 0 {
+			p.fileFailed(f.Name, parsed[i].Errors())
 			continue
 		}
 		resHash, epsHash := contentHash(parsed[i])
@@ -222,7 +222,7 @@ func (p *Provider) parseChanged(ctx context.Context, changed []FileData, stamps 
 		}
 		p.mu.Unlock()
 		p.log.Info("file read", "file", f.Name, "objects", len(parsed[i].Objects))
-		for _, w := range parsed[i].Warnings {
+		for _, w := range parsed[i].Warnings() {
 			p.log.Info("ignored document", "problem", w.Error())
 		}
 	}

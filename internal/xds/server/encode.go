@@ -22,29 +22,48 @@ import (
 )
 
 // entry is one resource as served: the message put into the snapshots and
-// its version, a hash of its encoding.
+// its version, a hash of its encoding. A server holds one per resource
+// (40,000 at 10,000 routes): what few entries have is apart (extra).
 type entry struct {
 	name string
-	// input is the translator's message the entry was made from.
+	// input is the translator's message the entry was made from, and the
+	// served message unless extra says otherwise.
 	input   types.Resource
-	served  types.Resource
 	version string
 	// wire is the served message's encoding, what the partial cache sends
 	// (nil for listeners and clusters, which the snapshot caches serve);
 	// for a route configuration, the encoding of its fields but
-	// virtual_hosts, which vhosts follow.
+	// virtual_hosts, which extra.vhosts follow.
 	wire []byte
+	// sum is the entry's share of its type's version (see versionSum).
+	sum versionSum
+	// extra is, for a route configuration or a message served as another
+	// (see preEncoded), what the entry holds besides; nil otherwise.
+	extra *entryExtra
+}
+
+// entryExtra is what an entry of a route configuration or of a message
+// served as another holds besides.
+type entryExtra struct {
+	// served is the served message when it is not the input.
+	served types.Resource
 	// value is, for a route configuration, what the partial cache sends:
 	// a parted Any of wire and vhosts (see encodeRouteConfiguration).
 	value *anypb.Any
-	// sum is the entry's share of its type's version (see versionSum).
-	sum versionSum
 	// vhosts are, for a route configuration, the encoded virtual_hosts
 	// fields of its input's virtual hosts, in order, with their hashes:
 	// a chunked list, so that the next entry of a configuration with
 	// thousands of virtual hosts, a few of them changed, shares all but a
 	// few chunks of it.
 	vhosts chunked.List[vhostPart]
+}
+
+// served is the message put into the snapshots.
+func (en *entry) served() types.Resource {
+	if en.extra != nil && en.extra.served != nil {
+		return en.extra.served
+	}
+	return en.input
 }
 
 // vhostPart is one virtual host of a route configuration as encoded: its
@@ -140,7 +159,10 @@ func encode(r types.Resource, prev *entry, vhosts vhostIndex) (*entry, error) {
 	if err != nil {
 		return nil, fmt.Errorf("encoding %q: %w", cachev3.GetResourceName(r), err)
 	}
-	en := &entry{name: cachev3.GetResourceName(r), input: r, served: served}
+	en := &entry{name: cachev3.GetResourceName(r), input: r}
+	if served != r {
+		en.extra = &entryExtra{served: served}
+	}
 	en.version = versionOf(wire, chunked.List[vhostPart]{})
 	switch r.(type) {
 	case *tlsv3.Secret, *endpointv3.ClusterLoadAssignment: // sent as their bytes
@@ -173,8 +195,10 @@ func encodeRouteConfiguration(rc *routev3.RouteConfiguration, prev *entry, other
 		vhosts = compacted(vhosts, rc.GetVirtualHosts(), others)
 		runs = runsOf(vhosts)
 	}
-	en := &entry{name: rc.GetName(), input: rc, served: rc, wire: head, vhosts: vhosts}
-	en.value = newPartedAny(resourcev3.RouteType, append([][]byte{head}, runs...))
+	en := &entry{name: rc.GetName(), input: rc, wire: head, extra: &entryExtra{
+		value:  newPartedAny(resourcev3.RouteType, append([][]byte{head}, runs...)),
+		vhosts: vhosts,
+	}}
 	en.version = versionOf(head, vhosts)
 	en.sum = entrySum(en.name, en.version)
 	return en, nil
@@ -282,7 +306,7 @@ func vhostsOf(rc *routev3.RouteConfiguration, prev *entry, others vhostIndex) (c
 	var old []*routev3.VirtualHost
 	var parts chunked.List[vhostPart]
 	if prevRC, ok := prev.inputOrNil().(*routev3.RouteConfiguration); ok {
-		old, parts = prevRC.GetVirtualHosts(), prev.vhosts
+		old, parts = prevRC.GetVirtualHosts(), prev.extra.vhosts
 	}
 	p, s := sliceends.Common(old, vhs)
 	if p+s == len(old) && len(old) == len(vhs) {

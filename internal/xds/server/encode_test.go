@@ -68,7 +68,7 @@ func TestServedFormDecodesToTheResource(t *testing.T) {
 		var served proto.Message
 		for _, e := range c.entries[typ] {
 			if e.name == nameOf(want) {
-				served = e.served
+				served = e.served()
 			}
 		}
 		b, err := proto.Marshal(served)
@@ -144,12 +144,12 @@ func TestContentReusesWhatDidNotChange(t *testing.T) {
 		// they are sent as two runs after the configuration's other
 		// fields: the new part, and the unchanged ones in their buffer.
 		for j := range rc.GetVirtualHosts() {
-			same := &nextEntry.vhosts.At(j).wire[0] == &againEntry.vhosts.At(j).wire[0]
+			same := &nextEntry.extra.vhosts.At(j).wire[0] == &againEntry.extra.vhosts.At(j).wire[0]
 			if j > 0 && !same || j == 0 && same {
 				t.Errorf("route configuration %s: virtual host %d: the same part = %v", rc.GetName(), j, same)
 			}
 		}
-		if parts, _, _ := partsOf(nextEntry.value); len(parts) != 3 {
+		if parts, _, _ := partsOf(nextEntry.extra.value); len(parts) != 3 {
 			t.Errorf("route configuration %s is sent in %d parts, want 3", rc.GetName(), len(parts))
 		}
 	}
@@ -317,7 +317,7 @@ func TestVhostsOfReusesTheSameMessages(t *testing.T) {
 			if full := sha256.Sum256(want); parts[i].sum != vhostSum(full[:len(vhostSum{})]) {
 				t.Errorf("%s: sum %d is not the hash of virtual host %s", name, i, v.GetName())
 			}
-			if j := slices.Index(old, v); j >= 0 && &parts[i].wire[0] != &prev.vhosts.At(j).wire[0] {
+			if j := slices.Index(old, v); j >= 0 && &parts[i].wire[0] != &prev.extra.vhosts.At(j).wire[0] {
 				t.Errorf("%s: virtual host %s, unchanged, encoded again", name, v.GetName())
 			}
 		}
@@ -345,10 +345,10 @@ func TestMessagesWithUnknownFieldsAreServedWhole(t *testing.T) {
 	if string(a.wire) != string(b.wire) || a.version != b.version {
 		t.Errorf("served %x (version %s), want %x (version %s)", b.wire, b.version, a.wire, a.version)
 	}
-	if b.served != types.Resource(held) {
+	if b.served() != types.Resource(held) {
 		t.Error("the pre-encoded assignment is not served as the translator's message")
 	}
-	if served := a.served.(*endpointv3.ClusterLoadAssignment); served == full || len(served.GetEndpoints()) != 0 {
+	if served := a.served().(*endpointv3.ClusterLoadAssignment); served == full || len(served.GetEndpoints()) != 0 {
 		t.Error("the full assignment is not served pre-encoded")
 	}
 }
@@ -400,17 +400,17 @@ func TestRouteConfigurationEncodingOverManyChanges(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !bytes.Equal(valueOf(en.value), valueOf(fresh.value)) || en.version != fresh.version {
+		if !bytes.Equal(valueOf(en.extra.value), valueOf(fresh.extra.value)) || en.version != fresh.version {
 			t.Fatalf("step %d: the entry encoded from the one before differs from one encoded afresh", step)
 		}
-		parts, size, _ := partsOf(en.value)
-		if size != len(valueOf(fresh.value)) {
-			t.Fatalf("step %d: the parts' size is %d, want %d", step, size, len(valueOf(fresh.value)))
+		parts, size, _ := partsOf(en.extra.value)
+		if size != len(valueOf(fresh.extra.value)) {
+			t.Fatalf("step %d: the parts' size is %d, want %d", step, size, len(valueOf(fresh.extra.value)))
 		}
 		if len(parts) > maxRuns+1 {
 			t.Fatalf("step %d: sent in %d parts", step, len(parts))
 		}
-		if prevParts, _, _ := partsOf(prev.value); len(parts) < len(prevParts)-2 {
+		if prevParts, _, _ := partsOf(prev.extra.value); len(parts) < len(prevParts)-2 {
 			compactions++ // a change removes at most two runs
 		}
 		maxParts = max(maxParts, len(parts))
@@ -420,7 +420,7 @@ func TestRouteConfigurationEncodingOverManyChanges(t *testing.T) {
 		t.Errorf("the runs were never copied into one buffer again (at most %d parts): the test does not reach maxRuns", maxParts)
 	}
 	decoded := &routev3.RouteConfiguration{}
-	if err := proto.Unmarshal(valueOf(prev.value), decoded); err != nil {
+	if err := proto.Unmarshal(valueOf(prev.extra.value), decoded); err != nil {
 		t.Fatal(err)
 	}
 	if diff := cmp.Diff(translator.RouteConfiguration("rc", vhs), decoded, protocmp.Transform()); diff != "" {
@@ -472,7 +472,7 @@ func assertSharedParts(t *testing.T, c *content, n int) {
 	if len(entries) != 2 || c.vhosts != nil {
 		t.Fatalf("%d route configurations; index kept: %v", len(entries), c.vhosts != nil)
 	}
-	a, b := entries[0].vhosts.Slice(), entries[1].vhosts.Slice()
+	a, b := entries[0].extra.vhosts.Slice(), entries[1].extra.vhosts.Slice()
 	if len(a) != n || len(b) != n {
 		t.Fatalf("%d and %d encoded virtual hosts, want %d", len(a), len(b), n)
 	}
@@ -483,7 +483,7 @@ func assertSharedParts(t *testing.T, c *content, n int) {
 	}
 	for _, e := range entries {
 		got := &routev3.RouteConfiguration{}
-		if err := proto.Unmarshal(valueOf(e.value), got); err != nil || !proto.Equal(got, e.input) {
+		if err := proto.Unmarshal(valueOf(e.extra.value), got); err != nil || !proto.Equal(got, e.input) {
 			t.Errorf("%s is not served as its configuration (%v)", e.name, err)
 		}
 	}

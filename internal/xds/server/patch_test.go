@@ -164,7 +164,7 @@ func TestVersionFollowsServedBytes(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		b, err := deterministic.Marshal(en.served)
+		b, err := deterministic.Marshal(en.served())
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -39,8 +39,8 @@ func TestResourceName(t *testing.T) {
 		{name: "cluster", msg: &clusterv3.Cluster{Name: "c", AltStatName: "x"}, want: "c"},
 		{name: "assignment", msg: &endpointv3.ClusterLoadAssignment{ClusterName: "e"}, want: "e"},
 		{name: "secret", msg: &tlsv3.Secret{Name: "s"}, want: "s"},
-		{name: "route configuration as sent (parted)", sent: served.value, want: "rc"},
-		{name: "pre-encoded assignment", msg: cla.served, want: "e"},
+		{name: "route configuration as sent (parted)", sent: served.extra.value, want: "rc"},
+		{name: "pre-encoded assignment", msg: cla.served(), want: "e"},
 		{name: "route configuration without a name", msg: &routev3.RouteConfiguration{VirtualHosts: rc.VirtualHosts}, want: ""},
 		{name: "field 1 not a name, decoded", msg: wrapperspb.UInt32(5), want: ""},
 		{name: "undecodable", raw: []byte{0xff}, want: ""},
@@ -78,9 +78,9 @@ func TestRouteConfigurationsOfSentResponse(t *testing.T) {
 		t.Fatal(err)
 	}
 	for name, r := range map[string]sentResponse{
-		"served":  {routes: []types.Resource{en.served}},
+		"served":  {routes: []types.Resource{en.served()}},
 		"encoded": {raw: []*anypb.Any{raw}},
-		"parted":  {raw: []*anypb.Any{en.value}},
+		"parted":  {raw: []*anypb.Any{en.extra.value}},
 	} {
 		got := r.routeConfigurations()
 		if len(got) != 1 || !proto.Equal(got[0], rc) {

@@ -192,7 +192,7 @@ func groupOf(version string, entries []*entry) (cachev3.Resources, map[string]st
 	served := make([]types.Resource, len(entries))
 	versions := make(map[string]string, len(entries))
 	for i, e := range entries {
-		served[i] = e.served
+		served[i] = e.served()
 		versions[e.name] = e.version
 	}
 	return cachev3.NewResources(version, served), versions
@@ -218,8 +218,8 @@ func (c *content) servedName(t resourcev3.Type, name []byte) (string, bool) {
 // configuration, see encodeRouteConfiguration).
 func (c *content) value(t resourcev3.Type, name string) *anypb.Any {
 	e, _ := c.byName[t].get(name)
-	if e.value != nil {
-		return e.value
+	if e.extra != nil && e.extra.value != nil {
+		return e.extra.value
 	}
 	return &anypb.Any{TypeUrl: t, Value: e.wire}
 }

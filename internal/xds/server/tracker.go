@@ -227,7 +227,7 @@ func (t *tracker) sentRoutes(fleet, version string, names []string, resources []
 		if !ok {
 			return nil, resources
 		}
-		out = append(out, e.served)
+		out = append(out, e.served())
 	}
 	return out, nil
 }
