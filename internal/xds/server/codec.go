@@ -23,16 +23,32 @@ const largeValue = 64 << 10
 // allocated and copied. The bytes on the wire are a valid encoding of the
 // same message: the fields other than resources first, then each resource
 // in order, the way any protobuf parser reads them.
-type responseCodec struct{ proto encoding.CodecV2 }
+//
+// A request it decodes has the resource names it subscribes to given to
+// shareNames (when not nil), which may replace them by equal strings the
+// server holds.
+type responseCodec struct {
+	proto      encoding.CodecV2
+	shareNames func(t string, names []string)
+}
 
-func newResponseCodec() responseCodec {
-	return responseCodec{proto: encoding.GetCodecV2("proto")}
+func newResponseCodec(shareNames func(t string, names []string)) responseCodec {
+	return responseCodec{proto: encoding.GetCodecV2("proto"), shareNames: shareNames}
 }
 
 func (c responseCodec) Name() string { return c.proto.Name() }
 
 func (c responseCodec) Unmarshal(data mem.BufferSlice, v any) error {
-	return c.proto.Unmarshal(data, v)
+	if err := c.proto.Unmarshal(data, v); err != nil || c.shareNames == nil {
+		return err
+	}
+	switch m := v.(type) {
+	case *discoveryv3.DiscoveryRequest:
+		c.shareNames(m.GetTypeUrl(), m.GetResourceNames())
+	case *discoveryv3.DeltaDiscoveryRequest:
+		c.shareNames(m.GetTypeUrl(), m.GetResourceNamesSubscribe())
+	}
+	return nil
 }
 
 func (c responseCodec) Marshal(v any) (mem.BufferSlice, error) {

@@ -20,7 +20,7 @@ func value(n int, fill byte) []byte { return bytes.Repeat([]byte{fill}, n) }
 // message of m's type.
 func decoded(t *testing.T, m proto.Message) (proto.Message, mem.BufferSlice) {
 	t.Helper()
-	data, err := newResponseCodec().Marshal(m)
+	data, err := newResponseCodec(nil).Marshal(m)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,7 +130,7 @@ func TestCodecSendsPartedValuesInPlace(t *testing.T) {
 // TestCodecEncodesSmallResponsesAsProto: without a large value, the
 // encoding is gRPC's proto codec's, byte for byte.
 func TestCodecEncodesSmallResponsesAsProto(t *testing.T) {
-	c := newResponseCodec()
+	c := newResponseCodec(nil)
 	resp := &discoveryv3.DiscoveryResponse{VersionInfo: "v", Resources: []*anypb.Any{{TypeUrl: "t", Value: value(100, 'a')}}}
 	mine, err := c.Marshal(resp)
 	if err != nil {
@@ -154,7 +154,7 @@ func TestCodecEncodesSmallResponsesAsProto(t *testing.T) {
 func BenchmarkCodecMarshal(b *testing.B) {
 	resp := &discoveryv3.DiscoveryResponse{VersionInfo: "v1", TypeUrl: resourcev3.RouteType, Nonce: "1",
 		Resources: []*anypb.Any{{TypeUrl: resourcev3.RouteType, Value: value(5<<20, 'r')}}}
-	c := newResponseCodec()
+	c := newResponseCodec(nil)
 	for _, codec := range []struct {
 		name string
 		c    interface {

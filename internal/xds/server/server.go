@@ -120,26 +120,53 @@ func New(opts Options) (*Server, error) {
 	streamCtx, stopStreams := context.WithCancel(context.Background())
 	xds := serverv3.NewServer(streamCtx, partialRouter{partial: partial, rest: cache}, cb, sotwv3.WithOrderedADS())
 
-	g := grpc.NewServer(
-		grpc.Creds(creds),
-		grpc.ForceServerCodecV2(newResponseCodec()),
-		grpc.MaxConcurrentStreams(1<<20),
-		grpc.KeepaliveParams(keepalive.ServerParameters{Time: 30 * time.Second, Timeout: 5 * time.Second}),
-		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: 15 * time.Second, PermitWithoutStream: true}),
-	)
-	discoveryv3.RegisterAggregatedDiscoveryServiceServer(g, xds)
-
-	return &Server{
+	s := &Server{
 		opts:        opts,
 		log:         log,
 		metrics:     m,
 		tracker:     t,
 		caches:      caches,
 		partial:     partial,
-		grpc:        g,
 		stopStreams: stopStreams,
 		fleets:      map[string]*content{},
-	}, nil
+	}
+	s.grpc = grpc.NewServer(
+		grpc.Creds(creds),
+		grpc.ForceServerCodecV2(newResponseCodec(s.shareRequestNames)),
+		grpc.MaxConcurrentStreams(1<<20),
+		grpc.KeepaliveParams(keepalive.ServerParameters{Time: 30 * time.Second, Timeout: 5 * time.Second}),
+		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: 15 * time.Second, PermitWithoutStream: true}),
+	)
+	discoveryv3.RegisterAggregatedDiscoveryServiceServer(s.grpc, xds)
+	return s, nil
+}
+
+// shareRequestNames gives the resource names of a request of type t that
+// a fleet's content serves the content's strings, in place: a stream
+// keeps its last request's names, and a state-of-the-world request for
+// assignments names every cluster (20,000 at 10,000 routes, each decoded
+// into a string of its own, on every acknowledgement). Names no content
+// serves keep their own.
+func (s *Server) shareRequestNames(t resourcev3.Type, names []string) {
+	if len(names) == 0 {
+		return
+	}
+	s.mu.Lock()
+	indexes := make([]*nameIndex, 0, len(s.fleets))
+	for _, c := range s.fleets {
+		if x := c.byName[t]; x != nil {
+			indexes = append(indexes, x)
+		}
+	}
+	s.mu.Unlock()
+	for i, n := range names {
+		for _, x := range indexes {
+			if e, ok := x.get(n); ok {
+				names[i] = e.name
+				break
+			}
+		}
+	}
 }
 
 // Name names the server among the control plane's runners.
