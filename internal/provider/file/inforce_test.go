@@ -44,7 +44,7 @@ func randomFile(rng *rand.Rand, name string) *Parsed {
 		default:
 			obj = &gwapiv1.Gateway{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "gw"}}
 		}
-		p.Objects = append(p.Objects, Object{Source: Source{File: name, Document: d + 1, Line: 1}, kind: kinds[gvkOf(obj)], Object: obj})
+		p.Objects = append(p.Objects, Object{Source: Source{File: name, Document: int32(d + 1), Line: 1}, kind: kinds[gvkOf(obj)], Object: obj})
 	}
 	return p
 }
