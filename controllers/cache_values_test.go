@@ -65,6 +65,7 @@ func TestRouteStatusesShareTheirValues(t *testing.T) {
 		"status":     same(string(cb.Status), string(cc.Status)),
 		"reason":     same(cb.Reason, cc.Reason),
 		"message":    same(cb.Message, cc.Message),
+		"conditions": &pb.Conditions[0] == &pc.Conditions[0],
 	} {
 		if !shared {
 			t.Errorf("the routes hold two copies of their status's %s", name)

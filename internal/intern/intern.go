@@ -21,9 +21,15 @@ type Table struct {
 	mu   sync.Mutex
 	strs map[string]string
 	ptrs map[ptrKey]any
-	// seenStrs and seenPtrs are the values seen once.
+	// vals are the shared pointers to comparable structs and slices of
+	// comparable elements, by value.
+	vals map[valKey]any
+	// seenStrs, seenPtrs and seenVals are the values seen once.
 	seenStrs map[string]struct{}
 	seenPtrs map[ptrKey]struct{}
+	seenVals map[valKey]struct{}
+	// whole caches comparesWhole by type.
+	whole map[reflect.Type]bool
 }
 
 // ptrKey is the key of the shared pointer to a value: its type and its
@@ -32,6 +38,14 @@ type ptrKey struct {
 	typ  reflect.Type
 	str  string
 	bits uint64
+}
+
+// valKey is the key of a shared pointer to a comparable struct (its
+// type and the struct) or of a shared slice of comparable elements (its
+// type and its elements as an array).
+type valKey struct {
+	typ reflect.Type
+	val any
 }
 
 // Object replaces the repeated values of obj, a pointer to a struct, by
@@ -50,7 +64,7 @@ func (t *Table) Object(obj any) {
 func (t *Table) Len() int {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	return len(t.strs) + len(t.ptrs)
+	return len(t.strs) + len(t.ptrs) + len(t.vals)
 }
 
 // walk interns what v holds; v is settable (reached through a pointer).
@@ -66,12 +80,13 @@ func (t *Table) walk(v reflect.Value) {
 	case reflect.Pointer:
 		t.walkPointer(v)
 	case reflect.Slice:
-		if v.Type().Elem().Kind() == reflect.Uint8 {
+		if v.Type().Elem().Kind() == reflect.Uint8 || v.Len() == 0 {
 			return // bytes: data, not names
 		}
 		for i := range v.Len() {
 			t.walk(v.Index(i))
 		}
+		t.shareSlice(v)
 	case reflect.String:
 		if s := v.String(); s != "" && len(s) <= MaxLen {
 			v.SetString(t.shareString(s))
@@ -88,6 +103,11 @@ func (t *Table) walkPointer(v reflect.Value) {
 	elem := v.Elem()
 	if elem.Kind() == reflect.Struct {
 		t.walk(elem)
+		if t.comparesWhole(elem.Type()) {
+			if c := t.shareValue(valKey{elem.Type(), elem.Interface()}, v.Interface()); c != v.Interface() {
+				v.Set(reflect.ValueOf(c))
+			}
+		}
 		return
 	}
 	key, ok := keyOf(elem)
@@ -99,6 +119,54 @@ func (t *Table) walkPointer(v reflect.Value) {
 		return
 	}
 	t.walk(elem) // the pointer is its own: its string may be shared
+}
+
+// shareSlice shares a slice of comparable elements (already walked): the
+// one held for the same elements, or v itself, its capacity clipped so
+// that appending to it copies (the second time its elements are seen).
+func (t *Table) shareSlice(v reflect.Value) {
+	typ := v.Type()
+	if !t.comparesWhole(typ.Elem()) {
+		return
+	}
+	n := v.Len()
+	elems := reflect.New(reflect.ArrayOf(n, typ.Elem())).Elem()
+	reflect.Copy(elems, v)
+	clipped := v.Slice3(0, n, n)
+	v.Set(reflect.ValueOf(t.shareValue(valKey{typ, elems.Interface()}, clipped.Interface())))
+}
+
+// comparesWhole is comparesWhole of typ, computed once per type. t.mu is
+// held.
+func (t *Table) comparesWhole(typ reflect.Type) bool {
+	whole, ok := t.whole[typ]
+	if !ok {
+		whole = comparesWhole(typ)
+		if t.whole == nil {
+			t.whole = map[reflect.Type]bool{}
+		}
+		t.whole[typ] = whole
+	}
+	return whole
+}
+
+// comparesWhole reports whether values of t compare whole with ==, without
+// a panic: no interface, map, slice or function inside.
+func comparesWhole(t reflect.Type) bool {
+	switch t.Kind() {
+	case reflect.Struct:
+		for i := range t.NumField() {
+			if !comparesWhole(t.Field(i).Type) {
+				return false
+			}
+		}
+		return true
+	case reflect.Array:
+		return comparesWhole(t.Elem())
+	case reflect.Interface, reflect.Map, reflect.Slice, reflect.Func, reflect.Chan, reflect.UnsafePointer:
+		return false
+	}
+	return true
 }
 
 // keyOf returns the key of the shared pointer to v, false when pointers
@@ -156,13 +224,28 @@ func (t *Table) sharePointer(key ptrKey, p any) any {
 	return p
 }
 
+// shareValue returns the value held for key, holding v itself the second
+// time key is seen while there is room. t.mu is held.
+func (t *Table) shareValue(key valKey, v any) any {
+	if c, ok := t.vals[key]; ok {
+		return c
+	}
+	if admit(t, &t.seenVals, key) {
+		if t.vals == nil {
+			t.vals = map[valKey]any{}
+		}
+		t.vals[key] = v
+	}
+	return v
+}
+
 // admit reports whether a value not held is to be held: it was seen
 // before (and is forgotten as seen) and there is room. A value seen for
 // the first time is remembered. t.mu is held.
 func admit[K comparable](t *Table, seen *map[K]struct{}, key K) bool {
 	if _, ok := (*seen)[key]; !ok {
-		if len(t.seenStrs)+len(t.seenPtrs) >= maxSeen {
-			t.seenStrs, t.seenPtrs = nil, nil
+		if len(t.seenStrs)+len(t.seenPtrs)+len(t.seenVals) >= maxSeen {
+			t.seenStrs, t.seenPtrs, t.seenVals = nil, nil, nil
 		}
 		if *seen == nil {
 			*seen = make(map[K]struct{})
@@ -171,5 +254,5 @@ func admit[K comparable](t *Table, seen *map[K]struct{}, key K) bool {
 		return false
 	}
 	delete(*seen, key)
-	return len(t.strs)+len(t.ptrs) < MaxValues
+	return len(t.strs)+len(t.ptrs)+len(t.vals) < MaxValues
 }

@@ -171,3 +171,61 @@ func TestObjectIgnoresWhatIsNotAPointerToAStruct(t *testing.T) {
 		t.Fatal("values held from non-pointers")
 	}
 }
+
+type condition struct {
+	Type, Status string
+	Generation   int64
+}
+
+type match struct {
+	Kind  *kind
+	Value *string
+}
+
+type status struct {
+	Conditions []condition
+	Match      *match
+	Names      []string
+}
+
+// TestSlicesAndStructsShareByValue checks that slices of comparable
+// elements and pointers to comparable structs are shared by value, a
+// shared slice clipped so that appending to it copies, and that a
+// different one keeps its own. A struct holding pointers is keyed by them:
+// it is shared once they are (from the third object on here).
+func TestSlicesAndStructsShareByValue(t *testing.T) {
+	c := strings.Clone
+	decodedStatus := func(name string) *status {
+		return &status{
+			Conditions: []condition{{Type: c("Accepted"), Status: c("True"), Generation: 1}, {Type: c("ResolvedRefs"), Status: c("True"), Generation: 1}},
+			Match:      &match{Kind: new(kind(c("Exact"))), Value: new(c("/api"))},
+			Names:      []string{c(name)},
+		}
+	}
+	var tab Table
+	objs := []*status{decodedStatus("a"), decodedStatus("b"), decodedStatus("c"), decodedStatus("d")}
+	for _, o := range objs {
+		want := decodedStatus(o.Names[0])
+		tab.Object(o)
+		if !reflect.DeepEqual(o, want) {
+			t.Fatalf("interning changed the object:\n%+v\nwant %+v", o, want)
+		}
+	}
+	b, d := objs[1], objs[2]
+	if &b.Conditions[0] != &d.Conditions[0] {
+		t.Fatal("equal slices are not shared")
+	}
+	if objs[2].Match != objs[3].Match {
+		t.Fatal("equal structs are not shared")
+	}
+	if cap(b.Conditions) != len(b.Conditions) {
+		t.Fatalf("a shared slice has room to append into: cap %d, len %d", cap(b.Conditions), len(b.Conditions))
+	}
+	if &b.Names[0] == &d.Names[0] {
+		t.Fatal("different slices are shared")
+	}
+	grown := append(b.Conditions, condition{Type: "Extra"})
+	if len(d.Conditions) != 2 || &grown[0] == &d.Conditions[0] {
+		t.Fatal("appending to a shared slice changed the one it shares")
+	}
+}
