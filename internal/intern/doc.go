@@ -1,12 +1,15 @@
 // Package intern gives the small values that repeat across decoded
-// Kubernetes objects one shared copy: the strings and the pointers to
-// scalars (a route's group, kind, path type, port, weight; a slice's port
-// name and protocol; a namespace) that every object decoded from JSON or
-// protobuf holds in allocations of its own. A Table walks an object's
-// exported fields and replaces each such value by the copy it holds,
-// admitting a value the second time it sees it, so that values unique to
-// one object (names, addresses, hostnames) are never held.
+// Kubernetes objects one shared copy: the strings, the pointers to scalars
+// and to comparable structs, and the slices of comparable elements (a
+// route's group, kind, path match and weight; a Service's ports; a slice's
+// port name and protocol; a namespace; a route status's conditions) that
+// every object decoded from YAML, JSON or protobuf holds in allocations of
+// its own. A Table walks an object's exported fields (through pointers,
+// structs and slices, not maps or interfaces) and replaces each such value
+// by the copy it holds, admitting a value the second time it sees it, so
+// that values unique to one object (names, addresses, hostnames) are never
+// held. Shared slices are clipped: appending to one copies it.
 //
 // The objects must be read-only once interned: two objects may then share
-// a pointer, and a write through one would change both.
+// a pointer or a slice, and a write through one would change both.
 package intern
