@@ -95,7 +95,7 @@ func decodedSlice(name string) *discoveryv1.EndpointSlice {
 // (EndpointSlices here) share their repeated values too, unchanged.
 func TestCachedObjectsShareTheirValues(t *testing.T) {
 	tr := &cacheTransform{}
-	var slices []*discoveryv1.EndpointSlice
+	slices := make([]*discoveryv1.EndpointSlice, 0, 3)
 	for _, name := range []string{"a", "b", "c"} {
 		s := decodedSlice(name)
 		if _, err := tr.transform(s); err != nil {
@@ -131,7 +131,7 @@ func TestNewSpecsShareTheirValues(t *testing.T) {
 		}
 	}
 	tr := &cacheTransform{}
-	var routes []*gwapiv1.HTTPRoute
+	routes := make([]*gwapiv1.HTTPRoute, 0, 3)
 	for _, name := range []string{"a", "b", "c"} {
 		r := route(name)
 		if _, err := tr.transform(r); err != nil {

@@ -72,8 +72,8 @@ func (t *Table) Len() int {
 func (t *Table) walk(v reflect.Value) {
 	switch v.Kind() {
 	case reflect.Struct:
-		for i := range v.NumField() {
-			if f := v.Field(i); f.CanSet() {
+		for _, f := range v.Fields() {
+			if f.CanSet() {
 				t.walk(f)
 			}
 		}
@@ -155,8 +155,8 @@ func (t *Table) comparesWhole(typ reflect.Type) bool {
 func comparesWhole(t reflect.Type) bool {
 	switch t.Kind() {
 	case reflect.Struct:
-		for i := range t.NumField() {
-			if !comparesWhole(t.Field(i).Type) {
+		for f := range t.Fields() {
+			if !comparesWhole(f.Type) {
 				return false
 			}
 		}

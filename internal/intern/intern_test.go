@@ -104,7 +104,7 @@ func TestPointersOfDifferentTypesAreApart(t *testing.T) {
 		S *string
 	}
 	var tab Table
-	objs := []*pair{}
+	objs := make([]*pair, 0, 3)
 	for range 3 {
 		objs = append(objs, &pair{K: new(kind("x")), S: new("x")})
 		tab.Object(objs[len(objs)-1])
