@@ -91,21 +91,29 @@ func decodedSlice(name string) *discoveryv1.EndpointSlice {
 	}
 }
 
+// transformedUnchanged returns the objects "a", "b" and "c" of decoded
+// after one cache transform, checking that each is unchanged.
+func transformedUnchanged[T any](t *testing.T, decoded func(name string) T) []T {
+	t.Helper()
+	tr := &cacheTransform{}
+	out := make([]T, 0, 3)
+	for _, name := range []string{"a", "b", "c"} {
+		o := decoded(name)
+		if _, err := tr.transform(o); err != nil {
+			t.Fatal(err)
+		}
+		if want := decoded(name); !equality.Semantic.DeepEqual(o, want) {
+			t.Fatalf("%s changed:\n%+v\nwant %+v", name, o, want)
+		}
+		out = append(out, o)
+	}
+	return out
+}
+
 // TestCachedObjectsShareTheirValues checks that other kinds than routes
 // (EndpointSlices here) share their repeated values too, unchanged.
 func TestCachedObjectsShareTheirValues(t *testing.T) {
-	tr := &cacheTransform{}
-	slices := make([]*discoveryv1.EndpointSlice, 0, 3)
-	for _, name := range []string{"a", "b", "c"} {
-		s := decodedSlice(name)
-		if _, err := tr.transform(s); err != nil {
-			t.Fatal(err)
-		}
-		if want := decodedSlice(name); !equality.Semantic.DeepEqual(s, want) {
-			t.Fatalf("the slice changed:\n%+v\nwant %+v", s, want)
-		}
-		slices = append(slices, s)
-	}
+	slices := transformedUnchanged(t, decodedSlice)
 	b, c := slices[1], slices[2]
 	pb, pc := b.Ports[0], c.Ports[0]
 	if pb.Name != pc.Name || pb.Port != pc.Port || pb.Protocol != pc.Protocol ||
@@ -130,18 +138,7 @@ func TestNewSpecsShareTheirValues(t *testing.T) {
 			}}}}},
 		}
 	}
-	tr := &cacheTransform{}
-	routes := make([]*gwapiv1.HTTPRoute, 0, 3)
-	for _, name := range []string{"a", "b", "c"} {
-		r := route(name)
-		if _, err := tr.transform(r); err != nil {
-			t.Fatal(err)
-		}
-		if want := route(name); !equality.Semantic.DeepEqual(r, want) {
-			t.Fatalf("the route changed:\n%+v\nwant %+v", r, want)
-		}
-		routes = append(routes, r)
-	}
+	routes := transformedUnchanged(t, route)
 	rb, rc := routes[1].Spec.Rules[0].BackendRefs[0], routes[2].Spec.Rules[0].BackendRefs[0]
 	if rb.Kind != rc.Kind || rb.Port != rc.Port || unsafe.StringData(routes[1].Namespace) != unsafe.StringData(routes[2].Namespace) {
 		t.Fatal("the routes hold their own copies of their backends' kind and port, or of their namespace")
