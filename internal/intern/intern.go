@@ -6,12 +6,14 @@ import (
 	"sync"
 )
 
-// Limits of a Table: it holds at most MaxValues shared values (strings and
-// pointers) of at most MaxLen bytes, and remembers at most maxSeen values
-// seen once, forgotten all at once when full.
+// Limits of a Table: it holds at most MaxValues shared values (strings,
+// pointers and slices), strings of at most MaxLen bytes and slices of at
+// most MaxElems elements, and remembers at most maxSeen values seen once,
+// forgotten all at once when full.
 const (
 	MaxValues = 4096
 	MaxLen    = 256
+	MaxElems  = 16
 	maxSeen   = 4 * MaxValues
 )
 
@@ -128,10 +130,10 @@ func (t *Table) walkPointer(v reflect.Value) {
 // that appending to it copies (the second time its elements are seen).
 func (t *Table) shareSlice(v reflect.Value) {
 	typ := v.Type()
-	if !t.comparesWhole(typ.Elem()) {
+	n := v.Len()
+	if n > MaxElems || !t.comparesWhole(typ.Elem()) {
 		return
 	}
-	n := v.Len()
 	elems := reflect.New(reflect.ArrayOf(n, typ.Elem())).Elem()
 	reflect.Copy(elems, v)
 	clipped := v.Slice3(0, n, n)

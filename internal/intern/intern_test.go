@@ -3,6 +3,7 @@ package intern
 import (
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"unsafe"
@@ -227,5 +228,25 @@ func TestSlicesAndStructsShareByValue(t *testing.T) {
 	grown := append(b.Conditions, condition{Type: "Extra"})
 	if len(d.Conditions) != 2 || &grown[0] == &d.Conditions[0] {
 		t.Fatal("appending to a shared slice changed the one it shares")
+	}
+}
+
+// TestLongSlicesAreNotShared: a slice of more than MaxElems elements keeps
+// its own array, however often it is seen.
+func TestLongSlicesAreNotShared(t *testing.T) {
+	type list struct{ Names []string }
+	long := make([]string, MaxElems+1)
+	for i := range long {
+		long[i] = fmt.Sprint(i)
+	}
+	var tab Table
+	objs := make([]*list, 0, 3)
+	for range 3 {
+		o := &list{Names: slices.Clone(long)}
+		tab.Object(o)
+		objs = append(objs, o)
+	}
+	if &objs[1].Names[0] == &objs[2].Names[0] {
+		t.Fatal("a slice longer than MaxElems is shared")
 	}
 }
