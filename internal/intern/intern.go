@@ -32,6 +32,9 @@ type Table struct {
 	seenVals map[valKey]struct{}
 	// whole caches comparesWhole by type.
 	whole map[reflect.Type]bool
+	// held are the addresses of the pointers and slices held (what they
+	// point to): a walk never goes into them (see isHeld).
+	held map[uintptr]struct{}
 }
 
 // ptrKey is the key of the shared pointer to a value: its type and its
@@ -84,8 +87,8 @@ func (t *Table) walk(v reflect.Value) {
 	case reflect.Pointer:
 		t.walkPointer(v)
 	case reflect.Slice:
-		if v.Type().Elem().Kind() == reflect.Uint8 || v.Len() == 0 {
-			return // bytes: data, not names
+		if v.Type().Elem().Kind() == reflect.Uint8 || v.Len() == 0 || t.isHeld(v) {
+			return // bytes: data, not names; or a slice held, shared already
 		}
 		for i := range v.Len() {
 			t.walk(v.Index(i))
@@ -101,7 +104,7 @@ func (t *Table) walk(v reflect.Value) {
 // walkPointer shares a pointer to a scalar, or walks the struct a pointer
 // points to.
 func (t *Table) walkPointer(v reflect.Value) {
-	if v.IsNil() {
+	if v.IsNil() || t.isHeld(v) {
 		return
 	}
 	elem := v.Elem()
@@ -198,18 +201,42 @@ func keyOf(v reflect.Value) (ptrKey, bool) {
 	return k, true
 }
 
+// isHeld reports whether v, a pointer or a slice, is one the table holds.
+// Those are shared, and read by other goroutines: a walk does not go into
+// them, though an object walked twice holds them (client-go's informers
+// run their transform twice on the objects of a watch list, in the
+// reflector's temporary store and again when replacing the queue's
+// content), and writing even their own values back would race.
+func (t *Table) isHeld(v reflect.Value) bool {
+	_, ok := t.held[v.Pointer()]
+	return ok
+}
+
+// hold records the address of p, a pointer or a slice the table holds.
+func (t *Table) hold(p any) {
+	if t.held == nil {
+		t.held = map[uintptr]struct{}{}
+	}
+	t.held[reflect.ValueOf(p).Pointer()] = struct{}{}
+}
+
 // shareString returns the copy of s held (see share).
-func (t *Table) shareString(s string) string { return share(t, &t.strs, &t.seenStrs, s, s) }
+func (t *Table) shareString(s string) string { return share(t, &t.strs, &t.seenStrs, s, s, nil) }
 
 // sharePointer returns the pointer held for key (see share).
-func (t *Table) sharePointer(key ptrKey, p any) any { return share(t, &t.ptrs, &t.seenPtrs, key, p) }
+func (t *Table) sharePointer(key ptrKey, p any) any {
+	return share(t, &t.ptrs, &t.seenPtrs, key, p, t.hold)
+}
 
 // shareValue returns the value held for key (see share).
-func (t *Table) shareValue(key valKey, v any) any { return share(t, &t.vals, &t.seenVals, key, v) }
+func (t *Table) shareValue(key valKey, v any) any {
+	return share(t, &t.vals, &t.seenVals, key, v, t.hold)
+}
 
 // share returns the value held for key in held, holding v itself the
-// second time key is seen while there is room. t.mu is held.
-func share[K comparable, V any](t *Table, held *map[K]V, seen *map[K]struct{}, key K, v V) V {
+// second time key is seen while there is room (and passing it to
+// onHold, when not nil). t.mu is held.
+func share[K comparable, V any](t *Table, held *map[K]V, seen *map[K]struct{}, key K, v V, onHold func(any)) V {
 	if c, ok := (*held)[key]; ok {
 		return c
 	}
@@ -218,6 +245,9 @@ func share[K comparable, V any](t *Table, held *map[K]V, seen *map[K]struct{}, k
 			*held = map[K]V{}
 		}
 		(*held)[key] = v
+		if onHold != nil {
+			onHold(v)
+		}
 	}
 	return v
 }
