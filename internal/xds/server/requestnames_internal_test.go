@@ -57,3 +57,24 @@ func TestRequestNamesAreTheServedStrings(t *testing.T) {
 		t.Fatal("c0 is not served: the test does not test")
 	}
 }
+
+// TestRequestNamesDoNotWaitForAnUpdate: a request decoded while an update
+// holds the server's lock is not held back; its names keep their own
+// strings.
+func TestRequestNamesDoNotWaitForAnUpdate(t *testing.T) {
+	s, err := New(Options{Address: "127.0.0.1", Plaintext: true, Logger: logr.Discard()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Update("fleet", fleetOf(t, 3, 1)); err != nil {
+		t.Fatal(err)
+	}
+	names := []string{strings.Clone("c0")}
+	s.mu.Lock()
+	s.shareRequestNames(resourcev3.EndpointType, names)
+	s.mu.Unlock()
+	e, _ := s.fleets["fleet"].byName[resourcev3.EndpointType].get("c0")
+	if names[0] != "c0" || unsafe.StringData(names[0]) == unsafe.StringData(e.name) {
+		t.Fatalf("name %q shared while the lock was held", names[0])
+	}
+}

@@ -148,10 +148,12 @@ func New(opts Options) (*Server, error) {
 // into a string of its own, on every acknowledgement). Names no content
 // serves keep their own.
 func (s *Server) shareRequestNames(t resourcev3.Type, names []string) {
-	if len(names) == 0 {
+	// Sharing is for memory only: a request is not held back while an
+	// update builds a content (s.mu held for tens of milliseconds at
+	// 10,000 routes); its names then keep their own strings.
+	if len(names) == 0 || !s.mu.TryLock() {
 		return
 	}
-	s.mu.Lock()
 	indexes := make([]*nameIndex, 0, len(s.fleets))
 	for _, c := range s.fleets {
 		if x := c.byName[t]; x != nil {
