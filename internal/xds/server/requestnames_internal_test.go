@@ -12,11 +12,10 @@ import (
 	"google.golang.org/protobuf/proto"
 )
 
-// TestRequestNamesAreTheServedStrings checks that the names of a decoded
-// request (state of the world and delta) that a fleet serves are the
-// server's own strings, and that the others keep their own, all
-// unchanged.
-func TestRequestNamesAreTheServedStrings(t *testing.T) {
+// servingFleet is a server (not started) serving fleetOf(t, 3, 1) as
+// "fleet".
+func servingFleet(t *testing.T) *Server {
+	t.Helper()
 	s, err := New(Options{Address: "127.0.0.1", Plaintext: true, Logger: logr.Discard()})
 	if err != nil {
 		t.Fatal(err)
@@ -24,6 +23,15 @@ func TestRequestNamesAreTheServedStrings(t *testing.T) {
 	if _, err := s.Update("fleet", fleetOf(t, 3, 1)); err != nil {
 		t.Fatal(err)
 	}
+	return s
+}
+
+// TestRequestNamesAreTheServedStrings checks that the names of a decoded
+// request (state of the world and delta) that a fleet serves are the
+// server's own strings, and that the others keep their own, all
+// unchanged.
+func TestRequestNamesAreTheServedStrings(t *testing.T) {
+	s := servingFleet(t)
 	index := s.fleets["fleet"].byName[resourcev3.EndpointType]
 	names := []string{strings.Clone("c0"), strings.Clone("c2"), strings.Clone("not-served")}
 	codec := newResponseCodec(s.shareRequestNames)
@@ -62,13 +70,7 @@ func TestRequestNamesAreTheServedStrings(t *testing.T) {
 // holds the server's lock is not held back; its names keep their own
 // strings.
 func TestRequestNamesDoNotWaitForAnUpdate(t *testing.T) {
-	s, err := New(Options{Address: "127.0.0.1", Plaintext: true, Logger: logr.Discard()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.Update("fleet", fleetOf(t, 3, 1)); err != nil {
-		t.Fatal(err)
-	}
+	s := servingFleet(t)
 	names := []string{strings.Clone("c0")}
 	s.mu.Lock()
 	s.shareRequestNames(resourcev3.EndpointType, names)
