@@ -10,6 +10,11 @@
 // that values unique to one object (names, addresses, hostnames) are never
 // held. Shared slices are clipped: appending to one copies it.
 //
+// Not the standard library's unique.Make: it keeps an entry for every
+// distinct value while the value lives, the names and addresses that
+// never repeat included (50,000 objects' worth at 10,000 routes), and it
+// shares strings only, not pointers or slices.
+//
 // The objects must be read-only once interned: two objects may then share
 // a pointer or a slice, and a write through one would change both.
 package intern
